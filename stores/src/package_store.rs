@@ -1,0 +1,81 @@
+//! The contract of a package store — one top-level folder's tree of folders and packages — and
+//! the data a listing returns. Implementations (File System here, msdb later) decide how to keep
+//! packages; callers (the store actor, `dtutil`, `dtexec`) must not depend on which.
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use serde::Serialize;
+
+use crate::error::StoreError;
+use crate::names::{ItemName, StorePath};
+use crate::package_header::PackageHeader;
+
+/// A package as a listing describes it.
+#[derive(Debug, Clone, Serialize)]
+pub struct PackageInfo {
+    /// The stored name (without `.dtsx`), which may differ from the name inside the package.
+    pub name: String,
+    /// Size of the stored bytes.
+    pub size: u64,
+    /// Last change of the stored bytes (RFC 3339), when the store knows it.
+    pub modified: Option<String>,
+    /// The package's own identity, read from its XML.
+    #[serde(flatten)]
+    pub header: PackageHeader,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PackageEntry {
+    #[serde(flatten)]
+    pub info: PackageInfo,
+    /// Set when the stored file cannot be read as a package (it was put there by hand).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SubfolderEntry {
+    pub name: String,
+}
+
+/// The content of one folder, sorted by name.
+#[derive(Debug, Clone, Serialize)]
+pub struct FolderListing {
+    pub folders: Vec<SubfolderEntry>,
+    pub packages: Vec<PackageEntry>,
+}
+
+/// One top-level folder's packages. Every method names the folder it works in; a missing folder
+/// or package is an error, never an empty answer.
+#[async_trait]
+pub trait PackageStore: Send + Sync + 'static {
+    /// Confirms the store can be used now (its directory or server is there).
+    async fn check(&self) -> Result<(), StoreError>;
+
+    async fn list(&self, folder: &StorePath) -> Result<FolderListing, StoreError>;
+    async fn create_folder(&self, folder: &StorePath) -> Result<(), StoreError>;
+    /// Deletes a folder; a folder with content is refused unless `recursive`.
+    async fn delete_folder(&self, folder: &StorePath, recursive: bool) -> Result<(), StoreError>;
+    async fn rename_folder(&self, folder: &StorePath, new_name: &ItemName)
+        -> Result<(), StoreError>;
+
+    /// Stores a package. The bytes must be a DTSX package; they are kept exactly as given.
+    /// Returns the description of the stored package and whether it replaced one.
+    async fn put_package(
+        &self,
+        folder: &StorePath,
+        name: &ItemName,
+        bytes: Bytes,
+        overwrite: bool,
+    ) -> Result<(PackageInfo, bool), StoreError>;
+    async fn get_package(&self, folder: &StorePath, name: &ItemName) -> Result<Bytes, StoreError>;
+    async fn package_exists(&self, folder: &StorePath, name: &ItemName)
+        -> Result<bool, StoreError>;
+    async fn delete_package(&self, folder: &StorePath, name: &ItemName) -> Result<(), StoreError>;
+    async fn rename_package(
+        &self,
+        folder: &StorePath,
+        name: &ItemName,
+        new_name: &ItemName,
+    ) -> Result<(), StoreError>;
+}
