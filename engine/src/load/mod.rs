@@ -1,0 +1,141 @@
+//! Loading `.dtsx` packages of every format (2005 through 2019+) into `crate::model`, and
+//! `.dtsConfig` files into configuration entries. This file owns the public entry points,
+//! the options (size and depth limits) and the checks done before the tree is read
+//! (encoding, XML well-formedness, root element, protection level). It must not run
+//! anything, nor evaluate expressions (they stay text in the model).
+
+mod builder;
+mod decode;
+pub mod dtsconfig;
+mod error;
+mod format2008;
+mod format2012;
+mod items;
+mod pipeline;
+mod xml;
+
+use std::io::Read;
+use std::path::Path;
+
+use roxmltree::{Document, ParsingOptions};
+
+pub use dtsconfig::{load_dtsconfig, ConfigEntry};
+pub use error::LoadError;
+
+use crate::model::{Package, ProtectionLevel};
+use xml::{is_dts, Ctx, Props};
+
+/// Default limit on the size of a package file: 256 MiB.
+pub const DEFAULT_MAX_BYTES: u64 = 256 * 1024 * 1024;
+/// Default limit on nested containers (and event handlers).
+pub const DEFAULT_MAX_DEPTH: usize = 64;
+
+/// Limits applied while loading.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadOptions {
+    /// Files larger than this are refused before being parsed.
+    pub max_bytes: u64,
+    /// Containers nested deeper than this are refused.
+    pub max_depth: usize,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        LoadOptions {
+            max_bytes: DEFAULT_MAX_BYTES,
+            max_depth: DEFAULT_MAX_DEPTH,
+        }
+    }
+}
+
+/// Loads a package from the bytes of a `.dtsx` file, with the default limits.
+pub fn load_package(bytes: &[u8]) -> Result<Package, LoadError> {
+    load_package_with(bytes, &LoadOptions::default())
+}
+
+/// Loads a package from a `.dtsx` file, with the default limits.
+pub fn load_package_file(path: &Path) -> Result<Package, LoadError> {
+    load_package_file_with(path, &LoadOptions::default())
+}
+
+/// Reads a whole file, refusing it when it is larger than `limit` (without reading it all).
+pub(crate) fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, LoadError> {
+    let io = |source| LoadError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
+    let size = file.metadata().map_err(io)?.len();
+    if size > limit {
+        return Err(LoadError::TooLarge { size, limit });
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    Ok(bytes)
+}
+
+/// Loads a package from a `.dtsx` file.
+pub fn load_package_file_with(path: &Path, opts: &LoadOptions) -> Result<Package, LoadError> {
+    let bytes = read_limited(path, opts.max_bytes)?;
+    load_package_with(&bytes, opts)
+}
+
+/// Parses decoded text into a DOM, mapping parser errors to positions.
+pub(crate) fn parse_xml(text: &str) -> Result<Document<'_>, LoadError> {
+    let options = ParsingOptions {
+        allow_dtd: false,
+        ..ParsingOptions::default()
+    };
+    Document::parse_with_options(text, options).map_err(|e| {
+        let p = e.pos();
+        LoadError::Xml {
+            line: p.row,
+            column: p.col,
+            message: e.to_string(),
+        }
+    })
+}
+
+/// Loads a package from the bytes of a `.dtsx` file.
+pub fn load_package_with(bytes: &[u8], opts: &LoadOptions) -> Result<Package, LoadError> {
+    let text = decode::decode(bytes, opts.max_bytes)?;
+    let doc = parse_xml(&text)?;
+    let root = doc.root_element();
+    if root.tag_name().name() == "EncryptedData" {
+        return Err(LoadError::EncryptedPackage);
+    }
+    if !is_dts(root, "Executable") {
+        let p = doc.text_pos_at(root.range().start);
+        return Err(LoadError::NotAPackage {
+            found: root.tag_name().name().to_string(),
+            line: p.row,
+            column: p.col,
+        });
+    }
+    let mut ctx = Ctx {
+        doc: &doc,
+        src: &text,
+        opts,
+        blank_sensitive: false,
+        unreadable: Vec::new(),
+    };
+    let mut props = Props::of(&ctx, root);
+    props.path = crate::model::path::PACKAGE_ROOT.to_string();
+    let code = props.int("ProtectionLevel", 1)?;
+    let level = ProtectionLevel::from_code(code).ok_or_else(|| {
+        ctx.invalid(
+            root,
+            crate::model::path::PACKAGE_ROOT,
+            format!("unknown ProtectionLevel {code}; expected 0 to 5"),
+        )
+    })?;
+    if level.uses_password() {
+        return Err(LoadError::PasswordProtected {
+            level: level.to_string(),
+        });
+    }
+    ctx.blank_sensitive = level.uses_user_key();
+    builder::build_package(&mut ctx, root, props, level)
+}
