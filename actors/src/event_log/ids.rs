@@ -1,0 +1,122 @@
+//! The one table of event ids. SSIS's own ids are used where one applies (`SQLISService`
+//! 256–336, `SQLISPackage` 12288–12291); ssisd's own events use the range 1000–1999 under the
+//! source `ssisd`. Operators grep logs by these numbers: never renumber an entry, only add.
+//! The README mirrors this table.
+
+use serde::{Deserialize, Serialize};
+
+/// Severity, as the Windows event log has it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Information = 0,
+    Warning = 1,
+    Error = 2,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Information => "information",
+            Level::Warning => "warning",
+            Level::Error => "error",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Level> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "information" | "info" | "i" => Some(Level::Information),
+            "warning" | "warn" | "w" => Some(Level::Warning),
+            "error" | "e" => Some(Level::Error),
+            _ => None,
+        }
+    }
+
+    pub fn from_code(code: i64) -> Level {
+        match code {
+            2 => Level::Error,
+            1 => Level::Warning,
+            _ => Level::Information,
+        }
+    }
+}
+
+/// The event source names.
+pub const SOURCE_SERVICE: &str = "SQLISService";
+pub const SOURCE_PACKAGE: &str = "SQLISPackage";
+pub const SOURCE_SSISD: &str = "ssisd";
+
+macro_rules! event_ids {
+    ($( $variant:ident = $code:literal, $source:ident, $level:ident, $doc:literal; )*) => {
+        /// Every event the service writes.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum EventId { $( #[doc = $doc] $variant, )* }
+
+        impl EventId {
+            pub const ALL: &'static [EventId] = &[ $( EventId::$variant, )* ];
+            pub fn code(self) -> u32 { match self { $( EventId::$variant => $code, )* } }
+            pub fn source(self) -> &'static str { match self { $( EventId::$variant => $source, )* } }
+            pub fn level(self) -> Level { match self { $( EventId::$variant => Level::$level, )* } }
+            pub fn name(self) -> &'static str { match self { $( EventId::$variant => stringify!($variant), )* } }
+            pub fn description(self) -> &'static str { match self { $( EventId::$variant => $doc, )* } }
+        }
+    };
+}
+
+event_ids! {
+    ServiceStarting = 256, SOURCE_SERVICE, Information, "The service is starting.";
+    ServiceStarted = 257, SOURCE_SERVICE, Information, "The service has started and serves its API.";
+    ServiceStopping = 258, SOURCE_SERVICE, Information, "The service is stopping; says whether running packages are stopped.";
+    ServiceStopped = 259, SOURCE_SERVICE, Information, "The service has stopped.";
+    ServiceStartFailed = 260, SOURCE_SERVICE, Error, "The service failed to start.";
+    ConfigMissing = 272, SOURCE_SERVICE, Error, "The configuration file named does not exist.";
+    ConfigInvalid = 273, SOURCE_SERVICE, Error, "The configuration file is invalid.";
+    StoppingPackage = 336, SOURCE_SERVICE, Information, "The service is stopping a running package at shutdown.";
+    PackageStarted = 12288, SOURCE_PACKAGE, Information, "A package started.";
+    PackageSucceeded = 12289, SOURCE_PACKAGE, Information, "A package finished successfully.";
+    PackageCancelled = 12290, SOURCE_PACKAGE, Warning, "A package was cancelled.";
+    PackageFailed = 12291, SOURCE_PACKAGE, Error, "A package failed.";
+    ConfigReloaded = 1001, SOURCE_SSISD, Information, "The configuration was reloaded (SIGHUP or API).";
+    ConfigReloadRejected = 1002, SOURCE_SSISD, Error, "A new configuration was refused; the previous one keeps running.";
+    ReloadNeedsRestart = 1003, SOURCE_SSISD, Warning, "A reloaded setting takes effect only after a restart.";
+    FolderStarted = 1010, SOURCE_SSISD, Information, "A top-level folder's store is available.";
+    FolderStopped = 1011, SOURCE_SSISD, Information, "A top-level folder's store was stopped (removed or changed by a reload, or shutdown).";
+    ChildRestarting = 1012, SOURCE_SSISD, Warning, "A supervised actor ended unexpectedly and will be restarted after a back-off.";
+    ChildFailed = 1013, SOURCE_SSISD, Error, "A supervised actor exceeded its restart intensity and is marked failed.";
+    FolderUnavailable = 1014, SOURCE_SSISD, Warning, "A top-level folder cannot be served (kind not supported yet, or its store is unreachable).";
+    FolderCreated = 1020, SOURCE_SSISD, Information, "A folder was created.";
+    FolderDeleted = 1021, SOURCE_SSISD, Information, "A folder was deleted.";
+    FolderRenamed = 1022, SOURCE_SSISD, Information, "A folder was renamed.";
+    PackageImported = 1023, SOURCE_SSISD, Information, "A package was imported (created or replaced).";
+    PackageDeleted = 1024, SOURCE_SSISD, Information, "A package was deleted.";
+    PackageRenamed = 1025, SOURCE_SSISD, Information, "A package was renamed.";
+    EventLogRecovered = 1030, SOURCE_SSISD, Warning, "The event log was reopened after a failure.";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn codes_are_unique_and_in_their_ranges() {
+        let mut seen = HashSet::new();
+        for id in EventId::ALL {
+            assert!(seen.insert(id.code()), "duplicate code {}", id.code());
+            match id.source() {
+                SOURCE_SERVICE => assert!((256..=511).contains(&id.code())),
+                SOURCE_PACKAGE => assert!((12288..=12543).contains(&id.code())),
+                _ => assert!((1000..=1999).contains(&id.code())),
+            }
+        }
+        assert_eq!(EventId::ServiceStopping.code(), 258);
+        assert_eq!(EventId::PackageFailed.code(), 12291);
+    }
+
+    #[test]
+    fn levels_parse() {
+        assert_eq!(Level::parse("Error"), Some(Level::Error));
+        assert_eq!(Level::parse("info"), Some(Level::Information));
+        assert_eq!(Level::parse("x"), None);
+    }
+}

@@ -1,0 +1,554 @@
+//! The Supervisor: owns every child of the service — the EventLog, one Store per top-level
+//! folder, and (with the running-packages work) one Package actor per run — through the
+//! [`CHILD_TABLE`]. It applies OTP's `one_for_one` rules from [`crate::supervision`]: a child
+//! that ends unexpectedly is restarted alone after a back-off, unless it exceeded its restart
+//! intensity, in which case it is marked failed with an error event while the service keeps
+//! running. It applies reloaded plans by starting, stopping or restarting only the children
+//! whose definition changed, and runs the documented shutdown sequence. It must not know about
+//! HTTP, configuration files or signals.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use actix::prelude::*;
+use serde::Serialize;
+use ssisd_stores::{FolderLocation, FolderSpec};
+
+use crate::directory::{Directory, FolderHealth};
+use crate::event_log::{self, EventId, EventLogClient, NewEvent};
+use crate::store;
+use crate::supervision::{
+    Backoff, ChildExited, ExitReason, ExitWatch, Intensity, RestartHistory, RestartType, StopChild,
+};
+
+/// What the service runs: built from configuration by the binary, applied by the supervisor.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServicePlan {
+    pub folders: Vec<FolderSpec>,
+    pub stop_executing_packages_on_shutdown: bool,
+    pub supervision: SupervisionSettings,
+    pub event_log: EventLogSettings,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SupervisionSettings {
+    pub intensity: Intensity,
+    pub backoff: Backoff,
+    /// How often stores check that they are still usable (zero: never).
+    pub health_check_interval: Duration,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventLogSettings {
+    pub path: PathBuf,
+    /// Most events kept; the oldest are removed first.
+    pub retention: u64,
+}
+
+/// What a child gets when it starts.
+#[derive(Clone)]
+pub struct ChildEnv {
+    pub directory: Directory,
+    pub events: EventLogClient,
+    pub plan: Arc<ServicePlan>,
+}
+
+/// One child to run: how to start it and how to recognise that its definition changed.
+pub struct ChildSpec {
+    /// Unique among the children (`event-log`, `store:<folder>`, …).
+    pub key: String,
+    pub restart: RestartType,
+    /// A reload restarts the child when this changes.
+    pub fingerprint: String,
+    /// The top-level folder whose health follows this child, if any.
+    pub folder: Option<String>,
+    /// Starts the actor (registering it where callers find it) and returns how to stop it.
+    pub start: Box<dyn Fn(ExitWatch, &ChildEnv) -> Recipient<StopChild>>,
+}
+
+/// Builds the children of one actor type from the plan.
+pub type ChildFactory = fn(&ServicePlan) -> Vec<ChildSpec>;
+
+/// The child table: one line per actor type, in start order (stopped in reverse). The event log
+/// comes first so that every other child can write events from its first moment.
+pub const CHILD_TABLE: &[ChildFactory] = &[
+    event_log::children,
+    store::children,
+    // Package actors are started per run (running-packages API), not from the plan.
+];
+
+struct Child {
+    spec: ChildSpec,
+    generation: u64,
+    running: Option<Recipient<StopChild>>,
+    history: RestartHistory,
+    failed: bool,
+}
+
+pub struct Supervisor {
+    plan: Arc<ServicePlan>,
+    directory: Directory,
+    events: EventLogClient,
+    children: Vec<Child>,
+    next_generation: u64,
+    shutting_down: bool,
+}
+
+impl Supervisor {
+    pub fn new(plan: ServicePlan, directory: Directory) -> Self {
+        Supervisor {
+            plan: Arc::new(plan),
+            events: EventLogClient::new(directory.clone()),
+            directory,
+            children: Vec::new(),
+            next_generation: 0,
+            shutting_down: false,
+        }
+    }
+
+    fn env(&self) -> ChildEnv {
+        ChildEnv {
+            directory: self.directory.clone(),
+            events: self.events.clone(),
+            plan: self.plan.clone(),
+        }
+    }
+
+    fn specs(plan: &ServicePlan) -> Vec<ChildSpec> {
+        CHILD_TABLE.iter().flat_map(|factory| factory(plan)).collect()
+    }
+
+    fn start_child(&mut self, index: usize, ctx: &mut Context<Self>) {
+        self.next_generation += 1;
+        let generation = self.next_generation;
+        let env = self.env();
+        let child = &mut self.children[index];
+        child.generation = generation;
+        let watch = ExitWatch::new(child.spec.key.clone(), generation, ctx.address().recipient());
+        if let Some(folder) = &child.spec.folder {
+            if !matches!(
+                self.directory.folder(folder).map(|f| f.0.health),
+                Some(FolderHealth::Restarting(_))
+            ) {
+                self.directory.set_health(folder, FolderHealth::Starting);
+            }
+        }
+        child.running = Some((child.spec.start)(watch, &env));
+    }
+
+    /// Marks folders that no actor serves yet.
+    fn note_unserved_folders(&self) {
+        for spec in &self.plan.folders {
+            if let FolderLocation::SqlServer { server } = &spec.location {
+                let why = format!(
+                    "MSDB folders are not supported by this version yet (SQL Server \"{server}\")"
+                );
+                self.directory
+                    .set_health(&spec.name, FolderHealth::Unavailable(why.clone()));
+                self.events.emit(
+                    NewEvent::new(
+                        EventId::FolderUnavailable,
+                        format!("Top-level folder \"{}\": {why}.", spec.name),
+                    )
+                    .field("folder", spec.name.clone()),
+                );
+            }
+        }
+    }
+
+    fn restart_later(&mut self, key: String, generation: u64, delay: Duration, ctx: &mut Context<Self>) {
+        ctx.run_later(delay, move |act, ctx| {
+            if act.shutting_down {
+                return;
+            }
+            if let Some(i) = act.children.iter().position(|c| c.spec.key == key) {
+                let c = &act.children[i];
+                if c.generation == generation && c.running.is_none() && !c.failed {
+                    act.start_child(i, ctx);
+                }
+            }
+        });
+    }
+}
+
+impl Actor for Supervisor {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Context<Self>) {
+        self.directory.set_folders(&self.plan.folders);
+        self.children = Self::specs(&self.plan)
+            .into_iter()
+            .map(|spec| Child {
+                spec,
+                generation: 0,
+                running: None,
+                history: RestartHistory::default(),
+                failed: false,
+            })
+            .collect();
+        // The event log first, then the "starting" event, then everything else.
+        let first_others = self
+            .children
+            .iter()
+            .position(|c| !c.spec.key.starts_with("event-log"))
+            .unwrap_or(self.children.len());
+        for i in 0..first_others {
+            self.start_child(i, ctx);
+        }
+        let events = self.events.clone();
+        let stop_flag = self.plan.stop_executing_packages_on_shutdown;
+        ctx.wait(
+            async move {
+                let _ = events
+                    .append(
+                        NewEvent::new(
+                            EventId::ServiceStarting,
+                            format!("Starting ssisd {}.", env!("CARGO_PKG_VERSION")),
+                        )
+                        .field("pid", std::process::id())
+                        .field("stop_executing_packages_on_shutdown", stop_flag),
+                    )
+                    .await;
+            }
+            .into_actor(self)
+            .map(move |_, act, ctx| {
+                for i in first_others..act.children.len() {
+                    act.start_child(i, ctx);
+                }
+                act.note_unserved_folders();
+            }),
+        );
+    }
+}
+
+impl Handler<ChildExited> for Supervisor {
+    type Result = ();
+
+    fn handle(&mut self, exit: ChildExited, ctx: &mut Context<Self>) {
+        let Some(index) = self
+            .children
+            .iter()
+            .position(|c| c.spec.key == exit.key && c.generation == exit.generation)
+        else {
+            return; // a child removed by a reload, or an older generation
+        };
+        let intensity = self.plan.supervision.intensity;
+        let backoff = self.plan.supervision.backoff;
+        let child = &mut self.children[index];
+        child.running = None;
+        let abnormal = match &exit.reason {
+            ExitReason::Requested => return,
+            ExitReason::Normal => false,
+            ExitReason::Failed(_) | ExitReason::Crashed => true,
+        };
+        let restart = match child.spec.restart {
+            RestartType::Permanent => true,
+            RestartType::Transient => abnormal,
+            RestartType::Temporary => false,
+        };
+        if !restart || self.shutting_down {
+            return;
+        }
+        let why = match &exit.reason {
+            ExitReason::Failed(why) => why.clone(),
+            ExitReason::Crashed => "it crashed (panic in a handler)".to_string(),
+            ExitReason::Normal => "it ended".to_string(),
+            ExitReason::Requested => unreachable!(),
+        };
+        let key = child.spec.key.clone();
+        let folder = child.spec.folder.clone();
+        match child.history.record(Instant::now(), intensity) {
+            Some(n) => {
+                let delay = backoff.delay(n);
+                if let Some(f) = &folder {
+                    self.directory
+                        .set_health(f, FolderHealth::Restarting(why.clone()));
+                }
+                self.events.emit(
+                    NewEvent::new(
+                        EventId::ChildRestarting,
+                        format!(
+                            "{key} ended unexpectedly ({why}); restart {n} of at most {} within {} s, in {} ms.",
+                            intensity.max_restarts,
+                            intensity.period.as_secs_f64(),
+                            delay.as_millis()
+                        ),
+                    )
+                    .field("child", key.clone())
+                    .field("restart", n)
+                    .field("delay_ms", delay.as_millis() as u64),
+                );
+                let generation = child.generation;
+                self.restart_later(key, generation, delay, ctx);
+            }
+            None => {
+                child.failed = true;
+                let text = format!(
+                    "more than {} restarts within {} s; last error: {why}",
+                    intensity.max_restarts,
+                    intensity.period.as_secs_f64()
+                );
+                if let Some(f) = &folder {
+                    self.directory.set_health(f, FolderHealth::Failed(text.clone()));
+                }
+                self.events.emit(
+                    NewEvent::new(
+                        EventId::ChildFailed,
+                        format!("{key} is marked failed: {text}. Fix the cause, then reload (SIGHUP)."),
+                    )
+                    .field("child", key),
+                );
+            }
+        }
+    }
+}
+
+/// What a reload changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ReloadSummary {
+    pub added: Vec<String>,
+    pub removed: Vec<String>,
+    pub changed: Vec<String>,
+    pub retried: Vec<String>,
+}
+
+/// Applies a new plan: only children whose definition changed are stopped or started.
+#[derive(Message)]
+#[rtype(result = "ReloadSummary")]
+pub struct Reload(pub ServicePlan);
+
+impl Handler<Reload> for Supervisor {
+    type Result = ResponseActFuture<Self, ReloadSummary>;
+
+    fn handle(&mut self, Reload(plan): Reload, _: &mut Context<Self>) -> Self::Result {
+        let mut summary = ReloadSummary::default();
+        let new_specs = Self::specs(&plan);
+        let mut to_stop = Vec::new();
+        let mut kept = Vec::new();
+        for child in std::mem::take(&mut self.children) {
+            match new_specs.iter().find(|s| s.key == child.spec.key) {
+                Some(s) if s.fingerprint == child.spec.fingerprint => kept.push(child),
+                Some(_) => {
+                    summary.changed.push(child.spec.key.clone());
+                    to_stop.extend(child.running);
+                }
+                None => {
+                    summary.removed.push(child.spec.key.clone());
+                    to_stop.extend(child.running);
+                }
+            }
+        }
+        self.children = kept;
+        self.plan = Arc::new(plan);
+        Box::pin(
+            async move {
+                for child in to_stop {
+                    let _ = child.send(StopChild).await;
+                }
+            }
+            .into_actor(self)
+            .map(move |_, act, ctx| {
+                act.directory.set_folders(&act.plan.folders);
+                let mut ordered = Vec::new();
+                for spec in Self::specs(&act.plan) {
+                    match act.children.iter().position(|c| c.spec.key == spec.key) {
+                        Some(i) => ordered.push(act.children.swap_remove(i)),
+                        None => {
+                            if !summary.changed.contains(&spec.key) {
+                                summary.added.push(spec.key.clone());
+                            }
+                            ordered.push(Child {
+                                spec,
+                                generation: 0,
+                                running: None,
+                                history: RestartHistory::default(),
+                                failed: false,
+                            });
+                        }
+                    }
+                }
+                act.children = ordered;
+                for i in 0..act.children.len() {
+                    let c = &mut act.children[i];
+                    if c.failed {
+                        c.failed = false;
+                        c.history.clear();
+                        summary.retried.push(c.spec.key.clone());
+                    }
+                    if c.running.is_none() {
+                        act.start_child(i, ctx);
+                    }
+                }
+                act.note_unserved_folders();
+                summary
+            }),
+        )
+    }
+}
+
+/// The shutdown sequence: "stopping" event, stop broadcast to running packages (without waiting
+/// for them to end), stores stopped, "stopped" event, event log drained and closed last.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Shutdown;
+
+impl Handler<Shutdown> for Supervisor {
+    type Result = ResponseActFuture<Self, ()>;
+
+    fn handle(&mut self, _: Shutdown, _: &mut Context<Self>) -> Self::Result {
+        self.shutting_down = true;
+        let events = self.events.clone();
+        let stop_packages = self.plan.stop_executing_packages_on_shutdown;
+        let mut others = Vec::new();
+        let mut logs = Vec::new();
+        for child in self.children.iter_mut().rev() {
+            if let Some(r) = child.running.take() {
+                if child.spec.key.starts_with("event-log") {
+                    logs.push(r);
+                } else {
+                    others.push(r);
+                }
+            }
+        }
+        Box::pin(
+            async move {
+                let _ = events
+                    .append(
+                        NewEvent::new(
+                            EventId::ServiceStopping,
+                            format!("Stopping ssisd. Stop all running packages on exit: {stop_packages}."),
+                        )
+                        .field("stop_executing_packages_on_shutdown", stop_packages),
+                    )
+                    .await;
+                // Package actors (running-packages work) receive their stop broadcast here.
+                futures_util::future::join_all(others.iter().map(|c| c.send(StopChild))).await;
+                let _ = events
+                    .append(NewEvent::new(
+                        EventId::ServiceStopped,
+                        format!("ssisd stopped. Server version {}.", env!("CARGO_PKG_VERSION")),
+                    ))
+                    .await;
+                for log in logs {
+                    let _ = log.send(StopChild).await;
+                }
+            }
+            .into_actor(self)
+            .map(|_, _, _| ()),
+        )
+    }
+}
+
+/// The plan the supervisor runs now.
+#[derive(Message)]
+#[rtype(result = "Arc<ServicePlan>")]
+pub struct CurrentPlan;
+
+impl Handler<CurrentPlan> for Supervisor {
+    type Result = MessageResult<CurrentPlan>;
+
+    fn handle(&mut self, _: CurrentPlan, _: &mut Context<Self>) -> Self::Result {
+        MessageResult(self.plan.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event_log::{EventQuery, Journal};
+    use crate::store::{Crash, StoreActor};
+
+    fn plan(dir: &std::path::Path) -> ServicePlan {
+        ServicePlan {
+            folders: vec![
+                FolderSpec {
+                    name: "File System".into(),
+                    location: FolderLocation::FileSystem {
+                        store_path: dir.join("Packages"),
+                    },
+                },
+                FolderSpec {
+                    name: "MSDB".into(),
+                    location: FolderLocation::SqlServer { server: ".".into() },
+                },
+            ],
+            stop_executing_packages_on_shutdown: true,
+            supervision: SupervisionSettings {
+                intensity: Intensity {
+                    max_restarts: 2,
+                    period: Duration::from_secs(30),
+                },
+                backoff: Backoff {
+                    initial: Duration::from_millis(10),
+                    max: Duration::from_millis(40),
+                },
+                health_check_interval: Duration::ZERO,
+            },
+            event_log: EventLogSettings {
+                path: dir.join("events.db"),
+                retention: 1000,
+            },
+        }
+    }
+
+    async fn wait_for(directory: &Directory, what: impl Fn(&FolderHealth) -> bool) -> Addr<StoreActor> {
+        for _ in 0..500 {
+            if let Some((status, Some(addr))) = directory.folder("File System") {
+                if what(&status.health) {
+                    return addr;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        panic!("folder never reached the expected health: {:?}", directory.folders());
+    }
+
+    #[actix_rt::test]
+    async fn panicking_store_is_restarted_then_marked_failed_then_retried_on_reload() {
+        let dir = tempfile::tempdir().unwrap();
+        let directory = Directory::new();
+        let sup = Supervisor::new(plan(dir.path()), directory.clone()).start();
+        let first = wait_for(&directory, |h| *h == FolderHealth::Available).await;
+        assert!(matches!(
+            directory.folder("MSDB").unwrap().0.health,
+            FolderHealth::Unavailable(_)
+        ));
+
+        first.do_send(Crash);
+        let second = wait_for(&directory, |h| *h == FolderHealth::Available).await;
+        let second = if second == first {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            wait_for(&directory, |h| *h == FolderHealth::Available).await
+        } else {
+            second
+        };
+        assert_ne!(first, second, "a new actor serves the folder after the panic");
+
+        second.do_send(Crash);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let third = wait_for(&directory, |h| *h == FolderHealth::Available).await;
+        third.do_send(Crash);
+        wait_for(&directory, |h| matches!(h, FolderHealth::Failed(_))).await;
+
+        let summary = sup.send(Reload(plan(dir.path()))).await.unwrap();
+        assert_eq!(summary.retried, vec!["store:File System".to_string()]);
+        wait_for(&directory, |h| *h == FolderHealth::Available).await;
+
+        sup.send(Shutdown).await.unwrap();
+        let journal = Journal::open(&dir.path().join("events.db"), 1000).unwrap();
+        let events = journal
+            .query_blocking(&EventQuery {
+                limit: 100,
+                oldest_first: true,
+                ..Default::default()
+            })
+            .unwrap();
+        let codes: Vec<u32> = events.iter().map(|e| e.event_id).collect();
+        assert_eq!(codes.first(), Some(&256));
+        assert!(codes.contains(&EventId::ChildRestarting.code()), "{codes:?}");
+        assert!(codes.contains(&EventId::ChildFailed.code()), "{codes:?}");
+        assert!(codes.contains(&EventId::FolderUnavailable.code()), "{codes:?}");
+        assert_eq!(&codes[codes.len() - 2..], &[258, 259]);
+    }
+}
