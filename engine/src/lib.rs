@@ -1,6 +1,7 @@
 //! The package engine: everything about an SSIS package that needs no service — reading `.dtsx`
 //! files of every format into one model, the SSIS expression language, and `dtexec`'s command
 //! line. It must not know about actors, HTTP, or where packages are stored.
+pub mod cli;
 pub mod load;
 pub mod model;
 pub use load::{load_dtsconfig, load_package, load_package_file, LoadError, LoadOptions};
