@@ -229,7 +229,8 @@ impl<W: Write> Console<W> {
         Ok(error.exit_code())
     }
 
-    /// The output of `/?` or `/H[elp]`: the option list, or the description of one option.
+    /// The output of `/?` or `/H[elp]`: the option list, or the description of one option
+    /// (where Windows dtexec would open its online documentation).
     pub fn help(&mut self, request: &HelpRequest) -> io::Result<()> {
         match (request.option, &request.topic) {
             (Some(name), _) => self.out.write_all(usage::option_help(name).as_bytes()),

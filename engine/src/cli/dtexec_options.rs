@@ -123,7 +123,9 @@ pub struct DtexecOptions {
     pub connections: Vec<ConnectionOption>,
     /// `/Conf[igFile]`, in command-line order.
     pub config_files: Vec<String>,
-    /// `/Par[ameter]`, in command-line order.
+    /// `/Par[ameter]`, in command-line order. dtexec takes `/Par` only with `/IS[Server]`;
+    /// ssisd also accepts it with the other sources and applies it to the package's and
+    /// project's parameters.
     pub parameters: Vec<ParameterOption>,
     /// `/Rep[orting]` (the last one), or the default E, W, P.
     pub reporting: Reporting,
@@ -182,7 +184,12 @@ impl DtexecOptions {
 /// in any case, spelled in full or abbreviated as `option_table` allows. An option that needs an
 /// argument always takes the next word (so `/F /home/me/p.dtsx` and `/M -1` work); an optional
 /// argument is taken unless the next word is itself an option. `/?` and `/H[elp]` end the
-/// parse.
+/// parse: the word after them, if any, is the help topic and the rest is not read.
+///
+/// dtexec documents no `/Option:value` form, so none is accepted; such a word is refused with
+/// a hint to put a space instead. Since argv arrives already split by the shell, quotes left in
+/// an argument are the user's: enclosing quotes are removed, `""` inside them and `\"` stand
+/// for one quote, and a `;` inside quotes or brackets separates nothing.
 pub fn parse_dtexec_args<I: IntoIterator<Item = String>>(
     args: I,
 ) -> Result<DtexecOptions, OptionError> {

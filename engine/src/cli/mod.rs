@@ -40,3 +40,98 @@ pub use property_path::{
 pub use reporting::Reporting;
 pub use support::{implemented_options, refuse_unimplemented};
 pub use usage::{option_help, usage};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDate;
+
+    /// The caller's sequence from the module documentation, end to end.
+    fn run(args: &[&str], result: ExecutionResult) -> (String, ExitCode) {
+        let mut console = Console::new(Vec::new(), Reporting::default());
+        let code = match parse_dtexec_args(args.iter().map(|s| s.to_string()))
+            .and_then(|o| refuse_unimplemented(&o).map(|()| o))
+        {
+            Err(e) => console.command_line_error(&e).expect("write"),
+            Ok(o) if o.help.is_some() => {
+                console.help(o.help.as_ref().expect("help")).expect("write");
+                ExitCode::Success
+            }
+            Ok(o) => {
+                let mut console = Console::new(Vec::new(), o.reporting.clone());
+                let t0 = NaiveDate::from_ymd_opt(2024, 1, 2)
+                    .and_then(|d| d.and_hms_opt(14, 0, 0))
+                    .expect("time");
+                console.banner().expect("write");
+                for w in &o.warnings {
+                    console.note(w).expect("write");
+                }
+                console.started(t0).expect("write");
+                let phase = if o.validate_only {
+                    RunPhase::Validation
+                } else {
+                    RunPhase::Execution
+                };
+                let code = console
+                    .finish(
+                        phase,
+                        result,
+                        t0,
+                        t0 + chrono::TimeDelta::milliseconds(1500),
+                    )
+                    .expect("write");
+                let out = String::from_utf8(console.into_inner()).expect("utf-8");
+                return (out, code);
+            }
+        };
+        (
+            String::from_utf8(console.into_inner()).expect("utf-8"),
+            code,
+        )
+    }
+
+    #[test]
+    fn success_run() {
+        let (out, code) = run(&["/F", "/pkgs/p.dtsx"], ExecutionResult::Success);
+        assert_eq!(code, ExitCode::Success);
+        assert!(out.starts_with("ssisd Execute Package Utility\nVersion "));
+        assert!(out.ends_with(
+            "Started:  2:00:00 PM\n\
+             DTExec: The package execution returned DTSER_SUCCESS (0).\n\
+             Started:  2:00:00 PM\n\
+             Finished: 2:00:01 PM\n\
+             Elapsed:  1.500 seconds\n"
+        ));
+    }
+
+    #[test]
+    fn cancelled_validation_with_x86_warning() {
+        let (out, code) = run(&["-f", "p.dtsx", "-va", "-x86"], ExecutionResult::Canceled);
+        assert_eq!(code, ExitCode::Cancelled);
+        assert!(out.contains("Warning: Option /X86 is ignored"));
+        assert!(out.contains("DTExec: The package validation returned DTSER_CANCELED (3).\n"));
+    }
+
+    #[test]
+    fn bad_and_unsupported_command_lines_exit_six() {
+        let (out, code) = run(&["/F"], ExecutionResult::Success);
+        assert_eq!(code, ExitCode::BadCommandLine);
+        assert_eq!(
+            out,
+            "Option \"/File\" requires an argument: a package file.\n"
+        );
+        let (out, code) = run(&["/SQL", "\\p"], ExecutionResult::Success);
+        assert_eq!(code, ExitCode::BadCommandLine);
+        assert_eq!(
+            out,
+            "Option \"/SQL\" is not supported yet: load the package with /F[ile].\n"
+        );
+    }
+
+    #[test]
+    fn help_exits_zero() {
+        let (out, code) = run(&["/?"], ExecutionResult::Failure);
+        assert_eq!(code, ExitCode::Success);
+        assert!(out.starts_with("Usage: dtexec"));
+    }
+}

@@ -630,6 +630,9 @@ mod tests {
         let s = SetOption::parse("\"\\Package.Variables[User::V].Value\";\"x y\"").unwrap();
         assert_eq!(s.value, "x y");
         assert_eq!(s.path.to_string(), "\\Package.Variables[User::V].Value");
+        // Brackets in the value do not matter.
+        let s = SetOption::parse("\\Package.Variables[User::V].Value;[a;b]").unwrap();
+        assert_eq!(s.value, "[a;b]");
         // A ';' inside the brackets belongs to the path.
         let s = SetOption::parse("\\Package.Variables[User::a;b].Value;v").unwrap();
         assert_eq!(s.path.collection, vars("User::a;b"));
