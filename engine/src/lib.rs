@@ -2,6 +2,7 @@
 //! files of every format into one model, the SSIS expression language, and `dtexec`'s command
 //! line. It must not know about actors, HTTP, or where packages are stored.
 pub mod cli;
+pub mod expr;
 pub mod load;
 pub mod model;
 pub use load::{load_dtsconfig, load_package, load_package_file, LoadError, LoadOptions};

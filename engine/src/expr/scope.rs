@@ -1,0 +1,127 @@
+//! The boundary between expressions and the variables of a package: `VarRef` handles, the
+//! `VariableScope` trait used once when compiling and the `VariableValues` trait used at every
+//! evaluation, plus `VariableTable`, a small ready-made implementation of both (for tests, tools
+//! and simple callers). It must not evaluate expressions.
+
+use std::borrow::Cow;
+
+use super::types::DataType;
+use super::value::Value;
+
+/// A resolved variable handle; its meaning is the scope's (e.g. an index).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct VarRef(pub usize);
+
+/// Resolves variable names when an expression is compiled.
+pub trait VariableScope {
+    /// Resolve `@[ns::name]` (namespace `Some`) or `@name` / `@[name]` (`None`).
+    /// `Err(message)` if unknown or ambiguous.
+    fn resolve(&self, namespace: Option<&str>, name: &str) -> Result<(VarRef, DataType), String>;
+}
+
+/// Supplies variable values when an expression is evaluated.
+pub trait VariableValues {
+    fn value(&self, var: VarRef) -> Cow<'_, Value>;
+}
+
+/// Values indexed by `VarRef.0`; a missing index reads as an empty value.
+impl VariableValues for [Value] {
+    fn value(&self, var: VarRef) -> Cow<'_, Value> {
+        match self.get(var.0) {
+            Some(v) => Cow::Borrowed(v),
+            None => Cow::Owned(Value::Empty),
+        }
+    }
+}
+
+impl VariableValues for Vec<Value> {
+    fn value(&self, var: VarRef) -> Cow<'_, Value> {
+        self.as_slice().value(var)
+    }
+}
+
+/// No variables at all (constant expressions).
+pub struct NoVariables;
+
+impl VariableValues for NoVariables {
+    fn value(&self, _var: VarRef) -> Cow<'_, Value> {
+        Cow::Owned(Value::Empty)
+    }
+}
+
+impl VariableScope for NoVariables {
+    fn resolve(&self, namespace: Option<&str>, name: &str) -> Result<(VarRef, DataType), String> {
+        Err(match namespace {
+            Some(ns) => format!("the variable \"{ns}::{name}\" was not found"),
+            None => format!("the variable \"{name}\" was not found"),
+        })
+    }
+}
+
+/// A simple variable store: namespace, name, type, value. `VarRef` is the index.
+#[derive(Debug, Clone, Default)]
+pub struct VariableTable {
+    entries: Vec<(String, String, DataType, Value)>,
+}
+
+impl VariableTable {
+    pub fn new() -> VariableTable {
+        VariableTable::default()
+    }
+
+    /// Adds (or replaces) a variable and returns its handle.
+    pub fn set(&mut self, namespace: &str, name: &str, ty: DataType, value: Value) -> VarRef {
+        if let Some(i) = self
+            .entries
+            .iter()
+            .position(|e| e.0 == namespace && e.1 == name)
+        {
+            self.entries[i].2 = ty;
+            self.entries[i].3 = value;
+            return VarRef(i);
+        }
+        self.entries
+            .push((namespace.to_string(), name.to_string(), ty, value));
+        VarRef(self.entries.len() - 1)
+    }
+
+    /// Replaces the value of an existing variable.
+    pub fn set_value(&mut self, var: VarRef, value: Value) {
+        if let Some(e) = self.entries.get_mut(var.0) {
+            e.3 = value;
+        }
+    }
+
+    pub fn get(&self, var: VarRef) -> Option<&Value> {
+        self.entries.get(var.0).map(|e| &e.3)
+    }
+}
+
+impl VariableScope for VariableTable {
+    fn resolve(&self, namespace: Option<&str>, name: &str) -> Result<(VarRef, DataType), String> {
+        let mut found = self
+            .entries
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.1 == name && namespace.is_none_or(|ns| e.0 == ns));
+        let first = found.next();
+        let second = found.next();
+        match (first, second) {
+            (Some((i, e)), None) => Ok((VarRef(i), e.2)),
+            (Some((_, a)), Some((_, b))) => Err(format!(
+                "the variable name \"{name}\" is ambiguous: it exists in the namespaces \"{}\" and \"{}\"; write @[Namespace::{name}]",
+                a.0, b.0
+            )),
+            (None, _) => NoVariables.resolve(namespace, name),
+        }
+    }
+}
+
+impl VariableValues for VariableTable {
+    fn value(&self, var: VarRef) -> Cow<'_, Value> {
+        match self.entries.get(var.0) {
+            Some(e) => Cow::Borrowed(&e.3),
+            None => Cow::Owned(Value::Empty),
+        }
+    }
+}
