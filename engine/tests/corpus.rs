@@ -123,3 +123,108 @@ fn every_corpus_package_loads_or_is_refused() {
         configs.len()
     );
 }
+
+/// A small deterministic generator, so that failures can be replayed.
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self, bound: usize) -> usize {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        ((self.0 >> 33) as usize) % bound.max(1)
+    }
+}
+
+/// Loads `bytes`, turning a panic into a test failure that names the variant.
+fn load_without_panic(bytes: &[u8], what: &str) -> Result<(), String> {
+    match std::panic::catch_unwind(|| load_package(bytes).map(|_| ()).map_err(|e| e.to_string())) {
+        Ok(r) => r,
+        Err(_) => panic!("loading {what} panicked"),
+    }
+}
+
+#[test]
+fn damaged_corpus_variants_are_refused_without_panicking() {
+    let dir = corpus_dir();
+    if !dir.is_dir() {
+        println!("SKIPPED: corpus not found at {}", dir.display());
+        return;
+    }
+    let mut rng = Lcg(0x5eed);
+    let mut refused = 0usize;
+    let mut loaded = 0usize;
+    let mut files = files_with_ext(&dir, "dtsx");
+    files.extend(files_with_ext(&dir, "dtsConfig"));
+    for path in &files {
+        let name = path
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .to_string();
+        let bytes = std::fs::read(path).expect("corpus file readable");
+        let is_config = name.ends_with(".dtsConfig");
+        // Truncations strictly before the last tag: never well-formed.
+        let last_tag = bytes.iter().rposition(|b| *b == b'<').unwrap_or(0);
+        let mut cuts: Vec<usize> = vec![0, 1, 2, 3, last_tag / 2, last_tag.saturating_sub(1)];
+        for _ in 0..6 {
+            cuts.push(rng.next(last_tag));
+        }
+        for cut in cuts {
+            let variant = &bytes[..cut.min(bytes.len())];
+            let what = format!("{name} truncated to {cut} bytes");
+            let result = if is_config {
+                std::panic::catch_unwind(|| {
+                    load_dtsconfig(variant)
+                        .map(|_| ())
+                        .map_err(|e| e.to_string())
+                })
+                .unwrap_or_else(|_| panic!("loading {what} panicked"))
+            } else {
+                load_without_panic(variant, &what)
+            };
+            assert!(result.is_err(), "{what} loaded");
+            refused += 1;
+        }
+        // Breaking a closing `</DTS:` tag (`</` → `<<`): never well-formed (such tags do
+        // not occur inside the CDATA sections packages carry).
+        let closers: Vec<usize> = bytes
+            .windows(6)
+            .enumerate()
+            .filter(|(_, w)| w == b"</DTS:")
+            .map(|(i, _)| i)
+            .collect();
+        for _ in 0..3 {
+            if closers.is_empty() {
+                break;
+            }
+            let at = closers[rng.next(closers.len())];
+            let mut variant = bytes.clone();
+            variant[at + 1] = b'<';
+            let what = format!("{name} with the closing tag at byte {at} broken");
+            if !is_config {
+                assert!(
+                    load_without_panic(&variant, &what).is_err(),
+                    "{what} loaded"
+                );
+                refused += 1;
+            }
+        }
+        // Random byte damage: may or may not stay loadable, but must never panic.
+        if !is_config {
+            for _ in 0..4 {
+                let mut variant = bytes.clone();
+                for _ in 0..1 + rng.next(8) {
+                    let at = rng.next(variant.len());
+                    variant[at] = [b'<', b'>', b'"', b'&', 0xFF, 0x00, b'x', 0xC3][rng.next(8)];
+                }
+                match load_without_panic(&variant, &format!("{name} with damaged bytes")) {
+                    Ok(()) => loaded += 1,
+                    Err(_) => refused += 1,
+                }
+            }
+        }
+    }
+    println!("damaged variants: {refused} refused, {loaded} still loadable (no panics)");
+}

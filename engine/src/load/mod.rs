@@ -14,6 +14,9 @@ mod items;
 mod pipeline;
 mod xml;
 
+#[cfg(test)]
+mod tests;
+
 use std::io::Read;
 use std::path::Path;
 
