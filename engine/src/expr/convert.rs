@@ -61,8 +61,9 @@ pub fn can_cast(from: &DataType, to: &DataType) -> bool {
             Class::Num => *to == DataType::Date,
             Class::Date => {
                 // A time cannot become a date and a date without time cannot become a time.
-                !(to == &DataType::DbDate && from.is_time_only())
-                    && !(to.is_time_only() && from == &DataType::DbDate)
+                let date_from_time = to == &DataType::DbDate && from.is_time_only();
+                let time_from_date = to.is_time_only() && from == &DataType::DbDate;
+                !(date_from_time || time_from_date)
             }
             _ => false,
         },

@@ -125,9 +125,9 @@ pub(super) fn check(func: Func, args: &[ArgInfo<'_>]) -> Result<Signature, Check
                     Ok(plain(DataType::DbTimestamp, 3))
                 }
                 Func::Datediff => {
-                    for i in 1..3 {
-                        if !is_date_arg(&args[i].ty) {
-                            return date_err(i, &args[i].ty);
+                    for (i, a) in args.iter().enumerate().skip(1) {
+                        if !is_date_arg(&a.ty) {
+                            return date_err(i, &a.ty);
                         }
                     }
                     Ok(plain(DataType::I4, 3))

@@ -240,7 +240,7 @@ pub(crate) fn f64_arg(v: &Value) -> Option<f64> {
     })
 }
 
-fn arg_str<'a>(args: &'a [Value], i: usize, func: Func) -> Result<&'a str, EvalError> {
+fn arg_str(args: &[Value], i: usize, func: Func) -> Result<&str, EvalError> {
     args.get(i)
         .and_then(Value::as_str)
         .ok_or_else(|| EvalError::func(func.name(), format!("argument {} must be a string", i + 1)))
