@@ -38,6 +38,12 @@ pub fn load_dtsconfig(bytes: &[u8]) -> Result<Vec<ConfigEntry>, LoadError> {
     load_dtsconfig_with_heading(bytes).map(|(_, entries)| entries)
 }
 
+/// Reads and parses a `.dtsConfig` file (refused when larger than the default size limit).
+pub fn load_dtsconfig_file(path: &std::path::Path) -> Result<Vec<ConfigEntry>, LoadError> {
+    let bytes = super::read_limited(path, super::DEFAULT_MAX_BYTES)?;
+    load_dtsconfig(&bytes)
+}
+
 /// Like [`load_dtsconfig`], also returning the heading.
 pub fn load_dtsconfig_with_heading(
     bytes: &[u8],

@@ -70,6 +70,7 @@ pub(crate) fn variables(
             evaluate_as_expression: p.bool("EvaluateAsExpression", false)?,
             expression: p.string("Expression"),
             raise_changed_event: p.bool("RaiseChangedEvent", false)?,
+            property_expressions: property_expressions(v, &p.path),
             path: p.path,
         });
     }

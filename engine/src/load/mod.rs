@@ -22,7 +22,7 @@ use std::path::Path;
 
 use roxmltree::{Document, ParsingOptions};
 
-pub use dtsconfig::{load_dtsconfig, ConfigEntry};
+pub use dtsconfig::{load_dtsconfig, load_dtsconfig_file, ConfigEntry, ConfigHeading};
 pub use error::LoadError;
 
 use crate::model::{Package, ProtectionLevel};

@@ -159,3 +159,47 @@ impl Package {
             .any(|i| i.severity == Severity::Error)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runnable_set_and_reasons() {
+        for k in [
+            TaskKind::ExecuteSql,
+            TaskKind::ExecuteProcess,
+            TaskKind::ExecutePackage,
+            TaskKind::FileSystem,
+            TaskKind::Expression,
+            TaskKind::SendMail,
+        ] {
+            assert_eq!(task_refusal(&k), None, "{k:?}");
+        }
+        assert_eq!(
+            task_refusal(&TaskKind::DataFlow).as_deref(),
+            Some("Data Flow tasks cannot run yet")
+        );
+        assert_eq!(
+            task_refusal(&TaskKind::WebService).as_deref(),
+            Some("Web Service tasks are not supported")
+        );
+        let issue = Issue {
+            severity: Severity::Error,
+            path: "\\Package\\Load Customers".into(),
+            type_name: Some("Microsoft.ScriptTask".into()),
+            reason: task_refusal(&TaskKind::Script).unwrap_or_default(),
+        };
+        assert_eq!(
+            issue.to_string(),
+            "\\Package\\Load Customers (Microsoft.ScriptTask): Script tasks are not supported"
+        );
+    }
+
+    #[test]
+    fn empty_package_can_run() {
+        let p = Package::default();
+        assert!(unsupported(&p).is_empty());
+        assert!(p.can_run());
+    }
+}

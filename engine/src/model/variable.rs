@@ -24,6 +24,8 @@ pub struct Variable {
     /// The expression text (kept even when `evaluate_as_expression` is false).
     pub expression: String,
     pub raise_changed_event: bool,
+    /// Property expressions on the variable itself (2005/2008 files allow them).
+    pub property_expressions: Vec<super::expression::PropertyExpression>,
 }
 
 impl Variable {

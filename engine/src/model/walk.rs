@@ -123,6 +123,9 @@ impl Package {
         }
         self.walk(&mut |s| {
             out.extend(s.property_expressions());
+            for v in s.variables() {
+                out.extend(&v.property_expressions);
+            }
             if let Scope::Executable(Executable {
                 kind: ExecutableKind::ForEachLoop(l),
                 ..
