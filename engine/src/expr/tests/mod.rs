@@ -2,6 +2,8 @@
 //! tests live here; helpers shared by the topic files are in this file.
 
 mod basics;
+mod literals;
+mod operators;
 
 use super::{DataType, Expression, Value, VariableTable};
 
