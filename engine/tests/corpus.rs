@@ -61,6 +61,7 @@ fn every_corpus_package_loads_or_is_refused() {
     let mut refused: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut issue_reasons: BTreeMap<String, usize> = BTreeMap::new();
     let mut executables = 0usize;
+    let mut runnable = 0usize;
     for path in &packages {
         let name = path
             .file_name()
@@ -72,6 +73,9 @@ fn every_corpus_package_loads_or_is_refused() {
             Ok(pkg) => {
                 loaded += 1;
                 executables += pkg.all_executables().len();
+                if pkg.can_run() {
+                    runnable += 1;
+                }
                 for issue in unsupported(&pkg) {
                     if issue.severity == Severity::Error {
                         *issue_reasons.entry(issue.reason.clone()).or_default() += 1;
@@ -95,6 +99,7 @@ fn every_corpus_package_loads_or_is_refused() {
         dir.display(),
         packages.len()
     );
+    println!("  {runnable} of the loaded packages have no element the engine cannot run");
     for (reason, files) in &refused {
         println!("  refused ({}): {reason}", files.len());
         for f in files {
@@ -104,7 +109,7 @@ fn every_corpus_package_loads_or_is_refused() {
     let mut top: Vec<_> = issue_reasons.into_iter().collect();
     top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     println!("top unsupported-element reasons:");
-    for (reason, n) in top.iter().take(15) {
+    for (reason, n) in top.iter().take(25) {
         println!("  {n:4}  {reason}");
     }
     assert_eq!(loaded + refused_count, packages.len());

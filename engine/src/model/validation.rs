@@ -50,8 +50,9 @@ pub fn task_refusal(kind: &TaskKind) -> Option<String> {
         TaskKind::MaintenancePlan(name) => {
             format!("maintenance plan tasks ({name}) are not supported")
         }
-        TaskKind::Unknown(_) => {
-            "unknown task type; only the built-in SSIS tasks are recognised".to_string()
+        TaskKind::Unknown(t) => {
+            let short = t.split(',').next().unwrap_or(t).trim();
+            format!("unknown task type {short}; only the built-in SSIS tasks are recognised")
         }
         other => format!("{}s are not supported", other.display_name()),
     })
