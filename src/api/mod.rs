@@ -1,0 +1,117 @@
+//! The management HTTP API (actix-web) under `/api/v1/`: routes, shared state, and the helpers
+//! every handler uses (calling a store actor, parsing JSON bodies, auditing changes). Handlers
+//! turn requests into messages to actors; they must not touch stores or the event log directly.
+
+mod error;
+mod events;
+mod folders;
+mod packages;
+mod service_info;
+mod target;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use actix::Addr;
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use futures_util::future::BoxFuture;
+use serde::Serialize;
+use ssisd_actors::store::{StoreActor, StoreOp};
+use ssisd_actors::{Directory, EventId, EventLogClient, NewEvent, ReloadSummary};
+use ssisd_stores::{PackageStore, StoreError};
+
+pub use error::ApiError;
+
+/// What the API may ask of the service as a whole.
+pub trait ServiceControl: Send + Sync {
+    /// Re-reads the configuration and applies it (as SIGHUP does).
+    fn reload(&self) -> BoxFuture<'static, Result<ReloadSummary, String>>;
+    fn snapshot(&self) -> ControlSnapshot;
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ControlSnapshot {
+    pub origin: String,
+    pub stop_executing_packages_on_shutdown: bool,
+}
+
+pub struct AppState {
+    pub directory: Directory,
+    pub events: EventLogClient,
+    pub control: Arc<dyn ServiceControl>,
+    pub started: Instant,
+    pub started_at: DateTime<Utc>,
+    /// The address the API is bound to (known once bound).
+    pub listen: Arc<std::sync::OnceLock<String>>,
+    pub data_dir: String,
+    pub max_request_bytes: u64,
+}
+
+impl AppState {
+    /// Writes a change made through the API to the event log.
+    fn audit(&self, req: &HttpRequest, id: EventId, message: String, path: &str) {
+        let client = req
+            .peer_addr()
+            .map(|a| a.to_string())
+            .unwrap_or_else(|| "local".into());
+        self.events.emit(
+            NewEvent::new(id, message)
+                .field("path", path)
+                .field("client", client),
+        );
+    }
+}
+
+/// Runs one operation on a folder's store actor.
+async fn store_call<R, F>(store: &Addr<StoreActor>, f: F) -> Result<R, ApiError>
+where
+    R: Send + 'static,
+    F: FnOnce(Arc<dyn PackageStore>) -> BoxFuture<'static, Result<R, StoreError>> + Send + 'static,
+{
+    store
+        .send(StoreOp::new(f))
+        .await
+        .map_err(|_| ApiError::unavailable("the folder's store stopped while answering; retry in a moment"))?
+        .map_err(ApiError::from)
+}
+
+fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(body).map_err(|e| ApiError::bad_request(format!("the body is not the JSON expected: {e}")))
+}
+
+async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    Err(ApiError::not_found(format!(
+        "no such API endpoint: {} {}; see the API reference in the README (everything is under /api/v1/)",
+        req.method(),
+        req.path()
+    )))
+}
+
+/// Registers every route.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/api/v1")
+            .route("/status", web::get().to(service_info::status))
+            .route("/reload", web::post().to(service_info::reload))
+            .route("/folders", web::get().to(folders::top_level))
+            .service(
+                web::resource("/folders/{tail:.*}")
+                    .route(web::get().to(folders::list))
+                    .route(web::post().to(folders::create))
+                    .route(web::delete().to(folders::delete))
+                    .route(web::patch().to(folders::rename)),
+            )
+            .service(
+                web::resource("/packages/{tail:.*}")
+                    .route(web::put().to(packages::put))
+                    .route(web::get().to(packages::get))
+                    .route(web::head().to(packages::head))
+                    .route(web::delete().to(packages::delete))
+                    .route(web::patch().to(packages::rename)),
+            )
+            .route("/events", web::get().to(events::query))
+            .route("/events/stream", web::get().to(events::stream)),
+    )
+    .default_service(web::to(not_found));
+}

@@ -1,0 +1,102 @@
+//! Turns the percent-encoded tail of a request path (`File%20System/Sales/Load`) into the
+//! top-level folder it names and a validated folder or package path inside it, and finds that
+//! folder's store actor. Validation of names is the stores crate's; this module only splits,
+//! decodes and looks up.
+
+use actix::Addr;
+use actix_web::HttpRequest;
+use percent_encoding::percent_decode_str;
+use ssisd_actors::store::StoreActor;
+use ssisd_actors::{Directory, FolderHealth, FolderStatus};
+use ssisd_stores::{ItemName, StorePath};
+
+use super::error::ApiError;
+
+/// The decoded segments after `prefix` in the raw request path.
+pub fn segments(req: &HttpRequest, prefix: &str) -> Result<Vec<String>, ApiError> {
+    let raw = req.uri().path();
+    let tail = raw.strip_prefix(prefix).unwrap_or("");
+    tail.split('/')
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            percent_decode_str(s)
+                .decode_utf8()
+                .map(|c| c.into_owned())
+                .map_err(|_| ApiError::bad_request(format!("path segment \"{s}\" is not percent-encoded UTF-8")))
+        })
+        .collect()
+}
+
+/// A top-level folder and a folder path inside it.
+pub struct FolderTarget {
+    pub top: FolderStatus,
+    pub store: Addr<StoreActor>,
+    pub path: StorePath,
+}
+
+impl FolderTarget {
+    /// `\Top\A\B` as SSIS writes it, for messages and events.
+    pub fn display(&self) -> String {
+        if self.path.is_root() {
+            format!("\\{}", self.top.name)
+        } else {
+            format!("\\{}{}", self.top.name, self.path)
+        }
+    }
+}
+
+/// Finds the top-level folder `name` and its live store.
+pub fn top_level(directory: &Directory, name: &str) -> Result<(FolderStatus, Addr<StoreActor>), ApiError> {
+    let Some((status, store)) = directory.folder(name) else {
+        let names: Vec<String> = directory.folders().into_iter().map(|f| f.name).collect();
+        return Err(ApiError::not_found(format!(
+            "there is no top-level folder \"{name}\"; the top-level folders are: {}",
+            names.join(", ")
+        )));
+    };
+    match (&status.health, store) {
+        (FolderHealth::Available, Some(store)) => Ok((status, store)),
+        (FolderHealth::Starting, Some(store)) => Ok((status, store)),
+        (health, _) => {
+            let detail = match health {
+                FolderHealth::Restarting(why) => format!("its store is restarting after: {why}"),
+                FolderHealth::Unavailable(why) => why.clone(),
+                FolderHealth::Failed(why) => format!("its store has failed ({why}); fix the cause and reload the service (SIGHUP)"),
+                _ => "its store is not running".to_string(),
+            };
+            Err(ApiError::unavailable(format!(
+                "top-level folder \"{}\" is not available: {detail}",
+                status.name
+            )))
+        }
+    }
+}
+
+pub fn folder_target(directory: &Directory, segments: &[String]) -> Result<FolderTarget, ApiError> {
+    let (first, rest) = segments
+        .split_first()
+        .ok_or_else(|| ApiError::bad_request("name a top-level folder, e.g. /api/v1/folders/File%20System"))?;
+    let (top, store) = top_level(directory, first)?;
+    let path = StorePath::from_segments(rest)?;
+    Ok(FolderTarget { top, store, path })
+}
+
+/// The folder holding a package, and the package's name (a trailing `.dtsx` is ignored).
+pub fn package_target(directory: &Directory, segments: &[String]) -> Result<(FolderTarget, ItemName), ApiError> {
+    let Some((last, folder)) = segments.split_last() else {
+        return Err(ApiError::bad_request(
+            "name a package, e.g. /api/v1/packages/File%20System/Sales/Load%20Customers",
+        ));
+    };
+    if folder.is_empty() {
+        return Err(ApiError::bad_request(format!(
+            "\"{last}\" names no package: a package path is <top-level folder>/<folders…>/<package>"
+        )));
+    }
+    let name = match last.len().checked_sub(5) {
+        Some(i) if last.is_char_boundary(i) && last[i..].eq_ignore_ascii_case(".dtsx") => &last[..i],
+        _ => last.as_str(),
+    };
+    let name = ItemName::new(name)?;
+    Ok((folder_target(directory, folder)?, name))
+}

@@ -1,0 +1,616 @@
+//! The service's configuration: our TOML file or a classic `MsDtsSrvr.ini.xml`, layered under
+//! `SSISD_*` environment overrides with the `config` crate, checked, and turned into the
+//! [`ServicePlan`] the supervisor runs. With no file named, the embedded default applies: the
+//! real service's default folders (a `File System` folder under the data directory; `MSDB` on
+//! `.` arrives with the MSDB store). This module must not start anything.
+
+pub mod error;
+pub mod msdtssrvr;
+pub mod paths;
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use ssisd_actors::supervision::{Backoff, Intensity};
+use ssisd_actors::{EventLogSettings, ServicePlan, SupervisionSettings};
+use ssisd_stores::{FolderLocation, FolderSpec};
+
+pub use error::ConfigError;
+
+/// The port the management API listens on by default (loopback only).
+pub const DEFAULT_PORT: u16 = 10135;
+const ENV_PREFIX: &str = "SSISD";
+const ENV_SEPARATOR: &str = "__";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogTarget {
+    Stderr,
+    Journald,
+}
+
+/// `[service]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServiceSection {
+    pub listen: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub runtime_dir: Option<String>,
+    pub stop_executing_packages_on_shutdown: bool,
+    pub unauthenticated_loopback: bool,
+    pub max_request_bytes: u64,
+    pub log: LogTarget,
+    pub log_level: String,
+}
+
+impl Default for ServiceSection {
+    fn default() -> Self {
+        ServiceSection {
+            listen: format!("127.0.0.1:{DEFAULT_PORT}"),
+            data_dir: None,
+            runtime_dir: None,
+            stop_executing_packages_on_shutdown: true,
+            unauthenticated_loopback: true,
+            max_request_bytes: 64 * 1024 * 1024,
+            log: LogTarget::Stderr,
+            log_level: "info".into(),
+        }
+    }
+}
+
+/// `[event_log]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EventLogSection {
+    /// Most events kept ("overwrite events as needed").
+    pub retention: u64,
+}
+
+impl Default for EventLogSection {
+    fn default() -> Self {
+        EventLogSection { retention: 100_000 }
+    }
+}
+
+/// `[supervision]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SupervisionSection {
+    pub max_restarts: u32,
+    pub period_seconds: f64,
+    pub backoff_initial_ms: u64,
+    pub backoff_max_ms: u64,
+    pub health_check_seconds: f64,
+}
+
+impl Default for SupervisionSection {
+    fn default() -> Self {
+        SupervisionSection {
+            max_restarts: 3,
+            period_seconds: 30.0,
+            backoff_initial_ms: 100,
+            backoff_max_ms: 5_000,
+            health_check_seconds: 5.0,
+        }
+    }
+}
+
+/// `[[folder]]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FolderSection {
+    pub kind: String,
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub store_path: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server: Option<String>,
+}
+
+/// The file's content as written (before defaults of paths are applied).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawConfig {
+    pub service: ServiceSection,
+    pub event_log: EventLogSection,
+    pub supervision: SupervisionSection,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub folder: Option<Vec<FolderSection>>,
+}
+
+/// Where the configuration came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfigOrigin {
+    Embedded,
+    Toml(PathBuf),
+    MsDtsSrvr(PathBuf),
+}
+
+impl std::fmt::Display for ConfigOrigin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ConfigOrigin::Embedded => f.write_str("embedded default (no configuration file)"),
+            ConfigOrigin::Toml(p) => write!(f, "{} (TOML)", p.display()),
+            ConfigOrigin::MsDtsSrvr(p) => write!(f, "{} (MsDtsSrvr.ini.xml)", p.display()),
+        }
+    }
+}
+
+/// The effective, checked configuration.
+#[derive(Debug, Clone)]
+pub struct ServiceConfig {
+    pub origin: ConfigOrigin,
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    pub runtime_dir: PathBuf,
+    pub stop_executing_packages_on_shutdown: bool,
+    pub unauthenticated_loopback: bool,
+    pub max_request_bytes: u64,
+    pub log: LogTarget,
+    pub log_level: String,
+    pub event_log_retention: u64,
+    pub supervision: SupervisionSection,
+    pub folders: Vec<FolderSpec>,
+    /// What the reader tolerated (shown by `--check-config`).
+    pub warnings: Vec<String>,
+}
+
+/// Loads the configuration: `file` as named by `--config`/`SSISD_CONFIG`, or the embedded
+/// default when `None`; environment overrides on top.
+pub fn load(file: Option<&Path>) -> Result<ServiceConfig, ConfigError> {
+    load_with_env(file, std::env::vars())
+}
+
+/// [`load`] with an explicit environment (for tests).
+pub fn load_with_env(
+    file: Option<&Path>,
+    env: impl IntoIterator<Item = (String, String)>,
+) -> Result<ServiceConfig, ConfigError> {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
+    let (origin, base, file_layer, mut warnings) = match file {
+        None => (ConfigOrigin::Embedded, cwd, None, Vec::new()),
+        Some(path) => {
+            let path = if path.is_absolute() {
+                path.to_path_buf()
+            } else {
+                cwd.join(path)
+            };
+            let bytes = std::fs::read(&path).map_err(|e| {
+                if e.kind() == std::io::ErrorKind::NotFound {
+                    ConfigError::Missing(path.clone())
+                } else {
+                    ConfigError::Unreadable {
+                        path: path.clone(),
+                        source: e,
+                    }
+                }
+            })?;
+            let text = String::from_utf8(bytes).map_err(|e| {
+                ConfigError::invalid(&path, format!("not UTF-8 text (byte {})", e.utf8_error().valid_up_to()))
+            })?;
+            let base = path.parent().map(Path::to_path_buf).unwrap_or(cwd);
+            if msdtssrvr::looks_like_xml(&text) {
+                let xml = msdtssrvr::parse(&text, &path).map_err(|m| ConfigError::invalid(&path, m))?;
+                let mut raw = RawConfig::default();
+                if let Some(stop) = xml.stop_executing_packages_on_shutdown {
+                    raw.service.stop_executing_packages_on_shutdown = stop;
+                }
+                raw.folder = xml.folders.map(|folders| folders.iter().map(folder_section).collect());
+                let layer = config::Config::try_from(&raw)
+                    .map_err(|e| ConfigError::invalid(&path, e.to_string()))?;
+                (ConfigOrigin::MsDtsSrvr(path), base, Some(Layer::Built(layer)), xml.warnings)
+            } else {
+                let text = text.trim_start_matches('\u{feff}').to_string();
+                // The toml crate reports syntax errors with line and column.
+                toml::from_str::<toml::Table>(&text)
+                    .map_err(|e| ConfigError::invalid(&path, format!("not valid TOML: {e}")))?;
+                (ConfigOrigin::Toml(path), base, Some(Layer::Toml(text)), Vec::new())
+            }
+        }
+    };
+
+    let env_map: std::collections::HashMap<String, String> = env
+        .into_iter()
+        .filter(|(k, _)| {
+            k.starts_with(&format!("{ENV_PREFIX}_")) && k.contains(ENV_SEPARATOR)
+        })
+        .collect();
+    let mut builder = config::Config::builder();
+    match file_layer {
+        Some(Layer::Toml(text)) => {
+            builder = builder.add_source(config::File::from_str(&text, config::FileFormat::Toml))
+        }
+        Some(Layer::Built(c)) => builder = builder.add_source(c),
+        None => {}
+    }
+    builder = builder.add_source(
+        config::Environment::with_prefix(ENV_PREFIX)
+            .prefix_separator("_")
+            .separator(ENV_SEPARATOR)
+            .try_parsing(true)
+            .source(Some(env_map)),
+    );
+    let origin_text = match &origin {
+        ConfigOrigin::Embedded => "environment (SSISD_*)".to_string(),
+        ConfigOrigin::Toml(p) | ConfigOrigin::MsDtsSrvr(p) => {
+            format!("configuration file {} or environment (SSISD_*)", p.display())
+        }
+    };
+    let raw: RawConfig = builder
+        .build()
+        .and_then(|c| c.try_deserialize())
+        .map_err(|e| match &origin {
+            ConfigOrigin::Toml(p) | ConfigOrigin::MsDtsSrvr(p) => ConfigError::invalid(p, e.to_string()),
+            ConfigOrigin::Embedded => ConfigError::Key {
+                origin: origin_text.clone(),
+                key: "(environment)".into(),
+                message: e.to_string(),
+            },
+        })?;
+    let mut cfg = check(raw, origin, &base, &origin_text)?;
+    cfg.warnings.append(&mut warnings);
+    Ok(cfg)
+}
+
+enum Layer {
+    Toml(String),
+    Built(config::Config),
+}
+
+fn folder_section(spec: &FolderSpec) -> FolderSection {
+    match &spec.location {
+        FolderLocation::FileSystem { store_path } => FolderSection {
+            kind: "file-system".into(),
+            name: spec.name.clone(),
+            store_path: Some(store_path.display().to_string()),
+            server: None,
+        },
+        FolderLocation::SqlServer { server } => FolderSection {
+            kind: "sql-server".into(),
+            name: spec.name.clone(),
+            store_path: None,
+            server: Some(server.clone()),
+        },
+    }
+}
+
+fn parse_listen(text: &str) -> Result<SocketAddr, String> {
+    if let Ok(a) = text.trim().parse::<SocketAddr>() {
+        return Ok(a);
+    }
+    if let Some(port) = text.trim().strip_prefix("localhost:") {
+        if let Ok(port) = port.parse::<u16>() {
+            return Ok(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port));
+        }
+    }
+    Err(format!(
+        "\"{text}\" is not an address and port such as \"127.0.0.1:{DEFAULT_PORT}\" or \"[::1]:{DEFAULT_PORT}\""
+    ))
+}
+
+/// Applies path defaults and checks every value.
+fn check(
+    raw: RawConfig,
+    origin: ConfigOrigin,
+    base: &Path,
+    origin_text: &str,
+) -> Result<ServiceConfig, ConfigError> {
+    let key_error = |key: &str, message: String| ConfigError::Key {
+        origin: origin_text.to_string(),
+        key: key.to_string(),
+        message,
+    };
+    let s = &raw.service;
+    let listen = parse_listen(&s.listen).map_err(|m| key_error("service.listen", m))?;
+    if !listen.ip().is_loopback() {
+        return Err(key_error(
+            "service.listen",
+            format!(
+                "{listen} is not a loopback address; serving the API beyond this machine needs TLS and authentication, which this version does not have yet. Use 127.0.0.1 or ::1"
+            ),
+        ));
+    }
+    let dir = |key: &str, value: &Option<String>, default: PathBuf| -> Result<PathBuf, ConfigError> {
+        match value {
+            Some(v) => paths::resolve(v, base).map_err(|m| key_error(key, m)),
+            None => Ok(default),
+        }
+    };
+    let data_dir = dir("service.data_dir", &s.data_dir, paths::default_data_dir())?;
+    let runtime_dir = dir("service.runtime_dir", &s.runtime_dir, paths::default_runtime_dir())?;
+    if s.max_request_bytes == 0 {
+        return Err(key_error("service.max_request_bytes", "must be greater than 0".into()));
+    }
+    if raw.event_log.retention == 0 {
+        return Err(key_error("event_log.retention", "must be at least 1".into()));
+    }
+    let sup = &raw.supervision;
+    if !(sup.period_seconds > 0.0 && sup.period_seconds.is_finite()) {
+        return Err(key_error("supervision.period_seconds", "must be a positive number of seconds".into()));
+    }
+    if !(sup.health_check_seconds >= 0.0 && sup.health_check_seconds.is_finite()) {
+        return Err(key_error("supervision.health_check_seconds", "must be 0 (off) or a positive number of seconds".into()));
+    }
+    if sup.backoff_max_ms < sup.backoff_initial_ms {
+        return Err(key_error("supervision.backoff_max_ms", "must not be less than backoff_initial_ms".into()));
+    }
+    let folders = match &raw.folder {
+        None => default_folders(&data_dir),
+        Some(list) => list
+            .iter()
+            .enumerate()
+            .map(|(i, f)| folder_spec(f, base).map_err(|m| key_error(&format!("folder[{i}]"), m)))
+            .collect::<Result<Vec<_>, _>>()?,
+    };
+    for (i, f) in folders.iter().enumerate() {
+        if folders[..i].iter().any(|g| g.name.eq_ignore_ascii_case(&f.name)) {
+            return Err(key_error(
+                &format!("folder[{i}].name"),
+                format!("two top-level folders are named \"{}\"; folder names must be unique (ignoring case)", f.name),
+            ));
+        }
+    }
+    Ok(ServiceConfig {
+        origin,
+        listen,
+        data_dir,
+        runtime_dir,
+        stop_executing_packages_on_shutdown: s.stop_executing_packages_on_shutdown,
+        unauthenticated_loopback: s.unauthenticated_loopback,
+        max_request_bytes: s.max_request_bytes,
+        log: s.log,
+        log_level: s.log_level.clone(),
+        event_log_retention: raw.event_log.retention,
+        supervision: raw.supervision.clone(),
+        folders,
+        warnings: Vec::new(),
+    })
+}
+
+/// The real service's default top-level folders. (`MSDB` on `.` joins them with the MSDB store.)
+pub fn default_folders(data_dir: &Path) -> Vec<FolderSpec> {
+    vec![FolderSpec {
+        name: "File System".into(),
+        location: FolderLocation::FileSystem {
+            store_path: data_dir.join("Packages"),
+        },
+    }]
+}
+
+fn folder_spec(f: &FolderSection, base: &Path) -> Result<FolderSpec, String> {
+    let location = match f.kind.as_str() {
+        "file-system" => {
+            if f.server.is_some() {
+                return Err(format!("folder \"{}\": `server` belongs to kind \"sql-server\"; a file-system folder has `store_path`", f.name));
+            }
+            let written = f
+                .store_path
+                .as_deref()
+                .ok_or_else(|| format!("folder \"{}\" of kind \"file-system\" needs `store_path`", f.name))?;
+            FolderLocation::FileSystem {
+                store_path: paths::resolve(written, base).map_err(|m| format!("folder \"{}\": store_path: {m}", f.name))?,
+            }
+        }
+        "sql-server" => {
+            if f.store_path.is_some() {
+                return Err(format!("folder \"{}\": `store_path` belongs to kind \"file-system\"; a sql-server folder has `server`", f.name));
+            }
+            FolderLocation::SqlServer {
+                server: f
+                    .server
+                    .clone()
+                    .ok_or_else(|| format!("folder \"{}\" of kind \"sql-server\" needs `server`", f.name))?,
+            }
+        }
+        other => {
+            return Err(format!(
+                "folder \"{}\": kind \"{other}\" is unknown; use \"file-system\" or \"sql-server\"",
+                f.name
+            ))
+        }
+    };
+    let spec = FolderSpec {
+        name: f.name.clone(),
+        location,
+    };
+    spec.validate().map_err(|m| format!("folder \"{}\": {m}", f.name))?;
+    Ok(spec)
+}
+
+impl ServiceConfig {
+    /// What the supervisor runs.
+    pub fn plan(&self) -> ServicePlan {
+        let s = &self.supervision;
+        ServicePlan {
+            folders: self.folders.clone(),
+            stop_executing_packages_on_shutdown: self.stop_executing_packages_on_shutdown,
+            supervision: SupervisionSettings {
+                intensity: Intensity {
+                    max_restarts: s.max_restarts,
+                    period: Duration::from_secs_f64(s.period_seconds),
+                },
+                backoff: Backoff {
+                    initial: Duration::from_millis(s.backoff_initial_ms),
+                    max: Duration::from_millis(s.backoff_max_ms),
+                },
+                health_check_interval: Duration::from_secs_f64(s.health_check_seconds),
+            },
+            event_log: EventLogSettings {
+                path: self.data_dir.join("events.db"),
+                retention: self.event_log_retention,
+            },
+        }
+    }
+
+    /// The effective configuration as TOML, every path resolved.
+    pub fn to_toml(&self) -> String {
+        let raw = RawConfig {
+            service: ServiceSection {
+                listen: self.listen.to_string(),
+                data_dir: Some(self.data_dir.display().to_string()),
+                runtime_dir: Some(self.runtime_dir.display().to_string()),
+                stop_executing_packages_on_shutdown: self.stop_executing_packages_on_shutdown,
+                unauthenticated_loopback: self.unauthenticated_loopback,
+                max_request_bytes: self.max_request_bytes,
+                log: self.log,
+                log_level: self.log_level.clone(),
+            },
+            event_log: EventLogSection {
+                retention: self.event_log_retention,
+            },
+            supervision: self.supervision.clone(),
+            folder: Some(self.folders.iter().map(folder_section).collect()),
+        };
+        let mut out = format!("# effective configuration, from {}\n", self.origin);
+        for w in &self.warnings {
+            out.push_str(&format!("# warning: {w}\n"));
+        }
+        out.push_str(&toml::to_string_pretty(&raw).unwrap_or_else(|e| format!("# cannot print: {e}\n")));
+        out
+    }
+
+    /// Settings that a reload cannot change while the service runs.
+    pub fn restart_only_differences(&self, newer: &ServiceConfig) -> Vec<&'static str> {
+        let mut keys = Vec::new();
+        if self.listen != newer.listen {
+            keys.push("service.listen");
+        }
+        if self.data_dir != newer.data_dir {
+            keys.push("service.data_dir");
+        }
+        if self.runtime_dir != newer.runtime_dir {
+            keys.push("service.runtime_dir");
+        }
+        if self.max_request_bytes != newer.max_request_bytes {
+            keys.push("service.max_request_bytes");
+        }
+        if self.log != newer.log || self.log_level != newer.log_level {
+            keys.push("service.log");
+        }
+        if self.event_log_retention != newer.event_log_retention {
+            keys.push("event_log.retention");
+        }
+        keys
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn no_env() -> Vec<(String, String)> {
+        Vec::new()
+    }
+
+    fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+        let p = dir.join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    #[test]
+    fn embedded_default_has_a_file_system_folder_under_the_data_dir() {
+        let c = load_with_env(None, no_env()).unwrap();
+        assert_eq!(c.origin, ConfigOrigin::Embedded);
+        assert_eq!(c.listen.port(), DEFAULT_PORT);
+        assert!(c.listen.ip().is_loopback());
+        assert_eq!(c.folders.len(), 1);
+        assert_eq!(
+            c.folders[0].location,
+            FolderLocation::FileSystem { store_path: c.data_dir.join("Packages") }
+        );
+        assert!(c.stop_executing_packages_on_shutdown);
+    }
+
+    #[test]
+    fn toml_with_relative_paths_and_env_overrides() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = write(
+            dir.path(),
+            "ssisd.toml",
+            r#"
+[service]
+listen = "127.0.0.1:9000"
+data_dir = "data"
+stop_executing_packages_on_shutdown = false
+
+[[folder]]
+kind = "file-system"
+name = "Files"
+store_path = "pk"
+
+[[folder]]
+kind = "sql-server"
+name = "MSDB"
+server = "."
+"#,
+        );
+        let env = vec![
+            ("SSISD_SERVICE__LISTEN".to_string(), "127.0.0.1:9100".to_string()),
+            ("SSISD_EVENT_LOG__RETENTION".to_string(), "77".to_string()),
+            ("SSISD_CONFIG".to_string(), "/ignored".to_string()),
+            ("SSISD_TEST_MSSQL".to_string(), "x".to_string()),
+        ];
+        let c = load_with_env(Some(&p), env).unwrap();
+        assert_eq!(c.listen.port(), 9100);
+        assert_eq!(c.event_log_retention, 77);
+        assert_eq!(c.data_dir, dir.path().join("data"));
+        assert!(!c.stop_executing_packages_on_shutdown);
+        assert_eq!(
+            c.folders[0].location,
+            FolderLocation::FileSystem { store_path: dir.path().join("pk") }
+        );
+        assert_eq!(c.folders[1].kind(), "sql-server");
+        let printed = c.to_toml();
+        assert!(printed.contains("9100") && printed.contains("[[folder]]"), "{printed}");
+    }
+
+    #[test]
+    fn errors_name_the_file_and_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let cases = [
+            ("[service]\nlisten = \"nope\"\n", "service.listen"),
+            ("[service]\nlisten = \"10.1.2.3:80\"\n", "loopback"),
+            ("[service]\nlisen = \"127.0.0.1:1\"\n", "lisen"),
+            ("[service\n", "not valid TOML"),
+            ("[service]\nstop_executing_packages_on_shutdown = \"maybe\"\n", "stop_executing_packages_on_shutdown"),
+            ("[[folder]]\nkind = \"ftp\"\nname = \"x\"\n", "ftp"),
+            ("[[folder]]\nkind = \"file-system\"\nname = \"x\"\n", "store_path"),
+            ("[[folder]]\nkind = \"file-system\"\nname = \"a/b\"\nstore_path = \"p\"\n", "not allowed"),
+            ("[[folder]]\nkind = \"file-system\"\nname = \"A\"\nstore_path = \"p\"\n[[folder]]\nkind = \"file-system\"\nname = \"a\"\nstore_path = \"q\"\n", "unique"),
+        ];
+        for (text, needle) in cases {
+            let p = write(dir.path(), "bad.toml", text);
+            let e = load_with_env(Some(&p), no_env()).unwrap_err().to_string();
+            assert!(e.contains(needle), "{text:?} gave: {e}");
+            assert!(e.contains("bad.toml"), "{text:?} gave: {e}");
+        }
+        let e = load_with_env(Some(&dir.path().join("absent.toml")), no_env()).unwrap_err();
+        assert!(matches!(e, ConfigError::Missing(_)));
+        assert_eq!(e.ssis_event_code(), 272);
+    }
+
+    #[test]
+    fn corpus_msdtssrvr_files_load() {
+        let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/msdtssrvr");
+        let Ok(entries) = std::fs::read_dir(&corpus) else {
+            println!("SKIPPED: corpus not found at {}", corpus.display());
+            return;
+        };
+        let mut n = 0;
+        for e in entries {
+            let p = e.unwrap().path();
+            if p.to_string_lossy().ends_with(".xml") {
+                let c = load_with_env(Some(&p), no_env()).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+                assert!(matches!(c.origin, ConfigOrigin::MsDtsSrvr(_)));
+                assert_eq!(c.folders.len(), 2);
+                n += 1;
+            }
+        }
+        assert!(n >= 2);
+    }
+}

@@ -1,0 +1,103 @@
+//! One service per machine (per runtime directory): an exclusive `flock` on
+//! `<runtime_dir>/ssisd.lock` holding the owner's pid. The kernel releases the lock however the
+//! owner ends (kill -9 included), so a stale file never blocks a new start. Beside it,
+//! `ssisd.json` tells clients where the running service listens. Nothing else lives here.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::os::fd::AsRawFd;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum LockError {
+    #[error("ssisd is already running (pid {pid}; lock {path}); stop it first (kill -TERM {pid} or systemctl stop ssisd), or give this one another service.runtime_dir")]
+    AlreadyRunning { pid: String, path: PathBuf },
+    #[error("cannot use runtime directory {path}: {source}; create it or set service.runtime_dir (SSISD_SERVICE__RUNTIME_DIR)")]
+    RuntimeDir {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Held for the life of the service.
+pub struct InstanceLock {
+    file: File,
+    dir: PathBuf,
+}
+
+impl InstanceLock {
+    pub fn acquire(runtime_dir: &Path) -> Result<InstanceLock, LockError> {
+        let dir_error = |source| LockError::RuntimeDir {
+            path: runtime_dir.to_path_buf(),
+            source,
+        };
+        fs::create_dir_all(runtime_dir).map_err(dir_error)?;
+        let path = runtime_dir.join("ssisd.lock");
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o644)
+            .open(&path)
+            .map_err(dir_error)?;
+        // SAFETY: the descriptor is open for the duration of the call.
+        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+            let err = std::io::Error::last_os_error();
+            if err.raw_os_error() == Some(libc::EWOULDBLOCK) {
+                let mut pid = String::new();
+                let _ = file.read_to_string(&mut pid);
+                let pid = pid.trim().to_string();
+                return Err(LockError::AlreadyRunning {
+                    pid: if pid.is_empty() { "unknown".into() } else { pid },
+                    path,
+                });
+            }
+            return Err(dir_error(err));
+        }
+        file.set_len(0).map_err(dir_error)?;
+        file.seek(SeekFrom::Start(0)).map_err(dir_error)?;
+        writeln!(file, "{}", std::process::id()).map_err(dir_error)?;
+        file.sync_all().map_err(dir_error)?;
+        Ok(InstanceLock {
+            file,
+            dir: runtime_dir.to_path_buf(),
+        })
+    }
+
+    /// Publishes where the service listens (`ssisd.json`), atomically.
+    pub fn publish_endpoint(&self, json: &serde_json::Value) -> std::io::Result<()> {
+        let tmp = self.dir.join(".ssisd.json.tmp");
+        fs::write(&tmp, serde_json::to_vec_pretty(json)?)?;
+        fs::set_permissions(&tmp, fs::Permissions::from_mode(0o644))?;
+        fs::rename(&tmp, self.dir.join("ssisd.json"))
+    }
+}
+
+impl Drop for InstanceLock {
+    fn drop(&mut self) {
+        let _ = fs::remove_file(self.dir.join("ssisd.json"));
+        let _ = self.file.as_raw_fd();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_second_lock_names_the_first_pid() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = InstanceLock::acquire(dir.path()).unwrap();
+        match InstanceLock::acquire(dir.path()) {
+            Err(LockError::AlreadyRunning { pid, .. }) => {
+                assert_eq!(pid, std::process::id().to_string())
+            }
+            other => panic!("expected AlreadyRunning, got {:?}", other.err()),
+        }
+        drop(first);
+        InstanceLock::acquire(dir.path()).unwrap();
+    }
+}

@@ -1,0 +1,11 @@
+//! The `ssisd` service as a library for its binaries and tests: configuration loading, the
+//! instance lock, signals, the management HTTP API, and the wiring that runs them with the
+//! actors. The actors live in `actors/`, package stores in `stores/`, packages in `engine/`.
+
+pub mod api;
+pub mod config;
+pub mod instance_lock;
+pub mod logging;
+pub mod service;
+pub mod signals;
+pub mod systemd_notify;

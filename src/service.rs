@@ -1,0 +1,271 @@
+//! Runs the service: takes the instance lock, starts the actix system with the Supervisor and
+//! the HTTP API, announces readiness (stdout, `ssisd.json`, systemd), then serves until a stop
+//! signal, applying reloads in between. Reload reads the configuration again and hands the new
+//! plan to the Supervisor; a bad file is refused with an event and changes nothing. This module
+//! wires parts together; it must not contain their logic.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use actix::prelude::*;
+use actix_web::{web, App, HttpServer};
+use anyhow::Context as _;
+use futures_util::future::BoxFuture;
+use futures_util::FutureExt;
+use ssisd_actors::event_log::journal::Journal;
+use ssisd_actors::supervisor::Reload;
+use ssisd_actors::{Directory, EventId, EventLogClient, NewEvent, ReloadSummary, Shutdown, Supervisor};
+
+use crate::api::{self, ApiError, ControlSnapshot, ServiceControl};
+use crate::config::{self, ServiceConfig};
+use crate::instance_lock::InstanceLock;
+use crate::signals::{self, Request};
+use crate::systemd_notify;
+
+/// Exit codes of `ssisd`.
+pub mod exit {
+    pub const OK: i32 = 0;
+    pub const FAILED: i32 = 1;
+    pub const CONFIG: i32 = 2;
+    pub const ALREADY_RUNNING: i32 = 3;
+}
+
+/// How the service was asked to find its configuration.
+#[derive(Clone)]
+pub struct ConfigSource {
+    pub file: Option<PathBuf>,
+}
+
+struct Control {
+    source: ConfigSource,
+    current: Mutex<ServiceConfig>,
+    supervisor: Addr<Supervisor>,
+    events: EventLogClient,
+}
+
+impl Control {
+    fn current(&self) -> ServiceConfig {
+        self.current.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    async fn reload_now(self: Arc<Self>) -> Result<ReloadSummary, String> {
+        systemd_notify::notify("RELOADING=1");
+        let result = self.clone().reload_inner().await;
+        systemd_notify::notify("READY=1");
+        result
+    }
+
+    async fn reload_inner(self: Arc<Self>) -> Result<ReloadSummary, String> {
+        let file = self.source.file.clone();
+        let loaded = tokio::task::spawn_blocking(move || config::load(file.as_deref()))
+            .await
+            .map_err(|e| e.to_string())?;
+        let newer = match loaded {
+            Ok(c) => c,
+            Err(e) => {
+                let message = format!("Configuration reload refused; the previous configuration keeps running. {e}");
+                let _ = self
+                    .events
+                    .append(NewEvent::new(EventId::ConfigReloadRejected, message.clone()).field("ssis_event", e.ssis_event_code()))
+                    .await;
+                return Err(message);
+            }
+        };
+        let older = self.current();
+        for key in older.restart_only_differences(&newer) {
+            self.events.emit(
+                NewEvent::new(
+                    EventId::ReloadNeedsRestart,
+                    format!("{key} changed in the configuration; the change takes effect when the service restarts."),
+                )
+                .field("key", key),
+            );
+        }
+        let summary = self
+            .supervisor
+            .send(Reload(newer.plan()))
+            .await
+            .map_err(|e| format!("the supervisor did not answer: {e}"))?;
+        *self.current.lock().unwrap_or_else(|p| p.into_inner()) = newer;
+        let _ = self
+            .events
+            .append(
+                NewEvent::new(
+                    EventId::ConfigReloaded,
+                    format!(
+                        "Configuration reloaded: added {:?}, removed {:?}, changed {:?}, retried {:?}.",
+                        summary.added, summary.removed, summary.changed, summary.retried
+                    ),
+                )
+                .field("added", summary.added.clone())
+                .field("removed", summary.removed.clone())
+                .field("changed", summary.changed.clone())
+                .field("retried", summary.retried.clone()),
+            )
+            .await;
+        Ok(summary)
+    }
+}
+
+impl ServiceControl for Arc<Control> {
+    fn reload(&self) -> BoxFuture<'static, Result<ReloadSummary, String>> {
+        self.clone().reload_now().boxed()
+    }
+
+    fn snapshot(&self) -> ControlSnapshot {
+        let c = self.current();
+        ControlSnapshot {
+            origin: c.origin.to_string(),
+            stop_executing_packages_on_shutdown: c.stop_executing_packages_on_shutdown,
+        }
+    }
+}
+
+/// Records a configuration error in the event log of the data directory it would have used, so
+/// that a later `ssisd` (or the system log) shows why a start was refused. Best effort.
+pub fn record_start_refusal(data_dir: &std::path::Path, config_error: &config::ConfigError) {
+    let run = async {
+        let journal = Journal::open(&data_dir.join("events.db"), u64::MAX).ok()?;
+        let id = if config_error.ssis_event_code() == 272 {
+            EventId::ConfigMissing
+        } else {
+            EventId::ConfigInvalid
+        };
+        let _ = journal.append(NewEvent::new(id, config_error.to_string())).await;
+        let _ = journal
+            .append(NewEvent::new(
+                EventId::ServiceStartFailed,
+                format!("ssisd failed to start. Error: {config_error}"),
+            ))
+            .await;
+        journal.close().await;
+        Some(())
+    };
+    if let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        let _ = rt.block_on(run);
+    }
+}
+
+/// Runs the service until stopped. Returns the process exit code.
+pub fn run(cfg: ServiceConfig, source: ConfigSource) -> anyhow::Result<i32> {
+    let stop_requests = signals::listen().context("cannot install signal handlers")?;
+    let lock = match InstanceLock::acquire(&cfg.runtime_dir) {
+        Ok(lock) => lock,
+        Err(e @ crate::instance_lock::LockError::AlreadyRunning { .. }) => {
+            eprintln!("ssisd: {e}");
+            return Ok(exit::ALREADY_RUNNING);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    std::fs::create_dir_all(&cfg.data_dir)
+        .with_context(|| format!("cannot create data directory {}; create it or set service.data_dir", cfg.data_dir.display()))?;
+
+    let system = actix_rt::System::new();
+    let code = system.block_on(serve(cfg, source, lock, stop_requests))?;
+    Ok(code)
+}
+
+async fn serve(
+    cfg: ServiceConfig,
+    source: ConfigSource,
+    lock: InstanceLock,
+    mut requests: tokio::sync::mpsc::UnboundedReceiver<Request>,
+) -> anyhow::Result<i32> {
+    let started = Instant::now();
+    let started_at = chrono::Utc::now();
+    let directory = Directory::new();
+    let events = EventLogClient::new(directory.clone());
+    let supervisor = Supervisor::new(cfg.plan(), directory.clone()).start();
+    let control = Arc::new(Control {
+        source,
+        current: Mutex::new(cfg.clone()),
+        supervisor: supervisor.clone(),
+        events: events.clone(),
+    });
+
+    let state = web::Data::new(api::AppState {
+        directory: directory.clone(),
+        events: events.clone(),
+        control: Arc::new(control.clone()),
+        started,
+        started_at,
+        listen: Arc::new(std::sync::OnceLock::new()),
+        data_dir: cfg.data_dir.display().to_string(),
+        max_request_bytes: cfg.max_request_bytes,
+    });
+    let query_errors = web::QueryConfig::default()
+        .error_handler(|e, _| ApiError::bad_request(format!("bad query string: {e}")).into());
+    let bound = {
+        let state = state.clone();
+        HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .app_data(query_errors.clone())
+                .configure(api::configure)
+        })
+        .workers(2)
+        .disable_signals()
+        .shutdown_timeout(0)
+        .bind(cfg.listen)
+    };
+    let server = match bound {
+        Ok(s) => s,
+        Err(e) => {
+            let message = format!("cannot listen on {}: {e}; choose another service.listen", cfg.listen);
+            let _ = events
+                .append(NewEvent::new(EventId::ServiceStartFailed, format!("ssisd failed to start. Error: {message}")))
+                .await;
+            supervisor.send(Shutdown).await.ok();
+            eprintln!("ssisd: {message}");
+            return Ok(exit::FAILED);
+        }
+    };
+    let addr = server.addrs().first().copied().unwrap_or(cfg.listen);
+    // The API reports the real address (the configured port may be 0).
+    let listen_text = addr.to_string();
+    let _ = state.listen.set(listen_text.clone());
+    let server = server.run();
+    let server_handle = server.handle();
+    actix_rt::spawn(server);
+
+    let _ = lock.publish_endpoint(&serde_json::json!({
+        "pid": std::process::id(),
+        "listen": listen_text,
+        "url": format!("http://{listen_text}/api/v1/"),
+        "data_dir": cfg.data_dir,
+        "version": env!("CARGO_PKG_VERSION"),
+    }));
+    let _ = events
+        .append(
+            NewEvent::new(
+                EventId::ServiceStarted,
+                format!("ssisd {} started; API on http://{listen_text}/api/v1/.", env!("CARGO_PKG_VERSION")),
+            )
+            .field("listen", listen_text.clone())
+            .field("configuration", cfg.origin.to_string()),
+        )
+        .await;
+    println!("ssisd {} listening on http://{listen_text}/api/v1/", env!("CARGO_PKG_VERSION"));
+    println!("ssisd data directory: {}", cfg.data_dir.display());
+    println!("ssisd configuration: {}", cfg.origin);
+    println!("ssisd ready (pid {})", std::process::id());
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    systemd_notify::notify("READY=1");
+
+    while let Some(request) = requests.recv().await {
+        match request {
+            Request::Reload => {
+                let _ = control.clone().reload_now().await;
+            }
+            Request::Stop => break,
+        }
+    }
+    systemd_notify::notify("STOPPING=1");
+    server_handle.stop(false).await;
+    supervisor.send(Shutdown).await.ok();
+    drop(lock);
+    actix_rt::System::current().stop();
+    Ok(exit::OK)
+}
