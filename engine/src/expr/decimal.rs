@@ -205,7 +205,8 @@ impl Decimal {
         if !v.is_finite() {
             return None;
         }
-        let text = format!("{:.*}", scale as usize, v);
+        // The shortest text that reads back as `v`, then rounding half away from zero.
+        let text = format!("{v}");
         Decimal::parse(&text)?.rescale(scale)
     }
 

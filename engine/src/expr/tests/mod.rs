@@ -2,6 +2,7 @@
 //! tests live here; helpers shared by the topic files are in this file.
 
 mod basics;
+mod casts;
 mod literals;
 mod operators;
 
