@@ -184,6 +184,7 @@ pub(super) fn eval(func: Func, args: &[Value]) -> Result<Value, EvalError> {
             let n = arg_int(args, 1, func)?;
             let d = date_of(args, 2, func)?;
             dateadd(part, n, d)
+                .filter(|r| (1..=9999).contains(&r.year()))
                 .map(Value::DbTimestamp)
                 .ok_or_else(|| EvalError::func(func.name(), "the resulting date is out of range"))
         }

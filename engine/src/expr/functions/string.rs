@@ -62,7 +62,7 @@ pub(super) fn check(func: Func, args: &[ArgInfo<'_>]) -> Result<Signature, Check
                 ),
             );
         }
-        if *want == Arg::I {
+        if *want == Arg::I && func != Func::Hex {
             if let Some(v) = a.constant.and_then(super::int_arg) {
                 let must_be_positive = matches!(
                     (func, i),
@@ -214,7 +214,7 @@ pub(super) fn eval(func: Func, args: &[Value], result: &DataType) -> Result<Valu
             }
             let start = char_offset(s, (pos - 1) as usize);
             let rest = &s[start..];
-            let end = char_offset(rest, len.min(usize::MAX as i64) as usize);
+            let end = char_offset(rest, usize::try_from(len).unwrap_or(usize::MAX));
             rest[..end].to_string()
         }
         Func::Token => {

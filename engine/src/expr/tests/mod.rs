@@ -3,6 +3,10 @@
 
 mod basics;
 mod casts;
+mod functions_date;
+mod functions_math;
+mod functions_null;
+mod functions_string;
 mod literals;
 mod operators;
 
