@@ -51,7 +51,11 @@ impl InstanceLock {
                 let _ = file.read_to_string(&mut pid);
                 let pid = pid.trim().to_string();
                 return Err(LockError::AlreadyRunning {
-                    pid: if pid.is_empty() { "unknown".into() } else { pid },
+                    pid: if pid.is_empty() {
+                        "unknown".into()
+                    } else {
+                        pid
+                    },
                     path,
                 });
             }

@@ -15,7 +15,9 @@ use futures_util::future::BoxFuture;
 use futures_util::FutureExt;
 use ssisd_actors::event_log::journal::Journal;
 use ssisd_actors::supervisor::Reload;
-use ssisd_actors::{Directory, EventId, EventLogClient, NewEvent, ReloadSummary, Shutdown, Supervisor};
+use ssisd_actors::{
+    Directory, EventId, EventLogClient, NewEvent, ReloadSummary, Shutdown, Supervisor,
+};
 
 use crate::api::{self, ApiError, ControlSnapshot, ServiceControl};
 use crate::config::{self, ServiceConfig};
@@ -46,7 +48,10 @@ struct Control {
 
 impl Control {
     fn current(&self) -> ServiceConfig {
-        self.current.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.current
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     async fn reload_now(self: Arc<Self>) -> Result<ReloadSummary, String> {
@@ -64,10 +69,15 @@ impl Control {
         let newer = match loaded {
             Ok(c) => c,
             Err(e) => {
-                let message = format!("Configuration reload refused; the previous configuration keeps running. {e}");
+                let message = format!(
+                    "Configuration reload refused; the previous configuration keeps running. {e}"
+                );
                 let _ = self
                     .events
-                    .append(NewEvent::new(EventId::ConfigReloadRejected, message.clone()).field("ssis_event", e.ssis_event_code()))
+                    .append(
+                        NewEvent::new(EventId::ConfigReloadRejected, message.clone())
+                            .field("ssis_event", e.ssis_event_code()),
+                    )
                     .await;
                 return Err(message);
             }
@@ -132,7 +142,9 @@ pub fn record_start_refusal(data_dir: &std::path::Path, config_error: &config::C
         } else {
             EventId::ConfigInvalid
         };
-        let _ = journal.append(NewEvent::new(id, config_error.to_string())).await;
+        let _ = journal
+            .append(NewEvent::new(id, config_error.to_string()))
+            .await;
         let _ = journal
             .append(NewEvent::new(
                 EventId::ServiceStartFailed,
@@ -142,7 +154,10 @@ pub fn record_start_refusal(data_dir: &std::path::Path, config_error: &config::C
         journal.close().await;
         Some(())
     };
-    if let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    if let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         let _ = rt.block_on(run);
     }
 }
@@ -158,8 +173,12 @@ pub fn run(cfg: ServiceConfig, source: ConfigSource) -> anyhow::Result<i32> {
         }
         Err(e) => return Err(e.into()),
     };
-    std::fs::create_dir_all(&cfg.data_dir)
-        .with_context(|| format!("cannot create data directory {}; create it or set service.data_dir", cfg.data_dir.display()))?;
+    std::fs::create_dir_all(&cfg.data_dir).with_context(|| {
+        format!(
+            "cannot create data directory {}; create it or set service.data_dir",
+            cfg.data_dir.display()
+        )
+    })?;
 
     let system = actix_rt::System::new();
     let code = system.block_on(serve(cfg, source, lock, stop_requests))?;
@@ -212,9 +231,15 @@ async fn serve(
     let server = match bound {
         Ok(s) => s,
         Err(e) => {
-            let message = format!("cannot listen on {}: {e}; choose another service.listen", cfg.listen);
+            let message = format!(
+                "cannot listen on {}: {e}; choose another service.listen",
+                cfg.listen
+            );
             let _ = events
-                .append(NewEvent::new(EventId::ServiceStartFailed, format!("ssisd failed to start. Error: {message}")))
+                .append(NewEvent::new(
+                    EventId::ServiceStartFailed,
+                    format!("ssisd failed to start. Error: {message}"),
+                ))
                 .await;
             supervisor.send(Shutdown).await.ok();
             eprintln!("ssisd: {message}");
@@ -240,13 +265,19 @@ async fn serve(
         .append(
             NewEvent::new(
                 EventId::ServiceStarted,
-                format!("ssisd {} started; API on http://{listen_text}/api/v1/.", env!("CARGO_PKG_VERSION")),
+                format!(
+                    "ssisd {} started; API on http://{listen_text}/api/v1/.",
+                    env!("CARGO_PKG_VERSION")
+                ),
             )
             .field("listen", listen_text.clone())
             .field("configuration", cfg.origin.to_string()),
         )
         .await;
-    println!("ssisd {} listening on http://{listen_text}/api/v1/", env!("CARGO_PKG_VERSION"));
+    println!(
+        "ssisd {} listening on http://{listen_text}/api/v1/",
+        env!("CARGO_PKG_VERSION")
+    );
     println!("ssisd data directory: {}", cfg.data_dir.display());
     println!("ssisd configuration: {}", cfg.origin);
     println!("ssisd ready (pid {})", std::process::id());

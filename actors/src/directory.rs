@@ -99,7 +99,11 @@ impl Directory {
 
     fn with_folder<R>(&self, name: &str, f: impl FnOnce(&mut FolderEntry) -> R) -> Option<R> {
         let mut inner = self.write();
-        inner.folders.iter_mut().find(|e| e.spec.name == name).map(f)
+        inner
+            .folders
+            .iter_mut()
+            .find(|e| e.spec.name == name)
+            .map(f)
     }
 
     pub fn set_health(&self, name: &str, health: FolderHealth) {

@@ -46,7 +46,9 @@ impl StoreActor {
     }
 
     fn health_tick(&mut self, ctx: &mut Context<Self>) {
-        let Some(store) = self.store.clone() else { return };
+        let Some(store) = self.store.clone() else {
+            return;
+        };
         if self.checking {
             return;
         }
@@ -143,7 +145,9 @@ impl<R: Send + 'static> Handler<StoreOp<R>> for StoreActor {
     fn handle(&mut self, op: StoreOp<R>, _: &mut Context<Self>) -> Self::Result {
         match self.store.clone() {
             Some(store) => Box::pin((op.0)(store)),
-            None => Box::pin(async { Err(StoreError::Unavailable("the store is not open".into())) }),
+            None => {
+                Box::pin(async { Err(StoreError::Unavailable("the store is not open".into())) })
+            }
         }
     }
 }

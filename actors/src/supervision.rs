@@ -36,7 +36,9 @@ pub struct Backoff {
 
 impl Backoff {
     pub fn delay(&self, restart: u32) -> Duration {
-        let factor = 1u32.checked_shl(restart.saturating_sub(1)).unwrap_or(u32::MAX);
+        let factor = 1u32
+            .checked_shl(restart.saturating_sub(1))
+            .unwrap_or(u32::MAX);
         self.initial.saturating_mul(factor).min(self.max)
     }
 }

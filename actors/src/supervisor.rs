@@ -116,7 +116,10 @@ impl Supervisor {
     }
 
     fn specs(plan: &ServicePlan) -> Vec<ChildSpec> {
-        CHILD_TABLE.iter().flat_map(|factory| factory(plan)).collect()
+        CHILD_TABLE
+            .iter()
+            .flat_map(|factory| factory(plan))
+            .collect()
     }
 
     fn start_child(&mut self, index: usize, ctx: &mut Context<Self>) {
@@ -125,7 +128,11 @@ impl Supervisor {
         let env = self.env();
         let child = &mut self.children[index];
         child.generation = generation;
-        let watch = ExitWatch::new(child.spec.key.clone(), generation, ctx.address().recipient());
+        let watch = ExitWatch::new(
+            child.spec.key.clone(),
+            generation,
+            ctx.address().recipient(),
+        );
         if let Some(folder) = &child.spec.folder {
             if !matches!(
                 self.directory.folder(folder).map(|f| f.0.health),
@@ -157,7 +164,13 @@ impl Supervisor {
         }
     }
 
-    fn restart_later(&mut self, key: String, generation: u64, delay: Duration, ctx: &mut Context<Self>) {
+    fn restart_later(
+        &mut self,
+        key: String,
+        generation: u64,
+        delay: Duration,
+        ctx: &mut Context<Self>,
+    ) {
         ctx.run_later(delay, move |act, ctx| {
             if act.shutting_down {
                 return;
@@ -290,12 +303,15 @@ impl Handler<ChildExited> for Supervisor {
                     intensity.period.as_secs_f64()
                 );
                 if let Some(f) = &folder {
-                    self.directory.set_health(f, FolderHealth::Failed(text.clone()));
+                    self.directory
+                        .set_health(f, FolderHealth::Failed(text.clone()));
                 }
                 self.events.emit(
                     NewEvent::new(
                         EventId::ChildFailed,
-                        format!("{key} is marked failed: {text}. Fix the cause, then reload (SIGHUP)."),
+                        format!(
+                            "{key} is marked failed: {text}. Fix the cause, then reload (SIGHUP)."
+                        ),
                     )
                     .field("child", key),
                 );
@@ -492,7 +508,10 @@ mod tests {
         }
     }
 
-    async fn wait_for(directory: &Directory, what: impl Fn(&FolderHealth) -> bool) -> Addr<StoreActor> {
+    async fn wait_for(
+        directory: &Directory,
+        what: impl Fn(&FolderHealth) -> bool,
+    ) -> Addr<StoreActor> {
         for _ in 0..500 {
             if let Some((status, Some(addr))) = directory.folder("File System") {
                 if what(&status.health) {
@@ -501,7 +520,10 @@ mod tests {
             }
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
-        panic!("folder never reached the expected health: {:?}", directory.folders());
+        panic!(
+            "folder never reached the expected health: {:?}",
+            directory.folders()
+        );
     }
 
     #[actix_rt::test]
@@ -523,7 +545,10 @@ mod tests {
         } else {
             second
         };
-        assert_ne!(first, second, "a new actor serves the folder after the panic");
+        assert_ne!(
+            first, second,
+            "a new actor serves the folder after the panic"
+        );
 
         second.do_send(Crash);
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -546,9 +571,15 @@ mod tests {
             .unwrap();
         let codes: Vec<u32> = events.iter().map(|e| e.event_id).collect();
         assert_eq!(codes.first(), Some(&256));
-        assert!(codes.contains(&EventId::ChildRestarting.code()), "{codes:?}");
+        assert!(
+            codes.contains(&EventId::ChildRestarting.code()),
+            "{codes:?}"
+        );
         assert!(codes.contains(&EventId::ChildFailed.code()), "{codes:?}");
-        assert!(codes.contains(&EventId::FolderUnavailable.code()), "{codes:?}");
+        assert!(
+            codes.contains(&EventId::FolderUnavailable.code()),
+            "{codes:?}"
+        );
         assert_eq!(&codes[codes.len() - 2..], &[258, 259]);
     }
 }

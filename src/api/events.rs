@@ -37,14 +37,23 @@ fn parse_time(key: &str, v: &Option<String>) -> Result<Option<DateTime<Utc>>, Ap
         .map(|t| {
             DateTime::parse_from_rfc3339(t)
                 .map(|d| d.with_timezone(&Utc))
-                .map_err(|_| ApiError::bad_request(format!("{key}=\"{t}\" is not an RFC 3339 time such as 2026-11-24T10:00:00Z")))
+                .map_err(|_| {
+                    ApiError::bad_request(format!(
+                        "{key}=\"{t}\" is not an RFC 3339 time such as 2026-11-24T10:00:00Z"
+                    ))
+                })
         })
         .transpose()
 }
 
 fn list(v: &Option<String>) -> Vec<String> {
     v.as_deref()
-        .map(|s| s.split(',').map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect())
+        .map(|s| {
+            s.split(',')
+                .map(|p| p.trim().to_string())
+                .filter(|p| !p.is_empty())
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -52,20 +61,35 @@ impl EventParams {
     fn query(&self) -> Result<EventQuery, ApiError> {
         let levels = list(&self.level)
             .iter()
-            .map(|l| Level::parse(l).ok_or_else(|| ApiError::bad_request(format!("level \"{l}\" is not information, warning or error"))))
+            .map(|l| {
+                Level::parse(l).ok_or_else(|| {
+                    ApiError::bad_request(format!(
+                        "level \"{l}\" is not information, warning or error"
+                    ))
+                })
+            })
             .collect::<Result<Vec<_>, _>>()?;
         let event_ids = list(&self.event_id)
             .iter()
-            .map(|i| i.parse::<u32>().map_err(|_| ApiError::bad_request(format!("event_id \"{i}\" is not a number"))))
+            .map(|i| {
+                i.parse::<u32>()
+                    .map_err(|_| ApiError::bad_request(format!("event_id \"{i}\" is not a number")))
+            })
             .collect::<Result<Vec<_>, _>>()?;
         let oldest_first = match self.order.as_deref() {
             None | Some("desc") | Some("newest") => false,
             Some("asc") | Some("oldest") => true,
-            Some(o) => return Err(ApiError::bad_request(format!("order \"{o}\" is not asc or desc"))),
+            Some(o) => {
+                return Err(ApiError::bad_request(format!(
+                    "order \"{o}\" is not asc or desc"
+                )))
+            }
         };
         let limit = self.limit.unwrap_or(100);
         if limit == 0 || limit > MAX_LIMIT {
-            return Err(ApiError::bad_request(format!("limit must be between 1 and {MAX_LIMIT}")));
+            return Err(ApiError::bad_request(format!(
+                "limit must be between 1 and {MAX_LIMIT}"
+            )));
         }
         Ok(EventQuery {
             after_id: self.since_id,
@@ -92,10 +116,18 @@ async fn run_query(j: Journal, q: EventQuery) -> Result<Vec<Event>, ApiError> {
     tokio::task::spawn_blocking(move || j.query_blocking(&q))
         .await
         .map_err(|e| ApiError::unavailable(format!("event query failed: {e}")))?
-        .map_err(|e| ApiError::new(actix_web::http::StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))
+        .map_err(|e| {
+            ApiError::new(
+                actix_web::http::StatusCode::INTERNAL_SERVER_ERROR,
+                e.to_string(),
+            )
+        })
 }
 
-pub async fn query(state: web::Data<AppState>, params: web::Query<EventParams>) -> Result<HttpResponse, ApiError> {
+pub async fn query(
+    state: web::Data<AppState>,
+    params: web::Query<EventParams>,
+) -> Result<HttpResponse, ApiError> {
     let q = params.query()?;
     let events = run_query(journal(&state).await?, q).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "events": events })))
@@ -109,7 +141,11 @@ fn matches(q: &EventQuery, e: &Event) -> bool {
 
 fn frame(e: &Event) -> web::Bytes {
     let data = serde_json::to_string(e).unwrap_or_default();
-    web::Bytes::from(format!("id: {}\nevent: {}\ndata: {data}\n\n", e.id, e.level.as_str()))
+    web::Bytes::from(format!(
+        "id: {}\nevent: {}\ndata: {data}\n\n",
+        e.id,
+        e.level.as_str()
+    ))
 }
 
 pub async fn stream(
@@ -144,8 +180,13 @@ pub async fn stream(
         let mut catch_up = true;
         loop {
             if catch_up {
-                let page = EventQuery { after_id: Some(last), ..q.clone() };
-                let Ok(events) = run_query(j.clone(), page).await else { return };
+                let page = EventQuery {
+                    after_id: Some(last),
+                    ..q.clone()
+                };
+                let Ok(events) = run_query(j.clone(), page).await else {
+                    return;
+                };
                 let full = events.len() >= q.limit;
                 for e in &events {
                     last = e.id;
@@ -171,7 +212,11 @@ pub async fn stream(
                 Ok(Err(broadcast::error::RecvError::Lagged(_))) => catch_up = true,
                 Ok(Err(broadcast::error::RecvError::Closed)) => return,
                 Err(_) => {
-                    if tx.send(web::Bytes::from_static(b": keep-alive\n\n")).await.is_err() {
+                    if tx
+                        .send(web::Bytes::from_static(b": keep-alive\n\n"))
+                        .await
+                        .is_err()
+                    {
                         return;
                     }
                 }

@@ -22,7 +22,10 @@ pub async fn top_level(state: web::Data<AppState>) -> HttpResponse {
 pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let t = folder_target(&state.directory, &segments(&req, PREFIX)?)?;
     let path = t.path.clone();
-    let listing = store_call(&t.store, move |s| async move { s.list(&path).await }.boxed()).await?;
+    let listing = store_call(&t.store, move |s| {
+        async move { s.list(&path).await }.boxed()
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(json!({
         "top_level_folder": t.top.name,
         "path": t.display(),
@@ -31,14 +34,25 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     })))
 }
 
-pub async fn create(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+pub async fn create(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
     let t = folder_target(&state.directory, &segments(&req, PREFIX)?)?;
     if t.path.is_root() {
         return Err(top_level_is_configured(&t.top.name, "created"));
     }
     let path = t.path.clone();
-    store_call(&t.store, move |s| async move { s.create_folder(&path).await }.boxed()).await?;
-    state.audit(&req, EventId::FolderCreated, format!("Folder {} was created.", t.display()), &t.display());
+    store_call(&t.store, move |s| {
+        async move { s.create_folder(&path).await }.boxed()
+    })
+    .await?;
+    state.audit(
+        &req,
+        EventId::FolderCreated,
+        format!("Folder {} was created.", t.display()),
+        &t.display(),
+    );
     Ok(HttpResponse::Created().json(json!({ "path": t.display() })))
 }
 
@@ -58,8 +72,16 @@ pub async fn delete(
         return Err(top_level_is_configured(&t.top.name, "deleted"));
     }
     let (path, recursive) = (t.path.clone(), options.recursive);
-    store_call(&t.store, move |s| async move { s.delete_folder(&path, recursive).await }.boxed()).await?;
-    state.audit(&req, EventId::FolderDeleted, format!("Folder {} was deleted.", t.display()), &t.display());
+    store_call(&t.store, move |s| {
+        async move { s.delete_folder(&path, recursive).await }.boxed()
+    })
+    .await?;
+    state.audit(
+        &req,
+        EventId::FolderDeleted,
+        format!("Folder {} was deleted.", t.display()),
+        &t.display(),
+    );
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -69,7 +91,11 @@ pub struct Rename {
     pub name: String,
 }
 
-pub async fn rename(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+pub async fn rename(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
     let t = folder_target(&state.directory, &segments(&req, PREFIX)?)?;
     if t.path.is_root() {
         return Err(top_level_is_configured(&t.top.name, "renamed"));
@@ -77,7 +103,10 @@ pub async fn rename(req: HttpRequest, state: web::Data<AppState>, body: web::Byt
     let rename: Rename = parse_json(&body)?;
     let new_name = ItemName::new(&rename.name)?;
     let (path, n) = (t.path.clone(), new_name.clone());
-    store_call(&t.store, move |s| async move { s.rename_folder(&path, &n).await }.boxed()).await?;
+    store_call(&t.store, move |s| {
+        async move { s.rename_folder(&path, &n).await }.boxed()
+    })
+    .await?;
     let (parent, _) = t.path.split_last().expect("not the root");
     let new_path = format!("\\{}{}", t.top.name, parent.join(&new_name));
     state.audit(

@@ -72,12 +72,15 @@ where
     store
         .send(StoreOp::new(f))
         .await
-        .map_err(|_| ApiError::unavailable("the folder's store stopped while answering; retry in a moment"))?
+        .map_err(|_| {
+            ApiError::unavailable("the folder's store stopped while answering; retry in a moment")
+        })?
         .map_err(ApiError::from)
 }
 
 fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    serde_json::from_slice(body).map_err(|e| ApiError::bad_request(format!("the body is not the JSON expected: {e}")))
+    serde_json::from_slice(body)
+        .map_err(|e| ApiError::bad_request(format!("the body is not the JSON expected: {e}")))
 }
 
 async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {

@@ -32,7 +32,11 @@ fn too_large(limit: u64) -> ApiError {
 }
 
 /// Reads the whole body, refusing it as soon as it passes `limit`.
-async fn read_limited(req: &HttpRequest, mut payload: web::Payload, limit: u64) -> Result<web::Bytes, ApiError> {
+async fn read_limited(
+    req: &HttpRequest,
+    mut payload: web::Payload,
+    limit: u64,
+) -> Result<web::Bytes, ApiError> {
     if let Some(len) = req
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -45,7 +49,8 @@ async fn read_limited(req: &HttpRequest, mut payload: web::Payload, limit: u64) 
     }
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| ApiError::bad_request(format!("cannot read the body: {e}")))?;
+        let chunk =
+            chunk.map_err(|e| ApiError::bad_request(format!("cannot read the body: {e}")))?;
         if (body.len() + chunk.len()) as u64 > limit {
             return Err(too_large(limit));
         }
@@ -71,7 +76,10 @@ pub async fn put(
     state.audit(
         &req,
         EventId::PackageImported,
-        format!("Package {display} was {}.", if replaced { "replaced" } else { "imported" }),
+        format!(
+            "Package {display} was {}.",
+            if replaced { "replaced" } else { "imported" }
+        ),
         &display,
     );
     let mut response = if replaced {
@@ -85,12 +93,18 @@ pub async fn put(
 pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let (t, name) = package_target(&state.directory, &segments(&req, PREFIX)?)?;
     let (folder, n) = (t.path.clone(), name.clone());
-    let bytes = store_call(&t.store, move |s| async move { s.get_package(&folder, &n).await }.boxed()).await?;
+    let bytes = store_call(&t.store, move |s| {
+        async move { s.get_package(&folder, &n).await }.boxed()
+    })
+    .await?;
     Ok(HttpResponse::Ok()
         .content_type("application/xml")
         .insert_header((
             header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{}.dtsx\"", name.as_str().replace('"', "")),
+            format!(
+                "attachment; filename=\"{}.dtsx\"",
+                name.as_str().replace('"', "")
+            ),
         ))
         .body(bytes))
 }
@@ -98,7 +112,10 @@ pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRes
 pub async fn head(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let (t, name) = package_target(&state.directory, &segments(&req, PREFIX)?)?;
     let (folder, n) = (t.path.clone(), name.clone());
-    let exists = store_call(&t.store, move |s| async move { s.package_exists(&folder, &n).await }.boxed()).await?;
+    let exists = store_call(&t.store, move |s| {
+        async move { s.package_exists(&folder, &n).await }.boxed()
+    })
+    .await?;
     Ok(if exists {
         HttpResponse::Ok().finish()
     } else {
@@ -106,21 +123,39 @@ pub async fn head(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     })
 }
 
-pub async fn delete(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+pub async fn delete(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
     let (t, name) = package_target(&state.directory, &segments(&req, PREFIX)?)?;
     let (folder, n) = (t.path.clone(), name.clone());
-    store_call(&t.store, move |s| async move { s.delete_package(&folder, &n).await }.boxed()).await?;
+    store_call(&t.store, move |s| {
+        async move { s.delete_package(&folder, &n).await }.boxed()
+    })
+    .await?;
     let display = format!("{}\\{name}", t.display());
-    state.audit(&req, EventId::PackageDeleted, format!("Package {display} was deleted."), &display);
+    state.audit(
+        &req,
+        EventId::PackageDeleted,
+        format!("Package {display} was deleted."),
+        &display,
+    );
     Ok(HttpResponse::NoContent().finish())
 }
 
-pub async fn rename(req: HttpRequest, state: web::Data<AppState>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+pub async fn rename(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
     let (t, name) = package_target(&state.directory, &segments(&req, PREFIX)?)?;
     let rename: Rename = parse_json(&body)?;
     let new_name = ItemName::new(rename.name.trim_end_matches(".dtsx"))?;
     let (folder, n, nn) = (t.path.clone(), name.clone(), new_name.clone());
-    store_call(&t.store, move |s| async move { s.rename_package(&folder, &n, &nn).await }.boxed()).await?;
+    store_call(&t.store, move |s| {
+        async move { s.rename_package(&folder, &n, &nn).await }.boxed()
+    })
+    .await?;
     let display = format!("{}\\{name}", t.display());
     let new_display = format!("{}\\{new_name}", t.display());
     state.audit(

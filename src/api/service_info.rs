@@ -28,6 +28,9 @@ pub async fn status(state: web::Data<AppState>) -> HttpResponse {
 pub async fn reload(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     match state.control.reload().await {
         Ok(summary) => Ok(HttpResponse::Ok().json(summary)),
-        Err(message) => Err(ApiError::new(actix_web::http::StatusCode::UNPROCESSABLE_ENTITY, message)),
+        Err(message) => Err(ApiError::new(
+            actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+            message,
+        )),
     }
 }

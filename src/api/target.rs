@@ -22,7 +22,11 @@ pub fn segments(req: &HttpRequest, prefix: &str) -> Result<Vec<String>, ApiError
             percent_decode_str(s)
                 .decode_utf8()
                 .map(|c| c.into_owned())
-                .map_err(|_| ApiError::bad_request(format!("path segment \"{s}\" is not percent-encoded UTF-8")))
+                .map_err(|_| {
+                    ApiError::bad_request(format!(
+                        "path segment \"{s}\" is not percent-encoded UTF-8"
+                    ))
+                })
         })
         .collect()
 }
@@ -46,7 +50,10 @@ impl FolderTarget {
 }
 
 /// Finds the top-level folder `name` and its live store.
-pub fn top_level(directory: &Directory, name: &str) -> Result<(FolderStatus, Addr<StoreActor>), ApiError> {
+pub fn top_level(
+    directory: &Directory,
+    name: &str,
+) -> Result<(FolderStatus, Addr<StoreActor>), ApiError> {
     let Some((status, store)) = directory.folder(name) else {
         let names: Vec<String> = directory.folders().into_iter().map(|f| f.name).collect();
         return Err(ApiError::not_found(format!(
@@ -61,7 +68,9 @@ pub fn top_level(directory: &Directory, name: &str) -> Result<(FolderStatus, Add
             let detail = match health {
                 FolderHealth::Restarting(why) => format!("its store is restarting after: {why}"),
                 FolderHealth::Unavailable(why) => why.clone(),
-                FolderHealth::Failed(why) => format!("its store has failed ({why}); fix the cause and reload the service (SIGHUP)"),
+                FolderHealth::Failed(why) => format!(
+                    "its store has failed ({why}); fix the cause and reload the service (SIGHUP)"
+                ),
                 _ => "its store is not running".to_string(),
             };
             Err(ApiError::unavailable(format!(
@@ -73,16 +82,19 @@ pub fn top_level(directory: &Directory, name: &str) -> Result<(FolderStatus, Add
 }
 
 pub fn folder_target(directory: &Directory, segments: &[String]) -> Result<FolderTarget, ApiError> {
-    let (first, rest) = segments
-        .split_first()
-        .ok_or_else(|| ApiError::bad_request("name a top-level folder, e.g. /api/v1/folders/File%20System"))?;
+    let (first, rest) = segments.split_first().ok_or_else(|| {
+        ApiError::bad_request("name a top-level folder, e.g. /api/v1/folders/File%20System")
+    })?;
     let (top, store) = top_level(directory, first)?;
     let path = StorePath::from_segments(rest)?;
     Ok(FolderTarget { top, store, path })
 }
 
 /// The folder holding a package, and the package's name (a trailing `.dtsx` is ignored).
-pub fn package_target(directory: &Directory, segments: &[String]) -> Result<(FolderTarget, ItemName), ApiError> {
+pub fn package_target(
+    directory: &Directory,
+    segments: &[String],
+) -> Result<(FolderTarget, ItemName), ApiError> {
     let Some((last, folder)) = segments.split_last() else {
         return Err(ApiError::bad_request(
             "name a package, e.g. /api/v1/packages/File%20System/Sales/Load%20Customers",
@@ -94,7 +106,9 @@ pub fn package_target(directory: &Directory, segments: &[String]) -> Result<(Fol
         )));
     }
     let name = match last.len().checked_sub(5) {
-        Some(i) if last.is_char_boundary(i) && last[i..].eq_ignore_ascii_case(".dtsx") => &last[..i],
+        Some(i) if last.is_char_boundary(i) && last[i..].eq_ignore_ascii_case(".dtsx") => {
+            &last[..i]
+        }
         _ => last.as_str(),
     };
     let name = ItemName::new(name)?;

@@ -10,7 +10,10 @@ use ssisd::service::{self, exit, ConfigSource};
 
 /// The SSIS service for Linux: manages stored and running SSIS packages.
 #[derive(Parser)]
-#[command(version, about, after_help = "\
+#[command(
+    version,
+    about,
+    after_help = "\
 Examples:
   ssisd                                   run on the embedded default (no file)
   ssisd --config /etc/ssisd/ssisd.toml    run with a TOML configuration
@@ -18,7 +21,8 @@ Examples:
   ssisd --check-config --config FILE      print the effective configuration, or the error
 
 Environment: SSISD_CONFIG names the file; SSISD_<SECTION>__<KEY> overrides a key,
-e.g. SSISD_SERVICE__LISTEN=127.0.0.1:9000. Signals: TERM/INT stop, HUP reloads.")]
+e.g. SSISD_SERVICE__LISTEN=127.0.0.1:9000. Signals: TERM/INT stop, HUP reloads."
+)]
 struct Args {
     /// Configuration file: ssisd TOML or MsDtsSrvr.ini.xml.
     #[arg(long, short = 'c', env = "SSISD_CONFIG", value_name = "FILE")]

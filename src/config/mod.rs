@@ -190,34 +190,48 @@ pub fn load_with_env(
                 }
             })?;
             let text = String::from_utf8(bytes).map_err(|e| {
-                ConfigError::invalid(&path, format!("not UTF-8 text (byte {})", e.utf8_error().valid_up_to()))
+                ConfigError::invalid(
+                    &path,
+                    format!("not UTF-8 text (byte {})", e.utf8_error().valid_up_to()),
+                )
             })?;
             let base = path.parent().map(Path::to_path_buf).unwrap_or(cwd);
             if msdtssrvr::looks_like_xml(&text) {
-                let xml = msdtssrvr::parse(&text, &path).map_err(|m| ConfigError::invalid(&path, m))?;
+                let xml =
+                    msdtssrvr::parse(&text, &path).map_err(|m| ConfigError::invalid(&path, m))?;
                 let mut raw = RawConfig::default();
                 if let Some(stop) = xml.stop_executing_packages_on_shutdown {
                     raw.service.stop_executing_packages_on_shutdown = stop;
                 }
-                raw.folder = xml.folders.map(|folders| folders.iter().map(folder_section).collect());
+                raw.folder = xml
+                    .folders
+                    .map(|folders| folders.iter().map(folder_section).collect());
                 let layer = config::Config::try_from(&raw)
                     .map_err(|e| ConfigError::invalid(&path, e.to_string()))?;
-                (ConfigOrigin::MsDtsSrvr(path), base, Some(Layer::Built(layer)), xml.warnings)
+                (
+                    ConfigOrigin::MsDtsSrvr(path),
+                    base,
+                    Some(Layer::Built(layer)),
+                    xml.warnings,
+                )
             } else {
                 let text = text.trim_start_matches('\u{feff}').to_string();
                 // The toml crate reports syntax errors with line and column.
                 toml::from_str::<toml::Table>(&text)
                     .map_err(|e| ConfigError::invalid(&path, format!("not valid TOML: {e}")))?;
-                (ConfigOrigin::Toml(path), base, Some(Layer::Toml(text)), Vec::new())
+                (
+                    ConfigOrigin::Toml(path),
+                    base,
+                    Some(Layer::Toml(text)),
+                    Vec::new(),
+                )
             }
         }
     };
 
     let env_map: std::collections::HashMap<String, String> = env
         .into_iter()
-        .filter(|(k, _)| {
-            k.starts_with(&format!("{ENV_PREFIX}_")) && k.contains(ENV_SEPARATOR)
-        })
+        .filter(|(k, _)| k.starts_with(&format!("{ENV_PREFIX}_")) && k.contains(ENV_SEPARATOR))
         .collect();
     let mut builder = config::Config::builder();
     match file_layer {
@@ -237,14 +251,19 @@ pub fn load_with_env(
     let origin_text = match &origin {
         ConfigOrigin::Embedded => "environment (SSISD_*)".to_string(),
         ConfigOrigin::Toml(p) | ConfigOrigin::MsDtsSrvr(p) => {
-            format!("configuration file {} or environment (SSISD_*)", p.display())
+            format!(
+                "configuration file {} or environment (SSISD_*)",
+                p.display()
+            )
         }
     };
     let raw: RawConfig = builder
         .build()
         .and_then(|c| c.try_deserialize())
         .map_err(|e| match &origin {
-            ConfigOrigin::Toml(p) | ConfigOrigin::MsDtsSrvr(p) => ConfigError::invalid(p, e.to_string()),
+            ConfigOrigin::Toml(p) | ConfigOrigin::MsDtsSrvr(p) => {
+                ConfigError::invalid(p, e.to_string())
+            }
             ConfigOrigin::Embedded => ConfigError::Key {
                 origin: origin_text.clone(),
                 key: "(environment)".into(),
@@ -314,29 +333,49 @@ fn check(
             ),
         ));
     }
-    let dir = |key: &str, value: &Option<String>, default: PathBuf| -> Result<PathBuf, ConfigError> {
-        match value {
-            Some(v) => paths::resolve(v, base).map_err(|m| key_error(key, m)),
-            None => Ok(default),
-        }
-    };
+    let dir =
+        |key: &str, value: &Option<String>, default: PathBuf| -> Result<PathBuf, ConfigError> {
+            match value {
+                Some(v) => paths::resolve(v, base).map_err(|m| key_error(key, m)),
+                None => Ok(default),
+            }
+        };
     let data_dir = dir("service.data_dir", &s.data_dir, paths::default_data_dir())?;
-    let runtime_dir = dir("service.runtime_dir", &s.runtime_dir, paths::default_runtime_dir())?;
+    let runtime_dir = dir(
+        "service.runtime_dir",
+        &s.runtime_dir,
+        paths::default_runtime_dir(),
+    )?;
     if s.max_request_bytes == 0 {
-        return Err(key_error("service.max_request_bytes", "must be greater than 0".into()));
+        return Err(key_error(
+            "service.max_request_bytes",
+            "must be greater than 0".into(),
+        ));
     }
     if raw.event_log.retention == 0 {
-        return Err(key_error("event_log.retention", "must be at least 1".into()));
+        return Err(key_error(
+            "event_log.retention",
+            "must be at least 1".into(),
+        ));
     }
     let sup = &raw.supervision;
     if !(sup.period_seconds > 0.0 && sup.period_seconds.is_finite()) {
-        return Err(key_error("supervision.period_seconds", "must be a positive number of seconds".into()));
+        return Err(key_error(
+            "supervision.period_seconds",
+            "must be a positive number of seconds".into(),
+        ));
     }
     if !(sup.health_check_seconds >= 0.0 && sup.health_check_seconds.is_finite()) {
-        return Err(key_error("supervision.health_check_seconds", "must be 0 (off) or a positive number of seconds".into()));
+        return Err(key_error(
+            "supervision.health_check_seconds",
+            "must be 0 (off) or a positive number of seconds".into(),
+        ));
     }
     if sup.backoff_max_ms < sup.backoff_initial_ms {
-        return Err(key_error("supervision.backoff_max_ms", "must not be less than backoff_initial_ms".into()));
+        return Err(key_error(
+            "supervision.backoff_max_ms",
+            "must not be less than backoff_initial_ms".into(),
+        ));
     }
     let folders = match &raw.folder {
         None => default_folders(&data_dir),
@@ -347,7 +386,10 @@ fn check(
             .collect::<Result<Vec<_>, _>>()?,
     };
     for (i, f) in folders.iter().enumerate() {
-        if folders[..i].iter().any(|g| g.name.eq_ignore_ascii_case(&f.name)) {
+        if folders[..i]
+            .iter()
+            .any(|g| g.name.eq_ignore_ascii_case(&f.name))
+        {
             return Err(key_error(
                 &format!("folder[{i}].name"),
                 format!("two top-level folders are named \"{}\"; folder names must be unique (ignoring case)", f.name),
@@ -387,12 +429,15 @@ fn folder_spec(f: &FolderSection, base: &Path) -> Result<FolderSpec, String> {
             if f.server.is_some() {
                 return Err(format!("folder \"{}\": `server` belongs to kind \"sql-server\"; a file-system folder has `store_path`", f.name));
             }
-            let written = f
-                .store_path
-                .as_deref()
-                .ok_or_else(|| format!("folder \"{}\" of kind \"file-system\" needs `store_path`", f.name))?;
+            let written = f.store_path.as_deref().ok_or_else(|| {
+                format!(
+                    "folder \"{}\" of kind \"file-system\" needs `store_path`",
+                    f.name
+                )
+            })?;
             FolderLocation::FileSystem {
-                store_path: paths::resolve(written, base).map_err(|m| format!("folder \"{}\": store_path: {m}", f.name))?,
+                store_path: paths::resolve(written, base)
+                    .map_err(|m| format!("folder \"{}\": store_path: {m}", f.name))?,
             }
         }
         "sql-server" => {
@@ -400,10 +445,12 @@ fn folder_spec(f: &FolderSection, base: &Path) -> Result<FolderSpec, String> {
                 return Err(format!("folder \"{}\": `store_path` belongs to kind \"file-system\"; a sql-server folder has `server`", f.name));
             }
             FolderLocation::SqlServer {
-                server: f
-                    .server
-                    .clone()
-                    .ok_or_else(|| format!("folder \"{}\" of kind \"sql-server\" needs `server`", f.name))?,
+                server: f.server.clone().ok_or_else(|| {
+                    format!(
+                        "folder \"{}\" of kind \"sql-server\" needs `server`",
+                        f.name
+                    )
+                })?,
             }
         }
         other => {
@@ -417,7 +464,8 @@ fn folder_spec(f: &FolderSection, base: &Path) -> Result<FolderSpec, String> {
         name: f.name.clone(),
         location,
     };
-    spec.validate().map_err(|m| format!("folder \"{}\": {m}", f.name))?;
+    spec.validate()
+        .map_err(|m| format!("folder \"{}\": {m}", f.name))?;
     Ok(spec)
 }
 
@@ -469,7 +517,9 @@ impl ServiceConfig {
         for w in &self.warnings {
             out.push_str(&format!("# warning: {w}\n"));
         }
-        out.push_str(&toml::to_string_pretty(&raw).unwrap_or_else(|e| format!("# cannot print: {e}\n")));
+        out.push_str(
+            &toml::to_string_pretty(&raw).unwrap_or_else(|e| format!("# cannot print: {e}\n")),
+        );
         out
     }
 
@@ -521,7 +571,9 @@ mod tests {
         assert_eq!(c.folders.len(), 1);
         assert_eq!(
             c.folders[0].location,
-            FolderLocation::FileSystem { store_path: c.data_dir.join("Packages") }
+            FolderLocation::FileSystem {
+                store_path: c.data_dir.join("Packages")
+            }
         );
         assert!(c.stop_executing_packages_on_shutdown);
     }
@@ -550,7 +602,10 @@ server = "."
 "#,
         );
         let env = vec![
-            ("SSISD_SERVICE__LISTEN".to_string(), "127.0.0.1:9100".to_string()),
+            (
+                "SSISD_SERVICE__LISTEN".to_string(),
+                "127.0.0.1:9100".to_string(),
+            ),
             ("SSISD_EVENT_LOG__RETENTION".to_string(), "77".to_string()),
             ("SSISD_CONFIG".to_string(), "/ignored".to_string()),
             ("SSISD_TEST_MSSQL".to_string(), "x".to_string()),
@@ -562,11 +617,16 @@ server = "."
         assert!(!c.stop_executing_packages_on_shutdown);
         assert_eq!(
             c.folders[0].location,
-            FolderLocation::FileSystem { store_path: dir.path().join("pk") }
+            FolderLocation::FileSystem {
+                store_path: dir.path().join("pk")
+            }
         );
         assert_eq!(c.folders[1].kind(), "sql-server");
         let printed = c.to_toml();
-        assert!(printed.contains("9100") && printed.contains("[[folder]]"), "{printed}");
+        assert!(
+            printed.contains("9100") && printed.contains("[[folder]]"),
+            "{printed}"
+        );
     }
 
     #[test]
@@ -605,7 +665,8 @@ server = "."
         for e in entries {
             let p = e.unwrap().path();
             if p.to_string_lossy().ends_with(".xml") {
-                let c = load_with_env(Some(&p), no_env()).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+                let c = load_with_env(Some(&p), no_env())
+                    .unwrap_or_else(|e| panic!("{}: {e}", p.display()));
                 assert!(matches!(c.origin, ConfigOrigin::MsDtsSrvr(_)));
                 assert_eq!(c.folders.len(), 2);
                 n += 1;

@@ -24,7 +24,9 @@ pub struct MsDtsSrvrFile {
 
 /// True when the text looks like XML rather than TOML.
 pub fn looks_like_xml(text: &str) -> bool {
-    text.trim_start_matches('\u{feff}').trim_start().starts_with('<')
+    text.trim_start_matches('\u{feff}')
+        .trim_start()
+        .starts_with('<')
 }
 
 fn at(doc: &roxmltree::Document, node: roxmltree::Node) -> String {
@@ -182,11 +184,15 @@ mod tests {
         let folders = f.folders.unwrap();
         assert_eq!(
             folders[0].location,
-            FolderLocation::SqlServer { server: ".\\SQL2019".into() }
+            FolderLocation::SqlServer {
+                server: ".\\SQL2019".into()
+            }
         );
         assert_eq!(
             folders[1].location,
-            FolderLocation::FileSystem { store_path: PathBuf::from("/opt/DTS/Packages") }
+            FolderLocation::FileSystem {
+                store_path: PathBuf::from("/opt/DTS/Packages")
+            }
         );
         assert!(f.warnings.is_empty());
     }
@@ -195,23 +201,41 @@ mod tests {
     fn tolerates_a_file_system_folder_typed_as_sql_server() {
         let text = DEFAULT.replace("\"FileSystemFolder\"", "\"SqlServerFolder\"");
         let f = parse(&text, Path::new("/x/a.xml")).unwrap();
-        assert!(matches!(f.folders.unwrap()[1].location, FolderLocation::FileSystem { .. }));
+        assert!(matches!(
+            f.folders.unwrap()[1].location,
+            FolderLocation::FileSystem { .. }
+        ));
         assert_eq!(f.warnings.len(), 1);
     }
 
     #[test]
     fn errors_name_the_element_and_position() {
         let e = parse(&DEFAULT.replace(">true<", ">yes<"), Path::new("/a.xml")).unwrap_err();
-        assert!(e.contains("StopExecutingPackagesOnShutdown") && e.contains("line 3"), "{e}");
-        let e = parse(&DEFAULT.replace("<Name>MSDB</Name>", ""), Path::new("/a.xml")).unwrap_err();
+        assert!(
+            e.contains("StopExecutingPackagesOnShutdown") && e.contains("line 3"),
+            "{e}"
+        );
+        let e = parse(
+            &DEFAULT.replace("<Name>MSDB</Name>", ""),
+            Path::new("/a.xml"),
+        )
+        .unwrap_err();
         assert!(e.contains("no <Name>") && e.contains("line 5"), "{e}");
         let e = parse("<Other/>", Path::new("/a.xml")).unwrap_err();
         assert!(e.contains("DtsServiceConfiguration"), "{e}");
         let e = parse("<DtsServiceConfiguration>", Path::new("/a.xml")).unwrap_err();
         assert!(e.contains("not valid XML"), "{e}");
-        let e = parse(&DEFAULT.replace("..\\Packages", "C:\\Packages"), Path::new("/a.xml")).unwrap_err();
+        let e = parse(
+            &DEFAULT.replace("..\\Packages", "C:\\Packages"),
+            Path::new("/a.xml"),
+        )
+        .unwrap_err();
         assert!(e.contains("Windows drive"), "{e}");
-        let e = parse(&DEFAULT.replace("<Name>MSDB</Name>", "<Name>a|b</Name>"), Path::new("/a.xml")).unwrap_err();
+        let e = parse(
+            &DEFAULT.replace("<Name>MSDB</Name>", "<Name>a|b</Name>"),
+            Path::new("/a.xml"),
+        )
+        .unwrap_err();
         assert!(e.contains("not allowed"), "{e}");
     }
 }

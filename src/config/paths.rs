@@ -94,17 +94,30 @@ mod tests {
     #[test]
     fn windows_relative_paths_resolve_against_the_file_directory() {
         let base = Path::new("/opt/ssis/DTS/Binn");
-        assert_eq!(resolve("..\\Packages", base).unwrap(), Path::new("/opt/ssis/DTS/Packages"));
-        assert_eq!(resolve("Packages", base).unwrap(), Path::new("/opt/ssis/DTS/Binn/Packages"));
+        assert_eq!(
+            resolve("..\\Packages", base).unwrap(),
+            Path::new("/opt/ssis/DTS/Packages")
+        );
+        assert_eq!(
+            resolve("Packages", base).unwrap(),
+            Path::new("/opt/ssis/DTS/Binn/Packages")
+        );
         assert_eq!(resolve("/srv/pk", base).unwrap(), Path::new("/srv/pk"));
-        assert_eq!(resolve("./a/../b", base).unwrap(), Path::new("/opt/ssis/DTS/Binn/b"));
+        assert_eq!(
+            resolve("./a/../b", base).unwrap(),
+            Path::new("/opt/ssis/DTS/Binn/b")
+        );
     }
 
     #[test]
     fn windows_drive_and_unc_paths_are_refused() {
         let base = Path::new("/etc");
-        assert!(resolve("C:\\Program Files\\x", base).unwrap_err().contains("drive"));
-        assert!(resolve("\\\\server\\share", base).unwrap_err().contains("UNC"));
+        assert!(resolve("C:\\Program Files\\x", base)
+            .unwrap_err()
+            .contains("drive"));
+        assert!(resolve("\\\\server\\share", base)
+            .unwrap_err()
+            .contains("UNC"));
         assert!(resolve("  ", base).is_err());
     }
 }

@@ -88,7 +88,10 @@ pub fn remove_stale_temporaries(dir: &Path) -> io::Result<usize> {
     let mut removed = 0;
     for entry in fs::read_dir(dir)? {
         let entry = entry?;
-        if entry.file_name().as_bytes().starts_with(TEMP_PREFIX.as_bytes())
+        if entry
+            .file_name()
+            .as_bytes()
+            .starts_with(TEMP_PREFIX.as_bytes())
             && entry.file_type()?.is_file()
         {
             fs::remove_file(entry.path())?;
@@ -112,7 +115,10 @@ mod tests {
         assert_eq!(fs::read(&target).unwrap(), b"one");
         assert!(write_atomically(&target, b"three", true).unwrap());
         assert_eq!(fs::read(&target).unwrap(), b"three");
-        let names: Vec<_> = fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let names: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
         assert_eq!(names.len(), 1, "no temporary file is left: {names:?}");
     }
 

@@ -18,7 +18,9 @@ use crate::atomic_file::{self, TEMP_PREFIX};
 use crate::error::StoreError;
 use crate::names::{ItemName, StorePath};
 use crate::package_header::{read_package_header, PackageHeader};
-use crate::package_store::{FolderListing, PackageEntry, PackageInfo, PackageStore, SubfolderEntry};
+use crate::package_store::{
+    FolderListing, PackageEntry, PackageInfo, PackageStore, SubfolderEntry,
+};
 
 const EXTENSION: &str = "dtsx";
 
@@ -87,9 +89,8 @@ impl FileSystemStore {
 
     fn check_now(&self) -> Result<(), StoreError> {
         let root = &self.inner.root;
-        let m = fs::metadata(root).map_err(|e| {
-            StoreError::Unavailable(format!("store path {}: {e}", root.display()))
-        })?;
+        let m = fs::metadata(root)
+            .map_err(|e| StoreError::Unavailable(format!("store path {}: {e}", root.display())))?;
         if !m.is_dir() {
             return Err(StoreError::Unavailable(format!(
                 "store path {} is not a directory",
@@ -207,7 +208,9 @@ impl FileSystemStore {
             let Some((stem, ext)) = file_name.rsplit_once('.') else {
                 continue;
             };
-            if !meta.is_file() || !ext.eq_ignore_ascii_case(EXTENSION) || ItemName::new(stem).is_err()
+            if !meta.is_file()
+                || !ext.eq_ignore_ascii_case(EXTENSION)
+                || ItemName::new(stem).is_err()
             {
                 continue;
             }
@@ -258,7 +261,8 @@ impl FileSystemStore {
         };
         let dir = self.existing_dir(folder)?;
         if recursive {
-            fs::remove_dir_all(&dir).map_err(|e| StoreError::io("cannot delete folder", &dir, e))?;
+            fs::remove_dir_all(&dir)
+                .map_err(|e| StoreError::io("cannot delete folder", &dir, e))?;
         } else {
             let listing = self.list_now(folder)?;
             let other_files = fs::read_dir(&dir)
@@ -389,7 +393,10 @@ fn rename_mapped(
 
 fn modified_text(meta: &fs::Metadata) -> Option<String> {
     let t = meta.modified().ok()?;
-    Some(chrono::DateTime::<chrono::Utc>::from(t).to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+    Some(
+        chrono::DateTime::<chrono::Utc>::from(t)
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+    )
 }
 
 /// Removes a temporary file whose writer process is gone (its pid is in the name).
@@ -531,23 +538,41 @@ mod tests {
         ));
         let sales = path(&["Sales"]);
         let (info, replaced) = store
-            .put_package(&sales, &name("Load"), Bytes::from_static(PKG.as_bytes()), false)
+            .put_package(
+                &sales,
+                &name("Load"),
+                Bytes::from_static(PKG.as_bytes()),
+                false,
+            )
             .await
             .unwrap();
         assert!(!replaced);
         assert_eq!(info.header.name.as_deref(), Some("P"));
         assert!(matches!(
             store
-                .put_package(&sales, &name("Load"), Bytes::from_static(PKG.as_bytes()), false)
+                .put_package(
+                    &sales,
+                    &name("Load"),
+                    Bytes::from_static(PKG.as_bytes()),
+                    false
+                )
                 .await,
             Err(StoreError::AlreadyExists { .. })
         ));
         let (_, replaced) = store
-            .put_package(&sales, &name("Load"), Bytes::from_static(PKG.as_bytes()), true)
+            .put_package(
+                &sales,
+                &name("Load"),
+                Bytes::from_static(PKG.as_bytes()),
+                true,
+            )
             .await
             .unwrap();
         assert!(replaced);
-        assert_eq!(store.get_package(&sales, &name("Load")).await.unwrap(), PKG.as_bytes());
+        assert_eq!(
+            store.get_package(&sales, &name("Load")).await.unwrap(),
+            PKG.as_bytes()
+        );
         assert!(store.package_exists(&sales, &name("Load")).await.unwrap());
         assert!(!store.package_exists(&sales, &name("Other")).await.unwrap());
 
@@ -561,7 +586,10 @@ mod tests {
             store.delete_folder(&sales, false).await,
             Err(StoreError::FolderNotEmpty { .. })
         ));
-        store.rename_package(&sales, &name("Load"), &name("Load2")).await.unwrap();
+        store
+            .rename_package(&sales, &name("Load"), &name("Load2"))
+            .await
+            .unwrap();
         store.rename_folder(&sales, &name("Sales2")).await.unwrap();
         let sales2 = path(&["Sales2"]);
         store.delete_package(&sales2, &name("Load2")).await.unwrap();
@@ -578,7 +606,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = FileSystemStore::open(dir.path(), false).unwrap();
         let err = store
-            .put_package(&StorePath::root(), &name("x"), Bytes::from_static(b"<html/>"), false)
+            .put_package(
+                &StorePath::root(),
+                &name("x"),
+                Bytes::from_static(b"<html/>"),
+                false,
+            )
             .await
             .unwrap_err();
         assert!(matches!(err, StoreError::NotAPackage(_)));

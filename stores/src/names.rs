@@ -44,7 +44,9 @@ impl ItemName {
             )));
         }
         if name.starts_with('.') {
-            return Err(bad("a name cannot start with '.' (reserved for temporary files)"));
+            return Err(bad(
+                "a name cannot start with '.' (reserved for temporary files)",
+            ));
         }
         if name != name.trim() {
             return Err(bad("a name cannot start or end with white space"));
@@ -121,7 +123,14 @@ mod tests {
 
     #[test]
     fn accepts_ordinary_names() {
-        for n in ["Load Customers", "File System", "a", "Ümlaut-ß_1", "x.y", "MSDB SQLSHARE01"] {
+        for n in [
+            "Load Customers",
+            "File System",
+            "a",
+            "Ümlaut-ß_1",
+            "x.y",
+            "MSDB SQLSHARE01",
+        ] {
             assert!(ItemName::new(n).is_ok(), "{n}");
         }
     }
@@ -129,8 +138,22 @@ mod tests {
     #[test]
     fn refuses_separators_dots_controls_and_forbidden_characters() {
         for n in [
-            "", ".", "..", "a/b", "a\\b", "a\u{0}b", "tab\there", "q\"", "<x>", "a|b", "c:", "*",
-            "?", ".hidden", " lead", "trail ",
+            "",
+            ".",
+            "..",
+            "a/b",
+            "a\\b",
+            "a\u{0}b",
+            "tab\there",
+            "q\"",
+            "<x>",
+            "a|b",
+            "c:",
+            "*",
+            "?",
+            ".hidden",
+            " lead",
+            "trail ",
         ] {
             let err = ItemName::new(n).unwrap_err();
             assert!(matches!(err, StoreError::InvalidName { .. }), "{n}");

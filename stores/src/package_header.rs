@@ -184,7 +184,10 @@ fn scan(text: &str) -> Result<PackageHeader, HeaderError> {
             }
             Event::Start(e) => {
                 if depth == 1 && !header.encrypted && local(e.name().as_ref()) == b"Property" {
-                    property = Some((attr(&e, b"Name", &reader)?.unwrap_or_default(), String::new()));
+                    property = Some((
+                        attr(&e, b"Name", &reader)?.unwrap_or_default(),
+                        String::new(),
+                    ));
                 }
                 depth += 1;
             }
@@ -213,10 +216,7 @@ fn scan(text: &str) -> Result<PackageHeader, HeaderError> {
                         match quick_xml::escape::resolve_predefined_entity(&name) {
                             Some(s) => value.push_str(s),
                             None => {
-                                return Err(xml_error(
-                                    &reader,
-                                    format!("unknown entity &{name};"),
-                                ))
+                                return Err(xml_error(&reader, format!("unknown entity &{name};")))
                             }
                         }
                     }
@@ -371,9 +371,14 @@ mod tests {
 
     #[test]
     fn reads_the_2012_format_from_attributes() {
-        let h = read_package_header(NEW_FORMAT.as_bytes()).unwrap().with_defaults();
+        let h = read_package_header(NEW_FORMAT.as_bytes())
+            .unwrap()
+            .with_defaults();
         assert_eq!(h.name.as_deref(), Some("Nightly & Load"));
-        assert_eq!(h.id.as_deref(), Some("{4AE0980F-B710-4822-ABCD-51402EFB1702}"));
+        assert_eq!(
+            h.id.as_deref(),
+            Some("{4AE0980F-B710-4822-ABCD-51402EFB1702}")
+        );
         assert_eq!(h.format_version, Some(8));
         assert_eq!(h.version_build, Some(4));
         assert_eq!(h.version_major, Some(1));
@@ -399,7 +404,10 @@ mod tests {
         let mut bom = vec![0xEF, 0xBB, 0xBF];
         bom.extend_from_slice(NEW_FORMAT.as_bytes());
         assert!(read_package_header(&bom).is_ok());
-        let utf16 = NEW_FORMAT.replace("<?xml version=\"1.0\"?>", "<?xml version=\"1.0\" encoding=\"utf-16\"?>");
+        let utf16 = NEW_FORMAT.replace(
+            "<?xml version=\"1.0\"?>",
+            "<?xml version=\"1.0\" encoding=\"utf-16\"?>",
+        );
         let mut le = vec![0xFF, 0xFE];
         le.extend(utf16.encode_utf16().flat_map(|u| u.to_le_bytes()));
         assert_eq!(
@@ -423,9 +431,15 @@ mod tests {
     fn refuses_what_is_not_a_package() {
         let cases: &[(&str, fn(&HeaderError) -> bool)] = &[
             ("", |e| matches!(e, HeaderError::Empty)),
-            ("hello", |e| matches!(e, HeaderError::NoRoot | HeaderError::Xml { .. })),
-            ("<html><body/></html>", |e| matches!(e, HeaderError::WrongRoot(_))),
-            (r#"<DTS:Executable xmlns:DTS="other"/>"#, |e| matches!(e, HeaderError::WrongRoot(_))),
+            ("hello", |e| {
+                matches!(e, HeaderError::NoRoot | HeaderError::Xml { .. })
+            }),
+            ("<html><body/></html>", |e| {
+                matches!(e, HeaderError::WrongRoot(_))
+            }),
+            (r#"<DTS:Executable xmlns:DTS="other"/>"#, |e| {
+                matches!(e, HeaderError::WrongRoot(_))
+            }),
             (
                 r#"<DTS:Executable xmlns:DTS="www.microsoft.com/SqlServer/Dts" DTS:ExecutableType="STOCK:SEQUENCE"/>"#,
                 |e| matches!(e, HeaderError::NotPackageType(_)),

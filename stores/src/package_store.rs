@@ -56,8 +56,11 @@ pub trait PackageStore: Send + Sync + 'static {
     async fn create_folder(&self, folder: &StorePath) -> Result<(), StoreError>;
     /// Deletes a folder; a folder with content is refused unless `recursive`.
     async fn delete_folder(&self, folder: &StorePath, recursive: bool) -> Result<(), StoreError>;
-    async fn rename_folder(&self, folder: &StorePath, new_name: &ItemName)
-        -> Result<(), StoreError>;
+    async fn rename_folder(
+        &self,
+        folder: &StorePath,
+        new_name: &ItemName,
+    ) -> Result<(), StoreError>;
 
     /// Stores a package. The bytes must be a DTSX package; they are kept exactly as given.
     /// Returns the description of the stored package and whether it replaced one.

@@ -284,7 +284,10 @@ fn query(conn: &Connection, path: &Path, q: &EventQuery) -> Result<Vec<Event>, J
             args.extend(values);
         }
     };
-    list("level", q.levels.iter().map(|l| (*l as i64).into()).collect());
+    list(
+        "level",
+        q.levels.iter().map(|l| (*l as i64).into()).collect(),
+    );
     list(
         "source",
         q.sources.iter().map(|s| s.clone().into()).collect(),
@@ -328,9 +331,15 @@ fn micros_to_time(us: i64) -> DateTime<Utc> {
 fn trace_event(e: &Event) {
     let fields = serde_json::Value::Object(e.fields.clone());
     match e.level {
-        Level::Information => tracing::info!(target: "ssisd::event", id = e.id, event_id = e.event_id, source = %e.source, fields = %fields, "{}", e.message),
-        Level::Warning => tracing::warn!(target: "ssisd::event", id = e.id, event_id = e.event_id, source = %e.source, fields = %fields, "{}", e.message),
-        Level::Error => tracing::error!(target: "ssisd::event", id = e.id, event_id = e.event_id, source = %e.source, fields = %fields, "{}", e.message),
+        Level::Information => {
+            tracing::info!(target: "ssisd::event", id = e.id, event_id = e.event_id, source = %e.source, fields = %fields, "{}", e.message)
+        }
+        Level::Warning => {
+            tracing::warn!(target: "ssisd::event", id = e.id, event_id = e.event_id, source = %e.source, fields = %fields, "{}", e.message)
+        }
+        Level::Error => {
+            tracing::error!(target: "ssisd::event", id = e.id, event_id = e.event_id, source = %e.source, fields = %fields, "{}", e.message)
+        }
     }
 }
 
@@ -344,20 +353,32 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("events.db");
         let j = Journal::open(&path, 1000).unwrap();
-        let a = j.append(NewEvent::new(EventId::ServiceStarting, "a")).await.unwrap();
+        let a = j
+            .append(NewEvent::new(EventId::ServiceStarting, "a"))
+            .await
+            .unwrap();
         let b = j
             .append(NewEvent::new(EventId::ConfigInvalid, "b").field("file", "x.toml"))
             .await
             .unwrap();
         assert!(b.id > a.id);
         j.close().await;
-        assert!(j.append(NewEvent::new(EventId::ServiceStarting, "late")).await.is_err());
+        assert!(j
+            .append(NewEvent::new(EventId::ServiceStarting, "late"))
+            .await
+            .is_err());
 
         let j = Journal::open(&path, 1000).unwrap();
         let all = j
-            .query_blocking(&EventQuery { limit: 10, ..Default::default() })
+            .query_blocking(&EventQuery {
+                limit: 10,
+                ..Default::default()
+            })
             .unwrap();
-        assert_eq!(all.iter().map(|e| e.message.as_str()).collect::<Vec<_>>(), ["b", "a"]);
+        assert_eq!(
+            all.iter().map(|e| e.message.as_str()).collect::<Vec<_>>(),
+            ["b", "a"]
+        );
         assert_eq!(all[0].fields["file"], "x.toml");
         let errors = j
             .query_blocking(&EventQuery {
@@ -376,7 +397,10 @@ mod tests {
             })
             .unwrap();
         assert_eq!(after[0].id, b.id);
-        let c = j.append(NewEvent::new(EventId::ServiceStopped, "c")).await.unwrap();
+        let c = j
+            .append(NewEvent::new(EventId::ServiceStopped, "c"))
+            .await
+            .unwrap();
         assert!(c.id > b.id, "ids keep growing after reopen");
     }
 
@@ -390,7 +414,10 @@ mod tests {
                 .unwrap();
         }
         let all = j
-            .query_blocking(&EventQuery { limit: 100, ..Default::default() })
+            .query_blocking(&EventQuery {
+                limit: 100,
+                ..Default::default()
+            })
             .unwrap();
         assert_eq!(all.len(), 5);
         assert_eq!(all[0].message, "11");

@@ -1,0 +1,277 @@
+//! Shared test support for end-to-end tests: start a real `ssisd` on an ephemeral loopback port
+//! with its own data and runtime directories, wait until it is ready, talk HTTP to it, signal
+//! it, and find the shared corpus. Every test file uses this module; none copies it.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+pub fn ssisd_bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_ssisd"))
+}
+
+/// The shared corpus (`SSISD_CORPUS`, default `../shared/corpus` beside the repository), or
+/// `None` after printing a SKIPPED line.
+pub fn corpus(sub: &str) -> Option<PathBuf> {
+    let root = std::env::var_os("SSISD_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"));
+    let dir = root.join(sub);
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        println!("SKIPPED: corpus not found at {}", dir.display());
+        None
+    }
+}
+
+/// Files of the corpus directory `sub` whose names end with `ext`, sorted.
+pub fn corpus_files(sub: &str, ext: &str) -> Option<Vec<PathBuf>> {
+    let dir = corpus(sub)?;
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().to_lowercase().ends_with(ext))
+        .collect();
+    files.sort();
+    Some(files)
+}
+
+/// How to start a service.
+#[derive(Default)]
+pub struct Options {
+    pub config: Option<PathBuf>,
+    pub env: Vec<(String, String)>,
+}
+
+/// A running `ssisd`, stopped (SIGKILL) when dropped if still alive.
+pub struct Service {
+    pub child: Child,
+    pub dir: PathBuf,
+    pub data_dir: PathBuf,
+    pub runtime_dir: PathBuf,
+    pub addr: String,
+    _temp: Option<tempfile::TempDir>,
+    lines: mpsc::Receiver<String>,
+}
+
+/// A fresh temporary directory for one service (data, runtime, configuration files).
+pub fn temp_dir() -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix("ssisd-test-")
+        .tempdir()
+        .unwrap()
+}
+
+impl Service {
+    /// Starts on the embedded default in a new temporary directory.
+    pub fn start() -> Service {
+        Self::start_in(temp_dir(), Options::default())
+    }
+
+    pub fn start_in(temp: tempfile::TempDir, options: Options) -> Service {
+        let dir = temp.path().to_path_buf();
+        let mut s = Self::spawn(&dir, &options).expect("ssisd did not become ready");
+        s._temp = Some(temp);
+        s
+    }
+
+    /// Starts in `dir` (kept by the caller); `Err` with the output when it does not get ready.
+    pub fn spawn(dir: &Path, options: &Options) -> Result<Service, String> {
+        let data_dir = dir.join("data");
+        let runtime_dir = dir.join("run");
+        let mut cmd = Command::new(ssisd_bin());
+        cmd.env_remove("SSISD_CONFIG")
+            .env("SSISD_SERVICE__DATA_DIR", &data_dir)
+            .env("SSISD_SERVICE__RUNTIME_DIR", &runtime_dir)
+            .env("SSISD_SERVICE__LISTEN", "127.0.0.1:0")
+            .env("RUST_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(dir.join("stderr.log")).unwrap());
+        for (k, v) in &options.env {
+            cmd.env(k, v);
+        }
+        if let Some(c) = &options.config {
+            cmd.arg("--config").arg(c);
+        }
+        let mut child = cmd.spawn().map_err(|e| e.to_string())?;
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let mut addr = None;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match rx.recv_timeout(left) {
+                Ok(line) => {
+                    if let Some(rest) = line.split("listening on http://").nth(1) {
+                        addr = rest.split('/').next().map(str::to_string);
+                    }
+                    if line.contains(" ready (pid ") {
+                        break;
+                    }
+                }
+                Err(_) => {
+                    let _ = child.kill();
+                    let status = child.wait().ok();
+                    let stderr =
+                        std::fs::read_to_string(dir.join("stderr.log")).unwrap_or_default();
+                    return Err(format!("not ready (exit {status:?}); stderr:\n{stderr}"));
+                }
+            }
+        }
+        Ok(Service {
+            child,
+            dir: dir.to_path_buf(),
+            data_dir,
+            runtime_dir,
+            addr: addr.expect("ssisd printed no listening address"),
+            _temp: None,
+            lines: rx,
+        })
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!(
+            "http://{}/api/v1/{}",
+            self.addr,
+            path.trim_start_matches('/')
+        )
+    }
+
+    pub fn pid(&self) -> i32 {
+        self.child.id() as i32
+    }
+
+    pub fn signal(&self, signal: i32) {
+        // SAFETY: sending a signal to our own child process.
+        unsafe {
+            libc::kill(self.pid(), signal);
+        }
+    }
+
+    /// Waits for the process to end.
+    pub fn wait_exit(&mut self, timeout: Duration) -> Option<ExitStatus> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return Some(status);
+            }
+            if Instant::now() > deadline {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    /// SIGTERM, then waits; returns the exit status.
+    pub fn stop(&mut self) -> ExitStatus {
+        self.signal(libc::SIGTERM);
+        self.wait_exit(Duration::from_secs(10))
+            .expect("ssisd did not stop within 10 s of SIGTERM")
+    }
+
+    pub fn stderr(&self) -> String {
+        std::fs::read_to_string(self.dir.join("stderr.log")).unwrap_or_default()
+    }
+
+    /// Polls `f` until it returns `Some`, for at most `timeout`.
+    pub fn eventually<T>(timeout: Duration, mut f: impl FnMut() -> Option<T>) -> T {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(v) = f() {
+                return v;
+            }
+            if Instant::now() > deadline {
+                panic!("condition not reached within {timeout:?}");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// The health state of a top-level folder, from `/status`.
+    pub fn folder_state(&self, name: &str) -> Option<String> {
+        let (_, status) = http(self, "GET", "status", None);
+        let status: serde_json::Value = serde_json::from_slice(&status).ok()?;
+        status["folders"]
+            .as_array()?
+            .iter()
+            .find(|f| f["name"] == name)
+            .map(|f| f["health"]["state"].as_str().unwrap_or("").to_string())
+    }
+
+    /// Event ids (numeric) of the newest `limit` events, oldest first.
+    pub fn event_codes(&self, limit: usize) -> Vec<u64> {
+        let (_, body) = http(
+            self,
+            "GET",
+            &format!("events?limit={limit}&order=asc"),
+            None,
+        );
+        let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        v["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["event_id"].as_u64().unwrap())
+            .collect()
+    }
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// One HTTP request; returns the status and body whatever the status.
+pub fn http(s: &Service, method: &str, path: &str, body: Option<&[u8]>) -> (u16, Vec<u8>) {
+    request(&s.url(path), method, body)
+}
+
+pub fn request(url: &str, method: &str, body: Option<&[u8]>) -> (u16, Vec<u8>) {
+    let req = ureq::request(method, url).timeout(Duration::from_secs(30));
+    let result = match body {
+        Some(b) => req.send_bytes(b),
+        None => req.call(),
+    };
+    let response = match result {
+        Ok(r) => r,
+        Err(ureq::Error::Status(_, r)) => r,
+        Err(e) => panic!("{method} {url}: {e}"),
+    };
+    let status = response.status();
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut response.into_reader(), &mut bytes).unwrap();
+    (status, bytes)
+}
+
+pub fn json(bytes: &[u8]) -> serde_json::Value {
+    serde_json::from_slice(bytes)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(bytes)))
+}
+
+/// A small valid package (2012+ format).
+pub fn small_package(name: &str) -> Vec<u8> {
+    format!(
+        r#"<?xml version="1.0"?>
+<DTS:Executable xmlns:DTS="www.microsoft.com/SqlServer/Dts" DTS:refId="Package" DTS:CreationName="Microsoft.Package" DTS:DTSID="{{8A6F0C4E-1B2D-4E5F-9A0B-1C2D3E4F5A6B}}" DTS:ExecutableType="Microsoft.Package" DTS:ObjectName="{name}" DTS:ProtectionLevel="0" DTS:VersionBuild="3">
+  <DTS:Property DTS:Name="PackageFormatVersion">8</DTS:Property>
+</DTS:Executable>
+"#
+    )
+    .into_bytes()
+}
