@@ -55,8 +55,17 @@ fn integer_cast_overflow() {
 
 #[test]
 fn bad_text_to_numbers() {
-    for text in ["(DT_I4)\"abc\"", "(DT_I4)\"1.5\"", "(DT_R8)\"x\"", "(DT_NUMERIC,5,2)\"1,5\"", "(DT_I4)\"\""] {
-        assert!(compile_err(text).message.contains("cannot convert"), "{text}");
+    for text in [
+        "(DT_I4)\"abc\"",
+        "(DT_I4)\"1.5\"",
+        "(DT_R8)\"x\"",
+        "(DT_NUMERIC,5,2)\"1,5\"",
+        "(DT_I4)\"\"",
+    ] {
+        assert!(
+            compile_err(text).message.contains("cannot convert"),
+            "{text}"
+        );
     }
     let mut t = table();
     let (r, _) = super::super::VariableScope::resolve(&t, Some("User"), "File").unwrap();
@@ -78,7 +87,11 @@ fn casts_to_reals_and_fixed_point() {
         ("(DT_NUMERIC, 5, 2)3.14159", "DT_NUMERIC,5,2", "3.14"),
         ("(DT_NUMERIC, 5, 2)2.675", "DT_NUMERIC,5,2", "2.68"),
         ("(DT_NUMERIC, 5, 0)-2.5", "DT_NUMERIC,5,0", "-3"),
-        ("(DT_NUMERIC, 38, 0)\"12345678901234567890123456789012345678\"", "DT_NUMERIC,38,0", "12345678901234567890123456789012345678"),
+        (
+            "(DT_NUMERIC, 38, 0)\"12345678901234567890123456789012345678\"",
+            "DT_NUMERIC,38,0",
+            "12345678901234567890123456789012345678",
+        ),
         ("(DT_DECIMAL, 2)500", "DT_DECIMAL,2", "500.00"),
         ("(DT_DECIMAl,2)500", "DT_DECIMAL,2", "500.00"),
         ("(DT_DECIMAL, 0)\"7\"", "DT_DECIMAL,0", "7"),
@@ -90,7 +103,12 @@ fn casts_to_reals_and_fixed_point() {
         assert_eq!(ty(text), t, "{text}");
         assert_eq!(show(text), shown, "{text}");
     }
-    for text in ["(DT_NUMERIC, 3, 1)100", "(DT_NUMERIC, 2, 0)\"123\"", "(DT_CY)1E20", "(DT_DECIMAL, 28)10"] {
+    for text in [
+        "(DT_NUMERIC, 3, 1)100",
+        "(DT_NUMERIC, 2, 0)\"123\"",
+        "(DT_CY)1E20",
+        "(DT_DECIMAL, 28)10",
+    ] {
         assert!(compile_err(text).message.contains("overflow"), "{text}");
     }
 }
@@ -132,13 +150,31 @@ fn casts_to_strings() {
         ("(DT_WSTR, 3)\"abcdef\"", "abc"),
         ("(DT_WSTR, 30)(DT_DBDATE)\"2024-02-29\"", "2024-02-29"),
         ("(DT_WSTR, 30)(DT_DBTIME)\"13:05:09\"", "13:05:09"),
-        ("(DT_WSTR, 30)(DT_DBTIMESTAMP)\"2024-02-29 13:05:09.123\"", "2024-02-29 13:05:09.123000000"),
-        ("(DT_WSTR, 30)(DT_DBTIMESTAMP2, 3)\"2024-02-29 13:05:09.5\"", "2024-02-29 13:05:09.5"),
-        ("(DT_WSTR, 40)(DT_DBTIMESTAMPOFFSET, 0)\"2024-02-29 13:05:09 -3:30\"", "2024-02-29 13:05:09 -03:30"),
-        ("(DT_WSTR, 40)(DT_FILETIME)\"2024-02-29 13:05:09:250\"", "2024-02-29 13:05:09:250"),
-        ("(DT_WSTR, 40)(DT_GUID)\"6f9619ff-8b86-d011-b42d-00c04fc964ff\"", "{6F9619FF-8B86-D011-B42D-00C04FC964FF}"),
+        (
+            "(DT_WSTR, 30)(DT_DBTIMESTAMP)\"2024-02-29 13:05:09.123\"",
+            "2024-02-29 13:05:09.123000000",
+        ),
+        (
+            "(DT_WSTR, 30)(DT_DBTIMESTAMP2, 3)\"2024-02-29 13:05:09.5\"",
+            "2024-02-29 13:05:09.5",
+        ),
+        (
+            "(DT_WSTR, 40)(DT_DBTIMESTAMPOFFSET, 0)\"2024-02-29 13:05:09 -3:30\"",
+            "2024-02-29 13:05:09 -03:30",
+        ),
+        (
+            "(DT_WSTR, 40)(DT_FILETIME)\"2024-02-29 13:05:09:250\"",
+            "2024-02-29 13:05:09:250",
+        ),
+        (
+            "(DT_WSTR, 40)(DT_GUID)\"6f9619ff-8b86-d011-b42d-00c04fc964ff\"",
+            "{6F9619FF-8B86-D011-B42D-00C04FC964FF}",
+        ),
         ("(DT_WSTR, 40)@[User::When]", "3/15/2024 1:45:30 PM"),
-        ("(DT_WSTR, 10)(DT_BYTES, 4)(DT_STR, 2, 1252)\"AB\"", "41004200"),
+        (
+            "(DT_WSTR, 10)(DT_BYTES, 4)(DT_STR, 2, 1252)\"AB\"",
+            "41004200",
+        ),
     ] {
         assert_eq!(show(text), shown, "{text}");
     }
@@ -167,8 +203,14 @@ fn dt_str_only_at_the_root() {
     let e = compile_err("ISNULL(NULL(DT_STR, 10, 1252))");
     assert_eq!(e.column, 8);
     assert!(e.message.contains("DT_WSTR"), "{e}");
-    assert_eq!(ty("(DT_WSTR, 5)NULL(DT_STR, 10, 1252) + \"a\""), "DT_WSTR,6");
-    assert_eq!(ev("ISNULL((DT_STR, 5, 1252)NULL(DT_STR, 10, 1252))"), Value::Bool(true));
+    assert_eq!(
+        ty("(DT_WSTR, 5)NULL(DT_STR, 10, 1252) + \"a\""),
+        "DT_WSTR,6"
+    );
+    assert_eq!(
+        ev("ISNULL((DT_STR, 5, 1252)NULL(DT_STR, 10, 1252))"),
+        Value::Bool(true)
+    );
 }
 
 #[test]
@@ -188,15 +230,23 @@ fn casts_to_boolean() {
         assert_eq!(ev(text), Value::Bool(b), "{text}");
     }
     assert!(compile_err("(DT_BOOL)\"yes\"").message.contains("Boolean"));
-    assert!(compile_err("(DT_BOOL)(DT_DBDATE)\"2024-01-01\"").message.contains("cannot be cast"));
+    assert!(compile_err("(DT_BOOL)(DT_DBDATE)\"2024-01-01\"")
+        .message
+        .contains("cannot be cast"));
 }
 
 #[test]
 fn casts_to_dates() {
     use chrono::{NaiveDate, NaiveTime};
     let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
-    assert_eq!(ev("(DT_DBDATE)\"1999-10-11\""), Value::DbDate(d(1999, 10, 11)));
-    assert_eq!(ev("(DT_DBTIME)\"16:34:52\""), Value::DbTime(NaiveTime::from_hms_opt(16, 34, 52).unwrap()));
+    assert_eq!(
+        ev("(DT_DBDATE)\"1999-10-11\""),
+        Value::DbDate(d(1999, 10, 11))
+    );
+    assert_eq!(
+        ev("(DT_DBTIME)\"16:34:52\""),
+        Value::DbTime(NaiveTime::from_hms_opt(16, 34, 52).unwrap())
+    );
     assert_eq!(
         ev("(DT_DBTIME2, 5) \"16:34:52.12345\""),
         Value::DbTime2(NaiveTime::from_hms_nano_opt(16, 34, 52, 123_450_000).unwrap())
@@ -217,16 +267,34 @@ fn casts_to_dates() {
         show("(DT_DBTIMESTAMPOFFSET, 7) \"1999-10-11 16:34:52.1234567 + 5:35\""),
         "1999-10-11 16:34:52.1234567 +05:35"
     );
-    assert_eq!(show("(DT_DBTIMESTAMP2, 7)\"1999-10-11 16:34:52.1234567\""), "1999-10-11 16:34:52.1234567");
-    assert_eq!(show("(DT_DATE)\"2024-01-15 10:00:00\""), "1/15/2024 10:00:00 AM");
-    assert_eq!(show("(DT_DATE)\"1/15/2024 10:00:00 PM\""), "1/15/2024 10:00:00 PM");
+    assert_eq!(
+        show("(DT_DBTIMESTAMP2, 7)\"1999-10-11 16:34:52.1234567\""),
+        "1999-10-11 16:34:52.1234567"
+    );
+    assert_eq!(
+        show("(DT_DATE)\"2024-01-15 10:00:00\""),
+        "1/15/2024 10:00:00 AM"
+    );
+    assert_eq!(
+        show("(DT_DATE)\"1/15/2024 10:00:00 PM\""),
+        "1/15/2024 10:00:00 PM"
+    );
     assert_eq!(show("(DT_DBDATE)@[User::When]"), "2024-03-15");
     assert_eq!(show("(DT_DBTIME)@[User::When]"), "13:45:30");
-    assert_eq!(show("(DT_DBTIMESTAMPOFFSET, 0)(DT_DBDATE)\"1999-10-12\""), "1999-10-12 00:00:00 +00:00");
-    assert_eq!(show("(DT_DBTIMESTAMP)(DT_DBTIMESTAMPOFFSET, 0)\"2024-01-01 10:00:00 +02:00\""), "2024-01-01 10:00:00.000000000");
+    assert_eq!(
+        show("(DT_DBTIMESTAMPOFFSET, 0)(DT_DBDATE)\"1999-10-12\""),
+        "1999-10-12 00:00:00 +00:00"
+    );
+    assert_eq!(
+        show("(DT_DBTIMESTAMP)(DT_DBTIMESTAMPOFFSET, 0)\"2024-01-01 10:00:00 +02:00\""),
+        "2024-01-01 10:00:00.000000000"
+    );
     assert_eq!(show("(DT_DATE)2"), "1/1/1900 12:00:00 AM");
     assert_eq!(show("(DT_DATE)2.5E0"), "1/1/1900 12:00:00 PM");
-    assert_eq!(ev("(DT_R8)(DT_DATE)\"1900-01-01 12:00:00\""), Value::R8(2.5));
+    assert_eq!(
+        ev("(DT_R8)(DT_DATE)\"1900-01-01 12:00:00\""),
+        Value::R8(2.5)
+    );
     for text in [
         "(DT_DBDATE)\"2024-13-01\"",
         "(DT_DBDATE)\"2024-02-30\"",
@@ -236,25 +304,50 @@ fn casts_to_dates() {
         "(DT_DBDATE)\"2024-01-01 10:00:00\"",
         "(DT_DBTIME)\"2024-01-01\"",
     ] {
-        assert!(compile_err(text).message.contains("cannot convert"), "{text}");
+        assert!(
+            compile_err(text).message.contains("cannot convert"),
+            "{text}"
+        );
     }
-    for text in ["(DT_DBDATE)1", "(DT_DBDATE)(DT_DBTIME)\"10:00:00\"", "(DT_DBTIME)(DT_DBDATE)\"2024-01-01\"", "(DT_DBDATE)TRUE"] {
-        assert!(compile_err(text).message.contains("cannot be cast"), "{text}");
+    for text in [
+        "(DT_DBDATE)1",
+        "(DT_DBDATE)(DT_DBTIME)\"10:00:00\"",
+        "(DT_DBTIME)(DT_DBDATE)\"2024-01-01\"",
+        "(DT_DBDATE)TRUE",
+    ] {
+        assert!(
+            compile_err(text).message.contains("cannot be cast"),
+            "{text}"
+        );
     }
 }
 
 #[test]
 fn casts_between_other_types() {
-    assert_eq!(ty("(DT_GUID)\"{6F9619FF-8B86-D011-B42D-00C04FC964FF}\""), "DT_GUID");
+    assert_eq!(
+        ty("(DT_GUID)\"{6F9619FF-8B86-D011-B42D-00C04FC964FF}\""),
+        "DT_GUID"
+    );
     assert!(compile_err("(DT_GUID)\"nope\"").message.contains("GUID"));
     assert!(compile_err("(DT_GUID)1").message.contains("cannot be cast"));
-    assert!(compile_err("(DT_I4)(DT_GUID)\"{6F9619FF-8B86-D011-B42D-00C04FC964FF}\"").message.contains("cannot be cast"));
+    assert!(
+        compile_err("(DT_I4)(DT_GUID)\"{6F9619FF-8B86-D011-B42D-00C04FC964FF}\"")
+            .message
+            .contains("cannot be cast")
+    );
     // DT_STR below the root is DT_WSTR, so the bytes are UTF-16.
-    assert_eq!(show("(DT_BYTES, 2)(DT_BYTES, 4)(DT_STR, 4, 1252)\"abcd\""), "6100");
+    assert_eq!(
+        show("(DT_BYTES, 2)(DT_BYTES, 4)(DT_STR, 4, 1252)\"abcd\""),
+        "6100"
+    );
     assert_eq!(show("(DT_BYTES, 3)\"abcd\""), "610062");
     assert_eq!(ty("(DT_NTEXT)\"abc\""), "DT_NTEXT");
     assert_eq!(ty("(DT_TEXT, 1252)\"abc\""), "DT_TEXT,1252");
     assert_eq!(show("(DT_WSTR, 10)(DT_NTEXT)\"abc\""), "abc");
-    assert!(compile_err("(DT_I4)@[User::Obj]").message.contains("cannot be cast"));
-    assert!(compile_err("(DT_IMAGE)1").message.contains("cannot be cast"));
+    assert!(compile_err("(DT_I4)@[User::Obj]")
+        .message
+        .contains("cannot be cast"));
+    assert!(compile_err("(DT_IMAGE)1")
+        .message
+        .contains("cannot be cast"));
 }

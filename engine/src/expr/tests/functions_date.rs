@@ -31,7 +31,9 @@ fn datepart_every_part_and_abbreviation() {
     let e = compile_err(&format!("DATEPART(\"w\", {D})"));
     assert!(e.message.contains("not a valid date part"), "{e}");
     assert_eq!(e.column, 10);
-    assert!(compile_err(&format!("DATEPART(\"fortnight\", {D})")).message.contains("fortnight"));
+    assert!(compile_err(&format!("DATEPART(\"fortnight\", {D})"))
+        .message
+        .contains("fortnight"));
     assert_eq!(ty(&format!("DATEPART(\"yy\", {D})")), "DT_I4");
 }
 
@@ -45,14 +47,34 @@ fn datepart_weeks_and_weekdays() {
         ("2023-12-31", 53, 1),
         ("2022-12-31", 53, 7),
     ] {
-        assert_eq!(ev(&format!("DATEPART(\"wk\", (DT_DBDATE)\"{date}\")")), Value::I4(week), "{date}");
-        assert_eq!(ev(&format!("DATEPART(\"dw\", (DT_DBDATE)\"{date}\")")), Value::I4(weekday), "{date}");
+        assert_eq!(
+            ev(&format!("DATEPART(\"wk\", (DT_DBDATE)\"{date}\")")),
+            Value::I4(week),
+            "{date}"
+        );
+        assert_eq!(
+            ev(&format!("DATEPART(\"dw\", (DT_DBDATE)\"{date}\")")),
+            Value::I4(weekday),
+            "{date}"
+        );
     }
-    assert_eq!(ev("DATEPART(\"dy\", (DT_DBDATE)\"2024-12-31\")"), Value::I4(366));
-    assert_eq!(ev("DATEPART(\"q\", (DT_DBDATE)\"2024-10-01\")"), Value::I4(4));
-    assert_eq!(ev("DATEPART(\"hh\", (DT_DBTIME)\"21:05:00\")"), Value::I4(21));
+    assert_eq!(
+        ev("DATEPART(\"dy\", (DT_DBDATE)\"2024-12-31\")"),
+        Value::I4(366)
+    );
+    assert_eq!(
+        ev("DATEPART(\"q\", (DT_DBDATE)\"2024-10-01\")"),
+        Value::I4(4)
+    );
+    assert_eq!(
+        ev("DATEPART(\"hh\", (DT_DBTIME)\"21:05:00\")"),
+        Value::I4(21)
+    );
     assert_eq!(ev("DATEPART(\"yy\", @[User::When])"), Value::I4(2024));
-    assert_eq!(ev("DATEPART(\"hh\", (DT_DBTIMESTAMPOFFSET, 0)\"2024-01-01 10:00:00 +05:00\")"), Value::I4(10));
+    assert_eq!(
+        ev("DATEPART(\"hh\", (DT_DBTIMESTAMPOFFSET, 0)\"2024-01-01 10:00:00 +05:00\")"),
+        Value::I4(10)
+    );
 }
 
 #[test]
@@ -63,8 +85,16 @@ fn day_month_year() {
     assert_eq!(ev("YEAR(@[User::When])"), Value::I4(2024));
     assert_eq!(ev("MONTH((DT_DBDATE)\"1999-12-31\")"), Value::I4(12));
     assert_eq!(ty("DAY(@[User::When])"), "DT_I4");
-    assert!(compile_err("YEAR((DT_DBTIMESTAMPOFFSET, 3)\"2024-01-01 00:00:00 +01:00\")").message.contains("constant"));
-    assert!(compile_err("YEAR((DT_DBTIMESTAMP2, 3)\"2024-01-01 00:00:00\")").message.contains("constant"));
+    assert!(
+        compile_err("YEAR((DT_DBTIMESTAMPOFFSET, 3)\"2024-01-01 00:00:00 +01:00\")")
+            .message
+            .contains("constant")
+    );
+    assert!(
+        compile_err("YEAR((DT_DBTIMESTAMP2, 3)\"2024-01-01 00:00:00\")")
+            .message
+            .contains("constant")
+    );
     let e = compile_err("YEAR(\"2024-01-01\")");
     assert!(e.message.contains("cast date text explicitly"), "{e}");
     assert!(compile_err("DAY(1)").message.contains("date"));
@@ -98,31 +128,76 @@ fn dateadd_every_part() {
         ("millisecond", 750, "2024-03-15 13:45:31.000000000"),
         ("ms", -251, "2024-03-15 13:45:29.999000000"),
     ] {
-        assert_eq!(show(&format!("DATEADD(\"{p}\", {n}, {D})")), expected, "{p} {n}");
+        assert_eq!(
+            show(&format!("DATEADD(\"{p}\", {n}, {D})")),
+            expected,
+            "{p} {n}"
+        );
     }
     assert_eq!(ty(&format!("DATEADD(\"dd\", 1, {D})")), "DT_DBTIMESTAMP");
-    assert_eq!(ty("DATEADD(\"dd\", 1, (DT_DBDATE)\"2024-01-01\")"), "DT_DBTIMESTAMP");
+    assert_eq!(
+        ty("DATEADD(\"dd\", 1, (DT_DBDATE)\"2024-01-01\")"),
+        "DT_DBTIMESTAMP"
+    );
 }
 
 #[test]
 fn dateadd_clamps_month_ends() {
     for (expr, expected) in [
-        ("DATEADD(\"mm\", 1, (DT_DBDATE)\"2024-01-31\")", "2024-02-29 00:00:00.000000000"),
-        ("DATEADD(\"mm\", 1, (DT_DBDATE)\"2023-01-31\")", "2023-02-28 00:00:00.000000000"),
-        ("DATEADD(\"yy\", 1, (DT_DBDATE)\"2024-02-29\")", "2025-02-28 00:00:00.000000000"),
-        ("DATEADD(\"q\", 1, (DT_DBDATE)\"2024-03-31\")", "2024-06-30 00:00:00.000000000"),
-        ("DATEADD(\"d\", 1, (DT_DBDATE)\"2024-12-31\")", "2025-01-01 00:00:00.000000000"),
-        ("DATEADD(\"Minute\", -5, (DT_DBTIMESTAMP)\"2024-01-01 00:02:00\")", "2023-12-31 23:57:00.000000000"),
-        ("DATEADD(\"d\", @[User::Count], @[User::When])", "2024-03-22 13:45:30.000000000"),
-        ("DATEADD(\"d\", 1L, (DT_DBDATE)\"2024-01-01\")", "2024-01-02 00:00:00.000000000"),
+        (
+            "DATEADD(\"mm\", 1, (DT_DBDATE)\"2024-01-31\")",
+            "2024-02-29 00:00:00.000000000",
+        ),
+        (
+            "DATEADD(\"mm\", 1, (DT_DBDATE)\"2023-01-31\")",
+            "2023-02-28 00:00:00.000000000",
+        ),
+        (
+            "DATEADD(\"yy\", 1, (DT_DBDATE)\"2024-02-29\")",
+            "2025-02-28 00:00:00.000000000",
+        ),
+        (
+            "DATEADD(\"q\", 1, (DT_DBDATE)\"2024-03-31\")",
+            "2024-06-30 00:00:00.000000000",
+        ),
+        (
+            "DATEADD(\"d\", 1, (DT_DBDATE)\"2024-12-31\")",
+            "2025-01-01 00:00:00.000000000",
+        ),
+        (
+            "DATEADD(\"Minute\", -5, (DT_DBTIMESTAMP)\"2024-01-01 00:02:00\")",
+            "2023-12-31 23:57:00.000000000",
+        ),
+        (
+            "DATEADD(\"d\", @[User::Count], @[User::When])",
+            "2024-03-22 13:45:30.000000000",
+        ),
+        (
+            "DATEADD(\"d\", 1L, (DT_DBDATE)\"2024-01-01\")",
+            "2024-01-02 00:00:00.000000000",
+        ),
     ] {
         assert_eq!(show(expr), expected, "{expr}");
     }
-    assert!(compile_err("DATEADD(\"yy\", 100000, (DT_DBDATE)\"2024-01-01\")").message.contains("out of range"));
-    assert!(compile_err("DATEADD(\"d\", 1.5, (DT_DBDATE)\"2024-01-01\")").message.contains("integer"));
-    assert!(compile_err("DATEADD(\"d\", 1, \"2024-01-01\")").message.contains("date"));
-    assert!(compile_err("DATEADD(1, 1, (DT_DBDATE)\"2024-01-01\")").message.contains("date part"));
-    assert!(compile_err("DATEADD(\"x\", 1, (DT_DBDATE)\"2024-01-01\")").message.contains("\"x\""));
+    assert!(
+        compile_err("DATEADD(\"yy\", 100000, (DT_DBDATE)\"2024-01-01\")")
+            .message
+            .contains("out of range")
+    );
+    assert!(
+        compile_err("DATEADD(\"d\", 1.5, (DT_DBDATE)\"2024-01-01\")")
+            .message
+            .contains("integer")
+    );
+    assert!(compile_err("DATEADD(\"d\", 1, \"2024-01-01\")")
+        .message
+        .contains("date"));
+    assert!(compile_err("DATEADD(1, 1, (DT_DBDATE)\"2024-01-01\")")
+        .message
+        .contains("date part"));
+    assert!(compile_err("DATEADD(\"x\", 1, (DT_DBDATE)\"2024-01-01\")")
+        .message
+        .contains("\"x\""));
 }
 
 #[test]
@@ -144,8 +219,16 @@ fn datediff_every_part() {
         ("second", 1),
         ("millisecond", 200),
     ] {
-        assert_eq!(ev(&format!("DATEDIFF(\"{p}\", {a}, {b})")), Value::I4(v), "{p}");
-        assert_eq!(ev(&format!("DATEDIFF(\"{p}\", {b}, {a})")), Value::I4(-v), "{p} reversed");
+        assert_eq!(
+            ev(&format!("DATEDIFF(\"{p}\", {a}, {b})")),
+            Value::I4(v),
+            "{p}"
+        );
+        assert_eq!(
+            ev(&format!("DATEDIFF(\"{p}\", {b}, {a})")),
+            Value::I4(-v),
+            "{p} reversed"
+        );
     }
     for (expr, v) in [
         ("DATEDIFF(\"dd\", (DT_DBTIMESTAMP)\"2024-01-02\", (DT_DBTIMESTAMP)\"2024-01-01\")", -1),
@@ -161,7 +244,11 @@ fn datediff_every_part() {
     ] {
         assert_eq!(ev(expr), Value::I4(v), "{expr}");
     }
-    assert!(compile_err("DATEDIFF(\"ms\", (DT_DBDATE)\"1900-01-01\", (DT_DBDATE)\"2024-01-01\")").message.contains("DT_I4"));
+    assert!(
+        compile_err("DATEDIFF(\"ms\", (DT_DBDATE)\"1900-01-01\", (DT_DBDATE)\"2024-01-01\")")
+            .message
+            .contains("DT_I4")
+    );
     assert_eq!(ty("DATEDIFF(\"d\", @[User::When], @[User::When])"), "DT_I4");
 }
 
@@ -175,8 +262,13 @@ fn getdate_and_getutcdate() {
     assert!(matches!(ev("GETUTCDATE()"), Value::DbTimestamp(_)));
     assert!(matches!(ev("getdate()"), Value::DbTimestamp(_)));
     assert_eq!(ev("YEAR(GETDATE()) >= 2024"), Value::Bool(true));
-    assert_eq!(ev("DATEDIFF(\"hh\", GETUTCDATE(), GETDATE()) < 15"), Value::Bool(true));
-    assert!(compile_err("GETDATE(1)").message.contains("takes 0 arguments"));
+    assert_eq!(
+        ev("DATEDIFF(\"hh\", GETUTCDATE(), GETDATE()) < 15"),
+        Value::Bool(true)
+    );
+    assert!(compile_err("GETDATE(1)")
+        .message
+        .contains("takes 0 arguments"));
     let e = Expression::compile("(DT_WSTR, 100)GETUTCDATE()", &t).unwrap();
     let text = e.evaluate(&t).unwrap().to_display_string();
     assert_eq!(text.len(), 29, "{text}");
@@ -198,7 +290,10 @@ fn date_null_propagation() {
         assert!(is_null(text), "{text}");
     }
     assert_eq!(ev("DAY(NULL(DT_DBDATE))"), Value::Null(DataType::I4));
-    assert_eq!(ev("DATEADD(\"d\", 1, NULL(DT_DBDATE))"), Value::Null(DataType::DbTimestamp));
+    assert_eq!(
+        ev("DATEADD(\"d\", 1, NULL(DT_DBDATE))"),
+        Value::Null(DataType::DbTimestamp)
+    );
 }
 
 #[test]
@@ -219,5 +314,8 @@ fn corpus_style_expressions() {
     }
     let e = Expression::compile("@[User::When] = DATEADD(\"d\", 1, @[User::When])", &t).unwrap();
     assert_eq!(e.result_type(), &DataType::Date);
-    assert_eq!(e.evaluate(&t).unwrap().to_display_string(), "3/16/2024 1:45:30 PM");
+    assert_eq!(
+        e.evaluate(&t).unwrap().to_display_string(),
+        "3/16/2024 1:45:30 PM"
+    );
 }

@@ -51,17 +51,21 @@ fn exp_ln_log_power_sqrt_square() {
         assert_eq!(ev(text), Value::R8(v), "{text}");
         assert_eq!(ty(text), "DT_R8", "{text}");
     }
-    assert!((f64::from(match ev("EXP(1)") {
-        Value::R8(x) => x as f32,
-        _ => 0.0,
-    }) - std::f64::consts::E)
-        .abs()
-        < 1e-6);
+    assert!(
+        (f64::from(match ev("EXP(1)") {
+            Value::R8(x) => x as f32,
+            _ => 0.0,
+        }) - std::f64::consts::E)
+            .abs()
+            < 1e-6
+    );
     assert!(is_null("LN(0)"));
     assert!(is_null("LN(-1)"));
     assert!(is_null("LOG(0)"));
     assert!(is_null("POWER(-8, 0.5)"));
-    assert!(compile_err("POWER(0, -1)").message.contains("negative power"));
+    assert!(compile_err("POWER(0, -1)")
+        .message
+        .contains("negative power"));
     assert!(compile_err("SQRT(-1)").message.contains("negative"));
     assert!(compile_err("POWER(10, 400)").message.contains("overflow"));
 }
@@ -84,7 +88,9 @@ fn round() {
     }
     assert!(compile_err("ROUND(1.5, -1)").message.contains("negative"));
     assert!(compile_err("ROUND(1.5, 1.5)").message.contains("integer"));
-    assert!(eval_err("ROUND(1.5, @[User::Count] - 10)").to_string().contains("negative"));
+    assert!(eval_err("ROUND(1.5, @[User::Count] - 10)")
+        .to_string()
+        .contains("negative"));
 }
 
 #[test]
@@ -113,8 +119,13 @@ fn math_null_propagation() {
 fn argument_counts_and_names() {
     let e = compile_err("1 + ABS(1, 2)");
     assert_eq!(e.column, 5);
-    assert!(e.message.contains("takes 1 argument but 2 were given"), "{e}");
-    assert!(compile_err("POWER(2)").message.contains("takes 2 arguments"));
+    assert!(
+        e.message.contains("takes 1 argument but 2 were given"),
+        "{e}"
+    );
+    assert!(compile_err("POWER(2)")
+        .message
+        .contains("takes 2 arguments"));
     let e = compile_err("FOO(1)");
     assert!(e.message.contains("\"FOO\" is not a known function"), "{e}");
     assert_eq!(ev("[ABS](-1)"), Value::I4(1));

@@ -26,8 +26,12 @@ fn codepoint_findstring_hex_len() {
     ] {
         assert_eq!(ev(text), Value::I4(v), "{text}");
     }
-    assert!(compile_err("FINDSTRING(\"abc\", \"b\", 0)").message.contains("greater than zero"));
-    assert!(eval_err("FINDSTRING(\"abc\", \"b\", @[User::Count] - 7)").to_string().contains("greater than zero"));
+    assert!(compile_err("FINDSTRING(\"abc\", \"b\", 0)")
+        .message
+        .contains("greater than zero"));
+    assert!(eval_err("FINDSTRING(\"abc\", \"b\", @[User::Count] - 7)")
+        .to_string()
+        .contains("greater than zero"));
     for (text, v) in [
         ("HEX(255)", "FF"),
         ("HEX(0)", "0"),
@@ -72,17 +76,32 @@ fn left_right_substring() {
         ("SUBSTRING(\"abc\", 10, 1)", ""),
         ("SUBSTRING(\"abc\", 1, 0)", ""),
         ("SUBSTRING(\"héllo\", 2, 2)", "él"),
-        ("SUBSTRING(@[User::File], 1, FINDSTRING(@[User::File], \"e\", 1) - 1)", "sal"),
+        (
+            "SUBSTRING(@[User::File], 1, FINDSTRING(@[User::File], \"e\", 1) - 1)",
+            "sal",
+        ),
     ] {
         assert_eq!(s(text), v, "{text}");
     }
     assert_eq!(ty("LEFT(\"abcdef\", 3)"), "DT_WSTR,6");
-    assert!(compile_err("LEFT(\"abc\", -1)").message.contains("zero or more"));
-    assert!(compile_err("RIGHT(\"abc\", -1)").message.contains("zero or more"));
-    assert!(compile_err("SUBSTRING(\"abc\", 0, 1)").message.contains("greater than zero"));
-    assert!(compile_err("SUBSTRING(\"abc\", 1, -1)").message.contains("zero or more"));
-    assert!(eval_err("LEFT(\"abc\", @[User::Count] - 8)").to_string().contains("negative"));
-    assert!(compile_err("LEFT(\"abc\", \"1\")").message.contains("integer"));
+    assert!(compile_err("LEFT(\"abc\", -1)")
+        .message
+        .contains("zero or more"));
+    assert!(compile_err("RIGHT(\"abc\", -1)")
+        .message
+        .contains("zero or more"));
+    assert!(compile_err("SUBSTRING(\"abc\", 0, 1)")
+        .message
+        .contains("greater than zero"));
+    assert!(compile_err("SUBSTRING(\"abc\", 1, -1)")
+        .message
+        .contains("zero or more"));
+    assert!(eval_err("LEFT(\"abc\", @[User::Count] - 8)")
+        .to_string()
+        .contains("negative"));
+    assert!(compile_err("LEFT(\"abc\", \"1\")")
+        .message
+        .contains("integer"));
     let e = compile_err("SUBSTRING(\"abc\", 1, 1.5)");
     assert_eq!(e.column, 21);
 }
@@ -122,10 +141,18 @@ fn replace_replicate() {
     ] {
         assert_eq!(s(text), v, "{text}");
     }
-    assert!(compile_err("REPLACE(\"abc\", \"\", \"x\")").message.contains("empty"));
-    assert!(eval_err("REPLACE(\"abc\", @[User::Empty], \"x\")").to_string().contains("empty"));
-    assert!(compile_err("REPLICATE(\"a\", -1)").message.contains("zero or more"));
-    assert!(compile_err("REPLICATE(\"abc\", 100000000)").message.contains("too long"));
+    assert!(compile_err("REPLACE(\"abc\", \"\", \"x\")")
+        .message
+        .contains("empty"));
+    assert!(eval_err("REPLACE(\"abc\", @[User::Empty], \"x\")")
+        .to_string()
+        .contains("empty"));
+    assert!(compile_err("REPLICATE(\"a\", -1)")
+        .message
+        .contains("zero or more"));
+    assert!(compile_err("REPLICATE(\"abc\", 100000000)")
+        .message
+        .contains("too long"));
 }
 
 #[test]
@@ -142,7 +169,9 @@ fn token_and_tokencount() {
     ] {
         assert_eq!(s(text), v, "{text}");
     }
-    assert!(compile_err("TOKEN(\"a b\", \" \", 0)").message.contains("greater than zero"));
+    assert!(compile_err("TOKEN(\"a b\", \" \", 0)")
+        .message
+        .contains("greater than zero"));
     for (text, v) in [
         ("TOKENCOUNT(\"a little white dog\", \" \")", 4),
         ("TOKENCOUNT(\"  a  b  \", \" \")", 2),

@@ -42,7 +42,9 @@ fn integer_literals_do_not_widen() {
     assert!(e.message.contains("DT_I4"), "{e}");
     assert!(compile_err("4294967296U").message.contains("DT_UI4"));
     assert!(compile_err("1 + 99999999999999999999999").column == 5);
-    assert!(compile_err("9223372036854775808L").message.contains("too large"));
+    assert!(compile_err("9223372036854775808L")
+        .message
+        .contains("too large"));
 }
 
 #[test]
@@ -74,12 +76,18 @@ fn numeric_literals() {
         ("8.0", "DT_NUMERIC,2,1", "8.0"),
         ("123.4500", "DT_NUMERIC,7,4", "123.4500"),
         ("0.001", "DT_NUMERIC,3,3", "0.001"),
-        ("12345678901234567890.123456789012345678", "DT_NUMERIC,38,18", "12345678901234567890.123456789012345678"),
+        (
+            "12345678901234567890.123456789012345678",
+            "DT_NUMERIC,38,18",
+            "12345678901234567890.123456789012345678",
+        ),
     ] {
         assert_eq!(ty(text), t, "{text}");
         assert_eq!(show(text), shown, "{text}");
     }
-    assert!(compile_err("123456789012345678901234567890.123456789").message.contains("38"));
+    assert!(compile_err("123456789012345678901234567890.123456789")
+        .message
+        .contains("38"));
 }
 
 #[test]
@@ -91,7 +99,10 @@ fn string_literals() {
     assert_eq!(ev(r#""say \"hi\"""#), Value::WStr("say \"hi\"".into()));
     assert_eq!(ev(r#""C:\\dir""#), Value::WStr("C:\\dir".into()));
     assert_eq!(ev(r#""\x0041\x00e9""#), Value::WStr("Aé".into()));
-    assert_eq!(ev(r#""\r\a\b\f\v""#), Value::WStr("\r\u{7}\u{8}\u{c}\u{b}".into()));
+    assert_eq!(
+        ev(r#""\r\a\b\f\v""#),
+        Value::WStr("\r\u{7}\u{8}\u{c}\u{b}".into())
+    );
     assert_eq!(show(r#""héllo wörld""#), "héllo wörld");
     assert_eq!(LEN_OF_ESCAPED, 3);
     assert_eq!(ev(r#"LEN("a\nb")"#), Value::I4(3));

@@ -9,6 +9,7 @@ mod functions_null;
 mod functions_string;
 mod literals;
 mod operators;
+mod robustness;
 
 use super::{DataType, Expression, Value, VariableTable};
 

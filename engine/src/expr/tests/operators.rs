@@ -59,22 +59,35 @@ fn division_by_zero() {
     assert!(e.message.contains("division by zero"), "{e}");
     assert_eq!(compile_err("1 + 10 % 0").column, 8);
     assert!(compile_err("1.5 / 0").message.contains("division by zero"));
-    assert!(compile_err("1.5E0 / 0").message.contains("division by zero"));
+    assert!(compile_err("1.5E0 / 0")
+        .message
+        .contains("division by zero"));
     // Variables: at evaluation.
     assert_eq!(eval_err("@[User::Count] / 0"), EvalError::DivideByZero("/"));
-    assert_eq!(eval_err("@[User::Count] % (@[User::Count] - 7)"), EvalError::DivideByZero("%"));
+    assert_eq!(
+        eval_err("@[User::Count] % (@[User::Count] - 7)"),
+        EvalError::DivideByZero("%")
+    );
 }
 
 use super::super::EvalError;
 
 #[test]
 fn integer_overflow_is_an_error() {
-    assert!(matches!(eval_err("@[User::Count] * 2147483647"), EvalError::Overflow { .. }));
-    assert!(compile_err("2147483647 + 1").message.contains("does not fit"));
+    assert!(matches!(
+        eval_err("@[User::Count] * 2147483647"),
+        EvalError::Overflow { .. }
+    ));
+    assert!(compile_err("2147483647 + 1")
+        .message
+        .contains("does not fit"));
     assert!(compile_err("-2147483647 - 2").message.contains("DT_I4"));
     assert_eq!(ev("2147483647L + 1"), Value::I8(2_147_483_648));
     assert!(compile_err("0U - 1U").message.contains("DT_UI4"));
-    assert!(matches!(eval_err("@[User::Big] * @[User::Big]"), EvalError::Overflow { .. }));
+    assert!(matches!(
+        eval_err("@[User::Big] * @[User::Big]"),
+        EvalError::Overflow { .. }
+    ));
 }
 
 #[test]
@@ -155,12 +168,18 @@ fn string_concatenation() {
     assert_eq!(show("\"abc\" + \"def\""), "abcdef");
     assert_eq!(ty("\"abc\" + \"de\""), "DT_WSTR,5");
     assert_eq!(ty("@[User::Dir] + \"x\""), "DT_WSTR,0");
-    assert_eq!(show("@[User::Dir] + \"\\\\\" + @[User::File] + \".csv\""), "C:\\data\\sales.csv");
+    assert_eq!(
+        show("@[User::Dir] + \"\\\\\" + @[User::File] + \".csv\""),
+        "C:\\data\\sales.csv"
+    );
     assert_eq!(show("\"\" + \"\""), "");
     assert_eq!(show("\"n=\" + (DT_WSTR, 10)@[User::Count]"), "n=7");
     assert_eq!(show("(DT_STR, 4, 1252)\"ab\" + \"cd\""), "abcd");
     let e = compile_err("\"a\" + 1");
-    assert_eq!(e.message, "the data types \"DT_WSTR\" and \"DT_I4\" are incompatible for the operator \"+\"");
+    assert_eq!(
+        e.message,
+        "the data types \"DT_WSTR\" and \"DT_I4\" are incompatible for the operator \"+\""
+    );
     assert_eq!(e.column, 5);
     let e = compile_err("@[User::Dir] + @[User::Count]");
     assert_eq!(e.column, 14);
@@ -233,7 +252,9 @@ fn date_comparison() {
     }
     let e = compile_err("(DT_DBTIME)\"10:00:00\" < (DT_DBDATE)\"2024-01-01\"");
     assert!(e.message.contains("incompatible"), "{e}");
-    assert!(compile_err("(DT_DBDATE)\"2024-01-01\" == \"2024-01-01\"").message.contains("incompatible"));
+    assert!(compile_err("(DT_DBDATE)\"2024-01-01\" == \"2024-01-01\"")
+        .message
+        .contains("incompatible"));
 }
 
 #[test]
@@ -241,7 +262,10 @@ fn other_comparisons() {
     let g = "(DT_GUID)\"{6F9619FF-8B86-D011-B42D-00C04FC964FF}\"";
     assert_eq!(ev(&format!("{g} == {g}")), Value::Bool(true));
     assert!(compile_err(&format!("{g} < {g}")).message.contains("\"<\""));
-    assert_eq!(ev("(DT_BYTES, 2)\"ab\" == (DT_BYTES, 2)\"ab\""), Value::Bool(true));
+    assert_eq!(
+        ev("(DT_BYTES, 2)\"ab\" == (DT_BYTES, 2)\"ab\""),
+        Value::Bool(true)
+    );
 }
 
 #[test]
@@ -277,7 +301,10 @@ fn logical_operators() {
 fn short_circuit_skips_errors_on_the_other_side() {
     assert_eq!(ev("FALSE && @[User::Count] / 0 == 1"), Value::Bool(false));
     assert_eq!(ev("TRUE || @[User::Count] / 0 == 1"), Value::Bool(true));
-    assert_eq!(ev("@[User::Count] > 0 ? 1 : @[User::Count] / 0"), Value::I4(1));
+    assert_eq!(
+        ev("@[User::Count] > 0 ? 1 : @[User::Count] / 0"),
+        Value::I4(1)
+    );
 }
 
 #[test]
@@ -297,23 +324,34 @@ fn bitwise_operators() {
 
 #[test]
 fn conditional_operator() {
-    assert_eq!(ev("@[User::Count] > 5 ? \"big\" : \"small\""), Value::WStr("big".into()));
+    assert_eq!(
+        ev("@[User::Count] > 5 ? \"big\" : \"small\""),
+        Value::WStr("big".into())
+    );
     assert_eq!(ty("TRUE ? \"ab\" : \"abcd\""), "DT_WSTR,4");
     assert_eq!(ty("@[User::Flag] ? 1 : 2L"), "DT_I8");
     assert_eq!(ev("@[User::Flag] ? 1 : 2L"), Value::I8(1));
     assert_eq!(ty("@[User::Flag] ? 1 : 2.5"), "DT_NUMERIC,11,1");
     assert_eq!(show("@[User::Flag] ? 1 : 2.5"), "1.0");
-    assert_eq!(ty("@[User::Flag] ? (DT_DBDATE)\"2024-01-01\" : (DT_DBTIMESTAMP)\"2024-01-01\""), "DT_DBTIMESTAMP");
+    assert_eq!(
+        ty("@[User::Flag] ? (DT_DBDATE)\"2024-01-01\" : (DT_DBTIMESTAMP)\"2024-01-01\""),
+        "DT_DBTIMESTAMP"
+    );
     assert!(is_null("NULL(DT_BOOL) ? 1 : 2"));
     assert_eq!(ev("NULL(DT_BOOL) ? 1 : 2"), Value::Null(DataType::I4));
     assert!(is_null("TRUE ? NULL(DT_I4) : 2"));
     assert_eq!(ev("FALSE ? NULL(DT_I4) : 2"), Value::I4(2));
-    assert_eq!(ev("@[User::Flag] ? NULL(DT_I4) : 2"), Value::Null(DataType::I4));
+    assert_eq!(
+        ev("@[User::Flag] ? NULL(DT_I4) : 2"),
+        Value::Null(DataType::I4)
+    );
     assert_eq!(ev("!@[User::Flag] ? NULL(DT_I4) : 2"), Value::I4(2));
     let e = compile_err("TRUE ? 1 : \"a\"");
     assert_eq!(e.column, 6);
     assert!(e.message.contains("\"DT_I4\" and \"DT_WSTR\""), "{e}");
-    assert!(compile_err("TRUE ? TRUE : 1").message.contains("incompatible"));
+    assert!(compile_err("TRUE ? TRUE : 1")
+        .message
+        .contains("incompatible"));
     assert!(compile_err("\"x\" ? 1 : 2").message.contains("DT_BOOL"));
 }
 
@@ -370,7 +408,9 @@ fn variables() {
     assert!(e.message.contains("User::Missing"), "{e}");
     assert!(compile_err("@[user::Count]").message.contains("not found"));
     assert!(compile_err("@count").message.contains("not found"));
-    assert!(compile_err("@[User::Obj] + 1").message.contains("DT_OBJECT"));
+    assert!(compile_err("@[User::Obj] + 1")
+        .message
+        .contains("DT_OBJECT"));
     assert_eq!(ev("ISNULL(@[User::Obj])"), Value::Bool(false));
 }
 
@@ -412,10 +452,20 @@ fn variables_with_other_runtime_types_are_converted() {
 
 #[test]
 fn column_references_need_a_data_flow() {
-    for (text, col) in [("[Col] + 1", 1), ("1 + Col", 5), ("#12", 1), ("[Src].[Age] * 2", 1), ("LEN(Name)", 5)] {
+    for (text, col) in [
+        ("[Col] + 1", 1),
+        ("1 + Col", 5),
+        ("#12", 1),
+        ("[Src].[Age] * 2", 1),
+        ("LEN(Name)", 5),
+    ] {
         let e = compile_err(text);
         assert_eq!(e.column, col, "{text}");
-        assert!(e.message.contains("column references need a data-flow context"), "{text}: {e}");
+        assert!(
+            e.message
+                .contains("column references need a data-flow context"),
+            "{text}: {e}"
+        );
     }
     assert!(Expression::parse_only("[My Source].Age + #12").is_ok());
 }
