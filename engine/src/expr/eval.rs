@@ -8,7 +8,7 @@ use std::cmp::Ordering;
 use super::convert::convert;
 use super::decimal::Decimal;
 use super::error::EvalError;
-use super::functions;
+use super::functions::{self, Func};
 use super::ir::{ArithOp, BitOp, CmpOp, Kind, Node};
 use super::scope::VariableValues;
 use super::types::DataType;
@@ -123,6 +123,27 @@ pub(crate) fn eval(node: &Node, vars: &dyn VariableValues) -> Result<Value, Eval
         Kind::Cast(x) => {
             let v = eval(x, vars)?;
             convert(&v, &node.ty)
+        }
+        Kind::Call(Func::Isnull, args)
+            if matches!(
+                args.as_slice(),
+                [Node {
+                    kind: Kind::Var(_),
+                    ..
+                }]
+            ) =>
+        {
+            // Test a variable for NULL without copying its value.
+            let Some(Node {
+                kind: Kind::Var(r), ..
+            }) = args.first()
+            else {
+                return Ok(Value::Bool(false));
+            };
+            Ok(Value::Bool(matches!(
+                vars.value(*r).as_ref(),
+                Value::Null(_) | Value::Empty
+            )))
         }
         Kind::Call(f, args) => match args.as_slice() {
             [] => functions::eval(*f, &[], &node.ty),
