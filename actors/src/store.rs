@@ -119,10 +119,12 @@ impl Actor for StoreActor {
     }
 }
 
+/// The work of a [`StoreOp`]: given the store, a future of the result.
+type StoreWork<R> =
+    Box<dyn FnOnce(Arc<dyn PackageStore>) -> BoxFuture<'static, Result<R, StoreError>> + Send>;
+
 /// One operation on the folder's store, run concurrently with others.
-pub struct StoreOp<R>(
-    Box<dyn FnOnce(Arc<dyn PackageStore>) -> BoxFuture<'static, Result<R, StoreError>> + Send>,
-);
+pub struct StoreOp<R>(StoreWork<R>);
 
 impl<R> StoreOp<R> {
     pub fn new<F>(f: F) -> Self

@@ -54,6 +54,9 @@ pub struct ChildEnv {
     pub plan: Arc<ServicePlan>,
 }
 
+/// Starts a child with the watch it must carry; returns how to ask it to stop.
+pub type StartChild = Box<dyn Fn(ExitWatch, &ChildEnv) -> Recipient<StopChild>>;
+
 /// One child to run: how to start it and how to recognise that its definition changed.
 pub struct ChildSpec {
     /// Unique among the children (`event-log`, `store:<folder>`, …).
@@ -64,7 +67,7 @@ pub struct ChildSpec {
     /// The top-level folder whose health follows this child, if any.
     pub folder: Option<String>,
     /// Starts the actor (registering it where callers find it) and returns how to stop it.
-    pub start: Box<dyn Fn(ExitWatch, &ChildEnv) -> Recipient<StopChild>>,
+    pub start: StartChild,
 }
 
 /// Builds the children of one actor type from the plan.

@@ -675,3 +675,28 @@ server = "."
         assert!(n >= 2);
     }
 }
+
+#[cfg(test)]
+mod shipped_files {
+    use super::*;
+
+    #[test]
+    fn the_shipped_configuration_files_load() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
+        let toml = load_with_env(Some(&dir.join("ssisd.toml")), Vec::new()).unwrap();
+        assert_eq!(toml.listen.port(), DEFAULT_PORT);
+        assert_eq!(
+            toml.folders.len(),
+            1,
+            "the commented TOML gives the default folders"
+        );
+        let xml = load_with_env(Some(&dir.join("MsDtsSrvr.ini.xml")), Vec::new()).unwrap();
+        assert_eq!(xml.folders.len(), 2);
+        assert_eq!(
+            xml.folders[1].location,
+            FolderLocation::FileSystem {
+                store_path: Path::new(env!("CARGO_MANIFEST_DIR")).join("Packages")
+            }
+        );
+    }
+}

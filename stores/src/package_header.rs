@@ -191,11 +191,11 @@ fn scan(text: &str) -> Result<PackageHeader, HeaderError> {
                 }
                 depth += 1;
             }
-            Event::Empty(e) => {
-                if depth == 1 && !header.encrypted && local(e.name().as_ref()) == b"Property" {
-                    let name = attr(&e, b"Name", &reader)?.unwrap_or_default();
-                    apply_property(&mut header, &name, "");
-                }
+            Event::Empty(e)
+                if depth == 1 && !header.encrypted && local(e.name().as_ref()) == b"Property" =>
+            {
+                let name = attr(&e, b"Name", &reader)?.unwrap_or_default();
+                apply_property(&mut header, &name, "");
             }
             Event::Text(t) => {
                 if let Some((_, value)) = property.as_mut() {
@@ -429,7 +429,8 @@ mod tests {
 
     #[test]
     fn refuses_what_is_not_a_package() {
-        let cases: &[(&str, fn(&HeaderError) -> bool)] = &[
+        type Check = fn(&HeaderError) -> bool;
+        let cases: &[(&str, Check)] = &[
             ("", |e| matches!(e, HeaderError::Empty)),
             ("hello", |e| {
                 matches!(e, HeaderError::NoRoot | HeaderError::Xml { .. })
