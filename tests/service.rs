@@ -623,7 +623,10 @@ fn a_failing_store_is_restarted_then_marked_failed_and_a_reload_retries_it() {
     Service::eventually(Duration::from_secs(10), || {
         (s.folder_state("File System").as_deref() == Some("failed")).then_some(())
     });
-    let codes = s.event_codes(200);
+    let codes = Service::eventually(Duration::from_secs(10), || {
+        let codes = s.event_codes(200);
+        codes.contains(&1013).then_some(codes)
+    });
     assert_eq!(
         codes.iter().filter(|c| **c == 1012).count(),
         2,

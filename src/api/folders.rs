@@ -47,12 +47,14 @@ pub async fn create(
         async move { s.create_folder(&path).await }.boxed()
     })
     .await?;
-    state.audit(
-        &req,
-        EventId::FolderCreated,
-        format!("Folder {} was created.", t.display()),
-        &t.display(),
-    );
+    state
+        .audit(
+            &req,
+            EventId::FolderCreated,
+            format!("Folder {} was created.", t.display()),
+            &t.display(),
+        )
+        .await;
     Ok(HttpResponse::Created().json(json!({ "path": t.display() })))
 }
 
@@ -76,12 +78,14 @@ pub async fn delete(
         async move { s.delete_folder(&path, recursive).await }.boxed()
     })
     .await?;
-    state.audit(
-        &req,
-        EventId::FolderDeleted,
-        format!("Folder {} was deleted.", t.display()),
-        &t.display(),
-    );
+    state
+        .audit(
+            &req,
+            EventId::FolderDeleted,
+            format!("Folder {} was deleted.", t.display()),
+            &t.display(),
+        )
+        .await;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -109,12 +113,14 @@ pub async fn rename(
     .await?;
     let (parent, _) = t.path.split_last().expect("not the root");
     let new_path = format!("\\{}{}", t.top.name, parent.join(&new_name));
-    state.audit(
-        &req,
-        EventId::FolderRenamed,
-        format!("Folder {} was renamed to {new_path}.", t.display()),
-        &t.display(),
-    );
+    state
+        .audit(
+            &req,
+            EventId::FolderRenamed,
+            format!("Folder {} was renamed to {new_path}.", t.display()),
+            &t.display(),
+        )
+        .await;
     Ok(HttpResponse::Ok().json(json!({ "path": new_path })))
 }
 

@@ -49,17 +49,21 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Writes a change made through the API to the event log.
-    fn audit(&self, req: &HttpRequest, id: EventId, message: String, path: &str) {
+    /// Writes a change made through the API to the event log; the answer waits until it is
+    /// stored, so a client that sees success finds the event.
+    async fn audit(&self, req: &HttpRequest, id: EventId, message: String, path: &str) {
         let client = req
             .peer_addr()
             .map(|a| a.to_string())
             .unwrap_or_else(|| "local".into());
-        self.events.emit(
-            NewEvent::new(id, message)
-                .field("path", path)
-                .field("client", client),
-        );
+        let _ = self
+            .events
+            .append(
+                NewEvent::new(id, message)
+                    .field("path", path)
+                    .field("client", client),
+            )
+            .await;
     }
 }
 

@@ -73,15 +73,17 @@ pub async fn put(
     })
     .await?;
     let display = format!("{}\\{name}", t.display());
-    state.audit(
-        &req,
-        EventId::PackageImported,
-        format!(
-            "Package {display} was {}.",
-            if replaced { "replaced" } else { "imported" }
-        ),
-        &display,
-    );
+    state
+        .audit(
+            &req,
+            EventId::PackageImported,
+            format!(
+                "Package {display} was {}.",
+                if replaced { "replaced" } else { "imported" }
+            ),
+            &display,
+        )
+        .await;
     let mut response = if replaced {
         HttpResponse::Ok()
     } else {
@@ -134,12 +136,14 @@ pub async fn delete(
     })
     .await?;
     let display = format!("{}\\{name}", t.display());
-    state.audit(
-        &req,
-        EventId::PackageDeleted,
-        format!("Package {display} was deleted."),
-        &display,
-    );
+    state
+        .audit(
+            &req,
+            EventId::PackageDeleted,
+            format!("Package {display} was deleted."),
+            &display,
+        )
+        .await;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -158,11 +162,13 @@ pub async fn rename(
     .await?;
     let display = format!("{}\\{name}", t.display());
     let new_display = format!("{}\\{new_name}", t.display());
-    state.audit(
-        &req,
-        EventId::PackageRenamed,
-        format!("Package {display} was renamed to {new_display}."),
-        &display,
-    );
+    state
+        .audit(
+            &req,
+            EventId::PackageRenamed,
+            format!("Package {display} was renamed to {new_display}."),
+            &display,
+        )
+        .await;
     Ok(HttpResponse::Ok().json(json!({ "path": new_display })))
 }
