@@ -155,11 +155,24 @@ impl<R: Send + 'static> Handler<StoreOp<R>> for StoreActor {
 }
 
 impl Handler<StopChild> for StoreActor {
-    type Result = ();
+    type Result = ResponseActFuture<Self, ()>;
 
-    fn handle(&mut self, _: StopChild, ctx: &mut Context<Self>) {
+    /// Records the stop in the event log, then stops; answered once the event is stored.
+    fn handle(&mut self, _: StopChild, _: &mut Context<Self>) -> Self::Result {
         self.watch.requested();
-        ctx.stop();
+        let events = self.env.events.clone();
+        let event = NewEvent::new(
+            EventId::FolderStopped,
+            format!("Top-level folder \"{}\" was stopped.", self.spec.name),
+        )
+        .field("folder", self.spec.name.clone());
+        Box::pin(
+            async move {
+                let _ = events.append(event).await;
+            }
+            .into_actor(self)
+            .map(|_, _, ctx| ctx.stop()),
+        )
     }
 }
 

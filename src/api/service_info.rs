@@ -21,7 +21,6 @@ pub async fn status(state: web::Data<AppState>) -> HttpResponse {
         "configuration": snapshot.origin,
         "stop_executing_packages_on_shutdown": snapshot.stop_executing_packages_on_shutdown,
         "folders": state.directory.folders(),
-        "running_packages": 0,
     }))
 }
 

@@ -41,7 +41,11 @@ fn main() -> ExitCode {
         Err(e) => {
             eprintln!("ssisd: configuration error: {e}");
             if !args.check_config {
-                service::record_start_refusal(&config::paths::default_data_dir(), &e);
+                let data_dir = std::env::var_os("SSISD_SERVICE__DATA_DIR")
+                    .map(PathBuf::from)
+                    .filter(|p| p.is_absolute())
+                    .unwrap_or_else(config::paths::default_data_dir);
+                service::record_start_refusal(&data_dir, &e);
             }
             return ExitCode::from(exit::CONFIG as u8);
         }

@@ -90,7 +90,6 @@ event_ids! {
     PackageImported = 1023, SOURCE_SSISD, Information, "A package was imported (created or replaced).";
     PackageDeleted = 1024, SOURCE_SSISD, Information, "A package was deleted.";
     PackageRenamed = 1025, SOURCE_SSISD, Information, "A package was renamed.";
-    EventLogRecovered = 1030, SOURCE_SSISD, Warning, "The event log was reopened after a failure.";
 }
 
 #[cfg(test)]
