@@ -583,6 +583,10 @@ mod tests {
             codes.contains(&EventId::FolderUnavailable.code()),
             "{codes:?}"
         );
-        assert_eq!(&codes[codes.len() - 2..], &[258, 259]);
+        assert_eq!(
+            &codes[codes.len() - 3..],
+            &[258, EventId::FolderStopped.code(), 259],
+            "stopping, then each store stopped, then stopped"
+        );
     }
 }
