@@ -646,3 +646,91 @@ fn a_failing_store_is_restarted_then_marked_failed_and_a_reload_retries_it() {
         (s.folder_state("File System").as_deref() == Some("available")).then_some(())
     });
 }
+
+#[test]
+fn packages_copy_and_move_between_folders_unchanged() {
+    let temp = temp_dir();
+    let config = temp.path().join("ssisd.toml");
+    write_config(
+        &config,
+        &[("File System", "pk"), ("Archive", "archive")],
+        "",
+    );
+    let s = Service::start_in(
+        temp,
+        Options {
+            config: Some(config),
+            env: vec![],
+        },
+    );
+    for f in ["File System", "Archive"] {
+        Service::eventually(Duration::from_secs(5), || {
+            (s.folder_state(f).as_deref() == Some("available")).then_some(())
+        });
+    }
+    let bytes = small_package("Nightly");
+    assert_eq!(
+        http(&s, "PUT", "packages/File%20System/Nightly", Some(&bytes)).0,
+        201
+    );
+    assert_eq!(http(&s, "POST", "folders/Archive/2026", None).0, 201);
+
+    let (code, body) = http(
+        &s,
+        "POST",
+        "copy",
+        Some(br#"{"from": "File System/Nightly", "to": "\\Archive\\2026\\Nightly"}"#),
+    );
+    assert_eq!(code, 201, "{}", String::from_utf8_lossy(&body));
+    assert_eq!(
+        http(&s, "GET", "packages/Archive/2026/Nightly", None).1,
+        bytes
+    );
+    assert_eq!(
+        http(&s, "HEAD", "packages/File%20System/Nightly", None).0,
+        200,
+        "a copy keeps the source"
+    );
+
+    let again = br#"{"from": "File System/Nightly", "to": "Archive/2026/Nightly"}"#;
+    assert_eq!(http(&s, "POST", "copy", Some(again)).0, 409);
+    let (code, _) = http(
+        &s,
+        "POST",
+        "move",
+        Some(
+            br#"{"from": "File System/Nightly", "to": "Archive/2026/Nightly", "overwrite": true}"#,
+        ),
+    );
+    assert_eq!(code, 200);
+    assert_eq!(
+        http(&s, "HEAD", "packages/File%20System/Nightly", None).0,
+        404,
+        "a move removes the source"
+    );
+    assert_eq!(
+        http(&s, "GET", "packages/Archive/2026/Nightly", None).1,
+        bytes
+    );
+
+    assert_eq!(
+        http(
+            &s,
+            "POST",
+            "copy",
+            Some(br#"{"from": "File System/Gone", "to": "Archive/X"}"#)
+        )
+        .0,
+        404
+    );
+    assert_eq!(
+        http(
+            &s,
+            "POST",
+            "copy",
+            Some(br#"{"from": "Archive/2026/Nightly"}"#)
+        )
+        .0,
+        400
+    );
+}

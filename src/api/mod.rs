@@ -8,6 +8,7 @@ mod folders;
 mod packages;
 mod service_info;
 mod target;
+mod transfer;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -117,6 +118,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .route(web::delete().to(packages::delete))
                     .route(web::patch().to(packages::rename)),
             )
+            .route("/copy", web::post().to(transfer::copy))
+            .route("/move", web::post().to(transfer::move_))
             .route("/events", web::get().to(events::query))
             .route("/events/stream", web::get().to(events::stream)),
     )
