@@ -734,3 +734,60 @@ fn packages_copy_and_move_between_folders_unchanged() {
         400
     );
 }
+
+#[test]
+fn kill_9_during_imports_never_leaves_a_torn_package() {
+    // Two versions of a large package; the stored file must always be exactly one of them.
+    let version = |fill: u8| {
+        let mut p = small_package("Big");
+        let filler = format!(
+            "<!-- {} -->\n",
+            String::from_utf8(vec![fill; 1 << 20]).unwrap()
+        );
+        let at = p.len() - "</DTS:Executable>\n".len();
+        p.splice(at..at, filler.into_bytes());
+        p
+    };
+    let (a, b) = (version(b'a'), version(b'b'));
+    let temp = temp_dir();
+    let dir = temp.path().to_path_buf();
+    let stored = dir.join("data/Packages/Big.dtsx");
+    for round in 0..6u64 {
+        let mut s = Service::spawn(&dir, &Options::default()).unwrap();
+        let url = s.url("packages/File%20System/Big?overwrite=true");
+        let (a2, b2) = (a.clone(), b.clone());
+        let writer = std::thread::spawn(move || {
+            for i in 0.. {
+                let body = if i % 2 == 0 { &a2 } else { &b2 };
+                let ok = ureq::put(&url)
+                    .timeout(Duration::from_secs(5))
+                    .send_bytes(body);
+                if matches!(ok, Err(ureq::Error::Transport(_))) {
+                    break; // the service is gone
+                }
+            }
+        });
+        std::thread::sleep(Duration::from_millis(30 + round * 17));
+        s.signal(libc::SIGKILL);
+        s.wait_exit(Duration::from_secs(5)).unwrap();
+        writer.join().unwrap();
+        if stored.exists() {
+            let bytes = std::fs::read(&stored).unwrap();
+            assert!(
+                bytes == a || bytes == b,
+                "round {round}: torn package of {} bytes",
+                bytes.len()
+            );
+        }
+    }
+    // Temporaries of the killed writers are cleaned when the folder is listed again.
+    let s = Service::spawn(&dir, &Options::default()).unwrap();
+    let listing = json(&http(&s, "GET", "folders/File%20System", None).1);
+    assert_eq!(listing["packages"].as_array().unwrap().len(), 1);
+    let leftovers: Vec<_> = std::fs::read_dir(dir.join("data/Packages"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n != "Big.dtsx")
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
