@@ -334,7 +334,11 @@ fn package_operations_and_refusals() {
 
     let listing = json(&http(&s, "GET", "folders/File%20System", None).1);
     let p = &listing["packages"][0];
-    assert_eq!(p["name"], "Load Customers");
+    assert_eq!(p["name"], "Load Customers", "the stored name");
+    assert_eq!(
+        p["object_name"], "Load Customers",
+        "the package's own ObjectName"
+    );
     assert_eq!(p["protection_level"], "DontSaveSensitive");
     assert_eq!(p["format_version"], 8);
 

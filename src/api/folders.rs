@@ -4,10 +4,10 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::FutureExt;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use ssisd_actors::EventId;
-use ssisd_stores::ItemName;
+use ssisd_stores::{ItemName, PackageEntry, SubfolderEntry};
 
 use super::error::ApiError;
 use super::target::{folder_target, segments};
@@ -26,12 +26,20 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
         async move { s.list(&path).await }.boxed()
     })
     .await?;
-    Ok(HttpResponse::Ok().json(json!({
-        "top_level_folder": t.top.name,
-        "path": t.display(),
-        "folders": listing.folders,
-        "packages": listing.packages,
-    })))
+    // Serialised straight from the structs: large folders list without an intermediate tree.
+    #[derive(Serialize)]
+    struct Listing<'a> {
+        top_level_folder: &'a str,
+        path: String,
+        folders: &'a [SubfolderEntry],
+        packages: &'a [PackageEntry],
+    }
+    Ok(HttpResponse::Ok().json(Listing {
+        top_level_folder: &t.top.name,
+        path: t.display(),
+        folders: &listing.folders,
+        packages: &listing.packages,
+    }))
 }
 
 pub async fn create(

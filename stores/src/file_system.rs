@@ -150,25 +150,6 @@ impl FileSystemStore {
         Err(StoreError::PackageNotFound(folder.join(name).to_string()))
     }
 
-    fn header_of(&self, path: &Path, meta: &fs::Metadata) -> Result<PackageHeader, String> {
-        let fp = Fingerprint::of(meta);
-        if let Some((cached_fp, h)) = self.lock_cache().get(path) {
-            if *cached_fp == fp {
-                return h.clone();
-            }
-        }
-        let header = fs::read(path)
-            .map_err(|e| format!("cannot read: {e}"))
-            .and_then(|b| {
-                read_package_header(&b)
-                    .map(PackageHeader::with_defaults)
-                    .map_err(|e| e.to_string())
-            });
-        self.lock_cache()
-            .insert(path.to_path_buf(), (fp, header.clone()));
-        header
-    }
-
     fn lock_cache(&self) -> std::sync::MutexGuard<'_, HeaderCache> {
         self.inner
             .cache
@@ -179,7 +160,7 @@ impl FileSystemStore {
     fn list_now(&self, folder: &StorePath) -> Result<FolderListing, StoreError> {
         let dir = self.existing_dir(folder)?;
         let mut folders = Vec::new();
-        let mut packages = Vec::new();
+        let mut files = Vec::new();
         let entries = fs::read_dir(&dir).map_err(|e| StoreError::io("cannot list", &dir, e))?;
         for entry in entries {
             let entry = entry.map_err(|e| StoreError::io("cannot list", &dir, e))?;
@@ -208,28 +189,53 @@ impl FileSystemStore {
             let Some((stem, ext)) = file_name.rsplit_once('.') else {
                 continue;
             };
-            if !meta.is_file()
-                || !ext.eq_ignore_ascii_case(EXTENSION)
-                || ItemName::new(stem).is_err()
+            if meta.is_file() && ext.eq_ignore_ascii_case(EXTENSION) && ItemName::new(stem).is_ok()
             {
-                continue;
+                files.push((stem.to_string(), entry.path(), meta));
             }
-            let path = entry.path();
-            let header = self.header_of(&path, &meta);
-            let (header, error) = match header {
-                Ok(h) => (h, None),
-                Err(e) => (PackageHeader::default(), Some(e)),
-            };
-            packages.push(PackageEntry {
-                info: PackageInfo {
-                    name: stem.to_string(),
-                    size: meta.len(),
-                    modified: modified_text(&meta),
-                    header,
-                },
-                error,
-            });
         }
+        // One pass over the cache for the whole folder; headers not cached (or changed) are read
+        // outside the lock, then stored in one go.
+        let mut headers: Vec<Option<Result<PackageHeader, String>>> = {
+            let cache = self.lock_cache();
+            files
+                .iter()
+                .map(|(_, path, meta)| match cache.get(path) {
+                    Some((fp, h)) if *fp == Fingerprint::of(meta) => Some(h.clone()),
+                    _ => None,
+                })
+                .collect()
+        };
+        let mut fresh = Vec::new();
+        for (slot, (_, path, meta)) in headers.iter_mut().zip(&files) {
+            if slot.is_none() {
+                let h = read_header_file(path);
+                fresh.push((path.clone(), (Fingerprint::of(meta), h.clone())));
+                *slot = Some(h);
+            }
+        }
+        if !fresh.is_empty() {
+            self.lock_cache().extend(fresh);
+        }
+        let mut packages: Vec<PackageEntry> = files
+            .into_iter()
+            .zip(headers)
+            .map(|((name, _, meta), header)| {
+                let (header, error) = match header.unwrap_or_else(|| Err("not read".into())) {
+                    Ok(h) => (h, None),
+                    Err(e) => (PackageHeader::default(), Some(e)),
+                };
+                PackageEntry {
+                    info: PackageInfo {
+                        name,
+                        size: meta.len(),
+                        modified: modified_text(&meta),
+                        header,
+                    },
+                    error,
+                }
+            })
+            .collect();
         folders.sort_by(|a, b| a.name.cmp(&b.name));
         packages.sort_by(|a, b| a.info.name.cmp(&b.info.name));
         Ok(FolderListing { folders, packages })
@@ -370,6 +376,17 @@ impl FileSystemStore {
         let dir = self.dir_of(folder);
         atomic_file::sync_dir(&dir).map_err(|e| StoreError::io("cannot sync", dir, e))
     }
+}
+
+/// Reads and describes one stored package file.
+fn read_header_file(path: &Path) -> Result<PackageHeader, String> {
+    fs::read(path)
+        .map_err(|e| format!("cannot read: {e}"))
+        .and_then(|b| {
+            read_package_header(&b)
+                .map(PackageHeader::with_defaults)
+                .map_err(|e| e.to_string())
+        })
 }
 
 fn rename_mapped(

@@ -36,19 +36,34 @@ pub enum HeaderError {
 /// What a listing shows of a stored package. Fields are `None` when the file does not say.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct PackageHeader {
+    /// The package's own `ObjectName` (the stored name may differ).
+    #[serde(rename = "object_name", skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub creator_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub creator_computer: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub creation_date: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub version_major: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub version_minor: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub version_build: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub version_guid: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub version_comments: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub protection_level: Option<ProtectionLevel>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub format_version: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub package_type: Option<i64>,
     /// The whole package is encrypted (`EncryptAllWith…`): nothing else is known until it is
     /// decrypted.
