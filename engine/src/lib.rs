@@ -5,4 +5,5 @@ pub mod cli;
 pub mod expr;
 pub mod load;
 pub mod model;
+pub mod validate;
 pub use load::{load_dtsconfig, load_package, load_package_file, LoadError, LoadOptions};

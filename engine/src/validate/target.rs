@@ -1,0 +1,510 @@
+//! Finds the object a property path names in a loaded package and sets one of its
+//! properties: variables and package parameters, connection managers, log providers, the
+//! Foreach enumerator, and the properties of the package, containers, tasks and event
+//! handlers. `/Set`, `/Conn`, `/Par` and configurations all end here. It owns the lookup and
+//! the typing of the value; it must not decide whether a failure is an error or a warning,
+//! nor read files.
+
+use thiserror::Error;
+
+use crate::cli::{CollectionKind, PathStep, PropertyPath};
+use crate::expr::Value;
+use crate::model::{
+    ConnectionManager, EventHandler, ExecProperties, Executable, ExecutableKind, Package,
+};
+
+/// What happened to a value that was accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Applied {
+    /// The property now has the value.
+    Set,
+    /// The value was stored but an expression replaces it when the package runs.
+    ReplacedByExpression(String),
+    /// The property exists but ssisd does not model it, so the value has no effect yet.
+    NotModelled(String),
+}
+
+/// Why a value could not be applied.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum OverrideError {
+    /// The path names something the package does not have.
+    #[error("the path \"{path}\" does not exist: {missing}")]
+    NotFound { path: String, missing: String },
+    /// The target exists but does not take the value.
+    #[error("the value for \"{path}\" was rejected: {reason}")]
+    Rejected { path: String, reason: String },
+}
+
+enum Container<'a> {
+    Package(&'a mut Package),
+    Executable(&'a mut Executable),
+    Handler(&'a mut EventHandler),
+}
+
+impl<'a> Container<'a> {
+    fn into_parts(self) -> (&'a mut Vec<Executable>, &'a mut Vec<EventHandler>) {
+        match self {
+            Container::Package(p) => (&mut p.executables, &mut p.event_handlers),
+            Container::Executable(e) => (&mut e.executables, &mut e.event_handlers),
+            Container::Handler(h) => (&mut h.executables, &mut h.event_handlers),
+        }
+    }
+}
+
+fn not_found(path: &PropertyPath, missing: String) -> OverrideError {
+    OverrideError::NotFound {
+        path: path.to_string(),
+        missing,
+    }
+}
+
+fn rejected(path: &PropertyPath, reason: String) -> OverrideError {
+    OverrideError::Rejected {
+        path: path.to_string(),
+        reason,
+    }
+}
+
+/// Walks the container steps of `path` down from the package.
+fn container<'a>(
+    package: &'a mut Package,
+    path: &PropertyPath,
+) -> Result<Container<'a>, OverrideError> {
+    match path.steps.first() {
+        Some(PathStep::Container(root)) if root.eq_ignore_ascii_case("Package") => {}
+        _ => {
+            return Err(not_found(
+                path,
+                "a property path starts with \\Package".to_string(),
+            ))
+        }
+    }
+    let mut here = String::from("\\Package");
+    let mut cur = Container::Package(package);
+    for step in &path.steps[1..] {
+        let (execs, handlers) = cur.into_parts();
+        cur = match step {
+            PathStep::Container(name) => {
+                let found = execs.iter_mut().find(|e| e.name.eq_ignore_ascii_case(name));
+                match found {
+                    Some(e) => Container::Executable(e),
+                    None => {
+                        return Err(not_found(
+                            path,
+                            format!("\"{here}\" has no container or task named \"{name}\""),
+                        ))
+                    }
+                }
+            }
+            PathStep::EventHandler(name) => {
+                let found = handlers
+                    .iter_mut()
+                    .find(|h| h.event_name.eq_ignore_ascii_case(name));
+                match found {
+                    Some(h) => Container::Handler(h),
+                    None => {
+                        return Err(not_found(
+                            path,
+                            format!("\"{here}\" has no {name} event handler"),
+                        ))
+                    }
+                }
+            }
+        };
+        here = match step {
+            PathStep::Container(name) => format!("{here}\\{name}"),
+            PathStep::EventHandler(name) => format!("{here}.EventHandlers[{name}]"),
+        };
+    }
+    Ok(cur)
+}
+
+pub(crate) fn parse_bool(v: &str) -> Result<bool, String> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "-1" => Ok(true),
+        "false" | "0" => Ok(false),
+        _ => Err(format!("\"{v}\" is not a Boolean (True or False)")),
+    }
+}
+
+fn parse_int<T: std::str::FromStr>(v: &str) -> Result<T, String> {
+    v.trim()
+        .parse()
+        .map_err(|_| format!("\"{v}\" is not a valid integer for this property"))
+}
+
+/// Sets one of the properties every executable shares; `None` when `name` is not one.
+fn set_exec_property(p: &mut ExecProperties, name: &str, v: &str) -> Option<Result<(), String>> {
+    let r = match name.to_ascii_lowercase().as_str() {
+        "disabled" => parse_bool(v).map(|b| p.disabled = b),
+        "failpackageonfailure" => parse_bool(v).map(|b| p.fail_package_on_failure = b),
+        "failparentonfailure" => parse_bool(v).map(|b| p.fail_parent_on_failure = b),
+        "maxerrorcount" | "maximumerrorcount" => parse_int(v).map(|n| p.maximum_error_count = n),
+        "forceexecutionresult" => parse_int(v).map(|n| p.force_execution_result = n),
+        "forceexecutionvalue" => parse_bool(v).map(|b| p.force_execution_value = b),
+        "execvalue" | "executionvalue" => {
+            p.execution_value = v.to_string();
+            Ok(())
+        }
+        "delayvalidation" => parse_bool(v).map(|b| p.delay_validation = b),
+        "transactionoption" => parse_int(v).map(|n| p.transaction_option = n),
+        "isolevel" | "isolationlevel" => parse_int(v).map(|n| p.isolation_level = n),
+        "localeid" => parse_int(v).map(|n| p.locale_id = n),
+        "loggingmode" => parse_int(v).map(|n| p.logging_mode = n),
+        "disableeventhandlers" => parse_bool(v).map(|b| p.disable_event_handlers = b),
+        _ => return None,
+    };
+    Some(r)
+}
+
+fn set_package_property(p: &mut Package, name: &str, v: &str) -> Option<Result<(), String>> {
+    let props = &mut p.properties;
+    let r = match name.to_ascii_lowercase().as_str() {
+        "description" => {
+            props.description = v.to_string();
+            Ok(())
+        }
+        "maxconcurrentexecutables" => parse_int(v).map(|n| props.max_concurrent_executables = n),
+        "checkpointfilename" => {
+            props.checkpoint_file_name = v.to_string();
+            Ok(())
+        }
+        "savecheckpoints" => parse_bool(v).map(|b| props.save_checkpoints = b),
+        "checkpointusage" => parse_int(v).map(|n| props.checkpoint_usage = n),
+        "offlinemode" => parse_bool(v).map(|b| props.offline_mode = b),
+        "suppressconfigurationwarnings" => {
+            parse_bool(v).map(|b| props.suppress_configuration_warnings = b)
+        }
+        "enableconfig" | "enableconfigurations" => parse_bool(v).map(|b| props.enable_config = b),
+        "packagepriorityclass" => parse_int(v).map(|n| props.package_priority_class = n),
+        "versioncomments" => {
+            props.version_comments = v.to_string();
+            Ok(())
+        }
+        _ => return set_exec_property(&mut props.common, name, v),
+    };
+    Some(r)
+}
+
+fn set_executable_property(e: &mut Executable, name: &str, v: &str) -> Option<Result<(), String>> {
+    let lower = name.to_ascii_lowercase();
+    if lower == "description" {
+        e.description = v.to_string();
+        return Some(Ok(()));
+    }
+    match (&mut e.kind, lower.as_str()) {
+        (ExecutableKind::ForLoop(l), "initexpression") => l.init_expression = v.to_string(),
+        (ExecutableKind::ForLoop(l), "evalexpression") => l.eval_expression = v.to_string(),
+        (ExecutableKind::ForLoop(l), "assignexpression") => l.assign_expression = v.to_string(),
+        (ExecutableKind::ForLoop(l), "maxconcurrent") => {
+            return Some(parse_int(v).map(|n| l.max_concurrent = n))
+        }
+        (ExecutableKind::ForEachLoop(l), "maxconcurrent") => {
+            return Some(parse_int(v).map(|n| l.max_concurrent = n))
+        }
+        _ => return set_exec_property(&mut e.properties, name, v),
+    }
+    Some(Ok(()))
+}
+
+/// Whether a task's payload carries an attribute named `name` (a task-specific property).
+fn payload_has(e: &Executable, name: &str) -> bool {
+    let Some(data) = &e.object_data else {
+        return false;
+    };
+    let text = data.as_str().to_ascii_lowercase();
+    let needle = format!("{}=\"", name.to_ascii_lowercase());
+    text.match_indices(&needle).any(|(i, _)| {
+        i > 0 && matches!(text.as_bytes()[i - 1], b':' | b' ' | b'\n' | b'\t' | b'\r')
+    })
+}
+
+fn container_property(
+    c: Container<'_>,
+    path: &PropertyPath,
+    value: &str,
+) -> Result<Applied, OverrideError> {
+    let name = path.property.as_str();
+    let (set, here, raw, task_prop) = match c {
+        Container::Package(p) => {
+            let set = set_package_property(p, name, value);
+            (
+                set,
+                "\\Package".to_string(),
+                Some(&mut p.raw_properties),
+                false,
+            )
+        }
+        Container::Executable(e) => {
+            let set = set_executable_property(e, name, value);
+            let task_prop = set.is_none() && payload_has(e, name);
+            (set, e.path.clone(), Some(&mut e.raw_properties), task_prop)
+        }
+        Container::Handler(h) => {
+            let set = set_exec_property(&mut h.properties, name, value);
+            (set, h.path.clone(), None, false)
+        }
+    };
+    match set {
+        Some(Ok(())) => return Ok(Applied::Set),
+        Some(Err(reason)) => return Err(rejected(path, reason)),
+        None => {}
+    }
+    if let Some(raw) = raw {
+        if let Some(key) = raw.keys().find(|k| k.eq_ignore_ascii_case(name)).cloned() {
+            raw.insert(key, value.to_string());
+            return Ok(Applied::Set);
+        }
+    }
+    if task_prop {
+        return Ok(Applied::NotModelled(format!(
+            "the task property {name} of \"{here}\" is kept in the task's own data, which ssisd \
+             does not rewrite yet; the value has no effect"
+        )));
+    }
+    Err(not_found(
+        path,
+        format!("\"{here}\" has no property named \"{name}\""),
+    ))
+}
+
+fn is_value(path: &PropertyPath) -> bool {
+    path.property.eq_ignore_ascii_case("Value")
+}
+
+fn variable_property(
+    c: Container<'_>,
+    path: &PropertyPath,
+    value: &str,
+) -> Result<Applied, OverrideError> {
+    let Some(var) = path.variable() else {
+        return Err(not_found(path, "no variable is named".to_string()));
+    };
+    let (vars, here) = match c {
+        Container::Package(p) => {
+            if let Some(ns) = var.namespace.filter(|ns| ns.starts_with('$')) {
+                return parameter_value(p, ns, var.name, value, path);
+            }
+            (&mut p.variables, "\\Package".to_string())
+        }
+        Container::Executable(e) => (&mut e.variables, e.path.clone()),
+        Container::Handler(h) => (&mut h.variables, h.path.clone()),
+    };
+    let found = vars.iter_mut().find(|v| {
+        v.name == var.name
+            && var
+                .namespace
+                .is_none_or(|ns| ns.eq_ignore_ascii_case(&v.namespace))
+    });
+    let Some(v) = found else {
+        let shown = match var.namespace {
+            Some(ns) => format!("{ns}::{}", var.name),
+            None => var.name.to_string(),
+        };
+        return Err(not_found(
+            path,
+            format!("\"{here}\" has no variable \"{shown}\""),
+        ));
+    };
+    let prop = path.property.to_ascii_lowercase();
+    match prop.as_str() {
+        "value" => {
+            Value::from_variable_text(i32::from(v.data_type), value)
+                .map_err(|e| rejected(path, e))?;
+            v.value = value.to_string();
+            if v.evaluate_as_expression {
+                return Ok(Applied::ReplacedByExpression(format!(
+                    "the variable {} is evaluated as an expression, which replaces the value \
+                     set here",
+                    v.qualified_name()
+                )));
+            }
+        }
+        "expression" => v.expression = value.to_string(),
+        "evaluateasexpression" => {
+            v.evaluate_as_expression = parse_bool(value).map_err(|e| rejected(path, e))?
+        }
+        "readonly" => v.read_only = parse_bool(value).map_err(|e| rejected(path, e))?,
+        "raisechangedevent" => {
+            v.raise_changed_event = parse_bool(value).map_err(|e| rejected(path, e))?
+        }
+        "description" => v.description = value.to_string(),
+        _ => {
+            return Err(not_found(
+                path,
+                format!(
+                    "a variable has no property named \"{}\"; use Value, Expression, \
+                     EvaluateAsExpression, ReadOnly, RaiseChangedEvent or Description",
+                    path.property
+                ),
+            ))
+        }
+    }
+    Ok(Applied::Set)
+}
+
+fn parameter_value(
+    p: &mut Package,
+    namespace: &str,
+    name: &str,
+    value: &str,
+    path: &PropertyPath,
+) -> Result<Applied, OverrideError> {
+    if !namespace.eq_ignore_ascii_case("$Package") {
+        return Err(not_found(
+            path,
+            format!("a package run from a file has no {namespace} parameters"),
+        ));
+    }
+    if !is_value(path) {
+        return Err(not_found(
+            path,
+            "only the value of a parameter can be set".to_string(),
+        ));
+    }
+    set_parameter(p, name, value).map_err(|e| match e {
+        ParameterError::NotFound => {
+            not_found(path, format!("the package has no parameter \"{name}\""))
+        }
+        ParameterError::Rejected(reason) => rejected(path, reason),
+    })?;
+    Ok(Applied::Set)
+}
+
+/// Why a parameter could not be set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ParameterError {
+    NotFound,
+    Rejected(String),
+}
+
+/// Sets the value of the package parameter `name` (exact name first, then ignoring case).
+pub fn set_parameter(p: &mut Package, name: &str, value: &str) -> Result<(), ParameterError> {
+    let idx = p
+        .parameters
+        .iter()
+        .position(|x| x.name == name)
+        .or_else(|| {
+            p.parameters
+                .iter()
+                .position(|x| x.name.eq_ignore_ascii_case(name))
+        })
+        .ok_or(ParameterError::NotFound)?;
+    let param = &mut p.parameters[idx];
+    Value::from_variable_text(i32::from(param.data_type), value)
+        .map_err(ParameterError::Rejected)?;
+    param.value = value.to_string();
+    Ok(())
+}
+
+/// Finds a connection manager by name (ignoring case) or by DTSID (with or without braces).
+pub fn find_connection<'a>(
+    p: &'a mut Package,
+    name_or_id: &str,
+) -> Option<&'a mut ConnectionManager> {
+    let key = name_or_id.trim();
+    let bare = |s: &str| {
+        s.trim()
+            .trim_start_matches('{')
+            .trim_end_matches('}')
+            .to_ascii_lowercase()
+    };
+    let id = bare(key);
+    p.connections
+        .iter_mut()
+        .find(|c| c.name.eq_ignore_ascii_case(key) || (!id.is_empty() && bare(&c.dtsid) == id))
+}
+
+/// Sets a property of a connection manager.
+pub fn set_connection_property(
+    cm: &mut ConnectionManager,
+    property: &str,
+    value: &str,
+) -> Result<Applied, String> {
+    match property.to_ascii_lowercase().as_str() {
+        "connectionstring" => cm.connection_string = value.to_string(),
+        "description" => cm.description = value.to_string(),
+        "delayvalidation" => cm.delay_validation = parse_bool(value)?,
+        _ => {
+            return Ok(Applied::NotModelled(format!(
+                "the property {property} of the connection manager {} belongs to its \
+                 connection type, which ssisd models only through ConnectionString; the value \
+                 has no effect",
+                cm.name
+            )))
+        }
+    }
+    Ok(Applied::Set)
+}
+
+/// Applies `value` to the property `path` names.
+pub fn apply(p: &mut Package, path: &PropertyPath, value: &str) -> Result<Applied, OverrideError> {
+    let kind = path.collection.as_ref().map(|c| (c.kind, c.item.clone()));
+    let c = container(p, path)?;
+    match kind {
+        None => container_property(c, path, value),
+        Some((CollectionKind::Variables, _)) => variable_property(c, path, value),
+        Some((CollectionKind::Connections, item)) => {
+            let item = item.unwrap_or_default();
+            let Container::Package(p) = c else {
+                return Err(not_found(
+                    path,
+                    "connection managers belong to the package: write \\Package.Connections[…]"
+                        .to_string(),
+                ));
+            };
+            let Some(cm) = find_connection(p, &item) else {
+                return Err(not_found(
+                    path,
+                    format!("the package has no connection manager named \"{item}\""),
+                ));
+            };
+            set_connection_property(cm, &path.property, value).map_err(|e| rejected(path, e))
+        }
+        Some((CollectionKind::LogProviders, item)) => {
+            let item = item.unwrap_or_default();
+            let Container::Package(p) = c else {
+                return Err(not_found(
+                    path,
+                    "log providers belong to the package: write \\Package.LogProviders[…]"
+                        .to_string(),
+                ));
+            };
+            let Some(lp) = p
+                .log_providers
+                .iter_mut()
+                .find(|l| l.name.eq_ignore_ascii_case(&item))
+            else {
+                return Err(not_found(
+                    path,
+                    format!("the package has no log provider named \"{item}\""),
+                ));
+            };
+            match path.property.to_ascii_lowercase().as_str() {
+                "configstring" => lp.config_string = value.to_string(),
+                "description" => lp.description = value.to_string(),
+                _ => {
+                    return Err(not_found(
+                        path,
+                        format!("a log provider has no property named \"{}\"", path.property),
+                    ))
+                }
+            }
+            Ok(Applied::Set)
+        }
+        Some((CollectionKind::ForEachEnumerator, _)) => match c {
+            Container::Executable(Executable {
+                kind: ExecutableKind::ForEachLoop(l),
+                path: here,
+                ..
+            }) if l.enumerator.is_some() => Ok(Applied::NotModelled(format!(
+                "the enumerator properties of \"{here}\" are kept in its own data, which ssisd \
+                 does not rewrite yet; the value has no effect"
+            ))),
+            _ => Err(not_found(
+                path,
+                "only a Foreach Loop with an enumerator has a ForEachEnumerator".to_string(),
+            )),
+        },
+    }
+}

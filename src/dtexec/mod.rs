@@ -1,0 +1,9 @@
+//! The `dtexec` program, binary-only: the sequence of one run (parse, help, refuse what is
+//! not implemented, load the `/F` package, validate, print) in `run.rs`, and the turning of a
+//! validation report into console messages in `report.rs`. The checks themselves live in
+//! `ssisd_engine::validate`; this module must not validate anything itself.
+
+mod report;
+mod run;
+
+pub use run::run;
