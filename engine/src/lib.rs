@@ -3,6 +3,7 @@
 //! line. It must not know about actors, HTTP, or where packages are stored.
 pub mod cli;
 pub mod expr;
+pub mod header;
 pub mod load;
 pub mod model;
 pub mod validate;

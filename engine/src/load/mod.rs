@@ -5,7 +5,7 @@
 //! anything, nor evaluate expressions (they stay text in the model).
 
 mod builder;
-mod decode;
+pub(crate) mod decode;
 pub mod dtsconfig;
 mod error;
 mod format2008;
