@@ -3,7 +3,9 @@
 //! actors. The actors live in `actors/`, package stores in `stores/`, packages in `engine/`.
 
 pub mod api;
+pub mod client;
 pub mod config;
+pub mod ctl;
 pub mod instance_lock;
 pub mod logging;
 pub mod service;

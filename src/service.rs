@@ -219,6 +219,11 @@ async fn serve(
         let state = state.clone();
         HttpServer::new(move || {
             App::new()
+                .wrap(actix_web::middleware::from_fn(api::check_client_version))
+                .wrap(actix_web::middleware::DefaultHeaders::new().add((
+                    crate::client::version::SERVICE_HEADER,
+                    crate::client::version::VERSION,
+                )))
                 .app_data(state.clone())
                 .app_data(query_errors.clone())
                 .configure(api::configure)

@@ -96,6 +96,30 @@ async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
     )))
 }
 
+/// Refuses clients of another release line, naming both versions (SSIS has the same rule
+/// between its tools and its service). Clients that send no version are served.
+pub async fn check_client_version(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    use crate::client::version;
+    if let Some(client) = req
+        .headers()
+        .get(version::CLIENT_HEADER)
+        .and_then(|v| v.to_str().ok())
+    {
+        if !version::compatible(client, version::VERSION) {
+            return Err(ApiError::bad_request(format!(
+                "client version {client} cannot work with service version {}; use a client of version {}",
+                version::VERSION,
+                version::VERSION
+            ))
+            .into());
+        }
+    }
+    next.call(req).await
+}
+
 /// Registers every route.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(

@@ -275,3 +275,13 @@ pub fn small_package(name: &str) -> Vec<u8> {
     )
     .into_bytes()
 }
+
+/// Runs `ssisctl` against `s` (found through its runtime directory, as on a real machine).
+pub fn ssisctl(s: &Service, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_ssisctl"))
+        .env("SSISD_SERVICE__RUNTIME_DIR", &s.runtime_dir)
+        .env_remove("SSISCTL_SERVER")
+        .args(args)
+        .output()
+        .unwrap()
+}

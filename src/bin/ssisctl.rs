@@ -1,0 +1,215 @@
+//! `ssisctl`: manage an ssisd service from the command line — the counterpart of connecting to
+//! "Integration Services" in Management Studio. Parses arguments and dispatches to `ssisd::ctl`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser, Subcommand};
+use ssisd::client::{Client, ClientError};
+use ssisd::ctl::commands::{self, EventFilter};
+use ssisd::ctl::output::Output;
+
+/// Manage stored packages, folders and the event log of an ssisd service.
+#[derive(Parser)]
+#[command(
+    version,
+    about,
+    after_help = "\
+Paths are written as in SSIS (\\MSDB\\Sales\\Load) or with slashes (MSDB/Sales/Load); the first
+name is a top-level folder.
+
+Examples:
+  ssisctl status
+  ssisctl --server dbhost ls -R \"File System\"
+  ssisctl import Load.dtsx \"File System/Sales\"
+  ssisctl cp \"\\File System\\Sales\\Load\" \"\\MSDB\\Sales\\Load\"
+  ssisctl events --follow --level error
+
+Exit codes: 0 done, 1 failed, 2 refused (bad path, not found, conflict), 69 service not running,
+70 incompatible versions."
+)]
+struct Cli {
+    /// The computer running ssisd, NAME[:PORT] (default: this computer).
+    #[arg(long, short = 'S', global = true, env = "SSISCTL_SERVER")]
+    server: Option<String>,
+    /// Print JSON instead of tables.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Version, uptime and the health of each top-level folder.
+    #[command(after_help = "Example: ssisctl status")]
+    Status,
+    /// The top-level folders and their health.
+    #[command(after_help = "Example: ssisctl folders --json")]
+    Folders,
+    /// List a folder (no path: the top-level folders).
+    #[command(after_help = "Examples:\n  ssisctl ls \"File System\"\n  ssisctl ls -R \\\\MSDB")]
+    Ls {
+        path: Option<String>,
+        /// Also list every subfolder.
+        #[arg(short = 'R', long)]
+        recursive: bool,
+    },
+    /// Create a folder.
+    #[command(after_help = "Example: ssisctl mkdir -p \"File System/Sales/2026\"")]
+    Mkdir {
+        path: String,
+        /// Create missing parents too.
+        #[arg(short, long)]
+        parents: bool,
+    },
+    /// Delete a folder.
+    #[command(after_help = "Example: ssisctl rmdir -r \"File System/Old\"")]
+    Rmdir {
+        path: String,
+        /// Delete its content too.
+        #[arg(short, long)]
+        recursive: bool,
+    },
+    /// Rename a folder or package, or move a package to another folder.
+    #[command(
+        after_help = "Examples:\n  ssisctl mv \"File System/Load\" \"File System/Load Customers\"\n  ssisctl mv \"File System/Load\" \"MSDB/Archive/Load\""
+    )]
+    Mv {
+        from: String,
+        to: String,
+        /// Replace a package of that name.
+        #[arg(long)]
+        overwrite: bool,
+    },
+    /// Delete a package.
+    #[command(after_help = "Example: ssisctl rm \"File System/Sales/Load\"")]
+    Rm { path: String },
+    /// Import a .dtsx file (into a folder under its own name, or under the name given).
+    #[command(
+        after_help = "Examples:\n  ssisctl import Load.dtsx \"File System/Sales\"\n  ssisctl import Load.dtsx \"File System/Sales/Nightly Load\" --overwrite"
+    )]
+    Import {
+        file: PathBuf,
+        path: String,
+        #[arg(long)]
+        overwrite: bool,
+    },
+    /// Export a package, byte for byte (to FILE, a directory, or standard output).
+    #[command(after_help = "Example: ssisctl export \"File System/Sales/Load\" Load.dtsx")]
+    Export { path: String, file: Option<PathBuf> },
+    /// Copy a package between any two folders.
+    #[command(after_help = "Example: ssisctl cp \"File System/Load\" \"MSDB/Load\"")]
+    Cp {
+        from: String,
+        to: String,
+        #[arg(long)]
+        overwrite: bool,
+    },
+    /// Run a stored package (arrives with running packages).
+    Run {
+        path: String,
+        #[arg(long)]
+        set: Vec<String>,
+        #[arg(long)]
+        wait: bool,
+    },
+    /// List running packages (arrives with running packages).
+    Running,
+    /// Stop a running package (arrives with running packages).
+    Stop { id: String },
+    /// Show the event log, newest last; --follow keeps printing new events.
+    #[command(
+        after_help = "Examples:\n  ssisctl events --level error,warning --limit 50\n  ssisctl events --since 2026-11-24T08:00:00Z --source SQLISService\n  ssisctl events --follow"
+    )]
+    Events {
+        #[arg(long, short)]
+        follow: bool,
+        /// information, warning, error (comma-separated).
+        #[arg(long)]
+        level: Option<String>,
+        /// An event id (events after it) or an RFC 3339 time.
+        #[arg(long)]
+        since: Option<String>,
+        #[arg(long)]
+        source: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
+    /// Reload the service's configuration (as SIGHUP does).
+    #[command(after_help = "Example: ssisctl reload")]
+    Reload,
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    #[command(after_help = "Example: ssisctl completions bash > /etc/bash_completion.d/ssisctl")]
+    Completions { shell: clap_complete::Shell },
+}
+
+fn run(cli: Cli) -> Result<(), ClientError> {
+    let out = Output::new(cli.json);
+    if let Command::Completions { shell } = cli.command {
+        clap_complete::generate(
+            shell,
+            &mut Cli::command(),
+            "ssisctl",
+            &mut std::io::stdout(),
+        );
+        return Ok(());
+    }
+    let c = Client::connect(cli.server.as_deref())?;
+    match cli.command {
+        Command::Status => commands::status(&c, &out),
+        Command::Folders => commands::folders(&c, &out),
+        Command::Ls { path, recursive } => commands::ls(&c, &out, path.as_deref(), recursive),
+        Command::Mkdir { path, parents } => commands::mkdir(&c, &out, &path, parents),
+        Command::Rmdir { path, recursive } => commands::rmdir(&c, &out, &path, recursive),
+        Command::Mv {
+            from,
+            to,
+            overwrite,
+        } => commands::mv(&c, &out, &from, &to, overwrite),
+        Command::Rm { path } => commands::rm(&c, &out, &path),
+        Command::Import {
+            file,
+            path,
+            overwrite,
+        } => commands::import(&c, &out, &file, &path, overwrite),
+        Command::Export { path, file } => commands::export(&c, &out, &path, file.as_deref()),
+        Command::Cp {
+            from,
+            to,
+            overwrite,
+        } => commands::cp(&c, &out, &from, &to, overwrite),
+        Command::Run { .. } => commands::not_yet("run"),
+        Command::Running => commands::not_yet("running"),
+        Command::Stop { .. } => commands::not_yet("stop"),
+        Command::Events {
+            follow,
+            level,
+            since,
+            source,
+            limit,
+        } => commands::events(
+            &c,
+            &out,
+            &EventFilter {
+                level,
+                since,
+                source,
+                limit,
+            },
+            follow,
+        ),
+        Command::Reload => commands::reload(&c, &out),
+        Command::Completions { .. } => unreachable!("handled above"),
+    }
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("ssisctl: {e}");
+            ExitCode::from(e.exit_code())
+        }
+    }
+}

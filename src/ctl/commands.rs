@@ -1,0 +1,421 @@
+//! What each `ssisctl` command does, on top of the client library: one function per command,
+//! printing through [`Output`]. Argument parsing is the binary's; HTTP is the client's.
+
+use std::path::Path;
+
+use serde_json::{json, Value};
+
+use super::output::{cell, Output};
+use crate::client::{Client, ClientError, ItemPath};
+
+type Result<T = ()> = std::result::Result<T, ClientError>;
+
+fn path(text: &str) -> Result<ItemPath> {
+    ItemPath::parse(text).map_err(|m| ClientError::Api {
+        status: 400,
+        message: m,
+    })
+}
+
+pub fn status(c: &Client, out: &Output) -> Result {
+    let s = c.request("GET", "status", None)?.json()?;
+    if out.json {
+        out.print_json(&s);
+        return Ok(());
+    }
+    println!(
+        "{} {} on {} (pid {}, up {:.0} s)",
+        out.bold("ssisd"),
+        cell(&s["version"]),
+        c.endpoint().authority,
+        cell(&s["pid"]),
+        s["uptime_seconds"].as_f64().unwrap_or(0.0)
+    );
+    println!("configuration: {}", cell(&s["configuration"]));
+    println!("data directory: {}", cell(&s["data_dir"]));
+    println!(
+        "stop running packages on shutdown: {}",
+        cell(&s["stop_executing_packages_on_shutdown"])
+    );
+    println!();
+    print_folders(out, s["folders"].as_array().cloned().unwrap_or_default());
+    Ok(())
+}
+
+fn print_folders(out: &Output, folders: Vec<Value>) {
+    let rows: Vec<Vec<String>> = folders
+        .iter()
+        .map(|f| {
+            vec![
+                cell(&f["name"]),
+                cell(&f["kind"]),
+                out.state(f["health"]["state"].as_str().unwrap_or("")),
+                cell(&f["location"]),
+                f["health"]["detail"].as_str().unwrap_or("").to_string(),
+            ]
+        })
+        .collect();
+    out.table(&["FOLDER", "KIND", "HEALTH", "LOCATION", "DETAIL"], &rows);
+}
+
+pub fn folders(c: &Client, out: &Output) -> Result {
+    let v = c.request("GET", "folders", None)?.json()?;
+    if out.json {
+        out.print_json(&v);
+    } else {
+        print_folders(out, v["folders"].as_array().cloned().unwrap_or_default());
+    }
+    Ok(())
+}
+
+fn list_one(c: &Client, p: &ItemPath) -> Result<Value> {
+    c.request("GET", &format!("folders/{}", p.encoded()), None)?
+        .json()
+}
+
+pub fn ls(c: &Client, out: &Output, target: Option<&str>, recursive: bool) -> Result {
+    let Some(target) = target else {
+        return folders(c, out);
+    };
+    let root = path(target)?;
+    let mut stack = vec![root];
+    let mut all = Vec::new();
+    while let Some(p) = stack.pop() {
+        let listing = list_one(c, &p)?;
+        if recursive {
+            let subs = listing["folders"].as_array().cloned().unwrap_or_default();
+            for f in subs.iter().rev() {
+                let mut child = p.clone();
+                child.0.push(cell(&f["name"]));
+                stack.push(child);
+            }
+        }
+        all.push((p, listing));
+    }
+    if out.json {
+        out.print_json(&Value::Array(all.into_iter().map(|(_, l)| l).collect()));
+        return Ok(());
+    }
+    for (i, (p, listing)) in all.iter().enumerate() {
+        if recursive {
+            if i > 0 {
+                println!();
+            }
+            println!("{}:", out.bold(&p.display()));
+        }
+        let mut rows: Vec<Vec<String>> = listing["folders"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|f| {
+                vec![
+                    out.paint("34", &format!("{}\\", cell(&f["name"]))),
+                    "folder".into(),
+                    "-".into(),
+                    "-".into(),
+                    "-".into(),
+                ]
+            })
+            .collect();
+        rows.extend(
+            listing["packages"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|p| {
+                    let version = match (
+                        &p["version_major"],
+                        &p["version_minor"],
+                        &p["version_build"],
+                    ) {
+                        (Value::Null, _, _) => "-".to_string(),
+                        (a, b, c) => format!("{}.{}.{}", cell(a), cell(b), cell(c)),
+                    };
+                    let kind = if p["encrypted"] == true {
+                        "package (encrypted)".to_string()
+                    } else {
+                        "package".to_string()
+                    };
+                    vec![
+                        cell(&p["name"]),
+                        kind,
+                        version,
+                        cell(&p["protection_level"]),
+                        cell(&p["size"]),
+                    ]
+                }),
+        );
+        out.table(&["NAME", "TYPE", "VERSION", "PROTECTION", "SIZE"], &rows);
+    }
+    Ok(())
+}
+
+fn done(out: &Output, v: Value, text: String) {
+    if out.json {
+        out.print_json(&v);
+    } else {
+        println!("{text}");
+    }
+}
+
+pub fn mkdir(c: &Client, out: &Output, target: &str, parents: bool) -> Result {
+    let p = path(target)?;
+    if parents {
+        for n in 2..=p.0.len() {
+            let part = ItemPath(p.0[..n].to_vec());
+            match c.request("POST", &format!("folders/{}", part.encoded()), None) {
+                Ok(_) | Err(ClientError::Api { status: 409, .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+    } else {
+        c.request("POST", &format!("folders/{}", p.encoded()), None)?;
+    }
+    done(
+        out,
+        json!({"created": p.display()}),
+        format!("created {}", p.display()),
+    );
+    Ok(())
+}
+
+pub fn rmdir(c: &Client, out: &Output, target: &str, recursive: bool) -> Result {
+    let p = path(target)?;
+    let q = if recursive { "?recursive=true" } else { "" };
+    c.request("DELETE", &format!("folders/{}{q}", p.encoded()), None)?;
+    done(
+        out,
+        json!({"deleted": p.display()}),
+        format!("deleted {}", p.display()),
+    );
+    Ok(())
+}
+
+fn is_package(c: &Client, p: &ItemPath) -> Result<bool> {
+    Ok(c.raw(
+        "HEAD",
+        &format!("packages/{}", p.encoded()),
+        None,
+        std::time::Duration::from_secs(30),
+    )?
+    .status
+        == 200)
+}
+
+pub fn rm(c: &Client, out: &Output, target: &str) -> Result {
+    let p = path(target)?;
+    c.request("DELETE", &format!("packages/{}", p.encoded()), None)?;
+    done(
+        out,
+        json!({"deleted": p.display()}),
+        format!("deleted {}", p.display()),
+    );
+    Ok(())
+}
+
+/// Renames within a folder; moves a package to another folder.
+pub fn mv(c: &Client, out: &Output, from: &str, to: &str, overwrite: bool) -> Result {
+    let (src, dst) = (path(from)?, path(to)?);
+    let same_parent = src.parent() == dst.parent();
+    if is_package(c, &src)? {
+        if same_parent {
+            let body = json!({"name": dst.name()}).to_string();
+            c.request(
+                "PATCH",
+                &format!("packages/{}", src.encoded()),
+                Some(body.as_bytes()),
+            )?;
+        } else {
+            let body =
+                json!({"from": src.slash(), "to": dst.slash(), "overwrite": overwrite}).to_string();
+            c.request("POST", "move", Some(body.as_bytes()))?;
+        }
+    } else if same_parent {
+        let body = json!({"name": dst.name()}).to_string();
+        c.request(
+            "PATCH",
+            &format!("folders/{}", src.encoded()),
+            Some(body.as_bytes()),
+        )?;
+    } else {
+        return Err(ClientError::Api {
+            status: 400,
+            message: format!(
+                "{} is a folder: folders can be renamed in place, not moved to another folder",
+                src.display()
+            ),
+        });
+    }
+    done(
+        out,
+        json!({"from": src.display(), "to": dst.display()}),
+        format!("{} -> {}", src.display(), dst.display()),
+    );
+    Ok(())
+}
+
+pub fn cp(c: &Client, out: &Output, from: &str, to: &str, overwrite: bool) -> Result {
+    let (src, dst) = (path(from)?, path(to)?);
+    let body = json!({"from": src.slash(), "to": dst.slash(), "overwrite": overwrite}).to_string();
+    let v = c.request("POST", "copy", Some(body.as_bytes()))?.json()?;
+    done(out, v, format!("{} -> {}", src.display(), dst.display()));
+    Ok(())
+}
+
+pub fn import(c: &Client, out: &Output, file: &Path, target: &str, overwrite: bool) -> Result {
+    let mut p = path(target)?;
+    // A target naming a folder that exists receives the file under its own name.
+    if !p.name().to_ascii_lowercase().ends_with(".dtsx")
+        && c.raw(
+            "GET",
+            &format!("folders/{}", p.encoded()),
+            None,
+            std::time::Duration::from_secs(30),
+        )?
+        .status
+            == 200
+    {
+        let stem = file
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("package");
+        p.0.push(stem.to_string());
+    }
+    let bytes = std::fs::read(file)
+        .map_err(|e| ClientError::Other(format!("cannot read {}: {e}", file.display())))?;
+    let q = if overwrite { "?overwrite=true" } else { "" };
+    let v = c
+        .request("PUT", &format!("packages/{}{q}", p.encoded()), Some(&bytes))?
+        .json()?;
+    done(
+        out,
+        v,
+        format!("imported {} as {}", file.display(), p.display()),
+    );
+    Ok(())
+}
+
+pub fn export(c: &Client, out: &Output, source: &str, file: Option<&Path>) -> Result {
+    let p = path(source)?;
+    let bytes = c
+        .request("GET", &format!("packages/{}", p.encoded()), None)?
+        .body;
+    match file {
+        Some(f) if f.as_os_str() != "-" => {
+            let f = if f.is_dir() {
+                f.join(format!("{}.dtsx", p.name()))
+            } else {
+                f.to_path_buf()
+            };
+            std::fs::write(&f, &bytes)
+                .map_err(|e| ClientError::Other(format!("cannot write {}: {e}", f.display())))?;
+            done(
+                out,
+                json!({"exported": p.display(), "file": f, "bytes": bytes.len()}),
+                format!(
+                    "exported {} to {} ({} bytes)",
+                    p.display(),
+                    f.display(),
+                    bytes.len()
+                ),
+            );
+        }
+        _ => {
+            use std::io::Write;
+            std::io::stdout()
+                .write_all(&bytes)
+                .map_err(|e| ClientError::Other(e.to_string()))?;
+        }
+    }
+    Ok(())
+}
+
+pub struct EventFilter {
+    pub level: Option<String>,
+    pub since: Option<String>,
+    pub source: Option<String>,
+    pub limit: usize,
+}
+
+fn event_line(out: &Output, e: &Value) -> String {
+    format!(
+        "{:>6}  {}  {:<11}  {:>5}  {:<12}  {}",
+        cell(&e["id"]),
+        cell(&e["time"]),
+        out.state(e["level"].as_str().unwrap_or("")),
+        cell(&e["event_id"]),
+        cell(&e["source"]),
+        cell(&e["message"])
+    )
+}
+
+pub fn events(c: &Client, out: &Output, f: &EventFilter, follow: bool) -> Result {
+    let mut query = vec![format!("limit={}", f.limit)];
+    if let Some(l) = &f.level {
+        query.push(format!("level={l}"));
+    }
+    if let Some(s) = &f.source {
+        query.push(format!("source={s}"));
+    }
+    if let Some(s) = &f.since {
+        if s.chars().all(|c| c.is_ascii_digit()) {
+            query.push(format!("since_id={s}"));
+        } else {
+            query.push(format!("since={s}"));
+        }
+    }
+    let v = c
+        .request("GET", &format!("events?{}", query.join("&")), None)?
+        .json()?;
+    let mut events = v["events"].as_array().cloned().unwrap_or_default();
+    events.reverse(); // oldest first on screen
+    let mut last = 0;
+    for e in &events {
+        last = last.max(e["id"].as_i64().unwrap_or(0));
+        if out.json {
+            println!("{e}");
+        } else {
+            println!("{}", event_line(out, e));
+        }
+    }
+    if follow {
+        query.retain(|q| !q.starts_with("limit=") && !q.starts_with("since"));
+        query.push(format!("since_id={last}"));
+        c.follow(&format!("events/stream?{}", query.join("&")), |data| {
+            match serde_json::from_str::<Value>(data) {
+                Ok(e) if !out.json => println!("{}", event_line(out, &e)),
+                _ => println!("{data}"),
+            }
+            true
+        })?;
+    }
+    Ok(())
+}
+
+pub fn reload(c: &Client, out: &Output) -> Result {
+    let v = c.request("POST", "reload", None)?.json()?;
+    let list = |k: &str| {
+        v[k].as_array()
+            .map(|a| a.iter().map(cell).collect::<Vec<_>>().join(", "))
+            .unwrap_or_default()
+    };
+    done(
+        out,
+        v.clone(),
+        format!(
+            "reloaded: added [{}], removed [{}], changed [{}], retried [{}]",
+            list("added"),
+            list("removed"),
+            list("changed"),
+            list("retried")
+        ),
+    );
+    Ok(())
+}
+
+/// Commands whose service side arrives with running packages.
+pub fn not_yet(what: &str) -> Result {
+    Err(ClientError::Other(format!(
+        "{what}: running packages through the service is not available in this version yet; run a package with dtexec /F <file>"
+    )))
+}

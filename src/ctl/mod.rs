@@ -1,0 +1,5 @@
+//! `ssisctl`'s commands and output, above the client library. The binary parses arguments and
+//! calls into here.
+
+pub mod commands;
+pub mod output;

@@ -1,0 +1,162 @@
+//! End-to-end tests of `ssisctl` against a real service: every command that the service can
+//! serve today, the not-running message, the version rule, completions.
+
+mod support;
+
+use support::{small_package, ssisctl, temp_dir, Options, Service};
+
+fn ok(out: &std::process::Output) -> String {
+    assert!(
+        out.status.success(),
+        "exit {:?}\nstdout: {}\nstderr: {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn manages_folders_and_packages() {
+    let s = Service::start();
+    let text = ok(&ssisctl(&s, &["status"]));
+    assert!(
+        text.contains("File System") && text.contains("available"),
+        "{text}"
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(&ok(&ssisctl(&s, &["--json", "folders"]))).unwrap();
+    assert_eq!(v["folders"][0]["name"], "File System");
+
+    ok(&ssisctl(&s, &["mkdir", "-p", "File System/Sales/2026"]));
+    let file = s.dir.join("Load.dtsx");
+    std::fs::write(&file, small_package("Load")).unwrap();
+    ok(&ssisctl(
+        &s,
+        &["import", file.to_str().unwrap(), "\\File System\\Sales"],
+    ));
+    let refused = ssisctl(&s, &["import", file.to_str().unwrap(), "File System/Sales"]);
+    assert_eq!(refused.status.code(), Some(2), "exists without --overwrite");
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("already exists"));
+
+    let listing = ok(&ssisctl(&s, &["ls", "-R", "File System"]));
+    assert!(
+        listing.contains("\\File System\\Sales:")
+            && listing.contains("Load")
+            && listing.contains("2026"),
+        "{listing}"
+    );
+
+    let out_file = s.dir.join("exported.dtsx");
+    ok(&ssisctl(
+        &s,
+        &[
+            "export",
+            "File System/Sales/Load",
+            out_file.to_str().unwrap(),
+        ],
+    ));
+    assert_eq!(std::fs::read(&out_file).unwrap(), small_package("Load"));
+    let stdout = ssisctl(&s, &["export", "File System/Sales/Load"]);
+    assert_eq!(stdout.stdout, small_package("Load"));
+
+    ok(&ssisctl(
+        &s,
+        &[
+            "cp",
+            "File System/Sales/Load",
+            "File System/Sales/2026/Load",
+        ],
+    ));
+    ok(&ssisctl(
+        &s,
+        &["mv", "File System/Sales/Load", "File System/Sales/Nightly"],
+    ));
+    ok(&ssisctl(
+        &s,
+        &["mv", "File System/Sales/Nightly", "File System/Nightly"],
+    ));
+    ok(&ssisctl(
+        &s,
+        &[
+            "mv",
+            "File System/Sales/2026",
+            "File System/Sales/Year 2026",
+        ],
+    ));
+    let listing = ok(&ssisctl(
+        &s,
+        &["--json", "ls", "File System/Sales/Year 2026"],
+    ));
+    assert!(listing.contains("\"Load\""), "{listing}");
+    ok(&ssisctl(&s, &["rm", "\\File System\\Nightly"]));
+    let gone = ssisctl(&s, &["rm", "File System/Nightly"]);
+    assert_eq!(gone.status.code(), Some(2));
+    let not_empty = ssisctl(&s, &["rmdir", "File System/Sales"]);
+    assert_eq!(not_empty.status.code(), Some(2));
+    ok(&ssisctl(&s, &["rmdir", "-r", "File System/Sales"]));
+
+    let events = ok(&ssisctl(&s, &["events", "--limit", "200"]));
+    assert!(
+        events.contains("1023") && events.contains("1021"),
+        "{events}"
+    );
+    let errors = ok(&ssisctl(&s, &["events", "--level", "error"]));
+    assert!(errors.trim().is_empty(), "{errors}");
+    let reload = ok(&ssisctl(&s, &["reload"]));
+    assert!(reload.contains("reloaded"), "{reload}");
+
+    let run = ssisctl(&s, &["run", "File System/X"]);
+    assert_eq!(run.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&run.stderr).contains("not available in this version yet"));
+}
+
+#[test]
+fn says_plainly_when_the_service_is_not_running() {
+    let temp = temp_dir();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ssisctl"))
+        .env("SSISD_SERVICE__RUNTIME_DIR", temp.path())
+        .args(["--server", "127.0.0.1:1", "status"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(69));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("not running") && err.contains("systemctl start ssisd"),
+        "{err}"
+    );
+}
+
+#[test]
+fn incompatible_versions_are_refused_naming_both() {
+    let s = Service::start_in(temp_dir(), Options::default());
+    let response = ureq::get(&s.url("status"))
+        .set("X-Ssisd-Client-Version", "9.4.0")
+        .call();
+    let Err(ureq::Error::Status(400, r)) = response else {
+        panic!("expected 400")
+    };
+    let body = r.into_string().unwrap();
+    assert!(
+        body.contains("9.4.0") && body.contains(env!("CARGO_PKG_VERSION")),
+        "{body}"
+    );
+    let ok_response = ureq::get(&s.url("status"))
+        .set("X-Ssisd-Client-Version", env!("CARGO_PKG_VERSION"))
+        .call()
+        .unwrap();
+    assert_eq!(
+        ok_response.header("X-Ssisd-Version"),
+        Some(env!("CARGO_PKG_VERSION"))
+    );
+}
+
+#[test]
+fn prints_completions() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ssisctl"))
+        .args(["completions", "bash"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("ssisctl"));
+}
