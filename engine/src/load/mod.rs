@@ -123,6 +123,7 @@ pub fn load_package_with(bytes: &[u8], opts: &LoadOptions) -> Result<Package, Lo
         opts,
         blank_sensitive: false,
         unreadable: Vec::new(),
+        line_starts: Default::default(),
     };
     let mut props = Props::of(&ctx, root);
     props.path = crate::model::path::PACKAGE_ROOT.to_string();

@@ -21,12 +21,27 @@ pub(crate) struct Ctx<'a, 'input> {
     /// Whether sensitive values must be left empty (user-key protection).
     pub blank_sensitive: bool,
     pub unreadable: Vec<SensitiveValue>,
+    /// Byte offsets where lines start, built on first use: positions are looked up for every
+    /// object, and scanning from the top each time would make loading quadratic.
+    pub line_starts: std::cell::OnceCell<Vec<usize>>,
 }
 
 impl Ctx<'_, '_> {
+    /// 1-based line and column (in characters) of `node`'s start.
     pub fn pos(&self, node: Node) -> (u32, u32) {
-        let p = self.doc.text_pos_at(node.range().start);
-        (p.row, p.col)
+        let offset = node.range().start.min(self.src.len());
+        let starts = self.line_starts.get_or_init(|| {
+            std::iter::once(0)
+                .chain(self.src.match_indices('\n').map(|(i, _)| i + 1))
+                .collect()
+        });
+        let line = starts.partition_point(|&s| s <= offset).max(1);
+        let start = starts[line - 1];
+        let column = self
+            .src
+            .get(start..offset)
+            .map_or(0, |text| text.chars().count());
+        (line as u32, column as u32 + 1)
     }
 
     pub fn invalid(&self, node: Node, path: &str, message: impl Into<String>) -> LoadError {
@@ -279,6 +294,7 @@ mod tests {
             opts: &opts,
             blank_sensitive: true,
             unreadable: Vec::new(),
+            line_starts: Default::default(),
         };
         let p = Props::of(&ctx, doc.root_element());
         assert_eq!(p.get("ObjectName"), Some("A"));
@@ -288,5 +304,24 @@ mod tests {
         assert_eq!(p.get("Password"), Some(""));
         assert_eq!(p.blanked, vec!["Password".to_string()]);
         assert!(p.bool("ObjectName", false).is_err());
+    }
+
+    #[test]
+    fn positions_match_the_parser_s_own() {
+        let xml = "<a>\n  <b x=\"1\"/>\r\n\t<ü>é<c/></ü>\n<d/></a>";
+        let doc = Document::parse(xml).unwrap();
+        let opts = LoadOptions::default();
+        let ctx = Ctx {
+            doc: &doc,
+            src: xml,
+            opts: &opts,
+            blank_sensitive: false,
+            unreadable: Vec::new(),
+            line_starts: Default::default(),
+        };
+        for node in doc.descendants().filter(|n| n.is_element()) {
+            let p = doc.text_pos_at(node.range().start);
+            assert_eq!(ctx.pos(node), (p.row, p.col), "{:?}", node.tag_name());
+        }
     }
 }
