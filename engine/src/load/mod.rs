@@ -118,7 +118,6 @@ pub fn load_package_with(bytes: &[u8], opts: &LoadOptions) -> Result<Package, Lo
         });
     }
     let mut ctx = Ctx {
-        doc: &doc,
         src: &text,
         opts,
         blank_sensitive: false,

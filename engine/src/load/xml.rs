@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use roxmltree::{Document, Node};
+use roxmltree::Node;
 
 use super::error::LoadError;
 use super::LoadOptions;
@@ -15,7 +15,6 @@ pub(crate) const DTS_NS: &str = "www.microsoft.com/SqlServer/Dts";
 
 /// State of one load: the document, its text, the options and what was blanked.
 pub(crate) struct Ctx<'a, 'input> {
-    pub doc: &'a Document<'input>,
     pub src: &'input str,
     pub opts: &'a LoadOptions,
     /// Whether sensitive values must be left empty (user-key protection).
@@ -278,6 +277,7 @@ impl Props {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use roxmltree::Document;
 
     #[test]
     fn props_from_attributes_and_children() {
@@ -289,8 +289,7 @@ mod tests {
         let doc = Document::parse(xml).unwrap();
         let opts = LoadOptions::default();
         let ctx = Ctx {
-            doc: &doc,
-            src: xml,
+                src: xml,
             opts: &opts,
             blank_sensitive: true,
             unreadable: Vec::new(),
@@ -312,8 +311,7 @@ mod tests {
         let doc = Document::parse(xml).unwrap();
         let opts = LoadOptions::default();
         let ctx = Ctx {
-            doc: &doc,
-            src: xml,
+                src: xml,
             opts: &opts,
             blank_sensitive: false,
             unreadable: Vec::new(),
