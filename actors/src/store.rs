@@ -1,16 +1,24 @@
 //! The Store actor: one per top-level folder of the configuration. It opens its folder's
-//! [`PackageStore`] (off the actor's thread), serves package and folder operations as
-//! [`StoreOp`] messages whose futures run concurrently, and checks its store's health at a
-//! fixed interval; when the store cannot be opened or stops being usable, the actor stops with
-//! the reason and its supervisor restarts it (permanent child, with back-off and intensity).
-//! It must not know about HTTP or configuration files.
+//! [`PackageStore`] — a File System directory (off the actor's thread) or an msdb database
+//! (async I/O) — serves package and folder operations as [`StoreOp`] messages whose futures run
+//! concurrently, and checks its store's health at a fixed interval.
+//!
+//! Two failure policies. A File System store that cannot be opened or stops being usable stops
+//! the actor with the reason, and its supervisor restarts it (permanent child, with back-off and
+//! intensity). An msdb store whose server cannot be reached is an *outage*, not a crash: the
+//! actor stays alive, shows `unavailable` with the reason, answers requests with that reason,
+//! retries with capped exponential back-off, and records one event when the outage starts
+//! (1014) and one when the server is back (1015) — so an outage never uses up the restart
+//! intensity. It must not know about HTTP or configuration files.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use actix::prelude::*;
 use futures_util::future::BoxFuture;
-use ssisd_stores::{FileSystemStore, FolderLocation, FolderSpec, PackageStore, StoreError};
+use ssisd_stores::{
+    FileSystemStore, FolderLocation, FolderSpec, MsdbStore, PackageStore, StoreError,
+};
 
 use crate::directory::FolderHealth;
 use crate::event_log::{EventId, NewEvent};
@@ -20,12 +28,37 @@ use crate::supervisor::{ChildEnv, ChildSpec, ServicePlan};
 /// Stores must always be there: restarted whenever they end unexpectedly.
 pub const RESTART: RestartType = RestartType::Permanent;
 
+/// First retry after an msdb outage starts; the delay doubles up to [`OUTAGE_RETRY_MAX`].
+pub const OUTAGE_RETRY_INITIAL: Duration = Duration::from_millis(200);
+/// Longest wait between two reconnection attempts (keeps recovery under two seconds).
+pub const OUTAGE_RETRY_MAX: Duration = Duration::from_secs(1);
+/// Longest interval between two health checks of an msdb store (an idle outage is noticed
+/// within it).
+pub const MSDB_HEALTH_CHECK_MAX: Duration = Duration::from_secs(1);
+
+/// The delay before reconnection attempt `attempt` (0-based) of an outage.
+pub fn outage_retry_delay(attempt: u32) -> Duration {
+    OUTAGE_RETRY_INITIAL
+        .saturating_mul(1u32 << attempt.min(16))
+        .min(OUTAGE_RETRY_MAX)
+}
+
+/// An msdb server that cannot be reached now.
+struct Outage {
+    reason: String,
+    since: Instant,
+    attempts: u32,
+}
+
 pub struct StoreActor {
     spec: FolderSpec,
     store: Option<Arc<dyn PackageStore>>,
     watch: ExitWatch,
     env: ChildEnv,
     checking: bool,
+    opening: bool,
+    outage: Option<Outage>,
+    ever_opened: bool,
 }
 
 impl StoreActor {
@@ -36,6 +69,124 @@ impl StoreActor {
             watch,
             env,
             checking: false,
+            opening: false,
+            outage: None,
+            ever_opened: false,
+        }
+    }
+
+    /// True for stores whose unavailability is an outage to ride out (msdb).
+    fn rides_out_outages(&self) -> bool {
+        matches!(self.spec.location, FolderLocation::SqlServer(_))
+    }
+
+    /// Opens the store; on success the folder is available, on failure either an outage
+    /// (msdb) or a stop for the supervisor to restart (File System).
+    fn open(&mut self, ctx: &mut Context<Self>) {
+        if self.opening {
+            return;
+        }
+        self.opening = true;
+        let spec = self.spec.clone();
+        ctx.spawn(async move { open_store(spec).await }.into_actor(self).map(
+            |opened, act, ctx| {
+                act.opening = false;
+                match opened {
+                    Ok(store) => act.opened(store, ctx),
+                    Err(e) if act.rides_out_outages() => act.outage(e.to_string(), ctx),
+                    Err(e) => act.fail(ctx, e.to_string()),
+                }
+            },
+        ));
+    }
+
+    fn opened(&mut self, store: Arc<dyn PackageStore>, ctx: &mut Context<Self>) {
+        self.store = Some(store);
+        self.env
+            .directory
+            .set_health(&self.spec.name, FolderHealth::Available);
+        let event = match self.outage.take() {
+            Some(o) => NewEvent::new(
+                EventId::FolderRecovered,
+                format!(
+                    "Top-level folder \"{}\" is available again ({}) after {:.1} s unavailable.",
+                    self.spec.name,
+                    self.spec.location_text(),
+                    o.since.elapsed().as_secs_f64()
+                ),
+            )
+            .field("outage_ms", o.since.elapsed().as_millis() as u64)
+            .field("attempts", o.attempts),
+            None => NewEvent::new(
+                EventId::FolderStarted,
+                format!(
+                    "Top-level folder \"{}\" is available ({}).",
+                    self.spec.name,
+                    self.spec.location_text()
+                ),
+            ),
+        };
+        self.env.events.emit(
+            event
+                .field("folder", self.spec.name.clone())
+                .field("kind", self.spec.kind()),
+        );
+        if !self.ever_opened {
+            self.ever_opened = true;
+            let mut every = self.env.plan.supervision.health_check_interval;
+            if self.rides_out_outages() && every > Duration::ZERO {
+                every = every.min(MSDB_HEALTH_CHECK_MAX);
+            }
+            if every > Duration::ZERO {
+                ctx.run_interval(every, |act, ctx| act.health_tick(ctx));
+            }
+        }
+    }
+
+    /// The msdb server cannot be reached: show why, record the start of the outage once, and
+    /// try again after a back-off.
+    fn outage(&mut self, reason: String, ctx: &mut Context<Self>) {
+        self.store = None;
+        let detail = format!("unavailable: {reason}");
+        self.env
+            .directory
+            .set_health(&self.spec.name, FolderHealth::Unavailable(detail));
+        let attempts = match &mut self.outage {
+            Some(o) => {
+                o.attempts += 1;
+                o.reason = reason;
+                o.attempts
+            }
+            None => {
+                tracing::warn!(folder = %self.spec.name, "store unavailable: {reason}");
+                self.env.events.emit(
+                    NewEvent::new(
+                        EventId::FolderUnavailable,
+                        format!(
+                            "Top-level folder \"{}\" is unavailable: {reason}. Retrying in the background; the other folders keep working.",
+                            self.spec.name
+                        ),
+                    )
+                    .field("folder", self.spec.name.clone())
+                    .field("kind", self.spec.kind())
+                    .field("reason", reason.clone()),
+                );
+                self.outage = Some(Outage {
+                    reason,
+                    since: Instant::now(),
+                    attempts: 0,
+                });
+                0
+            }
+        };
+        ctx.run_later(outage_retry_delay(attempts), |act, ctx| act.open(ctx));
+    }
+
+    /// What requests are told while the store is not open.
+    fn not_open_reason(&self) -> String {
+        match &self.outage {
+            Some(o) => o.reason.clone(),
+            None => "the store is not open".into(),
         }
     }
 
@@ -58,23 +209,32 @@ impl StoreActor {
                 .into_actor(self)
                 .map(|result, act, ctx| {
                     act.checking = false;
-                    if let Err(e) = result {
-                        act.fail(ctx, e.to_string());
+                    match result {
+                        Ok(()) => {}
+                        Err(e) if act.rides_out_outages() => {
+                            if act.store.is_some() {
+                                act.outage(e.to_string(), ctx);
+                            }
+                        }
+                        Err(e) => act.fail(ctx, e.to_string()),
                     }
                 }),
         );
     }
 }
 
-/// Opens the store a folder specification describes. Blocking.
-fn open_store(spec: &FolderSpec) -> Result<Arc<dyn PackageStore>, StoreError> {
-    match &spec.location {
-        FolderLocation::FileSystem { store_path } => {
-            Ok(Arc::new(FileSystemStore::open(store_path, true)?))
-        }
-        FolderLocation::SqlServer { server } => Err(StoreError::Unavailable(format!(
-            "MSDB folders (SQL Server \"{server}\") are not supported by this version yet"
-        ))),
+/// Opens the store a folder specification describes (file work on the blocking pool, msdb
+/// work as async I/O).
+async fn open_store(spec: FolderSpec) -> Result<Arc<dyn PackageStore>, StoreError> {
+    match spec.location {
+        FolderLocation::FileSystem { store_path } => tokio::task::spawn_blocking(move || {
+            FileSystemStore::open(store_path, true).map(|s| Arc::new(s) as Arc<dyn PackageStore>)
+        })
+        .await
+        .unwrap_or_else(|e| Err(StoreError::Unavailable(e.to_string()))),
+        FolderLocation::SqlServer(settings) => MsdbStore::open(settings)
+            .await
+            .map(|s| Arc::new(s) as Arc<dyn PackageStore>),
     }
 }
 
@@ -82,40 +242,7 @@ impl Actor for StoreActor {
     type Context = Context<Self>;
 
     fn started(&mut self, ctx: &mut Context<Self>) {
-        let spec = self.spec.clone();
-        ctx.wait(
-            async move {
-                tokio::task::spawn_blocking(move || open_store(&spec))
-                    .await
-                    .unwrap_or_else(|e| Err(StoreError::Unavailable(e.to_string())))
-            }
-            .into_actor(self)
-            .map(|opened, act, ctx| match opened {
-                Ok(store) => {
-                    act.store = Some(store);
-                    act.env
-                        .directory
-                        .set_health(&act.spec.name, FolderHealth::Available);
-                    act.env.events.emit(
-                        NewEvent::new(
-                            EventId::FolderStarted,
-                            format!(
-                                "Top-level folder \"{}\" is available ({}).",
-                                act.spec.name,
-                                act.spec.location_text()
-                            ),
-                        )
-                        .field("folder", act.spec.name.clone())
-                        .field("kind", act.spec.kind()),
-                    );
-                    let every = act.env.plan.supervision.health_check_interval;
-                    if every > Duration::ZERO {
-                        ctx.run_interval(every, |act, ctx| act.health_tick(ctx));
-                    }
-                }
-                Err(e) => act.fail(ctx, e.to_string()),
-            }),
-        );
+        self.open(ctx);
     }
 }
 
@@ -142,13 +269,23 @@ impl<R: 'static> Message for StoreOp<R> {
 }
 
 impl<R: Send + 'static> Handler<StoreOp<R>> for StoreActor {
-    type Result = ResponseFuture<Result<R, StoreError>>;
+    type Result = ResponseActFuture<Self, Result<R, StoreError>>;
 
     fn handle(&mut self, op: StoreOp<R>, _: &mut Context<Self>) -> Self::Result {
         match self.store.clone() {
-            Some(store) => Box::pin((op.0)(store)),
+            Some(store) => Box::pin((op.0)(store).into_actor(self).map(|result, act, ctx| {
+                // A request that finds the server gone starts the outage now rather than at
+                // the next health check.
+                if let Err(StoreError::Unavailable(_)) = &result {
+                    if act.rides_out_outages() {
+                        act.health_tick(ctx);
+                    }
+                }
+                result
+            })),
             None => {
-                Box::pin(async { Err(StoreError::Unavailable("the store is not open".into())) })
+                let why = self.not_open_reason();
+                Box::pin(actix::fut::ready(Err(StoreError::Unavailable(why))))
             }
         }
     }
@@ -191,12 +328,11 @@ impl Handler<Crash> for StoreActor {
     }
 }
 
-/// The stores' entry in the supervisor's child table: one per File System folder. MSDB folders
-/// get theirs with the MSDB store; until then they show as unavailable.
+/// The stores' entry in the supervisor's child table: one per top-level folder, File System
+/// and MSDB alike.
 pub fn children(plan: &ServicePlan) -> Vec<ChildSpec> {
     plan.folders
         .iter()
-        .filter(|spec| matches!(spec.location, FolderLocation::FileSystem { .. }))
         .map(|spec| {
             let spec = spec.clone();
             ChildSpec {

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use actix::prelude::*;
 use serde::Serialize;
-use ssisd_stores::{FolderLocation, FolderSpec};
+use ssisd_stores::FolderSpec;
 
 use crate::directory::{Directory, FolderHealth};
 use crate::event_log::{self, EventId, EventLogClient, NewEvent};
@@ -147,26 +147,6 @@ impl Supervisor {
         child.running = Some((child.spec.start)(watch, &env));
     }
 
-    /// Marks folders that no actor serves yet.
-    fn note_unserved_folders(&self) {
-        for spec in &self.plan.folders {
-            if let FolderLocation::SqlServer { server } = &spec.location {
-                let why = format!(
-                    "MSDB folders are not supported by this version yet (SQL Server \"{server}\")"
-                );
-                self.directory
-                    .set_health(&spec.name, FolderHealth::Unavailable(why.clone()));
-                self.events.emit(
-                    NewEvent::new(
-                        EventId::FolderUnavailable,
-                        format!("Top-level folder \"{}\": {why}.", spec.name),
-                    )
-                    .field("folder", spec.name.clone()),
-                );
-            }
-        }
-    }
-
     fn restart_later(
         &mut self,
         key: String,
@@ -232,7 +212,6 @@ impl Actor for Supervisor {
                 for i in first_others..act.children.len() {
                     act.start_child(i, ctx);
                 }
-                act.note_unserved_folders();
             }),
         );
     }
@@ -399,7 +378,6 @@ impl Handler<Reload> for Supervisor {
                         act.start_child(i, ctx);
                     }
                 }
-                act.note_unserved_folders();
                 summary
             }),
         )
@@ -477,6 +455,7 @@ mod tests {
     use super::*;
     use crate::event_log::{EventQuery, Journal};
     use crate::store::{Crash, StoreActor};
+    use ssisd_stores::FolderLocation;
 
     fn plan(dir: &std::path::Path) -> ServicePlan {
         ServicePlan {
@@ -489,7 +468,9 @@ mod tests {
                 },
                 FolderSpec {
                     name: "MSDB".into(),
-                    location: FolderLocation::SqlServer { server: ".".into() },
+                    location: FolderLocation::SqlServer(ssisd_stores::SqlServerFolder::new(
+                        "127.0.0.1,1",
+                    )),
                 },
             ],
             stop_executing_packages_on_shutdown: true,
@@ -535,10 +516,22 @@ mod tests {
         let directory = Directory::new();
         let sup = Supervisor::new(plan(dir.path()), directory.clone()).start();
         let first = wait_for(&directory, |h| *h == FolderHealth::Available).await;
-        assert!(matches!(
-            directory.folder("MSDB").unwrap().0.health,
-            FolderHealth::Unavailable(_)
-        ));
+        for _ in 0..500 {
+            if matches!(
+                directory.folder("MSDB").unwrap().0.health,
+                FolderHealth::Unavailable(_)
+            ) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let FolderHealth::Unavailable(why) = directory.folder("MSDB").unwrap().0.health else {
+            panic!("MSDB on an unreachable server is unavailable");
+        };
+        assert!(
+            why.starts_with("unavailable: ") && why.contains("127.0.0.1"),
+            "{why}"
+        );
 
         first.do_send(Crash);
         let second = wait_for(&directory, |h| *h == FolderHealth::Available).await;
@@ -584,9 +577,30 @@ mod tests {
             "{codes:?}"
         );
         assert_eq!(
-            &codes[codes.len() - 3..],
-            &[258, EventId::FolderStopped.code(), 259],
+            &codes[codes.len() - 4..],
+            &[
+                258,
+                EventId::FolderStopped.code(),
+                EventId::FolderStopped.code(),
+                259
+            ],
             "stopping, then each store stopped, then stopped"
+        );
+        let restarts = events
+            .iter()
+            .filter(|e| e.event_id == EventId::ChildRestarting.code())
+            .count();
+        assert_eq!(
+            restarts, 2,
+            "only the crashes restart: an outage is not a crash"
+        );
+        assert_eq!(
+            codes
+                .iter()
+                .filter(|c| **c == EventId::FolderUnavailable.code())
+                .count(),
+            1,
+            "one event when the outage starts, none per retry"
         );
     }
 }

@@ -1,8 +1,9 @@
 //! The service's configuration: our TOML file or a classic `MsDtsSrvr.ini.xml`, layered under
 //! `SSISD_*` environment overrides with the `config` crate, checked, and turned into the
 //! [`ServicePlan`] the supervisor runs. With no file named, the embedded default applies: the
-//! real service's default folders (a `File System` folder under the data directory; `MSDB` on
-//! `.` arrives with the MSDB store). This module must not start anything.
+//! real service's default folders (`MSDB` on the local default instance `.` and a `File System`
+//! folder under the data directory). A password never appears here: msdb folders name a file or
+//! an environment variable that holds it. This module must not start anything.
 
 pub mod error;
 pub mod msdtssrvr;
@@ -15,7 +16,11 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use ssisd_actors::supervision::{Backoff, Intensity};
 use ssisd_actors::{EventLogSettings, ServicePlan, SupervisionSettings};
-use ssisd_stores::{FolderLocation, FolderSpec};
+use ssisd_stores::msdb::settings::{
+    Authentication, Encrypt, PasswordSource, DEFAULT_CONNECT_TIMEOUT_SECONDS, DEFAULT_POOL_SIZE,
+    INTEGRATED_REFUSED,
+};
+use ssisd_stores::{FolderLocation, FolderSpec, SqlServerFolder};
 
 pub use error::ConfigError;
 
@@ -99,8 +104,8 @@ impl Default for SupervisionSection {
     }
 }
 
-/// `[[folder]]`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// `[[folder]]`. The msdb keys (`server` and the ones after it) belong to `kind = "sql-server"`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FolderSection {
     pub kind: String,
@@ -109,6 +114,75 @@ pub struct FolderSection {
     pub store_path: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub server: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authentication: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    /// Refused when set: a password is never written in a configuration file.
+    #[serde(skip_serializing)]
+    pub password: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub password_file: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub password_env: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub encrypt: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trust_server_certificate: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ca_file: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub install_compat_schema: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pool_size: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub connect_timeout_seconds: Option<f64>,
+}
+
+/// The msdb keys, for "belongs to sql-server" errors.
+const SQL_SERVER_KEYS: &[&str] = &[
+    "server",
+    "database",
+    "authentication",
+    "user",
+    "password",
+    "password_file",
+    "password_env",
+    "encrypt",
+    "trust_server_certificate",
+    "ca_file",
+    "install_compat_schema",
+    "pool_size",
+    "connect_timeout_seconds",
+];
+
+impl FolderSection {
+    /// The msdb keys this section sets.
+    fn sql_server_keys_set(&self) -> Vec<&'static str> {
+        let set = [
+            self.server.is_some(),
+            self.database.is_some(),
+            self.authentication.is_some(),
+            self.user.is_some(),
+            self.password.is_some(),
+            self.password_file.is_some(),
+            self.password_env.is_some(),
+            self.encrypt.is_some(),
+            self.trust_server_certificate.is_some(),
+            self.ca_file.is_some(),
+            self.install_compat_schema.is_some(),
+            self.pool_size.is_some(),
+            self.connect_timeout_seconds.is_some(),
+        ];
+        SQL_SERVER_KEYS
+            .iter()
+            .zip(set)
+            .filter(|(_, s)| *s)
+            .map(|(k, _)| *k)
+            .collect()
+    }
 }
 
 /// The file's content as written (before defaults of paths are applied).
@@ -280,19 +354,46 @@ enum Layer {
     Built(config::Config),
 }
 
+/// A folder as the configuration writes it. For msdb folders every setting is written out
+/// (so `--check-config` shows the effective values); the password's *source* is shown, never a
+/// password.
 fn folder_section(spec: &FolderSpec) -> FolderSection {
     match &spec.location {
         FolderLocation::FileSystem { store_path } => FolderSection {
             kind: "file-system".into(),
             name: spec.name.clone(),
             store_path: Some(store_path.display().to_string()),
-            server: None,
+            ..FolderSection::default()
         },
-        FolderLocation::SqlServer { server } => FolderSection {
+        FolderLocation::SqlServer(f) => FolderSection {
             kind: "sql-server".into(),
             name: spec.name.clone(),
-            store_path: None,
-            server: Some(server.clone()),
+            server: Some(f.server.clone()),
+            database: Some(f.database.clone()),
+            authentication: Some(f.authentication.as_str().into()),
+            user: f.user.clone(),
+            password_file: match &f.password {
+                PasswordSource::File(p) => Some(p.display().to_string()),
+                _ => None,
+            },
+            password_env: match &f.password {
+                PasswordSource::Env(n) => Some(n.clone()),
+                _ => None,
+            },
+            encrypt: Some(
+                match f.encrypt {
+                    Encrypt::Required => "required",
+                    Encrypt::Optional => "optional",
+                    Encrypt::Off => "off",
+                }
+                .into(),
+            ),
+            trust_server_certificate: Some(f.trust_server_certificate),
+            ca_file: f.ca_file.as_ref().map(|p| p.display().to_string()),
+            install_compat_schema: Some(f.install_compat_schema),
+            pool_size: Some(f.pool_size),
+            connect_timeout_seconds: Some(f.connect_timeout_ms as f64 / 1000.0),
+            ..FolderSection::default()
         },
     }
 }
@@ -419,21 +520,32 @@ fn check(
     })
 }
 
-/// The real service's default top-level folders. (`MSDB` on `.` joins them with the MSDB store.)
+/// The real service's default top-level folders: `MSDB` on the local default instance and
+/// `File System`. The local MSDB folder trusts the local server's certificate (the connection
+/// never leaves the machine; SQL Server's own certificate is self-signed by default); it needs a
+/// login from a configuration file to be usable, and shows unavailable with the reason until then.
 pub fn default_folders(data_dir: &Path) -> Vec<FolderSpec> {
-    vec![FolderSpec {
-        name: "File System".into(),
-        location: FolderLocation::FileSystem {
-            store_path: data_dir.join("Packages"),
+    let mut msdb = SqlServerFolder::new(".");
+    msdb.trust_server_certificate = true;
+    vec![
+        FolderSpec {
+            name: "MSDB".into(),
+            location: FolderLocation::SqlServer(msdb),
         },
-    }]
+        FolderSpec {
+            name: "File System".into(),
+            location: FolderLocation::FileSystem {
+                store_path: data_dir.join("Packages"),
+            },
+        },
+    ]
 }
 
 fn folder_spec(f: &FolderSection, base: &Path) -> Result<FolderSpec, String> {
     let location = match f.kind.as_str() {
         "file-system" => {
-            if f.server.is_some() {
-                return Err(format!("folder \"{}\": `server` belongs to kind \"sql-server\"; a file-system folder has `store_path`", f.name));
+            if let Some(key) = f.sql_server_keys_set().first() {
+                return Err(format!("folder \"{}\": `{key}` belongs to kind \"sql-server\"; a file-system folder has `store_path`", f.name));
             }
             let written = f.store_path.as_deref().ok_or_else(|| {
                 format!(
@@ -450,14 +562,7 @@ fn folder_spec(f: &FolderSection, base: &Path) -> Result<FolderSpec, String> {
             if f.store_path.is_some() {
                 return Err(format!("folder \"{}\": `store_path` belongs to kind \"file-system\"; a sql-server folder has `server`", f.name));
             }
-            FolderLocation::SqlServer {
-                server: f.server.clone().ok_or_else(|| {
-                    format!(
-                        "folder \"{}\" of kind \"sql-server\" needs `server`",
-                        f.name
-                    )
-                })?,
-            }
+            FolderLocation::SqlServer(sql_server_folder(f, base)?)
         }
         other => {
             return Err(format!(
@@ -473,6 +578,97 @@ fn folder_spec(f: &FolderSection, base: &Path) -> Result<FolderSpec, String> {
     spec.validate()
         .map_err(|m| format!("folder \"{}\": {m}", f.name))?;
     Ok(spec)
+}
+
+/// The msdb settings of a `sql-server` folder; errors name the key.
+fn sql_server_folder(f: &FolderSection, base: &Path) -> Result<SqlServerFolder, String> {
+    let name = &f.name;
+    let server = f
+        .server
+        .clone()
+        .ok_or_else(|| format!("folder \"{name}\" of kind \"sql-server\" needs `server`"))?;
+    let mut s = SqlServerFolder::new(server);
+    if f.password.is_some() {
+        return Err(format!("folder \"{name}\": `password` is not accepted: a password is never written in the configuration; put it in a file readable only by the service and name it with `password_file`, or name an environment variable with `password_env`"));
+    }
+    if let Some(db) = &f.database {
+        s.database = db.clone();
+    }
+    s.authentication = match f.authentication.as_deref() {
+        None | Some("sql-server") => Authentication::SqlServer,
+        Some("integrated") => {
+            return Err(format!(
+                "folder \"{name}\": `authentication`: {INTEGRATED_REFUSED}"
+            ))
+        }
+        Some(other) => {
+            return Err(format!(
+                "folder \"{name}\": `authentication` = \"{other}\" is unknown; use \"sql-server\" (\"integrated\" is not available in this build)"
+            ))
+        }
+    };
+    s.user = f.user.clone().filter(|u| !u.trim().is_empty());
+    s.password = match (&f.password_file, &f.password_env) {
+        (Some(_), Some(_)) => {
+            return Err(format!(
+                "folder \"{name}\": `password_file` and `password_env` exclude each other; keep one"
+            ))
+        }
+        (Some(file), None) => PasswordSource::File(
+            paths::resolve(file, base)
+                .map_err(|m| format!("folder \"{name}\": `password_file`: {m}"))?,
+        ),
+        (None, Some(var)) if var.trim().is_empty() => {
+            return Err(format!("folder \"{name}\": `password_env` is empty"))
+        }
+        (None, Some(var)) => PasswordSource::Env(var.clone()),
+        (None, None) => PasswordSource::None,
+    };
+    if s.user.is_none() && s.password != PasswordSource::None {
+        return Err(format!(
+            "folder \"{name}\": a password source is set but `user` is missing"
+        ));
+    }
+    if let Some(e) = &f.encrypt {
+        s.encrypt = match e.as_str() {
+            "required" => Encrypt::Required,
+            "optional" => Encrypt::Optional,
+            "off" => Encrypt::Off,
+            other => {
+                return Err(format!(
+                    "folder \"{name}\": `encrypt` = \"{other}\" is unknown; use \"required\", \"optional\" or \"off\""
+                ))
+            }
+        };
+    }
+    if let Some(t) = f.trust_server_certificate {
+        s.trust_server_certificate = t;
+    }
+    if let Some(ca) = &f.ca_file {
+        s.ca_file = Some(
+            paths::resolve(ca, base).map_err(|m| format!("folder \"{name}\": `ca_file`: {m}"))?,
+        );
+    }
+    if let Some(i) = f.install_compat_schema {
+        s.install_compat_schema = i;
+    }
+    if let Some(n) = f.pool_size {
+        if n == 0 || n > 64 {
+            return Err(format!(
+                "folder \"{name}\": `pool_size` must be between 1 and 64 (default {DEFAULT_POOL_SIZE})"
+            ));
+        }
+        s.pool_size = n;
+    }
+    if let Some(t) = f.connect_timeout_seconds {
+        if !(t > 0.0 && t.is_finite() && t <= 600.0) {
+            return Err(format!(
+                "folder \"{name}\": `connect_timeout_seconds` must be a number of seconds between 0 and 600 (default {DEFAULT_CONNECT_TIMEOUT_SECONDS})"
+            ));
+        }
+        s.connect_timeout_ms = (t * 1000.0).round().max(1.0) as u64;
+    }
+    Ok(s)
 }
 
 impl ServiceConfig {
@@ -569,14 +765,21 @@ mod tests {
     }
 
     #[test]
-    fn embedded_default_has_a_file_system_folder_under_the_data_dir() {
+    fn embedded_default_has_msdb_on_the_local_instance_and_a_file_system_folder() {
         let c = load_with_env(None, no_env()).unwrap();
         assert_eq!(c.origin, ConfigOrigin::Embedded);
         assert_eq!(c.listen.port(), DEFAULT_PORT);
         assert!(c.listen.ip().is_loopback());
-        assert_eq!(c.folders.len(), 1);
+        assert_eq!(c.folders.len(), 2);
+        assert_eq!(c.folders[0].name, "MSDB");
+        let FolderLocation::SqlServer(msdb) = &c.folders[0].location else {
+            panic!("{:?}", c.folders[0]);
+        };
+        assert_eq!(msdb.server, ".");
+        assert_eq!(msdb.database, "msdb");
+        assert_eq!(c.folders[1].name, "File System");
         assert_eq!(
-            c.folders[0].location,
+            c.folders[1].location,
             FolderLocation::FileSystem {
                 store_path: c.data_dir.join("Packages")
             }
@@ -662,6 +865,126 @@ server = "."
     }
 
     #[test]
+    fn sql_server_folder_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = write(
+            dir.path(),
+            "msdb.toml",
+            r#"
+[[folder]]
+kind = "sql-server"
+name = "Sales MSDB"
+server = "tcp:sql01\\SALES,1533"
+database = "ssis_store"
+user = "ssis_svc"
+password_file = "secrets/msdb.pw"
+encrypt = "optional"
+ca_file = "ca.pem"
+install_compat_schema = true
+pool_size = 8
+connect_timeout_seconds = 2.5
+
+[[folder]]
+kind = "sql-server"
+name = "Local"
+server = "."
+user = "sa"
+password_env = "MSDB_PASSWORD"
+trust_server_certificate = true
+encrypt = "off"
+"#,
+        );
+        let c = load_with_env(Some(&p), no_env()).unwrap();
+        let FolderLocation::SqlServer(a) = &c.folders[0].location else {
+            panic!()
+        };
+        assert_eq!(a.server, "tcp:sql01\\SALES,1533");
+        assert_eq!(a.database, "ssis_store");
+        assert_eq!(a.user.as_deref(), Some("ssis_svc"));
+        assert_eq!(
+            a.password,
+            PasswordSource::File(dir.path().join("secrets/msdb.pw"))
+        );
+        assert_eq!(a.encrypt, Encrypt::Optional);
+        assert_eq!(a.ca_file, Some(dir.path().join("ca.pem")));
+        assert!(a.install_compat_schema && !a.trust_server_certificate);
+        assert_eq!((a.pool_size, a.connect_timeout_ms), (8, 2500));
+        let FolderLocation::SqlServer(b) = &c.folders[1].location else {
+            panic!()
+        };
+        assert_eq!(b.password, PasswordSource::Env("MSDB_PASSWORD".into()));
+        assert_eq!(
+            (b.encrypt, b.trust_server_certificate),
+            (Encrypt::Off, true)
+        );
+        assert_eq!(b.database, "msdb");
+        assert_eq!(c.folders[1].location_text(), ".");
+        assert_eq!(
+            c.folders[0].location_text(),
+            "tcp:sql01\\SALES,1533 (database ssis_store)"
+        );
+
+        // The effective configuration shows where the password is, and reloads identically.
+        let printed = c.to_toml();
+        assert!(
+            printed.contains("password_env = \"MSDB_PASSWORD\""),
+            "{printed}"
+        );
+        assert!(printed.contains("msdb.pw"), "{printed}");
+        let again = write(dir.path(), "again.toml", &printed);
+        let c2 = load_with_env(Some(&again), no_env()).unwrap();
+        assert_eq!(c2.folders, c.folders);
+    }
+
+    #[test]
+    fn sql_server_folder_errors_name_the_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let base = "[[folder]]\nkind = \"sql-server\"\nname = \"M\"\nserver = \".\"\n";
+        let cases = [
+            ("password = \"hunter2\"\n", "`password` is not accepted"),
+            ("authentication = \"integrated\"\n", "GSSAPI"),
+            ("authentication = \"windows\"\n", "`authentication`"),
+            (
+                "user = \"u\"\npassword_file = \"a\"\npassword_env = \"B\"\n",
+                "exclude each other",
+            ),
+            ("password_env = \"B\"\n", "`user` is missing"),
+            ("encrypt = \"always\"\n", "`encrypt`"),
+            ("ca_file = \"ca.txt\"\n", ".pem"),
+            (
+                "ca_file = \"ca.pem\"\ntrust_server_certificate = true\n",
+                "exclude each other",
+            ),
+            ("pool_size = 0\n", "`pool_size`"),
+            (
+                "connect_timeout_seconds = -1\n",
+                "`connect_timeout_seconds`",
+            ),
+            ("databse = \"x\"\n", "databse"),
+        ];
+        for (extra, needle) in cases {
+            let p = write(dir.path(), "bad.toml", &format!("{base}{extra}"));
+            let e = load_with_env(Some(&p), no_env()).unwrap_err().to_string();
+            assert!(e.contains(needle), "{extra:?} gave: {e}");
+            assert!(!e.contains("hunter2"), "a password is never repeated: {e}");
+        }
+        let p = write(
+            dir.path(),
+            "bad.toml",
+            "[[folder]]\nkind = \"sql-server\"\nname = \"M\"\nserver = \"np:pipe\"\n",
+        );
+        let e = load_with_env(Some(&p), no_env()).unwrap_err().to_string();
+        assert!(e.contains("named pipes"), "{e}");
+        let p = write(
+            dir.path(),
+            "bad.toml",
+            "[[folder]]\nkind = \"file-system\"\nname = \"F\"\nstore_path = \"p\"\ndatabase = \"x\"\n",
+        );
+        let e = load_with_env(Some(&p), no_env()).unwrap_err().to_string();
+        assert!(e.contains("`database` belongs to kind"), "{e}");
+    }
+
+    #[test]
     fn corpus_msdtssrvr_files_load() {
         let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/msdtssrvr");
         let Ok(entries) = std::fs::read_dir(&corpus) else {
@@ -694,8 +1017,8 @@ mod shipped_files {
         assert_eq!(toml.listen.port(), DEFAULT_PORT);
         assert_eq!(
             toml.folders.len(),
-            1,
-            "the commented TOML gives the default folders"
+            2,
+            "the commented TOML gives the default folders (MSDB and File System)"
         );
         let xml = load_with_env(Some(&dir.join("MsDtsSrvr.ini.xml")), Vec::new()).unwrap();
         assert_eq!(xml.folders.len(), 2);

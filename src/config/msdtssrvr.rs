@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use ssisd_stores::{FolderLocation, FolderSpec};
+use ssisd_stores::{FolderLocation, FolderSpec, SqlServerFolder};
 
 use super::paths;
 
@@ -142,7 +142,7 @@ fn read_folder(
         let server = server
             .filter(|s| !s.is_empty())
             .ok_or_else(|| format!("SqlServerFolder \"{name}\" at {where_} has no <ServerName>"))?;
-        FolderLocation::SqlServer { server }
+        FolderLocation::SqlServer(SqlServerFolder::new(server))
     } else {
         let written = store_path
             .filter(|s| !s.is_empty())
@@ -184,9 +184,7 @@ mod tests {
         let folders = f.folders.unwrap();
         assert_eq!(
             folders[0].location,
-            FolderLocation::SqlServer {
-                server: ".\\SQL2019".into()
-            }
+            FolderLocation::SqlServer(SqlServerFolder::new(".\\SQL2019"))
         );
         assert_eq!(
             folders[1].location,

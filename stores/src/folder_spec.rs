@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+use crate::msdb::SqlServerFolder;
 use crate::names::ItemName;
 
 /// One top-level folder of the service (`[[folder]]` in TOML, `TopLevelFolders/Folder` in
@@ -18,19 +19,44 @@ pub struct FolderSpec {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum FolderLocation {
     /// A directory: subfolders are directories, packages are `<name>.dtsx` files.
     FileSystem { store_path: PathBuf },
-    /// The msdb database of a SQL Server instance (`.`, `HOST\INSTANCE`, `HOST,PORT`, …).
-    SqlServer { server: String },
+    /// The msdb database of a SQL Server instance (`.`, `HOST\INSTANCE`, `HOST,PORT`, …) with
+    /// its connection settings. Serialised as the server name only: settings hold no secret,
+    /// but printing them is the configuration's job.
+    SqlServer(#[serde(with = "server_only")] SqlServerFolder),
+}
+
+/// Folder specs travel as data (status, fingerprints); an msdb folder shows its server name.
+mod server_only {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use crate::msdb::SqlServerFolder;
+
+    #[derive(Serialize, Deserialize)]
+    struct Shown {
+        server: String,
+    }
+
+    pub fn serialize<S: Serializer>(f: &SqlServerFolder, s: S) -> Result<S::Ok, S::Error> {
+        Shown {
+            server: f.server.clone(),
+        }
+        .serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<SqlServerFolder, D::Error> {
+        Shown::deserialize(d).map(|s| SqlServerFolder::new(s.server))
+    }
 }
 
 impl FolderSpec {
     pub fn kind(&self) -> &'static str {
         match self.location {
             FolderLocation::FileSystem { .. } => "file-system",
-            FolderLocation::SqlServer { .. } => "sql-server",
+            FolderLocation::SqlServer(_) => "sql-server",
         }
     }
 
@@ -38,7 +64,15 @@ impl FolderSpec {
     pub fn location_text(&self) -> String {
         match &self.location {
             FolderLocation::FileSystem { store_path } => store_path.display().to_string(),
-            FolderLocation::SqlServer { server } => server.clone(),
+            FolderLocation::SqlServer(f) => {
+                if f.database
+                    .eq_ignore_ascii_case(crate::msdb::settings::DEFAULT_DATABASE)
+                {
+                    f.server.clone()
+                } else {
+                    format!("{} (database {})", f.server, f.database)
+                }
+            }
         }
     }
 
@@ -50,9 +84,7 @@ impl FolderSpec {
             FolderLocation::FileSystem { store_path } if store_path.as_os_str().is_empty() => {
                 Err("store_path is empty".into())
             }
-            FolderLocation::SqlServer { server } if server.trim().is_empty() => {
-                Err("server is empty".into())
-            }
+            FolderLocation::SqlServer(f) => f.validate(),
             _ => Ok(()),
         }
     }

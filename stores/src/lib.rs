@@ -1,6 +1,7 @@
 //! Package stores without actors: the [`PackageStore`] contract every top-level folder of the
 //! service implements, the folder definitions read from configuration, name rules, the DTSX
-//! header reader used to describe stored packages, and the File System store.
+//! header reader used to describe stored packages, the File System store, and the msdb store
+//! (SQL Server, through tiberius).
 //!
 //! This crate must not know about actors, HTTP or the service's configuration files: the
 //! service, `dtutil` and `dtexec` all use it directly.
@@ -9,6 +10,7 @@ pub mod atomic_file;
 pub mod error;
 pub mod file_system;
 pub mod folder_spec;
+pub mod msdb;
 pub mod names;
 pub mod package_header;
 pub mod package_store;
@@ -16,6 +18,7 @@ pub mod package_store;
 pub use error::StoreError;
 pub use file_system::FileSystemStore;
 pub use folder_spec::{FolderLocation, FolderSpec};
+pub use msdb::{MsdbStore, SqlServerFolder};
 pub use names::{ItemName, StorePath};
 pub use package_header::{read_package_header, HeaderError, PackageHeader};
 pub use package_store::{FolderListing, PackageEntry, PackageInfo, PackageStore, SubfolderEntry};

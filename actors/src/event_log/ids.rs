@@ -83,7 +83,8 @@ event_ids! {
     FolderStopped = 1011, SOURCE_SSISD, Information, "A top-level folder's store was stopped (removed or changed by a reload, or shutdown).";
     ChildRestarting = 1012, SOURCE_SSISD, Warning, "A supervised actor ended unexpectedly and will be restarted after a back-off.";
     ChildFailed = 1013, SOURCE_SSISD, Error, "A supervised actor exceeded its restart intensity and is marked failed.";
-    FolderUnavailable = 1014, SOURCE_SSISD, Warning, "A top-level folder cannot be served (kind not supported yet, or its store is unreachable).";
+    FolderUnavailable = 1014, SOURCE_SSISD, Warning, "A top-level folder cannot be served: its store (an msdb server) is unreachable; retried in the background.";
+    FolderRecovered = 1015, SOURCE_SSISD, Information, "A top-level folder's store is reachable again after an outage.";
     FolderCreated = 1020, SOURCE_SSISD, Information, "A folder was created.";
     FolderDeleted = 1021, SOURCE_SSISD, Information, "A folder was deleted.";
     FolderRenamed = 1022, SOURCE_SSISD, Information, "A folder was renamed.";

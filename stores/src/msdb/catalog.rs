@@ -1,0 +1,201 @@
+//! The primitive operations an msdb package schema offers — folders by id, packages by folder
+//! id and name — as one trait, [`Catalog`], that the 2008+ procedure store and the 2005 table
+//! store implement; and the package metadata row both return. Path walking, transactions and
+//! the [`crate::PackageStore`] contract live in [`super::store`]; this module must not know
+//! about paths or pools.
+
+use async_trait::async_trait;
+use chrono::NaiveDateTime;
+use tiberius::Uuid;
+
+use super::pool::Connection;
+use crate::package_header::{PackageHeader, ProtectionLevel};
+
+/// Driver results.
+pub type SqlResult<T> = Result<T, tiberius::error::Error>;
+
+/// The top of every msdb folder tree.
+pub const ROOT_FOLDER_ID: Uuid = Uuid::nil();
+/// The well-known "Maintenance Plans" folder.
+pub const MAINTENANCE_PLANS_FOLDER_ID: Uuid =
+    Uuid::from_u128(0x08aa12d5_8f98_4dab_a4fc_980b150a5dc8);
+
+/// One package's row, without its bytes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PackageRow {
+    pub name: String,
+    pub id: Uuid,
+    pub description: Option<String>,
+    pub createdate: NaiveDateTime,
+    pub size: u64,
+    pub vermajor: i32,
+    pub verminor: i32,
+    pub verbuild: i32,
+    pub vercomments: Option<String>,
+    pub verid: Uuid,
+    /// `None` when the listing came from `sp_ssis_listpackages`, which does not return it.
+    pub packageformat: Option<i32>,
+    pub packagetype: Option<i32>,
+    pub isencrypted: Option<bool>,
+}
+
+fn guid(text: Option<&str>) -> Option<Uuid> {
+    text.and_then(|t| Uuid::parse_str(t.trim().trim_start_matches('{').trim_end_matches('}')).ok())
+}
+
+fn creation_date(text: Option<&str>) -> Option<NaiveDateTime> {
+    let t = text?.trim();
+    [
+        "%m/%d/%Y %I:%M:%S %p",
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S%.f",
+    ]
+    .iter()
+    .find_map(|f| NaiveDateTime::parse_from_str(t, f).ok())
+}
+
+fn clip(text: Option<String>, chars: usize) -> Option<String> {
+    text.map(|t| t.chars().take(chars).collect())
+}
+
+impl PackageRow {
+    /// The row SSIS would write for these package bytes, stored as `name`.
+    pub fn for_package(name: &str, header: &PackageHeader, size: u64) -> PackageRow {
+        let encrypted = header.encrypted
+            || matches!(
+                header.protection_level,
+                Some(
+                    ProtectionLevel::EncryptAllWithPassword
+                        | ProtectionLevel::EncryptAllWithUserKey
+                )
+            );
+        PackageRow {
+            name: name.to_string(),
+            id: guid(header.id.as_deref()).unwrap_or_else(Uuid::new_v4),
+            description: clip(header.description.clone(), 1024),
+            createdate: creation_date(header.creation_date.as_deref())
+                .unwrap_or_else(|| chrono::Utc::now().naive_utc()),
+            size,
+            vermajor: header.version_major.unwrap_or(1) as i32,
+            verminor: header.version_minor.unwrap_or(0) as i32,
+            verbuild: header.version_build.unwrap_or(0) as i32,
+            vercomments: clip(header.version_comments.clone(), 1024),
+            verid: guid(header.version_guid.as_deref()).unwrap_or_else(Uuid::new_v4),
+            // msdb: 2 = the 2005 format, 3 = 2008 and later.
+            packageformat: Some(match header.format_version {
+                Some(v) if v <= 2 => 2,
+                _ => 3,
+            }),
+            packagetype: Some(header.package_type.unwrap_or(0) as i32),
+            isencrypted: Some(encrypted),
+        }
+    }
+
+    /// What a listing shows of the row.
+    pub fn header(&self) -> PackageHeader {
+        PackageHeader {
+            id: Some(format!("{{{}}}", self.id.to_string().to_uppercase())),
+            description: self.description.clone().filter(|d| !d.is_empty()),
+            creation_date: Some(self.createdate.and_utc().to_rfc3339()),
+            version_major: Some(self.vermajor.into()),
+            version_minor: Some(self.verminor.into()),
+            version_build: Some(self.verbuild.into()),
+            version_guid: Some(format!("{{{}}}", self.verid.to_string().to_uppercase())),
+            version_comments: self.vercomments.clone().filter(|c| !c.is_empty()),
+            format_version: self.packageformat.map(i64::from),
+            package_type: self.packagetype.map(i64::from),
+            encrypted: self.isencrypted.unwrap_or(false),
+            ..PackageHeader::default()
+        }
+    }
+}
+
+/// One schema's primitive operations. Every method runs on the connection it is given (inside
+/// the caller's transaction when there is one).
+#[async_trait]
+pub trait Catalog: Send + Sync + 'static {
+    /// For messages: which schema this is.
+    fn label(&self) -> &'static str;
+
+    /// The subfolder `name` of `parent`, if any.
+    async fn find_folder(
+        &self,
+        c: &mut Connection,
+        parent: Uuid,
+        name: &str,
+    ) -> SqlResult<Option<Uuid>>;
+    /// Subfolders of `parent` as (id, name), sorted by name.
+    async fn subfolders(&self, c: &mut Connection, parent: Uuid) -> SqlResult<Vec<(Uuid, String)>>;
+    async fn add_folder(&self, c: &mut Connection, parent: Uuid, name: &str) -> SqlResult<Uuid>;
+    async fn rename_folder(&self, c: &mut Connection, id: Uuid, name: &str) -> SqlResult<()>;
+    /// Deletes an empty folder.
+    async fn delete_folder(&self, c: &mut Connection, id: Uuid) -> SqlResult<()>;
+
+    /// The packages of a folder, sorted by name, without their bytes.
+    async fn packages(&self, c: &mut Connection, folder: Uuid) -> SqlResult<Vec<PackageRow>>;
+    /// One package's row.
+    async fn package(
+        &self,
+        c: &mut Connection,
+        folder: Uuid,
+        name: &str,
+    ) -> SqlResult<Option<PackageRow>>;
+    async fn exists(&self, c: &mut Connection, folder: Uuid, name: &str) -> SqlResult<bool>;
+    async fn get(&self, c: &mut Connection, folder: Uuid, name: &str)
+        -> SqlResult<Option<Vec<u8>>>;
+    /// Inserts or replaces the package `row.name` in `folder`.
+    async fn put(
+        &self,
+        c: &mut Connection,
+        folder: Uuid,
+        row: &PackageRow,
+        data: &[u8],
+    ) -> SqlResult<()>;
+    async fn delete(&self, c: &mut Connection, folder: Uuid, name: &str) -> SqlResult<()>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_are_built_from_headers_and_shown_back() {
+        let h = PackageHeader {
+            id: Some("{8A6F0C4E-1B2D-4E5F-9A0B-1C2D3E4F5A6B}".into()),
+            creation_date: Some("3/22/2012 12:08:25 PM".into()),
+            version_major: Some(2),
+            version_build: Some(7),
+            format_version: Some(8),
+            protection_level: Some(ProtectionLevel::EncryptAllWithPassword),
+            description: Some("d".repeat(2000)),
+            ..PackageHeader::default()
+        };
+        let row = PackageRow::for_package("Load", &h, 10);
+        assert_eq!(row.id.to_string(), "8a6f0c4e-1b2d-4e5f-9a0b-1c2d3e4f5a6b");
+        assert_eq!(row.createdate.to_string(), "2012-03-22 12:08:25");
+        assert_eq!((row.vermajor, row.verminor, row.verbuild), (2, 0, 7));
+        assert_eq!(row.packageformat, Some(3));
+        assert_eq!(row.isencrypted, Some(true));
+        assert_eq!(row.description.as_ref().unwrap().chars().count(), 1024);
+        let shown = row.header();
+        assert_eq!(shown.id, h.id);
+        assert_eq!(shown.format_version, Some(3));
+        assert!(shown.encrypted);
+        assert!(shown
+            .creation_date
+            .unwrap()
+            .starts_with("2012-03-22T12:08:25"));
+
+        let old = PackageHeader {
+            format_version: Some(2),
+            ..PackageHeader::default()
+        };
+        let row = PackageRow::for_package("Old", &old, 1);
+        assert_eq!(row.packageformat, Some(2));
+        assert_eq!(row.isencrypted, Some(false));
+        assert_eq!(
+            MAINTENANCE_PLANS_FOLDER_ID.to_string(),
+            "08aa12d5-8f98-4dab-a4fc-980b150a5dc8"
+        );
+    }
+}
