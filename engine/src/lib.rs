@@ -6,5 +6,6 @@ pub mod expr;
 pub mod header;
 pub mod load;
 pub mod model;
+pub mod run;
 pub mod validate;
 pub use load::{load_dtsconfig, load_package, load_package_file, LoadError, LoadOptions};

@@ -1,0 +1,278 @@
+//! Child processes of a run: starting one in its own process group (so the whole group can be
+//! signalled) with `PR_SET_PDEATHSIG` (so it dies with us even on SIGKILL), waiting for it
+//! while watching a timeout and the cancel token, TERM-then-KILL of its group, and the
+//! registry of live groups that the run clears whatever way it ends. It owns process
+//! lifetime only; what to run and how to judge the exit code is the Execute Process task's.
+
+use std::collections::HashSet;
+use std::io::{Read, Write};
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use super::cancel::CancelToken;
+
+/// The process groups started by a run and not yet finished.
+#[derive(Debug, Default)]
+pub struct ProcessRegistry {
+    groups: Mutex<HashSet<i32>>,
+}
+
+impl ProcessRegistry {
+    fn register(&self, pgid: i32) {
+        if let Ok(mut g) = self.groups.lock() {
+            g.insert(pgid);
+        }
+    }
+
+    fn unregister(&self, pgid: i32) {
+        if let Ok(mut g) = self.groups.lock() {
+            g.remove(&pgid);
+        }
+    }
+
+    /// Groups still registered.
+    pub fn live(&self) -> Vec<i32> {
+        match self.groups.lock() {
+            Ok(g) => g.iter().copied().collect(),
+            Err(p) => p.into_inner().iter().copied().collect(),
+        }
+    }
+
+    /// Sends SIGKILL to every registered group (the run's last word).
+    pub fn kill_all(&self) {
+        for pgid in self.live() {
+            signal_group(pgid, libc::SIGKILL);
+            self.unregister(pgid);
+        }
+    }
+}
+
+/// Sends `sig` to the process group `pgid`.
+pub fn signal_group(pgid: i32, sig: i32) {
+    if pgid > 1 {
+        // SAFETY: kill has no memory-safety preconditions; a negative pid names a group.
+        unsafe {
+            libc::kill(-pgid, sig);
+        }
+    }
+}
+
+/// What to start.
+pub struct ChildSpec {
+    pub command: Command,
+    pub stdin: Option<Vec<u8>>,
+    pub capture_stdout: bool,
+    pub capture_stderr: bool,
+    /// Stop waiting after this long.
+    pub timeout: Option<Duration>,
+    /// On timeout, terminate the group (otherwise leave the process running, as SSIS does,
+    /// but still fail the task).
+    pub terminate_after_timeout: bool,
+    /// Between SIGTERM and SIGKILL.
+    pub grace: Duration,
+}
+
+/// How a child ended.
+#[derive(Debug, Default)]
+pub struct ChildOutcome {
+    /// The exit code, when it exited.
+    pub code: Option<i32>,
+    /// The signal that ended it, when one did.
+    pub signal: Option<i32>,
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+    pub timed_out: bool,
+    pub cancelled: bool,
+    pub pid: u32,
+}
+
+fn reader(pipe: Option<impl Read + Send + 'static>) -> Option<std::thread::JoinHandle<Vec<u8>>> {
+    pipe.map(|mut p| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            let _ = p.read_to_end(&mut buf);
+            buf
+        })
+    })
+}
+
+/// Starts `spec` and waits for it (or for the timeout, or for cancellation).
+pub fn run_child(
+    mut spec: ChildSpec,
+    cancel: &CancelToken,
+    registry: &ProcessRegistry,
+) -> std::io::Result<ChildOutcome> {
+    let cmd = &mut spec.command;
+    cmd.process_group(0)
+        .stdin(if spec.stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(if spec.capture_stdout {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stderr(if spec.capture_stderr {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        });
+    // SAFETY: the closure runs in the child between fork and exec and only calls prctl,
+    // which is async-signal-safe. The spawning thread waits for the child below, so the
+    // parent-death signal fires only when this process dies.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong);
+            Ok(())
+        });
+    }
+    let mut child = cmd.spawn()?;
+    let pid = child.id();
+    let pgid = pid as i32;
+    registry.register(pgid);
+    let stdin = child.stdin.take();
+    let input = spec.stdin.take();
+    let writer = stdin.map(|mut s| {
+        std::thread::spawn(move || {
+            if let Some(bytes) = input {
+                let _ = s.write_all(&bytes);
+            }
+        })
+    });
+    let out = reader(child.stdout.take());
+    let err = reader(child.stderr.take());
+    let (tx, rx) = mpsc::channel();
+    let waiter = std::thread::spawn(move || {
+        let status = child.wait();
+        let _ = tx.send(status);
+    });
+    let started = Instant::now();
+    let mut outcome = ChildOutcome {
+        pid,
+        ..ChildOutcome::default()
+    };
+    let mut term_sent: Option<Instant> = None;
+    let status = loop {
+        let mut wait = Duration::from_millis(20);
+        if let Some(t) = spec.timeout {
+            wait = wait.min(
+                t.saturating_sub(started.elapsed())
+                    .max(Duration::from_millis(1)),
+            );
+        }
+        match rx.recv_timeout(wait) {
+            Ok(s) => break s.ok(),
+            Err(mpsc::RecvTimeoutError::Disconnected) => break None,
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+        }
+        if let Some(at) = term_sent {
+            if at.elapsed() >= spec.grace {
+                signal_group(pgid, libc::SIGKILL);
+            }
+            continue;
+        }
+        if cancel.is_cancelled() {
+            outcome.cancelled = true;
+            signal_group(pgid, libc::SIGTERM);
+            term_sent = Some(Instant::now());
+            continue;
+        }
+        if spec.timeout.is_some_and(|t| started.elapsed() >= t) {
+            outcome.timed_out = true;
+            if spec.terminate_after_timeout {
+                signal_group(pgid, libc::SIGTERM);
+                term_sent = Some(Instant::now());
+                continue;
+            }
+            // Left running, as SSIS does; the group is still cleared when the run ends.
+            let _ = waiter;
+            return Ok(outcome);
+        }
+    };
+    // Whatever the child left in its group goes with it.
+    signal_group(pgid, libc::SIGKILL);
+    registry.unregister(pgid);
+    let _ = waiter.join();
+    if let Some(w) = writer {
+        let _ = w.join();
+    }
+    if let Some(h) = out {
+        outcome.stdout = h.join().unwrap_or_default();
+    }
+    if let Some(h) = err {
+        outcome.stderr = h.join().unwrap_or_default();
+    }
+    if let Some(s) = status {
+        outcome.code = s.code();
+        outcome.signal = s.signal();
+    }
+    Ok(outcome)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(args: &[&str]) -> ChildSpec {
+        let mut c = Command::new(args[0]);
+        c.args(&args[1..]);
+        ChildSpec {
+            command: c,
+            stdin: None,
+            capture_stdout: true,
+            capture_stderr: true,
+            timeout: None,
+            terminate_after_timeout: true,
+            grace: Duration::from_millis(500),
+        }
+    }
+
+    #[test]
+    fn captures_output_and_exit_code() {
+        let mut s = spec(&["/bin/sh", "-c", "read x; echo out $x; echo err >&2; exit 3"]);
+        s.stdin = Some(b"in\n".to_vec());
+        let r = ProcessRegistry::default();
+        let o = run_child(s, &CancelToken::new(), &r).expect("spawn");
+        assert_eq!(o.code, Some(3));
+        assert_eq!(String::from_utf8_lossy(&o.stdout), "out in\n");
+        assert_eq!(String::from_utf8_lossy(&o.stderr), "err\n");
+        assert!(r.live().is_empty());
+    }
+
+    #[test]
+    fn timeout_terminates_the_group() {
+        let mut s = spec(&["/bin/sh", "-c", "sleep 30 & sleep 30"]);
+        s.timeout = Some(Duration::from_millis(100));
+        let at = Instant::now();
+        let o = run_child(s, &CancelToken::new(), &ProcessRegistry::default()).expect("spawn");
+        assert!(o.timed_out);
+        assert!(at.elapsed() < Duration::from_secs(5));
+        // The killed members may linger as zombies until their new parent reaps them.
+        let gone = (0..200).any(|_| {
+            // SAFETY: probing a process group with signal 0.
+            let alive = unsafe { libc::kill(-(o.pid as i32), 0) } == 0;
+            std::thread::sleep(Duration::from_millis(10));
+            !alive
+        });
+        assert!(gone, "the group survived");
+    }
+
+    #[test]
+    fn cancel_stops_the_child() {
+        let t = CancelToken::new();
+        let t2 = t.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(50));
+            t2.cancel();
+        });
+        let o =
+            run_child(spec(&["/bin/sleep", "30"]), &t, &ProcessRegistry::default()).expect("spawn");
+        assert!(o.cancelled);
+        assert_eq!(o.signal, Some(libc::SIGTERM));
+    }
+}
