@@ -23,7 +23,15 @@ fn starts_on_the_embedded_default_serves_status_and_stops_on_sigterm() {
         .unwrap()
         .contains("embedded default"));
     let folders = status["folders"].as_array().unwrap();
-    assert_eq!(folders[0]["name"], "File System");
+    let names: Vec<&str> = folders
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["MSDB", "File System"],
+        "the real service's default folders"
+    );
     Service::eventually(Duration::from_secs(5), || {
         (s.folder_state("File System").as_deref() == Some("available")).then_some(())
     });

@@ -213,13 +213,21 @@ impl StoreActor {
                         Ok(()) => {}
                         Err(e) if act.rides_out_outages() => {
                             if act.store.is_some() {
-                                act.outage(e.to_string(), ctx);
+                                act.outage(reason_of(e), ctx);
                             }
                         }
                         Err(e) => act.fail(ctx, e.to_string()),
                     }
                 }),
         );
+    }
+}
+
+/// The reason an error gives, without the "store unavailable" prefix the status adds itself.
+fn reason_of(e: StoreError) -> String {
+    match e {
+        StoreError::Unavailable(why) => why,
+        other => other.to_string(),
     }
 }
 

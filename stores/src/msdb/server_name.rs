@@ -115,8 +115,10 @@ pub fn parse_server_name(text: &str, machine: &str) -> Result<ServerTarget, Serv
     let instance = instance.filter(|i| !i.eq_ignore_ascii_case("MSSQLSERVER"));
     let host = host.trim_start_matches('[').trim_end_matches(']');
     let local = is_local(host, machine);
+    // Loopback literals stay as written; names of this machine become `localhost`.
+    let literal = host.parse::<std::net::IpAddr>().is_ok();
     Ok(ServerTarget {
-        host: if local {
+        host: if local && !literal {
             "localhost".to_string()
         } else {
             host.to_string()
@@ -212,6 +214,7 @@ mod tests {
         assert_eq!((t.host.as_str(), t.port), ("db.example.org", Some(1434)));
         let t = p("127.0.0.1,1");
         assert!(t.local);
+        assert_eq!(t.host, "127.0.0.1");
         assert_eq!(t.fixed_port(), 1);
         let t = p("TCP:[::1],1500");
         assert!(t.local);
