@@ -1,0 +1,2 @@
+//! Test support shared by the stores crate's integration tests.
+pub mod mssql;
