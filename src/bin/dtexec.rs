@@ -1,4 +1,4 @@
-//! `dtexec`: runs (for now, validates) one SSIS package from the command line, with Windows
+//! `dtexec`: validates and runs one SSIS package from the command line, with Windows
 //! dtexec's options, console output and exit codes. Everything happens in `src/dtexec/`; this
 //! file only hands it argv and stdout and exits with the code it returns.
 

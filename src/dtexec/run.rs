@@ -1,8 +1,8 @@
 //! One dtexec run from argv to exit code: a bad command line exits 6, `/?` prints help, the
 //! `/F` package is loaded (missing file 4, unloadable 5), validated with the command line's
 //! overrides, and reported. With `/Va[lidate]` a valid package exits 0 and an invalid one 1.
-//! Without it the package would have to run, which is not available yet: the run exits 1
-//! saying so and never pretends to have executed anything.
+//! Without it a valid package runs (`execute.rs`): exit 0 on success, 1 on failure, 3 when
+//! cancelled by SIGTERM or SIGINT.
 
 use std::io::Write;
 use std::path::Path;
@@ -15,6 +15,7 @@ use ssisd_engine::cli::{
 use ssisd_engine::validate::{codes, validate};
 use ssisd_engine::{load_package_file, LoadError};
 
+use super::execute::execute;
 use super::report::write_report;
 
 fn now() -> NaiveDateTime {
@@ -85,20 +86,13 @@ pub fn run<W: Write>(args: Vec<String>, out: W) -> anyhow::Result<ExitCode> {
         };
         return Ok(console.finish(RunPhase::Validation, result, started, now())?);
     }
-    if report.is_valid() {
-        console.message(&Message::new(
-            MessageKind::Error,
+    if !report.is_valid() {
+        return Ok(console.finish(
+            RunPhase::Execution,
+            ExecutionResult::Failure,
+            started,
             now(),
-            codes::EXECUTION_NOT_AVAILABLE,
-            package.name().to_string(),
-            "The package is valid but was not run: executing packages arrives with control \
-             flow; use /Validate",
-        ))?;
+        )?);
     }
-    Ok(console.finish(
-        RunPhase::Execution,
-        ExecutionResult::Failure,
-        started,
-        now(),
-    )?)
+    execute(&mut console, &package, &options, file, started)
 }

@@ -1,0 +1,170 @@
+//! Executing a validated package for dtexec: the pre-run refusals, the run itself on its own
+//! thread (this thread turns the run's events into console blocks as they arrive), SIGTERM and
+//! SIGINT turned into cancellation, the JSON event stream when `SSISD_EVENT_STREAM` names
+//! one, and the closing DTSER line. The runtime is `ssisd_engine::run`; this file must not
+//! decide anything about the package itself.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::mpsc::{self, Sender};
+use std::sync::{Arc, Mutex};
+
+use chrono::{Local, NaiveDateTime};
+use ssisd_engine::cli::{
+    Console, DtexecOptions, ExecutionResult, ExitCode, Message, MessageKind, RunPhase,
+};
+use ssisd_engine::model::{ExecResult, Package};
+use ssisd_engine::run::{
+    cancel_on_signals, preflight, run_package, EventBody, EventSink, EventStream,
+    EventStreamTarget, Level, RunEvent, RunOptions,
+};
+use ssisd_engine::validate::codes;
+
+/// Set to `1` to add `variable_changed` records to the event stream.
+const STREAM_VARIABLES_ENV: &str = "SSISD_EVENT_STREAM_VARIABLES";
+
+/// Forwards events to the thread that owns the console.
+struct Forward(Mutex<Sender<RunEvent>>);
+
+impl EventSink for Forward {
+    fn emit(&self, event: &RunEvent) {
+        if let Ok(tx) = self.0.lock() {
+            let _ = tx.send(event.clone());
+        }
+    }
+}
+
+fn console_message(event: &RunEvent) -> Option<Message> {
+    let at = event.time.naive_local();
+    let (kind, code, source, text, name) = match &event.body {
+        EventBody::Message {
+            level,
+            code,
+            source,
+            description,
+            ..
+        } => {
+            let kind = match level {
+                Level::Error => MessageKind::Error,
+                Level::Warning => MessageKind::Warning,
+                Level::Information => MessageKind::Information,
+            };
+            (
+                kind,
+                *code,
+                source.clone(),
+                description.clone(),
+                level.event_name(),
+            )
+        }
+        EventBody::Progress {
+            source,
+            description,
+            percent,
+            ..
+        } => (
+            MessageKind::Progress,
+            0,
+            source.clone(),
+            format!("{description}: {percent}% complete"),
+            "OnProgress",
+        ),
+        EventBody::ExecutableStarted { name, .. } => (
+            MessageKind::Verbose,
+            0,
+            name.clone(),
+            "Started.".to_string(),
+            "OnPreExecute",
+        ),
+        EventBody::ExecutableFinished { name, result, .. } => (
+            MessageKind::Verbose,
+            0,
+            name.clone(),
+            format!("Finished: {result:?}."),
+            "OnPostExecute",
+        ),
+        _ => return None,
+    };
+    let mut m = Message::new(kind, at, code, source, text);
+    m.event = Some(name.to_string());
+    Some(m)
+}
+
+fn execution_result(r: ExecResult) -> ExecutionResult {
+    match r {
+        ExecResult::Success => ExecutionResult::Success,
+        ExecResult::Failure => ExecutionResult::Failure,
+        ExecResult::Completion => ExecutionResult::Completion,
+        ExecResult::Canceled => ExecutionResult::Canceled,
+    }
+}
+
+/// Runs `package` and writes its events and closing lines to `console`.
+pub fn execute<W: Write>(
+    console: &mut Console<W>,
+    package: &Package,
+    options: &DtexecOptions,
+    file: &str,
+    started: NaiveDateTime,
+) -> anyhow::Result<ExitCode> {
+    let now = || Local::now().naive_local();
+    let refusals = preflight(package);
+    if !refusals.is_empty() {
+        for r in &refusals {
+            console.message(&Message::new(
+                MessageKind::Error,
+                now(),
+                codes::UNSUPPORTED_ELEMENT,
+                r.path.clone(),
+                format!("{}.", r.reason),
+            ))?;
+        }
+        return Ok(console.finish(
+            RunPhase::Execution,
+            ExecutionResult::Failure,
+            started,
+            now(),
+        )?);
+    }
+    let run_options = RunOptions {
+        max_concurrent: options.max_concurrent,
+        package_file: Some(PathBuf::from(file)),
+        ..RunOptions::default()
+    };
+    // Without the handlers a signal would kill dtexec and orphan nothing (children die with
+    // it), but the run would not end with exit code 3; failing to install them is not fatal.
+    let _signals = cancel_on_signals(&run_options.cancel).ok();
+    let stream = EventStreamTarget::from_env().map(|t| {
+        let vars = std::env::var(STREAM_VARIABLES_ENV).is_ok_and(|v| v.trim() == "1");
+        Arc::new(EventStream::start(t, vars))
+    });
+    let (tx, rx) = mpsc::channel();
+    let outcome = std::thread::scope(|scope| -> anyhow::Result<_> {
+        let stream = stream.clone();
+        let runner = scope.spawn(move || {
+            let forward: Arc<dyn EventSink> = Arc::new(Forward(Mutex::new(tx)));
+            let sink: Arc<dyn EventSink> = match stream {
+                Some(s) => Arc::new(ssisd_engine::run::events::FanOut(vec![forward, s])),
+                None => forward,
+            };
+            run_package(package, &run_options, sink)
+        });
+        for event in rx {
+            if let Some(m) = console_message(&event) {
+                console.message(&m)?;
+            }
+        }
+        runner
+            .join()
+            .map_err(|_| anyhow::anyhow!("the package run stopped unexpectedly"))
+    })?;
+    if let Some(s) = stream {
+        s.close(std::time::Duration::from_secs(2));
+    }
+    Ok(console.finish(
+        RunPhase::Execution,
+        execution_result(outcome.result),
+        started,
+        now(),
+    )?)
+}
