@@ -289,7 +289,7 @@ mod tests {
         let doc = Document::parse(xml).unwrap();
         let opts = LoadOptions::default();
         let ctx = Ctx {
-                src: xml,
+            src: xml,
             opts: &opts,
             blank_sensitive: true,
             unreadable: Vec::new(),
@@ -311,7 +311,7 @@ mod tests {
         let doc = Document::parse(xml).unwrap();
         let opts = LoadOptions::default();
         let ctx = Ctx {
-                src: xml,
+            src: xml,
             opts: &opts,
             blank_sensitive: false,
             unreadable: Vec::new(),
