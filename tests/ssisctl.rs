@@ -26,7 +26,13 @@ fn manages_folders_and_packages() {
     );
     let v: serde_json::Value =
         serde_json::from_str(&ok(&ssisctl(&s, &["--json", "folders"]))).unwrap();
-    assert_eq!(v["folders"][0]["name"], "File System");
+    let names: Vec<&str> = v["folders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["MSDB", "File System"], "the default folders");
 
     ok(&ssisctl(&s, &["mkdir", "-p", "File System/Sales/2026"]));
     let file = s.dir.join("Load.dtsx");

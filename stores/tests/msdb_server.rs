@@ -83,10 +83,10 @@ async fn exercise(store: &MsdbStore) {
     );
     assert!(store.package_exists(&folder, &name("Load")).await.unwrap());
     assert!(!store.package_exists(&folder, &name("Other")).await.unwrap());
-    assert!(!store
-        .package_exists(&path(&["Nope"]), &name("Load"))
-        .await
-        .unwrap());
+    assert!(matches!(
+        store.package_exists(&path(&["Nope"]), &name("Load")).await,
+        Err(StoreError::FolderNotFound(_))
+    ));
 
     let listing = store.list(&folder).await.unwrap();
     assert_eq!(listing.packages.len(), 1);

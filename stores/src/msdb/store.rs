@@ -424,8 +424,9 @@ impl PackageStore for MsdbStore {
                 Box::pin(async move {
                     let path = folder.join(&name);
                     let id = st.folder_id(s, &folder).await?;
-                    // Under XACT_ABORT with an update lock taken by the row read, two writers
-                    // of one name are serialised.
+                    // The existence check and the write share one transaction; two writers
+                    // racing on one new name without overwrite can still both pass the check
+                    // (the procedure then replaces), as with SSMS and dtutil on msdb.
                     let exists = st
                         .catalog
                         .exists(s.c(), id, name.as_str())
@@ -476,11 +477,7 @@ impl PackageStore for MsdbStore {
         name: &ItemName,
     ) -> Result<bool, StoreError> {
         let mut s = self.session().await?;
-        let id = match self.folder_id(&mut s, folder).await {
-            Ok(id) => id,
-            Err(StoreError::FolderNotFound(_)) => return Ok(false),
-            Err(e) => return Err(e),
-        };
+        let id = self.folder_id(&mut s, folder).await?;
         self.catalog
             .exists(s.c(), id, name.as_str())
             .await
