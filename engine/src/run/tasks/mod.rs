@@ -21,11 +21,13 @@
 
 pub mod command_line;
 mod context;
+mod execute_package;
 mod execute_process;
 mod expression;
 mod file_system;
 
 pub use context::TaskContext;
+pub use execute_package::ExecutePackage;
 pub use execute_process::ExecuteProcess;
 pub use expression::ExpressionTask;
 pub use file_system::{FileSystemOperation, FileSystemTask};
@@ -54,7 +56,10 @@ pub trait Task: Send {
 pub fn is_implemented(kind: &TaskKind) -> bool {
     matches!(
         kind,
-        TaskKind::Expression | TaskKind::ExecuteProcess | TaskKind::FileSystem
+        TaskKind::Expression
+            | TaskKind::ExecuteProcess
+            | TaskKind::FileSystem
+            | TaskKind::ExecutePackage
     )
 }
 
@@ -68,6 +73,7 @@ pub fn create(
         TaskKind::Expression => Box::new(ExpressionTask::from_config(object_data, overrides)?),
         TaskKind::ExecuteProcess => Box::new(ExecuteProcess::from_config(object_data, overrides)?),
         TaskKind::FileSystem => Box::new(FileSystemTask::from_config(object_data, overrides)?),
+        TaskKind::ExecutePackage => Box::new(ExecutePackage::from_config(object_data, overrides)?),
         other => return Err(format!("{}s cannot run yet", other.display_name())),
     })
 }
