@@ -25,12 +25,14 @@ mod execute_package;
 mod execute_process;
 mod expression;
 mod file_system;
+mod send_mail;
 
 pub use context::TaskContext;
 pub use execute_package::ExecutePackage;
 pub use execute_process::ExecuteProcess;
 pub use expression::ExpressionTask;
 pub use file_system::{FileSystemOperation, FileSystemTask};
+pub use send_mail::SendMail;
 
 use super::properties::PropertyOverrides;
 use crate::model::{RawXml, TaskKind};
@@ -60,6 +62,7 @@ pub fn is_implemented(kind: &TaskKind) -> bool {
             | TaskKind::ExecuteProcess
             | TaskKind::FileSystem
             | TaskKind::ExecutePackage
+            | TaskKind::SendMail
     )
 }
 
@@ -74,6 +77,7 @@ pub fn create(
         TaskKind::ExecuteProcess => Box::new(ExecuteProcess::from_config(object_data, overrides)?),
         TaskKind::FileSystem => Box::new(FileSystemTask::from_config(object_data, overrides)?),
         TaskKind::ExecutePackage => Box::new(ExecutePackage::from_config(object_data, overrides)?),
+        TaskKind::SendMail => Box::new(SendMail::from_config(object_data, overrides)?),
         other => return Err(format!("{}s cannot run yet", other.display_name())),
     })
 }
