@@ -78,9 +78,9 @@ fn command_line_errors_and_refusals() {
     assert_eq!(code, 6, "{out}");
     let (code, out) = dtexec(&["/F"]);
     assert_eq!(code, 6, "{out}");
-    let (code, out) = dtexec(&["/SQL", "\\pkg"]);
+    let (code, out) = dtexec(&["/ISServer", "\\SSISDB\\f\\p\\x.dtsx", "/Ser", "s"]);
     assert_eq!(code, 6, "{out}");
-    assert!(out.contains("/SQL"), "{out}");
+    assert!(out.contains("/ISServer"), "{out}");
     let (code, out) = dtexec(&["/?"]);
     assert_eq!(code, 0, "{out}");
     assert!(out.starts_with("Usage: dtexec"), "{out}");

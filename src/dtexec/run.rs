@@ -15,6 +15,8 @@ use ssisd_engine::cli::{
 use ssisd_engine::validate::{codes, validate};
 use ssisd_engine::{load_package_file, LoadError};
 
+use ssisd::package_source::{fetch_dts, fetch_sql, FetchError, SqlLogin};
+
 use super::execute::execute;
 use super::report::write_report;
 
@@ -40,42 +42,51 @@ pub fn run<W: Write>(args: Vec<String>, out: W) -> anyhow::Result<ExitCode> {
         console.note(w)?;
     }
     console.started(started)?;
-    let Some(PackageSource::File(file)) = &options.source else {
-        // refuse_unimplemented lets only /F through; anything else is a bug worth a clear exit.
-        let e = Message::new(
-            MessageKind::Error,
-            now(),
-            codes::LOAD_FAILED,
-            "dtexec",
-            "Only packages from files (/F[ile]) can be loaded.",
-        );
-        console.message(&e)?;
-        console.timing(started, now())?;
-        return Ok(ExitCode::CouldNotLoad);
-    };
-    let mut package = match load_package_file(Path::new(file)) {
-        Ok(p) => p,
-        Err(err) => {
-            let missing = matches!(&err, LoadError::Io { source, .. }
-                if source.kind() == std::io::ErrorKind::NotFound);
-            let (code, exit, text) = if missing {
-                (
-                    codes::PACKAGE_NOT_FOUND,
-                    ExitCode::PackageNotFound,
-                    format!("The package file \"{file}\" was not found."),
-                )
-            } else {
-                (
-                    codes::LOAD_FAILED,
-                    ExitCode::CouldNotLoad,
-                    format!("Could not load package \"{file}\": {err}"),
-                )
+    let loaded = match &options.source {
+        Some(PackageSource::File(file)) => load_package_file(Path::new(file))
+            .map(|p| (p, file.clone()))
+            .map_err(|err| {
+                let missing = matches!(&err, LoadError::Io { source, .. }
+                    if source.kind() == std::io::ErrorKind::NotFound);
+                if missing {
+                    (true, file.clone(), format!("The package file \"{file}\" was not found."))
+                } else {
+                    (false, file.clone(), format!("Could not load package \"{file}\": {err}"))
+                }
+            }),
+        Some(PackageSource::Sql(path)) => {
+            let login = SqlLogin {
+                server: options.server.clone(),
+                user: options.user.clone(),
+                password: options.password.clone(),
             };
-            console.message(&Message::new(MessageKind::Error, now(), code, file, text))?;
+            stored_package(path, "SQL", fetch_from_sql(&login, path))
+        }
+        Some(PackageSource::Dts(path)) => {
+            stored_package(path, "DTS", fetch_dts(options.server.as_deref(), path))
+        }
+        _ => Err((false, "dtexec".to_string(), "Only packages from files (/F[ile]), msdb (/SQL) or the service's store (/DTS) can be loaded.".to_string())),
+    };
+    let (mut package, file) = match loaded {
+        Ok(found) => found,
+        Err((missing, source, text)) => {
+            let (code, exit) = if missing {
+                (codes::PACKAGE_NOT_FOUND, ExitCode::PackageNotFound)
+            } else {
+                (codes::LOAD_FAILED, ExitCode::CouldNotLoad)
+            };
+            console.message(&Message::new(
+                MessageKind::Error,
+                now(),
+                code,
+                &source,
+                text,
+            ))?;
             console.timing(started, now())?;
             return Ok(exit);
         }
     };
+    let file = &file;
     let report = validate(&mut package, &options);
     write_report(&mut console, &report, now())?;
     if options.validate_only {
@@ -95,4 +106,55 @@ pub fn run<W: Write>(args: Vec<String>, out: W) -> anyhow::Result<ExitCode> {
         )?);
     }
     execute(&mut console, &package, &options, file, started)
+}
+
+/// Reads a package from msdb on a small runtime of its own.
+fn fetch_from_sql(login: &SqlLogin, path: &str) -> Result<Vec<u8>, FetchError> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| FetchError {
+            not_found: false,
+            message: e.to_string(),
+        })?
+        .block_on(fetch_sql(login, path))
+}
+
+/// Loads a package fetched from a store and keeps a copy in a private temporary file, which
+/// the run uses as the package's file (child packages resolve beside it).
+fn stored_package(
+    path: &str,
+    kind: &str,
+    fetched: Result<Vec<u8>, FetchError>,
+) -> Result<(ssisd_engine::model::Package, String), (bool, String, String)> {
+    let source = format!("{kind} {path}");
+    let bytes = fetched.map_err(|e| {
+        (
+            e.not_found,
+            source.clone(),
+            format!("The package {source} could not be fetched: {}", e.message),
+        )
+    })?;
+    let package = ssisd_engine::load_package(&bytes).map_err(|e| {
+        (
+            false,
+            source.clone(),
+            format!("Could not load package {source}: {e}"),
+        )
+    })?;
+    let dir = std::env::temp_dir().join(format!("ssisd-dtexec-{}", std::process::id()));
+    let name =
+        ssisd::package_source::strip_dtsx(path.rsplit(['\\', '/']).next().unwrap_or("package"))
+            .to_string();
+    let file = dir.join(format!("{name}.dtsx"));
+    std::fs::create_dir_all(&dir)
+        .and_then(|()| std::fs::write(&file, &bytes))
+        .map_err(|e| {
+            (
+                false,
+                source.clone(),
+                format!("cannot keep a copy of {source} in {}: {e}", dir.display()),
+            )
+        })?;
+    Ok((package, file.display().to_string()))
 }

@@ -285,3 +285,12 @@ pub fn ssisctl(s: &Service, args: &[&str]) -> std::process::Output {
         .output()
         .unwrap()
 }
+
+/// Runs `dtutil` with the local service of `s` reachable for `/DTS`, and no standard input.
+pub fn dtutil(s: Option<&Service>, args: &[&str]) -> std::process::Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_dtutil"));
+    if let Some(s) = s {
+        c.env("SSISD_SERVICE__RUNTIME_DIR", &s.runtime_dir);
+    }
+    c.args(args).stdin(Stdio::null()).output().unwrap()
+}

@@ -120,11 +120,11 @@ mod tests {
             out,
             "Option \"/File\" requires an argument: a package file.\n"
         );
-        let (out, code) = run(&["/SQL", "\\p"], ExecutionResult::Success);
+        let (out, code) = run(&["/ISServer", "\\p", "/Ser", "s"], ExecutionResult::Success);
         assert_eq!(code, ExitCode::BadCommandLine);
         assert_eq!(
             out,
-            "Option \"/SQL\" is not supported yet: load the package with /F[ile].\n"
+            "Option \"/ISServer\" is not supported yet: load the package with /F[ile], /SQL or /DTS.\n"
         );
     }
 

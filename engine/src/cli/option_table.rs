@@ -115,7 +115,7 @@ impl OptionSpec {
     }
 }
 
-const SOURCE_HINT: &str = "load the package with /F[ile]";
+const SOURCE_HINT: &str = "load the package with /F[ile], /SQL or /DTS";
 const CHECKPOINT_HINT: &str = "checkpoints are not implemented yet";
 const LOG_HINT: &str = "log providers and console logging are not implemented yet";
 const DUMP_HINT: &str = "debug dumps are not written yet";
@@ -190,7 +190,7 @@ pub const OPTIONS: &[OptionSpec] = &[
         long: "DTS",
         min_len: 1,
         arity: Required("a package path in the package store"),
-        support: Later(SOURCE_HINT),
+        support: Implemented,
         summary: "load the package from the package store",
     },
     OptionSpec {
@@ -286,7 +286,7 @@ pub const OPTIONS: &[OptionSpec] = &[
         long: "Password",
         min_len: 1,
         arity: Required("a password"),
-        support: Later(SOURCE_HINT),
+        support: Implemented,
         summary: "SQL Server password (with /User)",
     },
     OptionSpec {
@@ -334,7 +334,7 @@ pub const OPTIONS: &[OptionSpec] = &[
         long: "Server",
         min_len: 3,
         arity: Required("server[\\instance]"),
-        support: Later(SOURCE_HINT),
+        support: Implemented,
         summary: "server for /SQL, /DTS and /ISServer",
     },
     OptionSpec {
@@ -342,7 +342,7 @@ pub const OPTIONS: &[OptionSpec] = &[
         long: "SQL",
         min_len: 2,
         arity: Required("a package path in msdb"),
-        support: Later(SOURCE_HINT),
+        support: Implemented,
         summary: "load the package from msdb",
     },
     OptionSpec {
@@ -358,7 +358,7 @@ pub const OPTIONS: &[OptionSpec] = &[
         long: "User",
         min_len: 1,
         arity: Required("a SQL Server login"),
-        support: Later(SOURCE_HINT),
+        support: Implemented,
         summary: "SQL Server login (with /SQL)",
     },
     OptionSpec {
@@ -681,16 +681,16 @@ mod tests {
             OptionName::MaxConcurrent,
             OptionName::WarnAsError,
             OptionName::Sum,
+            OptionName::Sql,
+            OptionName::Dts,
+            OptionName::Server,
+            OptionName::User,
+            OptionName::Password,
         ] {
             assert_eq!(name.support(), Support::Implemented, "{name}");
         }
         assert!(matches!(OptionName::X86.support(), Support::Ignored(_)));
-        for name in [
-            OptionName::Sql,
-            OptionName::Dts,
-            OptionName::IsServer,
-            OptionName::Decrypt,
-        ] {
+        for name in [OptionName::IsServer, OptionName::Decrypt] {
             assert!(matches!(name.support(), Support::Later(_)), "{name}");
         }
     }

@@ -70,20 +70,33 @@ mod tests {
     }
 
     #[test]
-    fn sql_is_refused_with_a_hint() {
-        let o = parse(&["/SQL", "\\pkg"]);
+    fn is_server_is_refused_with_a_hint() {
+        let o = parse(&["/ISServer", "\\SSISDB\\f\\p\\x.dtsx", "/Ser", "s"]);
         let err = refuse_unimplemented(&o).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "Option \"/SQL\" is not supported yet: load the package with /F[ile]."
+            "Option \"/ISServer\" is not supported yet: load the package with /F[ile], /SQL or /DTS."
         );
         assert_eq!(err.exit_code() as i32, 6);
     }
 
     #[test]
+    fn stored_packages_are_accepted() {
+        assert_eq!(
+            refuse_unimplemented(&parse(&[
+                "/SQL", "\\pkg", "/Ser", "db", "/U", "u", "/P", "p"
+            ])),
+            Ok(())
+        );
+        assert_eq!(
+            refuse_unimplemented(&parse(&["/DTS", "\\File System\\P"])),
+            Ok(())
+        );
+    }
+
+    #[test]
     fn each_later_option_is_refused_by_name() {
         let cases: &[(&[&str], &str)] = &[
-            (&["/DTS", "\\File System\\P"], "/DTS"),
             (
                 &["/ISServer", "\\SSISDB\\f\\p\\x.dtsx", "/Ser", "s"],
                 "/ISServer",
@@ -143,6 +156,7 @@ mod tests {
         ] {
             assert!(list.contains(&name), "{name}");
         }
-        assert!(!list.contains(&OptionName::Sql));
+        assert!(list.contains(&OptionName::Sql) && list.contains(&OptionName::Dts));
+        assert!(!list.contains(&OptionName::IsServer));
     }
 }

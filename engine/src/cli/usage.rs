@@ -78,7 +78,7 @@ mod tests {
             "/F[ile] <a package file>\n    load the package from a file.\n"
         );
         assert!(option_help(OptionName::X86).contains("Ignored:"));
-        assert!(option_help(OptionName::Sql)
-            .contains("Not supported yet: load the package with /F[ile]."));
+        assert!(option_help(OptionName::IsServer)
+            .contains("Not supported yet: load the package with /F[ile], /SQL or /DTS."));
     }
 }
