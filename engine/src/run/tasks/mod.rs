@@ -23,6 +23,7 @@ pub mod command_line;
 mod context;
 mod execute_package;
 mod execute_process;
+mod execute_sql;
 mod expression;
 mod file_system;
 mod send_mail;
@@ -62,6 +63,7 @@ pub fn is_implemented(kind: &TaskKind) -> bool {
             | TaskKind::ExecuteProcess
             | TaskKind::FileSystem
             | TaskKind::ExecutePackage
+            | TaskKind::ExecuteSql
             | TaskKind::SendMail
     )
 }
@@ -78,6 +80,10 @@ pub fn create(
         TaskKind::FileSystem => Box::new(FileSystemTask::from_config(object_data, overrides)?),
         TaskKind::ExecutePackage => Box::new(ExecutePackage::from_config(object_data, overrides)?),
         TaskKind::SendMail => Box::new(SendMail::from_config(object_data, overrides)?),
+        TaskKind::ExecuteSql => Box::new(execute_sql::ExecuteSqlTask::from_config(
+            object_data,
+            overrides,
+        )?),
         other => return Err(format!("{}s cannot run yet", other.display_name())),
     })
 }

@@ -1,0 +1,30 @@
+//! What can go wrong in an Execute SQL task, as one error type: configuration that cannot be
+//! run, a connection manager the task cannot use, and the database's own failures with the
+//! driver's message and SQLSTATE. It owns the wording of those messages.
+
+use thiserror::Error;
+
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum SqlError {
+    /// The task data cannot be run as written.
+    #[error("Execute SQL task: {0}")]
+    Config(String),
+    /// The connection manager is of a kind the task does not drive.
+    #[error("{0}")]
+    Unsupported(String),
+    /// Binding parameters or results to variables failed.
+    #[error("{0}")]
+    Binding(String),
+    /// Connecting failed.
+    #[error("Failed to connect: {0}")]
+    Connect(String),
+    /// The database refused or failed the statement.
+    #[error("Executing the query \"{query}\" failed with the following error: \"{message}\"")]
+    Query { query: String, message: String },
+    /// The statement ran longer than the task's TimeOut.
+    #[error("The query timed out after {0} seconds")]
+    Timeout(u32),
+    /// The run was cancelled while the statement ran.
+    #[error("the statement was cancelled")]
+    Cancelled,
+}
