@@ -130,6 +130,23 @@ impl ServiceControl for Arc<Control> {
             stop_executing_packages_on_shutdown: c.stop_executing_packages_on_shutdown,
         }
     }
+
+    fn start_run(
+        &self,
+        spec: ssisd_actors::package::RunSpec,
+    ) -> BoxFuture<'static, Result<String, Option<ssisd_actors::supervisor::RunRefused>>> {
+        let supervisor = self.supervisor.clone();
+        async move {
+            match supervisor
+                .send(ssisd_actors::supervisor::StartRun(spec))
+                .await
+            {
+                Ok(r) => r.map_err(Some),
+                Err(_) => Err(None),
+            }
+        }
+        .boxed()
+    }
 }
 
 /// Records a configuration error in the event log of the data directory it would have used, so

@@ -3,7 +3,8 @@
 //! actor; restarts change the addresses, so callers (the HTTP API, other actors) look them up
 //! here on every request instead of keeping an address. Short, non-async critical sections only.
 
-use std::sync::{Arc, RwLock};
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, RwLock};
 
 use actix::Addr;
 use chrono::{DateTime, Utc};
@@ -11,6 +12,7 @@ use serde::Serialize;
 use ssisd_stores::FolderSpec;
 
 use crate::event_log::EventLog;
+use crate::package::{PackageActor, RunView};
 use crate::store::StoreActor;
 
 /// The health of one top-level folder, as status shows it.
@@ -48,6 +50,13 @@ struct FolderEntry {
 struct Inner {
     event_log: Option<Addr<EventLog>>,
     folders: Vec<FolderEntry>,
+    runs: BTreeMap<String, RunEntry>,
+}
+
+#[derive(Clone)]
+struct RunEntry {
+    view: Arc<Mutex<RunView>>,
+    actor: Addr<PackageActor>,
 }
 
 /// Shared, cheap to clone.
@@ -138,6 +147,41 @@ impl Directory {
 
     pub fn folders(&self) -> Vec<FolderStatus> {
         self.read().folders.iter().map(status_of).collect()
+    }
+
+    /// Records a run's actor and the view it keeps up to date.
+    pub fn add_run(&self, id: &str, view: Arc<Mutex<RunView>>, actor: Addr<PackageActor>) {
+        self.write()
+            .runs
+            .insert(id.to_string(), RunEntry { view, actor });
+    }
+
+    pub fn remove_run(&self, id: &str) {
+        self.write().runs.remove(id);
+    }
+
+    pub fn run_count(&self) -> usize {
+        self.read().runs.len()
+    }
+
+    /// Every run now, oldest first.
+    pub fn runs(&self) -> Vec<RunView> {
+        let mut all: Vec<RunView> = self
+            .read()
+            .runs
+            .values()
+            .map(|e| e.view.lock().unwrap_or_else(|p| p.into_inner()).clone())
+            .collect();
+        all.sort_by(|a, b| a.started_at.cmp(&b.started_at).then(a.id.cmp(&b.id)));
+        all
+    }
+
+    /// One run's view and actor.
+    pub fn run(&self, id: &str) -> Option<(RunView, Addr<PackageActor>)> {
+        let inner = self.read();
+        let e = inner.runs.get(id)?;
+        let view = e.view.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        Some((view, e.actor.clone()))
     }
 }
 

@@ -7,6 +7,7 @@
 //! whose definition changed, and runs the documented shutdown sequence. It must not know about
 //! HTTP, configuration files or signals.
 
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -17,6 +18,7 @@ use ssisd_stores::FolderSpec;
 
 use crate::directory::{Directory, FolderHealth};
 use crate::event_log::{self, EventId, EventLogClient, NewEvent};
+use crate::package::{self, PackageActor, PackageEnv, RunSettings, RunSpec, RunState, Start};
 use crate::store;
 use crate::supervision::{
     Backoff, ChildExited, ExitReason, ExitWatch, Intensity, RestartHistory, RestartType, StopChild,
@@ -29,6 +31,7 @@ pub struct ServicePlan {
     pub stop_executing_packages_on_shutdown: bool,
     pub supervision: SupervisionSettings,
     pub event_log: EventLogSettings,
+    pub runs: RunSettings,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -78,8 +81,12 @@ pub type ChildFactory = fn(&ServicePlan) -> Vec<ChildSpec>;
 pub const CHILD_TABLE: &[ChildFactory] = &[
     event_log::children,
     store::children,
-    // Package actors are started per run (running-packages API), not from the plan.
+    // Package actors are started per run (`StartRun`, adoption at start, registrations of
+    // hand-started runners), not from the plan: see `package.rs`.
 ];
+
+/// How often the registration directory of hand-started runners is looked at.
+const REGISTRATION_POLL: Duration = Duration::from_millis(250);
 
 struct Child {
     spec: ChildSpec,
@@ -96,6 +103,9 @@ pub struct Supervisor {
     children: Vec<Child>,
     next_generation: u64,
     shutting_down: bool,
+    /// The Package actors (temporary children), by execution id.
+    runs: HashMap<String, Recipient<StopChild>>,
+    scanning: bool,
 }
 
 impl Supervisor {
@@ -107,6 +117,8 @@ impl Supervisor {
             children: Vec::new(),
             next_generation: 0,
             shutting_down: false,
+            runs: HashMap::new(),
+            scanning: false,
         }
     }
 
@@ -168,6 +180,164 @@ impl Supervisor {
     }
 }
 
+impl Supervisor {
+    /// Starts one Package actor (a temporary child) and registers it in the directory.
+    fn start_run(&mut self, start: Start, ctx: &mut Context<Self>) -> String {
+        self.next_generation += 1;
+        let id = match &start {
+            Start::Spawn(s) => s.id.clone(),
+            Start::Adopt { state, .. } => state.execution_id.clone(),
+        };
+        let watch = ExitWatch::new(
+            format!("run:{id}"),
+            self.next_generation,
+            ctx.address().recipient(),
+        );
+        let env = PackageEnv {
+            directory: self.directory.clone(),
+            events: self.events.clone(),
+            settings: Arc::new(self.plan.runs.clone()),
+            stop_on_shutdown: self.plan.stop_executing_packages_on_shutdown,
+        };
+        let actor = PackageActor::new(start, watch, env);
+        let view = actor.view();
+        let addr = actor.start();
+        self.directory.add_run(&id, view, addr.clone());
+        self.runs.insert(id.clone(), addr.recipient());
+        id
+    }
+
+    /// At start: adopts the runs still alive and records those that ended while the service
+    /// was down.
+    fn adopt_runs(&mut self, ctx: &mut Context<Self>) {
+        let dir = self.plan.runs.dir.clone();
+        ctx.spawn(
+            async move {
+                tokio::task::spawn_blocking(move || scan_runs(&dir))
+                    .await
+                    .unwrap_or_default()
+            }
+            .into_actor(self)
+            .map(|found, act, ctx| {
+                for (state, alive) in found {
+                    if alive {
+                        if !act.runs.contains_key(&state.execution_id) {
+                            act.start_run(
+                                Start::Adopt {
+                                    state,
+                                    announce: false,
+                                },
+                                ctx,
+                            );
+                        }
+                    } else {
+                        let events = act.events.clone();
+                        actix::spawn(async move {
+                            let marker = state
+                                .events
+                                .parent()
+                                .map(|d| d.join("outcome.json"))
+                                .unwrap_or_default();
+                            let event = package::ended_while_down(&state);
+                            let outcome = event.fields.get("outcome").cloned();
+                            if events.append(event).await.is_ok() {
+                                let text = serde_json::json!({ "outcome": outcome }).to_string();
+                                let _ = tokio::task::spawn_blocking(move || {
+                                    std::fs::write(marker, text)
+                                })
+                                .await;
+                            }
+                        });
+                    }
+                }
+            }),
+        );
+    }
+
+    /// Adopts hand-started runners that registered since the last look.
+    fn scan_registrations(&mut self, ctx: &mut Context<Self>) {
+        if self.scanning || self.shutting_down {
+            return;
+        }
+        self.scanning = true;
+        let dir = self.plan.runs.registration_dir.clone();
+        let known: HashSet<String> = self.runs.keys().cloned().collect();
+        ctx.spawn(
+            async move {
+                tokio::task::spawn_blocking(move || scan_registrations(&dir, &known))
+                    .await
+                    .unwrap_or_default()
+            }
+            .into_actor(self)
+            .map(|found, act, ctx| {
+                act.scanning = false;
+                for state in found {
+                    if !act.runs.contains_key(&state.execution_id)
+                        && act.runs.len() < act.plan.runs.max_concurrent
+                    {
+                        act.start_run(
+                            Start::Adopt {
+                                state,
+                                announce: true,
+                            },
+                            ctx,
+                        );
+                    }
+                }
+            }),
+        );
+    }
+}
+
+/// The run directories without a recorded outcome: each state, and whether its runner is the
+/// same live process.
+fn scan_runs(dir: &std::path::Path) -> Vec<(RunState, bool)> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter(|e| !e.path().join("outcome.json").exists())
+        .filter_map(|e| {
+            let bytes = std::fs::read(e.path().join("state.json")).ok()?;
+            serde_json::from_slice::<RunState>(&bytes).ok()
+        })
+        .map(|s| {
+            let alive = package::process_start_time(s.pid) == Some(s.start_time);
+            (s, alive)
+        })
+        .collect()
+}
+
+/// Registrations of live hand-started runners not yet followed; files of dead ones are removed.
+fn scan_registrations(dir: &std::path::Path, known: &HashSet<String>) -> Vec<RunState> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut found = Vec::new();
+    for e in entries.flatten() {
+        let path = e.path();
+        if path.extension().and_then(|x| x.to_str()) != Some("json") {
+            continue;
+        }
+        let Some(state) = std::fs::read(&path)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<RunState>(&b).ok())
+        else {
+            continue;
+        };
+        if known.contains(&state.execution_id) {
+            continue;
+        }
+        if package::process_start_time(state.pid) == Some(state.start_time) {
+            found.push(state);
+        } else {
+            let _ = std::fs::remove_file(&path);
+        }
+    }
+    found
+}
+
 impl Actor for Supervisor {
     type Context = Context<Self>;
 
@@ -212,6 +382,8 @@ impl Actor for Supervisor {
                 for i in first_others..act.children.len() {
                     act.start_child(i, ctx);
                 }
+                act.adopt_runs(ctx);
+                ctx.run_interval(REGISTRATION_POLL, |act, ctx| act.scan_registrations(ctx));
             }),
         );
     }
@@ -221,6 +393,12 @@ impl Handler<ChildExited> for Supervisor {
     type Result = ();
 
     fn handle(&mut self, exit: ChildExited, ctx: &mut Context<Self>) {
+        if let Some(id) = exit.key.strip_prefix("run:") {
+            // A Package actor (temporary): its end is a result, never a restart.
+            self.runs.remove(id);
+            self.directory.remove_run(id);
+            return;
+        }
         let Some(index) = self
             .children
             .iter()
@@ -397,6 +575,7 @@ impl Handler<Shutdown> for Supervisor {
         self.shutting_down = true;
         let events = self.events.clone();
         let stop_packages = self.plan.stop_executing_packages_on_shutdown;
+        let runs: Vec<Recipient<StopChild>> = self.runs.drain().map(|(_, r)| r).collect();
         let mut others = Vec::new();
         let mut logs = Vec::new();
         for child in self.children.iter_mut().rev() {
@@ -419,7 +598,10 @@ impl Handler<Shutdown> for Supervisor {
                         .field("stop_executing_packages_on_shutdown", stop_packages),
                     )
                     .await;
-                // Package actors (running-packages work) receive their stop broadcast here.
+                // Package actors receive their stop broadcast here: each answers once it has
+                // signalled its runner (or, with the flag false, left it alone), never waiting
+                // for the run to end.
+                futures_util::future::join_all(runs.iter().map(|c| c.send(StopChild))).await;
                 futures_util::future::join_all(others.iter().map(|c| c.send(StopChild))).await;
                 let _ = events
                     .append(NewEvent::new(
@@ -434,6 +616,42 @@ impl Handler<Shutdown> for Supervisor {
             .into_actor(self)
             .map(|_, _, _| ()),
         )
+    }
+}
+
+/// Why a run was not started.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RunRefused {
+    #[error("{running} packages are running, the most allowed (service.max_concurrent_packages = {max}); wait for one to finish or raise the limit")]
+    TooMany { running: usize, max: usize },
+    #[error("the service is stopping")]
+    ShuttingDown,
+}
+
+/// Starts a run: a Package actor that starts the runner. Answered at once with the execution
+/// id (the runner starts in the background).
+#[derive(Message)]
+#[rtype(result = "Result<String, RunRefused>")]
+pub struct StartRun(pub RunSpec);
+
+impl Handler<StartRun> for Supervisor {
+    type Result = Result<String, RunRefused>;
+
+    fn handle(&mut self, StartRun(mut spec): StartRun, ctx: &mut Context<Self>) -> Self::Result {
+        if self.shutting_down {
+            return Err(RunRefused::ShuttingDown);
+        }
+        let max = self.plan.runs.max_concurrent;
+        if self.runs.len() >= max {
+            return Err(RunRefused::TooMany {
+                running: self.runs.len(),
+                max,
+            });
+        }
+        if spec.id.is_empty() {
+            spec.id = uuid::Uuid::new_v4().to_string().to_uppercase();
+        }
+        Ok(self.start_run(Start::Spawn(spec), ctx))
     }
 }
 
@@ -488,6 +706,13 @@ mod tests {
             event_log: EventLogSettings {
                 path: dir.join("events.db"),
                 retention: 1000,
+            },
+            runs: RunSettings {
+                dir: dir.join("runs"),
+                runner: PathBuf::from("/bin/false"),
+                stop_grace: Duration::from_secs(1),
+                max_concurrent: 10,
+                registration_dir: dir.join("registrations"),
             },
         }
     }

@@ -6,6 +6,7 @@ mod error;
 mod events;
 mod folders;
 mod packages;
+mod running;
 mod service_info;
 mod target;
 mod transfer;
@@ -29,6 +30,11 @@ pub trait ServiceControl: Send + Sync {
     /// Re-reads the configuration and applies it (as SIGHUP does).
     fn reload(&self) -> BoxFuture<'static, Result<ReloadSummary, String>>;
     fn snapshot(&self) -> ControlSnapshot;
+    /// Starts a run through the supervisor; `Err(None)` when it did not answer.
+    fn start_run(
+        &self,
+        spec: ssisd_actors::package::RunSpec,
+    ) -> BoxFuture<'static, Result<String, Option<ssisd_actors::supervisor::RunRefused>>>;
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -144,6 +150,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             )
             .route("/copy", web::post().to(transfer::copy))
             .route("/move", web::post().to(transfer::move_))
+            .route("/running", web::post().to(running::start))
+            .route("/running", web::get().to(running::list))
+            .route("/running/{id}", web::get().to(running::detail))
+            .route("/running/{id}/stop", web::post().to(running::stop))
+            .route("/running/{id}/stream", web::get().to(running::stream))
             .route("/events", web::get().to(events::query))
             .route("/events/stream", web::get().to(events::stream)),
     )

@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+use ssisd_actors::package::RunSettings;
 use ssisd_actors::supervision::{Backoff, Intensity};
 use ssisd_actors::{EventLogSettings, ServicePlan, SupervisionSettings};
 use ssisd_stores::msdb::settings::{
@@ -50,6 +51,13 @@ pub struct ServiceSection {
     pub max_request_bytes: u64,
     pub log: LogTarget,
     pub log_level: String,
+    /// The program that runs packages (default: `dtexec` beside `ssisd`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub runner: Option<String>,
+    /// Seconds between SIGTERM and SIGKILL when a running package is stopped.
+    pub stop_grace_seconds: f64,
+    /// Most packages running at once; more are refused (HTTP 429).
+    pub max_concurrent_packages: usize,
 }
 
 impl Default for ServiceSection {
@@ -63,6 +71,9 @@ impl Default for ServiceSection {
             max_request_bytes: 64 * 1024 * 1024,
             log: LogTarget::Stderr,
             log_level: "info".into(),
+            runner: None,
+            stop_grace_seconds: 10.0,
+            max_concurrent_packages: 1000,
         }
     }
 }
@@ -226,6 +237,10 @@ pub struct ServiceConfig {
     pub max_request_bytes: u64,
     pub log: LogTarget,
     pub log_level: String,
+    /// The runner program (`service.runner`), resolved.
+    pub runner: PathBuf,
+    pub stop_grace: Duration,
+    pub max_concurrent_packages: usize,
     pub event_log_retention: u64,
     pub supervision: SupervisionSection,
     pub folders: Vec<FolderSpec>,
@@ -459,6 +474,22 @@ fn check(
             "must be greater than 0".into(),
         ));
     }
+    let runner = match &s.runner {
+        Some(r) => paths::resolve(r, base).map_err(|m| key_error("service.runner", m))?,
+        None => default_runner(),
+    };
+    if !(s.stop_grace_seconds >= 0.0 && s.stop_grace_seconds.is_finite()) {
+        return Err(key_error(
+            "service.stop_grace_seconds",
+            "must be 0 or a positive number of seconds".into(),
+        ));
+    }
+    if s.max_concurrent_packages == 0 {
+        return Err(key_error(
+            "service.max_concurrent_packages",
+            "must be at least 1".into(),
+        ));
+    }
     if raw.event_log.retention == 0 {
         return Err(key_error(
             "event_log.retention",
@@ -513,11 +544,27 @@ fn check(
         max_request_bytes: s.max_request_bytes,
         log: s.log,
         log_level: s.log_level.clone(),
+        runner,
+        stop_grace: Duration::from_secs_f64(s.stop_grace_seconds),
+        max_concurrent_packages: s.max_concurrent_packages,
         event_log_retention: raw.event_log.retention,
         supervision: raw.supervision.clone(),
         folders,
         warnings: Vec::new(),
     })
+}
+
+/// Where hand-started runners register while the service runs.
+pub fn registration_dir(runtime_dir: &Path) -> PathBuf {
+    runtime_dir.join("runs")
+}
+
+/// `dtexec` in the directory of the running program (installed beside `ssisd`).
+pub fn default_runner() -> PathBuf {
+    std::env::current_exe()
+        .ok()
+        .and_then(|p| p.parent().map(|d| d.join("dtexec")))
+        .unwrap_or_else(|| PathBuf::from("dtexec"))
 }
 
 /// The real service's default top-level folders: `MSDB` on the local default instance and
@@ -693,6 +740,13 @@ impl ServiceConfig {
                 path: self.data_dir.join("events.db"),
                 retention: self.event_log_retention,
             },
+            runs: RunSettings {
+                dir: self.data_dir.join("runs"),
+                runner: self.runner.clone(),
+                stop_grace: self.stop_grace,
+                max_concurrent: self.max_concurrent_packages,
+                registration_dir: registration_dir(&self.runtime_dir),
+            },
         }
     }
 
@@ -708,6 +762,9 @@ impl ServiceConfig {
                 max_request_bytes: self.max_request_bytes,
                 log: self.log,
                 log_level: self.log_level.clone(),
+                runner: Some(self.runner.display().to_string()),
+                stop_grace_seconds: self.stop_grace.as_secs_f64(),
+                max_concurrent_packages: self.max_concurrent_packages,
             },
             event_log: EventLogSection {
                 retention: self.event_log_retention,

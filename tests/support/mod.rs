@@ -294,3 +294,92 @@ pub fn dtutil(s: Option<&Service>, args: &[&str]) -> std::process::Output {
     }
     c.args(args).stdin(Stdio::null()).output().unwrap()
 }
+
+/// Imports a package file of `tests/packages/` into the service at `target` (`File System/x`).
+pub fn import_test_package(s: &Service, file: &str, target: &str) {
+    let bytes = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/packages")
+            .join(file),
+    )
+    .unwrap();
+    let (code, body) = http(
+        s,
+        "PUT",
+        &format!("packages/{}?overwrite=true", target.replace(' ', "%20")),
+        Some(&bytes),
+    );
+    assert!(
+        code < 300,
+        "import {file}: {code} {}",
+        String::from_utf8_lossy(&body)
+    );
+}
+
+/// Starts a stored package through the API; returns the status and the answer.
+pub fn start_run(s: &Service, package: &str) -> (u16, serde_json::Value) {
+    let body = serde_json::json!({ "package": package, "reporting": "EW" }).to_string();
+    let (code, body) = http(s, "POST", "running", Some(body.as_bytes()));
+    (code, json(&body))
+}
+
+/// The running list.
+pub fn running(s: &Service) -> Vec<serde_json::Value> {
+    let (_, body) = http(s, "GET", "running", None);
+    json(&body)["running"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// Events with this numeric id and, if given, this execution id.
+pub fn events_of(s: &Service, code: u32, execution_id: Option<&str>) -> Vec<serde_json::Value> {
+    let (_, body) = http(
+        s,
+        "GET",
+        &format!("events?event_id={code}&limit=1000"),
+        None,
+    );
+    json(&body)["events"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|e| execution_id.is_none_or(|id| e["fields"]["execution_id"] == id))
+        .collect()
+}
+
+/// Waits (up to `timeout`) for an event with this id for this execution.
+pub fn wait_event(
+    s: &Service,
+    code: u32,
+    execution_id: &str,
+    timeout: Duration,
+) -> serde_json::Value {
+    Service::eventually(timeout, || {
+        events_of(s, code, Some(execution_id)).into_iter().next()
+    })
+}
+
+/// Whether a process exists (and is not a zombie).
+pub fn pid_alive(pid: i32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map(|t| {
+            !t.rsplit(')')
+                .next()
+                .unwrap_or("")
+                .trim_start()
+                .starts_with('Z')
+        })
+        .unwrap_or(false)
+}
+
+/// SIGKILL to a process group (cleaning up runners a test left behind).
+pub fn kill_group(pgid: i32) {
+    if pgid > 1 {
+        // SAFETY: kill(2) has no memory-safety preconditions.
+        unsafe {
+            libc::kill(-pgid, libc::SIGKILL);
+        }
+    }
+}

@@ -91,6 +91,7 @@ event_ids! {
     PackageImported = 1023, SOURCE_SSISD, Information, "A package was imported (created or replaced).";
     PackageDeleted = 1024, SOURCE_SSISD, Information, "A package was deleted.";
     PackageRenamed = 1025, SOURCE_SSISD, Information, "A package was renamed.";
+    PackageLost = 1030, SOURCE_SSISD, Error, "A running package was lost: its runner died from a signal or vanished without finishing the run.";
 }
 
 #[cfg(test)]

@@ -1,0 +1,823 @@
+//! The Package actor: one per run, a **temporary** child of the Supervisor (never restarted; its
+//! end is the run's result). It starts the runner (`dtexec` or a configured equivalent) in its
+//! own session with its output in files of the run's directory, or adopts a runner that is
+//! already alive (after a service restart, or a `dtexec` started by hand that registered). It
+//! follows the run's JSON-lines event file by polling off the actor's thread, keeps a bounded
+//! view of the run for the API, signals the runner's process group on stop and at shutdown,
+//! and records the outcome (12288–12291, 336, lost). It must not know about HTTP or
+//! configuration files, and must never block in a handler.
+
+use std::collections::VecDeque;
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use actix::prelude::*;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::directory::Directory;
+use crate::event_log::{EventId, EventLogClient, NewEvent};
+use crate::supervision::{ExitWatch, RestartType, StopChild};
+
+/// Package actors are never restarted: a run that ended is a result.
+pub const RESTART: RestartType = RestartType::Temporary;
+
+/// How often a run's event file and process are looked at.
+const POLL: Duration = Duration::from_millis(100);
+/// Most bytes of the event file read per poll.
+const READ_CHUNK: u64 = 1 << 20;
+/// Most recent messages kept per run.
+const RECENT: usize = 50;
+/// Error descriptions kept for the "failed" event.
+const ERRORS_KEPT: usize = 10;
+/// The runner's stdout and stderr files are kept below this size; beyond it they are cut and
+/// marked.
+pub const OUTPUT_LIMIT: u64 = 8 << 20;
+const TRUNCATED_MARK: &[u8] = b"\n[ssisd: output truncated here]\n";
+
+/// Where runs live and how runners start (part of the service plan).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunSettings {
+    /// One directory per run below this one.
+    pub dir: PathBuf,
+    /// The runner program, called as `<runner> /F <file> [/Set <a;b>]… [/Reporting <x>]`.
+    pub runner: PathBuf,
+    /// Time between SIGTERM and SIGKILL when a run is stopped.
+    pub stop_grace: Duration,
+    /// Most runs at once; more are refused.
+    pub max_concurrent: usize,
+    /// Where hand-started runners register while the service is up.
+    pub registration_dir: PathBuf,
+}
+
+/// What the state file of a run says (written when the runner starts, read on adoption).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RunState {
+    pub execution_id: String,
+    pub pid: i32,
+    /// Field 22 of `/proc/<pid>/stat`: tells a live runner from a reused pid.
+    pub start_time: u64,
+    pub package: String,
+    pub user: String,
+    /// `service` or `dtexec` (started by hand).
+    pub source: String,
+    pub started_at: DateTime<Utc>,
+    /// The event stream the runner writes.
+    pub events: PathBuf,
+    /// Whether the runner leads its own process group (signals go to the group).
+    #[serde(default)]
+    pub group: bool,
+}
+
+/// A run to start.
+#[derive(Debug, Clone)]
+pub struct RunSpec {
+    pub id: String,
+    pub package: String,
+    pub bytes: Vec<u8>,
+    pub sets: Vec<String>,
+    pub reporting: Option<String>,
+    pub user: String,
+}
+
+/// The API's view of a run.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunView {
+    pub id: String,
+    pub package: String,
+    pub pid: Option<i32>,
+    pub state: &'static str,
+    pub source: String,
+    pub user: String,
+    pub started_at: DateTime<Utc>,
+    /// Package paths of the executables running now.
+    pub executing: Vec<String>,
+    pub last_message: Option<String>,
+    pub run_dir: PathBuf,
+    #[serde(skip)]
+    pub recent: VecDeque<String>,
+}
+
+/// How the actor begins.
+pub enum Start {
+    /// Start a runner for this spec.
+    Spawn(RunSpec),
+    /// Follow a runner that is already alive; `announce` records 12288 (hand-started runner).
+    Adopt { state: RunState, announce: bool },
+}
+
+/// What the actor needs from its supervisor.
+pub struct PackageEnv {
+    pub directory: Directory,
+    pub events: EventLogClient,
+    pub settings: Arc<RunSettings>,
+    pub stop_on_shutdown: bool,
+}
+
+pub struct PackageActor {
+    id: String,
+    watch: ExitWatch,
+    env: PackageEnv,
+    start: Option<Start>,
+    view: Arc<Mutex<RunView>>,
+    child: Option<std::process::Child>,
+    state: Option<RunState>,
+    offset: u64,
+    partial: Vec<u8>,
+    end_result: Option<String>,
+    errors: VecDeque<String>,
+    stop_requested: bool,
+    polling: bool,
+    finished: bool,
+    pending_exit: Option<Exit>,
+}
+
+/// Stops the run (API): SIGTERM now, SIGKILL after the grace period; answered at once.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct StopRun;
+
+impl PackageActor {
+    pub fn new(start: Start, watch: ExitWatch, env: PackageEnv) -> Self {
+        let (id, package, user, source, started_at, pid) = match &start {
+            Start::Spawn(s) => (
+                s.id.clone(),
+                s.package.clone(),
+                s.user.clone(),
+                "service".to_string(),
+                Utc::now(),
+                None,
+            ),
+            Start::Adopt { state, .. } => (
+                state.execution_id.clone(),
+                state.package.clone(),
+                state.user.clone(),
+                state.source.clone(),
+                state.started_at,
+                Some(state.pid),
+            ),
+        };
+        let run_dir = match &start {
+            Start::Adopt { state, .. } if state.source != "service" => state
+                .events
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_default(),
+            _ => env.settings.dir.join(&id),
+        };
+        let view = RunView {
+            id: id.clone(),
+            package,
+            pid,
+            state: "starting",
+            source,
+            user,
+            started_at,
+            executing: Vec::new(),
+            last_message: None,
+            run_dir,
+            recent: VecDeque::new(),
+        };
+        PackageActor {
+            id,
+            watch,
+            env,
+            start: Some(start),
+            view: Arc::new(Mutex::new(view)),
+            child: None,
+            state: None,
+            offset: 0,
+            partial: Vec::new(),
+            end_result: None,
+            errors: VecDeque::new(),
+            stop_requested: false,
+            polling: false,
+            finished: false,
+            pending_exit: None,
+        }
+    }
+
+    /// The shared view the directory keeps for the API.
+    pub fn view(&self) -> Arc<Mutex<RunView>> {
+        self.view.clone()
+    }
+
+    fn with_view<R>(&self, f: impl FnOnce(&mut RunView) -> R) -> R {
+        f(&mut self.view.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    fn signal(&self, signal: i32) {
+        if let Some(s) = &self.state {
+            let target = if s.group { -s.pid } else { s.pid };
+            if s.pid > 1 {
+                // SAFETY: kill(2) has no memory-safety preconditions.
+                unsafe {
+                    libc::kill(target, signal);
+                }
+            }
+        }
+    }
+
+    fn began(&mut self, state: RunState, announce: bool, ctx: &mut Context<Self>) {
+        self.with_view(|v| {
+            v.pid = Some(state.pid);
+            v.state = if self.stop_requested {
+                "stopping"
+            } else {
+                "running"
+            };
+        });
+        if announce {
+            self.env.events.emit(
+                NewEvent::new(
+                    EventId::PackageStarted,
+                    format!(
+                        "Package \"{}\" started (execution {}, pid {}, by {}).",
+                        state.package, state.execution_id, state.pid, state.user
+                    ),
+                )
+                .field("execution_id", state.execution_id.clone())
+                .field("package", state.package.clone())
+                .field("pid", state.pid)
+                .field("user", state.user.clone())
+                .field("source", state.source.clone()),
+            );
+        }
+        self.state = Some(state);
+        if self.stop_requested {
+            self.signal(libc::SIGTERM);
+            self.arm_kill(ctx);
+        }
+        ctx.run_interval(POLL, |act, ctx| act.poll(ctx));
+    }
+
+    fn arm_kill(&mut self, ctx: &mut Context<Self>) {
+        ctx.run_later(self.env.settings.stop_grace, |act, _| {
+            if !act.finished {
+                act.signal(libc::SIGKILL);
+            }
+        });
+    }
+
+    fn poll(&mut self, ctx: &mut Context<Self>) {
+        if self.polling || self.finished {
+            return;
+        }
+        let Some(state) = self.state.clone() else {
+            return;
+        };
+        // Our own runner: waitpid without blocking. An adopted one: /proc, off this thread.
+        let exit = match &mut self.child {
+            Some(c) => match c.try_wait() {
+                Ok(Some(status)) => Some(Exit::from_status(status)),
+                Ok(None) => None,
+                Err(_) => Some(Exit::Vanished),
+            },
+            None => None,
+        };
+        let own = self.child.is_some();
+        let offset = self.offset;
+        let run_dir = self.with_view(|v| v.run_dir.clone());
+        self.polling = true;
+        ctx.spawn(
+            async move {
+                tokio::task::spawn_blocking(move || {
+                    let gone = if own {
+                        false
+                    } else {
+                        process_start_time(state.pid) != Some(state.start_time)
+                    };
+                    if state.source == "service" {
+                        bound_output(&run_dir.join("stdout.log"));
+                        bound_output(&run_dir.join("stderr.log"));
+                    }
+                    let read = read_from(&state.events, offset);
+                    (gone, read)
+                })
+                .await
+                .unwrap_or((false, (offset, Vec::new())))
+            }
+            .into_actor(self)
+            .map(move |(gone, (next, bytes)), act, ctx| {
+                act.polling = false;
+                act.offset = next;
+                act.take_bytes(&bytes);
+                let more = bytes.len() as u64 >= READ_CHUNK;
+                let exit = exit
+                    .or(gone.then_some(Exit::Vanished))
+                    .or(act.pending_exit.take());
+                if let Some(exit) = exit {
+                    if more {
+                        // Read the rest of the file before deciding.
+                        act.pending_exit = Some(exit);
+                    } else {
+                        act.finish(exit, ctx);
+                    }
+                }
+            }),
+        );
+    }
+
+    /// Takes new bytes of the event file: complete lines are records, the rest waits.
+    fn take_bytes(&mut self, bytes: &[u8]) {
+        self.partial.extend_from_slice(bytes);
+        let Some(last) = self.partial.iter().rposition(|b| *b == b'\n') else {
+            if self.partial.len() > READ_CHUNK as usize {
+                self.partial.clear(); // a runaway line: drop it
+            }
+            return;
+        };
+        let complete: Vec<u8> = self.partial.drain(..=last).collect();
+        for line in complete.split(|b| *b == b'\n') {
+            if let Ok(record) = serde_json::from_slice::<serde_json::Value>(line) {
+                self.take_record(&record);
+            }
+        }
+    }
+
+    fn take_record(&mut self, r: &serde_json::Value) {
+        let text = |k: &str| r[k].as_str().unwrap_or("").to_string();
+        let errors = &mut self.errors;
+        let end = &mut self.end_result;
+        let mut view = self.view.lock().unwrap_or_else(|p| p.into_inner());
+        let message = match r["event"].as_str().unwrap_or("") {
+            "executable_start" => {
+                if view.executing.len() < 256 {
+                    view.executing.push(text("path"));
+                }
+                None
+            }
+            "executable_end" => {
+                let path = text("path");
+                if let Some(i) = view.executing.iter().position(|p| *p == path) {
+                    view.executing.remove(i);
+                }
+                None
+            }
+            "error" => {
+                let m = format!("{}: {}", text("source"), text("description"));
+                if errors.len() == ERRORS_KEPT {
+                    errors.pop_front();
+                }
+                errors.push_back(m.clone());
+                Some(format!("error {m}"))
+            }
+            "warning" | "information" => Some(format!(
+                "{} {}: {}",
+                text("event"),
+                text("source"),
+                text("description")
+            )),
+            "run_end" => {
+                *end = Some(text("result"));
+                view.executing.clear();
+                Some(format!("run ended: {}", text("result")))
+            }
+            _ => None,
+        };
+        if let Some(m) = message {
+            let m: String = m.chars().take(2000).collect();
+            if view.recent.len() == RECENT {
+                view.recent.pop_front();
+            }
+            view.recent.push_back(m.clone());
+            view.last_message = Some(m);
+        }
+    }
+
+    /// Records the outcome and ends the actor (its end is the run's result).
+    fn finish(&mut self, exit: Exit, ctx: &mut Context<Self>) {
+        if self.finished {
+            return;
+        }
+        self.finished = true;
+        let outcome = outcome(self.end_result.as_deref(), &exit, self.stop_requested);
+        let view = self.with_view(|v| v.clone());
+        let errors: Vec<String> = self.errors.iter().cloned().collect();
+        let (id, message) = match outcome {
+            Outcome::Succeeded => (
+                EventId::PackageSucceeded,
+                format!("Package \"{}\" finished successfully.", view.package),
+            ),
+            Outcome::Cancelled => (
+                EventId::PackageCancelled,
+                format!("Package \"{}\" was cancelled.", view.package),
+            ),
+            Outcome::Failed => (
+                EventId::PackageFailed,
+                format!(
+                    "Package \"{}\" failed ({}).{}",
+                    view.package,
+                    exit.describe(),
+                    if errors.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" Errors: {}", errors.join(" | "))
+                    }
+                ),
+            ),
+            Outcome::Lost => (
+                EventId::PackageLost,
+                format!(
+                    "Package \"{}\" was lost: its runner {} without finishing the run.",
+                    view.package,
+                    exit.describe()
+                ),
+            ),
+        };
+        let event = NewEvent::new(id, message)
+            .field("execution_id", view.id.clone())
+            .field("package", view.package.clone())
+            .field("pid", view.pid.unwrap_or(0))
+            .field("user", view.user.clone())
+            .field("source", view.source.clone())
+            .field("outcome", outcome.as_str())
+            .field("exit", exit.describe())
+            .field("errors", errors);
+        let events = self.env.events.clone();
+        let marker = view.run_dir.join("outcome.json");
+        let registration = (view.source != "service").then(|| {
+            self.env
+                .settings
+                .registration_dir
+                .join(format!("{}.json", view.pid.unwrap_or(0)))
+        });
+        self.env.directory.remove_run(&self.id);
+        self.watch.normal();
+        ctx.wait(
+            async move {
+                let _ = events.append(event).await;
+                let text =
+                    serde_json::json!({"outcome": outcome.as_str(), "exit": exit.describe()});
+                let _ = tokio::task::spawn_blocking(move || {
+                    let _ = std::fs::write(&marker, text.to_string());
+                    if let Some(r) = registration {
+                        let _ = std::fs::remove_file(r);
+                    }
+                })
+                .await;
+            }
+            .into_actor(self)
+            .map(|_, _, ctx| ctx.stop()),
+        );
+    }
+}
+
+impl Actor for PackageActor {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Context<Self>) {
+        match self.start.take() {
+            Some(Start::Adopt { state, announce }) => self.began(state, announce, ctx),
+            Some(Start::Spawn(spec)) => {
+                let settings = self.env.settings.clone();
+                ctx.wait(
+                    async move {
+                        tokio::task::spawn_blocking(move || spawn_runner(&spec, &settings))
+                            .await
+                            .map_err(|e| e.to_string())
+                            .and_then(|r| r)
+                    }
+                    .into_actor(self)
+                    .map(|spawned, act, ctx| match spawned {
+                        Ok((child, state)) => {
+                            act.child = Some(child);
+                            act.began(state, true, ctx);
+                        }
+                        Err(why) => {
+                            act.errors
+                                .push_back(format!("the runner could not start: {why}"));
+                            act.finish(Exit::NotStarted(why), ctx);
+                        }
+                    }),
+                );
+            }
+            None => {}
+        }
+    }
+}
+
+impl Handler<StopRun> for PackageActor {
+    type Result = ();
+
+    fn handle(&mut self, _: StopRun, ctx: &mut Context<Self>) {
+        if self.stop_requested || self.finished {
+            return;
+        }
+        self.stop_requested = true;
+        self.with_view(|v| v.state = "stopping");
+        if self.state.is_some() {
+            self.signal(libc::SIGTERM);
+            self.arm_kill(ctx);
+        }
+    }
+}
+
+impl Handler<StopChild> for PackageActor {
+    type Result = ResponseActFuture<Self, ()>;
+
+    /// Shutdown: with `stop_executing_packages_on_shutdown`, SIGTERM to the runner and event
+    /// 336, acknowledged once the signal is sent — never waiting for the run to end. Without
+    /// it the runner is not touched. Either way the run stays for the next start to adopt.
+    fn handle(&mut self, _: StopChild, _: &mut Context<Self>) -> Self::Result {
+        self.watch.requested();
+        self.finished = true;
+        self.env.directory.remove_run(&self.id);
+        let view = self.with_view(|v| v.clone());
+        let event = if self.env.stop_on_shutdown && self.state.is_some() {
+            self.signal(libc::SIGTERM);
+            Some(
+                NewEvent::new(
+                    EventId::StoppingPackage,
+                    format!(
+                        "The service is stopping; stopping package \"{}\" (execution {}, pid {}).",
+                        view.package,
+                        view.id,
+                        view.pid.unwrap_or(0)
+                    ),
+                )
+                .field("execution_id", view.id.clone())
+                .field("package", view.package.clone())
+                .field("pid", view.pid.unwrap_or(0)),
+            )
+        } else {
+            None
+        };
+        let events = self.env.events.clone();
+        Box::pin(
+            async move {
+                if let Some(e) = event {
+                    let _ = events.append(e).await;
+                }
+            }
+            .into_actor(self)
+            .map(|_, _, ctx| ctx.stop()),
+        )
+    }
+}
+
+/// How a runner ended, as far as the service can tell.
+#[derive(Debug, Clone)]
+enum Exit {
+    Code(i32),
+    Signal(i32),
+    /// Not our child, or not waitable: it is simply gone.
+    Vanished,
+    NotStarted(String),
+}
+
+impl Exit {
+    fn from_status(status: std::process::ExitStatus) -> Exit {
+        use std::os::unix::process::ExitStatusExt;
+        match (status.code(), status.signal()) {
+            (Some(c), _) => Exit::Code(c),
+            (None, Some(s)) => Exit::Signal(s),
+            _ => Exit::Vanished,
+        }
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            Exit::Code(c) => format!("exit code {c}"),
+            Exit::Signal(s) => format!("ended by signal {s}"),
+            Exit::Vanished => "vanished".into(),
+            Exit::NotStarted(why) => format!("not started: {why}"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    Succeeded,
+    Failed,
+    Cancelled,
+    Lost,
+}
+
+impl Outcome {
+    fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Succeeded => "succeeded",
+            Outcome::Failed => "failed",
+            Outcome::Cancelled => "cancelled",
+            Outcome::Lost => "lost",
+        }
+    }
+}
+
+/// The run's result: the runner's own `run_end` first, then its exit code (dtexec's codes),
+/// then what the service did (a stopped run that died is cancelled; otherwise it is lost).
+fn outcome(end: Option<&str>, exit: &Exit, stop_requested: bool) -> Outcome {
+    match end {
+        Some("success") | Some("completion") => return Outcome::Succeeded,
+        Some("failure") => return Outcome::Failed,
+        Some("canceled") | Some("cancelled") => return Outcome::Cancelled,
+        _ => {}
+    }
+    match exit {
+        Exit::Code(0) => Outcome::Succeeded,
+        Exit::Code(3) => Outcome::Cancelled,
+        Exit::Code(_) | Exit::NotStarted(_) => Outcome::Failed,
+        Exit::Signal(_) | Exit::Vanished if stop_requested => Outcome::Cancelled,
+        Exit::Signal(_) | Exit::Vanished => Outcome::Lost,
+    }
+}
+
+/// The outcome of a run that ended while no service watched it, from its event file (for runs
+/// found dead at start). Returns the event to record.
+pub fn ended_while_down(state: &RunState) -> NewEvent {
+    let (_, bytes) = read_tail(&state.events);
+    let mut end = None;
+    let mut errors = Vec::new();
+    for line in bytes.split(|b| *b == b'\n') {
+        if let Ok(r) = serde_json::from_slice::<serde_json::Value>(line) {
+            match r["event"].as_str() {
+                Some("run_end") => end = r["result"].as_str().map(str::to_string),
+                Some("error") => errors.push(format!(
+                    "{}: {}",
+                    r["source"].as_str().unwrap_or(""),
+                    r["description"].as_str().unwrap_or("")
+                )),
+                _ => {}
+            }
+        }
+    }
+    let outcome = outcome(end.as_deref(), &Exit::Vanished, false);
+    let id = match outcome {
+        Outcome::Succeeded => EventId::PackageSucceeded,
+        Outcome::Failed => EventId::PackageFailed,
+        Outcome::Cancelled => EventId::PackageCancelled,
+        Outcome::Lost => EventId::PackageLost,
+    };
+    NewEvent::new(
+        id,
+        format!(
+            "Package \"{}\" ended while the service was down: {}.",
+            state.package,
+            outcome.as_str()
+        ),
+    )
+    .field("execution_id", state.execution_id.clone())
+    .field("package", state.package.clone())
+    .field("pid", state.pid)
+    .field("user", state.user.clone())
+    .field("source", state.source.clone())
+    .field("outcome", outcome.as_str())
+    .field("errors", errors)
+}
+
+/// The last part (at most [`READ_CHUNK`] bytes) of a file, from a line start.
+fn read_tail(path: &Path) -> (u64, Vec<u8>) {
+    let len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    let from = len.saturating_sub(READ_CHUNK);
+    let (next, mut bytes) = read_from(path, from);
+    if from > 0 {
+        if let Some(i) = bytes.iter().position(|b| *b == b'\n') {
+            bytes.drain(..=i);
+        }
+    }
+    (next, bytes)
+}
+
+/// Reads at most [`READ_CHUNK`] bytes from `offset`; returns the new offset and the bytes.
+fn read_from(path: &Path, offset: u64) -> (u64, Vec<u8>) {
+    let Ok(mut f) = std::fs::File::open(path) else {
+        return (offset, Vec::new());
+    };
+    if f.seek(SeekFrom::Start(offset)).is_err() {
+        return (offset, Vec::new());
+    }
+    let mut bytes = Vec::new();
+    let n = Read::by_ref(&mut f)
+        .take(READ_CHUNK)
+        .read_to_end(&mut bytes)
+        .unwrap_or(0);
+    (offset + n as u64, bytes)
+}
+
+/// Keeps a runner's output file below [`OUTPUT_LIMIT`]: cut and marked when it grows past it
+/// (the runner appends, so it goes on writing after the mark).
+fn bound_output(path: &Path) {
+    let Ok(meta) = std::fs::metadata(path) else {
+        return;
+    };
+    if meta.len() <= OUTPUT_LIMIT {
+        return;
+    }
+    if let Ok(mut f) = std::fs::OpenOptions::new().write(true).open(path) {
+        let keep = OUTPUT_LIMIT - TRUNCATED_MARK.len() as u64;
+        if f.set_len(keep).is_ok() && f.seek(SeekFrom::Start(keep)).is_ok() {
+            let _ = f.write_all(TRUNCATED_MARK);
+        }
+    }
+}
+
+/// Field 22 (start time in clock ticks since boot) of `/proc/<pid>/stat`; `None` when the
+/// process is gone or a zombie.
+pub fn process_start_time(pid: i32) -> Option<u64> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name may hold spaces and parentheses: fields start after the last ')'.
+    let rest = &text[text.rfind(')')? + 1..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    if fields.first() == Some(&"Z") {
+        return None;
+    }
+    fields.get(19)?.parse().ok()
+}
+
+/// Writes a file atomically (temporary then rename).
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path)
+}
+
+/// Creates the run's directory, writes the package and starts the runner in its own session
+/// (stdin from /dev/null, output to files), then writes the state file.
+fn spawn_runner(
+    spec: &RunSpec,
+    settings: &RunSettings,
+) -> Result<(std::process::Child, RunState), String> {
+    use std::os::unix::process::CommandExt;
+    let dir = settings.dir.join(&spec.id);
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let file = dir.join("package.dtsx");
+    std::fs::write(&file, &spec.bytes)
+        .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+    let events = dir.join("events.jsonl");
+    let open = |name: &str| {
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(dir.join(name))
+            .map_err(|e| format!("cannot create {name}: {e}"))
+    };
+    let mut cmd = std::process::Command::new(&settings.runner);
+    cmd.arg("/F").arg(&file);
+    for s in &spec.sets {
+        cmd.arg("/Set").arg(s);
+    }
+    if let Some(r) = &spec.reporting {
+        cmd.arg("/Reporting").arg(r);
+    }
+    cmd.current_dir(&dir)
+        .env("SSISD_EVENT_STREAM", &events)
+        .env("SSISD_EXECUTION_ID", &spec.id)
+        .env("SSISD_RUN_BY_SERVICE", "1")
+        .stdin(std::process::Stdio::null())
+        .stdout(open("stdout.log")?)
+        .stderr(open("stderr.log")?);
+    // SAFETY: setsid is async-signal-safe; nothing else runs between fork and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            if libc::setsid() < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let child = cmd
+        .spawn()
+        .map_err(|e| format!("cannot start {}: {e}", settings.runner.display()))?;
+    let pid = child.id() as i32;
+    let state = RunState {
+        execution_id: spec.id.clone(),
+        pid,
+        start_time: process_start_time(pid).unwrap_or(0),
+        package: spec.package.clone(),
+        user: spec.user.clone(),
+        source: "service".into(),
+        started_at: Utc::now(),
+        events,
+        group: true,
+    };
+    let text = serde_json::to_vec_pretty(&state).unwrap_or_default();
+    let _ = write_atomic(&dir.join("state.json"), &text);
+    Ok((child, state))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_run_end_record_decides_then_the_exit() {
+        assert_eq!(
+            outcome(Some("success"), &Exit::Signal(9), false),
+            Outcome::Succeeded
+        );
+        assert_eq!(outcome(None, &Exit::Code(1), false), Outcome::Failed);
+        assert_eq!(outcome(None, &Exit::Code(3), false), Outcome::Cancelled);
+        assert_eq!(outcome(None, &Exit::Signal(9), false), Outcome::Lost);
+        assert_eq!(outcome(None, &Exit::Signal(9), true), Outcome::Cancelled);
+        assert_eq!(outcome(None, &Exit::Vanished, false), Outcome::Lost);
+    }
+
+    #[test]
+    fn start_time_of_this_process() {
+        assert!(process_start_time(std::process::id() as i32).is_some());
+        assert!(process_start_time(i32::MAX).is_none());
+    }
+}

@@ -1,0 +1,225 @@
+//! End-to-end tests of running packages through the real `ssisd` and `dtexec`: start, list,
+//! details and stop through the API; the 12288–12291 events with their fields; a runner killed
+//! by a signal recorded as lost; the documented shutdown with
+//! `stop_executing_packages_on_shutdown` true and false (runners outlive the service);
+//! re-adoption after a restart; the `max_concurrent_packages` limit; a hand-started `dtexec`
+//! that registers; and `ssisctl run --wait`.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use support::{
+    events_of, http, import_test_package, json, kill_group, pid_alive, running, start_run,
+    temp_dir, wait_event, Options, Service,
+};
+
+const WAIT: Duration = Duration::from_secs(20);
+
+fn with_packages(s: &Service) {
+    Service::eventually(WAIT, || {
+        (s.folder_state("File System").as_deref() == Some("available")).then_some(())
+    });
+    for p in ["sleep_long", "sleep_short", "quick", "fails"] {
+        import_test_package(s, &format!("running/{p}.dtsx"), &format!("File System/{p}"));
+    }
+}
+
+fn started(s: &Service, package: &str) -> String {
+    let (code, answer) = start_run(s, package);
+    assert_eq!(code, 201, "{answer}");
+    answer["id"].as_str().unwrap().to_string()
+}
+
+/// Waits until the run is listed as running with a pid and its task executing.
+fn running_pid(s: &Service, id: &str) -> i32 {
+    Service::eventually(WAIT, || {
+        running(s).into_iter().find(|r| {
+            r["id"] == id
+                && r["state"] == "running"
+                && r["executing"]
+                    .as_array()
+                    .is_some_and(|e| e.iter().any(|p| p == "\\Package\\Step"))
+        })
+    })["pid"]
+        .as_i64()
+        .unwrap() as i32
+}
+
+fn env(pairs: &[(&str, &str)]) -> Options {
+    Options {
+        env: pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        ..Options::default()
+    }
+}
+
+#[test]
+fn start_list_details_stop_and_the_package_events() {
+    let s = Service::start();
+    with_packages(&s);
+
+    let ok = started(&s, "File System/quick");
+    let e = wait_event(&s, 12289, &ok, WAIT);
+    assert_eq!(e["source"], "SQLISPackage");
+    assert_eq!(e["fields"]["package"], "\\File System\\quick");
+    let start = wait_event(&s, 12288, &ok, WAIT);
+    assert!(start["fields"]["pid"].as_i64().unwrap() > 0);
+    assert!(start["fields"]["user"]
+        .as_str()
+        .unwrap()
+        .starts_with("api@"));
+
+    let bad = started(&s, "File System/fails");
+    let e = wait_event(&s, 12291, &bad, WAIT);
+    assert_eq!(e["level"], "error");
+    let errors = e["fields"]["errors"].to_string();
+    assert!(errors.contains("Step"), "{e}");
+    assert!(
+        e["message"].as_str().unwrap().contains("exit code 1"),
+        "{e}"
+    );
+
+    let long = started(&s, "File System/sleep_long");
+    let pid = running_pid(&s, &long);
+    let list = running(&s);
+    let r = list.iter().find(|r| r["id"] == long.as_str()).unwrap();
+    assert_eq!(r["package"], "\\File System\\sleep_long");
+    assert_eq!(r["source"], "service");
+    assert!(r["started_at"].is_string());
+    let (code, body) = http(&s, "GET", &format!("running/{long}"), None);
+    assert_eq!(code, 200);
+    assert!(json(&body)["recent_messages"].is_array());
+    let run_dir = s.data_dir.join("runs").join(&long);
+    assert!(run_dir.join("state.json").is_file());
+    assert!(run_dir.join("package.dtsx").is_file());
+
+    let t = Instant::now();
+    let (code, body) = http(&s, "POST", &format!("running/{long}/stop"), None);
+    assert_eq!(code, 202, "{}", String::from_utf8_lossy(&body));
+    assert!(t.elapsed() < Duration::from_secs(1));
+    let e = wait_event(&s, 12290, &long, WAIT);
+    assert_eq!(e["fields"]["outcome"], "cancelled");
+    assert!(!pid_alive(pid));
+    assert!(running(&s).iter().all(|r| r["id"] != long.as_str()));
+    let (code, _) = http(&s, "GET", &format!("running/{long}"), None);
+    assert_eq!(code, 404);
+    let (code, _) = start_run(&s, "File System/missing");
+    assert_eq!(code, 404);
+}
+
+#[test]
+fn a_runner_killed_by_a_signal_is_lost() {
+    let s = Service::start();
+    with_packages(&s);
+    let id = started(&s, "File System/sleep_long");
+    let pid = running_pid(&s, &id);
+    // SAFETY: signalling the runner the service started.
+    unsafe {
+        libc::kill(pid, libc::SIGKILL);
+    }
+    let e = wait_event(&s, 1030, &id, WAIT);
+    assert_eq!(e["fields"]["outcome"], "lost");
+    assert!(e["message"].as_str().unwrap().contains("signal 9"), "{e}");
+    kill_group(pid);
+}
+
+#[test]
+fn sigterm_stops_runs_without_waiting_and_they_end_cancelled() {
+    let temp = temp_dir();
+    let dir = temp.path().to_path_buf();
+    let mut s = Service::spawn(&dir, &Options::default()).unwrap();
+    with_packages(&s);
+    let ids: Vec<String> = (0..3)
+        .map(|_| started(&s, "File System/sleep_long"))
+        .collect();
+    let pids: Vec<i32> = ids.iter().map(|id| running_pid(&s, id)).collect();
+    let t = Instant::now();
+    let status = s.stop();
+    assert!(status.success());
+    assert!(t.elapsed() < Duration::from_secs(2), "{:?}", t.elapsed());
+    for id in &ids {
+        let events = s.data_dir.join("runs").join(id).join("events.jsonl");
+        Service::eventually(WAIT, || {
+            let text = std::fs::read_to_string(&events).ok()?;
+            text.contains("\"run_end\"").then_some(())
+        });
+        let text = std::fs::read_to_string(&events).unwrap();
+        assert!(text.contains("\"result\":\"canceled\""), "{text}");
+    }
+    Service::eventually(WAIT, || pids.iter().all(|p| !pid_alive(*p)).then_some(()));
+    let s = Service::spawn(&dir, &Options::default()).unwrap();
+    for id in &ids {
+        assert_eq!(events_of(&s, 336, Some(id)).len(), 1);
+        let e = wait_event(&s, 12290, id, WAIT);
+        assert_eq!(e["fields"]["outcome"], "cancelled");
+    }
+    assert!(running(&s).is_empty());
+}
+
+#[test]
+fn with_the_flag_false_runners_finish_normally_after_the_service_exits() {
+    let temp = temp_dir();
+    let dir = temp.path().to_path_buf();
+    let opts = env(&[(
+        "SSISD_SERVICE__STOP_EXECUTING_PACKAGES_ON_SHUTDOWN",
+        "false",
+    )]);
+    let mut s = Service::spawn(&dir, &opts).unwrap();
+    with_packages(&s);
+    let id = started(&s, "File System/sleep_short");
+    let pid = running_pid(&s, &id);
+    assert!(s.stop().success());
+    assert!(pid_alive(pid), "the runner is not touched");
+    Service::eventually(WAIT, || (!pid_alive(pid)).then_some(()));
+    let s = Service::spawn(&dir, &opts).unwrap();
+    let e = wait_event(&s, 12289, &id, WAIT);
+    assert_eq!(e["fields"]["outcome"], "succeeded");
+    assert!(events_of(&s, 336, Some(&id)).is_empty());
+}
+
+#[test]
+fn a_restarted_service_adopts_live_runs_and_can_stop_them() {
+    let temp = temp_dir();
+    let dir = temp.path().to_path_buf();
+    let opts = env(&[(
+        "SSISD_SERVICE__STOP_EXECUTING_PACKAGES_ON_SHUTDOWN",
+        "false",
+    )]);
+    let mut s = Service::spawn(&dir, &opts).unwrap();
+    with_packages(&s);
+    let id = started(&s, "File System/sleep_long");
+    let pid = running_pid(&s, &id);
+    assert!(s.stop().success());
+    let s = Service::spawn(&dir, &opts).unwrap();
+    let adopted = Service::eventually(WAIT, || {
+        running(&s).into_iter().find(|r| r["id"] == id.as_str())
+    });
+    assert_eq!(adopted["pid"], pid);
+    let (code, _) = http(&s, "POST", &format!("running/{id}/stop"), None);
+    assert_eq!(code, 202);
+    wait_event(&s, 12290, &id, WAIT);
+    kill_group(pid);
+}
+
+#[test]
+fn runs_past_max_concurrent_packages_are_refused_with_429() {
+    let s = Service::start_in(
+        temp_dir(),
+        env(&[("SSISD_SERVICE__MAX_CONCURRENT_PACKAGES", "1")]),
+    );
+    with_packages(&s);
+    let id = started(&s, "File System/sleep_long");
+    let (code, answer) = start_run(&s, "File System/sleep_long");
+    assert_eq!(code, 429, "{answer}");
+    assert!(answer["message"]
+        .as_str()
+        .unwrap()
+        .contains("max_concurrent_packages"));
+    let pid = running_pid(&s, &id);
+    http(&s, "POST", &format!("running/{id}/stop"), None);
+    wait_event(&s, 12290, &id, WAIT);
+    kill_group(pid);
+}
