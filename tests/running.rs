@@ -223,3 +223,74 @@ fn runs_past_max_concurrent_packages_are_refused_with_429() {
     wait_event(&s, 12290, &id, WAIT);
     kill_group(pid);
 }
+
+#[test]
+fn a_hand_started_dtexec_registers_is_listed_and_can_be_stopped() {
+    let s = Service::start();
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/packages/running/sleep_long.dtsx");
+    let mut dtexec = std::process::Command::new(env!("CARGO_BIN_EXE_dtexec"))
+        .arg("/F")
+        .arg(&file)
+        .env("SSISD_SERVICE__RUNTIME_DIR", &s.runtime_dir)
+        .env_remove("SSISD_EVENT_STREAM")
+        .env_remove("SSISD_RUN_BY_SERVICE")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = dtexec.id() as i32;
+    let listed = Service::eventually(WAIT, || {
+        running(&s)
+            .into_iter()
+            .find(|r| r["pid"] == pid && r["source"] == "dtexec")
+    });
+    assert!(!listed["user"].as_str().unwrap().is_empty());
+    let id = listed["id"].as_str().unwrap().to_string();
+    let (code, _) = http(&s, "POST", &format!("running/{id}/stop"), None);
+    assert_eq!(code, 202);
+    let status = dtexec.wait().unwrap();
+    assert_eq!(status.code(), Some(3), "dtexec ends cancelled");
+    let e = wait_event(&s, 12290, &id, WAIT);
+    assert_eq!(e["fields"]["source"], "dtexec");
+    assert_eq!(wait_event(&s, 12288, &id, WAIT)["fields"]["pid"], pid);
+}
+
+#[test]
+fn a_dtexec_without_a_service_runs_unmonitored() {
+    let dir = temp_dir();
+    let file =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/packages/running/quick.dtsx");
+    let t = Instant::now();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_dtexec"))
+        .arg("/F")
+        .arg(&file)
+        .env("SSISD_SERVICE__RUNTIME_DIR", dir.path().join("nothing"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(t.elapsed() < Duration::from_secs(5));
+    assert!(!dir.path().join("nothing").exists());
+}
+
+#[test]
+fn ssisctl_run_wait_returns_the_package_exit_code() {
+    let s = Service::start();
+    with_packages(&s);
+    let ok = support::ssisctl(&s, &["run", "File System/quick", "--wait"]);
+    assert_eq!(ok.status.code(), Some(0), "{ok:?}");
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("success"));
+    assert!(String::from_utf8_lossy(&ok.stderr).contains("\\Package\\Step"));
+    let bad = support::ssisctl(&s, &["run", "File System/fails", "--wait"]);
+    assert_eq!(bad.status.code(), Some(1), "{bad:?}");
+
+    let started = support::ssisctl(&s, &["run", "File System/sleep_long"]);
+    assert_eq!(started.status.code(), Some(0));
+    let id = String::from_utf8_lossy(&started.stdout).trim().to_string();
+    let pid = running_pid(&s, &id);
+    let list = support::ssisctl(&s, &["running"]);
+    assert!(String::from_utf8_lossy(&list.stdout).contains(&id));
+    let stop = support::ssisctl(&s, &["stop", &id]);
+    assert_eq!(stop.status.code(), Some(0), "{stop:?}");
+    wait_event(&s, 12290, &id, WAIT);
+    kill_group(pid);
+}

@@ -112,9 +112,10 @@ fn manages_folders_and_packages() {
     let reload = ok(&ssisctl(&s, &["reload"]));
     assert!(reload.contains("reloaded"), "{reload}");
 
+    // Running packages is covered by tests/running.rs; a missing package is refused (404 → 2).
     let run = ssisctl(&s, &["run", "File System/X"]);
-    assert_eq!(run.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&run.stderr).contains("not available in this version yet"));
+    assert_eq!(run.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&run.stderr).contains("X"));
 }
 
 #[test]

@@ -96,6 +96,8 @@ pub struct RunView {
     pub executing: Vec<String>,
     pub last_message: Option<String>,
     pub run_dir: PathBuf,
+    /// The event stream the runner writes.
+    pub events: PathBuf,
     #[serde(skip)]
     pub recent: VecDeque<String>,
 }
@@ -167,6 +169,10 @@ impl PackageActor {
                 .unwrap_or_default(),
             _ => env.settings.dir.join(&id),
         };
+        let events = match &start {
+            Start::Adopt { state, .. } => state.events.clone(),
+            Start::Spawn(_) => run_dir.join("events.jsonl"),
+        };
         let view = RunView {
             id: id.clone(),
             package,
@@ -178,6 +184,7 @@ impl PackageActor {
             executing: Vec::new(),
             last_message: None,
             run_dir,
+            events,
             recent: VecDeque::new(),
         };
         PackageActor {
@@ -437,12 +444,17 @@ impl PackageActor {
             .field("exit", exit.describe())
             .field("errors", errors);
         let events = self.env.events.clone();
-        let marker = view.run_dir.join("outcome.json");
-        let registration = (view.source != "service").then(|| {
-            self.env
-                .settings
-                .registration_dir
-                .join(format!("{}.json", view.pid.unwrap_or(0)))
+        let own = view.source == "service";
+        let marker = own.then(|| view.run_dir.join("outcome.json"));
+        // A hand-started runner's registration and its stream file (when it is ours, in the
+        // registration directory) are removed once the outcome is recorded.
+        let registration = (!own).then(|| {
+            let dir = &self.env.settings.registration_dir;
+            let pid = view.pid.unwrap_or(0);
+            (
+                dir.join(format!("{pid}.json")),
+                dir.join(format!("{pid}.events.jsonl")),
+            )
         });
         self.env.directory.remove_run(&self.id);
         self.watch.normal();
@@ -452,9 +464,12 @@ impl PackageActor {
                 let text =
                     serde_json::json!({"outcome": outcome.as_str(), "exit": exit.describe()});
                 let _ = tokio::task::spawn_blocking(move || {
-                    let _ = std::fs::write(&marker, text.to_string());
-                    if let Some(r) = registration {
+                    if let Some(m) = marker {
+                        let _ = std::fs::write(m, text.to_string());
+                    }
+                    if let Some((r, stream)) = registration {
                         let _ = std::fs::remove_file(r);
+                        let _ = std::fs::remove_file(stream);
                     }
                 })
                 .await;

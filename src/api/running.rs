@@ -113,7 +113,7 @@ pub async fn stream(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let (view, _) = state.directory.run(&id).ok_or_else(|| unknown(&id))?;
-    let path = view.run_dir.join("events.jsonl");
+    let path = view.events.clone();
     let directory = state.directory.clone();
     let id = id.into_inner();
     let (tx, rx) = tokio::sync::mpsc::channel::<web::Bytes>(16);

@@ -106,7 +106,11 @@ enum Command {
         #[arg(long)]
         overwrite: bool,
     },
-    /// Run a stored package (arrives with running packages).
+    /// Run a stored package through the service; --wait follows it and exits with dtexec's
+    /// code (0 success, 1 failure, 3 cancelled).
+    #[command(
+        after_help = "Examples:\n  ssisctl run \"File System/Sales/Load\" --set '\\Package.Variables[User::Day].Value;3'\n  ssisctl run \"MSDB/Nightly\" --wait"
+    )]
     Run {
         path: String,
         #[arg(long)]
@@ -114,9 +118,9 @@ enum Command {
         #[arg(long)]
         wait: bool,
     },
-    /// List running packages (arrives with running packages).
+    /// List running packages.
     Running,
-    /// Stop a running package (arrives with running packages).
+    /// Stop a running package by its execution id.
     Stop { id: String },
     /// Show the event log, newest last; --follow keeps printing new events.
     #[command(
@@ -144,7 +148,7 @@ enum Command {
     Completions { shell: clap_complete::Shell },
 }
 
-fn run(cli: Cli) -> Result<(), ClientError> {
+fn run(cli: Cli) -> Result<u8, ClientError> {
     let out = Output::new(cli.json);
     if let Command::Completions { shell } = cli.command {
         clap_complete::generate(
@@ -153,10 +157,10 @@ fn run(cli: Cli) -> Result<(), ClientError> {
             "ssisctl",
             &mut std::io::stdout(),
         );
-        return Ok(());
+        return Ok(0);
     }
     let c = Client::connect(cli.server.as_deref())?;
-    match cli.command {
+    let done = match cli.command {
         Command::Status => commands::status(&c, &out),
         Command::Folders => commands::folders(&c, &out),
         Command::Ls { path, recursive } => commands::ls(&c, &out, path.as_deref(), recursive),
@@ -179,9 +183,9 @@ fn run(cli: Cli) -> Result<(), ClientError> {
             to,
             overwrite,
         } => commands::cp(&c, &out, &from, &to, overwrite),
-        Command::Run { .. } => commands::not_yet("run"),
-        Command::Running => commands::not_yet("running"),
-        Command::Stop { .. } => commands::not_yet("stop"),
+        Command::Run { path, set, wait } => return commands::run(&c, &out, &path, &set, wait),
+        Command::Running => commands::running(&c, &out),
+        Command::Stop { id } => commands::stop(&c, &out, &id),
         Command::Events {
             follow,
             level,
@@ -201,12 +205,13 @@ fn run(cli: Cli) -> Result<(), ClientError> {
         ),
         Command::Reload => commands::reload(&c, &out),
         Command::Completions { .. } => unreachable!("handled above"),
-    }
+    };
+    done.map(|()| 0)
 }
 
 fn main() -> ExitCode {
     match run(Cli::parse()) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => ExitCode::from(code),
         Err(e) => {
             eprintln!("ssisctl: {e}");
             ExitCode::from(e.exit_code())

@@ -413,9 +413,134 @@ pub fn reload(c: &Client, out: &Output) -> Result {
     Ok(())
 }
 
-/// Commands whose service side arrives with running packages.
-pub fn not_yet(what: &str) -> Result {
-    Err(ClientError::Other(format!(
-        "{what}: running packages through the service is not available in this version yet; run a package with dtexec /F <file>"
-    )))
+/// `run`: starts a stored package; with `wait`, shows the executables running now from the
+/// run's stream and returns dtexec's exit code (0 success, 1 failure, 3 cancelled).
+pub fn run(c: &Client, out: &Output, package: &str, sets: &[String], wait: bool) -> Result<u8> {
+    let user = std::env::var("USER").unwrap_or_else(|_| "ssisctl".into());
+    let body = json!({ "package": package, "set": sets, "user": user }).to_string();
+    let started = c
+        .request("POST", "running", Some(body.as_bytes()))?
+        .json()?;
+    let id = cell(&started["id"]);
+    if out.json && !wait {
+        out.print_json(&started);
+        return Ok(0);
+    }
+    if !wait {
+        println!("{id}");
+        return Ok(0);
+    }
+    eprintln!("started {} as {id}", cell(&started["package"]));
+    let mut executing: Vec<String> = Vec::new();
+    let mut result: Option<String> = None;
+    c.follow(&format!("running/{id}/stream"), |data| {
+        let Ok(r) = serde_json::from_str::<Value>(data) else {
+            return true;
+        };
+        let path = r["path"].as_str().unwrap_or("").to_string();
+        match r["event"].as_str().unwrap_or("") {
+            "executable_start" => {
+                executing.push(path.clone());
+                eprintln!("{} {path}", out.paint("36", "started "));
+            }
+            "executable_end" => {
+                executing.retain(|p| *p != path);
+                eprintln!(
+                    "{} {path}: {}",
+                    out.paint("36", "finished"),
+                    cell(&r["result"])
+                );
+            }
+            "error" => eprintln!(
+                "{} {}: {}",
+                out.paint("31", "error   "),
+                cell(&r["source"]),
+                cell(&r["description"])
+            ),
+            "warning" => eprintln!(
+                "{} {}: {}",
+                out.paint("33", "warning "),
+                cell(&r["source"]),
+                cell(&r["description"])
+            ),
+            "run_end" => {
+                result = r["result"].as_str().map(str::to_string);
+                return false;
+            }
+            _ => {}
+        }
+        if !executing.is_empty() {
+            eprintln!("  running now: {}", executing.join(", "));
+        }
+        true
+    })?;
+    let code = match result.as_deref() {
+        Some("success") | Some("completion") => 0,
+        Some("canceled") => 3,
+        _ => 1,
+    };
+    println!(
+        "{id}: {}",
+        result
+            .as_deref()
+            .unwrap_or("ended without a result (see ssisctl events)")
+    );
+    Ok(code)
+}
+
+/// `running`: the runs now.
+pub fn running(c: &Client, out: &Output) -> Result {
+    let v = c.request("GET", "running", None)?.json()?;
+    if out.json {
+        out.print_json(&v);
+        return Ok(());
+    }
+    let rows: Vec<Vec<String>> = v["running"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|r| {
+            let executing: Vec<String> = r["executing"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(cell)
+                .collect();
+            vec![
+                cell(&r["id"]),
+                cell(&r["package"]),
+                cell(&r["pid"]),
+                out.state(r["state"].as_str().unwrap_or("")),
+                format!("{} ({})", cell(&r["user"]), cell(&r["source"])),
+                cell(&r["started_at"]),
+                executing.join(", "),
+            ]
+        })
+        .collect();
+    out.table(
+        &[
+            "ID",
+            "PACKAGE",
+            "PID",
+            "STATE",
+            "BY",
+            "STARTED",
+            "EXECUTING",
+        ],
+        &rows,
+    );
+    Ok(())
+}
+
+/// `stop ID`.
+pub fn stop(c: &Client, out: &Output, id: &str) -> Result {
+    let v = c
+        .request("POST", &format!("running/{id}/stop"), None)?
+        .json()?;
+    if out.json {
+        out.print_json(&v);
+    } else {
+        println!("{id}: stopping");
+    }
+    Ok(())
 }

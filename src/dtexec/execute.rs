@@ -134,6 +134,7 @@ pub fn execute<W: Write>(
     // Without the handlers a signal would kill dtexec and orphan nothing (children die with
     // it), but the run would not end with exit code 3; failing to install them is not fatal.
     let _signals = cancel_on_signals(&run_options.cancel).ok();
+    super::register::register(file);
     let stream = EventStreamTarget::from_env().map(|t| {
         let vars = std::env::var(STREAM_VARIABLES_ENV).is_ok_and(|v| v.trim() == "1");
         Arc::new(EventStream::start(t, vars))
