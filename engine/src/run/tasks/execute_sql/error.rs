@@ -5,6 +5,7 @@
 use thiserror::Error;
 
 #[derive(Debug, Error, PartialEq, Eq)]
+#[cfg_attr(not(feature = "odbc"), allow(dead_code))]
 pub enum SqlError {
     /// The task data cannot be run as written.
     #[error("Execute SQL task: {0}")]
