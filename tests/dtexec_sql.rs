@@ -284,6 +284,34 @@ fn sql_server_through_tds() {
         println!("SKIPPED: SQL Server tests (set SSISD_TEST_MSSQL to an ADO connection string)");
         return;
     };
-    let _ = conn;
-    println!("SKIPPED: the SQL Server package tests are still to come");
+    // The same package over an OLE DB connection manager (SQL Server provider): derived in a
+    // temporary directory from the ODBC one.
+    let d = tempfile::tempdir().expect("temp dir");
+    let source =
+        read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/packages/run/sql/results.dtsx"));
+    let oledb = d.path().join("results_oledb.dtsx");
+    std::fs::write(
+        &oledb,
+        source.replace("CreationName=\"ODBC\"", "CreationName=\"OLEDB\""),
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_dtexec"))
+        .arg("/F")
+        .arg(&oledb)
+        .arg("/Set")
+        .arg(format!(
+            "\\Package.Variables[User::Dir].Properties[Value];{}",
+            d.path().display()
+        ))
+        .arg("/Conn")
+        .arg(format!("Db;{conn};Provider=MSOLEDBSQL"))
+        .output()
+        .expect("dtexec starts");
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert_eq!(
+        read(d.path().join("result.txt")),
+        "3|two|1=one!;2=two;20=twenty;30=thirty;"
+    );
 }

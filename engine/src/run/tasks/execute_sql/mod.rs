@@ -30,7 +30,7 @@ use error::SqlError;
 use payload::{Direction, ResultType, SourceType, SqlTaskData};
 
 /// A parameter as the drivers get it.
-// Only the ODBC driver reads every field until the SQL Server driver is written.
+// Some fields (output sizes, directions) are read only by the ODBC driver.
 #[cfg_attr(not(feature = "odbc"), allow(dead_code))]
 pub(crate) struct Param {
     pub direction: Direction,
@@ -40,7 +40,7 @@ pub(crate) struct Param {
 }
 
 /// What a driver is asked to run.
-// Only the ODBC driver reads every field until the SQL Server driver is written.
+// Some fields (output sizes, directions) are read only by the ODBC driver.
 #[cfg_attr(not(feature = "odbc"), allow(dead_code))]
 pub(crate) struct Request<'a> {
     pub connection_string: String,
@@ -54,7 +54,7 @@ pub(crate) struct Request<'a> {
 }
 
 /// What a driver brings back.
-// Only the ODBC driver reads every field until the SQL Server driver is written.
+// Some fields (output sizes, directions) are read only by the ODBC driver.
 #[cfg_attr(not(feature = "odbc"), allow(dead_code))]
 pub(crate) struct Reply {
     /// The first result set of the statement.
