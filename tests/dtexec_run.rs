@@ -244,8 +244,8 @@ fn unimplemented_task_kinds_are_refused_by_name() {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/packages/run/one_task.dtsx"),
     )
     .expect("read")
-    .replace("Microsoft.ExecuteProcess", "Microsoft.ExecuteSQLTask");
-    let file = d.path().join("sql.dtsx");
+    .replace("Microsoft.ExecuteProcess", "Microsoft.FtpTask");
+    let file = d.path().join("ftp.dtsx");
     std::fs::write(&file, pkg).expect("write");
     let out = Command::new(env!("CARGO_BIN_EXE_dtexec"))
         .arg("/F")
@@ -254,5 +254,5 @@ fn unimplemented_task_kinds_are_refused_by_name() {
         .expect("dtexec");
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{text}");
-    assert!(text.contains("Execute SQL tasks cannot run yet"), "{text}");
+    assert!(text.contains("FTP tasks are not supported"), "{text}");
 }
