@@ -28,6 +28,9 @@ fn in_flight() -> usize {
         .unwrap_or(500)
 }
 
+/// One measure, adding its rows to the table.
+type Step = fn(&mut Vec<Row>);
+
 struct Row {
     measure: String,
     result: String,
@@ -248,7 +251,7 @@ fn many_at_once(rows: &mut Vec<Row>) {
     rows.push(row(
         format!("exit after SIGTERM: {n} runs in flight / none"),
         format!(
-            "{} / {} ({:.1}×); {alive} runners still alive at exit",
+            "{} / {} ({:.1}×); {alive} runners alive just after",
             ms(busy_exit),
             ms(idle_exit),
             busy_exit.as_secs_f64() / idle_exit.as_secs_f64().max(1e-6)
@@ -334,7 +337,7 @@ fn main() {
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
     let mut rows = Vec::new();
-    let steps: [(&str, fn(&mut Vec<Row>)); 3] = [
+    let steps: [(&str, Step); 3] = [
         ("start latency", start_latency),
         ("many at once", many_at_once),
         ("start rate", start_rate),

@@ -14,7 +14,7 @@ use anyhow::Context as _;
 use futures_util::future::BoxFuture;
 use futures_util::FutureExt;
 use ssisd_actors::event_log::journal::Journal;
-use ssisd_actors::supervisor::Reload;
+use ssisd_actors::supervisor::{Reload, RunnersToStop};
 use ssisd_actors::{
     Directory, EventId, EventLogClient, NewEvent, ReloadSummary, Shutdown, Supervisor,
 };
@@ -198,7 +198,11 @@ pub fn run(cfg: ServiceConfig, source: ConfigSource) -> anyhow::Result<i32> {
     })?;
 
     let system = actix_rt::System::new();
-    let code = system.block_on(serve(cfg, source, lock, stop_requests))?;
+    let (code, runners) = system.block_on(serve(cfg, source, lock, stop_requests))?;
+    drop(system);
+    // Last of all (stop_executing_packages_on_shutdown): the runners are told to cancel; the
+    // service does not wait for them.
+    runners.signal();
     Ok(code)
 }
 
@@ -207,7 +211,7 @@ async fn serve(
     source: ConfigSource,
     lock: InstanceLock,
     mut requests: tokio::sync::mpsc::UnboundedReceiver<Request>,
-) -> anyhow::Result<i32> {
+) -> anyhow::Result<(i32, RunnersToStop)> {
     let started = Instant::now();
     let started_at = chrono::Utc::now();
     let directory = Directory::new();
@@ -263,9 +267,9 @@ async fn serve(
                     format!("ssisd failed to start. Error: {message}"),
                 ))
                 .await;
-            supervisor.send(Shutdown).await.ok();
+            let runners = supervisor.send(Shutdown).await.unwrap_or_default();
             eprintln!("ssisd: {message}");
-            return Ok(exit::FAILED);
+            return Ok((exit::FAILED, runners));
         }
     };
     let addr = server.addrs().first().copied().unwrap_or(cfg.listen);
@@ -317,8 +321,8 @@ async fn serve(
     }
     systemd_notify::notify("STOPPING=1");
     server_handle.stop(false).await;
-    supervisor.send(Shutdown).await.ok();
+    let runners = supervisor.send(Shutdown).await.unwrap_or_default();
     drop(lock);
     actix_rt::System::current().stop();
-    Ok(exit::OK)
+    Ok((exit::OK, runners))
 }

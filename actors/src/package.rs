@@ -37,6 +37,16 @@ const ERRORS_KEPT: usize = 10;
 pub const OUTPUT_LIMIT: u64 = 8 << 20;
 const TRUNCATED_MARK: &[u8] = b"\n[ssisd: output truncated here]\n";
 
+/// File work of all runs goes through at most this many blocking-pool threads at once, so that
+/// hundreds of runs do not grow the pool to hundreds of threads (which would also slow exit).
+static BLOCKING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(4);
+
+/// Runs `f` on the blocking pool within the [`BLOCKING`] limit.
+async fn blocking<R: Send + 'static>(f: impl FnOnce() -> R + Send + 'static) -> Option<R> {
+    let _permit = BLOCKING.acquire().await.ok()?;
+    tokio::task::spawn_blocking(f).await.ok()
+}
+
 /// Where runs live and how runners start (part of the service plan).
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunSettings {
@@ -290,7 +300,7 @@ impl PackageActor {
         self.polling = true;
         ctx.spawn(
             async move {
-                tokio::task::spawn_blocking(move || {
+                blocking(move || {
                     let gone = if own {
                         false
                     } else {
@@ -463,7 +473,7 @@ impl PackageActor {
                 let _ = events.append(event).await;
                 let text =
                     serde_json::json!({"outcome": outcome.as_str(), "exit": exit.describe()});
-                let _ = tokio::task::spawn_blocking(move || {
+                let _ = blocking(move || {
                     if let Some(m) = marker {
                         let _ = std::fs::write(m, text.to_string());
                     }
@@ -490,10 +500,9 @@ impl Actor for PackageActor {
                 let settings = self.env.settings.clone();
                 ctx.wait(
                     async move {
-                        tokio::task::spawn_blocking(move || spawn_runner(&spec, &settings))
+                        blocking(move || spawn_runner(&spec, &settings))
                             .await
-                            .map_err(|e| e.to_string())
-                            .and_then(|r| r)
+                            .unwrap_or_else(|| Err("the blocking pool is gone".into()))
                     }
                     .into_actor(self)
                     .map(|spawned, act, ctx| match spawned {
@@ -530,36 +539,71 @@ impl Handler<StopRun> for PackageActor {
     }
 }
 
-impl Handler<StopChild> for PackageActor {
-    type Result = ResponseActFuture<Self, ()>;
+/// Shutdown (from the supervisor): records 336 when `stop_executing_packages_on_shutdown` is set
+/// and answers with the signal target (`-pgid` or pid) the supervisor must send SIGTERM to as
+/// its last act; without the flag the runner is left alone (`None`). Either way the actor stops
+/// and the run stays on disk for the next start to adopt. Never waits for the run to end.
+#[derive(Message)]
+#[rtype(result = "Option<i32>")]
+pub struct ShutdownRun;
 
-    /// Shutdown: with `stop_executing_packages_on_shutdown`, SIGTERM to the runner and event
-    /// 336, acknowledged once the signal is sent — never waiting for the run to end. Without
-    /// it the runner is not touched. Either way the run stays for the next start to adopt.
-    fn handle(&mut self, _: StopChild, _: &mut Context<Self>) -> Self::Result {
+impl PackageActor {
+    fn leave(&mut self) -> (Option<i32>, Option<NewEvent>) {
         self.watch.requested();
         self.finished = true;
         self.env.directory.remove_run(&self.id);
         let view = self.with_view(|v| v.clone());
-        let event = if self.env.stop_on_shutdown && self.state.is_some() {
-            self.signal(libc::SIGTERM);
-            Some(
-                NewEvent::new(
-                    EventId::StoppingPackage,
-                    format!(
-                        "The service is stopping; stopping package \"{}\" (execution {}, pid {}).",
-                        view.package,
-                        view.id,
-                        view.pid.unwrap_or(0)
-                    ),
-                )
-                .field("execution_id", view.id.clone())
-                .field("package", view.package.clone())
-                .field("pid", view.pid.unwrap_or(0)),
+        let target = self
+            .state
+            .as_ref()
+            .filter(|s| s.pid > 1 && self.env.stop_on_shutdown)
+            .map(|s| if s.group { -s.pid } else { s.pid });
+        let event = target.map(|_| {
+            NewEvent::new(
+                EventId::StoppingPackage,
+                format!(
+                    "The service is stopping; stopping package \"{}\" (execution {}, pid {}).",
+                    view.package,
+                    view.id,
+                    view.pid.unwrap_or(0)
+                ),
             )
-        } else {
-            None
-        };
+            .field("execution_id", view.id.clone())
+            .field("package", view.package.clone())
+            .field("pid", view.pid.unwrap_or(0))
+        });
+        (target, event)
+    }
+}
+
+impl Handler<ShutdownRun> for PackageActor {
+    type Result = ResponseActFuture<Self, Option<i32>>;
+
+    fn handle(&mut self, _: ShutdownRun, _: &mut Context<Self>) -> Self::Result {
+        let (target, event) = self.leave();
+        let events = self.env.events.clone();
+        Box::pin(
+            async move {
+                if let Some(e) = event {
+                    let _ = events.append(e).await;
+                }
+                target
+            }
+            .into_actor(self)
+            .map(|target, _, ctx| {
+                ctx.stop();
+                target
+            }),
+        )
+    }
+}
+
+impl Handler<StopChild> for PackageActor {
+    type Result = ResponseActFuture<Self, ()>;
+
+    /// The generic stop: as [`ShutdownRun`], sending the signal itself.
+    fn handle(&mut self, _: StopChild, _: &mut Context<Self>) -> Self::Result {
+        let (target, event) = self.leave();
         let events = self.env.events.clone();
         Box::pin(
             async move {
@@ -568,8 +612,23 @@ impl Handler<StopChild> for PackageActor {
                 }
             }
             .into_actor(self)
-            .map(|_, _, ctx| ctx.stop()),
+            .map(move |_, _, ctx| {
+                if let Some(t) = target {
+                    send_signal(t, libc::SIGTERM);
+                }
+                ctx.stop()
+            }),
         )
+    }
+}
+
+/// Sends `signal` to a pid (positive) or a process group (negative).
+pub fn send_signal(target: i32, signal: i32) {
+    if !(-1..=1).contains(&target) {
+        // SAFETY: kill(2) has no memory-safety preconditions.
+        unsafe {
+            libc::kill(target, signal);
+        }
     }
 }
 

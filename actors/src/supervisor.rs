@@ -18,7 +18,9 @@ use ssisd_stores::FolderSpec;
 
 use crate::directory::{Directory, FolderHealth};
 use crate::event_log::{self, EventId, EventLogClient, NewEvent};
-use crate::package::{self, PackageActor, PackageEnv, RunSettings, RunSpec, RunState, Start};
+use crate::package::{
+    self, PackageActor, PackageEnv, RunSettings, RunSpec, RunState, ShutdownRun, Start,
+};
 use crate::store;
 use crate::supervision::{
     Backoff, ChildExited, ExitReason, ExitWatch, Intensity, RestartHistory, RestartType, StopChild,
@@ -104,7 +106,7 @@ pub struct Supervisor {
     next_generation: u64,
     shutting_down: bool,
     /// The Package actors (temporary children), by execution id.
-    runs: HashMap<String, Recipient<StopChild>>,
+    runs: HashMap<String, Addr<PackageActor>>,
     scanning: bool,
 }
 
@@ -203,7 +205,7 @@ impl Supervisor {
         let view = actor.view();
         let addr = actor.start();
         self.directory.add_run(&id, view, addr.clone());
-        self.runs.insert(id.clone(), addr.recipient());
+        self.runs.insert(id.clone(), addr);
         id
     }
 
@@ -564,18 +566,34 @@ impl Handler<Reload> for Supervisor {
 
 /// The shutdown sequence: "stopping" event, stop broadcast to running packages (without waiting
 /// for them to end), stores stopped, "stopped" event, event log drained and closed last.
+/// Answers with the runners the caller must signal ([`RunnersToStop::signal`]) as its very last
+/// act before exiting: hundreds of runners cancelling at once would otherwise compete with the
+/// service's last writes for the processors.
 #[derive(Message)]
-#[rtype(result = "()")]
+#[rtype(result = "RunnersToStop")]
 pub struct Shutdown;
 
+/// Runners to SIGTERM at exit (pids, or negative process-group ids).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct RunnersToStop(pub Vec<i32>);
+
+impl RunnersToStop {
+    /// Sends SIGTERM to every runner; does not wait for anything.
+    pub fn signal(&self) {
+        for t in &self.0 {
+            package::send_signal(*t, libc::SIGTERM);
+        }
+    }
+}
+
 impl Handler<Shutdown> for Supervisor {
-    type Result = ResponseActFuture<Self, ()>;
+    type Result = ResponseActFuture<Self, RunnersToStop>;
 
     fn handle(&mut self, _: Shutdown, _: &mut Context<Self>) -> Self::Result {
         self.shutting_down = true;
         let events = self.events.clone();
         let stop_packages = self.plan.stop_executing_packages_on_shutdown;
-        let runs: Vec<Recipient<StopChild>> = self.runs.drain().map(|(_, r)| r).collect();
+        let runs: Vec<Addr<PackageActor>> = self.runs.drain().map(|(_, r)| r).collect();
         let mut others = Vec::new();
         let mut logs = Vec::new();
         for child in self.children.iter_mut().rev() {
@@ -598,10 +616,15 @@ impl Handler<Shutdown> for Supervisor {
                         .field("stop_executing_packages_on_shutdown", stop_packages),
                     )
                     .await;
-                // Package actors receive their stop broadcast here: each answers once it has
-                // signalled its runner (or, with the flag false, left it alone), never waiting
-                // for the run to end.
-                futures_util::future::join_all(runs.iter().map(|c| c.send(StopChild))).await;
+                // Package actors receive their stop broadcast here: each records 336 and answers
+                // with the runner to signal (none with the flag false), never waiting for the
+                // run to end.
+                let targets: Vec<i32> =
+                    futures_util::future::join_all(runs.iter().map(|c| c.send(ShutdownRun)))
+                        .await
+                        .into_iter()
+                        .filter_map(|r| r.ok().flatten())
+                        .collect();
                 futures_util::future::join_all(others.iter().map(|c| c.send(StopChild))).await;
                 let _ = events
                     .append(NewEvent::new(
@@ -612,9 +635,9 @@ impl Handler<Shutdown> for Supervisor {
                 for log in logs {
                     let _ = log.send(StopChild).await;
                 }
+                RunnersToStop(targets)
             }
-            .into_actor(self)
-            .map(|_, _, _| ()),
+            .into_actor(self),
         )
     }
 }
