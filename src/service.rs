@@ -217,6 +217,9 @@ async fn serve(
     let directory = Directory::new();
     let events = EventLogClient::new(directory.clone());
     let supervisor = Supervisor::new(cfg.plan(), directory.clone()).start();
+    // The supervisor answers only once its start-up (event log, 256, every store actor) is
+    // done: the API is not announced before each folder has an actor to queue requests on.
+    let _ = supervisor.send(ssisd_actors::supervisor::CurrentPlan).await;
     let control = Arc::new(Control {
         source,
         current: Mutex::new(cfg.clone()),
