@@ -167,3 +167,41 @@ fn prints_completions() {
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("ssisctl"));
 }
+
+#[test]
+fn events_follow_prints_new_events_as_they_happen() {
+    use std::io::BufRead;
+    let s = Service::start();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ssisctl"))
+        .env("SSISD_SERVICE__RUNTIME_DIR", &s.runtime_dir)
+        .args(["events", "--follow", "--limit", "1"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx.recv_timeout(std::time::Duration::from_secs(10))
+        .expect("the newest event first");
+    ok(&ssisctl(&s, &["mkdir", "File System/Followed"]));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let line = rx
+            .recv_timeout(deadline - std::time::Instant::now())
+            .expect("the new event");
+        if line.contains("1020") && line.contains("Followed") {
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
