@@ -6,9 +6,13 @@
 //! process left), and a package that executes itself refused at the depth limit. The
 //! packages live in `tests/packages/run/exec_package/`.
 
-use std::path::{Path, PathBuf};
+mod support;
+
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+
+use support::{exit_and_text, read_text as read, temp_dir as temp};
 
 fn command(name: &str, dir: Option<&Path>, env: &[(&str, &str)]) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_dtexec"));
@@ -29,17 +33,7 @@ fn command(name: &str, dir: Option<&Path>, env: &[(&str, &str)]) -> Command {
 
 fn dtexec(name: &str, dir: Option<&Path>, env: &[(&str, &str)]) -> (i32, String) {
     let out = command(name, dir, env).output().expect("dtexec starts");
-    let text =
-        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
-    (out.status.code().unwrap_or(-1), text)
-}
-
-fn temp() -> tempfile::TempDir {
-    tempfile::tempdir().expect("temp dir")
-}
-
-fn read(p: PathBuf) -> String {
-    std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+    exit_and_text(&out)
 }
 
 #[test]

@@ -4,18 +4,20 @@
 //! cancellation by SIGTERM leaving no child behind, variable shadowing with captured stdout,
 //! and the JSON event stream. The packages live in `tests/packages/run/`.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
+
+use support::{exit_and_text, read_text as read, temp_dir as temp};
 
 /// Runs dtexec on `tests/packages/run/<name>` with `User::Dir` set to `dir`.
 fn dtexec(name: &str, dir: &Path, extra: &[&str], env: &[(&str, &str)]) -> (i32, String) {
     let out: Output = command(name, dir, extra, env)
         .output()
         .expect("dtexec starts");
-    let text =
-        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
-    (out.status.code().unwrap_or(-1), text)
+    exit_and_text(&out)
 }
 
 fn command(name: &str, dir: &Path, extra: &[&str], env: &[(&str, &str)]) -> Command {
@@ -33,14 +35,6 @@ fn command(name: &str, dir: &Path, extra: &[&str], env: &[(&str, &str)]) -> Comm
         c.env(k, v);
     }
     c
-}
-
-fn temp() -> tempfile::TempDir {
-    tempfile::tempdir().expect("temp dir")
-}
-
-fn read(p: PathBuf) -> String {
-    std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
 #[test]

@@ -8,9 +8,13 @@
 //! PostgreSQL (ODBC call escapes); the SQLite ODBC driver has no output parameters. Missing
 //! drivers or servers print `SKIPPED` and pass. The packages live in `tests/packages/run/sql/`.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
+
+use support::{exit_and_text, read_text as read};
 
 const INSTALL: &str =
     "run scripts/test, which installs them (unixodbc, odbc-postgresql, libsqliteodbc, postgresql)";
@@ -19,9 +23,7 @@ fn dtexec(name: &str, dir: &Path, conn: &str, extra: &[&str]) -> (i32, String) {
     let out: Output = command(name, dir, conn, extra)
         .output()
         .expect("dtexec starts");
-    let text =
-        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
-    (out.status.code().unwrap_or(-1), text)
+    exit_and_text(&out)
 }
 
 fn command(name: &str, dir: &Path, conn: &str, extra: &[&str]) -> Command {
@@ -38,10 +40,6 @@ fn command(name: &str, dir: &Path, conn: &str, extra: &[&str]) -> Command {
         .arg(format!("Db;{conn}"))
         .args(extra);
     c
-}
-
-fn read(p: PathBuf) -> String {
-    std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
 /// Whether unixODBC knows the driver `name`; prints SKIPPED when not.

@@ -383,3 +383,16 @@ pub fn kill_group(pgid: i32) {
         }
     }
 }
+
+/// A file's text; panics naming the file.
+pub fn read_text(p: impl AsRef<Path>) -> String {
+    let p = p.as_ref();
+    std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+/// A finished process's exit code (-1 when killed by a signal) and its stdout then stderr.
+pub fn exit_and_text(out: &std::process::Output) -> (i32, String) {
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.code().unwrap_or(-1), text)
+}
