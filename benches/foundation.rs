@@ -5,12 +5,14 @@
 //! answer, a wrong listing). This file owns only the benchmark; the service is started through
 //! the shared test support in `tests/support/mod.rs`.
 
+mod common;
 #[path = "../tests/support/mod.rs"]
 mod support;
 
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use common::{ms, percentile, print_table, row, status_kb, Row, Step};
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use ssisd_actors::event_log::Journal;
 use ssisd_actors::{EventId, NewEvent};
@@ -32,36 +34,6 @@ const APPENDS: usize = 20_000;
 const APPEND_TIME_CAP: Duration = Duration::from_secs(30);
 /// Appends in flight.
 const CONCURRENCY: [usize; 4] = [1, 16, 256, 1024];
-
-/// One measure, adding its rows to the table.
-type Step = fn(&mut Vec<Row>);
-
-/// One row of the printed table.
-struct Row {
-    measure: String,
-    result: String,
-    target: String,
-}
-
-fn row(measure: impl Into<String>, result: impl Into<String>, target: impl Into<String>) -> Row {
-    Row {
-        measure: measure.into(),
-        result: result.into(),
-        target: target.into(),
-    }
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
-}
-
-/// Nearest-rank percentile (`q` in 0..=1) of unsorted samples.
-fn percentile(samples: &[Duration], q: f64) -> Duration {
-    let mut v = samples.to_vec();
-    v.sort();
-    let rank = ((q * v.len() as f64).ceil() as usize).clamp(1, v.len());
-    v[rank - 1]
-}
 
 fn max(samples: &[Duration]) -> Duration {
     samples.iter().copied().max().unwrap_or_default()
@@ -340,17 +312,6 @@ fn journal_appends(rows: &mut Vec<Row>) {
     }
 }
 
-fn status_kb(pid: i32, key: &str) -> Option<u64> {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()?
-        .lines()
-        .find(|l| l.starts_with(key))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()
-}
-
 /// 5. Resident memory after 2 s of idling.
 fn idle_memory(rows: &mut Vec<Row>) {
     let temp = temp_dir();
@@ -367,45 +328,6 @@ fn idle_memory(rows: &mut Vec<Row>) {
         ),
         "< 30 MB",
     ));
-}
-
-fn print_table(rows: &[Row]) {
-    let w0 = rows
-        .iter()
-        .map(|r| r.measure.chars().count())
-        .max()
-        .unwrap_or(0);
-    let w1 = rows
-        .iter()
-        .map(|r| r.result.chars().count())
-        .max()
-        .unwrap_or(0);
-    let w2 = rows
-        .iter()
-        .map(|r| r.target.chars().count())
-        .max()
-        .unwrap_or(0);
-    let pad = |s: &str, w: usize| format!("{s}{}", " ".repeat(w.saturating_sub(s.chars().count())));
-    println!(
-        "| {} | {} | {} |",
-        pad("measure", w0),
-        pad("result", w1),
-        pad("target", w2)
-    );
-    println!(
-        "|{}|{}|{}|",
-        "-".repeat(w0 + 2),
-        "-".repeat(w1 + 2),
-        "-".repeat(w2 + 2)
-    );
-    for r in rows {
-        println!(
-            "| {} | {} | {} |",
-            pad(&r.measure, w0),
-            pad(&r.result, w1),
-            pad(&r.target, w2)
-        );
-    }
 }
 
 fn main() {

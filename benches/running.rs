@@ -6,12 +6,14 @@
 //! it started is killed at the end. This file owns only the benchmark; the service is started
 //! through the shared test support in `tests/support/mod.rs`.
 
+mod common;
 #[path = "../tests/support/mod.rs"]
 mod support;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use common::{ms, percentile, print_table, row, status_kb, Row, Step};
 use support::{http, json, temp_dir, Options, Service};
 
 /// Starts measured one after the other.
@@ -26,34 +28,6 @@ fn in_flight() -> usize {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(500)
-}
-
-/// One measure, adding its rows to the table.
-type Step = fn(&mut Vec<Row>);
-
-struct Row {
-    measure: String,
-    result: String,
-    target: String,
-}
-
-fn row(measure: impl Into<String>, result: impl Into<String>, target: impl Into<String>) -> Row {
-    Row {
-        measure: measure.into(),
-        result: result.into(),
-        target: target.into(),
-    }
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
-}
-
-fn percentile(samples: &[Duration], q: f64) -> Duration {
-    let mut v = samples.to_vec();
-    v.sort();
-    let rank = ((q * v.len() as f64).ceil() as usize).clamp(1, v.len());
-    v[rank - 1]
 }
 
 const SLEEPER: &str = r#"<?xml version="1.0"?>
@@ -109,17 +83,6 @@ fn executing(run_dir: &Path, deadline: Duration) -> bool {
         std::thread::sleep(Duration::from_micros(300));
     }
     false
-}
-
-fn status_kb(pid: i32, key: &str) -> Option<u64> {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()?
-        .lines()
-        .find(|l| l.starts_with(key))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()
 }
 
 /// SIGKILL to every runner group recorded under `runs`.
@@ -300,32 +263,6 @@ fn start_rate(rows: &mut Vec<Row>) {
         "≥ 100 runs/s",
     ));
     kill_runners(&s.data_dir.join("runs"));
-}
-
-fn print_table(rows: &[Row]) {
-    let w = |f: fn(&Row) -> &String| rows.iter().map(|r| f(r).chars().count()).max().unwrap_or(0);
-    let (w0, w1, w2) = (w(|r| &r.measure), w(|r| &r.result), w(|r| &r.target));
-    let pad = |s: &str, w: usize| format!("{s}{}", " ".repeat(w.saturating_sub(s.chars().count())));
-    println!(
-        "| {} | {} | {} |",
-        pad("measure", w0),
-        pad("result", w1),
-        pad("target", w2)
-    );
-    println!(
-        "|{}|{}|{}|",
-        "-".repeat(w0 + 2),
-        "-".repeat(w1 + 2),
-        "-".repeat(w2 + 2)
-    );
-    for r in rows {
-        println!(
-            "| {} | {} | {} |",
-            pad(&r.measure, w0),
-            pad(&r.result, w1),
-            pad(&r.target, w2)
-        );
-    }
 }
 
 fn main() {
