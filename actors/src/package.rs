@@ -755,8 +755,10 @@ fn read_tail(path: &Path) -> (u64, Vec<u8>) {
     (next, bytes)
 }
 
-/// Reads at most [`READ_CHUNK`] bytes from `offset`; returns the new offset and the bytes.
-fn read_from(path: &Path, offset: u64) -> (u64, Vec<u8>) {
+/// Reads at most [`READ_CHUNK`] bytes of a run's file from `offset`; returns the new offset and
+/// the bytes (none when the file is missing). Blocking: call it off the async threads. Also
+/// used by the API to stream a run's event file.
+pub fn read_from(path: &Path, offset: u64) -> (u64, Vec<u8>) {
     let Ok(mut f) = std::fs::File::open(path) else {
         return (offset, Vec::new());
     };

@@ -123,9 +123,10 @@ pub async fn stream(
         loop {
             let alive = directory.run(&id).is_some();
             let p = path.clone();
-            let (next, bytes) = tokio::task::spawn_blocking(move || read_chunk(&p, offset))
-                .await
-                .unwrap_or((offset, Vec::new()));
+            let (next, bytes) =
+                tokio::task::spawn_blocking(move || ssisd_actors::package::read_from(&p, offset))
+                    .await
+                    .unwrap_or((offset, Vec::new()));
             offset = next;
             partial.extend_from_slice(&bytes);
             if let Some(last) = partial.iter().rposition(|b| *b == b'\n') {
@@ -154,20 +155,4 @@ pub async fn stream(
         .content_type("text/event-stream")
         .insert_header(("Cache-Control", "no-cache"))
         .streaming(body))
-}
-
-fn read_chunk(path: &std::path::Path, offset: u64) -> (u64, Vec<u8>) {
-    use std::io::{Read, Seek, SeekFrom};
-    let Ok(mut f) = std::fs::File::open(path) else {
-        return (offset, Vec::new());
-    };
-    if f.seek(SeekFrom::Start(offset)).is_err() {
-        return (offset, Vec::new());
-    }
-    let mut bytes = Vec::new();
-    let n = Read::by_ref(&mut f)
-        .take(256 * 1024)
-        .read_to_end(&mut bytes)
-        .unwrap_or(0);
-    (offset + n as u64, bytes)
 }
