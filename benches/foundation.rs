@@ -12,7 +12,7 @@ mod support;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::{ms, percentile, print_table, row, status_kb, Row, Step};
+use common::{ms, percentile, row, run_steps, status_kb, Row};
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use ssisd_actors::event_log::Journal;
 use ssisd_actors::{EventId, NewEvent};
@@ -339,21 +339,13 @@ fn main() {
         "temporary directories under {}",
         std::env::temp_dir().display()
     );
-    let mut rows = Vec::new();
-    let steps: [(&str, Step); 5] = [
+    run_steps(&[
         ("exec-to-ready", exec_to_ready),
         ("listing", listing),
         ("import + export", import_export),
         ("event-log appends", journal_appends),
         ("idle memory", idle_memory),
-    ];
-    for (name, step) in steps {
-        let t = Instant::now();
-        step(&mut rows);
-        eprintln!("{name}: done in {:.1} s", t.elapsed().as_secs_f64());
-    }
-    println!();
-    print_table(&rows);
+    ]);
     println!();
     println!(
         "Every acknowledged append is committed with SQLite WAL and synchronous=FULL: appends \

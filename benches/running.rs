@@ -13,7 +13,7 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use common::{ms, percentile, print_table, row, status_kb, Row, Step};
+use common::{ms, percentile, row, run_steps, status_kb, Row};
 use support::{http, json, temp_dir, Options, Service};
 
 /// Starts measured one after the other.
@@ -273,17 +273,9 @@ fn main() {
         "nproc {}",
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
-    let mut rows = Vec::new();
-    let steps: [(&str, Step); 3] = [
+    run_steps(&[
         ("start latency", start_latency),
         ("many at once", many_at_once),
         ("start rate", start_rate),
-    ];
-    for (name, step) in steps {
-        let t = Instant::now();
-        step(&mut rows);
-        eprintln!("{name}: done in {:.1} s", t.elapsed().as_secs_f64());
-    }
-    println!();
-    print_table(&rows);
+    ]);
 }

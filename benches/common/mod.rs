@@ -3,7 +3,7 @@
 //! `/proc`. Benchmarks print figures; nothing here asserts a timing.
 #![allow(dead_code)]
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// One measure, adding its rows to the table.
 pub type Step = fn(&mut Vec<Row>);
@@ -76,4 +76,16 @@ pub fn print_table(rows: &[Row]) {
             pad(&r.target, w2)
         );
     }
+}
+
+/// Runs each named step (reporting its duration on stderr) and prints the table of their rows.
+pub fn run_steps(steps: &[(&str, Step)]) {
+    let mut rows = Vec::new();
+    for (name, step) in steps {
+        let t = Instant::now();
+        step(&mut rows);
+        eprintln!("{name}: done in {:.1} s", t.elapsed().as_secs_f64());
+    }
+    println!();
+    print_table(&rows);
 }
