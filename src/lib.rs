@@ -2,6 +2,7 @@
 //! instance lock, signals, the management HTTP API, and the wiring that runs them with the
 //! actors. The actors live in `actors/`, package stores in `stores/`, packages in `engine/`.
 
+pub mod access;
 pub mod api;
 pub mod client;
 pub mod config;

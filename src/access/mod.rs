@@ -1,0 +1,9 @@
+//! Access control: who a caller is (Unix-socket peer credentials, bearer tokens, TLS client
+//! certificates, or unauthenticated loopback when allowed), what its role lets it do, and the
+//! pieces that support both — the token file, failed-authentication rate limiting, package
+//! ownership, TLS configuration and dropping to the service account. One concern per file;
+//! nothing here knows HTTP routes or how stores keep packages.
+
+pub mod role;
+
+pub use role::{authorize, Denied, Facts, Operation, Principal, Role};
