@@ -5,6 +5,7 @@
 //! folder under the data directory). A password never appears here: msdb folders name a file or
 //! an environment variable that holds it. This module must not start anything.
 
+pub mod access;
 pub mod error;
 pub mod msdtssrvr;
 pub mod paths;
@@ -23,6 +24,7 @@ use ssisd_stores::msdb::settings::{
 };
 use ssisd_stores::{FolderLocation, FolderSpec, SqlServerFolder};
 
+pub use access::AccessConfig;
 pub use error::ConfigError;
 
 /// The port the management API listens on by default (loopback only).
@@ -47,7 +49,19 @@ pub struct ServiceSection {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub runtime_dir: Option<String>,
     pub stop_executing_packages_on_shutdown: bool,
+    /// Plain loopback TCP without credentials, acting as administrator (default false).
     pub unauthenticated_loopback: bool,
+    /// The Unix socket local clients use (default `<runtime_dir>/ssisd.sock`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub socket: Option<String>,
+    /// The account to drop to when started as root (the counterpart of NETWORK SERVICE).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    /// Supplementary groups added to the account's own when dropping.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<String>,
+    /// Lets runners run as root when the service itself runs as root (default false: refused).
+    pub allow_root_runners: bool,
     pub max_request_bytes: u64,
     pub log: LogTarget,
     pub log_level: String,
@@ -67,7 +81,11 @@ impl Default for ServiceSection {
             data_dir: None,
             runtime_dir: None,
             stop_executing_packages_on_shutdown: true,
-            unauthenticated_loopback: true,
+            unauthenticated_loopback: false,
+            socket: None,
+            user: None,
+            groups: Vec::new(),
+            allow_root_runners: false,
             max_request_bytes: 64 * 1024 * 1024,
             log: LogTarget::Stderr,
             log_level: "info".into(),
@@ -203,6 +221,7 @@ pub struct RawConfig {
     pub service: ServiceSection,
     pub event_log: EventLogSection,
     pub supervision: SupervisionSection,
+    pub access: access::AccessSection,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub folder: Option<Vec<FolderSection>>,
 }
@@ -234,6 +253,11 @@ pub struct ServiceConfig {
     pub runtime_dir: PathBuf,
     pub stop_executing_packages_on_shutdown: bool,
     pub unauthenticated_loopback: bool,
+    pub socket: PathBuf,
+    pub user: Option<String>,
+    pub groups: Vec<String>,
+    pub allow_root_runners: bool,
+    pub access: AccessConfig,
     pub max_request_bytes: u64,
     pub log: LogTarget,
     pub log_level: String,
@@ -441,20 +465,9 @@ fn check(
     };
     let s = &raw.service;
     let listen = parse_listen(&s.listen).map_err(|m| key_error("service.listen", m))?;
-    if !listen.ip().is_loopback() {
-        return Err(key_error(
-            "service.listen",
-            format!(
-                "{listen} is not a loopback address; serving the API beyond this machine needs TLS and authentication, which this version does not have yet. Use 127.0.0.1 or ::1"
-            ),
-        ));
-    }
-    if !s.unauthenticated_loopback {
-        return Err(key_error(
-            "service.unauthenticated_loopback",
-            "false asks for authenticated access, which this version does not provide yet (no Unix-socket credentials, tokens or TLS); keep it true with a loopback listen address".into(),
-        ));
-    }
+    let (access, mut warnings) =
+        access::check(&raw.access, listen, s.unauthenticated_loopback, base)
+            .map_err(|(k, m)| key_error(&k, m))?;
     let dir =
         |key: &str, value: &Option<String>, default: PathBuf| -> Result<PathBuf, ConfigError> {
             match value {
@@ -468,6 +481,23 @@ fn check(
         &s.runtime_dir,
         paths::default_runtime_dir(),
     )?;
+    let socket = dir("service.socket", &s.socket, runtime_dir.join("ssisd.sock"))?;
+    let user = s.user.clone().filter(|u| !u.trim().is_empty());
+    if user.as_deref() == Some("root") {
+        return Err(key_error(
+            "service.user",
+            "names root; name an unprivileged account (e.g. ssisd, created with `useradd --system ssisd`) or leave it unset".into(),
+        ));
+    }
+    if user.is_none() && !s.groups.is_empty() {
+        return Err(key_error(
+            "service.groups",
+            "supplementary groups apply when dropping to service.user, which is not set".into(),
+        ));
+    }
+    if !s.unauthenticated_loopback && listen.ip().is_loopback() && s.allow_root_runners {
+        warnings.push("service.allow_root_runners is true: packages started by the service run as root when the service does".into());
+    }
     if s.max_request_bytes == 0 {
         return Err(key_error(
             "service.max_request_bytes",
@@ -541,6 +571,11 @@ fn check(
         runtime_dir,
         stop_executing_packages_on_shutdown: s.stop_executing_packages_on_shutdown,
         unauthenticated_loopback: s.unauthenticated_loopback,
+        socket,
+        user,
+        groups: s.groups.clone(),
+        allow_root_runners: s.allow_root_runners,
+        access,
         max_request_bytes: s.max_request_bytes,
         log: s.log,
         log_level: s.log_level.clone(),
@@ -550,7 +585,7 @@ fn check(
         event_log_retention: raw.event_log.retention,
         supervision: raw.supervision.clone(),
         folders,
-        warnings: Vec::new(),
+        warnings,
     })
 }
 
@@ -759,6 +794,10 @@ impl ServiceConfig {
                 runtime_dir: Some(self.runtime_dir.display().to_string()),
                 stop_executing_packages_on_shutdown: self.stop_executing_packages_on_shutdown,
                 unauthenticated_loopback: self.unauthenticated_loopback,
+                socket: Some(self.socket.display().to_string()),
+                user: self.user.clone(),
+                groups: self.groups.clone(),
+                allow_root_runners: self.allow_root_runners,
                 max_request_bytes: self.max_request_bytes,
                 log: self.log,
                 log_level: self.log_level.clone(),
@@ -770,6 +809,7 @@ impl ServiceConfig {
                 retention: self.event_log_retention,
             },
             supervision: self.supervision.clone(),
+            access: self.access.to_section(),
             folder: Some(self.folders.iter().map(folder_section).collect()),
         };
         let mut out = format!("# effective configuration, from {}\n", self.origin);
@@ -793,6 +833,15 @@ impl ServiceConfig {
         }
         if self.runtime_dir != newer.runtime_dir {
             keys.push("service.runtime_dir");
+        }
+        if self.socket != newer.socket {
+            keys.push("service.socket");
+        }
+        if self.user != newer.user || self.groups != newer.groups {
+            keys.push("service.user");
+        }
+        if self.access.tls != newer.access.tls {
+            keys.push("access.tls_certificate");
         }
         if self.max_request_bytes != newer.max_request_bytes {
             keys.push("service.max_request_bytes");
@@ -900,11 +949,12 @@ server = "."
         let dir = tempfile::tempdir().unwrap();
         let cases = [
             ("[service]\nlisten = \"nope\"\n", "service.listen"),
-            ("[service]\nlisten = \"10.1.2.3:80\"\n", "loopback"),
+            ("[service]\nlisten = \"10.1.2.3:80\"\n", "needs TLS"),
             ("[service]\nlisen = \"127.0.0.1:1\"\n", "lisen"),
             ("[service\n", "not valid TOML"),
             ("[service]\nstop_executing_packages_on_shutdown = \"maybe\"\n", "stop_executing_packages_on_shutdown"),
-            ("[service]\nunauthenticated_loopback = false\n", "not provide yet"),
+            ("[service]\nuser = \"root\"\n", "service.user"),
+            ("[access]\nlocal_role = \"boss\"\n", "access.local_role"),
             ("[[folder]]\nkind = \"ftp\"\nname = \"x\"\n", "ftp"),
             ("[[folder]]\nkind = \"file-system\"\nname = \"x\"\n", "store_path"),
             ("[[folder]]\nkind = \"file-system\"\nname = \"a/b\"\nstore_path = \"p\"\n", "not allowed"),
