@@ -92,6 +92,14 @@ event_ids! {
     PackageDeleted = 1024, SOURCE_SSISD, Information, "A package was deleted.";
     PackageRenamed = 1025, SOURCE_SSISD, Information, "A package was renamed.";
     PackageLost = 1030, SOURCE_SSISD, Error, "A running package was lost: its runner died from a signal or vanished without finishing the run.";
+    RunStartRequested = 1031, SOURCE_SSISD, Information, "A caller asked the service to run a stored package.";
+    RunStopRequested = 1032, SOURCE_SSISD, Information, "A caller asked the service to stop a running package.";
+    ReloadRequested = 1033, SOURCE_SSISD, Information, "A caller asked the service to reload its configuration through the API.";
+    AuthenticationFailed = 1040, SOURCE_SSISD, Warning, "A request presented credentials that were refused (unknown or revoked token, unmapped client certificate).";
+    AuthenticationRateLimited = 1041, SOURCE_SSISD, Warning, "A peer made too many failed authentications and is refused for a while (HTTP 429).";
+    AccessDenied = 1042, SOURCE_SSISD, Warning, "An authenticated caller asked for something its role does not allow (HTTP 403).";
+    UnauthenticatedAccessEnabled = 1043, SOURCE_SSISD, Warning, "Plain loopback TCP without credentials is enabled (service.unauthenticated_loopback): such requests act as administrator.";
+    PrivilegesDropped = 1044, SOURCE_SSISD, Information, "The service, started as root, now runs as its configured unprivileged account.";
 }
 
 #[cfg(test)]
