@@ -540,6 +540,40 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn packages_have_no_roles_and_missing_ones_are_not_found() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = FileSystemStore::open(dir.path().join("Packages"), true).unwrap();
+        let root = StorePath::root();
+        store
+            .put_package(
+                &root,
+                &name("Load"),
+                Bytes::from_static(PKG.as_bytes()),
+                false,
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            store.package_roles(&root, &name("Load")).await.unwrap(),
+            crate::PackageRoles::default()
+        );
+        match store.package_roles(&root, &name("Gone")).await {
+            Err(StoreError::PackageNotFound(p)) => assert_eq!(
+                p,
+                match store.get_package(&root, &name("Gone")).await {
+                    Err(StoreError::PackageNotFound(q)) => q,
+                    other => panic!("{other:?}"),
+                }
+            ),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            store.package_roles(&path(&["Nope"]), &name("Load")).await,
+            Err(StoreError::FolderNotFound(_))
+        ));
+    }
+
+    #[tokio::test]
     async fn folder_and_package_life_cycle() {
         let dir = tempfile::tempdir().unwrap();
         let store = FileSystemStore::open(dir.path().join("Packages"), true).unwrap();

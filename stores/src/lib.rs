@@ -21,4 +21,6 @@ pub use folder_spec::{FolderLocation, FolderSpec};
 pub use msdb::{MsdbStore, SqlServerFolder};
 pub use names::{ItemName, StorePath};
 pub use package_header::{read_package_header, HeaderError, PackageHeader};
-pub use package_store::{FolderListing, PackageEntry, PackageInfo, PackageStore, SubfolderEntry};
+pub use package_store::{
+    FolderListing, PackageEntry, PackageInfo, PackageRoles, PackageStore, SubfolderEntry,
+};

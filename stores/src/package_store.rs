@@ -1,6 +1,7 @@
 //! The contract of a package store — one top-level folder's tree of folders and packages — and
-//! the data a listing returns. Implementations (File System here, msdb later) decide how to keep
-//! packages; callers (the store actor, `dtutil`, `dtexec`) must not depend on which.
+//! the data it returns (a listing, a package's reader and writer roles). Implementations (File
+//! System, msdb) decide how to keep packages; callers (the store actor, `dtutil`, `dtexec`) must
+//! not depend on which.
 
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -45,6 +46,17 @@ pub struct FolderListing {
     pub packages: Vec<PackageEntry>,
 }
 
+/// The database roles an msdb package names: members of the reader role may view, export and
+/// run it, members of the writer role may replace and delete it. `None` means no such role is
+/// set, so only the fixed `db_ssis*` roles decide. Names, not SIDs: a role SID that no longer
+/// resolves to a database role is reported as `db_ssisadmin`, as msdb's `sp_ssis_getpackage`,
+/// `sp_ssis_putpackage` and `sp_ssis_deletepackage` treat it. File System packages have none.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct PackageRoles {
+    pub reader: Option<String>,
+    pub writer: Option<String>,
+}
+
 /// One top-level folder's packages. Every method names the folder it works in; a missing folder
 /// or package is an error, never an empty answer.
 #[async_trait]
@@ -81,4 +93,20 @@ pub trait PackageStore: Send + Sync + 'static {
         name: &ItemName,
         new_name: &ItemName,
     ) -> Result<(), StoreError>;
+
+    /// The package's reader and writer roles. A store that keeps no roles (File System) answers
+    /// [`PackageRoles::default`] once the package is known to exist; a missing package is
+    /// [`StoreError::PackageNotFound`] and a missing folder [`StoreError::FolderNotFound`], as
+    /// with [`PackageStore::get_package`].
+    async fn package_roles(
+        &self,
+        folder: &StorePath,
+        name: &ItemName,
+    ) -> Result<PackageRoles, StoreError> {
+        if self.package_exists(folder, name).await? {
+            Ok(PackageRoles::default())
+        } else {
+            Err(StoreError::PackageNotFound(folder.join(name).to_string()))
+        }
+    }
 }

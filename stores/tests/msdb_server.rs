@@ -1,7 +1,8 @@
 //! The msdb store against a real SQL Server, when `SSISD_TEST_MSSQL` holds an ADO-style
 //! connection string (e.g. `Server=tcp:127.0.0.1,1433;User Id=sa;Password=…;
 //! TrustServerCertificate=true`). Each test creates its own database, installs the shipped
-//! compatible schema (or the 2005 tables), exercises every operation, and drops the database.
+//! compatible schema (or the 2005 tables), exercises every operation — reading a package's
+//! reader and writer roles after setting their SIDs in the table — and drops the database.
 //! Without the variable each test prints `SKIPPED: SSISD_TEST_MSSQL is not set` and passes.
 
 mod support;
@@ -10,8 +11,8 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use ssisd_stores::msdb::schema::{run_script, TABLES_2005_SCRIPT};
-use ssisd_stores::msdb::{MsdbStore, Schema};
-use ssisd_stores::{ItemName, PackageStore, StoreError, StorePath};
+use ssisd_stores::msdb::{MsdbStore, Schema, SqlServerFolder};
+use ssisd_stores::{ItemName, PackageRoles, PackageStore, StoreError, StorePath};
 use support::mssql::{self, package, Forwarder};
 
 fn path(p: &[&str]) -> StorePath {
@@ -155,6 +156,95 @@ async fn exercise(store: &MsdbStore) {
     store.check().await.unwrap();
 }
 
+fn roles(reader: Option<&str>, writer: Option<&str>) -> PackageRoles {
+    PackageRoles {
+        reader: reader.map(str::to_string),
+        writer: writer.map(str::to_string),
+    }
+}
+
+/// Role SIDs set in `table` (as `sp_ssis_setpackageroles` would) read back as role names; a
+/// SID of no database role reads as db_ssisadmin.
+async fn package_roles(store: &MsdbStore, s: &SqlServerFolder, table: &str) {
+    let folder = path(&["Secured"]);
+    store.create_folder(&folder).await.unwrap();
+    let bytes = Bytes::from(package("Guarded", 1000));
+    store
+        .put_package(&folder, &name("Guarded"), bytes, false)
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .package_roles(&folder, &name("Guarded"))
+            .await
+            .unwrap(),
+        PackageRoles::default()
+    );
+
+    let set = |reader: &str, writer: &str| {
+        format!(
+            "UPDATE dbo.{table} SET readrolesid = {reader}, writerolesid = {writer} \
+             WHERE name = N'Guarded'"
+        )
+    };
+    let sid_of = |principal: &str| {
+        format!("(SELECT sid FROM sys.database_principals WHERE name = N'{principal}')")
+    };
+    mssql::exec(
+        s,
+        "CREATE ROLE ssisd_readers; CREATE ROLE ssisd_writers; CREATE ROLE ssisd_dropped;",
+    )
+    .await;
+    mssql::exec(s, &set(&sid_of("ssisd_readers"), &sid_of("ssisd_writers"))).await;
+    assert_eq!(
+        store
+            .package_roles(&folder, &name("Guarded"))
+            .await
+            .unwrap(),
+        roles(Some("ssisd_readers"), Some("ssisd_writers"))
+    );
+
+    // Only a reader role; the writer's SID belongs to a role dropped since.
+    mssql::exec(s, &set(&sid_of("ssisd_readers"), "NULL")).await;
+    assert_eq!(
+        store
+            .package_roles(&folder, &name("Guarded"))
+            .await
+            .unwrap(),
+        roles(Some("ssisd_readers"), None)
+    );
+    mssql::exec(s, &set("NULL", &sid_of("ssisd_dropped"))).await;
+    mssql::exec(s, "DROP ROLE ssisd_dropped").await;
+    assert_eq!(
+        store
+            .package_roles(&folder, &name("Guarded"))
+            .await
+            .unwrap(),
+        roles(None, Some("db_ssisadmin"))
+    );
+    // A SID that is a user's, not a role's, does not count as a role either.
+    mssql::exec(s, &set(&sid_of("dbo"), &sid_of("ssisd_writers"))).await;
+    assert_eq!(
+        store
+            .package_roles(&folder, &name("Guarded"))
+            .await
+            .unwrap(),
+        roles(Some("db_ssisadmin"), Some("ssisd_writers"))
+    );
+
+    assert!(matches!(
+        store.package_roles(&folder, &name("Missing")).await,
+        Err(StoreError::PackageNotFound(p)) if p.contains("Missing")
+    ));
+    assert!(matches!(
+        store
+            .package_roles(&path(&["Nope"]), &name("Guarded"))
+            .await,
+        Err(StoreError::FolderNotFound(_))
+    ));
+    store.delete_folder(&folder, true).await.unwrap();
+}
+
 #[tokio::test]
 async fn every_operation_on_the_compatible_2008_schema() {
     let Some(base) = mssql::server_settings() else {
@@ -172,6 +262,7 @@ async fn every_operation_on_the_compatible_2008_schema() {
     let store = MsdbStore::open(s.clone()).await.unwrap();
     assert_eq!(store.schema(), &Schema::Ssis2008);
     exercise(&store).await;
+    package_roles(&store, &s, "sysssispackages").await;
     // Installing twice changes nothing.
     MsdbStore::open(s.clone()).await.unwrap();
     drop(store);
@@ -192,6 +283,7 @@ async fn every_operation_on_2005_tables() {
     let store = MsdbStore::open(s.clone()).await.unwrap();
     assert!(matches!(store.schema(), Schema::Dts2005 { .. }));
     exercise(&store).await;
+    package_roles(&store, &s, "sysdtspackages90").await;
     drop(store);
     mssql::drop_database(&s).await;
 }

@@ -1,8 +1,9 @@
 //! The primitive operations an msdb package schema offers — folders by id, packages by folder
-//! id and name — as one trait, [`Catalog`], that the 2008+ procedure store and the 2005 table
-//! store implement; and the package metadata row both return. Path walking, transactions and
-//! the [`crate::PackageStore`] contract live in [`super::store`]; this module must not know
-//! about paths or pools.
+//! id and name, a package's reader and writer roles — as one trait, [`Catalog`], that the 2008+
+//! procedure store and the 2005 table store implement; the package metadata row both return;
+//! and msdb's rule for a role SID that no longer resolves. Path walking, transactions and the
+//! [`crate::PackageStore`] contract live in [`super::store`]; this module must not know about
+//! paths or pools.
 
 use async_trait::async_trait;
 use chrono::NaiveDateTime;
@@ -10,6 +11,7 @@ use tiberius::Uuid;
 
 use super::pool::Connection;
 use crate::package_header::{PackageHeader, ProtectionLevel};
+use crate::package_store::PackageRoles;
 
 /// Driver results.
 pub type SqlResult<T> = Result<T, tiberius::error::Error>;
@@ -19,6 +21,20 @@ pub const ROOT_FOLDER_ID: Uuid = Uuid::nil();
 /// The well-known "Maintenance Plans" folder.
 pub const MAINTENANCE_PLANS_FOLDER_ID: Uuid =
     Uuid::from_u128(0x08aa12d5_8f98_4dab_a4fc_980b150a5dc8);
+
+/// The role a package's reader or writer role SID stands for when no database role has that
+/// SID any more (the role was dropped, or the database was restored elsewhere): msdb's
+/// `sp_ssis_getpackage`, `sp_ssis_putpackage` and `sp_ssis_deletepackage` then require
+/// `db_ssisadmin`, so the store reports that name rather than "no role", which would loosen
+/// access.
+pub const UNRESOLVED_ROLE: &str = "db_ssisadmin";
+
+/// One role column as a name: `None` when no SID is set; the database role's name when the SID
+/// resolves to one (`resolved`); [`UNRESOLVED_ROLE`] when a SID is set but resolves to no
+/// database role (only principals of type `R` count, as in msdb's procedures).
+pub fn role_name(sid_set: bool, resolved: Option<&str>) -> Option<String> {
+    sid_set.then(|| resolved.unwrap_or(UNRESOLVED_ROLE).to_string())
+}
 
 /// One package's row, without its bytes.
 #[derive(Debug, Clone, PartialEq)]
@@ -152,11 +168,31 @@ pub trait Catalog: Send + Sync + 'static {
         data: &[u8],
     ) -> SqlResult<()>;
     async fn delete(&self, c: &mut Connection, folder: Uuid, name: &str) -> SqlResult<()>;
+    /// The package's reader and writer roles as names (see [`role_name`]); `None` when there is
+    /// no such package.
+    async fn roles(
+        &self,
+        c: &mut Connection,
+        folder: Uuid,
+        name: &str,
+    ) -> SqlResult<Option<PackageRoles>>;
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn role_sids_become_names_and_unresolved_ones_db_ssisadmin() {
+        assert_eq!(role_name(false, None), None);
+        assert_eq!(
+            role_name(true, Some("PackageReaders")).as_deref(),
+            Some("PackageReaders")
+        );
+        assert_eq!(role_name(true, None).as_deref(), Some("db_ssisadmin"));
+        // A name without a SID cannot happen; the SID decides.
+        assert_eq!(role_name(false, Some("x")), None);
+    }
 
     #[test]
     fn rows_are_built_from_headers_and_shown_back() {

@@ -1,15 +1,19 @@
 //! The SQL Server 2008+ msdb schema through the `sp_ssis_*` procedures SSMS and dtutil call
 //! (list, add, rename and delete folders; list, check, get, put and delete packages). Listings
 //! read `sysssispackages` directly when the login may, to show the format, type and encryption
-//! flag that `sp_ssis_listpackages` leaves out, and fall back to the procedure otherwise. This
+//! flag that `sp_ssis_listpackages` leaves out, and fall back to the procedure otherwise. A
+//! package's roles are always read from `sysssispackages` and `sys.database_principals`, never
+//! through `sp_ssis_getpackageroles`: the compatible schema has no such procedure, and its
+//! answer cannot tell a missing package or a SID that no longer resolves from no role. This
 //! module must not walk paths or manage transactions ([`super::store`] does).
 
 use async_trait::async_trait;
 use chrono::NaiveDateTime;
 use tiberius::{Row, Uuid};
 
-use super::catalog::{Catalog, PackageRow, SqlResult};
+use super::catalog::{role_name, Catalog, PackageRow, SqlResult};
 use super::pool::Connection;
+use crate::package_store::PackageRoles;
 
 /// The 2008+ schema.
 pub struct ProcedureCatalog;
@@ -63,6 +67,32 @@ pub(crate) fn listing_sql(table: &str, one: bool) -> String {
          FROM dbo.{table} WHERE folderid = @P1{} ORDER BY name",
         if one { " AND name = @P2" } else { "" }
     )
+}
+
+/// One package's role columns from a package table (`table` is a fixed name, never user
+/// input): whether each SID is set, and the name of the database role (type `R`) that has it.
+/// Parameters: `@P1` folder id, `@P2` package name. No row when there is no such package.
+pub(crate) fn roles_sql(table: &str) -> String {
+    let column = |sid: &str| {
+        format!(
+            "CAST(CASE WHEN p.{sid} IS NULL THEN 0 ELSE 1 END AS bit), \
+             (SELECT TOP (1) r.name FROM sys.database_principals AS r \
+             WHERE r.type = 'R' AND r.sid = p.{sid})"
+        )
+    };
+    format!(
+        "SELECT {}, {} FROM dbo.{table} AS p WHERE p.folderid = @P1 AND p.name = @P2",
+        column("readrolesid"),
+        column("writerolesid")
+    )
+}
+
+/// Reads a row of [`roles_sql`].
+pub(crate) fn package_roles(r: &Row) -> PackageRoles {
+    PackageRoles {
+        reader: role_name(r.get::<bool, _>(0).unwrap_or(false), r.get::<&str, _>(1)),
+        writer: role_name(r.get::<bool, _>(2).unwrap_or(false), r.get::<&str, _>(3)),
+    }
 }
 
 #[async_trait]
@@ -246,5 +276,46 @@ impl Catalog for ProcedureCatalog {
         )
         .await?;
         Ok(())
+    }
+
+    /// A login that may not read `sysssispackages` gets the server's permission error: no
+    /// fallback, since `sp_ssis_getpackageroles` reports a SID that no longer resolves as no
+    /// role. A role the login cannot see in `sys.database_principals` reads as `db_ssisadmin`.
+    async fn roles(
+        &self,
+        c: &mut Connection,
+        folder: Uuid,
+        name: &str,
+    ) -> SqlResult<Option<PackageRoles>> {
+        let row = c
+            .query(roles_sql("sysssispackages"), &[&folder, &name])
+            .await?
+            .into_row()
+            .await?;
+        Ok(row.map(|r| package_roles(&r)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_are_read_from_the_table_and_resolved_to_role_names() {
+        let sql = roles_sql("sysssispackages");
+        assert!(
+            sql.contains("FROM dbo.sysssispackages AS p WHERE p.folderid = @P1 AND p.name = @P2")
+        );
+        for sid in ["readrolesid", "writerolesid"] {
+            assert!(sql.contains(&format!("WHEN p.{sid} IS NULL")), "{sql}");
+            assert!(
+                sql.contains(&format!("WHERE r.type = 'R' AND r.sid = p.{sid})")),
+                "{sql}"
+            );
+        }
+        // Read before write, each as (SID set, name): the order package_roles reads.
+        assert!(sql.find("readrolesid").unwrap() < sql.find("writerolesid").unwrap());
+        assert_eq!(sql.matches("sys.database_principals").count(), 2);
+        assert!(!sql.contains("sp_ssis_getpackageroles"));
     }
 }

@@ -20,7 +20,7 @@ use crate::error::StoreError;
 use crate::names::{ItemName, StorePath};
 use crate::package_header::read_package_header;
 use crate::package_store::{
-    FolderListing, PackageEntry, PackageInfo, PackageStore, SubfolderEntry,
+    FolderListing, PackageEntry, PackageInfo, PackageRoles, PackageStore, SubfolderEntry,
 };
 
 /// Duplicate key (unique index or primary key).
@@ -468,6 +468,23 @@ impl PackageStore for MsdbStore {
             .await
             .map_err(|e| self.fail(&mut s, &path.to_string(), e))?;
         data.map(Bytes::from)
+            .ok_or_else(|| StoreError::PackageNotFound(path.to_string()))
+    }
+
+    /// Read from the package table with the role SIDs resolved to database role names; a SID
+    /// that resolves to no role reads as `db_ssisadmin` (see [`super::catalog::UNRESOLVED_ROLE`]).
+    async fn package_roles(
+        &self,
+        folder: &StorePath,
+        name: &ItemName,
+    ) -> Result<PackageRoles, StoreError> {
+        let mut s = self.session().await?;
+        let id = self.folder_id(&mut s, folder).await?;
+        let path = folder.join(name);
+        self.catalog
+            .roles(s.c(), id, name.as_str())
+            .await
+            .map_err(|e| self.fail(&mut s, &path.to_string(), e))?
             .ok_or_else(|| StoreError::PackageNotFound(path.to_string()))
     }
 

@@ -1,14 +1,16 @@
 //! The SQL Server 2005 msdb schema (`sysdtspackagefolders90`, `sysdtspackages90`), worked on
 //! through the tables themselves: the 2005 procedures' names and contracts are not verified, so
 //! none is called. Statements mirror what the 2008 procedures do (same keys, an upsert for
-//! put, the owner's SID on insert). This module must not walk paths or manage transactions.
+//! put, the owner's SID on insert, role SIDs resolved through `sys.database_principals`). This
+//! module must not walk paths or manage transactions.
 
 use async_trait::async_trait;
 use tiberius::Uuid;
 
 use super::catalog::{Catalog, PackageRow, SqlResult};
 use super::pool::Connection;
-use super::procedures::{listing_sql, package_row};
+use super::procedures::{listing_sql, package_roles, package_row, roles_sql};
+use crate::package_store::PackageRoles;
 
 /// The 2005 schema.
 pub struct TableCatalog2005;
@@ -184,5 +186,19 @@ impl Catalog for TableCatalog2005 {
         )
         .await?;
         Ok(())
+    }
+
+    async fn roles(
+        &self,
+        c: &mut Connection,
+        folder: Uuid,
+        name: &str,
+    ) -> SqlResult<Option<PackageRoles>> {
+        let row = c
+            .query(roles_sql("sysdtspackages90"), &[&folder, &name])
+            .await?
+            .into_row()
+            .await?;
+        Ok(row.map(|r| package_roles(&r)))
     }
 }
