@@ -4,6 +4,12 @@
 //! ownership, TLS configuration and dropping to the service account. One concern per file;
 //! nothing here knows HTTP routes or how stores keep packages.
 
+pub mod local_user;
+pub mod owners;
+pub mod privileges;
+pub mod rate_limit;
 pub mod role;
+pub mod tls;
+pub mod tokens;
 
 pub use role::{authorize, Denied, Facts, Operation, Principal, Role};
