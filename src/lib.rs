@@ -9,6 +9,7 @@ pub mod config;
 pub mod ctl;
 pub mod dtutil;
 pub mod instance_lock;
+pub mod listeners;
 pub mod logging;
 pub mod package_source;
 pub mod service;

@@ -1,5 +1,6 @@
-//! Runs the service: takes the instance lock, starts the actix system with the Supervisor and
-//! the HTTP API, announces readiness (stdout, `ssisd.json`, systemd), then serves until a stop
+//! Runs the service: takes the instance lock, opens the listeners (Unix socket, TCP or TLS),
+//! drops to the service account when started as root, starts the actix system with the
+//! Supervisor and the HTTP API (authenticated by `api::auth`), announces readiness (stdout, `ssisd.json`, systemd), then serves until a stop
 //! signal, applying reloads in between. Reload reads the configuration again and hands the new
 //! plan to the Supervisor; a bad file is refused with an event and changes nothing. This module
 //! wires parts together; it must not contain their logic.
@@ -19,9 +20,11 @@ use ssisd_actors::{
     Directory, EventId, EventLogClient, NewEvent, ReloadSummary, Shutdown, Supervisor,
 };
 
+use crate::access::owners::Owners;
 use crate::api::{self, ApiError, ControlSnapshot, ServiceControl};
 use crate::config::{self, ServiceConfig};
 use crate::instance_lock::InstanceLock;
+use crate::listeners::{self, Listeners};
 use crate::signals::{self, Request};
 use crate::systemd_notify;
 
@@ -44,6 +47,7 @@ struct Control {
     current: Mutex<ServiceConfig>,
     supervisor: Addr<Supervisor>,
     events: EventLogClient,
+    gate: Arc<api::auth::Gate>,
 }
 
 impl Control {
@@ -97,6 +101,7 @@ impl Control {
             .send(Reload(newer.plan()))
             .await
             .map_err(|e| format!("the supervisor did not answer: {e}"))?;
+        self.gate.update(&newer);
         *self.current.lock().unwrap_or_else(|p| p.into_inner()) = newer;
         let _ = self
             .events
@@ -152,20 +157,30 @@ impl ServiceControl for Arc<Control> {
 /// Records a configuration error in the event log of the data directory it would have used, so
 /// that a later `ssisd` (or the system log) shows why a start was refused. Best effort.
 pub fn record_start_refusal(data_dir: &std::path::Path, config_error: &config::ConfigError) {
+    let id = if config_error.ssis_event_code() == 272 {
+        EventId::ConfigMissing
+    } else {
+        EventId::ConfigInvalid
+    };
+    record_start_failure(
+        data_dir,
+        Some(NewEvent::new(id, config_error.to_string())),
+        &config_error.to_string(),
+    );
+}
+
+/// Writes 260 (after `first`, if any) straight into the journal, for failures before the
+/// actors run. Best effort.
+fn record_start_failure(data_dir: &std::path::Path, first: Option<NewEvent>, error: &str) {
     let run = async {
         let journal = Journal::open(&data_dir.join("events.db"), u64::MAX).ok()?;
-        let id = if config_error.ssis_event_code() == 272 {
-            EventId::ConfigMissing
-        } else {
-            EventId::ConfigInvalid
-        };
-        let _ = journal
-            .append(NewEvent::new(id, config_error.to_string()))
-            .await;
+        if let Some(first) = first {
+            let _ = journal.append(first).await;
+        }
         let _ = journal
             .append(NewEvent::new(
                 EventId::ServiceStartFailed,
-                format!("ssisd failed to start. Error: {config_error}"),
+                format!("ssisd failed to start. Error: {error}"),
             ))
             .await;
         journal.close().await;
@@ -196,9 +211,42 @@ pub fn run(cfg: ServiceConfig, source: ConfigSource) -> anyhow::Result<i32> {
             cfg.data_dir.display()
         )
     })?;
+    let opened = match listeners::open(&cfg) {
+        Ok(l) => l,
+        Err(e) => {
+            record_start_failure(&cfg.data_dir, None, &e.to_string());
+            eprintln!("ssisd: {e}");
+            return Ok(exit::FAILED);
+        }
+    };
+    let dropped = match drop_privileges(&cfg, &opened) {
+        Ok(d) => d,
+        Err(e) => {
+            record_start_failure(&cfg.data_dir, None, &e);
+            eprintln!("ssisd: {e}");
+            return Ok(exit::FAILED);
+        }
+    };
+    let owners = match Owners::open(&cfg.data_dir.join("owners.db")) {
+        Ok(o) => Arc::new(o),
+        Err(e) => {
+            let message = format!("cannot open the package owner records: {e}");
+            record_start_failure(&cfg.data_dir, None, &message);
+            eprintln!("ssisd: {message}");
+            return Ok(exit::FAILED);
+        }
+    };
 
     let system = actix_rt::System::new();
-    let (code, runners) = system.block_on(serve(cfg, source, lock, stop_requests))?;
+    let (code, runners) = system.block_on(serve(
+        cfg,
+        source,
+        lock,
+        stop_requests,
+        opened,
+        owners,
+        dropped,
+    ))?;
     drop(system);
     // Last of all (stop_executing_packages_on_shutdown): the runners are told to cancel; the
     // service does not wait for them.
@@ -206,11 +254,46 @@ pub fn run(cfg: ServiceConfig, source: ConfigSource) -> anyhow::Result<i32> {
     Ok(code)
 }
 
+/// When started as root with `service.user`, hands the data and runtime directories to that
+/// account and becomes it. Returns what to announce (None when nothing was dropped).
+fn drop_privileges(cfg: &ServiceConfig, opened: &Listeners) -> Result<Option<String>, String> {
+    use crate::access::{local_user, privileges};
+    let Some(user) = &cfg.user else {
+        return Ok(None);
+    };
+    let account = local_user::account_by_name(user).map_err(|e| {
+        format!("service.user {user}: {e}; create the account (useradd --system {user}) or change service.user")
+    })?;
+    if !privileges::running_as_root() {
+        // Started by an unprivileged user (or by systemd's User=): nothing to drop.
+        return Ok(None);
+    }
+    let groups = cfg
+        .groups
+        .iter()
+        .map(|g| {
+            local_user::group_gid(g)
+                .map_err(|e| format!("service.groups: {g}: {e}; create the group or remove it"))
+        })
+        .collect::<Result<Vec<u32>, String>>()?;
+    let socket = &opened.socket_file.0;
+    let own: Vec<&std::path::Path> = vec![&cfg.data_dir, &cfg.runtime_dir, socket];
+    privileges::drop_to(&account, &groups, &own)
+        .map_err(|e| format!("cannot become service.user {user}: {e}"))?;
+    Ok(Some(format!(
+        "ssisd dropped its root privileges and runs as {} (uid {}, gid {}).",
+        account.name, account.uid, account.gid
+    )))
+}
+
 async fn serve(
     cfg: ServiceConfig,
     source: ConfigSource,
     lock: InstanceLock,
     mut requests: tokio::sync::mpsc::UnboundedReceiver<Request>,
+    opened: Listeners,
+    owners: Arc<Owners>,
+    dropped: Option<String>,
 ) -> anyhow::Result<(i32, RunnersToStop)> {
     let started = Instant::now();
     let started_at = chrono::Utc::now();
@@ -220,12 +303,31 @@ async fn serve(
     // The supervisor answers only once its start-up (event log, 256, every store actor) is
     // done: the API is not announced before each folder has an actor to queue requests on.
     let _ = supervisor.send(ssisd_actors::supervisor::CurrentPlan).await;
+    let gate = Arc::new(api::auth::Gate::new(&cfg, events.clone()));
     let control = Arc::new(Control {
         source,
         current: Mutex::new(cfg.clone()),
         supervisor: supervisor.clone(),
         events: events.clone(),
+        gate: gate.clone(),
     });
+    if let Some(message) = dropped {
+        let _ = events
+            .append(NewEvent::new(EventId::PrivilegesDropped, message))
+            .await;
+    }
+    if cfg.unauthenticated_loopback {
+        let _ = events
+            .append(NewEvent::new(
+                EventId::UnauthenticatedAccessEnabled,
+                format!("service.unauthenticated_loopback is true: requests to {} over plain TCP from this machine act as administrator without credentials.", opened.tcp_addr),
+            ))
+            .await;
+    }
+    let runs_refused = (crate::access::privileges::running_as_root() && !cfg.allow_root_runners)
+        .then(|| {
+            "the service runs as root, and packages it starts would too; set service.user to an unprivileged account (recommended) or service.allow_root_runners = true".to_string()
+        });
 
     let state = web::Data::new(api::AppState {
         directory: directory.clone(),
@@ -236,13 +338,25 @@ async fn serve(
         listen: Arc::new(std::sync::OnceLock::new()),
         data_dir: cfg.data_dir.display().to_string(),
         max_request_bytes: cfg.max_request_bytes,
+        gate,
+        owners,
+        runs_refused,
     });
     let query_errors = web::QueryConfig::default()
         .error_handler(|e, _| ApiError::bad_request(format!("bad query string: {e}")).into());
-    let bound = {
+    let Listeners {
+        unix,
+        socket_file,
+        tcp,
+        tcp_addr,
+        tls,
+    } = opened;
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let built = {
         let state = state.clone();
-        HttpServer::new(move || {
+        let server = HttpServer::new(move || {
             App::new()
+                .wrap(actix_web::middleware::from_fn(api::auth::authenticate))
                 .wrap(actix_web::middleware::from_fn(api::check_client_version))
                 .wrap(actix_web::middleware::DefaultHeaders::new().add((
                     crate::client::version::SERVICE_HEADER,
@@ -252,18 +366,19 @@ async fn serve(
                 .app_data(query_errors.clone())
                 .configure(api::configure)
         })
+        .on_connect(api::auth::on_connect)
         .workers(2)
         .disable_signals()
-        .shutdown_timeout(0)
-        .bind(cfg.listen)
+        .shutdown_timeout(0);
+        server.listen_uds(unix).and_then(|server| match tls {
+            Some(tls) => server.listen_rustls_0_23(tcp, tls),
+            None => server.listen(tcp),
+        })
     };
-    let server = match bound {
+    let server = match built {
         Ok(s) => s,
         Err(e) => {
-            let message = format!(
-                "cannot listen on {}: {e}; choose another service.listen",
-                cfg.listen
-            );
+            let message = format!("cannot serve on {tcp_addr}: {e}; choose another service.listen");
             let _ = events
                 .append(NewEvent::new(
                     EventId::ServiceStartFailed,
@@ -275,9 +390,8 @@ async fn serve(
             return Ok((exit::FAILED, runners));
         }
     };
-    let addr = server.addrs().first().copied().unwrap_or(cfg.listen);
     // The API reports the real address (the configured port may be 0).
-    let listen_text = addr.to_string();
+    let listen_text = tcp_addr.to_string();
     let _ = state.listen.set(listen_text.clone());
     let server = server.run();
     let server_handle = server.handle();
@@ -286,7 +400,9 @@ async fn serve(
     let _ = lock.publish_endpoint(&serde_json::json!({
         "pid": std::process::id(),
         "listen": listen_text,
-        "url": format!("http://{listen_text}/api/v1/"),
+        "url": format!("{scheme}://{listen_text}/api/v1/"),
+        "socket": socket_file.0,
+        "tls": scheme == "https",
         "data_dir": cfg.data_dir,
         "version": env!("CARGO_PKG_VERSION"),
     }));
@@ -295,18 +411,21 @@ async fn serve(
             NewEvent::new(
                 EventId::ServiceStarted,
                 format!(
-                    "ssisd {} started; API on http://{listen_text}/api/v1/.",
-                    env!("CARGO_PKG_VERSION")
+                    "ssisd {} started; API on {scheme}://{listen_text}/api/v1/ and unix:{}.",
+                    env!("CARGO_PKG_VERSION"),
+                    socket_file.0.display()
                 ),
             )
             .field("listen", listen_text.clone())
+            .field("socket", socket_file.0.display().to_string())
             .field("configuration", cfg.origin.to_string()),
         )
         .await;
     println!(
-        "ssisd {} listening on http://{listen_text}/api/v1/",
+        "ssisd {} listening on {scheme}://{listen_text}/api/v1/",
         env!("CARGO_PKG_VERSION")
     );
+    println!("ssisd socket: {}", socket_file.0.display());
     println!("ssisd data directory: {}", cfg.data_dir.display());
     println!("ssisd configuration: {}", cfg.origin);
     println!("ssisd ready (pid {})", std::process::id());
@@ -325,6 +444,7 @@ async fn serve(
     systemd_notify::notify("STOPPING=1");
     server_handle.stop(false).await;
     let runners = supervisor.send(Shutdown).await.unwrap_or_default();
+    drop(socket_file);
     drop(lock);
     actix_rt::System::current().stop();
     Ok((exit::OK, runners))

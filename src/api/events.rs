@@ -13,14 +13,18 @@ use ssisd_actors::event_log::Journal;
 use ssisd_actors::{Event, EventQuery, Level};
 use tokio::sync::{broadcast, mpsc};
 
-use super::error::ApiError;
+use super::auth::Caller;
+use super::error::{ApiError, ErrorBody};
 use super::AppState;
+use crate::access::Operation;
 
 const MAX_LIMIT: usize = 10_000;
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
-#[derive(Deserialize, Default)]
+/// Filters of an event query (all optional; lists are comma-separated).
+#[derive(Deserialize, Default, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct EventParams {
     since_id: Option<i64>,
     since: Option<String>,
@@ -124,10 +128,13 @@ async fn run_query(j: Journal, q: EventQuery) -> Result<Vec<Event>, ApiError> {
         })
 }
 
+#[utoipa::path(get, path = "/api/v1/events", tag = "events", params(EventParams), responses((status = 200, description = "Events, newest first unless order=asc", body = Object), (status = 400, description = "Bad name, path or body", body = ErrorBody), (status = 401, description = "No or refused credentials", body = ErrorBody), (status = 403, description = "The caller's role does not allow it (the message says why)", body = ErrorBody)))]
 pub async fn query(
+    caller: Caller,
     state: web::Data<AppState>,
     params: web::Query<EventParams>,
 ) -> Result<HttpResponse, ApiError> {
+    state.allow_plain(&caller, Operation::ReadEvents)?;
     let q = params.query()?;
     let events = run_query(journal(&state).await?, q).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "events": events })))
@@ -148,11 +155,14 @@ fn frame(e: &Event) -> web::Bytes {
     ))
 }
 
+#[utoipa::path(get, path = "/api/v1/events/stream", tag = "events", params(EventParams), responses((status = 200, description = "The event log followed live (server-sent events)", content_type = "text/event-stream", body = String), (status = 400, description = "Bad name, path or body", body = ErrorBody), (status = 401, description = "No or refused credentials", body = ErrorBody), (status = 403, description = "The caller's role does not allow it (the message says why)", body = ErrorBody)))]
 pub async fn stream(
     req: HttpRequest,
+    caller: Caller,
     state: web::Data<AppState>,
     params: web::Query<EventParams>,
 ) -> Result<HttpResponse, ApiError> {
+    state.allow_plain(&caller, Operation::ReadEvents)?;
     let mut q = params.query()?;
     let resume = req
         .headers()

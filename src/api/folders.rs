@@ -9,17 +9,32 @@ use serde_json::json;
 use ssisd_actors::EventId;
 use ssisd_stores::{ItemName, PackageEntry, SubfolderEntry};
 
-use super::error::ApiError;
+use crate::access::Operation;
+
+use super::auth::Caller;
+use super::error::{ApiError, ErrorBody};
+use super::permissions::folder_key;
 use super::target::{folder_target, segments};
 use super::{parse_json, store_call, AppState};
 
 const PREFIX: &str = "/api/v1/folders/";
 
-pub async fn top_level(state: web::Data<AppState>) -> HttpResponse {
-    HttpResponse::Ok().json(json!({ "folders": state.directory.folders() }))
+#[utoipa::path(get, path = "/api/v1/folders", tag = "folders", responses((status = 200, description = "Top-level folders and their health", body = Object), (status = 401, description = "No or refused credentials", body = ErrorBody)))]
+pub async fn top_level(
+    caller: Caller,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    state.allow_plain(&caller, Operation::Enumerate)?;
+    Ok(HttpResponse::Ok().json(json!({ "folders": state.directory.folders() })))
 }
 
-pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+#[utoipa::path(get, path = "/api/v1/folders/{path}", tag = "folders", params(("path" = String, Path, description = "Top-level folder, then folders, separated by /")), responses((status = 200, description = "Subfolders and packages", body = Object), (status = 400, description = "Bad name, path or body", body = ErrorBody), (status = 401, description = "No or refused credentials", body = ErrorBody), (status = 404, description = "No such folder, package or run", body = ErrorBody), (status = 503, description = "The folder's store is unavailable", body = ErrorBody)))]
+pub async fn list(
+    req: HttpRequest,
+    caller: Caller,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    state.allow_plain(&caller, Operation::Enumerate)?;
     let t = folder_target(&state.directory, &segments(&req, PREFIX)?)?;
     let path = t.path.clone();
     let listing = store_call(&t.store, move |s| {
@@ -42,10 +57,13 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     }))
 }
 
+#[utoipa::path(post, path = "/api/v1/folders/{path}", tag = "folders", params(("path" = String, Path, description = "Top-level folder, then folders, separated by /")), responses((status = 201, description = "Created", body = Object), (status = 400, description = "Bad name, path or body", body = ErrorBody), (status = 401, description = "No or refused credentials", body = ErrorBody), (status = 403, description = "The caller's role does not allow it (the message says why)", body = ErrorBody), (status = 404, description = "No such folder, package or run", body = ErrorBody), (status = 409, description = "Exists already, or the folder is not empty", body = ErrorBody), (status = 503, description = "The folder's store is unavailable", body = ErrorBody)))]
 pub async fn create(
     req: HttpRequest,
+    caller: Caller,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    state.allow_plain(&caller, Operation::ChangeFolder)?;
     let t = folder_target(&state.directory, &segments(&req, PREFIX)?)?;
     if t.path.is_root() {
         return Err(top_level_is_configured(&t.top.name, "created"));
@@ -57,7 +75,7 @@ pub async fn create(
     .await?;
     state
         .audit(
-            &req,
+            &caller,
             EventId::FolderCreated,
             format!("Folder {} was created.", t.display()),
             &t.display(),
@@ -72,11 +90,14 @@ pub struct DeleteOptions {
     recursive: bool,
 }
 
+#[utoipa::path(delete, path = "/api/v1/folders/{path}", tag = "folders", params(("path" = String, Path, description = "Top-level folder, then folders, separated by /"), ("recursive" = Option<bool>, Query, description = "Delete a non-empty folder with its content")), responses((status = 204, description = "Deleted"), (status = 400, description = "Bad name, path or body", body = ErrorBody), (status = 401, description = "No or refused credentials", body = ErrorBody), (status = 403, description = "The caller's role does not allow it (the message says why)", body = ErrorBody), (status = 404, description = "No such folder, package or run", body = ErrorBody), (status = 409, description = "Exists already, or the folder is not empty", body = ErrorBody), (status = 503, description = "The folder's store is unavailable", body = ErrorBody)))]
 pub async fn delete(
     req: HttpRequest,
     state: web::Data<AppState>,
+    caller: Caller,
     options: web::Query<DeleteOptions>,
 ) -> Result<HttpResponse, ApiError> {
+    state.allow_plain(&caller, Operation::ChangeFolder)?;
     let t = folder_target(&state.directory, &segments(&req, PREFIX)?)?;
     if t.path.is_root() {
         return Err(top_level_is_configured(&t.top.name, "deleted"));
@@ -86,9 +107,13 @@ pub async fn delete(
         async move { s.delete_folder(&path, recursive).await }.boxed()
     })
     .await?;
+    let (top, prefix) = folder_key(&t);
+    state
+        .update_owners(move |o| o.remove_prefix(&top, &prefix))
+        .await;
     state
         .audit(
-            &req,
+            &caller,
             EventId::FolderDeleted,
             format!("Folder {} was deleted.", t.display()),
             &t.display(),
@@ -97,17 +122,21 @@ pub async fn delete(
     Ok(HttpResponse::NoContent().finish())
 }
 
-#[derive(Deserialize)]
+/// The new name of a folder or package.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Rename {
     pub name: String,
 }
 
+#[utoipa::path(patch, path = "/api/v1/folders/{path}", tag = "folders", params(("path" = String, Path, description = "Top-level folder, then folders, separated by /")), request_body = Rename, responses((status = 200, description = "Renamed", body = Object), (status = 400, description = "Bad name, path or body", body = ErrorBody), (status = 401, description = "No or refused credentials", body = ErrorBody), (status = 403, description = "The caller's role does not allow it (the message says why)", body = ErrorBody), (status = 404, description = "No such folder, package or run", body = ErrorBody), (status = 409, description = "Exists already, or the folder is not empty", body = ErrorBody), (status = 503, description = "The folder's store is unavailable", body = ErrorBody)))]
 pub async fn rename(
     req: HttpRequest,
+    caller: Caller,
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
+    state.allow_plain(&caller, Operation::ChangeFolder)?;
     let t = folder_target(&state.directory, &segments(&req, PREFIX)?)?;
     if t.path.is_root() {
         return Err(top_level_is_configured(&t.top.name, "renamed"));
@@ -121,9 +150,14 @@ pub async fn rename(
     .await?;
     let (parent, _) = t.path.split_last().expect("not the root");
     let new_path = format!("\\{}{}", t.top.name, parent.join(&new_name));
+    let (top, old_prefix) = folder_key(&t);
+    let new_prefix = super::permissions::join_key(&parent, new_name.as_str());
+    state
+        .update_owners(move |o| o.rename_prefix(&top, &old_prefix, &new_prefix))
+        .await;
     state
         .audit(
-            &req,
+            &caller,
             EventId::FolderRenamed,
             format!("Folder {} was renamed to {new_path}.", t.display()),
             &t.display(),

@@ -2,10 +2,13 @@
 //! every handler uses (calling a store actor, parsing JSON bodies, auditing changes). Handlers
 //! turn requests into messages to actors; they must not touch stores or the event log directly.
 
+pub mod auth;
 mod error;
 mod events;
 mod folders;
+pub mod openapi;
 mod packages;
+mod permissions;
 mod running;
 mod service_info;
 mod target;
@@ -53,22 +56,29 @@ pub struct AppState {
     pub listen: Arc<std::sync::OnceLock<String>>,
     pub data_dir: String,
     pub max_request_bytes: u64,
+    /// Authentication settings and state.
+    pub gate: Arc<auth::Gate>,
+    /// Who owns each stored package (recorded at import).
+    pub owners: Arc<crate::access::owners::Owners>,
+    /// Why runs are refused (the service runs as root without `service.allow_root_runners`).
+    pub runs_refused: Option<String>,
 }
 
 impl AppState {
     /// Writes a change made through the API to the event log; the answer waits until it is
     /// stored, so a client that sees success finds the event.
-    async fn audit(&self, req: &HttpRequest, id: EventId, message: String, path: &str) {
-        let client = req
-            .peer_addr()
-            .map(|a| a.to_string())
-            .unwrap_or_else(|| "local".into());
+    async fn audit(&self, caller: &auth::Caller, id: EventId, message: String, path: &str) {
         let _ = self
             .events
             .append(
-                NewEvent::new(id, message)
-                    .field("path", path)
-                    .field("client", client),
+                NewEvent::new(
+                    id,
+                    format!("{message} By {} ({}).", caller.identity(), caller.role()),
+                )
+                .field("path", path)
+                .field("identity", caller.identity())
+                .field("role", caller.role().as_str())
+                .field("via", caller.via.to_string()),
             )
             .await;
     }
@@ -131,6 +141,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api/v1")
             .route("/status", web::get().to(service_info::status))
+            .route("/whoami", web::get().to(service_info::whoami))
+            .route("/openapi.json", web::get().to(openapi::document))
             .route("/reload", web::post().to(service_info::reload))
             .route("/folders", web::get().to(folders::top_level))
             .service(

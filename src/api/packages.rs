@@ -11,8 +11,12 @@ use serde_json::json;
 use ssisd_actors::EventId;
 use ssisd_stores::ItemName;
 
-use super::error::ApiError;
+use crate::access::Operation;
+
+use super::auth::Caller;
+use super::error::{ApiError, ErrorBody};
 use super::folders::Rename;
+use super::permissions::owner_key;
 use super::target::{package_target, segments};
 use super::{parse_json, store_call, AppState};
 
@@ -59,23 +63,43 @@ async fn read_limited(
     Ok(body.freeze())
 }
 
+#[utoipa::path(put, path = "/api/v1/packages/{path}", tag = "packages", params(("path" = String, Path, description = "Top-level folder, folders and package name, separated by /"), ("overwrite" = Option<bool>, Query, description = "Replace an existing package")), request_body(content = Vec<u8>, content_type = "application/xml", description = "The .dtsx file, stored byte for byte"), responses((status = 201, description = "Imported", body = Object), (status = 200, description = "Replaced", body = Object), (status = 400, description = "Bad name, path or body", body = ErrorBody), (status = 401, description = "No or refused credentials", body = ErrorBody), (status = 403, description = "The caller's role does not allow it (the message says why)", body = ErrorBody), (status = 404, description = "No such folder, package or run", body = ErrorBody), (status = 409, description = "Exists already, or the folder is not empty", body = ErrorBody), (status = 413, description = "Larger than service.max_request_bytes", body = ErrorBody), (status = 503, description = "The folder's store is unavailable", body = ErrorBody)))]
 pub async fn put(
     req: HttpRequest,
+    caller: Caller,
     state: web::Data<AppState>,
     options: web::Query<PutOptions>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let (t, name) = package_target(&state.directory, &segments(&req, PREFIX)?)?;
+    let (folder, n) = (t.path.clone(), name.clone());
+    let exists = store_call(&t.store, move |s| {
+        async move { s.package_exists(&folder, &n).await }.boxed()
+    })
+    .await?;
+    if exists && options.overwrite {
+        let facts = state.package_facts(&caller, &t, &name).await?;
+        state.allow(&caller, Operation::Change, &facts)?;
+    } else {
+        state.allow_plain(&caller, Operation::Import)?;
+    }
     let body = read_limited(&req, payload, state.max_request_bytes).await?;
     let (folder, n, overwrite) = (t.path.clone(), name.clone(), options.overwrite);
     let (info, replaced) = store_call(&t.store, move |s| {
         async move { s.put_package(&folder, &n, body, overwrite).await }.boxed()
     })
     .await?;
+    if !replaced {
+        let (folder, path) = owner_key(&t, Some(&name));
+        let owner = caller.identity().to_string();
+        state
+            .update_owners(move |o| o.set(&folder, &path, &owner))
+            .await;
+    }
     let display = format!("{}\\{name}", t.display());
     state
         .audit(
-            &req,
+            &caller,
             EventId::PackageImported,
             format!(
                 "Package {display} was {}.",
@@ -92,8 +116,15 @@ pub async fn put(
     Ok(response.json(json!({ "path": display, "replaced": replaced, "package": info })))
 }
 
-pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+#[utoipa::path(get, path = "/api/v1/packages/{path}", tag = "packages", params(("path" = String, Path, description = "Top-level folder, folders and package name, separated by /")), responses((status = 200, description = "The package, byte for byte", content_type = "application/xml", body = Vec<u8>), (status = 400, description = "Bad name, path or body", body = ErrorBody), (status = 401, description = "No or refused credentials", body = ErrorBody), (status = 403, description = "The caller's role does not allow it (the message says why)", body = ErrorBody), (status = 404, description = "No such folder, package or run", body = ErrorBody), (status = 503, description = "The folder's store is unavailable", body = ErrorBody)))]
+pub async fn get(
+    req: HttpRequest,
+    caller: Caller,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
     let (t, name) = package_target(&state.directory, &segments(&req, PREFIX)?)?;
+    let facts = state.package_facts(&caller, &t, &name).await?;
+    state.allow(&caller, Operation::Export, &facts)?;
     let (folder, n) = (t.path.clone(), name.clone());
     let bytes = store_call(&t.store, move |s| {
         async move { s.get_package(&folder, &n).await }.boxed()
@@ -111,7 +142,13 @@ pub async fn get(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRes
         .body(bytes))
 }
 
-pub async fn head(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+#[utoipa::path(head, path = "/api/v1/packages/{path}", tag = "packages", params(("path" = String, Path, description = "Top-level folder, folders and package name, separated by /")), responses((status = 200, description = "It exists"), (status = 404, description = "It does not exist"), (status = 400, description = "Bad name, path or body", body = ErrorBody), (status = 401, description = "No or refused credentials", body = ErrorBody), (status = 503, description = "The folder's store is unavailable", body = ErrorBody)))]
+pub async fn head(
+    req: HttpRequest,
+    caller: Caller,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    state.allow_plain(&caller, Operation::Enumerate)?;
     let (t, name) = package_target(&state.directory, &segments(&req, PREFIX)?)?;
     let (folder, n) = (t.path.clone(), name.clone());
     let exists = store_call(&t.store, move |s| {
@@ -125,20 +162,26 @@ pub async fn head(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     })
 }
 
+#[utoipa::path(delete, path = "/api/v1/packages/{path}", tag = "packages", params(("path" = String, Path, description = "Top-level folder, folders and package name, separated by /")), responses((status = 204, description = "Deleted"), (status = 400, description = "Bad name, path or body", body = ErrorBody), (status = 401, description = "No or refused credentials", body = ErrorBody), (status = 403, description = "The caller's role does not allow it (the message says why)", body = ErrorBody), (status = 404, description = "No such folder, package or run", body = ErrorBody), (status = 503, description = "The folder's store is unavailable", body = ErrorBody)))]
 pub async fn delete(
     req: HttpRequest,
+    caller: Caller,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let (t, name) = package_target(&state.directory, &segments(&req, PREFIX)?)?;
+    let facts = state.package_facts(&caller, &t, &name).await?;
+    state.allow(&caller, Operation::Change, &facts)?;
     let (folder, n) = (t.path.clone(), name.clone());
     store_call(&t.store, move |s| {
         async move { s.delete_package(&folder, &n).await }.boxed()
     })
     .await?;
+    let (folder, path) = owner_key(&t, Some(&name));
+    state.update_owners(move |o| o.remove(&folder, &path)).await;
     let display = format!("{}\\{name}", t.display());
     state
         .audit(
-            &req,
+            &caller,
             EventId::PackageDeleted,
             format!("Package {display} was deleted."),
             &display,
@@ -147,12 +190,16 @@ pub async fn delete(
     Ok(HttpResponse::NoContent().finish())
 }
 
+#[utoipa::path(patch, path = "/api/v1/packages/{path}", tag = "packages", params(("path" = String, Path, description = "Top-level folder, folders and package name, separated by /")), request_body = Rename, responses((status = 200, description = "Renamed", body = Object), (status = 400, description = "Bad name, path or body", body = ErrorBody), (status = 401, description = "No or refused credentials", body = ErrorBody), (status = 403, description = "The caller's role does not allow it (the message says why)", body = ErrorBody), (status = 404, description = "No such folder, package or run", body = ErrorBody), (status = 409, description = "Exists already, or the folder is not empty", body = ErrorBody), (status = 503, description = "The folder's store is unavailable", body = ErrorBody)))]
 pub async fn rename(
     req: HttpRequest,
+    caller: Caller,
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let (t, name) = package_target(&state.directory, &segments(&req, PREFIX)?)?;
+    let facts = state.package_facts(&caller, &t, &name).await?;
+    state.allow(&caller, Operation::Change, &facts)?;
     let rename: Rename = parse_json(&body)?;
     let new_name = ItemName::new(rename.name.trim_end_matches(".dtsx"))?;
     let (folder, n, nn) = (t.path.clone(), name.clone(), new_name.clone());
@@ -160,11 +207,16 @@ pub async fn rename(
         async move { s.rename_package(&folder, &n, &nn).await }.boxed()
     })
     .await?;
+    let (folder, old_path) = owner_key(&t, Some(&name));
+    let (_, new_path) = owner_key(&t, Some(&new_name));
+    state
+        .update_owners(move |o| o.rename(&folder, &old_path, &new_path))
+        .await;
     let display = format!("{}\\{name}", t.display());
     let new_display = format!("{}\\{new_name}", t.display());
     state
         .audit(
-            &req,
+            &caller,
             EventId::PackageRenamed,
             format!("Package {display} was renamed to {new_display}."),
             &display,

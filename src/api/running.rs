@@ -8,34 +8,44 @@
 use std::time::Duration;
 
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use futures_util::FutureExt;
 use serde::Deserialize;
 use serde_json::json;
 use ssisd_actors::package::{RunSpec, StopRun};
 use ssisd_actors::supervisor::RunRefused;
 
-use super::error::ApiError;
+use crate::access::{Facts, Operation, Role};
+
+use super::auth::Caller;
+use super::error::{ApiError, ErrorBody};
 use super::target::package_target;
 use super::{parse_json, store_call, AppState};
 
-#[derive(Deserialize)]
-struct StartBody {
+/// A run to start: the stored package, `/Set` values, the `/Reporting` level.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct StartBody {
     package: String,
     #[serde(default)]
     set: Vec<String>,
     #[serde(default)]
     reporting: Option<String>,
+    /// Accepted for older clients and ignored: a run belongs to the caller who starts it.
     #[serde(default)]
+    #[allow(dead_code)]
     user: Option<String>,
 }
 
+#[utoipa::path(post, path = "/api/v1/running", tag = "running", request_body = StartBody, responses((status = 201, description = "Started; the execution id", body = Object), (status = 400, description = "Bad name, path or body", body = ErrorBody), (status = 401, description = "No or refused credentials", body = ErrorBody), (status = 403, description = "The caller's role does not allow it (the message says why)", body = ErrorBody), (status = 404, description = "No such folder, package or run", body = ErrorBody), (status = 429, description = "Too many failed authentications, or too many runs", body = ErrorBody), (status = 503, description = "The folder's store is unavailable", body = ErrorBody)))]
 pub async fn start(
-    req: HttpRequest,
+    caller: Caller,
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let b: StartBody = parse_json(&body)?;
+    if let Some(why) = &state.runs_refused {
+        return Err(ApiError::forbidden(why.clone()));
+    }
     let segments: Vec<String> = b
         .package
         .trim_matches(['/', '\\'])
@@ -43,17 +53,23 @@ pub async fn start(
         .map(str::to_string)
         .collect();
     let (t, name) = package_target(&state.directory, &segments)?;
+    let facts = state.package_facts(&caller, &t, &name).await?;
+    state.allow(&caller, Operation::Run, &facts)?;
     let (folder, n) = (t.path.clone(), name.clone());
     let bytes = store_call(&t.store, move |s| {
         async move { s.get_package(&folder, &n).await }.boxed()
     })
     .await?;
-    let user = b.user.unwrap_or_else(|| {
-        req.peer_addr()
-            .map(|a| format!("api@{a}"))
-            .unwrap_or_else(|| "api".into())
-    });
+    let user = caller.identity().to_string();
     let package = format!("{}\\{name}", t.display());
+    state
+        .audit(
+            &caller,
+            ssisd_actors::EventId::RunStartRequested,
+            format!("A run of {package} was requested."),
+            &package,
+        )
+        .await;
     let spec = RunSpec {
         id: String::new(),
         package: package.clone(),
@@ -77,8 +93,22 @@ pub async fn start(
     }
 }
 
-pub async fn list(state: web::Data<AppState>) -> HttpResponse {
-    HttpResponse::Ok().json(json!({ "running": state.directory.runs() }))
+#[utoipa::path(get, path = "/api/v1/running", tag = "running", responses((status = 200, description = "Running packages (a limited user sees its own)", body = Object), (status = 401, description = "No or refused credentials", body = ErrorBody)))]
+pub async fn list(caller: Caller, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    state.allow_plain(&caller, Operation::Enumerate)?;
+    let mut runs = state.directory.runs();
+    // Limited users see their own runs only (an extension of msdb's roles to runs).
+    if caller.role() == Role::LimitedUser {
+        runs.retain(|r| r.user == caller.identity());
+    }
+    Ok(HttpResponse::Ok().json(json!({ "running": runs })))
+}
+
+fn run_facts(user: &str) -> Facts {
+    Facts {
+        owner: Some(user.to_string()),
+        ..Facts::default()
+    }
 }
 
 fn unknown(id: &str) -> ApiError {
@@ -87,32 +117,52 @@ fn unknown(id: &str) -> ApiError {
     ))
 }
 
+#[utoipa::path(get, path = "/api/v1/running/{id}", tag = "running", params(("id" = String, Path, description = "Execution id")), responses((status = 200, description = "One run with its recent messages", body = Object), (status = 401, description = "No or refused credentials", body = ErrorBody), (status = 403, description = "The caller's role does not allow it (the message says why)", body = ErrorBody), (status = 404, description = "No such folder, package or run", body = ErrorBody)))]
 pub async fn detail(
+    caller: Caller,
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let (view, _) = state.directory.run(&id).ok_or_else(|| unknown(&id))?;
+    state.allow(&caller, Operation::ViewRun, &run_facts(&view.user))?;
     let mut v = serde_json::to_value(&view).unwrap_or_default();
     v["recent_messages"] = json!(view.recent);
     Ok(HttpResponse::Ok().json(v))
 }
 
+#[utoipa::path(post, path = "/api/v1/running/{id}/stop", tag = "running", params(("id" = String, Path, description = "Execution id")), responses((status = 202, description = "Stop signalled", body = Object), (status = 401, description = "No or refused credentials", body = ErrorBody), (status = 403, description = "The caller's role does not allow it (the message says why)", body = ErrorBody), (status = 404, description = "No such folder, package or run", body = ErrorBody)))]
 pub async fn stop(
+    caller: Caller,
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let (_, actor) = state.directory.run(&id).ok_or_else(|| unknown(&id))?;
+    let (view, actor) = state.directory.run(&id).ok_or_else(|| unknown(&id))?;
+    state.allow(&caller, Operation::StopRun, &run_facts(&view.user))?;
+    state
+        .audit(
+            &caller,
+            ssisd_actors::EventId::RunStopRequested,
+            format!(
+                "Stopping run {} of {} was requested.",
+                view.id, view.package
+            ),
+            &view.package,
+        )
+        .await;
     actor.do_send(StopRun);
     Ok(HttpResponse::Accepted().json(json!({ "id": id.as_str(), "state": "stopping" })))
 }
 
 /// Follows the run's event file: each record as one `data:` line, until the run has left the
 /// list and the file is read to its end.
+#[utoipa::path(get, path = "/api/v1/running/{id}/stream", tag = "running", params(("id" = String, Path, description = "Execution id")), responses((status = 200, description = "The run's event stream as server-sent events", content_type = "text/event-stream", body = String), (status = 401, description = "No or refused credentials", body = ErrorBody), (status = 403, description = "The caller's role does not allow it (the message says why)", body = ErrorBody), (status = 404, description = "No such folder, package or run", body = ErrorBody)))]
 pub async fn stream(
+    caller: Caller,
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let (view, _) = state.directory.run(&id).ok_or_else(|| unknown(&id))?;
+    state.allow(&caller, Operation::ViewRun, &run_facts(&view.user))?;
     let path = view.events.clone();
     let directory = state.directory.clone();
     let id = id.into_inner();

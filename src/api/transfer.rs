@@ -4,19 +4,24 @@
 //! spelling `\File System\Sales\Load` works too. A move deletes the source only after the copy is
 //! stored. Stores do the work; this module only sequences it.
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use futures_util::FutureExt;
 use serde::Deserialize;
 use serde_json::json;
 use ssisd_actors::EventId;
 
-use super::error::ApiError;
+use crate::access::Operation;
+
+use super::auth::Caller;
+use super::error::{ApiError, ErrorBody};
+use super::permissions::owner_key;
 use super::target::package_target;
 use super::{parse_json, store_call, AppState};
 
-#[derive(Deserialize)]
+/// A copy or move: both ends as `Top/Folder/Package`.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct Transfer {
+pub struct Transfer {
     from: String,
     to: String,
     #[serde(default)]
@@ -31,24 +36,26 @@ fn split_path(text: &str) -> Vec<String> {
         .collect()
 }
 
+#[utoipa::path(post, path = "/api/v1/copy", tag = "packages", request_body = Transfer, responses((status = 201, description = "Copied", body = Object), (status = 200, description = "Copied over an existing package", body = Object), (status = 400, description = "Bad name, path or body", body = ErrorBody), (status = 401, description = "No or refused credentials", body = ErrorBody), (status = 403, description = "The caller's role does not allow it (the message says why)", body = ErrorBody), (status = 404, description = "No such folder, package or run", body = ErrorBody), (status = 409, description = "Exists already, or the folder is not empty", body = ErrorBody), (status = 503, description = "The folder's store is unavailable", body = ErrorBody)))]
 pub async fn copy(
-    req: HttpRequest,
+    caller: Caller,
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    transfer(req, state, body, false).await
+    transfer(caller, state, body, false).await
 }
 
+#[utoipa::path(post, path = "/api/v1/move", tag = "packages", request_body = Transfer, responses((status = 201, description = "Moved", body = Object), (status = 200, description = "Moved over an existing package", body = Object), (status = 400, description = "Bad name, path or body", body = ErrorBody), (status = 401, description = "No or refused credentials", body = ErrorBody), (status = 403, description = "The caller's role does not allow it (the message says why)", body = ErrorBody), (status = 404, description = "No such folder, package or run", body = ErrorBody), (status = 409, description = "Exists already, or the folder is not empty", body = ErrorBody), (status = 503, description = "The folder's store is unavailable", body = ErrorBody)))]
 pub async fn move_(
-    req: HttpRequest,
+    caller: Caller,
     state: web::Data<AppState>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    transfer(req, state, body, true).await
+    transfer(caller, state, body, true).await
 }
 
 async fn transfer(
-    req: HttpRequest,
+    caller: Caller,
     state: web::Data<AppState>,
     body: web::Bytes,
     remove_source: bool,
@@ -64,6 +71,23 @@ async fn transfer(
         )));
     }
 
+    let src_facts = state.package_facts(&caller, &src, &src_name).await?;
+    state.allow(&caller, Operation::Export, &src_facts)?;
+    if remove_source {
+        state.allow(&caller, Operation::Change, &src_facts)?;
+    }
+    let (folder, name) = (dst.path.clone(), dst_name.clone());
+    let dst_exists = store_call(&dst.store, move |s| {
+        async move { s.package_exists(&folder, &name).await }.boxed()
+    })
+    .await?;
+    if dst_exists && t.overwrite {
+        let dst_facts = state.package_facts(&caller, &dst, &dst_name).await?;
+        state.allow(&caller, Operation::Change, &dst_facts)?;
+    } else {
+        state.allow_plain(&caller, Operation::Import)?;
+    }
+
     let (folder, name) = (src.path.clone(), src_name.clone());
     let bytes = store_call(&src.store, move |s| {
         async move { s.get_package(&folder, &name).await }.boxed()
@@ -74,10 +98,22 @@ async fn transfer(
         async move { s.put_package(&folder, &name, bytes, overwrite).await }.boxed()
     })
     .await?;
+    let (src_top, src_path) = owner_key(&src, Some(&src_name));
+    let (dst_top, dst_path) = owner_key(&dst, Some(&dst_name));
+    if remove_source {
+        state
+            .update_owners(move |o| o.move_between(&src_top, &src_path, &dst_top, &dst_path, None))
+            .await;
+    } else if !replaced {
+        let owner = caller.identity().to_string();
+        state
+            .update_owners(move |o| o.set(&dst_top, &dst_path, &owner))
+            .await;
+    }
     let verb = if remove_source { "moved" } else { "copied" };
     state
         .audit(
-            &req,
+            &caller,
             EventId::PackageImported,
             format!("Package {dst_display} was {verb} from {src_display}."),
             &dst_display,
@@ -98,7 +134,7 @@ async fn transfer(
             })?;
         state
             .audit(
-                &req,
+                &caller,
                 EventId::PackageDeleted,
                 format!("Package {src_display} was deleted (moved to {dst_display})."),
                 &src_display,

@@ -1,6 +1,11 @@
 //! Shared test support for end-to-end tests: start a real `ssisd` on an ephemeral loopback port
-//! with its own data and runtime directories, wait until it is ready, talk HTTP to it, signal
-//! it, and find the shared corpus. Every test file uses this module; none copies it.
+//! with its own data and runtime directories, wait until it is ready, talk HTTP to it (over
+//! loopback TCP, or with `curl` over its Unix socket or TLS as another user or with a token),
+//! signal it, and find the shared corpus. Every test file uses this module; none copies it.
+//!
+//! Services start with `service.unauthenticated_loopback` and `service.allow_root_runners`
+//! true (tests of other features talk plain loopback HTTP and may run as root); the access
+//! tests override both through `Options::env`.
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader};
@@ -54,6 +59,8 @@ pub struct Service {
     pub data_dir: PathBuf,
     pub runtime_dir: PathBuf,
     pub addr: String,
+    /// Whether the TCP listener speaks TLS.
+    pub tls: bool,
     _temp: Option<tempfile::TempDir>,
     lines: mpsc::Receiver<String>,
 }
@@ -88,6 +95,8 @@ impl Service {
             .env("SSISD_SERVICE__DATA_DIR", &data_dir)
             .env("SSISD_SERVICE__RUNTIME_DIR", &runtime_dir)
             .env("SSISD_SERVICE__LISTEN", "127.0.0.1:0")
+            .env("SSISD_SERVICE__UNAUTHENTICATED_LOOPBACK", "true")
+            .env("SSISD_SERVICE__ALLOW_ROOT_RUNNERS", "true")
             .env("RUST_LOG", "info")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -110,12 +119,18 @@ impl Service {
         });
         let deadline = Instant::now() + Duration::from_secs(20);
         let mut addr = None;
+        let mut tls = false;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             match rx.recv_timeout(left) {
                 Ok(line) => {
-                    if let Some(rest) = line.split("listening on http://").nth(1) {
-                        addr = rest.split('/').next().map(str::to_string);
+                    if let Some(rest) = line.split(" listening on ").nth(1) {
+                        tls = rest.starts_with("https://");
+                        addr = rest
+                            .split("://")
+                            .nth(1)
+                            .and_then(|r| r.split('/').next())
+                            .map(str::to_string);
                     }
                     if line.contains(" ready (pid ") {
                         break;
@@ -136,6 +151,7 @@ impl Service {
             data_dir,
             runtime_dir,
             addr: addr.expect("ssisd printed no listening address"),
+            tls,
             _temp: None,
             lines: rx,
         })
@@ -147,6 +163,11 @@ impl Service {
             self.addr,
             path.trim_start_matches('/')
         )
+    }
+
+    /// The Unix socket local clients use.
+    pub fn socket(&self) -> PathBuf {
+        self.runtime_dir.join("ssisd.sock")
     }
 
     pub fn pid(&self) -> i32 {
@@ -257,6 +278,101 @@ pub fn request(url: &str, method: &str, body: Option<&[u8]>) -> (u16, Vec<u8>) {
     let mut bytes = Vec::new();
     std::io::Read::read_to_end(&mut response.into_reader(), &mut bytes).unwrap();
     (status, bytes)
+}
+
+/// How `curl` reaches the service and who it is.
+pub enum Via<'a> {
+    /// The Unix socket, as this uid/gid (root only may switch; None: as the test process).
+    Socket(Option<(u32, u32)>),
+    /// TCP (TLS when the service speaks it, trusting `ca`), with an optional bearer token and
+    /// client certificate (certificate, key).
+    Tcp {
+        token: Option<&'a str>,
+        ca: Option<&'a Path>,
+        client_cert: Option<(&'a Path, &'a Path)>,
+    },
+}
+
+/// One request through `curl` (Debian's, installed by scripts/test): status and body.
+pub fn curl(
+    s: &Service,
+    via: &Via,
+    method: &str,
+    path: &str,
+    body: Option<&[u8]>,
+) -> (u16, Vec<u8>) {
+    use std::os::unix::process::CommandExt;
+    let out_file = tempfile::NamedTempFile::new().unwrap();
+    let mut cmd = Command::new("curl");
+    cmd.args(["-s", "-S", "--max-time", "30", "-o"])
+        .arg(out_file.path())
+        .args(["-w", "%{http_code}", "-X", method]);
+    if method == "HEAD" {
+        cmd.arg("-I");
+    }
+    let path = path.trim_start_matches('/');
+    match via {
+        Via::Socket(user) => {
+            cmd.arg("--unix-socket")
+                .arg(s.socket())
+                .arg(format!("http://localhost/api/v1/{path}"));
+            if let Some((uid, gid)) = user {
+                // std clears the supplementary groups when root switches uid.
+                cmd.uid(*uid).gid(*gid);
+                // The output file must be writable by that user.
+                std::fs::set_permissions(
+                    out_file.path(),
+                    std::os::unix::fs::PermissionsExt::from_mode(0o666),
+                )
+                .unwrap();
+            }
+        }
+        Via::Tcp {
+            token,
+            ca,
+            client_cert,
+        } => {
+            let scheme = if s.tls { "https" } else { "http" };
+            // Certificates name "localhost"; connect to the service's port through that name.
+            let port = s.addr.rsplit(':').next().unwrap();
+            cmd.arg(format!("{scheme}://localhost:{port}/api/v1/{path}"));
+            if let Some(t) = token {
+                cmd.arg("-H").arg(format!("Authorization: Bearer {t}"));
+            }
+            if let Some(ca) = ca {
+                cmd.arg("--cacert").arg(ca);
+            }
+            if let Some((cert, key)) = client_cert {
+                cmd.arg("--cert").arg(cert).arg("--key").arg(key);
+            }
+        }
+    }
+    if let Some(b) = body {
+        let body_file = out_file.path().with_extension("body");
+        std::fs::write(&body_file, b).unwrap();
+        std::fs::set_permissions(
+            &body_file,
+            std::os::unix::fs::PermissionsExt::from_mode(0o644),
+        )
+        .unwrap();
+        cmd.arg("--data-binary")
+            .arg(format!("@{}", body_file.display()));
+        cmd.args(["-H", "Content-Type: application/octet-stream"]);
+    }
+    let out = cmd.output().expect("curl runs (apt-get install curl)");
+    let code: u16 = String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .unwrap_or(0);
+    let bytes = std::fs::read(out_file.path()).unwrap_or_default();
+    let _ = std::fs::remove_file(out_file.path().with_extension("body"));
+    (code, bytes)
+}
+
+/// Whether the tests run as root (needed to act as other local users).
+pub fn is_root() -> bool {
+    // SAFETY: geteuid has no preconditions.
+    unsafe { libc::geteuid() == 0 }
 }
 
 pub fn json(bytes: &[u8]) -> serde_json::Value {

@@ -1,0 +1,483 @@
+//! Authentication of every API request: what kind of connection it came on (Unix socket with the
+//! peer's credentials, plain TCP, TLS with an optional client certificate — recorded once per
+//! connection by [`on_connect`]), then who the caller is and with which role: the local account
+//! behind the socket, a bearer token, a mapped client certificate, or — only when
+//! `service.unauthenticated_loopback` allows it — an anonymous loopback administrator. Failed
+//! authentications are rate limited per peer and written to the event log without the secret.
+//! What a role may do is `access::role`'s; this module only establishes the [`Caller`].
+
+use std::any::Any;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+use actix_web::dev::{Extensions, Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::StatusCode;
+use actix_web::{FromRequest, HttpMessage, HttpRequest};
+use ssisd_actors::{EventId, EventLogClient, NewEvent};
+
+use super::error::ApiError;
+use crate::access::local_user::{self, LocalUser};
+use crate::access::rate_limit::FailureLimiter;
+use crate::access::tokens::{TokenStore, Verdict};
+use crate::access::{tls, Principal, Role};
+use crate::config::{AccessConfig, ServiceConfig};
+
+/// The connection a request arrived on (set by [`on_connect`]).
+#[derive(Debug, Clone)]
+pub enum Peer {
+    Unix {
+        uid: u32,
+        gid: u32,
+        pid: Option<i32>,
+    },
+    Tcp {
+        addr: SocketAddr,
+    },
+    Tls {
+        addr: SocketAddr,
+        /// CN and SAN names of a verified client certificate.
+        client_names: Vec<String>,
+    },
+}
+
+impl Peer {
+    /// The key failed authentications are counted under.
+    fn limit_key(&self) -> String {
+        match self {
+            Peer::Unix { uid, .. } => format!("uid:{uid}"),
+            Peer::Tcp { addr } | Peer::Tls { addr, .. } => addr.ip().to_string(),
+        }
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            Peer::Unix { uid, pid, .. } => match pid {
+                Some(pid) => format!("unix socket (uid {uid}, pid {pid})"),
+                None => format!("unix socket (uid {uid})"),
+            },
+            Peer::Tcp { addr } => format!("tcp {addr}"),
+            Peer::Tls { addr, .. } => format!("tls {addr}"),
+        }
+    }
+}
+
+/// Records the kind of connection and the peer's credentials for every request on it.
+pub fn on_connect(conn: &dyn Any, ext: &mut Extensions) {
+    type TlsStream = actix_tls::accept::rustls_0_23::TlsStream<actix_web::rt::net::TcpStream>;
+    if let Some(s) = conn.downcast_ref::<actix_web::rt::net::UnixStream>() {
+        if let Ok(cred) = s.peer_cred() {
+            ext.insert(Peer::Unix {
+                uid: cred.uid(),
+                gid: cred.gid(),
+                pid: cred.pid(),
+            });
+        }
+    } else if let Some(s) = conn.downcast_ref::<TlsStream>() {
+        let (io, session) = s.get_ref();
+        if let Ok(addr) = io.peer_addr() {
+            let client_names = session
+                .peer_certificates()
+                .and_then(|chain| chain.first())
+                .map(|cert| tls::peer_identity_names(cert.as_ref()))
+                .unwrap_or_default();
+            ext.insert(Peer::Tls { addr, client_names });
+        }
+    } else if let Some(s) = conn.downcast_ref::<actix_web::rt::net::TcpStream>() {
+        if let Ok(addr) = s.peer_addr() {
+            ext.insert(Peer::Tcp { addr });
+        }
+    }
+}
+
+/// How a caller was authenticated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Via {
+    UnixSocket { uid: u32, pid: Option<i32> },
+    Token { id: String },
+    Certificate { name: String },
+    UnauthenticatedLoopback { peer: String },
+}
+
+impl std::fmt::Display for Via {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Via::UnixSocket {
+                uid,
+                pid: Some(pid),
+            } => {
+                write!(f, "unix socket (uid {uid}, pid {pid})")
+            }
+            Via::UnixSocket { uid, pid: None } => write!(f, "unix socket (uid {uid})"),
+            Via::Token { id } => write!(f, "token {id}"),
+            Via::Certificate { name } => write!(f, "client certificate {name}"),
+            Via::UnauthenticatedLoopback { peer } => {
+                write!(f, "unauthenticated loopback {peer}")
+            }
+        }
+    }
+}
+
+/// The authenticated caller of a request (an extractor for handlers).
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub principal: Principal,
+    pub via: Via,
+}
+
+impl Caller {
+    pub fn identity(&self) -> &str {
+        &self.principal.identity
+    }
+
+    pub fn role(&self) -> Role {
+        self.principal.role
+    }
+}
+
+impl FromRequest for Caller {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Caller, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(req.extensions().get::<Caller>().cloned().ok_or_else(|| {
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "the request was not authenticated",
+            )
+        }))
+    }
+}
+
+/// The authentication settings and state shared by all workers; replaced parts on reload.
+pub struct Gate {
+    settings: RwLock<Arc<Settings>>,
+    limiter: RwLock<Arc<FailureLimiter>>,
+    users: Mutex<UserCache>,
+    events: EventLogClient,
+}
+
+struct Settings {
+    access: AccessConfig,
+    unauthenticated_loopback: bool,
+    tokens: Option<(PathBuf, Arc<TokenStore>)>,
+}
+
+/// Local accounts looked up by (uid, gid), with when they were looked up.
+type UserCache = HashMap<(u32, u32), (Instant, Arc<LocalUser>)>;
+
+/// How long a looked-up local account is trusted before it is looked up again.
+const USER_CACHE: Duration = Duration::from_secs(30);
+
+impl Gate {
+    pub fn new(cfg: &ServiceConfig, events: EventLogClient) -> Gate {
+        Gate {
+            settings: RwLock::new(Arc::new(Settings::from_config(cfg, None))),
+            limiter: RwLock::new(Arc::new(limiter_for(&cfg.access))),
+            users: Mutex::new(HashMap::new()),
+            events,
+        }
+    }
+
+    /// Applies a reloaded configuration (roles, identities, token file, limits).
+    pub fn update(&self, cfg: &ServiceConfig) {
+        let older = self.settings();
+        let newer = Settings::from_config(cfg, older.tokens.clone());
+        if older.access.max_failed_authentications != cfg.access.max_failed_authentications
+            || older.access.failed_authentication_window != cfg.access.failed_authentication_window
+        {
+            *self.limiter.write().unwrap_or_else(|p| p.into_inner()) =
+                Arc::new(limiter_for(&cfg.access));
+        }
+        *self.settings.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(newer);
+        self.users.lock().unwrap_or_else(|p| p.into_inner()).clear();
+    }
+
+    fn settings(&self) -> Arc<Settings> {
+        self.settings
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    fn limiter(&self) -> Arc<FailureLimiter> {
+        self.limiter
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// SQL Server roles of an identity (for msdb reader/writer roles).
+    pub fn sql_roles(&self, identity: &str) -> Vec<String> {
+        self.settings().access.sql_roles(identity)
+    }
+
+    async fn local_user(&self, uid: u32, gid: u32) -> Arc<LocalUser> {
+        if let Some((at, user)) = self
+            .users
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&(uid, gid))
+        {
+            if at.elapsed() < USER_CACHE {
+                return user.clone();
+            }
+        }
+        let user = tokio::task::spawn_blocking(move || local_user::lookup(uid, gid))
+            .await
+            .map(Arc::new)
+            .unwrap_or_else(|_| {
+                Arc::new(LocalUser {
+                    uid,
+                    gid,
+                    name: None,
+                    groups: Vec::new(),
+                })
+            });
+        let mut cache = self.users.lock().unwrap_or_else(|p| p.into_inner());
+        if cache.len() > 1024 {
+            cache.clear();
+        }
+        cache.insert((uid, gid), (Instant::now(), user.clone()));
+        user
+    }
+
+    /// Establishes the caller of a request, or says why it is refused.
+    async fn authenticate(&self, req: &ServiceRequest) -> Result<Caller, ApiError> {
+        let settings = self.settings();
+        let Some(peer) = req.conn_data::<Peer>().cloned() else {
+            return Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "the connection's peer could not be identified; connect through the Unix socket or with credentials",
+            ));
+        };
+        let principal = |identity: String, role: Role| Principal {
+            sql_roles: settings.access.sql_roles(&identity),
+            identity,
+            role,
+        };
+        if let Peer::Unix { uid, gid, pid } = peer {
+            let user = self.local_user(uid, gid).await;
+            let identity = user.identity();
+            let admin_group = settings.access.admin_group.as_deref();
+            let role =
+                if uid == 0 || admin_group.is_some_and(|g| user.groups.iter().any(|x| x == g)) {
+                    Some(Role::Administrator)
+                } else {
+                    match settings.access.identity(&identity).and_then(|i| i.role) {
+                        Some(configured) => configured,
+                        None => settings.access.local_role,
+                    }
+                };
+            let Some(role) = role else {
+                let message = format!(
+                    "local user {identity} has no access to ssisd (access.local_role or its [[access.identity]] entry is \"none\"); ask an administrator"
+                );
+                self.denied(&identity, &peer.describe(), &message);
+                return Err(ApiError::new(StatusCode::FORBIDDEN, message));
+            };
+            return Ok(Caller {
+                principal: principal(identity, role),
+                via: Via::UnixSocket { uid, pid },
+            });
+        }
+
+        let key = peer.limit_key();
+        let limiter = self.limiter();
+        if let Err(wait) = limiter.check(&key, Instant::now()) {
+            return Err(too_many(wait));
+        }
+        let bearer = req
+            .headers()
+            .get(actix_web::http::header::AUTHORIZATION)
+            .map(|v| v.to_str().unwrap_or(""));
+        if let Some(value) = bearer {
+            let token = value
+                .strip_prefix("Bearer ")
+                .or_else(|| value.strip_prefix("bearer "))
+                .map(str::trim);
+            let verdict = match (token, &settings.tokens) {
+                (Some(t), Some((_, store))) => {
+                    let store = store.clone();
+                    let t = t.to_string();
+                    tokio::task::spawn_blocking(move || store.verify(&t))
+                        .await
+                        .unwrap_or(Verdict::Invalid)
+                }
+                _ => Verdict::Invalid,
+            };
+            return match verdict {
+                Verdict::Valid(entry) => {
+                    limiter.record_success(&key);
+                    Ok(Caller {
+                        principal: principal(entry.identity.clone(), entry.role),
+                        via: Via::Token {
+                            id: entry.id.clone(),
+                        },
+                    })
+                }
+                Verdict::Unavailable(why) => Err(ApiError::unavailable(format!(
+                    "tokens cannot be checked right now: {why}"
+                ))),
+                Verdict::Invalid => Err(self.failed(
+                    &limiter,
+                    &key,
+                    &peer,
+                    if token.is_none() {
+                        "the Authorization header is not `Bearer <token>`"
+                    } else if settings.tokens.is_none() {
+                        "a bearer token was presented but the service has no access.tokens_file"
+                    } else {
+                        "the bearer token is unknown or revoked"
+                    },
+                )),
+            };
+        }
+        if let Peer::Tls { client_names, .. } = &peer {
+            if !client_names.is_empty() {
+                return match settings.access.certificate_for(client_names) {
+                    Some(rule) => {
+                        limiter.record_success(&key);
+                        Ok(Caller {
+                            principal: principal(rule.identity.clone(), rule.role),
+                            via: Via::Certificate {
+                                name: rule.name.clone(),
+                            },
+                        })
+                    }
+                    None => Err(self.failed(
+                        &limiter,
+                        &key,
+                        &peer,
+                        &format!(
+                            "the client certificate ({}) is not mapped to an identity by [[access.certificate]]",
+                            client_names.join(", ")
+                        ),
+                    )),
+                };
+            }
+        }
+        if let Peer::Tcp { addr } = &peer {
+            if settings.unauthenticated_loopback && addr.ip().is_loopback() {
+                return Ok(Caller {
+                    principal: principal("unauthenticated-loopback".into(), Role::Administrator),
+                    via: Via::UnauthenticatedLoopback {
+                        peer: addr.to_string(),
+                    },
+                });
+            }
+        }
+        Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "this request needs credentials: send `Authorization: Bearer <token>` (tokens are made with `ssisd token create` on the service's machine), use a mapped client certificate, or connect through the local Unix socket",
+        )
+        .with_header("WWW-Authenticate", "Bearer realm=\"ssisd\""))
+    }
+
+    fn failed(&self, limiter: &FailureLimiter, key: &str, peer: &Peer, why: &str) -> ApiError {
+        let now_limited = limiter.record_failure(key, Instant::now());
+        self.events.emit(
+            NewEvent::new(
+                EventId::AuthenticationFailed,
+                format!("Authentication from {} failed: {why}.", peer.describe()),
+            )
+            .field("peer", peer.describe()),
+        );
+        if now_limited {
+            self.events.emit(
+                NewEvent::new(
+                    EventId::AuthenticationRateLimited,
+                    format!(
+                        "{} made too many failed authentications; it is refused for a while.",
+                        peer.describe()
+                    ),
+                )
+                .field("peer", peer.describe()),
+            );
+        }
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            format!("authentication failed: {why}"),
+        )
+        .with_header(
+            "WWW-Authenticate",
+            "Bearer realm=\"ssisd\", error=\"invalid_token\"",
+        )
+    }
+
+    /// Records a refusal (403) in the event log.
+    pub fn denied(&self, identity: &str, via: &str, message: &str) {
+        self.events.emit(
+            NewEvent::new(EventId::AccessDenied, format!("Access denied: {message}."))
+                .field("identity", identity)
+                .field("via", via),
+        );
+    }
+}
+
+fn too_many(wait: Duration) -> ApiError {
+    let secs = wait.as_secs().max(1);
+    ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        format!("too many failed authentications from this address; retry in {secs} s"),
+    )
+    .with_header("Retry-After", &secs.to_string())
+}
+
+fn limiter_for(a: &AccessConfig) -> FailureLimiter {
+    FailureLimiter::new(a.max_failed_authentications, a.failed_authentication_window)
+}
+
+impl Settings {
+    fn from_config(cfg: &ServiceConfig, previous: Option<(PathBuf, Arc<TokenStore>)>) -> Settings {
+        let tokens = cfg.access.tokens_file.as_ref().map(|path| match previous {
+            Some((p, store)) if &p == path => (p, store),
+            _ => (path.clone(), Arc::new(TokenStore::new(path.clone()))),
+        });
+        Settings {
+            access: cfg.access.clone(),
+            unauthenticated_loopback: cfg.unauthenticated_loopback,
+            tokens,
+        }
+    }
+}
+
+/// Paths served without authentication (the API's own description).
+fn is_public(path: &str) -> bool {
+    path == "/api/v1/openapi.json"
+}
+
+/// The middleware: authenticates the request and stores its [`Caller`] for the handlers.
+pub async fn authenticate(
+    req: ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    if is_public(req.path()) {
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_boxed_body);
+    }
+    let Some(gate) = req.app_data::<actix_web::web::Data<super::AppState>>() else {
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_boxed_body);
+    };
+    let gate = gate.gate.clone();
+    match gate.authenticate(&req).await {
+        Ok(caller) => {
+            req.extensions_mut().insert(caller);
+            next.call(req)
+                .await
+                .map(ServiceResponse::map_into_boxed_body)
+        }
+        Err(e) => {
+            let (request, _) = req.into_parts();
+            let response = actix_web::ResponseError::error_response(&e);
+            Ok(ServiceResponse::new(request, response))
+        }
+    }
+}

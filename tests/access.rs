@@ -1,0 +1,851 @@
+//! Access control end to end: every role × every API operation, allowed or refused with a 403
+//! and a reason, over the Unix socket (peer credentials of real local users — root only may act
+//! as other users, so those parts print SKIPPED otherwise) and over TLS with bearer tokens and a
+//! test CA; unauthenticated and wrong-token requests; rate limiting; client certificates;
+//! revocation; the non-loopback start without TLS refused; the service account.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use support::{curl, is_root, json, small_package, Options, Service, Via};
+
+/// The four kinds of caller of the matrix.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Who {
+    Admin,
+    Operator,
+    /// The limited user who imported the packages of the matrix.
+    Owner,
+    /// Another limited user.
+    Other,
+}
+
+const ALL: [Who; 4] = [Who::Admin, Who::Operator, Who::Owner, Who::Other];
+
+impl Who {
+    fn tag(self) -> &'static str {
+        match self {
+            Who::Admin => "a",
+            Who::Operator => "o",
+            Who::Owner => "l",
+            Who::Other => "x",
+        }
+    }
+}
+
+/// How each caller reaches the service in one transport.
+trait Callers {
+    fn via(&self, who: Who) -> Via<'_>;
+}
+
+/// Unix socket: root, and three uids without passwd entries (known as `uid:N`).
+struct SocketCallers;
+const OPERATOR_UID: u32 = 4_100_001;
+const OWNER_UID: u32 = 4_100_002;
+const OTHER_UID: u32 = 4_100_003;
+const REFUSED_UID: u32 = 4_100_004;
+
+impl Callers for SocketCallers {
+    fn via(&self, who: Who) -> Via<'_> {
+        Via::Socket(match who {
+            Who::Admin => None,
+            Who::Operator => Some((OPERATOR_UID, OPERATOR_UID)),
+            Who::Owner => Some((OWNER_UID, OWNER_UID)),
+            Who::Other => Some((OTHER_UID, OTHER_UID)),
+        })
+    }
+}
+
+/// TLS with one bearer token per caller.
+struct TokenCallers {
+    tokens: [String; 4],
+    ca: PathBuf,
+}
+
+impl Callers for TokenCallers {
+    fn via(&self, who: Who) -> Via<'_> {
+        let i = ALL.iter().position(|w| *w == who).unwrap();
+        Via::Tcp {
+            token: Some(&self.tokens[i]),
+            ca: Some(&self.ca),
+            client_cert: None,
+        }
+    }
+}
+
+fn call(
+    s: &Service,
+    c: &dyn Callers,
+    who: Who,
+    method: &str,
+    path: &str,
+    body: Option<&[u8]>,
+) -> (u16, serde_json::Value) {
+    let (code, bytes) = curl(s, &c.via(who), method, path, body);
+    let v = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
+    (code, v)
+}
+
+/// Runs the whole role × operation matrix; returns the failures (empty when all hold).
+fn matrix(s: &Service, c: &dyn Callers, owner_identity: &str) -> Vec<String> {
+    let pkg = small_package("P");
+    let long = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/packages/running/sleep_long.dtsx"),
+    )
+    .unwrap();
+    let mut failures = Vec::new();
+    // Set-up: the administrator makes the folder and one package; the owner imports the rest.
+    let setup = |who, method, path: &str, body: Option<&[u8]>, want: u16| {
+        let (code, v) = call(s, c, who, method, path, body);
+        assert_eq!(code, want, "set-up {method} {path}: {v}");
+    };
+    setup(Who::Admin, "POST", "folders/File%20System/M", None, 201);
+    setup(
+        Who::Admin,
+        "PUT",
+        "packages/File%20System/M/adminpkg",
+        Some(&pkg),
+        201,
+    );
+    setup(
+        Who::Owner,
+        "PUT",
+        "packages/File%20System/M/exp",
+        Some(&pkg),
+        201,
+    );
+    setup(
+        Who::Owner,
+        "PUT",
+        "packages/File%20System/M/run",
+        Some(&pkg),
+        201,
+    );
+    setup(
+        Who::Owner,
+        "PUT",
+        "packages/File%20System/M/long",
+        Some(&long),
+        201,
+    );
+    for who in ALL {
+        for prefix in ["ren", "del", "ovw", "mv"] {
+            let path = format!("packages/File%20System/M/{prefix}_{}", who.tag());
+            setup(Who::Owner, "PUT", &path, Some(&pkg), 201);
+        }
+    }
+
+    type Row = (
+        &'static str,
+        &'static str,
+        String,
+        Option<Vec<u8>>,
+        [u16; 4],
+    );
+    let rows = |who: Who| -> Vec<Row> {
+        let t = who.tag();
+        let body = |v: serde_json::Value| Some(v.to_string().into_bytes());
+        vec![
+            ("status", "GET", "status".into(), None, [200, 200, 200, 200]),
+            ("whoami", "GET", "whoami".into(), None, [200, 200, 200, 200]),
+            (
+                "top-level folders",
+                "GET",
+                "folders".into(),
+                None,
+                [200, 200, 200, 200],
+            ),
+            (
+                "list folder",
+                "GET",
+                "folders/File%20System/M".into(),
+                None,
+                [200, 200, 200, 200],
+            ),
+            (
+                "package exists",
+                "HEAD",
+                "packages/File%20System/M/exp".into(),
+                None,
+                [200, 200, 200, 200],
+            ),
+            (
+                "export own",
+                "GET",
+                "packages/File%20System/M/exp".into(),
+                None,
+                [200, 200, 200, 403],
+            ),
+            (
+                "export other's",
+                "GET",
+                "packages/File%20System/M/adminpkg".into(),
+                None,
+                [200, 200, 403, 403],
+            ),
+            (
+                "import",
+                "PUT",
+                format!("packages/File%20System/M/new_{t}"),
+                Some(pkg.clone()),
+                [201, 403, 201, 201],
+            ),
+            (
+                "replace",
+                "PUT",
+                format!("packages/File%20System/M/ovw_{t}?overwrite=true"),
+                Some(pkg.clone()),
+                [200, 403, 200, 403],
+            ),
+            (
+                "rename package",
+                "PATCH",
+                format!("packages/File%20System/M/ren_{t}"),
+                body(serde_json::json!({"name": format!("ren2_{t}")})),
+                [200, 403, 200, 403],
+            ),
+            (
+                "delete package",
+                "DELETE",
+                format!("packages/File%20System/M/del_{t}"),
+                None,
+                [204, 403, 204, 403],
+            ),
+            (
+                "create folder",
+                "POST",
+                format!("folders/File%20System/M/f_{t}"),
+                None,
+                [201, 403, 201, 201],
+            ),
+            (
+                "rename folder",
+                "PATCH",
+                format!("folders/File%20System/M/f_{t}"),
+                body(serde_json::json!({"name": format!("g_{t}")})),
+                [200, 403, 200, 200],
+            ),
+            (
+                "delete folder",
+                "DELETE",
+                format!("folders/File%20System/M/g_{t}"),
+                None,
+                [204, 403, 204, 204],
+            ),
+            (
+                "copy",
+                "POST",
+                "copy".into(),
+                body(
+                    serde_json::json!({"from": "File System/M/exp", "to": format!("File System/M/cp_{t}")}),
+                ),
+                [201, 403, 201, 403],
+            ),
+            (
+                "move",
+                "POST",
+                "move".into(),
+                body(
+                    serde_json::json!({"from": format!("File System/M/mv_{t}"), "to": format!("File System/M/mvd_{t}")}),
+                ),
+                [201, 403, 201, 403],
+            ),
+            (
+                "run",
+                "POST",
+                "running".into(),
+                body(serde_json::json!({"package": "File System/M/run"})),
+                [201, 201, 201, 403],
+            ),
+            (
+                "list runs",
+                "GET",
+                "running".into(),
+                None,
+                [200, 200, 200, 200],
+            ),
+            (
+                "read events",
+                "GET",
+                "events?limit=5".into(),
+                None,
+                [200, 200, 403, 403],
+            ),
+            (
+                "reload",
+                "POST",
+                "reload".into(),
+                None,
+                [200, 403, 403, 403],
+            ),
+        ]
+    };
+    for who in ALL {
+        let i = ALL.iter().position(|w| *w == who).unwrap();
+        for (name, method, path, body, want) in rows(who) {
+            let (code, v) = call(s, c, who, method, &path, body.as_deref());
+            if code != want[i] {
+                failures.push(format!(
+                    "{who:?} {name} ({method} {path}): got {code}, expected {}: {v}",
+                    want[i]
+                ));
+            } else if code == 403 {
+                let reason = v["message"].as_str().unwrap_or("");
+                if reason.is_empty() {
+                    failures.push(format!("{who:?} {name}: 403 without a reason"));
+                }
+            }
+        }
+    }
+
+    // Runs: the owner starts a long run; who may see and stop it.
+    let (code, started) = call(
+        s,
+        c,
+        Who::Owner,
+        "POST",
+        "running",
+        Some(br#"{"package": "File System/M/long"}"#),
+    );
+    assert_eq!(code, 201, "{started}");
+    let id = started["id"].as_str().unwrap().to_string();
+    assert_eq!(started["user"], owner_identity);
+    for (who, want) in [
+        (Who::Admin, 200),
+        (Who::Operator, 200),
+        (Who::Owner, 200),
+        (Who::Other, 403),
+    ] {
+        let (code, v) = call(s, c, who, "GET", &format!("running/{id}"), None);
+        if code != want {
+            failures.push(format!(
+                "{who:?} view run: got {code}, expected {want}: {v}"
+            ));
+        }
+        let (_, list) = call(s, c, who, "GET", "running", None);
+        let listed = list["running"]
+            .as_array()
+            .map(|a| a.iter().any(|r| r["id"] == id.as_str()))
+            .unwrap_or(false);
+        if listed != (want == 200) {
+            failures.push(format!("{who:?} run list shows the owner's run: {listed}"));
+        }
+    }
+    let (code, v) = call(
+        s,
+        c,
+        Who::Other,
+        "POST",
+        &format!("running/{id}/stop"),
+        None,
+    );
+    if code != 403 {
+        failures.push(format!("Other stop run: got {code}: {v}"));
+    }
+    let (code, v) = call(
+        s,
+        c,
+        Who::Operator,
+        "POST",
+        &format!("running/{id}/stop"),
+        None,
+    );
+    if code != 202 {
+        failures.push(format!("Operator stop run: got {code}: {v}"));
+    }
+
+    // Every change carries the caller's identity in the event log.
+    let (_, events) = call(
+        s,
+        c,
+        Who::Admin,
+        "GET",
+        "events?event_id=1023&limit=1000",
+        None,
+    );
+    let by_owner = events["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["fields"]["identity"] == owner_identity)
+        .count();
+    if by_owner == 0 {
+        failures.push(format!("no import event names {owner_identity}: {events}"));
+    }
+    let (_, denials) = call(
+        s,
+        c,
+        Who::Admin,
+        "GET",
+        "events?event_id=1042&limit=1000",
+        None,
+    );
+    if denials["events"].as_array().map_or(0, Vec::len) == 0 {
+        failures.push("no access-denied event (1042) was written".into());
+    }
+    let (_, stops) = call(
+        s,
+        c,
+        Who::Admin,
+        "GET",
+        "events?event_id=1032&limit=10",
+        None,
+    );
+    if stops["events"].as_array().map_or(0, Vec::len) == 0 {
+        failures.push("no stop-requested event (1032) was written".into());
+    }
+    failures
+}
+
+fn access_service(extra_env: &[(&str, String)], config: Option<PathBuf>) -> Service {
+    let temp = support::temp_dir();
+    // Other local users must reach the socket below the temporary directory.
+    std::fs::set_permissions(
+        temp.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let mut env = vec![(
+        "SSISD_SERVICE__UNAUTHENTICATED_LOOPBACK".to_string(),
+        "false".to_string(),
+    )];
+    env.extend(extra_env.iter().map(|(k, v)| (k.to_string(), v.clone())));
+    Service::start_in(temp, Options { config, env })
+}
+
+fn write_config(text: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = support::temp_dir();
+    let p = dir.path().join("ssisd.toml");
+    std::fs::write(&p, text).unwrap();
+    (dir, p)
+}
+
+#[test]
+fn role_matrix_over_the_unix_socket() {
+    if !is_root() {
+        println!("SKIPPED: acting as other local users needs root");
+        return;
+    }
+    let (_cfg_dir, cfg) = write_config(&format!(
+        "[access]\nlocal_role = \"limited-user\"\n\
+         [[access.identity]]\nname = \"uid:{OPERATOR_UID}\"\nrole = \"operator\"\n\
+         [[access.identity]]\nname = \"uid:{REFUSED_UID}\"\nrole = \"none\"\n"
+    ));
+    let s = access_service(&[], Some(cfg));
+    let failures = matrix(&s, &SocketCallers, &format!("uid:{OWNER_UID}"));
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+
+    let (code, who) = call(&s, &SocketCallers, Who::Operator, "GET", "whoami", None);
+    assert_eq!(code, 200);
+    assert_eq!(who["identity"], format!("uid:{OPERATOR_UID}"));
+    assert_eq!(who["role"], "operator");
+    assert!(
+        who["via"]
+            .as_str()
+            .unwrap()
+            .starts_with("unix socket (uid 4100001"),
+        "{who}"
+    );
+    let (code, admin) = call(&s, &SocketCallers, Who::Admin, "GET", "whoami", None);
+    assert_eq!((code, admin["role"].as_str()), (200, Some("administrator")));
+
+    // A local user whose role is "none" is refused everything, with the reason.
+    let (code, body) = curl(
+        &s,
+        &Via::Socket(Some((REFUSED_UID, REFUSED_UID))),
+        "GET",
+        "status",
+        None,
+    );
+    assert_eq!(code, 403);
+    assert!(String::from_utf8_lossy(&body).contains("has no access"));
+}
+
+/// A CA, a server certificate for localhost and client certificates, written as PEM files.
+struct TestPki {
+    dir: tempfile::TempDir,
+    ca: PathBuf,
+    cert: PathBuf,
+    key: PathBuf,
+}
+
+impl TestPki {
+    fn new() -> TestPki {
+        use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
+        let dir = support::temp_dir();
+        let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        ca_params
+            .distinguished_name
+            .push(DnType::CommonName, "ssisd test CA");
+        let ca_key = KeyPair::generate().unwrap();
+        let ca = ca_params.self_signed(&ca_key).unwrap();
+        let server_params =
+            CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()]).unwrap();
+        let server_key = KeyPair::generate().unwrap();
+        let server = server_params.signed_by(&server_key, &ca, &ca_key).unwrap();
+        let write = |name: &str, text: String| {
+            let p = dir.path().join(name);
+            std::fs::write(&p, text).unwrap();
+            p
+        };
+        let ca_path = write("ca.pem", ca.pem());
+        let cert = write("server.pem", server.pem());
+        let key = write("server.key", server_key.serialize_pem());
+        // Client certificates, signed by the same CA.
+        for cn in ["etl-host", "stranger"] {
+            let mut p = CertificateParams::new(Vec::<String>::new()).unwrap();
+            p.distinguished_name.push(DnType::CommonName, cn);
+            p.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ClientAuth];
+            let k = KeyPair::generate().unwrap();
+            let c = p.signed_by(&k, &ca, &ca_key).unwrap();
+            write(&format!("{cn}.pem"), c.pem());
+            write(&format!("{cn}.key"), k.serialize_pem());
+        }
+        TestPki {
+            dir,
+            ca: ca_path,
+            cert,
+            key,
+        }
+    }
+
+    fn client(&self, cn: &str) -> (PathBuf, PathBuf) {
+        (
+            self.dir.path().join(format!("{cn}.pem")),
+            self.dir.path().join(format!("{cn}.key")),
+        )
+    }
+}
+
+/// `ssisd token create` through the real binary; returns the token text.
+fn create_token(tokens: &Path, identity: &str, role: &str) -> String {
+    let out = Command::new(support::ssisd_bin())
+        .args(["token", "--tokens-file"])
+        .arg(tokens)
+        .args(["create", "--identity", identity, "--role", role])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let token = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    assert!(token.starts_with("ssisd_"), "{token}");
+    token
+}
+
+fn tls_env(pki: &TestPki, tokens: &Path) -> Vec<(&'static str, String)> {
+    vec![
+        (
+            "SSISD_ACCESS__TLS_CERTIFICATE",
+            pki.cert.display().to_string(),
+        ),
+        ("SSISD_ACCESS__TLS_KEY", pki.key.display().to_string()),
+        ("SSISD_ACCESS__CLIENT_CA", pki.ca.display().to_string()),
+        ("SSISD_ACCESS__TOKENS_FILE", tokens.display().to_string()),
+    ]
+}
+
+#[test]
+fn role_matrix_over_tls_with_tokens() {
+    let pki = TestPki::new();
+    let tokens = pki.dir.path().join("tokens");
+    let made = [
+        create_token(&tokens, "ana", "administrator"),
+        create_token(&tokens, "oscar", "operator"),
+        create_token(&tokens, "lena", "limited-user"),
+        create_token(&tokens, "xavier", "limited-user"),
+    ];
+    let s = access_service(&tls_env(&pki, &tokens), None);
+    assert!(s.tls, "the TCP listener should speak TLS");
+    let callers = TokenCallers {
+        tokens: made.clone(),
+        ca: pki.ca.clone(),
+    };
+    let failures = matrix(&s, &callers, "lena");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+
+    let (_, who) = call(&s, &callers, Who::Operator, "GET", "whoami", None);
+    assert_eq!(who["identity"], "oscar");
+    assert!(who["via"].as_str().unwrap().starts_with("token "), "{who}");
+
+    // No credentials over TLS: 401 with a way forward.
+    let anonymous = Via::Tcp {
+        token: None,
+        ca: Some(&pki.ca),
+        client_cert: None,
+    };
+    let (code, body) = curl(&s, &anonymous, "GET", "status", None);
+    assert_eq!(code, 401);
+    assert!(String::from_utf8_lossy(&body).contains("ssisd token create"));
+
+    // The secrets never reach the event log.
+    let (_, events) = call(&s, &callers, Who::Admin, "GET", "events?limit=5000", None);
+    let text = events.to_string();
+    for t in &made {
+        let secret = t.rsplit('_').next().unwrap();
+        assert!(!text.contains(secret), "a token secret is in the event log");
+    }
+}
+
+#[test]
+fn client_certificates_map_to_identities() {
+    let pki = TestPki::new();
+    let tokens = pki.dir.path().join("tokens");
+    let (_cfg_dir, cfg) = write_config(
+        "[[access.certificate]]\nname = \"etl-host\"\nidentity = \"etl\"\nrole = \"operator\"\n",
+    );
+    let s = access_service(&tls_env(&pki, &tokens), Some(cfg));
+    let (cert, key) = pki.client("etl-host");
+    let mapped = Via::Tcp {
+        token: None,
+        ca: Some(&pki.ca),
+        client_cert: Some((&cert, &key)),
+    };
+    let (code, body) = curl(&s, &mapped, "GET", "whoami", None);
+    assert_eq!(code, 200, "{}", String::from_utf8_lossy(&body));
+    let who = json(&body);
+    assert_eq!(who["identity"], "etl");
+    assert_eq!(who["role"], "operator");
+    // An operator may not import.
+    let (code, _) = curl(
+        &s,
+        &mapped,
+        "PUT",
+        "packages/File%20System/x",
+        Some(&small_package("x")),
+    );
+    assert_eq!(code, 403);
+
+    let (cert, key) = pki.client("stranger");
+    let unmapped = Via::Tcp {
+        token: None,
+        ca: Some(&pki.ca),
+        client_cert: Some((&cert, &key)),
+    };
+    let (code, body) = curl(&s, &unmapped, "GET", "whoami", None);
+    assert_eq!(code, 401);
+    assert!(String::from_utf8_lossy(&body).contains("not mapped"));
+}
+
+#[test]
+fn wrong_tokens_are_rate_limited_and_logged_without_secrets() {
+    let dir = support::temp_dir();
+    let tokens = dir.path().join("tokens");
+    let good = create_token(&tokens, "ana", "administrator");
+    let s = access_service(
+        &[
+            ("SSISD_ACCESS__TOKENS_FILE", tokens.display().to_string()),
+            ("SSISD_ACCESS__MAX_FAILED_AUTHENTICATIONS", "3".into()),
+        ],
+        None,
+    );
+    let wrong =
+        "ssisd_000000000000_00000000000000000000000000000000000000000000000000000000deadbeef";
+    let with = |token| Via::Tcp {
+        token: Some(token),
+        ca: None,
+        client_cert: None,
+    };
+    for _ in 0..3 {
+        let (code, _) = curl(&s, &with(wrong), "GET", "status", None);
+        assert_eq!(code, 401);
+    }
+    let (code, body) = curl(&s, &with(wrong), "GET", "status", None);
+    assert_eq!(code, 429, "{}", String::from_utf8_lossy(&body));
+    assert!(String::from_utf8_lossy(&body).contains("retry in"));
+    // While limited, even a good token from that address waits.
+    let (code, _) = curl(&s, &with(&good), "GET", "status", None);
+    assert_eq!(code, 429);
+    // The Unix socket is not affected; the events name the peer, never the token.
+    let (code, events) = curl(
+        &s,
+        &Via::Socket(None),
+        "GET",
+        "events?event_id=1040,1041&limit=100",
+        None,
+    );
+    assert_eq!(code, 200);
+    let events = json(&events);
+    let list = events["events"].as_array().unwrap();
+    assert_eq!(
+        list.iter().filter(|e| e["event_id"] == 1040).count(),
+        3,
+        "{events}"
+    );
+    assert_eq!(
+        list.iter().filter(|e| e["event_id"] == 1041).count(),
+        1,
+        "{events}"
+    );
+    assert!(!events.to_string().contains("deadbeef"));
+}
+
+#[test]
+fn revoked_tokens_stop_working_without_a_restart() {
+    let dir = support::temp_dir();
+    let tokens = dir.path().join("tokens");
+    let token = create_token(&tokens, "etl", "operator");
+    let s = access_service(
+        &[("SSISD_ACCESS__TOKENS_FILE", tokens.display().to_string())],
+        None,
+    );
+    let via = Via::Tcp {
+        token: Some(&token),
+        ca: None,
+        client_cert: None,
+    };
+    let (code, body) = curl(&s, &via, "GET", "whoami", None);
+    assert_eq!(code, 200);
+    assert_eq!(json(&body)["identity"], "etl");
+    let out = Command::new(support::ssisd_bin())
+        .args(["token", "--tokens-file"])
+        .arg(&tokens)
+        .args(["revoke", "etl"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let listed = Command::new(support::ssisd_bin())
+        .args(["token", "--tokens-file"])
+        .arg(&tokens)
+        .arg("list")
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&listed.stdout).contains("etl"));
+    let (code, _) = curl(&s, &via, "GET", "whoami", None);
+    assert_eq!(code, 401);
+}
+
+#[test]
+fn plain_loopback_needs_credentials_unless_configured() {
+    let s = access_service(&[], None);
+    let anonymous = Via::Tcp {
+        token: None,
+        ca: None,
+        client_cert: None,
+    };
+    let (code, _) = curl(&s, &anonymous, "GET", "status", None);
+    assert_eq!(code, 401);
+    // The local socket works for the test's own user.
+    let (code, body) = curl(&s, &Via::Socket(None), "GET", "whoami", None);
+    assert_eq!(code, 200, "{}", String::from_utf8_lossy(&body));
+    assert!(json(&body)["via"]
+        .as_str()
+        .unwrap()
+        .starts_with("unix socket"));
+    // The OpenAPI description is public.
+    let (code, _) = curl(&s, &anonymous, "GET", "openapi.json", None);
+    assert_eq!(code, 200);
+
+    // With service.unauthenticated_loopback = true, plain loopback acts as administrator and
+    // the event log says so.
+    let open = Service::start();
+    let (code, body) = curl(&open, &anonymous, "GET", "whoami", None);
+    assert_eq!(code, 200);
+    let who = json(&body);
+    assert_eq!(who["role"], "administrator");
+    assert!(who["via"]
+        .as_str()
+        .unwrap()
+        .starts_with("unauthenticated loopback"));
+    assert!(open.event_codes(50).contains(&1043));
+}
+
+#[test]
+fn a_non_loopback_address_without_tls_is_refused() {
+    let dir = support::temp_dir();
+    let check = |env: &[(&str, &str)]| {
+        let mut c = Command::new(support::ssisd_bin());
+        c.env_remove("SSISD_CONFIG")
+            .env("SSISD_SERVICE__DATA_DIR", dir.path().join("data"))
+            .env("SSISD_SERVICE__RUNTIME_DIR", dir.path().join("run"))
+            .env("SSISD_SERVICE__LISTEN", "0.0.0.0:0");
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        let out = c.output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    let (code, err) = check(&[]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("service.listen") && err.contains("TLS"),
+        "{err}"
+    );
+    assert!(err.contains("a way to authenticate"), "{err}");
+    let (code, err) = check(&[("SSISD_ACCESS__TOKENS_FILE", "/nonexistent/tokens")]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("TLS (access.tls_certificate"), "{err}");
+    assert!(!err.contains("a way to authenticate"), "{err}");
+}
+
+#[test]
+fn root_drops_to_the_service_account() {
+    if !is_root() {
+        println!("SKIPPED: dropping privileges needs root");
+        return;
+    }
+    let s = access_service(
+        &[
+            ("SSISD_SERVICE__USER", "nobody".into()),
+            ("SSISD_SERVICE__ALLOW_ROOT_RUNNERS", "false".into()),
+        ],
+        None,
+    );
+    let status = std::fs::read_to_string(format!("/proc/{}/status", s.pid())).unwrap();
+    let uid_line = status.lines().find(|l| l.starts_with("Uid:")).unwrap();
+    let uids: Vec<&str> = uid_line.split_whitespace().skip(1).collect();
+    assert!(uids.iter().all(|u| *u != "0"), "{uid_line}");
+    let meta = std::fs::metadata(&s.data_dir).unwrap();
+    assert_eq!(
+        std::os::unix::fs::MetadataExt::uid(&meta).to_string(),
+        uids[0]
+    );
+    // Root still administers it through the socket; runs are allowed (they run as nobody).
+    let (code, body) = curl(&s, &Via::Socket(None), "GET", "whoami", None);
+    assert_eq!(code, 200);
+    assert_eq!(json(&body)["role"], "administrator");
+    let (code, body) = curl(&s, &Via::Socket(None), "GET", "events?event_id=1044", None);
+    assert_eq!(code, 200);
+    assert_eq!(json(&body)["events"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn runs_are_refused_when_the_service_is_root_without_the_setting() {
+    if !is_root() {
+        println!("SKIPPED: the service runs as root only when the tests do");
+        return;
+    }
+    let s = access_service(
+        &[("SSISD_SERVICE__ALLOW_ROOT_RUNNERS", "false".into())],
+        None,
+    );
+    let (code, _) = curl(
+        &s,
+        &Via::Socket(None),
+        "PUT",
+        "packages/File%20System/p",
+        Some(&small_package("p")),
+    );
+    assert_eq!(code, 201);
+    let (code, body) = curl(
+        &s,
+        &Via::Socket(None),
+        "POST",
+        "running",
+        Some(br#"{"package": "File System/p"}"#),
+    );
+    assert_eq!(code, 403);
+    assert!(String::from_utf8_lossy(&body).contains("allow_root_runners"));
+}
