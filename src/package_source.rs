@@ -1,7 +1,9 @@
 //! Where the command-line tools fetch a stored package from, without the service: an msdb
 //! database opened with a SQL Server login (the stores crate's [`MsdbStore`], exactly as the
-//! service opens it), or the service's package store over its API (`/DTS`). Shared by `dtexec`
-//! and `dtutil`; it opens and reads, it does not interpret packages.
+//! service opens it) — given by the tools' options or read from an OLE DB connection string
+//! (Execute Package children stored in SQL Server) — or the service's package store over its
+//! API (`/DTS`). Shared by `dtexec` and `dtutil`; it opens and reads, it does not interpret
+//! packages.
 
 use ssisd_stores::msdb::{Authentication, Encrypt, PasswordSource, Secret, SqlServerFolder};
 use ssisd_stores::{ItemName, MsdbStore, PackageStore, StoreError, StorePath};
@@ -9,7 +11,7 @@ use ssisd_stores::{ItemName, MsdbStore, PackageStore, StoreError, StorePath};
 use crate::client::{Client, ClientError, ItemPath};
 
 /// A server and SQL Server login as the tools' options give them.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SqlLogin {
     pub server: Option<String>,
     pub user: Option<String>,
@@ -28,6 +30,14 @@ pub struct FetchError {
 /// Local servers are trusted as the service trusts them; others validate their certificate
 /// unless `SSISD_TRUST_SERVER_CERTIFICATE=1`.
 pub async fn open_msdb(login: &SqlLogin) -> Result<MsdbStore, String> {
+    open_msdb_trusting(login, None).await
+}
+
+/// [`open_msdb`], with the connection string's `TrustServerCertificate` when it gives one.
+pub async fn open_msdb_trusting(
+    login: &SqlLogin,
+    trust_server_certificate: Option<bool>,
+) -> Result<MsdbStore, String> {
     let server = login.server.clone().unwrap_or_else(|| ".".into());
     let Some(user) = login.user.clone() else {
         return Err(format!(
@@ -44,11 +54,82 @@ pub async fn open_msdb(login: &SqlLogin) -> Result<MsdbStore, String> {
         "." | "(local)" | "localhost" | "127.0.0.1"
     );
     settings.encrypt = Encrypt::Required;
-    settings.trust_server_certificate =
-        local || std::env::var_os("SSISD_TRUST_SERVER_CERTIFICATE").is_some_and(|v| v == "1");
+    settings.trust_server_certificate = trust_server_certificate.unwrap_or_else(|| {
+        local || std::env::var_os("SSISD_TRUST_SERVER_CERTIFICATE").is_some_and(|v| v == "1")
+    });
     MsdbStore::open(settings)
         .await
         .map_err(|e| format!("cannot open msdb on \"{server}\": {e}"))
+}
+
+/// The server and SQL Server login an OLE DB (or ADO) connection string names, with its
+/// `TrustServerCertificate` setting when it has one.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ConnectionLogin {
+    pub login: SqlLogin,
+    pub trust_server_certificate: Option<bool>,
+}
+
+fn unquote(v: &str) -> &str {
+    let v = v.trim();
+    for q in ['"', '\''] {
+        if let Some(inner) = v.strip_prefix(q).and_then(|r| r.strip_suffix(q)) {
+            return inner;
+        }
+    }
+    v
+}
+
+fn truthy(v: &str) -> bool {
+    matches!(
+        v.trim().to_ascii_lowercase().as_str(),
+        "true" | "yes" | "sspi" | "1"
+    )
+}
+
+/// Reads `Data Source`/`Server`, `User ID`/`UID`, `Password`/`PWD` and
+/// `TrustServerCertificate` from a connection string. Windows authentication (`Integrated
+/// Security`, `Trusted_Connection`) is refused: it does not exist on Linux.
+pub fn login_from_connection_string(text: &str) -> Result<ConnectionLogin, String> {
+    let mut found = ConnectionLogin::default();
+    for pair in text.split(';') {
+        let Some((k, v)) = pair.split_once('=') else {
+            continue;
+        };
+        let v = unquote(v);
+        match k.trim().to_ascii_lowercase().as_str() {
+            "data source" | "server" | "address" | "addr" | "network address" => {
+                found.login.server = Some(v.to_string()).filter(|s| !s.is_empty())
+            }
+            "user id" | "uid" | "user" => {
+                found.login.user = Some(v.to_string()).filter(|s| !s.is_empty())
+            }
+            "password" | "pwd" => found.login.password = Some(v.to_string()),
+            "trustservercertificate" | "trust server certificate" => {
+                found.trust_server_certificate = Some(truthy(v))
+            }
+            "integrated security" | "trusted_connection" if truthy(v) => {
+                return Err(
+                    "the connection uses Windows authentication (Integrated Security), \
+                     which does not exist on Linux: give a SQL Server login (User ID and \
+                     Password) in the connection string, e.g. with /Conn"
+                        .into(),
+                )
+            }
+            _ => {}
+        }
+    }
+    if found.login.server.is_none() {
+        return Err("the connection string names no server (Data Source)".into());
+    }
+    if found.login.user.is_some() && found.login.password.is_none() {
+        return Err(
+            "the connection string has a User ID but no Password (packages do not keep \
+             passwords): give it with /Conn or /Set on the connection's ConnectionString"
+                .into(),
+        );
+    }
+    Ok(found)
 }
 
 /// Strips a trailing `.dtsx`, as SSIS paths may carry it.
@@ -83,12 +164,23 @@ pub fn dts_path(text: &str) -> Result<ItemPath, String> {
 
 /// Reads a package from msdb.
 pub async fn fetch_sql(login: &SqlLogin, path: &str) -> Result<Vec<u8>, FetchError> {
+    fetch_sql_trusting(login, None, path).await
+}
+
+/// [`fetch_sql`] with an explicit `TrustServerCertificate` (from a connection string).
+pub async fn fetch_sql_trusting(
+    login: &SqlLogin,
+    trust_server_certificate: Option<bool>,
+    path: &str,
+) -> Result<Vec<u8>, FetchError> {
     let plain = |message: String| FetchError {
         not_found: false,
         message,
     };
     let (folder, name) = split_sql_path(path).map_err(plain)?;
-    let store = open_msdb(login).await.map_err(plain)?;
+    let store = open_msdb_trusting(login, trust_server_certificate)
+        .await
+        .map_err(plain)?;
     store
         .get_package(&folder, &name)
         .await
@@ -117,4 +209,35 @@ pub fn fetch_dts(server: Option<&str>, path: &str) -> Result<Vec<u8>, FetchError
             not_found: matches!(e, ClientError::Api { status: 404, .. }),
             message: e.to_string(),
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn oledb_connection_strings_give_a_login() {
+        let found = login_from_connection_string(
+            "Data Source=db1,1433;User ID=etl;Password=s3cret;Provider=SQLNCLI11.1;TrustServerCertificate=True;",
+        )
+        .expect("login");
+        assert_eq!(found.login.server.as_deref(), Some("db1,1433"));
+        assert_eq!(found.login.user.as_deref(), Some("etl"));
+        assert_eq!(found.login.password.as_deref(), Some("s3cret"));
+        assert_eq!(found.trust_server_certificate, Some(true));
+        let quoted = login_from_connection_string("Server='db2';UID=u;PWD=\"p w\"").expect("login");
+        assert_eq!(quoted.login.server.as_deref(), Some("db2"));
+        assert_eq!(quoted.login.password.as_deref(), Some("p w"));
+    }
+
+    #[test]
+    fn windows_logins_missing_servers_and_missing_passwords_are_refused() {
+        let e =
+            login_from_connection_string("Data Source=db1;Integrated Security=SSPI;").unwrap_err();
+        assert!(e.contains("Windows authentication"), "{e}");
+        let e = login_from_connection_string("User ID=a;Password=b").unwrap_err();
+        assert!(e.contains("no server"), "{e}");
+        let e = login_from_connection_string("Data Source=db1;User ID=etl;").unwrap_err();
+        assert!(e.contains("/Conn"), "{e}");
+    }
 }

@@ -3,8 +3,10 @@
 //! (its executables in the event stream under the task's path), the same child as its own
 //! dtexec (`ExecuteOutOfProcess`), a failing child reached through a FILE connection failing
 //! the parent, SIGTERM of a parent whose child is running (in and out of process: exit 3, no
-//! process left), and a package that executes itself refused at the depth limit. The
-//! packages live in `tests/packages/run/exec_package/`.
+//! process left), a package that executes itself refused at the depth limit, and a child
+//! stored in SQL Server (msdb) fetched with the login of the task's OLE DB connection (the
+//! real fetch only when `SSISD_TEST_MSSQL` names a server). The packages live in
+//! `tests/packages/run/exec_package/`.
 
 mod support;
 
@@ -162,4 +164,94 @@ fn sigterm_cancels_a_parent_with_a_child_dtexec() {
         gone(-child_dtexec),
         "the child dtexec's group {child_dtexec} survived"
     );
+}
+
+#[test]
+fn a_child_in_msdb_is_fetched_with_the_login_of_the_ole_db_connection() {
+    // No password in the package (none is ever saved): the fetch says how to give one.
+    let (code, out) = dtexec("parent_msdb.dtsx", None, &[]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("\\ssisd_test\\child"), "{out}");
+    assert!(out.contains("no Password"), "{out}");
+    // A server that is not there: the fetch is tried and its error reported.
+    let out = command("parent_msdb.dtsx", None, &[])
+        .arg("/Conn")
+        .arg("Msdb;Data Source=127.0.0.1,1;User ID=etl;Password=x;Provider=SQLNCLI11.1")
+        .output()
+        .expect("dtexec starts");
+    let (code, out) = exit_and_text(&out);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("cannot open msdb on \"127.0.0.1,1\""), "{out}");
+}
+
+#[test]
+fn a_child_stored_in_msdb_runs_in_and_out_of_process() {
+    let Ok(conn) = std::env::var("SSISD_TEST_MSSQL") else {
+        println!(
+            "SKIPPED: Execute Package from msdb (set SSISD_TEST_MSSQL to an ADO connection string)"
+        );
+        return;
+    };
+    let settings = ssisd_stores::msdb::parse_connection_string(&conn).expect("SSISD_TEST_MSSQL");
+    let user = settings
+        .user
+        .clone()
+        .expect("a SQL login in SSISD_TEST_MSSQL");
+    let password = settings
+        .password
+        .read(&user)
+        .expect("password")
+        .expose()
+        .to_string();
+    let name = format!("ssisd_exec_child_{}", std::process::id());
+    let child = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/packages/run/exec_package/child.dtsx"
+    );
+    let copy = format!("SQL;{name}");
+    let login = [
+        "/DestServer",
+        settings.server.as_str(),
+        "/DestUser",
+        user.as_str(),
+        "/DestPassword",
+        password.as_str(),
+    ];
+    let mut args = vec!["/FILE", child, "/COPY", copy.as_str(), "/Q"];
+    args.extend(login);
+    let put = support::dtutil(None, &args);
+    assert_eq!(put.status.code(), Some(0), "{}", exit_and_text(&put).1);
+    for out_of_process in ["False", "True"] {
+        let d = temp();
+        let out = command("parent_msdb.dtsx", Some(d.path()), &[])
+            .arg("/Conn")
+            .arg(format!("Msdb;{conn};Provider=MSOLEDBSQL"))
+            .arg("/Set")
+            .arg(format!(
+                "\\Package.Variables[User::ChildPath].Properties[Value];\\{name}"
+            ))
+            .arg("/Set")
+            .arg(format!(
+                "\\Package.Variables[User::OutOfProcess].Properties[Value];{out_of_process}"
+            ))
+            .output()
+            .expect("dtexec starts");
+        let (code, text) = exit_and_text(&out);
+        assert_eq!(code, 0, "out of process {out_of_process}: {text}");
+        assert_eq!(read(d.path().join("child.txt")).trim(), "from-msdb-parent");
+        assert!(d.path().join("after").exists());
+    }
+    let mut delete = vec![
+        "/SQL",
+        name.as_str(),
+        "/DELETE",
+        "/SourceServer",
+        settings.server.as_str(),
+        "/SourceUser",
+        user.as_str(),
+        "/SourcePassword",
+        password.as_str(),
+    ];
+    delete.push("/Q");
+    let _ = support::dtutil(None, &delete);
 }

@@ -129,6 +129,7 @@ pub fn execute<W: Write>(
     let run_options = RunOptions {
         max_concurrent: options.max_concurrent,
         package_file: Some(PathBuf::from(file)),
+        package_resolver: Some(Arc::new(super::stored::MsdbResolver)),
         ..RunOptions::default()
     };
     // Without the handlers a signal would kill dtexec and orphan nothing (children die with

@@ -26,6 +26,8 @@ fn now() -> NaiveDateTime {
 
 /// Runs dtexec with `args` (without the program name), writing the console text to `out`.
 pub fn run<W: Write>(args: Vec<String>, out: W) -> anyhow::Result<ExitCode> {
+    // Copies of stored packages (the /SQL or /DTS package, msdb children) go when we do.
+    let _copies = super::stored::Cleanup;
     let options = match parse_dtexec_args(args).and_then(|o| refuse_unimplemented(&o).map(|()| o)) {
         Ok(o) => o,
         Err(e) => return Ok(Console::new(out, Reporting::default()).command_line_error(&e)?),
@@ -142,19 +144,15 @@ fn stored_package(
             format!("Could not load package {source}: {e}"),
         )
     })?;
-    let dir = std::env::temp_dir().join(format!("ssisd-dtexec-{}", std::process::id()));
-    let name =
-        ssisd::package_source::strip_dtsx(path.rsplit(['\\', '/']).next().unwrap_or("package"))
-            .to_string();
-    let file = dir.join(format!("{name}.dtsx"));
-    std::fs::create_dir_all(&dir)
-        .and_then(|()| std::fs::write(&file, &bytes))
-        .map_err(|e| {
-            (
-                false,
-                source.clone(),
-                format!("cannot keep a copy of {source} in {}: {e}", dir.display()),
-            )
-        })?;
+    let file = super::stored::keep_copy(path, &bytes).map_err(|e| {
+        (
+            false,
+            source.clone(),
+            format!(
+                "cannot keep a copy of {source} in {}: {e}",
+                super::stored::private_dir().display()
+            ),
+        )
+    })?;
     Ok((package, file.display().to_string()))
 }

@@ -24,6 +24,7 @@ pub mod paths;
 pub mod preflight;
 pub mod process;
 pub mod properties;
+pub mod resolver;
 mod runtime;
 mod scheduler;
 pub mod setup;
@@ -32,6 +33,7 @@ pub mod tasks;
 pub mod variables;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 pub use cancel::{cancel_on_signals, CancelToken};
@@ -40,6 +42,7 @@ pub use event_stream::{EventStream, Target as EventStreamTarget};
 pub use events::{EventBody, EventSink, Level, RunEvent};
 pub use object_value::{ObjectValue, ResultSet};
 pub use preflight::{preflight, Refusal};
+pub use resolver::{PackageResolver, StoredPackageRequest};
 pub use runtime::{run_package, RunOutcome};
 
 /// How to run a package.
@@ -53,6 +56,9 @@ pub struct RunOptions {
     pub kill_grace: Duration,
     /// Trips the run's cancellation (signals, the service, a parent package).
     pub cancel: CancelToken,
+    /// Fetches child packages stored in SQL Server for Execute Package tasks; without one
+    /// such children are refused.
+    pub package_resolver: Option<Arc<dyn PackageResolver>>,
 }
 
 impl Default for RunOptions {
@@ -62,6 +68,7 @@ impl Default for RunOptions {
             package_file: None,
             kill_grace: Duration::from_secs(5),
             cancel: CancelToken::new(),
+            package_resolver: None,
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Finding and preparing the child package: where it is (a sibling `.dtsx` for a project
-//! reference, the file of a FILE connection, msdb refused by name), loading and validating
+//! reference, the file of a FILE connection, or a package in SQL Server fetched through the
+//! run's `PackageResolver` when the host gave one, refused by name otherwise), loading and validating
 //! it like dtexec does, then binding it to the parent — `ParameterAssignment`s and the
 //! child's "parent package variable" configurations — from the parent's current values. It
 //! also gives the same bindings as `/Par` and `/Set` arguments for an out-of-process child.
@@ -13,9 +14,11 @@ use super::config::ExecutePackageConfig;
 use crate::cli::{DtexecOptions, PropertyPath};
 use crate::load::{load_package_file, LoadError};
 use crate::model::Package;
+use crate::run::connections::ConnectionInfo;
 use crate::run::paths::map_path;
 use crate::run::preflight;
 use crate::run::tasks::TaskContext;
+use crate::run::{RunOptions, StoredPackageRequest};
 use crate::validate::{target, validate};
 
 /// Why the child package cannot be run.
@@ -23,8 +26,31 @@ use crate::validate::{target, validate};
 pub enum ChildError {
     #[error("the Execute Package task names no child package (PackageName or Connection)")]
     NoReference,
-    #[error("Execute Package from SQL Server (msdb) is not supported yet (connection \"{0}\")")]
+    #[error(
+        "the child package is stored in SQL Server (msdb) through the connection \"{0}\", and \
+         this run has no way to fetch stored packages (dtexec does; a run without it cannot)"
+    )]
     Msdb(String),
+    #[error(
+        "the connection \"{name}\" is a {kind} connection manager; an Execute Package task \
+         needs a FILE connection (a package file) or an OLE DB connection (a package in SQL \
+         Server)"
+    )]
+    NotAPackageConnection { name: String, kind: String },
+    #[error(
+        "the Execute Package task uses the SQL Server connection \"{0}\" but names no package \
+         path (PackageName, e.g. \\Folder\\Package)"
+    )]
+    NoStoredPath(String),
+    #[error(
+        "the child package \"{path}\" could not be fetched from SQL Server through the \
+         connection \"{connection}\": {reason}"
+    )]
+    Stored {
+        path: String,
+        connection: String,
+        reason: String,
+    },
     #[error(
         "the child package is protected with a password given in the task; dtexec's /Decrypt \
          option is not implemented yet — re-save the child package with DontSaveSensitive"
@@ -74,8 +100,14 @@ pub fn resolve(cfg: &ExecutePackageConfig, ctx: &TaskContext<'_>) -> Result<Path
     let cm = ctx
         .connection(&cfg.connection)
         .map_err(ChildError::Connection)?;
+    if cm.creation_name.eq_ignore_ascii_case("OLEDB") {
+        return stored(cfg, &cm, ctx.run_options());
+    }
     if !cm.creation_name.eq_ignore_ascii_case("FILE") {
-        return Err(ChildError::Msdb(cm.name));
+        return Err(ChildError::NotAPackageConnection {
+            name: cm.name,
+            kind: cm.creation_name,
+        });
     }
     let file = PathBuf::from(cm.file_path());
     Ok(if file.is_absolute() {
@@ -83,6 +115,33 @@ pub fn resolve(cfg: &ExecutePackageConfig, ctx: &TaskContext<'_>) -> Result<Path
     } else {
         base.join(file)
     })
+}
+
+/// A child in SQL Server: the run's resolver fetches it into a local file.
+fn stored(
+    cfg: &ExecutePackageConfig,
+    cm: &ConnectionInfo,
+    options: &RunOptions,
+) -> Result<PathBuf, ChildError> {
+    let Some(resolver) = &options.package_resolver else {
+        return Err(ChildError::Msdb(cm.name.clone()));
+    };
+    let path = cfg.package_name.trim();
+    if path.is_empty() {
+        return Err(ChildError::NoStoredPath(cm.name.clone()));
+    }
+    let request = StoredPackageRequest {
+        connection: cm.name.clone(),
+        connection_string: cm.connection_string.clone(),
+        package_path: path.to_string(),
+    };
+    resolver
+        .fetch_msdb(&request)
+        .map_err(|reason| ChildError::Stored {
+            path: path.to_string(),
+            connection: cm.name.clone(),
+            reason,
+        })
 }
 
 /// A child package loaded, validated and bound, with the warnings validation gave.

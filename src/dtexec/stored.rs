@@ -1,0 +1,124 @@
+//! Packages dtexec fetched from a store and runs from a private local copy: the directory that
+//! holds those copies (`$TMPDIR/ssisd-dtexec-<pid>`, mode 0700, removed when dtexec ends), and
+//! the [`MsdbResolver`] that the engine calls for Execute Package children stored in SQL
+//! Server — it reads the login from the task's OLE DB connection string and fetches the
+//! package with `package_source`. It must not interpret packages.
+
+use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use ssisd::package_source::{fetch_sql_trusting, login_from_connection_string, strip_dtsx};
+use ssisd_engine::run::{PackageResolver, StoredPackageRequest};
+
+/// This dtexec's directory of package copies.
+pub fn private_dir() -> PathBuf {
+    std::env::temp_dir().join(format!("ssisd-dtexec-{}", std::process::id()))
+}
+
+/// Removes the private directory when dropped (at the end of `dtexec::run`).
+pub struct Cleanup;
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(private_dir());
+    }
+}
+
+static COPIES: AtomicU64 = AtomicU64::new(0);
+
+/// Writes `bytes` as `<name>.dtsx` in a fresh subdirectory of the private directory (so
+/// children fetched at the same time never share a file) and returns its path.
+pub fn keep_copy(name: &str, bytes: &[u8]) -> std::io::Result<PathBuf> {
+    let root = private_dir();
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(&root)?;
+    // An older directory of a reused pid may have other permissions.
+    std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o700))?;
+    let n = COPIES.fetch_add(1, Ordering::Relaxed);
+    let dir = root.join(n.to_string());
+    std::fs::DirBuilder::new().mode(0o700).create(&dir)?;
+    let file = dir.join(format!("{}.dtsx", file_name(name)));
+    std::fs::write(&file, bytes)?;
+    Ok(file)
+}
+
+/// The last segment of a store path, without `.dtsx`, safe as a file name.
+pub fn file_name(path: &str) -> String {
+    let last = path.rsplit(['\\', '/']).find(|s| !s.is_empty());
+    let name = strip_dtsx(last.unwrap_or("package"));
+    if name.is_empty() || name == "." || name == ".." {
+        "package".to_string()
+    } else {
+        name.to_string()
+    }
+}
+
+/// Fetches Execute Package children stored in msdb, with the login of the task's OLE DB
+/// connection manager.
+pub struct MsdbResolver;
+
+impl MsdbResolver {
+    fn fetch(request: &StoredPackageRequest) -> Result<Vec<u8>, String> {
+        let found = login_from_connection_string(&request.connection_string)?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| format!("cannot start the SQL Server client: {e}"))?;
+        runtime
+            .block_on(fetch_sql_trusting(
+                &found.login,
+                found.trust_server_certificate,
+                &request.package_path,
+            ))
+            .map_err(|e| e.message)
+    }
+}
+
+impl PackageResolver for MsdbResolver {
+    fn fetch_msdb(&self, request: &StoredPackageRequest) -> Result<PathBuf, String> {
+        let bytes = Self::fetch(request)?;
+        keep_copy(&request.package_path, &bytes).map_err(|e| {
+            format!(
+                "the package was fetched but cannot be kept in {}: {e}",
+                private_dir().display()
+            )
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn copies_are_private_and_never_collide() {
+        let _cleanup = Cleanup;
+        let a = keep_copy("\\Sales\\Load.dtsx", b"one").expect("copy");
+        let b = keep_copy("\\Sales\\Load", b"two").expect("copy");
+        assert_ne!(a, b);
+        assert!(a.ends_with("Load.dtsx") && b.ends_with("Load.dtsx"));
+        assert!(a.starts_with(private_dir()));
+        assert_eq!(std::fs::read(&b).expect("read"), b"two");
+        let mode = std::fs::metadata(private_dir())
+            .expect("dir")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o700);
+        assert_eq!(file_name("\\.."), "package");
+    }
+
+    #[test]
+    fn a_connection_without_password_is_refused_before_any_network() {
+        let e = MsdbResolver
+            .fetch_msdb(&StoredPackageRequest {
+                connection: "Msdb".into(),
+                connection_string: "Data Source=db1;User ID=etl;Provider=SQLNCLI11.1;".into(),
+                package_path: "\\Sales\\Load".into(),
+            })
+            .unwrap_err();
+        assert!(e.contains("no Password"), "{e}");
+    }
+}
