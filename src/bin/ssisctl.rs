@@ -1,11 +1,13 @@
 //! `ssisctl`: manage an ssisd service from the command line — the counterpart of connecting to
-//! "Integration Services" in Management Studio. Parses arguments and dispatches to `ssisd::ctl`.
+//! "Integration Services" in Management Studio. Parses arguments (where the service is, which
+//! credentials to use) and dispatches to `ssisd::ctl`; it must not talk HTTP or format results
+//! itself.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser, Subcommand};
-use ssisd::client::{Client, ClientError};
+use ssisd::client::{Client, ClientError, CredentialOptions, Credentials};
 use ssisd::ctl::commands::{self, EventFilter};
 use ssisd::ctl::output::Output;
 
@@ -18,20 +20,53 @@ use ssisd::ctl::output::Output;
 Paths are written as in SSIS (\\MSDB\\Sales\\Load) or with slashes (MSDB/Sales/Load); the first
 name is a top-level folder.
 
+Where the service is (--server):
+  (nothing), ., (local), localhost, this computer's name
+                          the local service's Unix socket (from ssisd.json in the runtime
+                          directory), else the TCP address it published
+  localhost:PORT          plain HTTP to 127.0.0.1:PORT
+  NAME[:PORT]             another computer, over TLS (port 10135 by default)
+  http://HOST[:PORT]      plain HTTP (the service accepts it on loopback only)
+  https://HOST[:PORT]     TLS
+  unix:/path/ssisd.sock   that Unix socket
+
+Credentials: over the Unix socket the service knows you by your account. Over TCP it needs a
+token (SSISD_TOKEN, or --token-file / SSISD_TOKEN_FILE; tokens are created on the service's
+computer with `ssisd token create`) or a TLS client certificate (--client-cert, --client-key).
+The token comes from --token-file, else SSISD_TOKEN, else SSISD_TOKEN_FILE. A service whose
+certificate is not signed by a system-trusted authority needs --ca-file.
+
 Examples:
   ssisctl status
+  ssisctl whoami
   ssisctl --server dbhost ls -R \"File System\"
+  SSISD_TOKEN_FILE=~/.config/ssisd/token ssisctl --server dbhost status
   ssisctl import Load.dtsx \"File System/Sales\"
   ssisctl cp \"\\File System\\Sales\\Load\" \"\\MSDB\\Sales\\Load\"
   ssisctl events --follow --level error
 
-Exit codes: 0 done, 1 failed, 2 refused (bad path, not found, conflict), 69 service not running,
-70 incompatible versions."
+Exit codes: 0 done, 1 failed, 2 refused (bad path, not found, conflict, missing or refused
+credentials, not permitted), 69 service not running, 70 incompatible versions."
 )]
 struct Cli {
-    /// The computer running ssisd, NAME[:PORT] (default: this computer).
+    /// The service: NAME[:PORT], http://HOST[:PORT], https://HOST[:PORT] or unix:PATH
+    /// (default: this computer's service).
     #[arg(long, short = 'S', global = true, env = "SSISCTL_SERVER")]
     server: Option<String>,
+    /// A file whose first line is the bearer token (mode 600) [env: SSISD_TOKEN_FILE]; the
+    /// token text itself may be given in SSISD_TOKEN instead.
+    #[arg(long, global = true, value_name = "FILE")]
+    token_file: Option<PathBuf>,
+    /// The CA certificate (PEM) to trust the service's certificate by, instead of the system's
+    /// [env: SSISD_CA_FILE].
+    #[arg(long, global = true, value_name = "FILE")]
+    ca_file: Option<PathBuf>,
+    /// A TLS client certificate (PEM) to prove who you are [env: SSISD_CLIENT_CERT].
+    #[arg(long, global = true, value_name = "FILE")]
+    client_cert: Option<PathBuf>,
+    /// The private key (PEM) of --client-cert [env: SSISD_CLIENT_KEY].
+    #[arg(long, global = true, value_name = "FILE")]
+    client_key: Option<PathBuf>,
     /// Print JSON instead of tables.
     #[arg(long, global = true)]
     json: bool,
@@ -44,6 +79,11 @@ enum Command {
     /// Version, uptime and the health of each top-level folder.
     #[command(after_help = "Example: ssisctl status")]
     Status,
+    /// Who the service takes you for: identity, role, and how you were recognised.
+    #[command(
+        after_help = "Examples:\n  ssisctl whoami\n  ssisctl --server dbhost --token-file ~/.config/ssisd/token whoami"
+    )]
+    Whoami,
     /// The top-level folders and their health.
     #[command(after_help = "Example: ssisctl folders --json")]
     Folders,
@@ -159,9 +199,16 @@ fn run(cli: Cli) -> Result<u8, ClientError> {
         );
         return Ok(0);
     }
-    let c = Client::connect(cli.server.as_deref())?;
+    let credentials = Credentials::gather(&CredentialOptions {
+        token_file: cli.token_file,
+        ca_file: cli.ca_file,
+        client_cert: cli.client_cert,
+        client_key: cli.client_key,
+    })?;
+    let c = Client::connect_with(cli.server.as_deref(), &credentials)?;
     let done = match cli.command {
         Command::Status => commands::status(&c, &out),
+        Command::Whoami => commands::whoami(&c, &out),
         Command::Folders => commands::folders(&c, &out),
         Command::Ls { path, recursive } => commands::ls(&c, &out, path.as_deref(), recursive),
         Command::Mkdir { path, parents } => commands::mkdir(&c, &out, &path, parents),

@@ -1,5 +1,6 @@
 //! What each `ssisctl` command does, on top of the client library: one function per command,
-//! printing through [`Output`]. Argument parsing is the binary's; HTTP is the client's.
+//! printing through [`Output`]. Argument parsing and credentials are the binary's; HTTP and
+//! connections are the client's — nothing here opens a connection itself.
 
 use std::path::Path;
 
@@ -27,7 +28,7 @@ pub fn status(c: &Client, out: &Output) -> Result {
         "{} {} on {} (pid {}, up {:.0} s)",
         out.bold("ssisd"),
         cell(&s["version"]),
-        c.endpoint().authority,
+        c.endpoint(),
         cell(&s["pid"]),
         s["uptime_seconds"].as_f64().unwrap_or(0.0)
     );
@@ -39,6 +40,29 @@ pub fn status(c: &Client, out: &Output) -> Result {
     );
     println!();
     print_folders(out, s["folders"].as_array().cloned().unwrap_or_default());
+    Ok(())
+}
+
+/// `whoami`: who the service takes the caller for (`identity (role) via <via>`).
+pub fn whoami(c: &Client, out: &Output) -> Result {
+    let v = match c.request("GET", "whoami", None) {
+        Err(ClientError::Api { status: 404, .. }) => {
+            return Err(ClientError::Api {
+                status: 404,
+                message: format!(
+                    "the service at {} does not answer /whoami (it predates access control); update it to ssisd {}",
+                    c.endpoint(),
+                    c.service_version
+                ),
+            })
+        }
+        answer => answer?.json()?,
+    };
+    if out.json {
+        out.print_json(&v);
+    } else {
+        println!("{}", super::output::whoami_line(out, &v));
+    }
     Ok(())
 }
 

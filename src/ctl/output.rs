@@ -88,11 +88,36 @@ impl Output {
     }
 }
 
+/// `identity (role) via <via>` from a `/whoami` answer.
+pub fn whoami_line(out: &Output, v: &Value) -> String {
+    format!(
+        "{} ({}) via {}",
+        out.bold(&cell(&v["identity"])),
+        cell(&v["role"]),
+        cell(&v["via"])
+    )
+}
+
 /// A JSON value as table text (`-` when absent).
 pub fn cell(v: &Value) -> String {
     match v {
         Value::Null => "-".into(),
         Value::String(s) => s.clone(),
         other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn whoami_as_one_line() {
+        let out = Output {
+            json: false,
+            colour: false,
+        };
+        let v = serde_json::json!({"identity": "alice", "role": "operator", "via": "token k3x"});
+        assert_eq!(whoami_line(&out, &v), "alice (operator) via token k3x");
     }
 }
