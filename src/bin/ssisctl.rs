@@ -257,6 +257,11 @@ fn run(cli: Cli) -> Result<u8, ClientError> {
 }
 
 fn main() -> ExitCode {
+    // `ssisctl ls | head` ends quietly when the reader goes away, as Unix tools do.
+    // SAFETY: restoring the default disposition of SIGPIPE before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     match run(Cli::parse()) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {

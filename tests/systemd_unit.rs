@@ -1,0 +1,56 @@
+//! Checks `config/ssisd.service` with `systemd-analyze verify` (the binary path pointed at the
+//! one just built): the unit must load without a warning, keep its dedicated user and its
+//! sandboxing. Prints SKIPPED where systemd-analyze is not installed.
+
+use std::path::Path;
+use std::process::Command;
+
+fn unit_text() -> String {
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("config/ssisd.service"))
+        .unwrap()
+}
+
+#[test]
+fn the_unit_keeps_its_account_and_sandbox() {
+    let unit = unit_text();
+    for line in [
+        "Type=notify",
+        "User=ssisd",
+        "KillMode=process",
+        "NoNewPrivileges=yes",
+        "ProtectSystem=strict",
+        "ProtectHome=yes",
+        "PrivateTmp=yes",
+        "ReadWritePaths=/var/lib/ssisd",
+    ] {
+        assert!(unit.lines().any(|l| l.trim() == line), "missing {line}");
+    }
+}
+
+#[test]
+fn systemd_analyze_verifies_the_unit() {
+    if Command::new("systemd-analyze")
+        .arg("--version")
+        .output()
+        .map(|o| !o.status.success())
+        .unwrap_or(true)
+    {
+        println!("SKIPPED: systemd-analyze is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let unit = unit_text().replace("/usr/local/bin/ssisd", env!("CARGO_BIN_EXE_ssisd"));
+    let path = dir.path().join("ssisd.service");
+    std::fs::write(&path, unit).unwrap();
+    let out = Command::new("systemd-analyze")
+        .arg("verify")
+        .arg(&path)
+        .output()
+        .unwrap();
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success() && said.trim().is_empty(), "{said}");
+}
