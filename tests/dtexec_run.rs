@@ -2,7 +2,8 @@
 //! Process, Foreach over files with File System tasks, failures with OnError and failure
 //! constraints, MaximumErrorCount via /Set, parallel branches that overlap in time,
 //! cancellation by SIGTERM leaving no child behind, variable shadowing with captured stdout,
-//! and the JSON event stream. The packages live in `tests/packages/run/`.
+//! execution values written to ExecValueVariable (the task's own and forced ones), and the
+//! JSON event stream. The packages live in `tests/packages/run/`.
 
 mod support;
 
@@ -249,4 +250,62 @@ fn unimplemented_task_kinds_are_refused_by_name() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{text}");
     assert!(text.contains("FTP tasks are not supported"), "{text}");
+}
+
+#[test]
+fn execution_values_reach_the_exec_value_variable() {
+    // Exit code 7 into User::Code (and a constraint reading it), a forced String value into
+    // User::Forced, the File System task's one operation into the variable named by DTSID,
+    // and a task without execution value leaving its variable alone.
+    let d = temp();
+    let (code, out) = dtexec("exec_value.dtsx", d.path(), &[], &[]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(read(d.path().join("result.txt")), "7|forty-two|1|5");
+
+    // The forced value and its type through /Set.
+    let d = temp();
+    let (code, out) = dtexec(
+        "exec_value.dtsx",
+        d.path(),
+        &[
+            "/Set",
+            "\\Package\\Forced.Properties[ForcedExecutionValue];99",
+            "/Set",
+            "\\Package\\Forced.Properties[ForcedExecutionValueType];Int32",
+        ],
+        &[],
+    );
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(read(d.path().join("result.txt")), "7|99|1|5");
+
+    // A forced value that does not fit its type, or a variable that is not there, fails
+    // the task with a clear error.
+    let d = temp();
+    let (code, out) = dtexec(
+        "exec_value.dtsx",
+        d.path(),
+        &[
+            "/Set",
+            "\\Package\\Forced.Properties[ExecValueType];11",
+            "/Set",
+            "\\Package\\Forced.Properties[ExecValue];maybe",
+        ],
+        &[],
+    );
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("the forced execution value cannot be used"),
+        "{out}"
+    );
+    let (code, out) = dtexec(
+        "exec_value.dtsx",
+        d.path(),
+        &[
+            "/Set",
+            "\\Package\\Exit 7.Properties[ExecValueVariable];User::Nope",
+        ],
+        &[],
+    );
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("ExecValueVariable \"User::Nope\""), "{out}");
 }

@@ -3,7 +3,8 @@
 //! temp dir, stopped at the end) through psqlodbc; SQL Server when `SSISD_TEST_MSSQL` is set.
 //! Each covers every result-set kind (none, single row, full result set walked by a Foreach
 //! ADO loop), input parameters by position and by name, statements from a variable, GO
-//! batches, an SQL error failing the task with the driver's message and SQLSTATE, and
+//! batches, rows affected written to ExecValueVariable, an SQL error failing the task with
+//! the driver's message and SQLSTATE, and
 //! cancellation of a running statement. Output and return-value parameters run on
 //! PostgreSQL (ODBC call escapes); the SQLite ODBC driver has no output parameters. Missing
 //! drivers or servers print `SKIPPED` and pass. The packages live in `tests/packages/run/sql/`.
@@ -59,10 +60,14 @@ fn have_driver(name: &str) -> bool {
     listed
 }
 
-/// The three checks every database gets: result sets and input parameters, an SQL error,
-/// and cancelling a running statement with SIGTERM.
+/// The checks every database gets: result sets and input parameters, rows affected as the
+/// execution value, an SQL error, and cancelling a running statement with SIGTERM.
 fn results_error_and_cancel(conn: &str, expected_error: &str, slow: &str) {
     let d = tempfile::tempdir().expect("temp dir");
+    let (code, out) = dtexec("rows.dtsx", d.path(), conn, &[]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(read(d.path().join("rows.txt")), "3|2", "inserted|updated");
+
     let (code, out) = dtexec("results.dtsx", d.path(), conn, &[]);
     assert_eq!(code, 0, "{out}");
     // Count and top from the single row (column by index and by name), then every row of
@@ -282,34 +287,44 @@ fn sql_server_through_tds() {
         println!("SKIPPED: SQL Server tests (set SSISD_TEST_MSSQL to an ADO connection string)");
         return;
     };
-    // The same package over an OLE DB connection manager (SQL Server provider): derived in a
-    // temporary directory from the ODBC one.
+    // The same packages over an OLE DB connection manager (SQL Server provider): derived in a
+    // temporary directory from the ODBC ones.
     let d = tempfile::tempdir().expect("temp dir");
-    let source =
-        read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/packages/run/sql/results.dtsx"));
-    let oledb = d.path().join("results_oledb.dtsx");
-    std::fs::write(
-        &oledb,
-        source.replace("CreationName=\"ODBC\"", "CreationName=\"OLEDB\""),
-    )
-    .unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_dtexec"))
-        .arg("/F")
-        .arg(&oledb)
-        .arg("/Set")
-        .arg(format!(
-            "\\Package.Variables[User::Dir].Properties[Value];{}",
-            d.path().display()
-        ))
-        .arg("/Conn")
-        .arg(format!("Db;{conn};Provider=MSOLEDBSQL"))
-        .output()
-        .expect("dtexec starts");
-    let text =
-        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{text}");
+    let run = |name: &str| -> (Option<i32>, String) {
+        let source = read(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/packages/run/sql")
+                .join(name),
+        );
+        let oledb = d.path().join(name);
+        std::fs::write(
+            &oledb,
+            source.replace("CreationName=\"ODBC\"", "CreationName=\"OLEDB\""),
+        )
+        .unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_dtexec"))
+            .arg("/F")
+            .arg(&oledb)
+            .arg("/Set")
+            .arg(format!(
+                "\\Package.Variables[User::Dir].Properties[Value];{}",
+                d.path().display()
+            ))
+            .arg("/Conn")
+            .arg(format!("Db;{conn};Provider=MSOLEDBSQL"))
+            .output()
+            .expect("dtexec starts");
+        let text = String::from_utf8_lossy(&out.stdout).to_string()
+            + &String::from_utf8_lossy(&out.stderr);
+        (out.status.code(), text)
+    };
+    let (code, text) = run("results.dtsx");
+    assert_eq!(code, Some(0), "{text}");
     assert_eq!(
         read(d.path().join("result.txt")),
         "3|two|1=one!;2=two;20=twenty;30=thirty;"
     );
+    let (code, text) = run("rows.dtsx");
+    assert_eq!(code, Some(0), "{text}");
+    assert_eq!(read(d.path().join("rows.txt")), "3|2", "inserted|updated");
 }

@@ -8,7 +8,7 @@ use roxmltree::Node;
 
 use super::error::LoadError;
 use super::items::{self, object_name};
-use super::xml::{dts_child, items as collection, Ctx, Props};
+use super::xml::{dts_attr, dts_child, dts_children, items as collection, Ctx, Props};
 use super::{format2008, format2012, pipeline};
 use crate::model::task_kind::classify;
 use crate::model::{
@@ -74,6 +74,15 @@ fn exec_properties(ctx: &Ctx, node: Node, p: &Props) -> Result<ExecProperties, L
     } else {
         p.bool("ForceExecValue", false)?
     };
+    // 2012+: `DTS:ExecValueType`; before: the `DTS:DataType` of the `ExecValue` property.
+    let value_type = match p.get("ExecValueType") {
+        Some(_) => p.i32("ExecValueType", d.execution_value_type)?,
+        None => dts_children(node, "Property")
+            .find(|c| dts_attr(*c, "Name") == Some("ExecValue"))
+            .and_then(|c| dts_attr(c, "DataType"))
+            .and_then(|t| t.trim().parse().ok())
+            .unwrap_or(d.execution_value_type),
+    };
     Ok(ExecProperties {
         disabled: p.bool("Disabled", d.disabled)?,
         fail_package_on_failure: p.bool("FailPackageOnFailure", d.fail_package_on_failure)?,
@@ -82,6 +91,8 @@ fn exec_properties(ctx: &Ctx, node: Node, p: &Props) -> Result<ExecProperties, L
         force_execution_result: p.i32("ForceExecutionResult", d.force_execution_result)?,
         force_execution_value: force_value,
         execution_value: p.string("ExecValue"),
+        execution_value_type: value_type,
+        exec_value_variable: p.string("ExecValueVariable").trim().to_string(),
         delay_validation: p.bool("DelayValidation", d.delay_validation)?,
         transaction_option: p.i32("TransactionOption", d.transaction_option)?,
         isolation_level: p.int("ISOLevel", d.isolation_level)?,

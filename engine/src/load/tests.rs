@@ -459,3 +459,40 @@ fn load_from_file() {
     let err = load_package_file(&dir.join("missing.dtsx")).expect_err("missing");
     assert!(err.to_string().contains("missing.dtsx"));
 }
+
+#[test]
+fn execution_value_settings_of_both_formats() {
+    let old = FORMAT3.replace(
+        "<DTS:Property DTS:Name=\"ForceExecutionResult\">0</DTS:Property>",
+        "<DTS:Property DTS:Name=\"ForceExecutionResult\">0</DTS:Property>\
+         <DTS:Property DTS:Name=\"ForceExecValue\">-1</DTS:Property>\
+         <DTS:Property DTS:Name=\"ExecValue\" DTS:DataType=\"8\">done</DTS:Property>\
+         <DTS:Property DTS:Name=\"ExecValueVariable\">User::Counter</DTS:Property>",
+    );
+    let p = load(&old);
+    let t = &exec(&p, "\\Package\\Sequence 1\\Truncate staging").properties;
+    assert!(t.force_execution_value);
+    assert_eq!(t.execution_value, "done");
+    assert_eq!(t.execution_value_type, 8);
+    assert_eq!(t.exec_value_variable, "User::Counter");
+    let new = FORMAT8.replace(
+        "DTS:ForceExecutionResult=\"0\"",
+        "DTS:ForceExecutionResult=\"0\" DTS:ForceExecValue=\"True\" DTS:ExecValue=\"7\" \
+         DTS:ExecValueType=\"20\" DTS:ExecValueVariable=\"User::Counter\"",
+    );
+    let p = load(&new);
+    let t = &exec(&p, "\\Package\\Sequence 1\\Truncate staging").properties;
+    assert!(t.force_execution_value);
+    assert_eq!(
+        (t.execution_value.as_str(), t.execution_value_type),
+        ("7", 20)
+    );
+    assert_eq!(t.exec_value_variable, "User::Counter");
+    // Not given: SSIS's defaults (Int32, no variable).
+    let p = load(FORMAT8);
+    let t = &exec(&p, "\\Package\\Sequence 1\\Truncate staging").properties;
+    assert_eq!(
+        (t.execution_value_type, t.exec_value_variable.as_str()),
+        (3, "")
+    );
+}

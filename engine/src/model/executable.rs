@@ -49,6 +49,12 @@ pub struct ExecProperties {
     pub force_execution_value: bool,
     /// `ExecValue`, the forced execution value as text.
     pub execution_value: String,
+    /// The variable data type code of the forced value (`ExecValueType` in 2012+ files, the
+    /// `DataType` of the `ExecValue` property before); SSIS's default is Int32 (3).
+    pub execution_value_type: i32,
+    /// `ExecValueVariable`: the variable (name, or DTSID) that receives the task's execution
+    /// value after it runs; empty for none.
+    pub exec_value_variable: String,
     pub delay_validation: bool,
     /// DTSTransactionOption: 0 NotSupported, 1 Supported, 2 Required.
     pub transaction_option: i32,
@@ -70,6 +76,8 @@ impl Default for ExecProperties {
             force_execution_result: -1,
             force_execution_value: false,
             execution_value: String::new(),
+            execution_value_type: 3,
+            exec_value_variable: String::new(),
             delay_validation: false,
             transaction_option: 1,
             isolation_level: 1_048_576,

@@ -1,7 +1,8 @@
 //! The executable host: what happens around every container and task when it runs — property
 //! expressions applied first, Disable honoured, `System::ContainerStartTime` set, start/end
-//! events and OnPreExecute/OnPostExecute/OnTaskFailed raised, MaximumErrorCount,
-//! FailParentOnFailure, FailPackageOnFailure and ForceExecutionResult applied to the result.
+//! events and OnPreExecute/OnPostExecute/OnTaskFailed raised, a task's execution value (or
+//! the forced one) written to its ExecValueVariable, MaximumErrorCount, FailParentOnFailure,
+//! FailPackageOnFailure and ForceExecutionResult applied to the result.
 //! The body is dispatched to the scheduler (Sequence, package), the loops or the task host;
 //! this file must not know how any of them works inside.
 
@@ -130,6 +131,9 @@ impl Runtime<'_> {
         let started = Instant::now();
         self.fire(&node, "OnPreExecute", &EventArgs::default());
         let mut result = self.body(exe, &node, &overrides);
+        if result != ExecResult::Canceled && matches!(exe.kind, ExecutableKind::Task(_)) {
+            self.write_execution_value(&node, &props);
+        }
         if result != ExecResult::Canceled && (node.reached_max_errors() || node.must_fail()) {
             result = ExecResult::Failure;
         }
@@ -169,6 +173,50 @@ impl Runtime<'_> {
             }
         }
         result
+    }
+
+    /// Writes the task's execution value — the forced one with ForceExecutionValue, else the
+    /// one the task reported — to its ExecValueVariable. Problems are errors of the task.
+    fn write_execution_value(&self, node: &Node<'_>, props: &crate::model::ExecProperties) {
+        let target = props.exec_value_variable.trim();
+        if target.is_empty() {
+            return;
+        }
+        let value = if props.force_execution_value {
+            match Value::from_variable_text(props.execution_value_type, &props.execution_value) {
+                Ok(v) => v,
+                Err(e) => {
+                    self.raise(
+                        node,
+                        Level::Error,
+                        codes::VARIABLE_FAILED,
+                        &format!("the forced execution value cannot be used: {e}"),
+                    );
+                    return;
+                }
+            }
+        } else {
+            match node.execution_value() {
+                Some(v) => v,
+                // The task has no execution value: the variable keeps its value.
+                None => return,
+            }
+        };
+        let slot = if target.starts_with('{') {
+            self.vars.resolve_id(node.frame, target)
+        } else {
+            self.vars.resolve_text(node.frame, target)
+        };
+        if let Err(e) = slot.and_then(|s| self.assign(node, s, value)) {
+            self.raise(
+                node,
+                Level::Error,
+                codes::VARIABLE_FAILED,
+                &format!(
+                    "the execution value cannot be written to ExecValueVariable \"{target}\": {e}"
+                ),
+            );
+        }
     }
 
     fn node_for<'a>(

@@ -1,10 +1,12 @@
 //! The run-time state of one executing container, task or event handler: its identity, its
 //! frame, its error count against MaximumErrorCount, the FailParentOnFailure mark its
-//! children may set, and the link to its parent that errors and events travel along. It owns
-//! that state only; it must not run anything.
+//! children may set, the execution value its task reports, and the link to its parent that
+//! errors and events travel along. It owns that state only; it must not run anything.
 
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::Mutex;
 
+use crate::expr::Value;
 use crate::model::EventHandler;
 
 pub struct Node<'a> {
@@ -20,6 +22,8 @@ pub struct Node<'a> {
     pub max_errors: i32,
     errors: AtomicU32,
     fail_parent: AtomicBool,
+    /// The task's execution value (rows affected, exit code, …), once it reports one.
+    execution_value: Mutex<Option<Value>>,
     /// For an event handler: the path of its owner and its event name.
     pub handler_of: Option<(&'a str, &'a str)>,
 }
@@ -48,6 +52,7 @@ impl<'a> Node<'a> {
             max_errors,
             errors: AtomicU32::new(0),
             fail_parent: AtomicBool::new(false),
+            execution_value: Mutex::new(None),
             handler_of: None,
         }
     }
@@ -77,6 +82,22 @@ impl<'a> Node<'a> {
 
     pub fn must_fail(&self) -> bool {
         self.fail_parent.load(Ordering::SeqCst)
+    }
+
+    /// Records the task's execution value (the last one reported wins).
+    pub fn set_execution_value(&self, value: Value) {
+        match self.execution_value.lock() {
+            Ok(mut g) => *g = Some(value),
+            Err(p) => *p.into_inner() = Some(value),
+        }
+    }
+
+    /// The execution value the task reported, if any.
+    pub fn execution_value(&self) -> Option<Value> {
+        match self.execution_value.lock() {
+            Ok(g) => g.clone(),
+            Err(p) => p.into_inner().clone(),
+        }
     }
 }
 

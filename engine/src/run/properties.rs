@@ -96,8 +96,16 @@ pub fn apply_common(props: &mut ExecProperties, o: &PropertyOverrides) {
     if let Some(b) = o.bool(&["ForceExecutionValue"]) {
         props.force_execution_value = b;
     }
-    if let Some(v) = o.text(&["ExecValue", "ExecutionValue"]) {
+    if let Some(v) = o.text(&["ExecValue", "ExecutionValue", "ForcedExecutionValue"]) {
         props.execution_value = v;
+    }
+    if let Some(t) = o.text(&["ExecValueType", "ForcedExecutionValueType"]) {
+        if let Ok(n) = crate::validate::target::parse_value_type(&t) {
+            props.execution_value_type = n;
+        }
+    }
+    if let Some(v) = o.text(&["ExecValueVariable"]) {
+        props.exec_value_variable = v.trim().to_string();
     }
     if let Some(b) = o.bool(&["DelayValidation"]) {
         props.delay_validation = b;

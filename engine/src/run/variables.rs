@@ -220,6 +220,25 @@ impl Variables {
         })
     }
 
+    /// Finds a variable by its DTSID (`{…}`, any case) among those visible from `frame`.
+    pub fn resolve_id(&self, frame: usize, dtsid: &str) -> Result<usize, String> {
+        let id = dtsid.trim();
+        let mut at = Some(frame);
+        while let Some(f) = at.and_then(|i| self.frames.get(i)) {
+            if let Some(&s) = f
+                .slots
+                .iter()
+                .find(|&&s| self.infos[s].dtsid.eq_ignore_ascii_case(id))
+            {
+                return Ok(s);
+            }
+            at = f.parent;
+        }
+        Err(format!(
+            "no variable with the id \"{id}\" is visible in this scope"
+        ))
+    }
+
     /// Finds a name written as `User::X`, `[User::X]`, `@[User::X]` or `X`.
     pub fn resolve_text(&self, frame: usize, text: &str) -> Result<usize, String> {
         let t = text.trim().trim_start_matches('@');

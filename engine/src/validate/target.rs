@@ -127,6 +127,37 @@ pub(crate) fn parse_bool(v: &str) -> Result<bool, String> {
     }
 }
 
+/// A forced execution value's type: a variable type code (`3`) or its name (`Int32`).
+pub(crate) fn parse_value_type(v: &str) -> Result<i32, String> {
+    let t = v.trim();
+    if let Ok(n) = t.parse::<i32>() {
+        return Ok(n);
+    }
+    let code = match t.to_ascii_lowercase().as_str() {
+        "boolean" => 11,
+        "byte" => 17,
+        "string" => 8,
+        "datetime" => 7,
+        "decimal" => 14,
+        "double" => 5,
+        "int16" => 2,
+        "int32" => 3,
+        "int64" => 20,
+        "object" => 13,
+        "sbyte" => 16,
+        "single" => 4,
+        "uint16" => 18,
+        "uint32" => 19,
+        "uint64" => 21,
+        _ => {
+            return Err(format!(
+                "\"{v}\" is not a data type (a type code such as 3, or a name such as Int32)"
+            ))
+        }
+    };
+    Ok(code)
+}
+
 fn parse_int<T: std::str::FromStr>(v: &str) -> Result<T, String> {
     v.trim()
         .parse()
@@ -142,8 +173,15 @@ fn set_exec_property(p: &mut ExecProperties, name: &str, v: &str) -> Option<Resu
         "maxerrorcount" | "maximumerrorcount" => parse_int(v).map(|n| p.maximum_error_count = n),
         "forceexecutionresult" => parse_int(v).map(|n| p.force_execution_result = n),
         "forceexecutionvalue" => parse_bool(v).map(|b| p.force_execution_value = b),
-        "execvalue" | "executionvalue" => {
+        "execvalue" | "executionvalue" | "forcedexecutionvalue" => {
             p.execution_value = v.to_string();
+            Ok(())
+        }
+        "execvaluetype" | "forcedexecutionvaluetype" => {
+            parse_value_type(v).map(|n| p.execution_value_type = n)
+        }
+        "execvaluevariable" => {
+            p.exec_value_variable = v.trim().to_string();
             Ok(())
         }
         "delayvalidation" => parse_bool(v).map(|b| p.delay_validation = b),

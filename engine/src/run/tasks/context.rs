@@ -87,6 +87,12 @@ impl<'a> TaskContext<'a> {
         self.rt.assign_object(self.node, slot, object)
     }
 
+    /// Reports the task's execution value (rows affected, exit code, …), which the task host
+    /// writes to the task's `ExecValueVariable` after the task ends.
+    pub fn set_execution_value(&self, value: Value) {
+        self.node.set_execution_value(value);
+    }
+
     /// Compiles an expression in the task's scope.
     pub fn compile(&self, text: &str) -> Result<Expression, String> {
         self.rt

@@ -2,7 +2,8 @@
 //! never through a shell) in `WorkingDirectory`, feeding `StandardInputVariable` and filling
 //! `StandardOutputVariable`/`StandardErrorVariable`; compares the exit code with
 //! `SuccessValue` when `FailTaskIfReturnCodeIsNotSuccessValue`; honours `TimeOut` (seconds)
-//! and `TerminateProcessAfterTimeOut`. `WindowStyle` has no meaning here and is ignored.
+//! and `TerminateProcessAfterTimeOut`; the exit code is the task's execution value.
+//! `WindowStyle` has no meaning here and is ignored.
 //! Windows paths are mapped (drive dropped, `\` → `/`). The child lives in its own process
 //! group (`process.rs`). It owns the task's configuration and judgement of the result.
 
@@ -169,6 +170,8 @@ impl Task for ExecuteProcess {
             }
             (None, None) => -1,
         };
+        // The exit code is the task's execution value (for its ExecValueVariable).
+        ctx.set_execution_value(Value::I4(i32::try_from(code).unwrap_or(-1)));
         if self.fail_on_exit_code && code != self.success_value {
             ctx.error(
                 codes::PROCESS_EXIT_CODE,

@@ -3,7 +3,8 @@
 //! permission bits; Hidden, Archive, System and Normal have no Linux meaning and are
 //! ignored). Source and destination come from variables (`TaskIsSourceVariable`) or from FILE
 //! connection managers, Windows paths mapped. `TaskOverwriteDestFile` and
-//! `TaskUseDirectoryIfExists` are honoured. It owns the operations and their checks.
+//! `TaskUseDirectoryIfExists` are honoured; a successful run's execution value is 1 (one
+//! operation). It owns the operations and their checks.
 
 use std::fs;
 use std::io;
@@ -307,7 +308,11 @@ fn copy_dir(src: &Path, dst: &Path) -> io::Result<()> {
 impl Task for FileSystemTask {
     fn execute(&mut self, ctx: &TaskContext<'_>) -> TaskOutcome {
         match self.run(ctx) {
-            Ok(()) => TaskOutcome::Success,
+            Ok(()) => {
+                // The execution value counts the operations done: one per task run.
+                ctx.set_execution_value(crate::expr::Value::I4(1));
+                TaskOutcome::Success
+            }
             Err(e) => ctx.fail(&format!("File System task ({:?}): {e}.", self.operation)),
         }
     }

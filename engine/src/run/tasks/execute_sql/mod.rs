@@ -4,7 +4,7 @@
 //! through the ODBC driver manager, OLE DB and ADO.NET connections to SQL Server through the
 //! native TDS client; other providers are refused by name. The first result set fills the
 //! single-row bindings or, whole, an Object variable (the shape the Foreach ADO enumerator
-//! walks). This file owns the task's flow; the payload, binding, batches and the two drivers
+//! walks); the rows the statements affected are the task's execution value. This file owns the task's flow; the payload, binding, batches and the two drivers
 //! live beside it.
 
 mod batches;
@@ -61,6 +61,8 @@ pub(crate) struct Reply {
     pub rows: Option<ResultSet>,
     /// Per parameter binding: the value an output or return-value parameter received.
     pub outputs: Vec<Option<Value>>,
+    /// Rows the statements affected, when the driver reports it (the execution value).
+    pub rows_affected: Option<i64>,
 }
 
 /// The driver a connection manager is run through.
@@ -204,6 +206,9 @@ impl ExecuteSqlTask {
             Driver::Odbc => run_odbc(&request)?,
             Driver::SqlServer => sql_server::run(&request)?,
         };
+        if let Some(n) = reply.rows_affected {
+            ctx.set_execution_value(i32::try_from(n).map(Value::I4).unwrap_or(Value::I8(n)));
+        }
         for (b, out) in bindings.iter().zip(reply.outputs) {
             if let Some(v) = out {
                 ctx.set_variable(&b.variable, v).map_err(|e| {

@@ -1,8 +1,9 @@
 //! Running batches through an ODBC driver (unixODBC and the driver named in the connection
 //! string): one connection per task execution, one statement per batch executed directly
 //! (SSIS's BypassPrepare behaviour), every result set of a batch walked so output parameters
-//! arrive, and a watchdog thread that calls `SQLCancel` when the run is cancelled or the
-//! task's TimeOut passes. Driver failures keep the driver's message and SQLSTATE.
+//! arrive, update counts summed (`SQLRowCount`), and a watchdog thread that calls `SQLCancel`
+//! when the run is cancelled or the task's TimeOut passes. Driver failures keep the driver's
+//! message and SQLSTATE.
 
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::{Duration, Instant};
@@ -206,6 +207,7 @@ pub fn run(req: &Request<'_>) -> Result<Reply, SqlError> {
     let mut reply = Reply {
         rows: None,
         outputs: vec![None; req.params.len()],
+        rows_affected: None,
     };
     let deadline =
         (req.timeout > 0).then(|| Instant::now() + Duration::from_secs(req.timeout.into()));
@@ -246,9 +248,12 @@ pub fn run(req: &Request<'_>) -> Result<Reply, SqlError> {
             (WATCH_CANCELLED, _) => return Err(SqlError::Cancelled),
             (WATCH_TIMED_OUT, Err(_)) => return Err(SqlError::Timeout(req.timeout)),
             (_, Err(e)) => return Err(driver_error(&batch.sql, e)),
-            (_, Ok(rows)) => {
+            (_, Ok((rows, affected))) => {
                 if reply.rows.is_none() {
                     reply.rows = rows;
+                }
+                if let Some(n) = affected {
+                    reply.rows_affected = Some(reply.rows_affected.unwrap_or(0) + n);
                 }
             }
         }
@@ -265,21 +270,30 @@ pub fn run(req: &Request<'_>) -> Result<Reply, SqlError> {
 }
 
 /// Executes one batch and walks all its results; returns the first result set when rows are
-/// wanted.
+/// wanted, and the rows its statements affected when the driver counts them.
 fn execute_batch(
     stmt: &mut odbc_api::Preallocated<odbc_api::handles::StatementImpl<'_>>,
     sql: &str,
     params: &mut ParamSet,
     want_rows: bool,
-) -> Result<Option<ResultSet>, odbc_api::Error> {
+) -> Result<(Option<ResultSet>, Option<i64>), odbc_api::Error> {
     // Keep the statement open: dropping a cursor would discard the later results.
     if let Some(cursor) = stmt.execute(sql, &mut *params)? {
         cursor.into_stmt();
     }
     let mut first = None;
+    let mut affected: Option<i64> = None;
     let mut sref = stmt.as_stmt_ref();
     loop {
         let columns = sref.num_result_cols().into_result(&sref)?;
+        if columns == 0 {
+            // An update count; -1 (or an error) when the driver cannot tell.
+            if let Ok(n) = sref.row_count().into_result(&sref) {
+                if n >= 0 {
+                    affected = Some(affected.unwrap_or(0) + n as i64);
+                }
+            }
+        }
         if columns > 0 {
             // SAFETY: the statement has an open result set with columns.
             let mut cursor = unsafe { CursorImpl::new(sref.as_stmt_ref()) };
@@ -296,5 +310,5 @@ fn execute_batch(
             break;
         }
     }
-    Ok(first)
+    Ok((first, affected))
 }

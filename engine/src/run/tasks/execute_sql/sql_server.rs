@@ -2,8 +2,10 @@
 //! ADO.NET connection managers whose provider is SQL Server: the connection string is read as
 //! an ADO string (OLE DB-only keys such as `Provider` dropped), the client runs on a small
 //! current-thread tokio runtime inside the task, and the connection is dropped — which stops
-//! the statement on the server — when the run is cancelled or the TimeOut passes. Input
-//! parameters only (`@P1…` markers); output and return values are refused before we get here.
+//! the statement on the server — when the run is cancelled or the TimeOut passes. A task
+//! without result set runs its batches with `execute`, whose row counts are the execution
+//! value. Input parameters only (`@P1…` markers); output and return values are refused before
+//! we get here.
 
 use std::time::{Duration, Instant};
 
@@ -110,6 +112,12 @@ fn engine_value(data: &ColumnData<'static>) -> Value {
     }
 }
 
+/// What one batch gave back: its result sets, or (run without a result set) its row counts.
+enum Outcome {
+    Rows(Vec<Vec<tiberius::Row>>),
+    Count(u64),
+}
+
 /// Runs every batch of `req` on one SQL Server connection.
 pub fn run(req: &Request<'_>) -> Result<Reply, SqlError> {
     let config = config(&req.connection_string)?;
@@ -143,6 +151,7 @@ async fn run_batches(config: Config, req: &Request<'_>) -> Result<Reply, SqlErro
     let started = Instant::now();
     let deadline = (req.timeout > 0).then(|| started + Duration::from_secs(u64::from(req.timeout)));
     let mut rows = None;
+    let mut rows_affected = None;
     for batch in &req.batches {
         let values: Vec<Box<dyn ToSql>> = batch
             .markers
@@ -151,11 +160,16 @@ async fn run_batches(config: Config, req: &Request<'_>) -> Result<Reply, SqlErro
             .collect();
         let refs: Vec<&dyn ToSql> = values.iter().map(|b| b.as_ref()).collect();
         let work = async {
-            let stream = client.query(batch.sql.as_str(), &refs).await?;
-            stream.into_results().await
+            if req.want_rows {
+                let stream = client.query(batch.sql.as_str(), &refs).await?;
+                stream.into_results().await.map(Outcome::Rows)
+            } else {
+                let done = client.execute(batch.sql.as_str(), &refs).await?;
+                Ok(Outcome::Count(done.total()))
+            }
         };
         tokio::pin!(work);
-        let results = loop {
+        let outcome = loop {
             tokio::select! {
                 r = &mut work => break r.map_err(|e| SqlError::Query { query: batch.sql.clone(), message: e.to_string() })?,
                 _ = tokio::time::sleep(CANCEL_POLL) => {
@@ -166,6 +180,14 @@ async fn run_batches(config: Config, req: &Request<'_>) -> Result<Reply, SqlErro
                         return Err(SqlError::Timeout(req.timeout));
                     }
                 }
+            }
+        };
+        let results = match outcome {
+            Outcome::Rows(results) => results,
+            Outcome::Count(n) => {
+                rows_affected =
+                    Some(rows_affected.unwrap_or(0) + i64::try_from(n).unwrap_or(i64::MAX));
+                continue;
             }
         };
         if req.want_rows && rows.is_none() {
@@ -189,6 +211,7 @@ async fn run_batches(config: Config, req: &Request<'_>) -> Result<Reply, SqlErro
     Ok(Reply {
         rows,
         outputs: vec![None; req.params.len()],
+        rows_affected,
     })
 }
 
