@@ -2,8 +2,9 @@
 //! Process, Foreach over files with File System tasks, failures with OnError and failure
 //! constraints, MaximumErrorCount via /Set, parallel branches that overlap in time,
 //! cancellation by SIGTERM leaving no child behind, variable shadowing with captured stdout,
-//! execution values written to ExecValueVariable (the task's own and forced ones), and the
-//! JSON event stream. The packages live in `tests/packages/run/`.
+//! execution values written to ExecValueVariable (the task's own and forced ones),
+//! `/WarnAsError` applied to warnings raised while running, the `/Sum` summary, and the JSON
+//! event stream. The packages live in `tests/packages/run/`.
 
 mod support;
 
@@ -308,4 +309,62 @@ fn execution_values_reach_the_exec_value_variable() {
     );
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("ExecValueVariable \"User::Nope\""), "{out}");
+}
+
+#[test]
+fn warn_as_error_turns_warnings_raised_while_running_into_errors() {
+    // The child's parent-variable configuration reads a variable the parent lacks: a warning
+    // raised by the Execute Package task at run time, not at validation.
+    let d = temp();
+    let (code, out) = dtexec("runtime_warning.dtsx", d.path(), &[], &[]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("Warning: ") && out.contains("Code: 0x80019040"),
+        "{out}"
+    );
+    assert!(d.path().join("after").exists());
+
+    let d = temp();
+    let (code, out) = dtexec("runtime_warning.dtsx", d.path(), &["/W"], &[]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("Error: ") && out.contains("Code: 0xC0019040"),
+        "{out}"
+    );
+    assert!(!out.contains("Warning: "), "{out}");
+    assert!(!d.path().join("after").exists(), "the task failed");
+
+    // The error counts against MaximumErrorCount like any other: with room for it, the
+    // task and the package succeed.
+    let d = temp();
+    let (code, out) = dtexec(
+        "runtime_warning.dtsx",
+        d.path(),
+        &[
+            "/WarnAsError",
+            "/Set",
+            "\\Package\\Run Child.Properties[MaximumErrorCount];2",
+            "/Set",
+            "\\Package.Properties[MaximumErrorCount];2",
+        ],
+        &[],
+    );
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("Code: 0xC0019040"), "{out}");
+    assert!(d.path().join("after").exists());
+}
+
+#[test]
+fn sum_prints_a_summary_of_the_run() {
+    let d = temp();
+    let (code, out) = dtexec("failure.dtsx", d.path(), &["/Sum"], &[]);
+    assert_eq!(code, 1, "{out}");
+    // Fails, Recover and the OnError handler's Record ran; OnSuccess did not.
+    let expected =
+        "Summary:\n   Executables run: 3 (2 succeeded, 1 failed, 0 completed, 0 canceled)\n   \
+                    Event handlers run: 1\n   Errors: 1\n   Warnings: 0\nEnd Summary\n\
+                    DTExec: The package execution returned DTSER_FAILURE (1).";
+    assert!(out.contains(expected), "{out}");
+    let (_, out) = dtexec("failure.dtsx", d.path(), &[], &[]);
+    assert!(!out.contains("Summary:"), "{out}");
 }

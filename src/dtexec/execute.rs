@@ -1,8 +1,9 @@
 //! Executing a validated package for dtexec: the pre-run refusals, the run itself on its own
 //! thread (this thread turns the run's events into console blocks as they arrive), SIGTERM and
 //! SIGINT turned into cancellation, the JSON event stream when `SSISD_EVENT_STREAM` names
-//! one, and the closing DTSER line. The runtime is `ssisd_engine::run`; this file must not
-//! decide anything about the package itself.
+//! one, `/W[arnAsError]` passed on, the `/Sum` summary and the closing DTSER line. The
+//! runtime is `ssisd_engine::run`; this file must not decide anything about the package
+//! itself.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -130,6 +131,7 @@ pub fn execute<W: Write>(
         max_concurrent: options.max_concurrent,
         package_file: Some(PathBuf::from(file)),
         package_resolver: Some(Arc::new(super::stored::MsdbResolver)),
+        warn_as_error: options.warn_as_error,
         ..RunOptions::default()
     };
     // Without the handlers a signal would kill dtexec and orphan nothing (children die with
@@ -141,6 +143,7 @@ pub fn execute<W: Write>(
         Arc::new(EventStream::start(t, vars))
     });
     let (tx, rx) = mpsc::channel();
+    let mut tally = super::summary::Tally::default();
     let outcome = std::thread::scope(|scope| -> anyhow::Result<_> {
         let stream = stream.clone();
         let runner = scope.spawn(move || {
@@ -152,6 +155,7 @@ pub fn execute<W: Write>(
             run_package(package, &run_options, sink)
         });
         for event in rx {
+            tally.add(&event);
             if let Some(m) = console_message(&event) {
                 console.message(&m)?;
             }
@@ -162,6 +166,9 @@ pub fn execute<W: Write>(
     })?;
     if let Some(s) = stream {
         s.close(std::time::Duration::from_secs(2));
+    }
+    if options.sum {
+        console.summary(&tally.finish(outcome.errors, outcome.warnings))?;
     }
     Ok(console.finish(
         RunPhase::Execution,

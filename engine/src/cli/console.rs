@@ -1,5 +1,5 @@
 //! dtexec's console output: the banner, the `Started:` line, event blocks (`Error:` … `End
-//! Error`, likewise Warning, Info, Progress and the rest), the closing
+//! Error`, likewise Warning, Info, Progress and the rest), the `/Sum` summary, the closing
 //! `DTExec: The package execution returned DTSER_… (n).` line with `Started:`, `Finished:` and
 //! `Elapsed:`, and the text for command-line errors and help. It owns the exact layout and the
 //! `/Reporting` filter applied to events. It must not decide what happened in a run; the caller
@@ -7,8 +7,9 @@
 //!
 //! Layout facts: the error block, the result line and the timing lines follow a real dtexec run.
 //! The Warning, Info and Progress blocks use the error block's layout, as dtexec's are believed
-//! to; the labels of custom, data-flow and verbose events and the validation result line are
-//! ssisd's own (unverified against dtexec).
+//! to; the labels of custom, data-flow and verbose events, the validation result line and the
+//! `/Sum` summary are ssisd's own (unverified against dtexec; Windows dtexec's `/Sum` counts
+//! data-flow rows, which ssisd does not run).
 
 use std::io::{self, Write};
 
@@ -109,6 +110,21 @@ impl Message {
     }
 }
 
+/// What `/Sum` reports at the end of a run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RunSummary {
+    /// Containers and tasks that ran (the package itself and event handlers excluded).
+    pub executables: u64,
+    pub succeeded: u64,
+    pub failed: u64,
+    pub completed: u64,
+    pub canceled: u64,
+    /// Event handler runs.
+    pub handlers: u64,
+    pub errors: u64,
+    pub warnings: u64,
+}
+
 /// Whether the closing line speaks of execution or of validation (`/Va[lidate]`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RunPhase {
@@ -183,6 +199,20 @@ impl<W: Write> Console<W> {
         writeln!(self.out, "   Description: {}", message.description)?;
         writeln!(self.out, "End {label}")?;
         Ok(true)
+    }
+
+    /// The `/Sum` block, written before the closing lines.
+    pub fn summary(&mut self, s: &RunSummary) -> io::Result<()> {
+        writeln!(self.out, "Summary:")?;
+        writeln!(
+            self.out,
+            "   Executables run: {} ({} succeeded, {} failed, {} completed, {} canceled)",
+            s.executables, s.succeeded, s.failed, s.completed, s.canceled
+        )?;
+        writeln!(self.out, "   Event handlers run: {}", s.handlers)?;
+        writeln!(self.out, "   Errors: {}", s.errors)?;
+        writeln!(self.out, "   Warnings: {}", s.warnings)?;
+        writeln!(self.out, "End Summary")
     }
 
     /// `DTExec: The package execution returned DTSER_SUCCESS (0).`
@@ -426,6 +456,25 @@ mod tests {
         let out = text(c);
         assert!(out.starts_with("Warning: 2018-05-29 09:13:25.10\n   Code: 0x80019002\n"));
         assert!(out.ends_with("   Description: it broke\nEnd Warning\n"));
+    }
+
+    #[test]
+    fn summary_block() {
+        let mut c = Console::new(Vec::new(), Reporting::parse("N").unwrap());
+        c.summary(&RunSummary {
+            executables: 3,
+            succeeded: 2,
+            failed: 1,
+            handlers: 1,
+            errors: 1,
+            ..RunSummary::default()
+        })
+        .unwrap();
+        assert_eq!(
+            text(c),
+            "Summary:\n   Executables run: 3 (2 succeeded, 1 failed, 0 completed, 0 canceled)\n   \
+             Event handlers run: 1\n   Errors: 1\n   Warnings: 0\nEnd Summary\n"
+        );
     }
 
     #[test]

@@ -24,7 +24,7 @@ mod support;
 mod usage;
 
 pub use connection_option::ConnectionOption;
-pub use console::{Console, Message, MessageKind, ReportingLevel, RunPhase};
+pub use console::{Console, Message, MessageKind, ReportingLevel, RunPhase, RunSummary};
 pub use console_log::{ConsoleColumns, ConsoleLogFilter, ConsoleLogSpec};
 pub use dtexec_options::{
     parse_dtexec_args, Checkpointing, DecryptPassword, DtexecOptions, HelpRequest, LoggerSpec,

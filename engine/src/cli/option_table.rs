@@ -351,7 +351,7 @@ pub const OPTIONS: &[OptionSpec] = &[
         min_len: 2,
         arity: NoArg,
         support: Implemented,
-        summary: "show the row counter of the data flow",
+        summary: "print a summary of the run (executables, errors, warnings) at the end",
     },
     OptionSpec {
         name: OptionName::User,
