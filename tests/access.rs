@@ -428,8 +428,13 @@ fn role_matrix_over_the_unix_socket() {
         println!("SKIPPED: acting as other local users needs root");
         return;
     }
+    // Members of the admin group are administrators: Debian's `adm` group (gid 4) stands in.
+    let adm = std::fs::read_to_string("/etc/group")
+        .unwrap_or_default()
+        .lines()
+        .any(|l| l.starts_with("adm:x:4:"));
     let (_cfg_dir, cfg) = write_config(&format!(
-        "[access]\nlocal_role = \"limited-user\"\n\
+        "[access]\nlocal_role = \"limited-user\"\nadmin_group = \"adm\"\n\
          [[access.identity]]\nname = \"uid:{OPERATOR_UID}\"\nrole = \"operator\"\n\
          [[access.identity]]\nname = \"uid:{REFUSED_UID}\"\nrole = \"none\"\n"
     ));
@@ -450,6 +455,24 @@ fn role_matrix_over_the_unix_socket() {
     );
     let (code, admin) = call(&s, &SocketCallers, Who::Admin, "GET", "whoami", None);
     assert_eq!((code, admin["role"].as_str()), (200, Some("administrator")));
+
+    if adm {
+        let (code, body) = curl(
+            &s,
+            &Via::Socket(Some((REFUSED_UID + 1, 4))),
+            "GET",
+            "whoami",
+            None,
+        );
+        assert_eq!(code, 200);
+        assert_eq!(
+            json(&body)["role"],
+            "administrator",
+            "a member of admin_group"
+        );
+    } else {
+        println!("SKIPPED: no adm group (gid 4) to test access.admin_group with");
+    }
 
     // A local user whose role is "none" is refused everything, with the reason.
     let (code, body) = curl(
