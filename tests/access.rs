@@ -131,6 +131,10 @@ fn matrix(s: &Service, c: &dyn Callers, owner_identity: &str) -> Vec<String> {
         201,
     );
     for who in ALL {
+        let folder = format!("folders/File%20System/M/rf_{}", who.tag());
+        setup(Who::Admin, "POST", &folder, None, 201);
+        let inside = format!("packages/File%20System/M/rf_{}/p", who.tag());
+        setup(Who::Admin, "PUT", &inside, Some(&pkg), 201);
         for prefix in ["ren", "del", "ovw", "mv"] {
             let path = format!("packages/File%20System/M/{prefix}_{}", who.tag());
             setup(Who::Owner, "PUT", &path, Some(&pkg), 201);
@@ -233,6 +237,13 @@ fn matrix(s: &Service, c: &dyn Callers, owner_identity: &str) -> Vec<String> {
                 format!("folders/File%20System/M/g_{t}"),
                 None,
                 [204, 403, 204, 204],
+            ),
+            (
+                "delete folder with content",
+                "DELETE",
+                format!("folders/File%20System/M/rf_{t}?recursive=true"),
+                None,
+                [204, 403, 403, 403],
             ),
             (
                 "copy",

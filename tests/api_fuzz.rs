@@ -83,6 +83,7 @@ fn schemathesis_finds_no_server_error() {
             .args(["--max-time", &seconds])
             .args(["--request-timeout", "15"])
             .args(["--workers", "1"])
+            .current_dir(dir.path())
             .env("NO_COLOR", "1")
             .env("SCHEMATHESIS_TELEMETRY", "false")
             .output()

@@ -544,7 +544,8 @@ impl FileLock {
 static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 
 /// Replaces `path` with `bytes`: a mode 0600 temporary beside it, written, fsynced, renamed
-/// over, and the directory fsynced.
+/// over, and the directory fsynced. The file keeps its owner: root adding a token to a file
+/// the service account owns must not make it unreadable to the service.
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), TokenError> {
     let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
     let mut name = std::ffi::OsString::from(".");
@@ -562,6 +563,13 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), TokenError> {
             .create_new(true)
             .mode(0o600)
             .open(&tmp)?;
+        if let Ok(old) = fs::metadata(path) {
+            use std::os::unix::fs::MetadataExt;
+            // Only root can give a file away; anyone else already owns what it writes.
+            if old.uid() != f.metadata()?.uid() {
+                std::os::unix::fs::fchown(&f, Some(old.uid()), Some(old.gid()))?;
+            }
+        }
         f.write_all(bytes)?;
         f.sync_all()?;
         drop(f);
@@ -585,6 +593,25 @@ mod tests {
 
     fn tokens_path(dir: &tempfile::TempDir) -> PathBuf {
         dir.path().join("etc").join("tokens")
+    }
+
+    #[test]
+    fn a_rewrite_keeps_the_owner_of_the_file() {
+        use std::os::unix::fs::MetadataExt;
+        // SAFETY: geteuid has no preconditions.
+        if unsafe { libc::geteuid() } != 0 {
+            println!("SKIPPED: giving a file away needs root");
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = tokens_path(&dir);
+        create(&path, "first", Role::Operator).unwrap();
+        std::os::unix::fs::chown(&path, Some(65534), Some(65534)).unwrap();
+        create(&path, "second", Role::Operator).unwrap();
+        let meta = fs::metadata(&path).unwrap();
+        assert_eq!((meta.uid(), meta.gid()), (65534, 65534));
+        assert_eq!(meta.mode() & 0o777, 0o600);
+        assert_eq!(list(&path).unwrap().len(), 2);
     }
 
     #[test]

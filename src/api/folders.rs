@@ -98,6 +98,19 @@ pub async fn delete(
     options: web::Query<DeleteOptions>,
 ) -> Result<HttpResponse, ApiError> {
     state.allow_plain(&caller, Operation::ChangeFolder)?;
+    // msdb's sp_ssis_deletefolder deletes only empty folders; deleting one with its content
+    // (which may hold other users' packages) is an administrator's.
+    if options.recursive && caller.role() != crate::access::Role::Administrator {
+        let reason = format!(
+            "{} ({}) may delete only empty folders; deleting a folder with its content (recursive=true) needs an administrator",
+            caller.identity(),
+            caller.role()
+        );
+        state
+            .gate
+            .denied(caller.identity(), &caller.via.to_string(), &reason);
+        return Err(ApiError::forbidden(reason));
+    }
     let t = folder_target(&state.directory, &segments(&req, PREFIX)?)?;
     if t.path.is_root() {
         return Err(top_level_is_configured(&t.top.name, "deleted"));
