@@ -617,6 +617,36 @@ fn role_matrix_over_tls_with_tokens() {
     assert_eq!(code, 401);
     assert!(String::from_utf8_lossy(&body).contains("ssisd token create"));
 
+    // ssisctl reaches it by name over TLS with a token and the CA, as a remote client does.
+    let port = s.addr.rsplit(':').next().unwrap().to_string();
+    let ssisctl = |token: Option<&str>| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_ssisctl"));
+        c.args([
+            "--server",
+            &format!("https://localhost:{port}"),
+            "--ca-file",
+        ])
+        .arg(&pki.ca)
+        .arg("whoami")
+        .env_remove("SSISD_TOKEN")
+        .env_remove("SSISD_TOKEN_FILE");
+        if let Some(t) = token {
+            c.env("SSISD_TOKEN", t);
+        }
+        c.output().unwrap()
+    };
+    let out = ssisctl(Some(&made[1]));
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{said}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(said.contains("oscar (operator)"), "{said}");
+    let out = ssisctl(None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("ssisd token create"));
+
     // The secrets never reach the event log.
     let (_, events) = call(&s, &callers, Who::Admin, "GET", "events?limit=5000", None);
     let text = events.to_string();
