@@ -1,7 +1,9 @@
 //! End-to-end tests of the Execute Package task with the real `dtexec`: a child run in
 //! process with a parameter bound from a parent variable and a parent-variable configuration
 //! (its executables in the event stream under the task's path), the same child as its own
-//! dtexec (`ExecuteOutOfProcess`), a failing child reached through a FILE connection failing
+//! dtexec (`ExecuteOutOfProcess`) whose events the parent relays into its own stream, a
+//! child's errors counting against the parent's MaximumErrorCount and firing its OnError
+//! handler (in and out of process alike), a failing child reached through a FILE connection failing
 //! the parent, SIGTERM of a parent whose child is running (in and out of process: exit 3, no
 //! process left), a package that executes itself refused at the depth limit, and a child
 //! stored in SQL Server (msdb) fetched with the login of the task's OLE DB connection (the
@@ -69,13 +71,104 @@ fn child_runs_in_process_with_bindings_and_reports_under_the_task() {
         && r["result"] == "success"));
 }
 
+fn records(path: &Path) -> Vec<serde_json::Value> {
+    read(path)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON"))
+        .collect()
+}
+
 #[test]
-fn child_runs_out_of_process_with_the_same_bindings() {
+fn child_runs_out_of_process_with_the_same_bindings_and_its_events_relayed() {
     let d = temp();
-    let (code, out) = dtexec("parent_oop.dtsx", Some(d.path()), &[]);
+    let stream = d.path().join("events.jsonl");
+    let target = stream.display().to_string();
+    let (code, out) = dtexec(
+        "parent_oop.dtsx",
+        Some(d.path()),
+        &[("SSISD_EVENT_STREAM", target.as_str())],
+    );
     assert_eq!(code, 0, "{out}");
     assert_eq!(read(d.path().join("child.txt")).trim(), "from-parent");
     assert!(d.path().join("after").exists());
+    // The child dtexec wrote its own stream; the parent relayed it into this one, under the
+    // task's path, without the child's run_start/run_end.
+    let records = records(&stream);
+    assert_eq!(
+        records.iter().filter(|r| r["event"] == "run_start").count(),
+        1,
+        "one run in the stream"
+    );
+    let child = records
+        .iter()
+        .position(|r| {
+            r["event"] == "executable_end"
+                && r["path"] == "\\Package\\Run Child\\Package\\Write"
+                && r["result"] == "success"
+        })
+        .expect("the child's task in the parent's stream");
+    let task = records
+        .iter()
+        .position(|r| r["event"] == "executable_end" && r["path"] == "\\Package\\Run Child")
+        .expect("the task");
+    assert!(child < task, "relayed while the task ran");
+    let seqs: Vec<u64> = records.iter().map(|r| r["seq"].as_u64().unwrap()).collect();
+    assert!(seqs.windows(2).all(|w| w[1] == w[0] + 1), "{seqs:?}");
+}
+
+#[test]
+fn a_childs_errors_count_in_the_parent_in_and_out_of_process() {
+    for out_of_process in ["False", "True"] {
+        let oop =
+            format!("\\Package.Variables[User::OutOfProcess].Properties[Value];{out_of_process}");
+        // The child tolerates its one error and succeeds; the parent's task does not.
+        let d = temp();
+        let stream = d.path().join("events.jsonl");
+        let target = stream.display().to_string();
+        let out = command(
+            "parent_tolerant.dtsx",
+            Some(d.path()),
+            &[("SSISD_EVENT_STREAM", target.as_str())],
+        )
+        .args(["/Set", &oop])
+        .output()
+        .expect("dtexec starts");
+        let (code, text) = exit_and_text(&out);
+        assert_eq!(code, 1, "out of process {out_of_process}: {text}");
+        assert!(text.contains("Source: Fails"), "{text}");
+        assert!(!d.path().join("after").exists());
+        // The parent's OnError handler ran for the child's error, with the child's source.
+        assert_eq!(read(d.path().join("onerror.txt")), "Fails\n");
+        let records = records(&stream);
+        assert!(records.iter().any(|r| r["event"] == "error"
+            && r["path"] == "\\Package\\Run Child\\Package\\Fails"
+            && r["code"] == "0xC0029151"));
+        let end = records
+            .iter()
+            .find(|r| r["event"] == "run_end")
+            .expect("run_end");
+        assert_eq!(end["errors"], 1, "{end}");
+        assert!(records.iter().any(|r| r["event"] == "executable_end"
+            && r["path"] == "\\Package\\Run Child"
+            && r["result"] == "failure"));
+
+        // With room for it in MaximumErrorCount the parent goes on.
+        let d = temp();
+        let out = command("parent_tolerant.dtsx", Some(d.path()), &[])
+            .args([
+                "/Set",
+                &oop,
+                "/Set",
+                "\\Package\\Run Child.Properties[MaximumErrorCount];2",
+                "/Set",
+                "\\Package.Properties[MaximumErrorCount];2",
+            ])
+            .output()
+            .expect("dtexec starts");
+        let (code, text) = exit_and_text(&out);
+        assert_eq!(code, 0, "out of process {out_of_process}: {text}");
+        assert!(d.path().join("after").exists());
+    }
 }
 
 #[test]

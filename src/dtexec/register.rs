@@ -3,7 +3,8 @@
 //! registration file `<runtime_dir>/runs/<pid>.json` (pid, process start time, package, user,
 //! event-stream path) is written and the event stream is pointed at a file the service can
 //! follow (unless `SSISD_EVENT_STREAM` already names one). Runs the service started itself,
-//! and any failure here, change nothing: the run goes on unmonitored. It must not talk to the
+//! child dtexecs of Execute Package tasks (their parent relays their events), and any failure
+//! here, change nothing: the run goes on unmonitored. It must not talk to the
 //! service over the network or decide anything about the run.
 
 use std::path::{Path, PathBuf};
@@ -13,6 +14,8 @@ use ssisd_actors::package::{process_start_time, write_atomic, RunState};
 /// Set by the service for the runners it starts.
 const RUN_BY_SERVICE_ENV: &str = "SSISD_RUN_BY_SERVICE";
 const STREAM_ENV: &str = "SSISD_EVENT_STREAM";
+/// Set by an Execute Package task for the dtexec it starts (the child's nesting depth).
+const CHILD_ENV: &str = "SSISD_EXECUTE_PACKAGE_DEPTH";
 
 fn runtime_dir() -> PathBuf {
     std::env::var_os("SSISD_SERVICE__RUNTIME_DIR")
@@ -41,7 +44,9 @@ fn user() -> String {
 
 /// Registers this run with the service if one is up. Call before the event stream is opened.
 pub fn register(package_file: &str) {
-    if std::env::var_os(RUN_BY_SERVICE_ENV).is_some() {
+    // A child dtexec of an Execute Package task is part of its parent's run, whose stream
+    // carries its events.
+    if std::env::var_os(RUN_BY_SERVICE_ENV).is_some() || std::env::var_os(CHILD_ENV).is_some() {
         return;
     }
     let runtime = runtime_dir();

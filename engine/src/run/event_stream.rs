@@ -1,9 +1,11 @@
 //! The machine-readable event stream: every [`RunEvent`] as one JSON object per line
 //! (`"schema": 1`, documented in `docs/event-stream.md`) to a file or an inherited file
-//! descriptor named by `SSISD_EVENT_STREAM` (`<path>` or `fd:<n>`). Records go through a
-//! bounded queue to a dedicated writer thread: the run never blocks on the reader, a full
-//! queue drops records (counted, reported in `run_end`), and a missing or closed reader is
-//! not an error. It owns the JSON shape and the writer; it must not decide what is emitted.
+//! descriptor named by `SSISD_EVENT_STREAM` (`<path>` or `fd:<n>`, made close-on-exec so the
+//! run's own child processes do not inherit it). Records go through a bounded queue to a
+//! dedicated writer thread: the run never blocks on the reader, a full queue drops records
+//! (counted, reported in `run_end`), and a missing or closed reader is not an error. It owns
+//! the JSON shape both ways ([`record`], and [`parse_record`] for a parent relaying a child
+//! dtexec's stream) and the writer; it must not decide what is emitted.
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
@@ -69,6 +71,14 @@ impl EventStream {
     /// without a reader cannot stall the run. `variable_changes` adds `variable_changed`
     /// records.
     pub fn start(target: Target, variable_changes: bool) -> EventStream {
+        if let Target::Fd(fd) = target {
+            // Before the run starts any process: an inherited stream descriptor would keep
+            // the reader waiting for the end of the grandchildren too.
+            // SAFETY: fcntl on a descriptor number only changes its flags (or fails).
+            unsafe {
+                libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC);
+            }
+        }
         let (tx, rx) = mpsc::sync_channel(QUEUE_CAPACITY);
         let dropped = Arc::new(AtomicU64::new(0));
         let spawned = std::thread::Builder::new()
@@ -278,9 +288,158 @@ pub fn record(event: &RunEvent, seq: u64) -> Json {
     Json::Object(m)
 }
 
+fn result_of(name: &str) -> Option<ExecResult> {
+    Some(match name {
+        "success" => ExecResult::Success,
+        "failure" => ExecResult::Failure,
+        "completion" => ExecResult::Completion,
+        "canceled" => ExecResult::Canceled,
+        _ => return None,
+    })
+}
+
+/// The `kind` names of `executable_start` as the static strings events carry.
+fn kind_of(name: &str) -> &'static str {
+    match name {
+        "Package" => "Package",
+        "Sequence" => "Sequence",
+        "ForLoop" => "ForLoop",
+        "ForEachLoop" => "ForEachLoop",
+        "EventHandler" => "EventHandler",
+        _ => "Task",
+    }
+}
+
+/// One line of a stream read back as an event: `None` for a record of another schema, of an
+/// unknown kind, or missing a field (readers ignore what they do not know).
+pub fn parse_record(line: &str) -> Option<RunEvent> {
+    let v: Json = serde_json::from_str(line.trim()).ok()?;
+    if v.get("schema")?.as_u64()? != u64::from(SCHEMA) {
+        return None;
+    }
+    let text = |k: &str| v.get(k).and_then(Json::as_str).map(str::to_string);
+    let number = |k: &str| v.get(k).and_then(Json::as_u64);
+    let duration = || {
+        v.get("duration_ms")
+            .and_then(Json::as_f64)
+            .map(|ms| Duration::from_secs_f64(ms.max(0.0) / 1000.0))
+    };
+    let time = chrono::DateTime::parse_from_rfc3339(&text("time")?)
+        .ok()?
+        .with_timezone(&chrono::Local);
+    let body = match v.get("event")?.as_str()? {
+        "run_start" => EventBody::RunStarted {
+            package: text("package")?,
+            package_id: text("package_id")?,
+            execution_id: text("execution_id")?,
+            file: text("file"),
+            max_concurrent: usize::try_from(number("max_concurrent")?).ok()?,
+        },
+        "run_end" => EventBody::RunFinished {
+            result: result_of(&text("result")?)?,
+            duration: duration()?,
+            errors: number("errors")?,
+            warnings: number("warnings")?,
+        },
+        "executable_start" => EventBody::ExecutableStarted {
+            path: text("path")?,
+            name: text("name")?,
+            id: text("id")?,
+            kind: kind_of(&text("kind")?),
+        },
+        "executable_end" => EventBody::ExecutableFinished {
+            path: text("path")?,
+            name: text("name")?,
+            id: text("id")?,
+            result: result_of(&text("result")?)?,
+            duration: duration()?,
+        },
+        kind @ ("error" | "warning" | "information") => EventBody::Message {
+            level: match kind {
+                "error" => Level::Error,
+                "warning" => Level::Warning,
+                _ => Level::Information,
+            },
+            code: u32::from_str_radix(text("code")?.trim_start_matches("0x"), 16).ok()?,
+            source: text("source")?,
+            path: text("path")?,
+            description: text("description")?,
+        },
+        "progress" => EventBody::Progress {
+            source: text("source")?,
+            path: text("path")?,
+            description: text("description")?,
+            percent: i32::try_from(v.get("percent")?.as_i64()?).ok()?,
+        },
+        "variable_changed" => EventBody::VariableChanged {
+            variable: text("variable")?,
+            value: text("value")?,
+            path: text("path")?,
+        },
+        _ => return None,
+    };
+    Some(RunEvent { time, body })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn records_read_back_as_the_events_they_came_from() {
+        let events = [
+            EventBody::ExecutableStarted {
+                path: "\\Package\\T".into(),
+                name: "T".into(),
+                id: "{1}".into(),
+                kind: "ForEachLoop",
+            },
+            EventBody::ExecutableFinished {
+                path: "\\Package\\T".into(),
+                name: "T".into(),
+                id: "{1}".into(),
+                result: ExecResult::Canceled,
+                duration: Duration::from_micros(1500),
+            },
+            EventBody::Message {
+                level: Level::Warning,
+                code: 0x8001_9040,
+                source: "T".into(),
+                path: "\\Package\\T".into(),
+                description: "careful \"now\"".into(),
+            },
+            EventBody::Progress {
+                source: "T".into(),
+                path: "\\Package\\T".into(),
+                description: "half".into(),
+                percent: 50,
+            },
+            EventBody::VariableChanged {
+                variable: "\\Package.Variables[User::X]".into(),
+                value: "2".into(),
+                path: "\\Package\\T".into(),
+            },
+            EventBody::RunFinished {
+                result: ExecResult::Failure,
+                duration: Duration::from_millis(12),
+                errors: 1,
+                warnings: 0,
+            },
+        ];
+        for body in events {
+            let event = RunEvent::now(body);
+            let line = record(&event, 7).to_string();
+            let back = parse_record(&line).expect("parses");
+            assert_eq!(back.body, event.body, "{line}");
+            assert_eq!(back.time, event.time);
+        }
+        assert!(parse_record("{\"schema\":2,\"event\":\"error\"}").is_none());
+        assert!(parse_record("not json").is_none());
+        assert!(parse_record(
+            "{\"schema\":1,\"event\":\"future\",\"time\":\"2026-01-01T00:00:00Z\"}"
+        )
+        .is_none());
+    }
 
     #[test]
     fn targets() {

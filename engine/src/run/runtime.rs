@@ -35,7 +35,7 @@ pub struct Runtime<'p> {
     pub package: &'p Package,
     pub vars: Variables,
     pub frames: HashMap<String, usize>,
-    pub sink: Arc<dyn EventSink>,
+    pub sink: Arc<dyn EventSink + 'p>,
     pub options: &'p RunOptions,
     pub limiter: Limiter,
     pub processes: ProcessRegistry,
@@ -91,6 +91,47 @@ impl<'p> Runtime<'p> {
         self.fire(node, level.event_name(), &args);
     }
 
+    /// Reports an error, warning or information a child package raised, as the Execute
+    /// Package task `node` passes it on: the event (the child's source and path), the counts —
+    /// an error counts against MaximumErrorCount of the task and its containers, as if the
+    /// task had raised it — and the OnError/OnWarning/OnInformation handlers from the task up,
+    /// with `System::SourceName` the child's executable.
+    pub fn relay(
+        &self,
+        node: &Node<'_>,
+        level: Level,
+        code: u32,
+        source: &str,
+        path: &str,
+        description: &str,
+    ) {
+        // The child's executable, as a leaf under the task: its handlers are the task's.
+        let origin = Node::new(Some(node), path, source, "", "", node.frame, &[], 0);
+        match level {
+            Level::Error => {
+                self.errors.fetch_add(1, Ordering::Relaxed);
+                origin.count_error();
+            }
+            Level::Warning => {
+                self.warnings.fetch_add(1, Ordering::Relaxed);
+            }
+            Level::Information => {}
+        }
+        self.emit(EventBody::Message {
+            level,
+            code,
+            source: source.to_string(),
+            path: path.to_string(),
+            description: description.to_string(),
+        });
+        let args = super::handlers::EventArgs {
+            code: Some(code as i32),
+            description: Some(description.to_string()),
+            ..Default::default()
+        };
+        self.fire(&origin, level.event_name(), &args);
+    }
+
     /// The lock that serialises runs of one event handler.
     pub fn handler_lock(&self, path: &str) -> Arc<Mutex<()>> {
         let mut g = match self.handler_locks.lock() {
@@ -113,10 +154,10 @@ impl<'p> Runtime<'p> {
 }
 
 /// Runs `package` (already validated, overrides applied) to its end, reporting to `sink`.
-pub fn run_package(
-    package: &Package,
-    options: &RunOptions,
-    sink: Arc<dyn EventSink>,
+pub fn run_package<'a>(
+    package: &'a Package,
+    options: &'a RunOptions,
+    sink: Arc<dyn EventSink + 'a>,
 ) -> RunOutcome {
     let identity = RunIdentity::new();
     let layout = setup::layout(package, &identity);

@@ -46,9 +46,17 @@ impl<'a> TaskContext<'a> {
         self.rt.options
     }
 
-    /// The run's event sink (a child package run reports through it).
-    pub fn sink(&self) -> Arc<dyn EventSink> {
+    /// The run's event sink.
+    pub fn sink(&self) -> Arc<dyn EventSink + 'a> {
         self.rt.sink.clone()
+    }
+
+    /// Passes on an error, warning or information a child package raised (`source` and
+    /// `path` already placed under the task): it counts here, as if this task raised it, and
+    /// fires this task's handlers and its containers'.
+    pub fn relay(&self, level: Level, code: u32, source: &str, path: &str, description: &str) {
+        self.rt
+            .relay(self.node, level, code, source, path, description);
     }
 
     pub fn cancel_token(&self) -> &CancelToken {

@@ -15,7 +15,8 @@
 //! connection managers by name or DTSID with their effective connection string, errors,
 //! warnings, information and progress events, the cancel token (long waits must watch it),
 //! the child-process registry, and the run's options and event sink (Execute Package runs a
-//! child package with `run::run_package` and the same sink and token).
+//! child package with `run::run_package` and the same token, passing the child's events on
+//! with `TaskContext::relay`).
 //!
 //! [`ObjectValue::ResultSet`]: super::object_value::ObjectValue::ResultSet
 

@@ -59,10 +59,7 @@ impl ExecutePackage {
             warn_as_error: ctx.run_options().warn_as_error,
         };
         let _registered = depth::Registration::new(&options, depth, chain);
-        let sink = Arc::new(sink::ChildSink {
-            parent: ctx.sink(),
-            prefix: ctx.path().to_string(),
-        });
+        let sink = Arc::new(sink::ChildSink::new(ctx));
         let outcome = run_package(&prepared.package, &options, sink);
         match outcome.result {
             ExecResult::Success | ExecResult::Completion => TaskOutcome::Success,

@@ -1,121 +1,157 @@
-//! The event sink an in-process child package reports through: the parent's sink, with every
-//! child path placed under the Execute Package task's path (`\Package\Run Child` +
-//! `\Package\Write` → `\Package\Run Child\Package\Write`) and the child's own run start and
-//! end left out (the task's executable events frame it). It owns that rewriting only.
+//! The event sink a child package reports through — in process as the child run's sink, out of
+//! process fed with the records of the child dtexec's own event stream: every child path is
+//! placed under the Execute Package task's path (`\Package\Run Child` + `\Package\Write` →
+//! `\Package\Run Child\Package\Write`), the child's own run start and end are left out (the
+//! task's executable events frame it), and errors, warnings and information go through the
+//! task ([`TaskContext::relay`]) so that they count against its MaximumErrorCount and fire its
+//! handlers, as SSIS propagates a child's events to its parent. It owns that rewriting only.
 
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::run::events::{EventBody, EventSink, RunEvent};
+use crate::run::events::{EventBody, EventSink, Level, RunEvent};
+use crate::run::tasks::TaskContext;
 
-pub struct ChildSink {
-    pub parent: Arc<dyn EventSink>,
+pub struct ChildSink<'a> {
+    ctx: &'a TaskContext<'a>,
     /// The Execute Package task's path.
-    pub prefix: String,
+    prefix: String,
+    errors: AtomicU64,
 }
 
-impl ChildSink {
-    fn under(&self, path: &str) -> String {
-        format!("{}{}", self.prefix, path)
+impl<'a> ChildSink<'a> {
+    pub fn new(ctx: &'a TaskContext<'a>) -> ChildSink<'a> {
+        ChildSink {
+            ctx,
+            prefix: ctx.path().to_string(),
+            errors: AtomicU64::new(0),
+        }
+    }
+
+    /// Errors the child has passed on so far.
+    pub fn errors(&self) -> u64 {
+        self.errors.load(Ordering::Relaxed)
     }
 }
 
-impl EventSink for ChildSink {
+/// `body` with its paths under `prefix`; `None` for the records a child's run does not pass
+/// on (its own start and end).
+pub fn under(prefix: &str, body: &EventBody) -> Option<EventBody> {
+    let at = |path: &str| format!("{prefix}{path}");
+    Some(match body {
+        EventBody::RunStarted { .. } | EventBody::RunFinished { .. } => return None,
+        EventBody::ExecutableStarted {
+            path,
+            name,
+            id,
+            kind,
+        } => EventBody::ExecutableStarted {
+            path: at(path),
+            name: name.clone(),
+            id: id.clone(),
+            kind,
+        },
+        EventBody::ExecutableFinished {
+            path,
+            name,
+            id,
+            result,
+            duration,
+        } => EventBody::ExecutableFinished {
+            path: at(path),
+            name: name.clone(),
+            id: id.clone(),
+            result: *result,
+            duration: *duration,
+        },
+        EventBody::Message {
+            level,
+            code,
+            source,
+            path,
+            description,
+        } => EventBody::Message {
+            level: *level,
+            code: *code,
+            source: source.clone(),
+            path: at(path),
+            description: description.clone(),
+        },
+        EventBody::Progress {
+            source,
+            path,
+            description,
+            percent,
+        } => EventBody::Progress {
+            source: source.clone(),
+            path: at(path),
+            description: description.clone(),
+            percent: *percent,
+        },
+        EventBody::VariableChanged {
+            variable,
+            value,
+            path,
+        } => EventBody::VariableChanged {
+            variable: at(variable),
+            value: value.clone(),
+            path: at(path),
+        },
+    })
+}
+
+impl EventSink for ChildSink<'_> {
     fn emit(&self, event: &RunEvent) {
-        let body = match &event.body {
-            EventBody::RunStarted { .. } | EventBody::RunFinished { .. } => return,
-            EventBody::ExecutableStarted {
-                path,
-                name,
-                id,
-                kind,
-            } => EventBody::ExecutableStarted {
-                path: self.under(path),
-                name: name.clone(),
-                id: id.clone(),
-                kind,
-            },
-            EventBody::ExecutableFinished {
-                path,
-                name,
-                id,
-                result,
-                duration,
-            } => EventBody::ExecutableFinished {
-                path: self.under(path),
-                name: name.clone(),
-                id: id.clone(),
-                result: *result,
-                duration: *duration,
-            },
-            EventBody::Message {
+        match under(&self.prefix, &event.body) {
+            None => {}
+            Some(EventBody::Message {
                 level,
                 code,
                 source,
                 path,
                 description,
-            } => EventBody::Message {
-                level: *level,
-                code: *code,
-                source: source.clone(),
-                path: self.under(path),
-                description: description.clone(),
-            },
-            EventBody::Progress {
-                source,
-                path,
-                description,
-                percent,
-            } => EventBody::Progress {
-                source: source.clone(),
-                path: self.under(path),
-                description: description.clone(),
-                percent: *percent,
-            },
-            EventBody::VariableChanged {
-                variable,
-                value,
-                path,
-            } => EventBody::VariableChanged {
-                variable: self.under(variable),
-                value: value.clone(),
-                path: self.under(path),
-            },
-        };
-        self.parent.emit(&RunEvent {
-            time: event.time,
-            body,
-        });
+            }) => {
+                if level == Level::Error {
+                    self.errors.fetch_add(1, Ordering::Relaxed);
+                }
+                self.ctx.relay(level, code, &source, &path, &description)
+            }
+            Some(body) => self.ctx.sink().emit(&RunEvent {
+                time: event.time,
+                body,
+            }),
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::run::events::{Level, Recorder};
 
     #[test]
     fn paths_go_under_the_task_and_run_records_are_dropped() {
-        let rec = Arc::new(Recorder::default());
-        let sink = ChildSink {
-            parent: rec.clone(),
-            prefix: "\\Package\\Run".into(),
-        };
-        sink.emit(&RunEvent::now(EventBody::RunFinished {
+        let finished = EventBody::RunFinished {
             result: crate::model::ExecResult::Success,
             duration: std::time::Duration::ZERO,
             errors: 0,
             warnings: 0,
-        }));
-        sink.emit(&RunEvent::now(EventBody::Message {
+        };
+        assert_eq!(under("\\Package\\Run", &finished), None);
+        let error = EventBody::Message {
             level: Level::Error,
             code: 1,
             source: "Write".into(),
             path: "\\Package\\Write".into(),
             description: "x".into(),
-        }));
-        let events = rec.events();
-        assert_eq!(events.len(), 1);
-        assert!(matches!(&events[0].body,
-            EventBody::Message { path, .. } if path == "\\Package\\Run\\Package\\Write"));
+        };
+        assert!(matches!(under("\\Package\\Run", &error),
+            Some(EventBody::Message { path, .. }) if path == "\\Package\\Run\\Package\\Write"));
+        let changed = EventBody::VariableChanged {
+            variable: "\\Package.Variables[User::X]".into(),
+            value: "1".into(),
+            path: "\\Package\\Write".into(),
+        };
+        assert!(matches!(under("\\Package\\Run", &changed),
+            Some(EventBody::VariableChanged { variable, .. })
+                if variable == "\\Package\\Run\\Package.Variables[User::X]"));
     }
 }
