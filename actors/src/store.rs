@@ -93,7 +93,7 @@ impl StoreActor {
                 act.opening = false;
                 match opened {
                     Ok(store) => act.opened(store, ctx),
-                    Err(e) if act.rides_out_outages() => act.outage(e.to_string(), ctx),
+                    Err(e) if act.rides_out_outages() => act.outage(reason_of(e), ctx),
                     Err(e) => act.fail(ctx, e.to_string()),
                 }
             },
