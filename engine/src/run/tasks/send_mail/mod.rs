@@ -1,18 +1,24 @@
 //! The Send Mail task: builds a message from its configuration — From, To/CC/BCC, Subject,
-//! Priority (`X-Priority` and `Importance`), the body from direct input, a variable or a FILE
-//! connection, `FileAttachments` — and sends it through the SMTP connection manager
-//! (`smtp.rs`). This file owns building and sending the message; parsing is `config.rs`.
+//! Priority (`X-Priority`), the body from direct input, a variable or a FILE connection,
+//! `FileAttachments` — and sends it through the SMTP connection manager (`smtp.rs`) on a
+//! thread of its own, through a loopback relay (`relay.rs`) that cancelling the run shuts, so a
+//! send blocked on the server ends at once. This file owns building and sending the message;
+//! parsing is `config.rs`.
 
 mod config;
+mod relay;
 mod smtp;
 
 use std::path::Path;
+use std::sync::mpsc;
+use std::time::Duration;
 
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::{Message, Transport};
 
 use self::config::{MessageSourceType, Priority, SendMailConfig};
+use self::relay::Relay;
 use self::smtp::SmtpSettings;
 use super::{Task, TaskContext, TaskOutcome};
 use crate::model::RawXml;
@@ -140,6 +146,9 @@ impl SendMail {
     }
 }
 
+/// How long a cancelled send may take to notice its sockets are gone.
+const CANCEL_GRACE: Duration = Duration::from_secs(2);
+
 impl Task for SendMail {
     fn execute(&mut self, ctx: &TaskContext<'_>) -> TaskOutcome {
         let settings = match self.settings(ctx) {
@@ -150,19 +159,54 @@ impl Task for SendMail {
             Ok(m) => m,
             Err(e) => return ctx.fail(&format!("Send Mail: {e}.")),
         };
-        let transport = match settings.transport() {
-            Ok(t) => t,
-            Err(e) => return ctx.fail(&format!("Send Mail: {e}.")),
-        };
         if ctx.is_cancelled() {
             return TaskOutcome::Canceled;
         }
-        match transport.send(&message) {
-            Ok(_) => TaskOutcome::Success,
-            Err(e) => ctx.fail(&format!(
-                "Send Mail: the SMTP server {}:{} did not accept the message: {e}.",
-                settings.host, settings.port
-            )),
+        let relay = match Relay::start(&settings.host, settings.port) {
+            Ok(r) => r,
+            Err(e) => {
+                return ctx.fail(&format!(
+                    "Send Mail: no loopback port for the connection to {}:{}: {e}.",
+                    settings.host, settings.port
+                ))
+            }
+        };
+        let transport = match settings.transport(("127.0.0.1", relay.port())) {
+            Ok(t) => t,
+            Err(e) => return ctx.fail(&format!("Send Mail: {e}.")),
+        };
+        let (tx, rx) = mpsc::channel();
+        let sender = std::thread::Builder::new()
+            .name("ssisd-send-mail".into())
+            .spawn(move || {
+                let _ = tx.send(transport.send(&message).map(|_| ()));
+            });
+        if let Err(e) = sender {
+            return ctx.fail(&format!("Send Mail: the sending thread cannot start: {e}."));
+        }
+        let outcome = loop {
+            match rx.recv_timeout(Duration::from_millis(50)) {
+                Ok(r) => break Some(r),
+                Err(mpsc::RecvTimeoutError::Disconnected) => break None,
+                Err(mpsc::RecvTimeoutError::Timeout) if ctx.is_cancelled() => {
+                    // Ends the conversation wherever it is blocked; the message is not sent.
+                    relay.shut();
+                    let _ = rx.recv_timeout(CANCEL_GRACE);
+                    return TaskOutcome::Canceled;
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
+            }
+        };
+        match outcome {
+            Some(Ok(())) => TaskOutcome::Success,
+            Some(Err(e)) => {
+                let why = relay.error().unwrap_or_else(|| e.to_string());
+                ctx.fail(&format!(
+                    "Send Mail: the SMTP server {}:{} did not accept the message: {why}.",
+                    settings.host, settings.port
+                ))
+            }
+            None => ctx.fail("Send Mail: the sending thread stopped unexpectedly."),
         }
     }
 }

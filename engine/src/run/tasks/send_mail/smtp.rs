@@ -1,18 +1,23 @@
 //! The SMTP connection manager as the Send Mail task uses it: its connection string
 //! (`SmtpServer=host[:port];UseWindowsAuthentication=…;EnableSsl=…;` plus the ssisd keys
-//! `User=`/`Password=`, or the environment `SSISD_SMTP_USER`/`SSISD_SMTP_PASSWORD`), and
-//! the `lettre` transport it gives (STARTTLS with rustls when `EnableSsl`). It owns the
-//! server settings only; the message is the task's.
+//! `User=`/`Password=`, or the environment `SSISD_SMTP_USER`/`SSISD_SMTP_PASSWORD`), extra
+//! trusted certificate authorities (`SSISD_SMTP_CA_FILE`), and the `lettre` transport it
+//! gives (STARTTLS with rustls when `EnableSsl`, AUTH PLAIN or LOGIN with credentials),
+//! pointed at the address the task connects it to. It owns the server settings only; the
+//! message is the task's.
 
 use std::time::Duration;
 
 use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Tls, TlsParameters};
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::SmtpTransport;
 use thiserror::Error;
 
 pub const USER_ENV: &str = "SSISD_SMTP_USER";
 pub const PASSWORD_ENV: &str = "SSISD_SMTP_PASSWORD";
+/// A PEM file of certificate authorities to trust besides the built-in ones (a private CA,
+/// a test server's).
+pub const CA_FILE_ENV: &str = "SSISD_SMTP_CA_FILE";
 
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum SmtpError {
@@ -28,6 +33,8 @@ pub enum SmtpError {
     WindowsAuthentication,
     #[error("TLS cannot be set up for {host}: {reason}")]
     Tls { host: String, reason: String },
+    #[error("the certificate authorities in \"{path}\" ({CA_FILE_ENV}) cannot be used: {reason}")]
+    CaFile { path: String, reason: String },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,6 +43,8 @@ pub struct SmtpSettings {
     pub port: u16,
     pub enable_ssl: bool,
     pub credentials: Option<(String, String)>,
+    /// `SSISD_SMTP_CA_FILE`: more authorities to trust for STARTTLS.
+    pub ca_file: Option<String>,
 }
 
 fn flag(v: &str) -> bool {
@@ -95,13 +104,25 @@ impl SmtpSettings {
             port,
             enable_ssl,
             credentials,
+            ca_file: env(CA_FILE_ENV).filter(|f| !f.trim().is_empty()),
         })
     }
 
-    /// The transport for these settings.
-    pub fn transport(&self) -> Result<SmtpTransport, SmtpError> {
+    /// The transport for these settings, connecting to `via` (`127.0.0.1` and the port of the
+    /// task's relay) while TLS checks the certificate against the server's own name.
+    pub fn transport(&self, via: (&str, u16)) -> Result<SmtpTransport, SmtpError> {
         let tls = if self.enable_ssl {
-            let params = TlsParameters::new(self.host.clone()).map_err(|e| SmtpError::Tls {
+            let mut b = TlsParameters::builder(self.host.clone());
+            if let Some(path) = &self.ca_file {
+                let bad = |reason: String| SmtpError::CaFile {
+                    path: path.clone(),
+                    reason,
+                };
+                let pem = std::fs::read(path).map_err(|e| bad(e.to_string()))?;
+                let cert = Certificate::from_pem(&pem).map_err(|e| bad(e.to_string()))?;
+                b = b.add_root_certificate(cert);
+            }
+            let params = b.build().map_err(|e| SmtpError::Tls {
                 host: self.host.clone(),
                 reason: e.to_string(),
             })?;
@@ -109,8 +130,8 @@ impl SmtpSettings {
         } else {
             Tls::None
         };
-        let mut b = SmtpTransport::builder_dangerous(self.host.as_str())
-            .port(self.port)
+        let mut b = SmtpTransport::builder_dangerous(via.0)
+            .port(via.1)
             .tls(tls)
             .timeout(Some(Duration::from_secs(60)));
         if let Some((u, p)) = &self.credentials {
@@ -155,6 +176,21 @@ mod tests {
         };
         let s = SmtpSettings::parse("SmtpServer=h", env).expect("parses");
         assert_eq!(s.credentials, Some(("eu".into(), "ep".into())));
+    }
+
+    #[test]
+    fn an_unusable_ca_file_is_named() {
+        let env = |k: &str| (k == CA_FILE_ENV).then(|| "/nonexistent/ca.pem".to_string());
+        let s = SmtpSettings::parse("SmtpServer=h:2525;EnableSsl=True", env).expect("parses");
+        assert_eq!(s.ca_file.as_deref(), Some("/nonexistent/ca.pem"));
+        let e = s.transport(("127.0.0.1", 1)).unwrap_err().to_string();
+        assert!(
+            e.contains("/nonexistent/ca.pem") && e.contains(CA_FILE_ENV),
+            "{e}"
+        );
+        // Without TLS the file is not read.
+        let s = SmtpSettings::parse("SmtpServer=h", env).expect("parses");
+        assert!(s.transport(("127.0.0.1", 1)).is_ok());
     }
 
     #[test]
