@@ -6,8 +6,9 @@
 //! batches, rows affected written to ExecValueVariable, an SQL error failing the task with
 //! the driver's message and SQLSTATE, and
 //! cancellation of a running statement. Output and return-value parameters run on
-//! PostgreSQL (ODBC call escapes); the SQLite ODBC driver has no output parameters. Missing
-//! drivers or servers print `SKIPPED` and pass. The packages live in `tests/packages/run/sql/`.
+//! PostgreSQL (ODBC call escapes) and on SQL Server (a procedure called by position and by
+//! name); the SQLite ODBC driver has no output parameters. Missing drivers or servers print
+//! `SKIPPED` and pass. The packages live in `tests/packages/run/sql/`.
 
 mod support;
 
@@ -327,4 +328,14 @@ fn sql_server_through_tds() {
     let (code, text) = run("rows.dtsx");
     assert_eq!(code, Some(0), "{text}");
     assert_eq!(read(d.path().join("rows.txt")), "3|2", "inserted|updated");
+    // A procedure's return value and output parameters, by position (`EXEC ? = p ?, ?
+    // OUTPUT`, OLE DB style) and by name (`EXEC @rc = p @n, @d OUTPUT`, with a single-row
+    // result set after it).
+    let (code, text) = run("mssql_outputs.dtsx");
+    assert_eq!(code, Some(0), "{text}");
+    assert_eq!(
+        read(d.path().join("outputs.txt")),
+        "42|82|x41|42|82|x41|7",
+        "return|doubled|label by position, then by name, then the result set"
+    );
 }

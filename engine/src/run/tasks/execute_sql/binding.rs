@@ -2,7 +2,9 @@
 //! take the bindings by position (the return value first, then the numeric names `0`,`1`… or
 //! `1`,`2`… in order, then `?`-named ones as declared); `@name` and `:name` markers take the
 //! binding of that name. Markers inside string literals, quoted identifiers and comments are
-//! left alone. The text comes back with `?` markers (ODBC) or `@P1`, `@P2`… (SQL Server RPC).
+//! left alone. The text comes back with `?` markers (ODBC), or for SQL Server with `@P1`,
+//! `@P2`… for the input markers (the RPC parameters, in order) and a local variable per
+//! output or return-value binding ([`output_variable`]), which the driver declares and reads.
 
 use super::error::SqlError;
 use super::payload::{Direction, ParameterBinding};
@@ -11,8 +13,15 @@ use super::payload::{Direction, ParameterBinding};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MarkerStyle {
     Question,
-    /// `@P1`, `@P2`, … numbered within the batch.
+    /// Input markers become `@P1`, `@P2`, … numbered within the batch; output and
+    /// return-value markers become [`output_variable`]s.
     NumberedAt,
+}
+
+/// The local variable that stands for output or return-value binding `index` in a SQL Server
+/// batch.
+pub fn output_variable(index: usize) -> String {
+    format!("@SsisdOut{}", index + 1)
 }
 
 /// One batch ready to send: its text and, per marker in order, the binding index.
@@ -69,11 +78,16 @@ pub fn bind_batch(
     let chars: Vec<char> = sql.chars().collect();
     let mut out = String::with_capacity(sql.len());
     let mut markers = Vec::new();
-    let emit = |out: &mut String, markers: &mut Vec<usize>, index: usize| {
+    let mut inputs = 0;
+    let mut emit = |out: &mut String, markers: &mut Vec<usize>, index: usize| {
         markers.push(index);
         match style {
             MarkerStyle::Question => out.push('?'),
-            MarkerStyle::NumberedAt => out.push_str(&format!("@P{}", markers.len())),
+            MarkerStyle::NumberedAt if bindings[index].direction == Direction::Input => {
+                inputs += 1;
+                out.push_str(&format!("@P{inputs}"));
+            }
+            MarkerStyle::NumberedAt => out.push_str(&output_variable(index)),
         }
     };
     let mut i = 0;
@@ -208,6 +222,50 @@ mod tests {
         )
         .unwrap();
         assert_eq!(got.markers, vec![1, 0, 2]);
+    }
+
+    #[test]
+    fn sql_server_outputs_become_local_variables_and_inputs_are_numbered_apart() {
+        let bs = [
+            b("0", Direction::ReturnValue),
+            b("1", Direction::Input),
+            b("2", Direction::Output),
+            b("3", Direction::Input),
+        ];
+        let order = positional_order(&bs);
+        let mut n = 0;
+        let got = bind_batch(
+            "EXEC ? = dbo.p ?, ? OUTPUT, ?",
+            &bs,
+            &order,
+            &mut n,
+            MarkerStyle::NumberedAt,
+        )
+        .unwrap();
+        assert_eq!(
+            got.sql,
+            "EXEC @SsisdOut1 = dbo.p @P1, @SsisdOut3 OUTPUT, @P2"
+        );
+        assert_eq!(got.markers, vec![0, 1, 2, 3]);
+        let named = [
+            b("@rc", Direction::ReturnValue),
+            b("@n", Direction::Input),
+            b("@d", Direction::Output),
+        ];
+        let order = positional_order(&named);
+        let mut n = 0;
+        let got = bind_batch(
+            "EXEC @rc = dbo.p @n, @d OUTPUT; SELECT @d",
+            &named,
+            &order,
+            &mut n,
+            MarkerStyle::NumberedAt,
+        )
+        .unwrap();
+        assert_eq!(
+            got.sql,
+            "EXEC @SsisdOut1 = dbo.p @P1, @SsisdOut3 OUTPUT; SELECT @SsisdOut3"
+        );
     }
 
     #[test]

@@ -1,11 +1,12 @@
 //! The Execute SQL task: takes its statement from direct input, a variable or a FILE
 //! connection, splits it at `GO` lines, binds parameters (input, output, return value; by
-//! position or by name) and runs it on the task's connection manager: ODBC connections
+//! position or by name; on SQL Server outputs and return values through local variables the
+//! batch declares and selects) and runs it on the task's connection manager: ODBC connections
 //! through the ODBC driver manager, OLE DB and ADO.NET connections to SQL Server through the
 //! native TDS client; other providers are refused by name. The first result set fills the
 //! single-row bindings or, whole, an Object variable (the shape the Foreach ADO enumerator
-//! walks); the rows the statements affected are the task's execution value. This file owns the task's flow; the payload, binding, batches and the two drivers
-//! live beside it.
+//! walks); the rows the statements affected are the task's execution value. This file owns
+//! the task's flow; the payload, binding, batches and the two drivers live beside it.
 
 mod batches;
 mod binding;
@@ -30,18 +31,16 @@ use error::SqlError;
 use payload::{Direction, ResultType, SourceType, SqlTaskData};
 
 /// A parameter as the drivers get it.
-// Some fields (output sizes, directions) are read only by the ODBC driver.
-#[cfg_attr(not(feature = "odbc"), allow(dead_code))]
 pub(crate) struct Param {
     pub direction: Direction,
+    /// An input's value; for an output or return value, the variable's current value, whose
+    /// type the SQL Server driver declares.
     pub value: Value,
     /// Bytes for an output value, when the binding sets one.
     pub size: Option<usize>,
 }
 
 /// What a driver is asked to run.
-// Some fields (output sizes, directions) are read only by the ODBC driver.
-#[cfg_attr(not(feature = "odbc"), allow(dead_code))]
 pub(crate) struct Request<'a> {
     pub connection_string: String,
     pub batches: Vec<BoundBatch>,
@@ -54,8 +53,6 @@ pub(crate) struct Request<'a> {
 }
 
 /// What a driver brings back.
-// Some fields (output sizes, directions) are read only by the ODBC driver.
-#[cfg_attr(not(feature = "odbc"), allow(dead_code))]
 pub(crate) struct Reply {
     /// The first result set of the statement.
     pub rows: Option<ResultSet>,
@@ -162,14 +159,6 @@ impl ExecuteSqlTask {
         let driver = driver_for(&conn)?;
         let text = self.statement(ctx)?;
         let bindings = &self.data.parameters;
-        if driver == Driver::SqlServer {
-            if let Some(p) = bindings.iter().find(|p| p.direction != Direction::Input) {
-                return Err(SqlError::Unsupported(format!(
-                    "parameter \"{}\": output and return-value parameters are not supported on SQL Server connections",
-                    p.name
-                )));
-            }
-        }
         let style = match driver {
             Driver::Odbc => MarkerStyle::Question,
             Driver::SqlServer => MarkerStyle::NumberedAt,
@@ -183,10 +172,11 @@ impl ExecuteSqlTask {
         let params = bindings
             .iter()
             .map(|b| {
-                let value = match b.direction {
-                    Direction::Input => ctx.variable(&b.variable).map_err(SqlError::Binding)?,
-                    _ => Value::Empty,
-                };
+                // Outputs carry the variable's current value too: its type is the type the
+                // SQL Server driver declares for them.
+                let value = ctx
+                    .variable(&b.variable)
+                    .map_err(|e| SqlError::Binding(format!("parameter \"{}\": {e}", b.name)))?;
                 Ok(Param {
                     direction: b.direction,
                     value,

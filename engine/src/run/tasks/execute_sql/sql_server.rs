@@ -4,8 +4,10 @@
 //! current-thread tokio runtime inside the task, and the connection is dropped — which stops
 //! the statement on the server — when the run is cancelled or the TimeOut passes. A task
 //! without result set runs its batches with `execute`, whose row counts are the execution
-//! value. Input parameters only (`@P1…` markers); output and return values are refused before
-//! we get here.
+//! value. Inputs are RPC parameters (`@P1…`); output and return-value bindings are local
+//! variables of the batch (`EXEC @SsisdOut1 = dbo.p @P1, @SsisdOut3 OUTPUT`), declared with
+//! their variable's type before it and selected after it, the last result set giving their
+//! values.
 
 use std::time::{Duration, Instant};
 
@@ -13,9 +15,11 @@ use tiberius::{Client, ColumnData, Config, FromSql, ToSql};
 use tokio::net::TcpStream;
 use tokio_util::compat::TokioAsyncWriteCompatExt;
 
+use super::binding::output_variable;
 use super::error::SqlError;
+use super::payload::Direction;
 use super::{Reply, Request};
-use crate::expr::Value;
+use crate::expr::{DataType, Value};
 use crate::run::object_value::ResultSet;
 
 /// How often a running statement looks at the cancel token.
@@ -112,6 +116,78 @@ fn engine_value(data: &ColumnData<'static>) -> Value {
     }
 }
 
+/// The SQL Server type that holds a value of `value`'s type (a string when nothing closer
+/// fits: SQL Server converts to it, and the variable converts back).
+fn declared_type(value: &Value, size: Option<usize>) -> String {
+    let ty = match value {
+        Value::Null(t) => *t,
+        v => v.data_type(),
+    };
+    let text = || match size {
+        Some(n) if n <= 4000 => format!("nvarchar({n})"),
+        _ => "nvarchar(max)".to_string(),
+    };
+    match ty {
+        DataType::Bool => "bit".into(),
+        DataType::I1 | DataType::I2 => "smallint".into(),
+        DataType::I4 | DataType::UI2 => "int".into(),
+        DataType::I8 | DataType::UI4 => "bigint".into(),
+        DataType::UI1 => "tinyint".into(),
+        DataType::UI8 => "decimal(20, 0)".into(),
+        DataType::R4 => "real".into(),
+        DataType::R8 => "float".into(),
+        DataType::Cy => "money".into(),
+        DataType::Decimal { scale } => format!("decimal(29, {})", scale.min(28)),
+        DataType::Numeric { precision, scale } => {
+            format!(
+                "numeric({}, {})",
+                precision.clamp(1, 38),
+                scale.min(precision)
+            )
+        }
+        DataType::Date | DataType::DbTimestamp | DataType::DbTimestamp2 { .. } => {
+            "datetime2".into()
+        }
+        DataType::DbDate => "date".into(),
+        DataType::DbTime | DataType::DbTime2 { .. } => "time".into(),
+        DataType::DbTimestampOffset { .. } => "datetimeoffset".into(),
+        DataType::Guid => "uniqueidentifier".into(),
+        DataType::Bytes { .. } | DataType::Image => "varbinary(max)".into(),
+        _ => text(),
+    }
+}
+
+/// The output and return-value bindings a batch's markers name, each once, in order, with
+/// the type to declare (a return value is always `int`).
+fn returned(markers: &[usize], req: &Request<'_>) -> Vec<(usize, String)> {
+    let mut found: Vec<(usize, String)> = Vec::new();
+    for &i in markers {
+        let p = &req.params[i];
+        if p.direction == Direction::Input || found.iter().any(|(j, _)| *j == i) {
+            continue;
+        }
+        let ty = match p.direction {
+            Direction::ReturnValue => "int".to_string(),
+            _ => declared_type(&p.value, p.size),
+        };
+        found.push((i, ty));
+    }
+    found
+}
+
+/// `sql` with its output variables declared before it and selected after it.
+fn with_outputs(sql: &str, returned: &[(usize, String)]) -> String {
+    let mut text = String::new();
+    for (i, ty) in returned {
+        text.push_str(&format!("DECLARE {} {ty};\n", output_variable(*i)));
+    }
+    text.push_str(sql);
+    let names: Vec<String> = returned.iter().map(|(i, _)| output_variable(*i)).collect();
+    // On its own line: the batch may end inside a `--` comment.
+    text.push_str(&format!("\n;SELECT {};", names.join(", ")));
+    text
+}
+
 /// What one batch gave back: its result sets, or (run without a result set) its row counts.
 enum Outcome {
     Rows(Vec<Vec<tiberius::Row>>),
@@ -152,19 +228,29 @@ async fn run_batches(config: Config, req: &Request<'_>) -> Result<Reply, SqlErro
     let deadline = (req.timeout > 0).then(|| started + Duration::from_secs(u64::from(req.timeout)));
     let mut rows = None;
     let mut rows_affected = None;
+    let mut outputs = vec![None; req.params.len()];
     for batch in &req.batches {
+        // Inputs go as RPC parameters, in marker order; outputs are the batch's own
+        // variables, declared before it and selected after it.
         let values: Vec<Box<dyn ToSql>> = batch
             .markers
             .iter()
+            .filter(|&&i| req.params[i].direction == Direction::Input)
             .map(|&i| sql_param(&req.params[i].value))
             .collect();
         let refs: Vec<&dyn ToSql> = values.iter().map(|b| b.as_ref()).collect();
+        let returned = returned(&batch.markers, req);
+        let sql = if returned.is_empty() {
+            batch.sql.clone()
+        } else {
+            with_outputs(&batch.sql, &returned)
+        };
         let work = async {
-            if req.want_rows {
-                let stream = client.query(batch.sql.as_str(), &refs).await?;
+            if req.want_rows || !returned.is_empty() {
+                let stream = client.query(sql.as_str(), &refs).await?;
                 stream.into_results().await.map(Outcome::Rows)
             } else {
-                let done = client.execute(batch.sql.as_str(), &refs).await?;
+                let done = client.execute(sql.as_str(), &refs).await?;
                 Ok(Outcome::Count(done.total()))
             }
         };
@@ -182,7 +268,7 @@ async fn run_batches(config: Config, req: &Request<'_>) -> Result<Reply, SqlErro
                 }
             }
         };
-        let results = match outcome {
+        let mut results = match outcome {
             Outcome::Rows(results) => results,
             Outcome::Count(n) => {
                 rows_affected =
@@ -190,6 +276,19 @@ async fn run_batches(config: Config, req: &Request<'_>) -> Result<Reply, SqlErro
                 continue;
             }
         };
+        if !returned.is_empty() {
+            // The last result set is the one the batch's closing SELECT gives.
+            let row = results
+                .pop()
+                .and_then(|set| set.into_iter().next())
+                .ok_or_else(|| SqlError::Query {
+                    query: batch.sql.clone(),
+                    message: "the batch ended before its output parameters could be read (does it RETURN early?)".into(),
+                })?;
+            for ((index, _), data) in returned.iter().zip(row) {
+                outputs[*index] = Some(engine_value(&data));
+            }
+        }
         if req.want_rows && rows.is_none() {
             if let Some(first) = results.into_iter().find(|set| !set.is_empty()) {
                 let columns = first[0]
@@ -210,7 +309,7 @@ async fn run_batches(config: Config, req: &Request<'_>) -> Result<Reply, SqlErro
     }
     Ok(Reply {
         rows,
-        outputs: vec![None; req.params.len()],
+        outputs,
         rows_affected,
     })
 }
@@ -227,6 +326,32 @@ mod tests {
         assert!(e.to_string().contains("Windows authentication"), "{e}");
         let e = config("Data Source=db1\\INST;User ID=a;Password=b").unwrap_err();
         assert!(e.to_string().contains("HOST,PORT"), "{e}");
+    }
+
+    #[test]
+    fn output_variables_are_declared_before_the_batch_and_selected_after_it() {
+        let wrapped = with_outputs(
+            "EXEC @SsisdOut1 = dbo.p @P1, @SsisdOut3 OUTPUT -- done",
+            &[(0, "int".into()), (2, "nvarchar(50)".into())],
+        );
+        assert_eq!(
+            wrapped,
+            "DECLARE @SsisdOut1 int;\nDECLARE @SsisdOut3 nvarchar(50);\n\
+             EXEC @SsisdOut1 = dbo.p @P1, @SsisdOut3 OUTPUT -- done\n\
+             ;SELECT @SsisdOut1, @SsisdOut3;"
+        );
+        assert_eq!(declared_type(&Value::I4(0), None), "int");
+        assert_eq!(
+            declared_type(&Value::WStr(String::new()), Some(50)),
+            "nvarchar(50)"
+        );
+        assert_eq!(
+            declared_type(&Value::WStr(String::new()), None),
+            "nvarchar(max)"
+        );
+        assert_eq!(declared_type(&Value::Null(DataType::I8), None), "bigint");
+        assert_eq!(declared_type(&Value::Bool(true), None), "bit");
+        assert_eq!(declared_type(&Value::Object, None), "nvarchar(max)");
     }
 
     #[test]
