@@ -6,7 +6,7 @@
 use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::os::fd::AsRawFd;
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, thiserror::Error)]
@@ -34,6 +34,26 @@ impl InstanceLock {
             source,
         };
         fs::create_dir_all(runtime_dir).map_err(dir_error)?;
+        let refuse = |why: String| {
+            dir_error(std::io::Error::new(std::io::ErrorKind::PermissionDenied, why))
+        };
+        let meta = fs::symlink_metadata(runtime_dir).map_err(dir_error)?;
+        // SAFETY: geteuid has no preconditions.
+        let me = unsafe { libc::geteuid() };
+        if !meta.is_dir() {
+            return Err(refuse("it is not a directory (a symbolic link is not accepted)".into()));
+        }
+        if me != 0 && meta.uid() != me {
+            return Err(refuse(format!(
+                "it belongs to uid {}, not to you (uid {me}); in a shared place such as /tmp another user could stand in for the service — set service.runtime_dir or XDG_RUNTIME_DIR",
+                meta.uid()
+            )));
+        }
+        if meta.uid() == me && meta.mode() & 0o755 != 0o755 {
+            // Local clients of every account must reach the socket inside it.
+            fs::set_permissions(runtime_dir, fs::Permissions::from_mode(0o755))
+                .map_err(dir_error)?;
+        }
         let path = runtime_dir.join("ssisd.lock");
         let mut file = OpenOptions::new()
             .read(true)
@@ -41,8 +61,18 @@ impl InstanceLock {
             .create(true)
             .truncate(false)
             .mode(0o644)
+            // Never through a link: the directory may belong to the service account, and this
+            // may run as root.
+            .custom_flags(libc::O_NOFOLLOW)
             .open(&path)
             .map_err(dir_error)?;
+        let meta = file.metadata().map_err(dir_error)?;
+        if !meta.is_file() || meta.nlink() != 1 {
+            return Err(refuse(format!(
+                "{} is not a plain file of its own (a hard link or special file); remove it",
+                path.display()
+            )));
+        }
         // SAFETY: the descriptor is open for the duration of the call.
         if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
             let err = std::io::Error::last_os_error();

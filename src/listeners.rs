@@ -5,7 +5,6 @@
 //! be the only one to read. It serves nothing itself.
 
 use std::net::{SocketAddr, TcpListener};
-use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::UnixListener;
 use std::path::{Path, PathBuf};
 
@@ -59,8 +58,14 @@ fn bind_socket(path: &Path) -> Result<UnixListener, ListenError> {
         }
         Err(_) => {}
     }
-    let listener = UnixListener::bind(path).map_err(err)?;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o666)).map_err(err)?;
+    // The socket is created with mode 0666 through the umask, not chmod afterwards: a chmod by
+    // name could be redirected through a link put in its place.
+    // SAFETY: umask only swaps the process's file-creation mask; it is restored right after.
+    let old = unsafe { libc::umask(0o111) };
+    let bound = UnixListener::bind(path);
+    // SAFETY: as above.
+    unsafe { libc::umask(old) };
+    let listener = bound.map_err(err)?;
     listener.set_nonblocking(true).map_err(err)?;
     Ok(listener)
 }

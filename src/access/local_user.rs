@@ -61,10 +61,19 @@ pub struct Account {
 
 /// Looks up the user and groups of a peer's `uid` and primary `gid`. Lookup failures leave the
 /// name or groups out rather than failing: a peer is still known by its uid.
-pub fn lookup(uid: u32, gid: u32) -> LocalUser {
-    let name = passwd_by_uid(uid).ok().flatten().map(|a| a.name);
+///
+/// A failing user database (an unreachable directory service) is an error, never "no such
+/// user": treating it as an unknown uid would skip the rules configured for the account.
+pub fn lookup(uid: u32, gid: u32) -> Result<LocalUser, UserError> {
+    let name = passwd_by_uid(uid)
+        .map_err(|source| UserError::Lookup {
+            what: "uid",
+            name: uid.to_string(),
+            source,
+        })?
+        .map(|a| a.name);
     let gids = match &name {
-        Some(n) => supplementary_gids(n, gid).unwrap_or_else(|_| vec![gid]),
+        Some(n) => supplementary_gids(n, gid)?,
         None => vec![gid],
     };
     let mut groups: Vec<String> = Vec::new();
@@ -75,12 +84,12 @@ pub fn lookup(uid: u32, gid: u32) -> LocalUser {
             }
         }
     }
-    LocalUser {
+    Ok(LocalUser {
         uid,
         gid,
         name,
         groups,
-    }
+    })
 }
 
 /// The account named `name` (getpwnam_r).
@@ -285,7 +294,7 @@ mod tests {
 
     #[test]
     fn root_is_root() {
-        let root = lookup(0, 0);
+        let root = lookup(0, 0).unwrap();
         assert_eq!(root.name.as_deref(), Some("root"));
         assert_eq!(root.identity(), "root");
         assert_eq!(root.groups.first().map(String::as_str), Some("root"));
@@ -293,7 +302,7 @@ mod tests {
 
     #[test]
     fn unknown_uid_is_named_by_number() {
-        let u = lookup(4_000_321, 4_000_321);
+        let u = lookup(4_000_321, 4_000_321).unwrap();
         assert_eq!(u.name, None);
         assert_eq!(u.identity(), "uid:4000321");
         assert!(u.groups.is_empty(), "{:?}", u.groups);

@@ -564,11 +564,15 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), TokenError> {
             .mode(0o600)
             .open(&tmp)?;
         if let Ok(old) = fs::metadata(path) {
-            use std::os::unix::fs::MetadataExt;
-            // Only root can give a file away; anyone else already owns what it writes.
-            if old.uid() != f.metadata()?.uid() {
+            use std::os::unix::fs::{MetadataExt, PermissionsExt};
+            // Keep owner, group and mode (e.g. root:ssisd 0640, readable by the service);
+            // only root can give a file away, anyone else already owns what it writes.
+            let new = f.metadata()?;
+            if old.uid() != new.uid() || old.gid() != new.gid() {
                 std::os::unix::fs::fchown(&f, Some(old.uid()), Some(old.gid()))?;
             }
+            // Never wider than 0640: no execute, no write for group or others.
+            f.set_permissions(fs::Permissions::from_mode(old.mode() & 0o640))?;
         }
         f.write_all(bytes)?;
         f.sync_all()?;
@@ -607,10 +611,11 @@ mod tests {
         let path = tokens_path(&dir);
         create(&path, "first", Role::Operator).unwrap();
         std::os::unix::fs::chown(&path, Some(65534), Some(65534)).unwrap();
+        fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o640)).unwrap();
         create(&path, "second", Role::Operator).unwrap();
         let meta = fs::metadata(&path).unwrap();
         assert_eq!((meta.uid(), meta.gid()), (65534, 65534));
-        assert_eq!(meta.mode() & 0o777, 0o600);
+        assert_eq!(meta.mode() & 0o777, 0o640);
         assert_eq!(list(&path).unwrap().len(), 2);
     }
 

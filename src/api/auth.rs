@@ -48,7 +48,17 @@ impl Peer {
     fn limit_key(&self) -> String {
         match self {
             Peer::Unix { uid, .. } => format!("uid:{uid}"),
-            Peer::Tcp { addr } | Peer::Tls { addr, .. } => addr.ip().to_string(),
+            Peer::Tcp { addr } | Peer::Tls { addr, .. } => match addr.ip() {
+                // One host usually holds a whole /64: count it as one peer.
+                std::net::IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+                    Some(v4) => v4.to_string(),
+                    None => {
+                        let s = v6.segments();
+                        format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+                    }
+                },
+                ip => ip.to_string(),
+            },
         }
     }
 
@@ -145,7 +155,7 @@ impl FromRequest for Caller {
         std::future::ready(req.extensions().get::<Caller>().cloned().ok_or_else(|| {
             ApiError::new(
                 StatusCode::UNAUTHORIZED,
-                "the request was not authenticated",
+                "the request was not authenticated; send credentials (a bearer token or a client certificate) or use the local Unix socket",
             )
         }))
     }
@@ -214,7 +224,9 @@ impl Gate {
         self.settings().access.sql_roles(identity)
     }
 
-    async fn local_user(&self, uid: u32, gid: u32) -> Arc<LocalUser> {
+    /// The local account behind a socket peer, looked up on the blocking pool and cached
+    /// briefly. A failing user database is an error (503), never cached.
+    async fn local_user(&self, uid: u32, gid: u32) -> Result<Arc<LocalUser>, ApiError> {
         if let Some((at, user)) = self
             .users
             .lock()
@@ -222,26 +234,34 @@ impl Gate {
             .get(&(uid, gid))
         {
             if at.elapsed() < USER_CACHE {
-                return user.clone();
+                return Ok(user.clone());
             }
         }
-        let user = tokio::task::spawn_blocking(move || local_user::lookup(uid, gid))
+        let looked_up = tokio::task::spawn_blocking(move || local_user::lookup(uid, gid))
             .await
-            .map(Arc::new)
-            .unwrap_or_else(|_| {
-                Arc::new(LocalUser {
-                    uid,
-                    gid,
-                    name: None,
-                    groups: Vec::new(),
-                })
-            });
+            .map_err(|e| e.to_string())
+            .and_then(|r| r.map_err(|e| e.to_string()));
+        let user = match looked_up {
+            Ok(u) => Arc::new(u),
+            Err(why) => {
+                self.events.emit(
+                    NewEvent::new(
+                        EventId::AuthenticationFailed,
+                        format!("The local account of uid {uid} could not be looked up: {why}."),
+                    )
+                    .field("peer", format!("unix socket (uid {uid})")),
+                );
+                return Err(ApiError::unavailable(format!(
+                    "your account (uid {uid}) could not be looked up in the user database; retry in a moment (the service's event log has the details)"
+                )));
+            }
+        };
         let mut cache = self.users.lock().unwrap_or_else(|p| p.into_inner());
         if cache.len() > 1024 {
             cache.clear();
         }
         cache.insert((uid, gid), (Instant::now(), user.clone()));
-        user
+        Ok(user)
     }
 
     /// Establishes the caller of a request, or says why it is refused.
@@ -253,13 +273,24 @@ impl Gate {
                 "the connection's peer could not be identified; connect through the Unix socket or with credentials",
             ));
         };
+        // An identity configured with role "none" is refused however it authenticates.
+        let refused = |identity: &str, via: String| -> Result<(), ApiError> {
+            if settings.access.identity(identity).and_then(|i| i.role) == Some(None) {
+                let message = format!(
+                    "{identity} has no access to ssisd (its [[access.identity]] entry has role \"none\"); ask an administrator"
+                );
+                self.denied(identity, &via, &message);
+                return Err(ApiError::forbidden(message));
+            }
+            Ok(())
+        };
         let principal = |identity: String, role: Role| Principal {
             sql_roles: settings.access.sql_roles(&identity),
             identity,
             role,
         };
         if let Peer::Unix { uid, gid, pid } = peer {
-            let user = self.local_user(uid, gid).await;
+            let user = self.local_user(uid, gid).await?;
             let identity = user.identity();
             let admin_group = settings.access.admin_group.as_deref();
             let role =
@@ -276,7 +307,7 @@ impl Gate {
                     "local user {identity} has no access to ssisd (access.local_role or its [[access.identity]] entry is \"none\"); ask an administrator"
                 );
                 self.denied(&identity, &peer.describe(), &message);
-                return Err(ApiError::new(StatusCode::FORBIDDEN, message));
+                return Err(ApiError::forbidden(message));
             };
             return Ok(Caller {
                 principal: principal(identity, role),
@@ -284,20 +315,19 @@ impl Gate {
             });
         }
 
+        // Failures are counted per address; a limited address is refused further attempts,
+        // but valid credentials still pass (a guesser must not lock out the rightful users).
         let key = peer.limit_key();
         let limiter = self.limiter();
-        if let Err(wait) = limiter.check(&key, Instant::now()) {
-            return Err(too_many(wait));
-        }
         let bearer = req
             .headers()
             .get(actix_web::http::header::AUTHORIZATION)
             .map(|v| v.to_str().unwrap_or(""));
         if let Some(value) = bearer {
             let token = value
-                .strip_prefix("Bearer ")
-                .or_else(|| value.strip_prefix("bearer "))
-                .map(str::trim);
+                .split_once(' ')
+                .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+                .map(|(_, t)| t.trim());
             let verdict = match (token, &settings.tokens) {
                 (Some(t), Some((_, store))) => {
                     let store = store.clone();
@@ -310,7 +340,7 @@ impl Gate {
             };
             return match verdict {
                 Verdict::Valid(entry) => {
-                    limiter.record_success(&key);
+                    refused(&entry.identity, format!("token {}", entry.id))?;
                     Ok(Caller {
                         principal: principal(entry.identity.clone(), entry.role),
                         via: Via::Token {
@@ -318,17 +348,27 @@ impl Gate {
                         },
                     })
                 }
-                Verdict::Unavailable(why) => Err(ApiError::unavailable(format!(
-                    "tokens cannot be checked right now: {why}"
-                ))),
+                Verdict::Unavailable(why) => {
+                    self.events.emit(
+                        NewEvent::new(
+                            EventId::AuthenticationFailed,
+                            format!(
+                                "A bearer token from {} could not be checked: the tokens file is unusable: {why}.",
+                                peer.describe()
+                            ),
+                        )
+                        .field("peer", peer.describe()),
+                    );
+                    Err(ApiError::unavailable(
+                        "bearer tokens cannot be checked right now; an administrator will find why in the service's event log (event 1040)",
+                    ))
+                }
                 Verdict::Invalid => Err(self.failed(
                     &limiter,
                     &key,
                     &peer,
                     if token.is_none() {
                         "the Authorization header is not `Bearer <token>`"
-                    } else if settings.tokens.is_none() {
-                        "a bearer token was presented but the service has no access.tokens_file"
                     } else {
                         "the bearer token is unknown or revoked"
                     },
@@ -339,7 +379,7 @@ impl Gate {
             if !client_names.is_empty() {
                 return match settings.access.certificate_for(client_names) {
                     Some(rule) => {
-                        limiter.record_success(&key);
+                        refused(&rule.identity, format!("client certificate {}", rule.name))?;
                         Ok(Caller {
                             principal: principal(rule.identity.clone(), rule.role),
                             via: Via::Certificate {
@@ -376,8 +416,14 @@ impl Gate {
         .with_header("WWW-Authenticate", "Bearer realm=\"ssisd\""))
     }
 
+    /// A refused credential: counted against the peer's address (429 once limited) and
+    /// written to the event log without the secret.
     fn failed(&self, limiter: &FailureLimiter, key: &str, peer: &Peer, why: &str) -> ApiError {
-        let now_limited = limiter.record_failure(key, Instant::now());
+        let now = Instant::now();
+        if let Err(wait) = limiter.check(key, now) {
+            return too_many(wait);
+        }
+        let now_limited = limiter.record_failure(key, now);
         self.events.emit(
             NewEvent::new(
                 EventId::AuthenticationFailed,
@@ -461,10 +507,12 @@ pub async fn authenticate(
             .map(ServiceResponse::map_into_boxed_body);
     }
     let Some(gate) = req.app_data::<actix_web::web::Data<super::AppState>>() else {
-        return next
-            .call(req)
-            .await
-            .map(ServiceResponse::map_into_boxed_body);
+        let e = ApiError::unavailable("the service is not ready to authenticate requests; retry");
+        let (request, _) = req.into_parts();
+        return Ok(ServiceResponse::new(
+            request,
+            actix_web::ResponseError::error_response(&e),
+        ));
     };
     let gate = gate.gate.clone();
     match gate.authenticate(&req).await {

@@ -164,7 +164,7 @@ pub async fn rename(
     let (parent, _) = t.path.split_last().expect("not the root");
     let new_path = format!("\\{}{}", t.top.name, parent.join(&new_name));
     let (top, old_prefix) = folder_key(&t);
-    let new_prefix = super::permissions::join_key(&parent, new_name.as_str());
+    let new_prefix = super::permissions::join_key(&t, &parent, new_name.as_str());
     state
         .update_owners(move |o| o.rename_prefix(&top, &old_prefix, &new_prefix))
         .await;

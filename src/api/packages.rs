@@ -84,7 +84,9 @@ pub async fn put(
         state.allow_plain(&caller, Operation::Import)?;
     }
     let body = read_limited(&req, payload, state.max_request_bytes).await?;
-    let (folder, n, overwrite) = (t.path.clone(), name.clone(), options.overwrite);
+    // Replace only what the permission check saw: a package that appeared meanwhile (while
+    // the body was read) gives 409 instead of being replaced without a check.
+    let (folder, n, overwrite) = (t.path.clone(), name.clone(), options.overwrite && exists);
     let (info, replaced) = store_call(&t.store, move |s| {
         async move { s.put_package(&folder, &n, body, overwrite).await }.boxed()
     })
@@ -201,7 +203,7 @@ pub async fn rename(
     let facts = state.package_facts(&caller, &t, &name).await?;
     state.allow(&caller, Operation::Change, &facts)?;
     let rename: Rename = parse_json(&body)?;
-    let new_name = ItemName::new(rename.name.trim_end_matches(".dtsx"))?;
+    let new_name = ItemName::new(strip_dtsx(&rename.name))?;
     let (folder, n, nn) = (t.path.clone(), name.clone(), new_name.clone());
     store_call(&t.store, move |s| {
         async move { s.rename_package(&folder, &n, &nn).await }.boxed()
@@ -223,4 +225,14 @@ pub async fn rename(
         )
         .await;
     Ok(HttpResponse::Ok().json(json!({ "path": new_display })))
+}
+
+/// A name without one trailing `.dtsx` (any case), as package paths are read.
+fn strip_dtsx(name: &str) -> &str {
+    match name.len().checked_sub(5) {
+        Some(i) if name.is_char_boundary(i) && name[i..].eq_ignore_ascii_case(".dtsx") => {
+            &name[..i]
+        }
+        _ => name,
+    }
 }

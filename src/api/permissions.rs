@@ -13,12 +13,23 @@ use super::{store_call, AppState};
 use crate::access::{authorize, Facts, Operation};
 
 /// The key owner records use: the top-level folder and the path inside it joined with '/'.
+/// msdb compares names without regard to case (its default collation), so keys of SQL Server
+/// folders are case-folded: `Tmp/Load` and `TMP/load` are one package there and one owner
+/// record here. File System folders compare exactly, as Linux file names do.
 pub fn owner_key(t: &FolderTarget, name: Option<&ItemName>) -> (String, String) {
     let mut parts: Vec<&str> = t.path.segments().iter().map(ItemName::as_str).collect();
     if let Some(n) = name {
         parts.push(n.as_str());
     }
-    (t.top.name.clone(), parts.join("/"))
+    (t.top.name.clone(), fold(t, parts.join("/")))
+}
+
+fn fold(t: &FolderTarget, key: String) -> String {
+    if t.top.kind == "sql-server" {
+        key.to_lowercase()
+    } else {
+        key
+    }
 }
 
 impl AppState {
@@ -98,9 +109,10 @@ pub fn folder_key(t: &FolderTarget) -> (String, String) {
     owner_key(t, None)
 }
 
-/// The path of `folder` joined with `name`, as owner records write it.
-pub fn join_key(folder: &StorePath, name: &str) -> String {
+/// The path of `folder` (inside `t`'s top-level folder) joined with `name`, as owner records
+/// write it.
+pub fn join_key(t: &FolderTarget, folder: &StorePath, name: &str) -> String {
     let mut parts: Vec<&str> = folder.segments().iter().map(ItemName::as_str).collect();
     parts.push(name);
-    parts.join("/")
+    fold(t, parts.join("/"))
 }

@@ -36,7 +36,7 @@ pub struct StartBody {
     user: Option<String>,
 }
 
-#[utoipa::path(post, path = "/api/v1/running", tag = "running", request_body = StartBody, responses((status = 201, description = "Started; the execution id", body = Object), (status = 400, description = "Bad name, path or body", body = ErrorBody), (status = 401, description = "No or refused credentials", body = ErrorBody), (status = 403, description = "The caller's role does not allow it (the message says why)", body = ErrorBody), (status = 404, description = "No such folder, package or run", body = ErrorBody), (status = 429, description = "Too many failed authentications, or too many runs", body = ErrorBody), (status = 503, description = "The folder's store is unavailable", body = ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/running", tag = "running", request_body = StartBody, responses((status = 201, description = "Started; the execution id", body = Object), (status = 400, description = "Bad name, path or body", body = ErrorBody), (status = 401, description = "No or refused credentials", body = ErrorBody), (status = 403, description = "The caller's role does not allow it (the message says why)", body = ErrorBody), (status = 404, description = "No such folder, package or run", body = ErrorBody), (status = 409, description = "Runs are refused by the service's configuration (it runs as root)", body = ErrorBody), (status = 429, description = "Too many failed authentications, or too many runs", body = ErrorBody), (status = 503, description = "The folder's store is unavailable", body = ErrorBody)))]
 pub async fn start(
     caller: Caller,
     state: web::Data<AppState>,
@@ -44,7 +44,8 @@ pub async fn start(
 ) -> Result<HttpResponse, ApiError> {
     let b: StartBody = parse_json(&body)?;
     if let Some(why) = &state.runs_refused {
-        return Err(ApiError::forbidden(why.clone()));
+        // The service's configuration, not the caller's role, refuses it.
+        return Err(ApiError::new(StatusCode::CONFLICT, why.clone()));
     }
     let segments: Vec<String> = b
         .package

@@ -65,7 +65,7 @@ async fn transfer(
     let (dst, dst_name) = package_target(&state.directory, &split_path(&t.to))?;
     let src_display = format!("{}\\{src_name}", src.display());
     let dst_display = format!("{}\\{dst_name}", dst.display());
-    if src_display.eq_ignore_ascii_case(&dst_display) {
+    if src_display.to_lowercase() == dst_display.to_lowercase() {
         return Err(ApiError::bad_request(format!(
             "{src_display} is both the source and the destination"
         )));
@@ -93,7 +93,12 @@ async fn transfer(
         async move { s.get_package(&folder, &name).await }.boxed()
     })
     .await?;
-    let (folder, name, overwrite) = (dst.path.clone(), dst_name.clone(), t.overwrite);
+    // Replace only what the permission check saw (see packages::put).
+    let (folder, name, overwrite) = (
+        dst.path.clone(),
+        dst_name.clone(),
+        t.overwrite && dst_exists,
+    );
     let (info, replaced) = store_call(&dst.store, move |s| {
         async move { s.put_package(&folder, &name, bytes, overwrite).await }.boxed()
     })

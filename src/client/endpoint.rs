@@ -185,8 +185,22 @@ struct Published {
     tls: bool,
 }
 
+/// Read only when root or the reader itself owns it: in a shared directory such as /tmp,
+/// another user's file could point the client (and its token) elsewhere.
 fn published(runtime_dir: &Path) -> Published {
-    let Ok(text) = std::fs::read_to_string(runtime_dir.join("ssisd.json")) else {
+    use std::os::unix::fs::MetadataExt;
+    let file = runtime_dir.join("ssisd.json");
+    // SAFETY: geteuid has no preconditions.
+    let me = unsafe { libc::geteuid() };
+    let trusted = |p: &Path| {
+        std::fs::symlink_metadata(p)
+            .map(|m| m.uid() == 0 || m.uid() == me)
+            .unwrap_or(false)
+    };
+    if !trusted(runtime_dir) || !trusted(&file) {
+        return Published::default();
+    }
+    let Ok(text) = std::fs::read_to_string(&file) else {
         return Published::default();
     };
     let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) else {

@@ -160,10 +160,24 @@ impl Client {
                 server_name,
             } => Transport::tls(authority, server_name, credentials.tls_config()?)?,
         };
+        // A token goes only where it is needed and cannot be read on the way: over TLS, or over
+        // plain HTTP to this machine. The socket identifies the caller by its account instead.
+        let token = match &endpoint.address {
+            Address::Unix(_) => None,
+            Address::Https { .. } => credentials.token.clone(),
+            Address::Http { authority } => {
+                if credentials.token.is_some() && !is_loopback_authority(authority) {
+                    return Err(ClientError::Other(format!(
+                        "refusing to send the bearer token over plain HTTP to {authority}, where anyone on the way could read it; connect with https:// (the default for a computer name)"
+                    )));
+                }
+                credentials.token.clone()
+            }
+        };
         let mut client = Client {
             endpoint,
             transport,
-            token: credentials.token.clone(),
+            token,
             service_version: String::new(),
         };
         let answer = client.request("GET", "status", None)?;
@@ -377,6 +391,20 @@ impl Client {
             other => ClientError::Transport(other),
         }
     }
+}
+
+/// Whether `host:port` names this machine's loopback interface.
+fn is_loopback_authority(authority: &str) -> bool {
+    let host = match authority.rsplit_once(':') {
+        Some((h, _)) => h,
+        None => authority,
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .map(|ip| ip.is_loopback())
+            .unwrap_or(false)
 }
 
 #[cfg(test)]
