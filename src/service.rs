@@ -1,5 +1,6 @@
-//! Runs the service: takes the instance lock, opens the listeners (Unix socket, TCP or TLS),
-//! drops to the service account when started as root, starts the actix system with the
+//! Runs the service: makes its files its own (umask 077), takes the instance lock, opens the
+//! listeners (Unix socket, TCP or TLS), drops to the service account when started as root
+//! (keeping the runner account's ids for the packages when one is configured), starts the actix system with the
 //! Supervisor and the HTTP API (authenticated by `api::auth`), announces readiness (stdout, `ssisd.json`, systemd), then serves until a stop
 //! signal, applying reloads in between. Reload reads the configuration again and hands the new
 //! plan to the Supervisor; a bad file is refused with an event and changes nothing. This module
@@ -87,6 +88,9 @@ impl Control {
             }
         };
         let older = self.current();
+        // The runner's ids were kept when the service left root; they cannot change now.
+        let mut newer = newer;
+        newer.run_as = older.run_as;
         for key in older.restart_only_differences(&newer) {
             self.events.emit(
                 NewEvent::new(
@@ -195,8 +199,42 @@ fn record_start_failure(data_dir: &std::path::Path, first: Option<NewEvent>, err
 }
 
 /// Runs the service until stopped. Returns the process exit code.
-pub fn run(cfg: ServiceConfig, source: ConfigSource) -> anyhow::Result<i32> {
+pub fn run(mut cfg: ServiceConfig, source: ConfigSource) -> anyhow::Result<i32> {
+    use crate::access::privileges;
+    // Before any file is created: what the service creates is its own alone (directories that
+    // others must reach get their modes explicitly).
+    // SAFETY: umask has no preconditions.
+    unsafe { libc::umask(0o077) };
+    if let Some(runner) = &cfg.runner_user {
+        if !privileges::running_as_root() {
+            // SAFETY: geteuid has no preconditions.
+            let euid = unsafe { libc::geteuid() };
+            let e = config::ConfigError::Key {
+                origin: cfg.origin.to_string(),
+                key: "service.runner_user".into(),
+                message: format!("packages run as {runner} only when ssisd starts as root (with service.user set), and it runs as uid {euid}; start it as root (the shipped systemd unit does) or remove service.runner_user"),
+            };
+            eprintln!("ssisd: configuration error: {e}");
+            record_start_refusal(&cfg.data_dir, &e);
+            return Ok(exit::CONFIG);
+        }
+    }
     let stop_requests = signals::listen().context("cannot install signal handlers")?;
+    // Clients reach the socket and read ssisd.json in the runtime directory.
+    privileges::create_dir_with_mode(&cfg.runtime_dir, 0o755).with_context(|| {
+        format!(
+            "cannot create runtime directory {}; create it or set service.runtime_dir",
+            cfg.runtime_dir.display()
+        )
+    })?;
+    if let Some(parent) = cfg.socket.parent() {
+        privileges::create_dir_with_mode(parent, 0o755).with_context(|| {
+            format!(
+                "cannot create the directory of service.socket {}",
+                cfg.socket.display()
+            )
+        })?;
+    }
     let lock = match InstanceLock::acquire(&cfg.runtime_dir) {
         Ok(lock) => lock,
         Err(e @ crate::instance_lock::LockError::AlreadyRunning { .. }) => {
@@ -205,28 +243,47 @@ pub fn run(cfg: ServiceConfig, source: ConfigSource) -> anyhow::Result<i32> {
         }
         Err(e) => return Err(e.into()),
     };
-    std::fs::create_dir_all(&cfg.data_dir).with_context(|| {
+    privileges::create_dir_with_mode(&cfg.data_dir, 0o700).with_context(|| {
         format!(
             "cannot create data directory {}; create it or set service.data_dir",
             cfg.data_dir.display()
         )
     })?;
+    // Until the drop, root must not write below a data directory that belongs to the service
+    // account (a link planted there would lead it anywhere): such failures go to stderr only.
+    let may_record = !privileges::running_as_root() || cfg.user.is_none();
     let opened = match listeners::open(&cfg) {
         Ok(l) => l,
         Err(e) => {
-            record_start_failure(&cfg.data_dir, None, &e.to_string());
+            if may_record {
+                record_start_failure(&cfg.data_dir, None, &e.to_string());
+            }
             eprintln!("ssisd: {e}");
             return Ok(exit::FAILED);
         }
     };
-    let dropped = match drop_privileges(&cfg, &opened) {
+    let (dropped, run_as) = match drop_privileges(&cfg) {
         Ok(d) => d,
         Err(e) => {
-            record_start_failure(&cfg.data_dir, None, &e);
+            if may_record {
+                record_start_failure(&cfg.data_dir, None, &e);
+            }
             eprintln!("ssisd: {e}");
             return Ok(exit::FAILED);
         }
     };
+    cfg.run_as = run_as;
+    if let Err(e) =
+        privileges::protect_data_dir(&cfg.data_dir, &cfg.plan().runs.dir, run_as.is_some())
+    {
+        let message = format!(
+            "cannot make data directory {} the service's own: {e}; it must belong to the account ssisd runs as (chown -R it), or set service.data_dir",
+            cfg.data_dir.display()
+        );
+        record_start_failure(&cfg.data_dir, None, &message);
+        eprintln!("ssisd: {message}");
+        return Ok(exit::FAILED);
+    }
     let owners = match Owners::open(&cfg.data_dir.join("owners.db")) {
         Ok(o) => Arc::new(o),
         Err(e) => {
@@ -254,20 +311,32 @@ pub fn run(cfg: ServiceConfig, source: ConfigSource) -> anyhow::Result<i32> {
     Ok(code)
 }
 
+/// What the drop announces, and the runner account's `(uid, gid)`.
+type Dropped = (Option<String>, Option<(u32, u32)>);
+
 /// When started as root with `service.user`, hands the data and runtime directories to that
-/// account and becomes it. Returns what to announce (None when nothing was dropped).
-fn drop_privileges(cfg: &ServiceConfig, opened: &Listeners) -> Result<Option<String>, String> {
+/// account and becomes it, keeping `service.runner_user`'s ids as the saved ids when that is
+/// another account. Returns what to announce (None when nothing was dropped) and the runner's
+/// `(uid, gid)` for the runs (None: runs are the service's own account).
+fn drop_privileges(cfg: &ServiceConfig) -> Result<Dropped, String> {
     use crate::access::{local_user, privileges};
     let Some(user) = &cfg.user else {
-        return Ok(None);
+        return Ok((None, None));
     };
     let account = local_user::account_by_name(user).map_err(|e| {
         format!("service.user {user}: {e}; create the account (useradd --system {user}) or change service.user")
     })?;
     if !privileges::running_as_root() {
         // Started by an unprivileged user (or by systemd's User=): nothing to drop.
-        return Ok(None);
+        return Ok((None, None));
     }
+    let runner = match &cfg.runner_user {
+        Some(name) => Some(local_user::account_by_name(name).map_err(|e| {
+            format!("service.runner_user {name}: {e}; create the account (useradd --system {name}) or change service.runner_user")
+        })?),
+        None => None,
+    }
+    .filter(|r| r.uid != account.uid || r.uid == 0);
     let groups = cfg
         .groups
         .iter()
@@ -276,14 +345,24 @@ fn drop_privileges(cfg: &ServiceConfig, opened: &Listeners) -> Result<Option<Str
                 .map_err(|e| format!("service.groups: {g}: {e}; create the group or remove it"))
         })
         .collect::<Result<Vec<u32>, String>>()?;
-    let socket = &opened.socket_file.0;
-    let own: Vec<&std::path::Path> = vec![&cfg.data_dir, &cfg.runtime_dir, socket];
-    privileges::drop_to(&account, &groups, &own)
+    // The socket is inside the runtime directory, or root's (mode 666) elsewhere.
+    let own: Vec<(&'static str, &std::path::Path)> = vec![
+        ("service.data_dir", &cfg.data_dir),
+        ("service.runtime_dir", &cfg.runtime_dir),
+    ];
+    privileges::drop_to(&account, &groups, runner.as_ref(), &own)
         .map_err(|e| format!("cannot become service.user {user}: {e}"))?;
-    Ok(Some(format!(
+    let mut message = format!(
         "ssisd dropped its root privileges and runs as {} (uid {}, gid {}).",
         account.name, account.uid, account.gid
-    )))
+    );
+    if let Some(r) = &runner {
+        message.push_str(&format!(
+            " Packages it starts run as {} (uid {}, gid {}).",
+            r.name, r.uid, r.gid
+        ));
+    }
+    Ok((Some(message), runner.map(|r| (r.uid, r.gid))))
 }
 
 async fn serve(

@@ -1,6 +1,8 @@
 //! The Package actor: one per run, a **temporary** child of the Supervisor (never restarted; its
 //! end is the run's result). It starts the runner (`dtexec` or a configured equivalent) in its
-//! own session with its output in files of the run's directory, or adopts a runner that is
+//! own session with its output in files of the run's directory — as the runner account when the
+//! service keeps one as its saved ids, in a directory that account may traverse but not list —
+//! or adopts a runner that is
 //! already alive (after a service restart, or a `dtexec` started by hand that registered). It
 //! follows the run's JSON-lines event file by polling off the actor's thread, keeps a bounded
 //! view of the run for the API, signals the runner's process group on stop and at shutdown,
@@ -60,6 +62,40 @@ pub struct RunSettings {
     pub max_concurrent: usize,
     /// Where hand-started runners register while the service is up.
     pub registration_dir: PathBuf,
+    /// The account runners run as, `(uid, gid)`. The service holds these as its saved ids (set
+    /// when it left root) and a runner takes them as all three of its ids before it starts, so
+    /// it cannot reach the service's files. `None`: runners run as the service.
+    pub run_as: Option<(u32, u32)>,
+    /// Variables of the service's environment runners must not inherit (the msdb folders'
+    /// password variables).
+    pub hidden_env: Vec<String>,
+}
+
+/// Modes of a run's directory and files: with a runner account, the directory is traversable
+/// only, the package readable and the output files appendable by it (the service owns them all
+/// and is the only reader); without one, the service's alone.
+struct RunModes {
+    dir: u32,
+    package: u32,
+    output: u32,
+}
+
+impl RunModes {
+    fn new(separate_runner: bool) -> RunModes {
+        if separate_runner {
+            RunModes {
+                dir: 0o711,
+                package: 0o644,
+                output: 0o622,
+            }
+        } else {
+            RunModes {
+                dir: 0o700,
+                package: 0o600,
+                output: 0o600,
+            }
+        }
+    }
 }
 
 /// What the state file of a run says (written when the runner starts, read on adoption).
@@ -229,10 +265,7 @@ impl PackageActor {
         if let Some(s) = &self.state {
             let target = if s.group { -s.pid } else { s.pid };
             if s.pid > 1 {
-                // SAFETY: kill(2) has no memory-safety preconditions.
-                unsafe {
-                    libc::kill(target, signal);
-                }
+                send_signal(target, signal);
             }
         }
     }
@@ -622,13 +655,64 @@ impl Handler<StopChild> for PackageActor {
     }
 }
 
-/// Sends `signal` to a pid (positive) or a process group (negative).
+/// Sends `signal` to a pid (positive) or a process group (negative). A runner running as the
+/// runner account may be signalled only by that account: when the service holds it as its
+/// saved uid, this thread alone takes it as effective uid for the `kill` and gives it back.
 pub fn send_signal(target: i32, signal: i32) {
-    if !(-1..=1).contains(&target) {
-        // SAFETY: kill(2) has no memory-safety preconditions.
-        unsafe {
-            libc::kill(target, signal);
-        }
+    if (-1..=1).contains(&target) {
+        return;
+    }
+    // SAFETY: kill(2) has no memory-safety preconditions.
+    if unsafe { libc::kill(target, signal) } == 0 {
+        return;
+    }
+    if std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM) {
+        kill_as_saved_user(target, signal);
+    }
+}
+
+/// `kill` with this thread's effective uid set to the saved uid, when that differs. The raw
+/// system call changes the calling thread only (glibc's `setresuid` would change every thread,
+/// and the others must go on as the service); nothing else runs on this thread meanwhile.
+fn kill_as_saved_user(target: i32, signal: i32) {
+    const UNCHANGED: libc::c_long = u32::MAX as libc::c_long;
+    let (mut real, mut effective, mut saved) = (0, 0, 0);
+    // SAFETY: valid out-pointers.
+    unsafe { libc::getresuid(&mut real, &mut effective, &mut saved) };
+    if saved == effective {
+        return;
+    }
+    // SAFETY: setting the effective uid to the saved one is always allowed; no memory involved.
+    if unsafe {
+        libc::syscall(
+            libc::SYS_setresuid,
+            UNCHANGED,
+            saved as libc::c_long,
+            UNCHANGED,
+        )
+    } != 0
+    {
+        return;
+    }
+    // SAFETY: as in send_signal.
+    unsafe { libc::kill(target, signal) };
+    // SAFETY: back to the previous effective uid (the real one), always allowed.
+    let back = unsafe {
+        libc::syscall(
+            libc::SYS_setresuid,
+            UNCHANGED,
+            effective as libc::c_long,
+            UNCHANGED,
+        )
+    };
+    if back != 0 {
+        // A service thread left as the runner account could create files the runners could
+        // then change: better no service at all.
+        eprintln!(
+            "ssisd: cannot return to uid {effective} after signalling a runner: {}; aborting",
+            std::io::Error::last_os_error()
+        );
+        std::process::abort();
     }
 }
 
@@ -810,26 +894,73 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     std::fs::rename(&tmp, path)
 }
 
-/// Creates the run's directory, writes the package and starts the runner in its own session
-/// (stdin from /dev/null, output to files), then writes the state file.
+/// Creates a file that must not exist yet, with exactly `mode` (the umask is undone).
+fn create_file(path: &Path, mode: u32) -> Result<std::fs::File, String> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let file = std::fs::OpenOptions::new()
+        .append(true)
+        .create_new(true)
+        .mode(mode)
+        .open(path)
+        .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+    file.set_permissions(std::fs::Permissions::from_mode(mode))
+        .map_err(|e| format!("cannot set the mode of {}: {e}", path.display()))?;
+    Ok(file)
+}
+
+/// Makes sure the directory of all runs exists with `mode` (it may predate a runner account).
+fn prepare_runs_dir(dir: &Path, mode: u32) -> Result<(), String> {
+    use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
+    let fail = |e: std::io::Error| format!("cannot prepare {}: {e}", dir.display());
+    match std::fs::symlink_metadata(dir) {
+        Ok(m) if m.is_dir() => {
+            if m.mode() & 0o7777 != mode {
+                std::fs::set_permissions(dir, std::fs::Permissions::from_mode(mode))
+                    .map_err(fail)?;
+            }
+            Ok(())
+        }
+        Ok(_) => Err(format!(
+            "{} is not a directory; remove it so that runs can be kept there",
+            dir.display()
+        )),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(mode)
+                .create(dir)
+                .map_err(fail)?;
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(mode)).map_err(fail)
+        }
+        Err(e) => Err(fail(e)),
+    }
+}
+
+/// Creates the run's directory, writes the package, creates the event stream and output files
+/// (the service's, writable by the runner account when there is one), and starts the runner in
+/// its own session (stdin from /dev/null, output to files, cwd the run's directory), as the
+/// runner account when there is one; then writes the state file.
 fn spawn_runner(
     spec: &RunSpec,
     settings: &RunSettings,
 ) -> Result<(std::process::Child, RunState), String> {
+    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
     use std::os::unix::process::CommandExt;
+    let modes = RunModes::new(settings.run_as.is_some());
+    prepare_runs_dir(&settings.dir, modes.dir)?;
     let dir = settings.dir.join(&spec.id);
-    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    std::fs::DirBuilder::new()
+        .mode(modes.dir)
+        .create(&dir)
+        .and_then(|()| std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(modes.dir)))
+        .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let file = dir.join("package.dtsx");
-    std::fs::write(&file, &spec.bytes)
+    create_file(&file, modes.package)?
+        .write_all(&spec.bytes)
         .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+    // The runner opens the stream for appending; it could not create it.
     let events = dir.join("events.jsonl");
-    let open = |name: &str| {
-        std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(dir.join(name))
-            .map_err(|e| format!("cannot create {name}: {e}"))
-    };
+    create_file(&events, modes.output)?;
     let mut cmd = std::process::Command::new(&settings.runner);
     cmd.arg("/F").arg(&file);
     for s in &spec.sets {
@@ -843,20 +974,38 @@ fn spawn_runner(
         .env("SSISD_EXECUTION_ID", &spec.id)
         .env("SSISD_RUN_BY_SERVICE", "1")
         .stdin(std::process::Stdio::null())
-        .stdout(open("stdout.log")?)
-        .stderr(open("stderr.log")?);
-    // SAFETY: setsid is async-signal-safe; nothing else runs between fork and exec.
+        .stdout(create_file(&dir.join("stdout.log"), modes.output)?)
+        .stderr(create_file(&dir.join("stderr.log"), modes.output)?);
+    for name in &settings.hidden_env {
+        cmd.env_remove(name);
+    }
+    let run_as = settings.run_as;
+    // SAFETY: only async-signal-safe system calls run between fork and exec: setsid, then the
+    // raw setresgid and setresuid (this child has one thread, so the per-thread calls change the
+    // whole process; the service holds the runner's ids as its saved ids, so they are allowed).
     unsafe {
-        cmd.pre_exec(|| {
+        cmd.pre_exec(move || {
             if libc::setsid() < 0 {
                 return Err(std::io::Error::last_os_error());
+            }
+            if let Some((uid, gid)) = run_as {
+                let (uid, gid) = (uid as libc::c_long, gid as libc::c_long);
+                if libc::syscall(libc::SYS_setresgid, gid, gid, gid) != 0
+                    || libc::syscall(libc::SYS_setresuid, uid, uid, uid) != 0
+                {
+                    return Err(std::io::Error::last_os_error());
+                }
             }
             Ok(())
         });
     }
-    let child = cmd
-        .spawn()
-        .map_err(|e| format!("cannot start {}: {e}", settings.runner.display()))?;
+    let child = cmd.spawn().map_err(|e| match run_as {
+        Some((uid, gid)) => format!(
+            "cannot start {} as uid {uid}, gid {gid}: {e}",
+            settings.runner.display()
+        ),
+        None => format!("cannot start {}: {e}", settings.runner.display()),
+    })?;
     let pid = child.id() as i32;
     let state = RunState {
         execution_id: spec.id.clone(),
@@ -889,6 +1038,65 @@ mod tests {
         assert_eq!(outcome(None, &Exit::Signal(9), false), Outcome::Lost);
         assert_eq!(outcome(None, &Exit::Signal(9), true), Outcome::Cancelled);
         assert_eq!(outcome(None, &Exit::Vanished, false), Outcome::Lost);
+    }
+
+    /// A runner that prints its environment and ids, started as the service or "as another
+    /// account" that is this one (switching to one's own ids is allowed without privilege).
+    #[test]
+    fn runners_get_their_directory_modes_and_not_the_hidden_variables() {
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        let dir = tempfile::tempdir().unwrap();
+        let runner = dir.path().join("runner.sh");
+        std::fs::write(&runner, "#!/bin/sh\n/usr/bin/env\n/usr/bin/id -u\n").unwrap();
+        std::fs::set_permissions(&runner, std::fs::Permissions::from_mode(0o755)).unwrap();
+        // SAFETY: getuid/getgid have no preconditions.
+        let me = unsafe { (libc::getuid(), libc::getgid()) };
+        for (n, run_as) in [None, Some(me)].into_iter().enumerate() {
+            let settings = RunSettings {
+                dir: dir.path().join("runs"),
+                runner: runner.clone(),
+                stop_grace: Duration::from_secs(1),
+                max_concurrent: 1,
+                registration_dir: dir.path().join("registrations"),
+                run_as,
+                hidden_env: vec!["PATH".into()],
+            };
+            let spec = RunSpec {
+                id: format!("run-{n}"),
+                package: "\\File System\\p".into(),
+                bytes: b"<package/>".to_vec(),
+                sets: Vec::new(),
+                reporting: None,
+                user: "tester".into(),
+            };
+            let (mut child, state) = spawn_runner(&spec, &settings).unwrap();
+            assert!(child.wait().unwrap().success());
+            let run_dir = settings.dir.join(&spec.id);
+            let mode = |name: &str| std::fs::metadata(run_dir.join(name)).unwrap().mode() & 0o7777;
+            let (d, p, o) = if run_as.is_some() {
+                (0o711, 0o644, 0o622)
+            } else {
+                (0o700, 0o600, 0o600)
+            };
+            assert_eq!(std::fs::metadata(&settings.dir).unwrap().mode() & 0o7777, d);
+            assert_eq!(mode(""), d);
+            assert_eq!(mode("package.dtsx"), p);
+            for f in ["events.jsonl", "stdout.log", "stderr.log"] {
+                assert_eq!(mode(f), o, "{f}");
+            }
+            assert_eq!(state.events, run_dir.join("events.jsonl"));
+            let out = std::fs::read_to_string(run_dir.join("stdout.log")).unwrap();
+            assert!(
+                out.contains(&format!("SSISD_EXECUTION_ID={}", spec.id)),
+                "{out}"
+            );
+            assert!(!out.lines().any(|l| l.starts_with("PATH=")), "{out}");
+            assert!(out.ends_with(&format!("{}\n", me.0)), "{out}");
+            assert_eq!(
+                std::fs::read(run_dir.join("package.dtsx")).unwrap(),
+                b"<package/>"
+            );
+        }
     }
 
     #[test]

@@ -736,6 +736,8 @@ mod tests {
                 stop_grace: Duration::from_secs(1),
                 max_concurrent: 10,
                 registration_dir: dir.join("registrations"),
+                run_as: None,
+                hidden_env: Vec::new(),
             },
         }
     }

@@ -1,28 +1,75 @@
-//! Dropping from root to the service account: giving the service's own directories to the
-//! account (as systemd's StateDirectory= does: recursively, never following symbolic links),
-//! then setgroups, setgid and setuid, and proving root cannot be regained. This must not decide
-//! which account or which directories; the configuration names them.
+//! Dropping from root to the service account, and keeping packages apart from it. The service's
+//! own directories are given to the account (as systemd's StateDirectory= does: recursively, but
+//! never following a symbolic link, not even at the top, never through a hard-linked file, and
+//! never a directory that is not the service's own), then the supplementary groups, gids and
+//! uids are set and root is proved out of reach. With a runner account, its uid and gid stay
+//! only as the saved ids, so that runners can take them (`ssisd_actors::package`) and the
+//! service can become nothing else. Also the modes that keep the data directory the service's:
+//! created directories, and group or world access removed below it. This must not decide which
+//! accounts or which directories; the configuration names them.
 
 use std::ffi::{CStr, CString};
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::MetadataExt;
-use std::path::{Path, PathBuf};
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Component, Path, PathBuf};
 
 use crate::access::local_user::{self, Account};
+
+/// Directories that are never one service's own: giving one of them away recursively would
+/// hand the system to the service account.
+const SHARED_DIRECTORIES: &[&str] = &[
+    "/",
+    "/bin",
+    "/boot",
+    "/dev",
+    "/etc",
+    "/home",
+    "/lib",
+    "/lib64",
+    "/media",
+    "/mnt",
+    "/opt",
+    "/proc",
+    "/root",
+    "/run",
+    "/run/user",
+    "/sbin",
+    "/srv",
+    "/sys",
+    "/tmp",
+    "/usr",
+    "/usr/lib",
+    "/usr/local",
+    "/usr/share",
+    "/var",
+    "/var/cache",
+    "/var/lib",
+    "/var/local",
+    "/var/log",
+    "/var/mail",
+    "/var/opt",
+    "/var/run",
+    "/var/spool",
+    "/var/tmp",
+];
 
 /// Why the service could not become its account.
 #[derive(Debug, thiserror::Error)]
 pub enum PrivilegeError {
     #[error("service.user names root (uid 0); name an unprivileged account")]
     RootAccount,
+    #[error("service.runner_user {name} has uid 0 (root); packages must not run as root: name an unprivileged account other than service.user (e.g. ssisd-run, created with `useradd --system ssisd-run`)")]
+    RootRunner { name: String },
     #[error("cannot switch to {name} (uid {uid}): ssisd runs as uid {current}, not root; start it as root or as {name}, or leave service.user unset")]
     NotRoot {
         name: String,
         uid: u32,
         current: u32,
     },
+    #[error("service.runner_user {runner} needs ssisd to start as root (it runs as uid {current}): only then can it keep {runner}'s ids for the packages; start it as root with service.user set, or remove service.runner_user")]
+    RunnerNeedsRoot { runner: String, current: u32 },
     #[error(
         "cannot give {path} to {name}: {source}; check the path, or chown -R {name} it by hand"
     )]
@@ -31,6 +78,15 @@ pub enum PrivilegeError {
         path: PathBuf,
         #[source]
         source: io::Error,
+    },
+    #[error("{key} {path} is a symbolic link; ssisd never follows links while it is root: set {key} to the directory itself")]
+    Link { key: &'static str, path: PathBuf },
+    #[error("{key} {path} is {reason}, not a directory of ssisd's own; it would be given to {name} recursively: set {key} to a dedicated directory (e.g. /var/lib/ssisd or /run/ssisd)")]
+    NotDedicated {
+        key: &'static str,
+        path: PathBuf,
+        name: String,
+        reason: String,
     },
     #[error("cannot look up the groups of {name}: {source}")]
     Groups {
@@ -57,22 +113,45 @@ pub fn running_as_root() -> bool {
     unsafe { libc::geteuid() == 0 }
 }
 
-/// Becomes `account`: first each path in `own` (followed when it is itself a link; nothing
-/// below it is) is given recursively to the account's uid and gid where the owner differs, then
-/// the supplementary groups become the account's plus `extra_groups`, then gid and uid are
-/// set (glibc applies both to every thread). Root is refused as the account. Without root this
-/// succeeds only when the process already runs as the account, and changes nothing.
+/// Becomes `account`. First each `(key, path)` of `own` (`key` names the setting, for errors)
+/// is given recursively to the account's uid and gid where the owner differs — refused when the
+/// path is a symbolic link or not a dedicated directory (a system directory, writable by every
+/// user, or owned by someone other than root and the account). Then the supplementary groups
+/// are set, then gids and uids (glibc applies them to every thread).
+///
+/// Without `runner`, the groups are the account's plus `extra_groups`, and all three uids and
+/// gids become the account's. With a `runner` (another account), the supplementary groups are
+/// `extra_groups` alone — runners inherit them and cannot shed them — and the runner's uid and
+/// gid are kept as the saved ids: a runner can later take them, and the service can become
+/// neither root nor anyone else. Root is refused as either account. Without root this succeeds
+/// only without a runner and when the process already runs as the account, changing nothing.
 pub fn drop_to(
     account: &Account,
     extra_groups: &[u32],
-    own: &[&Path],
+    runner: Option<&Account>,
+    own: &[(&'static str, &Path)],
 ) -> Result<(), PrivilegeError> {
     if account.uid == 0 {
         return Err(PrivilegeError::RootAccount);
     }
+    if let Some(r) = runner {
+        if r.uid == 0 {
+            return Err(PrivilegeError::RootRunner {
+                name: r.name.clone(),
+            });
+        }
+    }
+    // The same account twice is no separation: the service's own ids.
+    let runner = runner.filter(|r| r.uid != account.uid);
     if !running_as_root() {
         // SAFETY: getuid/geteuid have no preconditions.
         let (uid, euid) = unsafe { (libc::getuid(), libc::geteuid()) };
+        if let Some(r) = runner {
+            return Err(PrivilegeError::RunnerNeedsRoot {
+                runner: r.name.clone(),
+                current: euid,
+            });
+        }
         if uid == account.uid && euid == account.uid {
             return Ok(());
         }
@@ -82,32 +161,47 @@ pub fn drop_to(
             current: euid,
         });
     }
-    for path in own {
-        chown_tree(path, account.uid, account.gid).map_err(|(path, source)| {
-            PrivilegeError::Chown {
+    for (key, path) in own {
+        chown_tree(path, account.uid, account.gid).map_err(|failure| match failure {
+            ChownFailure::Io(path, source) => PrivilegeError::Chown {
                 name: account.name.clone(),
                 path,
                 source,
-            }
+            },
+            ChownFailure::Link => PrivilegeError::Link {
+                key,
+                path: path.to_path_buf(),
+            },
+            ChownFailure::NotDedicated(reason) => PrivilegeError::NotDedicated {
+                key,
+                path: path.to_path_buf(),
+                name: account.name.clone(),
+                reason,
+            },
         })?;
     }
-    let mut groups =
-        local_user::supplementary_gids(&account.name, account.gid).map_err(|source| {
+    let mut groups = match runner {
+        Some(_) => Vec::new(),
+        None => local_user::supplementary_gids(&account.name, account.gid).map_err(|source| {
             PrivilegeError::Groups {
                 name: account.name.clone(),
                 source,
             }
-        })?;
+        })?,
+    };
     for g in extra_groups {
         if !groups.contains(g) {
             groups.push(*g);
         }
     }
-    switch(account, &groups)?;
-    verify(account)
+    let saved = runner.map_or((account.uid, account.gid), |r| (r.uid, r.gid));
+    switch(account, &groups, saved)?;
+    verify(account, &groups, saved)
 }
 
-fn switch(account: &Account, groups: &[u32]) -> Result<(), PrivilegeError> {
+/// setgroups, setresgid, setresuid, in that order (each later one needs the privilege the
+/// earlier ones keep). `saved` is the (uid, gid) kept as the saved set-user and set-group ids.
+fn switch(account: &Account, groups: &[u32], saved: (u32, u32)) -> Result<(), PrivilegeError> {
     let fail = |call| PrivilegeError::Switch {
         call,
         name: account.name.clone(),
@@ -117,36 +211,65 @@ fn switch(account: &Account, groups: &[u32]) -> Result<(), PrivilegeError> {
     if unsafe { libc::setgroups(groups.len(), groups.as_ptr()) } != 0 {
         return Err(fail("setgroups"));
     }
-    // SAFETY: setgid and setuid have no memory preconditions.
-    if unsafe { libc::setgid(account.gid) } != 0 {
-        return Err(fail("setgid"));
+    // SAFETY: setresgid and setresuid have no memory preconditions.
+    if unsafe { libc::setresgid(account.gid, account.gid, saved.1) } != 0 {
+        return Err(fail("setresgid"));
     }
     // SAFETY: as above.
-    if unsafe { libc::setuid(account.uid) } != 0 {
-        return Err(fail("setuid"));
+    if unsafe { libc::setresuid(account.uid, account.uid, saved.0) } != 0 {
+        return Err(fail("setresuid"));
     }
     Ok(())
 }
 
-fn verify(account: &Account) -> Result<(), PrivilegeError> {
+/// The real, effective and saved user ids, then the same for groups.
+pub fn ids() -> ((u32, u32, u32), (u32, u32, u32)) {
+    let (mut ru, mut eu, mut su) = (0, 0, 0);
+    let (mut rg, mut eg, mut sg) = (0, 0, 0);
+    // SAFETY: the pointers are valid out-parameters; these calls cannot fail with them.
+    unsafe {
+        libc::getresuid(&mut ru, &mut eu, &mut su);
+        libc::getresgid(&mut rg, &mut eg, &mut sg);
+    }
+    ((ru, eu, su), (rg, eg, sg))
+}
+
+/// The supplementary group ids of the process.
+fn current_groups() -> Vec<u32> {
+    // SAFETY: a zero count only returns the number of groups.
+    let n = unsafe { libc::getgroups(0, std::ptr::null_mut()) };
+    let mut groups = vec![0; n.max(0) as usize];
+    // SAFETY: groups has room for n entries.
+    let n = unsafe { libc::getgroups(n, groups.as_mut_ptr()) };
+    groups.truncate(n.max(0) as usize);
+    groups
+}
+
+fn verify(account: &Account, groups: &[u32], saved: (u32, u32)) -> Result<(), PrivilegeError> {
     let problem = |problem: String| PrivilegeError::Verify {
         name: account.name.clone(),
         problem,
     };
-    // SAFETY: these getters have no preconditions.
-    let ids = unsafe {
-        (
-            libc::getuid(),
-            libc::geteuid(),
-            libc::getgid(),
-            libc::getegid(),
-        )
-    };
-    let wanted = (account.uid, account.uid, account.gid, account.gid);
-    if ids != wanted {
+    let (uids, gids) = ids();
+    let wanted = (
+        (account.uid, account.uid, saved.0),
+        (account.gid, account.gid, saved.1),
+    );
+    if (uids, gids) != wanted {
         return Err(problem(format!(
-            "has uid {}, euid {}, gid {}, egid {} instead of uid {} and gid {}",
-            ids.0, ids.1, ids.2, ids.3, account.uid, account.gid
+            "has uids (real, effective, saved) {uids:?} and gids {gids:?} instead of {:?} and {:?}",
+            wanted.0, wanted.1
+        )));
+    }
+    let mut have = current_groups();
+    let mut want = groups.to_vec();
+    have.sort_unstable();
+    have.dedup();
+    want.sort_unstable();
+    want.dedup();
+    if have != want {
+        return Err(problem(format!(
+            "has the supplementary groups {have:?} instead of {want:?}"
         )));
     }
     // SAFETY: as above; if this succeeds, the process is root again and the error says so.
@@ -155,27 +278,121 @@ fn verify(account: &Account) -> Result<(), PrivilegeError> {
             "can become root again (setuid(0) succeeded)".into(),
         ));
     }
+    // SAFETY: as above (-1 leaves the real and saved ids as they are).
+    if unsafe { libc::setresuid(u32::MAX, 0, u32::MAX) } == 0 {
+        return Err(problem(
+            "can become root again (setresuid(-1, 0, -1) succeeded)".into(),
+        ));
+    }
     Ok(())
 }
 
-type ChownResult = Result<(), (PathBuf, io::Error)>;
+/// Creates `path` with `mode` when it is missing, with any missing parent as 0755 (so that
+/// accounts that must reach something below can traverse them; the umask is not applied to
+/// either). An existing `path` is left as it is.
+pub fn create_dir_with_mode(path: &Path, mode: u32) -> io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    if std::fs::symlink_metadata(path).is_ok() {
+        return Ok(());
+    }
+    if let Some(parent) = path.parent() {
+        if !parent.as_os_str().is_empty() {
+            create_dir_with_mode(parent, 0o755)?;
+        }
+    }
+    match std::fs::DirBuilder::new().mode(mode).create(path) {
+        Ok(()) => std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)),
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// Sets the data directory's mode — 0711 when packages run as another account (which must
+/// reach its run directory but list nothing), 0700 otherwise — and removes group and world
+/// access from everything below it except `runs`, whose modes the runs set themselves. Files
+/// left readable by an older version or another umask become the service's alone. Call it as
+/// the service account: links are not followed, and what it does not own it cannot change
+/// (such entries are left as they are).
+pub fn protect_data_dir(data_dir: &Path, runs: &Path, runner_separate: bool) -> io::Result<()> {
+    let mode = if runner_separate { 0o711 } else { 0o700 };
+    let meta = std::fs::symlink_metadata(data_dir)?;
+    if meta.mode() & 0o7777 != mode {
+        std::fs::set_permissions(data_dir, std::fs::Permissions::from_mode(mode))?;
+    }
+    tighten_below(data_dir, runs);
+    Ok(())
+}
+
+fn tighten_below(dir: &Path, skip: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path == skip {
+            continue;
+        }
+        let Ok(meta) = std::fs::symlink_metadata(&path) else {
+            continue;
+        };
+        if meta.file_type().is_symlink() {
+            continue;
+        }
+        let mode = meta.mode() & 0o7777;
+        if mode & 0o077 != 0 {
+            let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode & !0o077));
+        }
+        if meta.is_dir() {
+            tighten_below(&path, skip);
+        }
+    }
+}
+
+/// Why a tree was not given away.
+#[derive(Debug)]
+pub(crate) enum ChownFailure {
+    Io(PathBuf, io::Error),
+    /// The top path is a symbolic link.
+    Link,
+    /// The top path is not a directory of the service's own; the reason says what it is.
+    NotDedicated(String),
+}
+
+type ChownResult = Result<(), ChownFailure>;
+
+/// What makes `top` a directory no service may take, from its path alone: a system directory
+/// (after resolving `..` and links in its parents).
+pub(crate) fn shared_directory(top: &Path) -> Option<String> {
+    let mut normal = PathBuf::from("/");
+    for c in top.components() {
+        match c {
+            Component::ParentDir => {
+                normal.pop();
+            }
+            Component::Normal(n) => normal.push(n),
+            _ => {}
+        }
+    }
+    let real = std::fs::canonicalize(top).ok();
+    for p in std::iter::once(&normal).chain(real.as_ref()) {
+        if SHARED_DIRECTORIES.iter().any(|s| Path::new(s) == p) {
+            return Some(format!("the system directory {}", p.display()));
+        }
+    }
+    None
+}
 
 /// Gives `top` and, when it is a directory, everything below it to uid:gid, changing only
-/// entries whose owner or group differs. `top` itself is followed if it is a link; below it,
-/// links are changed themselves and never followed, and directories are opened relative to
-/// their parent with O_NOFOLLOW, so a link swapped in during the walk cannot redirect it.
+/// entries whose owner or group differs. Nothing is followed: `top` must not be a link, links
+/// below it are changed themselves, and every entry is opened relative to its parent with
+/// O_NOFOLLOW and changed through that descriptor, so a link swapped in during the walk cannot
+/// redirect it. Regular files with more than one link are left alone (one of their names may be
+/// outside the tree). A directory `top` must be dedicated: not a system directory, not writable
+/// by every user, owned by root or by `uid`. A missing `top` is fine.
 pub(crate) fn chown_tree(top: &Path, uid: u32, gid: u32) -> ChownResult {
-    let at = |e: io::Error| (top.to_path_buf(), e);
-    let meta = match std::fs::metadata(top) {
-        Ok(m) => m,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(at(e)),
-    };
-    if !meta.is_dir() {
-        if meta.uid() != uid || meta.gid() != gid {
-            std::os::unix::fs::chown(top, Some(uid), Some(gid)).map_err(at)?;
-        }
-        return Ok(());
+    let at = |e: io::Error| ChownFailure::Io(top.to_path_buf(), e);
+    if let Some(reason) = shared_directory(top) {
+        return Err(ChownFailure::NotDedicated(reason));
     }
     let c_top = CString::new(top.as_os_str().as_bytes()).map_err(|_| {
         at(io::Error::new(
@@ -187,88 +404,139 @@ pub(crate) fn chown_tree(top: &Path, uid: u32, gid: u32) -> ChownResult {
     let fd = unsafe {
         libc::open(
             c_top.as_ptr(),
-            libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC,
+            libc::O_PATH | libc::O_NOFOLLOW | libc::O_CLOEXEC,
         )
     };
     if fd < 0 {
-        return Err(at(io::Error::last_os_error()));
+        let e = io::Error::last_os_error();
+        return match e.kind() {
+            io::ErrorKind::NotFound => Ok(()),
+            _ => Err(at(e)),
+        };
     }
     // SAFETY: fd was just opened and is owned here.
-    let dir = unsafe { OwnedFd::from_raw_fd(fd) };
-    chown_open_dir(&dir, top, uid, gid)
+    let handle = unsafe { OwnedFd::from_raw_fd(fd) };
+    let st = fstat(handle.as_raw_fd()).map_err(at)?;
+    match st.st_mode & libc::S_IFMT {
+        libc::S_IFLNK => Err(ChownFailure::Link),
+        libc::S_IFDIR => {
+            if st.st_uid != 0 && st.st_uid != uid {
+                return Err(ChownFailure::NotDedicated(format!(
+                    "owned by uid {} (neither root nor the service account)",
+                    st.st_uid
+                )));
+            }
+            if st.st_mode & 0o002 != 0 {
+                return Err(ChownFailure::NotDedicated(format!(
+                    "writable by every user (mode {:04o})",
+                    st.st_mode & 0o7777
+                )));
+            }
+            // The very directory checked above, opened for reading.
+            // SAFETY: the handle is open; "." is NUL-terminated.
+            let fd = unsafe {
+                libc::openat(
+                    handle.as_raw_fd(),
+                    c".".as_ptr(),
+                    libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC,
+                )
+            };
+            if fd < 0 {
+                return Err(at(io::Error::last_os_error()));
+            }
+            // SAFETY: fd was just opened and is owned here.
+            let dir = unsafe { OwnedFd::from_raw_fd(fd) };
+            chown_open_dir(&dir, top, uid, gid)
+        }
+        _ => chown_handle(&handle, &st, uid, gid).map_err(at),
+    }
+}
+
+/// Changes the entry behind an O_PATH descriptor (a link itself, never its target), unless it
+/// is a regular file with other names or already has the owner.
+fn chown_handle(handle: &OwnedFd, st: &libc::stat, uid: u32, gid: u32) -> io::Result<()> {
+    if st.st_mode & libc::S_IFMT == libc::S_IFREG && st.st_nlink > 1 {
+        return Ok(());
+    }
+    if st.st_uid == uid && st.st_gid == gid {
+        return Ok(());
+    }
+    // SAFETY: the descriptor is open; the empty path with AT_EMPTY_PATH names it.
+    let rc = unsafe {
+        libc::fchownat(
+            handle.as_raw_fd(),
+            c"".as_ptr(),
+            uid,
+            gid,
+            libc::AT_EMPTY_PATH | libc::AT_SYMLINK_NOFOLLOW,
+        )
+    };
+    if rc != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
 }
 
 /// Changes the open directory `dir` (at `path`, for messages) and its contents.
 fn chown_open_dir(dir: &OwnedFd, path: &Path, uid: u32, gid: u32) -> ChownResult {
-    let st = fstat(dir.as_raw_fd()).map_err(|e| (path.to_path_buf(), e))?;
+    let st = fstat(dir.as_raw_fd()).map_err(|e| ChownFailure::Io(path.to_path_buf(), e))?;
     if st.st_uid != uid || st.st_gid != gid {
         // SAFETY: the descriptor is open.
         if unsafe { libc::fchown(dir.as_raw_fd(), uid, gid) } != 0 {
-            return Err((path.to_path_buf(), io::Error::last_os_error()));
+            return Err(ChownFailure::Io(
+                path.to_path_buf(),
+                io::Error::last_os_error(),
+            ));
         }
     }
-    for name in entries(dir).map_err(|e| (path.to_path_buf(), e))? {
+    for name in entries(dir).map_err(|e| ChownFailure::Io(path.to_path_buf(), e))? {
         let child = path.join(std::ffi::OsStr::from_bytes(name.as_bytes()));
-        let at = |e: io::Error| (child.clone(), e);
-        // SAFETY: an all-zero stat is a valid buffer for fstatat.
-        let mut st: libc::stat = unsafe { std::mem::zeroed() };
-        // SAFETY: the descriptor is open, name is NUL-terminated, st is a valid buffer.
-        let rc = unsafe {
-            libc::fstatat(
+        let at = |e: io::Error| ChownFailure::Io(child.clone(), e);
+        // SAFETY: the descriptor is open and name is NUL-terminated; O_NOFOLLOW|O_DIRECTORY
+        // opens a real directory only (a link or anything else fails).
+        let fd = unsafe {
+            libc::openat(
                 dir.as_raw_fd(),
                 name.as_ptr(),
-                &mut st,
-                libc::AT_SYMLINK_NOFOLLOW,
+                libc::O_RDONLY | libc::O_DIRECTORY | libc::O_NOFOLLOW | libc::O_CLOEXEC,
             )
         };
-        if rc != 0 {
+        if fd >= 0 {
+            // SAFETY: fd was just opened and is owned here.
+            let sub = unsafe { OwnedFd::from_raw_fd(fd) };
+            chown_open_dir(&sub, &child, uid, gid)?;
+            continue;
+        }
+        let e = io::Error::last_os_error();
+        match e.raw_os_error() {
+            Some(libc::ENOENT) => continue,
+            // Not a directory (or a link to one): the entry itself.
+            Some(libc::ELOOP) | Some(libc::ENOTDIR) => {}
+            _ => return Err(at(e)),
+        }
+        // SAFETY: as above; O_PATH|O_NOFOLLOW refers to the entry itself, a link included.
+        let fd = unsafe {
+            libc::openat(
+                dir.as_raw_fd(),
+                name.as_ptr(),
+                libc::O_PATH | libc::O_NOFOLLOW | libc::O_CLOEXEC,
+            )
+        };
+        if fd < 0 {
             let e = io::Error::last_os_error();
             if e.kind() == io::ErrorKind::NotFound {
                 continue;
             }
             return Err(at(e));
         }
+        // SAFETY: fd was just opened and is owned here.
+        let handle = unsafe { OwnedFd::from_raw_fd(fd) };
+        let st = fstat(handle.as_raw_fd()).map_err(at)?;
         if st.st_mode & libc::S_IFMT == libc::S_IFDIR {
-            // SAFETY: as above; O_NOFOLLOW refuses a link swapped in since fstatat.
-            let fd = unsafe {
-                libc::openat(
-                    dir.as_raw_fd(),
-                    name.as_ptr(),
-                    libc::O_RDONLY | libc::O_DIRECTORY | libc::O_NOFOLLOW | libc::O_CLOEXEC,
-                )
-            };
-            if fd >= 0 {
-                // SAFETY: fd was just opened and is owned here.
-                let sub = unsafe { OwnedFd::from_raw_fd(fd) };
-                chown_open_dir(&sub, &child, uid, gid)?;
-                continue;
-            }
-            let e = io::Error::last_os_error();
-            match e.raw_os_error() {
-                Some(libc::ENOENT) => continue,
-                // Replaced by something else since fstatat: change that entry itself.
-                Some(libc::ELOOP) | Some(libc::ENOTDIR) => {}
-                _ => return Err(at(e)),
-            }
-        } else if st.st_uid == uid && st.st_gid == gid {
+            // Became a directory since: its contents are left as they are this time.
             continue;
         }
-        // SAFETY: the descriptor is open and name is NUL-terminated; links are not followed.
-        let rc = unsafe {
-            libc::fchownat(
-                dir.as_raw_fd(),
-                name.as_ptr(),
-                uid,
-                gid,
-                libc::AT_SYMLINK_NOFOLLOW,
-            )
-        };
-        if rc != 0 {
-            let e = io::Error::last_os_error();
-            if e.kind() != io::ErrorKind::NotFound {
-                return Err(at(e));
-            }
-        }
+        chown_handle(&handle, &st, uid, gid).map_err(at)?;
     }
     Ok(())
 }
@@ -337,6 +605,10 @@ mod tests {
         (m.uid(), m.gid())
     }
 
+    fn mode(path: &Path) -> u32 {
+        fs::symlink_metadata(path).unwrap().mode() & 0o7777
+    }
+
     fn nobody() -> Account {
         Account {
             name: local_user::account_by_name("nobody")
@@ -348,19 +620,41 @@ mod tests {
         }
     }
 
+    /// Runs `f` in a forked child (so the test process keeps its privileges) and returns its
+    /// exit code.
+    fn in_child(f: impl FnOnce() -> i32) -> i32 {
+        // SAFETY: the child only runs `f` and then _exit, never returning into the harness.
+        let pid = unsafe { libc::fork() };
+        assert!(pid >= 0, "fork failed");
+        if pid == 0 {
+            let code = f();
+            // SAFETY: ends the child without running the parent's destructors or harness.
+            unsafe { libc::_exit(code) };
+        }
+        let mut status = 0;
+        // SAFETY: pid is our child; status is a valid out-pointer.
+        let waited = unsafe { libc::waitpid(pid, &mut status, 0) };
+        assert_eq!(waited, pid);
+        assert!(libc::WIFEXITED(status), "child status {status}");
+        libc::WEXITSTATUS(status)
+    }
+
     #[test]
-    fn root_is_refused_as_the_account() {
+    fn root_is_refused_as_the_account_and_as_the_runner() {
         let root = Account {
             name: "root".into(),
             uid: 0,
             gid: 0,
             home: PathBuf::from("/root"),
         };
-        let e = drop_to(&root, &[], &[]).unwrap_err();
+        let e = drop_to(&root, &[], None, &[]).unwrap_err();
         assert_eq!(
             e.to_string(),
             "service.user names root (uid 0); name an unprivileged account"
         );
+        let e = drop_to(&nobody(), &[], Some(&root), &[]).unwrap_err();
+        assert!(matches!(e, PrivilegeError::RootRunner { .. }), "{e}");
+        assert!(e.to_string().contains("service.runner_user root"), "{e}");
     }
 
     #[test]
@@ -373,10 +667,97 @@ mod tests {
         let me = unsafe { libc::getuid() };
         let mut account = nobody();
         account.uid = me;
-        assert!(drop_to(&account, &[], &[]).is_ok());
+        assert!(drop_to(&account, &[], None, &[]).is_ok());
+        let mut runner = nobody();
+        runner.uid = me + 2;
+        let e = drop_to(&account, &[], Some(&runner), &[]).unwrap_err();
+        assert!(matches!(e, PrivilegeError::RunnerNeedsRoot { .. }), "{e}");
         account.uid = me + 1;
-        let e = drop_to(&account, &[], &[]).unwrap_err();
+        let e = drop_to(&account, &[], None, &[]).unwrap_err();
         assert!(matches!(e, PrivilegeError::NotRoot { .. }), "{e}");
+    }
+
+    #[test]
+    fn system_directories_are_never_dedicated() {
+        for p in [
+            "/",
+            "/var/lib",
+            "/var/lib/",
+            "/tmp",
+            "/run",
+            "/home",
+            "/etc",
+            "/var/lib/ssisd/..",
+            "/var/lib/../lib/.",
+        ] {
+            assert!(shared_directory(Path::new(p)).is_some(), "{p}");
+        }
+        for p in ["/var/lib/ssisd", "/run/ssisd", "/srv/ssisd/data"] {
+            assert_eq!(shared_directory(Path::new(p)), None, "{p}");
+        }
+        // The refusal comes before anything is looked at, root or not.
+        assert!(matches!(
+            chown_tree(Path::new("/var/lib"), NOBODY, NOBODY),
+            Err(ChownFailure::NotDedicated(_))
+        ));
+    }
+
+    #[test]
+    fn created_directories_get_their_mode_despite_the_umask() {
+        let dir = tempfile::tempdir().unwrap();
+        let deep = dir.path().join("a/b/c");
+        // In a child: the umask is the whole process's, and other tests may run in threads.
+        let code = in_child(|| {
+            // SAFETY: umask has no preconditions.
+            unsafe { libc::umask(0o077) };
+            i32::from(create_dir_with_mode(&deep, 0o711).is_err())
+        });
+        assert_eq!(code, 0);
+        assert_eq!(mode(&deep), 0o711);
+        assert_eq!(mode(&dir.path().join("a")), 0o755);
+        assert_eq!(mode(&dir.path().join("a/b")), 0o755);
+        fs::set_permissions(&deep, fs::Permissions::from_mode(0o700)).unwrap();
+        create_dir_with_mode(&deep, 0o711).unwrap();
+        assert_eq!(mode(&deep), 0o700, "an existing directory is left alone");
+    }
+
+    #[test]
+    fn the_data_directory_becomes_the_services_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let runs = data.join("runs");
+        fs::create_dir_all(data.join("Packages/Sales")).unwrap();
+        fs::create_dir_all(runs.join("r1")).unwrap();
+        fs::write(data.join("owners.db"), "o").unwrap();
+        fs::write(data.join("Packages/Sales/p.dtsx"), "p").unwrap();
+        fs::write(runs.join("r1/package.dtsx"), "p").unwrap();
+        let outside = dir.path().join("outside");
+        fs::write(&outside, "x").unwrap();
+        std::os::unix::fs::symlink(&outside, data.join("link")).unwrap();
+        for p in [&data, &data.join("Packages"), &data.join("Packages/Sales")] {
+            fs::set_permissions(p, fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        for p in [
+            data.join("owners.db"),
+            data.join("Packages/Sales/p.dtsx"),
+            runs.join("r1/package.dtsx"),
+            outside.clone(),
+        ] {
+            fs::set_permissions(p, fs::Permissions::from_mode(0o644)).unwrap();
+        }
+        fs::set_permissions(&runs, fs::Permissions::from_mode(0o711)).unwrap();
+
+        protect_data_dir(&data, &runs, true).unwrap();
+        assert_eq!(mode(&data), 0o711);
+        assert_eq!(mode(&data.join("owners.db")), 0o600);
+        assert_eq!(mode(&data.join("Packages")), 0o700);
+        assert_eq!(mode(&data.join("Packages/Sales")), 0o700);
+        assert_eq!(mode(&data.join("Packages/Sales/p.dtsx")), 0o600);
+        assert_eq!(mode(&runs), 0o711, "runs keep the modes they set");
+        assert_eq!(mode(&runs.join("r1/package.dtsx")), 0o644);
+        assert_eq!(mode(&outside), 0o644, "links are not followed");
+        protect_data_dir(&data, &runs, false).unwrap();
+        assert_eq!(mode(&data), 0o700);
     }
 
     #[test]
@@ -390,6 +771,8 @@ mod tests {
         fs::write(&victim, "x").unwrap();
         let victim_dir = outside.path().join("victim-dir");
         fs::create_dir(&victim_dir).unwrap();
+        let linked = outside.path().join("hard-linked");
+        fs::write(&linked, "h").unwrap();
 
         let dir = tempfile::tempdir().unwrap();
         let top = dir.path().join("state");
@@ -398,6 +781,7 @@ mod tests {
         fs::write(top.join("a/b/c/deep"), "2").unwrap();
         std::os::unix::fs::symlink(&victim, top.join("a/link-to-file")).unwrap();
         std::os::unix::fs::symlink(&victim_dir, top.join("a/b/link-to-dir")).unwrap();
+        fs::hard_link(&linked, top.join("a/hard")).unwrap();
 
         chown_tree(&top, NOBODY, NOBODY).unwrap();
         for p in [
@@ -414,6 +798,7 @@ mod tests {
         }
         assert_eq!(owner(&victim), (0, 0));
         assert_eq!(owner(&victim_dir), (0, 0));
+        assert_eq!(owner(&linked), (0, 0), "a hard-linked file is left alone");
         assert_eq!(owner(dir.path()), (0, 0));
         // Again: nothing to change, still fine; a missing path is skipped.
         chown_tree(&top, NOBODY, NOBODY).unwrap();
@@ -425,7 +810,54 @@ mod tests {
         assert_eq!(owner(&single), (NOBODY, NOBODY));
     }
 
-    /// Switches in a forked child, so the test process keeps its privileges.
+    #[test]
+    fn chown_tree_refuses_links_and_directories_of_others() {
+        if !running_as_root() {
+            println!("SKIPPED: not root");
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real");
+        fs::create_dir(&real).unwrap();
+        fs::write(real.join("f"), "f").unwrap();
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        assert!(matches!(
+            chown_tree(&link, NOBODY, NOBODY),
+            Err(ChownFailure::Link)
+        ));
+        let file_link = dir.path().join("file-link");
+        std::os::unix::fs::symlink(real.join("f"), &file_link).unwrap();
+        assert!(matches!(
+            chown_tree(&file_link, NOBODY, NOBODY),
+            Err(ChownFailure::Link)
+        ));
+        assert_eq!(owner(&real), (0, 0));
+        assert_eq!(owner(&real.join("f")), (0, 0));
+
+        std::os::unix::fs::chown(&real, Some(4_100_009), Some(4_100_009)).unwrap();
+        match chown_tree(&real, NOBODY, NOBODY) {
+            Err(ChownFailure::NotDedicated(reason)) => {
+                assert!(reason.contains("uid 4100009"), "{reason}")
+            }
+            other => panic!("{other:?}"),
+        }
+        std::os::unix::fs::chown(&real, Some(0), Some(0)).unwrap();
+        fs::set_permissions(&real, fs::Permissions::from_mode(0o1777)).unwrap();
+        match chown_tree(&real, NOBODY, NOBODY) {
+            Err(ChownFailure::NotDedicated(reason)) => {
+                assert!(reason.contains("writable by every user"), "{reason}")
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(owner(&real.join("f")), (0, 0));
+        // The service account's own directory is fine.
+        fs::set_permissions(&real, fs::Permissions::from_mode(0o700)).unwrap();
+        std::os::unix::fs::chown(&real, Some(NOBODY), Some(NOBODY)).unwrap();
+        chown_tree(&real, NOBODY, NOBODY).unwrap();
+        assert_eq!(owner(&real.join("f")), (NOBODY, NOBODY));
+    }
+
     #[test]
     fn drop_to_in_a_child_process() {
         if !running_as_root() {
@@ -437,38 +869,78 @@ mod tests {
         fs::create_dir_all(state.join("sub")).unwrap();
         let root_only = dir.path().to_path_buf();
         let account = nobody();
-        // SAFETY: the child only runs drop_to and then _exit, never returning into the harness.
-        let pid = unsafe { libc::fork() };
-        assert!(pid >= 0, "fork failed");
-        if pid == 0 {
-            let code = match drop_to(&account, &[0], &[&state]) {
-                Ok(()) => {
-                    // SAFETY: getgroups with a zero count only returns the count.
-                    let n = unsafe { libc::getgroups(0, std::ptr::null_mut()) };
-                    let mut groups = vec![0; n.max(0) as usize];
-                    // SAFETY: groups has room for n entries.
-                    unsafe { libc::getgroups(n, groups.as_mut_ptr()) };
-                    // The temporary directory is root's, mode 0700.
-                    let can_write_root_file = fs::write(root_only.join("x"), "x").is_ok();
-                    if groups.contains(&0) && groups.contains(&NOBODY) && !can_write_root_file {
-                        0
-                    } else {
-                        2
+        let code =
+            in_child(
+                || match drop_to(&account, &[0], None, &[("state", state.as_path())]) {
+                    Ok(()) => {
+                        let groups = current_groups();
+                        // The temporary directory is root's, mode 0700.
+                        let can_write_root_file = fs::write(root_only.join("x"), "x").is_ok();
+                        let ((_, _, su), _) = ids();
+                        if groups.contains(&0)
+                            && groups.contains(&NOBODY)
+                            && !can_write_root_file
+                            && su == NOBODY
+                        {
+                            0
+                        } else {
+                            2
+                        }
                     }
-                }
-                Err(_) => 1,
-            };
-            // SAFETY: ends the child without running the parent's destructors or harness.
-            unsafe { libc::_exit(code) };
-        }
-        let mut status = 0;
-        // SAFETY: pid is our child; status is a valid out-pointer.
-        let waited = unsafe { libc::waitpid(pid, &mut status, 0) };
-        assert_eq!(waited, pid);
-        assert!(libc::WIFEXITED(status), "child status {status}");
-        assert_eq!(libc::WEXITSTATUS(status), 0, "child failed");
+                    Err(_) => 1,
+                },
+            );
+        assert_eq!(code, 0, "child failed");
         assert_eq!(owner(&state), (NOBODY, NOBODY));
         assert_eq!(owner(&state.join("sub")), (NOBODY, NOBODY));
         assert!(!dir.path().join("x").exists());
+    }
+
+    /// With a runner: the runner's ids are only the saved ones; the service cannot become root,
+    /// a process can take the runner's ids for good, and the groups are the extra ones alone.
+    #[test]
+    fn drop_to_keeps_the_runner_as_saved_ids_only() {
+        if !running_as_root() {
+            println!("SKIPPED: not root");
+            return;
+        }
+        let Ok(runner) = local_user::account_by_name("daemon") else {
+            println!("SKIPPED: no account named daemon");
+            return;
+        };
+        let account = nobody();
+        let code = in_child(|| {
+            if let Err(e) = drop_to(&account, &[4_100_010], Some(&runner), &[]) {
+                eprintln!("{e}");
+                return 1;
+            }
+            let (uids, gids) = ids();
+            if uids != (NOBODY, NOBODY, runner.uid) || gids != (NOBODY, NOBODY, runner.gid) {
+                eprintln!("{uids:?} {gids:?}");
+                return 2;
+            }
+            if current_groups() != [4_100_010] {
+                eprintln!("{:?}", current_groups());
+                return 3;
+            }
+            // SAFETY: setuid has no preconditions; it must fail.
+            if unsafe { libc::setuid(0) } == 0 {
+                return 4;
+            }
+            // What a runner does before exec: all three ids become the runner's.
+            // SAFETY: raw per-thread set*id calls; this child has one thread.
+            let switched = unsafe {
+                libc::syscall(libc::SYS_setresgid, runner.gid, runner.gid, runner.gid) == 0
+                    && libc::syscall(libc::SYS_setresuid, runner.uid, runner.uid, runner.uid) == 0
+            };
+            let (uids, _) = ids();
+            // SAFETY: as above; the service account is out of reach now.
+            let back = unsafe { libc::setuid(NOBODY) } == 0;
+            if !switched || uids != (runner.uid, runner.uid, runner.uid) || back {
+                return 5;
+            }
+            0
+        });
+        assert_eq!(code, 0, "child failed");
     }
 }

@@ -60,6 +60,10 @@ pub struct ServiceSection {
     /// Supplementary groups added to the account's own when dropping.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub groups: Vec<String>,
+    /// The account packages started by the service run as, kept apart from the service's data
+    /// (needs the start as root with `user`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub runner_user: Option<String>,
     /// Lets runners run as root when the service itself runs as root (default false: refused).
     pub allow_root_runners: bool,
     pub max_request_bytes: u64,
@@ -85,6 +89,7 @@ impl Default for ServiceSection {
             socket: None,
             user: None,
             groups: Vec::new(),
+            runner_user: None,
             allow_root_runners: false,
             max_request_bytes: 64 * 1024 * 1024,
             log: LogTarget::Stderr,
@@ -256,6 +261,11 @@ pub struct ServiceConfig {
     pub socket: PathBuf,
     pub user: Option<String>,
     pub groups: Vec<String>,
+    /// `service.runner_user`.
+    pub runner_user: Option<String>,
+    /// The runner account's `(uid, gid)` once the service has kept them as its saved ids;
+    /// set by `service::run` at start (never read from a file), carried over on reload.
+    pub run_as: Option<(u32, u32)>,
     pub allow_root_runners: bool,
     pub access: AccessConfig,
     pub max_request_bytes: u64,
@@ -495,6 +505,24 @@ fn check(
             "supplementary groups apply when dropping to service.user, which is not set".into(),
         ));
     }
+    let runner_user = s.runner_user.clone().filter(|u| !u.trim().is_empty());
+    if let Some(runner) = &runner_user {
+        if runner == "root" {
+            return Err(key_error(
+                "service.runner_user",
+                "names root; packages must not run as root: name an unprivileged account other than service.user (e.g. ssisd-run, created with `useradd --system ssisd-run`) or leave it unset".into(),
+            ));
+        }
+        if user.is_none() {
+            return Err(key_error(
+                "service.runner_user",
+                "packages run as another account only when ssisd starts as root and drops to service.user, which is not set; set service.user too (e.g. ssisd) or remove service.runner_user".into(),
+            ));
+        }
+        if user.as_ref() == Some(runner) {
+            warnings.push(format!("service.runner_user is service.user ({runner}): packages run as the service's account and can change its data; name a separate account to keep them apart"));
+        }
+    }
     if !s.unauthenticated_loopback && listen.ip().is_loopback() && s.allow_root_runners {
         warnings.push("service.allow_root_runners is true: packages started by the service run as root when the service does".into());
     }
@@ -574,6 +602,8 @@ fn check(
         socket,
         user,
         groups: s.groups.clone(),
+        runner_user,
+        run_as: None,
         allow_root_runners: s.allow_root_runners,
         access,
         max_request_bytes: s.max_request_bytes,
@@ -781,6 +811,18 @@ impl ServiceConfig {
                 stop_grace: self.stop_grace,
                 max_concurrent: self.max_concurrent_packages,
                 registration_dir: registration_dir(&self.runtime_dir),
+                run_as: self.run_as,
+                hidden_env: self
+                    .folders
+                    .iter()
+                    .filter_map(|f| match &f.location {
+                        FolderLocation::SqlServer(SqlServerFolder {
+                            password: PasswordSource::Env(name),
+                            ..
+                        }) => Some(name.clone()),
+                        _ => None,
+                    })
+                    .collect(),
             },
         }
     }
@@ -797,6 +839,7 @@ impl ServiceConfig {
                 socket: Some(self.socket.display().to_string()),
                 user: self.user.clone(),
                 groups: self.groups.clone(),
+                runner_user: self.runner_user.clone(),
                 allow_root_runners: self.allow_root_runners,
                 max_request_bytes: self.max_request_bytes,
                 log: self.log,
@@ -839,6 +882,9 @@ impl ServiceConfig {
         }
         if self.user != newer.user || self.groups != newer.groups {
             keys.push("service.user");
+        }
+        if self.runner_user != newer.runner_user {
+            keys.push("service.runner_user");
         }
         if self.access.tls != newer.access.tls {
             keys.push("access.tls_certificate");
@@ -1135,5 +1181,84 @@ mod shipped_files {
                 store_path: Path::new(env!("CARGO_MANIFEST_DIR")).join("Packages")
             }
         );
+    }
+}
+
+#[cfg(test)]
+mod runner_user {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn runner_user_from_the_environment_and_its_checks() {
+        let c = load_with_env(
+            None,
+            env(&[
+                ("SSISD_SERVICE__USER", "ssisd"),
+                ("SSISD_SERVICE__RUNNER_USER", "ssisd-run"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.runner_user.as_deref(), Some("ssisd-run"));
+        assert_eq!(c.run_as, None, "resolved by the service at start, not here");
+        assert!(c.to_toml().contains("runner_user = \"ssisd-run\""));
+        let mut later = c.clone();
+        later.runner_user = Some("other".into());
+        assert!(c
+            .restart_only_differences(&later)
+            .contains(&"service.runner_user"));
+
+        let e = load_with_env(None, env(&[("SSISD_SERVICE__RUNNER_USER", "ssisd-run")]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("service.runner_user") && e.contains("service.user"),
+            "{e}"
+        );
+        let e = load_with_env(
+            None,
+            env(&[
+                ("SSISD_SERVICE__USER", "ssisd"),
+                ("SSISD_SERVICE__RUNNER_USER", "root"),
+            ]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("service.runner_user") && e.contains("root"),
+            "{e}"
+        );
+        let same = load_with_env(
+            None,
+            env(&[
+                ("SSISD_SERVICE__USER", "ssisd"),
+                ("SSISD_SERVICE__RUNNER_USER", "ssisd"),
+            ]),
+        )
+        .unwrap();
+        assert!(
+            same.warnings.iter().any(|w| w.contains("runner_user")),
+            "{:?}",
+            same.warnings
+        );
+    }
+
+    #[test]
+    fn runners_do_not_inherit_msdb_password_variables() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("ssisd.toml");
+        std::fs::write(
+            &p,
+            "[[folder]]\nkind = \"sql-server\"\nname = \"MSDB\"\nserver = \".\"\nuser = \"u\"\npassword_env = \"MSDB_PASSWORD\"\n",
+        )
+        .unwrap();
+        let c = load_with_env(Some(&p), Vec::new()).unwrap();
+        assert_eq!(c.plan().runs.hidden_env, ["MSDB_PASSWORD"]);
     }
 }
