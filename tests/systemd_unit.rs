@@ -1,6 +1,7 @@
 //! Checks `config/ssisd.service` with `systemd-analyze verify` (the binary path pointed at the
-//! one just built): the unit must load without a warning, keep its dedicated user and its
-//! sandboxing. Prints SKIPPED where systemd-analyze is not installed.
+//! one just built): the unit must load without a warning, start as root and name the service
+//! and runner accounts for ssisd to switch to, keep its few capabilities and its sandboxing.
+//! Prints SKIPPED where systemd-analyze is not installed.
 
 use std::path::Path;
 use std::process::Command;
@@ -15,7 +16,10 @@ fn the_unit_keeps_its_account_and_sandbox() {
     let unit = unit_text();
     for line in [
         "Type=notify",
-        "User=ssisd",
+        "Environment=SSISD_SERVICE__USER=ssisd",
+        "Environment=SSISD_SERVICE__RUNNER_USER=ssisd-run",
+        "CapabilityBoundingSet=CAP_SETUID CAP_SETGID CAP_CHOWN CAP_DAC_OVERRIDE",
+        "StateDirectoryMode=0711",
         "KillMode=process",
         "NoNewPrivileges=yes",
         "ProtectSystem=strict",
@@ -24,6 +28,14 @@ fn the_unit_keeps_its_account_and_sandbox() {
         "ReadWritePaths=/var/lib/ssisd",
     ] {
         assert!(unit.lines().any(|l| l.trim() == line), "missing {line}");
+    }
+    // ssisd itself leaves root (User= would start it without the privilege to keep the runner
+    // account's ids).
+    for key in ["User=", "Group=", "AmbientCapabilities="] {
+        assert!(
+            !unit.lines().any(|l| l.trim().starts_with(key)),
+            "{key} must not be set"
+        );
     }
 }
 
