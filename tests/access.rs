@@ -2,7 +2,8 @@
 //! and a reason, over the Unix socket (peer credentials of real local users — root only may act
 //! as other users, so those parts print SKIPPED otherwise) and over TLS with bearer tokens and a
 //! test CA; unauthenticated and wrong-token requests; rate limiting; client certificates;
-//! revocation; the non-loopback start without TLS refused; the service account.
+//! revocation; the non-loopback start without TLS refused; the service account; packages run as
+//! the runner account, apart from the service's data; links never followed while root.
 
 mod support;
 
@@ -915,4 +916,370 @@ fn runs_are_refused_when_the_service_is_root_without_the_setting() {
     );
     assert_eq!(code, 409);
     assert!(String::from_utf8_lossy(&body).contains("allow_root_runners"));
+}
+
+/// An existing unprivileged account other than `nobody` to run packages as: (name, uid, gid).
+fn runner_account() -> Option<(String, u32, u32)> {
+    ["daemon", "games", "bin", "www-data"]
+        .iter()
+        .find_map(|name| {
+            let a = ssisd::access::local_user::account_by_name(name).ok()?;
+            (a.uid != 0 && a.uid != 65534).then_some((a.name, a.uid, a.gid))
+        })
+}
+
+/// Events with this id, read over the socket as root (the access services refuse plain TCP).
+fn socket_events(s: &Service, code: u32, execution_id: &str) -> Vec<serde_json::Value> {
+    let (status, body) = curl(
+        s,
+        &Via::Socket(None),
+        "GET",
+        &format!("events?event_id={code}&limit=1000"),
+        None,
+    );
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    json(&body)["events"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|e| e["fields"]["execution_id"] == execution_id)
+        .collect()
+}
+
+/// Starts a stored package over the socket as root; returns the execution id.
+fn socket_run(s: &Service, package: &str) -> String {
+    let body = serde_json::json!({ "package": package }).to_string();
+    let (code, answer) = curl(
+        s,
+        &Via::Socket(None),
+        "POST",
+        "running",
+        Some(body.as_bytes()),
+    );
+    assert_eq!(code, 201, "{}", String::from_utf8_lossy(&answer));
+    json(&answer)["id"].as_str().unwrap().to_string()
+}
+
+fn mode_of(p: &Path) -> u32 {
+    std::os::unix::fs::MetadataExt::mode(&std::fs::symlink_metadata(p).unwrap()) & 0o7777
+}
+
+fn owner_of(p: &Path) -> u32 {
+    std::os::unix::fs::MetadataExt::uid(&std::fs::symlink_metadata(p).unwrap())
+}
+
+/// The (real, effective, saved) ids of a process from a `Uid:` or `Gid:` line of its status.
+fn proc_ids(pid: i32, field: &str) -> Vec<u32> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status.lines().find(|l| l.starts_with(field)).unwrap();
+    line.split_whitespace()
+        .skip(1)
+        .map(|n| n.parse().unwrap())
+        .collect()
+}
+
+#[test]
+fn packages_run_as_the_runner_account_apart_from_the_service() {
+    use std::time::Duration;
+    if !is_root() {
+        println!("SKIPPED: running packages as another account needs root");
+        return;
+    }
+    let Some((runner, runner_uid, runner_gid)) = runner_account() else {
+        println!("SKIPPED: no unprivileged account besides nobody (daemon, games, bin, www-data)");
+        return;
+    };
+    let s = access_service(
+        &[
+            ("SSISD_SERVICE__USER", "nobody".into()),
+            ("SSISD_SERVICE__RUNNER_USER", runner.clone()),
+            ("SSISD_SERVICE__ALLOW_ROOT_RUNNERS", "false".into()),
+        ],
+        None,
+    );
+    // The service: nobody, with the runner's ids as saved ids only, no supplementary group.
+    assert_eq!(proc_ids(s.pid(), "Uid:"), [65534, 65534, runner_uid, 65534]);
+    assert_eq!(proc_ids(s.pid(), "Gid:"), [65534, 65534, runner_gid, 65534]);
+    let status = std::fs::read_to_string(format!("/proc/{}/status", s.pid())).unwrap();
+    let groups = status.lines().find(|l| l.starts_with("Groups:")).unwrap();
+    assert_eq!(groups.trim(), "Groups:", "{groups}");
+
+    // What the package's process may do, written where the test lets anyone write.
+    let out_dir = support::temp_dir();
+    std::fs::set_permissions(
+        out_dir.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o777),
+    )
+    .unwrap();
+    let out = out_dir.path().join("out");
+    std::fs::write(&out, "").unwrap();
+    std::fs::set_permissions(&out, std::os::unix::fs::PermissionsExt::from_mode(0o666)).unwrap();
+    let data = s.data_dir.display().to_string();
+    let o = out.display().to_string();
+    let script = [
+        format!("id -u > {o}"),
+        format!("id -G >> {o}"),
+        format!("cat {data}/owners.db > /dev/null 2>&1; echo $? >> {o}"),
+        format!("cat {data}/events.db > /dev/null 2>&1; echo $? >> {o}"),
+        format!("(: > {data}/Packages/intruder.dtsx) 2>/dev/null; echo $? >> {o}"),
+        format!("ls {data}/runs > /dev/null 2>&1; echo $? >> {o}"),
+        format!("(: > ./here) 2>/dev/null; echo $? >> {o}"),
+        format!("cat ./package.dtsx > /dev/null; echo $? >> {o}"),
+    ]
+    .join("; ")
+    .replace('&', "&amp;")
+    .replace('>', "&gt;");
+    let package = format!(
+        r#"<?xml version="1.0"?>
+<DTS:Executable xmlns:DTS="www.microsoft.com/SqlServer/Dts" DTS:refId="Package" DTS:CreationName="Microsoft.Package" DTS:DTSID="{{44444444-0000-4000-8000-000000000001}}" DTS:ExecutableType="Microsoft.Package" DTS:ObjectName="apart" DTS:ProtectionLevel="0">
+  <DTS:Property DTS:Name="PackageFormatVersion">8</DTS:Property>
+  <DTS:Variables></DTS:Variables>
+  <DTS:Executables><DTS:Executable DTS:refId="Package\Step" DTS:CreationName="Microsoft.ExecuteProcess" DTS:DTSID="{{44444444-0000-4000-8000-000000000002}}" DTS:ExecutableType="Microsoft.ExecuteProcess" DTS:ObjectName="Step"><DTS:Variables /><DTS:ObjectData><ExecuteProcessData Executable="/bin/sh" Arguments='-c "{script}"' /></DTS:ObjectData></DTS:Executable></DTS:Executables>
+  <DTS:PrecedenceConstraints></DTS:PrecedenceConstraints>
+</DTS:Executable>
+"#
+    );
+    let (code, body) = curl(
+        &s,
+        &Via::Socket(None),
+        "PUT",
+        "packages/File%20System/apart",
+        Some(package.as_bytes()),
+    );
+    assert_eq!(code, 201, "{}", String::from_utf8_lossy(&body));
+    let id = socket_run(&s, "File System/apart");
+    // The run's events reached the service: it succeeded.
+    let done = Service::eventually(Duration::from_secs(30), || {
+        socket_events(&s, 12289, &id)
+            .into_iter()
+            .next()
+            .or_else(|| {
+                let failed = socket_events(&s, 12291, &id);
+                assert!(failed.is_empty(), "the run failed: {failed:?}");
+                None
+            })
+    });
+    assert_eq!(done["fields"]["outcome"], "succeeded", "{done}");
+    let said = std::fs::read_to_string(&out).unwrap();
+    let lines: Vec<&str> = said.lines().collect();
+    assert_eq!(lines.len(), 8, "{said}");
+    assert_eq!(lines[0], runner_uid.to_string(), "the runner's uid: {said}");
+    assert_eq!(
+        lines[1],
+        runner_gid.to_string(),
+        "the runner's groups only: {said}"
+    );
+    for (i, what) in [
+        (2, "read owners.db"),
+        (3, "read events.db"),
+        (4, "write the Packages folder"),
+        (5, "list the runs"),
+        (6, "create a file in its run directory"),
+    ] {
+        assert_ne!(lines[i], "0", "the runner could {what}: {said}");
+    }
+    assert_eq!(lines[7], "0", "the runner reads its package: {said}");
+    assert!(!s.data_dir.join("Packages/intruder.dtsx").exists());
+
+    // Modes: the service's files are its own; the run directory is traversable only.
+    let run_dir = s.data_dir.join("runs").join(&id);
+    let stream = std::fs::read_to_string(run_dir.join("events.jsonl")).unwrap();
+    assert!(
+        stream.contains("\"run_end\"") && stream.contains("\"success\""),
+        "the runner appended its event stream: {stream}"
+    );
+    for (p, mode) in [
+        (s.data_dir.clone(), 0o711),
+        (s.data_dir.join("runs"), 0o711),
+        (run_dir.clone(), 0o711),
+        (run_dir.join("package.dtsx"), 0o644),
+        (run_dir.join("events.jsonl"), 0o622),
+        (run_dir.join("stdout.log"), 0o622),
+        (run_dir.join("stderr.log"), 0o622),
+        (s.data_dir.join("owners.db"), 0o600),
+        (s.data_dir.join("events.db"), 0o600),
+        (s.data_dir.join("Packages"), 0o700),
+        (s.data_dir.join("Packages/apart.dtsx"), 0o600),
+    ] {
+        assert_eq!(mode_of(&p), mode, "{}", p.display());
+        assert_eq!(owner_of(&p), 65534, "{}", p.display());
+    }
+
+    // A runner of another account is still stopped through the API.
+    let sleep = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/packages/running/sleep_long.dtsx"),
+    )
+    .unwrap();
+    let (code, _) = curl(
+        &s,
+        &Via::Socket(None),
+        "PUT",
+        "packages/File%20System/sleep_long",
+        Some(&sleep),
+    );
+    assert_eq!(code, 201);
+    let running_pid = |id: &str| {
+        Service::eventually(Duration::from_secs(20), || {
+            let (_, body) = curl(
+                &s,
+                &Via::Socket(None),
+                "GET",
+                &format!("running/{id}"),
+                None,
+            );
+            let run = serde_json::from_slice::<serde_json::Value>(&body).ok()?;
+            if run["state"] == "running" {
+                run["pid"].as_i64()
+            } else {
+                None
+            }
+        }) as i32
+    };
+    let id = socket_run(&s, "File System/sleep_long");
+    let pid = running_pid(&id);
+    assert_eq!(proc_ids(pid, "Uid:"), [runner_uid; 4]);
+    let (code, _) = curl(
+        &s,
+        &Via::Socket(None),
+        "POST",
+        &format!("running/{id}/stop"),
+        None,
+    );
+    assert_eq!(code, 202);
+    let stopped = Service::eventually(Duration::from_secs(20), || {
+        socket_events(&s, 12290, &id).into_iter().next()
+    });
+    assert_eq!(stopped["fields"]["outcome"], "cancelled", "{stopped}");
+    Service::eventually(Duration::from_secs(10), || {
+        (!support::pid_alive(pid)).then_some(())
+    });
+    // And told to stop when the service stops.
+    let id = socket_run(&s, "File System/sleep_long");
+    let pid = running_pid(&id);
+    let mut s = s;
+    assert!(s.stop().success());
+    Service::eventually(Duration::from_secs(10), || {
+        (!support::pid_alive(pid)).then_some(())
+    });
+}
+
+#[test]
+fn links_in_the_runtime_and_data_directories_are_not_followed() {
+    if !is_root() {
+        println!("SKIPPED: only root follows links into others' files");
+        return;
+    }
+    let outside = support::temp_dir();
+    let victim = outside.path().join("victim");
+    std::fs::write(&victim, "precious").unwrap();
+    let victim_dir = outside.path().join("victim-dir");
+    std::fs::create_dir(&victim_dir).unwrap();
+    std::fs::write(victim_dir.join("inside"), "precious").unwrap();
+    let linked = outside.path().join("hard-linked");
+    std::fs::write(&linked, "precious").unwrap();
+    let untouched = |why: &str| {
+        for p in [&victim, &victim_dir, &victim_dir.join("inside"), &linked] {
+            assert_eq!(owner_of(p), 0, "{why}: {}", p.display());
+        }
+        assert_eq!(
+            std::fs::read_to_string(&victim).unwrap(),
+            "precious",
+            "{why}"
+        );
+    };
+    let env = |extra: &[(&str, &str)]| Options {
+        config: None,
+        env: [
+            ("SSISD_SERVICE__USER", "nobody"),
+            ("SSISD_SERVICE__UNAUTHENTICATED_LOOPBACK", "false"),
+            ("SSISD_SERVICE__ALLOW_ROOT_RUNNERS", "false"),
+        ]
+        .iter()
+        .chain(extra)
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect(),
+    };
+
+    // A link in place of the lock file: the start is refused, the file it names untouched.
+    let temp = support::temp_dir();
+    std::fs::create_dir(temp.path().join("run")).unwrap();
+    std::os::unix::fs::symlink(&victim, temp.path().join("run/ssisd.lock")).unwrap();
+    let refused = Service::spawn(temp.path(), &env(&[]))
+        .err()
+        .expect("a start");
+    assert!(refused.contains("symbolic link"), "{refused}");
+    untouched("lock link");
+
+    // Links and a hard link inside the data directory: given away themselves, never what they
+    // name.
+    std::fs::remove_file(temp.path().join("run/ssisd.lock")).unwrap();
+    let data = temp.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    std::os::unix::fs::symlink(&victim, data.join("link-to-file")).unwrap();
+    std::os::unix::fs::symlink(&victim_dir, data.join("link-to-dir")).unwrap();
+    std::fs::hard_link(&linked, data.join("hard")).unwrap();
+    let mut s = Service::spawn(temp.path(), &env(&[])).unwrap();
+    assert_eq!(owner_of(&data), 65534);
+    assert_eq!(owner_of(&data.join("link-to-file")), 65534);
+    assert_eq!(owner_of(&data.join("link-to-dir")), 65534);
+    untouched("data links");
+    assert!(s.stop().success());
+
+    // The data directory itself a link: refused, naming the setting.
+    let temp = support::temp_dir();
+    std::os::unix::fs::symlink(&victim_dir, temp.path().join("data")).unwrap();
+    let refused = Service::spawn(temp.path(), &env(&[]))
+        .err()
+        .expect("a start");
+    assert!(
+        refused.contains("service.data_dir") && refused.contains("symbolic link"),
+        "{refused}"
+    );
+    untouched("data directory link");
+
+    // A data directory that belongs to someone else: refused, naming the setting.
+    let temp = support::temp_dir();
+    let data = temp.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    std::fs::write(data.join("theirs"), "x").unwrap();
+    std::os::unix::fs::chown(&data, Some(4_100_020), Some(4_100_020)).unwrap();
+    let refused = Service::spawn(temp.path(), &env(&[]))
+        .err()
+        .expect("a start");
+    assert!(
+        refused.contains("service.data_dir") && refused.contains("uid 4100020"),
+        "{refused}"
+    );
+    assert_eq!(owner_of(&data.join("theirs")), 0);
+}
+
+#[test]
+fn a_runner_account_needs_the_start_as_root() {
+    use std::os::unix::process::CommandExt;
+    let temp = support::temp_dir();
+    std::fs::set_permissions(
+        temp.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o777),
+    )
+    .unwrap();
+    let mut cmd = Command::new(support::ssisd_bin());
+    cmd.env_remove("SSISD_CONFIG")
+        .env("SSISD_SERVICE__DATA_DIR", temp.path().join("data"))
+        .env("SSISD_SERVICE__RUNTIME_DIR", temp.path().join("run"))
+        .env("SSISD_SERVICE__LISTEN", "127.0.0.1:0")
+        .env("SSISD_SERVICE__USER", "nobody")
+        .env("SSISD_SERVICE__RUNNER_USER", "daemon");
+    if is_root() {
+        // As an ordinary account, which root may become.
+        cmd.uid(65534).gid(65534);
+    }
+    let out = cmd.output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("service.runner_user") && err.contains("as root"),
+        "{err}"
+    );
+    assert!(!temp.path().join("run/ssisd.lock").exists());
 }
