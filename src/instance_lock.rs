@@ -35,13 +35,18 @@ impl InstanceLock {
         };
         fs::create_dir_all(runtime_dir).map_err(dir_error)?;
         let refuse = |why: String| {
-            dir_error(std::io::Error::new(std::io::ErrorKind::PermissionDenied, why))
+            dir_error(std::io::Error::new(
+                std::io::ErrorKind::PermissionDenied,
+                why,
+            ))
         };
         let meta = fs::symlink_metadata(runtime_dir).map_err(dir_error)?;
         // SAFETY: geteuid has no preconditions.
         let me = unsafe { libc::geteuid() };
         if !meta.is_dir() {
-            return Err(refuse("it is not a directory (a symbolic link is not accepted)".into()));
+            return Err(refuse(
+                "it is not a directory (a symbolic link is not accepted)".into(),
+            ));
         }
         if me != 0 && meta.uid() != me {
             return Err(refuse(format!(

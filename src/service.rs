@@ -176,6 +176,22 @@ pub fn record_start_refusal(data_dir: &std::path::Path, config_error: &config::C
 /// Writes 260 (after `first`, if any) straight into the journal, for failures before the
 /// actors run. Best effort.
 fn record_start_failure(data_dir: &std::path::Path, first: Option<NewEvent>, error: &str) {
+    // Only into a data directory of our own: root writing into one the service account owns
+    // could be led through a link planted there. Otherwise stderr (and the journal) has it.
+    {
+        use std::os::unix::fs::MetadataExt;
+        // SAFETY: geteuid has no preconditions.
+        let me = unsafe { libc::geteuid() };
+        match std::fs::symlink_metadata(data_dir) {
+            Ok(m) if m.is_dir() && m.uid() == me => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                if std::fs::create_dir_all(data_dir).is_err() {
+                    return;
+                }
+            }
+            _ => return,
+        }
+    }
     let run = async {
         let journal = Journal::open(&data_dir.join("events.db"), u64::MAX).ok()?;
         if let Some(first) = first {
