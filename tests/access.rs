@@ -1283,3 +1283,47 @@ fn a_runner_account_needs_the_start_as_root() {
     );
     assert!(!temp.path().join("run/ssisd.lock").exists());
 }
+
+#[test]
+fn an_open_event_stream_ends_when_its_token_is_revoked() {
+    let dir = support::temp_dir();
+    let tokens = dir.path().join("tokens");
+    let token = create_token(&tokens, "watcher", "operator");
+    let s = access_service(
+        &[("SSISD_ACCESS__TOKENS_FILE", tokens.display().to_string())],
+        None,
+    );
+    let port = s.addr.rsplit(':').next().unwrap().to_string();
+    let out = dir.path().join("stream.txt");
+    let mut follower = Command::new("curl")
+        .args(["-sN", "--max-time", "30", "-H"])
+        .arg(format!("Authorization: Bearer {token}"))
+        .arg(format!(
+            "http://localhost:{port}/api/v1/events/stream?since_id=0"
+        ))
+        .stdout(std::fs::File::create(&out).unwrap())
+        .spawn()
+        .unwrap();
+    // The stream is open once the backlog arrived.
+    Service::eventually(std::time::Duration::from_secs(10), || {
+        std::fs::read_to_string(&out)
+            .ok()
+            .filter(|t| t.contains("data:"))
+    });
+    let revoked = Command::new(support::ssisd_bin())
+        .args(["token", "--tokens-file"])
+        .arg(&tokens)
+        .args(["revoke", "watcher"])
+        .output()
+        .unwrap();
+    assert!(revoked.status.success());
+    let ended = Service::eventually(std::time::Duration::from_secs(10), || {
+        follower.try_wait().unwrap()
+    });
+    assert!(ended.success(), "curl ended with {ended:?}");
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        text.contains("event: end") && text.contains("the token was revoked"),
+        "{text}"
+    );
+}

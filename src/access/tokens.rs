@@ -259,6 +259,13 @@ impl TokenStore {
         }
     }
 
+    /// Whether the token with this id is still in the file (for connections that outlive one
+    /// request, such as event streams: a revoked token ends them). `Err` when the file cannot
+    /// be read.
+    pub fn still_has(&self, id: &str) -> Result<Option<TokenEntry>, String> {
+        Ok(self.entries()?.get(id).cloned())
+    }
+
     fn entries(&self) -> Result<Arc<HashMap<String, TokenEntry>>, String> {
         let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
         let opened = match File::open(&self.path) {

@@ -105,10 +105,20 @@ pub fn on_connect(conn: &dyn Any, ext: &mut Extensions) {
 /// How a caller was authenticated.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Via {
-    UnixSocket { uid: u32, pid: Option<i32> },
-    Token { id: String },
-    Certificate { name: String },
-    UnauthenticatedLoopback { peer: String },
+    UnixSocket {
+        uid: u32,
+        gid: u32,
+        pid: Option<i32>,
+    },
+    Token {
+        id: String,
+    },
+    Certificate {
+        name: String,
+    },
+    UnauthenticatedLoopback {
+        peer: String,
+    },
 }
 
 impl std::fmt::Display for Via {
@@ -117,10 +127,11 @@ impl std::fmt::Display for Via {
             Via::UnixSocket {
                 uid,
                 pid: Some(pid),
+                ..
             } => {
                 write!(f, "unix socket (uid {uid}, pid {pid})")
             }
-            Via::UnixSocket { uid, pid: None } => write!(f, "unix socket (uid {uid})"),
+            Via::UnixSocket { uid, pid: None, .. } => write!(f, "unix socket (uid {uid})"),
             Via::Token { id } => write!(f, "token {id}"),
             Via::Certificate { name } => write!(f, "client certificate {name}"),
             Via::UnauthenticatedLoopback { peer } => {
@@ -177,6 +188,15 @@ struct Settings {
 
 /// Local accounts looked up by (uid, gid), with when they were looked up.
 type UserCache = HashMap<(u32, u32), (Instant, Arc<LocalUser>)>;
+
+/// How often a connection that outlives one request (an event stream) checks its caller again.
+pub const RECHECK: Duration = Duration::from_secs(2);
+
+/// The last frame of a stream ended because its caller lost access.
+pub fn end_frame(why: &str) -> actix_web::web::Bytes {
+    let data = serde_json::json!({ "reason": format!("access ended: {why}") });
+    actix_web::web::Bytes::from(format!("event: end\ndata: {data}\n\n"))
+}
 
 /// How long a looked-up local account is trusted before it is looked up again.
 const USER_CACHE: Duration = Duration::from_secs(30);
@@ -292,17 +312,7 @@ impl Gate {
         if let Peer::Unix { uid, gid, pid } = peer {
             let user = self.local_user(uid, gid).await?;
             let identity = user.identity();
-            let admin_group = settings.access.admin_group.as_deref();
-            let role =
-                if uid == 0 || admin_group.is_some_and(|g| user.groups.iter().any(|x| x == g)) {
-                    Some(Role::Administrator)
-                } else {
-                    match settings.access.identity(&identity).and_then(|i| i.role) {
-                        Some(configured) => configured,
-                        None => settings.access.local_role,
-                    }
-                };
-            let Some(role) = role else {
+            let Some(role) = settings.local_role(&user) else {
                 let message = format!(
                     "local user {identity} has no access to ssisd (access.local_role or its [[access.identity]] entry is \"none\"); ask an administrator"
                 );
@@ -311,7 +321,7 @@ impl Gate {
             };
             return Ok(Caller {
                 principal: principal(identity, role),
-                via: Via::UnixSocket { uid, pid },
+                via: Via::UnixSocket { uid, gid, pid },
             });
         }
 
@@ -416,6 +426,56 @@ impl Gate {
         .with_header("WWW-Authenticate", "Bearer realm=\"ssisd\""))
     }
 
+    /// Checks again a caller authenticated earlier, for connections that outlive one request
+    /// (event streams): `Err` with the reason when its token was revoked, its certificate rule
+    /// or unauthenticated access removed, or its role changed by a reload.
+    pub async fn recheck(&self, caller: &Caller) -> Result<(), String> {
+        let settings = self.settings();
+        let now = match &caller.via {
+            Via::UnixSocket { uid, gid, .. } => {
+                let user = self
+                    .local_user(*uid, *gid)
+                    .await
+                    .map_err(|e| e.message.clone())?;
+                settings.local_role(&user)
+            }
+            Via::Token { id } => {
+                let Some((_, store)) = settings.tokens.clone() else {
+                    return Err("bearer tokens are no longer accepted".into());
+                };
+                let id = id.clone();
+                let entry = tokio::task::spawn_blocking(move || store.still_has(&id))
+                    .await
+                    .map_err(|e| e.to_string())??;
+                match entry {
+                    Some(e) if e.identity == caller.identity() => Some(e.role),
+                    _ => return Err("the token was revoked".into()),
+                }
+            }
+            Via::Certificate { name } => settings
+                .access
+                .certificate_for(std::slice::from_ref(name))
+                .filter(|r| r.identity == caller.identity())
+                .map(|r| r.role),
+            Via::UnauthenticatedLoopback { .. } => settings
+                .unauthenticated_loopback
+                .then_some(Role::Administrator),
+        };
+        let refused = settings
+            .access
+            .identity(caller.identity())
+            .and_then(|i| i.role)
+            == Some(None);
+        match now {
+            Some(role) if role == caller.role() && !refused => Ok(()),
+            Some(role) if !refused => Err(format!(
+                "the caller's role changed from {} to {role}",
+                caller.role()
+            )),
+            _ => Err("the caller no longer has access".into()),
+        }
+    }
+
     /// A refused credential: counted against the peer's address (429 once limited) and
     /// written to the event log without the secret.
     fn failed(&self, limiter: &FailureLimiter, key: &str, peer: &Peer, why: &str) -> ApiError {
@@ -477,6 +537,19 @@ fn limiter_for(a: &AccessConfig) -> FailureLimiter {
 }
 
 impl Settings {
+    /// The role of a local account on the socket: administrator for root and the admin group,
+    /// else its identity's configured role, else `access.local_role`; None: refused.
+    fn local_role(&self, user: &LocalUser) -> Option<Role> {
+        let admin_group = self.access.admin_group.as_deref();
+        if user.uid == 0 || admin_group.is_some_and(|g| user.groups.iter().any(|x| x == g)) {
+            return Some(Role::Administrator);
+        }
+        match self.access.identity(&user.identity()).and_then(|i| i.role) {
+            Some(configured) => configured,
+            None => self.access.local_role,
+        }
+    }
+
     fn from_config(cfg: &ServiceConfig, previous: Option<(PathBuf, Arc<TokenStore>)>) -> Settings {
         let tokens = cfg.access.tokens_file.as_ref().map(|path| match previous {
             Some((p, store)) if &p == path => (p, store),

@@ -4,7 +4,7 @@
 //! A follower that falls behind the live broadcast re-reads the gap from the database, so it
 //! never misses an event.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
@@ -185,10 +185,21 @@ pub async fn stream(
     q.oldest_first = true;
     q.limit = 1000;
     let (tx, rx) = mpsc::channel::<web::Bytes>(64);
+    let gate = state.gate.clone();
     actix_web::rt::spawn(async move {
         // Backlog (and any gap after lagging) from the database, then live events.
         let mut catch_up = true;
+        let mut checked = Instant::now();
+        let mut quiet_since = Instant::now();
         loop {
+            // A revoked token or a role lowered by a reload ends the stream.
+            if checked.elapsed() >= super::auth::RECHECK {
+                checked = Instant::now();
+                if let Err(why) = gate.recheck(&caller).await {
+                    let _ = tx.send(super::auth::end_frame(&why)).await;
+                    return;
+                }
+            }
             if catch_up {
                 let page = EventQuery {
                     after_id: Some(last),
@@ -209,19 +220,23 @@ pub async fn stream(
                 }
                 catch_up = false;
             }
-            match tokio::time::timeout(KEEP_ALIVE, live.recv()).await {
+            match tokio::time::timeout(super::auth::RECHECK, live.recv()).await {
                 Ok(Ok(e)) => {
                     if e.id <= last {
                         continue; // already sent from the backlog
                     }
                     last = e.id;
-                    if matches(&q, &e) && tx.send(frame(&e)).await.is_err() {
-                        return;
+                    if matches(&q, &e) {
+                        if tx.send(frame(&e)).await.is_err() {
+                            return;
+                        }
+                        quiet_since = Instant::now();
                     }
                 }
                 Ok(Err(broadcast::error::RecvError::Lagged(_))) => catch_up = true,
                 Ok(Err(broadcast::error::RecvError::Closed)) => return,
-                Err(_) => {
+                Err(_) if quiet_since.elapsed() >= KEEP_ALIVE => {
+                    quiet_since = Instant::now();
                     if tx
                         .send(web::Bytes::from_static(b": keep-alive\n\n"))
                         .await
@@ -230,6 +245,7 @@ pub async fn stream(
                         return;
                     }
                 }
+                Err(_) => {}
             }
         }
     });

@@ -168,10 +168,20 @@ pub async fn stream(
     let directory = state.directory.clone();
     let id = id.into_inner();
     let (tx, rx) = tokio::sync::mpsc::channel::<web::Bytes>(16);
+    let gate = state.gate.clone();
     actix_web::rt::spawn(async move {
         let mut offset = 0u64;
         let mut partial = Vec::new();
+        let mut checked = std::time::Instant::now();
         loop {
+            // A revoked token or a role lowered by a reload ends the stream.
+            if checked.elapsed() >= super::auth::RECHECK {
+                checked = std::time::Instant::now();
+                if let Err(why) = gate.recheck(&caller).await {
+                    let _ = tx.send(super::auth::end_frame(&why)).await;
+                    return;
+                }
+            }
             let alive = directory.run(&id).is_some();
             let p = path.clone();
             let (next, bytes) =
