@@ -331,13 +331,39 @@ fn scan_registrations(dir: &std::path::Path, known: &HashSet<String>) -> Vec<Run
         if known.contains(&state.execution_id) {
             continue;
         }
-        if package::process_start_time(state.pid) == Some(state.start_time) {
-            found.push(state);
-        } else {
+        if package::process_start_time(state.pid) != Some(state.start_time) {
             let _ = std::fs::remove_file(&path);
+            continue;
         }
+        if !registration_is_its_own(&path, &state) {
+            continue;
+        }
+        found.push(state);
     }
     found
+}
+
+/// A registration is believed only when the process it names wrote it and its event stream is
+/// that process's own file (or lies in the registration directory): otherwise one account
+/// could announce another's process, or have the service stream a file it may not read.
+fn registration_is_its_own(path: &std::path::Path, state: &RunState) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(process) = std::fs::metadata(format!("/proc/{}", state.pid)) else {
+        return false;
+    };
+    let Ok(file) = std::fs::symlink_metadata(path) else {
+        return false;
+    };
+    if file.uid() != process.uid() {
+        return false;
+    }
+    let in_dir = path
+        .parent()
+        .is_some_and(|d| state.events.parent() == Some(d));
+    in_dir
+        || std::fs::symlink_metadata(&state.events)
+            .map(|m| m.is_file() && m.uid() == process.uid())
+            .unwrap_or(false)
 }
 
 impl Actor for Supervisor {
