@@ -1,0 +1,158 @@
+//! The cost of access control per request: `GET /whoami` through the client library over each
+//! transport — the Unix socket (peer credentials), loopback TCP with a bearer token, loopback
+//! TCP without credentials (`unauthenticated_loopback`), and TLS with a bearer token — each
+//! request on a new connection, as command-line clients make them. It prints one table and
+//! asserts no timing. The services are started through the shared test support.
+
+mod common;
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::{ms, percentile, row, run_steps, Row};
+use ssisd::client::credentials::{Credentials, Token};
+use ssisd::client::Client;
+use support::{temp_dir, Options, Service};
+
+const REQUESTS: usize = 300;
+
+fn token(tokens: &Path) -> Token {
+    let out = Command::new(support::ssisd_bin())
+        .args(["token", "--tokens-file"])
+        .arg(tokens)
+        .args(["create", "--identity", "bench", "--role", "administrator"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    Token::parse(String::from_utf8(out.stdout).unwrap().trim(), "bench").unwrap()
+}
+
+/// Times `REQUESTS` requests on a connected client: p50 and p95.
+fn measure(rows: &mut Vec<Row>, what: &str, server: &str, credentials: &Credentials) {
+    let client =
+        Client::connect_with(Some(server), credentials).unwrap_or_else(|e| panic!("{what}: {e}"));
+    let mut samples = Vec::with_capacity(REQUESTS);
+    for _ in 0..REQUESTS {
+        let t = Instant::now();
+        client.request("GET", "whoami", None).unwrap();
+        samples.push(t.elapsed());
+    }
+    let per: Duration = samples.iter().sum::<Duration>() / REQUESTS as u32;
+    rows.push(row(
+        format!("GET /whoami, new connection each, {what}"),
+        format!(
+            "p50 {}, p95 {}, mean {}",
+            ms(percentile(&samples, 0.5)),
+            ms(percentile(&samples, 0.95)),
+            ms(per)
+        ),
+        "—",
+    ));
+}
+
+fn plain(rows: &mut Vec<Row>) {
+    let dir = temp_dir();
+    let tokens = dir.path().join("tokens");
+    let t = token(&tokens);
+    let s = Service::start_in(
+        temp_dir(),
+        Options {
+            config: None,
+            env: vec![(
+                "SSISD_ACCESS__TOKENS_FILE".into(),
+                tokens.display().to_string(),
+            )],
+        },
+    );
+    let port = s.addr.rsplit(':').next().unwrap().to_string();
+    let none = Credentials::default();
+    measure(
+        rows,
+        "Unix socket (peer credentials)",
+        &format!("unix:{}", s.socket().display()),
+        &none,
+    );
+    measure(
+        rows,
+        "loopback TCP, no credentials (unauthenticated_loopback)",
+        &format!("http://127.0.0.1:{port}"),
+        &none,
+    );
+    let with_token = Credentials {
+        token: Some(t),
+        ..Credentials::default()
+    };
+    measure(
+        rows,
+        "loopback TCP, bearer token",
+        &format!("http://127.0.0.1:{port}"),
+        &with_token,
+    );
+}
+
+fn tls(rows: &mut Vec<Row>) {
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
+    let dir = temp_dir();
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca_params
+        .distinguished_name
+        .push(DnType::CommonName, "bench CA");
+    let ca_key = KeyPair::generate().unwrap();
+    let ca = ca_params.self_signed(&ca_key).unwrap();
+    let server_key = KeyPair::generate().unwrap();
+    let server = CertificateParams::new(vec!["localhost".to_string()])
+        .unwrap()
+        .signed_by(&server_key, &ca, &ca_key)
+        .unwrap();
+    let write = |name: &str, text: String| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    };
+    let ca_file = write("ca.pem", ca.pem());
+    let cert = write("server.pem", server.pem());
+    let key = write("server.key", server_key.serialize_pem());
+    let tokens = dir.path().join("tokens");
+    let t = token(&tokens);
+    let s = Service::start_in(
+        temp_dir(),
+        Options {
+            config: None,
+            env: vec![
+                (
+                    "SSISD_SERVICE__UNAUTHENTICATED_LOOPBACK".into(),
+                    "false".into(),
+                ),
+                (
+                    "SSISD_ACCESS__TLS_CERTIFICATE".into(),
+                    cert.display().to_string(),
+                ),
+                ("SSISD_ACCESS__TLS_KEY".into(), key.display().to_string()),
+                (
+                    "SSISD_ACCESS__TOKENS_FILE".into(),
+                    tokens.display().to_string(),
+                ),
+            ],
+        },
+    );
+    let port = s.addr.rsplit(':').next().unwrap().to_string();
+    let credentials = Credentials {
+        token: Some(t),
+        ca_file: Some(ca_file),
+        client_cert: None,
+    };
+    measure(
+        rows,
+        "TLS 1.3 + bearer token (full handshake)",
+        &format!("https://localhost:{port}"),
+        &credentials,
+    );
+}
+
+fn main() {
+    run_steps(&[("plain", plain), ("tls", tls)]);
+}
