@@ -131,7 +131,6 @@ pub fn execute<W: Write>(
         max_concurrent: options.max_concurrent,
         package_file: Some(PathBuf::from(file)),
         package_resolver: Some(Arc::new(super::stored::MsdbResolver)),
-        warn_as_error: options.warn_as_error,
         ..RunOptions::default()
     };
     // Without the handlers a signal would kill dtexec and orphan nothing (children die with

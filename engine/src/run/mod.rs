@@ -59,9 +59,6 @@ pub struct RunOptions {
     /// Fetches child packages stored in SQL Server for Execute Package tasks; without one
     /// such children are refused.
     pub package_resolver: Option<Arc<dyn PackageResolver>>,
-    /// `/W[arnAsError]`: every warning raised while running is an error (its code gains
-    /// bit 0x40000000), counted against MaximumErrorCount and firing OnError.
-    pub warn_as_error: bool,
 }
 
 impl Default for RunOptions {
@@ -72,7 +69,6 @@ impl Default for RunOptions {
             kill_grace: Duration::from_secs(5),
             cancel: CancelToken::new(),
             package_resolver: None,
-            warn_as_error: false,
         }
     }
 }

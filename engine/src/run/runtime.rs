@@ -19,7 +19,6 @@ use super::variables::Variables;
 use super::RunOptions;
 use crate::expr::Value;
 use crate::model::{ExecResult, Package};
-use crate::validate::codes::WARNING_AS_ERROR_MASK;
 
 /// What a run ended with.
 #[derive(Debug, Clone, PartialEq)]
@@ -57,15 +56,9 @@ impl<'p> Runtime<'p> {
     }
 
     /// Reports an error, warning or information raised by `node`: the event, the error
-    /// count (errors only) and the OnError/OnWarning/OnInformation handlers. With
-    /// `/WarnAsError` a warning is raised as an error.
+    /// count (errors only) and the OnError/OnWarning/OnInformation handlers. `/WarnAsError`
+    /// does not reach here: as in SSIS it concerns validation warnings only.
     pub fn raise(&self, node: &Node<'_>, level: Level, code: u32, description: &str) {
-        let (level, code) = match level {
-            Level::Warning if self.options.warn_as_error => {
-                (Level::Error, code | WARNING_AS_ERROR_MASK)
-            }
-            other => (other, code),
-        };
         match level {
             Level::Error => {
                 self.errors.fetch_add(1, Ordering::Relaxed);

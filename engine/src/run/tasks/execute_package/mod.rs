@@ -56,7 +56,6 @@ impl ExecutePackage {
             kill_grace: ctx.run_options().kill_grace,
             cancel: ctx.cancel_token().clone(),
             package_resolver: ctx.run_options().package_resolver.clone(),
-            warn_as_error: ctx.run_options().warn_as_error,
         };
         let _registered = depth::Registration::new(&options, depth, chain);
         let sink = Arc::new(sink::ChildSink::new(ctx));
@@ -100,10 +99,7 @@ impl ExecutePackage {
             Ok(p) => p,
             Err(e) => return ctx.fail(&format!("{e}.")),
         };
-        let mut args = out_of_process::arguments(file, &parameters, &sets);
-        if ctx.run_options().warn_as_error {
-            args.push("/WarnAsError".into());
-        }
+        let args = out_of_process::arguments(file, &parameters, &sets);
         out_of_process::run(ctx, args, depth)
     }
 }
