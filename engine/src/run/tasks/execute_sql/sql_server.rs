@@ -142,7 +142,7 @@ fn declared_type(value: &Value, size: Option<usize>) -> String {
             format!(
                 "numeric({}, {})",
                 precision.clamp(1, 38),
-                scale.min(precision)
+                scale.min(precision.clamp(1, 38))
             )
         }
         DataType::Date | DataType::DbTimestamp | DataType::DbTimestamp2 { .. } => {
@@ -176,6 +176,9 @@ fn returned(markers: &[usize], req: &Request<'_>) -> Vec<(usize, String)> {
 }
 
 /// `sql` with its output variables declared before it and selected after it.
+/// The first column of the result set that carries a batch's output parameters.
+const OUTPUTS_MARKER: &str = "ssisd_outputs";
+
 fn with_outputs(sql: &str, returned: &[(usize, String)]) -> String {
     let mut text = String::new();
     for (i, ty) in returned {
@@ -183,8 +186,12 @@ fn with_outputs(sql: &str, returned: &[(usize, String)]) -> String {
     }
     text.push_str(sql);
     let names: Vec<String> = returned.iter().map(|(i, _)| output_variable(*i)).collect();
-    // On its own line: the batch may end inside a `--` comment.
-    text.push_str(&format!("\n;SELECT {};", names.join(", ")));
+    // On its own line: the batch may end inside a `--` comment. The marker column tells this
+    // result set from the batch's own ones (a RETURN in the batch skips it).
+    text.push_str(&format!(
+        "\n;SELECT N'{OUTPUTS_MARKER}' AS [{OUTPUTS_MARKER}], {};",
+        names.join(", ")
+    ));
     text
 }
 
@@ -277,15 +284,23 @@ async fn run_batches(config: Config, req: &Request<'_>) -> Result<Reply, SqlErro
             }
         };
         if !returned.is_empty() {
-            // The last result set is the one the batch's closing SELECT gives.
-            let row = results
-                .pop()
-                .and_then(|set| set.into_iter().next())
-                .ok_or_else(|| SqlError::Query {
-                    query: batch.sql.clone(),
-                    message: "the batch ended before its output parameters could be read (does it RETURN early?)".into(),
-                })?;
-            for ((index, _), data) in returned.iter().zip(row) {
+            // The last result set is the one the batch's closing SELECT gives — known by its
+            // marker column; anything else means the batch never reached it.
+            let is_outputs = |set: &Vec<tiberius::Row>| {
+                set.first()
+                    .and_then(|r| r.columns().first())
+                    .is_some_and(|c| c.name() == OUTPUTS_MARKER)
+            };
+            let row = match results.last() {
+                Some(set) if is_outputs(set) => results.pop().and_then(|set| set.into_iter().next()),
+                _ => None,
+            }
+            .ok_or_else(|| SqlError::Query {
+                query: batch.sql.clone(),
+                message: "the batch ended before its output parameters could be read (does it RETURN early?)".into(),
+            })?;
+            // Skip the marker column.
+            for ((index, _), data) in returned.iter().zip(row.into_iter().skip(1)) {
                 outputs[*index] = Some(engine_value(&data));
             }
         }
@@ -338,7 +353,7 @@ mod tests {
             wrapped,
             "DECLARE @SsisdOut1 int;\nDECLARE @SsisdOut3 nvarchar(50);\n\
              EXEC @SsisdOut1 = dbo.p @P1, @SsisdOut3 OUTPUT -- done\n\
-             ;SELECT @SsisdOut1, @SsisdOut3;"
+             ;SELECT N'ssisd_outputs' AS [ssisd_outputs], @SsisdOut1, @SsisdOut3;"
         );
         assert_eq!(declared_type(&Value::I4(0), None), "int");
         assert_eq!(
