@@ -70,16 +70,6 @@ pub struct ConnectionLogin {
     pub trust_server_certificate: Option<bool>,
 }
 
-fn unquote(v: &str) -> &str {
-    let v = v.trim();
-    for q in ['"', '\''] {
-        if let Some(inner) = v.strip_prefix(q).and_then(|r| r.strip_suffix(q)) {
-            return inner;
-        }
-    }
-    v
-}
-
 fn truthy(v: &str) -> bool {
     matches!(
         v.trim().to_ascii_lowercase().as_str(),
@@ -92,12 +82,11 @@ fn truthy(v: &str) -> bool {
 /// Security`, `Trusted_Connection`) is refused: it does not exist on Linux.
 pub fn login_from_connection_string(text: &str) -> Result<ConnectionLogin, String> {
     let mut found = ConnectionLogin::default();
-    for pair in text.split(';') {
-        let Some((k, v)) = pair.split_once('=') else {
-            continue;
-        };
-        let v = unquote(v);
-        match k.trim().to_ascii_lowercase().as_str() {
+    // Quote-aware: `Password="a;b"` is one value.
+    let pairs = ssisd_stores::msdb::settings::split_pairs(text).map_err(|e| e.to_string())?;
+    for (k, v) in &pairs {
+        let v = v.as_str();
+        match k.as_str() {
             "data source" | "server" | "address" | "addr" | "network address" => {
                 found.login.server = Some(v.to_string()).filter(|s| !s.is_empty())
             }
@@ -228,6 +217,11 @@ mod tests {
         let quoted = login_from_connection_string("Server='db2';UID=u;PWD=\"p w\"").expect("login");
         assert_eq!(quoted.login.server.as_deref(), Some("db2"));
         assert_eq!(quoted.login.password.as_deref(), Some("p w"));
+        let semicolon = login_from_connection_string(
+            "Server=db3;UID=u;Password=\"a;b\"\"c\";Provider=SQLNCLI11",
+        )
+        .expect("login");
+        assert_eq!(semicolon.login.password.as_deref(), Some("a;b\"c"));
     }
 
     #[test]

@@ -149,8 +149,8 @@ fn stored_package(
             false,
             source.clone(),
             format!(
-                "cannot keep a copy of {source} in {}: {e}",
-                super::stored::private_dir().display()
+                "cannot keep a copy of {source} in a private directory under {}: {e}",
+                std::env::temp_dir().display()
             ),
         )
     })?;

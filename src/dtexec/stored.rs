@@ -1,19 +1,38 @@
 //! Packages dtexec fetched from a store and runs from a private local copy: the directory that
-//! holds those copies (`$TMPDIR/ssisd-dtexec-<pid>`, mode 0700, removed when dtexec ends), and
+//! holds those copies (`$TMPDIR/ssisd-dtexec-XXXXXX` from mkdtemp, mode 0700, removed when dtexec ends), and
 //! the [`MsdbResolver`] that the engine calls for Execute Package children stored in SQL
 //! Server — it reads the login from the task's OLE DB connection string and fetches the
 //! package with `package_source`. It must not interpret packages.
 
-use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+use std::os::unix::fs::DirBuilderExt;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use ssisd::package_source::{fetch_sql_trusting, login_from_connection_string, strip_dtsx};
 use ssisd_engine::run::{PackageResolver, StoredPackageRequest};
 
-/// This dtexec's directory of package copies.
-pub fn private_dir() -> PathBuf {
-    std::env::temp_dir().join(format!("ssisd-dtexec-{}", std::process::id()))
+static PRIVATE: std::sync::OnceLock<std::io::Result<PathBuf>> = std::sync::OnceLock::new();
+
+/// This dtexec's directory of package copies: made once with `mkdtemp` (a fresh,
+/// unpredictable name, mode 0700, so no other process or user can stand in for it).
+pub fn private_dir() -> std::io::Result<PathBuf> {
+    PRIVATE
+        .get_or_init(|| {
+            use std::os::unix::ffi::OsStrExt;
+            let template = std::env::temp_dir().join("ssisd-dtexec-XXXXXX");
+            let mut bytes = template.as_os_str().as_bytes().to_vec();
+            bytes.push(0);
+            // SAFETY: `bytes` is a writable NUL-terminated template that mkdtemp fills in.
+            let made = unsafe { libc::mkdtemp(bytes.as_mut_ptr().cast()) };
+            if made.is_null() {
+                return Err(std::io::Error::last_os_error());
+            }
+            bytes.pop();
+            Ok(PathBuf::from(std::ffi::OsStr::from_bytes(&bytes)))
+        })
+        .as_ref()
+        .map(Clone::clone)
+        .map_err(|e| std::io::Error::new(e.kind(), e.to_string()))
 }
 
 /// Removes the private directory when dropped (at the end of `dtexec::run`).
@@ -21,7 +40,9 @@ pub struct Cleanup;
 
 impl Drop for Cleanup {
     fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(private_dir());
+        if let Some(Ok(dir)) = PRIVATE.get() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
     }
 }
 
@@ -30,13 +51,7 @@ static COPIES: AtomicU64 = AtomicU64::new(0);
 /// Writes `bytes` as `<name>.dtsx` in a fresh subdirectory of the private directory (so
 /// children fetched at the same time never share a file) and returns its path.
 pub fn keep_copy(name: &str, bytes: &[u8]) -> std::io::Result<PathBuf> {
-    let root = private_dir();
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(&root)?;
-    // An older directory of a reused pid may have other permissions.
-    std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o700))?;
+    let root = private_dir()?;
     let n = COPIES.fetch_add(1, Ordering::Relaxed);
     let dir = root.join(n.to_string());
     std::fs::DirBuilder::new().mode(0o700).create(&dir)?;
@@ -82,8 +97,8 @@ impl PackageResolver for MsdbResolver {
         let bytes = Self::fetch(request)?;
         keep_copy(&request.package_path, &bytes).map_err(|e| {
             format!(
-                "the package was fetched but cannot be kept in {}: {e}",
-                private_dir().display()
+                "the package was fetched but cannot be kept in a private directory under {}: {e}",
+                std::env::temp_dir().display()
             )
         })
     }
@@ -100,12 +115,12 @@ mod tests {
         let b = keep_copy("\\Sales\\Load", b"two").expect("copy");
         assert_ne!(a, b);
         assert!(a.ends_with("Load.dtsx") && b.ends_with("Load.dtsx"));
-        assert!(a.starts_with(private_dir()));
+        let dir = private_dir().expect("private directory");
+        assert!(a.starts_with(&dir));
         assert_eq!(std::fs::read(&b).expect("read"), b"two");
-        let mode = std::fs::metadata(private_dir())
-            .expect("dir")
-            .permissions()
-            .mode();
+        let mode = std::os::unix::fs::PermissionsExt::mode(
+            &std::fs::metadata(&dir).expect("dir").permissions(),
+        );
         assert_eq!(mode & 0o777, 0o700);
         assert_eq!(file_name("\\.."), "package");
     }

@@ -250,7 +250,7 @@ pub enum ConnectionStringError {
 
 /// Splits an ADO string into (key, value) pairs: `;` separates, values may be quoted with `'`,
 /// `"` (a doubled quote is one quote) or braces (`}}` is one `}`).
-fn split_pairs(text: &str) -> Result<Vec<(String, String)>, ConnectionStringError> {
+pub fn split_pairs(text: &str) -> Result<Vec<(String, String)>, ConnectionStringError> {
     let mut pairs = Vec::new();
     let mut chars = text.chars().peekable();
     loop {
