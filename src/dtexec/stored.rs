@@ -31,7 +31,7 @@ pub fn private_dir() -> std::io::Result<PathBuf> {
             Ok(PathBuf::from(std::ffi::OsStr::from_bytes(&bytes)))
         })
         .as_ref()
-        .map(Clone::clone)
+        .map(|dir| dir.to_path_buf())
         .map_err(|e| std::io::Error::new(e.kind(), e.to_string()))
 }
 
