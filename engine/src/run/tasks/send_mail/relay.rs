@@ -66,6 +66,16 @@ pub struct Relay {
 impl Relay {
     /// Listens on 127.0.0.1 and relays its one connection to `host:port`.
     pub fn start(host: &str, port: u16) -> io::Result<Relay> {
+        // The relay takes only this process's own connection, which it recognises through
+        // /proc; without /proc it would have to trust any local process, so it refuses.
+        for needed in ["/proc/net/tcp", "/proc/self/fd"] {
+            std::fs::metadata(needed).map_err(|e| {
+                io::Error::new(
+                    e.kind(),
+                    format!("{needed} cannot be read ({e}); Send Mail needs /proc to tell its own connection from other local processes'"),
+                )
+            })?;
+        }
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
         listener.set_nonblocking(true)?;
         let local = listener.local_addr()?;
@@ -179,13 +189,13 @@ fn connect(host: &str, port: u16) -> Result<TcpStream, String> {
 
 /// Whether the connection from `peer` to our listener at `local` was made by this process: its
 /// socket, found in `/proc/net/tcp` by its two addresses, is one of our descriptors. Where
-/// `/proc` cannot tell, the connection is taken.
+/// `/proc` cannot tell, the connection is refused.
 fn made_here(peer: SocketAddr, local: SocketAddr) -> bool {
     let (SocketAddr::V4(peer), SocketAddr::V4(local)) = (peer, local) else {
         return false;
     };
     let Ok(table) = std::fs::read_to_string("/proc/net/tcp") else {
-        return true;
+        return false;
     };
     let Some(inode) = table.lines().skip(1).find_map(|line| {
         let f: Vec<&str> = line.split_whitespace().collect();
@@ -199,7 +209,7 @@ fn made_here(peer: SocketAddr, local: SocketAddr) -> bool {
     };
     let wanted = format!("socket:[{inode}]");
     let Ok(fds) = std::fs::read_dir("/proc/self/fd") else {
-        return true;
+        return false;
     };
     fds.filter_map(Result::ok)
         .filter_map(|e| std::fs::read_link(e.path()).ok())
@@ -218,6 +228,38 @@ fn parse_proc_addr(text: &str) -> Option<(Ipv4Addr, u16)> {
 mod tests {
     use super::*;
     use std::io::{Read, Write};
+
+    #[test]
+    fn a_connection_from_another_process_is_refused() {
+        let server = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind");
+        let port = server.local_addr().expect("addr").port();
+        let echo = std::thread::spawn(move || {
+            let (mut s, _) = server.accept().expect("accept");
+            let mut buf = [0u8; 5];
+            s.read_exact(&mut buf).expect("read");
+            s.write_all(&buf).expect("write");
+        });
+        let relay = Relay::start("127.0.0.1", port).expect("relay");
+        // Another process connects first: it is closed without reaching the server.
+        let foreign = std::process::Command::new("timeout")
+            .arg("5")
+            .arg("bash")
+            .arg("-c")
+            .arg(format!(
+                "exec 3<>/dev/tcp/127.0.0.1/{}; echo stolen >&3; cat <&3; echo closed",
+                relay.port()
+            ))
+            .output()
+            .expect("bash");
+        assert_eq!(String::from_utf8_lossy(&foreign.stdout).trim(), "closed");
+        // This process's own connection is then relayed.
+        let mut client = TcpStream::connect((Ipv4Addr::LOCALHOST, relay.port())).expect("connect");
+        client.write_all(b"hello").expect("write");
+        let mut back = [0u8; 5];
+        client.read_exact(&mut back).expect("read");
+        assert_eq!(&back, b"hello");
+        echo.join().expect("server");
+    }
 
     #[test]
     fn bytes_cross_both_ways_and_shutting_down_ends_a_blocked_read() {
