@@ -3,7 +3,8 @@
 //! (its executables in the event stream under the task's path), the same child as its own
 //! dtexec (`ExecuteOutOfProcess`) whose events the parent relays into its own stream, a
 //! child's errors counting against the parent's MaximumErrorCount and firing its OnError
-//! handler (in and out of process alike), a failing child reached through a FILE connection failing
+//! handler (in and out of process alike) unless the child's own OnError handler sets
+//! `System::Propagate` to False, a failing child reached through a FILE connection failing
 //! the parent, SIGTERM of a parent whose child is running (in and out of process: exit 3, no
 //! process left), a package that executes itself refused at the depth limit, and a child
 //! stored in SQL Server (msdb) fetched with the login of the task's OLE DB connection (the
@@ -168,6 +169,53 @@ fn a_childs_errors_count_in_the_parent_in_and_out_of_process() {
         let (code, text) = exit_and_text(&out);
         assert_eq!(code, 0, "out of process {out_of_process}: {text}");
         assert!(d.path().join("after").exists());
+    }
+}
+
+#[test]
+fn a_child_handler_that_stops_propagation_keeps_the_error_from_the_parent() {
+    for out_of_process in ["False", "True"] {
+        let oop =
+            format!("\\Package.Variables[User::OutOfProcess].Properties[Value];{out_of_process}");
+        // The child tolerates its error and its OnError handler sets System::Propagate to
+        // False: the parent, at MaximumErrorCount 1, never receives the error.
+        let d = temp();
+        let stream = d.path().join("events.jsonl");
+        let target = stream.display().to_string();
+        let out = command(
+            "parent_stops.dtsx",
+            Some(d.path()),
+            &[("SSISD_EVENT_STREAM", target.as_str())],
+        )
+        .args(["/Set", &oop])
+        .output()
+        .expect("dtexec starts");
+        let (code, text) = exit_and_text(&out);
+        assert_eq!(code, 0, "out of process {out_of_process}: {text}");
+        assert!(d.path().join("after").exists(), "the parent went on");
+        // Still shown on the console and in the stream, marked as stopped.
+        assert!(text.contains("Source: Fails"), "{text}");
+        assert!(
+            !d.path().join("onerror.txt").exists(),
+            "the parent's OnError handler ran"
+        );
+        let records = records(&stream);
+        let error = records
+            .iter()
+            .find(|r| r["event"] == "error" && r["path"] == "\\Package\\Run Child\\Package\\Fails")
+            .expect("the child's error in the parent's stream");
+        assert_eq!(error["code"], "0xC0029151");
+        assert_eq!(error["propagate"], false, "{error}");
+        // The child's handler ran before the error was passed on.
+        assert!(records.iter().any(|r| r["event"] == "executable_end"
+            && r["path"] == "\\Package\\Run Child\\Package.EventHandlers[OnError]\\Stop"
+            && r["result"] == "success"));
+        let end = records
+            .iter()
+            .find(|r| r["event"] == "run_end")
+            .expect("run_end");
+        assert_eq!(end["errors"], 0, "{end}");
+        assert_eq!(end["result"], "success", "{end}");
     }
 }
 

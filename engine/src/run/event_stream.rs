@@ -259,14 +259,20 @@ pub fn record(event: &RunEvent, seq: u64) -> Json {
             source,
             path,
             description,
+            propagate,
         } => {
             let name = match level {
                 Level::Error => "error",
                 Level::Warning => "warning",
                 Level::Information => "information",
             };
-            json!({"event": name, "code": format!("0x{code:08X}"), "source": source,
-                   "path": path, "description": description})
+            let mut r = json!({"event": name, "code": format!("0x{code:08X}"), "source": source,
+                               "path": path, "description": description});
+            // Written only when a handler stopped the event: absent means true.
+            if let (false, Json::Object(m)) = (*propagate, &mut r) {
+                m.insert("propagate".into(), json!(false));
+            }
+            r
         }
         EventBody::Progress {
             source,
@@ -311,7 +317,8 @@ fn kind_of(name: &str) -> &'static str {
 }
 
 /// One line of a stream read back as an event: `None` for a record of another schema, of an
-/// unknown kind, or missing a field (readers ignore what they do not know).
+/// unknown kind, missing a field, or with a `duration_ms` no duration can hold (negative,
+/// huge, not finite); readers ignore what they do not know.
 pub fn parse_record(line: &str) -> Option<RunEvent> {
     let v: Json = serde_json::from_str(line.trim()).ok()?;
     if v.get("schema")?.as_u64()? != u64::from(SCHEMA) {
@@ -322,7 +329,7 @@ pub fn parse_record(line: &str) -> Option<RunEvent> {
     let duration = || {
         v.get("duration_ms")
             .and_then(Json::as_f64)
-            .map(|ms| Duration::from_secs_f64(ms.max(0.0) / 1000.0))
+            .and_then(|ms| Duration::try_from_secs_f64(ms / 1000.0).ok())
     };
     let time = chrono::DateTime::parse_from_rfc3339(&text("time")?)
         .ok()?
@@ -364,6 +371,8 @@ pub fn parse_record(line: &str) -> Option<RunEvent> {
             source: text("source")?,
             path: text("path")?,
             description: text("description")?,
+            // Optional: only `false` stops it.
+            propagate: v.get("propagate").and_then(Json::as_bool).unwrap_or(true),
         },
         "progress" => EventBody::Progress {
             source: text("source")?,
@@ -407,6 +416,15 @@ mod tests {
                 source: "T".into(),
                 path: "\\Package\\T".into(),
                 description: "careful \"now\"".into(),
+                propagate: true,
+            },
+            EventBody::Message {
+                level: Level::Error,
+                code: 0xC002_9151,
+                source: "T".into(),
+                path: "\\Package\\T".into(),
+                description: "stopped".into(),
+                propagate: false,
             },
             EventBody::Progress {
                 source: "T".into(),
@@ -434,6 +452,14 @@ mod tests {
             assert_eq!(back.time, event.time);
         }
         assert!(parse_record("{\"schema\":2,\"event\":\"error\"}").is_none());
+        for ms in ["-1", "1e300", "-1e300"] {
+            let line = format!(
+                "{{\"schema\":1,\"event\":\"executable_end\",\"time\":\"2026-01-01T00:00:00Z\",\
+                 \"path\":\"p\",\"name\":\"n\",\"id\":\"i\",\"result\":\"success\",\
+                 \"duration_ms\":{ms}}}"
+            );
+            assert!(parse_record(&line).is_none(), "{line}");
+        }
         assert!(parse_record("not json").is_none());
         assert!(parse_record(
             "{\"schema\":1,\"event\":\"future\",\"time\":\"2026-01-01T00:00:00Z\"}"

@@ -99,6 +99,11 @@ pub enum EventBody {
         /// Its package path.
         path: String,
         description: String,
+        /// False when an event handler of the run set `System::Propagate` to false for it:
+        /// the event went no further up, so a parent package does not receive it (it does
+        /// not count there nor fire the parent's handlers). The message is emitted once the
+        /// handlers have run.
+        propagate: bool,
     },
     Progress {
         source: String,

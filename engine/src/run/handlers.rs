@@ -1,8 +1,9 @@
 //! Event handlers: when an executable raises an event (OnPreExecute, OnPostExecute, OnError,
 //! OnWarning, OnInformation, OnTaskFailed, OnVariableValueChanged, OnProgress), the handler
 //! for that event on the executable runs, then the one on its parent, and so on up to the
-//! package, until a handler sets `System::Propagate` to false. A handler's own events do not
-//! re-enter that same handler. Before each run the handler's system variables are set
+//! package, until a handler sets `System::Propagate` to false ([`Runtime::fire`] tells the
+//! caller, so that a stopped error does not reach a parent package). A handler's own events
+//! do not re-enter that same handler. Before each run the handler's system variables are set
 //! (`System::SourceName`, `System::ErrorCode`, …). It owns propagation and handler runs; it
 //! must not decide when events are raised.
 
@@ -30,8 +31,10 @@ pub struct EventArgs {
 }
 
 impl Runtime<'_> {
-    /// Fires `event` raised by `source` up the chain of containers.
-    pub fn fire(&self, source: &Node<'_>, event: &str, args: &EventArgs) {
+    /// Fires `event` raised by `source` up the chain of containers. Returns false when a
+    /// handler stopped it (`System::Propagate` false), so it must not go on to a parent
+    /// package; true when it went all the way up (or the run was cancelled first).
+    pub fn fire(&self, source: &Node<'_>, event: &str, args: &EventArgs) -> bool {
         let mut at = Some(source);
         // Events raised inside a handler do not re-enter that handler.
         let mut skip: Vec<&str> = Vec::new();
@@ -47,25 +50,30 @@ impl Runtime<'_> {
                     .iter()
                     .find(|h| h.event_name.eq_ignore_ascii_case(event) && !h.properties.disabled)
                 {
-                    if !self.run_handler(n, h, source, args) {
-                        return;
+                    match self.run_handler(n, h, source, args) {
+                        Some(true) => {}
+                        Some(false) => return false,
+                        // Cancelled: no more handlers, but none stopped the event.
+                        None => return true,
                     }
                 }
             }
             at = n.parent;
         }
+        true
     }
 
-    /// Runs one handler; returns the value of `System::Propagate` afterwards.
+    /// Runs one handler; returns the value of `System::Propagate` afterwards, `None` when
+    /// the run is cancelled and the handler does not run.
     fn run_handler(
         &self,
         owner: &Node<'_>,
         h: &EventHandler,
         source: &Node<'_>,
         args: &EventArgs,
-    ) -> bool {
+    ) -> Option<bool> {
         if self.cancelled() {
-            return false;
+            return None;
         }
         let lock = self.handler_lock(&h.path);
         let _guard = match lock.lock() {
@@ -143,9 +151,11 @@ impl Runtime<'_> {
             result,
             duration: started.elapsed(),
         });
-        match self.vars.resolve(frame, Some("System"), "Propagate") {
-            Ok(slot) => !matches!(self.vars.get(slot), Value::Bool(false)),
-            Err(_) => true,
-        }
+        Some(
+            match self.vars.resolve(frame, Some("System"), "Propagate") {
+                Ok(slot) => !matches!(self.vars.get(slot), Value::Bool(false)),
+                Err(_) => true,
+            },
+        )
     }
 }

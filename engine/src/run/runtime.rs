@@ -55,8 +55,10 @@ impl<'p> Runtime<'p> {
         self.frames.get(path).copied().unwrap_or(0)
     }
 
-    /// Reports an error, warning or information raised by `node`: the event, the error
-    /// count (errors only) and the OnError/OnWarning/OnInformation handlers. `/WarnAsError`
+    /// Reports an error, warning or information raised by `node`: the error count (errors
+    /// only), the OnError/OnWarning/OnInformation handlers from `node` up, then the event,
+    /// marked with whether those handlers left `System::Propagate` true — in a child package
+    /// that decides whether it goes on to the parent ([`Runtime::relay`]). `/WarnAsError`
     /// does not reach here: as in SSIS it concerns validation warnings only.
     pub fn raise(&self, node: &Node<'_>, level: Level, code: u32, description: &str) {
         match level {
@@ -69,26 +71,29 @@ impl<'p> Runtime<'p> {
             }
             Level::Information => {}
         }
+        let args = super::handlers::EventArgs {
+            code: Some(code as i32),
+            description: Some(description.to_string()),
+            ..Default::default()
+        };
+        let propagate = self.fire(node, level.event_name(), &args);
         self.emit(EventBody::Message {
             level,
             code,
             source: node.name.to_string(),
             path: node.path.to_string(),
             description: description.to_string(),
+            propagate,
         });
-        let args = super::handlers::EventArgs {
-            code: Some(code as i32),
-            description: Some(description.to_string()),
-            ..Default::default()
-        };
-        self.fire(node, level.event_name(), &args);
     }
 
-    /// Reports an error, warning or information a child package raised, as the Execute
-    /// Package task `node` passes it on: the event (the child's source and path), the counts —
-    /// an error counts against MaximumErrorCount of the task and its containers, as if the
-    /// task had raised it — and the OnError/OnWarning/OnInformation handlers from the task up,
-    /// with `System::SourceName` the child's executable.
+    /// Reports an error, warning or information a child package raised and let propagate
+    /// (its own handlers left `System::Propagate` true), as the Execute Package task `node`
+    /// passes it on: the counts — an error counts against MaximumErrorCount of the task and
+    /// its containers, as if the task had raised it — the OnError/OnWarning/OnInformation
+    /// handlers from the task up, with `System::SourceName` the child's executable, then the
+    /// event (the child's source and path), marked as [`Runtime::raise`] marks it. A child's
+    /// event its handlers stopped does not come here: it is only shown.
     pub fn relay(
         &self,
         node: &Node<'_>,
@@ -110,19 +115,20 @@ impl<'p> Runtime<'p> {
             }
             Level::Information => {}
         }
+        let args = super::handlers::EventArgs {
+            code: Some(code as i32),
+            description: Some(description.to_string()),
+            ..Default::default()
+        };
+        let propagate = self.fire(&origin, level.event_name(), &args);
         self.emit(EventBody::Message {
             level,
             code,
             source: source.to_string(),
             path: path.to_string(),
             description: description.to_string(),
+            propagate,
         });
-        let args = super::handlers::EventArgs {
-            code: Some(code as i32),
-            description: Some(description.to_string()),
-            ..Default::default()
-        };
-        self.fire(&origin, level.event_name(), &args);
     }
 
     /// The lock that serialises runs of one event handler.

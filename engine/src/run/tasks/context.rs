@@ -51,9 +51,9 @@ impl<'a> TaskContext<'a> {
         self.rt.sink.clone()
     }
 
-    /// Passes on an error, warning or information a child package raised (`source` and
-    /// `path` already placed under the task): it counts here, as if this task raised it, and
-    /// fires this task's handlers and its containers'.
+    /// Passes on an error, warning or information a child package raised and its handlers
+    /// let propagate (`source` and `path` already placed under the task): it counts here, as
+    /// if this task raised it, and fires this task's handlers and its containers'.
     pub fn relay(&self, level: Level, code: u32, source: &str, path: &str, description: &str) {
         self.rt
             .relay(self.node, level, code, source, path, description);

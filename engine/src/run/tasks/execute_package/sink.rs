@@ -2,9 +2,11 @@
 //! process fed with the records of the child dtexec's own event stream: every child path is
 //! placed under the Execute Package task's path (`\Package\Run Child` + `\Package\Write` →
 //! `\Package\Run Child\Package\Write`), the child's own run start and end are left out (the
-//! task's executable events frame it), and errors, warnings and information go through the
-//! task ([`TaskContext::relay`]) so that they count against its MaximumErrorCount and fire its
-//! handlers, as SSIS propagates a child's events to its parent. It owns that rewriting only.
+//! task's executable events frame it), and errors, warnings and information that the child's
+//! own handlers let propagate (`System::Propagate` left true) go through the task
+//! ([`TaskContext::relay`]) so that they count against its MaximumErrorCount and fire its
+//! handlers, as SSIS propagates a child's events to its parent; those the child's handlers
+//! stopped are only shown. It owns that rewriting only.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -69,12 +71,14 @@ pub fn under(prefix: &str, body: &EventBody) -> Option<EventBody> {
             source,
             path,
             description,
+            propagate,
         } => EventBody::Message {
             level: *level,
             code: *code,
             source: source.clone(),
             path: at(path),
             description: description.clone(),
+            propagate: *propagate,
         },
         EventBody::Progress {
             source,
@@ -109,11 +113,28 @@ impl EventSink for ChildSink<'_> {
                 source,
                 path,
                 description,
+                propagate: true,
             }) => {
                 if level == Level::Error {
                     self.errors.fetch_add(1, Ordering::Relaxed);
                 }
                 self.ctx.relay(level, code, &source, &path, &description)
+            }
+            Some(
+                body @ EventBody::Message {
+                    level,
+                    propagate: false,
+                    ..
+                },
+            ) => {
+                // The child's handlers stopped it: shown, but it goes no further.
+                if level == Level::Error {
+                    self.errors.fetch_add(1, Ordering::Relaxed);
+                }
+                self.ctx.sink().emit(&RunEvent {
+                    time: event.time,
+                    body,
+                })
             }
             Some(body) => self.ctx.sink().emit(&RunEvent {
                 time: event.time,
@@ -142,6 +163,7 @@ mod tests {
             source: "Write".into(),
             path: "\\Package\\Write".into(),
             description: "x".into(),
+            propagate: true,
         };
         assert!(matches!(under("\\Package\\Run", &error),
             Some(EventBody::Message { path, .. }) if path == "\\Package\\Run\\Package\\Write"));
