@@ -82,13 +82,23 @@ impl MsdbResolver {
             .enable_all()
             .build()
             .map_err(|e| format!("cannot start the SQL Server client: {e}"))?;
-        runtime
-            .block_on(fetch_sql_trusting(
+        runtime.block_on(async {
+            let fetch = fetch_sql_trusting(
                 &found.login,
                 found.trust_server_certificate,
                 &request.package_path,
-            ))
-            .map_err(|e| e.message)
+            );
+            // SIGTERM (or a parent's cancellation) ends a fetch from a stalled server at once.
+            let cancelled = async {
+                while !request.cancel.is_cancelled() {
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                }
+            };
+            tokio::select! {
+                r = fetch => r.map_err(|e| e.message),
+                _ = cancelled => Err("the run was cancelled while the package was being fetched".into()),
+            }
+        })
     }
 }
 
@@ -126,12 +136,43 @@ mod tests {
     }
 
     #[test]
+    fn a_fetch_from_a_stalled_server_ends_when_the_run_is_cancelled() {
+        // A "server" that accepts and never answers.
+        let stalled = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = stalled.local_addr().expect("addr").port();
+        let _held = std::thread::spawn(move || {
+            let kept: Vec<_> = stalled.incoming().take(4).collect();
+            std::thread::sleep(std::time::Duration::from_secs(30));
+            drop(kept);
+        });
+        let cancel = ssisd_engine::run::CancelToken::new();
+        let tripper = cancel.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            tripper.cancel();
+        });
+        let e = MsdbResolver
+            .fetch_msdb(&StoredPackageRequest {
+                connection: "Msdb".into(),
+                connection_string: format!(
+                    "Data Source=127.0.0.1,{port};User ID=etl;Password=p;Provider=SQLNCLI11.1;"
+                ),
+                package_path: "\\Sales\\Load".into(),
+                cancel,
+            })
+            .unwrap_err();
+        // Ended by the cancellation, not by a timeout or an answer.
+        assert!(e.contains("cancelled"), "{e}");
+    }
+
+    #[test]
     fn a_connection_without_password_is_refused_before_any_network() {
         let e = MsdbResolver
             .fetch_msdb(&StoredPackageRequest {
                 connection: "Msdb".into(),
                 connection_string: "Data Source=db1;User ID=etl;Provider=SQLNCLI11.1;".into(),
                 package_path: "\\Sales\\Load".into(),
+                cancel: ssisd_engine::run::CancelToken::new(),
             })
             .unwrap_err();
         assert!(e.contains("no Password"), "{e}");

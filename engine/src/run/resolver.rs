@@ -7,8 +7,10 @@
 
 use std::path::PathBuf;
 
+use super::CancelToken;
+
 /// A child package stored in SQL Server, as the Execute Package task describes it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct StoredPackageRequest {
     /// The OLE DB connection manager's name.
     pub connection: String,
@@ -16,6 +18,8 @@ pub struct StoredPackageRequest {
     pub connection_string: String,
     /// The package path from the msdb root, e.g. `\MiddleOffice\LoadOrders`.
     pub package_path: String,
+    /// The run's cancellation: a fetch gives up as soon as it trips.
+    pub cancel: CancelToken,
 }
 
 /// Fetches stored child packages for a run. Called from the run's threads; an implementation

@@ -134,6 +134,7 @@ fn stored(
         connection: cm.name.clone(),
         connection_string: cm.connection_string.clone(),
         package_path: path.to_string(),
+        cancel: options.cancel.clone(),
     };
     resolver
         .fetch_msdb(&request)
