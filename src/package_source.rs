@@ -121,15 +121,7 @@ pub fn login_from_connection_string(text: &str) -> Result<ConnectionLogin, Strin
     Ok(found)
 }
 
-/// Strips a trailing `.dtsx`, as SSIS paths may carry it.
-pub fn strip_dtsx(name: &str) -> &str {
-    match name.len().checked_sub(5) {
-        Some(i) if name.is_char_boundary(i) && name[i..].eq_ignore_ascii_case(".dtsx") => {
-            &name[..i]
-        }
-        _ => name,
-    }
-}
+pub use ssisd_stores::strip_dtsx;
 
 /// `Folder\Sub\Package` inside msdb → folder path and package name.
 pub fn split_sql_path(text: &str) -> Result<(StorePath, ItemName), String> {

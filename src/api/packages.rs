@@ -9,7 +9,7 @@ use futures_util::{FutureExt, StreamExt};
 use serde::Deserialize;
 use serde_json::json;
 use ssisd_actors::EventId;
-use ssisd_stores::ItemName;
+use ssisd_stores::{strip_dtsx, ItemName};
 
 use crate::access::Operation;
 
@@ -225,14 +225,4 @@ pub async fn rename(
         )
         .await;
     Ok(HttpResponse::Ok().json(json!({ "path": new_display })))
-}
-
-/// A name without one trailing `.dtsx` (any case), as package paths are read.
-fn strip_dtsx(name: &str) -> &str {
-    match name.len().checked_sub(5) {
-        Some(i) if name.is_char_boundary(i) && name[i..].eq_ignore_ascii_case(".dtsx") => {
-            &name[..i]
-        }
-        _ => name,
-    }
 }

@@ -8,7 +8,7 @@ use actix_web::HttpRequest;
 use percent_encoding::percent_decode_str;
 use ssisd_actors::store::StoreActor;
 use ssisd_actors::{Directory, FolderHealth, FolderStatus};
-use ssisd_stores::{ItemName, StorePath};
+use ssisd_stores::{strip_dtsx, ItemName, StorePath};
 
 use super::error::ApiError;
 
@@ -105,12 +105,6 @@ pub fn package_target(
             "\"{last}\" names no package: a package path is <top-level folder>/<folders…>/<package>"
         )));
     }
-    let name = match last.len().checked_sub(5) {
-        Some(i) if last.is_char_boundary(i) && last[i..].eq_ignore_ascii_case(".dtsx") => {
-            &last[..i]
-        }
-        _ => last.as_str(),
-    };
-    let name = ItemName::new(name)?;
+    let name = ItemName::new(strip_dtsx(last))?;
     Ok((folder_target(directory, folder)?, name))
 }

@@ -78,6 +78,17 @@ fn is_local_name(host: &str) -> bool {
     ) || h == machine_name().to_ascii_lowercase()
 }
 
+/// Whether a `host:port` authority names this machine's loopback interface.
+pub fn is_loopback_authority(authority: &str) -> bool {
+    let Ok((host, _)) = split_host_port(authority, authority) else {
+        return false;
+    };
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 /// The runtime directory clients look in: `SSISD_SERVICE__RUNTIME_DIR`, else the default.
 pub fn runtime_dir() -> PathBuf {
     std::env::var_os("SSISD_SERVICE__RUNTIME_DIR")

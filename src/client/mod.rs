@@ -166,7 +166,7 @@ impl Client {
             Address::Unix(_) => None,
             Address::Https { .. } => credentials.token.clone(),
             Address::Http { authority } => {
-                if credentials.token.is_some() && !is_loopback_authority(authority) {
+                if credentials.token.is_some() && !endpoint::is_loopback_authority(authority) {
                     return Err(ClientError::Other(format!(
                         "refusing to send the bearer token over plain HTTP to {authority}, where anyone on the way could read it; connect with https:// (the default for a computer name)"
                     )));
@@ -391,20 +391,6 @@ impl Client {
             other => ClientError::Transport(other),
         }
     }
-}
-
-/// Whether `host:port` names this machine's loopback interface.
-fn is_loopback_authority(authority: &str) -> bool {
-    let host = match authority.rsplit_once(':') {
-        Some((h, _)) => h,
-        None => authority,
-    };
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    host.eq_ignore_ascii_case("localhost")
-        || host
-            .parse::<std::net::IpAddr>()
-            .map(|ip| ip.is_loopback())
-            .unwrap_or(false)
 }
 
 #[cfg(test)]

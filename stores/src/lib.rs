@@ -19,7 +19,7 @@ pub use error::StoreError;
 pub use file_system::FileSystemStore;
 pub use folder_spec::{FolderLocation, FolderSpec};
 pub use msdb::{MsdbStore, SqlServerFolder};
-pub use names::{ItemName, StorePath};
+pub use names::{strip_dtsx, ItemName, StorePath};
 pub use package_header::{read_package_header, HeaderError, PackageHeader};
 pub use package_store::{
     FolderListing, PackageEntry, PackageInfo, PackageRoles, PackageStore, SubfolderEntry,

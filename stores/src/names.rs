@@ -13,6 +13,17 @@ const FORBIDDEN: &[char] = &['/', '\\', '"', '<', '>', '|', ':', '*', '?'];
 /// Longest name accepted (msdb's `sysname` is 128 characters).
 pub const MAX_NAME_CHARS: usize = 128;
 
+/// A package name without one trailing `.dtsx` (any case), as SSIS paths and file names may
+/// carry it.
+pub fn strip_dtsx(name: &str) -> &str {
+    match name.len().checked_sub(5) {
+        Some(i) if name.is_char_boundary(i) && name[i..].eq_ignore_ascii_case(".dtsx") => {
+            &name[..i]
+        }
+        _ => name,
+    }
+}
+
 /// One validated folder or package name.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ItemName(String);
