@@ -65,7 +65,7 @@ pub struct Account {
 /// A failing user database (an unreachable directory service) is an error, never "no such
 /// user": treating it as an unknown uid would skip the rules configured for the account.
 pub fn lookup(uid: u32, gid: u32) -> Result<LocalUser, UserError> {
-    let name = passwd_by_uid(uid)
+    let name = passwd(Key::Id(uid))
         .map_err(|source| UserError::Lookup {
             what: "uid",
             name: uid.to_string(),
@@ -78,8 +78,8 @@ pub fn lookup(uid: u32, gid: u32) -> Result<LocalUser, UserError> {
     };
     let mut groups: Vec<String> = Vec::new();
     for g in gids {
-        if let Ok(Some(group)) = group_name(g) {
-            if !groups.contains(&group) {
+        if let Ok(Some((_, group))) = group(Key::Id(g)) {
+            if !group.is_empty() && !groups.contains(&group) {
                 groups.push(group);
             }
         }
@@ -95,63 +95,30 @@ pub fn lookup(uid: u32, gid: u32) -> Result<LocalUser, UserError> {
 /// The account named `name` (getpwnam_r).
 pub fn account_by_name(name: &str) -> Result<Account, UserError> {
     let c_name = c_string("user", name)?;
-    let found = with_buffer(libc::_SC_GETPW_R_SIZE_MAX, |buf| {
-        // SAFETY: an all-zero passwd is a valid value for getpwnam_r to fill in.
-        let mut pwd: libc::passwd = unsafe { std::mem::zeroed() };
-        let mut result: *mut libc::passwd = std::ptr::null_mut();
-        // SAFETY: every pointer is valid for the call; the buffer's length is passed.
-        let rc = unsafe {
-            libc::getpwnam_r(
-                c_name.as_ptr(),
-                &mut pwd,
-                buf.as_mut_ptr().cast(),
-                buf.len(),
-                &mut result,
-            )
-        };
-        // SAFETY: when result is non-null, pwd's strings point into buf, alive here.
-        (
-            rc,
-            (!result.is_null()).then(|| unsafe { account_from(&pwd) }),
-        )
-    })
-    .map_err(|source| UserError::Lookup {
-        what: "user",
-        name: name.to_string(),
-        source,
-    })?;
-    found.ok_or_else(|| UserError::NoSuchUser {
-        name: name.to_string(),
-    })
+    passwd(Key::Name(&c_name))
+        .map_err(|source| UserError::Lookup {
+            what: "user",
+            name: name.to_string(),
+            source,
+        })?
+        .ok_or_else(|| UserError::NoSuchUser {
+            name: name.to_string(),
+        })
 }
 
 /// The id of the group named `name` (getgrnam_r).
 pub fn group_gid(name: &str) -> Result<u32, UserError> {
     let c_name = c_string("group", name)?;
-    let found = with_buffer(libc::_SC_GETGR_R_SIZE_MAX, |buf| {
-        // SAFETY: an all-zero group is a valid value for getgrnam_r to fill in.
-        let mut grp: libc::group = unsafe { std::mem::zeroed() };
-        let mut result: *mut libc::group = std::ptr::null_mut();
-        // SAFETY: every pointer is valid for the call; the buffer's length is passed.
-        let rc = unsafe {
-            libc::getgrnam_r(
-                c_name.as_ptr(),
-                &mut grp,
-                buf.as_mut_ptr().cast(),
-                buf.len(),
-                &mut result,
-            )
-        };
-        (rc, (!result.is_null()).then_some(grp.gr_gid))
-    })
-    .map_err(|source| UserError::Lookup {
-        what: "group",
-        name: name.to_string(),
-        source,
-    })?;
-    found.ok_or_else(|| UserError::NoSuchGroup {
-        name: name.to_string(),
-    })
+    group(Key::Name(&c_name))
+        .map_err(|source| UserError::Lookup {
+            what: "group",
+            name: name.to_string(),
+            source,
+        })?
+        .map(|(gid, _)| gid)
+        .ok_or_else(|| UserError::NoSuchGroup {
+            name: name.to_string(),
+        })
 }
 
 /// The group ids of user `name` whose primary group is `gid` (getgrouplist): `gid` first, then
@@ -240,20 +207,26 @@ unsafe fn account_from(pwd: &libc::passwd) -> Account {
     }
 }
 
-fn passwd_by_uid(uid: u32) -> std::io::Result<Option<Account>> {
+/// What a user or group is looked up by.
+#[derive(Clone, Copy)]
+enum Key<'a> {
+    Id(u32),
+    Name(&'a CStr),
+}
+
+/// One passwd entry (getpwuid_r / getpwnam_r).
+fn passwd(key: Key<'_>) -> std::io::Result<Option<Account>> {
     with_buffer(libc::_SC_GETPW_R_SIZE_MAX, |buf| {
-        // SAFETY: an all-zero passwd is a valid value for getpwuid_r to fill in.
+        // SAFETY: an all-zero passwd is a valid value for the lookup to fill in.
         let mut pwd: libc::passwd = unsafe { std::mem::zeroed() };
         let mut result: *mut libc::passwd = std::ptr::null_mut();
+        let (at, len) = (buf.as_mut_ptr().cast(), buf.len());
         // SAFETY: every pointer is valid for the call; the buffer's length is passed.
         let rc = unsafe {
-            libc::getpwuid_r(
-                uid,
-                &mut pwd,
-                buf.as_mut_ptr().cast(),
-                buf.len(),
-                &mut result,
-            )
+            match key {
+                Key::Id(uid) => libc::getpwuid_r(uid, &mut pwd, at, len, &mut result),
+                Key::Name(n) => libc::getpwnam_r(n.as_ptr(), &mut pwd, at, len, &mut result),
+            }
         };
         // SAFETY: when result is non-null, pwd's strings point into buf, alive here.
         (
@@ -263,28 +236,32 @@ fn passwd_by_uid(uid: u32) -> std::io::Result<Option<Account>> {
     })
 }
 
-fn group_name(gid: u32) -> std::io::Result<Option<String>> {
+/// One group entry's id and name (getgrgid_r / getgrnam_r).
+fn group(key: Key<'_>) -> std::io::Result<Option<(u32, String)>> {
     with_buffer(libc::_SC_GETGR_R_SIZE_MAX, |buf| {
-        // SAFETY: an all-zero group is a valid value for getgrgid_r to fill in.
+        // SAFETY: an all-zero group is a valid value for the lookup to fill in.
         let mut grp: libc::group = unsafe { std::mem::zeroed() };
         let mut result: *mut libc::group = std::ptr::null_mut();
+        let (at, len) = (buf.as_mut_ptr().cast(), buf.len());
         // SAFETY: every pointer is valid for the call; the buffer's length is passed.
         let rc = unsafe {
-            libc::getgrgid_r(
-                gid,
-                &mut grp,
-                buf.as_mut_ptr().cast(),
-                buf.len(),
-                &mut result,
-            )
+            match key {
+                Key::Id(gid) => libc::getgrgid_r(gid, &mut grp, at, len, &mut result),
+                Key::Name(n) => libc::getgrnam_r(n.as_ptr(), &mut grp, at, len, &mut result),
+            }
         };
-        let name = (!result.is_null() && !grp.gr_name.is_null()).then(|| {
-            // SAFETY: gr_name points into buf, alive here, NUL-terminated.
-            unsafe { CStr::from_ptr(grp.gr_name) }
-                .to_string_lossy()
-                .into_owned()
+        let found = (!result.is_null()).then(|| {
+            let name = if grp.gr_name.is_null() {
+                String::new()
+            } else {
+                // SAFETY: gr_name points into buf, alive here, NUL-terminated.
+                unsafe { CStr::from_ptr(grp.gr_name) }
+                    .to_string_lossy()
+                    .into_owned()
+            };
+            (grp.gr_gid, name)
         });
-        (rc, name)
+        (rc, found)
     })
 }
 
