@@ -78,8 +78,9 @@ pub async fn put(
     })
     .await?;
     if exists && options.overwrite {
-        let facts = state.package_facts(&caller, &t, &name).await?;
-        state.allow(&caller, Operation::Change, &facts)?;
+        state
+            .allow_package(&caller, Operation::Change, &t, &name)
+            .await?;
     } else {
         state.allow_plain(&caller, Operation::Import)?;
     }
@@ -125,8 +126,9 @@ pub async fn get(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let (t, name) = package_target(&state.directory, &segments(&req, PREFIX)?)?;
-    let facts = state.package_facts(&caller, &t, &name).await?;
-    state.allow(&caller, Operation::Export, &facts)?;
+    state
+        .allow_package(&caller, Operation::Export, &t, &name)
+        .await?;
     let (folder, n) = (t.path.clone(), name.clone());
     let bytes = store_call(&t.store, move |s| {
         async move { s.get_package(&folder, &n).await }.boxed()
@@ -171,8 +173,9 @@ pub async fn delete(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let (t, name) = package_target(&state.directory, &segments(&req, PREFIX)?)?;
-    let facts = state.package_facts(&caller, &t, &name).await?;
-    state.allow(&caller, Operation::Change, &facts)?;
+    state
+        .allow_package(&caller, Operation::Change, &t, &name)
+        .await?;
     let (folder, n) = (t.path.clone(), name.clone());
     store_call(&t.store, move |s| {
         async move { s.delete_package(&folder, &n).await }.boxed()
@@ -200,8 +203,9 @@ pub async fn rename(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let (t, name) = package_target(&state.directory, &segments(&req, PREFIX)?)?;
-    let facts = state.package_facts(&caller, &t, &name).await?;
-    state.allow(&caller, Operation::Change, &facts)?;
+    state
+        .allow_package(&caller, Operation::Change, &t, &name)
+        .await?;
     let rename: Rename = parse_json(&body)?;
     let new_name = ItemName::new(strip_dtsx(&rename.name))?;
     let (folder, n, nn) = (t.path.clone(), name.clone(), new_name.clone());

@@ -56,6 +56,18 @@ impl AppState {
             .map_err(|e| ApiError::unavailable(format!("the owner records could not be read: {e}")))
     }
 
+    /// Decides `op` on one stored package, looking up its facts first.
+    pub async fn allow_package(
+        &self,
+        caller: &Caller,
+        op: Operation,
+        t: &FolderTarget,
+        name: &ItemName,
+    ) -> Result<(), ApiError> {
+        let facts = self.package_facts(caller, t, name).await?;
+        self.allow(caller, op, &facts)
+    }
+
     /// A package's facts: recorded owner and (msdb) reader/writer roles. Administrators skip
     /// the look-ups.
     pub async fn package_facts(

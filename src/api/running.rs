@@ -7,12 +7,13 @@
 
 use std::time::Duration;
 
+use actix::Addr;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use futures_util::FutureExt;
 use serde::Deserialize;
 use serde_json::json;
-use ssisd_actors::package::{RunSpec, StopRun};
+use ssisd_actors::package::{PackageActor, RunSpec, RunView, StopRun};
 use ssisd_actors::supervisor::RunRefused;
 
 use crate::access::{Facts, Operation, Role};
@@ -54,8 +55,9 @@ pub async fn start(
         .map(str::to_string)
         .collect();
     let (t, name) = package_target(&state.directory, &segments)?;
-    let facts = state.package_facts(&caller, &t, &name).await?;
-    state.allow(&caller, Operation::Run, &facts)?;
+    state
+        .allow_package(&caller, Operation::Run, &t, &name)
+        .await?;
     let (folder, n) = (t.path.clone(), name.clone());
     let bytes = store_call(&t.store, move |s| {
         async move { s.get_package(&folder, &n).await }.boxed()
@@ -112,6 +114,18 @@ fn run_facts(user: &str) -> Facts {
     }
 }
 
+/// The run `id` and its actor, if `caller` may perform `op` on it.
+fn allowed_run(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    op: Operation,
+) -> Result<(RunView, Addr<PackageActor>), ApiError> {
+    let (view, actor) = state.directory.run(id).ok_or_else(|| unknown(id))?;
+    state.allow(caller, op, &run_facts(&view.user))?;
+    Ok((view, actor))
+}
+
 fn unknown(id: &str) -> ApiError {
     ApiError::not_found(format!(
         "no running package has the execution id {id}; a finished run leaves the list (its outcome is in the event log)"
@@ -124,8 +138,7 @@ pub async fn detail(
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let (view, _) = state.directory.run(&id).ok_or_else(|| unknown(&id))?;
-    state.allow(&caller, Operation::ViewRun, &run_facts(&view.user))?;
+    let (view, _) = allowed_run(&state, &caller, &id, Operation::ViewRun)?;
     let mut v = serde_json::to_value(&view).unwrap_or_default();
     v["recent_messages"] = json!(view.recent);
     Ok(HttpResponse::Ok().json(v))
@@ -137,8 +150,7 @@ pub async fn stop(
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let (view, actor) = state.directory.run(&id).ok_or_else(|| unknown(&id))?;
-    state.allow(&caller, Operation::StopRun, &run_facts(&view.user))?;
+    let (view, actor) = allowed_run(&state, &caller, &id, Operation::StopRun)?;
     state
         .audit(
             &caller,
@@ -162,8 +174,7 @@ pub async fn stream(
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let (view, _) = state.directory.run(&id).ok_or_else(|| unknown(&id))?;
-    state.allow(&caller, Operation::ViewRun, &run_facts(&view.user))?;
+    let (view, _) = allowed_run(&state, &caller, &id, Operation::ViewRun)?;
     let path = view.events.clone();
     let directory = state.directory.clone();
     let id = id.into_inner();

@@ -82,8 +82,9 @@ async fn transfer(
     })
     .await?;
     if dst_exists && t.overwrite {
-        let dst_facts = state.package_facts(&caller, &dst, &dst_name).await?;
-        state.allow(&caller, Operation::Change, &dst_facts)?;
+        state
+            .allow_package(&caller, Operation::Change, &dst, &dst_name)
+            .await?;
     } else {
         state.allow_plain(&caller, Operation::Import)?;
     }
