@@ -33,6 +33,9 @@ pub enum FolderHealth {
 pub struct FolderStatus {
     pub name: String,
     pub kind: &'static str,
+    /// Whether its store compares names without regard to case (msdb).
+    #[serde(skip)]
+    pub names_ignore_case: bool,
     pub location: String,
     pub health: FolderHealth,
     pub since: DateTime<Utc>,
@@ -189,6 +192,7 @@ fn status_of(e: &FolderEntry) -> FolderStatus {
     FolderStatus {
         name: e.spec.name.clone(),
         kind: e.spec.kind(),
+        names_ignore_case: e.spec.names_ignore_case(),
         location: e.spec.location_text(),
         health: e.health.clone(),
         since: e.since,

@@ -13,9 +13,8 @@ use super::{store_call, AppState};
 use crate::access::{authorize, Facts, Operation};
 
 /// The key owner records use: the top-level folder and the path inside it joined with '/'.
-/// msdb compares names without regard to case (its default collation), so keys of SQL Server
-/// folders are case-folded: `Tmp/Load` and `TMP/load` are one package there and one owner
-/// record here. File System folders compare exactly, as Linux file names do.
+/// Keys follow the store's own name comparison: where it ignores case (msdb), `Tmp/Load` and
+/// `TMP/load` are one package there and one owner record here.
 pub fn owner_key(t: &FolderTarget, name: Option<&ItemName>) -> (String, String) {
     let mut parts: Vec<&str> = t.path.segments().iter().map(ItemName::as_str).collect();
     if let Some(n) = name {
@@ -25,7 +24,7 @@ pub fn owner_key(t: &FolderTarget, name: Option<&ItemName>) -> (String, String) 
 }
 
 fn fold(t: &FolderTarget, key: String) -> String {
-    if t.top.kind == "sql-server" {
+    if t.top.names_ignore_case {
         key.to_lowercase()
     } else {
         key

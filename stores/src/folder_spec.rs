@@ -60,6 +60,12 @@ impl FolderSpec {
         }
     }
 
+    /// Whether the store compares folder and package names without regard to case: msdb does
+    /// (its default collation), Linux file names do not.
+    pub fn names_ignore_case(&self) -> bool {
+        matches!(self.location, FolderLocation::SqlServer(_))
+    }
+
     /// Where the folder's packages live, for people: a directory or a server name.
     pub fn location_text(&self) -> String {
         match &self.location {
