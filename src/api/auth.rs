@@ -295,7 +295,7 @@ impl Gate {
         };
         // An identity configured with role "none" is refused however it authenticates.
         let refused = |identity: &str, via: String| -> Result<(), ApiError> {
-            if settings.access.identity(identity).and_then(|i| i.role) == Some(None) {
+            if settings.refuses(identity) {
                 let message = format!(
                     "{identity} has no access to ssisd (its [[access.identity]] entry has role \"none\"); ask an administrator"
                 );
@@ -461,11 +461,7 @@ impl Gate {
                 .unauthenticated_loopback
                 .then_some(Role::Administrator),
         };
-        let refused = settings
-            .access
-            .identity(caller.identity())
-            .and_then(|i| i.role)
-            == Some(None);
+        let refused = settings.refuses(caller.identity());
         match now {
             Some(role) if role == caller.role() && !refused => Ok(()),
             Some(role) if !refused => Err(format!(
@@ -537,6 +533,12 @@ fn limiter_for(a: &AccessConfig) -> FailureLimiter {
 }
 
 impl Settings {
+    /// Whether an `[[access.identity]]` entry with role "none" refuses this identity, however
+    /// it authenticated.
+    fn refuses(&self, identity: &str) -> bool {
+        self.access.identity(identity).and_then(|i| i.role) == Some(None)
+    }
+
     /// The role of a local account on the socket: administrator for root and the admin group,
     /// else its identity's configured role, else `access.local_role`; None: refused.
     fn local_role(&self, user: &LocalUser) -> Option<Role> {
