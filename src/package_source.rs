@@ -148,6 +148,35 @@ pub async fn fetch_sql(login: &SqlLogin, path: &str) -> Result<Vec<u8>, FetchErr
     fetch_sql_trusting(login, None, path).await
 }
 
+/// [`fetch_sql_trusting`] for callers outside any async runtime (dtexec): on a small runtime of
+/// its own, giving up as soon as `cancelled` says so (checked every 50 ms).
+pub fn fetch_sql_blocking(
+    login: &SqlLogin,
+    trust_server_certificate: Option<bool>,
+    path: &str,
+    cancelled: impl Fn() -> bool,
+) -> Result<Vec<u8>, FetchError> {
+    let plain = |message: String| FetchError {
+        not_found: false,
+        message,
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| plain(format!("cannot start the SQL Server client: {e}")))?;
+    runtime.block_on(async {
+        let stop = async {
+            while !cancelled() {
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+        };
+        tokio::select! {
+            r = fetch_sql_trusting(login, trust_server_certificate, path) => r,
+            _ = stop => Err(plain("the run was cancelled while the package was being fetched".into())),
+        }
+    })
+}
+
 /// [`fetch_sql`] with an explicit `TrustServerCertificate` (from a connection string).
 pub async fn fetch_sql_trusting(
     login: &SqlLogin,

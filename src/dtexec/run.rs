@@ -15,7 +15,7 @@ use ssisd_engine::cli::{
 use ssisd_engine::validate::{codes, validate};
 use ssisd_engine::{load_package_file, LoadError};
 
-use ssisd::package_source::{fetch_dts, fetch_sql, FetchError, SqlLogin};
+use ssisd::package_source::{fetch_dts, fetch_sql_blocking, FetchError, SqlLogin};
 
 use super::execute::execute;
 use super::report::write_report;
@@ -62,7 +62,7 @@ pub fn run<W: Write>(args: Vec<String>, out: W) -> anyhow::Result<ExitCode> {
                 user: options.user.clone(),
                 password: options.password.clone(),
             };
-            stored_package(path, "SQL", fetch_from_sql(&login, path))
+            stored_package(path, "SQL", fetch_sql_blocking(&login, None, path, || false))
         }
         Some(PackageSource::Dts(path)) => {
             stored_package(path, "DTS", fetch_dts(options.server.as_deref(), path))
@@ -108,18 +108,6 @@ pub fn run<W: Write>(args: Vec<String>, out: W) -> anyhow::Result<ExitCode> {
         )?);
     }
     execute(&mut console, &package, &options, file, started)
-}
-
-/// Reads a package from msdb on a small runtime of its own.
-fn fetch_from_sql(login: &SqlLogin, path: &str) -> Result<Vec<u8>, FetchError> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| FetchError {
-            not_found: false,
-            message: e.to_string(),
-        })?
-        .block_on(fetch_sql(login, path))
 }
 
 /// Loads a package fetched from a store and keeps a copy in a private temporary file, which

@@ -8,7 +8,7 @@ use std::os::unix::fs::DirBuilderExt;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use ssisd::package_source::{fetch_sql_trusting, login_from_connection_string, strip_dtsx};
+use ssisd::package_source::{fetch_sql_blocking, login_from_connection_string, strip_dtsx};
 use ssisd_engine::run::{PackageResolver, StoredPackageRequest};
 
 static PRIVATE: std::sync::OnceLock<std::io::Result<PathBuf>> = std::sync::OnceLock::new();
@@ -78,27 +78,14 @@ pub struct MsdbResolver;
 impl MsdbResolver {
     fn fetch(request: &StoredPackageRequest) -> Result<Vec<u8>, String> {
         let found = login_from_connection_string(&request.connection_string)?;
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| format!("cannot start the SQL Server client: {e}"))?;
-        runtime.block_on(async {
-            let fetch = fetch_sql_trusting(
-                &found.login,
-                found.trust_server_certificate,
-                &request.package_path,
-            );
-            // SIGTERM (or a parent's cancellation) ends a fetch from a stalled server at once.
-            let cancelled = async {
-                while !request.cancel.is_cancelled() {
-                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-                }
-            };
-            tokio::select! {
-                r = fetch => r.map_err(|e| e.message),
-                _ = cancelled => Err("the run was cancelled while the package was being fetched".into()),
-            }
-        })
+        // SIGTERM (or a parent's cancellation) ends a fetch from a stalled server at once.
+        fetch_sql_blocking(
+            &found.login,
+            found.trust_server_certificate,
+            &request.package_path,
+            || request.cancel.is_cancelled(),
+        )
+        .map_err(|e| e.message)
     }
 }
 
