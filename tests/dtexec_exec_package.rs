@@ -13,7 +13,7 @@
 
 mod support;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -41,24 +41,45 @@ fn dtexec(name: &str, dir: Option<&Path>, env: &[(&str, &str)]) -> (i32, String)
     exit_and_text(&out)
 }
 
-#[test]
-fn child_runs_in_process_with_bindings_and_reports_under_the_task() {
+fn records(path: &Path) -> Vec<serde_json::Value> {
+    read(path)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON"))
+        .collect()
+}
+
+/// Runs `name` with `User::Dir` set to a new directory and the event stream written into it;
+/// `args` are added to the command line. Returns the directory, the stream file, the exit
+/// code and the output.
+fn run_streamed(name: &str, args: &[&str]) -> (tempfile::TempDir, PathBuf, i32, String) {
     let d = temp();
     let stream = d.path().join("events.jsonl");
     let target = stream.display().to_string();
-    let (code, out) = dtexec(
-        "parent.dtsx",
+    let out = command(
+        name,
         Some(d.path()),
         &[("SSISD_EVENT_STREAM", target.as_str())],
-    );
+    )
+    .args(args)
+    .output()
+    .expect("dtexec starts");
+    let (code, text) = exit_and_text(&out);
+    (d, stream, code, text)
+}
+
+/// `/Set` of the parents' `User::OutOfProcess`: the child in its own dtexec or not.
+fn set_out_of_process(value: &str) -> String {
+    format!("\\Package.Variables[User::OutOfProcess].Properties[Value];{value}")
+}
+
+#[test]
+fn child_runs_in_process_with_bindings_and_reports_under_the_task() {
+    let (d, stream, code, out) = run_streamed("parent.dtsx", &[]);
     assert_eq!(code, 0, "{out}");
     // Target ← User::Dir (parameter binding), Label ← User::Label (parent variable config).
     assert_eq!(read(d.path().join("child.txt")).trim(), "from-parent");
     assert!(d.path().join("after").exists(), "the parent went on");
-    let records: Vec<serde_json::Value> = read(stream)
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("JSON"))
-        .collect();
+    let records = records(&stream);
     assert_eq!(
         records.iter().filter(|r| r["event"] == "run_start").count(),
         1,
@@ -72,23 +93,9 @@ fn child_runs_in_process_with_bindings_and_reports_under_the_task() {
         && r["result"] == "success"));
 }
 
-fn records(path: &Path) -> Vec<serde_json::Value> {
-    read(path)
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("JSON"))
-        .collect()
-}
-
 #[test]
 fn child_runs_out_of_process_with_the_same_bindings_and_its_events_relayed() {
-    let d = temp();
-    let stream = d.path().join("events.jsonl");
-    let target = stream.display().to_string();
-    let (code, out) = dtexec(
-        "parent_oop.dtsx",
-        Some(d.path()),
-        &[("SSISD_EVENT_STREAM", target.as_str())],
-    );
+    let (d, stream, code, out) = run_streamed("parent_oop.dtsx", &[]);
     assert_eq!(code, 0, "{out}");
     assert_eq!(read(d.path().join("child.txt")).trim(), "from-parent");
     assert!(d.path().join("after").exists());
@@ -120,21 +127,9 @@ fn child_runs_out_of_process_with_the_same_bindings_and_its_events_relayed() {
 #[test]
 fn a_childs_errors_count_in_the_parent_in_and_out_of_process() {
     for out_of_process in ["False", "True"] {
-        let oop =
-            format!("\\Package.Variables[User::OutOfProcess].Properties[Value];{out_of_process}");
+        let oop = set_out_of_process(out_of_process);
         // The child tolerates its one error and succeeds; the parent's task does not.
-        let d = temp();
-        let stream = d.path().join("events.jsonl");
-        let target = stream.display().to_string();
-        let out = command(
-            "parent_tolerant.dtsx",
-            Some(d.path()),
-            &[("SSISD_EVENT_STREAM", target.as_str())],
-        )
-        .args(["/Set", &oop])
-        .output()
-        .expect("dtexec starts");
-        let (code, text) = exit_and_text(&out);
+        let (d, stream, code, text) = run_streamed("parent_tolerant.dtsx", &["/Set", &oop]);
         assert_eq!(code, 1, "out of process {out_of_process}: {text}");
         assert!(text.contains("Source: Fails"), "{text}");
         assert!(!d.path().join("after").exists());
@@ -175,22 +170,10 @@ fn a_childs_errors_count_in_the_parent_in_and_out_of_process() {
 #[test]
 fn a_child_handler_that_stops_propagation_keeps_the_error_from_the_parent() {
     for out_of_process in ["False", "True"] {
-        let oop =
-            format!("\\Package.Variables[User::OutOfProcess].Properties[Value];{out_of_process}");
+        let oop = set_out_of_process(out_of_process);
         // The child tolerates its error and its OnError handler sets System::Propagate to
         // False: the parent, at MaximumErrorCount 1, never receives the error.
-        let d = temp();
-        let stream = d.path().join("events.jsonl");
-        let target = stream.display().to_string();
-        let out = command(
-            "parent_stops.dtsx",
-            Some(d.path()),
-            &[("SSISD_EVENT_STREAM", target.as_str())],
-        )
-        .args(["/Set", &oop])
-        .output()
-        .expect("dtexec starts");
-        let (code, text) = exit_and_text(&out);
+        let (d, stream, code, text) = run_streamed("parent_stops.dtsx", &["/Set", &oop]);
         assert_eq!(code, 0, "out of process {out_of_process}: {text}");
         assert!(d.path().join("after").exists(), "the parent went on");
         // Still shown on the console and in the stream, marked as stopped.
@@ -372,9 +355,7 @@ fn a_child_stored_in_msdb_runs_in_and_out_of_process() {
                 "\\Package.Variables[User::ChildPath].Properties[Value];\\{name}"
             ))
             .arg("/Set")
-            .arg(format!(
-                "\\Package.Variables[User::OutOfProcess].Properties[Value];{out_of_process}"
-            ))
+            .arg(set_out_of_process(out_of_process))
             .output()
             .expect("dtexec starts");
         let (code, text) = exit_and_text(&out);
