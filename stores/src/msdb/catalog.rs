@@ -1,13 +1,14 @@
 //! The primitive operations an msdb package schema offers — folders by id, packages by folder
 //! id and name, a package's reader and writer roles — as one trait, [`Catalog`], that the 2008+
-//! procedure store and the 2005 table store implement; the package metadata row both return;
+//! procedure store and the 2005 table store implement; the package metadata row both return and
+//! the table reads (listing, roles) both make;
 //! and msdb's rule for a role SID that no longer resolves. Path walking, transactions and the
 //! [`crate::PackageStore`] contract live in [`super::store`]; this module must not know about
 //! paths or pools.
 
 use async_trait::async_trait;
 use chrono::NaiveDateTime;
-use tiberius::Uuid;
+use tiberius::{Row, Uuid};
 
 use super::pool::Connection;
 use crate::package_header::{PackageHeader, ProtectionLevel};
@@ -126,6 +127,128 @@ impl PackageRow {
     }
 }
 
+pub(crate) fn text(r: &Row, i: usize) -> Option<String> {
+    r.get::<&str, _>(i).map(str::to_string)
+}
+
+fn int(r: &Row, i: usize) -> i32 {
+    r.get::<i32, _>(i).unwrap_or(0)
+}
+
+/// Reads a listing row: the columns of `sp_ssis_listpackages` (name, id, description,
+/// createdate, folderid, size, vermajor, verminor, verbuild, vercomments, verid), then
+/// optionally packageformat, packagetype, isencrypted.
+pub(crate) fn package_row(r: &Row, extended: bool) -> PackageRow {
+    let size = r
+        .try_get::<i32, _>(5)
+        .ok()
+        .flatten()
+        .map(|n| n as i64)
+        .or_else(|| r.try_get::<i64, _>(5).ok().flatten())
+        .unwrap_or(0);
+    PackageRow {
+        name: text(r, 0).unwrap_or_default(),
+        id: r.get::<Uuid, _>(1).unwrap_or_default(),
+        description: text(r, 2),
+        createdate: r.get::<NaiveDateTime, _>(3).unwrap_or_default(),
+        size: size.max(0) as u64,
+        vermajor: int(r, 6),
+        verminor: int(r, 7),
+        verbuild: int(r, 8),
+        vercomments: text(r, 9),
+        verid: r.get::<Uuid, _>(10).unwrap_or_default(),
+        packageformat: extended.then(|| int(r, 11)),
+        packagetype: extended.then(|| int(r, 12)),
+        isencrypted: if extended { r.get::<bool, _>(13) } else { None },
+    }
+}
+
+/// The listing columns read from a package table (`table` is a fixed name, never user input).
+fn listing_sql(table: &str, one: bool) -> String {
+    format!(
+        "SELECT name, id, description, createdate, folderid, CAST(DATALENGTH(packagedata) AS bigint), \
+         vermajor, verminor, verbuild, vercomments, verid, packageformat, packagetype, isencrypted \
+         FROM dbo.{table} WHERE folderid = @P1{} ORDER BY name",
+        if one { " AND name = @P2" } else { "" }
+    )
+}
+
+/// One package's role columns from a package table (`table` is a fixed name, never user
+/// input): whether each SID is set, and the name of the database role (type `R`) that has it.
+/// Parameters: `@P1` folder id, `@P2` package name. No row when there is no such package.
+fn roles_sql(table: &str) -> String {
+    let column = |sid: &str| {
+        format!(
+            "CAST(CASE WHEN p.{sid} IS NULL THEN 0 ELSE 1 END AS bit), \
+             (SELECT TOP (1) r.name FROM sys.database_principals AS r \
+             WHERE r.type = 'R' AND r.sid = p.{sid})"
+        )
+    };
+    format!(
+        "SELECT {}, {} FROM dbo.{table} AS p WHERE p.folderid = @P1 AND p.name = @P2",
+        column("readrolesid"),
+        column("writerolesid")
+    )
+}
+
+/// Reads a row of [`roles_sql`].
+fn package_roles(r: &Row) -> PackageRoles {
+    PackageRoles {
+        reader: role_name(r.get::<bool, _>(0).unwrap_or(false), r.get::<&str, _>(1)),
+        writer: role_name(r.get::<bool, _>(2).unwrap_or(false), r.get::<&str, _>(3)),
+    }
+}
+
+/// The bytes column of a package row (empty when NULL).
+pub(crate) fn package_bytes(row: Option<Row>) -> Option<Vec<u8>> {
+    row.map(|r| r.get::<&[u8], _>(0).unwrap_or_default().to_vec())
+}
+
+/// A folder's packages read straight from a package table (`table` is a fixed name).
+pub(crate) async fn table_packages(
+    c: &mut Connection,
+    table: &str,
+    folder: Uuid,
+) -> SqlResult<Vec<PackageRow>> {
+    let rows = c
+        .query(listing_sql(table, false), &[&folder])
+        .await?
+        .into_first_result()
+        .await?;
+    Ok(rows.iter().map(|r| package_row(r, true)).collect())
+}
+
+/// One package's row read straight from a package table (`table` is a fixed name).
+pub(crate) async fn table_package(
+    c: &mut Connection,
+    table: &str,
+    folder: Uuid,
+    name: &str,
+) -> SqlResult<Option<PackageRow>> {
+    let row = c
+        .query(listing_sql(table, true), &[&folder, &name])
+        .await?
+        .into_row()
+        .await?;
+    Ok(row.map(|r| package_row(&r, true)))
+}
+
+/// One package's roles read from a package table (`table` is a fixed name); `None` when there
+/// is no such package.
+pub(crate) async fn table_roles(
+    c: &mut Connection,
+    table: &str,
+    folder: Uuid,
+    name: &str,
+) -> SqlResult<Option<PackageRoles>> {
+    let row = c
+        .query(roles_sql(table), &[&folder, &name])
+        .await?
+        .into_row()
+        .await?;
+    Ok(row.map(|r| package_roles(&r)))
+}
+
 /// One schema's primitive operations. Every method runs on the connection it is given (inside
 /// the caller's transaction when there is one).
 #[async_trait]
@@ -233,5 +356,24 @@ mod tests {
             MAINTENANCE_PLANS_FOLDER_ID.to_string(),
             "08aa12d5-8f98-4dab-a4fc-980b150a5dc8"
         );
+    }
+
+    #[test]
+    fn roles_are_read_from_the_table_and_resolved_to_role_names() {
+        let sql = roles_sql("sysssispackages");
+        assert!(
+            sql.contains("FROM dbo.sysssispackages AS p WHERE p.folderid = @P1 AND p.name = @P2")
+        );
+        for sid in ["readrolesid", "writerolesid"] {
+            assert!(sql.contains(&format!("WHEN p.{sid} IS NULL")), "{sql}");
+            assert!(
+                sql.contains(&format!("WHERE r.type = 'R' AND r.sid = p.{sid})")),
+                "{sql}"
+            );
+        }
+        // Read before write, each as (SID set, name): the order package_roles reads.
+        assert!(sql.find("readrolesid").unwrap() < sql.find("writerolesid").unwrap());
+        assert_eq!(sql.matches("sys.database_principals").count(), 2);
+        assert!(!sql.contains("sp_ssis_getpackageroles"));
     }
 }

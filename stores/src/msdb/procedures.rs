@@ -8,10 +8,12 @@
 //! module must not walk paths or manage transactions ([`super::store`] does).
 
 use async_trait::async_trait;
-use chrono::NaiveDateTime;
-use tiberius::{Row, Uuid};
+use tiberius::Uuid;
 
-use super::catalog::{role_name, Catalog, PackageRow, SqlResult};
+use super::catalog::{
+    package_bytes, package_row, table_package, table_packages, table_roles, text, Catalog,
+    PackageRow, SqlResult,
+};
 use super::pool::Connection;
 use crate::package_store::PackageRoles;
 
@@ -21,78 +23,6 @@ pub struct ProcedureCatalog;
 /// Errors that mean "you may not read the table" (so the procedure is used instead).
 fn is_permission_error(e: &tiberius::error::Error) -> bool {
     matches!(e.code(), Some(229 | 230))
-}
-
-fn text(r: &Row, i: usize) -> Option<String> {
-    r.get::<&str, _>(i).map(str::to_string)
-}
-
-fn int(r: &Row, i: usize) -> i32 {
-    r.get::<i32, _>(i).unwrap_or(0)
-}
-
-/// Reads a listing row: the columns of `sp_ssis_listpackages` (name, id, description,
-/// createdate, folderid, size, vermajor, verminor, verbuild, vercomments, verid), then
-/// optionally packageformat, packagetype, isencrypted.
-pub(crate) fn package_row(r: &Row, extended: bool) -> PackageRow {
-    let size = r
-        .try_get::<i32, _>(5)
-        .ok()
-        .flatten()
-        .map(|n| n as i64)
-        .or_else(|| r.try_get::<i64, _>(5).ok().flatten())
-        .unwrap_or(0);
-    PackageRow {
-        name: text(r, 0).unwrap_or_default(),
-        id: r.get::<Uuid, _>(1).unwrap_or_default(),
-        description: text(r, 2),
-        createdate: r.get::<NaiveDateTime, _>(3).unwrap_or_default(),
-        size: size.max(0) as u64,
-        vermajor: int(r, 6),
-        verminor: int(r, 7),
-        verbuild: int(r, 8),
-        vercomments: text(r, 9),
-        verid: r.get::<Uuid, _>(10).unwrap_or_default(),
-        packageformat: extended.then(|| int(r, 11)),
-        packagetype: extended.then(|| int(r, 12)),
-        isencrypted: if extended { r.get::<bool, _>(13) } else { None },
-    }
-}
-
-/// The listing columns read from a package table (`table` is a fixed name, never user input).
-pub(crate) fn listing_sql(table: &str, one: bool) -> String {
-    format!(
-        "SELECT name, id, description, createdate, folderid, CAST(DATALENGTH(packagedata) AS bigint), \
-         vermajor, verminor, verbuild, vercomments, verid, packageformat, packagetype, isencrypted \
-         FROM dbo.{table} WHERE folderid = @P1{} ORDER BY name",
-        if one { " AND name = @P2" } else { "" }
-    )
-}
-
-/// One package's role columns from a package table (`table` is a fixed name, never user
-/// input): whether each SID is set, and the name of the database role (type `R`) that has it.
-/// Parameters: `@P1` folder id, `@P2` package name. No row when there is no such package.
-pub(crate) fn roles_sql(table: &str) -> String {
-    let column = |sid: &str| {
-        format!(
-            "CAST(CASE WHEN p.{sid} IS NULL THEN 0 ELSE 1 END AS bit), \
-             (SELECT TOP (1) r.name FROM sys.database_principals AS r \
-             WHERE r.type = 'R' AND r.sid = p.{sid})"
-        )
-    };
-    format!(
-        "SELECT {}, {} FROM dbo.{table} AS p WHERE p.folderid = @P1 AND p.name = @P2",
-        column("readrolesid"),
-        column("writerolesid")
-    )
-}
-
-/// Reads a row of [`roles_sql`].
-pub(crate) fn package_roles(r: &Row) -> PackageRoles {
-    PackageRoles {
-        reader: role_name(r.get::<bool, _>(0).unwrap_or(false), r.get::<&str, _>(1)),
-        writer: role_name(r.get::<bool, _>(2).unwrap_or(false), r.get::<&str, _>(3)),
-    }
 }
 
 #[async_trait]
@@ -161,15 +91,8 @@ impl Catalog for ProcedureCatalog {
     }
 
     async fn packages(&self, c: &mut Connection, folder: Uuid) -> SqlResult<Vec<PackageRow>> {
-        let direct = match c
-            .query(listing_sql("sysssispackages", false), &[&folder])
-            .await
-        {
-            Ok(stream) => stream.into_first_result().await,
-            Err(e) => Err(e),
-        };
-        match direct {
-            Ok(rows) => Ok(rows.iter().map(|r| package_row(r, true)).collect()),
+        match table_packages(c, "sysssispackages", folder).await {
+            Ok(rows) => Ok(rows),
             Err(e) if is_permission_error(&e) => {
                 let rows = c
                     .query("EXEC dbo.sp_ssis_listpackages @folderid = @P1", &[&folder])
@@ -188,15 +111,8 @@ impl Catalog for ProcedureCatalog {
         folder: Uuid,
         name: &str,
     ) -> SqlResult<Option<PackageRow>> {
-        let direct = match c
-            .query(listing_sql("sysssispackages", true), &[&folder, &name])
-            .await
-        {
-            Ok(stream) => stream.into_row().await,
-            Err(e) => Err(e),
-        };
-        match direct {
-            Ok(row) => Ok(row.map(|r| package_row(&r, true))),
+        match table_package(c, "sysssispackages", folder, name).await {
+            Ok(row) => Ok(row),
             Err(e) if is_permission_error(&e) => Ok(self
                 .packages(c, folder)
                 .await?
@@ -232,7 +148,7 @@ impl Catalog for ProcedureCatalog {
             .await?
             .into_row()
             .await?;
-        Ok(row.map(|r| r.get::<&[u8], _>(0).unwrap_or_default().to_vec()))
+        Ok(package_bytes(row))
     }
 
     async fn put(
@@ -287,35 +203,6 @@ impl Catalog for ProcedureCatalog {
         folder: Uuid,
         name: &str,
     ) -> SqlResult<Option<PackageRoles>> {
-        let row = c
-            .query(roles_sql("sysssispackages"), &[&folder, &name])
-            .await?
-            .into_row()
-            .await?;
-        Ok(row.map(|r| package_roles(&r)))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn roles_are_read_from_the_table_and_resolved_to_role_names() {
-        let sql = roles_sql("sysssispackages");
-        assert!(
-            sql.contains("FROM dbo.sysssispackages AS p WHERE p.folderid = @P1 AND p.name = @P2")
-        );
-        for sid in ["readrolesid", "writerolesid"] {
-            assert!(sql.contains(&format!("WHEN p.{sid} IS NULL")), "{sql}");
-            assert!(
-                sql.contains(&format!("WHERE r.type = 'R' AND r.sid = p.{sid})")),
-                "{sql}"
-            );
-        }
-        // Read before write, each as (SID set, name): the order package_roles reads.
-        assert!(sql.find("readrolesid").unwrap() < sql.find("writerolesid").unwrap());
-        assert_eq!(sql.matches("sys.database_principals").count(), 2);
-        assert!(!sql.contains("sp_ssis_getpackageroles"));
+        table_roles(c, "sysssispackages", folder, name).await
     }
 }

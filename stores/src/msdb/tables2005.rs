@@ -7,9 +7,10 @@
 use async_trait::async_trait;
 use tiberius::Uuid;
 
-use super::catalog::{Catalog, PackageRow, SqlResult};
+use super::catalog::{
+    package_bytes, table_package, table_packages, table_roles, Catalog, PackageRow, SqlResult,
+};
 use super::pool::Connection;
-use super::procedures::{listing_sql, package_roles, package_row, roles_sql};
 use crate::package_store::PackageRoles;
 
 /// The 2005 schema.
@@ -85,12 +86,7 @@ impl Catalog for TableCatalog2005 {
     }
 
     async fn packages(&self, c: &mut Connection, folder: Uuid) -> SqlResult<Vec<PackageRow>> {
-        let rows = c
-            .query(listing_sql("sysdtspackages90", false), &[&folder])
-            .await?
-            .into_first_result()
-            .await?;
-        Ok(rows.iter().map(|r| package_row(r, true)).collect())
+        table_packages(c, "sysdtspackages90", folder).await
     }
 
     async fn package(
@@ -99,12 +95,7 @@ impl Catalog for TableCatalog2005 {
         folder: Uuid,
         name: &str,
     ) -> SqlResult<Option<PackageRow>> {
-        let row = c
-            .query(listing_sql("sysdtspackages90", true), &[&folder, &name])
-            .await?
-            .into_row()
-            .await?;
-        Ok(row.map(|r| package_row(&r, true)))
+        table_package(c, "sysdtspackages90", folder, name).await
     }
 
     async fn exists(&self, c: &mut Connection, folder: Uuid, name: &str) -> SqlResult<bool> {
@@ -133,7 +124,7 @@ impl Catalog for TableCatalog2005 {
             .await?
             .into_row()
             .await?;
-        Ok(row.map(|r| r.get::<&[u8], _>(0).unwrap_or_default().to_vec()))
+        Ok(package_bytes(row))
     }
 
     async fn put(
@@ -194,11 +185,6 @@ impl Catalog for TableCatalog2005 {
         folder: Uuid,
         name: &str,
     ) -> SqlResult<Option<PackageRoles>> {
-        let row = c
-            .query(roles_sql("sysdtspackages90"), &[&folder, &name])
-            .await?
-            .into_row()
-            .await?;
-        Ok(row.map(|r| package_roles(&r)))
+        table_roles(c, "sysdtspackages90", folder, name).await
     }
 }
