@@ -192,10 +192,34 @@ type UserCache = HashMap<(u32, u32), (Instant, Arc<LocalUser>)>;
 /// How often a connection that outlives one request (an event stream) checks its caller again.
 pub const RECHECK: Duration = Duration::from_secs(2);
 
-/// The last frame of a stream ended because its caller lost access.
-pub fn end_frame(why: &str) -> actix_web::web::Bytes {
-    let data = serde_json::json!({ "reason": format!("access ended: {why}") });
-    actix_web::web::Bytes::from(format!("event: end\ndata: {data}\n\n"))
+/// The caller of a stream (server-sent events) that outlives its request, checked again at
+/// most every [`RECHECK`]: a revoked token or a role lowered by a reload ends the stream.
+pub struct StreamAccess {
+    gate: Arc<Gate>,
+    caller: Caller,
+    checked: Instant,
+}
+
+impl StreamAccess {
+    pub fn new(gate: Arc<Gate>, caller: Caller) -> StreamAccess {
+        StreamAccess {
+            gate,
+            caller,
+            checked: Instant::now(),
+        }
+    }
+
+    /// `Err` with the stream's last frame (`event: end`, naming why) once access is gone.
+    pub async fn check(&mut self) -> Result<(), actix_web::web::Bytes> {
+        if self.checked.elapsed() < RECHECK {
+            return Ok(());
+        }
+        self.checked = Instant::now();
+        self.gate.recheck(&self.caller).await.map_err(|why| {
+            let data = serde_json::json!({ "reason": format!("access ended: {why}") });
+            actix_web::web::Bytes::from(format!("event: end\ndata: {data}\n\n"))
+        })
+    }
 }
 
 /// How long a looked-up local account is trusted before it is looked up again.

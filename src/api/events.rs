@@ -13,7 +13,7 @@ use ssisd_actors::event_log::Journal;
 use ssisd_actors::{Event, EventQuery, Level};
 use tokio::sync::{broadcast, mpsc};
 
-use super::auth::Caller;
+use super::auth::{Caller, StreamAccess};
 use super::error::{ApiError, ErrorBody};
 use super::AppState;
 use crate::access::Operation;
@@ -185,20 +185,15 @@ pub async fn stream(
     q.oldest_first = true;
     q.limit = 1000;
     let (tx, rx) = mpsc::channel::<web::Bytes>(64);
-    let gate = state.gate.clone();
+    let mut access = StreamAccess::new(state.gate.clone(), caller);
     actix_web::rt::spawn(async move {
         // Backlog (and any gap after lagging) from the database, then live events.
         let mut catch_up = true;
-        let mut checked = Instant::now();
         let mut quiet_since = Instant::now();
         loop {
-            // A revoked token or a role lowered by a reload ends the stream.
-            if checked.elapsed() >= super::auth::RECHECK {
-                checked = Instant::now();
-                if let Err(why) = gate.recheck(&caller).await {
-                    let _ = tx.send(super::auth::end_frame(&why)).await;
-                    return;
-                }
+            if let Err(last) = access.check().await {
+                let _ = tx.send(last).await;
+                return;
             }
             if catch_up {
                 let page = EventQuery {

@@ -18,7 +18,7 @@ use ssisd_actors::supervisor::RunRefused;
 
 use crate::access::{Facts, Operation, Role};
 
-use super::auth::Caller;
+use super::auth::{Caller, StreamAccess};
 use super::error::{ApiError, ErrorBody};
 use super::target::package_target;
 use super::{parse_json, store_call, AppState};
@@ -179,19 +179,14 @@ pub async fn stream(
     let directory = state.directory.clone();
     let id = id.into_inner();
     let (tx, rx) = tokio::sync::mpsc::channel::<web::Bytes>(16);
-    let gate = state.gate.clone();
+    let mut access = StreamAccess::new(state.gate.clone(), caller);
     actix_web::rt::spawn(async move {
         let mut offset = 0u64;
         let mut partial = Vec::new();
-        let mut checked = std::time::Instant::now();
         loop {
-            // A revoked token or a role lowered by a reload ends the stream.
-            if checked.elapsed() >= super::auth::RECHECK {
-                checked = std::time::Instant::now();
-                if let Err(why) = gate.recheck(&caller).await {
-                    let _ = tx.send(super::auth::end_frame(&why)).await;
-                    return;
-                }
+            if let Err(last) = access.check().await {
+                let _ = tx.send(last).await;
+                return;
             }
             let alive = directory.run(&id).is_some();
             let p = path.clone();
