@@ -453,7 +453,7 @@ impl Gate {
     /// Checks again a caller authenticated earlier, for connections that outlive one request
     /// (event streams): `Err` with the reason when its token was revoked, its certificate rule
     /// or unauthenticated access removed, or its role changed by a reload.
-    pub async fn recheck(&self, caller: &Caller) -> Result<(), String> {
+    async fn recheck(&self, caller: &Caller) -> Result<(), String> {
         let settings = self.settings();
         let now = match &caller.via {
             Via::UnixSocket { uid, gid, .. } => {
