@@ -105,30 +105,7 @@ impl<'p> Runtime<'p> {
     ) {
         // The child's executable, as a leaf under the task: its handlers are the task's.
         let origin = Node::new(Some(node), path, source, "", "", node.frame, &[], 0);
-        match level {
-            Level::Error => {
-                self.errors.fetch_add(1, Ordering::Relaxed);
-                origin.count_error();
-            }
-            Level::Warning => {
-                self.warnings.fetch_add(1, Ordering::Relaxed);
-            }
-            Level::Information => {}
-        }
-        let args = super::handlers::EventArgs {
-            code: Some(code as i32),
-            description: Some(description.to_string()),
-            ..Default::default()
-        };
-        let propagate = self.fire(&origin, level.event_name(), &args);
-        self.emit(EventBody::Message {
-            level,
-            code,
-            source: source.to_string(),
-            path: path.to_string(),
-            description: description.to_string(),
-            propagate,
-        });
+        self.raise(&origin, level, code, description);
     }
 
     /// The lock that serialises runs of one event handler.
