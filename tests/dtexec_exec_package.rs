@@ -15,9 +15,12 @@ mod support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use support::{exit_and_text, read_text as read, temp_dir as temp};
+use support::{
+    exit_and_text, group_alive, group_gone, read_text as read, sigterm_and_wait, temp_dir as temp,
+    wait_for_file,
+};
 
 fn command(name: &str, dir: Option<&Path>, env: &[(&str, &str)]) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_dtexec"));
@@ -223,21 +226,11 @@ fn a_package_executing_itself_is_refused_at_the_depth_limit() {
     assert!(out.contains("executes itself"), "{out}");
 }
 
-fn alive(pid: i32) -> bool {
-    // SAFETY: signal 0 only probes; a negative pid probes the process group.
-    unsafe { libc::kill(pid, 0) == 0 }
-}
-
-fn gone(pid: i32) -> bool {
-    (0..300).any(|_| {
-        let a = alive(pid);
-        std::thread::sleep(Duration::from_millis(10));
-        !a
-    })
-}
-
 /// Starts `name`, waits for the child's sleeping task, SIGTERMs the parent dtexec and
 /// returns (exit code, output, sleeping group, the sleeper's parent process).
+/// How long a cancelled run's processes may take to end.
+const GONE: Duration = Duration::from_secs(3);
+
 fn cancel(name: &str) -> (Option<i32>, String, i32, i32) {
     let d = temp();
     let mut child = command(name, Some(d.path()), &[])
@@ -245,27 +238,18 @@ fn cancel(name: &str) -> (Option<i32>, String, i32, i32) {
         .spawn()
         .expect("dtexec starts");
     let pid_file = d.path().join("pid");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !pid_file.exists() {
-        assert!(Instant::now() < deadline, "the child task never started");
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    wait_for_file(
+        &pid_file,
+        Duration::from_secs(20),
+        "the child task never started",
+    );
     let text = read(pid_file);
     let mut ids = text
         .split_whitespace()
         .map(|s| s.parse::<i32>().expect("pid"));
     let (pgid, ppid) = (ids.next().expect("pgid"), ids.next().expect("ppid"));
-    assert!(alive(-pgid));
-    // SAFETY: signalling the dtexec we started.
-    unsafe {
-        libc::kill(child.id() as i32, libc::SIGTERM);
-    }
-    let status = child.wait().expect("wait");
-    let mut out = String::new();
-    if let Some(mut s) = child.stdout.take() {
-        use std::io::Read;
-        let _ = s.read_to_string(&mut out);
-    }
+    assert!(group_alive(pgid));
+    let (status, out) = sigterm_and_wait(&mut child);
     assert!(!d.path().join("after").exists());
     (status.code(), out, pgid, ppid)
 }
@@ -275,7 +259,10 @@ fn sigterm_cancels_a_parent_with_a_child_running_in_process() {
     let (code, out, pgid, _) = cancel("parent_cancel.dtsx");
     assert_eq!(code, Some(3), "{out}");
     assert!(out.contains("DTSER_CANCELED (3)"), "{out}");
-    assert!(gone(-pgid), "process group {pgid} survived the run");
+    assert!(
+        group_gone(pgid, GONE),
+        "process group {pgid} survived the run"
+    );
 }
 
 #[test]
@@ -283,9 +270,12 @@ fn sigterm_cancels_a_parent_with_a_child_dtexec() {
     let (code, out, pgid, child_dtexec) = cancel("parent_cancel_oop.dtsx");
     assert_eq!(code, Some(3), "{out}");
     assert!(out.contains("DTSER_CANCELED (3)"), "{out}");
-    assert!(gone(-pgid), "process group {pgid} survived the run");
     assert!(
-        gone(-child_dtexec),
+        group_gone(pgid, GONE),
+        "process group {pgid} survived the run"
+    );
+    assert!(
+        group_gone(child_dtexec, GONE),
         "the child dtexec's group {child_dtexec} survived"
     );
 }
@@ -316,17 +306,7 @@ fn a_child_stored_in_msdb_runs_in_and_out_of_process() {
         );
         return;
     };
-    let settings = ssisd_stores::msdb::parse_connection_string(&conn).expect("SSISD_TEST_MSSQL");
-    let user = settings
-        .user
-        .clone()
-        .expect("a SQL login in SSISD_TEST_MSSQL");
-    let password = settings
-        .password
-        .read(&user)
-        .expect("password")
-        .expose()
-        .to_string();
+    let (settings, user, password) = support::mssql_login(&conn);
     let name = format!("ssisd_exec_child_{}", std::process::id());
     let child = concat!(
         env!("CARGO_MANIFEST_DIR"),

@@ -12,7 +12,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use support::{exit_and_text, read_text as read, temp_dir as temp};
+use support::{
+    exit_and_text, group_alive, group_gone, read_text as read, sigterm_and_wait, temp_dir as temp,
+    wait_for_file,
+};
 
 /// Runs dtexec on `tests/packages/run/<name>` with `User::Dir` set to `dir`.
 fn dtexec(name: &str, dir: &Path, extra: &[&str], env: &[(&str, &str)]) -> (i32, String) {
@@ -140,11 +143,6 @@ fn unconstrained_tasks_overlap_and_max_concurrent_one_serialises_them() {
     );
 }
 
-fn group_alive(pgid: i32) -> bool {
-    // SAFETY: signal 0 only probes the process group.
-    unsafe { libc::kill(-pgid, 0) == 0 }
-}
-
 #[test]
 fn sigterm_cancels_with_exit_3_and_leaves_no_child() {
     let d = temp();
@@ -153,32 +151,17 @@ fn sigterm_cancels_with_exit_3_and_leaves_no_child() {
         .spawn()
         .expect("dtexec starts");
     let pid_file = d.path().join("pid");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !pid_file.exists() {
-        assert!(Instant::now() < deadline, "the task never started");
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    wait_for_file(&pid_file, Duration::from_secs(10), "the task never started");
     let pgid: i32 = read(pid_file).trim().parse().expect("pid");
     assert!(group_alive(pgid));
-    // SAFETY: signalling the dtexec child we started.
-    unsafe {
-        libc::kill(child.id() as i32, libc::SIGTERM);
-    }
-    let status = child.wait().expect("wait");
-    let mut out = String::new();
-    if let Some(mut s) = child.stdout.take() {
-        use std::io::Read;
-        let _ = s.read_to_string(&mut out);
-    }
+    let (status, out) = sigterm_and_wait(&mut child);
     assert_eq!(status.code(), Some(3), "{out}");
     assert!(out.contains("DTSER_CANCELED (3)"), "{out}");
     assert!(!d.path().join("never").exists());
-    let gone = (0..200).any(|_| {
-        let alive = group_alive(pgid);
-        std::thread::sleep(Duration::from_millis(10));
-        !alive
-    });
-    assert!(gone, "process group {pgid} survived the run");
+    assert!(
+        group_gone(pgid, Duration::from_secs(2)),
+        "process group {pgid} survived the run"
+    );
 }
 
 #[test]

@@ -8,6 +8,8 @@
 //! server that never answers, where SIGTERM must end the run at once with exit code 3. When
 //! aiosmtpd cannot be started the tests print `SKIPPED: …` and pass.
 
+mod support;
+
 use std::io::{BufRead, BufReader};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -371,15 +373,7 @@ fn sigterm_ends_a_send_blocked_on_a_silent_server_with_exit_3() {
         "the send ended early"
     );
     let at = Instant::now();
-    // SAFETY: signalling the dtexec we started.
-    unsafe {
-        libc::kill(child.id() as i32, libc::SIGTERM);
-    }
-    let status = child.wait().expect("wait");
-    let mut out = String::new();
-    if let Some(mut s) = child.stdout.take() {
-        let _ = std::io::Read::read_to_string(&mut s, &mut out);
-    }
+    let (status, out) = support::sigterm_and_wait(&mut child);
     assert_eq!(status.code(), Some(3), "{out}");
     assert!(out.contains("DTSER_CANCELED (3)"), "{out}");
     assert!(

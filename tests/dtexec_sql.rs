@@ -96,11 +96,7 @@ fn results_error_and_cancel(conn: &str, expected_error: &str, slow: &str) {
         child.try_wait().expect("wait").is_none(),
         "the statement ended early"
     );
-    // SAFETY: signalling the dtexec child we started.
-    unsafe {
-        libc::kill(child.id() as i32, libc::SIGTERM);
-    }
-    let status = child.wait().expect("wait");
+    let (status, _) = support::sigterm_and_wait(&mut child);
     assert_eq!(status.code(), Some(3), "cancelled runs exit 3");
     assert!(
         started.elapsed() < Duration::from_secs(10),

@@ -218,12 +218,7 @@ fn msdb_through_sql_when_a_server_is_given() {
         println!("SKIPPED: SSISD_TEST_MSSQL is not set (dtutil /SQL needs a SQL Server)");
         return;
     };
-    let settings = ssisd_stores::msdb::parse_connection_string(&conn).expect("SSISD_TEST_MSSQL");
-    let user = settings
-        .user
-        .clone()
-        .expect("a SQL login in SSISD_TEST_MSSQL");
-    let password = settings.password.read(&user).unwrap().expose().to_string();
+    let (settings, user, password) = support::mssql_login(&conn);
     let t = temp_dir();
     let file = t.path().join("P.dtsx");
     std::fs::write(&file, small_package("P")).unwrap();

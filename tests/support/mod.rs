@@ -512,3 +512,64 @@ pub fn exit_and_text(out: &std::process::Output) -> (i32, String) {
         String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
     (out.status.code().unwrap_or(-1), text)
 }
+
+/// Waits (up to `timeout`) until `path` exists; panics with `what` when it does not appear.
+pub fn wait_for_file(path: &Path, timeout: Duration, what: &str) {
+    let deadline = Instant::now() + timeout;
+    while !path.exists() {
+        assert!(Instant::now() < deadline, "{what}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// SIGTERM to a child process we started, then waits for it; returns its exit status and
+/// whatever it wrote to its (piped) standard output.
+pub fn sigterm_and_wait(child: &mut Child) -> (ExitStatus, String) {
+    // SAFETY: signalling a child process we started.
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGTERM);
+    }
+    let status = child.wait().expect("wait");
+    let mut out = String::new();
+    if let Some(mut s) = child.stdout.take() {
+        let _ = std::io::Read::read_to_string(&mut s, &mut out);
+    }
+    (status, out)
+}
+
+/// Whether a process group exists.
+pub fn group_alive(pgid: i32) -> bool {
+    // SAFETY: signal 0 only probes the process group.
+    unsafe { libc::kill(-pgid, 0) == 0 }
+}
+
+/// Whether a process group is gone within `timeout` (probed every 10 ms).
+pub fn group_gone(pgid: i32, timeout: Duration) -> bool {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if !group_alive(pgid) {
+            return true;
+        }
+        if Instant::now() > deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// The server and SQL login of the connection string `conn` (from `SSISD_TEST_MSSQL`): its
+/// settings, the user and the password.
+pub fn mssql_login(conn: &str) -> (ssisd_stores::msdb::SqlServerFolder, String, String) {
+    let settings = ssisd_stores::msdb::parse_connection_string(conn).expect("SSISD_TEST_MSSQL");
+    let user = settings
+        .user
+        .clone()
+        .expect("a SQL login in SSISD_TEST_MSSQL");
+    let password = settings
+        .password
+        .read(&user)
+        .expect("password")
+        .expose()
+        .to_string();
+    (settings, user, password)
+}
