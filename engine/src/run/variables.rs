@@ -278,8 +278,8 @@ impl Variables {
         self.lock().get(slot).and_then(|s| s.object.clone())
     }
 
-    /// Writes `value` (converted to the variable's type). Returns whether the value changed.
-    pub fn set(&self, slot: usize, value: Value) -> Result<bool, VariableError> {
+    /// The variable at `slot`, when it exists and is not read-only.
+    fn writable(&self, slot: usize) -> Result<&SlotInfo, VariableError> {
         let info = self
             .infos
             .get(slot)
@@ -287,6 +287,12 @@ impl Variables {
         if info.read_only {
             return Err(VariableError::ReadOnly(info.qualified_name()));
         }
+        Ok(info)
+    }
+
+    /// Writes `value` (converted to the variable's type). Returns whether the value changed.
+    pub fn set(&self, slot: usize, value: Value) -> Result<bool, VariableError> {
+        self.writable(slot)?;
         self.store(slot, value)
     }
 
@@ -319,13 +325,7 @@ impl Variables {
 
     /// Stores an object (result set, list) in an Object variable.
     pub fn set_object(&self, slot: usize, object: ObjectValue) -> Result<(), VariableError> {
-        let info = self
-            .infos
-            .get(slot)
-            .ok_or_else(|| VariableError::NotFound(format!("no variable with handle {slot}")))?;
-        if info.read_only {
-            return Err(VariableError::ReadOnly(info.qualified_name()));
-        }
+        let info = self.writable(slot)?;
         if info.ty != DataType::Object {
             return Err(VariableError::Rejected {
                 name: info.qualified_name(),
