@@ -95,50 +95,27 @@ impl Runtime<'_> {
     }
 
     fn constraint_expression(&self, c: &PrecedenceConstraint, node: &Node<'_>) -> Option<bool> {
+        let fail = |reason: String| {
+            self.raise(
+                node,
+                Level::Error,
+                codes::CONSTRAINT_EXPRESSION_FAILED,
+                &format!("{}: {reason}", c.path),
+            );
+            None
+        };
         let compiled = match self.vars.compile(node.frame, &c.expression) {
             Ok(e) => e,
-            Err(e) => {
-                self.raise(
-                    node,
-                    Level::Error,
-                    codes::CONSTRAINT_EXPRESSION_FAILED,
-                    &format!(
-                        "{}: {}",
-                        c.path,
-                        super::variables::describe(&c.expression, &e)
-                    ),
-                );
-                return None;
-            }
+            Err(e) => return fail(super::variables::describe(&c.expression, &e)),
         };
         match compiled.evaluate(&self.vars) {
-            Ok(v) => match as_bool(&v) {
-                Some(b) => Some(b),
-                None => {
-                    self.raise(
-                        node,
-                        Level::Error,
-                        codes::CONSTRAINT_EXPRESSION_FAILED,
-                        &format!(
-                            "{}: the expression \"{}\" does not evaluate to a Boolean",
-                            c.path, c.expression
-                        ),
-                    );
-                    None
-                }
-            },
-            Err(e) => {
-                self.raise(
-                    node,
-                    Level::Error,
-                    codes::CONSTRAINT_EXPRESSION_FAILED,
-                    &format!(
-                        "{}: the expression \"{}\" failed: {e}",
-                        c.path, c.expression
-                    ),
-                );
-                None
-            }
+            Ok(v) => as_bool(&v).or_else(|| {
+                fail(format!(
+                    "the expression \"{}\" does not evaluate to a Boolean",
+                    c.expression
+                ))
+            }),
+            Err(e) => fail(format!("the expression \"{}\" failed: {e}", c.expression)),
         }
     }
 }
