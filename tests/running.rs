@@ -157,22 +157,29 @@ fn sigterm_stops_runs_without_waiting_and_they_end_cancelled() {
     assert!(running(&s).is_empty());
 }
 
-#[test]
-fn with_the_flag_false_runners_finish_normally_after_the_service_exits() {
+/// With `stop_executing_packages_on_shutdown` false: starts a service in a new directory,
+/// starts `package` and stops the service (cleanly) while it runs. Returns the service's
+/// directory, the options to start it again there, the execution id and the runner's pid.
+fn stopped_leaving_a_run(package: &str) -> (tempfile::TempDir, Options, String, i32) {
     let temp = temp_dir();
-    let dir = temp.path().to_path_buf();
     let opts = env(&[(
         "SSISD_SERVICE__STOP_EXECUTING_PACKAGES_ON_SHUTDOWN",
         "false",
     )]);
-    let mut s = Service::spawn(&dir, &opts).unwrap();
+    let mut s = Service::spawn(temp.path(), &opts).unwrap();
     with_packages(&s);
-    let id = started(&s, "File System/sleep_short");
+    let id = started(&s, package);
     let pid = running_pid(&s, &id);
     assert!(s.stop().success());
+    (temp, opts, id, pid)
+}
+
+#[test]
+fn with_the_flag_false_runners_finish_normally_after_the_service_exits() {
+    let (dir, opts, id, pid) = stopped_leaving_a_run("File System/sleep_short");
     assert!(pid_alive(pid), "the runner is not touched");
     Service::eventually(WAIT, || (!pid_alive(pid)).then_some(()));
-    let s = Service::spawn(&dir, &opts).unwrap();
+    let s = Service::spawn(dir.path(), &opts).unwrap();
     let e = wait_event(&s, 12289, &id, WAIT);
     assert_eq!(e["fields"]["outcome"], "succeeded");
     assert!(events_of(&s, 336, Some(&id)).is_empty());
@@ -180,18 +187,8 @@ fn with_the_flag_false_runners_finish_normally_after_the_service_exits() {
 
 #[test]
 fn a_restarted_service_adopts_live_runs_and_can_stop_them() {
-    let temp = temp_dir();
-    let dir = temp.path().to_path_buf();
-    let opts = env(&[(
-        "SSISD_SERVICE__STOP_EXECUTING_PACKAGES_ON_SHUTDOWN",
-        "false",
-    )]);
-    let mut s = Service::spawn(&dir, &opts).unwrap();
-    with_packages(&s);
-    let id = started(&s, "File System/sleep_long");
-    let pid = running_pid(&s, &id);
-    assert!(s.stop().success());
-    let s = Service::spawn(&dir, &opts).unwrap();
+    let (dir, opts, id, pid) = stopped_leaving_a_run("File System/sleep_long");
+    let s = Service::spawn(dir.path(), &opts).unwrap();
     let adopted = Service::eventually(WAIT, || {
         running(&s).into_iter().find(|r| r["id"] == id.as_str())
     });
