@@ -581,7 +581,9 @@ impl Handler<StopRun> for PackageActor {
 pub struct ShutdownRun;
 
 impl PackageActor {
-    fn leave(&mut self) -> (Option<i32>, Option<NewEvent>) {
+    /// Stops watching and leaves the directory; returns the signal target (see [`ShutdownRun`])
+    /// and the future that records the stopping event when there is a target.
+    fn leave(&mut self) -> (Option<i32>, impl std::future::Future<Output = ()> + 'static) {
         self.watch.requested();
         self.finished = true;
         self.env.directory.remove_run(&self.id);
@@ -605,7 +607,13 @@ impl PackageActor {
             .field("package", view.package.clone())
             .field("pid", view.pid.unwrap_or(0))
         });
-        (target, event)
+        let events = self.env.events.clone();
+        let logged = async move {
+            if let Some(e) = event {
+                let _ = events.append(e).await;
+            }
+        };
+        (target, logged)
     }
 }
 
@@ -613,21 +621,11 @@ impl Handler<ShutdownRun> for PackageActor {
     type Result = ResponseActFuture<Self, Option<i32>>;
 
     fn handle(&mut self, _: ShutdownRun, _: &mut Context<Self>) -> Self::Result {
-        let (target, event) = self.leave();
-        let events = self.env.events.clone();
-        Box::pin(
-            async move {
-                if let Some(e) = event {
-                    let _ = events.append(e).await;
-                }
-                target
-            }
-            .into_actor(self)
-            .map(|target, _, ctx| {
-                ctx.stop();
-                target
-            }),
-        )
+        let (target, logged) = self.leave();
+        Box::pin(logged.into_actor(self).map(move |_, _, ctx| {
+            ctx.stop();
+            target
+        }))
     }
 }
 
@@ -636,22 +634,13 @@ impl Handler<StopChild> for PackageActor {
 
     /// The generic stop: as [`ShutdownRun`], sending the signal itself.
     fn handle(&mut self, _: StopChild, _: &mut Context<Self>) -> Self::Result {
-        let (target, event) = self.leave();
-        let events = self.env.events.clone();
-        Box::pin(
-            async move {
-                if let Some(e) = event {
-                    let _ = events.append(e).await;
-                }
+        let (target, logged) = self.leave();
+        Box::pin(logged.into_actor(self).map(move |_, _, ctx| {
+            if let Some(t) = target {
+                send_signal(t, libc::SIGTERM);
             }
-            .into_actor(self)
-            .map(move |_, _, ctx| {
-                if let Some(t) = target {
-                    send_signal(t, libc::SIGTERM);
-                }
-                ctx.stop()
-            }),
-        )
+            ctx.stop()
+        }))
     }
 }
 
