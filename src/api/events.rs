@@ -14,7 +14,8 @@ use ssisd_actors::{Event, EventQuery, Level};
 use tokio::sync::{broadcast, mpsc};
 
 use super::auth::{Caller, StreamAccess};
-use super::error::{ApiError, ErrorBody};
+use super::error::ApiError;
+use super::openapi::answers::{BadRequest, Forbidden, Unauthorized};
 use super::AppState;
 use crate::access::Operation;
 
@@ -128,7 +129,7 @@ async fn run_query(j: Journal, q: EventQuery) -> Result<Vec<Event>, ApiError> {
         })
 }
 
-#[utoipa::path(get, path = "/api/v1/events", tag = "events", params(EventParams), responses((status = 200, description = "Events, newest first unless order=asc", body = Object), (status = 400, description = "Bad name, path or body", body = ErrorBody), (status = 401, description = "No or refused credentials", body = ErrorBody), (status = 403, description = "The caller's role does not allow it (the message says why)", body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/events", tag = "events", params(EventParams), responses((status = 200, description = "Events, newest first unless order=asc", body = Object), BadRequest, Unauthorized, Forbidden))]
 pub async fn query(
     caller: Caller,
     state: web::Data<AppState>,
@@ -155,7 +156,7 @@ fn frame(e: &Event) -> web::Bytes {
     ))
 }
 
-#[utoipa::path(get, path = "/api/v1/events/stream", tag = "events", params(EventParams), responses((status = 200, description = "The event log followed live (server-sent events)", content_type = "text/event-stream", body = String), (status = 400, description = "Bad name, path or body", body = ErrorBody), (status = 401, description = "No or refused credentials", body = ErrorBody), (status = 403, description = "The caller's role does not allow it (the message says why)", body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/events/stream", tag = "events", params(EventParams), responses((status = 200, description = "The event log followed live (server-sent events)", content_type = "text/event-stream", body = String), BadRequest, Unauthorized, Forbidden))]
 pub async fn stream(
     req: HttpRequest,
     caller: Caller,

@@ -12,14 +12,17 @@ use ssisd_stores::{ItemName, PackageEntry, SubfolderEntry};
 use crate::access::Operation;
 
 use super::auth::Caller;
-use super::error::{ApiError, ErrorBody};
+use super::error::ApiError;
+use super::openapi::answers::{
+    BadRequest, Conflict, Forbidden, NotFound, Unauthorized, Unavailable,
+};
 use super::permissions::folder_key;
 use super::target::{folder_target, segments};
 use super::{parse_json, store_call, AppState};
 
 const PREFIX: &str = "/api/v1/folders/";
 
-#[utoipa::path(get, path = "/api/v1/folders", tag = "folders", responses((status = 200, description = "Top-level folders and their health", body = Object), (status = 401, description = "No or refused credentials", body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/folders", tag = "folders", responses((status = 200, description = "Top-level folders and their health", body = Object), Unauthorized))]
 pub async fn top_level(
     caller: Caller,
     state: web::Data<AppState>,
@@ -28,7 +31,7 @@ pub async fn top_level(
     Ok(HttpResponse::Ok().json(json!({ "folders": state.directory.folders() })))
 }
 
-#[utoipa::path(get, path = "/api/v1/folders/{path}", tag = "folders", params(("path" = String, Path, description = "Top-level folder, then folders, separated by /")), responses((status = 200, description = "Subfolders and packages", body = Object), (status = 400, description = "Bad name, path or body", body = ErrorBody), (status = 401, description = "No or refused credentials", body = ErrorBody), (status = 404, description = "No such folder, package or run", body = ErrorBody), (status = 503, description = "The folder's store is unavailable", body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/folders/{path}", tag = "folders", params(("path" = String, Path, description = "Top-level folder, then folders, separated by /")), responses((status = 200, description = "Subfolders and packages", body = Object), BadRequest, Unauthorized, NotFound, Unavailable))]
 pub async fn list(
     req: HttpRequest,
     caller: Caller,
@@ -57,7 +60,7 @@ pub async fn list(
     }))
 }
 
-#[utoipa::path(post, path = "/api/v1/folders/{path}", tag = "folders", params(("path" = String, Path, description = "Top-level folder, then folders, separated by /")), responses((status = 201, description = "Created", body = Object), (status = 400, description = "Bad name, path or body", body = ErrorBody), (status = 401, description = "No or refused credentials", body = ErrorBody), (status = 403, description = "The caller's role does not allow it (the message says why)", body = ErrorBody), (status = 404, description = "No such folder, package or run", body = ErrorBody), (status = 409, description = "Exists already, or the folder is not empty", body = ErrorBody), (status = 503, description = "The folder's store is unavailable", body = ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/folders/{path}", tag = "folders", params(("path" = String, Path, description = "Top-level folder, then folders, separated by /")), responses((status = 201, description = "Created", body = Object), BadRequest, Unauthorized, Forbidden, NotFound, Conflict, Unavailable))]
 pub async fn create(
     req: HttpRequest,
     caller: Caller,
@@ -90,7 +93,7 @@ pub struct DeleteOptions {
     recursive: bool,
 }
 
-#[utoipa::path(delete, path = "/api/v1/folders/{path}", tag = "folders", params(("path" = String, Path, description = "Top-level folder, then folders, separated by /"), ("recursive" = Option<bool>, Query, description = "Delete a non-empty folder with its content")), responses((status = 204, description = "Deleted"), (status = 400, description = "Bad name, path or body", body = ErrorBody), (status = 401, description = "No or refused credentials", body = ErrorBody), (status = 403, description = "The caller's role does not allow it (the message says why)", body = ErrorBody), (status = 404, description = "No such folder, package or run", body = ErrorBody), (status = 409, description = "Exists already, or the folder is not empty", body = ErrorBody), (status = 503, description = "The folder's store is unavailable", body = ErrorBody)))]
+#[utoipa::path(delete, path = "/api/v1/folders/{path}", tag = "folders", params(("path" = String, Path, description = "Top-level folder, then folders, separated by /"), ("recursive" = Option<bool>, Query, description = "Delete a non-empty folder with its content")), responses((status = 204, description = "Deleted"), BadRequest, Unauthorized, Forbidden, NotFound, Conflict, Unavailable))]
 pub async fn delete(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -142,7 +145,7 @@ pub struct Rename {
     pub name: String,
 }
 
-#[utoipa::path(patch, path = "/api/v1/folders/{path}", tag = "folders", params(("path" = String, Path, description = "Top-level folder, then folders, separated by /")), request_body = Rename, responses((status = 200, description = "Renamed", body = Object), (status = 400, description = "Bad name, path or body", body = ErrorBody), (status = 401, description = "No or refused credentials", body = ErrorBody), (status = 403, description = "The caller's role does not allow it (the message says why)", body = ErrorBody), (status = 404, description = "No such folder, package or run", body = ErrorBody), (status = 409, description = "Exists already, or the folder is not empty", body = ErrorBody), (status = 503, description = "The folder's store is unavailable", body = ErrorBody)))]
+#[utoipa::path(patch, path = "/api/v1/folders/{path}", tag = "folders", params(("path" = String, Path, description = "Top-level folder, then folders, separated by /")), request_body = Rename, responses((status = 200, description = "Renamed", body = Object), BadRequest, Unauthorized, Forbidden, NotFound, Conflict, Unavailable))]
 pub async fn rename(
     req: HttpRequest,
     caller: Caller,

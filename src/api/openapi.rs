@@ -50,6 +50,45 @@ use super::{events, folders, packages, running, service_info, transfer};
 )]
 pub struct ApiDoc;
 
+/// The error answers most operations share, described once (`responses(...)` of each handler
+/// lists the ones it can give). Never built: they only describe `ErrorBody` answers.
+#[allow(dead_code)]
+pub mod answers {
+    use utoipa::IntoResponses;
+
+    use super::super::error::ErrorBody;
+
+    #[derive(IntoResponses)]
+    #[response(status = 400, description = "Bad name, path or body")]
+    pub struct BadRequest(ErrorBody);
+
+    #[derive(IntoResponses)]
+    #[response(status = 401, description = "No or refused credentials")]
+    pub struct Unauthorized(ErrorBody);
+
+    #[derive(IntoResponses)]
+    #[response(
+        status = 403,
+        description = "The caller's role does not allow it (the message says why)"
+    )]
+    pub struct Forbidden(ErrorBody);
+
+    #[derive(IntoResponses)]
+    #[response(status = 404, description = "No such folder, package or run")]
+    pub struct NotFound(ErrorBody);
+
+    #[derive(IntoResponses)]
+    #[response(
+        status = 409,
+        description = "Exists already, or the folder is not empty"
+    )]
+    pub struct Conflict(ErrorBody);
+
+    #[derive(IntoResponses)]
+    #[response(status = 503, description = "The folder's store is unavailable")]
+    pub struct Unavailable(ErrorBody);
+}
+
 struct BearerAuth;
 
 impl Modify for BearerAuth {

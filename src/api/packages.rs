@@ -16,6 +16,9 @@ use crate::access::Operation;
 use super::auth::Caller;
 use super::error::{ApiError, ErrorBody};
 use super::folders::Rename;
+use super::openapi::answers::{
+    BadRequest, Conflict, Forbidden, NotFound, Unauthorized, Unavailable,
+};
 use super::permissions::owner_key;
 use super::target::{package_target, segments};
 use super::{parse_json, store_call, AppState};
@@ -63,7 +66,7 @@ async fn read_limited(
     Ok(body.freeze())
 }
 
-#[utoipa::path(put, path = "/api/v1/packages/{path}", tag = "packages", params(("path" = String, Path, description = "Top-level folder, folders and package name, separated by /"), ("overwrite" = Option<bool>, Query, description = "Replace an existing package")), request_body(content = Vec<u8>, content_type = "application/xml", description = "The .dtsx file, stored byte for byte"), responses((status = 201, description = "Imported", body = Object), (status = 200, description = "Replaced", body = Object), (status = 400, description = "Bad name, path or body", body = ErrorBody), (status = 401, description = "No or refused credentials", body = ErrorBody), (status = 403, description = "The caller's role does not allow it (the message says why)", body = ErrorBody), (status = 404, description = "No such folder, package or run", body = ErrorBody), (status = 409, description = "Exists already, or the folder is not empty", body = ErrorBody), (status = 413, description = "Larger than service.max_request_bytes", body = ErrorBody), (status = 503, description = "The folder's store is unavailable", body = ErrorBody)))]
+#[utoipa::path(put, path = "/api/v1/packages/{path}", tag = "packages", params(("path" = String, Path, description = "Top-level folder, folders and package name, separated by /"), ("overwrite" = Option<bool>, Query, description = "Replace an existing package")), request_body(content = Vec<u8>, content_type = "application/xml", description = "The .dtsx file, stored byte for byte"), responses((status = 201, description = "Imported", body = Object), (status = 200, description = "Replaced", body = Object), BadRequest, Unauthorized, Forbidden, NotFound, Conflict, (status = 413, description = "Larger than service.max_request_bytes", body = ErrorBody), Unavailable))]
 pub async fn put(
     req: HttpRequest,
     caller: Caller,
@@ -119,7 +122,7 @@ pub async fn put(
     Ok(response.json(json!({ "path": display, "replaced": replaced, "package": info })))
 }
 
-#[utoipa::path(get, path = "/api/v1/packages/{path}", tag = "packages", params(("path" = String, Path, description = "Top-level folder, folders and package name, separated by /")), responses((status = 200, description = "The package, byte for byte", content_type = "application/xml", body = Vec<u8>), (status = 400, description = "Bad name, path or body", body = ErrorBody), (status = 401, description = "No or refused credentials", body = ErrorBody), (status = 403, description = "The caller's role does not allow it (the message says why)", body = ErrorBody), (status = 404, description = "No such folder, package or run", body = ErrorBody), (status = 503, description = "The folder's store is unavailable", body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/packages/{path}", tag = "packages", params(("path" = String, Path, description = "Top-level folder, folders and package name, separated by /")), responses((status = 200, description = "The package, byte for byte", content_type = "application/xml", body = Vec<u8>), BadRequest, Unauthorized, Forbidden, NotFound, Unavailable))]
 pub async fn get(
     req: HttpRequest,
     caller: Caller,
@@ -146,7 +149,7 @@ pub async fn get(
         .body(bytes))
 }
 
-#[utoipa::path(head, path = "/api/v1/packages/{path}", tag = "packages", params(("path" = String, Path, description = "Top-level folder, folders and package name, separated by /")), responses((status = 200, description = "It exists"), (status = 404, description = "It does not exist"), (status = 400, description = "Bad name, path or body", body = ErrorBody), (status = 401, description = "No or refused credentials", body = ErrorBody), (status = 503, description = "The folder's store is unavailable", body = ErrorBody)))]
+#[utoipa::path(head, path = "/api/v1/packages/{path}", tag = "packages", params(("path" = String, Path, description = "Top-level folder, folders and package name, separated by /")), responses((status = 200, description = "It exists"), (status = 404, description = "It does not exist"), BadRequest, Unauthorized, Unavailable))]
 pub async fn head(
     req: HttpRequest,
     caller: Caller,
@@ -166,7 +169,7 @@ pub async fn head(
     })
 }
 
-#[utoipa::path(delete, path = "/api/v1/packages/{path}", tag = "packages", params(("path" = String, Path, description = "Top-level folder, folders and package name, separated by /")), responses((status = 204, description = "Deleted"), (status = 400, description = "Bad name, path or body", body = ErrorBody), (status = 401, description = "No or refused credentials", body = ErrorBody), (status = 403, description = "The caller's role does not allow it (the message says why)", body = ErrorBody), (status = 404, description = "No such folder, package or run", body = ErrorBody), (status = 503, description = "The folder's store is unavailable", body = ErrorBody)))]
+#[utoipa::path(delete, path = "/api/v1/packages/{path}", tag = "packages", params(("path" = String, Path, description = "Top-level folder, folders and package name, separated by /")), responses((status = 204, description = "Deleted"), BadRequest, Unauthorized, Forbidden, NotFound, Unavailable))]
 pub async fn delete(
     req: HttpRequest,
     caller: Caller,
@@ -195,7 +198,7 @@ pub async fn delete(
     Ok(HttpResponse::NoContent().finish())
 }
 
-#[utoipa::path(patch, path = "/api/v1/packages/{path}", tag = "packages", params(("path" = String, Path, description = "Top-level folder, folders and package name, separated by /")), request_body = Rename, responses((status = 200, description = "Renamed", body = Object), (status = 400, description = "Bad name, path or body", body = ErrorBody), (status = 401, description = "No or refused credentials", body = ErrorBody), (status = 403, description = "The caller's role does not allow it (the message says why)", body = ErrorBody), (status = 404, description = "No such folder, package or run", body = ErrorBody), (status = 409, description = "Exists already, or the folder is not empty", body = ErrorBody), (status = 503, description = "The folder's store is unavailable", body = ErrorBody)))]
+#[utoipa::path(patch, path = "/api/v1/packages/{path}", tag = "packages", params(("path" = String, Path, description = "Top-level folder, folders and package name, separated by /")), request_body = Rename, responses((status = 200, description = "Renamed", body = Object), BadRequest, Unauthorized, Forbidden, NotFound, Conflict, Unavailable))]
 pub async fn rename(
     req: HttpRequest,
     caller: Caller,

@@ -20,6 +20,7 @@ use crate::access::{Facts, Operation, Role};
 
 use super::auth::{Caller, StreamAccess};
 use super::error::{ApiError, ErrorBody};
+use super::openapi::answers::{BadRequest, Forbidden, NotFound, Unauthorized, Unavailable};
 use super::target::package_target;
 use super::{parse_json, store_call, AppState};
 
@@ -37,7 +38,7 @@ pub struct StartBody {
     user: Option<String>,
 }
 
-#[utoipa::path(post, path = "/api/v1/running", tag = "running", request_body = StartBody, responses((status = 201, description = "Started; the execution id", body = Object), (status = 400, description = "Bad name, path or body", body = ErrorBody), (status = 401, description = "No or refused credentials", body = ErrorBody), (status = 403, description = "The caller's role does not allow it (the message says why)", body = ErrorBody), (status = 404, description = "No such folder, package or run", body = ErrorBody), (status = 409, description = "Runs are refused by the service's configuration (it runs as root)", body = ErrorBody), (status = 429, description = "Too many failed authentications, or too many runs", body = ErrorBody), (status = 503, description = "The folder's store is unavailable", body = ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/running", tag = "running", request_body = StartBody, responses((status = 201, description = "Started; the execution id", body = Object), BadRequest, Unauthorized, Forbidden, NotFound, (status = 409, description = "Runs are refused by the service's configuration (it runs as root)", body = ErrorBody), (status = 429, description = "Too many failed authentications, or too many runs", body = ErrorBody), Unavailable))]
 pub async fn start(
     caller: Caller,
     state: web::Data<AppState>,
@@ -96,7 +97,7 @@ pub async fn start(
     }
 }
 
-#[utoipa::path(get, path = "/api/v1/running", tag = "running", responses((status = 200, description = "Running packages (a limited user sees its own)", body = Object), (status = 401, description = "No or refused credentials", body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/running", tag = "running", responses((status = 200, description = "Running packages (a limited user sees its own)", body = Object), Unauthorized))]
 pub async fn list(caller: Caller, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     state.allow_plain(&caller, Operation::Enumerate)?;
     let mut runs = state.directory.runs();
@@ -132,7 +133,7 @@ fn unknown(id: &str) -> ApiError {
     ))
 }
 
-#[utoipa::path(get, path = "/api/v1/running/{id}", tag = "running", params(("id" = String, Path, description = "Execution id")), responses((status = 200, description = "One run with its recent messages", body = Object), (status = 401, description = "No or refused credentials", body = ErrorBody), (status = 403, description = "The caller's role does not allow it (the message says why)", body = ErrorBody), (status = 404, description = "No such folder, package or run", body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/running/{id}", tag = "running", params(("id" = String, Path, description = "Execution id")), responses((status = 200, description = "One run with its recent messages", body = Object), Unauthorized, Forbidden, NotFound))]
 pub async fn detail(
     caller: Caller,
     state: web::Data<AppState>,
@@ -144,7 +145,7 @@ pub async fn detail(
     Ok(HttpResponse::Ok().json(v))
 }
 
-#[utoipa::path(post, path = "/api/v1/running/{id}/stop", tag = "running", params(("id" = String, Path, description = "Execution id")), responses((status = 202, description = "Stop signalled", body = Object), (status = 401, description = "No or refused credentials", body = ErrorBody), (status = 403, description = "The caller's role does not allow it (the message says why)", body = ErrorBody), (status = 404, description = "No such folder, package or run", body = ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/running/{id}/stop", tag = "running", params(("id" = String, Path, description = "Execution id")), responses((status = 202, description = "Stop signalled", body = Object), Unauthorized, Forbidden, NotFound))]
 pub async fn stop(
     caller: Caller,
     state: web::Data<AppState>,
@@ -168,7 +169,7 @@ pub async fn stop(
 
 /// Follows the run's event file: each record as one `data:` line, until the run has left the
 /// list and the file is read to its end.
-#[utoipa::path(get, path = "/api/v1/running/{id}/stream", tag = "running", params(("id" = String, Path, description = "Execution id")), responses((status = 200, description = "The run's event stream as server-sent events", content_type = "text/event-stream", body = String), (status = 401, description = "No or refused credentials", body = ErrorBody), (status = 403, description = "The caller's role does not allow it (the message says why)", body = ErrorBody), (status = 404, description = "No such folder, package or run", body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/running/{id}/stream", tag = "running", params(("id" = String, Path, description = "Execution id")), responses((status = 200, description = "The run's event stream as server-sent events", content_type = "text/event-stream", body = String), Unauthorized, Forbidden, NotFound))]
 pub async fn stream(
     caller: Caller,
     state: web::Data<AppState>,

@@ -7,10 +7,11 @@ use serde_json::json;
 
 use super::auth::Caller;
 use super::error::{ApiError, ErrorBody};
+use super::openapi::answers::{Forbidden, Unauthorized};
 use super::AppState;
 use crate::access::Operation;
 
-#[utoipa::path(get, path = "/api/v1/status", tag = "service", responses((status = 200, description = "Version, uptime, configuration, folders and their health, the caller", body = Object), (status = 401, description = "No or refused credentials", body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/status", tag = "service", responses((status = 200, description = "Version, uptime, configuration, folders and their health, the caller", body = Object), Unauthorized))]
 pub async fn status(caller: Caller, state: web::Data<AppState>) -> HttpResponse {
     let snapshot = state.control.snapshot();
     HttpResponse::Ok().json(json!({
@@ -38,12 +39,12 @@ fn whoami_json(caller: &Caller) -> serde_json::Value {
 }
 
 /// `/api/v1/whoami`: who the service takes the caller for.
-#[utoipa::path(get, path = "/api/v1/whoami", tag = "service", responses((status = 200, description = "The caller as authenticated: identity, role, how", body = Object), (status = 401, description = "No or refused credentials", body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/whoami", tag = "service", responses((status = 200, description = "The caller as authenticated: identity, role, how", body = Object), Unauthorized))]
 pub async fn whoami(caller: Caller) -> HttpResponse {
     HttpResponse::Ok().json(whoami_json(&caller))
 }
 
-#[utoipa::path(post, path = "/api/v1/reload", tag = "service", responses((status = 200, description = "What the reload added, removed, changed", body = Object), (status = 401, description = "No or refused credentials", body = ErrorBody), (status = 403, description = "The caller's role does not allow it (the message says why)", body = ErrorBody), (status = 422, description = "The configuration was refused; the previous one keeps running", body = ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/reload", tag = "service", responses((status = 200, description = "What the reload added, removed, changed", body = Object), Unauthorized, Forbidden, (status = 422, description = "The configuration was refused; the previous one keeps running", body = ErrorBody)))]
 pub async fn reload(caller: Caller, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     state.allow_plain(&caller, Operation::Reload)?;
     state

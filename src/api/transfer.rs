@@ -13,7 +13,10 @@ use ssisd_actors::EventId;
 use crate::access::Operation;
 
 use super::auth::Caller;
-use super::error::{ApiError, ErrorBody};
+use super::error::ApiError;
+use super::openapi::answers::{
+    BadRequest, Conflict, Forbidden, NotFound, Unauthorized, Unavailable,
+};
 use super::permissions::owner_key;
 use super::target::package_target;
 use super::{parse_json, store_call, AppState};
@@ -36,7 +39,7 @@ fn split_path(text: &str) -> Vec<String> {
         .collect()
 }
 
-#[utoipa::path(post, path = "/api/v1/copy", tag = "packages", request_body = Transfer, responses((status = 201, description = "Copied", body = Object), (status = 200, description = "Copied over an existing package", body = Object), (status = 400, description = "Bad name, path or body", body = ErrorBody), (status = 401, description = "No or refused credentials", body = ErrorBody), (status = 403, description = "The caller's role does not allow it (the message says why)", body = ErrorBody), (status = 404, description = "No such folder, package or run", body = ErrorBody), (status = 409, description = "Exists already, or the folder is not empty", body = ErrorBody), (status = 503, description = "The folder's store is unavailable", body = ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/copy", tag = "packages", request_body = Transfer, responses((status = 201, description = "Copied", body = Object), (status = 200, description = "Copied over an existing package", body = Object), BadRequest, Unauthorized, Forbidden, NotFound, Conflict, Unavailable))]
 pub async fn copy(
     caller: Caller,
     state: web::Data<AppState>,
@@ -45,7 +48,7 @@ pub async fn copy(
     transfer(caller, state, body, false).await
 }
 
-#[utoipa::path(post, path = "/api/v1/move", tag = "packages", request_body = Transfer, responses((status = 201, description = "Moved", body = Object), (status = 200, description = "Moved over an existing package", body = Object), (status = 400, description = "Bad name, path or body", body = ErrorBody), (status = 401, description = "No or refused credentials", body = ErrorBody), (status = 403, description = "The caller's role does not allow it (the message says why)", body = ErrorBody), (status = 404, description = "No such folder, package or run", body = ErrorBody), (status = 409, description = "Exists already, or the folder is not empty", body = ErrorBody), (status = 503, description = "The folder's store is unavailable", body = ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/move", tag = "packages", request_body = Transfer, responses((status = 201, description = "Moved", body = Object), (status = 200, description = "Moved over an existing package", body = Object), BadRequest, Unauthorized, Forbidden, NotFound, Conflict, Unavailable))]
 pub async fn move_(
     caller: Caller,
     state: web::Data<AppState>,
