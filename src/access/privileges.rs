@@ -310,7 +310,8 @@ pub fn create_dir_with_mode(path: &Path, mode: u32) -> io::Result<()> {
 /// Sets the data directory's mode — 0711 when packages run as another account (which must
 /// reach its run directory but list nothing), 0700 otherwise — and removes group and world
 /// access from everything below it except `runs`, whose modes the runs set themselves. Files
-/// left readable by an older version or another umask become the service's alone. Call it as
+/// left readable by an older version or another umask become the service's alone; below a
+/// directory that is already private nothing is walked (nobody else can reach it). Call it as
 /// the service account: links are not followed, and what it does not own it cannot change
 /// (such entries are left as they are).
 pub fn protect_data_dir(data_dir: &Path, runs: &Path, runner_separate: bool) -> io::Result<()> {
@@ -339,9 +340,12 @@ fn tighten_below(dir: &Path, skip: &Path) {
             continue;
         }
         let mode = meta.mode() & 0o7777;
-        if mode & 0o077 != 0 {
-            let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode & !0o077));
+        if mode & 0o077 == 0 {
+            // Already private: nothing below a private directory is reachable by others, so
+            // a start after the first one does not walk the whole tree again.
+            continue;
         }
+        let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode & !0o077));
         if meta.is_dir() {
             tighten_below(&path, skip);
         }
