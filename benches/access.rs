@@ -9,25 +9,38 @@ mod common;
 mod support;
 
 use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::{ms, percentile, row, run_steps, Row};
 use ssisd::client::credentials::{Credentials, Token};
 use ssisd::client::Client;
-use support::{temp_dir, Options, Service};
+use support::{temp_dir, Options, Service, TestPki};
 
 const REQUESTS: usize = 300;
 
+/// A bearer token for an administrator, created in the tokens file `tokens`.
 fn token(tokens: &Path) -> Token {
-    let out = Command::new(support::ssisd_bin())
-        .args(["token", "--tokens-file"])
-        .arg(tokens)
-        .args(["create", "--identity", "bench", "--role", "administrator"])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    Token::parse(String::from_utf8(out.stdout).unwrap().trim(), "bench").unwrap()
+    Token::parse(
+        &support::create_token(tokens, "bench", "administrator"),
+        "bench",
+    )
+    .unwrap()
+}
+
+/// A service on loopback with the tokens file `tokens` and `env` added to its environment;
+/// returns it and its TCP port.
+fn start(tokens: &Path, env: &[(&str, String)]) -> (Service, String) {
+    let mut env: Vec<(String, String)> = env
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect();
+    env.push((
+        "SSISD_ACCESS__TOKENS_FILE".into(),
+        tokens.display().to_string(),
+    ));
+    let s = Service::start_in(temp_dir(), Options { config: None, env });
+    let port = s.addr.rsplit(':').next().unwrap().to_string();
+    (s, port)
 }
 
 /// Times `REQUESTS` requests on a connected client: p50 and p95.
@@ -57,17 +70,7 @@ fn plain(rows: &mut Vec<Row>) {
     let dir = temp_dir();
     let tokens = dir.path().join("tokens");
     let t = token(&tokens);
-    let s = Service::start_in(
-        temp_dir(),
-        Options {
-            config: None,
-            env: vec![(
-                "SSISD_ACCESS__TOKENS_FILE".into(),
-                tokens.display().to_string(),
-            )],
-        },
-    );
-    let port = s.addr.rsplit(':').next().unwrap().to_string();
+    let (s, port) = start(&tokens, &[]);
     let none = Credentials::default();
     measure(
         rows,
@@ -94,55 +97,23 @@ fn plain(rows: &mut Vec<Row>) {
 }
 
 fn tls(rows: &mut Vec<Row>) {
-    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
-    let dir = temp_dir();
-    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca_params
-        .distinguished_name
-        .push(DnType::CommonName, "bench CA");
-    let ca_key = KeyPair::generate().unwrap();
-    let ca = ca_params.self_signed(&ca_key).unwrap();
-    let server_key = KeyPair::generate().unwrap();
-    let server = CertificateParams::new(vec!["localhost".to_string()])
-        .unwrap()
-        .signed_by(&server_key, &ca, &ca_key)
-        .unwrap();
-    let write = |name: &str, text: String| {
-        let p = dir.path().join(name);
-        std::fs::write(&p, text).unwrap();
-        p
-    };
-    let ca_file = write("ca.pem", ca.pem());
-    let cert = write("server.pem", server.pem());
-    let key = write("server.key", server_key.serialize_pem());
-    let tokens = dir.path().join("tokens");
+    let pki = TestPki::new();
+    let tokens = pki.dir.path().join("tokens");
     let t = token(&tokens);
-    let s = Service::start_in(
-        temp_dir(),
-        Options {
-            config: None,
-            env: vec![
-                (
-                    "SSISD_SERVICE__UNAUTHENTICATED_LOOPBACK".into(),
-                    "false".into(),
-                ),
-                (
-                    "SSISD_ACCESS__TLS_CERTIFICATE".into(),
-                    cert.display().to_string(),
-                ),
-                ("SSISD_ACCESS__TLS_KEY".into(), key.display().to_string()),
-                (
-                    "SSISD_ACCESS__TOKENS_FILE".into(),
-                    tokens.display().to_string(),
-                ),
-            ],
-        },
+    let (_s, port) = start(
+        &tokens,
+        &[
+            ("SSISD_SERVICE__UNAUTHENTICATED_LOOPBACK", "false".into()),
+            (
+                "SSISD_ACCESS__TLS_CERTIFICATE",
+                pki.cert.display().to_string(),
+            ),
+            ("SSISD_ACCESS__TLS_KEY", pki.key.display().to_string()),
+        ],
     );
-    let port = s.addr.rsplit(':').next().unwrap().to_string();
     let credentials = Credentials {
         token: Some(t),
-        ca_file: Some(ca_file),
+        ca_file: Some(pki.ca.clone()),
         client_cert: None,
     };
     measure(

@@ -10,7 +10,7 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use support::{curl, is_root, json, small_package, Options, Service, Via};
+use support::{create_token, curl, is_root, json, small_package, Options, Service, TestPki, Via};
 
 /// The four kinds of caller of the matrix.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -496,81 +496,6 @@ fn role_matrix_over_the_unix_socket() {
     );
     assert_eq!(code, 403);
     assert!(String::from_utf8_lossy(&body).contains("has no access"));
-}
-
-/// A CA, a server certificate for localhost and client certificates, written as PEM files.
-struct TestPki {
-    dir: tempfile::TempDir,
-    ca: PathBuf,
-    cert: PathBuf,
-    key: PathBuf,
-}
-
-impl TestPki {
-    fn new() -> TestPki {
-        use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
-        let dir = support::temp_dir();
-        let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
-        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        ca_params
-            .distinguished_name
-            .push(DnType::CommonName, "ssisd test CA");
-        let ca_key = KeyPair::generate().unwrap();
-        let ca = ca_params.self_signed(&ca_key).unwrap();
-        let server_params =
-            CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()]).unwrap();
-        let server_key = KeyPair::generate().unwrap();
-        let server = server_params.signed_by(&server_key, &ca, &ca_key).unwrap();
-        let write = |name: &str, text: String| {
-            let p = dir.path().join(name);
-            std::fs::write(&p, text).unwrap();
-            p
-        };
-        let ca_path = write("ca.pem", ca.pem());
-        let cert = write("server.pem", server.pem());
-        let key = write("server.key", server_key.serialize_pem());
-        // Client certificates, signed by the same CA.
-        for cn in ["etl-host", "stranger"] {
-            let mut p = CertificateParams::new(Vec::<String>::new()).unwrap();
-            p.distinguished_name.push(DnType::CommonName, cn);
-            p.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ClientAuth];
-            let k = KeyPair::generate().unwrap();
-            let c = p.signed_by(&k, &ca, &ca_key).unwrap();
-            write(&format!("{cn}.pem"), c.pem());
-            write(&format!("{cn}.key"), k.serialize_pem());
-        }
-        TestPki {
-            dir,
-            ca: ca_path,
-            cert,
-            key,
-        }
-    }
-
-    fn client(&self, cn: &str) -> (PathBuf, PathBuf) {
-        (
-            self.dir.path().join(format!("{cn}.pem")),
-            self.dir.path().join(format!("{cn}.key")),
-        )
-    }
-}
-
-/// `ssisd token create` through the real binary; returns the token text.
-fn create_token(tokens: &Path, identity: &str, role: &str) -> String {
-    let out = Command::new(support::ssisd_bin())
-        .args(["token", "--tokens-file"])
-        .arg(tokens)
-        .args(["create", "--identity", identity, "--role", role])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let token = String::from_utf8(out.stdout).unwrap().trim().to_string();
-    assert!(token.starts_with("ssisd_"), "{token}");
-    token
 }
 
 fn tls_env(pki: &TestPki, tokens: &Path) -> Vec<(&'static str, String)> {

@@ -33,14 +33,7 @@ fn schemathesis_finds_no_server_error() {
     };
     let dir = support::temp_dir();
     let tokens = dir.path().join("tokens");
-    let out = Command::new(support::ssisd_bin())
-        .args(["token", "--tokens-file"])
-        .arg(&tokens)
-        .args(["create", "--identity", "fuzzer", "--role", "administrator"])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let token = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    let token = support::create_token(&tokens, "fuzzer", "administrator");
     let mut s = Service::start_in(
         support::temp_dir(),
         support::Options {
