@@ -1,11 +1,11 @@
 //! The package engine: everything about an SSIS package that needs no service — reading `.dtsx`
 //! files of every format into one model, the SSIS expression language, and `dtexec`'s command
-//! line. It must not know about actors, HTTP, or where packages are stored.
+//! line. Running a package is the `ssisd-runtime` crate above this one. It must not know about
+//! actors, HTTP, where packages are stored, or how a package runs.
 pub mod cli;
 pub mod expr;
 pub mod header;
 pub mod load;
 pub mod model;
-pub mod run;
 pub mod validate;
 pub use load::{load_dtsconfig, load_package, load_package_file, LoadError, LoadOptions};

@@ -2,7 +2,7 @@
 //! thread (this thread turns the run's events into console blocks as they arrive), SIGTERM and
 //! SIGINT turned into cancellation, the JSON event stream when `SSISD_EVENT_STREAM` names
 //! one, `/W[arnAsError]` passed on, the `/Sum` summary and the closing DTSER line. The
-//! runtime is `ssisd_engine::run`; this file must not decide anything about the package
+//! runtime is `ssisd_runtime`; this file must not decide anything about the package
 //! itself.
 
 use std::io::Write;
@@ -15,11 +15,11 @@ use ssisd_engine::cli::{
     Console, DtexecOptions, ExecutionResult, ExitCode, Message, MessageKind, RunPhase,
 };
 use ssisd_engine::model::{ExecResult, Package};
-use ssisd_engine::run::{
+use ssisd_engine::validate::codes;
+use ssisd_runtime::{
     cancel_on_signals, preflight, run_package, EventBody, EventSink, EventStream,
     EventStreamTarget, Level, RunEvent, RunOptions,
 };
-use ssisd_engine::validate::codes;
 
 /// Set to `1` to add `variable_changed` records to the event stream.
 const STREAM_VARIABLES_ENV: &str = "SSISD_EVENT_STREAM_VARIABLES";
@@ -148,7 +148,7 @@ pub fn execute<W: Write>(
         let runner = scope.spawn(move || {
             let forward: Arc<dyn EventSink> = Arc::new(Forward(Mutex::new(tx)));
             let sink: Arc<dyn EventSink> = match stream {
-                Some(s) => Arc::new(ssisd_engine::run::events::FanOut(vec![forward, s])),
+                Some(s) => Arc::new(ssisd_runtime::events::FanOut(vec![forward, s])),
                 None => forward,
             };
             run_package(package, &run_options, sink)

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use ssisd::package_source::{fetch_sql_blocking, login_from_connection_string, strip_dtsx};
-use ssisd_engine::run::{PackageResolver, StoredPackageRequest};
+use ssisd_runtime::{PackageResolver, StoredPackageRequest};
 
 static PRIVATE: std::sync::OnceLock<std::io::Result<PathBuf>> = std::sync::OnceLock::new();
 
@@ -132,7 +132,7 @@ mod tests {
             std::thread::sleep(std::time::Duration::from_secs(30));
             drop(kept);
         });
-        let cancel = ssisd_engine::run::CancelToken::new();
+        let cancel = ssisd_runtime::CancelToken::new();
         let tripper = cancel.clone();
         std::thread::spawn(move || {
             std::thread::sleep(std::time::Duration::from_millis(300));
@@ -159,7 +159,7 @@ mod tests {
                 connection: "Msdb".into(),
                 connection_string: "Data Source=db1;User ID=etl;Provider=SQLNCLI11.1;".into(),
                 package_path: "\\Sales\\Load".into(),
-                cancel: ssisd_engine::run::CancelToken::new(),
+                cancel: ssisd_runtime::CancelToken::new(),
             })
             .unwrap_err();
         assert!(e.contains("no Password"), "{e}");

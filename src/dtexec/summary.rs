@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use ssisd_engine::cli::RunSummary;
 use ssisd_engine::model::ExecResult;
-use ssisd_engine::run::{EventBody, RunEvent};
+use ssisd_runtime::{EventBody, RunEvent};
 
 #[derive(Default)]
 pub struct Tally {

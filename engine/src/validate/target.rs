@@ -128,7 +128,7 @@ pub(crate) fn parse_bool(v: &str) -> Result<bool, String> {
 }
 
 /// A forced execution value's type: a variable type code (`3`) or its name (`Int32`).
-pub(crate) fn parse_value_type(v: &str) -> Result<i32, String> {
+pub fn parse_value_type(v: &str) -> Result<i32, String> {
     let t = v.trim();
     if let Ok(n) = t.parse::<i32>() {
         return Ok(n);

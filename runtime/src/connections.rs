@@ -1,0 +1,82 @@
+//! Connection managers as tasks see them at run time: found by name, DTSID or 2012+ refId,
+//! with the effective connection string (its `ConnectionString` property expression
+//! evaluated now, else the string after /Conn, /Set and configurations) and, for FILE
+//! connections, the usage type and the mapped Linux path. It owns lookup and evaluation; it
+//! must not open any connection.
+
+use ssisd_engine::model::{ConnectionManager, Package};
+
+use super::paths::map_path;
+use super::properties;
+use super::variables::Variables;
+
+/// One connection manager, resolved for a task.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConnectionInfo {
+    pub name: String,
+    pub dtsid: String,
+    /// `OLEDB`, `FILE`, `FLATFILE`, `SMTP`, `ADO.NET:…`, …
+    pub creation_name: String,
+    /// The effective connection string.
+    pub connection_string: String,
+    /// FILE connections: 0 existing file, 1 create file, 2 existing folder, 3 create folder.
+    pub file_usage: Option<i32>,
+    /// The manager as loaded (object data, other properties).
+    pub manager: ConnectionManager,
+}
+
+impl ConnectionInfo {
+    /// For FILE and FLATFILE connections: the path, mapped for Linux.
+    pub fn file_path(&self) -> String {
+        map_path(&self.connection_string)
+    }
+}
+
+fn matches(cm: &ConnectionManager, key: &str) -> bool {
+    let k = key.trim();
+    cm.name == k
+        || cm.dtsid.eq_ignore_ascii_case(k)
+        || cm.ref_id.as_deref() == Some(k)
+        || cm.ref_id.as_deref().is_some_and(|r| {
+            r.strip_prefix("Package.ConnectionManagers[") == Some(&format!("{k}]"))
+        })
+}
+
+fn file_usage(cm: &ConnectionManager) -> Option<i32> {
+    let od = cm.object_data.as_ref()?;
+    let doc = od.document();
+    let parsed = roxmltree::Document::parse(&doc).ok()?;
+    let found = parsed.descendants().find_map(|n| {
+        n.attributes()
+            .find(|a| a.name() == "FileUsageType")
+            .map(|a| a.value().trim().parse().ok())
+    });
+    found.flatten()
+}
+
+/// Finds `key` (name, DTSID or refId) in `package`, evaluating its connection-string
+/// expression in the package scope (frame 0).
+pub fn find(
+    package: &Package,
+    vars: &Variables,
+    key: &str,
+) -> Option<Result<ConnectionInfo, String>> {
+    let cm = package.connections.iter().find(|c| matches(c, key))?;
+    let mut connection_string = cm.connection_string.clone();
+    match properties::evaluate(vars, 0, &cm.property_expressions) {
+        Ok(o) => {
+            if let Some(s) = o.text(&["ConnectionString"]) {
+                connection_string = s;
+            }
+        }
+        Err((_, msg)) => return Some(Err(msg)),
+    }
+    Some(Ok(ConnectionInfo {
+        name: cm.name.clone(),
+        dtsid: cm.dtsid.clone(),
+        creation_name: cm.creation_name.clone(),
+        connection_string,
+        file_usage: file_usage(cm),
+        manager: cm.clone(),
+    }))
+}

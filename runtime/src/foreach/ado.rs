@@ -1,0 +1,53 @@
+//! The Foreach ADO enumerator: walks the rows of the result set held in an Object variable
+//! (`FEEADO VarName=… EnumType=…`): the rows of the first table, or of every table. Each row
+//! is one item; its columns are the values the mappings pick by index. It owns the reading
+//! only; filling the variable is the Execute SQL task's job.
+
+use super::super::object_value::ObjectValue;
+use super::super::properties::PropertyOverrides;
+use super::super::variables::Variables;
+use super::attribute;
+use ssisd_engine::expr::Value;
+use ssisd_engine::model::RawXml;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdoEnumerator {
+    pub variable: String,
+    /// `EnumerateRowsInFirstTable` (default), `EnumerateAllRows`, `EnumerateTables`.
+    pub mode: String,
+}
+
+impl AdoEnumerator {
+    pub fn from_config(cfg: Option<&RawXml>, o: &PropertyOverrides) -> AdoEnumerator {
+        AdoEnumerator {
+            variable: o
+                .text(&["DataObjectVariable", "VarName"])
+                .or_else(|| attribute(cfg, "VarName"))
+                .unwrap_or_default(),
+            mode: o
+                .text(&["Type", "EnumType"])
+                .or_else(|| attribute(cfg, "EnumType"))
+                .unwrap_or_else(|| "EnumerateRowsInFirstTable".into()),
+        }
+    }
+
+    pub fn rows(&self, vars: &Variables, frame: usize) -> Result<Vec<Vec<Value>>, String> {
+        if self.variable.trim().is_empty() {
+            return Err("the ADO enumerator names no variable".into());
+        }
+        let slot = vars.resolve_text(frame, &self.variable)?;
+        let Some(obj) = vars.object(slot) else {
+            return Err(format!(
+                "the variable \"{}\" holds no result set",
+                self.variable
+            ));
+        };
+        let first_only = self.mode.eq_ignore_ascii_case("EnumerateRowsInFirstTable");
+        Ok(match (&*obj, first_only) {
+            (ObjectValue::ResultSets(sets), true) => {
+                sets.first().map(|s| s.rows.clone()).unwrap_or_default()
+            }
+            (other, _) => other.rows(),
+        })
+    }
+}

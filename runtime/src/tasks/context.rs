@@ -1,0 +1,172 @@
+//! What a running task may use: its identity, the variables in its scope (read, write, Object
+//! variables), expressions compiled in its scope, connection managers, the event methods
+//! (error, warning, information, progress), the cancel token, the child-process registry and
+//! the run's options and sink. It owns that API surface; it must not run tasks.
+
+use std::sync::Arc;
+
+use super::super::cancel::CancelToken;
+use super::super::connections::{self, ConnectionInfo};
+use super::super::events::{codes, EventBody, EventSink, Level};
+use super::super::handlers::EventArgs;
+use super::super::node::Node;
+use super::super::object_value::ObjectValue;
+use super::super::process::ProcessRegistry;
+use super::super::runtime::Runtime;
+use super::super::RunOptions;
+use ssisd_engine::expr::{Expression, Value};
+use ssisd_engine::model::{Executable, Package};
+
+pub struct TaskContext<'a> {
+    pub(crate) rt: &'a Runtime<'a>,
+    pub(crate) node: &'a Node<'a>,
+    pub(crate) exe: &'a Executable,
+}
+
+impl<'a> TaskContext<'a> {
+    /// The task's executable as loaded (name, path, raw properties, object data).
+    pub fn executable(&self) -> &'a Executable {
+        self.exe
+    }
+
+    pub fn name(&self) -> &str {
+        &self.exe.name
+    }
+
+    pub fn path(&self) -> &str {
+        &self.exe.path
+    }
+
+    pub fn package(&self) -> &Package {
+        self.rt.package
+    }
+
+    /// The options of the run (package file, /M, kill grace, cancel token).
+    pub fn run_options(&self) -> &RunOptions {
+        self.rt.options
+    }
+
+    /// The run's event sink.
+    pub fn sink(&self) -> Arc<dyn EventSink + 'a> {
+        self.rt.sink.clone()
+    }
+
+    /// Passes on an error, warning or information a child package raised and its handlers
+    /// let propagate (`source` and `path` already placed under the task): it counts here, as
+    /// if this task raised it, and fires this task's handlers and its containers'.
+    pub fn relay(&self, level: Level, code: u32, source: &str, path: &str, description: &str) {
+        self.rt
+            .relay(self.node, level, code, source, path, description);
+    }
+
+    pub fn cancel_token(&self) -> &CancelToken {
+        &self.rt.options.cancel
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.rt.cancelled()
+    }
+
+    pub fn processes(&self) -> &ProcessRegistry {
+        &self.rt.processes
+    }
+
+    /// Reads a variable (`User::X`, `X`, `$Package::P`, `System::…`) in the task's scope.
+    pub fn variable(&self, name: &str) -> Result<Value, String> {
+        let slot = self.rt.vars.resolve_text(self.node.frame, name)?;
+        Ok(self.rt.vars.get(slot))
+    }
+
+    /// Writes a variable (converted to its type; read-only variables refuse).
+    pub fn set_variable(&self, name: &str, value: Value) -> Result<(), String> {
+        let slot = self.rt.vars.resolve_text(self.node.frame, name)?;
+        self.rt.assign(self.node, slot, value)
+    }
+
+    /// The object (result set, list) held by an Object variable.
+    pub fn object_variable(&self, name: &str) -> Result<Option<Arc<ObjectValue>>, String> {
+        let slot = self.rt.vars.resolve_text(self.node.frame, name)?;
+        Ok(self.rt.vars.object(slot))
+    }
+
+    /// Stores a result set or list in an Object variable.
+    pub fn set_object_variable(&self, name: &str, object: ObjectValue) -> Result<(), String> {
+        let slot = self.rt.vars.resolve_text(self.node.frame, name)?;
+        self.rt.assign_object(self.node, slot, object)
+    }
+
+    /// Reports the task's execution value (rows affected, exit code, …), which the task host
+    /// writes to the task's `ExecValueVariable` after the task ends.
+    pub fn set_execution_value(&self, value: Value) {
+        self.node.set_execution_value(value);
+    }
+
+    /// Compiles an expression in the task's scope.
+    pub fn compile(&self, text: &str) -> Result<Expression, String> {
+        self.rt
+            .vars
+            .compile(self.node.frame, text)
+            .map_err(|e| super::super::variables::describe(text, &e))
+    }
+
+    /// Evaluates a compiled expression with the current values.
+    pub fn evaluate(&self, e: &Expression) -> Result<Value, String> {
+        e.evaluate(&self.rt.vars).map_err(|e| e.to_string())
+    }
+
+    /// Writes the variable an `@[X] = …` expression assigns (by handle).
+    pub fn assign_target(&self, e: &Expression, value: Value) -> Result<(), String> {
+        match e.assignment_target() {
+            Some((target, _)) => self.rt.assign(self.node, target.0, value),
+            None => Ok(()),
+        }
+    }
+
+    /// A connection manager by name, DTSID or refId, with its effective connection string.
+    pub fn connection(&self, key: &str) -> Result<ConnectionInfo, String> {
+        match connections::find(self.rt.package, &self.rt.vars, key) {
+            Some(r) => r,
+            None => Err(format!(
+                "the package has no connection manager named or with the id \"{key}\""
+            )),
+        }
+    }
+
+    /// Raises an error (counts towards MaximumErrorCount, fires OnError).
+    pub fn error(&self, code: u32, description: &str) {
+        self.rt.raise(self.node, Level::Error, code, description);
+    }
+
+    /// [`TaskContext::error`] with the generic task-failure code.
+    pub fn fail(&self, description: &str) -> super::TaskOutcome {
+        self.error(codes::TASK_FAILED, description);
+        super::TaskOutcome::Failure
+    }
+
+    pub fn warning(&self, code: u32, description: &str) {
+        self.rt.raise(self.node, Level::Warning, code, description);
+    }
+
+    pub fn information(&self, code: u32, description: &str) {
+        self.rt
+            .raise(self.node, Level::Information, code, description);
+    }
+
+    /// Reports progress (percent 0–100) and fires OnProgress.
+    pub fn progress(&self, description: &str, percent: i32) {
+        self.rt.emit(EventBody::Progress {
+            source: self.exe.name.clone(),
+            path: self.exe.path.clone(),
+            description: description.to_string(),
+            percent,
+        });
+        self.rt.fire(
+            self.node,
+            "OnProgress",
+            &EventArgs {
+                progress: Some((description.to_string(), percent)),
+                ..Default::default()
+            },
+        );
+    }
+}

@@ -1,0 +1,127 @@
+//! Tasks: the [`Task`] trait every task implements, and [`create`], which builds the task for
+//! an executable from its `TaskKind`, its raw `ObjectData` and the property values its
+//! expressions set. One file per task. A kind without a file here cannot run; validation
+//! refuses it by name (`model::validation::task_refusal`), and [`create`] refuses it too.
+//!
+//! Adding a task (Execute SQL, Execute Package, Send Mail are next):
+//! 1. a file `tasks/<name>.rs` with a struct holding the parsed configuration, a
+//!    `from_config(object_data, overrides) -> Result<Self, String>` that only parses (no I/O:
+//!    it also runs when the package is validated), and `impl Task`;
+//! 2. one arm in [`create`] and in [`is_implemented`];
+//! 3. remove the kind from the refusal list in `model::validation::task_refusal`.
+//!
+//! Inside `execute`, everything comes from the [`TaskContext`]: variables (read, write,
+//! Object variables holding [`ObjectValue::ResultSet`] for a full result set), expressions,
+//! connection managers by name or DTSID with their effective connection string, errors,
+//! warnings, information and progress events, the cancel token (long waits must watch it),
+//! the child-process registry, and the run's options and event sink (Execute Package runs a
+//! child package with `run::run_package` and the same token, passing the child's events on
+//! with `TaskContext::relay`).
+//!
+//! [`ObjectValue::ResultSet`]: super::object_value::ObjectValue::ResultSet
+
+pub mod command_line;
+mod context;
+mod execute_package;
+mod execute_process;
+mod execute_sql;
+mod expression;
+mod file_system;
+mod send_mail;
+
+pub use context::TaskContext;
+pub use execute_package::ExecutePackage;
+pub use execute_process::ExecuteProcess;
+pub use expression::ExpressionTask;
+pub use file_system::{FileSystemOperation, FileSystemTask};
+pub use send_mail::SendMail;
+
+use super::properties::PropertyOverrides;
+use ssisd_engine::model::{RawXml, TaskKind};
+
+/// How a task run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TaskOutcome {
+    Success,
+    /// The task failed; it has reported why with `ctx.error`.
+    Failure,
+    /// The task stopped because the run was cancelled.
+    Canceled,
+}
+
+/// A task, configured for one execution.
+pub trait Task: Send {
+    /// Runs the task once. Report problems through `ctx` (errors count towards
+    /// MaximumErrorCount and fire OnError) and return the outcome.
+    fn execute(&mut self, ctx: &TaskContext<'_>) -> TaskOutcome;
+}
+
+/// Whether the runtime has a task for `kind`.
+pub fn is_implemented(kind: &TaskKind) -> bool {
+    matches!(
+        kind,
+        TaskKind::Expression
+            | TaskKind::ExecuteProcess
+            | TaskKind::FileSystem
+            | TaskKind::ExecutePackage
+            | TaskKind::ExecuteSql
+            | TaskKind::SendMail
+    )
+}
+
+/// Builds the task for `kind` from its object data and property overrides.
+pub fn create(
+    kind: &TaskKind,
+    object_data: Option<&RawXml>,
+    overrides: &PropertyOverrides,
+) -> Result<Box<dyn Task>, String> {
+    Ok(match kind {
+        TaskKind::Expression => Box::new(ExpressionTask::from_config(object_data, overrides)?),
+        TaskKind::ExecuteProcess => Box::new(ExecuteProcess::from_config(object_data, overrides)?),
+        TaskKind::FileSystem => Box::new(FileSystemTask::from_config(object_data, overrides)?),
+        TaskKind::ExecutePackage => Box::new(ExecutePackage::from_config(object_data, overrides)?),
+        TaskKind::SendMail => Box::new(SendMail::from_config(object_data, overrides)?),
+        TaskKind::ExecuteSql => Box::new(execute_sql::ExecuteSqlTask::from_config(
+            object_data,
+            overrides,
+        )?),
+        other => return Err(format!("{}s cannot run yet", other.display_name())),
+    })
+}
+
+/// Reads the attributes of the first element named `element` (any namespace prefix) of a
+/// task's object data, as (local name, value) pairs.
+pub(crate) fn attributes(
+    object_data: Option<&RawXml>,
+    element: &str,
+) -> Result<Vec<(String, String)>, String> {
+    let Some(od) = object_data else {
+        return Ok(Vec::new());
+    };
+    let doc = od.document();
+    let parsed = roxmltree::Document::parse(&doc)
+        .map_err(|e| format!("the task data is not valid XML: {e}"))?;
+    let found = parsed
+        .descendants()
+        .find(|n| n.tag_name().name() == element)
+        .map(|n| {
+            n.attributes()
+                .map(|a| (a.name().to_string(), a.value().to_string()))
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(found)
+}
+
+/// The attribute `name` (ignoring case) from `attrs`.
+pub(crate) fn attr<'a>(attrs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    attrs
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+/// A boolean attribute (`True`, `-1`, `1`).
+pub(crate) fn flag(text: Option<&str>) -> Option<bool> {
+    text.map(|t| matches!(t.trim().to_ascii_lowercase().as_str(), "true" | "-1" | "1"))
+}
