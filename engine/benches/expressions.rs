@@ -4,7 +4,8 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use ssisd_engine::expr::{DataType, Expression, Value, VariableTable};
+use ssisd_engine::expr::{Expression, VariableTable};
+use ssisd_engine::types::{DataType, Value};
 
 fn table() -> VariableTable {
     let mut t = VariableTable::new();

@@ -7,7 +7,7 @@ use super::handlers::EventArgs;
 use super::node::Node;
 use super::object_value::ObjectValue;
 use super::runtime::Runtime;
-use ssisd_engine::expr::Value;
+use ssisd_engine::types::Value;
 
 impl Runtime<'_> {
     /// Writes `value` to `slot` for `node`; the error message is ready for an OnError.

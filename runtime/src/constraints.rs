@@ -4,8 +4,8 @@
 //! constraints combined with LogicalAnd (AND) or not (OR). It owns the rules; it must not
 //! start anything.
 
-use ssisd_engine::expr::Value;
 use ssisd_engine::model::{EvalOp, ExecResult, PrecedenceConstraint};
+use ssisd_engine::types::Value;
 
 /// Whether the source's result satisfies the constraint's value.
 pub fn value_holds(value: ExecResult, result: ExecResult) -> bool {

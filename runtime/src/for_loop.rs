@@ -7,8 +7,8 @@ use super::events::{codes, Level};
 use super::node::Node;
 use super::properties::PropertyOverrides;
 use super::runtime::Runtime;
-use ssisd_engine::expr::Value;
 use ssisd_engine::model::{ExecResult, Executable, ForLoop};
+use ssisd_engine::types::Value;
 
 impl Runtime<'_> {
     /// Evaluates `text` in `node`'s scope, assigning when it is `@var = …`. Errors are raised

@@ -14,8 +14,8 @@ use chrono::Local;
 use super::events::EventBody;
 use super::node::Node;
 use super::runtime::Runtime;
-use ssisd_engine::expr::Value;
 use ssisd_engine::model::{EventHandler, ExecResult};
+use ssisd_engine::types::Value;
 
 /// The values an event hands to its handlers.
 #[derive(Debug, Clone, Default)]

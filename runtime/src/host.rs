@@ -15,8 +15,8 @@ use super::handlers::EventArgs;
 use super::node::Node;
 use super::properties::{self, PropertyOverrides};
 use super::runtime::Runtime;
-use ssisd_engine::expr::Value;
 use ssisd_engine::model::{ExecResult, Executable, ExecutableKind};
+use ssisd_engine::types::Value;
 
 fn result_code(r: ExecResult) -> i32 {
     match r {

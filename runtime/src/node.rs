@@ -6,8 +6,8 @@
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::Mutex;
 
-use ssisd_engine::expr::Value;
 use ssisd_engine::model::EventHandler;
+use ssisd_engine::types::Value;
 
 pub struct Node<'a> {
     pub parent: Option<&'a Node<'a>>,

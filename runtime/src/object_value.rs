@@ -3,7 +3,7 @@
 //! "Full result set" fills and the Foreach ADO enumerator walks), a list of values, or text.
 //! It owns the shapes only; filling them is the producers' job.
 
-use ssisd_engine::expr::Value;
+use ssisd_engine::types::Value;
 
 /// A table of values: column names and rows of the same width.
 #[derive(Debug, Clone, Default, PartialEq)]

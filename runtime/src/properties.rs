@@ -4,8 +4,8 @@
 //! the rest are handed to the container or task as [`PropertyOverrides`] to read by name. It
 //! owns evaluation and the common properties; task-specific names are the task's business.
 
-use ssisd_engine::expr::{convert, DataType, Value};
 use ssisd_engine::model::{ExecProperties, PropertyExpression};
+use ssisd_engine::types::{convert, DataType, Value};
 
 use super::variables::{describe, Variables};
 

@@ -17,8 +17,8 @@ use super::process::ProcessRegistry;
 use super::setup::{self, RunIdentity};
 use super::variables::Variables;
 use super::RunOptions;
-use ssisd_engine::expr::Value;
 use ssisd_engine::model::{ExecResult, Package};
+use ssisd_engine::types::Value;
 
 /// What a run ended with.
 #[derive(Debug, Clone, PartialEq)]

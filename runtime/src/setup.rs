@@ -8,8 +8,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, Local};
 
 use super::variables::{SlotInfo, Variables, VariablesBuilder};
-use ssisd_engine::expr::{DataType, Value};
 use ssisd_engine::model::{path, EventHandler, Executable, Package, Variable};
+use ssisd_engine::types::{DataType, Value};
 use ssisd_engine::validate::scope::variable_type;
 use ssisd_engine::validate::system_variables;
 

@@ -11,7 +11,8 @@ use std::cell::Cell;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::object_value::ObjectValue;
-use ssisd_engine::expr::{convert, DataType, ExprError, Expression, Value, VarRef, VariableScope};
+use ssisd_engine::expr::{ExprError, Expression, VarRef, VariableScope};
+use ssisd_engine::types::{convert, DataType, Value};
 
 /// Static facts about one slot.
 #[derive(Debug, Clone)]

@@ -6,15 +6,15 @@
 //! but constants, and must not parse text.
 
 use super::ast::{Ast, BinaryOp, Parsed, TypeSpec, UnaryOp};
-use super::convert::can_cast;
 use super::error::ExprError;
 use super::eval::eval;
 use super::functions::{self, ArgInfo};
 use super::ir::{ArithOp, BitOp, CmpOp, Kind, Node};
 use super::lexer::NumLit;
 use super::scope::{NoVariables, VarRef, VariableScope};
-use super::types::{build_type, DataType, MAX_NUMERIC_PRECISION};
-use super::value::Value;
+use crate::types::can_cast;
+use crate::types::Value;
+use crate::types::{build_type, DataType, MAX_NUMERIC_PRECISION};
 
 pub(crate) struct Checked {
     pub root: Node,

@@ -29,12 +29,8 @@ pub enum EvalError {
     DivideByZero(&'static str),
     #[error("the result of the operator \"{op}\" does not fit the data type \"{ty}\"")]
     Overflow { op: &'static str, ty: &'static str },
-    #[error("cannot convert {value} to \"{ty}\": {reason}")]
-    Conversion {
-        value: String,
-        ty: String,
-        reason: String,
-    },
+    #[error(transparent)]
+    Conversion(#[from] crate::types::ConversionError),
     #[error("the function \"{function}\": {message}")]
     Function {
         function: &'static str,

@@ -5,14 +5,14 @@
 
 use std::cmp::Ordering;
 
-use super::convert::convert;
-use super::decimal::Decimal;
 use super::error::EvalError;
 use super::functions::{self, Func};
 use super::ir::{ArithOp, BitOp, CmpOp, Kind, Node};
 use super::scope::VariableValues;
-use super::types::DataType;
-use super::value::Value;
+use crate::types::convert;
+use crate::types::DataType;
+use crate::types::Decimal;
+use crate::types::Value;
 
 /// Evaluates a node.
 pub(crate) fn eval(node: &Node, vars: &dyn VariableValues) -> Result<Value, EvalError> {
@@ -25,7 +25,7 @@ pub(crate) fn eval(node: &Node, vars: &dyn VariableValues) -> Result<Value, Eval
             } else {
                 match v.as_ref() {
                     Value::Null(_) | Value::Empty => Ok(Value::Null(node.ty)),
-                    other => convert(other, &node.ty),
+                    other => Ok(convert(other, &node.ty)?),
                 }
             }
         }
@@ -122,7 +122,7 @@ pub(crate) fn eval(node: &Node, vars: &dyn VariableValues) -> Result<Value, Eval
         },
         Kind::Cast(x) => {
             let v = eval(x, vars)?;
-            convert(&v, &node.ty)
+            Ok(convert(&v, &node.ty)?)
         }
         Kind::Call(Func::Isnull, args)
             if matches!(

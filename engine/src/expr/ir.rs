@@ -4,8 +4,8 @@
 
 use super::functions::Func;
 use super::scope::VarRef;
-use super::types::DataType;
-use super::value::Value;
+use crate::types::DataType;
+use crate::types::Value;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum ArithOp {

@@ -3,8 +3,8 @@
 //! lineage references and operators. It must not know about precedence, types or variables'
 //! existence.
 
-use super::decimal::Decimal;
 use super::error::ExprError;
+use crate::types::Decimal;
 
 /// Type given to a numeric literal by its form and suffix.
 #[derive(Debug, Clone, PartialEq)]

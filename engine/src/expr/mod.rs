@@ -5,8 +5,6 @@
 
 mod ast;
 mod check;
-mod convert;
-mod decimal;
 mod error;
 mod eval;
 mod functions;
@@ -14,18 +12,13 @@ mod ir;
 mod lexer;
 mod parser;
 mod scope;
-mod types;
-mod value;
 
 #[cfg(test)]
 mod tests;
 
-pub use convert::{can_cast, convert};
-pub use decimal::Decimal;
+pub use crate::types::{can_cast, convert, DataType, Decimal, Value};
 pub use error::{EvalError, ExprError};
 pub use scope::{NoVariables, VarRef, VariableScope, VariableTable, VariableValues};
-pub use types::DataType;
-pub use value::Value;
 
 /// A variable name as written in an expression: optional namespace and name.
 #[derive(Debug, Clone, PartialEq, Eq)]

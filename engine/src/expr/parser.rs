@@ -5,7 +5,7 @@
 use super::ast::{Ast, BinaryOp, Parsed, TypeSpec, UnaryOp};
 use super::error::ExprError;
 use super::lexer::{tokenize, NumLit, Tok, Token};
-use super::types::{param_count, type_name_params};
+use crate::types::{param_count, type_name_params};
 
 /// Nesting limit, so hostile input cannot overflow the stack.
 const MAX_DEPTH: usize = 256;

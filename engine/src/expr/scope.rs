@@ -5,8 +5,8 @@
 
 use std::borrow::Cow;
 
-use super::types::DataType;
-use super::value::Value;
+use crate::types::DataType;
+use crate::types::Value;
 
 /// A resolved variable handle; its meaning is the scope's (e.g. an index).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

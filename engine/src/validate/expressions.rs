@@ -6,12 +6,13 @@
 
 use super::diagnostic::{codes, ValidationReport};
 use super::scope::{variable_type, ScopeStack};
-use crate::expr::{can_cast, DataType, Expression};
+use crate::expr::Expression;
 use crate::model::path;
 use crate::model::{
     EventHandler, Executable, ExecutableKind, Package, PrecedenceConstraint, PropertyExpression,
     Variable,
 };
+use crate::types::{can_cast, DataType};
 
 /// What an expression's result must be.
 #[derive(Clone, Copy)]

@@ -7,8 +7,9 @@
 use std::cell::Cell;
 
 use super::system_variables;
-use crate::expr::{DataType, VarRef, VariableScope};
+use crate::expr::{VarRef, VariableScope};
 use crate::model::{Package, Parameter, Variable};
+use crate::types::DataType;
 
 #[derive(Debug, Clone)]
 struct Entry {

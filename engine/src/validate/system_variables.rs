@@ -3,7 +3,7 @@
 //! (`System::ErrorCode`, `System::SourceName`, `System::Propagate`, …). It owns the names and
 //! types only; it must not give them values (that is the runtime's job).
 
-use crate::expr::DataType;
+use crate::types::DataType;
 
 const WSTR: DataType = DataType::WStr { len: 0 };
 

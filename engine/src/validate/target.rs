@@ -8,10 +8,10 @@
 use thiserror::Error;
 
 use crate::cli::{CollectionKind, PathStep, PropertyPath};
-use crate::expr::Value;
 use crate::model::{
     ConnectionManager, EventHandler, ExecProperties, Executable, ExecutableKind, Package,
 };
+use crate::types::Value;
 
 /// What happened to a value that was accepted.
 #[derive(Debug, Clone, PartialEq, Eq)]

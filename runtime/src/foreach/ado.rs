@@ -7,8 +7,8 @@ use super::super::object_value::ObjectValue;
 use super::super::properties::PropertyOverrides;
 use super::super::variables::Variables;
 use super::attribute;
-use ssisd_engine::expr::Value;
 use ssisd_engine::model::RawXml;
+use ssisd_engine::types::Value;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AdoEnumerator {

@@ -8,8 +8,8 @@ use std::path::Path;
 use super::super::paths::map_path;
 use super::super::properties::PropertyOverrides;
 use super::attribute;
-use ssisd_engine::expr::Value;
 use ssisd_engine::model::RawXml;
+use ssisd_engine::types::Value;
 
 /// FileNameRetrievalType.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

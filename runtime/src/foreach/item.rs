@@ -1,8 +1,8 @@
 //! The Foreach Item enumerator: the items typed into the package (`FEIEItems` / `FEIEItem` /
 //! `FEIEItemValue Type=… Value=…`), each a row of typed values. It owns reading them only.
 
-use ssisd_engine::expr::Value;
 use ssisd_engine::model::RawXml;
+use ssisd_engine::types::Value;
 
 /// The rows of the enumerator.
 pub fn items(cfg: Option<&RawXml>) -> Result<Vec<Vec<Value>>, String> {

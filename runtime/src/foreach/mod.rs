@@ -14,8 +14,8 @@ use super::events::{codes, Level};
 use super::node::Node;
 use super::properties::{self, PropertyOverrides};
 use super::runtime::Runtime;
-use ssisd_engine::expr::Value;
 use ssisd_engine::model::{ExecResult, Executable, ForEachEnumerator, ForEachLoop, RawXml};
+use ssisd_engine::types::Value;
 
 pub use ado::AdoEnumerator;
 pub use file::{FileEnumerator, NameFormat};

@@ -2,7 +2,7 @@
 //! rows of a result set, or a plain value (one item). It owns the reading only.
 
 use super::super::variables::Variables;
-use ssisd_engine::expr::Value;
+use ssisd_engine::types::Value;
 
 pub fn rows(vars: &Variables, frame: usize, name: &str) -> Result<Vec<Vec<Value>>, String> {
     let slot = vars.resolve_text(frame, name)?;

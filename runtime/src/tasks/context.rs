@@ -14,8 +14,9 @@ use super::super::object_value::ObjectValue;
 use super::super::process::ProcessRegistry;
 use super::super::runtime::Runtime;
 use super::super::RunOptions;
-use ssisd_engine::expr::{Expression, Value};
+use ssisd_engine::expr::Expression;
 use ssisd_engine::model::{Executable, Package};
+use ssisd_engine::types::Value;
 
 pub struct TaskContext<'a> {
     pub(crate) rt: &'a Runtime<'a>,

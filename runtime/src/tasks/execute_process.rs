@@ -16,8 +16,8 @@ use crate::events::codes;
 use crate::paths::map_path;
 use crate::process::{run_child, ChildSpec};
 use crate::properties::PropertyOverrides;
-use ssisd_engine::expr::Value;
 use ssisd_engine::model::RawXml;
+use ssisd_engine::types::Value;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExecuteProcess {

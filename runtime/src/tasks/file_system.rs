@@ -310,7 +310,7 @@ impl Task for FileSystemTask {
         match self.run(ctx) {
             Ok(()) => {
                 // The execution value counts the operations done: one per task run.
-                ctx.set_execution_value(ssisd_engine::expr::Value::I4(1));
+                ctx.set_execution_value(ssisd_engine::types::Value::I4(1));
                 TaskOutcome::Success
             }
             Err(e) => ctx.fail(&format!("File System task ({:?}): {e}.", self.operation)),

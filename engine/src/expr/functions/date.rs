@@ -5,10 +5,10 @@
 use chrono::{Datelike, Duration, Local, Months, NaiveDate, NaiveDateTime, Timelike, Utc};
 
 use super::{arg_int, arg_str, fail, plain, ArgInfo, CheckFailure, Func, Signature};
-use crate::expr::convert::date_parts;
 use crate::expr::error::EvalError;
-use crate::expr::types::DataType;
-use crate::expr::value::Value;
+use crate::types::date_parts;
+use crate::types::DataType;
+use crate::types::Value;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum DatePart {

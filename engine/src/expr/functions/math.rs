@@ -4,8 +4,8 @@
 
 use super::{arg_f64, arg_int, fail, plain, ArgInfo, CheckFailure, Func, Signature};
 use crate::expr::error::EvalError;
-use crate::expr::types::DataType;
-use crate::expr::value::Value;
+use crate::types::DataType;
+use crate::types::Value;
 
 pub(super) fn check(func: Func, args: &[ArgInfo<'_>]) -> Result<Signature, CheckFailure> {
     for (i, a) in args.iter().enumerate() {

@@ -9,8 +9,8 @@ mod null;
 mod string;
 
 use super::error::EvalError;
-use super::types::DataType;
-use super::value::Value;
+use crate::types::DataType;
+use crate::types::Value;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Func {

@@ -3,10 +3,10 @@
 //! families do.
 
 use super::{fail, plain, ArgInfo, CheckFailure, Func, Signature};
-use crate::expr::convert::can_cast;
 use crate::expr::error::EvalError;
-use crate::expr::types::DataType;
-use crate::expr::value::Value;
+use crate::types::can_cast;
+use crate::types::DataType;
+use crate::types::Value;
 
 pub(super) fn check(func: Func, args: &[ArgInfo<'_>]) -> Result<Signature, CheckFailure> {
     match func {

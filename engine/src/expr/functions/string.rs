@@ -5,8 +5,8 @@
 
 use super::{arg_int, arg_str, fail, plain, ArgInfo, CheckFailure, Func, Signature};
 use crate::expr::error::EvalError;
-use crate::expr::types::DataType;
-use crate::expr::value::Value;
+use crate::types::DataType;
+use crate::types::Value;
 
 /// Largest string REPLICATE may build, in characters.
 const MAX_RESULT_CHARS: usize = 16 * 1024 * 1024;

@@ -109,7 +109,7 @@ impl ExecutePackageConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ssisd_engine::expr::Value;
+    use ssisd_engine::types::Value;
 
     fn parse(xml: &str) -> Result<ExecutePackageConfig, String> {
         ExecutePackageConfig::parse(Some(&RawXml(xml.into())), &PropertyOverrides::default())

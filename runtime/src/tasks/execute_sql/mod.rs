@@ -23,8 +23,8 @@ use crate::cancel::CancelToken;
 use crate::connections::ConnectionInfo;
 use crate::object_value::{ObjectValue, ResultSet};
 use crate::properties::PropertyOverrides;
-use ssisd_engine::expr::Value;
 use ssisd_engine::model::RawXml;
+use ssisd_engine::types::Value;
 
 use binding::{bind_batch, positional_order, BoundBatch, MarkerStyle};
 use error::SqlError;

@@ -21,7 +21,7 @@ use super::error::SqlError;
 use super::payload::Direction;
 use super::{Reply, Request};
 use crate::object_value::ResultSet;
-use ssisd_engine::expr::Value;
+use ssisd_engine::types::Value;
 
 /// Room for an output parameter's text when the binding gives no size.
 const DEFAULT_OUTPUT_BYTES: usize = 4000;
@@ -148,7 +148,7 @@ fn watchdog(handle: Handle, req: &Request<'_>, deadline: Option<Instant>, state:
 
 fn cell(kind: DataType, text: Option<String>) -> Value {
     let Some(text) = text else {
-        return Value::Null(ssisd_engine::expr::DataType::Null);
+        return Value::Null(ssisd_engine::types::DataType::Null);
     };
     let t = text.trim();
     match kind {

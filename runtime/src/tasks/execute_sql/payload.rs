@@ -294,7 +294,7 @@ mod tests {
         ));
         let o = PropertyOverrides(vec![(
             "SqlStatementSource".into(),
-            ssisd_engine::expr::Value::WStr("SELECT 2".into()),
+            ssisd_engine::types::Value::WStr("SELECT 2".into()),
         )]);
         let d = SqlTaskData::parse(Some(&od), &o).unwrap();
         assert_eq!(d.source, "SELECT 2");

@@ -20,7 +20,7 @@ use super::error::SqlError;
 use super::payload::Direction;
 use super::{Reply, Request};
 use crate::object_value::ResultSet;
-use ssisd_engine::expr::{DataType, Value};
+use ssisd_engine::types::{DataType, Value};
 
 /// How often a running statement looks at the cancel token.
 const CANCEL_POLL: Duration = Duration::from_millis(50);

@@ -101,7 +101,7 @@ impl SendMailConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ssisd_engine::expr::Value;
+    use ssisd_engine::types::Value;
 
     #[test]
     fn payload_of_both_formats() {

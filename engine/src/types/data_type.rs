@@ -1,7 +1,7 @@
-//! The SSIS data types (`DT_…`) as the expression language sees them: their parameters, their
-//! names, the codes variables and metadata use for them, and the classification helpers the type
-//! checker needs (numeric, integer, string, date…). It must not hold values or convert them; that
-//! is `value.rs` and `convert.rs`.
+//! The SSIS data types (`DT_…`): their parameters, their names, the codes variables, columns
+//! and metadata use for them, and the classification helpers the expression type checker needs
+//! (numeric, integer, string, date…). It must not hold values or convert them; that is
+//! `value.rs` and `convert.rs`.
 
 use std::fmt;
 
@@ -290,7 +290,7 @@ impl fmt::Display for DataType {
 
 /// Parameter layout of a `DT_` name written in a cast or `NULL(…)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum TypeParams {
+pub enum TypeParams {
     None,
     /// DT_STR: length, code page.
     LenCodePage,
@@ -307,7 +307,7 @@ pub(crate) enum TypeParams {
 }
 
 /// Looks up a `DT_` name (any letter case) and its parameter layout.
-pub(crate) fn type_name_params(name: &str) -> Option<TypeParams> {
+pub fn type_name_params(name: &str) -> Option<TypeParams> {
     let upper = name.to_ascii_uppercase();
     Some(match upper.as_str() {
         "DT_STR" => TypeParams::LenCodePage,
@@ -327,7 +327,7 @@ pub(crate) fn type_name_params(name: &str) -> Option<TypeParams> {
 
 /// Builds the type from a `DT_` name and its already validated parameters.
 /// Returns a message when a parameter is out of range.
-pub(crate) fn build_type(name: &str, params: &[i64]) -> Result<DataType, String> {
+pub fn build_type(name: &str, params: &[i64]) -> Result<DataType, String> {
     let upper = name.to_ascii_uppercase();
     let p = |i: usize| params.get(i).copied().unwrap_or(0);
     let ranged = |v: i64, lo: i64, hi: i64, what: &str| -> Result<i64, String> {
@@ -395,7 +395,7 @@ pub(crate) fn build_type(name: &str, params: &[i64]) -> Result<DataType, String>
 }
 
 /// Number of parameters of a layout.
-pub(crate) fn param_count(params: TypeParams) -> usize {
+pub fn param_count(params: TypeParams) -> usize {
     match params {
         TypeParams::None => 0,
         TypeParams::Len | TypeParams::Scale | TypeParams::CodePage | TypeParams::Fraction => 1,

@@ -6,8 +6,8 @@ use std::fmt::Write as _;
 
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
 
+use super::data_type::DataType;
 use super::decimal::Decimal;
-use super::types::DataType;
 
 /// A value of one SSIS type. `Null` carries the type of the missing value.
 #[derive(Debug, Clone, PartialEq)]
@@ -286,7 +286,7 @@ fn push_fraction(out: &mut String, nanos: u32, digits: u32) {
 
 /// Text form of a floating-point number: shortest round-trip digits, exponent form (`1E+20`)
 /// for very large or small magnitudes.
-pub(crate) fn format_float(v: f64, single: bool) -> String {
+pub fn format_float(v: f64, single: bool) -> String {
     if v.is_nan() {
         return "NaN".to_string();
     }
@@ -320,7 +320,7 @@ pub(crate) fn format_float(v: f64, single: bool) -> String {
 
 /// Parses date-time text as variables store it: `M/D/YYYY h:mm:ss AM`, `M/D/YYYY`, ISO
 /// `YYYY-MM-DD[ T]hh:mm:ss[.fff]`, `YYYY-MM-DD`.
-pub(crate) fn parse_datetime_text(t: &str) -> Option<NaiveDateTime> {
+pub fn parse_datetime_text(t: &str) -> Option<NaiveDateTime> {
     let t = t.trim();
     const FORMATS: &[&str] = &[
         "%m/%d/%Y %I:%M:%S %p",

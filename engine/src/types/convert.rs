@@ -7,13 +7,13 @@ use chrono::{
     DateTime, Duration, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Timelike,
 };
 
+use super::data_type::{DataType, CY_SCALE, DECIMAL_PRECISION};
 use super::decimal::Decimal;
-use super::error::EvalError;
-use super::types::{DataType, CY_SCALE, DECIMAL_PRECISION};
+use super::error::ConversionError;
 use super::value::{parse_datetime_text, Value};
 
 /// The day OLE automation dates count from, also the date given to time-only values.
-pub(crate) fn base_date() -> NaiveDate {
+pub fn base_date() -> NaiveDate {
     NaiveDate::from_ymd_opt(1899, 12, 30).unwrap_or_default()
 }
 
@@ -73,7 +73,7 @@ pub fn can_cast(from: &DataType, to: &DataType) -> bool {
     }
 }
 
-fn conv_err(v: &Value, to: &DataType, reason: impl Into<String>) -> EvalError {
+fn conv_err(v: &Value, to: &DataType, reason: impl Into<String>) -> ConversionError {
     let shown = match v {
         Value::Str(s) | Value::WStr(s) | Value::Text(s) | Value::NText(s) => format!("\"{s}\""),
         other => format!(
@@ -82,7 +82,7 @@ fn conv_err(v: &Value, to: &DataType, reason: impl Into<String>) -> EvalError {
             other.data_type().static_name()
         ),
     };
-    EvalError::Conversion {
+    ConversionError {
         value: shown,
         ty: to.to_string(),
         reason: reason.into(),
@@ -96,7 +96,7 @@ enum Num {
     D(Decimal),
 }
 
-fn to_num(v: &Value, to: &DataType) -> Result<Num, EvalError> {
+fn to_num(v: &Value, to: &DataType) -> Result<Num, ConversionError> {
     Ok(match v {
         Value::Bool(b) => {
             // TRUE is -1 in the expression language; unsigned types get 1.
@@ -150,11 +150,11 @@ fn to_num(v: &Value, to: &DataType) -> Result<Num, EvalError> {
     })
 }
 
-fn int_in<T: TryFrom<i128>>(i: i128, v: &Value, to: &DataType) -> Result<T, EvalError> {
+fn int_in<T: TryFrom<i128>>(i: i128, v: &Value, to: &DataType) -> Result<T, ConversionError> {
     T::try_from(i).map_err(|_| conv_err(v, to, "the value is out of range (overflow)"))
 }
 
-fn num_to_int(n: Num, v: &Value, to: &DataType) -> Result<i128, EvalError> {
+fn num_to_int(n: Num, v: &Value, to: &DataType) -> Result<i128, ConversionError> {
     match n {
         Num::I(i) => Ok(i),
         Num::F(f) => {
@@ -167,7 +167,7 @@ fn num_to_int(n: Num, v: &Value, to: &DataType) -> Result<i128, EvalError> {
     }
 }
 
-fn num_to_decimal(n: Num, scale: u8, v: &Value, to: &DataType) -> Result<Decimal, EvalError> {
+fn num_to_decimal(n: Num, scale: u8, v: &Value, to: &DataType) -> Result<Decimal, ConversionError> {
     let overflow = || conv_err(v, to, "the value is out of range (overflow)");
     match n {
         Num::I(i) => Decimal::from_i128(i).rescale(scale).ok_or_else(overflow),
@@ -281,7 +281,7 @@ fn frac_nanos(f: &str) -> Option<u32> {
 }
 
 /// A date value as local date-time plus offset (if it has one).
-pub(crate) fn date_parts(v: &Value) -> Option<(NaiveDateTime, Option<FixedOffset>)> {
+pub fn date_parts(v: &Value) -> Option<(NaiveDateTime, Option<FixedOffset>)> {
     Some(match v {
         Value::Date(d) | Value::DbTimestamp(d) | Value::DbTimestamp2(d) | Value::FileTime(d) => {
             (*d, None)
@@ -304,7 +304,7 @@ fn build_date(
     offset: Option<FixedOffset>,
     to: &DataType,
     v: &Value,
-) -> Result<Value, EvalError> {
+) -> Result<Value, ConversionError> {
     Ok(match to {
         DataType::Date => Value::Date(truncate_nanos(dt, 3)),
         DataType::DbDate => Value::DbDate(dt.date()),
@@ -332,7 +332,7 @@ fn utc_offset() -> FixedOffset {
 
 /// Converts `v` to `to`. NULL stays NULL (of the new type). Strings longer than a target length
 /// are cut silently (SSIS truncates at run time and warns at validation).
-pub fn convert(v: &Value, to: &DataType) -> Result<Value, EvalError> {
+pub fn convert(v: &Value, to: &DataType) -> Result<Value, ConversionError> {
     if let Value::Null(_) = v {
         return Ok(Value::Null(*to));
     }
@@ -529,7 +529,7 @@ fn to_bytes(v: &Value) -> Option<Vec<u8>> {
 }
 
 /// Cuts a string to `len` characters (0 = no limit).
-pub(crate) fn truncate_chars(s: &mut String, len: u32) {
+pub fn truncate_chars(s: &mut String, len: u32) {
     if len == 0 {
         return;
     }
@@ -538,7 +538,7 @@ pub(crate) fn truncate_chars(s: &mut String, len: u32) {
     }
 }
 
-fn parse_date_for(s: &str, v: &Value, to: &DataType) -> Result<Value, EvalError> {
+fn parse_date_for(s: &str, v: &Value, to: &DataType) -> Result<Value, ConversionError> {
     let bad = || conv_err(v, to, "the text is not a valid date/time for this type");
     if *to == DataType::Date {
         if let Some(d) = parse_datetime_text(s) {
