@@ -99,7 +99,7 @@ fn every_corpus_package_loads_or_is_refused() {
         dir.display(),
         packages.len()
     );
-    println!("  {runnable} of the loaded packages have no element the engine cannot run");
+    println!("  {runnable} of the loaded packages have nothing the model itself refuses (runtime checks: ssisd-runtime's corpus_walk)");
     for (reason, files) in &refused {
         println!("  refused ({}): {reason}", files.len());
         for f in files {

@@ -21,7 +21,6 @@ pub mod limiter;
 pub mod node;
 pub mod object_value;
 pub mod paths;
-pub mod preflight;
 pub mod process;
 pub mod properties;
 pub mod resolver;
@@ -30,6 +29,7 @@ mod scheduler;
 pub mod setup;
 mod task_host;
 pub mod tasks;
+pub mod validate;
 pub mod variables;
 
 use std::path::PathBuf;
@@ -41,7 +41,6 @@ pub use error::RunError;
 pub use event_stream::{EventStream, Target as EventStreamTarget};
 pub use events::{EventBody, EventSink, Level, RunEvent};
 pub use object_value::{ObjectValue, ResultSet};
-pub use preflight::{preflight, Refusal};
 pub use resolver::{PackageResolver, StoredPackageRequest};
 pub use runtime::{run_package, RunOutcome};
 

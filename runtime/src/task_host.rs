@@ -23,7 +23,7 @@ impl Runtime<'_> {
         let mut task = match tasks::create(kind, exe.object_data.as_ref(), o) {
             Ok(t) => t,
             Err(e) => {
-                let code = if tasks::is_implemented(kind) {
+                let code = if tasks::registry::lookup(kind).is_some() {
                     codes::TASK_FAILED
                 } else {
                     codes::TASK_NOT_SUPPORTED

@@ -1,4 +1,4 @@
-//! Executing a validated package for dtexec: the pre-run refusals, the run itself on its own
+//! Executing a validated package for dtexec: the run itself on its own
 //! thread (this thread turns the run's events into console blocks as they arrive), SIGTERM and
 //! SIGINT turned into cancellation, the JSON event stream when `SSISD_EVENT_STREAM` names
 //! one, `/W[arnAsError]` passed on, the `/Sum` summary and the closing DTSER line. The
@@ -15,10 +15,9 @@ use ssisd_engine::cli::{
     Console, DtexecOptions, ExecutionResult, ExitCode, Message, MessageKind, RunPhase,
 };
 use ssisd_engine::model::{ExecResult, Package};
-use ssisd_engine::validate::codes;
 use ssisd_runtime::{
-    cancel_on_signals, preflight, run_package, EventBody, EventSink, EventStream,
-    EventStreamTarget, Level, RunEvent, RunOptions,
+    cancel_on_signals, run_package, EventBody, EventSink, EventStream, EventStreamTarget, Level,
+    RunEvent, RunOptions,
 };
 
 /// Set to `1` to add `variable_changed` records to the event stream.
@@ -109,24 +108,6 @@ pub fn execute<W: Write>(
     started: NaiveDateTime,
 ) -> anyhow::Result<ExitCode> {
     let now = || Local::now().naive_local();
-    let refusals = preflight(package);
-    if !refusals.is_empty() {
-        for r in &refusals {
-            console.message(&Message::new(
-                MessageKind::Error,
-                now(),
-                codes::UNSUPPORTED_ELEMENT,
-                r.path.clone(),
-                format!("{}.", r.reason),
-            ))?;
-        }
-        return Ok(console.finish(
-            RunPhase::Execution,
-            ExecutionResult::Failure,
-            started,
-            now(),
-        )?);
-    }
     let run_options = RunOptions {
         max_concurrent: options.max_concurrent,
         package_file: Some(PathBuf::from(file)),

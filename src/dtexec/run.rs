@@ -12,8 +12,9 @@ use ssisd_engine::cli::{
     parse_dtexec_args, refuse_unimplemented, Console, ExecutionResult, ExitCode, Message,
     MessageKind, PackageSource, Reporting, RunPhase,
 };
-use ssisd_engine::validate::{codes, validate};
+use ssisd_engine::validate::codes;
 use ssisd_engine::{load_package_file, LoadError};
+use ssisd_runtime::validate::validate;
 
 use ssisd::package_source::{fetch_dts, fetch_sql_blocking, FetchError, SqlLogin};
 

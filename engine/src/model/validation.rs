@@ -1,12 +1,13 @@
-//! The validation report: every element of a loaded package that this engine cannot run,
-//! each with its package path and a reason, plus warnings about values the loader had to
-//! leave empty. It only reads the model; it must not decide how things run.
+//! The model's own findings: elements of a loaded package that no runtime could run as they
+//! stand (a package nested in a package, a Foreach Loop without an enumerator), each with its
+//! package path and a reason, plus warnings about values the loader had to leave empty. Which
+//! tasks run is the runtime's task registry, not this file. It only reads the model; it must
+//! not decide how things run.
 
 use std::fmt;
 
 use super::executable::{Executable, ExecutableKind};
 use super::package::Package;
-use super::task_kind::TaskKind;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {
@@ -36,28 +37,6 @@ impl fmt::Display for Issue {
     }
 }
 
-/// Why a task kind cannot run, or `None` when the engine runs it.
-pub fn task_refusal(kind: &TaskKind) -> Option<String> {
-    Some(match kind {
-        TaskKind::ExecuteSql
-        | TaskKind::ExecuteProcess
-        | TaskKind::ExecutePackage
-        | TaskKind::FileSystem
-        | TaskKind::Expression
-        | TaskKind::SendMail => return None,
-        TaskKind::DataFlow => "Data Flow tasks cannot run yet".to_string(),
-        TaskKind::Script => "Script tasks are not supported".to_string(),
-        TaskKind::MaintenancePlan(name) => {
-            format!("maintenance plan tasks ({name}) are not supported")
-        }
-        TaskKind::Unknown(t) => {
-            let short = t.split(',').next().unwrap_or(t).trim();
-            format!("unknown task type {short}; only the built-in SSIS tasks are recognised")
-        }
-        other => format!("{}s are not supported", other.display_name()),
-    })
-}
-
 fn short_type(e: &Executable) -> String {
     let t = if e.executable_type.is_empty() {
         &e.creation_name
@@ -70,7 +49,6 @@ fn short_type(e: &Executable) -> String {
 fn check_executable(e: &Executable, inherited_disabled: bool, out: &mut Vec<Issue>) {
     let disabled = inherited_disabled || e.properties.disabled;
     let refusal = match &e.kind {
-        ExecutableKind::Task(k) => task_refusal(k),
         ExecutableKind::Package => {
             Some("packages nested inside a package are not supported".into())
         }
@@ -105,7 +83,7 @@ fn check_executable(e: &Executable, inherited_disabled: bool, out: &mut Vec<Issu
     }
 }
 
-/// Lists every element of `package` the engine cannot run (severity `Error`), and the
+/// Lists every element of `package` the model itself refuses (severity `Error`), and the
 /// warnings about disabled unsupported elements, unreadable sensitive values and
 /// unsupported log providers. An empty list means the whole package can run.
 pub fn unsupported(package: &Package) -> Vec<Issue> {
@@ -152,8 +130,8 @@ impl Package {
         unsupported(self)
     }
 
-    /// Whether any executable anywhere is of a kind the engine cannot run (ignoring disabled
-    /// ones).
+    /// Whether the model itself refuses nothing (ignoring disabled elements); which tasks run
+    /// is the runtime's question.
     pub fn can_run(&self) -> bool {
         !unsupported(self)
             .iter()
@@ -164,38 +142,6 @@ impl Package {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn runnable_set_and_reasons() {
-        for k in [
-            TaskKind::ExecuteSql,
-            TaskKind::ExecuteProcess,
-            TaskKind::ExecutePackage,
-            TaskKind::FileSystem,
-            TaskKind::Expression,
-            TaskKind::SendMail,
-        ] {
-            assert_eq!(task_refusal(&k), None, "{k:?}");
-        }
-        assert_eq!(
-            task_refusal(&TaskKind::DataFlow).as_deref(),
-            Some("Data Flow tasks cannot run yet")
-        );
-        assert_eq!(
-            task_refusal(&TaskKind::WebService).as_deref(),
-            Some("Web Service tasks are not supported")
-        );
-        let issue = Issue {
-            severity: Severity::Error,
-            path: "\\Package\\Load Customers".into(),
-            type_name: Some("Microsoft.ScriptTask".into()),
-            reason: task_refusal(&TaskKind::Script).unwrap_or_default(),
-        };
-        assert_eq!(
-            issue.to_string(),
-            "\\Package\\Load Customers (Microsoft.ScriptTask): Script tasks are not supported"
-        );
-    }
 
     #[test]
     fn empty_package_can_run() {

@@ -39,6 +39,8 @@ pub mod codes {
     pub const EXPRESSION_NOT_CHECKED: u32 = 0x8001_9012;
     /// An element the engine cannot run.
     pub const UNSUPPORTED_ELEMENT: u32 = 0xC001_9020;
+    /// A task's settings (its object data) cannot be read.
+    pub const TASK_CONFIGURATION_INVALID: u32 = 0xC001_9023;
     /// An unsupported element that is disabled, or another limitation that does not stop the run.
     pub const UNSUPPORTED_WARNING: u32 = 0x8001_9021;
     /// A sensitive value could not be read (Windows user-key encryption) and was left empty.

@@ -23,8 +23,33 @@ pub use scope::ScopeStack;
 use crate::cli::DtexecOptions;
 use crate::model::{Package, Severity};
 
-/// Applies the options' overrides to `package`, then checks it. `/WarnAsError` is applied.
+/// The checks only what runs a package can make (which tasks and components exist, whether their
+/// settings parse); the runtime crate supplies them, so that `/VALIDATE` reports everything a
+/// run would refuse.
+pub trait RuntimeChecks {
+    fn check(&self, package: &Package, report: &mut ValidationReport);
+}
+
+/// No runtime checks: the package model, overrides and expressions only.
+pub struct ModelOnly;
+
+impl RuntimeChecks for ModelOnly {
+    fn check(&self, _: &Package, _: &mut ValidationReport) {}
+}
+
+/// Applies the options' overrides to `package`, then checks the model and expressions (no
+/// runtime checks: see [`validate_with`]). `/WarnAsError` is applied.
 pub fn validate(package: &mut Package, options: &DtexecOptions) -> ValidationReport {
+    validate_with(package, options, &ModelOnly)
+}
+
+/// Applies the options' overrides to `package`, then checks the model, the expressions and
+/// `runtime`'s checks. `/WarnAsError` is applied.
+pub fn validate_with(
+    package: &mut Package,
+    options: &DtexecOptions,
+    runtime: &dyn RuntimeChecks,
+) -> ValidationReport {
     let mut report = ValidationReport::default();
     configurations::apply_declared(package, &mut report);
     configurations::apply_config_files(package, &options.config_files, &mut report);
@@ -32,6 +57,7 @@ pub fn validate(package: &mut Package, options: &DtexecOptions) -> ValidationRep
     overrides::apply_sets(package, &options.sets, &mut report);
     overrides::apply_parameters(package, &options.parameters, &mut report);
     report.extend(check_package(package));
+    runtime.check(package, &mut report);
     if options.warn_as_error {
         report.warnings_as_errors();
     }

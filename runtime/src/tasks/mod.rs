@@ -1,14 +1,13 @@
 //! Tasks: the [`Task`] trait every task implements, and [`create`], which builds the task for
 //! an executable from its `TaskKind`, its raw `ObjectData` and the property values its
-//! expressions set. One file per task. A kind without a file here cannot run; validation
-//! refuses it by name (`model::validation::task_refusal`), and [`create`] refuses it too.
+//! expressions set, through the one task list in [`registry`]. One file (or folder) per task.
+//! A kind without an entry cannot run; validation refuses it by name and [`create`] too.
 //!
-//! Adding a task (Execute SQL, Execute Package, Send Mail are next):
+//! Adding a task:
 //! 1. a file `tasks/<name>.rs` with a struct holding the parsed configuration, a
 //!    `from_config(object_data, overrides) -> Result<Self, String>` that only parses (no I/O:
 //!    it also runs when the package is validated), and `impl Task`;
-//! 2. one arm in [`create`] and in [`is_implemented`];
-//! 3. remove the kind from the refusal list in `model::validation::task_refusal`.
+//! 2. its `mod` line here and one line in [`registry::TASKS`].
 //!
 //! Inside `execute`, everything comes from the [`TaskContext`]: variables (read, write,
 //! Object variables holding [`ObjectValue::ResultSet`] for a full result set), expressions,
@@ -36,6 +35,8 @@ pub use expression::ExpressionTask;
 pub use file_system::{FileSystemOperation, FileSystemTask};
 pub use send_mail::SendMail;
 
+pub mod registry;
+
 use super::properties::PropertyOverrides;
 use ssisd_engine::model::{RawXml, TaskKind};
 
@@ -56,37 +57,17 @@ pub trait Task: Send {
     fn execute(&mut self, ctx: &TaskContext<'_>) -> TaskOutcome;
 }
 
-/// Whether the runtime has a task for `kind`.
-pub fn is_implemented(kind: &TaskKind) -> bool {
-    matches!(
-        kind,
-        TaskKind::Expression
-            | TaskKind::ExecuteProcess
-            | TaskKind::FileSystem
-            | TaskKind::ExecutePackage
-            | TaskKind::ExecuteSql
-            | TaskKind::SendMail
-    )
-}
-
-/// Builds the task for `kind` from its object data and property overrides.
+/// Builds the task for `kind` from its object data and property overrides; a kind without an
+/// entry in [`registry::TASKS`] is refused with the reason [`registry::refusal`] gives.
 pub fn create(
     kind: &TaskKind,
     object_data: Option<&RawXml>,
     overrides: &PropertyOverrides,
 ) -> Result<Box<dyn Task>, String> {
-    Ok(match kind {
-        TaskKind::Expression => Box::new(ExpressionTask::from_config(object_data, overrides)?),
-        TaskKind::ExecuteProcess => Box::new(ExecuteProcess::from_config(object_data, overrides)?),
-        TaskKind::FileSystem => Box::new(FileSystemTask::from_config(object_data, overrides)?),
-        TaskKind::ExecutePackage => Box::new(ExecutePackage::from_config(object_data, overrides)?),
-        TaskKind::SendMail => Box::new(SendMail::from_config(object_data, overrides)?),
-        TaskKind::ExecuteSql => Box::new(execute_sql::ExecuteSqlTask::from_config(
-            object_data,
-            overrides,
-        )?),
-        other => return Err(format!("{}s cannot run yet", other.display_name())),
-    })
+    match registry::lookup(kind) {
+        Some(entry) => (entry.create)(object_data, overrides),
+        None => Err(registry::refusal(kind).unwrap_or_default()),
+    }
 }
 
 /// Reads the attributes of the first element named `element` (any namespace prefix) of a

@@ -13,13 +13,13 @@ use thiserror::Error;
 use super::config::ExecutePackageConfig;
 use crate::connections::ConnectionInfo;
 use crate::paths::map_path;
-use crate::preflight;
 use crate::tasks::TaskContext;
+use crate::validate::validate;
 use crate::{RunOptions, StoredPackageRequest};
 use ssisd_engine::cli::{DtexecOptions, PropertyPath};
 use ssisd_engine::load::{load_package_file, LoadError};
 use ssisd_engine::model::Package;
-use ssisd_engine::validate::{target, validate};
+use ssisd_engine::validate::target;
 
 /// Why the child package cannot be run.
 #[derive(Debug, Error)]
@@ -269,18 +269,6 @@ pub fn prepare(
                 target::ParameterError::Rejected(r) => r,
             },
         })?;
-    }
-    let refusals = preflight(&package);
-    if !refusals.is_empty() {
-        let text = refusals
-            .iter()
-            .map(|r| format!("{}: {}", r.path, r.reason))
-            .collect::<Vec<_>>()
-            .join("; ");
-        return Err(ChildError::Invalid {
-            path: path.to_path_buf(),
-            text,
-        });
     }
     Ok(Prepared { package, warnings })
 }
