@@ -2,8 +2,9 @@
 //! event handlers whose own tasks fail (OnError and OnTaskFailed re-raising each other, the
 //! real corpus package that used to hang, `/M 1` where the handler's task needs the slot its
 //! failing task holds), one handler fired from two parallel branches keeping each run's
-//! system variables apart, SIGTERM while a handler runs, and console output reaching a pipe
-//! before the run ends. The packages live in `tests/packages/run/`.
+//! system variables apart, SIGTERM while a handler runs, console output reaching a pipe
+//! before the run ends, and load and validation errors reaching the event stream. The
+//! packages live in `tests/packages/run/`.
 
 mod support;
 
@@ -209,4 +210,50 @@ fn output_reaches_a_pipe_while_the_run_goes_on_and_sigterm_ends_a_handler() {
         rest.iter().any(|l| l.contains("DTSER_CANCELED (3)")),
         "{rest:?}"
     );
+}
+
+/// The records of the event stream dtexec wrote to `path`.
+fn records(path: &Path) -> Vec<serde_json::Value> {
+    read(path)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+        .collect()
+}
+
+#[test]
+fn load_and_validation_errors_are_in_the_event_stream() {
+    let d = temp();
+    let stream = d.path().join("invalid.jsonl");
+    let out = Command::new(env!("CARGO_BIN_EXE_dtexec"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["/F", "tests/packages/bad_expression.dtsx"])
+        .env("SSISD_EVENT_STREAM", &stream)
+        .output()
+        .expect("dtexec starts");
+    assert_eq!(out.status.code(), Some(1));
+    let r = records(&stream);
+    let errors: Vec<_> = r.iter().filter(|x| x["event"] == "error").collect();
+    assert!(!errors.is_empty(), "{r:?}");
+    let console = String::from_utf8_lossy(&out.stdout);
+    for e in &errors {
+        let description = e["description"].as_str().expect("description");
+        assert!(console.contains(description), "{description} not printed");
+    }
+    let last = r.last().expect("records");
+    assert_eq!(last["event"], "run_end");
+    assert_eq!(last["result"], "failure");
+    assert_eq!(last["errors"], errors.len());
+
+    let stream = d.path().join("missing.jsonl");
+    let out = Command::new(env!("CARGO_BIN_EXE_dtexec"))
+        .args(["/F", "/nonexistent/none.dtsx"])
+        .env("SSISD_EVENT_STREAM", &stream)
+        .output()
+        .expect("dtexec starts");
+    assert_eq!(out.status.code(), Some(4));
+    let r = records(&stream);
+    assert_eq!(r[0]["event"], "error", "{r:?}");
+    assert_eq!(r[0]["code"], "0xC0011007");
+    assert_eq!(r[1]["event"], "run_end");
+    assert_eq!(r[1]["result"], "failure");
 }
