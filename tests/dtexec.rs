@@ -79,6 +79,10 @@ fn validate_reports_every_reference_the_run_would_fail_on() {
         ),
         ("Bad Expression", "User::NoTarget"),
         ("Loop", "\"User::NoItem\" (VariableMappings)"),
+        (
+            "Windows Login",
+            "Windows authentication (Integrated Security) is not available",
+        ),
     ] {
         let block = format!("Source: \\Package\\{source}\n   Description: ");
         let found = out
@@ -88,7 +92,7 @@ fn validate_reports_every_reference_the_run_would_fail_on() {
     }
     assert!(!out.contains("Source: \\Package\\Fine"), "{out}");
     assert!(!out.contains("Source: \\Package\\Set at run time"), "{out}");
-    assert_eq!(out.matches("End Error").count(), 7, "{out}");
+    assert_eq!(out.matches("End Error").count(), 8, "{out}");
 }
 
 #[test]

@@ -110,11 +110,19 @@ fn the_corpus_package_with_failing_handlers_ends_by_itself() {
     };
     let package = dir.join("pedbir__Framework__Agresso_Master.dtsx");
     let d = temp();
+    // Its connection uses Windows authentication, which validation refuses on Linux: a SQL
+    // Server login on a loopback port where nothing listens lets it run, and fail at once —
+    // the task, then the OnError and OnTaskFailed handlers' own Execute SQL tasks.
     let mut c = Command::new(env!("CARGO_BIN_EXE_dtexec"));
-    c.arg("/F").arg(&package);
+    c.arg("/F").arg(&package).args([
+        "/Conn",
+        "DWH_0_Admin;Data Source=127.0.0.1,1;User ID=ssisd;Password=unused;Provider=SQLNCLI11",
+    ]);
     let (code, out) = run_bounded(c, &d.path().join("out.txt"));
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("DTSER_FAILURE (1)"), "{out}");
+    assert!(out.contains("Source: EST Log Package Error"), "{out}");
+    assert!(out.contains("Source: EST Log Task Failed"), "{out}");
 }
 
 #[test]

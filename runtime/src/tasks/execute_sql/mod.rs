@@ -273,7 +273,14 @@ impl Task for ExecuteSqlTask {
         let mut refs = vec![Reference::connection(
             "Connection",
             &d.connection,
-            |kind, text| driver_of(kind, text).map(|_| ()).map_err(|e| e.to_string()),
+            |kind, text| {
+                match driver_of(kind, text) {
+                    Ok(Driver::SqlServer) => sql_server::check(text),
+                    Ok(Driver::Odbc) => Ok(()),
+                    Err(e) => Err(e),
+                }
+                .map_err(|e| e.to_string())
+            },
         )];
         match d.source_type {
             SourceType::DirectInput => {}
