@@ -11,7 +11,7 @@ use futures_util::TryStreamExt;
 use tiberius::{ColumnData, FromSql, QueryItem, QueryStream};
 
 use super::connect::TdsClient;
-use crate::batch::{ColumnInfo, RowBatch, DEFAULT_BATCH_ROWS};
+use crate::batch::{ColumnInfo, RowBatch};
 use crate::error::QueryError;
 use crate::type_map::{self, CharTypes, MAX_WSTR_LEN};
 use ssisd_engine::types::{convert, DataType, Decimal, Value};
@@ -225,9 +225,6 @@ pub fn value(data: ColumnData<'static>, column: &ColumnInfo) -> Result<Value, Qu
     };
     Ok(direct)
 }
-
-/// The default batch size, re-exported for callers that read TDS results.
-pub const BATCH_ROWS: usize = DEFAULT_BATCH_ROWS;
 
 #[cfg(test)]
 mod tests {

@@ -291,6 +291,14 @@ mod tests {
             Ok(()),
             "named instances are fine"
         );
+        assert_eq!(
+            check_connection(
+                "OLEDB",
+                "Data Source=db1,1500;User ID=u;Password=\"a;b\"\"c\";Provider=SQLNCLI11.1;"
+            ),
+            Ok(()),
+            "quoted values keep their ;"
+        );
         let e = check_connection(
             "OLEDB",
             "Provider=Microsoft.Jet.OLEDB.4.0;Data Source=a.mdb",
