@@ -303,9 +303,7 @@ fn postgresql_through_odbc() {
 
     // A server that is down and a login it does not know: the connection manager, the
     // driver and server, and the driver's reason.
-    let down = Postgres::start().expect("a second server");
-    let port = down.port();
-    drop(down);
+    let port = support::postgres::free_port().expect("a free port");
     let closed = conn.replace(&format!("Port={}", pg.port()), &format!("Port={port}"));
     let (code, out) = dtexec("rows.dtsx", d.path(), &closed, &[]);
     assert_eq!(code, 1, "{out}");

@@ -125,7 +125,7 @@ fn family(provider: &str) -> (Option<&'static str>, Option<&'static str>) {
         (Some("PostgreSQL"), Some("PostgreSQL Unicode"))
     } else if has("mysql") || has("maria") {
         (Some("MySQL / MariaDB"), Some("MariaDB Unicode"))
-    } else if has("sybase") || has("ase") {
+    } else if has("sybase") || p.starts_with("ase") {
         (Some("Sybase ASE"), Some("FreeTDS"))
     } else if has("db2") {
         (Some("IBM Db2"), Some("IBM DB2 ODBC DRIVER"))

@@ -203,9 +203,7 @@ fn postgresql_types_batches_and_failures() {
         e.contains("relation \"no_such_table\" does not exist") && e.contains("SQLSTATE 42P01"),
         "{e}"
     );
-    let closed = postgres::Postgres::start().expect("a second server");
-    let port = closed.port();
-    drop(closed);
+    let port = postgres::free_port().expect("a free port");
     let down = format!(
         "Driver={{PostgreSQL Unicode}};Server=127.0.0.1;Port={port};Database=ssisd;Uid=postgres;"
     );

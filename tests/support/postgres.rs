@@ -26,7 +26,8 @@ pub struct Postgres {
     as_postgres: bool,
 }
 
-fn free_port() -> Option<u16> {
+/// A loopback port nothing listens on (bound, then released).
+pub fn free_port() -> Option<u16> {
     Some(
         std::net::TcpListener::bind("127.0.0.1:0")
             .ok()?
