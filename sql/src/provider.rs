@@ -106,6 +106,8 @@ pub enum RouteError {
         family: Option<&'static str>,
         suggestion: Option<&'static str>,
     },
+    #[error("connection manager \"{manager}\": the OLE DB connection string names no Provider, and read as an ODBC connection string (OLE DB's default) it names no Driver or DSN either: add Provider=MSOLEDBSQL (or SQLNCLI11) for SQL Server, or give an ODBC connection string with Driver={{…}}")]
+    NoProvider { manager: String },
     #[error("connection manager \"{manager}\" is of type \"{creation_name}\", which does not run SQL statements (OLE DB, ADO.NET and ODBC connection managers do)")]
     Manager {
         manager: String,
@@ -292,6 +294,9 @@ fn route_ole_db(manager: &str, connection_string: &str) -> Result<Route, RouteEr
                     text: connection_string.to_string(),
                 },
             ))),
+            Ok(t) if t.driver().is_none() && t.dsn().is_none() => Err(RouteError::NoProvider {
+                manager: manager.to_string(),
+            }),
             Ok(t) => Ok(Route::Odbc(t)),
             Err(e) => Err(cs_error(parsed.err().unwrap_or(e))),
         };
@@ -451,6 +456,13 @@ mod tests {
         assert!(e.contains("Driver={PostgreSQL Unicode}"), "{e}");
         let e = route("X", "EXCEL", "").unwrap_err().to_string();
         assert!(e.contains("\"EXCEL\""), "{e}");
+        let e = route("Db", "OLEDB", "Data Source=h;User ID=u;Password=p")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("names no Provider") && e.contains("Provider=MSOLEDBSQL"),
+            "{e}"
+        );
     }
 
     #[test]
