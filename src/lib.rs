@@ -11,6 +11,7 @@ pub mod dtutil;
 pub mod instance_lock;
 pub mod listeners;
 pub mod logging;
+pub mod package_password;
 pub mod package_source;
 pub mod service;
 pub mod signals;

@@ -22,6 +22,11 @@ impl PackagePassword {
         self.0.as_bytes()
     }
 
+    /// The text, for handing the password on to a child process's environment.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
