@@ -8,6 +8,7 @@ pub mod client;
 pub mod config;
 pub mod ctl;
 pub mod dtutil;
+pub mod import_protection;
 pub mod instance_lock;
 pub mod listeners;
 pub mod logging;

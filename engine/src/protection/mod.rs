@@ -33,33 +33,53 @@ pub(crate) const DTS_NS: &str = "www.microsoft.com/SqlServer/Dts";
 /// The environment variable SSIS on Linux reads a package password from.
 pub const PASSWORD_VARIABLE: &str = "SSIS_PACKAGE_DECRYPT";
 
-/// Decodes package bytes (UTF-8 or UTF-16, with or without BOM), decrypts them with
-/// `password` when they hold encrypted parts, and writes them with `target`: the one step of
-/// dtutil's `/Encrypt` and of an import that changes the protection level.
-pub fn reprotect(
-    bytes: &[u8],
-    password: Option<&PackagePassword>,
-    target: &Target,
-) -> Result<Protected, ProtectionError> {
+/// A package's bytes decoded and, when they hold encrypted parts, decrypted.
+#[derive(Debug)]
+pub struct Opened {
+    /// The plain package text.
+    pub text: zeroize::Zeroizing<String>,
+    /// The cipher the package was encrypted with (`None`: nothing was encrypted).
+    pub algorithm: Option<Algorithm>,
+    /// Whether the package was encrypted as a whole.
+    pub whole: bool,
+}
+
+/// Decodes package bytes (UTF-8 or UTF-16, with or without BOM) and decrypts them with
+/// `password` when they hold encrypted parts; a protected package without a password is
+/// [`ProtectionError::PasswordRequired`].
+pub fn open(bytes: &[u8], password: Option<&PackagePassword>) -> Result<Opened, ProtectionError> {
     let text = crate::load::decode::decode(bytes, u64::MAX).map_err(|e| ProtectionError::Xml {
         line: 1,
         column: 1,
         message: e.to_string(),
     })?;
-    let (plain, algorithm) = if is_password_protected(&text) {
+    if is_password_protected(&text) {
         let password = password.ok_or(ProtectionError::PasswordRequired)?;
         let opened = decrypt(&text, password)?;
-        (opened.text, opened.algorithm)
-    } else {
-        if parse_root_is_encrypted(&text) {
-            return Err(ProtectionError::UserKey);
-        }
-        (zeroize::Zeroizing::new(text), None)
-    };
-    // Keep the cipher the package already had; a plain package gets the one SSIS would use.
-    protect(&plain, target, algorithm)
+        return Ok(Opened {
+            text: opened.text,
+            algorithm: opened.algorithm,
+            whole: opened.whole,
+        });
+    }
+    if decrypt::parse(&text).is_ok_and(|d| is_encrypted_data(d.root_element())) {
+        return Err(ProtectionError::UserKey);
+    }
+    Ok(Opened {
+        text: zeroize::Zeroizing::new(text),
+        algorithm: None,
+        whole: false,
+    })
 }
 
-fn parse_root_is_encrypted(text: &str) -> bool {
-    decrypt::parse(text).is_ok_and(|d| is_encrypted_data(d.root_element()))
+/// Opens package bytes (see [`open`]) and writes them with `target`: the one step of dtutil's
+/// `/Encrypt` and of an import that changes the protection level. The cipher the package
+/// already had is kept; a plain package gets the one SSIS would use ([`algorithm_for`]).
+pub fn reprotect(
+    bytes: &[u8],
+    password: Option<&PackagePassword>,
+    target: &Target,
+) -> Result<Protected, ProtectionError> {
+    let opened = open(bytes, password)?;
+    protect(&opened.text, target, opened.algorithm)
 }
