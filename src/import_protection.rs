@@ -74,9 +74,9 @@ mod tests {
     #[test]
     fn headers_round_trip_and_never_show_passwords_in_debug() {
         let p = ImportProtection {
-            password: Some(PackagePassword::new("old")),
+            password: Some(PackagePassword::new("pw-one")),
             level: Some("3".into()),
-            new_password: Some(PackagePassword::new("new")),
+            new_password: Some(PackagePassword::new("pw-two")),
         };
         let headers = p.headers();
         let back = ImportProtection::from_headers(|name| {
@@ -88,7 +88,10 @@ mod tests {
         .unwrap();
         assert_eq!(back, p);
         let shown = format!("{p:?}");
-        assert!(!shown.contains("old") && !shown.contains("new"), "{shown}");
+        assert!(
+            !shown.contains("pw-one") && !shown.contains("pw-two"),
+            "{shown}"
+        );
         assert!(ImportProtection::default().is_empty());
     }
 }
