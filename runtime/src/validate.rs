@@ -1,7 +1,8 @@
 //! `/VALIDATE` as far as running is concerned: the engine's checks (overrides applied, the model,
 //! every expression) plus what only the runtime knows — every enabled task, event handlers
-//! included, is of a kind in the task registry, and its object data parses (tasks whose
-//! DelayValidation is set are parsed only when they run). A disabled task of a kind that cannot
+//! included, is of a kind in the task registry, its object data parses and the task's own
+//! check of the machine passes (`Task::check`: the Script Task's Mono and compiled script)
+//! (tasks whose DelayValidation is set are checked only when they run). A disabled task of a kind that cannot
 //! run is a warning. dtexec validates with this before it runs anything, so a run never meets a
 //! refusal that validation did not report. It must not run anything nor print anything.
 
@@ -56,14 +57,15 @@ fn check(e: &Executable, disabled: bool, report: &mut ValidationReport) {
                 report.error(codes::UNSUPPORTED_ELEMENT, e.path.clone(), text);
             }
         } else if !disabled && !e.properties.delay_validation {
-            if let Err(reason) =
-                tasks::create(kind, e.object_data.as_ref(), &PropertyOverrides::default())
+            match tasks::create(kind, e.object_data.as_ref(), &PropertyOverrides::default())
+                .and_then(|task| task.check())
             {
-                report.error(
+                Ok(()) => {}
+                Err(reason) => report.error(
                     codes::TASK_CONFIGURATION_INVALID,
                     e.path.clone(),
-                    format!("{reason}."),
-                );
+                    format!("{}.", reason.trim_end_matches('.')),
+                ),
             }
         }
     }

@@ -26,13 +26,15 @@ mod execute_process;
 mod execute_sql;
 mod expression;
 mod file_system;
+mod script;
 mod send_mail;
 
-pub use context::TaskContext;
+pub use context::{TaskContext, VisibleVariable};
 pub use execute_package::ExecutePackage;
 pub use execute_process::ExecuteProcess;
 pub use expression::ExpressionTask;
 pub use file_system::{FileSystemOperation, FileSystemTask};
+pub use script::ScriptTask;
 pub use send_mail::SendMail;
 
 pub mod registry;
@@ -55,6 +57,12 @@ pub trait Task: Send {
     /// Runs the task once. Report problems through `ctx` (errors count towards
     /// MaximumErrorCount and fire OnError) and return the outcome.
     fn execute(&mut self, ctx: &TaskContext<'_>) -> TaskOutcome;
+
+    /// What only the machine can tell before the run (`/VALIDATE`): a tool the task needs is
+    /// installed, code it carries builds. It may do I/O; the default has nothing to check.
+    fn check(&self) -> Result<(), String> {
+        Ok(())
+    }
 }
 
 /// Builds the task for `kind` from its object data and property overrides; a kind without an
