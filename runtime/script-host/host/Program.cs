@@ -16,6 +16,12 @@ namespace Ssisd.ScriptHost
 {
     static class Program
     {
+        /// Ends the process at once: once the last frame is out, finalizers of the script's
+        /// objects (Mono's OleDb throws from its finalizer) must not turn a finished task into
+        /// a crash.
+        [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "_exit")]
+        static extern void Exit(int code);
+
         /// The environment variable holding the channel's descriptor number.
         const string ChannelEnv = "SSISD_SCRIPT_CHANNEL";
 
@@ -42,6 +48,9 @@ namespace Ssisd.ScriptHost
                 Host.TaskName = request.TaskName;
                 Host.Channel = new Channel(frames);
                 Run(request, frames);
+                Console.Out.Flush();
+                Console.Error.Flush();
+                Exit(0);
                 return 0;
             }
             catch (Exception e)
@@ -49,6 +58,7 @@ namespace Ssisd.ScriptHost
                 try
                 {
                     frames.Send(Kind.HostError, w => w.Write(e.ToString()));
+                    Exit(0);
                     return 0;
                 }
                 catch (Exception)
