@@ -16,8 +16,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use support::{
-    exit_and_text, group_gone, read_text as read, sigterm_and_wait, temp_dir as temp,
-    wait_for_file,
+    exit_and_text, group_gone, read_text as read, sigterm_and_wait, temp_dir as temp, wait_for_file,
 };
 
 /// The script cache the tests share (the host is built once for all of them).
@@ -136,7 +135,10 @@ fn failures_fail_the_task_and_the_package_goes_on_by_its_constraints() {
     let (_, out) = dtexec(
         "csharp_failures.dtsx",
         d.path(),
-        &["/Set", "\\Package.Variables[User::Mode].Properties[Value];throw"],
+        &[
+            "/Set",
+            "\\Package.Variables[User::Mode].Properties[Value];throw",
+        ],
     );
     assert!(
         out.contains("ScriptMain.Explode") && out.contains("ScriptMain.Main"),
@@ -154,19 +156,29 @@ fn a_hung_script_is_stopped_by_the_runs_cancellation() {
     let mut child = command(
         &p,
         d.path(),
-        &["/Set", "\\Package.Variables[User::Mode].Properties[Value];hang"],
+        &[
+            "/Set",
+            "\\Package.Variables[User::Mode].Properties[Value];hang",
+        ],
     )
     .stdout(Stdio::piped())
     .spawn()
     .expect("dtexec starts");
     let pid_file = d.path().join("pid");
-    wait_for_file(&pid_file, Duration::from_secs(120), "the script never started");
+    wait_for_file(
+        &pid_file,
+        Duration::from_secs(120),
+        "the script never started",
+    );
     let pid: i32 = read(&pid_file).trim().parse().expect("pid");
     let (status, out) = sigterm_and_wait(&mut child);
     assert_eq!(status.code(), Some(3), "{out}");
     assert!(out.contains("DTSER_CANCELED (3)"), "{out}");
     // The script's process led its own group.
-    assert!(group_gone(pid, Duration::from_secs(5)), "the script survived");
+    assert!(
+        group_gone(pid, Duration::from_secs(5)),
+        "the script survived"
+    );
     assert!(!d.path().join("succeeded").exists());
 }
 
@@ -220,6 +232,17 @@ fn visual_basic_runs_from_its_stored_assembly_on_the_hosts_vb_runtime() {
 }
 
 #[test]
+fn the_visual_basic_runtime_subset_behaves_as_the_language_reference_says() {
+    if !have_mono() {
+        return;
+    }
+    let d = temp();
+    let (code, out) = dtexec("vb_runtime_subset.dtsx", d.path(), &[]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(read(d.path().join("report.txt")).trim(), "ok");
+}
+
+#[test]
 fn source_that_does_not_compile_is_reported_with_file_and_line_or_replaced_by_the_binary() {
     if !have_mono() {
         return;
@@ -246,7 +269,9 @@ fn source_that_does_not_compile_is_reported_with_file_and_line_or_replaced_by_th
     let (code, out) = exit_and_text(&out);
     assert_eq!(code, 0, "{out}");
     assert!(
-        out.contains("does not compile here, so the precompiled assembly stored in the package runs instead"),
+        out.contains(
+            "does not compile here, so the precompiled assembly stored in the package runs instead"
+        ),
         "{out}"
     );
     let events = read(&stream);
@@ -345,7 +370,8 @@ fn corpus_scripts_that_need_only_files_and_variables_run() {
     // variables and package parameters, File.Exists, MsgBox and FireInformation.
     let source = d.path().join("randomdata.csv");
     std::fs::write(&source, "a,b\n").expect("write");
-    let archive = corpus.join("Apress__sql-server-2012-intg-services-design-patterns__ArchiveFile.dtsx");
+    let archive =
+        corpus.join("Apress__sql-server-2012-intg-services-design-patterns__ArchiveFile.dtsx");
     let out = command(
         &archive,
         d.path(),
