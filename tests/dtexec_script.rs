@@ -419,3 +419,31 @@ fn corpus_scripts_that_need_only_files_and_variables_run() {
         assert!(out.contains("DTSER_SUCCESS (0)"), "{name}: {out}");
     }
 }
+
+#[test]
+fn scripts_work_in_the_runs_directory() {
+    if !have_mono() {
+        return;
+    }
+    let d = temp();
+    // A relative path in a script is taken from the directory dtexec runs in.
+    let out = Command::new(env!("CARGO_BIN_EXE_dtexec"))
+        .current_dir(d.path())
+        .env("SSISD_SCRIPT_CACHE", cache())
+        .arg("/F")
+        .arg(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/packages/script/csharp_failures.dtsx"),
+        )
+        .args([
+            "/Set",
+            "\\Package.Variables[User::Mode].Properties[Value];touch",
+            "/Set",
+            "\\Package.Variables[User::Dir].Properties[Value];.",
+        ])
+        .output()
+        .expect("dtexec starts");
+    let (code, out) = exit_and_text(&out);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(read(d.path().join("touched")), "by the script");
+}

@@ -50,7 +50,7 @@ pub struct Toolchain<'a> {
 fn diagnostics(text: &str, names: &[(String, String)]) -> String {
     let lines: Vec<String> = text
         .lines()
-        .filter(|l| l.contains("error CS") || l.contains("error"))
+        .filter(|l| l.contains("error"))
         .filter(|l| !l.starts_with("Compilation failed"))
         .take(10)
         .map(|l| {

@@ -87,7 +87,19 @@ pub fn request(
         .package()
         .connections
         .iter()
-        .filter_map(|cm| ctx.connection(&cm.dtsid).ok())
+        .filter_map(|cm| match ctx.connection(&cm.dtsid) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                ctx.warning(
+                    codes::TASK_WARNING,
+                    &format!(
+                        "The connection manager \"{}\" is not available to the script: {e}.",
+                        cm.name
+                    ),
+                );
+                None
+            }
+        })
         .map(|c| {
             let file = matches!(
                 c.creation_name.to_ascii_uppercase().as_str(),
@@ -245,9 +257,8 @@ fn apply(ctx: &TaskContext<'_>, frame: HostFrame, ending: &Mutex<Ending>) {
 /// Runs `request` in the host in `host_dir` and judges the end.
 pub fn run(ctx: &TaskContext<'_>, mono: &Mono, host_dir: &Path, request: &Request) -> TaskOutcome {
     let mut command = Command::new(&mono.mono);
-    command
-        .arg(host_dir.join(super::host_build::HOST_EXE))
-        .current_dir(host_dir);
+    // The script works in the run's directory, as it would under dtexec on Windows.
+    command.arg(host_dir.join(super::host_build::HOST_EXE));
     let child = HostedChild {
         command,
         channel_env: CHANNEL_ENV,
