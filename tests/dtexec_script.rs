@@ -447,3 +447,26 @@ fn scripts_work_in_the_runs_directory() {
     assert_eq!(code, 0, "{out}");
     assert_eq!(read(d.path().join("touched")), "by the script");
 }
+
+#[test]
+fn a_listed_variable_that_does_not_exist_fails_validation() {
+    let d = temp();
+    let text = read(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/packages/script/csharp_failures.dtsx"),
+    )
+    .replace(
+        "ReadOnlyVariables=\"User::Mode,User::Dir\"",
+        "ReadOnlyVariables=\"User::Mode,User::Dir,User::Missing\"",
+    );
+    let copy = d.path().join("missing.dtsx");
+    std::fs::write(&copy, text).expect("write");
+    let out = command(&copy, d.path(), &["/Va"])
+        .output()
+        .expect("dtexec starts");
+    let (code, out) = exit_and_text(&out);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("The variable \"User::Missing\" (ReadOnlyVariables) cannot be used"),
+        "{out}"
+    );
+}

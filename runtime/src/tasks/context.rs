@@ -109,7 +109,7 @@ impl<'a> TaskContext<'a> {
                 if seen.insert(info.qualified_name()) {
                     out.push(VisibleVariable {
                         slot,
-                        info: info.clone(),
+                        info: SlotInfo::clone(&info),
                         value: vars.get(slot),
                     });
                 }

@@ -17,7 +17,7 @@ mod values;
 
 use self::compile::Toolchain;
 use self::project::ScriptProject;
-use super::{Task, TaskContext, TaskOutcome};
+use super::{Reference, Task, TaskContext, TaskOutcome};
 use crate::cancel::CancelToken;
 use crate::process::ProcessRegistry;
 use crate::properties::PropertyOverrides;
@@ -66,6 +66,19 @@ impl Task for ScriptTask {
             Err(e) => return ctx.fail(&e),
         };
         session::run(ctx, &mono, &host_dir, &request)
+    }
+
+    /// The variables of ReadOnlyVariables and ReadWriteVariables must be visible to the task.
+    fn references(&self) -> Vec<Reference> {
+        let listed = |property: &'static str, names: &[String]| {
+            names
+                .iter()
+                .map(|n| Reference::variable(property, n))
+                .collect::<Vec<_>>()
+        };
+        let mut refs = listed("ReadOnlyVariables", &self.project.read_only);
+        refs.extend(listed("ReadWriteVariables", &self.project.read_write));
+        refs
     }
 
     /// Mono is installed, the host builds, and the script compiles or the package carries a
