@@ -216,7 +216,7 @@ fn record_start_failure(data_dir: &std::path::Path, first: Option<NewEvent>, err
 
 /// Runs the service until stopped. Returns the process exit code.
 pub fn run(mut cfg: ServiceConfig, source: ConfigSource) -> anyhow::Result<i32> {
-    use crate::access::privileges;
+    use crate::access::{dynamic_runner, privileges};
     // Before any file is created: what the service creates is its own alone (directories that
     // others must reach get their modes explicitly).
     // SAFETY: umask has no preconditions.
@@ -287,6 +287,21 @@ pub fn run(mut cfg: ServiceConfig, source: ConfigSource) -> anyhow::Result<i32> 
             eprintln!("ssisd: {e}");
             return Ok(exit::FAILED);
         }
+    };
+    // Root with no account named for packages: they run as a dynamic unprivileged id.
+    let run_as = match run_as {
+        None if privileges::running_as_root() && !cfg.allow_root_runners => {
+            match dynamic_runner::allocate(&cfg.data_dir) {
+                Ok(r) => Some((r.id, r.id)),
+                Err(e) => {
+                    let message = format!("cannot choose an unprivileged id for the packages the service runs: {e}; or let them run as root with service.allow_root_runners = true");
+                    record_start_failure(&cfg.data_dir, None, &message);
+                    eprintln!("ssisd: {message}");
+                    return Ok(exit::FAILED);
+                }
+            }
+        }
+        other => other,
     };
     cfg.run_as = run_as;
     if let Err(e) =
@@ -381,6 +396,48 @@ fn drop_privileges(cfg: &ServiceConfig) -> Result<Dropped, String> {
     Ok((Some(message), runner.map(|r| (r.uid, r.gid))))
 }
 
+/// Who the packages the service starts run as, for the start-up lines.
+fn runners_text(cfg: &ServiceConfig) -> String {
+    use crate::access::privileges;
+    match (cfg.run_as, &cfg.runner_user) {
+        (Some((uid, gid)), Some(name)) => format!("{name} (uid {uid}, gid {gid}; service.runner_user)"),
+        (Some((uid, gid)), None) => format!(
+            "uid {uid}, gid {gid} (a dynamic id with no account, kept in {}; name an account with service.user and service.runner_user)",
+            cfg.data_dir.join(crate::access::dynamic_runner::ID_FILE).display()
+        ),
+        (None, _) if privileges::running_as_root() => {
+            "root (service.allow_root_runners = true)".to_string()
+        }
+        (None, _) => {
+            let (uids, _) = privileges::ids();
+            format!("the service's own account (uid {})", uids.1)
+        }
+    }
+}
+
+/// When packages run as another id that cannot reach their run directories (a directory above
+/// the data directory closed to others), what to change.
+fn runners_blocked(cfg: &ServiceConfig) -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let (uid, _) = cfg.run_as?;
+    let mut dir = cfg.data_dir.parent();
+    while let Some(d) = dir {
+        if let Ok(m) = std::fs::metadata(d) {
+            if m.mode() & 0o001 == 0 && m.uid() != uid {
+                return Some(format!(
+                    "packages run as uid {uid} cannot reach the data directory {} because {} (mode {:04o}) is closed to other users; runs will fail until `chmod o+x {}`, or set service.data_dir to a directory below open ones",
+                    cfg.data_dir.display(),
+                    d.display(),
+                    m.mode() & 0o7777,
+                    d.display()
+                ));
+            }
+        }
+        dir = d.parent();
+    }
+    None
+}
+
 async fn serve(
     cfg: ServiceConfig,
     source: ConfigSource,
@@ -419,7 +476,9 @@ async fn serve(
             ))
             .await;
     }
-    let runs_refused = (crate::access::privileges::running_as_root() && !cfg.allow_root_runners)
+    let runs_refused = (crate::access::privileges::running_as_root()
+        && !cfg.allow_root_runners
+        && cfg.run_as.is_none())
         .then(|| {
             "the service runs as root, and packages it starts would too; set service.user to an unprivileged account (recommended) or service.allow_root_runners = true".to_string()
         });
@@ -513,7 +572,8 @@ async fn serve(
             )
             .field("listen", listen_text.clone())
             .field("socket", socket_file.0.display().to_string())
-            .field("configuration", cfg.origin.to_string()),
+            .field("configuration", cfg.origin.to_string())
+            .field("packages_run_as", runners_text(&cfg)),
         )
         .await;
     println!(
@@ -523,6 +583,11 @@ async fn serve(
     println!("ssisd socket: {}", socket_file.0.display());
     println!("ssisd data directory: {}", cfg.data_dir.display());
     println!("ssisd configuration: {}", cfg.origin);
+    println!("ssisd packages run as: {}", runners_text(&cfg));
+    if let Some(warning) = runners_blocked(&cfg) {
+        println!("ssisd warning: {warning}");
+        tracing::warn!("{warning}");
+    }
     println!("ssisd ready (pid {})", std::process::id());
     use std::io::Write;
     let _ = std::io::stdout().flush();

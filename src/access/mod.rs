@@ -4,6 +4,7 @@
 //! ownership, TLS configuration and dropping to the service account. One concern per file;
 //! nothing here knows HTTP routes or how stores keep packages.
 
+pub mod dynamic_runner;
 pub mod local_user;
 pub mod owners;
 pub mod privileges;

@@ -61,6 +61,8 @@ pub struct Service {
     pub addr: String,
     /// Whether the TCP listener speaks TLS.
     pub tls: bool,
+    /// The lines ssisd printed up to and including "ready".
+    pub banner: Vec<String>,
     _temp: Option<tempfile::TempDir>,
     lines: mpsc::Receiver<String>,
 }
@@ -120,10 +122,12 @@ impl Service {
         let deadline = Instant::now() + Duration::from_secs(20);
         let mut addr = None;
         let mut tls = false;
+        let mut banner = Vec::new();
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             match rx.recv_timeout(left) {
                 Ok(line) => {
+                    banner.push(line.clone());
                     if let Some(rest) = line.split(" listening on ").nth(1) {
                         tls = rest.starts_with("https://");
                         addr = rest
@@ -152,6 +156,7 @@ impl Service {
             runtime_dir,
             addr: addr.expect("ssisd printed no listening address"),
             tls,
+            banner,
             _temp: None,
             lines: rx,
         })
