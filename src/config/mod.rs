@@ -9,6 +9,7 @@ pub mod access;
 pub mod error;
 pub mod msdtssrvr;
 pub mod paths;
+pub mod text;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -312,12 +313,10 @@ pub fn load_with_env(
                     }
                 }
             })?;
-            let text = String::from_utf8(bytes).map_err(|e| {
-                ConfigError::invalid(
-                    &path,
-                    format!("not UTF-8 text (byte {})", e.utf8_error().valid_up_to()),
-                )
-            })?;
+            // UTF-8, or UTF-16 as Windows editors save MsDtsSrvr.ini.xml; the mark is dropped.
+            let text = text::decode(&bytes)
+                .map_err(|e| ConfigError::invalid(&path, e.to_string()))?
+                .text;
             let base = path.parent().map(Path::to_path_buf).unwrap_or(cwd);
             if msdtssrvr::looks_like_xml(&text) {
                 let xml =

@@ -13,11 +13,9 @@ use serde_json::Value;
 use ssisd_stores::{ItemName, PackageStore, StoreError};
 
 use options::{Action, Kind, Options};
-use place::{
-    dts_path, file_destination, open_msdb, source_name, sql_folder, Failure, Place, SqlLogin,
-};
+use place::{file_destination, open_msdb, source_name, sql_folder, Failure, Place, SqlLogin};
 
-use crate::client::{Client, ItemPath};
+use crate::client::Client;
 
 const DONE: &str = "The operation completed successfully.";
 
@@ -291,7 +289,13 @@ async fn folder_op(
         }
         _ => {
             let client = Client::connect(o.source_server.as_deref())?;
-            let base = ItemPath::parse(path).map_err(|m| Failure::new(6, m))?;
+            let base = client.item_path(path).map_err(|e| match e {
+                crate::client::ClientError::Api {
+                    status: 400,
+                    message,
+                } => Failure::new(6, message),
+                other => other.into(),
+            })?;
             let with = |n: &str| {
                 let mut p = base.clone();
                 p.0.push(n.to_string());
@@ -330,7 +334,7 @@ async fn folder_op(
                 }
                 FolderOp::List(recursive) => {
                     let mut out = String::new();
-                    let mut stack = vec![dts_path(path).map(|_| base.clone())?];
+                    let mut stack = vec![base.clone()];
                     while let Some(f) = stack.pop() {
                         let v: Value = client
                             .request("GET", &format!("folders/{}", f.encoded()), None)?
