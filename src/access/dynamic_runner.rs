@@ -11,7 +11,7 @@ use std::io::Write;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
-use nix::unistd::{Gid, Group, Uid, User};
+use super::local_user::{self, UserError};
 
 /// The first id of the range reserved for dynamic service users (systemd's `DynamicUser=`).
 pub const FIRST: u32 = 61184;
@@ -35,11 +35,11 @@ pub struct DynamicRunner {
 pub enum DynamicRunnerError {
     #[error("every id from {FIRST} to {LAST} is in use (by an account, a group, a process or systemd); name an account for packages instead: start ssisd with service.user = \"ssisd\" and service.runner_user = \"ssisd-run\" (create them with useradd --system)")]
     Exhausted,
-    #[error("cannot look up id {id} in the user and group databases: {source}; check /etc/nsswitch.conf")]
+    #[error("cannot tell whether id {id} is free: {source}")]
     Lookup {
         id: u32,
         #[source]
-        source: nix::Error,
+        source: UserError,
     },
     #[error("cannot record the runner id in {path}: {source}; the data directory must be writable by ssisd")]
     Record {
@@ -82,9 +82,8 @@ fn recorded(file: &Path) -> Option<u32> {
 /// Whether an account or a group has `id`.
 fn named(id: u32) -> Result<bool, DynamicRunnerError> {
     let lookup = |source| DynamicRunnerError::Lookup { id, source };
-    let user = User::from_uid(Uid::from_raw(id)).map_err(lookup)?;
-    let group = Group::from_gid(Gid::from_raw(id)).map_err(lookup)?;
-    Ok(user.is_some() || group.is_some())
+    Ok(local_user::uid_has_account(id).map_err(lookup)?
+        || local_user::gid_has_group(id).map_err(lookup)?)
 }
 
 /// Whether systemd has handed `id` to a service of its own.

@@ -92,6 +92,28 @@ pub fn lookup(uid: u32, gid: u32) -> Result<LocalUser, UserError> {
     })
 }
 
+/// Whether an account has uid `uid` (getpwuid_r); a failing user database is an error.
+pub fn uid_has_account(uid: u32) -> Result<bool, UserError> {
+    passwd(Key::Id(uid))
+        .map(|a| a.is_some())
+        .map_err(|source| UserError::Lookup {
+            what: "uid",
+            name: uid.to_string(),
+            source,
+        })
+}
+
+/// Whether a group has gid `gid` (getgrgid_r); a failing group database is an error.
+pub fn gid_has_group(gid: u32) -> Result<bool, UserError> {
+    group(Key::Id(gid))
+        .map(|g| g.is_some())
+        .map_err(|source| UserError::Lookup {
+            what: "gid",
+            name: gid.to_string(),
+            source,
+        })
+}
+
 /// The account named `name` (getpwnam_r).
 pub fn account_by_name(name: &str) -> Result<Account, UserError> {
     let c_name = c_string("user", name)?;
