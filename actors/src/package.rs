@@ -8,6 +8,8 @@
 //! view of the run for the API, signals the runner's process group on stop and at shutdown,
 //! and records the outcome (12288–12291, 336, lost). It must not know about HTTP or
 //! configuration files, and must never block in a handler.
+// Unsafe code: the runner's pre_exec: between fork and exec only raw, async-signal-safe system calls (setsid, setgroups, setresgid, setresuid) may run; per-thread raw calls are right in the single-threaded child.
+#![allow(unsafe_code)]
 
 use std::collections::VecDeque;
 use std::io::{Read, Seek, SeekFrom, Write};

@@ -3,6 +3,8 @@
 //! named in the configuration, and group ids by name. Every call blocks (NSS may ask a network
 //! directory), so async callers run them on a blocking thread. Deciding what a user may do is
 //! not done here.
+// Unsafe code: libc's reentrant NSS lookups (getpwnam_r and kin): nix's wrappers read the error from errno instead of the return value and take a module's ENOENT for a failure, while access rules must tell "no such user" from a failing directory.
+#![allow(unsafe_code)]
 
 use std::ffi::{CStr, CString};
 use std::path::PathBuf;

@@ -7,7 +7,6 @@
 use std::collections::HashMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
-use std::os::fd::AsRawFd;
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -516,7 +515,7 @@ fn sibling(path: &Path, suffix: &str) -> PathBuf {
 
 /// An exclusive `flock` on `<file>.lock`, held for one read-modify-write.
 struct FileLock {
-    _file: File,
+    _file: nix::fcntl::Flock<File>,
 }
 
 impl FileLock {
@@ -535,14 +534,12 @@ impl FileLock {
             .mode(0o600)
             .open(&lock_path)
             .map_err(err)?;
+        let mut file = file;
         loop {
-            // SAFETY: the descriptor is open for the duration of the call.
-            if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } == 0 {
-                return Ok(FileLock { _file: file });
-            }
-            let e = io::Error::last_os_error();
-            if e.kind() != io::ErrorKind::Interrupted {
-                return Err(err(e));
+            match nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusive) {
+                Ok(locked) => return Ok(FileLock { _file: locked }),
+                Err((back, nix::errno::Errno::EINTR)) => file = back,
+                Err((_, e)) => return Err(err(e.into())),
             }
         }
     }
@@ -609,8 +606,7 @@ mod tests {
     #[test]
     fn a_rewrite_keeps_the_owner_of_the_file() {
         use std::os::unix::fs::MetadataExt;
-        // SAFETY: geteuid has no preconditions.
-        if unsafe { libc::geteuid() } != 0 {
+        if !nix::unistd::geteuid().is_root() {
             println!("SKIPPED: giving a file away needs root");
             return;
         }

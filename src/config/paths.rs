@@ -6,8 +6,7 @@
 use std::path::{Component, Path, PathBuf};
 
 fn is_root() -> bool {
-    // SAFETY: geteuid has no preconditions.
-    unsafe { libc::geteuid() == 0 }
+    nix::unistd::geteuid().is_root()
 }
 
 fn env_dir(var: &str) -> Option<PathBuf> {
@@ -37,8 +36,7 @@ pub fn default_runtime_dir() -> PathBuf {
     }
     env_dir("XDG_RUNTIME_DIR")
         .map(|d| d.join("ssisd"))
-        // SAFETY: getuid has no preconditions.
-        .unwrap_or_else(|| PathBuf::from(format!("/tmp/ssisd-{}", unsafe { libc::getuid() })))
+        .unwrap_or_else(|| PathBuf::from(format!("/tmp/ssisd-{}", nix::unistd::getuid())))
 }
 
 /// Turns a path written in a configuration file into an absolute Linux path: backslashes become

@@ -7,6 +7,8 @@
 //! stream under the task's path and its errors count here as they do in process. It owns the
 //! command line, the pipe and the reading of dtexec's exit code; process lifetime is
 //! `run::process`.
+// Unsafe code: fork/exec set-up of a child dtexec (pre_exec) and its process group, which have no safe interface.
+#![allow(unsafe_code)]
 
 use std::fs::File;
 use std::io::Read;
