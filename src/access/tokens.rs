@@ -216,7 +216,8 @@ struct Stamp {
 struct Cached {
     /// None: the file did not exist.
     stamp: Option<Stamp>,
-    entries: Result<Arc<HashMap<String, TokenEntry>>, String>,
+    /// A failure is kept too (shared: an I/O error cannot be cloned), until the file changes.
+    entries: Result<Arc<HashMap<String, TokenEntry>>, Arc<TokenError>>,
 }
 
 /// Verifies presented tokens against a tokens file, re-reading it when it changes (so a revoke
@@ -246,7 +247,7 @@ impl TokenStore {
         };
         let entries = match self.entries() {
             Ok(entries) => entries,
-            Err(reason) => return Verdict::Unavailable(reason),
+            Err(reason) => return Verdict::Unavailable(reason.to_string()),
         };
         let computed = sha256(secret.as_bytes());
         let entry = entries.get(id);
@@ -261,33 +262,31 @@ impl TokenStore {
     /// Whether the token with this id is still in the file (for connections that outlive one
     /// request, such as event streams: a revoked token ends them). `Err` when the file cannot
     /// be read.
-    pub fn still_has(&self, id: &str) -> Result<Option<TokenEntry>, String> {
+    pub fn still_has(&self, id: &str) -> Result<Option<TokenEntry>, Arc<TokenError>> {
         Ok(self.entries()?.get(id).cloned())
     }
 
-    fn entries(&self) -> Result<Arc<HashMap<String, TokenEntry>>, String> {
+    fn entries(&self) -> Result<Arc<HashMap<String, TokenEntry>>, Arc<TokenError>> {
         let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
         let opened = match File::open(&self.path) {
             Ok(f) => Some(f),
             Err(e) if e.kind() == io::ErrorKind::NotFound => None,
             Err(source) => {
-                return Err(TokenError::Io {
+                return Err(Arc::new(TokenError::Io {
                     action: "open",
                     path: self.path.clone(),
                     source,
-                }
-                .to_string())
+                }))
             }
         };
         let stamp = match &opened {
             None => None,
             Some(f) => Some(stamp_of(&f.metadata().map_err(|source| {
-                TokenError::Io {
+                Arc::new(TokenError::Io {
                     action: "inspect",
                     path: self.path.clone(),
                     source,
-                }
-                .to_string()
+                })
             })?)),
         };
         if let Some(c) = cache.as_ref() {
@@ -308,7 +307,7 @@ impl TokenStore {
                         .collect::<HashMap<_, _>>(),
                 )
             })
-            .map_err(|e| e.to_string());
+            .map_err(Arc::new);
         *cache = Some(Cached {
             stamp,
             entries: entries.clone(),

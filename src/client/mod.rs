@@ -204,9 +204,9 @@ impl Client {
     /// When a backslash follows the first name, the service's top-level folder names are asked
     /// for (once) so that one holding a backslash (`MSDB ETL01\\INST2`) is kept whole.
     pub fn item_path(&self, text: &str) -> Result<ItemPath, ClientError> {
-        let bad = |message: String| ClientError::Api {
+        let bad = |e: path::EmptyPath| ClientError::Api {
             status: 400,
-            message,
+            message: e.to_string(),
         };
         if text.trim_start_matches(['/', '\\']).contains('\\') {
             ItemPath::parse_with_tops(text, self.top_level_names()?).map_err(bad)

@@ -44,6 +44,13 @@ const SEGMENT: &AsciiSet = &CONTROLS
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ItemPath(pub Vec<String>);
 
+/// A written path that names nothing.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("\"{text}\" names no folder: write e.g. \"File System/Sales\" or \"\\MSDB\\Sales\"")]
+pub struct EmptyPath {
+    pub text: String,
+}
+
 /// Splits a written path into names, the first being the longest of `tops` that the path starts
 /// with (after any leading separators), when one is followed by a separator or the end.
 pub fn split_written<S: AsRef<str>>(text: &str, tops: &[S]) -> Vec<String> {
@@ -81,17 +88,17 @@ pub fn split_written<S: AsRef<str>>(text: &str, tops: &[S]) -> Vec<String> {
 
 impl ItemPath {
     /// Splits at every `/` and `\\` (no top-level name holds a backslash).
-    pub fn parse(text: &str) -> Result<ItemPath, String> {
+    pub fn parse(text: &str) -> Result<ItemPath, EmptyPath> {
         Self::parse_with_tops(text, &[] as &[&str])
     }
 
     /// Splits as [`split_written`] does with the service's top-level folder names.
-    pub fn parse_with_tops<S: AsRef<str>>(text: &str, tops: &[S]) -> Result<ItemPath, String> {
+    pub fn parse_with_tops<S: AsRef<str>>(text: &str, tops: &[S]) -> Result<ItemPath, EmptyPath> {
         let names = split_written(text, tops);
         if names.is_empty() {
-            return Err(format!(
-                "\"{text}\" names no folder: write e.g. \"File System/Sales\" or \"\\MSDB\\Sales\""
-            ));
+            return Err(EmptyPath {
+                text: text.to_string(),
+            });
         }
         Ok(ItemPath(names))
     }

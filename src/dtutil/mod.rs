@@ -199,7 +199,7 @@ async fn execute(o: &Options) -> Result<Option<String>, Failure> {
         Action::IdRegenerate => {
             let p = source(o).await?;
             let bytes = p.read().await?;
-            let (fresh, old) = regenerate_id(&bytes).map_err(|m| Failure::new(5, m))?;
+            let (fresh, old) = regenerate_id(&bytes).map_err(|e| Failure::new(5, e.to_string()))?;
             p.write(fresh, true).await?;
             Ok(Some(format!(
                 "The package ID {old} was replaced by a new one."
@@ -364,20 +364,29 @@ async fn folder_op(
     }
 }
 
+/// Why a package's id cannot be regenerated.
+#[derive(Debug, thiserror::Error)]
+pub enum RegenerateError {
+    #[error("not an SSIS package: {0}")]
+    NotAPackage(String),
+    #[error("the package is encrypted as a whole: its ID cannot be changed without decrypting it")]
+    Encrypted,
+    #[error("the package has no DTSID")]
+    NoId,
+    #[error("only UTF-8 packages can be re-identified")]
+    NotUtf8,
+}
+
 /// Gives a package a new DTSID: every occurrence of its current id (braced, any case) is
 /// replaced, so references to the package stay consistent. Returns the new bytes and the old id.
-pub fn regenerate_id(bytes: &[u8]) -> Result<(Vec<u8>, String), String> {
+pub fn regenerate_id(bytes: &[u8]) -> Result<(Vec<u8>, String), RegenerateError> {
     let header = ssisd_engine::header::read_package_header(bytes)
-        .map_err(|e| format!("not an SSIS package: {e}"))?;
+        .map_err(|e| RegenerateError::NotAPackage(e.to_string()))?;
     if header.encrypted {
-        return Err(
-            "the package is encrypted as a whole: its ID cannot be changed without decrypting it"
-                .into(),
-        );
+        return Err(RegenerateError::Encrypted);
     }
-    let old = header.id.ok_or("the package has no DTSID")?;
-    let text = std::str::from_utf8(bytes)
-        .map_err(|_| "only UTF-8 packages can be re-identified".to_string())?;
+    let old = header.id.ok_or(RegenerateError::NoId)?;
+    let text = std::str::from_utf8(bytes).map_err(|_| RegenerateError::NotUtf8)?;
     let (bom, body) = text
         .strip_prefix('\u{feff}')
         .map_or(("", text), |b| ("\u{feff}", b));
