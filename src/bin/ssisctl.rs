@@ -2,6 +2,7 @@
 //! "Integration Services" in Management Studio. Parses arguments (where the service is, which
 //! credentials to use) and dispatches to `ssisd::ctl`; it must not talk HTTP or format results
 //! itself.
+#![allow(unsafe_code)] // restoring SIGPIPE's default disposition (signal(2)) has no safe interface.
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -14,13 +14,6 @@ use ssisd_engine::protection::PackagePassword;
 
 type Result<T = ()> = std::result::Result<T, ClientError>;
 
-fn path(text: &str) -> Result<ItemPath> {
-    ItemPath::parse(text).map_err(|m| ClientError::Api {
-        status: 400,
-        message: m,
-    })
-}
-
 pub fn status(c: &Client, out: &Output) -> Result {
     let s = c.request("GET", "status", None)?.json()?;
     if out.json {
@@ -104,7 +97,7 @@ pub fn ls(c: &Client, out: &Output, target: Option<&str>, recursive: bool) -> Re
     let Some(target) = target else {
         return folders(c, out);
     };
-    let root = path(target)?;
+    let root = c.item_path(target)?;
     let mut stack = vec![root];
     let mut all = Vec::new();
     while let Some(p) = stack.pop() {
@@ -186,7 +179,7 @@ fn done(out: &Output, v: Value, text: String) {
 }
 
 pub fn mkdir(c: &Client, out: &Output, target: &str, parents: bool) -> Result {
-    let p = path(target)?;
+    let p = c.item_path(target)?;
     if parents {
         for n in 2..=p.0.len() {
             let part = ItemPath(p.0[..n].to_vec());
@@ -207,7 +200,7 @@ pub fn mkdir(c: &Client, out: &Output, target: &str, parents: bool) -> Result {
 }
 
 pub fn rmdir(c: &Client, out: &Output, target: &str, recursive: bool) -> Result {
-    let p = path(target)?;
+    let p = c.item_path(target)?;
     let q = if recursive { "?recursive=true" } else { "" };
     c.request("DELETE", &format!("folders/{}{q}", p.encoded()), None)?;
     done(
@@ -230,7 +223,7 @@ fn is_package(c: &Client, p: &ItemPath) -> Result<bool> {
 }
 
 pub fn rm(c: &Client, out: &Output, target: &str) -> Result {
-    let p = path(target)?;
+    let p = c.item_path(target)?;
     c.request("DELETE", &format!("packages/{}", p.encoded()), None)?;
     done(
         out,
@@ -242,7 +235,7 @@ pub fn rm(c: &Client, out: &Output, target: &str) -> Result {
 
 /// Renames within a folder; moves a package to another folder.
 pub fn mv(c: &Client, out: &Output, from: &str, to: &str, overwrite: bool) -> Result {
-    let (src, dst) = (path(from)?, path(to)?);
+    let (src, dst) = (c.item_path(from)?, c.item_path(to)?);
     let same_parent = src.parent() == dst.parent();
     if is_package(c, &src)? {
         if same_parent {
@@ -282,7 +275,7 @@ pub fn mv(c: &Client, out: &Output, from: &str, to: &str, overwrite: bool) -> Re
 }
 
 pub fn cp(c: &Client, out: &Output, from: &str, to: &str, overwrite: bool) -> Result {
-    let (src, dst) = (path(from)?, path(to)?);
+    let (src, dst) = (c.item_path(from)?, c.item_path(to)?);
     let body = json!({"from": src.slash(), "to": dst.slash(), "overwrite": overwrite}).to_string();
     let v = c.request("POST", "copy", Some(body.as_bytes()))?.json()?;
     done(out, v, format!("{} -> {}", src.display(), dst.display()));
@@ -343,7 +336,7 @@ pub fn import(
     level: Option<String>,
 ) -> Result {
     let protection = import_protection(decrypt, level)?;
-    let mut p = path(target)?;
+    let mut p = c.item_path(target)?;
     // A target naming a folder that exists receives the file under its own name.
     if !p.name().to_ascii_lowercase().ends_with(".dtsx")
         && c.raw(
@@ -384,7 +377,7 @@ pub fn import(
 }
 
 pub fn export(c: &Client, out: &Output, source: &str, file: Option<&Path>) -> Result {
-    let p = path(source)?;
+    let p = c.item_path(source)?;
     let bytes = c
         .request("GET", &format!("packages/{}", p.encoded()), None)?
         .body;
