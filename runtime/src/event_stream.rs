@@ -6,6 +6,9 @@
 //! (counted, reported in `run_end`), and a missing or closed reader is not an error. It owns
 //! the JSON shape both ways ([`record`], and [`parse_record`] for a parent relaying a child
 //! dtexec's stream) and the writer; it must not decide what is emitted.
+// Unsafe code: a stream descriptor handed over by number by the parent is checked with fcntl
+// and taken with File::from_raw_fd, which have no safe interface.
+#![allow(unsafe_code)]
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;

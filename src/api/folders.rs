@@ -28,7 +28,19 @@ pub async fn top_level(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     state.allow_plain(&caller, Operation::Enumerate)?;
-    Ok(HttpResponse::Ok().json(json!({ "folders": state.directory.folders() })))
+    // Each with the URL that addresses it: a name holding a backslash is one segment there.
+    let folders: Vec<serde_json::Value> = state
+        .directory
+        .folders()
+        .into_iter()
+        .map(|f| {
+            let url = super::target::folder_url(&f.name);
+            let mut v = serde_json::to_value(f).unwrap_or_default();
+            v["url"] = url.into();
+            v
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({ "folders": folders })))
 }
 
 #[utoipa::path(get, path = "/api/v1/folders/{path}", tag = "folders", params(("path" = String, Path, description = "Top-level folder, then folders, separated by /")), responses((status = 200, description = "Subfolders and packages", body = Object), BadRequest, Unauthorized, NotFound, Unavailable))]

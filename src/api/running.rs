@@ -49,12 +49,7 @@ pub async fn start(
         // The service's configuration, not the caller's role, refuses it.
         return Err(ApiError::new(StatusCode::CONFLICT, why.clone()));
     }
-    let segments: Vec<String> = b
-        .package
-        .trim_matches(['/', '\\'])
-        .split(['/', '\\'])
-        .map(str::to_string)
-        .collect();
+    let segments = super::target::split_written(&state.directory, &b.package);
     let (t, name) = package_target(&state.directory, &segments)?;
     state
         .allow_package(&caller, Operation::Run, &t, &name)

@@ -1,6 +1,8 @@
 //! Turns the percent-encoded tail of a request path (`File%20System/Sales/Load`) into the
 //! top-level folder it names and a validated folder or package path inside it, and finds that
-//! folder's store actor. Validation of names is the stores crate's; this module only splits,
+//! folder's store actor. In a URL each segment is one name (a top-level name holding a
+//! backslash is one segment, `MSDB%20ETL01%5CINST2`); paths written in request bodies are split
+//! by `split_written`. Validation of names is the stores crate's; this module only splits,
 //! decodes and looks up.
 
 use actix::Addr;
@@ -29,6 +31,23 @@ pub fn segments(req: &HttpRequest, prefix: &str) -> Result<Vec<String>, ApiError
                 })
         })
         .collect()
+}
+
+/// A path written in a request body (`File System/Sales/Load`, `\\MSDB ETL01\\INST2\\Load`) split
+/// into names, a top-level folder whose name holds a backslash kept whole (longest match; the
+/// rule is the client's, `crate::client::path::split_written`).
+pub fn split_written(directory: &Directory, text: &str) -> Vec<String> {
+    let tops: Vec<String> = directory.folders().into_iter().map(|f| f.name).collect();
+    crate::client::path::split_written(text, &tops)
+}
+
+/// The URL path of a top-level folder, its name percent-encoded as one segment
+/// (`/api/v1/folders/MSDB%20ETL01%5CINST2`).
+pub fn folder_url(name: &str) -> String {
+    format!(
+        "/api/v1/folders/{}",
+        crate::client::ItemPath(vec![name.to_string()]).encoded()
+    )
 }
 
 /// A top-level folder and a folder path inside it.

@@ -18,7 +18,7 @@ use super::openapi::answers::{
     BadRequest, Conflict, Forbidden, NotFound, Unauthorized, Unavailable,
 };
 use super::permissions::owner_key;
-use super::target::package_target;
+use super::target::{package_target, split_written};
 use super::{parse_json, store_call, AppState};
 
 /// A copy or move: both ends as `Top/Folder/Package`.
@@ -29,14 +29,6 @@ pub struct Transfer {
     to: String,
     #[serde(default)]
     overwrite: bool,
-}
-
-/// Splits `Top/Folder/Package` or `\Top\Folder\Package` into its names.
-fn split_path(text: &str) -> Vec<String> {
-    text.split(['/', '\\'])
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-        .collect()
 }
 
 #[utoipa::path(post, path = "/api/v1/copy", tag = "packages", request_body = Transfer, responses((status = 201, description = "Copied", body = Object), (status = 200, description = "Copied over an existing package", body = Object), BadRequest, Unauthorized, Forbidden, NotFound, Conflict, Unavailable))]
@@ -64,8 +56,10 @@ async fn transfer(
     remove_source: bool,
 ) -> Result<HttpResponse, ApiError> {
     let t: Transfer = parse_json(&body)?;
-    let (src, src_name) = package_target(&state.directory, &split_path(&t.from))?;
-    let (dst, dst_name) = package_target(&state.directory, &split_path(&t.to))?;
+    let (src, src_name) =
+        package_target(&state.directory, &split_written(&state.directory, &t.from))?;
+    let (dst, dst_name) =
+        package_target(&state.directory, &split_written(&state.directory, &t.to))?;
     let src_display = format!("{}\\{src_name}", src.display());
     let dst_display = format!("{}\\{dst_name}", dst.display());
     if src_display.to_lowercase() == dst_display.to_lowercase() {

@@ -9,6 +9,7 @@ pub mod access;
 pub mod error;
 pub mod msdtssrvr;
 pub mod paths;
+pub mod text;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -312,16 +313,14 @@ pub fn load_with_env(
                     }
                 }
             })?;
-            let text = String::from_utf8(bytes).map_err(|e| {
-                ConfigError::invalid(
-                    &path,
-                    format!("not UTF-8 text (byte {})", e.utf8_error().valid_up_to()),
-                )
-            })?;
+            // UTF-8, or UTF-16 as Windows editors save MsDtsSrvr.ini.xml; the mark is dropped.
+            let text = text::decode(&bytes)
+                .map_err(|e| ConfigError::invalid(&path, e.to_string()))?
+                .text;
             let base = path.parent().map(Path::to_path_buf).unwrap_or(cwd);
             if msdtssrvr::looks_like_xml(&text) {
-                let xml =
-                    msdtssrvr::parse(&text, &path).map_err(|m| ConfigError::invalid(&path, m))?;
+                let xml = msdtssrvr::parse(&text, &path)
+                    .map_err(|e| ConfigError::invalid(&path, e.to_string()))?;
                 let mut raw = RawConfig::default();
                 if let Some(stop) = xml.stop_executing_packages_on_shutdown {
                     raw.service.stop_executing_packages_on_shutdown = stop;
@@ -477,11 +476,11 @@ fn check(
     let listen = parse_listen(&s.listen).map_err(|m| key_error("service.listen", m))?;
     let (access, mut warnings) =
         access::check(&raw.access, listen, s.unauthenticated_loopback, base)
-            .map_err(|(k, m)| key_error(&k, m))?;
+            .map_err(|e| key_error(&e.key, e.message))?;
     let dir =
         |key: &str, value: &Option<String>, default: PathBuf| -> Result<PathBuf, ConfigError> {
             match value {
-                Some(v) => paths::resolve(v, base).map_err(|m| key_error(key, m)),
+                Some(v) => paths::resolve(v, base).map_err(|e| key_error(key, e.to_string())),
                 None => Ok(default),
             }
         };
@@ -533,7 +532,9 @@ fn check(
         ));
     }
     let runner = match &s.runner {
-        Some(r) => paths::resolve(r, base).map_err(|m| key_error("service.runner", m))?,
+        Some(r) => {
+            paths::resolve(r, base).map_err(|e| key_error("service.runner", e.to_string()))?
+        }
         None => default_runner(),
     };
     if !(s.stop_grace_seconds >= 0.0 && s.stop_grace_seconds.is_finite()) {

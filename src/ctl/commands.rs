@@ -8,15 +8,11 @@ use serde_json::{json, Value};
 
 use super::output::{cell, Output};
 use crate::client::{Client, ClientError, ItemPath};
+use crate::import_protection::ImportProtection;
+use crate::package_password::{self, Ask};
+use ssisd_engine::protection::PackagePassword;
 
 type Result<T = ()> = std::result::Result<T, ClientError>;
-
-fn path(text: &str) -> Result<ItemPath> {
-    ItemPath::parse(text).map_err(|m| ClientError::Api {
-        status: 400,
-        message: m,
-    })
-}
 
 pub fn status(c: &Client, out: &Output) -> Result {
     let s = c.request("GET", "status", None)?.json()?;
@@ -101,7 +97,7 @@ pub fn ls(c: &Client, out: &Output, target: Option<&str>, recursive: bool) -> Re
     let Some(target) = target else {
         return folders(c, out);
     };
-    let root = path(target)?;
+    let root = c.item_path(target)?;
     let mut stack = vec![root];
     let mut all = Vec::new();
     while let Some(p) = stack.pop() {
@@ -183,7 +179,7 @@ fn done(out: &Output, v: Value, text: String) {
 }
 
 pub fn mkdir(c: &Client, out: &Output, target: &str, parents: bool) -> Result {
-    let p = path(target)?;
+    let p = c.item_path(target)?;
     if parents {
         for n in 2..=p.0.len() {
             let part = ItemPath(p.0[..n].to_vec());
@@ -204,7 +200,7 @@ pub fn mkdir(c: &Client, out: &Output, target: &str, parents: bool) -> Result {
 }
 
 pub fn rmdir(c: &Client, out: &Output, target: &str, recursive: bool) -> Result {
-    let p = path(target)?;
+    let p = c.item_path(target)?;
     let q = if recursive { "?recursive=true" } else { "" };
     c.request("DELETE", &format!("folders/{}{q}", p.encoded()), None)?;
     done(
@@ -227,7 +223,7 @@ fn is_package(c: &Client, p: &ItemPath) -> Result<bool> {
 }
 
 pub fn rm(c: &Client, out: &Output, target: &str) -> Result {
-    let p = path(target)?;
+    let p = c.item_path(target)?;
     c.request("DELETE", &format!("packages/{}", p.encoded()), None)?;
     done(
         out,
@@ -239,7 +235,7 @@ pub fn rm(c: &Client, out: &Output, target: &str) -> Result {
 
 /// Renames within a folder; moves a package to another folder.
 pub fn mv(c: &Client, out: &Output, from: &str, to: &str, overwrite: bool) -> Result {
-    let (src, dst) = (path(from)?, path(to)?);
+    let (src, dst) = (c.item_path(from)?, c.item_path(to)?);
     let same_parent = src.parent() == dst.parent();
     if is_package(c, &src)? {
         if same_parent {
@@ -279,15 +275,68 @@ pub fn mv(c: &Client, out: &Output, from: &str, to: &str, overwrite: bool) -> Re
 }
 
 pub fn cp(c: &Client, out: &Output, from: &str, to: &str, overwrite: bool) -> Result {
-    let (src, dst) = (path(from)?, path(to)?);
+    let (src, dst) = (c.item_path(from)?, c.item_path(to)?);
     let body = json!({"from": src.slash(), "to": dst.slash(), "overwrite": overwrite}).to_string();
     let v = c.request("POST", "copy", Some(body.as_bytes()))?.json()?;
     done(out, v, format!("{} -> {}", src.display(), dst.display()));
     Ok(())
 }
 
-pub fn import(c: &Client, out: &Output, file: &Path, target: &str, overwrite: bool) -> Result {
-    let mut p = path(target)?;
+/// The environment variable holding the password of the protection level an import asks
+/// for (levels 2 and 3).
+pub const NEW_PASSWORD_VARIABLE: &str = "SSISD_NEW_PACKAGE_PASSWORD";
+
+/// The protection headers of an import: the package password (`--decrypt`: from
+/// SSIS_PACKAGE_DECRYPT or a prompt) and the new level with its password
+/// (SSISD_NEW_PACKAGE_PASSWORD, else a prompt, else the package password).
+fn import_protection(
+    decrypt: bool,
+    level: Option<String>,
+) -> std::result::Result<ImportProtection, ClientError> {
+    let password = if decrypt {
+        let p = package_password::resolve(&Ask::Prompt).map_err(ClientError::Other)?;
+        Some(p.ok_or_else(|| ClientError::Other("no package password was given".into()))?)
+    } else {
+        None
+    };
+    let needs_new = level.as_deref().is_some_and(|l| {
+        matches!(
+            l.trim().to_ascii_lowercase().as_str(),
+            "2" | "3" | "encryptsensitivewithpassword" | "encryptallwithpassword"
+        )
+    });
+    let new_password = match std::env::var(NEW_PASSWORD_VARIABLE) {
+        Ok(p) if needs_new && !p.is_empty() => Some(PackagePassword::new(p)),
+        _ if needs_new && password.is_none() => Some(
+            rpassword::prompt_password("Password for the stored package: ")
+                .map(PackagePassword::new)
+                .map_err(|e| {
+                    ClientError::Other(format!(
+                        "cannot prompt for the new package password ({e}); set \
+                         {NEW_PASSWORD_VARIABLE}"
+                    ))
+                })?,
+        ),
+        _ => None,
+    };
+    Ok(ImportProtection {
+        password,
+        level,
+        new_password,
+    })
+}
+
+pub fn import(
+    c: &Client,
+    out: &Output,
+    file: &Path,
+    target: &str,
+    overwrite: bool,
+    decrypt: bool,
+    level: Option<String>,
+) -> Result {
+    let protection = import_protection(decrypt, level)?;
+    let mut p = c.item_path(target)?;
     // A target naming a folder that exists receives the file under its own name.
     if !p.name().to_ascii_lowercase().ends_with(".dtsx")
         && c.raw(
@@ -309,18 +358,26 @@ pub fn import(c: &Client, out: &Output, file: &Path, target: &str, overwrite: bo
         .map_err(|e| ClientError::Other(format!("cannot read {}: {e}", file.display())))?;
     let q = if overwrite { "?overwrite=true" } else { "" };
     let v = c
-        .request("PUT", &format!("packages/{}{q}", p.encoded()), Some(&bytes))?
+        .request_with_headers(
+            "PUT",
+            &format!("packages/{}{q}", p.encoded()),
+            Some(&bytes),
+            &protection.headers(),
+        )?
         .json()?;
+    let level = v["protection_level"]
+        .as_str()
+        .map_or(String::new(), |l| format!(" with protection level {l}"));
     done(
         out,
-        v,
-        format!("imported {} as {}", file.display(), p.display()),
+        v.clone(),
+        format!("imported {} as {}{level}", file.display(), p.display()),
     );
     Ok(())
 }
 
 pub fn export(c: &Client, out: &Output, source: &str, file: Option<&Path>) -> Result {
-    let p = path(source)?;
+    let p = c.item_path(source)?;
     let bytes = c
         .request("GET", &format!("packages/{}", p.encoded()), None)?
         .body;

@@ -2,10 +2,12 @@
 //! and re-identify a package in a file, in an msdb database (`/SQL`) or in the service's store
 //! (`/DTS`), and create, delete, rename, list and test msdb and store folders — with the real
 //! command line and exit codes (0 success, 1 failure, 4 not found, 5 cannot load, 6 bad command
-//! line). Parsing is in [`options`], the places in [`place`]; this module sequences an action.
+//! line). Parsing is in [`options`], the places in [`place`], package passwords (`/Decrypt`,
+//! `/Encrypt`) in `protect`; this module sequences an action.
 
 pub mod options;
 pub mod place;
+mod protect;
 
 use std::io::{BufRead, Write};
 
@@ -13,11 +15,11 @@ use serde_json::Value;
 use ssisd_stores::{ItemName, PackageStore, StoreError};
 
 use options::{Action, Kind, Options};
-use place::{
-    dts_path, file_destination, open_msdb, source_name, sql_folder, Failure, Place, SqlLogin,
-};
+use place::{file_destination, open_msdb, source_name, sql_folder, Failure, Place, SqlLogin};
 
-use crate::client::{Client, ItemPath};
+use crate::client::Client;
+use crate::import_protection::ImportProtection;
+use ssisd_engine::protection::{PackagePassword, Target};
 
 const DONE: &str = "The operation completed successfully.";
 
@@ -136,32 +138,10 @@ async fn execute(o: &Options) -> Result<Option<String>, Failure> {
                     ),
                 )
             })?;
-            let target = match to {
-                Kind::File => Place::File(file_destination(&path, &source_name(&from))),
-                Kind::Sql => Place::open(Kind::Sql, &path, &dest_login(o), None).await?,
-                Kind::Dts => {
-                    Place::open(
-                        Kind::Dts,
-                        &path,
-                        &SqlLogin::default(),
-                        o.dest_server.as_deref(),
-                    )
-                    .await?
-                }
-            };
-            let mut replace = false;
-            if target.exists().await? {
-                if !(o.quiet || confirm_overwrite(&format!("package {}", target.describe()))) {
-                    return Err(Failure::new(
-                        1,
-                        format!(
-                            "{} was not overwritten; nothing was changed",
-                            target.describe()
-                        ),
-                    ));
-                }
-                replace = true;
-            }
+            let password = protect::decrypt_password(o.decrypt.as_ref());
+            protect::check_opens(&from, &bytes, password.as_ref())?;
+            let target = destination(o, to, &path, &from).await?;
+            let replace = may_replace(o, &target).await?;
             target.write(bytes, replace).await?;
             if moving {
                 from.delete().await?;
@@ -171,6 +151,57 @@ async fn execute(o: &Options) -> Result<Option<String>, Failure> {
                 if moving { "Moved" } else { "Copied" },
                 from.describe(),
                 target.describe()
+            )))
+        }
+        Action::Encrypt {
+            to,
+            path,
+            level,
+            password,
+        } => {
+            let from = source(o).await?;
+            let bytes = from.read().await?;
+            let decrypt = protect::decrypt_password(o.decrypt.as_ref());
+            let new_password = password.map(PackagePassword::new);
+            let target_level = Target::parse(&level, new_password.clone())
+                .map_err(|e| Failure::new(6, e.to_string()))?;
+            if target_level == Target::ServerStorage && to == Kind::File {
+                return Err(Failure::new(
+                    6,
+                    "ServerStorage (5) is only for packages saved to SQL Server (/Encrypt SQL;…): \
+                     a file has no roles to guard its sensitive values",
+                ));
+            }
+            // Transformed in memory before the destination is touched: a wrong password
+            // writes nothing.
+            let (payload, protection) = if to == Kind::Dts {
+                // The service opens and re-protects it (and refuses ServerStorage outside msdb).
+                protect::check_opens(&from, &bytes, decrypt.as_ref())?;
+                let protection = ImportProtection {
+                    password: decrypt,
+                    level: Some(level.clone()),
+                    new_password,
+                };
+                (bytes, protection)
+            } else {
+                let sealed = protect::encrypt(&from, &bytes, decrypt.as_ref(), &target_level)?;
+                for d in &sealed.dropped {
+                    println!(
+                        "Warning: the sensitive value {d} is encrypted with a Windows user key \
+                         and cannot be kept; it was left out."
+                    );
+                }
+                (sealed.text.as_bytes().to_vec(), ImportProtection::default())
+            };
+            let target = destination(o, to, &path, &from).await?;
+            let replace = may_replace(o, &target).await?;
+            target.write_with(payload, replace, &protection).await?;
+            Ok(Some(format!(
+                "Saved {} to {} with protection level {} ({}).",
+                from.describe(),
+                target.describe(),
+                target_level.level(),
+                target_level.name()
             )))
         }
         Action::Delete => {
@@ -201,7 +232,8 @@ async fn execute(o: &Options) -> Result<Option<String>, Failure> {
         Action::IdRegenerate => {
             let p = source(o).await?;
             let bytes = p.read().await?;
-            let (fresh, old) = regenerate_id(&bytes).map_err(|m| Failure::new(5, m))?;
+            let password = protect::decrypt_password(o.decrypt.as_ref());
+            let (fresh, old) = protect::regenerate(&p, &bytes, password.as_ref())?;
             p.write(fresh, true).await?;
             Ok(Some(format!(
                 "The package ID {old} was replaced by a new one."
@@ -225,6 +257,42 @@ async fn execute(o: &Options) -> Result<Option<String>, Failure> {
             path,
             recursive,
         } => folder_op(o, kind, &path, FolderOp::List(recursive)).await,
+    }
+}
+
+/// The place a package is copied, moved or saved to.
+async fn destination(o: &Options, to: Kind, path: &str, from: &Place) -> Result<Place, Failure> {
+    Ok(match to {
+        Kind::File => Place::File(file_destination(path, &source_name(from))),
+        Kind::Sql => Place::open(Kind::Sql, path, &dest_login(o), None).await?,
+        Kind::Dts => {
+            Place::open(
+                Kind::Dts,
+                path,
+                &SqlLogin::default(),
+                o.dest_server.as_deref(),
+            )
+            .await?
+        }
+    })
+}
+
+/// Whether an existing destination may be replaced: `/Quiet`, or the user said yes; no is
+/// the end of the command, with nothing changed.
+async fn may_replace(o: &Options, target: &Place) -> Result<bool, Failure> {
+    if !target.exists().await? {
+        return Ok(false);
+    }
+    if o.quiet || confirm_overwrite(&format!("package {}", target.describe())) {
+        Ok(true)
+    } else {
+        Err(Failure::new(
+            1,
+            format!(
+                "{} was not overwritten; nothing was changed",
+                target.describe()
+            ),
+        ))
     }
 }
 
@@ -291,7 +359,13 @@ async fn folder_op(
         }
         _ => {
             let client = Client::connect(o.source_server.as_deref())?;
-            let base = ItemPath::parse(path).map_err(|m| Failure::new(6, m))?;
+            let base = client.item_path(path).map_err(|e| match e {
+                crate::client::ClientError::Api {
+                    status: 400,
+                    message,
+                } => Failure::new(6, message),
+                other => other.into(),
+            })?;
             let with = |n: &str| {
                 let mut p = base.clone();
                 p.0.push(n.to_string());
@@ -330,7 +404,7 @@ async fn folder_op(
                 }
                 FolderOp::List(recursive) => {
                     let mut out = String::new();
-                    let mut stack = vec![dts_path(path).map(|_| base.clone())?];
+                    let mut stack = vec![base.clone()];
                     while let Some(f) = stack.pop() {
                         let v: Value = client
                             .request("GET", &format!("folders/{}", f.encoded()), None)?
@@ -360,20 +434,29 @@ async fn folder_op(
     }
 }
 
+/// Why a package's id cannot be regenerated.
+#[derive(Debug, thiserror::Error)]
+pub enum RegenerateError {
+    #[error("not an SSIS package: {0}")]
+    NotAPackage(String),
+    #[error("the package is encrypted as a whole: its ID cannot be changed without decrypting it")]
+    Encrypted,
+    #[error("the package has no DTSID")]
+    NoId,
+    #[error("only UTF-8 packages can be re-identified")]
+    NotUtf8,
+}
+
 /// Gives a package a new DTSID: every occurrence of its current id (braced, any case) is
 /// replaced, so references to the package stay consistent. Returns the new bytes and the old id.
-pub fn regenerate_id(bytes: &[u8]) -> Result<(Vec<u8>, String), String> {
+pub fn regenerate_id(bytes: &[u8]) -> Result<(Vec<u8>, String), RegenerateError> {
     let header = ssisd_engine::header::read_package_header(bytes)
-        .map_err(|e| format!("not an SSIS package: {e}"))?;
+        .map_err(|e| RegenerateError::NotAPackage(e.to_string()))?;
     if header.encrypted {
-        return Err(
-            "the package is encrypted as a whole: its ID cannot be changed without decrypting it"
-                .into(),
-        );
+        return Err(RegenerateError::Encrypted);
     }
-    let old = header.id.ok_or("the package has no DTSID")?;
-    let text = std::str::from_utf8(bytes)
-        .map_err(|_| "only UTF-8 packages can be re-identified".to_string())?;
+    let old = header.id.ok_or(RegenerateError::NoId)?;
+    let text = std::str::from_utf8(bytes).map_err(|_| RegenerateError::NotUtf8)?;
     let (bom, body) = text
         .strip_prefix('\u{feff}')
         .map_or(("", text), |b| ("\u{feff}", b));

@@ -2,6 +2,7 @@
 //! move it into place (refusing or replacing an existing file) and fsync the directory. A kill
 //! at any moment leaves either the old file or the new one, never a torn one. This module knows
 //! nothing of packages.
+#![allow(unsafe_code)] // renameat2(RENAME_NOREPLACE), which std does not offer.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};

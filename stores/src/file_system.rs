@@ -3,6 +3,7 @@
 //! [`crate::atomic_file`]. Package headers are cached by file identity (inode, size, mtime) so
 //! large folders list quickly. Blocking file work runs on tokio's blocking pool; this module must
 //! not know about actors or HTTP.
+#![allow(unsafe_code)] // access(2) and kill(pid, 0) probes, which std does not offer.
 
 use std::collections::HashMap;
 use std::fs;

@@ -83,9 +83,11 @@ impl FolderSpec {
     }
 
     /// Checks the folder's name with the rule SSIS applies to folder names (no character that is
-    /// invalid in a file name).
+    /// invalid in a file name), except that a top-level name may hold backslashes between such
+    /// names — SSIS loads `MSDB ETL01\INST2` (an instance name used as the folder's name); it is
+    /// a label, never a file name.
     pub fn validate(&self) -> Result<(), String> {
-        ItemName::new(&self.name).map_err(|e| e.to_string())?;
+        validate_top_level_name(&self.name)?;
         match &self.location {
             FolderLocation::FileSystem { store_path } if store_path.as_os_str().is_empty() => {
                 Err("store_path is empty".into())
@@ -93,5 +95,46 @@ impl FolderSpec {
             FolderLocation::SqlServer(f) => f.validate(),
             _ => Ok(()),
         }
+    }
+}
+
+/// A top-level folder's name: names as [`ItemName`] has them, joined by single backslashes.
+pub fn validate_top_level_name(name: &str) -> Result<(), String> {
+    if name.contains('\\') {
+        if name.starts_with('\\') || name.ends_with('\\') || name.contains("\\\\") {
+            return Err(format!(
+                "the top-level folder name \"{name}\" starts or ends with a backslash or has two in a row; a backslash may only separate two names (as in MSDB ETL01\\INST2)"
+            ));
+        }
+        for part in name.split('\\') {
+            ItemName::new(part)
+                .map_err(|e| format!("in the top-level folder name \"{name}\": {e}"))?;
+        }
+        return Ok(());
+    }
+    ItemName::new(name).map(|_| ()).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(name: &str) -> FolderSpec {
+        FolderSpec {
+            name: name.into(),
+            location: FolderLocation::FileSystem {
+                store_path: PathBuf::from("/srv/p"),
+            },
+        }
+    }
+
+    #[test]
+    fn top_level_names_may_hold_an_instance_name() {
+        assert!(spec("MSDB ETL01\\INST2").validate().is_ok());
+        assert!(spec("A\\B\\C").validate().is_ok());
+        for bad in ["\\MSDB", "MSDB\\", "A\\\\B", "A\\.hidden", "A\\b|c", "a/b"] {
+            assert!(spec(bad).validate().is_err(), "{bad}");
+        }
+        assert!(spec("File System").validate().is_ok());
     }
 }

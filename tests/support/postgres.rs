@@ -52,8 +52,7 @@ impl Postgres {
                 format!("PostgreSQL server binaries not found under /usr/lib/postgresql; install {POSTGRES_PACKAGES}")
             })?;
         let dir = tempfile::tempdir().expect("temp dir");
-        // SAFETY: geteuid has no preconditions.
-        let as_postgres = unsafe { libc::geteuid() } == 0;
+        let as_postgres = nix::unistd::geteuid().is_root();
         if as_postgres {
             let ok = Command::new("chown")
                 .args(["-R", "postgres:postgres"])

@@ -100,7 +100,7 @@ impl ExecutePackage {
             Err(e) => return ctx.fail(&format!("{e}.")),
         };
         let args = out_of_process::arguments(file, &parameters, &sets);
-        out_of_process::run(ctx, args, depth)
+        out_of_process::run(ctx, args, depth, self.config.password.as_ref())
     }
 }
 
