@@ -1,6 +1,8 @@
 //! `/api/v1/folders`: the top-level folders with their health, and inside one of them listing
 //! (GET), creating (POST), deleting (DELETE, `?recursive=true` for a non-empty folder) and
-//! renaming (PATCH `{"name": …}`) folders. Changes are written to the event log.
+//! renaming (PATCH `{"name": …}`) folders. A change holds the folder's lock (`locks.rs`), so it
+//! never races with writes below it; deletions and renames, which move owner records, are
+//! announced by an intent (`journal.rs`). Changes are written to the event log.
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::FutureExt;
@@ -13,10 +15,10 @@ use crate::access::Operation;
 
 use super::auth::Caller;
 use super::error::ApiError;
+use super::journal::{Intent, Place};
 use super::openapi::answers::{
     BadRequest, Conflict, Forbidden, NotFound, Unauthorized, Unavailable,
 };
-use super::permissions::folder_key;
 use super::target::{folder_target, segments};
 use super::{parse_json, store_call, AppState};
 
@@ -71,11 +73,13 @@ pub async fn create(
     if t.path.is_root() {
         return Err(top_level_is_configured(&t.top.name, "created"));
     }
+    let held = state.locks.hold(&[Place::folder(&t).lock()]).await?;
     let path = t.path.clone();
     store_call(&t.store, move |s| {
         async move { s.create_folder(&path).await }.boxed()
     })
     .await?;
+    drop(held);
     state
         .audit(
             &caller,
@@ -118,15 +122,22 @@ pub async fn delete(
     if t.path.is_root() {
         return Err(top_level_is_configured(&t.top.name, "deleted"));
     }
+    let at = Place::folder(&t);
+    let held = state.locks.hold(&[at.lock()]).await?;
+    let begun = state.begin(Intent::DeleteFolder { at }).await?;
     let (path, recursive) = (t.path.clone(), options.recursive);
-    store_call(&t.store, move |s| {
+    match store_call(&t.store, move |s| {
         async move { s.delete_folder(&path, recursive).await }.boxed()
     })
-    .await?;
-    let (top, prefix) = folder_key(&t);
-    state
-        .update_owners(move |o| o.remove_prefix(&top, &prefix))
-        .await;
+    .await
+    {
+        Ok(()) => state.complete(begun).await,
+        Err(e) => {
+            state.settle(begun).await;
+            return Err(e);
+        }
+    }
+    drop(held);
     state
         .audit(
             &caller,
@@ -159,18 +170,24 @@ pub async fn rename(
     }
     let rename: Rename = parse_json(&body)?;
     let new_name = ItemName::new(&rename.name)?;
+    let (from, to) = (Place::folder(&t), Place::sibling_folder(&t, &new_name));
+    let held = state.locks.hold(&[from.lock(), to.lock()]).await?;
+    let begun = state.begin(Intent::RenameFolder { from, to }).await?;
     let (path, n) = (t.path.clone(), new_name.clone());
-    store_call(&t.store, move |s| {
+    match store_call(&t.store, move |s| {
         async move { s.rename_folder(&path, &n).await }.boxed()
     })
-    .await?;
+    .await
+    {
+        Ok(()) => state.complete(begun).await,
+        Err(e) => {
+            state.settle(begun).await;
+            return Err(e);
+        }
+    }
+    drop(held);
     let (parent, _) = t.path.split_last().expect("not the root");
     let new_path = format!("\\{}{}", t.top.name, parent.join(&new_name));
-    let (top, old_prefix) = folder_key(&t);
-    let new_prefix = super::permissions::join_key(&t, &parent, new_name.as_str());
-    state
-        .update_owners(move |o| o.rename_prefix(&top, &old_prefix, &new_prefix))
-        .await;
     state
         .audit(
             &caller,

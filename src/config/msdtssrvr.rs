@@ -149,7 +149,10 @@ fn read_folder(
             .ok_or_else(|| format!("FileSystemFolder \"{name}\" at {where_} has no <StorePath>"))?;
         let store_path = paths::resolve(&written, base)
             .map_err(|e| format!("<StorePath> of \"{name}\" at {where_}: {e}"))?;
-        FolderLocation::FileSystem { store_path }
+        FolderLocation::FileSystem {
+            store_path,
+            create: Default::default(),
+        }
     };
     let spec = FolderSpec { name, location };
     spec.validate()
@@ -189,7 +192,8 @@ mod tests {
         assert_eq!(
             folders[1].location,
             FolderLocation::FileSystem {
-                store_path: PathBuf::from("/opt/DTS/Packages")
+                store_path: PathBuf::from("/opt/DTS/Packages"),
+                create: Default::default(),
             }
         );
         assert!(f.warnings.is_empty());
