@@ -7,6 +7,7 @@ mod error;
 mod events;
 mod folders;
 pub mod journal;
+mod listing_fields;
 pub mod locks;
 pub mod openapi;
 mod packages;
