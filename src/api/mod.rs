@@ -12,6 +12,7 @@ pub mod locks;
 pub mod openapi;
 mod packages;
 mod permissions;
+mod protect;
 mod running;
 mod service_info;
 mod target;
