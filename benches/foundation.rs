@@ -167,9 +167,9 @@ fn timed(samples: usize, mut f: impl FnMut()) -> Vec<Duration> {
         .collect()
 }
 
-/// 2. A folder of 10,000 packages written straight into the store, listed through the API:
-/// the first listing with no saved header cache, warm listings, the first listing after a
-/// restart (headers from the saved cache), a page, and a field choice — beside a plain
+/// Step 2. A folder of 10,000 packages written straight into the store, listed through the
+/// API: the first listing with no saved header cache, warm listings, the first listing after
+/// a restart (headers from the saved cache), a page, and a field choice — beside a plain
 /// scandir + stat of the same directory in the same run.
 fn listing(rows: &mut Vec<Row>) {
     let temp = temp_dir();
