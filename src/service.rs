@@ -491,6 +491,7 @@ async fn serve(
         max_request_bytes: cfg.max_request_bytes,
         gate,
         owners,
+        locks: Default::default(),
         runs_refused,
     });
     let query_errors = web::QueryConfig::default()
@@ -509,6 +510,7 @@ async fn serve(
             App::new()
                 .wrap(actix_web::middleware::from_fn(api::auth::authenticate))
                 .wrap(actix_web::middleware::from_fn(api::check_client_version))
+                .wrap(actix_web::middleware::from_fn(api::log_server_errors))
                 .wrap(actix_web::middleware::DefaultHeaders::new().add((
                     crate::client::version::SERVICE_HEADER,
                     crate::client::version::VERSION,
@@ -544,6 +546,8 @@ async fn serve(
     // The API reports the real address (the configured port may be 0).
     let listen_text = tcp_addr.to_string();
     let _ = state.listen.set(listen_text.clone());
+    // Changes a crash interrupted are completed or rolled back before any request is served.
+    api::journal::recover(state.clone()).await;
     let server = server.run();
     let server_handle = server.handle();
     actix_rt::spawn(server);

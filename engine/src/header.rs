@@ -7,7 +7,7 @@
 
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::load::decode::decode;
 use crate::load::LoadError;
@@ -37,7 +37,7 @@ pub enum HeaderError {
 }
 
 /// What a listing shows of a stored package. Fields are `None` when the file does not say.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PackageHeader {
     /// The package's own `ObjectName` (the stored name may differ).
     #[serde(rename = "object_name", skip_serializing_if = "Option::is_none")]

@@ -6,6 +6,9 @@ pub mod auth;
 mod error;
 mod events;
 mod folders;
+pub mod journal;
+mod listing_fields;
+pub mod locks;
 pub mod openapi;
 mod packages;
 mod permissions;
@@ -59,8 +62,10 @@ pub struct AppState {
     pub max_request_bytes: u64,
     /// Authentication settings and state.
     pub gate: Arc<auth::Gate>,
-    /// Who owns each stored package (recorded at import).
+    /// Who owns each stored package (recorded at import), and the intents of changes.
     pub owners: Arc<crate::access::owners::Owners>,
+    /// Serialises changes per folder and package.
+    pub locks: locks::PathLocks,
     /// Why runs are refused (the service runs as root without `service.allow_root_runners`).
     pub runs_refused: Option<String>,
 }
@@ -135,6 +140,55 @@ pub async fn check_client_version(
         }
     }
     next.call(req).await
+}
+
+/// Logs every server error (5xx) with the incident id its answer carries (the details, which
+/// may name server paths, go only to the log); a 500 is also written to the event log.
+pub async fn log_server_errors(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    let method = req.method().to_string();
+    let path = req.path().to_string();
+    let events = req
+        .app_data::<web::Data<AppState>>()
+        .map(|s| s.events.clone());
+    let result = next.call(req).await;
+    let (status, error) = match &result {
+        Ok(res) => (res.status(), res.response().error()),
+        Err(e) => (e.as_response_error().status_code(), Some(e)),
+    };
+    if status.is_server_error() {
+        let api = error.and_then(|e| e.as_error::<ApiError>());
+        let incident = api
+            .and_then(|e| e.incident.clone())
+            .unwrap_or_else(|| "-".into());
+        let detail = match (api, error) {
+            (Some(e), _) => e.detail.clone().unwrap_or_else(|| e.message.clone()),
+            (None, Some(e)) => e.to_string(),
+            (None, None) => status.to_string(),
+        };
+        let line = format!(
+            "{method} {path} answered {} (incident {incident}): {detail}",
+            status.as_u16()
+        );
+        if status == actix_web::http::StatusCode::INTERNAL_SERVER_ERROR {
+            tracing::error!("{line}");
+            if let Some(events) = events {
+                let _ = events
+                    .append(
+                        NewEvent::new(EventId::RequestFailed, line)
+                            .field("incident", incident)
+                            .field("method", method)
+                            .field("path", path),
+                    )
+                    .await;
+            }
+        } else {
+            tracing::warn!("{line}");
+        }
+    }
+    result
 }
 
 /// Registers every route.

@@ -83,6 +83,8 @@ pub fn top_level(
     match (&status.health, store) {
         (FolderHealth::Available, Some(store)) => Ok((status, store)),
         (FolderHealth::Starting, Some(store)) => Ok((status, store)),
+        // Reads are served; the store refuses writes with the reason itself.
+        (FolderHealth::ReadOnly(_), Some(store)) => Ok((status, store)),
         (health, _) => {
             let detail = match health {
                 FolderHealth::Restarting(why) => format!("its store is restarting after: {why}"),
@@ -90,6 +92,7 @@ pub fn top_level(
                 FolderHealth::Failed(why) => format!(
                     "its store has failed ({why}); fix the cause and reload the service (SIGHUP)"
                 ),
+                FolderHealth::ReadOnly(why) => format!("its store is read-only: {why}"),
                 _ => "its store is not running".to_string(),
             };
             Err(ApiError::unavailable(format!(

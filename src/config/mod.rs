@@ -23,7 +23,7 @@ use ssisd_stores::msdb::settings::{
     Authentication, Encrypt, PasswordSource, DEFAULT_CONNECT_TIMEOUT_SECONDS, DEFAULT_POOL_SIZE,
     INTEGRATED_REFUSED,
 };
-use ssisd_stores::{FolderLocation, FolderSpec, SqlServerFolder};
+use ssisd_stores::{CreateRoot, FolderLocation, FolderSpec, SqlServerFolder};
 
 pub use access::AccessConfig;
 pub use error::ConfigError;
@@ -147,6 +147,10 @@ pub struct FolderSection {
     pub name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub store_path: Option<String>,
+    /// When a file-system folder's directory may be created: `first-use` (default: only when
+    /// the service never used it), `always`, `never`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub create_store_path: Option<CreateRoot>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub server: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -407,10 +411,11 @@ enum Layer {
 /// password.
 fn folder_section(spec: &FolderSpec) -> FolderSection {
     match &spec.location {
-        FolderLocation::FileSystem { store_path } => FolderSection {
+        FolderLocation::FileSystem { store_path, create } => FolderSection {
             kind: "file-system".into(),
             name: spec.name.clone(),
             store_path: Some(store_path.display().to_string()),
+            create_store_path: Some(*create),
             ..FolderSection::default()
         },
         FolderLocation::SqlServer(f) => FolderSection {
@@ -649,6 +654,7 @@ pub fn default_folders(data_dir: &Path) -> Vec<FolderSpec> {
             name: "File System".into(),
             location: FolderLocation::FileSystem {
                 store_path: data_dir.join("Packages"),
+                create: Default::default(),
             },
         },
     ]
@@ -669,9 +675,16 @@ fn folder_spec(f: &FolderSection, base: &Path) -> Result<FolderSpec, String> {
             FolderLocation::FileSystem {
                 store_path: paths::resolve(written, base)
                     .map_err(|m| format!("folder \"{}\": store_path: {m}", f.name))?,
+                create: f.create_store_path.unwrap_or_default(),
             }
         }
         "sql-server" => {
+            if f.create_store_path.is_some() {
+                return Err(format!(
+                    "folder \"{}\": `create_store_path` belongs to kind \"file-system\"",
+                    f.name
+                ));
+            }
             if f.store_path.is_some() {
                 return Err(format!("folder \"{}\": `store_path` belongs to kind \"file-system\"; a sql-server folder has `server`", f.name));
             }
@@ -802,6 +815,7 @@ impl ServiceConfig {
                 },
                 health_check_interval: Duration::from_secs_f64(s.health_check_seconds),
             },
+            known_store_roots: Some(self.data_dir.join("store-roots")),
             event_log: EventLogSettings {
                 path: self.data_dir.join("events.db"),
                 retention: self.event_log_retention,
@@ -934,7 +948,8 @@ mod tests {
         assert_eq!(
             c.folders[1].location,
             FolderLocation::FileSystem {
-                store_path: c.data_dir.join("Packages")
+                store_path: c.data_dir.join("Packages"),
+                create: Default::default(),
             }
         );
         assert!(c.stop_executing_packages_on_shutdown);
@@ -980,7 +995,8 @@ server = "."
         assert_eq!(
             c.folders[0].location,
             FolderLocation::FileSystem {
-                store_path: dir.path().join("pk")
+                store_path: dir.path().join("pk"),
+                create: Default::default(),
             }
         );
         assert_eq!(c.folders[1].kind(), "sql-server");
@@ -1179,7 +1195,8 @@ mod shipped_files {
         assert_eq!(
             xml.folders[1].location,
             FolderLocation::FileSystem {
-                store_path: Path::new(env!("CARGO_MANIFEST_DIR")).join("Packages")
+                store_path: Path::new(env!("CARGO_MANIFEST_DIR")).join("Packages"),
+                create: Default::default(),
             }
         );
     }
