@@ -9,4 +9,5 @@ pub mod load;
 pub mod model;
 pub mod types;
 pub mod validate;
+pub mod xml_limits;
 pub use load::{load_dtsconfig, load_package, load_package_file, LoadError, LoadOptions};

@@ -60,6 +60,13 @@ pub enum LoadError {
     )]
     PasswordProtected { level: String },
 
+    #[error("refused at line {line}, column {column}: {error}")]
+    Shape {
+        line: u32,
+        column: u32,
+        error: crate::xml_limits::ShapeError,
+    },
+
     #[error(
         "the package is nested more than {limit} containers deep at {path}; the file is \
          probably damaged"
