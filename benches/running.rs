@@ -64,6 +64,7 @@ fn start_at(agent: &ureq::Agent, url: &str, package: &str) -> String {
     let body = format!(r#"{{"package":"File System/{package}"}}"#);
     let answer = agent
         .post(url)
+        .set("Content-Type", "application/json")
         .send_bytes(body.as_bytes())
         .unwrap_or_else(|e| panic!("start {package}: {e}"));
     let v: serde_json::Value = answer.into_json().unwrap();

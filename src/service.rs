@@ -436,6 +436,7 @@ async fn serve(
         gate,
         owners,
         runs_refused,
+        hosts: api::guard::HostPolicy::new(opened.tcp_addr, opened.tls.is_some(), &cfg.host_names),
     });
     let query_errors = web::QueryConfig::default()
         .error_handler(|e, _| ApiError::bad_request(format!("bad query string: {e}")).into());
@@ -452,6 +453,7 @@ async fn serve(
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(actix_web::middleware::from_fn(api::auth::authenticate))
+                .wrap(actix_web::middleware::from_fn(api::guard::check))
                 .wrap(actix_web::middleware::from_fn(api::check_client_version))
                 .wrap(actix_web::middleware::DefaultHeaders::new().add((
                     crate::client::version::SERVICE_HEADER,

@@ -772,6 +772,7 @@ fn kill_9_during_imports_never_leaves_a_torn_package() {
             for i in 0.. {
                 let body = if i % 2 == 0 { &a2 } else { &b2 };
                 let ok = ureq::put(&url)
+                    .set("Content-Type", "application/xml")
                     .timeout(Duration::from_secs(5))
                     .send_bytes(body);
                 if matches!(ok, Err(ureq::Error::Transport(_))) {

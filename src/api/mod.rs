@@ -6,6 +6,7 @@ pub mod auth;
 mod error;
 mod events;
 mod folders;
+pub mod guard;
 pub mod openapi;
 mod packages;
 mod permissions;
@@ -62,6 +63,8 @@ pub struct AppState {
     pub owners: Arc<crate::access::owners::Owners>,
     /// Why runs are refused (the service runs as root without `service.allow_root_runners`).
     pub runs_refused: Option<String>,
+    /// The names the listeners answer to (`Host`, `Origin`).
+    pub hosts: guard::HostPolicy,
 }
 
 impl AppState {

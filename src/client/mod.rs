@@ -222,7 +222,13 @@ impl Client {
     ) -> Result<Answer, ClientError> {
         let target = format!("/api/v1/{}", path.trim_start_matches('/'));
         let authorization = self.token.as_ref().map(Token::authorization);
-        let headers = self.headers(authorization.as_deref());
+        let mut headers = self.headers(authorization.as_deref());
+        if body.is_some() {
+            headers.push((
+                "Content-Type",
+                crate::api::guard::body_media_type(method, path),
+            ));
+        }
         let request = transport::Request {
             method,
             target: &target,
