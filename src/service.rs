@@ -8,7 +8,7 @@
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use actix::prelude::*;
 use actix_web::{web, App, HttpServer};
@@ -311,6 +311,7 @@ pub fn run(mut cfg: ServiceConfig, source: ConfigSource) -> anyhow::Result<i32> 
     };
 
     let system = actix_rt::System::new();
+    let bound = StopBound::default();
     let (code, runners) = system.block_on(serve(
         cfg,
         source,
@@ -319,12 +320,65 @@ pub fn run(mut cfg: ServiceConfig, source: ConfigSource) -> anyhow::Result<i32> 
         opened,
         owners,
         dropped,
+        bound.clone(),
     ))?;
-    drop(system);
     // Last of all (stop_executing_packages_on_shutdown): the runners are told to cancel; the
-    // service does not wait for them.
+    // service does not wait for them. Before the runtime is dropped, which waits for work still
+    // on its blocking pool (the stop bound ends the process if that takes too long).
+    bound.runners_signalled();
     runners.signal();
+    drop(system);
     Ok(code)
+}
+
+/// How long a stop may take from the stop signal to the end of the process, whatever request
+/// handlers are still doing (reading a large body, parsing on the blocking pool).
+pub const STOP_BOUND: Duration = Duration::from_secs(5);
+
+/// Ends the process [`STOP_BOUND`] after a stop began, if it has not ended by itself: the
+/// runtimes wait for their blocking work when dropped, and nothing may make a stop wait
+/// forever. What was acknowledged is already on disk (the event log commits before it
+/// answers); the runners are signalled here if the normal path did not get to it.
+#[derive(Clone, Default)]
+struct StopBound {
+    runners: Arc<Mutex<Option<RunnersToStop>>>,
+}
+
+impl StopBound {
+    /// Starts the clock.
+    fn start(&self) {
+        let runners = self.runners.clone();
+        let started = std::thread::Builder::new()
+            .name("ssisd-stop-bound".into())
+            .spawn(move || {
+                std::thread::sleep(STOP_BOUND);
+                let pending = runners.lock().unwrap_or_else(|p| p.into_inner()).take();
+                eprintln!(
+                    "ssisd: the stop did not finish within {} s (a request handler was still busy); exiting now",
+                    STOP_BOUND.as_secs()
+                );
+                if let Some(r) = pending {
+                    r.signal();
+                }
+                std::process::exit(exit::OK);
+            });
+        if let Err(e) = started {
+            eprintln!("ssisd: cannot bound the stop: {e}");
+        }
+    }
+
+    /// The runners the stop must signal, known once the supervisor has shut down.
+    fn set_runners(&self, r: &RunnersToStop) {
+        *self.runners.lock().unwrap_or_else(|p| p.into_inner()) = Some(r.clone());
+    }
+
+    /// The normal path is signalling them itself.
+    fn runners_signalled(&self) {
+        self.runners
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+    }
 }
 
 /// What the drop announces, and the runner account's `(uid, gid)`.
@@ -389,6 +443,7 @@ async fn serve(
     opened: Listeners,
     owners: Arc<Owners>,
     dropped: Option<String>,
+    bound: StopBound,
 ) -> anyhow::Result<(i32, RunnersToStop)> {
     let started = Instant::now();
     let started_at = chrono::Utc::now();
@@ -539,8 +594,10 @@ async fn serve(
         }
     }
     systemd_notify::notify("STOPPING=1");
+    bound.start();
     server_handle.stop(false).await;
     let runners = supervisor.send(Shutdown).await.unwrap_or_default();
+    bound.set_runners(&runners);
     drop(socket_file);
     drop(lock);
     actix_rt::System::current().stop();

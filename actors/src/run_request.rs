@@ -20,9 +20,13 @@ pub const MAX_TOTAL_BYTES: usize = 256 * 1024;
 pub enum RunRequestError {
     #[error("a run takes at most {MAX_SETS} set values, and this request has {0}")]
     TooManySets(usize),
-    #[error("{what} is {len} bytes long; a run's values are at most {MAX_ARGUMENT_BYTES} bytes each")]
+    #[error(
+        "{what} is {len} bytes long; a run's values are at most {MAX_ARGUMENT_BYTES} bytes each"
+    )]
     TooLong { what: String, len: usize },
-    #[error("the run's values are {0} bytes together; at most {MAX_TOTAL_BYTES} bytes are accepted")]
+    #[error(
+        "the run's values are {0} bytes together; at most {MAX_TOTAL_BYTES} bytes are accepted"
+    )]
     TooMuch(usize),
     #[error("{0} contains a NUL character")]
     Nul(String),
@@ -98,9 +102,17 @@ mod tests {
             Err(RunRequestError::TooManySets(_))
         ));
         let big: Vec<String> = (0..10)
-            .map(|i| format!(r"\Package.Variables[User::V{i}].Value;{}", "x".repeat(30_000)))
+            .map(|i| {
+                format!(
+                    r"\Package.Variables[User::V{i}].Value;{}",
+                    "x".repeat(30_000)
+                )
+            })
             .collect();
-        assert!(matches!(check(&big, None), Err(RunRequestError::TooMuch(_))));
+        assert!(matches!(
+            check(&big, None),
+            Err(RunRequestError::TooMuch(_))
+        ));
         assert!(matches!(
             check(&["a\0b".into()], None),
             Err(RunRequestError::Nul(_))

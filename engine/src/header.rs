@@ -508,15 +508,25 @@ mod tests {
         let wide = NEW_FORMAT.replacen("DTS:refId=", &format!("{attrs} DTS:refId="), 1);
         let err = read_package_header(wide.as_bytes()).unwrap_err();
         assert!(
-            matches!(err, HeaderError::Shape(ShapeError::TooManyAttributes { .. })),
+            matches!(
+                err,
+                HeaderError::Shape(ShapeError::TooManyAttributes { .. })
+            ),
             "{err}"
         );
         assert!(err.to_string().contains("256 attributes"), "{err}");
 
-        let twice = NEW_FORMAT.replacen("DTS:refId=\"Package\"", "DTS:refId=\"A\" DTS:refId=\"B\"", 1);
+        let twice = NEW_FORMAT.replacen(
+            "DTS:refId=\"Package\"",
+            "DTS:refId=\"A\" DTS:refId=\"B\"",
+            1,
+        );
         let err = read_package_header(twice.as_bytes()).unwrap_err();
         assert!(
-            matches!(err, HeaderError::Shape(ShapeError::DuplicateAttribute { .. })),
+            matches!(
+                err,
+                HeaderError::Shape(ShapeError::DuplicateAttribute { .. })
+            ),
             "{err}"
         );
     }

@@ -144,7 +144,9 @@ pub fn check_shape(text: &str) -> Result<(), ShapeError> {
 
 /// 1-based line and column (in characters) of a byte offset in `text`, for messages.
 pub fn line_column(text: &str, position: u64) -> (u32, u32) {
-    let mut at = usize::try_from(position).unwrap_or(usize::MAX).min(text.len());
+    let mut at = usize::try_from(position)
+        .unwrap_or(usize::MAX)
+        .min(text.len());
     while !text.is_char_boundary(at) {
         at -= 1;
     }
@@ -181,10 +183,7 @@ mod tests {
         let attrs = |n: usize| (0..n).map(|i| format!(" a{i}=\"x\"")).collect::<String>();
         check_shape(&format!("<r{}/>", attrs(MAX_ATTRIBUTES))).unwrap();
         let err = check_shape(&format!("<r{}/>", attrs(MAX_ATTRIBUTES + 1))).unwrap_err();
-        assert!(
-            matches!(err, ShapeError::TooManyAttributes { .. }),
-            "{err}"
-        );
+        assert!(matches!(err, ShapeError::TooManyAttributes { .. }), "{err}");
         let err = check_shape(r#"<r><x a="1" b="2" a="3"/></r>"#).unwrap_err();
         assert!(
             matches!(&err, ShapeError::DuplicateAttribute { attribute, .. } if attribute == "a"),
@@ -197,10 +196,7 @@ mod tests {
     fn a_million_attributes_are_refused_quickly() {
         let attrs: String = (0..1_000_000).map(|i| format!(" a{i}=\"\"")).collect();
         let err = check_shape(&format!("<r{attrs}/>")).unwrap_err();
-        assert!(
-            matches!(err, ShapeError::TooManyAttributes { .. }),
-            "{err}"
-        );
+        assert!(matches!(err, ShapeError::TooManyAttributes { .. }), "{err}");
     }
 
     #[test]

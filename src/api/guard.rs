@@ -18,7 +18,8 @@ use super::auth::Peer;
 use super::error::ApiError;
 
 /// Media types a package body may be sent as (the first is what clients send).
-pub const PACKAGE_MEDIA_TYPES: &[&str] = &["application/xml", "text/xml", "application/octet-stream"];
+pub const PACKAGE_MEDIA_TYPES: &[&str] =
+    &["application/xml", "text/xml", "application/octet-stream"];
 /// The media type of every other body.
 pub const JSON: &str = "application/json";
 
@@ -256,7 +257,10 @@ pub async fn check(
         .app_data::<actix_web::web::Data<super::AppState>>()
         .and_then(|state| state.hosts.check(&req).err());
     match refusal {
-        None => next.call(req).await.map(ServiceResponse::map_into_boxed_body),
+        None => next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_boxed_body),
         Some(e) => {
             let (request, _) = req.into_parts();
             Ok(ServiceResponse::new(

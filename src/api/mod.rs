@@ -139,21 +139,59 @@ pub async fn check_client_version(
     next.call(req).await
 }
 
-/// Registers every route.
+/// The answer of a route to a method it lacks: 405 with `Allow` and the JSON error body.
+fn lacks(allow: &'static str) -> actix_web::Route {
+    web::to(move |req: HttpRequest| async move {
+        Err::<HttpResponse, ApiError>(
+            ApiError::new(
+                actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
+                format!(
+                    "{} is not a method of {}; it allows {allow}",
+                    req.method(),
+                    req.path()
+                ),
+            )
+            .with_header("Allow", allow),
+        )
+    })
+}
+
+/// Registers every route: one resource per path, each answering the methods it lacks with 405.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api/v1")
-            .route("/status", web::get().to(service_info::status))
-            .route("/whoami", web::get().to(service_info::whoami))
-            .route("/openapi.json", web::get().to(openapi::document))
-            .route("/reload", web::post().to(service_info::reload))
-            .route("/folders", web::get().to(folders::top_level))
+            .service(
+                web::resource("/status")
+                    .route(web::get().to(service_info::status))
+                    .default_service(lacks("GET")),
+            )
+            .service(
+                web::resource("/whoami")
+                    .route(web::get().to(service_info::whoami))
+                    .default_service(lacks("GET")),
+            )
+            .service(
+                web::resource("/openapi.json")
+                    .route(web::get().to(openapi::document))
+                    .default_service(lacks("GET")),
+            )
+            .service(
+                web::resource("/reload")
+                    .route(web::post().to(service_info::reload))
+                    .default_service(lacks("POST")),
+            )
+            .service(
+                web::resource("/folders")
+                    .route(web::get().to(folders::top_level))
+                    .default_service(lacks("GET")),
+            )
             .service(
                 web::resource("/folders/{tail:.*}")
                     .route(web::get().to(folders::list))
                     .route(web::post().to(folders::create))
                     .route(web::delete().to(folders::delete))
-                    .route(web::patch().to(folders::rename)),
+                    .route(web::patch().to(folders::rename))
+                    .default_service(lacks("GET, POST, DELETE, PATCH")),
             )
             .service(
                 web::resource("/packages/{tail:.*}")
@@ -161,17 +199,50 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .route(web::get().to(packages::get))
                     .route(web::head().to(packages::head))
                     .route(web::delete().to(packages::delete))
-                    .route(web::patch().to(packages::rename)),
+                    .route(web::patch().to(packages::rename))
+                    .default_service(lacks("PUT, GET, HEAD, DELETE, PATCH")),
             )
-            .route("/copy", web::post().to(transfer::copy))
-            .route("/move", web::post().to(transfer::move_))
-            .route("/running", web::post().to(running::start))
-            .route("/running", web::get().to(running::list))
-            .route("/running/{id}", web::get().to(running::detail))
-            .route("/running/{id}/stop", web::post().to(running::stop))
-            .route("/running/{id}/stream", web::get().to(running::stream))
-            .route("/events", web::get().to(events::query))
-            .route("/events/stream", web::get().to(events::stream)),
+            .service(
+                web::resource("/copy")
+                    .route(web::post().to(transfer::copy))
+                    .default_service(lacks("POST")),
+            )
+            .service(
+                web::resource("/move")
+                    .route(web::post().to(transfer::move_))
+                    .default_service(lacks("POST")),
+            )
+            .service(
+                web::resource("/running")
+                    .route(web::post().to(running::start))
+                    .route(web::get().to(running::list))
+                    .default_service(lacks("GET, POST")),
+            )
+            .service(
+                web::resource("/running/{id}")
+                    .route(web::get().to(running::detail))
+                    .default_service(lacks("GET")),
+            )
+            .service(
+                web::resource("/running/{id}/stop")
+                    .route(web::post().to(running::stop))
+                    .default_service(lacks("POST")),
+            )
+            .service(
+                web::resource("/running/{id}/stream")
+                    .route(web::get().to(running::stream))
+                    .default_service(lacks("GET")),
+            )
+            .service(
+                web::resource("/events")
+                    .route(web::get().to(events::query))
+                    .default_service(lacks("GET")),
+            )
+            .service(
+                web::resource("/events/stream")
+                    .route(web::get().to(events::stream))
+                    .default_service(lacks("GET")),
+            ),
     )
     .default_service(web::to(not_found));
 }
