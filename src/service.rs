@@ -509,6 +509,7 @@ async fn serve(
             App::new()
                 .wrap(actix_web::middleware::from_fn(api::auth::authenticate))
                 .wrap(actix_web::middleware::from_fn(api::guard::check))
+                .wrap(actix_web::middleware::from_fn(api::json_errors))
                 .wrap(actix_web::middleware::from_fn(api::check_client_version))
                 .wrap(actix_web::middleware::DefaultHeaders::new().add((
                     crate::client::version::SERVICE_HEADER,

@@ -143,7 +143,7 @@ impl HostPolicy {
                 ))
             })?;
         }
-        check_media_type(req)
+        Ok(())
     }
 
     fn check_origin(&self, origin: &str, unix: bool) -> Result<(), String> {
@@ -180,18 +180,12 @@ fn has_body(req: &ServiceRequest) -> bool {
         .is_some_and(|n| n > 0)
 }
 
-/// A change's body must be of the type its route reads: a package (PUT under `/packages/`)
-/// as XML (or bytes), everything else as JSON.
-fn check_media_type(req: &ServiceRequest) -> Result<(), ApiError> {
+/// A change's body must be of the type its route reads (`wanted`); a request without a body
+/// passes.
+fn check_media_type(req: &ServiceRequest, wanted: &[&str]) -> Result<(), ApiError> {
     if !has_body(req) {
         return Ok(());
     }
-    let path = req.path().strip_prefix("/api/v1/").unwrap_or("");
-    let wanted: &[&str] = if is_package_upload(req.method().as_str(), path) {
-        PACKAGE_MEDIA_TYPES
-    } else {
-        &[JSON]
-    };
     let sent = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -217,6 +211,42 @@ fn check_media_type(req: &ServiceRequest) -> Result<(), ApiError> {
             wanted.join(" or ")
         ),
     ))
+}
+
+async fn media_type(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+    wanted: &[&str],
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    match check_media_type(&req, wanted) {
+        Ok(()) => next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_boxed_body),
+        Err(e) => {
+            let (request, _) = req.into_parts();
+            Ok(ServiceResponse::new(
+                request,
+                actix_web::ResponseError::error_response(&e),
+            ))
+        }
+    }
+}
+
+/// Route middleware of the routes that read a JSON body.
+pub async fn json_body(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    media_type(req, next, &[JSON]).await
+}
+
+/// Route middleware of the package upload.
+pub async fn package_body(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    media_type(req, next, PACKAGE_MEDIA_TYPES).await
 }
 
 /// Splits `host`, `host:port`, `[v6]` or `[v6]:port`.

@@ -8,6 +8,7 @@ mod events;
 mod folders;
 pub mod guard;
 pub mod openapi;
+mod openapi_schemas;
 mod packages;
 mod permissions;
 mod running;
@@ -19,6 +20,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use actix::Addr;
+use actix_web::middleware::from_fn;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use futures_util::future::BoxFuture;
@@ -27,7 +29,7 @@ use ssisd_actors::store::{StoreActor, StoreOp};
 use ssisd_actors::{Directory, EventId, EventLogClient, NewEvent, ReloadSummary};
 use ssisd_stores::{PackageStore, StoreError};
 
-pub use error::ApiError;
+pub use error::{json_errors, ApiError};
 
 /// What the API may ask of the service as a whole.
 pub trait ServiceControl: Send + Sync {
@@ -177,7 +179,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             )
             .service(
                 web::resource("/reload")
-                    .route(web::post().to(service_info::reload))
+                    .route(
+                        web::post()
+                            .to(service_info::reload)
+                            .wrap(from_fn(guard::json_body)),
+                    )
                     .default_service(lacks("POST")),
             )
             .service(
@@ -188,33 +194,69 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(
                 web::resource("/folders/{tail:.*}")
                     .route(web::get().to(folders::list))
-                    .route(web::post().to(folders::create))
-                    .route(web::delete().to(folders::delete))
-                    .route(web::patch().to(folders::rename))
+                    .route(
+                        web::post()
+                            .to(folders::create)
+                            .wrap(from_fn(guard::json_body)),
+                    )
+                    .route(
+                        web::delete()
+                            .to(folders::delete)
+                            .wrap(from_fn(guard::json_body)),
+                    )
+                    .route(
+                        web::patch()
+                            .to(folders::rename)
+                            .wrap(from_fn(guard::json_body)),
+                    )
                     .default_service(lacks("GET, POST, DELETE, PATCH")),
             )
             .service(
                 web::resource("/packages/{tail:.*}")
-                    .route(web::put().to(packages::put))
+                    .route(
+                        web::put()
+                            .to(packages::put)
+                            .wrap(from_fn(guard::package_body)),
+                    )
                     .route(web::get().to(packages::get))
                     .route(web::head().to(packages::head))
-                    .route(web::delete().to(packages::delete))
-                    .route(web::patch().to(packages::rename))
+                    .route(
+                        web::delete()
+                            .to(packages::delete)
+                            .wrap(from_fn(guard::json_body)),
+                    )
+                    .route(
+                        web::patch()
+                            .to(packages::rename)
+                            .wrap(from_fn(guard::json_body)),
+                    )
                     .default_service(lacks("PUT, GET, HEAD, DELETE, PATCH")),
             )
             .service(
                 web::resource("/copy")
-                    .route(web::post().to(transfer::copy))
+                    .route(
+                        web::post()
+                            .to(transfer::copy)
+                            .wrap(from_fn(guard::json_body)),
+                    )
                     .default_service(lacks("POST")),
             )
             .service(
                 web::resource("/move")
-                    .route(web::post().to(transfer::move_))
+                    .route(
+                        web::post()
+                            .to(transfer::move_)
+                            .wrap(from_fn(guard::json_body)),
+                    )
                     .default_service(lacks("POST")),
             )
             .service(
                 web::resource("/running")
-                    .route(web::post().to(running::start))
+                    .route(
+                        web::post()
+                            .to(running::start)
+                            .wrap(from_fn(guard::json_body)),
+                    )
                     .route(web::get().to(running::list))
                     .default_service(lacks("GET, POST")),
             )
@@ -225,7 +267,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             )
             .service(
                 web::resource("/running/{id}/stop")
-                    .route(web::post().to(running::stop))
+                    .route(
+                        web::post()
+                            .to(running::stop)
+                            .wrap(from_fn(guard::json_body)),
+                    )
                     .default_service(lacks("POST")),
             )
             .service(
