@@ -311,7 +311,6 @@ pub fn run(mut cfg: ServiceConfig, source: ConfigSource) -> anyhow::Result<i32> 
     };
 
     let system = actix_rt::System::new();
-    let bound = StopBound::default();
     let (code, runners) = system.block_on(serve(
         cfg,
         source,
@@ -320,13 +319,12 @@ pub fn run(mut cfg: ServiceConfig, source: ConfigSource) -> anyhow::Result<i32> 
         opened,
         owners,
         dropped,
-        bound.clone(),
     ))?;
-    // Last of all (stop_executing_packages_on_shutdown): the runners are told to cancel; the
-    // service does not wait for them. Before the runtime is dropped, which waits for work still
-    // on its blocking pool (the stop bound ends the process if that takes too long).
-    bound.runners_signalled();
-    runners.signal();
+    // Last of all (stop_executing_packages_on_shutdown): the runners are told to cancel (from a
+    // child process, so that their reactions do not hold up this exit); the service does not
+    // wait for them. Before the runtime is dropped, which waits for work still on its blocking
+    // pool (the stop bound ends the process if that takes too long).
+    runners.signal_detached();
     drop(system);
     Ok(code)
 }
@@ -335,49 +333,22 @@ pub fn run(mut cfg: ServiceConfig, source: ConfigSource) -> anyhow::Result<i32> 
 /// handlers are still doing (reading a large body, parsing on the blocking pool).
 pub const STOP_BOUND: Duration = Duration::from_secs(5);
 
-/// Ends the process [`STOP_BOUND`] after a stop began, if it has not ended by itself: the
-/// runtimes wait for their blocking work when dropped, and nothing may make a stop wait
-/// forever. What was acknowledged is already on disk (the event log commits before it
-/// answers); the runners are signalled here if the normal path did not get to it.
-#[derive(Clone, Default)]
-struct StopBound {
-    runners: Arc<Mutex<Option<RunnersToStop>>>,
-}
-
-impl StopBound {
-    /// Starts the clock.
-    fn start(&self) {
-        let runners = self.runners.clone();
-        let started = std::thread::Builder::new()
-            .name("ssisd-stop-bound".into())
-            .spawn(move || {
-                std::thread::sleep(STOP_BOUND);
-                let pending = runners.lock().unwrap_or_else(|p| p.into_inner()).take();
-                eprintln!(
-                    "ssisd: the stop did not finish within {} s (a request handler was still busy); exiting now",
-                    STOP_BOUND.as_secs()
-                );
-                if let Some(r) = pending {
-                    r.signal();
-                }
-                std::process::exit(exit::OK);
-            });
-        if let Err(e) = started {
-            eprintln!("ssisd: cannot bound the stop: {e}");
-        }
-    }
-
-    /// The runners the stop must signal, known once the supervisor has shut down.
-    fn set_runners(&self, r: &RunnersToStop) {
-        *self.runners.lock().unwrap_or_else(|p| p.into_inner()) = Some(r.clone());
-    }
-
-    /// The normal path is signalling them itself.
-    fn runners_signalled(&self) {
-        self.runners
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take();
+/// Ends the process [`STOP_BOUND`] from now if it has not ended by itself: the runtimes wait
+/// for their blocking work when dropped, and nothing may make a stop wait forever. What was
+/// acknowledged is already on disk (the event log commits before it answers).
+fn bound_the_stop() {
+    let started = std::thread::Builder::new()
+        .name("ssisd-stop-bound".into())
+        .spawn(|| {
+            std::thread::sleep(STOP_BOUND);
+            eprintln!(
+                "ssisd: the stop did not finish within {} s (a request handler was still busy); exiting now",
+                STOP_BOUND.as_secs()
+            );
+            std::process::exit(exit::OK);
+        });
+    if let Err(e) = started {
+        eprintln!("ssisd: cannot bound the stop: {e}");
     }
 }
 
@@ -443,7 +414,6 @@ async fn serve(
     opened: Listeners,
     owners: Arc<Owners>,
     dropped: Option<String>,
-    bound: StopBound,
 ) -> anyhow::Result<(i32, RunnersToStop)> {
     let started = Instant::now();
     let started_at = chrono::Utc::now();
@@ -595,10 +565,9 @@ async fn serve(
         }
     }
     systemd_notify::notify("STOPPING=1");
-    bound.start();
+    bound_the_stop();
     server_handle.stop(false).await;
     let runners = supervisor.send(Shutdown).await.unwrap_or_default();
-    bound.set_runners(&runners);
     drop(socket_file);
     drop(lock);
     actix_rt::System::current().stop();

@@ -33,9 +33,9 @@ fn schemathesis() -> Option<Command> {
 fn generated(report: &str) -> u64 {
     report
         .lines()
+        .rev()
         .filter_map(|l| l.trim().split_once(" generated"))
-        .filter_map(|(n, _)| n.trim().parse().ok())
-        .last()
+        .find_map(|(n, _)| n.trim().parse().ok())
         .unwrap_or(0)
 }
 

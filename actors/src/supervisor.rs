@@ -610,6 +610,31 @@ impl RunnersToStop {
             package::send_signal(*t, libc::SIGTERM);
         }
     }
+
+    /// Sends SIGTERM to every runner from a child process made for it, and returns at once:
+    /// each signal wakes a runner that takes the processor to cancel, so signalling hundreds in
+    /// the exiting service would make its exit wait for all their reactions. The child only
+    /// sends the signals and ends. When no child can be made, signals them here.
+    pub fn signal_detached(&self) {
+        if self.0.len() < 2 {
+            return self.signal();
+        }
+        let targets = self.0.clone();
+        // SAFETY: after fork the child runs only async-signal-safe system calls (kill, and the
+        // raw getresuid/setresuid of `send_signal`) over memory prepared before the fork, then
+        // _exit; it allocates nothing and takes no lock.
+        match unsafe { libc::fork() } {
+            0 => {
+                for t in &targets {
+                    package::send_signal(*t, libc::SIGTERM);
+                }
+                // SAFETY: ends the child without running the parent's exit handlers.
+                unsafe { libc::_exit(0) }
+            }
+            pid if pid > 0 => {}
+            _ => self.signal(),
+        }
+    }
 }
 
 impl Handler<Shutdown> for Supervisor {

@@ -70,7 +70,7 @@ impl HostPolicy {
         if let Some(v6) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
             return v6.parse::<Ipv6Addr>().is_ok();
         }
-        self.names.iter().any(|n| *n == host)
+        self.names.contains(&host)
     }
 
     /// Checks an authority (`host[:port]`) as sent in `Host` or inside `Origin`; on TCP the
