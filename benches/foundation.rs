@@ -43,7 +43,16 @@ fn max(samples: &[Duration]) -> Duration {
 fn call(agent: &ureq::Agent, url: &str, method: &str, body: Option<&[u8]>) -> Vec<u8> {
     let req = agent.request(method, url).timeout(Duration::from_secs(60));
     let result = match body {
-        Some(b) => req.send_bytes(b),
+        Some(b) => req
+            .set(
+                "Content-Type",
+                if method == "PUT" && url.contains("/packages/") {
+                    "application/xml"
+                } else {
+                    "application/json"
+                },
+            )
+            .send_bytes(b),
         None => req.call(),
     };
     match result {

@@ -1,9 +1,10 @@
 //! API errors as JSON — `{"status": 404, "error": "not_found", "message": "…"}` — with the
-//! status code that fits, and the mapping from store errors. Messages come from the layer that
-//! knows what went wrong; this module only chooses codes. A server error (5xx) carries an
-//! incident id, in the answer and in the log line (and, for 500, the event log entry) that
-//! `api::log_server_errors` writes with the full detail; the answer itself never names files
-//! on the server.
+//! status code that fits, the mapping from store errors, and the middleware that gives the same
+//! body to errors raised below the handlers (extractors, body limits). Messages come from the
+//! layer that knows what went wrong; this module only chooses codes and the shape. A server
+//! error (5xx) carries an incident id, in the answer and in the log line (and, for 500, the
+//! event log entry) that `api::log_server_errors` writes with the full detail; the answer itself
+//! never names files on the server.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
@@ -131,4 +132,53 @@ impl From<StoreError> for ApiError {
             error
         }
     }
+}
+
+/// Gives every error answer the JSON body, also those made by actix itself (a body over an
+/// extractor's limit, a path it cannot match): their text becomes the message.
+pub async fn json_errors(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    let response = next.call(req).await?.map_into_boxed_body();
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("application/json"));
+    if status.as_u16() < 400
+        || is_json
+        || response.request().method() == actix_web::http::Method::HEAD
+    {
+        return Ok(response);
+    }
+    let (request, response) = response.into_parts();
+    let kept: Vec<(
+        actix_web::http::header::HeaderName,
+        actix_web::http::header::HeaderValue,
+    )> = response
+        .headers()
+        .iter()
+        .filter(|(name, _)| {
+            *name == actix_web::http::header::ALLOW
+                || *name == actix_web::http::header::RETRY_AFTER
+                || *name == actix_web::http::header::WWW_AUTHENTICATE
+        })
+        .map(|(n, v)| (n.clone(), v.clone()))
+        .collect();
+    let text = actix_web::body::to_bytes(response.into_body())
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_string())
+        .unwrap_or_default();
+    let message = if text.is_empty() {
+        status.canonical_reason().unwrap_or("error").to_string()
+    } else {
+        text
+    };
+    let mut rebuilt = ApiError::new(status, message).error_response();
+    for (name, value) in kept {
+        rebuilt.headers_mut().insert(name, value);
+    }
+    Ok(actix_web::dev::ServiceResponse::new(request, rebuilt))
 }

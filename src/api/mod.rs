@@ -6,10 +6,12 @@ pub mod auth;
 mod error;
 mod events;
 mod folders;
+pub mod guard;
 pub mod journal;
 mod listing_fields;
 pub mod locks;
 pub mod openapi;
+mod openapi_schemas;
 mod packages;
 mod permissions;
 mod protect;
@@ -22,6 +24,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use actix::Addr;
+use actix_web::middleware::from_fn;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use futures_util::future::BoxFuture;
@@ -30,7 +33,7 @@ use ssisd_actors::store::{StoreActor, StoreOp};
 use ssisd_actors::{Directory, EventId, EventLogClient, NewEvent, ReloadSummary};
 use ssisd_stores::{PackageStore, StoreError};
 
-pub use error::ApiError;
+pub use error::{json_errors, ApiError};
 
 /// What the API may ask of the service as a whole.
 pub trait ServiceControl: Send + Sync {
@@ -68,6 +71,8 @@ pub struct AppState {
     pub locks: locks::PathLocks,
     /// Why runs are refused (the service runs as root without `service.allow_root_runners`).
     pub runs_refused: Option<String>,
+    /// The names the listeners answer to (`Host`, `Origin`).
+    pub hosts: guard::HostPolicy,
 }
 
 impl AppState {
@@ -191,39 +196,154 @@ pub async fn log_server_errors(
     result
 }
 
-/// Registers every route.
+/// The answer of a route to a method it lacks: 405 with `Allow` and the JSON error body.
+fn lacks(allow: &'static str) -> actix_web::Route {
+    web::to(move |req: HttpRequest| async move {
+        Err::<HttpResponse, ApiError>(
+            ApiError::new(
+                actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
+                format!(
+                    "{} is not a method of {}; it allows {allow}",
+                    req.method(),
+                    req.path()
+                ),
+            )
+            .with_header("Allow", allow),
+        )
+    })
+}
+
+/// Registers every route: one resource per path, each answering the methods it lacks with 405.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api/v1")
-            .route("/status", web::get().to(service_info::status))
-            .route("/whoami", web::get().to(service_info::whoami))
-            .route("/openapi.json", web::get().to(openapi::document))
-            .route("/reload", web::post().to(service_info::reload))
-            .route("/folders", web::get().to(folders::top_level))
+            .service(
+                web::resource("/status")
+                    .route(web::get().to(service_info::status))
+                    .default_service(lacks("GET")),
+            )
+            .service(
+                web::resource("/whoami")
+                    .route(web::get().to(service_info::whoami))
+                    .default_service(lacks("GET")),
+            )
+            .service(
+                web::resource("/openapi.json")
+                    .route(web::get().to(openapi::document))
+                    .default_service(lacks("GET")),
+            )
+            .service(
+                web::resource("/reload")
+                    .route(
+                        web::post()
+                            .to(service_info::reload)
+                            .wrap(from_fn(guard::json_body)),
+                    )
+                    .default_service(lacks("POST")),
+            )
+            .service(
+                web::resource("/folders")
+                    .route(web::get().to(folders::top_level))
+                    .default_service(lacks("GET")),
+            )
             .service(
                 web::resource("/folders/{tail:.*}")
                     .route(web::get().to(folders::list))
-                    .route(web::post().to(folders::create))
-                    .route(web::delete().to(folders::delete))
-                    .route(web::patch().to(folders::rename)),
+                    .route(
+                        web::post()
+                            .to(folders::create)
+                            .wrap(from_fn(guard::json_body)),
+                    )
+                    .route(
+                        web::delete()
+                            .to(folders::delete)
+                            .wrap(from_fn(guard::json_body)),
+                    )
+                    .route(
+                        web::patch()
+                            .to(folders::rename)
+                            .wrap(from_fn(guard::json_body)),
+                    )
+                    .default_service(lacks("GET, POST, DELETE, PATCH")),
             )
             .service(
                 web::resource("/packages/{tail:.*}")
-                    .route(web::put().to(packages::put))
+                    .route(
+                        web::put()
+                            .to(packages::put)
+                            .wrap(from_fn(guard::package_body)),
+                    )
                     .route(web::get().to(packages::get))
                     .route(web::head().to(packages::head))
-                    .route(web::delete().to(packages::delete))
-                    .route(web::patch().to(packages::rename)),
+                    .route(
+                        web::delete()
+                            .to(packages::delete)
+                            .wrap(from_fn(guard::json_body)),
+                    )
+                    .route(
+                        web::patch()
+                            .to(packages::rename)
+                            .wrap(from_fn(guard::json_body)),
+                    )
+                    .default_service(lacks("PUT, GET, HEAD, DELETE, PATCH")),
             )
-            .route("/copy", web::post().to(transfer::copy))
-            .route("/move", web::post().to(transfer::move_))
-            .route("/running", web::post().to(running::start))
-            .route("/running", web::get().to(running::list))
-            .route("/running/{id}", web::get().to(running::detail))
-            .route("/running/{id}/stop", web::post().to(running::stop))
-            .route("/running/{id}/stream", web::get().to(running::stream))
-            .route("/events", web::get().to(events::query))
-            .route("/events/stream", web::get().to(events::stream)),
+            .service(
+                web::resource("/copy")
+                    .route(
+                        web::post()
+                            .to(transfer::copy)
+                            .wrap(from_fn(guard::json_body)),
+                    )
+                    .default_service(lacks("POST")),
+            )
+            .service(
+                web::resource("/move")
+                    .route(
+                        web::post()
+                            .to(transfer::move_)
+                            .wrap(from_fn(guard::json_body)),
+                    )
+                    .default_service(lacks("POST")),
+            )
+            .service(
+                web::resource("/running")
+                    .route(
+                        web::post()
+                            .to(running::start)
+                            .wrap(from_fn(guard::json_body)),
+                    )
+                    .route(web::get().to(running::list))
+                    .default_service(lacks("GET, POST")),
+            )
+            .service(
+                web::resource("/running/{id}")
+                    .route(web::get().to(running::detail))
+                    .default_service(lacks("GET")),
+            )
+            .service(
+                web::resource("/running/{id}/stop")
+                    .route(
+                        web::post()
+                            .to(running::stop)
+                            .wrap(from_fn(guard::json_body)),
+                    )
+                    .default_service(lacks("POST")),
+            )
+            .service(
+                web::resource("/running/{id}/stream")
+                    .route(web::get().to(running::stream))
+                    .default_service(lacks("GET")),
+            )
+            .service(
+                web::resource("/events")
+                    .route(web::get().to(events::query))
+                    .default_service(lacks("GET")),
+            )
+            .service(
+                web::resource("/events/stream")
+                    .route(web::get().to(events::stream))
+                    .default_service(lacks("GET")),
+            ),
     )
     .default_service(web::to(not_found));
 }

@@ -14,23 +14,25 @@ use ssisd_stores::{strip_dtsx, ItemName, StorePath};
 
 use super::error::ApiError;
 
-/// The decoded segments after `prefix` in the raw request path.
+/// The decoded names after `prefix` in the raw request path. A `/` separates names whether it
+/// is written as is or as `%2F` (clients that follow the OpenAPI description encode it; no
+/// name may contain one).
 pub fn segments(req: &HttpRequest, prefix: &str) -> Result<Vec<String>, ApiError> {
     let raw = req.uri().path();
     let tail = raw.strip_prefix(prefix).unwrap_or("");
-    tail.split('/')
-        .filter(|s| !s.is_empty())
-        .map(|s| {
-            percent_decode_str(s)
-                .decode_utf8()
-                .map(|c| c.into_owned())
-                .map_err(|_| {
-                    ApiError::bad_request(format!(
-                        "path segment \"{s}\" is not percent-encoded UTF-8"
-                    ))
-                })
-        })
-        .collect()
+    let mut names = Vec::new();
+    for s in tail.split('/').filter(|s| !s.is_empty()) {
+        let decoded = percent_decode_str(s).decode_utf8().map_err(|_| {
+            ApiError::bad_request(format!("path segment \"{s}\" is not percent-encoded UTF-8"))
+        })?;
+        names.extend(
+            decoded
+                .split('/')
+                .filter(|n| !n.is_empty())
+                .map(str::to_string),
+        );
+    }
+    Ok(names)
 }
 
 /// A path written in a request body (`File System/Sales/Load`, `\\MSDB ETL01\\INST2\\Load`) split

@@ -77,6 +77,11 @@ pub struct ServiceSection {
     pub stop_grace_seconds: f64,
     /// Most packages running at once; more are refused (HTTP 429).
     pub max_concurrent_packages: usize,
+    /// Names clients may use for this machine in `Host` and `Origin` besides `localhost`,
+    /// IP addresses and the machine's host name (DNS names of the service behind a load
+    /// balancer or in a certificate).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub host_names: Vec<String>,
 }
 
 impl Default for ServiceSection {
@@ -98,6 +103,7 @@ impl Default for ServiceSection {
             runner: None,
             stop_grace_seconds: 10.0,
             max_concurrent_packages: 1000,
+            host_names: Vec::new(),
         }
     }
 }
@@ -280,6 +286,8 @@ pub struct ServiceConfig {
     pub runner: PathBuf,
     pub stop_grace: Duration,
     pub max_concurrent_packages: usize,
+    /// `service.host_names`, lower case.
+    pub host_names: Vec<String>,
     pub event_log_retention: u64,
     pub supervision: SupervisionSection,
     pub folders: Vec<FolderSpec>,
@@ -530,6 +538,21 @@ fn check(
     if !s.unauthenticated_loopback && listen.ip().is_loopback() && s.allow_root_runners {
         warnings.push("service.allow_root_runners is true: packages started by the service run as root when the service does".into());
     }
+    let mut host_names = Vec::new();
+    for (i, name) in s.host_names.iter().enumerate() {
+        let ok = !name.is_empty()
+            && name.len() <= 253
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
+        if !ok {
+            return Err(key_error(
+                &format!("service.host_names[{i}]"),
+                format!("\"{name}\" is not a DNS host name (letters, digits, '-' and '.', without port or scheme)"),
+            ));
+        }
+        host_names.push(name.to_ascii_lowercase());
+    }
     if s.max_request_bytes == 0 {
         return Err(key_error(
             "service.max_request_bytes",
@@ -618,6 +641,7 @@ fn check(
         runner,
         stop_grace: Duration::from_secs_f64(s.stop_grace_seconds),
         max_concurrent_packages: s.max_concurrent_packages,
+        host_names,
         event_log_retention: raw.event_log.retention,
         supervision: raw.supervision.clone(),
         folders,
@@ -862,6 +886,7 @@ impl ServiceConfig {
                 runner: Some(self.runner.display().to_string()),
                 stop_grace_seconds: self.stop_grace.as_secs_f64(),
                 max_concurrent_packages: self.max_concurrent_packages,
+                host_names: self.host_names.clone(),
             },
             event_log: EventLogSection {
                 retention: self.event_log_retention,
@@ -906,6 +931,9 @@ impl ServiceConfig {
         }
         if self.max_request_bytes != newer.max_request_bytes {
             keys.push("service.max_request_bytes");
+        }
+        if self.host_names != newer.host_names {
+            keys.push("service.host_names");
         }
         if self.log != newer.log || self.log_level != newer.log_level {
             keys.push("service.log");

@@ -102,8 +102,25 @@ pub fn load_package_file_with(path: &Path, opts: &LoadOptions) -> Result<Package
     load_package_with(&bytes, opts)
 }
 
-/// Parses decoded text into a DOM, mapping parser errors to positions.
+/// Parses decoded text into a DOM, mapping parser errors to positions. The shape limits
+/// (`crate::xml_limits`: depth, attributes per element) are checked first in one linear pass:
+/// the DOM parser recurses per nested element and compares attributes pairwise.
 pub(crate) fn parse_xml(text: &str) -> Result<Document<'_>, LoadError> {
+    crate::xml_limits::check_shape(text).map_err(|error| {
+        let (line, column) = crate::xml_limits::line_column(text, error.position());
+        match error {
+            crate::xml_limits::ShapeError::Xml { message, .. } => LoadError::Xml {
+                line,
+                column,
+                message,
+            },
+            error => LoadError::Shape {
+                line,
+                column,
+                error,
+            },
+        }
+    })?;
     let options = ParsingOptions {
         allow_dtd: false,
         ..ParsingOptions::default()

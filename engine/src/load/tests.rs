@@ -551,3 +551,45 @@ fn execution_value_settings_of_both_formats() {
         (3, "")
     );
 }
+
+/// A package 200,000 elements deep overflowed the DOM parser's stack (an abort, not an
+/// error); it must be a load error naming the limit.
+#[test]
+fn implausible_depth_is_a_load_error() {
+    let n = 200_000;
+    let text = FORMAT8.replacen(
+        "</DTS:Executable>",
+        &format!("{}{}</DTS:Executable>", "<a>".repeat(n), "</a>".repeat(n)),
+        1,
+    );
+    let err = load_package(text.as_bytes()).expect_err("too deep");
+    assert!(
+        matches!(
+            &err,
+            LoadError::Shape {
+                error: crate::xml_limits::ShapeError::TooDeep { .. },
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().contains("256"), "{err}");
+}
+
+/// A million attributes on one element made loading quadratic; they are refused at the limit.
+#[test]
+fn too_many_attributes_is_a_load_error() {
+    let attrs: String = (0..1_000_000).map(|i| format!(" x{i}=\"\"")).collect();
+    let text = FORMAT8.replacen("<DTS:Executable ", &format!("<DTS:Executable{attrs} "), 1);
+    let err = load_package(text.as_bytes()).expect_err("too many attributes");
+    assert!(
+        matches!(
+            &err,
+            LoadError::Shape {
+                error: crate::xml_limits::ShapeError::TooManyAttributes { .. },
+                ..
+            }
+        ),
+        "{err}"
+    );
+}
