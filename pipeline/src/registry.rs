@@ -180,14 +180,16 @@ pub fn kind_name(c: &ModelComponent) -> Option<String> {
         return Some(n.to_string());
     }
     let first = c.contact_info.split(';').next().unwrap_or("").trim();
-    (!first.is_empty()).then(|| first.to_string())
+    if !first.is_empty() {
+        return Some(first.to_string());
+    }
+    // Behind the managed wrapper, the type's own name says what it is.
+    (id != normalise(&c.class_id)).then(|| id.rsplit('.').next().unwrap_or(&id).to_string())
 }
 
 /// The refusal of a component without an entry: its name, what it is, its class id.
 pub fn refusal(c: &ModelComponent, task_path: &str) -> PipelineError {
-    let what = kind_name(c)
-        .map(|k| format!("a {k}"))
-        .unwrap_or_else(|| "an unknown component".to_string());
+    let what = kind_name(c).unwrap_or_else(|| "an unknown component".to_string());
     let id = identity(c);
     let class = if id == c.class_id {
         c.class_id.clone()
@@ -198,7 +200,7 @@ pub fn refusal(c: &ModelComponent, task_path: &str) -> PipelineError {
         codes::COMPONENT_NOT_SUPPORTED,
         c.name.clone(),
         format!(
-            "{task_path}: component \"{}\" is {what} (class id {class}), which ssisd's data flow cannot run yet",
+            "{task_path}: component \"{}\" ({what}, class id {class}) cannot run: ssisd's data flow does not have this component yet",
             c.name
         ),
     )
@@ -275,7 +277,7 @@ mod tests {
         let e = refusal(&c, "\\Package\\Load");
         assert_eq!(
             e.message,
-            "\\Package\\Load: component \"Read orders\" is a OLE DB Source (class id {BCEFE59B-6819-47F7-A125-63753B33ABB7}), which ssisd's data flow cannot run yet"
+            "\\Package\\Load: component \"Read orders\" (OLE DB Source, class id {BCEFE59B-6819-47F7-A125-63753B33ABB7}) cannot run: ssisd's data flow does not have this component yet"
         );
         let mut s = comp("Microsoft.ManagedComponentHost");
         s.properties.push(ssisd_engine::model::CustomProperty {
@@ -283,9 +285,11 @@ mod tests {
             value: "Microsoft.ScriptComponentHost".into(),
             ..Default::default()
         });
-        assert!(refusal(&s, "\\P").message.contains("is a Script Component (class id Microsoft.ManagedComponentHost (Microsoft.ScriptComponentHost))"));
+        assert!(refusal(&s, "\\P").message.contains("(Script Component, class id Microsoft.ManagedComponentHost (Microsoft.ScriptComponentHost)) cannot run"));
         let mut x = comp("{00000000-0000-0000-0000-000000000001}");
         x.contact_info = "Fancy Widget;Acme".into();
-        assert!(refusal(&x, "\\P").message.contains("is a Fancy Widget"));
+        assert!(refusal(&x, "\\P")
+            .message
+            .contains("(Fancy Widget, class id"));
     }
 }

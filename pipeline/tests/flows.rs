@@ -520,7 +520,7 @@ fn the_graph_refuses_cycles_orphans_missing_columns_and_unknown_components() {
         vec![],
     );
     let p = validate(&b.flow, "\\Package\\F");
-    assert!(p.0[0].message.contains("component \"Old source\" is a OLE DB Source (class id {BCEFE59B-6819-47F7-A125-63753B33ABB7})"), "{p}");
+    assert!(p.0[0].message.contains("component \"Old source\" (OLE DB Source, class id {BCEFE59B-6819-47F7-A125-63753B33ABB7}) cannot run"), "{p}");
 
     let mut b = FlowBuilder::new();
     let s = source(&mut b, &[("x", DataType::I4, FailComponent)], "In");

@@ -18,10 +18,26 @@ fn corpus_dir() -> PathBuf {
     }
 }
 
-/// The reason of a diagnostic without what names one package (paths in quotes, numbers).
+/// The reason of a diagnostic without what names one package: quoted names become `"…"`,
+/// and for a data-flow component refused, what it is is kept (`(OLE DB Source, class id …`).
 fn reason_key(text: &str) -> String {
-    let first = text.split(" (").next().unwrap_or(text);
-    first.chars().take(90).collect()
+    let mut out = String::new();
+    let mut quoted = false;
+    for ch in text.chars() {
+        if ch == '"' {
+            if !quoted {
+                out.push_str("\"…\"");
+            }
+            quoted = !quoted;
+        } else if !quoted {
+            out.push(ch);
+        }
+    }
+    let cut = match out.find(", class id") {
+        Some(i) => &out[..i],
+        None => out.split(" (").next().unwrap_or(&out),
+    };
+    cut.chars().take(90).collect()
 }
 
 #[test]

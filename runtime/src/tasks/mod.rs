@@ -21,6 +21,7 @@
 
 pub mod command_line;
 mod context;
+mod data_flow;
 mod execute_package;
 mod execute_process;
 mod execute_sql;
@@ -29,6 +30,7 @@ mod file_system;
 mod send_mail;
 
 pub use context::TaskContext;
+pub use data_flow::DataFlowTask;
 pub use execute_package::ExecutePackage;
 pub use execute_process::ExecuteProcess;
 pub use expression::ExpressionTask;
