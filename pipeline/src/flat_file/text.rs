@@ -13,8 +13,8 @@ use arrow_array::types::{
     UInt64Type, UInt8Type,
 };
 use arrow_array::Array;
-use chrono::NaiveDate;
-use ssisd_engine::types::{convert, format_float, truncate_chars, DataType, Value};
+use chrono::{Datelike, NaiveDate};
+use ssisd_engine::types::{convert, format_float, truncate_chars, DataType, Decimal, Value};
 
 use crate::buffer::values::{days_of, value_at, ColumnBuilder};
 
@@ -129,6 +129,29 @@ pub fn append_text(b: &mut ColumnBuilder, ty: &DataType, text: &str) -> Result<(
             x.append_value(f as f32);
             Ok(())
         }
+        (
+            ColumnBuilder::Decimal(x, p, s),
+            DataType::Numeric { .. } | DataType::Decimal { .. } | DataType::Cy,
+        ) if Decimal::parse(text.trim_matches(blank)).is_some() => {
+            // The engine's text-to-decimal rule (parse, then rescale), without a Value.
+            let d = Decimal::parse(text.trim_matches(blank)).and_then(|d| d.rescale(*s));
+            match d {
+                Some(d) if d.fits(*p) => {
+                    x.append_value(d.mantissa());
+                    Ok(())
+                }
+                _ => Err(TextError::CantConvert(
+                    "the value does not fit the precision (overflow)".into(),
+                )),
+            }
+        }
+        (ColumnBuilder::Bool(x), DataType::Bool)
+            if text.trim_matches(blank).eq_ignore_ascii_case("true")
+                || text.trim_matches(blank).eq_ignore_ascii_case("false") =>
+        {
+            x.append_value(text.trim_matches(blank).eq_ignore_ascii_case("true"));
+            Ok(())
+        }
         (ColumnBuilder::Date32(x), DataType::DbDate)
             if iso_date(text.trim_matches(blank)).is_some() =>
         {
@@ -211,6 +234,19 @@ pub fn write_text(out: &mut String, array: &dyn Array, ty: &DataType, row: usize
             array.as_primitive::<Float32Type>().value(row) as f64,
             true,
         )),
+        DataType::DbDate => {
+            if let Value::DbDate(d) = value_at(array, ty, row) {
+                let _ = write!(out, "{:04}-{:02}-{:02}", d.year(), d.month(), d.day());
+            }
+        }
+        DataType::Cy | DataType::Decimal { .. } | DataType::Numeric { .. } => {
+            let a = array.as_primitive::<arrow_array::types::Decimal128Type>();
+            let _ = write!(
+                out,
+                "{}",
+                Decimal::new(a.value(row), a.scale().max(0) as u8)
+            );
+        }
         _ => value_at(array, ty, row).write_display(out),
     }
 }

@@ -172,10 +172,19 @@ pub(crate) fn fit(value: Value, ty: &DataType) -> Result<Value, Misfit> {
             ));
         }
     }
-    if &value.data_type() == ty {
-        return Ok(value);
+    // Already the column's kind: only the variant (DT_STR / DT_WSTR) or the scale changes.
+    match (value, ty) {
+        (Value::WStr(s) | Value::Str(s), DataType::Str { .. }) => Ok(Value::Str(s)),
+        (Value::WStr(s) | Value::Str(s), DataType::WStr { .. }) => Ok(Value::WStr(s)),
+        (
+            Value::Numeric(d) | Value::Decimal(d) | Value::Cy(d),
+            DataType::Numeric { precision, scale },
+        ) if d.scale() <= *scale && d.rescale(*scale).is_some_and(|r| r.fits(*precision)) => {
+            Ok(Value::Numeric(d.rescale(*scale).unwrap_or(d)))
+        }
+        (v, _) if &v.data_type() == ty => Ok(v),
+        (v, _) => convert(&v, ty).map_err(|e| (FailureKind::Error, e.to_string(), None)),
     }
-    convert(&value, ty).map_err(|e| (FailureKind::Error, e.to_string(), None))
 }
 
 impl Component for DerivedColumn {
