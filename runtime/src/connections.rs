@@ -54,6 +54,11 @@ fn file_usage(cm: &ConnectionManager) -> Option<i32> {
     found.flatten()
 }
 
+/// The connection manager `key` (name, DTSID or refId) names in `package`, as loaded.
+pub fn lookup<'p>(package: &'p Package, key: &str) -> Option<&'p ConnectionManager> {
+    package.connections.iter().find(|c| matches(c, key))
+}
+
 /// Finds `key` (name, DTSID or refId) in `package`, evaluating its connection-string
 /// expression in the package scope (frame 0).
 pub fn find(
@@ -61,7 +66,7 @@ pub fn find(
     vars: &Variables,
     key: &str,
 ) -> Option<Result<ConnectionInfo, String>> {
-    let cm = package.connections.iter().find(|c| matches(c, key))?;
+    let cm = lookup(package, key)?;
     let mut connection_string = cm.connection_string.clone();
     match properties::evaluate(vars, 0, &cm.property_expressions) {
         Ok(o) => {

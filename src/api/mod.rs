@@ -9,6 +9,7 @@ mod folders;
 pub mod openapi;
 mod packages;
 mod permissions;
+mod protect;
 mod running;
 mod service_info;
 mod target;

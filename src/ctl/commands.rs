@@ -8,6 +8,9 @@ use serde_json::{json, Value};
 
 use super::output::{cell, Output};
 use crate::client::{Client, ClientError, ItemPath};
+use crate::import_protection::ImportProtection;
+use crate::package_password::{self, Ask};
+use ssisd_engine::protection::PackagePassword;
 
 type Result<T = ()> = std::result::Result<T, ClientError>;
 
@@ -286,7 +289,60 @@ pub fn cp(c: &Client, out: &Output, from: &str, to: &str, overwrite: bool) -> Re
     Ok(())
 }
 
-pub fn import(c: &Client, out: &Output, file: &Path, target: &str, overwrite: bool) -> Result {
+/// The environment variable holding the password of the protection level an import asks
+/// for (levels 2 and 3).
+pub const NEW_PASSWORD_VARIABLE: &str = "SSISD_NEW_PACKAGE_PASSWORD";
+
+/// The protection headers of an import: the package password (`--decrypt`: from
+/// SSIS_PACKAGE_DECRYPT or a prompt) and the new level with its password
+/// (SSISD_NEW_PACKAGE_PASSWORD, else a prompt, else the package password).
+fn import_protection(
+    decrypt: bool,
+    level: Option<String>,
+) -> std::result::Result<ImportProtection, ClientError> {
+    let password = if decrypt {
+        let p = package_password::resolve(&Ask::Prompt).map_err(ClientError::Other)?;
+        Some(p.ok_or_else(|| ClientError::Other("no package password was given".into()))?)
+    } else {
+        None
+    };
+    let needs_new = level.as_deref().is_some_and(|l| {
+        matches!(
+            l.trim().to_ascii_lowercase().as_str(),
+            "2" | "3" | "encryptsensitivewithpassword" | "encryptallwithpassword"
+        )
+    });
+    let new_password = match std::env::var(NEW_PASSWORD_VARIABLE) {
+        Ok(p) if needs_new && !p.is_empty() => Some(PackagePassword::new(p)),
+        _ if needs_new && password.is_none() => Some(
+            rpassword::prompt_password("Password for the stored package: ")
+                .map(PackagePassword::new)
+                .map_err(|e| {
+                    ClientError::Other(format!(
+                        "cannot prompt for the new package password ({e}); set \
+                         {NEW_PASSWORD_VARIABLE}"
+                    ))
+                })?,
+        ),
+        _ => None,
+    };
+    Ok(ImportProtection {
+        password,
+        level,
+        new_password,
+    })
+}
+
+pub fn import(
+    c: &Client,
+    out: &Output,
+    file: &Path,
+    target: &str,
+    overwrite: bool,
+    decrypt: bool,
+    level: Option<String>,
+) -> Result {
+    let protection = import_protection(decrypt, level)?;
     let mut p = path(target)?;
     // A target naming a folder that exists receives the file under its own name.
     if !p.name().to_ascii_lowercase().ends_with(".dtsx")
@@ -309,12 +365,20 @@ pub fn import(c: &Client, out: &Output, file: &Path, target: &str, overwrite: bo
         .map_err(|e| ClientError::Other(format!("cannot read {}: {e}", file.display())))?;
     let q = if overwrite { "?overwrite=true" } else { "" };
     let v = c
-        .request("PUT", &format!("packages/{}{q}", p.encoded()), Some(&bytes))?
+        .request_with_headers(
+            "PUT",
+            &format!("packages/{}{q}", p.encoded()),
+            Some(&bytes),
+            &protection.headers(),
+        )?
         .json()?;
+    let level = v["protection_level"]
+        .as_str()
+        .map_or(String::new(), |l| format!(" with protection level {l}"));
     done(
         out,
-        v,
-        format!("imported {} as {}", file.display(), p.display()),
+        v.clone(),
+        format!("imported {} as {}{level}", file.display(), p.display()),
     );
     Ok(())
 }
@@ -457,7 +521,7 @@ pub fn run(c: &Client, out: &Output, package: &str, sets: &[String], wait: bool)
     eprintln!("started {} as {id}", cell(&started["package"]));
     let mut executing: Vec<String> = Vec::new();
     let mut result: Option<String> = None;
-    c.follow(&format!("running/{id}/stream"), |data| {
+    let followed = c.follow(&format!("running/{id}/stream"), |data| {
         let Ok(r) = serde_json::from_str::<Value>(data) else {
             return true;
         };
@@ -497,7 +561,32 @@ pub fn run(c: &Client, out: &Output, package: &str, sets: &[String], wait: bool)
             eprintln!("  running now: {}", executing.join(", "));
         }
         true
-    })?;
+    });
+    match followed {
+        Ok(()) => {}
+        // The run ended and left the list before its stream was asked for.
+        Err(e) if e.status() == Some(404) => {}
+        Err(e) => return Err(e),
+    }
+    if result.is_none() {
+        // No run_end came through the stream: the service's outcome event says how it ended.
+        if let Some(e) = outcome_event(c, &id)? {
+            let fields = &e["fields"];
+            for error in fields["errors"].as_array().into_iter().flatten() {
+                eprintln!("{} {}", out.paint("31", "error   "), cell(error));
+            }
+            result = Some(
+                match fields["outcome"].as_str().unwrap_or("") {
+                    "succeeded" => "success",
+                    "cancelled" => "canceled",
+                    "failed" => "failure",
+                    _ => "lost",
+                }
+                .to_string(),
+            );
+            eprintln!("{}", cell(&e["message"]));
+        }
+    }
     let code = match result.as_deref() {
         Some("success") | Some("completion") => 0,
         Some("canceled") => 3,
@@ -510,6 +599,34 @@ pub fn run(c: &Client, out: &Output, package: &str, sets: &[String], wait: bool)
             .unwrap_or("ended without a result (see ssisctl events)")
     );
     Ok(code)
+}
+
+/// How long `run --wait` looks for a run's outcome event once its stream has ended.
+const OUTCOME_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The event recording how run `id` ended (12289 succeeded, 12290 cancelled, 12291 failed,
+/// 1030 lost), waiting a little for the service to record it.
+fn outcome_event(c: &Client, id: &str) -> Result<Option<Value>> {
+    let deadline = std::time::Instant::now() + OUTCOME_WAIT;
+    loop {
+        let v = c
+            .request(
+                "GET",
+                "events?event_id=12289,12290,12291,1030&limit=500",
+                None,
+            )?
+            .json()?;
+        let found = v["events"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|e| e["fields"]["execution_id"] == id)
+            .cloned();
+        if found.is_some() || std::time::Instant::now() >= deadline {
+            return Ok(found);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
 }
 
 /// `running`: the runs now.

@@ -2,24 +2,31 @@
 //! `/F` package is loaded (missing file 4, unloadable 5), validated with the command line's
 //! overrides, and reported. With `/Va[lidate]` a valid package exits 0 and an invalid one 1.
 //! Without it a valid package runs (`execute.rs`): exit 0 on success, 1 on failure, 3 when
-//! cancelled by SIGTERM or SIGINT.
+//! cancelled by SIGTERM or SIGINT. The event stream is opened before the package is loaded,
+//! so every error printed here is in it too (`stream.rs`).
 
 use std::io::Write;
 use std::path::Path;
 
 use chrono::{Local, NaiveDateTime};
 use ssisd_engine::cli::{
-    parse_dtexec_args, refuse_unimplemented, Console, ExecutionResult, ExitCode, Message,
-    MessageKind, PackageSource, Reporting, RunPhase,
+    parse_dtexec_args, refuse_unimplemented, Console, DecryptPassword, ExecutionResult, ExitCode,
+    Message, MessageKind, PackageSource, Reporting, RunPhase,
 };
+use ssisd_engine::load::load_package_file_with;
+use ssisd_engine::model::ExecResult;
 use ssisd_engine::validate::codes;
-use ssisd_engine::{load_package_file, LoadError};
+use ssisd_engine::{LoadError, LoadOptions};
+
+use ssisd::package_password::{self, Ask};
 use ssisd_runtime::validate::validate;
+use ssisd_runtime::Level;
 
 use ssisd::package_source::{fetch_dts, fetch_sql_blocking, FetchError, SqlLogin};
 
 use super::execute::execute;
 use super::report::write_report;
+use super::stream::RunStream;
 
 fn now() -> NaiveDateTime {
     Local::now().naive_local()
@@ -31,7 +38,18 @@ pub fn run<W: Write>(args: Vec<String>, out: W) -> anyhow::Result<ExitCode> {
     let _copies = super::stored::Cleanup;
     let options = match parse_dtexec_args(args).and_then(|o| refuse_unimplemented(&o).map(|()| o)) {
         Ok(o) => o,
-        Err(e) => return Ok(Console::new(out, Reporting::default()).command_line_error(&e)?),
+        Err(e) => {
+            let mut stream = RunStream::start();
+            stream.message(
+                Level::Error,
+                codes::COMMAND_LINE_INVALID,
+                "dtexec",
+                "",
+                &e.to_string(),
+            );
+            stream.end_before_run(ExecResult::Failure);
+            return Ok(Console::new(out, Reporting::default()).command_line_error(&e)?);
+        }
     };
     if let Some(help) = &options.help {
         let mut console = Console::new(out, Reporting::default());
@@ -40,44 +58,59 @@ pub fn run<W: Write>(args: Vec<String>, out: W) -> anyhow::Result<ExitCode> {
     }
     let mut console = Console::new(out, options.reporting.clone());
     let started = now();
+    if !options.validate_only {
+        // Before the stream opens: a hand-started run may be told where the service reads it.
+        super::register::register(&source_name(&options.source));
+    }
+    let mut stream = RunStream::start();
     console.banner()?;
     for w in &options.warnings {
         console.note(w)?;
     }
     console.started(started)?;
-    let loaded = match &options.source {
-        Some(PackageSource::File(file)) => load_package_file(Path::new(file))
+    // /De[crypt]: the value, a prompt, or SSIS_PACKAGE_DECRYPT; never printed.
+    let ask = match &options.decrypt {
+        None => Ask::Environment,
+        Some(DecryptPassword::Given(p)) => Ask::Given(p.clone()),
+        Some(DecryptPassword::Prompt) => Ask::Prompt,
+    };
+    let load_options = package_password::resolve(&ask).map(LoadOptions::with_password);
+    let loaded = match (&options.source, load_options) {
+        (_, Err(text)) => Err((false, LOAD_FAILED, "dtexec".to_string(), text)),
+        (Some(PackageSource::File(file)), Ok(opts)) => load_package_file_with(Path::new(file), &opts)
             .map(|p| (p, file.clone()))
             .map_err(|err| {
                 let missing = matches!(&err, LoadError::Io { source, .. }
                     if source.kind() == std::io::ErrorKind::NotFound);
                 if missing {
-                    (true, file.clone(), format!("The package file \"{file}\" was not found."))
+                    (true, LOAD_FAILED, file.clone(), format!("The package file \"{file}\" was not found."))
                 } else {
-                    (false, file.clone(), format!("Could not load package \"{file}\": {err}"))
+                    (false, load_code(&err), file.clone(), format!("Could not load package \"{file}\": {err}"))
                 }
             }),
-        Some(PackageSource::Sql(path)) => {
+        (Some(PackageSource::Sql(path)), Ok(opts)) => {
             let login = SqlLogin {
                 server: options.server.clone(),
                 user: options.user.clone(),
                 password: options.password.clone(),
             };
-            stored_package(path, "SQL", fetch_sql_blocking(&login, None, path, || false))
+            stored_package(path, "SQL", fetch_sql_blocking(&login, None, path, || false), &opts)
         }
-        Some(PackageSource::Dts(path)) => {
-            stored_package(path, "DTS", fetch_dts(options.server.as_deref(), path))
+        (Some(PackageSource::Dts(path)), Ok(opts)) => {
+            stored_package(path, "DTS", fetch_dts(options.server.as_deref(), path), &opts)
         }
-        _ => Err((false, "dtexec".to_string(), "Only packages from files (/F[ile]), msdb (/SQL) or the service's store (/DTS) can be loaded.".to_string())),
+        _ => Err((false, LOAD_FAILED, "dtexec".to_string(), "Only packages from files (/F[ile]), msdb (/SQL) or the service's store (/DTS) can be loaded.".to_string())),
     };
     let (mut package, file) = match loaded {
         Ok(found) => found,
-        Err((missing, source, text)) => {
+        Err((missing, load_code, source, text)) => {
             let (code, exit) = if missing {
                 (codes::PACKAGE_NOT_FOUND, ExitCode::PackageNotFound)
             } else {
-                (codes::LOAD_FAILED, ExitCode::CouldNotLoad)
+                (load_code, ExitCode::CouldNotLoad)
             };
+            stream.message(Level::Error, code, &source, "", &text);
+            stream.end_before_run(ExecResult::Failure);
             console.message(&Message::new(
                 MessageKind::Error,
                 now(),
@@ -91,16 +124,19 @@ pub fn run<W: Write>(args: Vec<String>, out: W) -> anyhow::Result<ExitCode> {
     };
     let file = &file;
     let report = validate(&mut package, &options);
-    write_report(&mut console, &report, now())?;
+    let package_path = package.path().to_string();
+    write_report(&mut console, &mut stream, &report, &package_path, now())?;
     if options.validate_only {
-        let result = if report.is_valid() {
-            ExecutionResult::Success
+        let (result, ended) = if report.is_valid() {
+            (ExecutionResult::Success, ExecResult::Success)
         } else {
-            ExecutionResult::Failure
+            (ExecutionResult::Failure, ExecResult::Failure)
         };
+        stream.end_before_run(ended);
         return Ok(console.finish(RunPhase::Validation, result, started, now())?);
     }
     if !report.is_valid() {
+        stream.end_before_run(ExecResult::Failure);
         return Ok(console.finish(
             RunPhase::Execution,
             ExecutionResult::Failure,
@@ -108,27 +144,55 @@ pub fn run<W: Write>(args: Vec<String>, out: W) -> anyhow::Result<ExitCode> {
             now(),
         )?);
     }
-    execute(&mut console, &package, &options, file, started)
+    execute(&mut console, &stream, &package, &options, file, started)
 }
 
+/// What a registration calls the package: its file, or where it is stored.
+fn source_name(source: &Option<PackageSource>) -> String {
+    match source {
+        Some(PackageSource::File(f)) => f.clone(),
+        Some(PackageSource::Sql(p)) => format!("SQL {p}"),
+        Some(PackageSource::Dts(p)) => format!("DTS {p}"),
+        _ => "dtexec".to_string(),
+    }
+}
+
+const LOAD_FAILED: u32 = codes::LOAD_FAILED;
+
+/// The error code of a load failure: the SSIS code of a password problem (0xC0014037), the
+/// generic load failure otherwise.
+fn load_code(err: &LoadError) -> u32 {
+    match err {
+        LoadError::Protection(e) => e.code(),
+        _ => LOAD_FAILED,
+    }
+}
+
+/// A load failure: whether the package is missing, the error code, its source and the text.
+type LoadFailure = (bool, u32, String, String);
+
 /// Loads a package fetched from a store and keeps a copy in a private temporary file, which
-/// the run uses as the package's file (child packages resolve beside it).
+/// the run uses as the package's file (child packages resolve beside it). The copy is the
+/// stored bytes: a protected package stays protected on disk.
 fn stored_package(
     path: &str,
     kind: &str,
     fetched: Result<Vec<u8>, FetchError>,
-) -> Result<(ssisd_engine::model::Package, String), (bool, String, String)> {
+    opts: &LoadOptions,
+) -> Result<(ssisd_engine::model::Package, String), LoadFailure> {
     let source = format!("{kind} {path}");
     let bytes = fetched.map_err(|e| {
         (
             e.not_found,
+            LOAD_FAILED,
             source.clone(),
             format!("The package {source} could not be fetched: {}", e.message),
         )
     })?;
-    let package = ssisd_engine::load_package(&bytes).map_err(|e| {
+    let package = ssisd_engine::load::load_package_with(&bytes, opts).map_err(|e| {
         (
             false,
+            load_code(&e),
             source.clone(),
             format!("Could not load package {source}: {e}"),
         )
@@ -136,6 +200,7 @@ fn stored_package(
     let file = super::stored::keep_copy(path, &bytes).map_err(|e| {
         (
             false,
+            LOAD_FAILED,
             source.clone(),
             format!(
                 "cannot keep a copy of {source} in a private directory under {}: {e}",

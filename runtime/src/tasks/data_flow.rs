@@ -13,6 +13,7 @@ use ssisd_pipeline::{
     ConnectionSpec, Host, Level as PipelineLevel, Outcome, PipelineEvent, RunSettings,
 };
 
+use super::references::{any_kind, Reference};
 use super::{Task, TaskContext, TaskOutcome};
 use crate::events::{codes, EventBody};
 use crate::properties::PropertyOverrides;
@@ -170,7 +171,41 @@ impl Host for TaskHost<'_, '_> {
     }
 }
 
+/// Flat File adapters need a Flat File connection manager.
+fn flat_file(creation_name: &str, _: &str) -> Result<(), String> {
+    if creation_name.eq_ignore_ascii_case("FLATFILE") {
+        Ok(())
+    } else {
+        Err(format!("it is a {creation_name} connection; the Flat File adapters need a Flat File connection manager"))
+    }
+}
+
 impl Task for DataFlowTask {
+    /// The connection managers of the components' connection slots and the variables Row
+    /// Count writes.
+    fn references(&self) -> Vec<Reference> {
+        let mut refs = Vec::new();
+        for c in &self.flow.components {
+            for k in &c.connections {
+                let key = k.manager_key();
+                let key = key.strip_suffix(":external").unwrap_or(key);
+                let accepts = if k.name.eq_ignore_ascii_case("FlatFileConnection") {
+                    flat_file
+                } else {
+                    any_kind
+                };
+                refs.push(Reference::connection("Connection", key, accepts));
+            }
+            if ssisd_pipeline::registry::lookup(c).is_some_and(|e| e.name == "Row Count") {
+                refs.push(Reference::variable(
+                    "VariableName",
+                    c.property_text("VariableName").unwrap_or(""),
+                ));
+            }
+        }
+        refs
+    }
+
     fn execute(&mut self, ctx: &TaskContext<'_>) -> TaskOutcome {
         let mut settings = RunSettings::from_flow(&self.flow);
         settings.memory_budget = memory_budget();

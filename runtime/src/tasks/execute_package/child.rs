@@ -17,7 +17,7 @@ use crate::tasks::TaskContext;
 use crate::validate::validate;
 use crate::{RunOptions, StoredPackageRequest};
 use ssisd_engine::cli::{DtexecOptions, PropertyPath};
-use ssisd_engine::load::{load_package_file, LoadError};
+use ssisd_engine::load::{load_package_file_with, LoadError, LoadOptions};
 use ssisd_engine::model::Package;
 use ssisd_engine::validate::target;
 
@@ -51,11 +51,6 @@ pub enum ChildError {
         connection: String,
         reason: String,
     },
-    #[error(
-        "the child package is protected with a password given in the task; dtexec's /Decrypt \
-         option is not implemented yet — re-save the child package with DontSaveSensitive"
-    )]
-    Password,
     #[error("{0}")]
     Connection(String),
     #[error("the child package file \"{}\" was not found", .0.display())]
@@ -78,9 +73,6 @@ pub enum ChildError {
 
 /// Where the child package file is.
 pub fn resolve(cfg: &ExecutePackageConfig, ctx: &TaskContext<'_>) -> Result<PathBuf, ChildError> {
-    if cfg.has_password {
-        return Err(ChildError::Password);
-    }
     let base = ctx
         .run_options()
         .package_file
@@ -213,7 +205,8 @@ pub fn prepare(
     cfg: &ExecutePackageConfig,
     ctx: &TaskContext<'_>,
 ) -> Result<Prepared, ChildError> {
-    let mut package = load_package_file(path).map_err(|source| match &source {
+    let options = LoadOptions::with_password(cfg.password.clone());
+    let mut package = load_package_file_with(path, &options).map_err(|source| match &source {
         LoadError::Io { source: io, .. } if io.kind() == std::io::ErrorKind::NotFound => {
             ChildError::NotFound(path.to_path_buf())
         }

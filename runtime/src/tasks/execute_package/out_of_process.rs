@@ -23,6 +23,7 @@ use crate::event_stream::{self, parse_record};
 use crate::events::EventSink;
 use crate::process::{run_child, ChildSpec};
 use crate::tasks::{TaskContext, TaskOutcome};
+use ssisd_engine::protection::{PackagePassword, PASSWORD_VARIABLE};
 
 /// How long the reader waits for the last records once the child has ended.
 const DRAIN_LIMIT: Duration = Duration::from_secs(2);
@@ -148,7 +149,14 @@ fn descriptions(stdout: &[u8], limit: usize) -> String {
 }
 
 /// Runs `args` with the `dtexec` beside us, relaying its events, and judges its exit code.
-pub fn run(ctx: &TaskContext<'_>, args: Vec<String>, child_depth: usize) -> TaskOutcome {
+/// The child's password goes in `SSIS_PACKAGE_DECRYPT` (never on the command line, where
+/// every user could read it); a child without one does not inherit ours.
+pub fn run(
+    ctx: &TaskContext<'_>,
+    args: Vec<String>,
+    child_depth: usize,
+    password: Option<&PackagePassword>,
+) -> TaskOutcome {
     let program = match dtexec_path() {
         Ok(p) => p,
         Err(e) => {
@@ -172,6 +180,10 @@ pub fn run(ctx: &TaskContext<'_>, args: Vec<String>, child_depth: usize) -> Task
         .env(DEPTH_ENV, child_depth.to_string())
         .env(event_stream::ENV_VAR, format!("fd:{write_fd}"))
         .env("SSISD_EVENT_STREAM_VARIABLES", "1");
+    match password {
+        Some(p) => command.env(PASSWORD_VARIABLE, p.as_str()),
+        None => command.env_remove(PASSWORD_VARIABLE),
+    };
     // SAFETY: the closure runs in the child between fork and exec and only calls fcntl, which
     // is async-signal-safe: the stream's write end (close-on-exec in this process, so no
     // other child inherits it) stays open across exec in this one.
