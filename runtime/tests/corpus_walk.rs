@@ -33,11 +33,27 @@ fn reason_key(text: &str) -> String {
             out.push(ch);
         }
     }
-    let cut = match out.find(", class id") {
-        Some(i) => &out[..i],
-        None => out.split(" (").next().unwrap_or(&out),
-    };
-    cut.chars().take(90).collect()
+    if let Some(i) = out.find(", class id") {
+        return out[..i].chars().take(90).collect();
+    }
+    // Parenthesised details (property names, types) name one package: drop them.
+    let mut plain = String::new();
+    let mut depth = 0usize;
+    for ch in out.chars() {
+        match ch {
+            '(' => depth += 1,
+            ')' if depth > 0 => depth -= 1,
+            _ if depth == 0 => plain.push(ch),
+            _ => {}
+        }
+    }
+    plain
+        .replace("  ", " ")
+        .replace(" .", ".")
+        .trim()
+        .chars()
+        .take(90)
+        .collect()
 }
 
 #[test]

@@ -842,7 +842,10 @@ mod fuzz {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(2000))]
+        // 2,000 cases per test run; SSISD_FUZZ_CASES asks for more (a long fuzzing run).
+        #![proptest_config(ProptestConfig::with_cases(
+            std::env::var("SSISD_FUZZ_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(2000)
+        ))]
 
         #[test]
         fn never_panics_on_arbitrary_bytes(data in proptest::collection::vec(any::<u8>(), 0..300), q in any::<bool>()) {
