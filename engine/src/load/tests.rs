@@ -170,10 +170,14 @@ fn check_common(p: &Package, extra: usize) {
     assert_eq!(src.name, "Source");
     assert_eq!(src.connections.len(), 1);
     assert_eq!(src.outputs.len(), 2);
-    assert_eq!(src.outputs[0].column_count, 2);
-    assert_eq!(src.outputs[0].external_column_count, 1);
+    assert_eq!(src.outputs[0].columns.len(), 2);
+    assert_eq!(src.outputs[0].external_columns.len(), 1);
     assert!(src.outputs[1].is_error_output);
-    assert_eq!(df.components[1].inputs[0].column_count, 1);
+    assert_eq!(df.components[1].inputs[0].columns.len(), 1);
+    assert_eq!(
+        df.components[1].inputs[0].columns[0].lineage.number,
+        src.outputs[0].columns[0].lineage_id
+    );
     assert_eq!(df.paths.len(), 1);
     assert_eq!(dft.event_handlers.len(), 1);
     let h = &dft.event_handlers[0];
