@@ -8,7 +8,7 @@
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use actix::prelude::*;
 use actix_web::{web, App, HttpServer};
@@ -332,11 +332,39 @@ pub fn run(mut cfg: ServiceConfig, source: ConfigSource) -> anyhow::Result<i32> 
         owners,
         dropped,
     ))?;
-    drop(system);
-    // Last of all (stop_executing_packages_on_shutdown): the runners are told to cancel; the
-    // service does not wait for them.
+    // Last of all (stop_executing_packages_on_shutdown): the runners are told to cancel (from a
+    // child process, so that their reactions do not hold up this exit); the service does not
+    // wait for them. Before the runtime is dropped, which waits for work still on its blocking
+    // pool (the stop bound ends the process if that takes too long).
     runners.signal();
+    drop(system);
     Ok(code)
+}
+
+/// How long a stop may take from the stop signal to the end of the process, whatever request
+/// handlers are still doing (reading a large body, parsing on the blocking pool).
+pub const STOP_BOUND: Duration = Duration::from_secs(5);
+
+/// Ends the process [`STOP_BOUND`] from now if it has not ended by itself: the runtimes wait
+/// for their blocking work when dropped, and nothing may make a stop wait forever. What was
+/// acknowledged is already on disk (the event log commits before it answers).
+fn bound_the_stop() {
+    let started = std::thread::Builder::new()
+        .name("ssisd-stop-bound".into())
+        .spawn(|| {
+            std::thread::sleep(STOP_BOUND);
+            eprintln!(
+                "ssisd: the stop did not finish within {} s (a request handler was still busy); exiting now",
+                STOP_BOUND.as_secs()
+            );
+            // The documented stop bound: the one exit outside the binaries besides a second
+            // stop signal's.
+            #[allow(clippy::exit)]
+            std::process::exit(exit::OK);
+        });
+    if let Err(e) = started {
+        eprintln!("ssisd: cannot bound the stop: {e}");
+    }
 }
 
 /// What the drop announces, and the runner account's `(uid, gid)`.
@@ -491,7 +519,9 @@ async fn serve(
         max_request_bytes: cfg.max_request_bytes,
         gate,
         owners,
+        locks: Default::default(),
         runs_refused,
+        hosts: api::guard::HostPolicy::new(opened.tcp_addr, opened.tls.is_some(), &cfg.host_names),
     });
     let query_errors = web::QueryConfig::default()
         .error_handler(|e, _| ApiError::bad_request(format!("bad query string: {e}")).into());
@@ -508,7 +538,10 @@ async fn serve(
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(actix_web::middleware::from_fn(api::auth::authenticate))
+                .wrap(actix_web::middleware::from_fn(api::guard::check))
+                .wrap(actix_web::middleware::from_fn(api::json_errors))
                 .wrap(actix_web::middleware::from_fn(api::check_client_version))
+                .wrap(actix_web::middleware::from_fn(api::log_server_errors))
                 .wrap(actix_web::middleware::DefaultHeaders::new().add((
                     crate::client::version::SERVICE_HEADER,
                     crate::client::version::VERSION,
@@ -544,6 +577,8 @@ async fn serve(
     // The API reports the real address (the configured port may be 0).
     let listen_text = tcp_addr.to_string();
     let _ = state.listen.set(listen_text.clone());
+    // Changes a crash interrupted are completed or rolled back before any request is served.
+    api::journal::recover(state.clone()).await;
     let server = server.run();
     let server_handle = server.handle();
     actix_rt::spawn(server);
@@ -599,6 +634,7 @@ async fn serve(
         }
     }
     systemd_notify::notify("STOPPING=1");
+    bound_the_stop();
     server_handle.stop(false).await;
     let runners = supervisor.send(Shutdown).await.unwrap_or_default();
     drop(socket_file);

@@ -10,4 +10,5 @@ pub mod model;
 pub mod protection;
 pub mod types;
 pub mod validate;
+pub mod xml_limits;
 pub use load::{load_dtsconfig, load_package, load_package_file, LoadError, LoadOptions};

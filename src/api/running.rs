@@ -45,6 +45,8 @@ pub async fn start(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let b: StartBody = parse_json(&body)?;
+    ssisd_actors::run_request::check(&b.set, b.reporting.as_deref())
+        .map_err(|e| ApiError::bad_request(format!("the run request is refused: {e}")))?;
     if let Some(why) = &state.runs_refused {
         // The service's configuration, not the caller's role, refuses it.
         return Err(ApiError::new(StatusCode::CONFLICT, why.clone()));

@@ -14,23 +14,25 @@ use ssisd_stores::{strip_dtsx, ItemName, StorePath};
 
 use super::error::ApiError;
 
-/// The decoded segments after `prefix` in the raw request path.
+/// The decoded names after `prefix` in the raw request path. A `/` separates names whether it
+/// is written as is or as `%2F` (clients that follow the OpenAPI description encode it; no
+/// name may contain one).
 pub fn segments(req: &HttpRequest, prefix: &str) -> Result<Vec<String>, ApiError> {
     let raw = req.uri().path();
     let tail = raw.strip_prefix(prefix).unwrap_or("");
-    tail.split('/')
-        .filter(|s| !s.is_empty())
-        .map(|s| {
-            percent_decode_str(s)
-                .decode_utf8()
-                .map(|c| c.into_owned())
-                .map_err(|_| {
-                    ApiError::bad_request(format!(
-                        "path segment \"{s}\" is not percent-encoded UTF-8"
-                    ))
-                })
-        })
-        .collect()
+    let mut names = Vec::new();
+    for s in tail.split('/').filter(|s| !s.is_empty()) {
+        let decoded = percent_decode_str(s).decode_utf8().map_err(|_| {
+            ApiError::bad_request(format!("path segment \"{s}\" is not percent-encoded UTF-8"))
+        })?;
+        names.extend(
+            decoded
+                .split('/')
+                .filter(|n| !n.is_empty())
+                .map(str::to_string),
+        );
+    }
+    Ok(names)
 }
 
 /// A path written in a request body (`File System/Sales/Load`, `\\MSDB ETL01\\INST2\\Load`) split
@@ -83,6 +85,8 @@ pub fn top_level(
     match (&status.health, store) {
         (FolderHealth::Available, Some(store)) => Ok((status, store)),
         (FolderHealth::Starting, Some(store)) => Ok((status, store)),
+        // Reads are served; the store refuses writes with the reason itself.
+        (FolderHealth::ReadOnly(_), Some(store)) => Ok((status, store)),
         (health, _) => {
             let detail = match health {
                 FolderHealth::Restarting(why) => format!("its store is restarting after: {why}"),
@@ -90,6 +94,7 @@ pub fn top_level(
                 FolderHealth::Failed(why) => format!(
                     "its store has failed ({why}); fix the cause and reload the service (SIGHUP)"
                 ),
+                FolderHealth::ReadOnly(why) => format!("its store is read-only: {why}"),
                 _ => "its store is not running".to_string(),
             };
             Err(ApiError::unavailable(format!(

@@ -284,6 +284,12 @@ impl Client {
         let authorization = self.token.as_ref().map(Token::authorization);
         let mut headers = self.headers(authorization.as_deref());
         headers.extend(extra.iter().map(|(n, v)| (*n, v.as_str())));
+        if body.is_some() {
+            headers.push((
+                "Content-Type",
+                crate::api::guard::body_media_type(method, path),
+            ));
+        }
         let request = transport::Request {
             method,
             target: &target,

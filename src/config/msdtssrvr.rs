@@ -189,7 +189,10 @@ fn read_folder(
                 at: where_.clone(),
                 source,
             })?;
-        FolderLocation::FileSystem { store_path }
+        FolderLocation::FileSystem {
+            store_path,
+            create: Default::default(),
+        }
     };
     let spec = FolderSpec { name, location };
     spec.validate().map_err(|message| MsDtsSrvrError::Folder {
@@ -231,7 +234,8 @@ mod tests {
         assert_eq!(
             folders[1].location,
             FolderLocation::FileSystem {
-                store_path: PathBuf::from("/opt/DTS/Packages")
+                store_path: PathBuf::from("/opt/DTS/Packages"),
+                create: Default::default(),
             }
         );
         assert!(f.warnings.is_empty());

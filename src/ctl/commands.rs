@@ -4,6 +4,7 @@
 
 use std::path::Path;
 
+use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 use serde_json::{json, Value};
 
 use super::output::{cell, Output};
@@ -88,12 +89,50 @@ pub fn folders(c: &Client, out: &Output) -> Result {
     Ok(())
 }
 
-fn list_one(c: &Client, p: &ItemPath) -> Result<Value> {
-    c.request("GET", &format!("folders/{}", p.encoded()), None)?
-        .json()
+/// How much of each folder `ls` asks for.
+#[derive(Debug, Clone, Default)]
+pub struct Paging {
+    /// At most this many entries per folder (the answer then says where to go on).
+    pub limit: Option<usize>,
+    /// Where a previous `--limit` listing stopped.
+    pub cursor: Option<String>,
+    /// The package fields to ask for (`--json` output); tables ask for their columns only.
+    pub fields: Option<String>,
 }
 
-pub fn ls(c: &Client, out: &Output, target: Option<&str>, recursive: bool) -> Result {
+/// The package fields the table shows.
+const TABLE_FIELDS: &str =
+    "size,version_major,version_minor,version_build,protection_level,encrypted";
+
+fn list_one(c: &Client, p: &ItemPath, paging: &Paging, json_out: bool) -> Result<Value> {
+    let enc = |v: &str| utf8_percent_encode(v, NON_ALPHANUMERIC).to_string();
+    let mut query = Vec::new();
+    if let Some(n) = paging.limit {
+        query.push(format!("limit={n}"));
+    }
+    if let Some(cur) = &paging.cursor {
+        query.push(format!("cursor={}", enc(cur)));
+    }
+    match (&paging.fields, json_out) {
+        (Some(f), _) => query.push(format!("fields={}", enc(f))),
+        (None, false) => query.push(format!("fields={}", enc(TABLE_FIELDS))),
+        (None, true) => {}
+    }
+    let mut url = format!("folders/{}", p.encoded());
+    if !query.is_empty() {
+        url.push('?');
+        url.push_str(&query.join("&"));
+    }
+    c.request("GET", &url, None)?.json()
+}
+
+pub fn ls(
+    c: &Client,
+    out: &Output,
+    target: Option<&str>,
+    recursive: bool,
+    paging: &Paging,
+) -> Result {
     let Some(target) = target else {
         return folders(c, out);
     };
@@ -101,7 +140,12 @@ pub fn ls(c: &Client, out: &Output, target: Option<&str>, recursive: bool) -> Re
     let mut stack = vec![root];
     let mut all = Vec::new();
     while let Some(p) = stack.pop() {
-        let listing = list_one(c, &p)?;
+        // A cursor belongs to the folder it was given for; subfolders start at the top.
+        let mut here = paging.clone();
+        if !all.is_empty() {
+            here.cursor = None;
+        }
+        let listing = list_one(c, &p, &here, out.json)?;
         if recursive {
             let subs = listing["folders"].as_array().cloned().unwrap_or_default();
             for f in subs.iter().rev() {
@@ -166,6 +210,14 @@ pub fn ls(c: &Client, out: &Output, target: Option<&str>, recursive: bool) -> Re
                 }),
         );
         out.table(&["NAME", "TYPE", "VERSION", "PROTECTION", "SIZE"], &rows);
+        if let Some(next) = listing["next_cursor"].as_str() {
+            println!(
+                "… more entries: ssisctl ls \"{}\" --limit {} --cursor '{}'",
+                p.display(),
+                paging.limit.unwrap_or(0),
+                next.replace('\'', "'\\''")
+            );
+        }
     }
     Ok(())
 }

@@ -47,6 +47,23 @@ pub fn write_atomically(target: &Path, bytes: &[u8], replace: bool) -> io::Resul
     result
 }
 
+/// Replaces `target` with `bytes` without making it durable: for caches, which may be lost or
+/// left unreplaced by a crash but are never seen half-written.
+pub fn write_atomically_unsynced(target: &Path, bytes: &[u8]) -> io::Result<()> {
+    let dir = target.parent().unwrap_or(Path::new("."));
+    let tmp = temp_path(dir);
+    let result = (|| {
+        let mut f = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
+        f.write_all(bytes)?;
+        drop(f);
+        fs::rename(&tmp, target)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
 /// Renames `from` to `to`, failing with `AlreadyExists` if `to` exists (atomically, for files
 /// and directories).
 pub fn rename_no_replace(from: &Path, to: &Path) -> io::Result<()> {

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+use crate::file_system::CreateRoot;
 use crate::msdb::SqlServerFolder;
 use crate::names::ItemName;
 
@@ -22,7 +23,12 @@ pub struct FolderSpec {
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum FolderLocation {
     /// A directory: subfolders are directories, packages are `<name>.dtsx` files.
-    FileSystem { store_path: PathBuf },
+    FileSystem {
+        store_path: PathBuf,
+        /// When the directory may be created (`create_store_path`).
+        #[serde(default)]
+        create: CreateRoot,
+    },
     /// The msdb database of a SQL Server instance (`.`, `HOST\INSTANCE`, `HOST,PORT`, …) with
     /// its connection settings. Serialised as the server name only: settings hold no secret,
     /// but printing them is the configuration's job.
@@ -69,7 +75,7 @@ impl FolderSpec {
     /// Where the folder's packages live, for people: a directory or a server name.
     pub fn location_text(&self) -> String {
         match &self.location {
-            FolderLocation::FileSystem { store_path } => store_path.display().to_string(),
+            FolderLocation::FileSystem { store_path, .. } => store_path.display().to_string(),
             FolderLocation::SqlServer(f) => {
                 if f.database
                     .eq_ignore_ascii_case(crate::msdb::settings::DEFAULT_DATABASE)
@@ -89,7 +95,7 @@ impl FolderSpec {
     pub fn validate(&self) -> Result<(), String> {
         validate_top_level_name(&self.name)?;
         match &self.location {
-            FolderLocation::FileSystem { store_path } if store_path.as_os_str().is_empty() => {
+            FolderLocation::FileSystem { store_path, .. } if store_path.as_os_str().is_empty() => {
                 Err("store_path is empty".into())
             }
             FolderLocation::SqlServer(f) => f.validate(),
@@ -124,6 +130,7 @@ mod tests {
             name: name.into(),
             location: FolderLocation::FileSystem {
                 store_path: PathBuf::from("/srv/p"),
+                create: Default::default(),
             },
         }
     }

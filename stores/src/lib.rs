@@ -16,7 +16,7 @@ pub mod package_header;
 pub mod package_store;
 
 pub use error::StoreError;
-pub use file_system::FileSystemStore;
+pub use file_system::{CreateRoot, FileSystemStore, RootPolicy};
 pub use folder_spec::{FolderLocation, FolderSpec};
 pub use msdb::{MsdbStore, SqlServerFolder};
 pub use names::{strip_dtsx, ItemName, StorePath};

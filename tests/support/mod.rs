@@ -272,10 +272,22 @@ pub fn http(s: &Service, method: &str, path: &str, body: Option<&[u8]>) -> (u16,
     request(&s.url(path), method, body)
 }
 
+/// The media type the service reads a body of `method` to `url` as: a package upload is XML,
+/// anything else JSON.
+pub fn media_type_for(method: &str, url: &str) -> &'static str {
+    if method.eq_ignore_ascii_case("PUT") && url.contains("/api/v1/packages/") {
+        "application/xml"
+    } else {
+        "application/json"
+    }
+}
+
 pub fn request(url: &str, method: &str, body: Option<&[u8]>) -> (u16, Vec<u8>) {
     let req = ureq::request(method, url).timeout(Duration::from_secs(30));
     let result = match body {
-        Some(b) => req.send_bytes(b),
+        Some(b) => req
+            .set("Content-Type", media_type_for(method, url))
+            .send_bytes(b),
         None => req.call(),
     };
     let response = match result {
@@ -366,7 +378,10 @@ pub fn curl(
         .unwrap();
         cmd.arg("--data-binary")
             .arg(format!("@{}", body_file.display()));
-        cmd.args(["-H", "Content-Type: application/octet-stream"]);
+        cmd.arg("-H").arg(format!(
+            "Content-Type: {}",
+            media_type_for(method, &format!("/api/v1/{path}"))
+        ));
     }
     let out = cmd.output().expect("curl runs (apt-get install curl)");
     let code: u16 = String::from_utf8_lossy(&out.stdout)

@@ -14,7 +14,7 @@ use super::expression::PropertyExpression;
 use super::variable::{Parameter, Variable};
 
 /// DTSProtectionLevel.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub enum ProtectionLevel {
     DontSaveSensitive,
     /// The object-model default; an absent 2012+ attribute means this.
