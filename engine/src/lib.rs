@@ -7,6 +7,7 @@ pub mod expr;
 pub mod header;
 pub mod load;
 pub mod model;
+pub mod project;
 pub mod types;
 pub mod validate;
 pub use load::{load_dtsconfig, load_package, load_package_file, LoadError, LoadOptions};

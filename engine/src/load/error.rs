@@ -48,6 +48,16 @@ pub enum LoadError {
     },
 
     #[error(
+        "not a connection manager: the root element is <{found}> at line {line}, column \
+         {column}, expected <DTS:ConnectionManager> in namespace www.microsoft.com/SqlServer/Dts"
+    )]
+    NotAConnectionManager {
+        found: String,
+        line: u32,
+        column: u32,
+    },
+
+    #[error(
         "the package is encrypted as a whole (EncryptAllWithPassword or EncryptAllWithUserKey); \
          dtexec's /Decrypt option is not implemented yet, and user-key encryption cannot be \
          decrypted on Linux — re-save the package with DontSaveSensitive"

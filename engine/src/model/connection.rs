@@ -22,4 +22,7 @@ pub struct ConnectionManager {
     /// The content of `DTS:ObjectData`, sensitive values blanked.
     pub object_data: Option<RawXml>,
     pub property_expressions: Vec<PropertyExpression>,
+    /// A project connection manager (a `.conmgr` file of the package's project), shared by
+    /// every package of the project; its path is `\Project.ConnectionManagers[Name]`.
+    pub project: bool,
 }
