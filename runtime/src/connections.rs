@@ -1,4 +1,5 @@
-//! Connection managers as tasks see them at run time: found by name, DTSID or 2012+ refId,
+//! Connection managers as tasks see them at run time: found by name, DTSID, 2012+ refId or a
+//! `{GUID}:external` reference to a project connection manager (`model::connection::find`),
 //! with the effective connection string (its `ConnectionString` property expression
 //! evaluated now, else the string after /Conn, /Set and configurations) and, for FILE
 //! connections, the usage type and the mapped Linux path. It owns lookup and evaluation; it
@@ -32,16 +33,6 @@ impl ConnectionInfo {
     }
 }
 
-fn matches(cm: &ConnectionManager, key: &str) -> bool {
-    let k = key.trim();
-    cm.name == k
-        || cm.dtsid.eq_ignore_ascii_case(k)
-        || cm.ref_id.as_deref() == Some(k)
-        || cm.ref_id.as_deref().is_some_and(|r| {
-            r.strip_prefix("Package.ConnectionManagers[") == Some(&format!("{k}]"))
-        })
-}
-
 fn file_usage(cm: &ConnectionManager) -> Option<i32> {
     let od = cm.object_data.as_ref()?;
     let doc = od.document();
@@ -61,7 +52,8 @@ pub fn find(
     vars: &Variables,
     key: &str,
 ) -> Option<Result<ConnectionInfo, String>> {
-    let cm = package.connections.iter().find(|c| matches(c, key))?;
+    let cm =
+        &package.connections[ssisd_engine::model::connection::find(&package.connections, key)?];
     let mut connection_string = cm.connection_string.clone();
     match properties::evaluate(vars, 0, &cm.property_expressions) {
         Ok(o) => {

@@ -1,7 +1,9 @@
 //! Running the child package as its own `dtexec` (`ExecuteOutOfProcess`): the `dtexec` next
 //! to the current executable, started in its own process group and registered with the run's
-//! process registry (so cancellation, and the run's end, reach it), with the bindings as
-//! `/Par` and `/Set` arguments and the nesting depth in the environment. The child writes its
+//! process registry (so cancellation, and the run's end, reach it), with the package as `/F`
+//! or `/Project` and `/Package`, the bindings as `/Set` arguments, parameter values in
+//! `SSISD_PARAMETERS` (never on the command line), the run's package path as `/PackagePath`,
+//! and the nesting depth in the environment. The child writes its
 //! event stream to a pipe (`SSISD_EVENT_STREAM=fd:<n>`); a reader thread parses the records
 //! and hands them to the [`ChildSink`], so the child's events reach the parent's console and
 //! stream under the task's path and its errors count here as they do in process. It owns the
@@ -12,7 +14,7 @@ use std::fs::File;
 use std::io::Read;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::process::CommandExt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -23,6 +25,9 @@ use crate::event_stream::{self, parse_record};
 use crate::events::EventSink;
 use crate::process::{run_child, ChildSpec};
 use crate::tasks::{TaskContext, TaskOutcome};
+use ssisd_engine::cli::{encode_parameters, PARAMETERS_ENV};
+use ssisd_engine::model::Package;
+use ssisd_engine::project::Project;
 
 /// How long the reader waits for the last records once the child has ended.
 const DRAIN_LIMIT: Duration = Duration::from_secs(2);
@@ -118,22 +123,94 @@ pub fn dtexec_path() -> Result<PathBuf, String> {
     }
 }
 
-/// dtexec's arguments for `file` with the parameter and property bindings.
-pub fn arguments(
-    file: &Path,
+/// Where the child dtexec takes its package from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// `/F <file>`.
+    File(PathBuf),
+    /// `/Project <location> /Package <file>`, with the project parameter values the parent
+    /// runs with that differ from the project's own.
+    Project {
+        project: PathBuf,
+        package: String,
+        parameters: Vec<(String, String)>,
+    },
+}
+
+/// The child dtexec's command line, and the `/Par` arguments it gets through
+/// [`PARAMETERS_ENV`] rather than on the command line, which every local user can read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChildCommand {
+    pub args: Vec<String>,
+    pub parameters: Vec<String>,
+}
+
+/// The `$Project::` values of `package` (a package of `project`, after its overrides) that
+/// differ from the values the project itself gives.
+pub fn project_values(package: &Package, project: &Project) -> Vec<(String, String)> {
+    let Some(scope) = &package.project else {
+        return Vec::new();
+    };
+    scope
+        .parameters
+        .iter()
+        .filter(|p| {
+            project
+                .parameters()
+                .iter()
+                .find(|o| o.name == p.name)
+                .is_none_or(|o| o.value != p.value)
+        })
+        .map(|p| (p.name.clone(), p.value.clone()))
+        .collect()
+}
+
+/// dtexec's command for the child `source` with the parameter and property bindings and the
+/// run's package path.
+pub fn command(
+    source: &Source,
     parameters: &[(String, String)],
     sets: &[(String, String)],
-) -> Vec<String> {
-    let mut args = vec!["/F".to_string(), file.display().to_string()];
+    package_path: &[PathBuf],
+) -> ChildCommand {
+    let mut args = Vec::new();
+    let mut values = Vec::new();
+    match source {
+        Source::File(file) => {
+            args.push("/F".to_string());
+            args.push(file.display().to_string());
+        }
+        Source::Project {
+            project,
+            package,
+            parameters,
+        } => {
+            args.extend([
+                "/Project".to_string(),
+                project.display().to_string(),
+                "/Package".to_string(),
+                package.clone(),
+            ]);
+            for (name, value) in parameters {
+                values.push(format!("$Project::{name};{value}"));
+            }
+        }
+    }
     for (name, value) in parameters {
-        args.push("/Par".into());
-        args.push(format!("$Package::{name};{value}"));
+        values.push(format!("$Package::{name};{value}"));
     }
     for (path, value) in sets {
         args.push("/Set".into());
         args.push(format!("{path};{value}"));
     }
-    args
+    for dir in package_path {
+        args.push("/PackagePath".into());
+        args.push(format!("\"{}\"", dir.display()));
+    }
+    ChildCommand {
+        args,
+        parameters: values,
+    }
 }
 
 /// The `Description:` lines of dtexec's console output (its errors), at most `limit`.
@@ -148,7 +225,7 @@ fn descriptions(stdout: &[u8], limit: usize) -> String {
 }
 
 /// Runs `args` with the `dtexec` beside us, relaying its events, and judges its exit code.
-pub fn run(ctx: &TaskContext<'_>, args: Vec<String>, child_depth: usize) -> TaskOutcome {
+pub fn run(ctx: &TaskContext<'_>, child: ChildCommand, child_depth: usize) -> TaskOutcome {
     let program = match dtexec_path() {
         Ok(p) => p,
         Err(e) => {
@@ -168,7 +245,8 @@ pub fn run(ctx: &TaskContext<'_>, args: Vec<String>, child_depth: usize) -> Task
     let write_fd = write.as_raw_fd();
     let mut command = Command::new(&program);
     command
-        .args(&args)
+        .args(&child.args)
+        .env(PARAMETERS_ENV, encode_parameters(&child.parameters))
         .env(DEPTH_ENV, child_depth.to_string())
         .env(event_stream::ENV_VAR, format!("fd:{write_fd}"))
         .env("SSISD_EVENT_STREAM_VARIABLES", "1");
@@ -255,26 +333,45 @@ mod tests {
     use crate::events::RunEvent;
 
     #[test]
-    fn bindings_become_par_and_set() {
-        let args = arguments(
-            Path::new("/p/child.dtsx"),
+    fn bindings_become_parameters_and_set() {
+        let c = command(
+            &Source::File(PathBuf::from("/p/child.dtsx")),
             &[("Target".into(), "/tmp/a;b".into())],
             &[(
                 "\\Package.Variables[User::X].Properties[Value]".into(),
                 "7".into(),
             )],
+            &[PathBuf::from("/srv/more children")],
         );
         assert_eq!(
-            args,
+            c.args,
             vec![
                 "/F",
                 "/p/child.dtsx",
-                "/Par",
-                "$Package::Target;/tmp/a;b",
                 "/Set",
-                "\\Package.Variables[User::X].Properties[Value];7"
+                "\\Package.Variables[User::X].Properties[Value];7",
+                "/PackagePath",
+                "\"/srv/more children\""
             ]
         );
+        // Values go through the environment, not the command line.
+        assert_eq!(c.parameters, vec!["$Package::Target;/tmp/a;b"]);
+        let c = command(
+            &Source::Project {
+                project: PathBuf::from("/p/Sales.ispac"),
+                package: "Load.dtsx".into(),
+                parameters: vec![("Password".into(), "s3cret".into())],
+            },
+            &[],
+            &[],
+            &[],
+        );
+        assert_eq!(
+            c.args,
+            vec!["/Project", "/p/Sales.ispac", "/Package", "Load.dtsx"]
+        );
+        assert_eq!(c.parameters, vec!["$Project::Password;s3cret"]);
+        assert!(!c.args.iter().any(|a| a.contains("s3cret")));
     }
 
     #[derive(Default)]
