@@ -7,7 +7,7 @@ use futures_util::FutureExt;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use ssisd_actors::EventId;
-use ssisd_stores::{ItemName, PackageEntry, SubfolderEntry};
+use ssisd_stores::{ItemName, PackageEntry, ProjectEntry, SubfolderEntry};
 
 use crate::access::Operation;
 
@@ -31,7 +31,7 @@ pub async fn top_level(
     Ok(HttpResponse::Ok().json(json!({ "folders": state.directory.folders() })))
 }
 
-#[utoipa::path(get, path = "/api/v1/folders/{path}", tag = "folders", params(("path" = String, Path, description = "Top-level folder, then folders, separated by /")), responses((status = 200, description = "Subfolders and packages", body = Object), BadRequest, Unauthorized, NotFound, Unavailable))]
+#[utoipa::path(get, path = "/api/v1/folders/{path}", tag = "folders", params(("path" = String, Path, description = "Top-level folder, then folders, separated by /")), responses((status = 200, description = "Subfolders, packages and deployed projects", body = Object), BadRequest, Unauthorized, NotFound, Unavailable))]
 pub async fn list(
     req: HttpRequest,
     caller: Caller,
@@ -51,12 +51,14 @@ pub async fn list(
         path: String,
         folders: &'a [SubfolderEntry],
         packages: &'a [PackageEntry],
+        projects: &'a [ProjectEntry],
     }
     Ok(HttpResponse::Ok().json(Listing {
         top_level_folder: &t.top.name,
         path: t.display(),
         folders: &listing.folders,
         packages: &listing.packages,
+        projects: &listing.projects,
     }))
 }
 

@@ -9,6 +9,7 @@ mod folders;
 pub mod openapi;
 mod packages;
 mod permissions;
+mod projects;
 mod running;
 mod service_info;
 mod target;
@@ -159,6 +160,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .route(web::head().to(packages::head))
                     .route(web::delete().to(packages::delete))
                     .route(web::patch().to(packages::rename)),
+            )
+            .service(
+                web::resource("/projects/{tail:.*}")
+                    .route(web::put().to(projects::put))
+                    .route(web::get().to(projects::get))
+                    .route(web::head().to(projects::head))
+                    .route(web::delete().to(projects::delete)),
             )
             .route("/copy", web::post().to(transfer::copy))
             .route("/move", web::post().to(transfer::move_))

@@ -1,5 +1,6 @@
-//! The File System store: a top-level folder that is a directory. Subfolders are directories and
-//! packages are `<name>.dtsx` files kept byte for byte; every write goes through
+//! The File System store: a top-level folder that is a directory. Subfolders are directories,
+//! packages are `<name>.dtsx` files and deployed projects `<name>.ispac` files
+//! (`file_system_projects.rs`), kept byte for byte; every write goes through
 //! [`crate::atomic_file`]. Package headers are cached by file identity (inode, size, mtime) so
 //! large folders list quickly. Blocking file work runs on tokio's blocking pool; this module must
 //! not know about actors or HTTP.
@@ -21,6 +22,7 @@ use crate::package_header::{read_package_header, PackageHeader};
 use crate::package_store::{
     FolderListing, PackageEntry, PackageInfo, PackageStore, SubfolderEntry,
 };
+use crate::projects::{ProjectInfo, PROJECT_EXTENSION};
 
 const EXTENSION: &str = "dtsx";
 
@@ -119,7 +121,7 @@ impl FileSystemStore {
     }
 
     /// The folder's directory, which must exist.
-    fn existing_dir(&self, folder: &StorePath) -> Result<PathBuf, StoreError> {
+    pub(crate) fn existing_dir(&self, folder: &StorePath) -> Result<PathBuf, StoreError> {
         let dir = self.dir_of(folder);
         match fs::metadata(&dir) {
             Ok(m) if m.is_dir() => Ok(dir),
@@ -161,6 +163,7 @@ impl FileSystemStore {
         let dir = self.existing_dir(folder)?;
         let mut folders = Vec::new();
         let mut files = Vec::new();
+        let mut project_files = Vec::new();
         let entries = fs::read_dir(&dir).map_err(|e| StoreError::io("cannot list", &dir, e))?;
         for entry in entries {
             let entry = entry.map_err(|e| StoreError::io("cannot list", &dir, e))?;
@@ -192,6 +195,11 @@ impl FileSystemStore {
             if meta.is_file() && ext.eq_ignore_ascii_case(EXTENSION) && ItemName::new(stem).is_ok()
             {
                 files.push((stem.to_string(), entry.path(), meta));
+            } else if meta.is_file()
+                && ext.eq_ignore_ascii_case(PROJECT_EXTENSION)
+                && ItemName::new(stem).is_ok()
+            {
+                project_files.push((stem.to_string(), entry.path(), meta));
             }
         }
         // One pass over the cache for the whole folder; headers not cached (or changed) are read
@@ -238,7 +246,12 @@ impl FileSystemStore {
             .collect();
         folders.sort_by(|a, b| a.name.cmp(&b.name));
         packages.sort_by(|a, b| a.info.name.cmp(&b.info.name));
-        Ok(FolderListing { folders, packages })
+        let projects = crate::file_system_projects::entries(project_files);
+        Ok(FolderListing {
+            folders,
+            packages,
+            projects,
+        })
     }
 
     fn create_folder_now(&self, folder: &StorePath) -> Result<(), StoreError> {
@@ -408,7 +421,7 @@ fn rename_mapped(
     })
 }
 
-fn modified_text(meta: &fs::Metadata) -> Option<String> {
+pub(crate) fn modified_text(meta: &fs::Metadata) -> Option<String> {
     let t = meta.modified().ok()?;
     Some(
         chrono::DateTime::<chrono::Utc>::from(t)
@@ -523,6 +536,27 @@ impl PackageStore for FileSystemStore {
     ) -> Result<(), StoreError> {
         let (s, f, n, nn) = (self.clone(), folder.clone(), name.clone(), new_name.clone());
         blocking(move || s.rename_package_now(&f, &n, &nn)).await
+    }
+
+    async fn put_project(
+        &self,
+        folder: &StorePath,
+        name: &ItemName,
+        bytes: Bytes,
+        overwrite: bool,
+    ) -> Result<(ProjectInfo, bool), StoreError> {
+        let (s, f, n) = (self.clone(), folder.clone(), name.clone());
+        blocking(move || s.put_project_now(&f, &n, &bytes, overwrite)).await
+    }
+
+    async fn get_project(&self, folder: &StorePath, name: &ItemName) -> Result<Bytes, StoreError> {
+        let (s, f, n) = (self.clone(), folder.clone(), name.clone());
+        blocking(move || s.get_project_now(&f, &n)).await
+    }
+
+    async fn delete_project(&self, folder: &StorePath, name: &ItemName) -> Result<(), StoreError> {
+        let (s, f, n) = (self.clone(), folder.clone(), name.clone());
+        blocking(move || s.delete_project_now(&f, &n)).await
     }
 }
 

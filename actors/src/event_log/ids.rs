@@ -91,6 +91,8 @@ event_ids! {
     PackageImported = 1023, SOURCE_SSISD, Information, "A package was imported (created or replaced).";
     PackageDeleted = 1024, SOURCE_SSISD, Information, "A package was deleted.";
     PackageRenamed = 1025, SOURCE_SSISD, Information, "A package was renamed.";
+    ProjectImported = 1026, SOURCE_SSISD, Information, "A project (.ispac) was imported (created or replaced).";
+    ProjectDeleted = 1027, SOURCE_SSISD, Information, "A project (.ispac) was deleted.";
     PackageLost = 1030, SOURCE_SSISD, Error, "A running package was lost: its runner died from a signal or vanished without finishing the run.";
     RunStartRequested = 1031, SOURCE_SSISD, Information, "A caller asked the service to run a stored package.";
     RunStopRequested = 1032, SOURCE_SSISD, Information, "A caller asked the service to stop a running package.";

@@ -13,11 +13,13 @@ mod error;
 pub mod ispac;
 pub mod manifest;
 pub mod params;
+mod summary;
 
 use std::path::{Path, PathBuf};
 
 pub use error::ProjectError;
 pub use manifest::{Manifest, ManifestPackage};
+pub use summary::{ConnectionSummary, ParameterSummary, ProjectSummary};
 
 use crate::load::{self, LoadOptions};
 use crate::model::project::PROJECT_ROOT;
