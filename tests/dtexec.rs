@@ -1,6 +1,8 @@
 //! End-to-end tests of the `dtexec` binary: exit codes and console output for valid and
-//! invalid packages, bad command lines and refused options, plus a run of `/Validate` over
-//! every corpus package with a summary of why packages do not validate.
+//! invalid packages, bad command lines and refused options, `/Validate` naming every
+//! connection manager, variable and expression a task or loop refers to that does not
+//! resolve, plus a run of `/Validate` over every corpus package with a summary of why packages
+//! do not validate.
 
 mod support;
 
@@ -50,6 +52,59 @@ fn script_task_fails_validation_by_name() {
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("Source: \\Package\\Done"), "{out}");
     assert!(out.contains("Script tasks are not supported"), "{out}");
+    assert!(out.contains("DTSER_FAILURE (1)"), "{out}");
+}
+
+#[test]
+fn validate_reports_every_reference_the_run_would_fail_on() {
+    let (code, out) = dtexec(&["/F", &pkg("references.dtsx"), "/Va"]);
+    assert_eq!(code, 1, "{out}");
+    for (source, text) in [
+        (
+            "Missing Connection",
+            "\"{44444444-0000-4000-8000-0000000000FF}\" (Connection) is not found",
+        ),
+        (
+            "Missing Variables",
+            "\"User::NoStatement\" (SqlStatementSource)",
+        ),
+        (
+            "Missing Variables",
+            "\"User::NoParameter\" (ParameterBindings)",
+        ),
+        ("Wrong Kind", "not a File connection manager"),
+        (
+            "Process Output",
+            "\"User::NoOutput\" (StandardOutputVariable)",
+        ),
+        ("Bad Expression", "User::NoTarget"),
+        ("Loop", "\"User::NoItem\" (VariableMappings)"),
+        (
+            "Windows Login",
+            "Windows authentication (Integrated Security) is not available",
+        ),
+    ] {
+        let block = format!("Source: \\Package\\{source}\n   Description: ");
+        let found = out
+            .split("End Error")
+            .any(|b| b.contains(&block) && b.contains(text));
+        assert!(found, "no error on {source} with {text}:\n{out}");
+    }
+    assert!(!out.contains("Source: \\Package\\Fine"), "{out}");
+    assert!(!out.contains("Source: \\Package\\Set at run time"), "{out}");
+    assert_eq!(out.matches("End Error").count(), 8, "{out}");
+}
+
+#[test]
+fn the_corpus_negative_test_package_fails_validation() {
+    let Some(dir) = support::corpus("dtsx") else {
+        return;
+    };
+    let file = dir.join("johnwelch__ssisUnit__BadPackage.dtsx");
+    let (code, out) = dtexec(&["/F", &file.display().to_string(), "/Va"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("Code: 0xC001000E"), "{out}");
+    assert!(out.contains("Source: \\Package\\Select Count"), "{out}");
     assert!(out.contains("DTSER_FAILURE (1)"), "{out}");
 }
 

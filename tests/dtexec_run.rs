@@ -1,7 +1,8 @@
 //! End-to-end tests of running packages with the real `dtexec` binary: For Loop with Execute
 //! Process, Foreach over files with File System tasks, failures with OnError and failure
 //! constraints, MaximumErrorCount via /Set, parallel branches that overlap in time,
-//! cancellation by SIGTERM leaving no child behind, variable shadowing with captured stdout,
+//! a task disabled with `/Set …Properties[Disable]`, cancellation by SIGTERM leaving no child
+//! behind, variable shadowing with captured stdout,
 //! execution values written to ExecValueVariable (the task's own and forced ones),
 //! `/WarnAsError` leaving warnings raised while running alone (as SSIS), the `/Sum` summary, and the JSON
 //! event stream. The packages live in `tests/packages/run/`.
@@ -81,6 +82,21 @@ fn failure_runs_on_error_and_the_failure_path_then_fails_the_package() {
     );
     assert_eq!(code, 0, "{out}");
     assert!(d2.path().join("recovered").exists());
+}
+
+#[test]
+fn set_disables_a_task_by_the_ssis_property_name() {
+    let d = temp();
+    let (code, out) = dtexec(
+        "failure.dtsx",
+        d.path(),
+        &["/Set", "\\Package\\Fails.Properties[Disable];True"],
+        &[],
+    );
+    assert_eq!(code, 0, "{out}");
+    // A disabled task counts as a success for its constraints.
+    assert!(d.path().join("success-path").exists(), "{out}");
+    assert!(!d.path().join("recovered").exists(), "{out}");
 }
 
 #[test]

@@ -3,7 +3,8 @@
 //! by a signal recorded as lost; the documented shutdown with
 //! `stop_executing_packages_on_shutdown` true and false (runners outlive the service);
 //! re-adoption after a restart; the `max_concurrent_packages` limit; a hand-started `dtexec`
-//! that registers; and `ssisctl run --wait`.
+//! that registers; `ssisctl run --wait`; and a package that fails validation, whose errors
+//! reach the run's events, the outcome event and `ssisctl run --wait`.
 
 mod support;
 
@@ -20,7 +21,7 @@ fn with_packages(s: &Service) {
     Service::eventually(WAIT, || {
         (s.folder_state("File System").as_deref() == Some("available")).then_some(())
     });
-    for p in ["sleep_long", "sleep_short", "quick", "fails"] {
+    for p in ["sleep_long", "sleep_short", "quick", "fails", "invalid"] {
         import_test_package(s, &format!("running/{p}.dtsx"), &format!("File System/{p}"));
     }
 }
@@ -286,6 +287,53 @@ fn ssisctl_run_wait_returns_the_package_exit_code() {
     assert!(String::from_utf8_lossy(&list.stdout).contains(&id));
     let stop = support::ssisctl(&s, &["stop", &id]);
     assert_eq!(stop.status.code(), Some(0), "{stop:?}");
+    wait_event(&s, 12290, &id, WAIT);
+    kill_group(pid);
+}
+
+#[test]
+fn validation_errors_reach_the_run_events_and_ssisctl() {
+    let s = Service::start();
+    with_packages(&s);
+    let id = started(&s, "File System/invalid");
+    let e = wait_event(&s, 12291, &id, WAIT);
+    let errors = e["fields"]["errors"].to_string();
+    assert!(errors.contains("NoSuchVariable"), "{e}");
+    assert!(
+        e["message"].as_str().unwrap().contains("NoSuchVariable"),
+        "{e}"
+    );
+    let run = support::ssisctl(&s, &["run", "File System/invalid", "--wait"]);
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&run.stdout),
+        String::from_utf8_lossy(&run.stderr),
+    );
+    assert_eq!(run.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(stdout.contains("failure"), "{stdout}{stderr}");
+    assert!(!stdout.contains("without a result"), "{stdout}{stderr}");
+    assert!(stderr.contains("NoSuchVariable"), "{stdout}{stderr}");
+}
+
+#[test]
+fn a_running_package_shows_its_errors_so_far() {
+    let s = Service::start();
+    with_packages(&s);
+    import_test_package(
+        &s,
+        "running/fails_then_sleeps.dtsx",
+        "File System/fails_then_sleeps",
+    );
+    let id = started(&s, "File System/fails_then_sleeps");
+    let pid = running_pid(&s, &id);
+    let (code, body) = http(&s, "GET", &format!("running/{id}"), None);
+    assert_eq!(code, 200, "{}", String::from_utf8_lossy(&body));
+    let v = json(&body);
+    let errors = v["errors"].to_string();
+    assert!(
+        errors.contains("Broken") && errors.contains("exit code was"),
+        "{v}"
+    );
+    http(&s, "POST", &format!("running/{id}/stop"), None);
     wait_event(&s, 12290, &id, WAIT);
     kill_group(pid);
 }

@@ -175,6 +175,9 @@ pub struct RunView {
     /// Package paths of the executables running now.
     pub executing: Vec<String>,
     pub last_message: Option<String>,
+    /// The run's errors so far — loading and validation errors included — the oldest
+    /// dropped past the last few.
+    pub errors: VecDeque<String>,
     pub run_dir: PathBuf,
     /// The event stream the runner writes.
     pub events: PathBuf,
@@ -263,6 +266,7 @@ impl PackageActor {
             started_at,
             executing: Vec::new(),
             last_message: None,
+            errors: VecDeque::new(),
             run_dir,
             events,
             recent: VecDeque::new(),
@@ -446,6 +450,10 @@ impl PackageActor {
                     errors.pop_front();
                 }
                 errors.push_back(m.clone());
+                if view.errors.len() == ERRORS_KEPT {
+                    view.errors.pop_front();
+                }
+                view.errors.push_back(m.clone());
                 Some(format!("error {m}"))
             }
             "warning" | "information" => Some(format!(

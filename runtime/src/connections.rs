@@ -45,6 +45,14 @@ fn file_usage(cm: &ConnectionManager) -> Option<i32> {
     found.flatten()
 }
 
+/// The connection manager `key` (name, DTSID, refId or `{GUID}:external`) names in `package`
+/// (its project's connection managers included), as loaded.
+pub fn lookup<'p>(package: &'p Package, key: &str) -> Option<&'p ConnectionManager> {
+    package
+        .connections
+        .get(ssisd_engine::model::connection::find(&package.connections, key)?)
+}
+
 /// Finds `key` (name, DTSID or refId) in `package`, evaluating its connection-string
 /// expression in the package scope (frame 0).
 pub fn find(
@@ -52,8 +60,7 @@ pub fn find(
     vars: &Variables,
     key: &str,
 ) -> Option<Result<ConnectionInfo, String>> {
-    let cm =
-        &package.connections[ssisd_engine::model::connection::find(&package.connections, key)?];
+    let cm = lookup(package, key)?;
     let mut connection_string = cm.connection_string.clone();
     match properties::evaluate(vars, 0, &cm.property_expressions) {
         Ok(o) => {

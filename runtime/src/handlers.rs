@@ -2,10 +2,18 @@
 //! OnWarning, OnInformation, OnTaskFailed, OnVariableValueChanged, OnProgress), the handler
 //! for that event on the executable runs, then the one on its parent, and so on up to the
 //! package, until a handler sets `System::Propagate` to false ([`Runtime::fire`] tells the
-//! caller, so that a stopped error does not reach a parent package). A handler's own events
-//! do not re-enter that same handler. Before each run the handler's system variables are set
-//! (`System::SourceName`, `System::ErrorCode`, …). It owns propagation and handler runs; it
-//! must not decide when events are raised.
+//! caller, so that a stopped error does not reach a parent package). Before each run the
+//! handler's system variables are set (`System::SourceName`, `System::ErrorCode`, …).
+//!
+//! Two rules keep handlers from waiting on each other. A handler already running in the
+//! invocation chain of an event is not run again for it: an error raised inside the
+//! package's OnError handler — or inside an OnTaskFailed handler that OnError's own failing
+//! task started — does not start OnError once more, it goes on up past it (this is what
+//! keeps a failing OnError handler from running itself forever). And one handler fired from
+//! two parallel branches runs for both at once, each run on its own frames
+//! ([`Runtime::lease_handler_frames`]), so neither sees the other's `System::ErrorCode`.
+//! No lock is held while a handler runs. It owns propagation and handler runs; it must not
+//! decide when events are raised.
 
 use std::time::Instant;
 
@@ -36,20 +44,13 @@ impl Runtime<'_> {
     /// package; true when it went all the way up (or the run was cancelled first).
     pub fn fire(&self, source: &Node<'_>, event: &str, args: &EventArgs) -> bool {
         let mut at = Some(source);
-        // Events raised inside a handler do not re-enter that handler.
-        let mut skip: Vec<&str> = Vec::new();
         while let Some(n) = at {
-            if let Some((owner, ev)) = n.handler_of {
-                if ev.eq_ignore_ascii_case(event) {
-                    skip.push(owner);
-                }
-            }
-            if !n.disable_event_handlers && !skip.contains(&n.path) {
-                if let Some(h) = n
-                    .handlers
-                    .iter()
-                    .find(|h| h.event_name.eq_ignore_ascii_case(event) && !h.properties.disabled)
-                {
+            if !n.disable_event_handlers {
+                if let Some(h) = n.handlers.iter().find(|h| {
+                    h.event_name.eq_ignore_ascii_case(event)
+                        && !h.properties.disabled
+                        && !source.in_handler(&h.path)
+                }) {
                     match self.run_handler(n, h, source, args) {
                         Some(true) => {}
                         Some(false) => return false,
@@ -75,12 +76,8 @@ impl Runtime<'_> {
         if self.cancelled() {
             return None;
         }
-        let lock = self.handler_lock(&h.path);
-        let _guard = match lock.lock() {
-            Ok(g) => g,
-            Err(p) => p.into_inner(),
-        };
-        let frame = self.frame_of(&h.path);
+        let lease = self.lease_handler_frames(self.frame_in(owner, &h.path));
+        let frame = lease.frame();
         let now = Value::Date(Local::now().naive_local());
         self.set_system(frame, "SourceName", Value::WStr(source.name.to_string()));
         self.set_system(frame, "SourceID", Value::WStr(source.id.to_string()));
@@ -132,7 +129,8 @@ impl Runtime<'_> {
             &h.event_handlers,
             h.properties.maximum_error_count,
         );
-        node.handler_of = Some((owner.path, &h.event_name));
+        node.invoker = Some(source);
+        node.frame_map = lease.copy.clone();
         let started = Instant::now();
         self.emit(EventBody::ExecutableStarted {
             path: h.path.clone(),

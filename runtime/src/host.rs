@@ -96,7 +96,7 @@ impl Runtime<'_> {
         if self.cancelled() {
             return ExecResult::Canceled;
         }
-        let frame = self.frame_of(&exe.path);
+        let frame = self.frame_in(parent, &exe.path);
         let mut props = exe.properties.clone();
         let overrides = match properties::evaluate(&self.vars, frame, &exe.property_expressions) {
             Ok(o) => o,

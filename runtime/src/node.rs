@@ -1,11 +1,16 @@
 //! The run-time state of one executing container, task or event handler: its identity, its
 //! frame, its error count against MaximumErrorCount, the FailParentOnFailure mark its
 //! children may set, the execution value its task reports, and the link to its parent that
-//! errors and events travel along. It owns that state only; it must not run anything.
+//! errors and events travel along. An event handler's node also knows what invoked it (the
+//! executable whose event it handles) and, when it runs on copied frames, where they are:
+//! following invokers gives the *invocation chain* — which handlers are already running for
+//! this event, whether a MaxConcurrentExecutables slot is already held. It owns that state
+//! only; it must not run anything.
 
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
+use super::variables::FrameMap;
 use ssisd_engine::model::EventHandler;
 use ssisd_engine::types::Value;
 
@@ -24,8 +29,12 @@ pub struct Node<'a> {
     fail_parent: AtomicBool,
     /// The task's execution value (rows affected, exit code, …), once it reports one.
     execution_value: Mutex<Option<Value>>,
-    /// For an event handler: the path of its owner and its event name.
-    pub handler_of: Option<(&'a str, &'a str)>,
+    /// For an event handler: the executable whose event it runs for.
+    pub invoker: Option<&'a Node<'a>>,
+    /// For an event handler run on copies of its frames: original frame → copy.
+    pub frame_map: Option<Arc<FrameMap>>,
+    /// A task that holds a MaxConcurrentExecutables slot while it runs.
+    holds_slot: AtomicBool,
 }
 
 impl<'a> Node<'a> {
@@ -53,7 +62,59 @@ impl<'a> Node<'a> {
             errors: AtomicU32::new(0),
             fail_parent: AtomicBool::new(false),
             execution_value: Mutex::new(None),
-            handler_of: None,
+            invoker: None,
+            frame_map: None,
+            holds_slot: AtomicBool::new(false),
+        }
+    }
+
+    /// The next node of the invocation chain: for an event handler the executable whose
+    /// event it handles (its owner is that executable or one of its containers, so nothing
+    /// is skipped), for anything else its parent.
+    pub fn caller(&self) -> Option<&'a Node<'a>> {
+        self.invoker.or(self.parent)
+    }
+
+    /// Whether the event handler at `handler_path` is running somewhere up the invocation
+    /// chain of this node (an event raised inside it must not run it again).
+    pub fn in_handler(&self, handler_path: &str) -> bool {
+        let mut at = Some(self);
+        while let Some(n) = at {
+            if n.invoker.is_some() && n.path == handler_path {
+                return true;
+            }
+            at = n.caller();
+        }
+        false
+    }
+
+    /// Whether a task up the invocation chain already holds a MaxConcurrentExecutables slot
+    /// (a task inside an event handler runs on the slot of the task whose event it handles).
+    pub fn chain_holds_slot(&self) -> bool {
+        let mut at = Some(self);
+        while let Some(n) = at {
+            if n.holds_slot.load(Ordering::SeqCst) {
+                return true;
+            }
+            at = n.caller();
+        }
+        false
+    }
+
+    pub fn set_holds_slot(&self, held: bool) {
+        self.holds_slot.store(held, Ordering::SeqCst);
+    }
+
+    /// Where the frame `frame` of the package's layout is for this node: an executable inside
+    /// an event handler that runs on copied frames uses the copies (outer copies first).
+    pub fn map_frame(&self, frame: usize) -> usize {
+        let frame = match self.parent {
+            Some(p) => p.map_frame(frame),
+            None => frame,
+        };
+        match &self.frame_map {
+            Some(m) => m.get(&frame).copied().unwrap_or(frame),
+            None => frame,
         }
     }
 

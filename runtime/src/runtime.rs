@@ -3,11 +3,11 @@
 //! and the entry point [`run_package`] that builds it, runs the package as the outermost
 //! container and ends with every child process gone. Executing one executable is `host.rs`,
 //! ordering children is `scheduler.rs`, events are `handlers.rs`; this file must not
-//! duplicate them.
+//! duplicate them. Nothing here holds a lock while user code (a task, a handler) runs.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use super::events::{codes, EventBody, EventSink, Level, RunEvent};
@@ -15,7 +15,7 @@ use super::limiter::{self, Limiter};
 use super::node::Node;
 use super::process::ProcessRegistry;
 use super::setup::{self, RunIdentity};
-use super::variables::Variables;
+use super::variables::{FrameMap, Variables};
 use super::RunOptions;
 use ssisd_engine::model::{ExecResult, Package};
 use ssisd_engine::types::Value;
@@ -42,7 +42,47 @@ pub struct Runtime<'p> {
     pub package_failed: AtomicBool,
     errors: AtomicU64,
     warnings: AtomicU64,
-    handler_locks: Mutex<HashMap<String, Arc<Mutex<()>>>>,
+    handler_frames: Mutex<HandlerFrames>,
+}
+
+/// Which event-handler frames are in use: a handler's own frames (from the layout) serve one
+/// run of it at a time; a run that starts while they are busy takes a free copy, or makes
+/// one. Copies are kept for later runs, so there are never more than the most runs of one
+/// handler at the same time.
+#[derive(Default)]
+struct HandlerFrames {
+    busy: HashSet<usize>,
+    free_copies: HashMap<usize, Vec<Arc<FrameMap>>>,
+}
+
+/// The frames one run of an event handler uses, given back when dropped.
+pub struct HandlerLease<'r, 'p> {
+    rt: &'r Runtime<'p>,
+    base: usize,
+    /// `None`: the handler's own frames.
+    pub copy: Option<Arc<FrameMap>>,
+}
+
+impl HandlerLease<'_, '_> {
+    /// The frame the handler itself runs in.
+    pub fn frame(&self) -> usize {
+        match &self.copy {
+            Some(m) => m.get(&self.base).copied().unwrap_or(self.base),
+            None => self.base,
+        }
+    }
+}
+
+impl Drop for HandlerLease<'_, '_> {
+    fn drop(&mut self) {
+        let mut g = self.rt.handler_frames();
+        match self.copy.take() {
+            Some(m) => g.free_copies.entry(self.base).or_default().push(m),
+            None => {
+                g.busy.remove(&self.base);
+            }
+        }
+    }
 }
 
 impl<'p> Runtime<'p> {
@@ -50,9 +90,39 @@ impl<'p> Runtime<'p> {
         self.sink.emit(&RunEvent::now(body));
     }
 
-    /// The frame of the executable or handler at `path` (the package's when unknown).
-    pub fn frame_of(&self, path: &str) -> usize {
-        self.frames.get(path).copied().unwrap_or(0)
+    /// The frame of the executable or handler at `path` running under `parent` (the
+    /// package's when unknown): inside a handler running on copied frames, the copy.
+    pub fn frame_in(&self, parent: &Node<'_>, path: &str) -> usize {
+        parent.map_frame(self.frames.get(path).copied().unwrap_or(0))
+    }
+
+    fn handler_frames(&self) -> MutexGuard<'_, HandlerFrames> {
+        match self.handler_frames.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        }
+    }
+
+    /// Frames for one run of the event handler whose frame is `base`: its own when no other
+    /// run of it is using them, else a copy. Never waits.
+    pub fn lease_handler_frames(&self, base: usize) -> HandlerLease<'_, 'p> {
+        let reused = {
+            let mut g = self.handler_frames();
+            if g.busy.insert(base) {
+                return HandlerLease {
+                    rt: self,
+                    base,
+                    copy: None,
+                };
+            }
+            g.free_copies.get_mut(&base).and_then(|v| v.pop())
+        };
+        let copy = reused.unwrap_or_else(|| Arc::new(self.vars.instantiate(base)));
+        HandlerLease {
+            rt: self,
+            base,
+            copy: Some(copy),
+        }
     }
 
     /// Reports an error, warning or information raised by `node`: the error count (errors
@@ -108,15 +178,6 @@ impl<'p> Runtime<'p> {
         self.raise(&origin, level, code, description);
     }
 
-    /// The lock that serialises runs of one event handler.
-    pub fn handler_lock(&self, path: &str) -> Arc<Mutex<()>> {
-        let mut g = match self.handler_locks.lock() {
-            Ok(g) => g,
-            Err(p) => p.into_inner(),
-        };
-        g.entry(path.to_string()).or_default().clone()
-    }
-
     /// Writes a system variable of `frame` (or an enclosing one) if it exists.
     pub fn set_system(&self, frame: usize, name: &str, value: Value) {
         if let Ok(slot) = self.vars.resolve(frame, Some("System"), name) {
@@ -153,7 +214,7 @@ pub fn run_package<'a>(
         package_failed: AtomicBool::new(false),
         errors: AtomicU64::new(0),
         warnings: AtomicU64::new(0),
-        handler_locks: Mutex::new(HashMap::new()),
+        handler_frames: Mutex::new(HandlerFrames::default()),
     };
     let started = Instant::now();
     rt.emit(EventBody::RunStarted {

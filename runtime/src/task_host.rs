@@ -1,6 +1,9 @@
 //! The task host: takes a MaxConcurrentExecutables slot, builds the task from its kind,
 //! object data and property values, runs it with a [`TaskContext`], and turns its outcome
-//! into an execution result. It owns that wrapping only; tasks live in `tasks/`.
+//! into an execution result. A task inside an event handler runs on the slot of the task
+//! whose event started the handler (that task is still running, waiting for its handler):
+//! waiting for a second slot there could wait forever. It owns that wrapping only; tasks
+//! live in `tasks/`.
 
 use super::events::{codes, Level};
 use super::node::Node;
@@ -17,8 +20,16 @@ impl Runtime<'_> {
         node: &Node<'_>,
         o: &PropertyOverrides,
     ) -> ExecResult {
-        let Some(_slot) = self.limiter.acquire(&self.options.cancel) else {
-            return ExecResult::Canceled;
+        let _slot = if node.chain_holds_slot() {
+            None
+        } else {
+            match self.limiter.acquire(&self.options.cancel) {
+                Some(s) => {
+                    node.set_holds_slot(true);
+                    Some(s)
+                }
+                None => return ExecResult::Canceled,
+            }
         };
         let mut task = match tasks::create(kind, exe.object_data.as_ref(), o) {
             Ok(t) => t,

@@ -1,26 +1,39 @@
 //! `/VALIDATE` as far as running is concerned: the engine's checks (overrides applied, the model,
 //! every expression) plus what only the runtime knows — every enabled task, event handlers
-//! included, is of a kind in the task registry, and its object data parses (tasks whose
-//! DelayValidation is set are parsed only when they run). A disabled task of a kind that cannot
-//! run is a warning. dtexec validates with this before it runs anything, so a run never meets a
-//! refusal that validation did not report. It must not run anything nor print anything.
+//! included, is of a kind in the task registry, its object data parses, and everything it
+//! refers to resolves where it runs ([`Task::references`](crate::tasks::Task::references)):
+//! its connection managers exist and are of a kind it can use, its variables are visible in
+//! its scope, its expression compiles; Foreach Loops likewise for their enumerator and
+//! variable mappings. A reference whose property a property expression sets is decided at run
+//! time and not checked. Tasks whose DelayValidation is set are checked only when they run. A
+//! disabled task of a kind that cannot run is a warning. dtexec validates with this before it
+//! runs anything, so a run never meets a refusal that validation did not report. It must not
+//! run anything nor print anything.
 
 use ssisd_engine::cli::DtexecOptions;
-use ssisd_engine::model::{EventHandler, Executable, ExecutableKind, Package};
-use ssisd_engine::validate::{codes, validate_with, RuntimeChecks, ValidationReport};
+use ssisd_engine::expr::{Expression, VariableScope};
+use ssisd_engine::model::{EventHandler, Executable, ExecutableKind, Package, PropertyExpression};
+use ssisd_engine::validate::{codes, validate_with, RuntimeChecks, ScopeStack, ValidationReport};
 
+use crate::connections;
+use crate::foreach;
 use crate::properties::PropertyOverrides;
-use crate::tasks::{self, registry};
+use crate::tasks::{self, registry, Reference};
 
 /// The runtime's checks, for [`validate_with`].
 pub struct TaskChecks;
 
 impl RuntimeChecks for TaskChecks {
     fn check(&self, package: &Package, report: &mut ValidationReport) {
+        let mut w = Walk {
+            package,
+            scope: ScopeStack::for_package(package),
+            report,
+        };
         for e in &package.executables {
-            check(e, false, report);
+            w.executable(e, false);
         }
-        handlers(&package.event_handlers, false, report);
+        w.handlers(&package.event_handlers, false);
     }
 }
 
@@ -38,13 +51,62 @@ fn short_type(e: &Executable) -> String {
     t.split(',').next().unwrap_or("").trim().to_string()
 }
 
-fn check(e: &Executable, disabled: bool, report: &mut ValidationReport) {
-    let disabled = disabled || e.properties.disabled;
-    if let ExecutableKind::Task(kind) = &e.kind {
+/// The walk over the package with the variables visible at each point.
+struct Walk<'a> {
+    package: &'a Package,
+    scope: ScopeStack,
+    report: &'a mut ValidationReport,
+}
+
+/// Whether a property expression in `list` sets `property`.
+fn set_by_expression(list: &[PropertyExpression], property: &str) -> bool {
+    list.iter()
+        .any(|p| p.property.eq_ignore_ascii_case(property))
+}
+
+/// `User::X`, `[User::X]`, `@[User::X]` or `X` as (namespace, name).
+fn variable_name(text: &str) -> (Option<&str>, &str) {
+    let t = text.trim().trim_start_matches('@');
+    let t = t
+        .strip_prefix('[')
+        .and_then(|s| s.strip_suffix(']'))
+        .unwrap_or(t);
+    match t.split_once("::") {
+        Some((ns, name)) => (Some(ns), name),
+        None => (None, t),
+    }
+}
+
+impl Walk<'_> {
+    fn executable(&mut self, e: &Executable, disabled: bool) {
+        let disabled = disabled || e.properties.disabled;
+        let mark = self.scope.mark();
+        self.scope.add_variables(&e.variables);
+        match &e.kind {
+            ExecutableKind::Task(kind) => self.task(e, kind, disabled),
+            ExecutableKind::ForEachLoop(l) if !disabled && !e.properties.delay_validation => {
+                match foreach::references(l) {
+                    Ok(refs) => self.references(e, &refs),
+                    Err(reason) => self.report.error(
+                        codes::UNSUPPORTED_ELEMENT,
+                        e.path.clone(),
+                        format!("{reason}."),
+                    ),
+                }
+            }
+            _ => {}
+        }
+        for c in &e.executables {
+            self.executable(c, disabled);
+        }
+        self.handlers(&e.event_handlers, disabled);
+        self.scope.truncate(mark);
+    }
+
+    fn task(&mut self, e: &Executable, kind: &ssisd_engine::model::TaskKind, disabled: bool) {
         if let Some(reason) = registry::refusal(kind) {
-            let text = format!("{reason} ({}).", short_type(e));
             if disabled {
-                report.warning(
+                self.report.warning(
                     codes::UNSUPPORTED_WARNING,
                     e.path.clone(),
                     format!(
@@ -53,33 +115,147 @@ fn check(e: &Executable, disabled: bool, report: &mut ValidationReport) {
                     ),
                 );
             } else {
-                report.error(codes::UNSUPPORTED_ELEMENT, e.path.clone(), text);
-            }
-        } else if !disabled && !e.properties.delay_validation {
-            if let Err(reason) =
-                tasks::create(kind, e.object_data.as_ref(), &PropertyOverrides::default())
-            {
-                report.error(
-                    codes::TASK_CONFIGURATION_INVALID,
+                self.report.error(
+                    codes::UNSUPPORTED_ELEMENT,
                     e.path.clone(),
-                    format!("{reason}."),
+                    format!("{reason} ({}).", short_type(e)),
                 );
             }
+            return;
+        }
+        if disabled || e.properties.delay_validation {
+            return;
+        }
+        match tasks::create(kind, e.object_data.as_ref(), &PropertyOverrides::default()) {
+            Ok(task) => self.references(e, &task.references()),
+            Err(reason) => self.report.error(
+                codes::TASK_CONFIGURATION_INVALID,
+                e.path.clone(),
+                format!("{reason}."),
+            ),
         }
     }
-    for c in &e.executables {
-        check(c, disabled, report);
-    }
-    handlers(&e.event_handlers, disabled, report);
-}
 
-fn handlers(hs: &[EventHandler], disabled: bool, report: &mut ValidationReport) {
-    for h in hs {
-        let disabled = disabled || h.properties.disabled;
-        for c in &h.executables {
-            check(c, disabled, report);
+    /// Checks what `e` refers to, in the current scope.
+    fn references(&mut self, e: &Executable, refs: &[Reference]) {
+        for r in refs {
+            if set_by_expression(&e.property_expressions, r.property()) {
+                continue;
+            }
+            if let Err((code, text)) = self.resolve(r) {
+                self.report.error(code, e.path.clone(), text);
+            }
         }
-        handlers(&h.event_handlers, disabled, report);
+    }
+
+    fn resolve(&self, r: &Reference) -> Result<(), (u32, String)> {
+        match r {
+            Reference::Connection {
+                property,
+                key,
+                accepts,
+            } => {
+                if key.is_empty() {
+                    return Err((
+                        codes::TASK_CONFIGURATION_INVALID,
+                        format!("No connection manager is specified ({property})."),
+                    ));
+                }
+                let Some(cm) = connections::lookup(self.package, key) else {
+                    return Err((
+                        codes::CONNECTION_MANAGER_NOT_FOUND,
+                        format!(
+                            "The connection manager \"{key}\" ({property}) is not found: the \
+                             package has no connection manager with that name or ID{}.",
+                            if key.starts_with('{') {
+                                " (a project connection manager is not available to a \
+                                 package run on its own)"
+                            } else {
+                                ""
+                            }
+                        ),
+                    ));
+                };
+                // A connection string an expression sets is known only at run time.
+                let text = if set_by_expression(&cm.property_expressions, "ConnectionString") {
+                    None
+                } else {
+                    Some(cm.connection_string.as_str())
+                };
+                match text.map(|t| accepts(&cm.creation_name, t)) {
+                    Some(Err(why)) => Err((
+                        codes::TASK_CONFIGURATION_INVALID,
+                        format!(
+                            "The connection manager \"{}\" ({property}) cannot be used: {why}.",
+                            cm.name
+                        ),
+                    )),
+                    _ => Ok(()),
+                }
+            }
+            Reference::Variable {
+                property,
+                name,
+                required,
+            } => {
+                if name.is_empty() {
+                    return if *required {
+                        Err((
+                            codes::TASK_CONFIGURATION_INVALID,
+                            format!("No variable is specified ({property})."),
+                        ))
+                    } else {
+                        Ok(())
+                    };
+                }
+                let (ns, bare) = variable_name(name);
+                if ns.is_some_and(|n| n.eq_ignore_ascii_case("$Project")) {
+                    return Ok(());
+                }
+                self.scope.resolve(ns, bare).map(|_| ()).map_err(|why| {
+                    (
+                        codes::VARIABLE_NOT_FOUND,
+                        format!("The variable \"{name}\" ({property}) cannot be used: {why}."),
+                    )
+                })
+            }
+            Reference::Expression { property, text } => {
+                if text.trim().is_empty() {
+                    return Err((
+                        codes::TASK_CONFIGURATION_INVALID,
+                        format!("The task has no expression ({property})."),
+                    ));
+                }
+                self.scope.take_project_reference();
+                let compiled = Expression::compile(text, &self.scope);
+                if self.scope.take_project_reference() {
+                    return Ok(());
+                }
+                compiled.map(|_| ()).map_err(|e| {
+                    (
+                        codes::EXPRESSION_INVALID,
+                        format!(
+                            "The expression \"{text}\" ({property}) is not valid: column {}: {}.",
+                            e.column, e.message
+                        ),
+                    )
+                })
+            }
+        }
+    }
+
+    fn handlers(&mut self, hs: &[EventHandler], disabled: bool) {
+        for h in hs {
+            let disabled = disabled || h.properties.disabled;
+            let mark = self.scope.mark();
+            self.scope.add_event_handler_system(&h.event_name);
+            self.scope.add_variables(&h.variables);
+            for c in &h.executables {
+                self.executable(c, disabled);
+            }
+            self.handlers(&h.event_handlers, disabled);
+            self.scope.truncate(mark);
+        }
     }
 }
 

@@ -3,12 +3,15 @@
 //! the frames that say which slots each scope sees. An inner variable shadows an outer one
 //! with the same qualified name; an unqualified name found in two namespaces is ambiguous
 //! (the same rules as `validate::scope`). Variables with EvaluateAsExpression are
-//! re-evaluated on every read; read-only variables refuse writes. It owns values, lookup and
-//! typing of written values; it must not raise events (callers report changes).
+//! re-evaluated on every read; read-only variables refuse writes. A scope's subtree can be
+//! copied ([`Variables::instantiate`]) so that two runs of one event handler at the same time
+//! each have their own variables. It owns values, lookup and typing of written values; it
+//! must not raise events (callers report changes).
 
 use std::borrow::Cow;
 use std::cell::Cell;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use super::object_value::ObjectValue;
 use ssisd_engine::expr::{ExprError, Expression, VarRef, VariableScope};
@@ -100,27 +103,16 @@ impl VariablesBuilder {
     /// Freezes the table and compiles every variable expression in its own scope; returns
     /// the failures as (variable path, message).
     pub fn finish(self) -> (Variables, Vec<(String, String)>) {
-        let mut vars = Variables {
-            infos: self.infos,
-            frames: self.frames,
-            exprs: Vec::new(),
+        let count = self.infos.len();
+        let vars = Variables {
+            table: RwLock::new(Table {
+                infos: self.infos.into_iter().map(Arc::new).collect(),
+                frames: self.frames,
+                exprs: vec![None; count],
+            }),
             state: Mutex::new(self.states),
         };
-        let mut errors = Vec::new();
-        let mut exprs = Vec::with_capacity(vars.infos.len());
-        for info in &vars.infos {
-            let compiled = info.expression.as_deref().and_then(|text| {
-                match Expression::compile(text, &vars.scope(info.frame)) {
-                    Ok(e) => Some(e),
-                    Err(e) => {
-                        errors.push((info.path.clone(), describe(text, &e)));
-                        None
-                    }
-                }
-            });
-            exprs.push(compiled);
-        }
-        vars.exprs = exprs;
+        let errors = vars.compile_expressions(0..count);
         (vars, errors)
     }
 }
@@ -136,11 +128,21 @@ pub fn describe(text: &str, e: &ExprError) -> String {
 /// The variable table of a run, shared by every thread.
 #[derive(Debug)]
 pub struct Variables {
-    infos: Vec<SlotInfo>,
-    frames: Vec<Frame>,
-    exprs: Vec<Option<Expression>>,
+    /// Slots and frames; only [`Variables::instantiate`] adds to it. No lock on it is held
+    /// while an expression is evaluated or while `state` is locked.
+    table: RwLock<Table>,
     state: Mutex<Vec<SlotState>>,
 }
+
+#[derive(Debug)]
+struct Table {
+    infos: Vec<Arc<SlotInfo>>,
+    frames: Vec<Frame>,
+    exprs: Vec<Option<Arc<Expression>>>,
+}
+
+/// Where the frames of a copied subtree went: original frame → its copy.
+pub type FrameMap = HashMap<usize, usize>;
 
 thread_local! {
     static DEPTH: Cell<u32> = const { Cell::new(0) };
@@ -168,12 +170,112 @@ impl Variables {
         }
     }
 
-    pub fn info(&self, slot: usize) -> Option<&SlotInfo> {
-        self.infos.get(slot)
+    fn table(&self) -> RwLockReadGuard<'_, Table> {
+        match self.table.read() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        }
     }
 
-    pub fn frame(&self, frame: usize) -> Option<&Frame> {
-        self.frames.get(frame)
+    fn table_mut(&self) -> RwLockWriteGuard<'_, Table> {
+        match self.table.write() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        }
+    }
+
+    pub fn info(&self, slot: usize) -> Option<Arc<SlotInfo>> {
+        self.table().infos.get(slot).cloned()
+    }
+
+    pub fn frame(&self, frame: usize) -> Option<Frame> {
+        self.table().frames.get(frame).cloned()
+    }
+
+    /// Compiles the expressions of `slots`, each in its own scope; returns the failures as
+    /// (variable path, message).
+    fn compile_expressions(&self, slots: std::ops::Range<usize>) -> Vec<(String, String)> {
+        let mut errors = Vec::new();
+        let mut compiled = Vec::new();
+        for slot in slots {
+            let Some(info) = self.info(slot) else {
+                continue;
+            };
+            let Some(text) = info.expression.as_deref() else {
+                continue;
+            };
+            match Expression::compile(text, &self.scope(info.frame)) {
+                Ok(e) => compiled.push((slot, Arc::new(e))),
+                Err(e) => errors.push((info.path.clone(), describe(text, &e))),
+            }
+        }
+        let mut t = self.table_mut();
+        for (slot, e) in compiled {
+            if let Some(x) = t.exprs.get_mut(slot) {
+                *x = Some(e);
+            }
+        }
+        errors
+    }
+
+    /// Copies the frame `root` and every frame below it — their slots with their current
+    /// values — into new frames under `root`'s parent; returns where each frame went. The
+    /// copies are independent from then on: a second run of an event handler while the first
+    /// is still running uses them, so neither sees the other's system variables.
+    pub fn instantiate(&self, root: usize) -> FrameMap {
+        let mut map = FrameMap::new();
+        let first_new_slot;
+        let last_new_slot;
+        {
+            let mut t = self.table_mut();
+            let mut st = self.lock();
+            first_new_slot = t.infos.len();
+            let inside = |t: &Table, mut f: usize| loop {
+                if f == root {
+                    return true;
+                }
+                match t.frames.get(f).and_then(|x| x.parent) {
+                    Some(p) => f = p,
+                    None => return false,
+                }
+            };
+            // Parents come before their children in the table, so each copy's parent exists.
+            for f in root..t.frames.len() {
+                if !inside(&t, f) {
+                    continue;
+                }
+                let original = t.frames[f].clone();
+                let parent = if f == root {
+                    original.parent
+                } else {
+                    original.parent.and_then(|p| map.get(&p).copied())
+                };
+                let copy = t.frames.len();
+                t.frames.push(Frame {
+                    parent,
+                    path: original.path.clone(),
+                    slots: Vec::with_capacity(original.slots.len()),
+                });
+                map.insert(f, copy);
+                for s in original.slots {
+                    let mut info = (*t.infos[s]).clone();
+                    info.frame = copy;
+                    let state = st.get(s).cloned().unwrap_or(SlotState {
+                        value: Value::Null(info.ty),
+                        object: None,
+                    });
+                    t.infos.push(Arc::new(info));
+                    t.exprs.push(None);
+                    st.push(state);
+                    let slot = t.infos.len() - 1;
+                    t.frames[copy].slots.push(slot);
+                }
+            }
+            last_new_slot = t.infos.len();
+        }
+        // They compiled in the original frames, so they compile in the copies.
+        let _ = self.compile_expressions(first_new_slot..last_new_slot);
+        map
     }
 
     /// The compile-time view of `frame`.
@@ -193,11 +295,12 @@ impl Variables {
         namespace: Option<&str>,
         name: &str,
     ) -> Result<usize, String> {
+        let t = self.table();
         let mut found: Option<usize> = None;
         let mut at = Some(frame);
-        while let Some(f) = at.and_then(|i| self.frames.get(i)) {
+        while let Some(f) = at.and_then(|i| t.frames.get(i)) {
             for &s in f.slots.iter().rev() {
-                let info = &self.infos[s];
+                let info = &t.infos[s];
                 if info.name != name || namespace.is_some_and(|ns| ns != info.namespace) {
                     continue;
                 }
@@ -207,12 +310,12 @@ impl Variables {
                 }
                 match found {
                     None => found = Some(s),
-                    Some(first) if self.infos[first].namespace == info.namespace => {}
+                    Some(first) if t.infos[first].namespace == info.namespace => {}
                     Some(first) => {
                         return Err(format!(
                             "the variable name \"{name}\" is ambiguous: it exists in the \
                              namespaces \"{}\" and \"{}\"; write @[Namespace::{name}]",
-                            info.namespace, self.infos[first].namespace
+                            info.namespace, t.infos[first].namespace
                         ))
                     }
                 }
@@ -228,12 +331,13 @@ impl Variables {
     /// Finds a variable by its DTSID (`{…}`, any case) among those visible from `frame`.
     pub fn resolve_id(&self, frame: usize, dtsid: &str) -> Result<usize, String> {
         let id = dtsid.trim();
+        let t = self.table();
         let mut at = Some(frame);
-        while let Some(f) = at.and_then(|i| self.frames.get(i)) {
+        while let Some(f) = at.and_then(|i| t.frames.get(i)) {
             if let Some(&s) = f
                 .slots
                 .iter()
-                .find(|&&s| self.infos[s].dtsid.eq_ignore_ascii_case(id))
+                .find(|&&s| t.infos[s].dtsid.eq_ignore_ascii_case(id))
             {
                 return Ok(s);
             }
@@ -259,17 +363,24 @@ impl Variables {
 
     /// The current value (a variable expression is evaluated now).
     pub fn get(&self, slot: usize) -> Value {
-        if let Some(Some(expr)) = self.exprs.get(slot) {
+        let expr = {
+            let t = self.table();
+            t.exprs
+                .get(slot)
+                .and_then(|e| e.clone())
+                .map(|e| (e, t.infos[slot].ty))
+        };
+        if let Some((expr, ty)) = expr {
             let depth = DEPTH.with(|d| d.get());
             if depth >= MAX_DEPTH {
-                return Value::Null(self.infos[slot].ty);
+                return Value::Null(ty);
             }
             DEPTH.with(|d| d.set(depth + 1));
             let v = expr.evaluate(self);
             DEPTH.with(|d| d.set(depth));
             return match v {
-                Ok(v) => convert(&v, &self.infos[slot].ty).unwrap_or(v),
-                Err(_) => Value::Null(self.infos[slot].ty),
+                Ok(v) => convert(&v, &ty).unwrap_or(v),
+                Err(_) => Value::Null(ty),
             };
         }
         self.lock()
@@ -284,10 +395,9 @@ impl Variables {
     }
 
     /// The variable at `slot`, when it exists and is not read-only.
-    fn writable(&self, slot: usize) -> Result<&SlotInfo, VariableError> {
+    fn writable(&self, slot: usize) -> Result<Arc<SlotInfo>, VariableError> {
         let info = self
-            .infos
-            .get(slot)
+            .info(slot)
             .ok_or_else(|| VariableError::NotFound(format!("no variable with handle {slot}")))?;
         if info.read_only {
             return Err(VariableError::ReadOnly(info.qualified_name()));
@@ -307,7 +417,9 @@ impl Variables {
     }
 
     fn store(&self, slot: usize, value: Value) -> Result<bool, VariableError> {
-        let info = &self.infos[slot];
+        let Some(info) = self.info(slot) else {
+            return Ok(false);
+        };
         let value = match (&info.ty, &value) {
             (DataType::Object, _) => value,
             (ty, v) if v.data_type() == *ty => value,
@@ -359,15 +471,23 @@ pub struct FrameScope<'a> {
 
 impl VariableScope for FrameScope<'_> {
     fn resolve(&self, namespace: Option<&str>, name: &str) -> Result<(VarRef, DataType), String> {
-        let no_project = !self.vars.infos.iter().any(|i| i.namespace == "$Project");
-        if no_project && namespace.is_some_and(|ns| ns.eq_ignore_ascii_case("$Project")) {
+        let project = namespace.is_some_and(|ns| ns.eq_ignore_ascii_case("$Project"));
+        if project
+            && !self
+                .vars
+                .table()
+                .infos
+                .iter()
+                .any(|i| i.namespace == "$Project")
+        {
             return Err(format!(
                 "the project parameter \"$Project::{name}\" is not available: a package run \
                  from a file has no project"
             ));
         }
         let slot = self.vars.resolve(self.frame, namespace, name)?;
-        Ok((VarRef(slot), self.vars.infos[slot].ty))
+        let ty = self.vars.table().infos[slot].ty;
+        Ok((VarRef(slot), ty))
     }
 }
 
@@ -418,6 +538,39 @@ mod tests {
         assert_eq!(vars.get(e), Value::I4(70));
         assert_eq!(vars.get(outer), Value::I4(1));
         assert!(vars.set(inner, Value::WStr("x".into())).is_err());
+    }
+
+    #[test]
+    fn copied_frames_keep_their_own_values() {
+        let mut b = VariablesBuilder::default();
+        let pkg = b.frame(None, "\\Package");
+        let h = b.frame(Some(pkg), "\\Package.EventHandlers[OnError]");
+        let t = b.frame(Some(h), "\\Package.EventHandlers[OnError]\\T");
+        let outer = b.add(info(pkg, "User", "X", DataType::I4), Value::I4(1));
+        let src = b.add(
+            info(h, "System", "SourceName", DataType::WStr { len: 0 }),
+            Value::WStr("A".into()),
+        );
+        let mut ex = info(t, "User", "E", DataType::WStr { len: 0 });
+        ex.expression = Some("@[System::SourceName] + \"!\"".into());
+        let e = b.add(ex, Value::WStr(String::new()));
+        let (vars, errors) = b.finish();
+        assert!(errors.is_empty(), "{errors:?}");
+        let map = vars.instantiate(h);
+        assert_eq!(map.len(), 2);
+        let (h2, t2) = (map[&h], map[&t]);
+        let src2 = vars
+            .resolve(t2, Some("System"), "SourceName")
+            .expect("copy");
+        assert_ne!(src2, src);
+        assert_eq!(vars.get(src2), Value::WStr("A".into()));
+        vars.set_system(src2, Value::WStr("B".into()));
+        assert_eq!(vars.get(src), Value::WStr("A".into()));
+        let e2 = vars.resolve(t2, Some("User"), "E").expect("copy");
+        assert_eq!(vars.get(e2), Value::WStr("B!".into()));
+        assert_eq!(vars.get(e), Value::WStr("A!".into()));
+        // Outside the copied subtree everything is shared.
+        assert_eq!(vars.resolve(h2, Some("User"), "X"), Ok(outer));
     }
 
     #[test]

@@ -596,7 +596,7 @@ pub fn run(c: &Client, out: &Output, request: &RunRequest<'_>, wait: bool) -> Re
     eprintln!("started {} as {id}", cell(&started["package"]));
     let mut executing: Vec<String> = Vec::new();
     let mut result: Option<String> = None;
-    c.follow(&format!("running/{id}/stream"), |data| {
+    let followed = c.follow(&format!("running/{id}/stream"), |data| {
         let Ok(r) = serde_json::from_str::<Value>(data) else {
             return true;
         };
@@ -636,7 +636,32 @@ pub fn run(c: &Client, out: &Output, request: &RunRequest<'_>, wait: bool) -> Re
             eprintln!("  running now: {}", executing.join(", "));
         }
         true
-    })?;
+    });
+    match followed {
+        Ok(()) => {}
+        // The run ended and left the list before its stream was asked for.
+        Err(e) if e.status() == Some(404) => {}
+        Err(e) => return Err(e),
+    }
+    if result.is_none() {
+        // No run_end came through the stream: the service's outcome event says how it ended.
+        if let Some(e) = outcome_event(c, &id)? {
+            let fields = &e["fields"];
+            for error in fields["errors"].as_array().into_iter().flatten() {
+                eprintln!("{} {}", out.paint("31", "error   "), cell(error));
+            }
+            result = Some(
+                match fields["outcome"].as_str().unwrap_or("") {
+                    "succeeded" => "success",
+                    "cancelled" => "canceled",
+                    "failed" => "failure",
+                    _ => "lost",
+                }
+                .to_string(),
+            );
+            eprintln!("{}", cell(&e["message"]));
+        }
+    }
     let code = match result.as_deref() {
         Some("success") | Some("completion") => 0,
         Some("canceled") => 3,
@@ -649,6 +674,34 @@ pub fn run(c: &Client, out: &Output, request: &RunRequest<'_>, wait: bool) -> Re
             .unwrap_or("ended without a result (see ssisctl events)")
     );
     Ok(code)
+}
+
+/// How long `run --wait` looks for a run's outcome event once its stream has ended.
+const OUTCOME_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The event recording how run `id` ended (12289 succeeded, 12290 cancelled, 12291 failed,
+/// 1030 lost), waiting a little for the service to record it.
+fn outcome_event(c: &Client, id: &str) -> Result<Option<Value>> {
+    let deadline = std::time::Instant::now() + OUTCOME_WAIT;
+    loop {
+        let v = c
+            .request(
+                "GET",
+                "events?event_id=12289,12290,12291,1030&limit=500",
+                None,
+            )?
+            .json()?;
+        let found = v["events"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|e| e["fields"]["execution_id"] == id)
+            .cloned();
+        if found.is_some() || std::time::Instant::now() >= deadline {
+            return Ok(found);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
 }
 
 /// `running`: the runs now.

@@ -1,7 +1,7 @@
 //! Executing a validated package for dtexec: the run itself on its own
 //! thread (this thread turns the run's events into console blocks as they arrive), SIGTERM and
-//! SIGINT turned into cancellation, the JSON event stream when `SSISD_EVENT_STREAM` names
-//! one, `/W[arnAsError]` passed on, the `/Sum` summary and the closing DTSER line. The
+//! SIGINT turned into cancellation, the run's records added to the event stream (opened by
+//! `run.rs` before loading), `/W[arnAsError]` passed on, the `/Sum` summary and the closing DTSER line. The
 //! runtime is `ssisd_runtime`; this file must not decide anything about the package
 //! itself.
 
@@ -18,15 +18,13 @@ use ssisd_engine::model::{ExecResult, Package};
 use ssisd_engine::project::Project;
 use ssisd_runtime::paths::map_path;
 use ssisd_runtime::{
-    cancel_on_signals, run_package, EventBody, EventSink, EventStream, EventStreamTarget, Level,
-    RunEvent, RunOptions,
+    cancel_on_signals, run_package, EventBody, EventSink, Level, RunEvent, RunOptions,
 };
+
+use super::stream::RunStream;
 
 /// Folders where Execute Package looks for child packages (see [`package_path`]).
 const PACKAGE_PATH_ENV: &str = "SSISD_PACKAGE_PATH";
-
-/// Set to `1` to add `variable_changed` records to the event stream.
-const STREAM_VARIABLES_ENV: &str = "SSISD_EVENT_STREAM_VARIABLES";
 
 /// Forwards events to the thread that owns the console.
 struct Forward(Mutex<Sender<RunEvent>>);
@@ -121,6 +119,7 @@ fn package_path(options: &DtexecOptions) -> Vec<PathBuf> {
 /// Runs `package` and writes its events and closing lines to `console`.
 pub fn execute<W: Write>(
     console: &mut Console<W>,
+    run_stream: &RunStream,
     package: &Package,
     options: &DtexecOptions,
     file: &str,
@@ -139,11 +138,7 @@ pub fn execute<W: Write>(
     // Without the handlers a signal would kill dtexec and orphan nothing (children die with
     // it), but the run would not end with exit code 3; failing to install them is not fatal.
     let _signals = cancel_on_signals(&run_options.cancel).ok();
-    super::register::register(file);
-    let stream = EventStreamTarget::from_env().map(|t| {
-        let vars = std::env::var(STREAM_VARIABLES_ENV).is_ok_and(|v| v.trim() == "1");
-        Arc::new(EventStream::start(t, vars))
-    });
+    let stream = run_stream.sink();
     let (tx, rx) = mpsc::channel();
     let mut tally = super::summary::Tally::default();
     let outcome = std::thread::scope(|scope| -> anyhow::Result<_> {
@@ -151,7 +146,10 @@ pub fn execute<W: Write>(
         let runner = scope.spawn(move || {
             let forward: Arc<dyn EventSink> = Arc::new(Forward(Mutex::new(tx)));
             let sink: Arc<dyn EventSink> = match stream {
-                Some(s) => Arc::new(ssisd_runtime::events::FanOut(vec![forward, s])),
+                Some(s) => {
+                    let s: Arc<dyn EventSink> = s;
+                    Arc::new(ssisd_runtime::events::FanOut(vec![forward, s]))
+                }
                 None => forward,
             };
             run_package(package, &run_options, sink)
@@ -166,9 +164,7 @@ pub fn execute<W: Write>(
             .join()
             .map_err(|_| anyhow::anyhow!("the package run stopped unexpectedly"))
     })?;
-    if let Some(s) = stream {
-        s.close(std::time::Duration::from_secs(2));
-    }
+    run_stream.close();
     if options.sum {
         console.summary(&tally.finish(outcome.errors, outcome.warnings))?;
     }

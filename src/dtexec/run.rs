@@ -3,7 +3,8 @@
 //! with `/Package`, the project applied to it) — (missing 4, unloadable 5), validated with the command line's
 //! overrides, and reported. With `/Va[lidate]` a valid package exits 0 and an invalid one 1.
 //! Without it a valid package runs (`execute.rs`): exit 0 on success, 1 on failure, 3 when
-//! cancelled by SIGTERM or SIGINT.
+//! cancelled by SIGTERM or SIGINT. The event stream is opened before the package is loaded,
+//! so every error printed here is in it too (`stream.rs`).
 
 use std::io::Write;
 use std::path::Path;
@@ -13,15 +14,18 @@ use ssisd_engine::cli::{
     decode_parameters, parse_dtexec_args, refuse_unimplemented, Console, ExecutionResult, ExitCode,
     Message, MessageKind, PackageSource, Reporting, RunPhase, PARAMETERS_ENV,
 };
+use ssisd_engine::model::ExecResult;
 use ssisd_engine::project::{Project, ProjectError};
 use ssisd_engine::validate::codes;
 use ssisd_engine::{load_package_file, LoadError, LoadOptions};
 use ssisd_runtime::validate::validate;
+use ssisd_runtime::Level;
 
 use ssisd::package_source::{fetch_dts, fetch_sql_blocking, FetchError, SqlLogin};
 
 use super::execute::execute;
 use super::report::write_report;
+use super::stream::RunStream;
 
 fn now() -> NaiveDateTime {
     Local::now().naive_local()
@@ -36,7 +40,18 @@ pub fn run<W: Write>(args: Vec<String>, out: W) -> anyhow::Result<ExitCode> {
         .and_then(with_environment_parameters)
     {
         Ok(o) => o,
-        Err(e) => return Ok(Console::new(out, Reporting::default()).command_line_error(&e)?),
+        Err(e) => {
+            let mut stream = RunStream::start();
+            stream.message(
+                Level::Error,
+                codes::COMMAND_LINE_INVALID,
+                "dtexec",
+                "",
+                &e.to_string(),
+            );
+            stream.end_before_run(ExecResult::Failure);
+            return Ok(Console::new(out, Reporting::default()).command_line_error(&e)?);
+        }
     };
     if let Some(help) = &options.help {
         let mut console = Console::new(out, Reporting::default());
@@ -45,6 +60,11 @@ pub fn run<W: Write>(args: Vec<String>, out: W) -> anyhow::Result<ExitCode> {
     }
     let mut console = Console::new(out, options.reporting.clone());
     let started = now();
+    if !options.validate_only {
+        // Before the stream opens: a hand-started run may be told where the service reads it.
+        super::register::register(&source_name(&options.source));
+    }
+    let mut stream = RunStream::start();
     console.banner()?;
     for w in &options.warnings {
         console.note(w)?;
@@ -88,6 +108,8 @@ pub fn run<W: Write>(args: Vec<String>, out: W) -> anyhow::Result<ExitCode> {
             } else {
                 (codes::LOAD_FAILED, ExitCode::CouldNotLoad)
             };
+            stream.message(Level::Error, code, &source, "", &text);
+            stream.end_before_run(ExecResult::Failure);
             console.message(&Message::new(
                 MessageKind::Error,
                 now(),
@@ -101,16 +123,19 @@ pub fn run<W: Write>(args: Vec<String>, out: W) -> anyhow::Result<ExitCode> {
     };
     let file = &file;
     let report = validate(&mut package, &options);
-    write_report(&mut console, &report, now())?;
+    let package_path = package.path().to_string();
+    write_report(&mut console, &mut stream, &report, &package_path, now())?;
     if options.validate_only {
-        let result = if report.is_valid() {
-            ExecutionResult::Success
+        let (result, ended) = if report.is_valid() {
+            (ExecutionResult::Success, ExecResult::Success)
         } else {
-            ExecutionResult::Failure
+            (ExecutionResult::Failure, ExecResult::Failure)
         };
+        stream.end_before_run(ended);
         return Ok(console.finish(RunPhase::Validation, result, started, now())?);
     }
     if !report.is_valid() {
+        stream.end_before_run(ExecResult::Failure);
         return Ok(console.finish(
             RunPhase::Execution,
             ExecutionResult::Failure,
@@ -118,7 +143,18 @@ pub fn run<W: Write>(args: Vec<String>, out: W) -> anyhow::Result<ExitCode> {
             now(),
         )?);
     }
-    execute(&mut console, &package, &options, file, project, started)
+    execute(&mut console, &stream, &package, &options, file, project, started)
+}
+
+/// What a registration calls the package: its file, or where it is stored.
+fn source_name(source: &Option<PackageSource>) -> String {
+    match source {
+        Some(PackageSource::File(f)) => f.clone(),
+        Some(PackageSource::Sql(p)) => format!("SQL {p}"),
+        Some(PackageSource::Dts(p)) => format!("DTS {p}"),
+        Some(PackageSource::Project { project, package }) => format!("{project} {package}"),
+        _ => "dtexec".to_string(),
+    }
 }
 
 /// The parameters of `SSISD_PARAMETERS`, applied before the command line's own `/Par`.

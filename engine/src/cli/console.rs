@@ -2,8 +2,10 @@
 //! Error`, likewise Warning, Info, Progress and the rest), the `/Sum` summary, the closing
 //! `DTExec: The package execution returned DTSER_… (n).` line with `Started:`, `Finished:` and
 //! `Elapsed:`, and the text for command-line errors and help. It owns the exact layout and the
-//! `/Reporting` filter applied to events. It must not decide what happened in a run; the caller
-//! passes times and results in, so the output is the same for the same input.
+//! `/Reporting` filter applied to events. Every block is flushed as soon as it is written, so a
+//! pipe, a file or the service's runner sees each message when it happens, whatever buffering
+//! the writer has. It must not decide what happened in a run; the caller passes times and
+//! results in, so the output is the same for the same input.
 //!
 //! Layout facts: the error block, the result line and the timing lines follow a real dtexec run.
 //! The Warning, Info and Progress blocks use the error block's layout, as dtexec's are believed
@@ -165,17 +167,20 @@ impl<W: Write> Console<W> {
         writeln!(self.out, "{PRODUCT_LINE}")?;
         writeln!(self.out, "Version {} for {bits}", env!("CARGO_PKG_VERSION"))?;
         writeln!(self.out, "{COPYRIGHT_LINE}")?;
-        writeln!(self.out)
+        writeln!(self.out)?;
+        self.out.flush()
     }
 
     /// `Started:  9:13:23 AM`, written when the run starts.
     pub fn started(&mut self, at: NaiveDateTime) -> io::Result<()> {
-        writeln!(self.out, "Started:  {}", clock_time(at))
+        writeln!(self.out, "Started:  {}", clock_time(at))?;
+        self.out.flush()
     }
 
     /// A plain warning line before the run, such as those in `DtexecOptions::warnings`.
     pub fn note(&mut self, text: &str) -> io::Result<()> {
-        writeln!(self.out, "Warning: {text}")
+        writeln!(self.out, "Warning: {text}")?;
+        self.out.flush()
     }
 
     /// Whether `/Reporting` lets this message through.
@@ -198,6 +203,7 @@ impl<W: Write> Console<W> {
         writeln!(self.out, "   Source: {}", message.source)?;
         writeln!(self.out, "   Description: {}", message.description)?;
         writeln!(self.out, "End {label}")?;
+        self.out.flush()?;
         Ok(true)
     }
 
@@ -212,7 +218,8 @@ impl<W: Write> Console<W> {
         writeln!(self.out, "   Event handlers run: {}", s.handlers)?;
         writeln!(self.out, "   Errors: {}", s.errors)?;
         writeln!(self.out, "   Warnings: {}", s.warnings)?;
-        writeln!(self.out, "End Summary")
+        writeln!(self.out, "End Summary")?;
+        self.out.flush()
     }
 
     /// `DTExec: The package execution returned DTSER_SUCCESS (0).`
@@ -297,6 +304,39 @@ mod tests {
 
     fn text(console: Console<Vec<u8>>) -> String {
         String::from_utf8(console.into_inner()).expect("utf-8")
+    }
+
+    /// A buffer that only keeps what was flushed to it, as a pipe behind a buffer would.
+    #[derive(Default)]
+    struct Flushed {
+        pending: Vec<u8>,
+        seen: std::rc::Rc<std::cell::RefCell<Vec<u8>>>,
+    }
+
+    impl Write for Flushed {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.pending.extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            self.seen.borrow_mut().append(&mut self.pending);
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn every_block_reaches_the_writer_when_written() {
+        let out = Flushed::default();
+        let seen = out.seen.clone();
+        let mut c = Console::new(out, Reporting::default());
+        c.banner().expect("write");
+        assert!(String::from_utf8_lossy(&seen.borrow()).contains(PRODUCT_LINE));
+        c.started(at(9, 13, 23, 0)).expect("write");
+        assert!(String::from_utf8_lossy(&seen.borrow()).ends_with("Started:  9:13:23 AM\n"));
+        c.message(&msg(MessageKind::Error)).expect("write");
+        assert!(String::from_utf8_lossy(&seen.borrow()).ends_with("End Error\n"));
+        c.note("careful").expect("write");
+        assert!(String::from_utf8_lossy(&seen.borrow()).ends_with("Warning: careful\n"));
     }
 
     fn msg(kind: MessageKind) -> Message {

@@ -54,6 +54,14 @@ pub mod codes {
     pub const SENSITIVE_VALUE_UNREADABLE: u32 = 0x8001_9022;
     /// `/WarnAsError` turned a warning into an error; the code keeps the warning's low bits.
     pub const WARNING_AS_ERROR_MASK: u32 = 0x4000_0000;
+    /// The dtexec command line is not valid (exit 6); reported in the event stream.
+    pub const COMMAND_LINE_INVALID: u32 = 0xC001_9009;
+    /// A task or container names a connection manager the package does not have (SSIS's
+    /// DTS_E_CONNECTIONNOTFOUND).
+    pub const CONNECTION_MANAGER_NOT_FOUND: u32 = 0xC001_000E;
+    /// A task or container names a variable that is not visible where it runs (SSIS's
+    /// DTS_E_VARIABLENOTFOUND).
+    pub const VARIABLE_NOT_FOUND: u32 = 0xC001_0001;
     /// Executing a package is not available yet.
     pub const EXECUTION_NOT_AVAILABLE: u32 = 0xC001_9030;
 }

@@ -10,6 +10,7 @@ mod configurations;
 pub mod diagnostic;
 mod expressions;
 mod overrides;
+pub mod property_names;
 pub mod scope;
 pub mod system_variables;
 pub mod target;

@@ -7,6 +7,7 @@
 
 use thiserror::Error;
 
+use super::property_names as names;
 use crate::cli::{CollectionKind, PathStep, PropertyPath};
 use crate::model::{
     ConnectionManager, EventHandler, ExecProperties, Executable, ExecutableKind, Package,
@@ -164,32 +165,31 @@ fn parse_int<T: std::str::FromStr>(v: &str) -> Result<T, String> {
         .map_err(|_| format!("\"{v}\" is not a valid integer for this property"))
 }
 
-/// Sets one of the properties every executable shares; `None` when `name` is not one.
+/// Sets one of the properties every executable shares; `name` is SSIS's name from
+/// [`names::CONTAINER`] or [`names::TASK_HOST`]; `None` when it is not one of them.
 fn set_exec_property(p: &mut ExecProperties, name: &str, v: &str) -> Option<Result<(), String>> {
-    let r = match name.to_ascii_lowercase().as_str() {
-        "disabled" => parse_bool(v).map(|b| p.disabled = b),
-        "failpackageonfailure" => parse_bool(v).map(|b| p.fail_package_on_failure = b),
-        "failparentonfailure" => parse_bool(v).map(|b| p.fail_parent_on_failure = b),
-        "maxerrorcount" | "maximumerrorcount" => parse_int(v).map(|n| p.maximum_error_count = n),
-        "forceexecutionresult" => parse_int(v).map(|n| p.force_execution_result = n),
-        "forceexecutionvalue" => parse_bool(v).map(|b| p.force_execution_value = b),
-        "execvalue" | "executionvalue" | "forcedexecutionvalue" => {
+    let r = match name {
+        "Disable" => parse_bool(v).map(|b| p.disabled = b),
+        "FailPackageOnFailure" => parse_bool(v).map(|b| p.fail_package_on_failure = b),
+        "FailParentOnFailure" => parse_bool(v).map(|b| p.fail_parent_on_failure = b),
+        "MaximumErrorCount" => parse_int(v).map(|n| p.maximum_error_count = n),
+        "ForceExecutionResult" => parse_int(v).map(|n| p.force_execution_result = n),
+        "ForceExecutionValue" => parse_bool(v).map(|b| p.force_execution_value = b),
+        "ForcedExecutionValue" => {
             p.execution_value = v.to_string();
             Ok(())
         }
-        "execvaluetype" | "forcedexecutionvaluetype" => {
-            parse_value_type(v).map(|n| p.execution_value_type = n)
-        }
-        "execvaluevariable" => {
+        "ForcedExecutionValueType" => parse_value_type(v).map(|n| p.execution_value_type = n),
+        "ExecValueVariable" => {
             p.exec_value_variable = v.trim().to_string();
             Ok(())
         }
-        "delayvalidation" => parse_bool(v).map(|b| p.delay_validation = b),
-        "transactionoption" => parse_int(v).map(|n| p.transaction_option = n),
-        "isolevel" | "isolationlevel" => parse_int(v).map(|n| p.isolation_level = n),
-        "localeid" => parse_int(v).map(|n| p.locale_id = n),
-        "loggingmode" => parse_int(v).map(|n| p.logging_mode = n),
-        "disableeventhandlers" => parse_bool(v).map(|b| p.disable_event_handlers = b),
+        "DelayValidation" => parse_bool(v).map(|b| p.delay_validation = b),
+        "TransactionOption" => parse_int(v).map(|n| p.transaction_option = n),
+        "IsolationLevel" => parse_int(v).map(|n| p.isolation_level = n),
+        "LocaleID" => parse_int(v).map(|n| p.locale_id = n),
+        "LoggingMode" => parse_int(v).map(|n| p.logging_mode = n),
+        "DisableEventHandlers" => parse_bool(v).map(|b| p.disable_event_handlers = b),
         _ => return None,
     };
     Some(r)
@@ -197,52 +197,84 @@ fn set_exec_property(p: &mut ExecProperties, name: &str, v: &str) -> Option<Resu
 
 fn set_package_property(p: &mut Package, name: &str, v: &str) -> Option<Result<(), String>> {
     let props = &mut p.properties;
-    let r = match name.to_ascii_lowercase().as_str() {
-        "description" => {
-            props.description = v.to_string();
-            Ok(())
-        }
-        "maxconcurrentexecutables" => parse_int(v).map(|n| props.max_concurrent_executables = n),
-        "checkpointfilename" => {
-            props.checkpoint_file_name = v.to_string();
-            Ok(())
-        }
-        "savecheckpoints" => parse_bool(v).map(|b| props.save_checkpoints = b),
-        "checkpointusage" => parse_int(v).map(|n| props.checkpoint_usage = n),
-        "offlinemode" => parse_bool(v).map(|b| props.offline_mode = b),
-        "suppressconfigurationwarnings" => {
+    let text = |field: &mut String| {
+        *field = v.to_string();
+        Ok(())
+    };
+    let r = match name {
+        "Name" => text(&mut props.name),
+        "Description" => text(&mut props.description),
+        "MaxConcurrentExecutables" => parse_int(v).map(|n| props.max_concurrent_executables = n),
+        "CheckpointFileName" => text(&mut props.checkpoint_file_name),
+        "SaveCheckpoints" => parse_bool(v).map(|b| props.save_checkpoints = b),
+        "CheckpointUsage" => parse_int(v).map(|n| props.checkpoint_usage = n),
+        "OfflineMode" => parse_bool(v).map(|b| props.offline_mode = b),
+        "SuppressConfigurationWarnings" => {
             parse_bool(v).map(|b| props.suppress_configuration_warnings = b)
         }
-        "enableconfig" | "enableconfigurations" => parse_bool(v).map(|b| props.enable_config = b),
-        "packagepriorityclass" => parse_int(v).map(|n| props.package_priority_class = n),
-        "versioncomments" => {
-            props.version_comments = v.to_string();
-            Ok(())
-        }
+        "EnableConfigurations" => parse_bool(v).map(|b| props.enable_config = b),
+        "PackagePriorityClass" => parse_int(v).map(|n| props.package_priority_class = n),
+        "PackageType" => parse_int(v).map(|n| props.package_type = n),
+        "VersionComments" => text(&mut props.version_comments),
+        "VersionMajor" => parse_int(v).map(|n| props.version_major = n),
+        "VersionMinor" => parse_int(v).map(|n| props.version_minor = n),
+        "VersionBuild" => parse_int(v).map(|n| props.version_build = n),
+        "CreatorName" => text(&mut props.creator_name),
+        "CreatorComputerName" => text(&mut props.creator_computer_name),
+        "CreationDate" => text(&mut props.creation_date),
         _ => return set_exec_property(&mut props.common, name, v),
     };
     Some(r)
 }
 
 fn set_executable_property(e: &mut Executable, name: &str, v: &str) -> Option<Result<(), String>> {
-    let lower = name.to_ascii_lowercase();
-    if lower == "description" {
-        e.description = v.to_string();
-        return Some(Ok(()));
-    }
-    match (&mut e.kind, lower.as_str()) {
-        (ExecutableKind::ForLoop(l), "initexpression") => l.init_expression = v.to_string(),
-        (ExecutableKind::ForLoop(l), "evalexpression") => l.eval_expression = v.to_string(),
-        (ExecutableKind::ForLoop(l), "assignexpression") => l.assign_expression = v.to_string(),
-        (ExecutableKind::ForLoop(l), "maxconcurrent") => {
+    match (&mut e.kind, name) {
+        (_, "Description") => e.description = v.to_string(),
+        (_, "Name") => e.name = v.to_string(),
+        (ExecutableKind::ForLoop(l), "InitExpression") => l.init_expression = v.to_string(),
+        (ExecutableKind::ForLoop(l), "EvalExpression") => l.eval_expression = v.to_string(),
+        (ExecutableKind::ForLoop(l), "AssignExpression") => l.assign_expression = v.to_string(),
+        (ExecutableKind::ForLoop(l), "MaxConcurrent") => {
             return Some(parse_int(v).map(|n| l.max_concurrent = n))
         }
-        (ExecutableKind::ForEachLoop(l), "maxconcurrent") => {
+        (ExecutableKind::ForEachLoop(l), "MaxConcurrent") => {
             return Some(parse_int(v).map(|n| l.max_concurrent = n))
         }
         _ => return set_exec_property(&mut e.properties, name, v),
     }
     Some(Ok(()))
+}
+
+/// The property lists that apply to an executable of `kind`.
+fn executable_names(kind: &ExecutableKind) -> Vec<&'static [names::PropertyName]> {
+    let mut lists = vec![names::CONTAINER];
+    match kind {
+        ExecutableKind::Task(_) => lists.push(names::TASK_HOST),
+        ExecutableKind::ForLoop(_) => lists.push(names::FOR_LOOP),
+        ExecutableKind::ForEachLoop(_) => lists.push(names::FOREACH_LOOP),
+        ExecutableKind::Sequence | ExecutableKind::Package => {}
+    }
+    lists
+}
+
+/// What to do with a value for a property SSIS has but ssisd does not take, or `None` to set
+/// it.
+fn unsettable(
+    p: &names::PropertyName,
+    path: &PropertyPath,
+    here: &str,
+) -> Option<Result<Applied, OverrideError>> {
+    match p.effect {
+        names::Effect::Set => None,
+        names::Effect::NotModelled => Some(Ok(Applied::NotModelled(format!(
+            "the property {} of \"{here}\" is not modelled by ssisd; the value has no effect",
+            p.name
+        )))),
+        names::Effect::ReadOnly => Some(Err(rejected(
+            path,
+            format!("the property {} of \"{here}\" is read-only", p.name),
+        ))),
+    }
 }
 
 /// Whether a task's payload carries an attribute named `name` (a task-specific property).
@@ -263,24 +295,39 @@ fn container_property(
     value: &str,
 ) -> Result<Applied, OverrideError> {
     let name = path.property.as_str();
-    let (set, here, raw, task_prop) = match c {
+    let lists = match &c {
+        Container::Package(_) => vec![names::CONTAINER, names::PACKAGE],
+        Container::Executable(e) => executable_names(&e.kind),
+        Container::Handler(_) => vec![names::CONTAINER],
+    };
+    let known = names::find(&lists, name);
+    let here = match &c {
+        Container::Package(_) => "\\Package".to_string(),
+        Container::Executable(e) => e.path.clone(),
+        Container::Handler(h) => h.path.clone(),
+    };
+    if let Some(p) = known {
+        if let Some(r) = unsettable(p, path, &here) {
+            return r;
+        }
+    }
+    let ssis = known.map(|p| p.name).unwrap_or("");
+    let (set, raw, task_prop) = match c {
         Container::Package(p) => {
-            let set = set_package_property(p, name, value);
-            (
-                set,
-                "\\Package".to_string(),
-                Some(&mut p.raw_properties),
-                false,
-            )
+            let set = set_package_property(p, ssis, value);
+            (set, Some(&mut p.raw_properties), false)
         }
         Container::Executable(e) => {
-            let set = set_executable_property(e, name, value);
+            let set = set_executable_property(e, ssis, value);
             let task_prop = set.is_none() && payload_has(e, name);
-            (set, e.path.clone(), Some(&mut e.raw_properties), task_prop)
+            (set, Some(&mut e.raw_properties), task_prop)
         }
         Container::Handler(h) => {
-            let set = set_exec_property(&mut h.properties, name, value);
-            (set, h.path.clone(), None, false)
+            let set = match ssis {
+                "Description" | "Name" => None,
+                _ => set_exec_property(&mut h.properties, ssis, value),
+            };
+            (set, None, false)
         }
     };
     match set {
@@ -298,6 +345,14 @@ fn container_property(
         return Ok(Applied::NotModelled(format!(
             "the task property {name} of \"{here}\" is kept in the task's own data, which ssisd \
              does not rewrite yet; the value has no effect"
+        )));
+    }
+    if let Some(p) = known {
+        // A property every container has that this one keeps nowhere (an event handler's
+        // name and description).
+        return Ok(Applied::NotModelled(format!(
+            "the property {} of \"{here}\" is not modelled by ssisd; the value has no effect",
+            p.name
         )));
     }
     Err(not_found(
@@ -493,10 +548,18 @@ pub fn set_connection_property(
     property: &str,
     value: &str,
 ) -> Result<Applied, String> {
-    match property.to_ascii_lowercase().as_str() {
-        "connectionstring" => cm.connection_string = value.to_string(),
-        "description" => cm.description = value.to_string(),
-        "delayvalidation" => cm.delay_validation = parse_bool(value)?,
+    let known = names::find(&[names::CONNECTION_MANAGER], property);
+    match known.map(|p| (p.name, p.effect)) {
+        Some(("ConnectionString", _)) => cm.connection_string = value.to_string(),
+        Some(("Description", _)) => cm.description = value.to_string(),
+        Some(("DelayValidation", _)) => cm.delay_validation = parse_bool(value)?,
+        Some(("Name", _)) => cm.name = value.to_string(),
+        Some((name, names::Effect::ReadOnly)) => {
+            return Err(format!(
+                "the property {name} of the connection manager {} is read-only",
+                cm.name
+            ))
+        }
         _ => {
             return Ok(Applied::NotModelled(format!(
                 "the property {property} of the connection manager {} belongs to its \

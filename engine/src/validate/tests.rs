@@ -72,6 +72,60 @@ fn set_variables_parameters_and_properties() {
 }
 
 #[test]
+fn set_takes_property_names_as_ssis_spells_them() {
+    let mut p = package("format8_control_flow.dtsx");
+    let r = run(
+        &mut p,
+        &[
+            "/Set",
+            "\\Package\\Sequence 1.Properties[Disable];True",
+            "/Set",
+            "\\Package.Properties[MaximumErrorCount];7",
+            "/Set",
+            "\\Package.Properties[disableeventhandlers];true",
+            "/Set",
+            "\\Package\\Sequence 1.Properties[ForcedExecutionValue];42",
+            "/Set",
+            "\\Package\\Sequence 1.Properties[ForcedExecutionValueType];Int64",
+            "/Set",
+            "\\Package.Properties[VersionMajor];4",
+            "/Set",
+            "\\Package.Properties[EncryptCheckpoints];True",
+            "/Set",
+            "\\Package.Properties[ID];{00000000-0000-0000-0000-000000000000}",
+            "/Set",
+            "\\Package.Connections[Warehouse].Properties[ID];{00000000-0000-0000-0000-000000000000}",
+        ],
+    );
+    let e = &p.executables[0].properties;
+    assert!(e.disabled);
+    assert_eq!(e.execution_value, "42");
+    assert_eq!(e.execution_value_type, 20);
+    assert_eq!(p.properties.common.maximum_error_count, 7);
+    assert!(p.properties.common.disable_event_handlers);
+    assert_eq!(p.properties.version_major, 4);
+    assert!(has(
+        &r.warnings,
+        codes::OVERRIDE_NOT_APPLIED,
+        "EncryptCheckpoints"
+    ));
+    assert!(has(
+        &r.errors,
+        codes::VALUE_REJECTED,
+        "ID of \"\\Package\" is read-only"
+    ));
+    assert!(
+        r.errors
+            .iter()
+            .any(|d| d.code == codes::VALUE_REJECTED
+                && d.description.contains("Warehouse is read-only")),
+        "{:#?}",
+        r.errors
+    );
+    assert_eq!(r.errors.len(), 2, "{:#?}", r.errors);
+}
+
+#[test]
 fn set_reports_paths_that_do_not_exist_and_bad_values() {
     let mut p = package("format8_control_flow.dtsx");
     let r = run(

@@ -17,9 +17,54 @@ use super::runtime::Runtime;
 use ssisd_engine::model::{ExecResult, Executable, ForEachEnumerator, ForEachLoop, RawXml};
 use ssisd_engine::types::Value;
 
+use super::tasks::Reference;
+
 pub use ado::AdoEnumerator;
 pub use file::{FileEnumerator, NameFormat};
 pub use item::items;
+
+/// What a Foreach Loop refers to outside itself, for validation: the enumerator's kind (an
+/// `Err` naming it when the loop cannot enumerate it), the From Variable and ADO enumerators'
+/// variables, and every variable mapping's variable.
+pub fn references(l: &ForEachLoop) -> Result<Vec<Reference>, String> {
+    let mut refs = Vec::new();
+    if let Some(en) = &l.enumerator {
+        let cfg = en.config.as_ref();
+        let set_by_expression = |names: &[&str]| {
+            en.property_expressions
+                .iter()
+                .any(|p| names.iter().any(|n| p.property.eq_ignore_ascii_case(n)))
+        };
+        match kind(&en.creation_name) {
+            Some(EnumeratorKind::File) | Some(EnumeratorKind::Item) => {}
+            Some(EnumeratorKind::FromVariable) => {
+                if !set_by_expression(&["VariableName"]) {
+                    let name = attribute(cfg, "VariableName")
+                        .or_else(|| attribute(cfg, "VarName"))
+                        .unwrap_or_default();
+                    refs.push(Reference::variable("VariableName", &name));
+                }
+            }
+            Some(EnumeratorKind::Ado) => {
+                if !set_by_expression(&["DataObjectVariable", "VarName"]) {
+                    let o = PropertyOverrides::default();
+                    let ado = AdoEnumerator::from_config(cfg, &o);
+                    refs.push(Reference::variable("DataObjectVariable", &ado.variable));
+                }
+            }
+            None => {
+                return Err(format!(
+                    "the Foreach Loop enumerator {} is not supported",
+                    en.creation_name
+                ))
+            }
+        }
+    }
+    for m in &l.mappings {
+        refs.push(Reference::variable("VariableMappings", &m.variable_name));
+    }
+    Ok(refs)
+}
 
 /// Attribute `name` of the first element (at any depth) that has it.
 pub(crate) fn attribute(config: Option<&RawXml>, name: &str) -> Option<String> {

@@ -11,7 +11,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use super::command_line::split_arguments;
-use super::{attr, attributes, flag, Task, TaskContext, TaskOutcome};
+use super::{attr, attributes, flag, Reference, Task, TaskContext, TaskOutcome};
 use crate::events::codes;
 use crate::paths::map_path;
 use crate::process::{run_child, ChildSpec};
@@ -89,6 +89,14 @@ impl ExecuteProcess {
 }
 
 impl Task for ExecuteProcess {
+    fn references(&self) -> Vec<Reference> {
+        vec![
+            Reference::optional_variable("StandardInputVariable", &self.stdin_variable),
+            Reference::optional_variable("StandardOutputVariable", &self.stdout_variable),
+            Reference::optional_variable("StandardErrorVariable", &self.stderr_variable),
+        ]
+    }
+
     fn execute(&mut self, ctx: &TaskContext<'_>) -> TaskOutcome {
         if self.executable.trim().is_empty() {
             return ctx.fail("The Execute Process task has no Executable.");

@@ -1,7 +1,7 @@
 //! The Expression task: evaluates its expression (usually `@[User::X] = …`) in the task's
 //! scope and assigns the result. It owns that only.
 
-use super::{attr, attributes, Task, TaskContext, TaskOutcome};
+use super::{attr, attributes, Reference, Task, TaskContext, TaskOutcome};
 use crate::properties::PropertyOverrides;
 use ssisd_engine::model::RawXml;
 
@@ -22,6 +22,13 @@ impl ExpressionTask {
 }
 
 impl Task for ExpressionTask {
+    fn references(&self) -> Vec<Reference> {
+        vec![Reference::Expression {
+            property: "Expression",
+            text: self.expression.clone(),
+        }]
+    }
+
     fn execute(&mut self, ctx: &TaskContext<'_>) -> TaskOutcome {
         if self.expression.trim().is_empty() {
             return ctx.fail("The Expression task has no expression.");

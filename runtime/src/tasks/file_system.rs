@@ -10,6 +10,7 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
+use super::references::{file_kind, Reference};
 use super::{attr, attributes, flag, Task, TaskContext, TaskOutcome};
 use crate::paths::map_path;
 use crate::properties::PropertyOverrides;
@@ -306,6 +307,25 @@ fn copy_dir(src: &Path, dst: &Path) -> io::Result<()> {
 }
 
 impl Task for FileSystemTask {
+    fn references(&self) -> Vec<Reference> {
+        let path = |property: &'static str, text: &str, variable: bool| {
+            if variable {
+                Reference::variable(property, text)
+            } else {
+                Reference::connection(property, text, file_kind)
+            }
+        };
+        let mut refs = vec![path("Source", &self.source, self.source_is_variable)];
+        if self.operation.needs_destination() {
+            refs.push(path(
+                "Destination",
+                &self.destination,
+                self.destination_is_variable,
+            ));
+        }
+        refs
+    }
+
     fn execute(&mut self, ctx: &TaskContext<'_>) -> TaskOutcome {
         match self.run(ctx) {
             Ok(()) => {

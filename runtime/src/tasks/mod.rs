@@ -6,7 +6,9 @@
 //! Adding a task:
 //! 1. a file `tasks/<name>.rs` with a struct holding the parsed configuration, a
 //!    `from_config(object_data, overrides) -> Result<Self, String>` that only parses (no I/O:
-//!    it also runs when the package is validated), and `impl Task`;
+//!    it also runs when the package is validated), and `impl Task` — `execute`, and
+//!    `references`, the connection managers, variables and expressions the configuration
+//!    names, which `/VALIDATE` checks against the package before anything runs;
 //! 2. its `mod` line here and one line in [`registry::TASKS`].
 //!
 //! Inside `execute`, everything comes from the [`TaskContext`]: variables (read, write,
@@ -35,7 +37,10 @@ pub use expression::ExpressionTask;
 pub use file_system::{FileSystemOperation, FileSystemTask};
 pub use send_mail::SendMail;
 
+pub mod references;
 pub mod registry;
+
+pub use references::Reference;
 
 use super::properties::PropertyOverrides;
 use ssisd_engine::model::{RawXml, TaskKind};
@@ -55,6 +60,10 @@ pub trait Task: Send {
     /// Runs the task once. Report problems through `ctx` (errors count towards
     /// MaximumErrorCount and fire OnError) and return the outcome.
     fn execute(&mut self, ctx: &TaskContext<'_>) -> TaskOutcome;
+
+    /// Everything this configuration refers to outside the task, for validation: a run would
+    /// fail on a reference that does not resolve, so `/VALIDATE` reports it first.
+    fn references(&self) -> Vec<Reference>;
 }
 
 /// Builds the task for `kind` from its object data and property overrides; a kind without an

@@ -18,7 +18,7 @@ mod sink;
 use std::sync::Arc;
 
 use self::config::ExecutePackageConfig;
-use super::{Task, TaskContext, TaskOutcome};
+use super::{Reference, Task, TaskContext, TaskOutcome};
 use crate::properties::PropertyOverrides;
 use crate::{run_package, RunOptions};
 use ssisd_engine::model::{ExecResult, RawXml};
@@ -110,6 +110,35 @@ impl ExecutePackage {
 }
 
 impl Task for ExecutePackage {
+    fn references(&self) -> Vec<Reference> {
+        let c = &self.config;
+        let mut refs = Vec::new();
+        if !c.use_project_reference {
+            refs.push(Reference::connection(
+                "Connection",
+                &c.connection,
+                |kind, _| {
+                    let k = kind.trim();
+                    if k.eq_ignore_ascii_case("FILE") || k.eq_ignore_ascii_case("OLEDB") {
+                        Ok(())
+                    } else {
+                        Err(format!(
+                            "it is a \"{k}\" connection manager; a child package is named by a \
+                         File connection manager (a .dtsx file) or an OLE DB one (msdb)"
+                        ))
+                    }
+                },
+            ));
+        }
+        for b in &c.bindings {
+            // Project parameters belong to the project, which validation does not see here.
+            if !b.source.trim().starts_with("$Project::") {
+                refs.push(Reference::variable("ParameterAssignment", &b.source));
+            }
+        }
+        refs
+    }
+
     fn execute(&mut self, ctx: &TaskContext<'_>) -> TaskOutcome {
         let child = match child::resolve(&self.config, ctx) {
             Ok(f) => f,

@@ -18,6 +18,7 @@ mod sql_server;
 
 use std::path::Path;
 
+use super::references::{file_kind, Reference};
 use super::{Task, TaskContext, TaskOutcome};
 use crate::cancel::CancelToken;
 use crate::connections::ConnectionInfo;
@@ -87,13 +88,19 @@ fn is_sql_server_provider(p: &str) -> bool {
 
 /// Which driver runs statements on `conn`, or why none can.
 fn driver_for(conn: &ConnectionInfo) -> Result<Driver, SqlError> {
-    let creation = conn.creation_name.trim();
+    driver_of(&conn.creation_name, &conn.connection_string)
+}
+
+/// [`driver_for`] from a manager's type and connection string (validation has no
+/// `ConnectionInfo`).
+fn driver_of(creation_name: &str, connection_string: &str) -> Result<Driver, SqlError> {
+    let creation = creation_name.trim();
     let upper = creation.to_ascii_uppercase();
     if upper == "ODBC" {
         return Ok(Driver::Odbc);
     }
     if upper == "OLEDB" {
-        let p = provider(&conn.connection_string).unwrap_or_default();
+        let p = provider(connection_string).unwrap_or_default();
         if is_sql_server_provider(&p) {
             return Ok(Driver::SqlServer);
         }
@@ -259,6 +266,38 @@ impl Task for ExecuteSqlTask {
             Err(SqlError::Cancelled) => TaskOutcome::Canceled,
             Err(e) => ctx.fail(&e.to_string()),
         }
+    }
+
+    fn references(&self) -> Vec<Reference> {
+        let d = &self.data;
+        let mut refs = vec![Reference::connection(
+            "Connection",
+            &d.connection,
+            |kind, text| {
+                match driver_of(kind, text) {
+                    Ok(Driver::SqlServer) => sql_server::check(text),
+                    Ok(Driver::Odbc) => Ok(()),
+                    Err(e) => Err(e),
+                }
+                .map_err(|e| e.to_string())
+            },
+        )];
+        match d.source_type {
+            SourceType::DirectInput => {}
+            SourceType::Variable => refs.push(Reference::variable("SqlStatementSource", &d.source)),
+            SourceType::FileConnection => refs.push(Reference::connection(
+                "SqlStatementSource",
+                &d.source,
+                file_kind,
+            )),
+        }
+        for p in &d.parameters {
+            refs.push(Reference::variable("ParameterBindings", &p.variable));
+        }
+        for r in &d.results {
+            refs.push(Reference::variable("ResultSetBindings", &r.variable));
+        }
+        refs
     }
 }
 

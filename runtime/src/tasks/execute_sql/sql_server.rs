@@ -68,6 +68,11 @@ fn config(connection_string: &str) -> Result<Config, SqlError> {
     Ok(config)
 }
 
+/// Whether `connection_string` is one Execute SQL can connect with (validation: parsing only).
+pub(super) fn check(connection_string: &str) -> Result<(), SqlError> {
+    config(connection_string).map(|_| ())
+}
+
 /// A parameter value as SQL Server gets it.
 fn sql_param(v: &Value) -> Box<dyn ToSql> {
     match v {

@@ -20,7 +20,8 @@ use lettre::{Message, Transport};
 use self::config::{MessageSourceType, Priority, SendMailConfig};
 use self::relay::Relay;
 use self::smtp::SmtpSettings;
-use super::{Task, TaskContext, TaskOutcome};
+use super::references::file_kind;
+use super::{Reference, Task, TaskContext, TaskOutcome};
 use crate::paths::map_path;
 use crate::properties::PropertyOverrides;
 use ssisd_engine::model::RawXml;
@@ -150,6 +151,34 @@ impl SendMail {
 const CANCEL_GRACE: Duration = Duration::from_secs(2);
 
 impl Task for SendMail {
+    fn references(&self) -> Vec<Reference> {
+        let c = &self.config;
+        let mut refs = vec![Reference::connection(
+            "SmtpConnection",
+            &c.smtp_connection,
+            |kind, _| {
+                if kind.trim().eq_ignore_ascii_case("SMTP") {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "it is a \"{}\" connection manager, not an SMTP connection manager",
+                        kind.trim()
+                    ))
+                }
+            },
+        )];
+        match c.source_type {
+            MessageSourceType::DirectInput => {}
+            MessageSourceType::Variable => {
+                refs.push(Reference::variable("MessageSource", &c.source))
+            }
+            MessageSourceType::FileConnection => {
+                refs.push(Reference::connection("MessageSource", &c.source, file_kind))
+            }
+        }
+        refs
+    }
+
     fn execute(&mut self, ctx: &TaskContext<'_>) -> TaskOutcome {
         let settings = match self.settings(ctx) {
             Ok(s) => s,

@@ -1,0 +1,90 @@
+//! What a configured task refers to outside itself — connection managers, variables, an
+//! expression — as [`Reference`]s each task lists through `Task::references`, so that
+//! `/VALIDATE` (`crate::validate`) can check them against the package before anything runs,
+//! the same way for every task. Each reference names the SSIS property it comes from: a
+//! property that a property expression sets is only known at run time and is not checked. It
+//! owns the shape of a reference; the checking is `crate::validate`'s.
+
+/// One thing a task needs from the package.
+#[derive(Debug, Clone)]
+pub enum Reference {
+    /// A connection manager, by name, DTSID or refId; an empty `key` means none is set.
+    Connection {
+        /// The task property that names it (`Connection`, `Source`, `SMTPConnection`, …).
+        property: &'static str,
+        key: String,
+        /// Whether a manager of this type (`CreationName`) with this connection string can
+        /// serve the task; the error says why not.
+        accepts: Accepts,
+    },
+    /// A variable (`User::X`, `X`, `@[User::X]`, `$Package::P`); an empty `name` means none is
+    /// set and is an error only when `required`.
+    Variable {
+        property: &'static str,
+        name: String,
+        required: bool,
+    },
+    /// An expression to compile in the task's scope; an empty one is an error.
+    Expression {
+        property: &'static str,
+        text: String,
+    },
+}
+
+impl Reference {
+    /// The task property the reference comes from.
+    pub fn property(&self) -> &'static str {
+        match self {
+            Reference::Connection { property, .. }
+            | Reference::Variable { property, .. }
+            | Reference::Expression { property, .. } => property,
+        }
+    }
+
+    /// A connection manager that must be set.
+    pub fn connection(property: &'static str, key: &str, accepts: Accepts) -> Reference {
+        Reference::Connection {
+            property,
+            key: key.trim().to_string(),
+            accepts,
+        }
+    }
+
+    /// A variable that must exist when it is named (an empty name is allowed).
+    pub fn optional_variable(property: &'static str, name: &str) -> Reference {
+        Reference::Variable {
+            property,
+            name: name.trim().to_string(),
+            required: false,
+        }
+    }
+
+    /// A variable that must be named and exist.
+    pub fn variable(property: &'static str, name: &str) -> Reference {
+        Reference::Variable {
+            property,
+            name: name.trim().to_string(),
+            required: true,
+        }
+    }
+}
+
+/// Whether a connection manager (its `CreationName` and effective connection string) fits.
+pub type Accepts = fn(&str, &str) -> Result<(), String>;
+
+/// Any connection manager.
+pub fn any_kind(_: &str, _: &str) -> Result<(), String> {
+    Ok(())
+}
+
+/// A File connection manager (a file or folder path).
+pub fn file_kind(creation_name: &str, _: &str) -> Result<(), String> {
+    if creation_name.trim().eq_ignore_ascii_case("FILE") {
+        Ok(())
+    } else {
+        Err(format!(
+            "it is a \"{}\" connection manager, not a File connection manager",
+            creation_name.trim()
+        ))
+    }
+}
