@@ -387,7 +387,8 @@ fn corpus_packages_of_the_project_model_validate_in_a_project() {
     let (code, text) = dtexec(&["/F", &format!("{dir}/Master.dtsx")], &[]);
     assert_eq!(code, 1, "{text}");
     assert!(
-        text.contains("\"{4FE18A1E-5A7F-4AF5-B75B-D651E7C4CA03}\" is not found"),
+        text.contains("\"{4FE18A1E-5A7F-4AF5-B75B-D651E7C4CA03}\" (Connection) is not found")
+            && text.contains("run it with /Proj[ect] and /Pack[age]"),
         "{text}"
     );
     let (code, text) = dtexec(&["/Project", &dir, "/Package", "Master", "/Validate"], &[]);

@@ -50,7 +50,10 @@ fn file_usage(cm: &ConnectionManager) -> Option<i32> {
 pub fn lookup<'p>(package: &'p Package, key: &str) -> Option<&'p ConnectionManager> {
     package
         .connections
-        .get(ssisd_engine::model::connection::find(&package.connections, key)?)
+        .get(ssisd_engine::model::connection::find(
+            &package.connections,
+            key,
+        )?)
 }
 
 /// Finds `key` (name, DTSID or refId) in `package`, evaluating its connection-string

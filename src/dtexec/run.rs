@@ -143,7 +143,15 @@ pub fn run<W: Write>(args: Vec<String>, out: W) -> anyhow::Result<ExitCode> {
             now(),
         )?);
     }
-    execute(&mut console, &stream, &package, &options, file, project, started)
+    execute(
+        &mut console,
+        &stream,
+        &package,
+        &options,
+        file,
+        project,
+        started,
+    )
 }
 
 /// What a registration calls the package: its file, or where it is stored.
