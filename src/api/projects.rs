@@ -89,7 +89,7 @@ async fn exists(t: &FolderTarget, name: &ItemName) -> Result<bool, ApiError> {
     }
 }
 
-#[utoipa::path(put, path = "/api/v1/projects/{path}", tag = "projects", params(("path" = String, Path, description = "Top-level folder, folders and project name, separated by /"), ("overwrite" = Option<bool>, Query, description = "Replace an existing project")), request_body(content = Vec<u8>, content_type = "application/zip", description = "The .ispac file, stored byte for byte"), responses((status = 201, description = "Imported; the project's packages, parameters and connection managers", body = Object), (status = 200, description = "Replaced", body = Object), BadRequest, Unauthorized, Forbidden, NotFound, Conflict, (status = 413, description = "Larger than service.max_request_bytes", body = ErrorBody), Unavailable))]
+#[utoipa::path(put, path = "/api/v1/projects/{path}", tag = "projects", params(("path" = String, Path, description = "Top-level folder, folders and project name, separated by /"), ("overwrite" = Option<bool>, Query, description = "Replace an existing project")), request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The .ispac file (a zip archive), stored byte for byte"), responses((status = 201, description = "Imported; the project's packages, parameters and connection managers", body = Object), (status = 200, description = "Replaced", body = Object), BadRequest, Unauthorized, Forbidden, NotFound, Conflict, (status = 413, description = "Larger than service.max_request_bytes", body = ErrorBody), Unavailable))]
 pub async fn put(
     req: HttpRequest,
     caller: Caller,
