@@ -256,3 +256,136 @@ fn a_dtproj_of_the_package_deployment_model_is_named() {
     let e = Project::open(d.path(), &LoadOptions::default()).unwrap_err();
     assert!(e.to_string().contains("package deployment model"), "{e}");
 }
+
+/// A package whose expressions read project parameters: a variable from `$Project::Folder`, a
+/// connection manager's Password and Description from `$Project::Secret`.
+fn reader(expression_on_description: &str) -> String {
+    format!(
+        "<?xml version=\"1.0\"?>\n<DTS:Executable xmlns:DTS=\"www.microsoft.com/SqlServer/Dts\" DTS:refId=\"Package\" \
+         DTS:CreationName=\"Microsoft.Package\" DTS:DTSID=\"{{DDDDDDDD-0000-4000-8000-000000000009}}\" \
+         DTS:ExecutableType=\"Microsoft.Package\" DTS:ObjectName=\"Reader\" DTS:ProtectionLevel=\"0\">\
+         <DTS:Property DTS:Name=\"PackageFormatVersion\">8</DTS:Property>\
+         <DTS:ConnectionManagers><DTS:ConnectionManager DTS:refId=\"Package.ConnectionManagers[Db]\" \
+         DTS:CreationName=\"OLEDB\" DTS:DTSID=\"{{CCCCCCCC-0000-4000-8000-000000000009}}\" DTS:ObjectName=\"Db\">\
+         <DTS:PropertyExpression DTS:Name=\"Password\">@[$Project::Secret]</DTS:PropertyExpression>\
+         <DTS:PropertyExpression DTS:Name=\"Description\">{expression_on_description}</DTS:PropertyExpression>\
+         <DTS:ObjectData><DTS:ConnectionManager DTS:ConnectionString=\"Data Source=x;\" /></DTS:ObjectData>\
+         </DTS:ConnectionManager></DTS:ConnectionManagers>\
+         <DTS:Variables><DTS:Variable DTS:CreationName=\"\" DTS:DTSID=\"{{DDDDDDDD-0000-4000-8000-00000000000A}}\" \
+         DTS:EvaluateAsExpression=\"True\" DTS:Expression=\"@[$Project::Folder] + &quot;/x&quot;\" \
+         DTS:Namespace=\"User\" DTS:ObjectName=\"Path\"><DTS:VariableValue DTS:DataType=\"8\"></DTS:VariableValue>\
+         </DTS:Variable></DTS:Variables></DTS:Executable>"
+    )
+}
+
+fn secret_params() -> String {
+    PARAMS.replace(
+        "</SSIS:Parameters>",
+        "<SSIS:Parameter SSIS:Name=\"Secret\"><SSIS:Properties>\
+         <SSIS:Property SSIS:Name=\"Required\">1</SSIS:Property>\
+         <SSIS:Property SSIS:Name=\"Sensitive\">1</SSIS:Property>\
+         <SSIS:Property SSIS:Name=\"DataType\">9</SSIS:Property>\
+         </SSIS:Properties></SSIS:Parameter></SSIS:Parameters>",
+    )
+}
+
+fn validate_in_project(description: &str, args: &[&str]) -> crate::validate::ValidationReport {
+    let d = tempfile::tempdir().unwrap();
+    write(
+        d.path(),
+        &[
+            ("Project.params", secret_params()),
+            ("Reader.dtsx", reader(description)),
+        ],
+    );
+    let p = Project::open(d.path(), &LoadOptions::default()).unwrap();
+    let mut package = p.load_package("Reader").unwrap();
+    let mut argv = vec![
+        "/Proj".to_string(),
+        "x".into(),
+        "/Pack".into(),
+        "Reader".into(),
+    ];
+    argv.extend(args.iter().map(|a| a.to_string()));
+    let options = crate::cli::parse_dtexec_args(argv).unwrap();
+    crate::validate::validate(&mut package, &options)
+}
+
+#[test]
+fn project_parameters_type_check_take_par_and_guard_sensitive_values() {
+    use crate::validate::codes;
+    let r = validate_in_project("\"plain\"", &["/Par", "$Project::Secret;42"]);
+    assert!(r.errors.is_empty() && r.warnings.is_empty(), "{r:?}");
+    // A required sensitive parameter without value.
+    let r = validate_in_project("\"plain\"", &[]);
+    assert!(
+        r.errors
+            .iter()
+            .any(|d| d.code == codes::PARAMETER_VALUE_REQUIRED && d.source == "$Project::Secret"),
+        "{r:?}"
+    );
+    // Its value refused by type, without repeating it.
+    let r = validate_in_project("\"plain\"", &["/Par", "$Project::Secret;hunter2"]);
+    let text = format!("{r:?}");
+    assert!(
+        text.contains("sensitive parameter \\\"Secret\\\""),
+        "{text}"
+    );
+    assert!(!text.contains("hunter2"), "{text}");
+    // Unknown project parameters, on the command line and in expressions.
+    let r = validate_in_project(
+        "@[$Project::Nope]",
+        &["/Par", "$Project::Secret;1", "/Par", "$Project::Other;1"],
+    );
+    assert!(
+        r.errors.iter().any(|d| d.code == codes::PARAMETER_NOT_FOUND
+            && d.description
+                .contains("\"$Project::Other\" cannot be found")),
+        "{r:?}"
+    );
+    assert!(
+        r.errors.iter().any(|d| d.code == codes::EXPRESSION_INVALID
+            && d.description.contains(
+                "\"$Project::Nope\" does not exist (the project parameters are Folder, Secret)"
+            )),
+        "{r:?}"
+    );
+    // A sensitive parameter given to a property that is not sensitive.
+    let r = validate_in_project(
+        "(DT_WSTR, 10)@[$Project::Secret]",
+        &["/Par", "$Project::Secret;1"],
+    );
+    assert!(
+        r.errors
+            .iter()
+            .any(|d| d.code == codes::SENSITIVE_PARAMETER_IN_EXPRESSION
+                && d.source == "\\Package.Connections[Db].Properties[Description]"),
+        "{r:?}"
+    );
+    assert_eq!(
+        r.errors.len(),
+        1,
+        "the Password expression is allowed: {r:?}"
+    );
+}
+
+#[test]
+fn the_summary_never_shows_a_sensitive_value() {
+    let d = tempfile::tempdir().unwrap();
+    write(
+        d.path(),
+        &[
+            ("Project.params", secret_params()),
+            ("Out.conmgr", CONMGR.to_string()),
+            ("Reader.dtsx", reader("\"x\"")),
+        ],
+    );
+    let s = Project::open(d.path(), &LoadOptions::default())
+        .unwrap()
+        .summary();
+    assert_eq!(s.parameters[0].value.as_deref(), Some("/data/in"));
+    assert_eq!(s.parameters[0].data_type, "DT_WSTR");
+    assert!(s.parameters[1].sensitive && s.parameters[1].value.is_none());
+    assert_eq!(s.connection_managers[0].kind, "FILE");
+    assert_eq!(s.packages[0].file, "Reader.dtsx");
+}

@@ -10,7 +10,7 @@ use thiserror::Error;
 use super::property_names as names;
 use crate::cli::{CollectionKind, PathStep, PropertyPath};
 use crate::model::{
-    ConnectionManager, EventHandler, ExecProperties, Executable, ExecutableKind, Package,
+    ConnectionManager, EventHandler, ExecProperties, Executable, ExecutableKind, Package, Parameter,
 };
 use crate::types::Value;
 
@@ -500,9 +500,24 @@ pub fn set_parameter(p: &mut Package, name: &str, value: &str) -> Result<(), Par
                 .position(|x| x.name.eq_ignore_ascii_case(name))
         })
         .ok_or(ParameterError::NotFound)?;
-    let param = &mut p.parameters[idx];
-    Value::from_variable_text(i32::from(param.data_type), value)
-        .map_err(ParameterError::Rejected)?;
+    assign_parameter(&mut p.parameters[idx], value)
+}
+
+/// Gives `param` the text `value` when it reads as the parameter's type. The refusal of a
+/// sensitive parameter's value never repeats the value.
+fn assign_parameter(param: &mut Parameter, value: &str) -> Result<(), ParameterError> {
+    Value::from_variable_text(i32::from(param.data_type), value).map_err(|reason| {
+        if param.sensitive {
+            let ty = crate::validate::scope::variable_type(param.data_type);
+            ParameterError::Rejected(format!(
+                "the value given for the sensitive parameter \"{}\" is not a valid {} value",
+                param.name,
+                ty.static_name()
+            ))
+        } else {
+            ParameterError::Rejected(reason)
+        }
+    })?;
     param.value = value.to_string();
     Ok(())
 }
@@ -525,11 +540,7 @@ pub fn set_project_parameter(
                 .position(|x| x.name.eq_ignore_ascii_case(name))
         })
         .ok_or(ParameterError::NotFound)?;
-    let param = &mut scope.parameters[idx];
-    Value::from_variable_text(i32::from(param.data_type), value)
-        .map_err(ParameterError::Rejected)?;
-    param.value = value.to_string();
-    Ok(())
+    assign_parameter(&mut scope.parameters[idx], value)
 }
 
 /// Finds a connection manager by name, DTSID, refId or `{GUID}:external` reference
