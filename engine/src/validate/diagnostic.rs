@@ -17,9 +17,6 @@ pub mod codes {
     /// A `/Set`, `/Par` or configuration value does not fit the target's type, or the
     /// target cannot be set.
     pub const VALUE_REJECTED: u32 = 0xC001_9002;
-    /// `/Conn` or `/Par CM.…` names a connection manager the package (or its project) does not
-    /// have: SSIS's DTS_E_CONNECTIONNOTFOUND.
-    pub const CONNECTION_NOT_FOUND: u32 = 0xC001_000E;
     /// `/Par` names a parameter the package (or its project) does not have: SSIS's
     /// DTS_E_PARAMETERNOTFOUNDINCOLL.
     pub const PARAMETER_NOT_FOUND: u32 = 0xC001_F015;
@@ -56,8 +53,8 @@ pub mod codes {
     pub const WARNING_AS_ERROR_MASK: u32 = 0x4000_0000;
     /// The dtexec command line is not valid (exit 6); reported in the event stream.
     pub const COMMAND_LINE_INVALID: u32 = 0xC001_9009;
-    /// A task or container names a connection manager the package does not have (SSIS's
-    /// DTS_E_CONNECTIONNOTFOUND).
+    /// A task or container, `/Conn` or `/Par CM.…` names a connection manager the package (or
+    /// its project) does not have (SSIS's DTS_E_CONNECTIONNOTFOUND).
     pub const CONNECTION_MANAGER_NOT_FOUND: u32 = 0xC001_000E;
     /// A task or container names a variable that is not visible where it runs (SSIS's
     /// DTS_E_VARIABLENOTFOUND).

@@ -48,7 +48,7 @@ pub fn apply_connections(
         match target::find_connection(package, &c.target) {
             Some(cm) => cm.connection_string = c.connection_string.clone(),
             None => report.error(
-                codes::CONNECTION_NOT_FOUND,
+                codes::CONNECTION_MANAGER_NOT_FOUND,
                 format!("\\Package.Connections[{}]", c.target),
                 format!(
                     "/Connection: the package has no connection manager named or with the id \
@@ -208,7 +208,7 @@ fn connection_parameter(
             ),
         },
         Some((false, cm)) => report.error(
-            codes::CONNECTION_NOT_FOUND,
+            codes::CONNECTION_MANAGER_NOT_FOUND,
             source,
             format!(
                 "/Parameter: \"{}\" is not a {scope} connection manager; write \
@@ -217,7 +217,7 @@ fn connection_parameter(
             ),
         ),
         None => report.error(
-            codes::CONNECTION_NOT_FOUND,
+            codes::CONNECTION_MANAGER_NOT_FOUND,
             source,
             format!(
                 "/Parameter: the connection \"{conn}\" is not found: the {scope} has no \
