@@ -114,7 +114,7 @@ fn pack_sales(into: &Path) -> PathBuf {
     let end = dtproj.find("</SSIS:Project>").expect("manifest end") + "</SSIS:Project>".len();
     let mut parts: Vec<(String, Vec<u8>)> = vec![(
         "@Project.manifest".into(),
-        dtproj[start..end].as_bytes().to_vec(),
+        dtproj.as_bytes()[start..end].to_vec(),
     )];
     for (file, part) in [
         ("Project.params", "Project.params"),
