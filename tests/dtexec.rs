@@ -51,7 +51,11 @@ fn script_task_fails_validation_by_name() {
     let (code, out) = dtexec(&["/F", &pkg("script_task.dtsx"), "/Va"]);
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("Source: \\Package\\Done"), "{out}");
-    assert!(out.contains("Script tasks are not supported"), "{out}");
+    // Its object data is not a script project.
+    assert!(
+        out.contains("the Script task data has no ScriptProject element"),
+        "{out}"
+    );
     assert!(out.contains("DTSER_FAILURE (1)"), "{out}");
 }
 

@@ -91,8 +91,12 @@ fn command_line_errors_exit_6_naming_the_option() {
         (&["/FILE", "a.dtsx"][..], "no action"),
         (&["/FILE", "a", "/SQL", "b", "/DELETE"][..], "only one"),
         (
-            &["/FILE", "a", "/ENCRYPT", "FILE;b;3;pw"][..],
-            "/Encrypt is not supported",
+            &["/FILE", "a", "/SIGN", "FILE;b;00"][..],
+            "/Sign is not supported",
+        ),
+        (
+            &["/FILE", "a", "/ENCRYPT", "FILE;b;3"][..],
+            "needs a password",
         ),
         (&["/F", "a"][..], "ambiguous"),
     ] {

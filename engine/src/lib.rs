@@ -9,6 +9,7 @@ pub mod header;
 pub mod load;
 pub mod model;
 pub mod project;
+pub mod protection;
 pub mod types;
 pub mod validate;
 pub use load::{load_dtsconfig, load_package, load_package_file, LoadError, LoadOptions};

@@ -8,6 +8,7 @@
 
 mod assign;
 pub mod cancel;
+pub mod child_host;
 pub mod connections;
 pub mod constraints;
 pub mod error;

@@ -73,6 +73,9 @@ pub struct ChildSpec {
     pub terminate_after_timeout: bool,
     /// Between SIGTERM and SIGKILL.
     pub grace: Duration,
+    /// At most this many bytes of each captured stream are kept (the rest is read and
+    /// counted, so the child never blocks on a full pipe); `None` keeps everything.
+    pub output_limit: Option<usize>,
 }
 
 /// How a child ended.
@@ -87,14 +90,35 @@ pub struct ChildOutcome {
     pub timed_out: bool,
     pub cancelled: bool,
     pub pid: u32,
+    /// Bytes of standard output and standard error read but not kept (over `output_limit`).
+    pub discarded: (u64, u64),
 }
 
-fn reader(pipe: Option<impl Read + Send + 'static>) -> Option<std::thread::JoinHandle<Vec<u8>>> {
+/// Reads `pipe` to its end, keeping at most `limit` bytes; returns them and the number of
+/// bytes read past the limit.
+fn reader(
+    pipe: Option<impl Read + Send + 'static>,
+    limit: Option<usize>,
+) -> Option<std::thread::JoinHandle<(Vec<u8>, u64)>> {
     pipe.map(|mut p| {
         std::thread::spawn(move || {
+            let limit = limit.unwrap_or(usize::MAX);
             let mut buf = Vec::new();
-            let _ = p.read_to_end(&mut buf);
-            buf
+            let mut discarded = 0u64;
+            let mut chunk = [0u8; 16 * 1024];
+            loop {
+                match p.read(&mut chunk) {
+                    Ok(0) => break,
+                    Ok(n) => {
+                        let keep = n.min(limit.saturating_sub(buf.len()));
+                        buf.extend_from_slice(&chunk[..keep]);
+                        discarded += (n - keep) as u64;
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(_) => break,
+                }
+            }
+            (buf, discarded)
         })
     })
 }
@@ -144,8 +168,8 @@ pub fn run_child(
             }
         })
     });
-    let out = reader(child.stdout.take());
-    let err = reader(child.stderr.take());
+    let out = reader(child.stdout.take(), spec.output_limit);
+    let err = reader(child.stderr.take(), spec.output_limit);
     let (tx, rx) = mpsc::channel();
     let waiter = std::thread::spawn(move || {
         let status = child.wait();
@@ -202,10 +226,10 @@ pub fn run_child(
         let _ = w.join();
     }
     if let Some(h) = out {
-        outcome.stdout = h.join().unwrap_or_default();
+        (outcome.stdout, outcome.discarded.0) = h.join().unwrap_or_default();
     }
     if let Some(h) = err {
-        outcome.stderr = h.join().unwrap_or_default();
+        (outcome.stderr, outcome.discarded.1) = h.join().unwrap_or_default();
     }
     if let Some(s) = status {
         outcome.code = s.code();
@@ -229,7 +253,19 @@ mod tests {
             timeout: None,
             terminate_after_timeout: true,
             grace: Duration::from_millis(500),
+            output_limit: None,
         }
+    }
+
+    #[test]
+    fn output_over_the_limit_is_read_and_counted_not_kept() {
+        let mut s = spec(&["/bin/sh", "-c", "head -c 100000 /dev/zero; echo done >&2"]);
+        s.output_limit = Some(1000);
+        let o = run_child(s, &CancelToken::new(), &ProcessRegistry::default()).expect("spawn");
+        assert_eq!(o.code, Some(0));
+        assert_eq!(o.stdout.len(), 1000);
+        assert_eq!(o.discarded, (99_000, 0));
+        assert_eq!(String::from_utf8_lossy(&o.stderr), "done\n");
     }
 
     #[test]

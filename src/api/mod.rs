@@ -10,6 +10,7 @@ pub mod openapi;
 mod packages;
 mod permissions;
 mod projects;
+mod protect;
 mod running;
 mod service_info;
 mod target;

@@ -1,5 +1,6 @@
 //! `/api/v1/packages/{top}/{folders…}/{package}`: import (PUT the `.dtsx` bytes; 201, or 409
-//! when it exists unless `?overwrite=true`), export (GET, byte for byte), existence (HEAD),
+//! when it exists unless `?overwrite=true`; a package password and a new protection level come
+//! in headers, see `crate::import_protection`), export (GET, byte for byte), existence (HEAD),
 //! delete and rename (PATCH `{"name": …}`). The body size limit is enforced while reading, so an
 //! oversized body is refused before anything is written. Changes are written to the event log.
 
@@ -12,6 +13,7 @@ use ssisd_actors::EventId;
 use ssisd_stores::{strip_dtsx, ItemName};
 
 use crate::access::Operation;
+use crate::import_protection::ImportProtection;
 
 use super::auth::Caller;
 use super::error::{ApiError, ErrorBody};
@@ -66,7 +68,7 @@ pub(super) async fn read_limited(
     Ok(body.freeze())
 }
 
-#[utoipa::path(put, path = "/api/v1/packages/{path}", tag = "packages", params(("path" = String, Path, description = "Top-level folder, folders and package name, separated by /"), ("overwrite" = Option<bool>, Query, description = "Replace an existing package")), request_body(content = Vec<u8>, content_type = "application/xml", description = "The .dtsx file, stored byte for byte"), responses((status = 201, description = "Imported", body = Object), (status = 200, description = "Replaced", body = Object), BadRequest, Unauthorized, Forbidden, NotFound, Conflict, (status = 413, description = "Larger than service.max_request_bytes", body = ErrorBody), Unavailable))]
+#[utoipa::path(put, path = "/api/v1/packages/{path}", tag = "packages", params(("path" = String, Path, description = "Top-level folder, folders and package name, separated by /"), ("overwrite" = Option<bool>, Query, description = "Replace an existing package"), ("X-SSIS-Package-Password" = Option<String>, Header, description = "Password of a package protected with EncryptSensitiveWithPassword or EncryptAllWithPassword: checked before storing, or used to open it for X-SSIS-Protection-Level"), ("X-SSIS-Protection-Level" = Option<String>, Header, description = "Store with this protection level (0 DontSaveSensitive, 2 EncryptSensitiveWithPassword, 3 EncryptAllWithPassword, 5 ServerStorage for msdb folders) instead of byte for byte"), ("X-SSIS-New-Package-Password" = Option<String>, Header, description = "Password of levels 2 and 3; default: X-SSIS-Package-Password")), request_body(content = Vec<u8>, content_type = "application/xml", description = "The .dtsx file, stored byte for byte unless X-SSIS-Protection-Level asks otherwise"), responses((status = 201, description = "Imported", body = Object), (status = 200, description = "Replaced", body = Object), BadRequest, Unauthorized, Forbidden, NotFound, Conflict, (status = 413, description = "Larger than service.max_request_bytes", body = ErrorBody), Unavailable))]
 pub async fn put(
     req: HttpRequest,
     caller: Caller,
@@ -87,7 +89,13 @@ pub async fn put(
     } else {
         state.allow_plain(&caller, Operation::Import)?;
     }
+    let protection =
+        ImportProtection::from_headers(|name| req.headers().get(name).map(|v| v.as_bytes()))
+            .map_err(ApiError::bad_request)?;
     let body = read_limited(&req, payload, state.max_request_bytes).await?;
+    // Opened and re-protected before anything is written: a wrong password stores nothing.
+    let prepared = super::protect::prepare(body, protection, t.top.kind).await?;
+    let (body, level, dropped) = (prepared.bytes, prepared.level, prepared.dropped);
     // Replace only what the permission check saw: a package that appeared meanwhile (while
     // the body was read) gives 409 instead of being replaced without a check.
     let (folder, n, overwrite) = (t.path.clone(), name.clone(), options.overwrite && exists);
@@ -108,8 +116,9 @@ pub async fn put(
             &caller,
             EventId::PackageImported,
             format!(
-                "Package {display} was {}.",
-                if replaced { "replaced" } else { "imported" }
+                "Package {display} was {}{}.",
+                if replaced { "replaced" } else { "imported" },
+                level.map_or(String::new(), |l| format!(" with protection level {l}"))
             ),
             &display,
         )
@@ -119,7 +128,14 @@ pub async fn put(
     } else {
         HttpResponse::Created()
     };
-    Ok(response.json(json!({ "path": display, "replaced": replaced, "package": info })))
+    let mut answer = json!({ "path": display, "replaced": replaced, "package": info });
+    if let Some(l) = level {
+        answer["protection_level"] = json!(l);
+    }
+    if !dropped.is_empty() {
+        answer["dropped_sensitive_values"] = json!(dropped);
+    }
+    Ok(response.json(answer))
 }
 
 #[utoipa::path(get, path = "/api/v1/packages/{path}", tag = "packages", params(("path" = String, Path, description = "Top-level folder, folders and package name, separated by /")), responses((status = 200, description = "The package, byte for byte", content_type = "application/xml", body = Vec<u8>), BadRequest, Unauthorized, Forbidden, NotFound, Unavailable))]

@@ -129,13 +129,23 @@ enum Command {
     /// (or its .dtproj), packed into an .ispac — into a folder under its own name, or under the
     /// name given.
     #[command(
-        after_help = "Examples:\n  ssisctl import Load.dtsx \"File System/Sales\"\n  ssisctl import Load.dtsx \"File System/Sales/Nightly Load\" --overwrite\n  ssisctl import bin/Development/Sales.ispac \"File System/ETL\"\n  ssisctl import ./Sales \"File System/ETL\"   # the project folder as kept in git"
+        after_help = "Examples:\n  ssisctl import Load.dtsx \"File System/Sales\"\n  ssisctl import Load.dtsx \"File System/Sales/Nightly Load\" --overwrite\n  SSIS_PACKAGE_DECRYPT=pw ssisctl import Locked.dtsx \"File System/Sales\" --decrypt\n  ssisctl import Locked.dtsx MSDB/Sales --decrypt --protection-level ServerStorage\n  ssisctl import bin/Development/Sales.ispac \"File System/ETL\"\n  ssisctl import ./Sales \"File System/ETL\"   # the project folder as kept in git\n\nPasswords are never given on the command line: --decrypt reads SSIS_PACKAGE_DECRYPT or asks\non the terminal, and the password of levels 2 and 3 is SSISD_NEW_PACKAGE_PASSWORD, else asked\nfor (else the package password)."
     )]
     Import {
         file: PathBuf,
         path: String,
         #[arg(long)]
         overwrite: bool,
+        /// The package is protected with a password: send it (from SSIS_PACKAGE_DECRYPT or a
+        /// prompt) so the service checks it opens the package, or opens it for
+        /// --protection-level.
+        #[arg(long)]
+        decrypt: bool,
+        /// Store the package with this protection level instead of byte for byte: 0 or
+        /// DontSaveSensitive, 2 or EncryptSensitiveWithPassword, 3 or EncryptAllWithPassword,
+        /// 5 or ServerStorage (msdb folders only).
+        #[arg(long, value_name = "LEVEL")]
+        protection_level: Option<String>,
     },
     /// Export a package, byte for byte (to FILE, a directory, or standard output).
     #[command(after_help = "Example: ssisctl export \"File System/Sales/Load\" Load.dtsx")]
@@ -234,7 +244,9 @@ fn run(cli: Cli) -> Result<u8, ClientError> {
             file,
             path,
             overwrite,
-        } => commands::import(&c, &out, &file, &path, overwrite),
+            decrypt,
+            protection_level,
+        } => commands::import(&c, &out, &file, &path, overwrite, decrypt, protection_level),
         Command::Export { path, file } => commands::export(&c, &out, &path, file.as_deref()),
         Command::Cp {
             from,

@@ -211,6 +211,22 @@ impl Client {
         Ok(answer)
     }
 
+    /// [`Client::request`] with extra header fields (e.g. an import's package password,
+    /// which must never go into the URL).
+    pub fn request_with_headers(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&[u8]>,
+        extra: &[(&'static str, String)],
+    ) -> Result<Answer, ClientError> {
+        let answer = self.raw_with_headers(method, path, body, REQUEST_TIMEOUT, extra)?;
+        if answer.status >= 400 {
+            return Err(self.refusal(answer.status, &answer.body, None));
+        }
+        Ok(answer)
+    }
+
     /// Sends a request and returns the answer whatever its status — except that a refusal of
     /// the caller's credentials (401, 429) is an error, since no caller can use it as an answer.
     pub fn raw(
@@ -220,9 +236,21 @@ impl Client {
         body: Option<&[u8]>,
         timeout: Duration,
     ) -> Result<Answer, ClientError> {
+        self.raw_with_headers(method, path, body, timeout, &[])
+    }
+
+    fn raw_with_headers(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&[u8]>,
+        timeout: Duration,
+        extra: &[(&'static str, String)],
+    ) -> Result<Answer, ClientError> {
         let target = format!("/api/v1/{}", path.trim_start_matches('/'));
         let authorization = self.token.as_ref().map(Token::authorization);
-        let headers = self.headers(authorization.as_deref());
+        let mut headers = self.headers(authorization.as_deref());
+        headers.extend(extra.iter().map(|(n, v)| (*n, v.as_str())));
         let request = transport::Request {
             method,
             target: &target,

@@ -8,6 +8,9 @@ use serde_json::{json, Value};
 
 use super::output::{cell, Output};
 use crate::client::{Client, ClientError, ItemPath};
+use crate::import_protection::ImportProtection;
+use crate::package_password::{self, Ask};
+use ssisd_engine::protection::PackagePassword;
 
 type Result<T = ()> = std::result::Result<T, ClientError>;
 
@@ -354,10 +357,63 @@ fn is_project(file: &Path) -> bool {
     file.is_dir() || ext == "ispac" || ext == "dtproj"
 }
 
-pub fn import(c: &Client, out: &Output, file: &Path, target: &str, overwrite: bool) -> Result {
+/// The environment variable holding the password of the protection level an import asks
+/// for (levels 2 and 3).
+pub const NEW_PASSWORD_VARIABLE: &str = "SSISD_NEW_PACKAGE_PASSWORD";
+
+/// The protection headers of an import: the package password (`--decrypt`: from
+/// SSIS_PACKAGE_DECRYPT or a prompt) and the new level with its password
+/// (SSISD_NEW_PACKAGE_PASSWORD, else a prompt, else the package password).
+fn import_protection(
+    decrypt: bool,
+    level: Option<String>,
+) -> std::result::Result<ImportProtection, ClientError> {
+    let password = if decrypt {
+        let p = package_password::resolve(&Ask::Prompt).map_err(ClientError::Other)?;
+        Some(p.ok_or_else(|| ClientError::Other("no package password was given".into()))?)
+    } else {
+        None
+    };
+    let needs_new = level.as_deref().is_some_and(|l| {
+        matches!(
+            l.trim().to_ascii_lowercase().as_str(),
+            "2" | "3" | "encryptsensitivewithpassword" | "encryptallwithpassword"
+        )
+    });
+    let new_password = match std::env::var(NEW_PASSWORD_VARIABLE) {
+        Ok(p) if needs_new && !p.is_empty() => Some(PackagePassword::new(p)),
+        _ if needs_new && password.is_none() => Some(
+            rpassword::prompt_password("Password for the stored package: ")
+                .map(PackagePassword::new)
+                .map_err(|e| {
+                    ClientError::Other(format!(
+                        "cannot prompt for the new package password ({e}); set \
+                         {NEW_PASSWORD_VARIABLE}"
+                    ))
+                })?,
+        ),
+        _ => None,
+    };
+    Ok(ImportProtection {
+        password,
+        level,
+        new_password,
+    })
+}
+
+pub fn import(
+    c: &Client,
+    out: &Output,
+    file: &Path,
+    target: &str,
+    overwrite: bool,
+    decrypt: bool,
+    level: Option<String>,
+) -> Result {
     if is_project(file) {
         return import_project(c, out, file, target, overwrite);
     }
+    let protection = import_protection(decrypt, level)?;
     let mut p = path(target)?;
     // A target naming a folder that exists receives the file under its own name.
     if !p.name().to_ascii_lowercase().ends_with(".dtsx") && is_folder(c, &p)? {
@@ -371,12 +427,20 @@ pub fn import(c: &Client, out: &Output, file: &Path, target: &str, overwrite: bo
         .map_err(|e| ClientError::Other(format!("cannot read {}: {e}", file.display())))?;
     let q = if overwrite { "?overwrite=true" } else { "" };
     let v = c
-        .request("PUT", &format!("packages/{}{q}", p.encoded()), Some(&bytes))?
+        .request_with_headers(
+            "PUT",
+            &format!("packages/{}{q}", p.encoded()),
+            Some(&bytes),
+            &protection.headers(),
+        )?
         .json()?;
+    let level = v["protection_level"]
+        .as_str()
+        .map_or(String::new(), |l| format!(" with protection level {l}"));
     done(
         out,
-        v,
-        format!("imported {} as {}", file.display(), p.display()),
+        v.clone(),
+        format!("imported {} as {}{level}", file.display(), p.display()),
     );
     Ok(())
 }

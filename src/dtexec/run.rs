@@ -11,13 +11,17 @@ use std::path::Path;
 
 use chrono::{Local, NaiveDateTime};
 use ssisd_engine::cli::{
-    decode_parameters, parse_dtexec_args, refuse_unimplemented, Console, ExecutionResult, ExitCode,
-    Message, MessageKind, PackageSource, Reporting, RunPhase, PARAMETERS_ENV,
+    decode_parameters, parse_dtexec_args, refuse_unimplemented, Console, DecryptPassword,
+    ExecutionResult, ExitCode, Message, MessageKind, PackageSource, Reporting, RunPhase,
+    PARAMETERS_ENV,
 };
+use ssisd_engine::load::load_package_file_with;
 use ssisd_engine::model::ExecResult;
 use ssisd_engine::project::{Project, ProjectError};
 use ssisd_engine::validate::codes;
-use ssisd_engine::{load_package_file, LoadError, LoadOptions};
+use ssisd_engine::{LoadError, LoadOptions};
+
+use ssisd::package_password::{self, Ask};
 use ssisd_runtime::validate::validate;
 use ssisd_runtime::Level;
 
@@ -70,31 +74,41 @@ pub fn run<W: Write>(args: Vec<String>, out: W) -> anyhow::Result<ExitCode> {
         console.note(w)?;
     }
     console.started(started)?;
-    let loaded = match &options.source {
-        Some(PackageSource::File(file)) => load_package_file(Path::new(file))
+    // /De[crypt]: the value, a prompt, or SSIS_PACKAGE_DECRYPT; never printed.
+    let ask = match &options.decrypt {
+        None => Ask::Environment,
+        Some(DecryptPassword::Given(p)) => Ask::Given(p.clone()),
+        Some(DecryptPassword::Prompt) => Ask::Prompt,
+    };
+    let load_options = package_password::resolve(&ask).map(LoadOptions::with_password);
+    let loaded = match (&options.source, load_options) {
+        (_, Err(text)) => Err((false, LOAD_FAILED, "dtexec".to_string(), text)),
+        (Some(PackageSource::File(file)), Ok(opts)) => load_package_file_with(Path::new(file), &opts)
             .map(|p| (p, file.clone(), None))
             .map_err(|err| {
                 let missing = matches!(&err, LoadError::Io { source, .. }
                     if source.kind() == std::io::ErrorKind::NotFound);
                 if missing {
-                    (true, file.clone(), format!("The package file \"{file}\" was not found."))
+                    (true, LOAD_FAILED, file.clone(), format!("The package file \"{file}\" was not found."))
                 } else {
-                    (false, file.clone(), format!("Could not load package \"{file}\": {err}"))
+                    (false, load_code(&err), file.clone(), format!("Could not load package \"{file}\": {err}"))
                 }
             }),
-        Some(PackageSource::Sql(path)) => {
+        (Some(PackageSource::Sql(path)), Ok(opts)) => {
             let login = SqlLogin {
                 server: options.server.clone(),
                 user: options.user.clone(),
                 password: options.password.clone(),
             };
-            stored_package(path, "SQL", fetch_sql_blocking(&login, None, path, || false))
+            stored_package(path, "SQL", fetch_sql_blocking(&login, None, path, || false), &opts)
         }
-        Some(PackageSource::Dts(path)) => {
-            stored_package(path, "DTS", fetch_dts(options.server.as_deref(), path))
+        (Some(PackageSource::Dts(path)), Ok(opts)) => {
+            stored_package(path, "DTS", fetch_dts(options.server.as_deref(), path), &opts)
         }
-        Some(PackageSource::Project { project, package }) => project_package(project, package),
-        _ => Err((false, "dtexec".to_string(), "Only packages from files (/F[ile]), msdb (/SQL), the service's store (/DTS) or a project (/Proj[ect] with /Pack[age]) can be loaded.".to_string())),
+        (Some(PackageSource::Project { project, package }), Ok(opts)) => {
+            project_package(project, package, &opts)
+        }
+        _ => Err((false, LOAD_FAILED, "dtexec".to_string(), "Only packages from files (/F[ile]), msdb (/SQL), the service's store (/DTS) or a project (/Proj[ect] with /Pack[age]) can be loaded.".to_string())),
     };
     let (project, loaded) = match loaded {
         Ok((package, file, project)) => (project, Ok((package, file))),
@@ -102,11 +116,11 @@ pub fn run<W: Write>(args: Vec<String>, out: W) -> anyhow::Result<ExitCode> {
     };
     let (mut package, file) = match loaded {
         Ok(found) => found,
-        Err((missing, source, text)) => {
+        Err((missing, load_code, source, text)) => {
             let (code, exit) = if missing {
                 (codes::PACKAGE_NOT_FOUND, ExitCode::PackageNotFound)
             } else {
-                (codes::LOAD_FAILED, ExitCode::CouldNotLoad)
+                (load_code, ExitCode::CouldNotLoad)
             };
             stream.message(Level::Error, code, &source, "", &text);
             stream.end_before_run(ExecResult::Failure);
@@ -154,17 +168,6 @@ pub fn run<W: Write>(args: Vec<String>, out: W) -> anyhow::Result<ExitCode> {
     )
 }
 
-/// What a registration calls the package: its file, or where it is stored.
-fn source_name(source: &Option<PackageSource>) -> String {
-    match source {
-        Some(PackageSource::File(f)) => f.clone(),
-        Some(PackageSource::Sql(p)) => format!("SQL {p}"),
-        Some(PackageSource::Dts(p)) => format!("DTS {p}"),
-        Some(PackageSource::Project { project, package }) => format!("{project} {package}"),
-        _ => "dtexec".to_string(),
-    }
-}
-
 /// The parameters of `SSISD_PARAMETERS`, applied before the command line's own `/Par`.
 fn with_environment_parameters(
     mut options: ssisd_engine::cli::DtexecOptions,
@@ -182,19 +185,24 @@ fn with_environment_parameters(
     Ok(options)
 }
 
-/// A package (with its project applied) loaded from the project at `location`. A missing
-/// project or package is "not found" (exit 4), anything else "could not be loaded" (exit 5).
-fn project_package(location: &str, name: &str) -> Loaded {
+/// A package (with its project applied) loaded from the project at `location`, opened with
+/// `opts` (its password: the project's). A missing project or package is "not found" (exit
+/// 4), anything else "could not be loaded" (exit 5).
+fn project_package(location: &str, name: &str, opts: &LoadOptions) -> Loaded {
     let source = format!("{location} {name}");
     let fail = |e: ProjectError| {
+        let code = match &e {
+            ProjectError::Load { source, .. } => load_code(source),
+            _ => LOAD_FAILED,
+        };
         let text = if e.is_not_found() {
             format!("The package \"{name}\" was not found: {e}.")
         } else {
             format!("Could not load package \"{name}\" of the project \"{location}\": {e}.")
         };
-        (e.is_not_found(), source.clone(), text)
+        (e.is_not_found(), code, source.clone(), text)
     };
-    let project = Project::open(Path::new(location), &LoadOptions::default()).map_err(fail)?;
+    let project = Project::open(Path::new(location), opts).map_err(fail)?;
     let package = project.load_package(name).map_err(fail)?;
     let file = project
         .find_package(name)
@@ -207,31 +215,63 @@ fn project_package(location: &str, name: &str) -> Loaded {
     ))
 }
 
-/// A loaded package, the file that stands for it, and its project; or (not found, source,
-/// message).
+/// A loaded package, the file that stands for it, and its project; or why not.
 type Loaded = Result<
     (
         ssisd_engine::model::Package,
         String,
         Option<std::sync::Arc<Project>>,
     ),
-    (bool, String, String),
+    LoadFailure,
 >;
 
+/// What a registration calls the package: its file, or where it is stored.
+fn source_name(source: &Option<PackageSource>) -> String {
+    match source {
+        Some(PackageSource::File(f)) => f.clone(),
+        Some(PackageSource::Sql(p)) => format!("SQL {p}"),
+        Some(PackageSource::Dts(p)) => format!("DTS {p}"),
+        Some(PackageSource::Project { project, package }) => format!("{project} {package}"),
+        _ => "dtexec".to_string(),
+    }
+}
+
+const LOAD_FAILED: u32 = codes::LOAD_FAILED;
+
+/// The error code of a load failure: the SSIS code of a password problem (0xC0014037), the
+/// generic load failure otherwise.
+fn load_code(err: &LoadError) -> u32 {
+    match err {
+        LoadError::Protection(e) => e.code(),
+        _ => LOAD_FAILED,
+    }
+}
+
+/// A load failure: whether the package is missing, the error code, its source and the text.
+type LoadFailure = (bool, u32, String, String);
+
 /// Loads a package fetched from a store and keeps a copy in a private temporary file, which
-/// the run uses as the package's file (child packages resolve beside it).
-fn stored_package(path: &str, kind: &str, fetched: Result<Vec<u8>, FetchError>) -> Loaded {
+/// the run uses as the package's file (child packages resolve beside it). The copy is the
+/// stored bytes: a protected package stays protected on disk.
+fn stored_package(
+    path: &str,
+    kind: &str,
+    fetched: Result<Vec<u8>, FetchError>,
+    opts: &LoadOptions,
+) -> Loaded {
     let source = format!("{kind} {path}");
     let bytes = fetched.map_err(|e| {
         (
             e.not_found,
+            LOAD_FAILED,
             source.clone(),
             format!("The package {source} could not be fetched: {}", e.message),
         )
     })?;
-    let package = ssisd_engine::load_package(&bytes).map_err(|e| {
+    let package = ssisd_engine::load::load_package_with(&bytes, opts).map_err(|e| {
         (
             false,
+            load_code(&e),
             source.clone(),
             format!("Could not load package {source}: {e}"),
         )
@@ -239,6 +279,7 @@ fn stored_package(path: &str, kind: &str, fetched: Result<Vec<u8>, FetchError>) 
     let file = super::stored::keep_copy(path, &bytes).map_err(|e| {
         (
             false,
+            LOAD_FAILED,
             source.clone(),
             format!(
                 "cannot keep a copy of {source} in a private directory under {}: {e}",

@@ -2,10 +2,12 @@
 //! and re-identify a package in a file, in an msdb database (`/SQL`) or in the service's store
 //! (`/DTS`), and create, delete, rename, list and test msdb and store folders — with the real
 //! command line and exit codes (0 success, 1 failure, 4 not found, 5 cannot load, 6 bad command
-//! line). Parsing is in [`options`], the places in [`place`]; this module sequences an action.
+//! line). Parsing is in [`options`], the places in [`place`], package passwords (`/Decrypt`,
+//! `/Encrypt`) in `protect`; this module sequences an action.
 
 pub mod options;
 pub mod place;
+mod protect;
 
 use std::io::{BufRead, Write};
 
@@ -18,6 +20,8 @@ use place::{
 };
 
 use crate::client::{Client, ItemPath};
+use crate::import_protection::ImportProtection;
+use ssisd_engine::protection::{PackagePassword, Target};
 
 const DONE: &str = "The operation completed successfully.";
 
@@ -136,32 +140,10 @@ async fn execute(o: &Options) -> Result<Option<String>, Failure> {
                     ),
                 )
             })?;
-            let target = match to {
-                Kind::File => Place::File(file_destination(&path, &source_name(&from))),
-                Kind::Sql => Place::open(Kind::Sql, &path, &dest_login(o), None).await?,
-                Kind::Dts => {
-                    Place::open(
-                        Kind::Dts,
-                        &path,
-                        &SqlLogin::default(),
-                        o.dest_server.as_deref(),
-                    )
-                    .await?
-                }
-            };
-            let mut replace = false;
-            if target.exists().await? {
-                if !(o.quiet || confirm_overwrite(&format!("package {}", target.describe()))) {
-                    return Err(Failure::new(
-                        1,
-                        format!(
-                            "{} was not overwritten; nothing was changed",
-                            target.describe()
-                        ),
-                    ));
-                }
-                replace = true;
-            }
+            let password = protect::decrypt_password(o.decrypt.as_ref());
+            protect::check_opens(&from, &bytes, password.as_ref())?;
+            let target = destination(o, to, &path, &from).await?;
+            let replace = may_replace(o, &target).await?;
             target.write(bytes, replace).await?;
             if moving {
                 from.delete().await?;
@@ -171,6 +153,57 @@ async fn execute(o: &Options) -> Result<Option<String>, Failure> {
                 if moving { "Moved" } else { "Copied" },
                 from.describe(),
                 target.describe()
+            )))
+        }
+        Action::Encrypt {
+            to,
+            path,
+            level,
+            password,
+        } => {
+            let from = source(o).await?;
+            let bytes = from.read().await?;
+            let decrypt = protect::decrypt_password(o.decrypt.as_ref());
+            let new_password = password.map(PackagePassword::new);
+            let target_level = Target::parse(&level, new_password.clone())
+                .map_err(|e| Failure::new(6, e.to_string()))?;
+            if target_level == Target::ServerStorage && to == Kind::File {
+                return Err(Failure::new(
+                    6,
+                    "ServerStorage (5) is only for packages saved to SQL Server (/Encrypt SQL;…): \
+                     a file has no roles to guard its sensitive values",
+                ));
+            }
+            // Transformed in memory before the destination is touched: a wrong password
+            // writes nothing.
+            let (payload, protection) = if to == Kind::Dts {
+                // The service opens and re-protects it (and refuses ServerStorage outside msdb).
+                protect::check_opens(&from, &bytes, decrypt.as_ref())?;
+                let protection = ImportProtection {
+                    password: decrypt,
+                    level: Some(level.clone()),
+                    new_password,
+                };
+                (bytes, protection)
+            } else {
+                let sealed = protect::encrypt(&from, &bytes, decrypt.as_ref(), &target_level)?;
+                for d in &sealed.dropped {
+                    println!(
+                        "Warning: the sensitive value {d} is encrypted with a Windows user key \
+                         and cannot be kept; it was left out."
+                    );
+                }
+                (sealed.text.as_bytes().to_vec(), ImportProtection::default())
+            };
+            let target = destination(o, to, &path, &from).await?;
+            let replace = may_replace(o, &target).await?;
+            target.write_with(payload, replace, &protection).await?;
+            Ok(Some(format!(
+                "Saved {} to {} with protection level {} ({}).",
+                from.describe(),
+                target.describe(),
+                target_level.level(),
+                target_level.name()
             )))
         }
         Action::Delete => {
@@ -201,7 +234,8 @@ async fn execute(o: &Options) -> Result<Option<String>, Failure> {
         Action::IdRegenerate => {
             let p = source(o).await?;
             let bytes = p.read().await?;
-            let (fresh, old) = regenerate_id(&bytes).map_err(|m| Failure::new(5, m))?;
+            let password = protect::decrypt_password(o.decrypt.as_ref());
+            let (fresh, old) = protect::regenerate(&p, &bytes, password.as_ref())?;
             p.write(fresh, true).await?;
             Ok(Some(format!(
                 "The package ID {old} was replaced by a new one."
@@ -225,6 +259,42 @@ async fn execute(o: &Options) -> Result<Option<String>, Failure> {
             path,
             recursive,
         } => folder_op(o, kind, &path, FolderOp::List(recursive)).await,
+    }
+}
+
+/// The place a package is copied, moved or saved to.
+async fn destination(o: &Options, to: Kind, path: &str, from: &Place) -> Result<Place, Failure> {
+    Ok(match to {
+        Kind::File => Place::File(file_destination(path, &source_name(from))),
+        Kind::Sql => Place::open(Kind::Sql, path, &dest_login(o), None).await?,
+        Kind::Dts => {
+            Place::open(
+                Kind::Dts,
+                path,
+                &SqlLogin::default(),
+                o.dest_server.as_deref(),
+            )
+            .await?
+        }
+    })
+}
+
+/// Whether an existing destination may be replaced: `/Quiet`, or the user said yes; no is
+/// the end of the command, with nothing changed.
+async fn may_replace(o: &Options, target: &Place) -> Result<bool, Failure> {
+    if !target.exists().await? {
+        return Ok(false);
+    }
+    if o.quiet || confirm_overwrite(&format!("package {}", target.describe())) {
+        Ok(true)
+    } else {
+        Err(Failure::new(
+            1,
+            format!(
+                "{} was not overwritten; nothing was changed",
+                target.describe()
+            ),
+        ))
     }
 }
 

@@ -129,6 +129,14 @@ pub enum Action {
         old: String,
         new: String,
     },
+    /// `/En[crypt] {SQL|FILE|DTS};path;level[;password]`: save the package with a protection
+    /// level (the level as given: a number or a name).
+    Encrypt {
+        to: Kind,
+        path: String,
+        level: String,
+        password: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -142,6 +150,8 @@ pub struct Options {
     pub dest_user: Option<String>,
     pub dest_password: Option<String>,
     pub quiet: bool,
+    /// `/Dec[rypt] password`: opens password-protected packages.
+    pub decrypt: Option<String>,
     pub actions: Vec<Action>,
 }
 
@@ -308,7 +318,9 @@ pub fn parse(args: &[String]) -> Result<Options, OptionError> {
                     new: p[3].clone(),
                 });
             }
-            "Decrypt" | "Encrypt" | "Sign" | "Dump" => {
+            "Decrypt" => set_once(&mut o.decrypt, name, a)?,
+            "Encrypt" => o.actions.push(encrypt_action(&a)?),
+            "Sign" | "Dump" => {
                 return Err(OptionError(format!(
                     "option /{name} is not supported by this version (packages are copied, moved and deleted byte for byte)"
                 )))
@@ -320,11 +332,47 @@ pub fn parse(args: &[String]) -> Result<Options, OptionError> {
     Ok(o)
 }
 
+/// `{SQL|FILE|DTS};path;level[;password]`: the password is everything after the third `;`,
+/// as written (a password may hold `;` and spaces).
+fn encrypt_action(arg: &str) -> Result<Action, OptionError> {
+    let usage = || {
+        OptionError(
+            "/Encrypt takes {SQL|FILE|DTS};path;ProtectionLevel[;password], e.g. \
+             /Encrypt FILE;/srv/pk/Locked.dtsx;3;Pa55word"
+                .into(),
+        )
+    };
+    let mut p = arg.splitn(4, ';');
+    let (Some(kind_text), Some(path), Some(level)) = (p.next(), p.next(), p.next()) else {
+        return Err(usage());
+    };
+    if path.trim().is_empty() || level.trim().is_empty() {
+        return Err(usage());
+    }
+    let password = p.next().map(str::to_string);
+    let to = kind(kind_text, "Encrypt", &[Kind::Sql, Kind::File, Kind::Dts])?;
+    // Refuse a level that cannot be written (user keys, no password) before anything is read.
+    ssisd_engine::protection::Target::parse(
+        level,
+        password
+            .clone()
+            .map(ssisd_engine::protection::PackagePassword::new),
+    )
+    .map_err(|e| OptionError(format!("/Encrypt: {e}")))?;
+    Ok(Action::Encrypt {
+        to,
+        path: path.trim().to_string(),
+        level: level.trim().to_string(),
+        password,
+    })
+}
+
 fn check(o: &Options) -> Result<(), OptionError> {
     let package_actions = o.actions.iter().filter(|a| {
         matches!(
             a,
             Action::Copy { .. }
+                | Action::Encrypt { .. }
                 | Action::Move { .. }
                 | Action::Delete
                 | Action::Exists
@@ -340,7 +388,7 @@ fn check(o: &Options) -> Result<(), OptionError> {
         return Ok(());
     }
     if count == 0 {
-        return Err(OptionError("no action: give one of /COPY, /MOVE, /DELETE, /EXISTS, /IDREGENERATE, /FCREATE, /FDELETE, /FDIRECTORY, /FEXISTS, /FRENAME (/? lists them)".into()));
+        return Err(OptionError("no action: give one of /COPY, /MOVE, /DELETE, /EXISTS, /ENCRYPT, /IDREGENERATE, /FCREATE, /FDELETE, /FDIRECTORY, /FEXISTS, /FRENAME (/? lists them)".into()));
     }
     if count > 1 {
         return Err(OptionError("give one action at a time".into()));
@@ -366,7 +414,9 @@ fn check(o: &Options) -> Result<(), OptionError> {
     let sql_destination = o.actions.iter().any(|a| {
         matches!(
             a,
-            Action::Copy { to: Kind::Sql, .. } | Action::Move { to: Kind::Sql, .. }
+            Action::Copy { to: Kind::Sql, .. }
+                | Action::Move { to: Kind::Sql, .. }
+                | Action::Encrypt { to: Kind::Sql, .. }
         )
     });
     if (o.dest_server.is_some() || o.dest_user.is_some()) && !sql_destination {
@@ -437,6 +487,44 @@ mod tests {
     }
 
     #[test]
+    fn encrypt_and_decrypt_options() {
+        let o = p(&[
+            "/Fi",
+            "a.dtsx",
+            "/Dec",
+            "old pw",
+            "/En",
+            "SQL;Sales\\Locked;3;new;pw ",
+        ])
+        .unwrap();
+        assert_eq!(o.decrypt.as_deref(), Some("old pw"));
+        assert_eq!(
+            o.actions,
+            vec![Action::Encrypt {
+                to: Kind::Sql,
+                path: "Sales\\Locked".into(),
+                level: "3".into(),
+                password: Some("new;pw ".into())
+            }]
+        );
+        let o = p(&[
+            "/DTS",
+            "File System\\a",
+            "/ENCRYPT",
+            "file;/tmp/b.dtsx;DontSaveSensitive",
+        ])
+        .unwrap();
+        assert!(matches!(
+            &o.actions[0],
+            Action::Encrypt {
+                to: Kind::File,
+                password: None,
+                ..
+            }
+        ));
+    }
+
+    #[test]
     fn refusals_name_what_is_wrong() {
         for (args, needle) in [
             (&["/F", "x"][..], "ambiguous"),
@@ -446,9 +534,14 @@ mod tests {
             (&["/Del"][..], "name the package"),
             (&["/Fi", "a", "/C", "FTP;x"][..], "not a location"),
             (&["/FC", "FILE;a;b"][..], "does not accept"),
+            (&["/Fi", "a", "/Sign", "FILE;b;00"][..], "not supported"),
+            (&["/Fi", "a", "/En", "FILE;b;3"][..], "needs a password"),
+            (&["/Fi", "a", "/En", "FILE;b;1;pw"][..], "DPAPI"),
+            (&["/Fi", "a", "/En", "FTP;b;0"][..], "not a location"),
+            (&["/Fi", "a", "/En", "FILE;b"][..], "/Encrypt takes"),
             (
-                &["/Fi", "a", "/Encrypt", "FILE;b;3;pw"][..],
-                "not supported",
+                &["/Fi", "a", "/Dec", "x", "/Dec", "y", "/Del"][..],
+                "more than once",
             ),
             (
                 &["/Fi", "a", "/SourceUser", "u", "/Del"][..],

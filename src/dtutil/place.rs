@@ -11,6 +11,7 @@ use ssisd_stores::{atomic_file, ItemName, MsdbStore, PackageStore, StoreError, S
 
 use super::options::Kind;
 use crate::client::{Client, ClientError, ItemPath};
+use crate::import_protection::ImportProtection;
 
 /// A failure and the exit code it gives (1 failed, 4 not found, 5 cannot load).
 #[derive(Debug, thiserror::Error)]
@@ -47,7 +48,11 @@ impl From<ClientError> for Failure {
             ClientError::Api {
                 status: 400,
                 message,
-            } if message.contains("not an SSIS package") => 5,
+            } if message.contains("not an SSIS package")
+                || message.contains("cannot be opened") =>
+            {
+                5
+            }
             _ => 1,
         };
         Failure::new(code, e.to_string())
@@ -176,6 +181,18 @@ impl Place {
 
     /// Writes the package; `replace` false refuses an existing one (exit code 1).
     pub async fn write(&self, bytes: Vec<u8>, replace: bool) -> Result<(), Failure> {
+        self.write_with(bytes, replace, &ImportProtection::default())
+            .await
+    }
+
+    /// [`Place::write`], asking the service to apply `protection` to a `/DTS` package (the
+    /// other places get bytes already protected).
+    pub async fn write_with(
+        &self,
+        bytes: Vec<u8>,
+        replace: bool,
+        protection: &ImportProtection,
+    ) -> Result<(), Failure> {
         match self {
             Place::File(p) => {
                 ssisd_engine::header::read_package_header(&bytes)
@@ -203,10 +220,11 @@ impl Place {
             }
             Place::Dts { client, path } => {
                 let q = if replace { "?overwrite=true" } else { "" };
-                client.request(
+                client.request_with_headers(
                     "PUT",
                     &format!("packages/{}{q}", path.encoded()),
                     Some(&bytes),
+                    &protection.headers(),
                 )?;
                 Ok(())
             }

@@ -200,7 +200,7 @@ pub const OPTIONS: &[OptionSpec] = &[
         long: "Decrypt",
         min_len: 2,
         arity: Optional("the package password"),
-        support: Later("password-protected packages cannot be decrypted yet"),
+        support: Implemented,
         summary: "password of an encrypted package",
     },
     OptionSpec {
@@ -698,12 +698,11 @@ mod tests {
             OptionName::Server,
             OptionName::User,
             OptionName::Password,
+            OptionName::Decrypt,
         ] {
             assert_eq!(name.support(), Support::Implemented, "{name}");
         }
         assert!(matches!(OptionName::X86.support(), Support::Ignored(_)));
-        for name in [OptionName::IsServer, OptionName::Decrypt] {
-            assert!(matches!(name.support(), Support::Later(_)), "{name}");
-        }
+        assert!(matches!(OptionName::IsServer.support(), Support::Later(_)));
     }
 }

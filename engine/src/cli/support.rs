@@ -101,8 +101,6 @@ mod tests {
                 &["/ISServer", "\\SSISDB\\f\\p\\x.dtsx", "/Ser", "s"],
                 "/ISServer",
             ),
-            (&["/F", "p", "/De", "pw"], "/Decrypt"),
-            (&["/F", "p", "/De"], "/Decrypt"),
             (&["/F", "p", "/CheckP", "on"], "/CheckPointing"),
             (&["/F", "p", "/CheckF", "c.chk"], "/CheckFile"),
             (&["/F", "p", "/Res", "force"], "/Restart"),

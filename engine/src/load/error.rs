@@ -58,17 +58,16 @@ pub enum LoadError {
     },
 
     #[error(
-        "the package is encrypted as a whole (EncryptAllWithPassword or EncryptAllWithUserKey); \
-         dtexec's /Decrypt option is not implemented yet, and user-key encryption cannot be \
-         decrypted on Linux — re-save the package with DontSaveSensitive"
+        "the package is encrypted as a whole with a Windows user key (EncryptAllWithUserKey), \
+         which cannot be decrypted on Linux; re-save it with DontSaveSensitive, \
+         EncryptSensitiveWithPassword or EncryptAllWithPassword on Windows"
     )]
     EncryptedPackage,
 
-    #[error(
-        "the package is protected with a password (ProtectionLevel {level}); dtexec's /Decrypt \
-         option is not implemented yet — re-save the package with DontSaveSensitive"
-    )]
-    PasswordProtected { level: String },
+    /// A password-protected package that could not be opened (no password, a wrong one, or
+    /// damaged encrypted data).
+    #[error("{0}")]
+    Protection(#[from] crate::protection::ProtectionError),
 
     #[error(
         "the package is nested more than {limit} containers deep at {path}; the file is \

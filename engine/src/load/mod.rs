@@ -1,7 +1,8 @@
 //! Loading `.dtsx` packages of every format (2005 through 2019+) into `crate::model`, and
 //! `.dtsConfig` files into configuration entries. This file owns the public entry points,
-//! the options (size and depth limits) and the checks done before the tree is read
-//! (encoding, XML well-formedness, root element, protection level). It must not run
+//! the options (size and depth limits, the package password) and the checks done before the
+//! tree is read (encoding, XML well-formedness, root element, protection level); a package
+//! protected with a password is opened by `crate::protection` first. It must not run
 //! anything, nor evaluate expressions (they stay text in the model).
 
 mod builder;
@@ -28,6 +29,7 @@ pub use dtsconfig::{load_dtsconfig, load_dtsconfig_file, ConfigEntry, ConfigHead
 pub use error::LoadError;
 
 use crate::model::{Package, ProtectionLevel};
+use crate::protection::{self, PackagePassword};
 use xml::{is_dts, Ctx, Props};
 
 /// Default limit on the size of a package file: 256 MiB.
@@ -35,13 +37,17 @@ pub const DEFAULT_MAX_BYTES: u64 = 256 * 1024 * 1024;
 /// Default limit on nested containers (and event handlers).
 pub const DEFAULT_MAX_DEPTH: usize = 64;
 
-/// Limits applied while loading.
+/// Limits applied while loading, and the package password.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoadOptions {
     /// Files larger than this are refused before being parsed.
     pub max_bytes: u64,
     /// Containers nested deeper than this are refused.
     pub max_depth: usize,
+    /// The password of a package protected with EncryptSensitiveWithPassword or
+    /// EncryptAllWithPassword (`/De[crypt]`). Without it, a package encrypted as a whole is
+    /// refused and encrypted sensitive values are left empty (and reported).
+    pub password: Option<PackagePassword>,
 }
 
 impl Default for LoadOptions {
@@ -49,6 +55,17 @@ impl Default for LoadOptions {
         LoadOptions {
             max_bytes: DEFAULT_MAX_BYTES,
             max_depth: DEFAULT_MAX_DEPTH,
+            password: None,
+        }
+    }
+}
+
+impl LoadOptions {
+    /// The default limits with a package password.
+    pub fn with_password(password: Option<PackagePassword>) -> LoadOptions {
+        LoadOptions {
+            password,
+            ..LoadOptions::default()
         }
     }
 }
@@ -106,10 +123,26 @@ pub(crate) fn parse_xml(text: &str) -> Result<Document<'_>, LoadError> {
 /// Loads a package from the bytes of a `.dtsx` file.
 pub fn load_package_with(bytes: &[u8], opts: &LoadOptions) -> Result<Package, LoadError> {
     let text = decode::decode(bytes, opts.max_bytes)?;
-    let doc = parse_xml(&text)?;
+    // Only packages with encrypted parts pay for a second parse.
+    let decrypted = match &opts.password {
+        Some(password) if text.contains("EncryptedData") => {
+            protection::is_password_protected(&text)
+                .then(|| protection::decrypt(&text, password))
+                .transpose()?
+        }
+        _ => None,
+    };
+    let text = decrypted
+        .as_ref()
+        .map_or(text.as_str(), |d| d.text.as_str());
+    let doc = parse_xml(text)?;
     let root = doc.root_element();
-    if root.tag_name().name() == "EncryptedData" {
-        return Err(LoadError::EncryptedPackage);
+    if protection::is_encrypted_data(root) {
+        return Err(if root.attribute("Salt").is_some() {
+            protection::ProtectionError::PasswordRequired.into()
+        } else {
+            LoadError::EncryptedPackage
+        });
     }
     if !is_dts(root, "Executable") {
         let p = doc.text_pos_at(root.range().start);
@@ -120,7 +153,7 @@ pub fn load_package_with(bytes: &[u8], opts: &LoadOptions) -> Result<Package, Lo
         });
     }
     let mut ctx = Ctx {
-        src: &text,
+        src: text,
         opts,
         blank_sensitive: false,
         unreadable: Vec::new(),
@@ -136,11 +169,18 @@ pub fn load_package_with(bytes: &[u8], opts: &LoadOptions) -> Result<Package, Lo
             format!("unknown ProtectionLevel {code}; expected 0 to 5"),
         )
     })?;
-    if level.uses_password() {
-        return Err(LoadError::PasswordProtected {
-            level: level.to_string(),
-        });
-    }
     ctx.blank_sensitive = level.uses_user_key();
+    if decrypted.is_none() {
+        // No password: the encrypted values stay out of the model, as SSIS leaves them
+        // (DTS_E_DECRYPTXML_PASSWORD, "Package load will attempt to continue without the
+        // encrypted information").
+        for node in root
+            .descendants()
+            .filter(|n| protection::is_encrypted_data(*n))
+        {
+            let (owner, name) = xml::encrypted_owner(node);
+            ctx.note_unreadable(&owner, &name);
+        }
+    }
     builder::build_package(&mut ctx, root, props, level)
 }

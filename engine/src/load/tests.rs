@@ -298,21 +298,84 @@ fn user_key_sensitive_values_are_blanked_and_reported() {
     assert!(plain.unreadable_sensitive_values.is_empty());
 }
 
+/// The format-3 fixture with a plain connection password, protected with `target`.
+fn protected_format3(target: &crate::protection::Target) -> String {
+    let plain = FORMAT3
+        .replace("\"ProtectionLevel\">1<", "\"ProtectionLevel\">0<")
+        .replace(" Encrypted=\"1\">QUJDREVGRw==", ">pa55word");
+    crate::protection::protect(&plain, target, None)
+        .expect("protect")
+        .text
+        .to_string()
+}
+
 #[test]
-fn password_protection_is_refused_with_the_decrypt_option() {
-    for level in ["2", "3"] {
-        let text = FORMAT8.replace(
-            "DTS:ProtectionLevel=\"0\"",
-            &format!("DTS:ProtectionLevel=\"{level}\""),
-        );
-        let err = load_package(text.as_bytes()).expect_err("password protected");
-        assert!(matches!(err, LoadError::PasswordProtected { .. }));
-        assert!(err.to_string().contains("/Decrypt"), "{err}");
-    }
+fn encrypted_sensitive_values_open_with_the_password_and_are_reported_without_it() {
+    use crate::protection::{PackagePassword, ProtectionError, Target};
+    let pw = PackagePassword::new("secret");
+    let text = protected_format3(&Target::EncryptSensitiveWithPassword(pw.clone()));
+    assert!(!text.contains("pa55word"));
+    // With the password: the value is in the model.
+    let p = load_package_with(text.as_bytes(), &LoadOptions::with_password(Some(pw))).unwrap();
+    assert_eq!(
+        p.properties.protection_level,
+        ProtectionLevel::EncryptSensitiveWithPassword
+    );
+    assert!(p.unreadable_sensitive_values.is_empty());
+    let db = &p.connections[0];
+    assert!(db
+        .object_data
+        .as_ref()
+        .is_some_and(|d| d.as_str().contains("pa55word")));
+    // Without it: the load goes on, the value is left out and reported, as SSIS does.
+    let p = load_package(text.as_bytes()).unwrap();
+    assert_eq!(
+        p.unreadable_sensitive_values,
+        vec![SensitiveValue {
+            owner: format!("\\Package.Connections[{}]", db.name),
+            name: "encrypted in <ConnectionManager>".into(),
+        }]
+    );
+    let issues = crate::model::validation::unsupported(&p);
+    assert!(
+        issues.iter().any(|i| i.reason.contains("/De[crypt]")),
+        "{issues:?}"
+    );
+    // A wrong password is the SSIS error, and nothing loads.
+    let err = load_package_with(
+        text.as_bytes(),
+        &LoadOptions::with_password(Some(PackagePassword::new("wrong"))),
+    )
+    .unwrap_err();
+    assert!(matches!(
+        err,
+        LoadError::Protection(ProtectionError::WrongPassword { .. })
+    ));
+    assert!(err.to_string().contains("0xC0014037"), "{err}");
+}
+
+#[test]
+fn packages_encrypted_as_a_whole_need_their_password() {
+    use crate::protection::{PackagePassword, ProtectionError, Target};
+    let pw = PackagePassword::new("secret");
+    let text = protected_format3(&Target::EncryptAllWithPassword(pw.clone()));
+    let err = load_package(text.as_bytes()).expect_err("no password");
+    assert!(matches!(
+        err,
+        LoadError::Protection(ProtectionError::PasswordRequired)
+    ));
+    assert!(err.to_string().contains("0xC0014037"), "{err}");
+    let p = load_package_with(text.as_bytes(), &LoadOptions::with_password(Some(pw))).unwrap();
+    assert_eq!(
+        p.properties.protection_level,
+        ProtectionLevel::EncryptAllWithPassword
+    );
+    assert_eq!(p.name(), "Orders");
+    // A whole package encrypted with a Windows user key (no Salt) cannot be opened here.
     let enc = "\u{FEFF}<?xml version=\"1.0\"?><EncryptedData Type=\"http://www.w3.org/2001/04/xmlenc#Element\" xmlns=\"http://www.w3.org/2001/04/xmlenc#\"><CipherData><CipherValue>AAAA</CipherValue></CipherData></EncryptedData>";
     let err = load_package(enc.as_bytes()).expect_err("encrypted");
     assert!(matches!(err, LoadError::EncryptedPackage));
-    assert!(err.to_string().contains("/Decrypt"));
+    assert!(err.to_string().contains("Windows user key"));
     let err = load_package(
         FORMAT8
             .replace("DTS:ProtectionLevel=\"0\"", "DTS:ProtectionLevel=\"9\"")

@@ -274,6 +274,60 @@ impl Props {
     }
 }
 
+/// The name of an element that names an object: its `DTS:ObjectName` attribute (2012+) or its
+/// `ObjectName` property child (2005/2008).
+fn object_name_of(node: Node) -> Option<String> {
+    dts_attr(node, "ObjectName")
+        .map(str::to_string)
+        .or_else(|| {
+            node.children()
+                .find(|c| is_dts(*c, "Property") && dts_attr(*c, "Name") == Some("ObjectName"))
+                .map(text_of)
+        })
+}
+
+/// For an `EncryptedData` element left closed (no package password): the package path of the
+/// object holding it and the name of the value, as well as they can be told without opening it.
+pub(crate) fn encrypted_owner(node: Node) -> (String, String) {
+    let mut owner = crate::model::path::PACKAGE_ROOT.to_string();
+    let mut item: Option<(&str, String)> = None;
+    let chain: Vec<Node> = node
+        .ancestors()
+        .skip(1)
+        .filter(|a| a.is_element())
+        .collect();
+    for a in chain.iter().rev() {
+        let named = || object_name_of(*a).unwrap_or_else(|| "(unnamed)".into());
+        if is_dts(*a, "Executable") && a.parent_element().is_some() {
+            owner = crate::model::path::child(&owner, &named());
+            item = None;
+        } else if is_dts(*a, "ConnectionManager") && item.is_none() {
+            item = Some(("Connections", named()));
+        } else if is_dts(*a, "PackageParameter") {
+            item = Some(("Parameters", named()));
+        } else if is_dts(*a, "Variable") {
+            item = Some(("Variables", named()));
+        }
+    }
+    if let Some((collection, name)) = item {
+        owner = crate::model::path::item(&owner, collection, &name);
+    }
+    let name = node
+        .parent_element()
+        .filter(|p| is_dts(*p, "Property") || is_dts(*p, "Password"))
+        .and_then(|p| dts_attr(p, "Name"))
+        .map_or_else(
+            || {
+                let parent = node
+                    .parent_element()
+                    .map_or("package", |p| p.tag_name().name());
+                format!("encrypted in <{parent}>")
+            },
+            str::to_string,
+        );
+    (owner, name)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

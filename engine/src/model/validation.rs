@@ -101,12 +101,21 @@ pub fn unsupported(package: &Package) -> Vec<Issue> {
             severity: Severity::Warning,
             path: s.owner.clone(),
             type_name: None,
-            reason: format!(
-                "the sensitive value {} is encrypted with a Windows user key ({}), which \
-                 cannot be decrypted on Linux; it was left empty — set it with /SET or a \
-                 configuration, or re-save the package with DontSaveSensitive",
-                s.name, package.properties.protection_level
-            ),
+            reason: if package.properties.protection_level.uses_password() {
+                format!(
+                    "the sensitive value {} is encrypted with the package password, which was \
+                     not given (0xC001405F: the load went on without it); it was left empty — \
+                     give the password with /De[crypt] or SSIS_PACKAGE_DECRYPT",
+                    s.name
+                )
+            } else {
+                format!(
+                    "the sensitive value {} is encrypted with a Windows user key ({}), which \
+                     cannot be decrypted on Linux; it was left empty — set it with /SET or a \
+                     configuration, or re-save the package with DontSaveSensitive",
+                    s.name, package.properties.protection_level
+                )
+            },
         });
     }
     if let Some(project) = &package.project {

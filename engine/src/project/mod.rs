@@ -402,6 +402,11 @@ impl Project {
         &self.connections
     }
 
+    /// The password the project was opened with (`/De[crypt]`), for its packages.
+    pub fn password(&self) -> Option<&crate::protection::PackagePassword> {
+        self.options.password.as_ref()
+    }
+
     /// The package `name` (`Load Sales`, `Load Sales.dtsx`, any case).
     pub fn find_package(&self, name: &str) -> Result<&ProjectPackage, ProjectError> {
         let wanted = strip_dtsx(name.trim());

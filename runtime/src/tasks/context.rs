@@ -13,10 +13,19 @@ use super::super::node::Node;
 use super::super::object_value::ObjectValue;
 use super::super::process::ProcessRegistry;
 use super::super::runtime::Runtime;
+use super::super::variables::SlotInfo;
 use super::super::RunOptions;
 use ssisd_engine::expr::Expression;
 use ssisd_engine::model::{Executable, Package};
 use ssisd_engine::types::Value;
+
+/// A variable as [`TaskContext::visible_variables`] lists it.
+#[derive(Debug, Clone)]
+pub struct VisibleVariable {
+    pub slot: usize,
+    pub info: SlotInfo,
+    pub value: Value,
+}
 
 pub struct TaskContext<'a> {
     pub(crate) rt: &'a Runtime<'a>,
@@ -76,6 +85,38 @@ impl<'a> TaskContext<'a> {
     pub fn variable(&self, name: &str) -> Result<Value, String> {
         let slot = self.rt.vars.resolve_text(self.node.frame, name)?;
         Ok(self.rt.vars.get(slot))
+    }
+
+    /// Finds a variable (`User::X`, `X`, `$Package::P`) in the task's scope: its handle for
+    /// [`TaskContext::visible_variables`].
+    pub fn variable_slot(&self, name: &str) -> Result<usize, String> {
+        self.rt.vars.resolve_text(self.node.frame, name)
+    }
+
+    /// Every variable the task can see, an inner one hiding an outer one of the same
+    /// qualified name, with its facts and current value (for a task that hands them to
+    /// another process).
+    pub fn visible_variables(&self) -> Vec<VisibleVariable> {
+        let vars = &self.rt.vars;
+        let mut seen = std::collections::HashSet::new();
+        let mut out = Vec::new();
+        let mut at = Some(self.node.frame);
+        while let Some(frame) = at.and_then(|f| vars.frame(f)) {
+            for &slot in &frame.slots {
+                let Some(info) = vars.info(slot) else {
+                    continue;
+                };
+                if seen.insert(info.qualified_name()) {
+                    out.push(VisibleVariable {
+                        slot,
+                        info: SlotInfo::clone(&info),
+                        value: vars.get(slot),
+                    });
+                }
+            }
+            at = frame.parent;
+        }
+        out
     }
 
     /// Writes a variable (converted to its type; read-only variables refuse).

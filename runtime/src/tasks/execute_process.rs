@@ -123,6 +123,8 @@ impl Task for ExecuteProcess {
             timeout: (self.timeout > 0).then(|| Duration::from_secs(self.timeout)),
             terminate_after_timeout: self.terminate_after_timeout,
             grace: ctx.run_options().kill_grace,
+            // The whole output goes to the variables, as SSIS does.
+            output_limit: None,
         };
         let out = match run_child(spec, ctx.cancel_token(), ctx.processes()) {
             Ok(o) => o,

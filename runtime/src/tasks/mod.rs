@@ -28,13 +28,15 @@ mod execute_process;
 mod execute_sql;
 mod expression;
 mod file_system;
+mod script;
 mod send_mail;
 
-pub use context::TaskContext;
+pub use context::{TaskContext, VisibleVariable};
 pub use execute_package::ExecutePackage;
 pub use execute_process::ExecuteProcess;
 pub use expression::ExpressionTask;
 pub use file_system::{FileSystemOperation, FileSystemTask};
+pub use script::ScriptTask;
 pub use send_mail::SendMail;
 
 pub mod references;
@@ -64,6 +66,12 @@ pub trait Task: Send {
     /// Everything this configuration refers to outside the task, for validation: a run would
     /// fail on a reference that does not resolve, so `/VALIDATE` reports it first.
     fn references(&self) -> Vec<Reference>;
+
+    /// What only the machine can tell before the run (`/VALIDATE`): a tool the task needs is
+    /// installed, code it carries builds. It may do I/O; the default has nothing to check.
+    fn check(&self) -> Result<(), String> {
+        Ok(())
+    }
 }
 
 /// Builds the task for `kind` from its object data and property overrides; a kind without an

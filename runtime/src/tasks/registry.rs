@@ -8,7 +8,8 @@ use ssisd_engine::model::{RawXml, TaskKind};
 
 use super::{
     execute_package::ExecutePackage, execute_process::ExecuteProcess, execute_sql::ExecuteSqlTask,
-    expression::ExpressionTask, file_system::FileSystemTask, send_mail::SendMail, Task,
+    expression::ExpressionTask, file_system::FileSystemTask, script::ScriptTask,
+    send_mail::SendMail, Task,
 };
 use crate::properties::PropertyOverrides;
 
@@ -48,6 +49,10 @@ pub const TASKS: &[TaskEntry] = &[
         serves: |k| matches!(k, TaskKind::SendMail),
         create: |o, p| Ok(Box::new(SendMail::from_config(o, p)?)),
     },
+    TaskEntry {
+        serves: |k| matches!(k, TaskKind::Script),
+        create: |o, p| Ok(Box::new(ScriptTask::from_config(o, p)?)),
+    },
 ];
 
 /// The entry that runs `kind`, if any.
@@ -62,7 +67,6 @@ pub fn refusal(kind: &TaskKind) -> Option<String> {
     }
     Some(match kind {
         TaskKind::DataFlow => "Data Flow tasks cannot run yet".to_string(),
-        TaskKind::Script => "Script tasks are not supported".to_string(),
         TaskKind::MaintenancePlan(name) => {
             format!("maintenance plan tasks ({name}) are not supported")
         }
@@ -87,6 +91,7 @@ mod tests {
             TaskKind::FileSystem,
             TaskKind::Expression,
             TaskKind::SendMail,
+            TaskKind::Script,
         ] {
             assert_eq!(refusal(&k), None, "{k:?}");
         }
@@ -97,10 +102,6 @@ mod tests {
         assert_eq!(
             refusal(&TaskKind::WebService).as_deref(),
             Some("Web Service tasks are not supported")
-        );
-        assert_eq!(
-            refusal(&TaskKind::Script).as_deref(),
-            Some("Script tasks are not supported")
         );
     }
 }

@@ -21,7 +21,7 @@ use crate::tasks::TaskContext;
 use crate::validate::validate;
 use crate::{RunOptions, StoredPackageRequest};
 use ssisd_engine::cli::{DtexecOptions, PropertyPath};
-use ssisd_engine::load::{load_package_file, LoadError};
+use ssisd_engine::load::{load_package_file_with, LoadError, LoadOptions};
 use ssisd_engine::model::Package;
 use ssisd_engine::validate::target;
 
@@ -55,11 +55,6 @@ pub enum ChildError {
         connection: String,
         reason: String,
     },
-    #[error(
-        "the child package is protected with a password given in the task; dtexec's /Decrypt \
-         option is not implemented yet — re-save the child package with DontSaveSensitive"
-    )]
-    Password,
     #[error("{0}")]
     Connection(String),
     #[error(
@@ -138,9 +133,6 @@ fn located(path: PathBuf, options: &RunOptions) -> Result<PathBuf, ChildError> {
 
 /// Where the child package is.
 pub fn resolve(cfg: &ExecutePackageConfig, ctx: &TaskContext<'_>) -> Result<ChildRef, ChildError> {
-    if cfg.has_password {
-        return Err(ChildError::Password);
-    }
     let options = ctx.run_options();
     let base = options
         .package_file
@@ -283,8 +275,12 @@ pub fn parent_variable_values(
 }
 
 /// Loads the child: from the run's project for a project reference (with the project as the
-/// parent sees it), else from its file.
-pub fn load(child: &ChildRef, ctx: &TaskContext<'_>) -> Result<Package, ChildError> {
+/// parent sees it), else from its file (with the task's password, if it has one).
+pub fn load(
+    child: &ChildRef,
+    cfg: &ExecutePackageConfig,
+    ctx: &TaskContext<'_>,
+) -> Result<Package, ChildError> {
     if let (Some(file), Some(project)) = (&child.in_project, &ctx.run_options().project) {
         return project
             .load_sibling(file, ctx.package())
@@ -294,7 +290,8 @@ pub fn load(child: &ChildRef, ctx: &TaskContext<'_>) -> Result<Package, ChildErr
             });
     }
     let path = &child.path;
-    load_package_file(path).map_err(|source| match &source {
+    let options = LoadOptions::with_password(cfg.password.clone());
+    load_package_file_with(path, &options).map_err(|source| match &source {
         LoadError::Io { source: io, .. } if io.kind() == std::io::ErrorKind::NotFound => {
             ChildError::NotFound {
                 path: path.to_path_buf(),
@@ -315,7 +312,7 @@ pub fn prepare(
     ctx: &TaskContext<'_>,
 ) -> Result<Prepared, ChildError> {
     let path = &child.path;
-    let mut package = load(child, ctx)?;
+    let mut package = load(child, cfg, ctx)?;
     let report = validate(&mut package, &DtexecOptions::default());
     let parent_configs: Vec<String> = package
         .configurations

@@ -7,6 +7,7 @@
 use crate::properties::PropertyOverrides;
 use crate::tasks::flag;
 use ssisd_engine::model::RawXml;
+use ssisd_engine::protection::PackagePassword;
 
 /// One `ParameterAssignment`: a child parameter bound to a parent variable or parameter.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,8 +36,8 @@ pub struct ExecutePackageConfig {
     /// The connection manager (name, DTSID or refId) of a file or msdb reference.
     pub connection: String,
     pub execute_out_of_process: bool,
-    /// The task carries a password for a protected child.
-    pub has_password: bool,
+    /// The password of a protected child (`Password` in 2012+, `PackagePassword` in 2008).
+    pub password: Option<PackagePassword>,
     pub bindings: Vec<ParameterBinding>,
 }
 
@@ -70,7 +71,18 @@ impl ExecutePackageConfig {
                 c.connection = child_text(task, "Connection").unwrap_or_default();
                 c.execute_out_of_process =
                     flag(child_text(task, "ExecuteOutOfProcess").as_deref()).unwrap_or(false);
-                c.has_password = child_text(task, "Password").is_some_and(|p| !p.is_empty());
+                // Kept as written: spaces can be part of a password.
+                c.password = task
+                    .children()
+                    .find(|n| {
+                        n.is_element()
+                            && ["Password", "PackagePassword"]
+                                .iter()
+                                .any(|t| n.tag_name().name().eq_ignore_ascii_case(t))
+                    })
+                    .and_then(|n| n.text())
+                    .filter(|p| !p.is_empty())
+                    .map(PackagePassword::new);
                 for a in task
                     .children()
                     .filter(|n| n.is_element() && n.tag_name().name() == "ParameterAssignment")
@@ -146,7 +158,7 @@ mod tests {
         .expect("parses");
         assert!(!c.use_project_reference);
         assert!(c.execute_out_of_process);
-        assert!(c.has_password);
+        assert_eq!(c.password, Some(PackagePassword::new("secret")));
         assert_eq!(c.connection, "{7554EFCA-1B8F-4ACE-AB55-FC1B87A4A38D}");
     }
 

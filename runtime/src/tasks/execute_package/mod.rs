@@ -81,7 +81,7 @@ impl ExecutePackage {
         depth: usize,
     ) -> TaskOutcome {
         // The child is loaded here only to learn its parent-variable configurations.
-        let sets = match child::load(child, ctx) {
+        let sets = match child::load(child, &self.config, ctx) {
             Ok(p) => {
                 let (values, warnings) = child::parent_variable_values(&p, ctx);
                 for w in &warnings {
@@ -105,7 +105,13 @@ impl ExecutePackage {
         };
         let command =
             out_of_process::command(&source, &parameters, &sets, &ctx.run_options().package_path);
-        out_of_process::run(ctx, command, depth)
+        // A project's package opens with the project's password (dtexec's), a file with the
+        // task's.
+        let password = match (&child.in_project, &ctx.run_options().project) {
+            (Some(_), Some(project)) => project.password(),
+            _ => self.config.password.as_ref(),
+        };
+        out_of_process::run(ctx, command, depth, password)
     }
 }
 

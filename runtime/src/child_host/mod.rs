@@ -1,0 +1,255 @@
+//! The out-of-process child host shared by the tasks that run part of their work in another
+//! process (Execute Package's `ExecuteOutOfProcess` child `dtexec`, the Script Task's Mono
+//! host): the child starts in its own process group, registered with the run's process
+//! registry (so the run's cancellation and its end reach it, TERM then KILL after the grace),
+//! dies with us (`PR_SET_PDEATHSIG`), gets its input on standard input and talks back on a
+//! channel pipe it inherits under a number named in its environment; a reader thread cuts that
+//! channel into frames ([`Framing`]) and hands each to the caller as it arrives, so the
+//! child's events reach the run while it is still running. Captured standard output and error
+//! are bounded ([`HostedChild::output_limit`]), and so is every frame. It owns the process,
+//! the pipes and their limits; what the frames mean, and how the exit is judged, is the
+//! caller's. (Process lifetime itself is `crate::process`.)
+//!
+//! Parent-to-child traffic is one request on standard input today; a caller that needs to
+//! stream to the child while it runs (data-flow batches) adds a streaming input here, beside
+//! `stdin`, without changing the channel.
+
+mod frames;
+mod pipe;
+
+use std::fs::File;
+use std::io::Read;
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::process::Command;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+pub use frames::{Decoder, Framing, Oversized};
+pub use pipe::{channel_pipe, inherit_in};
+
+use crate::cancel::CancelToken;
+use crate::process::{run_child, ChildOutcome, ChildSpec, ProcessRegistry};
+
+/// How long the reader waits for the last frames once the child has ended (a grandchild
+/// that kept the channel open must not hold the task).
+pub const DRAIN_LIMIT: Duration = Duration::from_secs(2);
+/// The default bound of one frame.
+pub const DEFAULT_FRAME_LIMIT: usize = 64 * 1024 * 1024;
+/// The default bound of the captured standard output and standard error, each.
+pub const DEFAULT_OUTPUT_LIMIT: usize = 1024 * 1024;
+
+/// A child to host.
+pub struct HostedChild {
+    /// Program, arguments, environment and directory (the rest is set by [`run`]).
+    pub command: Command,
+    /// The environment variable that tells the child the number of its channel's write end.
+    pub channel_env: &'static str,
+    /// How that number is written in the variable (`fd:3`, `3`, …).
+    pub channel_value: fn(RawFd) -> String,
+    pub framing: Framing,
+    /// The longest frame accepted.
+    pub frame_limit: usize,
+    /// Written to the child's standard input, which is then closed (`None`: /dev/null).
+    pub stdin: Option<Vec<u8>>,
+    /// At most this many bytes of standard output and of standard error are kept.
+    pub output_limit: usize,
+    /// Between SIGTERM and SIGKILL when the run is cancelled.
+    pub grace: Duration,
+}
+
+/// How a hosted child ended.
+#[derive(Debug, Default)]
+pub struct HostedOutcome {
+    /// Exit code or signal, captured output, cancellation.
+    pub process: ChildOutcome,
+    /// Why the channel stopped being read before it closed (a frame over the limit, a
+    /// partial frame at the end); frames after the problem were not delivered.
+    pub channel_error: Option<String>,
+}
+
+/// Starts `child`, passes each frame of its channel to `on_frame` (on a reader thread, in
+/// order) and waits for it to end or for `cancel`.
+pub fn run(
+    mut child: HostedChild,
+    cancel: &CancelToken,
+    registry: &ProcessRegistry,
+    on_frame: &(dyn Fn(&[u8]) + Sync),
+) -> std::io::Result<HostedOutcome> {
+    let (read, write) = channel_pipe()?;
+    let write_fd = write.as_raw_fd();
+    child
+        .command
+        .env(child.channel_env, (child.channel_value)(write_fd));
+    inherit_in(&mut child.command, write_fd);
+    let spec = ChildSpec {
+        command: child.command,
+        stdin: child.stdin,
+        capture_stdout: true,
+        capture_stderr: true,
+        timeout: None,
+        terminate_after_timeout: false,
+        grace: child.grace,
+        output_limit: Some(child.output_limit),
+    };
+    let ended = Mutex::new(None);
+    let decoder = Decoder::new(child.framing, child.frame_limit);
+    let (started, channel_error) = std::thread::scope(|scope| {
+        let reader = scope.spawn(|| read_frames(read, decoder, on_frame, &ended));
+        let started = run_child(spec, cancel, registry);
+        // Our copy of the write end goes, so the pipe ends when the child's copy does.
+        drop(write);
+        if let Ok(mut g) = ended.lock() {
+            *g = Some(Instant::now());
+        }
+        let channel_error = reader.join().unwrap_or_else(|_| {
+            Some("the reader of the child's channel stopped unexpectedly".to_string())
+        });
+        (started, channel_error)
+    });
+    Ok(HostedOutcome {
+        process: started?,
+        channel_error,
+    })
+}
+
+/// Reads the channel until it closes (or, once `ended` is set, for at most [`DRAIN_LIMIT`])
+/// and passes each frame to `on_frame`; returns why it stopped delivering early, if it did.
+fn read_frames(
+    read: OwnedFd,
+    mut decoder: Decoder,
+    on_frame: &(dyn Fn(&[u8]) + Sync),
+    ended: &Mutex<Option<Instant>>,
+) -> Option<String> {
+    let fd = read.as_raw_fd();
+    let mut file = File::from(read);
+    let mut chunk = [0u8; 64 * 1024];
+    let mut problem: Option<String> = None;
+    let mut deliver = |f: &[u8]| on_frame(f);
+    loop {
+        let mut pfd = libc::pollfd {
+            fd,
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: poll reads and writes exactly the one pollfd it is given.
+        let ready = unsafe { libc::poll(&mut pfd, 1, 100) };
+        if ready < 0 {
+            if std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted {
+                continue;
+            }
+            break;
+        }
+        if ready == 0 {
+            let over = match ended.lock() {
+                Ok(g) => g.is_some_and(|at| at.elapsed() >= DRAIN_LIMIT),
+                Err(_) => true,
+            };
+            if over {
+                break;
+            }
+            continue;
+        }
+        match file.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => {
+                // After a problem the channel is drained (so the child never blocks on it)
+                // but nothing more is believed.
+                if problem.is_none() {
+                    if let Err(e) = decoder.push(&chunk[..n], &mut deliver) {
+                        problem = Some(e.to_string());
+                    }
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => break,
+        }
+    }
+    if problem.is_none() {
+        if let Err(size) = decoder.finish(&mut deliver) {
+            problem = Some(format!(
+                "the child's channel ended inside a frame ({size} bytes of it arrived)"
+            ));
+        }
+    }
+    problem
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn child(script: &str, framing: Framing) -> HostedChild {
+        let mut command = Command::new("/bin/sh");
+        command.args(["-c", script]);
+        HostedChild {
+            command,
+            channel_env: "TEST_CHANNEL",
+            channel_value: |fd| fd.to_string(),
+            framing,
+            frame_limit: 1024,
+            stdin: Some(b"request".to_vec()),
+            output_limit: 100,
+            grace: Duration::from_millis(200),
+        }
+    }
+
+    #[test]
+    fn frames_arrive_in_order_and_stdin_is_the_request() {
+        let got = Mutex::new(Vec::new());
+        let out = run(
+            child(
+                r#"read -r req; printf 'one\n%s\n' "$req" >&"$TEST_CHANNEL"; echo printed"#,
+                Framing::Lines,
+            ),
+            &CancelToken::new(),
+            &ProcessRegistry::default(),
+            &|f| {
+                got.lock()
+                    .expect("lock")
+                    .push(String::from_utf8_lossy(f).to_string())
+            },
+        )
+        .expect("runs");
+        assert_eq!(out.process.code, Some(0));
+        assert_eq!(out.channel_error, None);
+        assert_eq!(*got.lock().expect("lock"), vec!["one", "request"]);
+        assert_eq!(String::from_utf8_lossy(&out.process.stdout), "printed\n");
+    }
+
+    #[test]
+    fn an_oversized_frame_is_reported_and_the_child_still_ends() {
+        let out = run(
+            child(
+                r#"printf '\377\377\0\0' >&"$TEST_CHANNEL"; head -c 70000 /dev/zero >&"$TEST_CHANNEL"; exit 4"#,
+                Framing::LengthPrefixed,
+            ),
+            &CancelToken::new(),
+            &ProcessRegistry::default(),
+            &|_| panic!("no frame is delivered"),
+        )
+        .expect("runs");
+        assert_eq!(out.process.code, Some(4));
+        let e = out.channel_error.expect("reported");
+        assert!(e.contains("65535 bytes"), "{e}");
+    }
+
+    #[test]
+    fn output_is_bounded_and_cancellation_stops_the_child() {
+        let token = CancelToken::new();
+        let t = token.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(100));
+            t.cancel();
+        });
+        let out = run(
+            child("head -c 5000 /dev/zero; exec sleep 30", Framing::Lines),
+            &token,
+            &ProcessRegistry::default(),
+            &|_| {},
+        )
+        .expect("runs");
+        assert!(out.process.cancelled);
+        assert_eq!(out.process.stdout.len(), 100);
+        assert_eq!(out.process.discarded.0, 4900);
+    }
+}

@@ -1,0 +1,56 @@
+//! Finding Mono: the `mono` runtime and the `mcs` compiler on the PATH of the run (or named by
+//! `SSISD_MONO` / `SSISD_MCS`), and the refusal that names the Debian packages to install when
+//! they are missing. It owns that lookup only.
+
+use std::path::{Path, PathBuf};
+
+/// The Debian packages a Script Task needs.
+pub const DEBIAN_PACKAGES: &str =
+    "mono-runtime mono-mcs libmono-system-data4.0-cil libmono-i18n4.0-all";
+
+/// The tools found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mono {
+    pub mono: PathBuf,
+    pub mcs: PathBuf,
+}
+
+fn on_path(program: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|d| d.join(program))
+        .find(|p| is_executable(p))
+}
+
+fn is_executable(p: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
+fn tool(env: &str, program: &str) -> Option<PathBuf> {
+    match std::env::var_os(env) {
+        Some(p) if !p.is_empty() => Some(PathBuf::from(p)).filter(|p| is_executable(p)),
+        _ => on_path(program),
+    }
+}
+
+/// Mono and its C# compiler, or why a Script Task cannot run here.
+pub fn find() -> Result<Mono, String> {
+    let mono = tool("SSISD_MONO", "mono");
+    let mcs = tool("SSISD_MCS", "mcs");
+    match (mono, mcs) {
+        (Some(mono), Some(mcs)) => Ok(Mono { mono, mcs }),
+        (mono, mcs) => {
+            let missing: Vec<&str> = [("mono", mono.is_none()), ("mcs", mcs.is_none())]
+                .iter()
+                .filter(|(_, m)| *m)
+                .map(|(n, _)| *n)
+                .collect();
+            Err(format!(
+                "Script tasks run on Mono, which is not installed here ({} not found on the PATH); \
+                 install the Debian packages {DEBIAN_PACKAGES} (apt-get install {DEBIAN_PACKAGES})",
+                missing.join(" and ")
+            ))
+        }
+    }
+}
