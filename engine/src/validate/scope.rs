@@ -93,11 +93,13 @@ impl ScopeStack {
         }
     }
 
-    /// The qualified name (`$Project::Password`) of `var` when it is a sensitive parameter.
+    /// The qualified name (`$Project::Password`) of `var` when it is a sensitive parameter of a
+    /// package run in its project (where SSIS guards them; a package run from a file keeps
+    /// ssisd's earlier behaviour and reads them anywhere).
     pub fn sensitive_parameter(&self, var: VarRef) -> Option<String> {
         self.entries
             .get(var.0)
-            .filter(|e| e.sensitive)
+            .filter(|e| e.sensitive && self.in_project)
             .map(|e| format!("{}::{}", e.namespace, e.name))
     }
 
