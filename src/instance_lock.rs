@@ -5,9 +5,11 @@
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
-use std::os::fd::AsRawFd;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+
+use nix::errno::Errno;
+use nix::fcntl::{Flock, FlockArg};
 
 #[derive(Debug, thiserror::Error)]
 pub enum LockError {
@@ -23,7 +25,8 @@ pub enum LockError {
 
 /// Held for the life of the service.
 pub struct InstanceLock {
-    file: File,
+    /// Held for the lock, which ends with the descriptor.
+    _file: Flock<File>,
     dir: PathBuf,
 }
 
@@ -41,8 +44,7 @@ impl InstanceLock {
             ))
         };
         let meta = fs::symlink_metadata(runtime_dir).map_err(dir_error)?;
-        // SAFETY: geteuid has no preconditions.
-        let me = unsafe { libc::geteuid() };
+        let me = nix::unistd::geteuid().as_raw();
         if !meta.is_dir() {
             return Err(refuse(
                 "it is not a directory (a symbolic link is not accepted)".into(),
@@ -60,7 +62,7 @@ impl InstanceLock {
                 .map_err(dir_error)?;
         }
         let path = runtime_dir.join("ssisd.lock");
-        let mut file = OpenOptions::new()
+        let file = OpenOptions::new()
             .read(true)
             .write(true)
             .create(true)
@@ -78,10 +80,9 @@ impl InstanceLock {
                 path.display()
             )));
         }
-        // SAFETY: the descriptor is open for the duration of the call.
-        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
-            let err = std::io::Error::last_os_error();
-            if err.raw_os_error() == Some(libc::EWOULDBLOCK) {
+        let mut file = match Flock::lock(file, FlockArg::LockExclusiveNonblock) {
+            Ok(locked) => locked,
+            Err((mut file, Errno::EWOULDBLOCK)) => {
                 let mut pid = String::new();
                 let _ = file.read_to_string(&mut pid);
                 let pid = pid.trim().to_string();
@@ -94,14 +95,14 @@ impl InstanceLock {
                     path,
                 });
             }
-            return Err(dir_error(err));
-        }
+            Err((_, e)) => return Err(dir_error(e.into())),
+        };
         file.set_len(0).map_err(dir_error)?;
         file.seek(SeekFrom::Start(0)).map_err(dir_error)?;
         writeln!(file, "{}", std::process::id()).map_err(dir_error)?;
         file.sync_all().map_err(dir_error)?;
         Ok(InstanceLock {
-            file,
+            _file: file,
             dir: runtime_dir.to_path_buf(),
         })
     }
@@ -117,8 +118,8 @@ impl InstanceLock {
 
 impl Drop for InstanceLock {
     fn drop(&mut self) {
+        // The lock goes with the descriptor, after this.
         let _ = fs::remove_file(self.dir.join("ssisd.json"));
-        let _ = self.file.as_raw_fd();
     }
 }
 

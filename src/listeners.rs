@@ -60,11 +60,10 @@ fn bind_socket(path: &Path) -> Result<UnixListener, ListenError> {
     }
     // The socket is created with mode 0666 through the umask, not chmod afterwards: a chmod by
     // name could be redirected through a link put in its place.
-    // SAFETY: umask only swaps the process's file-creation mask; it is restored right after.
-    let old = unsafe { libc::umask(0o111) };
+    // The process's file-creation mask, swapped for the bind and restored right after.
+    let old = nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o111));
     let bound = UnixListener::bind(path);
-    // SAFETY: as above.
-    unsafe { libc::umask(old) };
+    nix::sys::stat::umask(old);
     let listener = bound.map_err(err)?;
     listener.set_nonblocking(true).map_err(err)?;
     Ok(listener)

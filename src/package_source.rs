@@ -134,9 +134,10 @@ pub fn split_sql_path(text: &str) -> Result<(StorePath, ItemName), String> {
     Ok((folder, name))
 }
 
-/// A package path in the service's store (`\File System\Sales\Load[.dtsx]`).
-pub fn dts_path(text: &str) -> Result<ItemPath, String> {
-    let mut p = ItemPath::parse(text)?;
+/// A package path in the service's store (`\File System\Sales\Load[.dtsx]`), split with the
+/// service's top-level folder names (see [`Client::item_path`]).
+pub fn dts_path(client: &Client, text: &str) -> Result<ItemPath, ClientError> {
+    let mut p = client.item_path(text)?;
     if let Some(last) = p.0.last_mut() {
         *last = strip_dtsx(last).to_string();
     }
@@ -210,8 +211,8 @@ pub fn fetch_dts(server: Option<&str>, path: &str) -> Result<Vec<u8>, FetchError
         not_found: false,
         message,
     };
-    let p = dts_path(path).map_err(plain)?;
     let client = Client::connect(server).map_err(|e| plain(e.to_string()))?;
+    let p = dts_path(&client, path).map_err(|e| plain(e.to_string()))?;
     client
         .request("GET", &format!("packages/{}", p.encoded()), None)
         .map(|a| a.body)

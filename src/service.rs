@@ -8,7 +8,7 @@
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use actix::prelude::*;
 use actix_web::{web, App, HttpServer};
@@ -180,8 +180,7 @@ fn record_start_failure(data_dir: &std::path::Path, first: Option<NewEvent>, err
     // could be led through a link planted there. Otherwise stderr (and the journal) has it.
     {
         use std::os::unix::fs::MetadataExt;
-        // SAFETY: geteuid has no preconditions.
-        let me = unsafe { libc::geteuid() };
+        let me = crate::access::account_switch::effective_uid();
         match std::fs::symlink_metadata(data_dir) {
             Ok(m) if m.is_dir() && m.uid() == me => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -216,15 +215,13 @@ fn record_start_failure(data_dir: &std::path::Path, first: Option<NewEvent>, err
 
 /// Runs the service until stopped. Returns the process exit code.
 pub fn run(mut cfg: ServiceConfig, source: ConfigSource) -> anyhow::Result<i32> {
-    use crate::access::privileges;
+    use crate::access::{account_switch, data_dir, dynamic_runner};
     // Before any file is created: what the service creates is its own alone (directories that
     // others must reach get their modes explicitly).
-    // SAFETY: umask has no preconditions.
-    unsafe { libc::umask(0o077) };
+    nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o077));
     if let Some(runner) = &cfg.runner_user {
-        if !privileges::running_as_root() {
-            // SAFETY: geteuid has no preconditions.
-            let euid = unsafe { libc::geteuid() };
+        if !account_switch::running_as_root() {
+            let euid = account_switch::effective_uid();
             let e = config::ConfigError::Key {
                 origin: cfg.origin.to_string(),
                 key: "service.runner_user".into(),
@@ -237,14 +234,14 @@ pub fn run(mut cfg: ServiceConfig, source: ConfigSource) -> anyhow::Result<i32> 
     }
     let stop_requests = signals::listen().context("cannot install signal handlers")?;
     // Clients reach the socket and read ssisd.json in the runtime directory.
-    privileges::create_dir_with_mode(&cfg.runtime_dir, 0o755).with_context(|| {
+    data_dir::create_dir_with_mode(&cfg.runtime_dir, 0o755).with_context(|| {
         format!(
             "cannot create runtime directory {}; create it or set service.runtime_dir",
             cfg.runtime_dir.display()
         )
     })?;
     if let Some(parent) = cfg.socket.parent() {
-        privileges::create_dir_with_mode(parent, 0o755).with_context(|| {
+        data_dir::create_dir_with_mode(parent, 0o755).with_context(|| {
             format!(
                 "cannot create the directory of service.socket {}",
                 cfg.socket.display()
@@ -259,7 +256,7 @@ pub fn run(mut cfg: ServiceConfig, source: ConfigSource) -> anyhow::Result<i32> 
         }
         Err(e) => return Err(e.into()),
     };
-    privileges::create_dir_with_mode(&cfg.data_dir, 0o700).with_context(|| {
+    data_dir::create_dir_with_mode(&cfg.data_dir, 0o700).with_context(|| {
         format!(
             "cannot create data directory {}; create it or set service.data_dir",
             cfg.data_dir.display()
@@ -267,7 +264,7 @@ pub fn run(mut cfg: ServiceConfig, source: ConfigSource) -> anyhow::Result<i32> 
     })?;
     // Until the drop, root must not write below a data directory that belongs to the service
     // account (a link planted there would lead it anywhere): such failures go to stderr only.
-    let may_record = !privileges::running_as_root() || cfg.user.is_none();
+    let may_record = !account_switch::running_as_root() || cfg.user.is_none();
     let opened = match listeners::open(&cfg) {
         Ok(l) => l,
         Err(e) => {
@@ -288,9 +285,24 @@ pub fn run(mut cfg: ServiceConfig, source: ConfigSource) -> anyhow::Result<i32> 
             return Ok(exit::FAILED);
         }
     };
+    // Root with no account named for packages: they run as a dynamic unprivileged id.
+    let run_as = match run_as {
+        None if account_switch::running_as_root() && !cfg.allow_root_runners => {
+            match dynamic_runner::allocate(&cfg.data_dir) {
+                Ok(r) => Some((r.id, r.id)),
+                Err(e) => {
+                    let message = format!("cannot choose an unprivileged id for the packages the service runs: {e}; or let them run as root with service.allow_root_runners = true");
+                    record_start_failure(&cfg.data_dir, None, &message);
+                    eprintln!("ssisd: {message}");
+                    return Ok(exit::FAILED);
+                }
+            }
+        }
+        other => other,
+    };
     cfg.run_as = run_as;
     if let Err(e) =
-        privileges::protect_data_dir(&cfg.data_dir, &cfg.plan().runs.dir, run_as.is_some())
+        data_dir::protect_data_dir(&cfg.data_dir, &cfg.plan().runs.dir, run_as.is_some())
     {
         let message = format!(
             "cannot make data directory {} the service's own: {e}; it must belong to the account ssisd runs as (chown -R it), or set service.data_dir",
@@ -320,11 +332,39 @@ pub fn run(mut cfg: ServiceConfig, source: ConfigSource) -> anyhow::Result<i32> 
         owners,
         dropped,
     ))?;
-    drop(system);
-    // Last of all (stop_executing_packages_on_shutdown): the runners are told to cancel; the
-    // service does not wait for them.
+    // Last of all (stop_executing_packages_on_shutdown): the runners are told to cancel (from a
+    // child process, so that their reactions do not hold up this exit); the service does not
+    // wait for them. Before the runtime is dropped, which waits for work still on its blocking
+    // pool (the stop bound ends the process if that takes too long).
     runners.signal();
+    drop(system);
     Ok(code)
+}
+
+/// How long a stop may take from the stop signal to the end of the process, whatever request
+/// handlers are still doing (reading a large body, parsing on the blocking pool).
+pub const STOP_BOUND: Duration = Duration::from_secs(5);
+
+/// Ends the process [`STOP_BOUND`] from now if it has not ended by itself: the runtimes wait
+/// for their blocking work when dropped, and nothing may make a stop wait forever. What was
+/// acknowledged is already on disk (the event log commits before it answers).
+fn bound_the_stop() {
+    let started = std::thread::Builder::new()
+        .name("ssisd-stop-bound".into())
+        .spawn(|| {
+            std::thread::sleep(STOP_BOUND);
+            eprintln!(
+                "ssisd: the stop did not finish within {} s (a request handler was still busy); exiting now",
+                STOP_BOUND.as_secs()
+            );
+            // The documented stop bound: the one exit outside the binaries besides a second
+            // stop signal's.
+            #[allow(clippy::exit)]
+            std::process::exit(exit::OK);
+        });
+    if let Err(e) = started {
+        eprintln!("ssisd: cannot bound the stop: {e}");
+    }
 }
 
 /// What the drop announces, and the runner account's `(uid, gid)`.
@@ -335,14 +375,14 @@ type Dropped = (Option<String>, Option<(u32, u32)>);
 /// another account. Returns what to announce (None when nothing was dropped) and the runner's
 /// `(uid, gid)` for the runs (None: runs are the service's own account).
 fn drop_privileges(cfg: &ServiceConfig) -> Result<Dropped, String> {
-    use crate::access::{local_user, privileges};
+    use crate::access::{account_switch, local_user};
     let Some(user) = &cfg.user else {
         return Ok((None, None));
     };
     let account = local_user::account_by_name(user).map_err(|e| {
         format!("service.user {user}: {e}; create the account (useradd --system {user}) or change service.user")
     })?;
-    if !privileges::running_as_root() {
+    if !account_switch::running_as_root() {
         // Started by an unprivileged user (or by systemd's User=): nothing to drop.
         return Ok((None, None));
     }
@@ -366,7 +406,7 @@ fn drop_privileges(cfg: &ServiceConfig) -> Result<Dropped, String> {
         ("service.data_dir", &cfg.data_dir),
         ("service.runtime_dir", &cfg.runtime_dir),
     ];
-    privileges::drop_to(&account, &groups, runner.as_ref(), &own)
+    account_switch::drop_to(&account, &groups, runner.as_ref(), &own)
         .map_err(|e| format!("cannot become service.user {user}: {e}"))?;
     let mut message = format!(
         "ssisd dropped its root privileges and runs as {} (uid {}, gid {}).",
@@ -379,6 +419,48 @@ fn drop_privileges(cfg: &ServiceConfig) -> Result<Dropped, String> {
         ));
     }
     Ok((Some(message), runner.map(|r| (r.uid, r.gid))))
+}
+
+/// Who the packages the service starts run as, for the start-up lines.
+fn runners_text(cfg: &ServiceConfig) -> String {
+    use crate::access::account_switch;
+    match (cfg.run_as, &cfg.runner_user) {
+        (Some((uid, gid)), Some(name)) => format!("{name} (uid {uid}, gid {gid}; service.runner_user)"),
+        (Some((uid, gid)), None) => format!(
+            "uid {uid}, gid {gid} (a dynamic id with no account, kept in {}; name an account with service.user and service.runner_user)",
+            cfg.data_dir.join(crate::access::dynamic_runner::ID_FILE).display()
+        ),
+        (None, _) if account_switch::running_as_root() => {
+            "root (service.allow_root_runners = true)".to_string()
+        }
+        (None, _) => {
+            let (uids, _) = account_switch::ids();
+            format!("the service's own account (uid {})", uids.1)
+        }
+    }
+}
+
+/// When packages run as another id that cannot reach their run directories (a directory above
+/// the data directory closed to others), what to change.
+fn runners_blocked(cfg: &ServiceConfig) -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let (uid, _) = cfg.run_as?;
+    let mut dir = cfg.data_dir.parent();
+    while let Some(d) = dir {
+        if let Ok(m) = std::fs::metadata(d) {
+            if m.mode() & 0o001 == 0 && m.uid() != uid {
+                return Some(format!(
+                    "packages run as uid {uid} cannot reach the data directory {} because {} (mode {:04o}) is closed to other users; runs will fail until `chmod o+x {}`, or set service.data_dir to a directory below open ones",
+                    cfg.data_dir.display(),
+                    d.display(),
+                    m.mode() & 0o7777,
+                    d.display()
+                ));
+            }
+        }
+        dir = d.parent();
+    }
+    None
 }
 
 async fn serve(
@@ -419,7 +501,9 @@ async fn serve(
             ))
             .await;
     }
-    let runs_refused = (crate::access::privileges::running_as_root() && !cfg.allow_root_runners)
+    let runs_refused = (crate::access::account_switch::running_as_root()
+        && !cfg.allow_root_runners
+        && cfg.run_as.is_none())
         .then(|| {
             "the service runs as root, and packages it starts would too; set service.user to an unprivileged account (recommended) or service.allow_root_runners = true".to_string()
         });
@@ -435,7 +519,9 @@ async fn serve(
         max_request_bytes: cfg.max_request_bytes,
         gate,
         owners,
+        locks: Default::default(),
         runs_refused,
+        hosts: api::guard::HostPolicy::new(opened.tcp_addr, opened.tls.is_some(), &cfg.host_names),
     });
     let query_errors = web::QueryConfig::default()
         .error_handler(|e, _| ApiError::bad_request(format!("bad query string: {e}")).into());
@@ -452,7 +538,10 @@ async fn serve(
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(actix_web::middleware::from_fn(api::auth::authenticate))
+                .wrap(actix_web::middleware::from_fn(api::guard::check))
+                .wrap(actix_web::middleware::from_fn(api::json_errors))
                 .wrap(actix_web::middleware::from_fn(api::check_client_version))
+                .wrap(actix_web::middleware::from_fn(api::log_server_errors))
                 .wrap(actix_web::middleware::DefaultHeaders::new().add((
                     crate::client::version::SERVICE_HEADER,
                     crate::client::version::VERSION,
@@ -488,6 +577,8 @@ async fn serve(
     // The API reports the real address (the configured port may be 0).
     let listen_text = tcp_addr.to_string();
     let _ = state.listen.set(listen_text.clone());
+    // Changes a crash interrupted are completed or rolled back before any request is served.
+    api::journal::recover(state.clone()).await;
     let server = server.run();
     let server_handle = server.handle();
     actix_rt::spawn(server);
@@ -513,7 +604,8 @@ async fn serve(
             )
             .field("listen", listen_text.clone())
             .field("socket", socket_file.0.display().to_string())
-            .field("configuration", cfg.origin.to_string()),
+            .field("configuration", cfg.origin.to_string())
+            .field("packages_run_as", runners_text(&cfg)),
         )
         .await;
     println!(
@@ -523,6 +615,11 @@ async fn serve(
     println!("ssisd socket: {}", socket_file.0.display());
     println!("ssisd data directory: {}", cfg.data_dir.display());
     println!("ssisd configuration: {}", cfg.origin);
+    println!("ssisd packages run as: {}", runners_text(&cfg));
+    if let Some(warning) = runners_blocked(&cfg) {
+        println!("ssisd warning: {warning}");
+        tracing::warn!("{warning}");
+    }
     println!("ssisd ready (pid {})", std::process::id());
     use std::io::Write;
     let _ = std::io::stdout().flush();
@@ -537,6 +634,7 @@ async fn serve(
         }
     }
     systemd_notify::notify("STOPPING=1");
+    bound_the_stop();
     server_handle.stop(false).await;
     let runners = supervisor.send(Shutdown).await.unwrap_or_default();
     drop(socket_file);

@@ -138,8 +138,7 @@ impl Postgres {
             .filter(|b| b.join("initdb").exists())
             .max()?;
         let dir = tempfile::tempdir().ok()?;
-        // SAFETY: geteuid has no preconditions.
-        let as_postgres = unsafe { libc::geteuid() } == 0;
+        let as_postgres = nix::unistd::geteuid().is_root();
         if as_postgres {
             let ok = Command::new("chown")
                 .args(["-R", "postgres:postgres"])

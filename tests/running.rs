@@ -115,10 +115,11 @@ fn a_runner_killed_by_a_signal_is_lost() {
     with_packages(&s);
     let id = started(&s, "File System/sleep_long");
     let pid = running_pid(&s, &id);
-    // SAFETY: signalling the runner the service started.
-    unsafe {
-        libc::kill(pid, libc::SIGKILL);
-    }
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid),
+        nix::sys::signal::Signal::SIGKILL,
+    )
+    .unwrap();
     let e = wait_event(&s, 1030, &id, WAIT);
     assert_eq!(e["fields"]["outcome"], "lost");
     assert!(e["message"].as_str().unwrap().contains("signal 9"), "{e}");

@@ -189,5 +189,5 @@ fn ispac_import_export_refusals_and_delete() {
     let (code, _) = http(&s, "HEAD", "projects/File%20System/ETL/Sales%20Build", None);
     assert_eq!(code, 404);
     let codes = s.event_codes(200);
-    assert!(codes.contains(&1026) && codes.contains(&1027), "{codes:?}");
+    assert!(codes.contains(&1027) && codes.contains(&1028), "{codes:?}");
 }

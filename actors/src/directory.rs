@@ -23,8 +23,11 @@ pub enum FolderHealth {
     Available,
     /// Its store ended unexpectedly and is being restarted.
     Restarting(String),
-    /// It cannot be served now (unsupported kind, unreachable store).
+    /// It cannot be served now (unreachable server, missing store root).
     Unavailable(String),
+    /// It can be listed and read, not changed (read-only mount, immutable directory).
+    #[serde(rename = "read-only")]
+    ReadOnly(String),
     /// It exceeded its restart intensity; a reload (SIGHUP) tries again.
     Failed(String),
 }

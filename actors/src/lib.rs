@@ -9,6 +9,7 @@
 pub mod directory;
 pub mod event_log;
 pub mod package;
+pub mod run_request;
 pub mod store;
 pub mod supervision;
 pub mod supervisor;

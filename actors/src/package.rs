@@ -10,6 +10,8 @@
 //! view of the run for the API, signals the runner's process group on stop and at shutdown,
 //! and records the outcome (12288–12291, 336, lost). It must not know about HTTP or
 //! configuration files, and must never block in a handler.
+// Unsafe code: the runner's pre_exec: between fork and exec only raw, async-signal-safe system calls (setsid, setgroups, setresgid, setresuid) may run; per-thread raw calls are right in the single-threaded child.
+#![allow(unsafe_code)]
 
 use std::collections::VecDeque;
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -1025,14 +1027,21 @@ fn spawn_runner(
     }
     let run_as = settings.run_as;
     // SAFETY: only async-signal-safe system calls run between fork and exec: setsid, then the
-    // raw setresgid and setresuid (this child has one thread, so the per-thread calls change the
-    // whole process; the service holds the runner's ids as its saved ids, so they are allowed).
+    // raw setgroups (a service still root drops its supplementary groups; one that left root has
+    // only service.groups and could not change them), setresgid and setresuid (this child has
+    // one thread, so the per-thread calls change the whole process; the service holds the
+    // runner's ids as its saved ids, or is root, so they are allowed).
     unsafe {
         cmd.pre_exec(move || {
             if libc::setsid() < 0 {
                 return Err(std::io::Error::last_os_error());
             }
             if let Some((uid, gid)) = run_as {
+                if libc::geteuid() == 0
+                    && libc::syscall(libc::SYS_setgroups, 0, std::ptr::null::<libc::gid_t>()) != 0
+                {
+                    return Err(std::io::Error::last_os_error());
+                }
                 let (uid, gid) = (uid as libc::c_long, gid as libc::c_long);
                 if libc::syscall(libc::SYS_setresgid, gid, gid, gid) != 0
                     || libc::syscall(libc::SYS_setresuid, uid, uid, uid) != 0

@@ -1,15 +1,18 @@
 //! The Store actor: one per top-level folder of the configuration. It opens its folder's
 //! [`PackageStore`] — a File System directory (off the actor's thread) or an msdb database
 //! (async I/O) — serves package and folder operations as [`StoreOp`] messages whose futures run
-//! concurrently, and checks its store's health at a fixed interval.
+//! concurrently, and probes its store's health.
 //!
-//! Two failure policies. A File System store that cannot be opened or stops being usable stops
-//! the actor with the reason, and its supervisor restarts it (permanent child, with back-off and
-//! intensity). An msdb store whose server cannot be reached is an *outage*, not a crash: the
-//! actor stays alive, shows `unavailable` with the reason, answers requests with that reason,
-//! retries with capped exponential back-off, and records one event when the outage starts
-//! (1014) and one when the server is back (1015) — so an outage never uses up the restart
-//! intensity. It must not know about HTTP or configuration files.
+//! A store that cannot be used is an *outage*, not a crash, whatever its kind: a File System
+//! root that is missing or is not the store any more (an unmounted file system, a directory
+//! renamed away), an msdb server that cannot be reached. The actor stays alive, shows
+//! `unavailable` with the reason, answers requests with it (503), probes again with capped
+//! exponential back-off (200 ms to 1 s), and records one event when the outage starts (1014)
+//! and one when the store is back (1015). A store that can be read but not written (a
+//! read-only mount, an immutable directory) is `read-only` (1016): reads are served, writes
+//! answer 503 with the reason, and the same probes notice when it is writable again. Outages
+//! never use up the supervisor's restart intensity, which is for crashes (a panic in a
+//! handler). It must not know about HTTP or configuration files.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -17,7 +20,7 @@ use std::time::{Duration, Instant};
 use actix::prelude::*;
 use futures_util::future::BoxFuture;
 use ssisd_stores::{
-    FileSystemStore, FolderLocation, FolderSpec, MsdbStore, PackageStore, StoreError,
+    FileSystemStore, FolderLocation, FolderSpec, MsdbStore, PackageStore, RootPolicy, StoreError,
 };
 
 use crate::directory::FolderHealth;
@@ -28,26 +31,44 @@ use crate::supervisor::{ChildEnv, ChildSpec, ServicePlan};
 /// Stores must always be there: restarted whenever they end unexpectedly.
 pub const RESTART: RestartType = RestartType::Permanent;
 
-/// First retry after an msdb outage starts; the delay doubles up to [`OUTAGE_RETRY_MAX`].
+/// First probe after an outage starts; the delay doubles up to [`OUTAGE_RETRY_MAX`].
 pub const OUTAGE_RETRY_INITIAL: Duration = Duration::from_millis(200);
-/// Longest wait between two reconnection attempts (keeps recovery under two seconds).
+/// Longest wait between two probes of a store that is not fully usable (keeps recovery under
+/// two seconds).
 pub const OUTAGE_RETRY_MAX: Duration = Duration::from_secs(1);
-/// Longest interval between two health checks of an msdb store (an idle outage is noticed
+/// Longest interval between two health checks of a usable store (an idle outage is noticed
 /// within it).
-pub const MSDB_HEALTH_CHECK_MAX: Duration = Duration::from_secs(1);
+pub const HEALTH_CHECK_MAX: Duration = Duration::from_secs(1);
 
-/// The delay before reconnection attempt `attempt` (0-based) of an outage.
+/// The delay before probe `attempt` (0-based) of an outage.
 pub fn outage_retry_delay(attempt: u32) -> Duration {
     OUTAGE_RETRY_INITIAL
         .saturating_mul(1u32 << attempt.min(16))
         .min(OUTAGE_RETRY_MAX)
 }
 
-/// An msdb server that cannot be reached now.
-struct Outage {
+/// What is wrong with the store now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Trouble {
+    /// Nothing can be served.
+    Outage,
+    /// Reads are served, writes are refused.
+    ReadOnly,
+}
+
+/// A store that is not fully usable.
+struct Degraded {
+    trouble: Trouble,
     reason: String,
     since: Instant,
     attempts: u32,
+}
+
+/// What one open or probe found.
+enum Probe {
+    Opened(Arc<dyn PackageStore>),
+    Usable,
+    Trouble(Trouble, String),
 }
 
 pub struct StoreActor {
@@ -55,10 +76,11 @@ pub struct StoreActor {
     store: Option<Arc<dyn PackageStore>>,
     watch: ExitWatch,
     env: ChildEnv,
-    checking: bool,
-    opening: bool,
-    outage: Option<Outage>,
-    ever_opened: bool,
+    /// An open or a probe is in flight.
+    probing: bool,
+    degraded: Option<Degraded>,
+    ever_usable: bool,
+    next_probe: Option<SpawnHandle>,
 }
 
 impl StoreActor {
@@ -68,56 +90,96 @@ impl StoreActor {
             store: None,
             watch,
             env,
-            checking: false,
-            opening: false,
-            outage: None,
-            ever_opened: false,
+            probing: false,
+            degraded: None,
+            ever_usable: false,
+            next_probe: None,
         }
     }
 
-    /// True for stores whose unavailability is an outage to ride out (msdb).
-    fn rides_out_outages(&self) -> bool {
-        matches!(self.spec.location, FolderLocation::SqlServer(_))
-    }
-
-    /// Opens the store; on success the folder is available, on failure either an outage
-    /// (msdb) or a stop for the supervisor to restart (File System).
-    fn open(&mut self, ctx: &mut Context<Self>) {
-        if self.opening {
+    /// Opens the store when it is not open, else checks it; then records what was found and
+    /// schedules the next probe.
+    fn probe(&mut self, ctx: &mut Context<Self>) {
+        if self.probing {
             return;
         }
-        self.opening = true;
-        let spec = self.spec.clone();
-        ctx.spawn(async move { open_store(spec).await }.into_actor(self).map(
-            |opened, act, ctx| {
-                act.opening = false;
-                match opened {
-                    Ok(store) => act.opened(store, ctx),
-                    Err(e) if act.rides_out_outages() => act.outage(reason_of(e), ctx),
-                    Err(e) => act.fail(ctx, e.to_string()),
+        self.probing = true;
+        if let Some(h) = self.next_probe.take() {
+            ctx.cancel_future(h);
+        }
+        let work: BoxFuture<'static, Probe> = match self.store.clone() {
+            None => {
+                let (spec, roots) = (self.spec.clone(), self.env.plan.known_store_roots.clone());
+                Box::pin(async move {
+                    match open_store(spec, roots).await {
+                        Ok(store) => Probe::Opened(store),
+                        Err(e) => trouble_of(e),
+                    }
+                })
+            }
+            Some(store) => Box::pin(async move {
+                match store.check().await {
+                    Ok(()) => Probe::Usable,
+                    Err(e) => trouble_of(e),
                 }
-            },
-        ));
+            }),
+        };
+        ctx.spawn(work.into_actor(self).map(|found, act, ctx| {
+            act.probing = false;
+            match found {
+                Probe::Opened(store) => {
+                    act.store = Some(store);
+                    // Opened: check at once whether it can also be written.
+                    act.probe(ctx);
+                    return;
+                }
+                Probe::Usable => act.usable(),
+                Probe::Trouble(trouble, reason) => act.trouble(trouble, reason),
+            }
+            act.schedule(ctx);
+        }));
     }
 
-    fn opened(&mut self, store: Arc<dyn PackageStore>, ctx: &mut Context<Self>) {
-        self.store = Some(store);
+    /// Plans the next probe: soon (with back-off) while degraded, at the health interval when
+    /// usable.
+    fn schedule(&mut self, ctx: &mut Context<Self>) {
+        let delay = match &self.degraded {
+            Some(d) => outage_retry_delay(d.attempts),
+            None => {
+                let every = self.env.plan.supervision.health_check_interval;
+                if every == Duration::ZERO {
+                    return;
+                }
+                every.min(HEALTH_CHECK_MAX)
+            }
+        };
+        self.next_probe = Some(ctx.run_later(delay, |act, ctx| {
+            act.next_probe = None;
+            act.probe(ctx);
+        }));
+    }
+
+    fn usable(&mut self) {
         self.env
             .directory
             .set_health(&self.spec.name, FolderHealth::Available);
-        let event = match self.outage.take() {
-            Some(o) => NewEvent::new(
+        let event = match self.degraded.take() {
+            Some(d) => NewEvent::new(
                 EventId::FolderRecovered,
                 format!(
-                    "Top-level folder \"{}\" is available again ({}) after {:.1} s unavailable.",
+                    "Top-level folder \"{}\" is available again ({}) after {:.1} s {}.",
                     self.spec.name,
                     self.spec.location_text(),
-                    o.since.elapsed().as_secs_f64()
+                    d.since.elapsed().as_secs_f64(),
+                    match d.trouble {
+                        Trouble::Outage => "unavailable",
+                        Trouble::ReadOnly => "read-only",
+                    }
                 ),
             )
-            .field("outage_ms", o.since.elapsed().as_millis() as u64)
-            .field("attempts", o.attempts),
-            None => NewEvent::new(
+            .field("outage_ms", d.since.elapsed().as_millis() as u64)
+            .field("attempts", d.attempts),
+            None if !self.ever_usable => NewEvent::new(
                 EventId::FolderStarted,
                 format!(
                     "Top-level folder \"{}\" is available ({}).",
@@ -125,121 +187,109 @@ impl StoreActor {
                     self.spec.location_text()
                 ),
             ),
+            None => return,
         };
+        self.ever_usable = true;
         self.env.events.emit(
             event
                 .field("folder", self.spec.name.clone())
                 .field("kind", self.spec.kind()),
         );
-        if !self.ever_opened {
-            self.ever_opened = true;
-            let mut every = self.env.plan.supervision.health_check_interval;
-            if self.rides_out_outages() && every > Duration::ZERO {
-                every = every.min(MSDB_HEALTH_CHECK_MAX);
-            }
-            if every > Duration::ZERO {
-                ctx.run_interval(every, |act, ctx| act.health_tick(ctx));
-            }
-        }
     }
 
-    /// The msdb server cannot be reached: show why, record the start of the outage once, and
-    /// try again after a back-off.
-    fn outage(&mut self, reason: String, ctx: &mut Context<Self>) {
-        self.store = None;
-        let detail = format!("unavailable: {reason}");
-        self.env
-            .directory
-            .set_health(&self.spec.name, FolderHealth::Unavailable(detail));
-        let attempts = match &mut self.outage {
-            Some(o) => {
-                o.attempts += 1;
-                o.reason = reason;
-                o.attempts
+    /// The store cannot be used, or only read: show why, record the change once, and keep
+    /// probing.
+    fn trouble(&mut self, trouble: Trouble, reason: String) {
+        if trouble == Trouble::Outage {
+            self.store = None;
+        }
+        let health = match trouble {
+            Trouble::Outage => FolderHealth::Unavailable(format!("unavailable: {reason}")),
+            Trouble::ReadOnly => FolderHealth::ReadOnly(reason.clone()),
+        };
+        self.env.directory.set_health(&self.spec.name, health);
+        match &mut self.degraded {
+            Some(d) if d.trouble == trouble => {
+                d.attempts += 1;
+                d.reason = reason;
+                return;
+            }
+            Some(d) => {
+                d.trouble = trouble;
+                d.reason = reason.clone();
+                d.attempts = 0;
             }
             None => {
-                tracing::warn!(folder = %self.spec.name, "store unavailable: {reason}");
-                self.env.events.emit(
-                    NewEvent::new(
-                        EventId::FolderUnavailable,
-                        format!(
-                            "Top-level folder \"{}\" is unavailable: {reason}. Retrying in the background; the other folders keep working.",
-                            self.spec.name
-                        ),
-                    )
-                    .field("folder", self.spec.name.clone())
-                    .field("kind", self.spec.kind())
-                    .field("reason", reason.clone()),
-                );
-                self.outage = Some(Outage {
-                    reason,
+                self.degraded = Some(Degraded {
+                    trouble,
+                    reason: reason.clone(),
                     since: Instant::now(),
                     attempts: 0,
                 });
-                0
             }
+        }
+        let (id, text) = match trouble {
+            Trouble::Outage => (
+                EventId::FolderUnavailable,
+                format!(
+                    "Top-level folder \"{}\" is unavailable: {reason}. Retrying in the background; the other folders keep working.",
+                    self.spec.name
+                ),
+            ),
+            Trouble::ReadOnly => (
+                EventId::FolderReadOnly,
+                format!(
+                    "Top-level folder \"{}\" is read-only: {reason}. Packages can be listed and exported; changes are refused until it is writable again, which is checked in the background.",
+                    self.spec.name
+                ),
+            ),
         };
-        ctx.run_later(outage_retry_delay(attempts), |act, ctx| act.open(ctx));
+        tracing::warn!(folder = %self.spec.name, "{text}");
+        self.env.events.emit(
+            NewEvent::new(id, text)
+                .field("folder", self.spec.name.clone())
+                .field("kind", self.spec.kind())
+                .field("reason", reason),
+        );
     }
 
     /// What requests are told while the store is not open.
     fn not_open_reason(&self) -> String {
-        match &self.outage {
-            Some(o) => o.reason.clone(),
-            None => "the store is not open".into(),
+        match &self.degraded {
+            Some(d) => d.reason.clone(),
+            None => "the store is not open yet; retry in a moment".into(),
         }
-    }
-
-    fn fail(&mut self, ctx: &mut Context<Self>, why: String) {
-        tracing::warn!(folder = %self.spec.name, "store failed: {why}");
-        self.watch.failed(why);
-        ctx.stop();
-    }
-
-    fn health_tick(&mut self, ctx: &mut Context<Self>) {
-        let Some(store) = self.store.clone() else {
-            return;
-        };
-        if self.checking {
-            return;
-        }
-        self.checking = true;
-        ctx.spawn(
-            async move { store.check().await }
-                .into_actor(self)
-                .map(|result, act, ctx| {
-                    act.checking = false;
-                    match result {
-                        Ok(()) => {}
-                        Err(e) if act.rides_out_outages() => {
-                            if act.store.is_some() {
-                                act.outage(reason_of(e), ctx);
-                            }
-                        }
-                        Err(e) => act.fail(ctx, e.to_string()),
-                    }
-                }),
-        );
     }
 }
 
-/// The reason an error gives, without the "store unavailable" prefix the status adds itself.
-fn reason_of(e: StoreError) -> String {
+/// Sorts a failed open or check into what it means for the folder.
+fn trouble_of(e: StoreError) -> Probe {
     match e {
-        StoreError::Unavailable(why) => why,
-        other => other.to_string(),
+        StoreError::ReadOnly(why) => Probe::Trouble(Trouble::ReadOnly, why),
+        StoreError::Unavailable(why) => Probe::Trouble(Trouble::Outage, why),
+        other => Probe::Trouble(Trouble::Outage, other.to_string()),
     }
 }
 
 /// Opens the store a folder specification describes (file work on the blocking pool, msdb
 /// work as async I/O).
-async fn open_store(spec: FolderSpec) -> Result<Arc<dyn PackageStore>, StoreError> {
+async fn open_store(
+    spec: FolderSpec,
+    known_roots: Option<std::path::PathBuf>,
+) -> Result<Arc<dyn PackageStore>, StoreError> {
     match spec.location {
-        FolderLocation::FileSystem { store_path } => tokio::task::spawn_blocking(move || {
-            FileSystemStore::open(store_path, true).map(|s| Arc::new(s) as Arc<dyn PackageStore>)
-        })
-        .await
-        .unwrap_or_else(|e| Err(StoreError::Unavailable(e.to_string()))),
+        FolderLocation::FileSystem { store_path, create } => {
+            tokio::task::spawn_blocking(move || {
+                let policy = RootPolicy {
+                    create,
+                    known_roots,
+                };
+                FileSystemStore::open(store_path, &policy)
+                    .map(|s| Arc::new(s) as Arc<dyn PackageStore>)
+            })
+            .await
+            .unwrap_or_else(|e| Err(StoreError::Unavailable(e.to_string())))
+        }
         FolderLocation::SqlServer(settings) => MsdbStore::open(settings)
             .await
             .map(|s| Arc::new(s) as Arc<dyn PackageStore>),
@@ -250,7 +300,7 @@ impl Actor for StoreActor {
     type Context = Context<Self>;
 
     fn started(&mut self, ctx: &mut Context<Self>) {
-        self.open(ctx);
+        self.probe(ctx);
     }
 }
 
@@ -282,12 +332,10 @@ impl<R: Send + 'static> Handler<StoreOp<R>> for StoreActor {
     fn handle(&mut self, op: StoreOp<R>, _: &mut Context<Self>) -> Self::Result {
         match self.store.clone() {
             Some(store) => Box::pin((op.0)(store).into_actor(self).map(|result, act, ctx| {
-                // A request that finds the server gone starts the outage now rather than at
-                // the next health check.
-                if let Err(StoreError::Unavailable(_)) = &result {
-                    if act.rides_out_outages() {
-                        act.health_tick(ctx);
-                    }
+                // A request that finds the store gone or read-only starts the outage now
+                // rather than at the next health check.
+                if result.as_ref().is_err_and(StoreError::is_outage) {
+                    act.probe(ctx);
                 }
                 result
             })),

@@ -34,6 +34,9 @@ pub struct ServicePlan {
     pub supervision: SupervisionSettings,
     pub event_log: EventLogSettings,
     pub runs: RunSettings,
+    /// The list of File System store roots the service has used (see
+    /// `ssisd_stores::file_system::root`); `None` treats every root as new.
+    pub known_store_roots: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -731,6 +734,7 @@ mod tests {
                     name: "File System".into(),
                     location: FolderLocation::FileSystem {
                         store_path: dir.join("Packages"),
+                        create: Default::default(),
                     },
                 },
                 FolderSpec {
@@ -752,6 +756,7 @@ mod tests {
                 },
                 health_check_interval: Duration::ZERO,
             },
+            known_store_roots: Some(dir.join("store-roots")),
             event_log: EventLogSettings {
                 path: dir.join("events.db"),
                 retention: 1000,

@@ -81,7 +81,12 @@ pub fn print_table(rows: &[Row]) {
 /// Runs each named step (reporting its duration on stderr) and prints the table of their rows.
 pub fn run_steps(steps: &[(&str, Step)]) {
     let mut rows = Vec::new();
+    // SSISD_BENCH_ONLY=<step name> runs one step.
+    let only = std::env::var("SSISD_BENCH_ONLY").ok();
     for (name, step) in steps {
+        if only.as_deref().is_some_and(|o| o != *name) {
+            continue;
+        }
         let t = Instant::now();
         step(&mut rows);
         eprintln!("{name}: done in {:.1} s", t.elapsed().as_secs_f64());

@@ -7,11 +7,14 @@
 
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+
+use std::time::{Duration, Instant};
 
 use crate::load::decode::decode;
 use crate::load::LoadError;
 pub use crate::model::ProtectionLevel;
+use crate::xml_limits::{ShapeCheck, ShapeError};
 
 const DTS_NAMESPACE: &str = "www.microsoft.com/SqlServer/Dts";
 
@@ -34,10 +37,21 @@ pub enum HeaderError {
     Truncated,
     #[error("there is content after the root element")]
     TrailingContent,
+    #[error("{0}")]
+    Shape(ShapeError),
+    #[error("reading it took longer than {} s and was abandoned; a package that large or that complex is not accepted", .0.as_secs())]
+    TooSlow(Duration),
 }
 
+/// How long reading one header may take. Reading is linear in the input (a 64 MiB package
+/// takes well under a second), so this only bounds what nobody foresaw.
+pub const READ_DEADLINE: Duration = Duration::from_secs(10);
+
+/// How many XML events pass between two looks at the clock.
+const EVENTS_PER_CLOCK_CHECK: u32 = 4096;
+
 /// What a listing shows of a stored package. Fields are `None` when the file does not say.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PackageHeader {
     /// The package's own `ObjectName` (the stored name may differ).
     #[serde(rename = "object_name", skip_serializing_if = "Option::is_none")]
@@ -84,13 +98,27 @@ pub(crate) fn parse_protection_level(text: &str) -> Option<ProtectionLevel> {
         .find(|l| format!("{l:?}").eq_ignore_ascii_case(text))
 }
 
-/// Reads a package's header; `Err` says why the bytes are not a package.
+/// Reads a package's header; `Err` says why the bytes are not a package. The document must
+/// keep the shape limits of [`crate::xml_limits`], and reading gives up after
+/// [`READ_DEADLINE`].
 pub fn read_package_header(bytes: &[u8]) -> Result<PackageHeader, HeaderError> {
+    read_package_header_within(bytes, READ_DEADLINE)
+}
+
+/// [`read_package_header`] with another time budget.
+pub fn read_package_header_within(
+    bytes: &[u8],
+    budget: Duration,
+) -> Result<PackageHeader, HeaderError> {
+    let deadline = Instant::now() + budget;
     let text = decode(bytes, u64::MAX).map_err(|e| match e {
         LoadError::Empty => HeaderError::Empty,
         other => HeaderError::Encoding(other.to_string()),
     })?;
-    scan(&text)
+    if Instant::now() > deadline {
+        return Err(HeaderError::TooSlow(budget));
+    }
+    scan(&text, deadline, budget)
 }
 
 fn local(qname: &[u8]) -> &[u8] {
@@ -107,7 +135,7 @@ fn xml_error(reader: &Reader<&[u8]>, e: impl std::fmt::Display) -> HeaderError {
     }
 }
 
-fn scan(text: &str) -> Result<PackageHeader, HeaderError> {
+fn scan(text: &str, deadline: Instant, budget: Duration) -> Result<PackageHeader, HeaderError> {
     let mut reader = Reader::from_str(text);
     reader.config_mut().check_end_names = true;
     let mut header = PackageHeader::default();
@@ -116,9 +144,25 @@ fn scan(text: &str) -> Result<PackageHeader, HeaderError> {
     let mut root_closed = false;
     // The name of the depth-1 `DTS:Property` being read, and its text so far.
     let mut property: Option<(String, String)> = None;
+    let mut shape = ShapeCheck::new();
+    let mut until_clock = EVENTS_PER_CLOCK_CHECK;
 
     loop {
+        until_clock -= 1;
+        if until_clock == 0 {
+            until_clock = EVENTS_PER_CLOCK_CHECK;
+            if Instant::now() > deadline {
+                return Err(HeaderError::TooSlow(budget));
+            }
+        }
+        let at = reader.buffer_position();
         let event = reader.read_event().map_err(|e| xml_error(&reader, e))?;
+        match &event {
+            Event::Start(e) => shape.start(e, false, at).map_err(HeaderError::Shape)?,
+            Event::Empty(e) => shape.start(e, true, at).map_err(HeaderError::Shape)?,
+            Event::End(_) => shape.end(),
+            _ => {}
+        }
         match event {
             Event::Start(e) | Event::Empty(e) if root_closed => {
                 let _ = e;
@@ -216,7 +260,9 @@ fn read_root(
     }
     let mut in_dts_namespace = false;
     let mut executable_type = None;
-    for a in e.attributes() {
+    let mut attributes = e.attributes();
+    attributes.with_checks(false);
+    for a in attributes {
         let a = a.map_err(|err| xml_error(reader, err))?;
         let key = a.key.as_ref();
         let value = a.unescape_value().map_err(|err| xml_error(reader, err))?;
@@ -256,7 +302,9 @@ fn attr(
     wanted: &[u8],
     reader: &Reader<&[u8]>,
 ) -> Result<Option<String>, HeaderError> {
-    for a in e.attributes() {
+    let mut attributes = e.attributes();
+    attributes.with_checks(false);
+    for a in attributes {
         let a = a.map_err(|err| xml_error(reader, err))?;
         if local(a.key.as_ref()) == wanted {
             return Ok(Some(
@@ -432,5 +480,60 @@ mod tests {
                 "cut at {cut}"
             );
         }
+    }
+
+    /// Hostile shapes end in an error naming the limit: 200,000 nested elements (the loader's
+    /// DOM parser overflowed its stack on them), a million attributes on the root (quadratic
+    /// duplicate checks never finished) and a duplicate attribute.
+    #[test]
+    fn hostile_shapes_are_refused_naming_the_limit() {
+        let n = 200_000;
+        let deep = NEW_FORMAT.replacen(
+            "</DTS:Executables>\n</DTS:Executable>",
+            &format!(
+                "</DTS:Executables>{}{}\n</DTS:Executable>",
+                "<a>".repeat(n),
+                "</a>".repeat(n)
+            ),
+            1,
+        );
+        let err = read_package_header(deep.as_bytes()).unwrap_err();
+        assert!(
+            matches!(err, HeaderError::Shape(ShapeError::TooDeep { .. })),
+            "{err}"
+        );
+        assert!(err.to_string().contains("256 deep"), "{err}");
+
+        let attrs: String = (0..1_000_000).map(|i| format!(" x{i}=\"\"")).collect();
+        let wide = NEW_FORMAT.replacen("DTS:refId=", &format!("{attrs} DTS:refId="), 1);
+        let err = read_package_header(wide.as_bytes()).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                HeaderError::Shape(ShapeError::TooManyAttributes { .. })
+            ),
+            "{err}"
+        );
+        assert!(err.to_string().contains("256 attributes"), "{err}");
+
+        let twice = NEW_FORMAT.replacen(
+            "DTS:refId=\"Package\"",
+            "DTS:refId=\"A\" DTS:refId=\"B\"",
+            1,
+        );
+        let err = read_package_header(twice.as_bytes()).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                HeaderError::Shape(ShapeError::DuplicateAttribute { .. })
+            ),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn reading_gives_up_at_its_deadline() {
+        let err = read_package_header_within(NEW_FORMAT.as_bytes(), Duration::ZERO);
+        assert!(matches!(err, Err(HeaderError::TooSlow(_))), "{err:?}");
     }
 }

@@ -12,4 +12,5 @@ pub mod project;
 pub mod protection;
 pub mod types;
 pub mod validate;
+pub mod xml_limits;
 pub use load::{load_dtsconfig, load_package, load_package_file, LoadError, LoadOptions};

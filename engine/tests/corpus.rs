@@ -233,3 +233,113 @@ fn damaged_corpus_variants_are_refused_without_panicking() {
     }
     println!("damaged variants: {refused} refused, {loaded} still loadable (no panics)");
 }
+
+/// Every data flow of every corpus package loads into the full pipeline model: each path end,
+/// each input column's lineage, each synchronous input and each external-metadata link resolves
+/// to an object of the same pipeline, and every column type name is known.
+#[test]
+fn every_corpus_data_flow_loads_into_the_pipeline_model() {
+    use std::collections::HashSet;
+    let dir = corpus_dir();
+    if !dir.is_dir() {
+        println!("SKIPPED: corpus not found at {}", dir.display());
+        return;
+    }
+    let (mut pipelines, mut components, mut paths, mut columns) = (0, 0, 0, 0);
+    let mut problems = Vec::new();
+    for path in files_with_ext(&dir, "dtsx") {
+        let name = path
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .to_string();
+        let Ok(pkg) = load_package(&std::fs::read(&path).expect("readable")) else {
+            continue;
+        };
+        for exe in pkg.all_executables() {
+            let Some(df) = &exe.data_flow else { continue };
+            pipelines += 1;
+            components += df.components.len();
+            paths += df.paths.len();
+            let mut outputs = HashSet::new();
+            let mut inputs = HashSet::new();
+            let mut lineages = HashSet::new();
+            for c in &df.components {
+                for o in &c.outputs {
+                    outputs.insert(o.id.number);
+                    for col in &o.columns {
+                        lineages.insert(col.lineage_id);
+                    }
+                }
+                for i in &c.inputs {
+                    inputs.insert(i.id.number);
+                }
+            }
+            for p in &df.paths {
+                if !outputs.contains(&p.start.number) || !inputs.contains(&p.end.number) {
+                    problems.push(format!(
+                        "{name}: {} path {} does not resolve",
+                        exe.path, p.name
+                    ));
+                }
+            }
+            for c in &df.components {
+                let externals: HashSet<i64> = c
+                    .inputs
+                    .iter()
+                    .flat_map(|i| i.external_columns.iter())
+                    .chain(c.outputs.iter().flat_map(|o| o.external_columns.iter()))
+                    .map(|e| e.id.number)
+                    .collect();
+                for i in &c.inputs {
+                    for col in &i.columns {
+                        columns += 1;
+                        if !lineages.contains(&col.lineage.number) {
+                            problems.push(format!(
+                                "{name}: {} [{}] input column {} has lineage {} that names no output column",
+                                exe.path, c.name, col.name, col.lineage.text
+                            ));
+                        }
+                        if col.external_metadata_column.is_set()
+                            && !externals.contains(&col.external_metadata_column.number)
+                        {
+                            problems.push(format!(
+                                "{name}: {} [{}] input column {} names a missing external column",
+                                exe.path, c.name, col.name
+                            ));
+                        }
+                    }
+                }
+                for o in &c.outputs {
+                    if o.is_synchronous()
+                        && !c
+                            .inputs
+                            .iter()
+                            .any(|i| i.id.number == o.synchronous_input.number)
+                    {
+                        problems.push(format!(
+                            "{name}: {} [{}] output {} is synchronous with an unknown input",
+                            exe.path, c.name, o.name
+                        ));
+                    }
+                    for col in &o.columns {
+                        columns += 1;
+                        if col.data_type.is_none() {
+                            problems.push(format!(
+                                "{name}: {} [{}] column {} has the unknown type {:?}",
+                                exe.path, c.name, col.name, col.type_name
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    println!(
+        "corpus data flows: {pipelines} pipelines, {components} components, {paths} paths, {columns} columns"
+    );
+    for p in &problems {
+        println!("  {p}");
+    }
+    assert!(problems.is_empty(), "{} problems", problems.len());
+}

@@ -6,6 +6,9 @@
 //! (counted, reported in `run_end`), and a missing or closed reader is not an error. It owns
 //! the JSON shape both ways ([`record`], and [`parse_record`] for a parent relaying a child
 //! dtexec's stream) and the writer; it must not decide what is emitted.
+// Unsafe code: a stream descriptor handed over by number by the parent is checked with fcntl
+// and taken with File::from_raw_fd, which have no safe interface.
+#![allow(unsafe_code)]
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
@@ -287,6 +290,27 @@ pub fn record(event: &RunEvent, seq: u64) -> Json {
             path,
         } => json!({"event": "variable_changed", "variable": variable, "value": value,
                     "path": path}),
+        EventBody::PipelineRows {
+            source,
+            path,
+            path_id,
+            path_name,
+            component,
+            input,
+            rows,
+            buffers,
+            done,
+        } => json!({"event": "pipeline_rows", "source": source, "path": path,
+                    "path_id": path_id, "path_name": path_name, "component": component,
+                    "input": input, "rows": rows, "buffers": buffers, "final": done}),
+        EventBody::PipelineComponentTime {
+            source,
+            path,
+            component,
+            phase,
+            millis,
+        } => json!({"event": "pipeline_component_time", "source": source, "path": path,
+                    "component": component, "phase": phase, "duration_ms": millis}),
     };
     if let Json::Object(f) = fields {
         m.extend(f);
@@ -385,6 +409,27 @@ pub fn parse_record(line: &str) -> Option<RunEvent> {
             value: text("value")?,
             path: text("path")?,
         },
+        "pipeline_rows" => EventBody::PipelineRows {
+            source: text("source")?,
+            path: text("path")?,
+            path_id: v.get("path_id")?.as_i64()?,
+            path_name: text("path_name")?,
+            component: text("component")?,
+            input: text("input")?,
+            rows: number("rows")?,
+            buffers: number("buffers")?,
+            done: v.get("final")?.as_bool()?,
+        },
+        "pipeline_component_time" => EventBody::PipelineComponentTime {
+            source: text("source")?,
+            path: text("path")?,
+            component: text("component")?,
+            phase: text("phase")?,
+            millis: v
+                .get("duration_ms")?
+                .as_f64()
+                .filter(|m| m.is_finite() && *m >= 0.0)?,
+        },
         _ => return None,
     };
     Some(RunEvent { time, body })
@@ -436,6 +481,24 @@ mod tests {
                 variable: "\\Package.Variables[User::X]".into(),
                 value: "2".into(),
                 path: "\\Package\\T".into(),
+            },
+            EventBody::PipelineRows {
+                source: "Load".into(),
+                path: "\\Package\\Load".into(),
+                path_id: 42,
+                path_name: "Flat File Source Output".into(),
+                component: "Split".into(),
+                input: "Conditional Split Input".into(),
+                rows: 10_000,
+                buffers: 2,
+                done: true,
+            },
+            EventBody::PipelineComponentTime {
+                source: "Load".into(),
+                path: "\\Package\\Load".into(),
+                component: "Split".into(),
+                phase: "ProcessInput".into(),
+                millis: 12.5,
             },
             EventBody::RunFinished {
                 result: ExecResult::Failure,

@@ -111,6 +111,31 @@ pub enum EventBody {
         description: String,
         percent: i32,
     },
+    /// Rows that went down a data-flow path (SSIS's OnPipelineRowsSent): running totals about
+    /// once a second while the data flow runs, then the final count (`done`).
+    PipelineRows {
+        /// The Data Flow task's name and path.
+        source: String,
+        path: String,
+        /// The path's number and name in the pipeline.
+        path_id: i64,
+        path_name: String,
+        /// The component and input at the end of the path.
+        component: String,
+        input: String,
+        rows: u64,
+        buffers: u64,
+        done: bool,
+    },
+    /// Time a data-flow component spent working (SSIS's PipelineComponentTime), at the end.
+    PipelineComponentTime {
+        source: String,
+        path: String,
+        component: String,
+        /// `PrimeOutput` or `ProcessInput`.
+        phase: String,
+        millis: f64,
+    },
     VariableChanged {
         /// `\Package.Variables[User::X]`.
         variable: String,

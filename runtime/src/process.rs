@@ -3,6 +3,8 @@
 //! while watching a timeout and the cancel token, TERM-then-KILL of its group, and the
 //! registry of live groups that the run clears whatever way it ends. It owns process
 //! lifetime only; what to run and how to judge the exit code is the Execute Process task's.
+// Unsafe code: process groups and signals of child processes (setpgid in pre_exec, killpg), which have no safe interface.
+#![allow(unsafe_code)]
 
 use std::collections::HashSet;
 use std::io::{Read, Write};

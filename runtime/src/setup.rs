@@ -2,6 +2,7 @@
 //! executable, each event handler), the system variables of each scope with their values,
 //! `$Project::` and `$Package::` parameters (read-only) and the declared variables with their typed initial values. It
 //! owns the initial state only; it must not run anything.
+#![allow(unsafe_code)] // getuid(2) for the UserName system variable; std has no call for it.
 
 use std::collections::HashMap;
 

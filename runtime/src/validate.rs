@@ -297,12 +297,12 @@ mod tests {
     }
 
     #[test]
-    fn tasks_without_an_entry_are_refused_by_name_and_warn_when_disabled() {
+    fn tasks_and_components_without_an_entry_are_refused_by_name_and_warn_when_disabled() {
         let r = validate(&mut fixture(), &options(&[]));
         assert!(
-            r.errors.iter().any(|d| d.code == codes::UNSUPPORTED_ELEMENT
+            r.errors.iter().any(|d| d.code == codes::TASK_CONFIGURATION_INVALID
                 && d.source == "\\Package\\Load Customers"
-                && d.description == "Data Flow tasks cannot run yet (Microsoft.Pipeline)."),
+                && d.description.contains("component \"Source\" (OLE DB Source, class id Microsoft.OLEDBSource) cannot run")),
             "{:#?}",
             r.errors
         );

@@ -37,23 +37,42 @@ fn corpus_password(name: &str) -> Option<PackagePassword> {
     Some(PackagePassword::new(password))
 }
 
-/// The reason of a diagnostic without what names one package (paths in quotes, numbers).
+/// The reason of a diagnostic without what names one package: quoted names become `"…"`,
+/// and for a data-flow component refused, what it is is kept (`(OLE DB Source, class id …`).
 fn reason_key(text: &str) -> String {
-    let first = text.split(" (").next().unwrap_or(text);
-    // Names in quotes differ per package: "…" stands for them.
     let mut out = String::new();
     let mut quoted = false;
-    for c in first.chars() {
-        if c == '"' {
+    for ch in text.chars() {
+        if ch == '"' {
             if !quoted {
                 out.push_str("\"…\"");
             }
             quoted = !quoted;
         } else if !quoted {
-            out.push(c);
+            out.push(ch);
         }
     }
-    out.chars().take(90).collect()
+    if let Some(i) = out.find(", class id") {
+        return out[..i].chars().take(90).collect();
+    }
+    // Parenthesised details (property names, types) name one package: drop them.
+    let mut plain = String::new();
+    let mut depth = 0usize;
+    for ch in out.chars() {
+        match ch {
+            '(' => depth += 1,
+            ')' if depth > 0 => depth -= 1,
+            _ if depth == 0 => plain.push(ch),
+            _ => {}
+        }
+    }
+    plain
+        .replace("  ", " ")
+        .replace(" .", ".")
+        .trim()
+        .chars()
+        .take(90)
+        .collect()
 }
 
 #[test]

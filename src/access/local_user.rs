@@ -3,6 +3,8 @@
 //! named in the configuration, and group ids by name. Every call blocks (NSS may ask a network
 //! directory), so async callers run them on a blocking thread. Deciding what a user may do is
 //! not done here.
+// Unsafe code: libc's reentrant NSS lookups (getpwnam_r and kin): nix's wrappers read the error from errno instead of the return value and take a module's ENOENT for a failure, while access rules must tell "no such user" from a failing directory.
+#![allow(unsafe_code)]
 
 use std::ffi::{CStr, CString};
 use std::path::PathBuf;
@@ -90,6 +92,28 @@ pub fn lookup(uid: u32, gid: u32) -> Result<LocalUser, UserError> {
         name,
         groups,
     })
+}
+
+/// Whether an account has uid `uid` (getpwuid_r); a failing user database is an error.
+pub fn uid_has_account(uid: u32) -> Result<bool, UserError> {
+    passwd(Key::Id(uid))
+        .map(|a| a.is_some())
+        .map_err(|source| UserError::Lookup {
+            what: "uid",
+            name: uid.to_string(),
+            source,
+        })
+}
+
+/// Whether a group has gid `gid` (getgrgid_r); a failing group database is an error.
+pub fn gid_has_group(gid: u32) -> Result<bool, UserError> {
+    group(Key::Id(gid))
+        .map(|g| g.is_some())
+        .map_err(|source| UserError::Lookup {
+            what: "gid",
+            name: gid.to_string(),
+            source,
+        })
 }
 
 /// The account named `name` (getpwnam_r).

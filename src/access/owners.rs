@@ -1,8 +1,11 @@
 //! Who owns each stored package: the identity recorded when it was imported, kept in SQLite
 //! (`<data_dir>/owners.db`, WAL, synchronous=FULL) and moved along with renames and moves.
 //! A package is named by its top-level folder and its path inside it (names joined with '/'),
-//! compared exactly. Calls block; async callers run them on a blocking thread. This must not
-//! decide what an owner may do, nor know how stores keep packages.
+//! compared exactly. The same database holds the *intents* of changes in progress (opaque
+//! text written by `api::journal` before it touches a store), so that an owner change and the
+//! end of its intent commit together. Calls block; async callers run them on a blocking
+//! thread. This must not decide what an owner may do, nor know how stores keep packages or
+//! what an intent means.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -12,7 +15,7 @@ use std::time::Duration;
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 
 /// The schema this code writes (`PRAGMA user_version`).
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS owners (
@@ -21,7 +24,53 @@ CREATE TABLE IF NOT EXISTS owners (
     owner  TEXT NOT NULL,
     PRIMARY KEY (folder, path)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS intents (
+    id      INTEGER PRIMARY KEY AUTOINCREMENT,
+    body    TEXT NOT NULL,
+    created TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+);
 ";
+
+/// A change to the owner records, applied in one transaction (with the end of an intent).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OwnerChange {
+    None,
+    /// `identity` owns package `path` of `folder`.
+    Set {
+        folder: String,
+        path: String,
+        owner: String,
+    },
+    Remove {
+        folder: String,
+        path: String,
+    },
+    /// A package moved or renamed: the destination gets the source's owner (or none).
+    Move {
+        from_folder: String,
+        from_path: String,
+        to_folder: String,
+        to_path: String,
+    },
+    /// A folder renamed: every package at or below `old` moves below `new`.
+    RenamePrefix {
+        folder: String,
+        old: String,
+        new: String,
+    },
+    /// A folder deleted: every package at or below `prefix` is forgotten.
+    RemovePrefix {
+        folder: String,
+        prefix: String,
+    },
+}
+
+/// An intent not yet completed or rolled back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingIntent {
+    pub id: i64,
+    pub body: String,
+}
 
 /// Why the owners database could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -186,31 +235,25 @@ impl Owners {
 
     /// Records `identity` as the owner of package `path` in `folder`, replacing any owner.
     pub fn set(&self, folder: &str, path: &str, identity: &str) -> Result<(), OwnersError> {
-        self.write("record an owner", |tx| {
-            tx.execute(
-                "INSERT INTO owners (folder, path, owner) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (folder, path) DO UPDATE SET owner = excluded.owner",
-                params![folder, path, identity],
-            )
-            .map(drop)
+        self.apply(&OwnerChange::Set {
+            folder: folder.into(),
+            path: path.into(),
+            owner: identity.into(),
         })
     }
 
     /// Forgets the owner of package `path` in `folder`.
     pub fn remove(&self, folder: &str, path: &str) -> Result<(), OwnersError> {
-        self.write("remove an owner", |tx| {
-            tx.execute(
-                "DELETE FROM owners WHERE folder = ?1 AND path = ?2",
-                params![folder, path],
-            )
-            .map(drop)
+        self.apply(&OwnerChange::Remove {
+            folder: folder.into(),
+            path: path.into(),
         })
     }
 
     /// A package renamed inside `folder`: `new_path` gets `old_path`'s owner (or none, when
     /// `old_path` had none).
     pub fn rename(&self, folder: &str, old_path: &str, new_path: &str) -> Result<(), OwnersError> {
-        self.move_between(folder, old_path, folder, new_path, None)
+        self.move_between(folder, old_path, folder, new_path)
     }
 
     /// A folder renamed inside `folder`: every package at `old_prefix` or below `old_prefix/`
@@ -222,39 +265,112 @@ impl Owners {
         old_prefix: &str,
         new_prefix: &str,
     ) -> Result<(), OwnersError> {
-        if old_prefix == new_prefix {
-            return Ok(());
-        }
-        self.write("move owners", |tx| {
-            let rows = rows_under(tx, folder, old_prefix)?;
-            delete_under(tx, folder, old_prefix)?;
-            for (path, owner) in &rows {
-                let moved = replace_prefix(path, old_prefix, new_prefix);
-                upsert(tx, folder, &moved, owner)?;
-            }
-            Ok(())
+        self.apply(&OwnerChange::RenamePrefix {
+            folder: folder.into(),
+            old: old_prefix.into(),
+            new: new_prefix.into(),
         })
     }
 
     /// A folder deleted inside `folder`: forgets every package at `prefix` or below `prefix/`
     /// (everything in `folder` when `prefix` is empty).
     pub fn remove_prefix(&self, folder: &str, prefix: &str) -> Result<(), OwnersError> {
-        self.write("remove owners", |tx| {
-            delete_under(tx, folder, prefix).map(drop)
+        self.apply(&OwnerChange::RemovePrefix {
+            folder: folder.into(),
+            prefix: prefix.into(),
         })
     }
 
-    /// A package moved, possibly to another top-level folder: the destination gets `new_owner`
-    /// when given, else the source's owner (or none, when the source had none).
+    /// A package moved, possibly to another top-level folder: the destination gets the
+    /// source's owner (or none, when the source had none).
     pub fn move_between(
         &self,
         from_folder: &str,
         from_path: &str,
         to_folder: &str,
         to_path: &str,
-        new_owner: Option<&str>,
     ) -> Result<(), OwnersError> {
-        self.write("move an owner", |tx| {
+        self.apply(&OwnerChange::Move {
+            from_folder: from_folder.into(),
+            from_path: from_path.into(),
+            to_folder: to_folder.into(),
+            to_path: to_path.into(),
+        })
+    }
+
+    /// Applies one change in its own transaction.
+    pub fn apply(&self, change: &OwnerChange) -> Result<(), OwnersError> {
+        self.write("update owners", |tx| apply(tx, change))
+    }
+
+    /// Records an intent (durably, before the change it announces starts); returns its id.
+    pub fn begin_intent(&self, body: &str) -> Result<i64, OwnersError> {
+        self.write("record an intent", |tx| {
+            tx.execute("INSERT INTO intents (body) VALUES (?1)", params![body])?;
+            Ok(tx.last_insert_rowid())
+        })
+    }
+
+    /// Ends an intent whose change happened: applies its owner change and forgets the intent
+    /// in one transaction. An intent already ended changes nothing (so settling twice is
+    /// harmless).
+    pub fn complete_intent(&self, id: i64, change: &OwnerChange) -> Result<(), OwnersError> {
+        self.write("complete an intent", |tx| {
+            if tx.execute("DELETE FROM intents WHERE id = ?1", params![id])? == 1 {
+                apply(tx, change)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Ends an intent whose change did not happen.
+    pub fn abandon_intent(&self, id: i64) -> Result<(), OwnersError> {
+        self.write("abandon an intent", |tx| {
+            tx.execute("DELETE FROM intents WHERE id = ?1", params![id])
+                .map(drop)
+        })
+    }
+
+    /// Intents not yet ended, oldest first.
+    pub fn pending_intents(&self) -> Result<Vec<PendingIntent>, OwnersError> {
+        let conn = self.conn();
+        let read = || -> rusqlite::Result<Vec<PendingIntent>> {
+            let mut stmt = conn.prepare("SELECT id, body FROM intents ORDER BY id")?;
+            let rows = stmt.query_map([], |r| {
+                Ok(PendingIntent {
+                    id: r.get(0)?,
+                    body: r.get(1)?,
+                })
+            })?;
+            rows.collect()
+        };
+        read().map_err(self.err("read intents"))
+    }
+}
+
+fn apply(tx: &Transaction<'_>, change: &OwnerChange) -> rusqlite::Result<()> {
+    match change {
+        OwnerChange::None => Ok(()),
+        OwnerChange::Set {
+            folder,
+            path,
+            owner,
+        } => upsert(tx, folder, path, owner),
+        OwnerChange::Remove { folder, path } => tx
+            .execute(
+                "DELETE FROM owners WHERE folder = ?1 AND path = ?2",
+                params![folder, path],
+            )
+            .map(drop),
+        OwnerChange::Move {
+            from_folder,
+            from_path,
+            to_folder,
+            to_path,
+        } => {
+            if from_folder == to_folder && from_path == to_path {
+                return Ok(());
+            }
             let old: Option<String> = tx
                 .query_row(
                     "SELECT owner FROM owners WHERE folder = ?1 AND path = ?2",
@@ -266,17 +382,28 @@ impl Owners {
                 "DELETE FROM owners WHERE folder = ?1 AND path = ?2",
                 params![from_folder, from_path],
             )?;
-            match new_owner.or(old.as_deref()) {
-                Some(owner) => upsert(tx, to_folder, to_path, owner)?,
-                None => {
-                    tx.execute(
+            match old {
+                Some(owner) => upsert(tx, to_folder, to_path, &owner),
+                None => tx
+                    .execute(
                         "DELETE FROM owners WHERE folder = ?1 AND path = ?2",
                         params![to_folder, to_path],
-                    )?;
-                }
+                    )
+                    .map(drop),
+            }
+        }
+        OwnerChange::RenamePrefix { folder, old, new } => {
+            if old == new {
+                return Ok(());
+            }
+            let rows = rows_under(tx, folder, old)?;
+            delete_under(tx, folder, old)?;
+            for (path, owner) in &rows {
+                upsert(tx, folder, &replace_prefix(path, old, new), owner)?;
             }
             Ok(())
-        })
+        }
+        OwnerChange::RemovePrefix { folder, prefix } => delete_under(tx, folder, prefix).map(drop),
     }
 }
 
@@ -478,21 +605,59 @@ mod tests {
     fn moves_between_folders() {
         let (_dir, o) = open();
         o.set("File System", "p", "alice").unwrap();
-        o.move_between("File System", "p", "MSDB", "q/p", None)
-            .unwrap();
+        o.move_between("File System", "p", "MSDB", "q/p").unwrap();
         assert_eq!(o.owner("File System", "p").unwrap(), None);
         assert_eq!(o.owner("MSDB", "q/p").unwrap().as_deref(), Some("alice"));
-        o.move_between("MSDB", "q/p", "File System", "p", Some("bob"))
-            .unwrap();
-        assert_eq!(o.owner("File System", "p").unwrap().as_deref(), Some("bob"));
-        assert_eq!(o.owner("MSDB", "q/p").unwrap(), None);
-        // No recorded owner: a given one is still recorded.
-        o.move_between("MSDB", "none", "File System", "n", Some("carol"))
-            .unwrap();
+        o.move_between("MSDB", "q/p", "File System", "p").unwrap();
         assert_eq!(
-            o.owner("File System", "n").unwrap().as_deref(),
-            Some("carol")
+            o.owner("File System", "p").unwrap().as_deref(),
+            Some("alice")
         );
+        assert_eq!(o.owner("MSDB", "q/p").unwrap(), None);
+    }
+
+    #[test]
+    fn intents_end_with_their_owner_change_in_one_transaction() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("owners.db");
+        let o = Owners::open(&path).unwrap();
+        let a = o.begin_intent("first").unwrap();
+        let b = o.begin_intent("second").unwrap();
+        assert!(b > a);
+        drop(o);
+        // Intents survive a restart; ids are never reused.
+        let o = Owners::open(&path).unwrap();
+        let pending = o.pending_intents().unwrap();
+        assert_eq!(
+            pending.iter().map(|p| p.body.as_str()).collect::<Vec<_>>(),
+            ["first", "second"]
+        );
+        o.complete_intent(
+            a,
+            &OwnerChange::Set {
+                folder: "F".into(),
+                path: "p".into(),
+                owner: "alice".into(),
+            },
+        )
+        .unwrap();
+        assert_eq!(o.owner("F", "p").unwrap().as_deref(), Some("alice"));
+        // Ended once: a second completion changes nothing.
+        o.remove("F", "p").unwrap();
+        o.complete_intent(
+            a,
+            &OwnerChange::Set {
+                folder: "F".into(),
+                path: "p".into(),
+                owner: "alice".into(),
+            },
+        )
+        .unwrap();
+        assert_eq!(o.owner("F", "p").unwrap(), None);
+        o.abandon_intent(b).unwrap();
+        assert!(o.pending_intents().unwrap().is_empty());
+        let c = o.begin_intent("third").unwrap();
+        assert!(c > b);
     }
 
     #[test]

@@ -7,7 +7,6 @@
 use std::collections::HashMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
-use std::os::fd::AsRawFd;
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -217,7 +216,8 @@ struct Stamp {
 struct Cached {
     /// None: the file did not exist.
     stamp: Option<Stamp>,
-    entries: Result<Arc<HashMap<String, TokenEntry>>, String>,
+    /// A failure is kept too (shared: an I/O error cannot be cloned), until the file changes.
+    entries: Result<Arc<HashMap<String, TokenEntry>>, Arc<TokenError>>,
 }
 
 /// Verifies presented tokens against a tokens file, re-reading it when it changes (so a revoke
@@ -247,7 +247,7 @@ impl TokenStore {
         };
         let entries = match self.entries() {
             Ok(entries) => entries,
-            Err(reason) => return Verdict::Unavailable(reason),
+            Err(reason) => return Verdict::Unavailable(reason.to_string()),
         };
         let computed = sha256(secret.as_bytes());
         let entry = entries.get(id);
@@ -262,33 +262,31 @@ impl TokenStore {
     /// Whether the token with this id is still in the file (for connections that outlive one
     /// request, such as event streams: a revoked token ends them). `Err` when the file cannot
     /// be read.
-    pub fn still_has(&self, id: &str) -> Result<Option<TokenEntry>, String> {
+    pub fn still_has(&self, id: &str) -> Result<Option<TokenEntry>, Arc<TokenError>> {
         Ok(self.entries()?.get(id).cloned())
     }
 
-    fn entries(&self) -> Result<Arc<HashMap<String, TokenEntry>>, String> {
+    fn entries(&self) -> Result<Arc<HashMap<String, TokenEntry>>, Arc<TokenError>> {
         let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
         let opened = match File::open(&self.path) {
             Ok(f) => Some(f),
             Err(e) if e.kind() == io::ErrorKind::NotFound => None,
             Err(source) => {
-                return Err(TokenError::Io {
+                return Err(Arc::new(TokenError::Io {
                     action: "open",
                     path: self.path.clone(),
                     source,
-                }
-                .to_string())
+                }))
             }
         };
         let stamp = match &opened {
             None => None,
             Some(f) => Some(stamp_of(&f.metadata().map_err(|source| {
-                TokenError::Io {
+                Arc::new(TokenError::Io {
                     action: "inspect",
                     path: self.path.clone(),
                     source,
-                }
-                .to_string()
+                })
             })?)),
         };
         if let Some(c) = cache.as_ref() {
@@ -309,7 +307,7 @@ impl TokenStore {
                         .collect::<HashMap<_, _>>(),
                 )
             })
-            .map_err(|e| e.to_string());
+            .map_err(Arc::new);
         *cache = Some(Cached {
             stamp,
             entries: entries.clone(),
@@ -516,7 +514,7 @@ fn sibling(path: &Path, suffix: &str) -> PathBuf {
 
 /// An exclusive `flock` on `<file>.lock`, held for one read-modify-write.
 struct FileLock {
-    _file: File,
+    _file: nix::fcntl::Flock<File>,
 }
 
 impl FileLock {
@@ -535,14 +533,12 @@ impl FileLock {
             .mode(0o600)
             .open(&lock_path)
             .map_err(err)?;
+        let mut file = file;
         loop {
-            // SAFETY: the descriptor is open for the duration of the call.
-            if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } == 0 {
-                return Ok(FileLock { _file: file });
-            }
-            let e = io::Error::last_os_error();
-            if e.kind() != io::ErrorKind::Interrupted {
-                return Err(err(e));
+            match nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusive) {
+                Ok(locked) => return Ok(FileLock { _file: locked }),
+                Err((back, nix::errno::Errno::EINTR)) => file = back,
+                Err((_, e)) => return Err(err(e.into())),
             }
         }
     }
@@ -609,8 +605,7 @@ mod tests {
     #[test]
     fn a_rewrite_keeps_the_owner_of_the_file() {
         use std::os::unix::fs::MetadataExt;
-        // SAFETY: geteuid has no preconditions.
-        if unsafe { libc::geteuid() } != 0 {
+        if !nix::unistd::geteuid().is_root() {
             println!("SKIPPED: giving a file away needs root");
             return;
         }

@@ -470,7 +470,8 @@ impl Gate {
                 let id = id.clone();
                 let entry = tokio::task::spawn_blocking(move || store.still_has(&id))
                     .await
-                    .map_err(|e| e.to_string())??;
+                    .map_err(|e| e.to_string())?
+                    .map_err(|e| e.to_string())?;
                 match entry {
                     Some(e) if e.identity == caller.identity() => Some(e.role),
                     _ => return Err("the token was revoked".into()),

@@ -1,6 +1,8 @@
 //! `/api/v1/folders`: the top-level folders with their health, and inside one of them listing
 //! (GET), creating (POST), deleting (DELETE, `?recursive=true` for a non-empty folder) and
-//! renaming (PATCH `{"name": …}`) folders. Changes are written to the event log.
+//! renaming (PATCH `{"name": …}`) folders. A change holds the folder's lock (`locks.rs`), so it
+//! never races with writes below it; deletions and renames, which move owner records, are
+//! announced by an intent (`journal.rs`). Changes are written to the event log.
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::FutureExt;
@@ -13,10 +15,11 @@ use crate::access::Operation;
 
 use super::auth::Caller;
 use super::error::ApiError;
+use super::journal::{Intent, Place};
+use super::listing_fields;
 use super::openapi::answers::{
     BadRequest, Conflict, Forbidden, NotFound, Unauthorized, Unavailable,
 };
-use super::permissions::folder_key;
 use super::target::{folder_target, segments};
 use super::{parse_json, store_call, AppState};
 
@@ -28,38 +31,155 @@ pub async fn top_level(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     state.allow_plain(&caller, Operation::Enumerate)?;
-    Ok(HttpResponse::Ok().json(json!({ "folders": state.directory.folders() })))
+    // Each with the URL that addresses it: a name holding a backslash is one segment there.
+    let folders: Vec<serde_json::Value> = state
+        .directory
+        .folders()
+        .into_iter()
+        .map(|f| {
+            let url = super::target::folder_url(&f.name);
+            let mut v = serde_json::to_value(f).unwrap_or_default();
+            v["url"] = url.into();
+            v
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({ "folders": folders })))
 }
 
-#[utoipa::path(get, path = "/api/v1/folders/{path}", tag = "folders", params(("path" = String, Path, description = "Top-level folder, then folders, separated by /")), responses((status = 200, description = "Subfolders, packages and deployed projects", body = Object), BadRequest, Unauthorized, NotFound, Unavailable))]
+/// How much of a listing to answer.
+#[derive(Deserialize)]
+pub struct ListOptions {
+    /// At most this many entries (folders first, then packages).
+    limit: Option<usize>,
+    /// Where the previous page ended (its `next_cursor`).
+    cursor: Option<String>,
+    /// The package fields to include, comma-separated (`name` is always included).
+    fields: Option<String>,
+}
+
+/// Largest page.
+const MAX_LIMIT: usize = 100_000;
+
+#[utoipa::path(get, path = "/api/v1/folders/{path}", tag = "folders", params(("path" = String, Path, description = "Top-level folder, then folders, separated by /"), ("limit" = Option<usize>, Query, description = "At most this many entries, folders first, then packages (1 to 100000); the answer has next_cursor when more follow"), ("cursor" = Option<String>, Query, description = "The next_cursor of the previous page"), ("fields" = Option<String>, Query, description = "Package fields to include, comma-separated: name, size, modified, object_name, id, description, creator_name, creator_computer, creation_date, version_major, version_minor, version_build, version_guid, version_comments, protection_level, format_version, package_type, encrypted, error")), responses((status = 200, description = "Subfolders, packages and deployed projects (all of them on the first page)", body = Object), BadRequest, Unauthorized, NotFound, Unavailable))]
 pub async fn list(
     req: HttpRequest,
     caller: Caller,
     state: web::Data<AppState>,
+    options: web::Query<ListOptions>,
 ) -> Result<HttpResponse, ApiError> {
     state.allow_plain(&caller, Operation::Enumerate)?;
     let t = folder_target(&state.directory, &segments(&req, PREFIX)?)?;
+    let limit = match options.limit {
+        Some(n) if !(1..=MAX_LIMIT).contains(&n) => {
+            return Err(ApiError::bad_request(format!(
+                "limit must be between 1 and {MAX_LIMIT}, not {n}"
+            )))
+        }
+        other => other,
+    };
+    let after = options.cursor.as_deref().map(Cursor::parse).transpose()?;
+    let first_page = after.is_none();
+    let fields = options
+        .fields
+        .as_deref()
+        .map(listing_fields::parse)
+        .transpose()?;
     let path = t.path.clone();
     let listing = store_call(&t.store, move |s| {
         async move { s.list(&path).await }.boxed()
     })
     .await?;
+    let (folders, packages, next) = page(&listing.folders, &listing.packages, after, limit);
     // Serialised straight from the structs: large folders list without an intermediate tree.
     #[derive(Serialize)]
     struct Listing<'a> {
         top_level_folder: &'a str,
         path: String,
         folders: &'a [SubfolderEntry],
-        packages: &'a [PackageEntry],
-        projects: &'a [ProjectEntry],
+        packages: listing_fields::Packages<'a>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        next_cursor: Option<String>,
+        /// Deployed projects (few per folder): all of them, on the first page only.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        projects: Option<&'a [ProjectEntry]>,
     }
     Ok(HttpResponse::Ok().json(Listing {
         top_level_folder: &t.top.name,
         path: t.display(),
-        folders: &listing.folders,
-        packages: &listing.packages,
-        projects: &listing.projects,
+        folders,
+        packages: listing_fields::Packages {
+            entries: packages,
+            fields: fields.as_deref(),
+        },
+        next_cursor: next.map(|c| c.text()),
+        projects: first_page.then_some(listing.projects.as_slice()),
     }))
+}
+
+/// Where a page ends: after a folder or after a package (names sort by their bytes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Cursor {
+    Folder(String),
+    Package(String),
+}
+
+impl Cursor {
+    fn parse(text: &str) -> Result<Cursor, ApiError> {
+        match text.split_once(':') {
+            Some(("f", name)) => Ok(Cursor::Folder(name.to_string())),
+            Some(("p", name)) => Ok(Cursor::Package(name.to_string())),
+            _ => Err(ApiError::bad_request(format!(
+                "cursor \"{text}\" is not one this service gave; pass the next_cursor of the previous page"
+            ))),
+        }
+    }
+
+    fn text(&self) -> String {
+        match self {
+            Cursor::Folder(n) => format!("f:{n}"),
+            Cursor::Package(n) => format!("p:{n}"),
+        }
+    }
+}
+
+/// The entries after `after`, at most `limit` of them, and the cursor of the next page.
+fn page<'a>(
+    folders: &'a [SubfolderEntry],
+    packages: &'a [PackageEntry],
+    after: Option<Cursor>,
+    limit: Option<usize>,
+) -> (&'a [SubfolderEntry], &'a [PackageEntry], Option<Cursor>) {
+    let (f0, p0) = match &after {
+        None => (0, 0),
+        Some(Cursor::Folder(n)) => (
+            folders.partition_point(|f| f.name.as_str() <= n.as_str()),
+            0,
+        ),
+        Some(Cursor::Package(n)) => (
+            folders.len(),
+            packages.partition_point(|p| p.info.name.as_str() <= n.as_str()),
+        ),
+    };
+    let (folders, packages) = (&folders[f0..], &packages[p0..]);
+    let Some(limit) = limit else {
+        return (folders, packages, None);
+    };
+    if folders.len() >= limit {
+        let more = folders.len() > limit || !packages.is_empty();
+        let page = &folders[..limit];
+        let next = more.then(|| Cursor::Folder(page[limit - 1].name.clone()));
+        return (page, &packages[..0], next);
+    }
+    let room = limit - folders.len();
+    if packages.len() > room {
+        let page = &packages[..room];
+        let next = match page.last() {
+            Some(p) => Cursor::Package(p.info.name.clone()),
+            None => Cursor::Folder(folders[folders.len() - 1].name.clone()),
+        };
+        return (folders, page, Some(next));
+    }
+    (folders, packages, None)
 }
 
 #[utoipa::path(post, path = "/api/v1/folders/{path}", tag = "folders", params(("path" = String, Path, description = "Top-level folder, then folders, separated by /")), responses((status = 201, description = "Created", body = Object), BadRequest, Unauthorized, Forbidden, NotFound, Conflict, Unavailable))]
@@ -73,11 +193,13 @@ pub async fn create(
     if t.path.is_root() {
         return Err(top_level_is_configured(&t.top.name, "created"));
     }
+    let held = state.locks.hold(&[Place::folder(&t).lock()]).await?;
     let path = t.path.clone();
     store_call(&t.store, move |s| {
         async move { s.create_folder(&path).await }.boxed()
     })
     .await?;
+    drop(held);
     state
         .audit(
             &caller,
@@ -120,15 +242,22 @@ pub async fn delete(
     if t.path.is_root() {
         return Err(top_level_is_configured(&t.top.name, "deleted"));
     }
+    let at = Place::folder(&t);
+    let held = state.locks.hold(&[at.lock()]).await?;
+    let begun = state.begin(Intent::DeleteFolder { at }).await?;
     let (path, recursive) = (t.path.clone(), options.recursive);
-    store_call(&t.store, move |s| {
+    match store_call(&t.store, move |s| {
         async move { s.delete_folder(&path, recursive).await }.boxed()
     })
-    .await?;
-    let (top, prefix) = folder_key(&t);
-    state
-        .update_owners(move |o| o.remove_prefix(&top, &prefix))
-        .await;
+    .await
+    {
+        Ok(()) => state.complete(begun).await,
+        Err(e) => {
+            state.settle(begun).await;
+            return Err(e);
+        }
+    }
+    drop(held);
     state
         .audit(
             &caller,
@@ -161,18 +290,24 @@ pub async fn rename(
     }
     let rename: Rename = parse_json(&body)?;
     let new_name = ItemName::new(&rename.name)?;
+    let (from, to) = (Place::folder(&t), Place::sibling_folder(&t, &new_name));
+    let held = state.locks.hold(&[from.lock(), to.lock()]).await?;
+    let begun = state.begin(Intent::RenameFolder { from, to }).await?;
     let (path, n) = (t.path.clone(), new_name.clone());
-    store_call(&t.store, move |s| {
+    match store_call(&t.store, move |s| {
         async move { s.rename_folder(&path, &n).await }.boxed()
     })
-    .await?;
+    .await
+    {
+        Ok(()) => state.complete(begun).await,
+        Err(e) => {
+            state.settle(begun).await;
+            return Err(e);
+        }
+    }
+    drop(held);
     let (parent, _) = t.path.split_last().expect("not the root");
     let new_path = format!("\\{}{}", t.top.name, parent.join(&new_name));
-    let (top, old_prefix) = folder_key(&t);
-    let new_prefix = super::permissions::join_key(&t, &parent, new_name.as_str());
-    state
-        .update_owners(move |o| o.rename_prefix(&top, &old_prefix, &new_prefix))
-        .await;
     state
         .audit(
             &caller,
@@ -191,4 +326,56 @@ fn top_level_is_configured(name: &str, verb: &str) -> ApiError {
             "top-level folder \"{name}\" cannot be {verb} through the API: top-level folders come from the service configuration ([[folder]] tables or TopLevelFolders); edit it and reload (SIGHUP)"
         ),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ssisd_stores::{PackageHeader, PackageInfo};
+
+    fn entries(folders: &[&str], packages: &[&str]) -> (Vec<SubfolderEntry>, Vec<PackageEntry>) {
+        (
+            folders
+                .iter()
+                .map(|n| SubfolderEntry {
+                    name: n.to_string(),
+                })
+                .collect(),
+            packages
+                .iter()
+                .map(|n| PackageEntry {
+                    info: PackageInfo {
+                        name: n.to_string(),
+                        size: 1,
+                        modified: None,
+                        header: PackageHeader::default(),
+                    },
+                    error: None,
+                })
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn pages_walk_folders_then_packages_without_gaps_or_repeats() {
+        let (f, p) = entries(&["A", "B", "C"], &["a", "b", "c", "d"]);
+        for limit in 1..=8 {
+            let mut seen = Vec::new();
+            let mut cursor = None;
+            loop {
+                let (fs, ps, next) = page(&f, &p, cursor.clone(), Some(limit));
+                assert!(fs.len() + ps.len() <= limit);
+                seen.extend(fs.iter().map(|x| x.name.clone()));
+                seen.extend(ps.iter().map(|x| x.info.name.clone()));
+                match next {
+                    Some(c) => cursor = Some(Cursor::parse(&c.text()).unwrap()),
+                    None => break,
+                }
+            }
+            assert_eq!(seen, ["A", "B", "C", "a", "b", "c", "d"], "limit {limit}");
+        }
+        let (fs, ps, next) = page(&f, &p, None, None);
+        assert_eq!((fs.len(), ps.len(), next), (3, 4, None));
+        assert!(Cursor::parse("x").is_err());
+    }
 }

@@ -6,7 +6,12 @@ pub mod auth;
 mod error;
 mod events;
 mod folders;
+pub mod guard;
+pub mod journal;
+mod listing_fields;
+pub mod locks;
 pub mod openapi;
+mod openapi_schemas;
 mod packages;
 mod permissions;
 mod projects;
@@ -20,6 +25,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use actix::Addr;
+use actix_web::middleware::from_fn;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use futures_util::future::BoxFuture;
@@ -28,7 +34,7 @@ use ssisd_actors::store::{StoreActor, StoreOp};
 use ssisd_actors::{Directory, EventId, EventLogClient, NewEvent, ReloadSummary};
 use ssisd_stores::{PackageStore, StoreError};
 
-pub use error::ApiError;
+pub use error::{json_errors, ApiError};
 
 /// What the API may ask of the service as a whole.
 pub trait ServiceControl: Send + Sync {
@@ -60,10 +66,14 @@ pub struct AppState {
     pub max_request_bytes: u64,
     /// Authentication settings and state.
     pub gate: Arc<auth::Gate>,
-    /// Who owns each stored package (recorded at import).
+    /// Who owns each stored package (recorded at import), and the intents of changes.
     pub owners: Arc<crate::access::owners::Owners>,
+    /// Serialises changes per folder and package.
+    pub locks: locks::PathLocks,
     /// Why runs are refused (the service runs as root without `service.allow_root_runners`).
     pub runs_refused: Option<String>,
+    /// The names the listeners answer to (`Host`, `Origin`).
+    pub hosts: guard::HostPolicy,
 }
 
 impl AppState {
@@ -138,46 +148,219 @@ pub async fn check_client_version(
     next.call(req).await
 }
 
-/// Registers every route.
+/// Logs every server error (5xx) with the incident id its answer carries (the details, which
+/// may name server paths, go only to the log); a 500 is also written to the event log.
+pub async fn log_server_errors(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    let method = req.method().to_string();
+    let path = req.path().to_string();
+    let events = req
+        .app_data::<web::Data<AppState>>()
+        .map(|s| s.events.clone());
+    let result = next.call(req).await;
+    let (status, error) = match &result {
+        Ok(res) => (res.status(), res.response().error()),
+        Err(e) => (e.as_response_error().status_code(), Some(e)),
+    };
+    if status.is_server_error() {
+        let api = error.and_then(|e| e.as_error::<ApiError>());
+        let incident = api
+            .and_then(|e| e.incident.clone())
+            .unwrap_or_else(|| "-".into());
+        let detail = match (api, error) {
+            (Some(e), _) => e.detail.clone().unwrap_or_else(|| e.message.clone()),
+            (None, Some(e)) => e.to_string(),
+            (None, None) => status.to_string(),
+        };
+        let line = format!(
+            "{method} {path} answered {} (incident {incident}): {detail}",
+            status.as_u16()
+        );
+        if status == actix_web::http::StatusCode::INTERNAL_SERVER_ERROR {
+            tracing::error!("{line}");
+            if let Some(events) = events {
+                let _ = events
+                    .append(
+                        NewEvent::new(EventId::RequestFailed, line)
+                            .field("incident", incident)
+                            .field("method", method)
+                            .field("path", path),
+                    )
+                    .await;
+            }
+        } else {
+            tracing::warn!("{line}");
+        }
+    }
+    result
+}
+
+/// The answer of a route to a method it lacks: 405 with `Allow` and the JSON error body.
+fn lacks(allow: &'static str) -> actix_web::Route {
+    web::to(move |req: HttpRequest| async move {
+        Err::<HttpResponse, ApiError>(
+            ApiError::new(
+                actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
+                format!(
+                    "{} is not a method of {}; it allows {allow}",
+                    req.method(),
+                    req.path()
+                ),
+            )
+            .with_header("Allow", allow),
+        )
+    })
+}
+
+/// Registers every route: one resource per path, each answering the methods it lacks with 405.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api/v1")
-            .route("/status", web::get().to(service_info::status))
-            .route("/whoami", web::get().to(service_info::whoami))
-            .route("/openapi.json", web::get().to(openapi::document))
-            .route("/reload", web::post().to(service_info::reload))
-            .route("/folders", web::get().to(folders::top_level))
+            .service(
+                web::resource("/status")
+                    .route(web::get().to(service_info::status))
+                    .default_service(lacks("GET")),
+            )
+            .service(
+                web::resource("/whoami")
+                    .route(web::get().to(service_info::whoami))
+                    .default_service(lacks("GET")),
+            )
+            .service(
+                web::resource("/openapi.json")
+                    .route(web::get().to(openapi::document))
+                    .default_service(lacks("GET")),
+            )
+            .service(
+                web::resource("/reload")
+                    .route(
+                        web::post()
+                            .to(service_info::reload)
+                            .wrap(from_fn(guard::json_body)),
+                    )
+                    .default_service(lacks("POST")),
+            )
+            .service(
+                web::resource("/folders")
+                    .route(web::get().to(folders::top_level))
+                    .default_service(lacks("GET")),
+            )
             .service(
                 web::resource("/folders/{tail:.*}")
                     .route(web::get().to(folders::list))
-                    .route(web::post().to(folders::create))
-                    .route(web::delete().to(folders::delete))
-                    .route(web::patch().to(folders::rename)),
+                    .route(
+                        web::post()
+                            .to(folders::create)
+                            .wrap(from_fn(guard::json_body)),
+                    )
+                    .route(
+                        web::delete()
+                            .to(folders::delete)
+                            .wrap(from_fn(guard::json_body)),
+                    )
+                    .route(
+                        web::patch()
+                            .to(folders::rename)
+                            .wrap(from_fn(guard::json_body)),
+                    )
+                    .default_service(lacks("GET, POST, DELETE, PATCH")),
             )
             .service(
                 web::resource("/packages/{tail:.*}")
-                    .route(web::put().to(packages::put))
+                    .route(
+                        web::put()
+                            .to(packages::put)
+                            .wrap(from_fn(guard::package_body)),
+                    )
                     .route(web::get().to(packages::get))
                     .route(web::head().to(packages::head))
-                    .route(web::delete().to(packages::delete))
-                    .route(web::patch().to(packages::rename)),
+                    .route(
+                        web::delete()
+                            .to(packages::delete)
+                            .wrap(from_fn(guard::json_body)),
+                    )
+                    .route(
+                        web::patch()
+                            .to(packages::rename)
+                            .wrap(from_fn(guard::json_body)),
+                    )
+                    .default_service(lacks("PUT, GET, HEAD, DELETE, PATCH")),
             )
             .service(
                 web::resource("/projects/{tail:.*}")
-                    .route(web::put().to(projects::put))
+                    .route(
+                        web::put()
+                            .to(projects::put)
+                            .wrap(from_fn(guard::project_body)),
+                    )
                     .route(web::get().to(projects::get))
                     .route(web::head().to(projects::head))
-                    .route(web::delete().to(projects::delete)),
+                    .route(
+                        web::delete()
+                            .to(projects::delete)
+                            .wrap(from_fn(guard::json_body)),
+                    )
+                    .default_service(lacks("PUT, GET, HEAD, DELETE")),
             )
-            .route("/copy", web::post().to(transfer::copy))
-            .route("/move", web::post().to(transfer::move_))
-            .route("/running", web::post().to(running::start))
-            .route("/running", web::get().to(running::list))
-            .route("/running/{id}", web::get().to(running::detail))
-            .route("/running/{id}/stop", web::post().to(running::stop))
-            .route("/running/{id}/stream", web::get().to(running::stream))
-            .route("/events", web::get().to(events::query))
-            .route("/events/stream", web::get().to(events::stream)),
+            .service(
+                web::resource("/copy")
+                    .route(
+                        web::post()
+                            .to(transfer::copy)
+                            .wrap(from_fn(guard::json_body)),
+                    )
+                    .default_service(lacks("POST")),
+            )
+            .service(
+                web::resource("/move")
+                    .route(
+                        web::post()
+                            .to(transfer::move_)
+                            .wrap(from_fn(guard::json_body)),
+                    )
+                    .default_service(lacks("POST")),
+            )
+            .service(
+                web::resource("/running")
+                    .route(
+                        web::post()
+                            .to(running::start)
+                            .wrap(from_fn(guard::json_body)),
+                    )
+                    .route(web::get().to(running::list))
+                    .default_service(lacks("GET, POST")),
+            )
+            .service(
+                web::resource("/running/{id}")
+                    .route(web::get().to(running::detail))
+                    .default_service(lacks("GET")),
+            )
+            .service(
+                web::resource("/running/{id}/stop")
+                    .route(
+                        web::post()
+                            .to(running::stop)
+                            .wrap(from_fn(guard::json_body)),
+                    )
+                    .default_service(lacks("POST")),
+            )
+            .service(
+                web::resource("/running/{id}/stream")
+                    .route(web::get().to(running::stream))
+                    .default_service(lacks("GET")),
+            )
+            .service(
+                web::resource("/events")
+                    .route(web::get().to(events::query))
+                    .default_service(lacks("GET")),
+            )
+            .service(
+                web::resource("/events/stream")
+                    .route(web::get().to(events::stream))
+                    .default_service(lacks("GET")),
+            ),
     )
     .default_service(web::to(not_found));
 }

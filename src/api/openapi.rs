@@ -110,5 +110,7 @@ impl Modify for BearerAuth {
 pub async fn document() -> HttpResponse {
     let mut doc = ApiDoc::openapi();
     doc.info.version = env!("CARGO_PKG_VERSION").to_string();
+    let mut doc = serde_json::to_value(doc).unwrap_or_default();
+    super::openapi_schemas::complete(&mut doc);
     HttpResponse::Ok().json(doc)
 }

@@ -2,7 +2,9 @@
 //! when it exists unless `?overwrite=true`; a package password and a new protection level come
 //! in headers, see `crate::import_protection`), export (GET, byte for byte), existence (HEAD),
 //! delete and rename (PATCH `{"name": …}`). The body size limit is enforced while reading, so an
-//! oversized body is refused before anything is written. Changes are written to the event log.
+//! oversized body is refused before anything is written. Each change holds its package's lock
+//! (`locks.rs`) and, where owners change, an intent (`journal.rs`). Changes are written to the
+//! event log.
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -18,10 +20,10 @@ use crate::import_protection::ImportProtection;
 use super::auth::Caller;
 use super::error::{ApiError, ErrorBody};
 use super::folders::Rename;
+use super::journal::{sha256_hex, Intent, Place};
 use super::openapi::answers::{
     BadRequest, Conflict, Forbidden, NotFound, Unauthorized, Unavailable,
 };
-use super::permissions::owner_key;
 use super::target::{package_target, segments};
 use super::{parse_json, store_call, AppState};
 
@@ -96,20 +98,49 @@ pub async fn put(
     // Opened and re-protected before anything is written: a wrong password stores nothing.
     let prepared = super::protect::prepare(body, protection, t.top.kind).await?;
     let (body, level, dropped) = (prepared.bytes, prepared.level, prepared.dropped);
+    let at = Place::package(&t, &name);
+    let held = state.locks.hold(&[at.lock()]).await?;
     // Replace only what the permission check saw: a package that appeared meanwhile (while
     // the body was read) gives 409 instead of being replaced without a check.
-    let (folder, n, overwrite) = (t.path.clone(), name.clone(), options.overwrite && exists);
-    let (info, replaced) = store_call(&t.store, move |s| {
-        async move { s.put_package(&folder, &n, body, overwrite).await }.boxed()
+    let overwrite = options.overwrite && exists;
+    let (folder, n) = (t.path.clone(), name.clone());
+    let present = store_call(&t.store, move |s| {
+        async move { s.package_exists(&folder, &n).await }.boxed()
     })
     .await?;
-    if !replaced {
-        let (folder, path) = owner_key(&t, Some(&name));
-        let owner = caller.identity().to_string();
-        state
-            .update_owners(move |o| o.set(&folder, &path, &owner))
-            .await;
-    }
+    // A new package gets an owner: announced by an intent, so that a crash between the file
+    // and the owner record is settled at the next start.
+    let begun = if present {
+        None
+    } else {
+        Some(
+            state
+                .begin(Intent::Import {
+                    at,
+                    owner: caller.identity().to_string(),
+                    sha256: sha256_hex(&body),
+                })
+                .await?,
+        )
+    };
+    let (folder, n) = (t.path.clone(), name.clone());
+    let stored = store_call(&t.store, move |s| {
+        async move { s.put_package(&folder, &n, body, overwrite).await }.boxed()
+    })
+    .await;
+    let (info, replaced) = match (stored, begun) {
+        (Ok(done), Some(b)) => {
+            state.complete(b).await;
+            done
+        }
+        (Ok(done), None) => done,
+        (Err(e), Some(b)) => {
+            state.settle(b).await;
+            return Err(e);
+        }
+        (Err(e), None) => return Err(e),
+    };
+    drop(held);
     let display = format!("{}\\{name}", t.display());
     state
         .audit(
@@ -192,16 +223,25 @@ pub async fn delete(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let (t, name) = package_target(&state.directory, &segments(&req, PREFIX)?)?;
+    let at = Place::package(&t, &name);
+    let held = state.locks.hold(&[at.lock()]).await?;
     state
         .allow_package(&caller, Operation::Change, &t, &name)
         .await?;
+    let begun = state.begin(Intent::DeletePackage { at }).await?;
     let (folder, n) = (t.path.clone(), name.clone());
-    store_call(&t.store, move |s| {
+    match store_call(&t.store, move |s| {
         async move { s.delete_package(&folder, &n).await }.boxed()
     })
-    .await?;
-    let (folder, path) = owner_key(&t, Some(&name));
-    state.update_owners(move |o| o.remove(&folder, &path)).await;
+    .await
+    {
+        Ok(()) => state.complete(begun).await,
+        Err(e) => {
+            state.settle(begun).await;
+            return Err(e);
+        }
+    }
+    drop(held);
     let display = format!("{}\\{name}", t.display());
     state
         .audit(
@@ -222,21 +262,27 @@ pub async fn rename(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let (t, name) = package_target(&state.directory, &segments(&req, PREFIX)?)?;
+    let rename: Rename = parse_json(&body)?;
+    let new_name = ItemName::new(strip_dtsx(&rename.name))?;
+    let (from, to) = (Place::package(&t, &name), Place::package(&t, &new_name));
+    let held = state.locks.hold(&[from.lock(), to.lock()]).await?;
     state
         .allow_package(&caller, Operation::Change, &t, &name)
         .await?;
-    let rename: Rename = parse_json(&body)?;
-    let new_name = ItemName::new(strip_dtsx(&rename.name))?;
+    let begun = state.begin(Intent::RenamePackage { from, to }).await?;
     let (folder, n, nn) = (t.path.clone(), name.clone(), new_name.clone());
-    store_call(&t.store, move |s| {
+    match store_call(&t.store, move |s| {
         async move { s.rename_package(&folder, &n, &nn).await }.boxed()
     })
-    .await?;
-    let (folder, old_path) = owner_key(&t, Some(&name));
-    let (_, new_path) = owner_key(&t, Some(&new_name));
-    state
-        .update_owners(move |o| o.rename(&folder, &old_path, &new_path))
-        .await;
+    .await
+    {
+        Ok(()) => state.complete(begun).await,
+        Err(e) => {
+            state.settle(begun).await;
+            return Err(e);
+        }
+    }
+    drop(held);
     let display = format!("{}\\{name}", t.display());
     let new_display = format!("{}\\{new_name}", t.display());
     state

@@ -1,10 +1,10 @@
 //! Applies the role table to requests: gathers the facts a decision needs (a package's recorded
 //! owner, its msdb reader and writer roles, a run's owner), asks `access::authorize`, and turns
-//! a refusal into a 403 written to the event log. It also keeps the owner records in step with
-//! imports, renames, moves and deletions. It decides nothing itself.
+//! a refusal into a 403 written to the event log. (The owner records follow imports, renames,
+//! moves and deletions through `journal.rs`.) It decides nothing itself.
 
 use futures_util::FutureExt;
-use ssisd_stores::{ItemName, StorePath};
+use ssisd_stores::ItemName;
 
 use super::auth::Caller;
 use super::error::ApiError;
@@ -97,33 +97,4 @@ impl AppState {
             writer_role: roles.writer,
         })
     }
-
-    /// Runs one change to the owner records on the blocking pool. A failure is reported but
-    /// does not undo the package operation that already happened.
-    pub async fn update_owners(
-        &self,
-        change: impl FnOnce(&crate::access::owners::Owners) -> Result<(), crate::access::owners::OwnersError>
-            + Send
-            + 'static,
-    ) {
-        let owners = self.owners.clone();
-        match tokio::task::spawn_blocking(move || change(&owners)).await {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => tracing::warn!("owner records not updated: {e}"),
-            Err(e) => tracing::warn!("owner records not updated: {e}"),
-        }
-    }
-}
-
-/// The folder path of a target as owner records write it (for folder renames and deletions).
-pub fn folder_key(t: &FolderTarget) -> (String, String) {
-    owner_key(t, None)
-}
-
-/// The path of `folder` (inside `t`'s top-level folder) joined with `name`, as owner records
-/// write it.
-pub fn join_key(t: &FolderTarget, folder: &StorePath, name: &str) -> String {
-    let mut parts: Vec<&str> = folder.segments().iter().map(ItemName::as_str).collect();
-    parts.push(name);
-    fold(t, parts.join("/"))
 }

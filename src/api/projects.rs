@@ -17,6 +17,7 @@ use crate::access::{Facts, Operation, Role};
 
 use super::auth::Caller;
 use super::error::{ApiError, ErrorBody};
+use super::journal::Place;
 use super::openapi::answers::{
     BadRequest, Conflict, Forbidden, NotFound, Unauthorized, Unavailable,
 };
@@ -105,6 +106,10 @@ pub async fn put(
         state.allow_plain(&caller, Operation::Import)?;
     }
     let body = read_limited(&req, payload, state.max_request_bytes).await?;
+    let held = state
+        .locks
+        .hold(&[Place::package(&t, &owner_name(&name)?).lock()])
+        .await?;
     let (folder, n, overwrite) = (t.path.clone(), name.clone(), options.overwrite && existed);
     let (info, replaced) = store_call(&t.store, move |s| {
         async move { s.put_project(&folder, &n, body, overwrite).await }.boxed()
@@ -117,6 +122,7 @@ pub async fn put(
             .update_owners(move |o| o.set(&folder, &path, &owner))
             .await;
     }
+    drop(held);
     let display = format!("{}\\{name}", t.display());
     state
         .audit(
@@ -184,6 +190,10 @@ pub async fn delete(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let (t, name) = project_target(&state, &segments(&req, PREFIX)?)?;
+    let held = state
+        .locks
+        .hold(&[Place::package(&t, &owner_name(&name)?).lock()])
+        .await?;
     allow_project(&state, &caller, Operation::Change, &t, &name).await?;
     let (folder, n) = (t.path.clone(), name.clone());
     store_call(&t.store, move |s| {
@@ -192,6 +202,7 @@ pub async fn delete(
     .await?;
     let (folder, path) = owner_key(&t, Some(&owner_name(&name)?));
     state.update_owners(move |o| o.remove(&folder, &path)).await;
+    drop(held);
     let display = format!("{}\\{name}", t.display());
     state
         .audit(

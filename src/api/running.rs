@@ -57,6 +57,8 @@ pub async fn start(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let b: StartBody = parse_json(&body)?;
+    ssisd_actors::run_request::check(&b.set, b.reporting.as_deref())
+        .map_err(|e| ApiError::bad_request(format!("the run request is refused: {e}")))?;
     if let Some(why) = &state.runs_refused {
         // The service's configuration, not the caller's role, refuses it.
         return Err(ApiError::new(StatusCode::CONFLICT, why.clone()));
@@ -69,16 +71,12 @@ pub async fn start(
             ))
         })?;
     }
-    let path_segments = |text: &str| -> Vec<String> {
-        text.trim_matches(['/', '\\'])
-            .split(['/', '\\'])
-            .map(str::to_string)
-            .collect()
-    };
     if let Some(project) = &b.project {
-        return start_project(caller, state, &path_segments(project), b).await;
+        let segments = super::target::split_written(&state.directory, project);
+        return start_project(caller, state, &segments, b).await;
     }
-    let (t, name) = package_target(&state.directory, &path_segments(&b.package))?;
+    let segments = super::target::split_written(&state.directory, &b.package);
+    let (t, name) = package_target(&state.directory, &segments)?;
     state
         .allow_package(&caller, Operation::Run, &t, &name)
         .await?;

@@ -1,6 +1,8 @@
 //! Turns the percent-encoded tail of a request path (`File%20System/Sales/Load`) into the
 //! top-level folder it names and a validated folder or package path inside it, and finds that
-//! folder's store actor. Validation of names is the stores crate's; this module only splits,
+//! folder's store actor. In a URL each segment is one name (a top-level name holding a
+//! backslash is one segment, `MSDB%20ETL01%5CINST2`); paths written in request bodies are split
+//! by `split_written`. Validation of names is the stores crate's; this module only splits,
 //! decodes and looks up.
 
 use actix::Addr;
@@ -12,23 +14,42 @@ use ssisd_stores::{strip_dtsx, ItemName, StorePath};
 
 use super::error::ApiError;
 
-/// The decoded segments after `prefix` in the raw request path.
+/// The decoded names after `prefix` in the raw request path. A `/` separates names whether it
+/// is written as is or as `%2F` (clients that follow the OpenAPI description encode it; no
+/// name may contain one).
 pub fn segments(req: &HttpRequest, prefix: &str) -> Result<Vec<String>, ApiError> {
     let raw = req.uri().path();
     let tail = raw.strip_prefix(prefix).unwrap_or("");
-    tail.split('/')
-        .filter(|s| !s.is_empty())
-        .map(|s| {
-            percent_decode_str(s)
-                .decode_utf8()
-                .map(|c| c.into_owned())
-                .map_err(|_| {
-                    ApiError::bad_request(format!(
-                        "path segment \"{s}\" is not percent-encoded UTF-8"
-                    ))
-                })
-        })
-        .collect()
+    let mut names = Vec::new();
+    for s in tail.split('/').filter(|s| !s.is_empty()) {
+        let decoded = percent_decode_str(s).decode_utf8().map_err(|_| {
+            ApiError::bad_request(format!("path segment \"{s}\" is not percent-encoded UTF-8"))
+        })?;
+        names.extend(
+            decoded
+                .split('/')
+                .filter(|n| !n.is_empty())
+                .map(str::to_string),
+        );
+    }
+    Ok(names)
+}
+
+/// A path written in a request body (`File System/Sales/Load`, `\\MSDB ETL01\\INST2\\Load`) split
+/// into names, a top-level folder whose name holds a backslash kept whole (longest match; the
+/// rule is the client's, `crate::client::path::split_written`).
+pub fn split_written(directory: &Directory, text: &str) -> Vec<String> {
+    let tops: Vec<String> = directory.folders().into_iter().map(|f| f.name).collect();
+    crate::client::path::split_written(text, &tops)
+}
+
+/// The URL path of a top-level folder, its name percent-encoded as one segment
+/// (`/api/v1/folders/MSDB%20ETL01%5CINST2`).
+pub fn folder_url(name: &str) -> String {
+    format!(
+        "/api/v1/folders/{}",
+        crate::client::ItemPath(vec![name.to_string()]).encoded()
+    )
 }
 
 /// A top-level folder and a folder path inside it.
@@ -64,6 +85,8 @@ pub fn top_level(
     match (&status.health, store) {
         (FolderHealth::Available, Some(store)) => Ok((status, store)),
         (FolderHealth::Starting, Some(store)) => Ok((status, store)),
+        // Reads are served; the store refuses writes with the reason itself.
+        (FolderHealth::ReadOnly(_), Some(store)) => Ok((status, store)),
         (health, _) => {
             let detail = match health {
                 FolderHealth::Restarting(why) => format!("its store is restarting after: {why}"),
@@ -71,6 +94,7 @@ pub fn top_level(
                 FolderHealth::Failed(why) => format!(
                     "its store has failed ({why}); fix the cause and reload the service (SIGHUP)"
                 ),
+                FolderHealth::ReadOnly(why) => format!("its store is read-only: {why}"),
                 _ => "its store is not running".to_string(),
             };
             Err(ApiError::unavailable(format!(

@@ -2,7 +2,8 @@
 //! System or MSDB, one instance or another), bytes unchanged. The body names both ends as
 //! `{"from": "File System/Sales/Load", "to": "MSDB/Archive/Load", "overwrite": false}`; SSIS's
 //! spelling `\File System\Sales\Load` works too. A move deletes the source only after the copy is
-//! stored. Stores do the work; this module only sequences it.
+//! stored; both ends are locked for the whole request and an intent (`journal.rs`) makes the
+//! move or copy whole across a crash. Stores do the work; this module only sequences it.
 
 use actix_web::{web, HttpResponse};
 use futures_util::FutureExt;
@@ -14,11 +15,11 @@ use crate::access::Operation;
 
 use super::auth::Caller;
 use super::error::ApiError;
+use super::journal::{sha256_hex, Intent, Place};
 use super::openapi::answers::{
     BadRequest, Conflict, Forbidden, NotFound, Unauthorized, Unavailable,
 };
-use super::permissions::owner_key;
-use super::target::package_target;
+use super::target::{package_target, split_written};
 use super::{parse_json, store_call, AppState};
 
 /// A copy or move: both ends as `Top/Folder/Package`.
@@ -29,14 +30,6 @@ pub struct Transfer {
     to: String,
     #[serde(default)]
     overwrite: bool,
-}
-
-/// Splits `Top/Folder/Package` or `\Top\Folder\Package` into its names.
-fn split_path(text: &str) -> Vec<String> {
-    text.split(['/', '\\'])
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-        .collect()
 }
 
 #[utoipa::path(post, path = "/api/v1/copy", tag = "packages", request_body = Transfer, responses((status = 201, description = "Copied", body = Object), (status = 200, description = "Copied over an existing package", body = Object), BadRequest, Unauthorized, Forbidden, NotFound, Conflict, Unavailable))]
@@ -64,8 +57,10 @@ async fn transfer(
     remove_source: bool,
 ) -> Result<HttpResponse, ApiError> {
     let t: Transfer = parse_json(&body)?;
-    let (src, src_name) = package_target(&state.directory, &split_path(&t.from))?;
-    let (dst, dst_name) = package_target(&state.directory, &split_path(&t.to))?;
+    let (src, src_name) =
+        package_target(&state.directory, &split_written(&state.directory, &t.from))?;
+    let (dst, dst_name) =
+        package_target(&state.directory, &split_written(&state.directory, &t.to))?;
     let src_display = format!("{}\\{src_name}", src.display());
     let dst_display = format!("{}\\{dst_name}", dst.display());
     if src_display.to_lowercase() == dst_display.to_lowercase() {
@@ -74,6 +69,11 @@ async fn transfer(
         )));
     }
 
+    let (from, to) = (
+        Place::package(&src, &src_name),
+        Place::package(&dst, &dst_name),
+    );
+    let held = state.locks.hold(&[from.lock(), to.lock()]).await?;
     let src_facts = state.package_facts(&caller, &src, &src_name).await?;
     state.allow(&caller, Operation::Export, &src_facts)?;
     if remove_source {
@@ -97,28 +97,56 @@ async fn transfer(
         async move { s.get_package(&folder, &name).await }.boxed()
     })
     .await?;
+    let sha256 = sha256_hex(&bytes);
+    let intent = if remove_source {
+        Intent::Move { from, to, sha256 }
+    } else {
+        Intent::Copy {
+            from,
+            to,
+            sha256,
+            owner: (!dst_exists).then(|| caller.identity().to_string()),
+        }
+    };
+    let begun = state.begin(intent).await?;
     // Replace only what the permission check saw (see packages::put).
     let (folder, name, overwrite) = (
         dst.path.clone(),
         dst_name.clone(),
         t.overwrite && dst_exists,
     );
-    let (info, replaced) = store_call(&dst.store, move |s| {
+    let stored = store_call(&dst.store, move |s| {
         async move { s.put_package(&folder, &name, bytes, overwrite).await }.boxed()
     })
-    .await?;
-    let (src_top, src_path) = owner_key(&src, Some(&src_name));
-    let (dst_top, dst_path) = owner_key(&dst, Some(&dst_name));
+    .await;
+    let (info, replaced) = match stored {
+        Ok(done) => done,
+        Err(e) => {
+            state.settle(begun).await;
+            return Err(e);
+        }
+    };
     if remove_source {
-        state
-            .update_owners(move |o| o.move_between(&src_top, &src_path, &dst_top, &dst_path, None))
-            .await;
-    } else if !replaced {
-        let owner = caller.identity().to_string();
-        state
-            .update_owners(move |o| o.set(&dst_top, &dst_path, &owner))
-            .await;
+        let (folder, name) = (src.path.clone(), src_name.clone());
+        let deleted = store_call(&src.store, move |s| {
+            async move { s.delete_package(&folder, &name).await }.boxed()
+        })
+        .await;
+        if let Err(e) = deleted {
+            // The copy is stored: the move is finished (the source deleted) when its folder
+            // can be changed again, by settling the intent.
+            state.settle(begun).await;
+            return Err(ApiError::new(
+                e.status,
+                format!(
+                    "{dst_display} was stored, but {src_display} could not be deleted yet ({}); the move is finished in the background once it can be",
+                    e.message
+                ),
+            ));
+        }
     }
+    state.complete(begun).await;
+    drop(held);
     let verb = if remove_source { "moved" } else { "copied" };
     state
         .audit(
@@ -129,18 +157,6 @@ async fn transfer(
         )
         .await;
     if remove_source {
-        let (folder, name) = (src.path.clone(), src_name.clone());
-        store_call(&src.store, move |s| async move { s.delete_package(&folder, &name).await }.boxed())
-            .await
-            .map_err(|e| {
-                ApiError::new(
-                    e.status,
-                    format!(
-                        "{dst_display} was stored, but {src_display} could not be deleted ({}); delete it to finish the move",
-                        e.message
-                    ),
-                )
-            })?;
         state
             .audit(
                 &caller,

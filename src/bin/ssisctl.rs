@@ -2,6 +2,7 @@
 //! "Integration Services" in Management Studio. Parses arguments (where the service is, which
 //! credentials to use) and dispatches to `ssisd::ctl`; it must not talk HTTP or format results
 //! itself.
+#![allow(unsafe_code)] // restoring SIGPIPE's default disposition (signal(2)) has no safe interface.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -88,12 +89,23 @@ enum Command {
     #[command(after_help = "Example: ssisctl folders --json")]
     Folders,
     /// List a folder (no path: the top-level folders).
-    #[command(after_help = "Examples:\n  ssisctl ls \"File System\"\n  ssisctl ls -R \\\\MSDB")]
+    #[command(
+        after_help = "Examples:\n  ssisctl ls \"File System\"\n  ssisctl ls -R \\\\MSDB\n  ssisctl ls \"File System/Big\" --limit 100\n  ssisctl --json ls \"File System/Big\" --fields size,modified"
+    )]
     Ls {
         path: Option<String>,
         /// Also list every subfolder.
         #[arg(short = 'R', long)]
         recursive: bool,
+        /// Show at most this many entries per folder (folders first); prints how to go on.
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+        limit: Option<u32>,
+        /// Go on where a --limit listing stopped (the cursor it printed).
+        #[arg(long, requires = "limit")]
+        cursor: Option<String>,
+        /// Package fields to ask for, comma-separated (with --json; see the API reference).
+        #[arg(long)]
+        fields: Option<String>,
     },
     /// Create a folder.
     #[command(after_help = "Example: ssisctl mkdir -p \"File System/Sales/2026\"")]
@@ -231,7 +243,23 @@ fn run(cli: Cli) -> Result<u8, ClientError> {
         Command::Status => commands::status(&c, &out),
         Command::Whoami => commands::whoami(&c, &out),
         Command::Folders => commands::folders(&c, &out),
-        Command::Ls { path, recursive } => commands::ls(&c, &out, path.as_deref(), recursive),
+        Command::Ls {
+            path,
+            recursive,
+            limit,
+            cursor,
+            fields,
+        } => commands::ls(
+            &c,
+            &out,
+            path.as_deref(),
+            recursive,
+            &commands::Paging {
+                limit: limit.map(|n| n as usize),
+                cursor,
+                fields,
+            },
+        ),
         Command::Mkdir { path, parents } => commands::mkdir(&c, &out, &path, parents),
         Command::Rmdir { path, recursive } => commands::rmdir(&c, &out, &path, recursive),
         Command::Mv {

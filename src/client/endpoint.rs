@@ -201,8 +201,7 @@ struct Published {
 fn published(runtime_dir: &Path) -> Published {
     use std::os::unix::fs::MetadataExt;
     let file = runtime_dir.join("ssisd.json");
-    // SAFETY: geteuid has no preconditions.
-    let me = unsafe { libc::geteuid() };
+    let me = nix::unistd::geteuid().as_raw();
     let trusted = |p: &Path| {
         std::fs::symlink_metadata(p)
             .map(|m| m.uid() == 0 || m.uid() == me)

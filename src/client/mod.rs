@@ -98,6 +98,8 @@ pub struct Client {
     transport: Transport,
     token: Option<Token>,
     pub service_version: String,
+    /// The service's top-level folder names, asked for once when a path needs them.
+    tops: std::sync::OnceLock<Vec<String>>,
 }
 
 /// An API answer: status and body.
@@ -179,6 +181,7 @@ impl Client {
             transport,
             token,
             service_version: String::new(),
+            tops: std::sync::OnceLock::new(),
         };
         let answer = client.request("GET", "status", None)?;
         let status = answer.json()?;
@@ -195,6 +198,36 @@ impl Client {
 
     pub fn endpoint(&self) -> &Endpoint {
         &self.endpoint
+    }
+
+    /// A path as a user wrote it (`\\MSDB\\Sales\\Load`, `File System/Sales`), split into names.
+    /// When a backslash follows the first name, the service's top-level folder names are asked
+    /// for (once) so that one holding a backslash (`MSDB ETL01\\INST2`) is kept whole.
+    pub fn item_path(&self, text: &str) -> Result<ItemPath, ClientError> {
+        let bad = |e: path::EmptyPath| ClientError::Api {
+            status: 400,
+            message: e.to_string(),
+        };
+        if text.trim_start_matches(['/', '\\']).contains('\\') {
+            ItemPath::parse_with_tops(text, self.top_level_names()?).map_err(bad)
+        } else {
+            ItemPath::parse(text).map_err(bad)
+        }
+    }
+
+    /// The names of the service's top-level folders (`GET /folders`), asked for once.
+    pub fn top_level_names(&self) -> Result<&[String], ClientError> {
+        if let Some(names) = self.tops.get() {
+            return Ok(names);
+        }
+        let listing = self.request("GET", "folders", None)?.json()?;
+        let names = listing["folders"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|f| f["name"].as_str().map(str::to_string))
+            .collect();
+        Ok(self.tops.get_or_init(|| names))
     }
 
     /// Sends a request; any status of 400 or more becomes an error with the service's message.
@@ -251,6 +284,12 @@ impl Client {
         let authorization = self.token.as_ref().map(Token::authorization);
         let mut headers = self.headers(authorization.as_deref());
         headers.extend(extra.iter().map(|(n, v)| (*n, v.as_str())));
+        if body.is_some() {
+            headers.push((
+                "Content-Type",
+                crate::api::guard::body_media_type(method, path),
+            ));
+        }
         let request = transport::Request {
             method,
             target: &target,

@@ -1,18 +1,28 @@
-//! A small HTTP/1.1 client for the management API over three transports: the local service's
-//! Unix socket, plain TCP and TLS (rustls). One request per connection (`Connection: close`):
-//! it writes the request, reads the status line and headers within fixed limits, and hands back
-//! the body framed by Content-Length, chunked transfer coding, or the end of the connection —
-//! buffered, or as a reader for server-sent events. It knows HTTP framing only: not the API's
-//! URLs, JSON, credentials or versions, and it must not retry or follow redirects.
+//! The management API's HTTP/1.1 client over three transports: the local service's Unix socket,
+//! plain TCP and TLS (rustls). HTTP itself is hyper's (`client::conn::http1`): request framing,
+//! response parsing, chunked and length-delimited bodies, interim answers, within the limits
+//! set here. This file only opens the connection, drives hyper on a thread and small runtime of
+//! the request's own (the callers block, and some of them do so inside a runtime of theirs),
+//! hands the body back buffered or as a reader for server-sent events, and turns failures into
+//! [`TransportError`]s that say what happened. One
+//! request per connection (`Connection: close`). It knows HTTP only: not the API's URLs, JSON,
+//! credentials or versions, and it must not retry or follow redirects.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpStream, ToSocketAddrs};
-use std::os::unix::net::UnixStream;
+use std::future::Future;
+use std::io::Read;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::pin::Pin;
+use std::sync::{mpsc, Arc, Mutex};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper_util::rt::TokioIo;
 use rustls::pki_types::ServerName;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpStream, UnixStream};
 
 /// How long a TCP connection may take to be established.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -20,8 +30,8 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 pub const MAX_HEAD_BYTES: usize = 64 * 1024;
 /// The most header fields an answer may have.
 pub const MAX_HEADERS: usize = 128;
-/// The longest chunk-size line (with extensions) or trailer line accepted.
-const MAX_LINE_BYTES: usize = 8 * 1024;
+/// How much of what the peer sent first is kept, to show when it is not HTTP.
+const FIRST_BYTES: usize = 80;
 
 /// Where requests go.
 #[derive(Clone)]
@@ -61,32 +71,36 @@ pub enum TransportError {
         detail: String,
         hint: &'static str,
     },
-    #[error("sending the request to {target} failed: {source}")]
-    Send {
-        target: String,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("{target} did not answer within {} s; the service may be overloaded — retry, or look at its log (journalctl -u ssisd)", .after.as_secs())]
+    #[error("sending the request to {target} failed: {detail}")]
+    Send { target: String, detail: String },
+    #[error("{target} did not answer within {} s; the service may be overloaded — retry, or look at its log (journalctl -u ssisd)", .after.as_secs_f64().ceil())]
     Timeout { target: String, after: Duration },
-    #[error("reading the answer from {target} failed: {source}")]
-    Read {
-        target: String,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error("reading the answer from {target} failed: {detail}")]
+    Read { target: String, detail: String },
     #[error("{target} closed the connection without answering; look at the service's log (journalctl -u ssisd)")]
     NoAnswer { target: String },
     #[error("the answer from {target} is not valid HTTP ({detail}); check that --server names an ssisd service and the right scheme (http:// or https://)")]
     Malformed { target: String, detail: String },
     #[error("the request cannot be sent: {0}")]
     InvalidRequest(String),
+    #[error("cannot start the client's event loop: {0}")]
+    Runtime(#[source] std::io::Error),
 }
 
 impl TransportError {
     /// Whether the service could not be reached at all (nothing was sent).
     pub fn is_unreachable(&self) -> bool {
         matches!(self, TransportError::Connect { .. })
+    }
+
+    /// The same error as an I/O error, for [`Read`] on a body.
+    fn into_io(self) -> std::io::Error {
+        let kind = match &self {
+            TransportError::Timeout { .. } => std::io::ErrorKind::TimedOut,
+            TransportError::Malformed { .. } => std::io::ErrorKind::InvalidData,
+            _ => std::io::ErrorKind::Other,
+        };
+        std::io::Error::new(kind, self)
     }
 }
 
@@ -98,8 +112,8 @@ pub struct Request<'a> {
     /// Extra header fields (Host, Content-Length and Connection are added).
     pub headers: &'a [(&'a str, &'a str)],
     pub body: Option<&'a [u8]>,
-    /// The longest wait for the service while sending and for each read of the answer; `None`
-    /// waits for ever (event streams).
+    /// The longest wait for the service: to send the request and receive the answer's head,
+    /// then for each piece of the body; `None` waits for ever (event streams).
     pub timeout: Option<Duration>,
 }
 
@@ -124,6 +138,29 @@ impl Head {
     pub fn headers(&self) -> impl Iterator<Item = (&str, &str)> {
         self.headers.iter().map(|(n, v)| (n.as_str(), v.as_str()))
     }
+
+    fn of(parts: &http::response::Parts) -> Head {
+        let reason = parts
+            .extensions
+            .get::<hyper::ext::ReasonPhrase>()
+            .map(|r| String::from_utf8_lossy(r.as_bytes()).into_owned())
+            .or_else(|| parts.status.canonical_reason().map(str::to_string))
+            .unwrap_or_default();
+        Head {
+            status: parts.status.as_u16(),
+            reason,
+            headers: parts
+                .headers
+                .iter()
+                .map(|(n, v)| {
+                    (
+                        n.as_str().to_string(),
+                        String::from_utf8_lossy(v.as_bytes()).trim().to_string(),
+                    )
+                })
+                .collect(),
+        }
+    }
 }
 
 /// A complete answer read into memory.
@@ -143,17 +180,14 @@ impl Response {
     /// Reads the whole body (at most `limit` bytes).
     pub fn buffer(mut self, limit: u64) -> Result<Buffered, TransportError> {
         let mut body = Vec::new();
-        let target = self.body.target.clone();
-        let timeout = self.body.timeout;
-        (&mut self.body)
-            .take(limit)
-            .read_to_end(&mut body)
-            .map_err(|e| read_error(&target, timeout, e))?;
-        if body.len() as u64 == limit && !self.body.finished() {
-            return Err(TransportError::Malformed {
-                target,
-                detail: format!("the body is larger than {limit} bytes"),
-            });
+        while let Some(chunk) = self.body.next_chunk()? {
+            if (body.len() + chunk.len()) as u64 > limit {
+                return Err(TransportError::Malformed {
+                    target: self.body.target.clone(),
+                    detail: format!("the body is larger than {limit} bytes"),
+                });
+            }
+            body.extend_from_slice(&chunk);
         }
         Ok(Buffered {
             head: self.head,
@@ -162,81 +196,89 @@ impl Response {
     }
 }
 
+/// The first bytes the peer sent, and whether it sent any.
+#[derive(Clone, Default)]
+struct FirstBytes(Arc<Mutex<Vec<u8>>>);
+
+impl FirstBytes {
+    fn keep(&self, read: &[u8]) {
+        let mut kept = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let room = FIRST_BYTES.saturating_sub(kept.len());
+        kept.extend_from_slice(&read[..read.len().min(room)]);
+    }
+
+    fn any(&self) -> bool {
+        !self.0.lock().unwrap_or_else(|p| p.into_inner()).is_empty()
+    }
+
+    /// Their first line, for a message.
+    fn first_line(&self) -> String {
+        let kept = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let text = String::from_utf8_lossy(&kept);
+        text.lines().next().unwrap_or("").to_string()
+    }
+}
+
 /// The open connection under a request.
 enum Stream {
     Unix(UnixStream),
     Tcp(TcpStream),
-    Tls(Box<rustls::StreamOwned<rustls::ClientConnection, TcpStream>>),
+    Tls(Box<tokio_rustls::client::TlsStream<TcpStream>>),
 }
 
-impl Stream {
-    fn set_timeouts(&self, timeout: Option<Duration>) -> std::io::Result<()> {
-        match self {
-            Stream::Unix(s) => {
-                s.set_read_timeout(timeout)?;
-                s.set_write_timeout(timeout)
-            }
-            Stream::Tcp(s) => {
-                s.set_read_timeout(timeout)?;
-                s.set_write_timeout(timeout)
-            }
-            Stream::Tls(s) => {
-                s.sock.set_read_timeout(timeout)?;
-                s.sock.set_write_timeout(timeout)
-            }
+/// A stream that keeps the first bytes it reads.
+struct Watched {
+    stream: Stream,
+    first: FirstBytes,
+}
+
+impl AsyncRead for Watched {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let this = self.get_mut();
+        let before = buf.filled().len();
+        let polled = match &mut this.stream {
+            Stream::Unix(s) => Pin::new(s).poll_read(cx, buf),
+            Stream::Tcp(s) => Pin::new(s).poll_read(cx, buf),
+            Stream::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
+        };
+        if let Poll::Ready(Ok(())) = polled {
+            this.first.keep(&buf.filled()[before..]);
         }
+        polled
     }
 }
 
-impl Read for Stream {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        match self {
-            Stream::Unix(s) => s.read(buf),
-            Stream::Tcp(s) => s.read(buf),
-            Stream::Tls(s) => s.read(buf),
-        }
-    }
-}
-
-impl Write for Stream {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        match self {
-            Stream::Unix(s) => s.write(buf),
-            Stream::Tcp(s) => s.write(buf),
-            Stream::Tls(s) => s.write(buf),
+impl AsyncWrite for Watched {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        match &mut self.get_mut().stream {
+            Stream::Unix(s) => Pin::new(s).poll_write(cx, buf),
+            Stream::Tcp(s) => Pin::new(s).poll_write(cx, buf),
+            Stream::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
         }
     }
 
-    fn flush(&mut self) -> std::io::Result<()> {
-        match self {
-            Stream::Unix(s) => s.flush(),
-            Stream::Tcp(s) => s.flush(),
-            Stream::Tls(s) => s.flush(),
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        match &mut self.get_mut().stream {
+            Stream::Unix(s) => Pin::new(s).poll_flush(cx),
+            Stream::Tcp(s) => Pin::new(s).poll_flush(cx),
+            Stream::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
         }
     }
-}
 
-fn is_timeout(e: &std::io::Error) -> bool {
-    matches!(
-        e.kind(),
-        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-    )
-}
-
-fn read_error(target: &str, timeout: Option<Duration>, e: std::io::Error) -> TransportError {
-    match timeout {
-        Some(after) if is_timeout(&e) => TransportError::Timeout {
-            target: target.to_string(),
-            after,
-        },
-        _ if e.kind() == std::io::ErrorKind::InvalidData => TransportError::Malformed {
-            target: target.to_string(),
-            detail: e.to_string(),
-        },
-        _ => TransportError::Read {
-            target: target.to_string(),
-            source: e,
-        },
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        match &mut self.get_mut().stream {
+            Stream::Unix(s) => Pin::new(s).poll_shutdown(cx),
+            Stream::Tcp(s) => Pin::new(s).poll_shutdown(cx),
+            Stream::Tls(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
+        }
     }
 }
 
@@ -257,6 +299,29 @@ fn tls_hint(e: &std::io::Error) -> &'static str {
         Some(rustls::Error::InvalidCertificate(_)) => TLS_HINT_CERT,
         _ => TLS_HINT_PROTOCOL,
     }
+}
+
+/// `fut` within `limit` (or without one); `Err(())` when the time ran out.
+async fn within<F: Future>(limit: Option<Duration>, fut: F) -> Result<F::Output, ()> {
+    match limit {
+        Some(d) => tokio::time::timeout(d, fut).await.map_err(|_| ()),
+        None => Ok(fut.await),
+    }
+}
+
+/// An error and the errors under it, as one line.
+fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let more = s.to_string();
+        if !text.contains(&more) {
+            text.push_str(": ");
+            text.push_str(&more);
+        }
+        source = s.source();
+    }
+    text
 }
 
 impl Transport {
@@ -296,14 +361,13 @@ impl Transport {
         }
     }
 
-    fn tcp(&self, authority: &str) -> Result<TcpStream, TransportError> {
-        let target = self.describe();
+    async fn tcp(&self, authority: &str) -> Result<TcpStream, TransportError> {
         let connect_error = |source| TransportError::Connect {
-            target: target.clone(),
+            target: self.describe(),
             source,
         };
-        let addrs: Vec<_> = authority
-            .to_socket_addrs()
+        let addrs: Vec<_> = tokio::net::lookup_host(authority)
+            .await
             .map_err(connect_error)?
             .collect();
         let mut last = std::io::Error::new(
@@ -311,101 +375,134 @@ impl Transport {
             format!("\"{authority}\" resolves to no address"),
         );
         for addr in addrs {
-            match TcpStream::connect_timeout(&addr, CONNECT_TIMEOUT) {
-                Ok(s) => {
+            match tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(addr)).await {
+                Ok(Ok(s)) => {
                     let _ = s.set_nodelay(true);
                     return Ok(s);
                 }
-                Err(e) => last = e,
+                Ok(Err(e)) => last = e,
+                Err(_) => {
+                    last = std::io::Error::new(
+                        std::io::ErrorKind::TimedOut,
+                        format!(
+                            "no answer from {addr} within {} s",
+                            CONNECT_TIMEOUT.as_secs()
+                        ),
+                    )
+                }
             }
         }
         Err(connect_error(last))
     }
 
-    fn open(&self, timeout: Option<Duration>) -> Result<Stream, TransportError> {
+    /// Connects (and shakes hands for TLS).
+    async fn open(&self, timeout: Option<Duration>) -> Result<Stream, TransportError> {
         let target = self.describe();
-        let stream = match self {
-            Transport::Unix(path) => Stream::Unix(UnixStream::connect(path).map_err(|source| {
-                TransportError::Connect {
-                    target: target.clone(),
-                    source,
-                }
-            })?),
-            Transport::Tcp { authority } => Stream::Tcp(self.tcp(authority)?),
+        Ok(match self {
+            Transport::Unix(path) => Stream::Unix(
+                UnixStream::connect(path)
+                    .await
+                    .map_err(|source| TransportError::Connect { target, source })?,
+            ),
+            Transport::Tcp { authority } => Stream::Tcp(self.tcp(authority).await?),
             Transport::Tls {
                 authority,
                 server_name,
                 config,
             } => {
-                let mut sock = self.tcp(authority)?;
-                sock.set_read_timeout(Some(timeout.unwrap_or(CONNECT_TIMEOUT)))
-                    .and_then(|()| sock.set_write_timeout(Some(CONNECT_TIMEOUT)))
-                    .map_err(|source| TransportError::Connect {
-                        target: target.clone(),
-                        source,
-                    })?;
-                let mut conn = rustls::ClientConnection::new(config.clone(), server_name.clone())
-                    .map_err(|e| TransportError::Tls {
-                    target: target.clone(),
-                    detail: e.to_string(),
-                    hint: TLS_HINT_PROTOCOL,
-                })?;
-                while conn.is_handshaking() {
-                    if let Err(e) = conn.complete_io(&mut sock) {
-                        if is_timeout(&e) {
-                            return Err(TransportError::Timeout {
-                                target,
-                                after: timeout.unwrap_or(CONNECT_TIMEOUT),
-                            });
-                        }
+                let sock = self.tcp(authority).await?;
+                let connector = tokio_rustls::TlsConnector::from(config.clone());
+                let limit = timeout.unwrap_or(CONNECT_TIMEOUT);
+                match tokio::time::timeout(limit, connector.connect(server_name.clone(), sock))
+                    .await
+                {
+                    Err(_) => {
+                        return Err(TransportError::Timeout {
+                            target,
+                            after: limit,
+                        })
+                    }
+                    Ok(Err(e)) => {
                         let hint = tls_hint(&e);
                         return Err(TransportError::Tls {
                             target,
-                            detail: e.to_string(),
+                            detail: chain(&e),
                             hint,
                         });
                     }
+                    Ok(Ok(tls)) => Stream::Tls(Box::new(tls)),
                 }
-                Stream::Tls(Box::new(rustls::StreamOwned::new(conn, sock)))
             }
-        };
-        stream
-            .set_timeouts(timeout)
-            .map_err(|source| TransportError::Connect { target, source })?;
-        Ok(stream)
+        })
     }
 
-    /// Sends one request and returns the answer with its body still to be read.
+    /// Sends one request and returns the answer with its body still to be read. The exchange
+    /// runs on a thread of its own with a small runtime (callers may be inside a runtime of
+    /// theirs, or none); the body comes back through a bounded channel, so an unread stream
+    /// holds the connection still, and dropping the body ends the exchange.
     pub fn send(&self, req: &Request<'_>) -> Result<Response, TransportError> {
-        let head = self.request_head(req)?;
+        let request = self.build(req)?;
         let target = self.describe();
-        let mut stream = self.open(req.timeout)?;
-        let written = stream
-            .write_all(head.as_bytes())
-            .and_then(|()| stream.write_all(req.body.unwrap_or_default()))
-            .and_then(|()| stream.flush());
-        if let (Err(e), Some(after)) = (&written, req.timeout) {
-            if is_timeout(e) {
-                return Err(TransportError::Timeout { target, after });
-            }
-        }
-        let mut reader = BufReader::new(stream);
-        let head = match (written, read_head(&mut reader, &target, req.timeout)) {
-            (_, Ok(head)) => head,
-            // The service may answer (e.g. 401) and close before it has read the whole body.
-            (Err(e), Err(_)) => return Err(TransportError::Send { target, source: e }),
-            (Ok(()), Err(e)) => return Err(e),
+        let (head_tx, head_rx) = mpsc::channel();
+        let (body_tx, body_rx) = mpsc::sync_channel(BODY_PIECES);
+        let (cancel_tx, cancel_rx) = tokio::sync::oneshot::channel();
+        let exchange = Exchange {
+            transport: self.clone(),
+            request,
+            timeout: req.timeout,
+            head_only: req.method.eq_ignore_ascii_case("HEAD"),
         };
-        let framing = framing(&head, req.method, &target)?;
+        std::thread::Builder::new()
+            .name("ssisd-http".into())
+            .spawn(move || exchange.run(head_tx, body_tx, cancel_rx))
+            .map_err(TransportError::Runtime)?;
+        let head = head_rx.recv().map_err(|_| TransportError::Read {
+            target: target.clone(),
+            detail: "the connection's thread ended without an answer".into(),
+        })??;
         Ok(Response {
             head,
             body: Body {
-                reader,
-                framing,
+                pieces: body_rx,
+                chunk: Bytes::new(),
+                done: false,
                 target,
-                timeout: req.timeout,
+                _cancel: cancel_tx,
             },
         })
+    }
+
+    /// Connects, sends `request` and receives the answer's head (within `timeout`).
+    async fn exchange(
+        &self,
+        request: http::Request<Full<Bytes>>,
+        timeout: Option<Duration>,
+    ) -> Result<http::Response<Incoming>, TransportError> {
+        let first = FirstBytes::default();
+        let stream = self.open(timeout).await?;
+        let io = TokioIo::new(Watched {
+            stream,
+            first: first.clone(),
+        });
+        let (mut sender, connection) = hyper::client::conn::http1::Builder::new()
+            .title_case_headers(true)
+            .max_header_size(MAX_HEAD_BYTES)
+            .max_buf_size(MAX_HEAD_BYTES.max(8192))
+            .max_headers(MAX_HEADERS)
+            .handshake::<_, Full<Bytes>>(io)
+            .await
+            .map_err(|e| self.failure(&e, &first))?;
+        // The connection runs beside the request on this runtime, also while the body is read;
+        // it ends with the answer (Connection: close).
+        tokio::spawn(connection);
+        match within(timeout, sender.send_request(request)).await {
+            Err(()) => Err(TransportError::Timeout {
+                target: self.describe(),
+                after: timeout.unwrap_or_default(),
+            }),
+            Ok(Err(e)) => Err(self.failure(&e, &first)),
+            Ok(Ok(answer)) => Ok(answer),
+        }
     }
 
     /// Sends one request and reads the whole answer (at most `limit` bytes of body).
@@ -413,311 +510,253 @@ impl Transport {
         self.send(req)?.buffer(limit)
     }
 
-    fn request_head(&self, req: &Request<'_>) -> Result<String, TransportError> {
-        let token = |s: &str| {
-            !s.is_empty()
-                && s.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
-        };
-        if !token(req.method) {
-            return Err(TransportError::InvalidRequest(format!(
-                "\"{}\" is not an HTTP method",
-                req.method
-            )));
+    /// What a failure of hyper while sending or reading the head means for the user.
+    fn failure(&self, e: &hyper::Error, first: &FirstBytes) -> TransportError {
+        let target = self.describe();
+        if e.is_parse() || e.is_parse_status() {
+            // hyper tells a head over its limits only by its message on the client side.
+            let detail = if e.to_string().contains("too large") {
+                format!(
+                    "the status line and headers exceed the limits ({MAX_HEAD_BYTES} bytes, {MAX_HEADERS} header fields)"
+                )
+            } else {
+                let shown: String = first.first_line().chars().take(FIRST_BYTES).collect();
+                format!("{}; the answer began with \"{shown}\"", chain(e))
+            };
+            return TransportError::Malformed { target, detail };
         }
-        if !req.target.starts_with('/') || req.target.bytes().any(|b| b <= b' ' || b == 0x7f) {
-            return Err(TransportError::InvalidRequest(format!(
+        if !first.any() {
+            if e.is_incomplete_message() || e.is_closed() {
+                return TransportError::NoAnswer { target };
+            }
+            return TransportError::Send {
+                target,
+                detail: chain(e),
+            };
+        }
+        if e.is_incomplete_message() {
+            return TransportError::Malformed {
+                target,
+                detail: "the connection ended inside the status line or headers".into(),
+            };
+        }
+        TransportError::Read {
+            target,
+            detail: chain(e),
+        }
+    }
+
+    /// The request as hyper sends it; refuses what cannot be written as HTTP/1.1.
+    fn build(&self, req: &Request<'_>) -> Result<http::Request<Full<Bytes>>, TransportError> {
+        let invalid = |m: String| TransportError::InvalidRequest(m);
+        let method = http::Method::from_bytes(req.method.as_bytes())
+            .map_err(|_| invalid(format!("\"{}\" is not an HTTP method", req.method)))?;
+        let bad_target = || {
+            invalid(format!(
                 "\"{}\" is not a request path (it must start with / and contain no spaces or control characters)",
                 req.target
-            )));
+            ))
+        };
+        if !req.target.starts_with('/') {
+            return Err(bad_target());
         }
-        let mut head = format!(
-            "{} {} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n",
-            req.method,
-            req.target,
-            self.host()
-        );
-        let has_body = req.body.is_some()
-            || !matches!(req.method.to_ascii_uppercase().as_str(), "GET" | "HEAD");
-        if has_body {
-            head.push_str(&format!(
-                "Content-Length: {}\r\n",
-                req.body.map_or(0, <[u8]>::len)
-            ));
-        }
+        let uri: http::Uri = req.target.parse().map_err(|_| bad_target())?;
+        let mut builder = http::Request::builder()
+            .method(method)
+            .uri(uri)
+            .header(http::header::HOST, self.host())
+            .header(http::header::CONNECTION, "close");
         for (name, value) in req.headers {
-            if !token(name) {
-                return Err(TransportError::InvalidRequest(format!(
-                    "\"{name}\" is not a header field name"
-                )));
-            }
-            if value.bytes().any(|b| (b < b' ' && b != b'\t') || b == 0x7f) {
-                return Err(TransportError::InvalidRequest(format!(
+            let name = http::HeaderName::from_bytes(name.as_bytes())
+                .map_err(|_| invalid(format!("\"{name}\" is not a header field name")))?;
+            let value = http::HeaderValue::from_str(value).map_err(|_| {
+                invalid(format!(
                     "the value of header field {name} contains a control character"
-                )));
-            }
-            head.push_str(&format!("{name}: {value}\r\n"));
-        }
-        head.push_str("\r\n");
-        Ok(head)
-    }
-}
-
-/// Reads one line (through `\n`, at most `limit` bytes); `None` at the end of the stream.
-fn read_line(reader: &mut impl BufRead, limit: usize) -> std::io::Result<Option<Vec<u8>>> {
-    let mut line = Vec::new();
-    reader.take(limit as u64 + 1).read_until(b'\n', &mut line)?;
-    if line.is_empty() {
-        return Ok(None);
-    }
-    if !line.ends_with(b"\n") {
-        let problem = if line.len() > limit {
-            format!("a line is longer than {limit} bytes")
-        } else {
-            "the connection ended in the middle of a line".to_string()
-        };
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
-            problem,
-        ));
-    }
-    line.pop();
-    if line.ends_with(b"\r") {
-        line.pop();
-    }
-    Ok(Some(line))
-}
-
-/// Reads the status line and header fields, skipping interim (1xx) answers.
-fn read_head(
-    reader: &mut impl BufRead,
-    target: &str,
-    timeout: Option<Duration>,
-) -> Result<Head, TransportError> {
-    let malformed = |detail: String| TransportError::Malformed {
-        target: target.to_string(),
-        detail,
-    };
-    loop {
-        let mut budget = MAX_HEAD_BYTES;
-        let mut next_line = |budget: &mut usize| -> Result<Option<Vec<u8>>, TransportError> {
-            if *budget == 0 {
-                return Err(malformed(format!(
-                    "the status line and headers exceed {MAX_HEAD_BYTES} bytes"
-                )));
-            }
-            let line = read_line(reader, *budget).map_err(|e| {
-                if e.kind() == std::io::ErrorKind::InvalidData {
-                    malformed(format!(
-                        "the status line and headers exceed {MAX_HEAD_BYTES} bytes or are cut short"
-                    ))
-                } else {
-                    read_error(target, timeout, e)
-                }
+                ))
             })?;
-            if let Some(l) = &line {
-                *budget = budget.saturating_sub(l.len() + 2);
-            }
-            Ok(line)
-        };
-        let Some(status_line) = next_line(&mut budget)? else {
-            return Err(TransportError::NoAnswer {
-                target: target.to_string(),
-            });
-        };
-        let status_line = String::from_utf8_lossy(&status_line).into_owned();
-        let (status, reason) = parse_status_line(&status_line).ok_or_else(|| {
-            let shown: String = status_line.chars().take(80).collect();
-            malformed(format!("the status line is \"{shown}\""))
-        })?;
-        let mut headers = Vec::new();
-        loop {
-            let Some(line) = next_line(&mut budget)? else {
-                return Err(malformed("the connection ended inside the headers".into()));
-            };
-            if line.is_empty() {
-                break;
-            }
-            if headers.len() == MAX_HEADERS {
-                return Err(malformed(format!("more than {MAX_HEADERS} header fields")));
-            }
-            let line = String::from_utf8_lossy(&line).into_owned();
-            if line.starts_with([' ', '\t']) {
-                return Err(malformed("a folded (obsolete) header line".into()));
-            }
-            let Some((name, value)) = line.split_once(':') else {
-                let shown: String = line.chars().take(80).collect();
-                return Err(malformed(format!(
-                    "the header line \"{shown}\" has no colon"
-                )));
-            };
-            if name.is_empty() || name.ends_with([' ', '\t']) {
-                return Err(malformed(format!(
-                    "the header name \"{name}\" is not valid"
-                )));
-            }
-            headers.push((name.to_string(), value.trim().to_string()));
+            builder = builder.header(name, value);
         }
-        // 100 Continue and other interim answers precede the real one (101 is not expected).
-        if (100..200).contains(&status) && status != 101 {
-            continue;
-        }
-        return Ok(Head {
-            status,
-            reason,
-            headers,
+        let body = Full::new(Bytes::copy_from_slice(req.body.unwrap_or_default()));
+        builder.body(body).map_err(|e| invalid(e.to_string()))
+    }
+}
+
+/// How many pieces of a body may wait for the reader.
+const BODY_PIECES: usize = 16;
+
+/// What the exchange's thread hands to the body.
+enum Piece {
+    Data(Bytes),
+    End,
+    Failed(TransportError),
+}
+
+/// One request on its own thread: connect, send, then pass the body on piece by piece.
+struct Exchange {
+    transport: Transport,
+    request: http::Request<Full<Bytes>>,
+    timeout: Option<Duration>,
+    head_only: bool,
+}
+
+impl Exchange {
+    fn run(
+        self,
+        head_tx: mpsc::Sender<Result<Head, TransportError>>,
+        body_tx: mpsc::SyncSender<Piece>,
+        mut cancel: tokio::sync::oneshot::Receiver<()>,
+    ) {
+        let runtime = match tokio::runtime::Builder::new_current_thread()
+            .enable_io()
+            .enable_time()
+            .build()
+        {
+            Ok(r) => r,
+            Err(e) => {
+                let _ = head_tx.send(Err(TransportError::Runtime(e)));
+                return;
+            }
+        };
+        let Exchange {
+            transport,
+            request,
+            timeout,
+            head_only,
+        } = self;
+        runtime.block_on(async move {
+            let target = transport.describe();
+            let answered = match transport.exchange(request, timeout).await {
+                Ok(a) => a,
+                Err(e) => {
+                    let _ = head_tx.send(Err(e));
+                    return;
+                }
+            };
+            let (parts, mut incoming) = answered.into_parts();
+            let head = Head::of(&parts);
+            let announced = (!head_only && !matches!(head.status, 204 | 304))
+                .then(|| head.header("content-length"))
+                .flatten()
+                .and_then(|v| v.parse::<u64>().ok());
+            if head_tx.send(Ok(head)).is_err() {
+                return;
+            }
+            let mut received = 0u64;
+            loop {
+                let frame = tokio::select! {
+                    // The body was dropped: nobody reads any more.
+                    _ = &mut cancel => return,
+                    frame = within(timeout, incoming.frame()) => frame,
+                };
+                let piece = match frame {
+                    Err(()) => Piece::Failed(TransportError::Timeout {
+                        target: target.clone(),
+                        after: timeout.unwrap_or_default(),
+                    }),
+                    Ok(None) => Piece::End,
+                    Ok(Some(Ok(frame))) => match frame.into_data() {
+                        Ok(data) if !data.is_empty() => {
+                            received += data.len() as u64;
+                            Piece::Data(data)
+                        }
+                        // Empty data and trailer fields: nothing for the reader.
+                        _ => continue,
+                    },
+                    Ok(Some(Err(e))) => {
+                        Piece::Failed(body_failure(&target, &e, announced, received))
+                    }
+                };
+                let last = !matches!(piece, Piece::Data(_));
+                // Blocks while the reader is behind: the connection waits with it.
+                if body_tx.send(piece).is_err() || last {
+                    return;
+                }
+            }
         });
     }
 }
 
-/// `HTTP/1.1 200 OK` → (200, "OK").
-fn parse_status_line(line: &str) -> Option<(u16, String)> {
-    let rest = line.strip_prefix("HTTP/1.")?;
-    let mut parts = rest.splitn(3, ' ');
-    let minor = parts.next()?;
-    if minor.len() != 1 || !minor.as_bytes()[0].is_ascii_digit() {
-        return None;
-    }
-    let code = parts.next()?;
-    if code.len() != 3 || !code.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let status: u16 = code.parse().ok()?;
-    if !(100..=599).contains(&status) {
-        return None;
-    }
-    Some((status, parts.next().unwrap_or("").to_string()))
-}
-
-/// How the body of an answer is delimited.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Framing {
-    /// No body, or the body has been read.
-    Done,
-    /// `left` more bytes.
-    Length { left: u64 },
-    /// Chunked: `left` bytes of the current chunk; `crlf` when the chunk's CRLF is still due.
-    Chunked { left: u64, crlf: bool },
-    /// Until the connection ends.
-    Eof,
-}
-
-fn framing(head: &Head, method: &str, target: &str) -> Result<Framing, TransportError> {
-    if method.eq_ignore_ascii_case("HEAD")
-        || (100..200).contains(&head.status)
-        || head.status == 204
-        || head.status == 304
-    {
-        return Ok(Framing::Done);
-    }
-    if let Some(te) = head.header("transfer-encoding") {
-        let last = te.rsplit(',').next().unwrap_or("").trim();
-        if last.eq_ignore_ascii_case("chunked") {
-            return Ok(Framing::Chunked {
-                left: 0,
-                crlf: false,
-            });
-        }
-        // Another coding last: the body ends with the connection.
-        return Ok(Framing::Eof);
-    }
-    let lengths: Vec<&str> = head
-        .headers()
-        .filter(|(n, _)| n.eq_ignore_ascii_case("content-length"))
-        .flat_map(|(_, v)| v.split(','))
-        .map(str::trim)
-        .collect();
-    match lengths.first() {
-        None => Ok(Framing::Eof),
-        Some(first) => {
-            let parsed = first
-                .parse::<u64>()
-                .ok()
-                .filter(|_| first.bytes().all(|b| b.is_ascii_digit()));
-            match parsed {
-                Some(left) if lengths.iter().all(|l| l == first) => Ok(if left == 0 {
-                    Framing::Done
-                } else {
-                    Framing::Length { left }
-                }),
-                _ => Err(TransportError::Malformed {
-                    target: target.to_string(),
-                    detail: format!("the Content-Length \"{}\" is not valid", lengths.join(", ")),
-                }),
-            }
-        }
+/// Why a body broke off, for the user.
+fn body_failure(
+    target: &str,
+    e: &hyper::Error,
+    announced: Option<u64>,
+    received: u64,
+) -> TransportError {
+    let target = target.to_string();
+    match announced {
+        Some(length) if received < length => TransportError::Malformed {
+            target,
+            detail: format!(
+                "the answer ended {} bytes before its announced length",
+                length - received
+            ),
+        },
+        _ if e.is_incomplete_message() => TransportError::Malformed {
+            target,
+            detail: "the connection ended before the last chunk of the answer".into(),
+        },
+        _ => TransportError::Malformed {
+            target,
+            detail: chain(e),
+        },
     }
 }
 
-/// The body of an answer as a reader: framing removed, chunks decoded. Reading past the end
-/// returns 0; a body cut short is an error.
+/// The body of an answer as a reader: framing removed, chunks decoded (by hyper). Reading past
+/// the end returns 0; a body cut short is an error. Dropping it ends the exchange.
 pub struct Body {
-    reader: BufReader<Stream>,
-    framing: Framing,
+    pieces: mpsc::Receiver<Piece>,
+    /// What was received and not read yet.
+    chunk: Bytes,
+    /// Whether the end (or a failure) has been received.
+    done: bool,
     target: String,
-    timeout: Option<Duration>,
+    /// Dropped with the body: tells the exchange's thread to stop.
+    _cancel: tokio::sync::oneshot::Sender<()>,
 }
 
 impl std::fmt::Debug for Body {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Body")
             .field("target", &self.target)
-            .field("framing", &self.framing)
+            .field("finished", &self.finished())
             .finish()
     }
-}
-
-fn invalid_data(text: String) -> std::io::Error {
-    std::io::Error::new(std::io::ErrorKind::InvalidData, text)
 }
 
 impl Body {
     /// Whether the whole body has been read.
     pub fn finished(&self) -> bool {
-        self.framing == Framing::Done
+        self.done && self.chunk.is_empty()
     }
 
-    /// Reads the size line of the next chunk (after the CRLF of the previous one, if due);
-    /// at the last chunk, reads the trailers too.
-    fn next_chunk(&mut self, crlf: bool) -> std::io::Result<u64> {
-        if crlf {
-            match read_line(&mut self.reader, 2)? {
-                Some(l) if l.is_empty() => {}
-                _ => return Err(invalid_data("a chunk is not followed by CRLF".into())),
+    /// The next piece of the body, `None` at its end.
+    fn next_chunk(&mut self) -> Result<Option<Bytes>, TransportError> {
+        if !self.chunk.is_empty() {
+            return Ok(Some(std::mem::take(&mut self.chunk)));
+        }
+        if self.done {
+            return Ok(None);
+        }
+        match self.pieces.recv() {
+            Ok(Piece::Data(data)) => Ok(Some(data)),
+            Ok(Piece::End) => {
+                self.done = true;
+                Ok(None)
+            }
+            Ok(Piece::Failed(e)) => {
+                self.done = true;
+                Err(e)
+            }
+            Err(_) => {
+                self.done = true;
+                Err(TransportError::Read {
+                    target: self.target.clone(),
+                    detail: "the connection's thread ended inside the answer".into(),
+                })
             }
         }
-        let line = read_line(&mut self.reader, MAX_LINE_BYTES)?.ok_or_else(|| {
-            std::io::Error::new(
-                std::io::ErrorKind::UnexpectedEof,
-                "the connection ended before the last chunk of the answer",
-            )
-        })?;
-        let line = String::from_utf8_lossy(&line);
-        let size_text = line.split(';').next().unwrap_or("").trim();
-        let size = u64::from_str_radix(size_text, 16)
-            .ok()
-            .filter(|_| !size_text.is_empty() && size_text.len() <= 16)
-            .ok_or_else(|| invalid_data(format!("\"{size_text}\" is not a chunk size")))?;
-        if size == 0 {
-            // Trailer fields, then an empty line.
-            let mut trailers = 0;
-            loop {
-                match read_line(&mut self.reader, MAX_LINE_BYTES)? {
-                    Some(l) if l.is_empty() => break,
-                    // The connection may end right after the last chunk.
-                    None => break,
-                    Some(_) => {
-                        trailers += 1;
-                        if trailers > MAX_HEADERS {
-                            return Err(invalid_data(format!(
-                                "more than {MAX_HEADERS} trailer fields"
-                            )));
-                        }
-                    }
-                }
-            }
-        }
-        Ok(size)
     }
 }
 
@@ -726,62 +765,23 @@ impl Read for Body {
         if buf.is_empty() {
             return Ok(0);
         }
-        loop {
-            match self.framing {
-                Framing::Done => return Ok(0),
-                Framing::Eof => return self.reader.read(buf),
-                Framing::Length { left } => {
-                    let max = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
-                    let n = self.reader.read(&mut buf[..max])?;
-                    if n == 0 {
-                        return Err(std::io::Error::new(
-                            std::io::ErrorKind::UnexpectedEof,
-                            format!("the answer ended {left} bytes before its announced length"),
-                        ));
-                    }
-                    let left = left - n as u64;
-                    self.framing = if left == 0 {
-                        Framing::Done
-                    } else {
-                        Framing::Length { left }
-                    };
-                    return Ok(n);
-                }
-                Framing::Chunked { left: 0, crlf } => {
-                    let size = self.next_chunk(crlf)?;
-                    self.framing = if size == 0 {
-                        Framing::Done
-                    } else {
-                        Framing::Chunked {
-                            left: size,
-                            crlf: true,
-                        }
-                    };
-                }
-                Framing::Chunked { left, crlf } => {
-                    let max = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
-                    let n = self.reader.read(&mut buf[..max])?;
-                    if n == 0 {
-                        return Err(std::io::Error::new(
-                            std::io::ErrorKind::UnexpectedEof,
-                            "the connection ended inside a chunk of the answer",
-                        ));
-                    }
-                    self.framing = Framing::Chunked {
-                        left: left - n as u64,
-                        crlf,
-                    };
-                    return Ok(n);
-                }
+        if self.chunk.is_empty() {
+            match self.next_chunk() {
+                Ok(Some(chunk)) => self.chunk = chunk,
+                Ok(None) => return Ok(0),
+                Err(e) => return Err(e.into_io()),
             }
         }
+        let n = buf.len().min(self.chunk.len());
+        buf[..n].copy_from_slice(&self.chunk.split_to(n));
+        Ok(n)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::Read;
+    use std::io::{BufRead, BufReader, Read, Write};
     use std::net::TcpListener;
     use std::os::unix::net::UnixListener;
 
@@ -898,6 +898,18 @@ mod tests {
     }
 
     #[test]
+    fn reason_phrases_as_sent() {
+        let (t, _) = tcp_server(pieces(&["HTTP/1.1 204\r\n\r\n"]));
+        let a = t.fetch(&get("/api/v1/x"), 1 << 20).unwrap();
+        assert_eq!((a.head.status, a.head.reason.as_str()), (204, ""));
+        let (t, _) = tcp_server(pieces(&[
+            "HTTP/1.1 429 Slow Down\r\nContent-Length: 0\r\n\r\n",
+        ]));
+        let a = t.fetch(&get("/api/v1/x"), 1 << 20).unwrap();
+        assert_eq!((a.head.status, a.head.reason.as_str()), (429, "Slow Down"));
+    }
+
+    #[test]
     fn chunked_in_odd_splits_over_unix() {
         let (t, _dir) = unix_server(pieces(&[
             "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n",
@@ -982,11 +994,22 @@ mod tests {
             "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
         ]));
         let e = t.fetch(&get("/api/v1/status"), 1 << 20).unwrap_err();
-        assert!(e.to_string().contains("not a chunk size"), "{e}");
+        assert!(matches!(e, TransportError::Malformed { .. }), "{e:?}");
+        assert!(e.to_string().contains("chunk size"), "{e}");
 
-        let (t, _) = tcp_server(pieces(&["HTTP/1.1 200 OK\r\nno colon here\r\n\r\n"]));
-        let e = t.fetch(&get("/api/v1/status"), 1 << 20).unwrap_err();
-        assert!(e.to_string().contains("has no colon"), "{e}");
+        for head in [
+            "HTTP/1.1 200 OK\r\nno colon here\r\n\r\n",
+            "HTTP/2 200 OK\r\n\r\n",
+            "HTTP/1.1 2000 OK\r\n\r\n",
+            "http/1.1 200 OK\r\n\r\n",
+        ] {
+            let (t, _) = tcp_server(pieces(&[head]));
+            let e = t.fetch(&get("/api/v1/status"), 1 << 20).unwrap_err();
+            assert!(
+                matches!(e, TransportError::Malformed { .. }),
+                "{head}: {e:?}"
+            );
+        }
 
         let (t, _) = tcp_server(vec![]);
         let e = t.fetch(&get("/api/v1/status"), 1 << 20).unwrap_err();
@@ -1149,17 +1172,5 @@ mod tests {
         let e = t.fetch(&get("/api/v1/status"), 1 << 20).unwrap_err();
         assert!(e.to_string().contains("http://"), "{e}");
         assert!(Transport::tls(&authority, "not a name!", f.stranger).is_err());
-    }
-
-    #[test]
-    fn status_lines() {
-        assert_eq!(
-            parse_status_line("HTTP/1.1 429 Too Many Requests"),
-            Some((429, "Too Many Requests".into()))
-        );
-        assert_eq!(parse_status_line("HTTP/1.1 204"), Some((204, "".into())));
-        assert_eq!(parse_status_line("HTTP/2 200 OK"), None);
-        assert_eq!(parse_status_line("HTTP/1.1 2000 OK"), None);
-        assert_eq!(parse_status_line("http/1.1 200 OK"), None);
     }
 }

@@ -191,9 +191,27 @@ fn parse_role_or_none(text: &str) -> Result<Option<Role>, String> {
         .ok_or_else(|| format!("\"{text}\" is not a role; use {ROLE_CHOICES}"))
 }
 
-/// Checks `[access]` against the listen address and the loopback rule. Errors are
-/// `(key, message)`.
+/// A refused `[access]` value: its key (`access.tls_key`) and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("key `{key}`: {message}")]
+pub struct AccessKeyError {
+    pub key: String,
+    pub message: String,
+}
+
+/// Checks `[access]` against the listen address and the loopback rule; also returns warnings.
 pub fn check(
+    a: &AccessSection,
+    listen: SocketAddr,
+    unauthenticated_loopback: bool,
+    base: &Path,
+) -> Result<(AccessConfig, Vec<String>), AccessKeyError> {
+    check_keys(a, listen, unauthenticated_loopback, base)
+        .map_err(|(key, message)| AccessKeyError { key, message })
+}
+
+/// [`check`], with errors as `(key, message)` while the checks run.
+fn check_keys(
     a: &AccessSection,
     listen: SocketAddr,
     unauthenticated_loopback: bool,
@@ -203,7 +221,7 @@ pub fn check(
     let path = |k: &str, v: &Option<String>| -> Result<Option<PathBuf>, (String, String)> {
         v.as_deref()
             .filter(|s| !s.trim().is_empty())
-            .map(|s| paths::resolve(s, base).map_err(|m| (key(k), m)))
+            .map(|s| paths::resolve(s, base).map_err(|e| (key(k), e.to_string())))
             .transpose()
     };
     let local_role = parse_role_or_none(&a.local_role).map_err(|m| (key("local_role"), m))?;
@@ -362,7 +380,7 @@ mod tests {
         let a: AccessSection = toml::from_str(text).map_err(|e| e.to_string())?;
         check(&a, listen.parse().unwrap(), open, Path::new("/etc/ssisd"))
             .map(|(c, _)| c)
-            .map_err(|(k, m)| format!("{k}: {m}"))
+            .map_err(|e| format!("{}: {}", e.key, e.message))
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod access;
 pub mod error;
 pub mod msdtssrvr;
 pub mod paths;
+pub mod text;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -22,7 +23,7 @@ use ssisd_stores::msdb::settings::{
     Authentication, Encrypt, PasswordSource, DEFAULT_CONNECT_TIMEOUT_SECONDS, DEFAULT_POOL_SIZE,
     INTEGRATED_REFUSED,
 };
-use ssisd_stores::{FolderLocation, FolderSpec, SqlServerFolder};
+use ssisd_stores::{CreateRoot, FolderLocation, FolderSpec, SqlServerFolder};
 
 pub use access::AccessConfig;
 pub use error::ConfigError;
@@ -76,6 +77,11 @@ pub struct ServiceSection {
     pub stop_grace_seconds: f64,
     /// Most packages running at once; more are refused (HTTP 429).
     pub max_concurrent_packages: usize,
+    /// Names clients may use for this machine in `Host` and `Origin` besides `localhost`,
+    /// IP addresses and the machine's host name (DNS names of the service behind a load
+    /// balancer or in a certificate).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub host_names: Vec<String>,
 }
 
 impl Default for ServiceSection {
@@ -97,6 +103,7 @@ impl Default for ServiceSection {
             runner: None,
             stop_grace_seconds: 10.0,
             max_concurrent_packages: 1000,
+            host_names: Vec::new(),
         }
     }
 }
@@ -146,6 +153,10 @@ pub struct FolderSection {
     pub name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub store_path: Option<String>,
+    /// When a file-system folder's directory may be created: `first-use` (default: only when
+    /// the service never used it), `always`, `never`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub create_store_path: Option<CreateRoot>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub server: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -275,6 +286,8 @@ pub struct ServiceConfig {
     pub runner: PathBuf,
     pub stop_grace: Duration,
     pub max_concurrent_packages: usize,
+    /// `service.host_names`, lower case.
+    pub host_names: Vec<String>,
     pub event_log_retention: u64,
     pub supervision: SupervisionSection,
     pub folders: Vec<FolderSpec>,
@@ -312,16 +325,14 @@ pub fn load_with_env(
                     }
                 }
             })?;
-            let text = String::from_utf8(bytes).map_err(|e| {
-                ConfigError::invalid(
-                    &path,
-                    format!("not UTF-8 text (byte {})", e.utf8_error().valid_up_to()),
-                )
-            })?;
+            // UTF-8, or UTF-16 as Windows editors save MsDtsSrvr.ini.xml; the mark is dropped.
+            let text = text::decode(&bytes)
+                .map_err(|e| ConfigError::invalid(&path, e.to_string()))?
+                .text;
             let base = path.parent().map(Path::to_path_buf).unwrap_or(cwd);
             if msdtssrvr::looks_like_xml(&text) {
-                let xml =
-                    msdtssrvr::parse(&text, &path).map_err(|m| ConfigError::invalid(&path, m))?;
+                let xml = msdtssrvr::parse(&text, &path)
+                    .map_err(|e| ConfigError::invalid(&path, e.to_string()))?;
                 let mut raw = RawConfig::default();
                 if let Some(stop) = xml.stop_executing_packages_on_shutdown {
                     raw.service.stop_executing_packages_on_shutdown = stop;
@@ -408,10 +419,11 @@ enum Layer {
 /// password.
 fn folder_section(spec: &FolderSpec) -> FolderSection {
     match &spec.location {
-        FolderLocation::FileSystem { store_path } => FolderSection {
+        FolderLocation::FileSystem { store_path, create } => FolderSection {
             kind: "file-system".into(),
             name: spec.name.clone(),
             store_path: Some(store_path.display().to_string()),
+            create_store_path: Some(*create),
             ..FolderSection::default()
         },
         FolderLocation::SqlServer(f) => FolderSection {
@@ -477,11 +489,11 @@ fn check(
     let listen = parse_listen(&s.listen).map_err(|m| key_error("service.listen", m))?;
     let (access, mut warnings) =
         access::check(&raw.access, listen, s.unauthenticated_loopback, base)
-            .map_err(|(k, m)| key_error(&k, m))?;
+            .map_err(|e| key_error(&e.key, e.message))?;
     let dir =
         |key: &str, value: &Option<String>, default: PathBuf| -> Result<PathBuf, ConfigError> {
             match value {
-                Some(v) => paths::resolve(v, base).map_err(|m| key_error(key, m)),
+                Some(v) => paths::resolve(v, base).map_err(|e| key_error(key, e.to_string())),
                 None => Ok(default),
             }
         };
@@ -526,6 +538,21 @@ fn check(
     if !s.unauthenticated_loopback && listen.ip().is_loopback() && s.allow_root_runners {
         warnings.push("service.allow_root_runners is true: packages started by the service run as root when the service does".into());
     }
+    let mut host_names = Vec::new();
+    for (i, name) in s.host_names.iter().enumerate() {
+        let ok = !name.is_empty()
+            && name.len() <= 253
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
+        if !ok {
+            return Err(key_error(
+                &format!("service.host_names[{i}]"),
+                format!("\"{name}\" is not a DNS host name (letters, digits, '-' and '.', without port or scheme)"),
+            ));
+        }
+        host_names.push(name.to_ascii_lowercase());
+    }
     if s.max_request_bytes == 0 {
         return Err(key_error(
             "service.max_request_bytes",
@@ -533,7 +560,9 @@ fn check(
         ));
     }
     let runner = match &s.runner {
-        Some(r) => paths::resolve(r, base).map_err(|m| key_error("service.runner", m))?,
+        Some(r) => {
+            paths::resolve(r, base).map_err(|e| key_error("service.runner", e.to_string()))?
+        }
         None => default_runner(),
     };
     if !(s.stop_grace_seconds >= 0.0 && s.stop_grace_seconds.is_finite()) {
@@ -612,6 +641,7 @@ fn check(
         runner,
         stop_grace: Duration::from_secs_f64(s.stop_grace_seconds),
         max_concurrent_packages: s.max_concurrent_packages,
+        host_names,
         event_log_retention: raw.event_log.retention,
         supervision: raw.supervision.clone(),
         folders,
@@ -648,6 +678,7 @@ pub fn default_folders(data_dir: &Path) -> Vec<FolderSpec> {
             name: "File System".into(),
             location: FolderLocation::FileSystem {
                 store_path: data_dir.join("Packages"),
+                create: Default::default(),
             },
         },
     ]
@@ -668,9 +699,16 @@ fn folder_spec(f: &FolderSection, base: &Path) -> Result<FolderSpec, String> {
             FolderLocation::FileSystem {
                 store_path: paths::resolve(written, base)
                     .map_err(|m| format!("folder \"{}\": store_path: {m}", f.name))?,
+                create: f.create_store_path.unwrap_or_default(),
             }
         }
         "sql-server" => {
+            if f.create_store_path.is_some() {
+                return Err(format!(
+                    "folder \"{}\": `create_store_path` belongs to kind \"file-system\"",
+                    f.name
+                ));
+            }
             if f.store_path.is_some() {
                 return Err(format!("folder \"{}\": `store_path` belongs to kind \"file-system\"; a sql-server folder has `server`", f.name));
             }
@@ -801,6 +839,7 @@ impl ServiceConfig {
                 },
                 health_check_interval: Duration::from_secs_f64(s.health_check_seconds),
             },
+            known_store_roots: Some(self.data_dir.join("store-roots")),
             event_log: EventLogSettings {
                 path: self.data_dir.join("events.db"),
                 retention: self.event_log_retention,
@@ -847,6 +886,7 @@ impl ServiceConfig {
                 runner: Some(self.runner.display().to_string()),
                 stop_grace_seconds: self.stop_grace.as_secs_f64(),
                 max_concurrent_packages: self.max_concurrent_packages,
+                host_names: self.host_names.clone(),
             },
             event_log: EventLogSection {
                 retention: self.event_log_retention,
@@ -892,6 +932,9 @@ impl ServiceConfig {
         if self.max_request_bytes != newer.max_request_bytes {
             keys.push("service.max_request_bytes");
         }
+        if self.host_names != newer.host_names {
+            keys.push("service.host_names");
+        }
         if self.log != newer.log || self.log_level != newer.log_level {
             keys.push("service.log");
         }
@@ -933,7 +976,8 @@ mod tests {
         assert_eq!(
             c.folders[1].location,
             FolderLocation::FileSystem {
-                store_path: c.data_dir.join("Packages")
+                store_path: c.data_dir.join("Packages"),
+                create: Default::default(),
             }
         );
         assert!(c.stop_executing_packages_on_shutdown);
@@ -979,7 +1023,8 @@ server = "."
         assert_eq!(
             c.folders[0].location,
             FolderLocation::FileSystem {
-                store_path: dir.path().join("pk")
+                store_path: dir.path().join("pk"),
+                create: Default::default(),
             }
         );
         assert_eq!(c.folders[1].kind(), "sql-server");
@@ -1178,7 +1223,8 @@ mod shipped_files {
         assert_eq!(
             xml.folders[1].location,
             FolderLocation::FileSystem {
-                store_path: Path::new(env!("CARGO_MANIFEST_DIR")).join("Packages")
+                store_path: Path::new(env!("CARGO_MANIFEST_DIR")).join("Packages"),
+                create: Default::default(),
             }
         );
     }

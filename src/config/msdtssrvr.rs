@@ -8,7 +8,7 @@ use std::path::Path;
 
 use ssisd_stores::{FolderLocation, FolderSpec, SqlServerFolder};
 
-use super::paths;
+use super::paths::{self, PathError};
 
 const XSI: &str = "http://www.w3.org/2001/XMLSchema-instance";
 
@@ -20,6 +20,40 @@ pub struct MsDtsSrvrFile {
     pub folders: Option<Vec<FolderSpec>>,
     /// Things the reader tolerated, for `--check-config` to show.
     pub warnings: Vec<String>,
+}
+
+/// Why the file cannot be read; each says where (line and column) and what to change.
+#[derive(Debug, thiserror::Error)]
+pub enum MsDtsSrvrError {
+    #[error("not valid XML: {0}")]
+    Xml(#[from] roxmltree::Error),
+    #[error("the root element is <{found}>, expected <DtsServiceConfiguration>")]
+    Root { found: String },
+    #[error("<StopExecutingPackagesOnShutdown> at {at} is \"{value}\", expected true or false")]
+    NotBoolean { at: String, value: String },
+    #[error("<Folder> at {at} has no <Name>")]
+    NoName { at: String },
+    #[error("<Folder> \"{name}\" at {at} has xsi:type=\"{found}\", expected SqlServerFolder or FileSystemFolder")]
+    UnknownType {
+        name: String,
+        at: String,
+        found: String,
+    },
+    #[error("<Folder> \"{name}\" at {at} has no xsi:type; add xsi:type=\"SqlServerFolder\" or \"FileSystemFolder\"")]
+    NoType { name: String, at: String },
+    #[error("SqlServerFolder \"{name}\" at {at} has no <ServerName>")]
+    NoServer { name: String, at: String },
+    #[error("FileSystemFolder \"{name}\" at {at} has no <StorePath>")]
+    NoStorePath { name: String, at: String },
+    #[error("<StorePath> of \"{name}\" at {at}: {source}")]
+    StorePath {
+        name: String,
+        at: String,
+        #[source]
+        source: PathError,
+    },
+    #[error("<Folder> at {at}: {message}")]
+    Folder { at: String, message: String },
 }
 
 /// True when the text looks like XML rather than TOML.
@@ -34,33 +68,30 @@ fn at(doc: &roxmltree::Document, node: roxmltree::Node) -> String {
     format!("line {}, column {}", pos.row, pos.col)
 }
 
-pub fn parse(text: &str, file: &Path) -> Result<MsDtsSrvrFile, String> {
+pub fn parse(text: &str, file: &Path) -> Result<MsDtsSrvrFile, MsDtsSrvrError> {
     let base = file.parent().unwrap_or(Path::new("/"));
     let text = text.trim_start_matches('\u{feff}');
     let options = roxmltree::ParsingOptions {
         allow_dtd: false,
         ..Default::default()
     };
-    let doc = roxmltree::Document::parse_with_options(text, options)
-        .map_err(|e| format!("not valid XML: {e}"))?;
+    let doc = roxmltree::Document::parse_with_options(text, options)?;
     let root = doc.root_element();
     if root.tag_name().name() != "DtsServiceConfiguration" {
-        return Err(format!(
-            "the root element is <{}>, expected <DtsServiceConfiguration>",
-            root.tag_name().name()
-        ));
+        return Err(MsDtsSrvrError::Root {
+            found: root.tag_name().name().to_string(),
+        });
     }
     let mut out = MsDtsSrvrFile::default();
     for child in root.children().filter(|n| n.is_element()) {
         match child.tag_name().name() {
             "StopExecutingPackagesOnShutdown" => {
                 let value = child.text().unwrap_or("").trim();
-                out.stop_executing_packages_on_shutdown = Some(parse_bool(value).ok_or_else(|| {
-                    format!(
-                        "<StopExecutingPackagesOnShutdown> at {} is \"{value}\", expected true or false",
-                        at(&doc, child)
-                    )
-                })?);
+                out.stop_executing_packages_on_shutdown =
+                    Some(parse_bool(value).ok_or_else(|| MsDtsSrvrError::NotBoolean {
+                        at: at(&doc, child),
+                        value: value.to_string(),
+                    })?);
             }
             "TopLevelFolders" => {
                 let mut folders = Vec::new();
@@ -99,7 +130,7 @@ fn read_folder(
     folder: roxmltree::Node,
     base: &Path,
     warnings: &mut Vec<String>,
-) -> Result<FolderSpec, String> {
+) -> Result<FolderSpec, MsDtsSrvrError> {
     let where_ = at(doc, folder);
     let field = |name: &str| {
         folder
@@ -112,7 +143,7 @@ fn read_folder(
         .map(|t| t.rsplit(':').next().unwrap_or(t).to_string());
     let name = field("Name")
         .filter(|n| !n.is_empty())
-        .ok_or_else(|| format!("<Folder> at {where_} has no <Name>"))?;
+        .ok_or_else(|| MsDtsSrvrError::NoName { at: where_.clone() })?;
     let server = field("ServerName");
     let store_path = field("StorePath");
     let kind = match (xsi_type.as_deref(), &server, &store_path) {
@@ -125,35 +156,49 @@ fn read_folder(
         (Some(t), _, _) => match t {
             "SqlServerFolder" | "FileSystemFolder" => t,
             other => {
-                return Err(format!(
-                    "<Folder> \"{name}\" at {where_} has xsi:type=\"{other}\", expected SqlServerFolder or FileSystemFolder"
-                ))
+                return Err(MsDtsSrvrError::UnknownType {
+                    name,
+                    at: where_,
+                    found: other.to_string(),
+                })
             }
         },
         (None, Some(_), None) => "SqlServerFolder",
         (None, None, Some(_)) => "FileSystemFolder",
-        (None, _, _) => {
-            return Err(format!(
-                "<Folder> \"{name}\" at {where_} has no xsi:type; add xsi:type=\"SqlServerFolder\" or \"FileSystemFolder\""
-            ))
-        }
+        (None, _, _) => return Err(MsDtsSrvrError::NoType { name, at: where_ }),
     };
     let location = if kind == "SqlServerFolder" {
         let server = server
             .filter(|s| !s.is_empty())
-            .ok_or_else(|| format!("SqlServerFolder \"{name}\" at {where_} has no <ServerName>"))?;
+            .ok_or_else(|| MsDtsSrvrError::NoServer {
+                name: name.clone(),
+                at: where_.clone(),
+            })?;
         FolderLocation::SqlServer(SqlServerFolder::new(server))
     } else {
-        let written = store_path
-            .filter(|s| !s.is_empty())
-            .ok_or_else(|| format!("FileSystemFolder \"{name}\" at {where_} has no <StorePath>"))?;
-        let store_path = paths::resolve(&written, base)
-            .map_err(|e| format!("<StorePath> of \"{name}\" at {where_}: {e}"))?;
-        FolderLocation::FileSystem { store_path }
+        let written =
+            store_path
+                .filter(|s| !s.is_empty())
+                .ok_or_else(|| MsDtsSrvrError::NoStorePath {
+                    name: name.clone(),
+                    at: where_.clone(),
+                })?;
+        let store_path =
+            paths::resolve(&written, base).map_err(|source| MsDtsSrvrError::StorePath {
+                name: name.clone(),
+                at: where_.clone(),
+                source,
+            })?;
+        FolderLocation::FileSystem {
+            store_path,
+            create: Default::default(),
+        }
     };
     let spec = FolderSpec { name, location };
-    spec.validate()
-        .map_err(|e| format!("<Folder> at {where_}: {e}"))?;
+    spec.validate().map_err(|message| MsDtsSrvrError::Folder {
+        at: where_,
+        message,
+    })?;
     Ok(spec)
 }
 
@@ -189,7 +234,8 @@ mod tests {
         assert_eq!(
             folders[1].location,
             FolderLocation::FileSystem {
-                store_path: PathBuf::from("/opt/DTS/Packages")
+                store_path: PathBuf::from("/opt/DTS/Packages"),
+                create: Default::default(),
             }
         );
         assert!(f.warnings.is_empty());
@@ -208,7 +254,9 @@ mod tests {
 
     #[test]
     fn errors_name_the_element_and_position() {
-        let e = parse(&DEFAULT.replace(">true<", ">yes<"), Path::new("/a.xml")).unwrap_err();
+        let e = parse(&DEFAULT.replace(">true<", ">yes<"), Path::new("/a.xml"))
+            .unwrap_err()
+            .to_string();
         assert!(
             e.contains("StopExecutingPackagesOnShutdown") && e.contains("line 3"),
             "{e}"
@@ -217,23 +265,30 @@ mod tests {
             &DEFAULT.replace("<Name>MSDB</Name>", ""),
             Path::new("/a.xml"),
         )
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("no <Name>") && e.contains("line 5"), "{e}");
-        let e = parse("<Other/>", Path::new("/a.xml")).unwrap_err();
+        let e = parse("<Other/>", Path::new("/a.xml"))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("DtsServiceConfiguration"), "{e}");
-        let e = parse("<DtsServiceConfiguration>", Path::new("/a.xml")).unwrap_err();
+        let e = parse("<DtsServiceConfiguration>", Path::new("/a.xml"))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("not valid XML"), "{e}");
         let e = parse(
             &DEFAULT.replace("..\\Packages", "C:\\Packages"),
             Path::new("/a.xml"),
         )
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("Windows drive"), "{e}");
         let e = parse(
             &DEFAULT.replace("<Name>MSDB</Name>", "<Name>a|b</Name>"),
             Path::new("/a.xml"),
         )
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("not allowed"), "{e}");
     }
 }

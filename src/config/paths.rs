@@ -6,8 +6,7 @@
 use std::path::{Component, Path, PathBuf};
 
 fn is_root() -> bool {
-    // SAFETY: geteuid has no preconditions.
-    unsafe { libc::geteuid() == 0 }
+    nix::unistd::geteuid().is_root()
 }
 
 fn env_dir(var: &str) -> Option<PathBuf> {
@@ -37,28 +36,34 @@ pub fn default_runtime_dir() -> PathBuf {
     }
     env_dir("XDG_RUNTIME_DIR")
         .map(|d| d.join("ssisd"))
-        // SAFETY: getuid has no preconditions.
-        .unwrap_or_else(|| PathBuf::from(format!("/tmp/ssisd-{}", unsafe { libc::getuid() })))
+        .unwrap_or_else(|| PathBuf::from(format!("/tmp/ssisd-{}", nix::unistd::getuid())))
+}
+
+/// A path written in a configuration file that cannot be a Linux path.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PathError {
+    #[error("the path is empty")]
+    Empty,
+    #[error("\"{0}\" is a Windows drive path; write a Linux path (absolute, or relative to the configuration file's directory)")]
+    WindowsDrive(String),
+    #[error("\"{0}\" is a Windows network (UNC) path; mount the share and write its Linux path")]
+    Unc(String),
 }
 
 /// Turns a path written in a configuration file into an absolute Linux path: backslashes become
 /// slashes, a relative path is taken from `base` (the file's directory), `.`/`..` are resolved
 /// lexically. Windows drive and UNC paths cannot be mapped and are refused.
-pub fn resolve(written: &str, base: &Path) -> Result<PathBuf, String> {
+pub fn resolve(written: &str, base: &Path) -> Result<PathBuf, PathError> {
     let trimmed = written.trim();
     if trimmed.is_empty() {
-        return Err("the path is empty".into());
+        return Err(PathError::Empty);
     }
     let bytes = trimmed.as_bytes();
     if bytes.len() >= 2 && bytes[1] == b':' && bytes[0].is_ascii_alphabetic() {
-        return Err(format!(
-            "\"{trimmed}\" is a Windows drive path; write a Linux path (absolute, or relative to the configuration file's directory)"
-        ));
+        return Err(PathError::WindowsDrive(trimmed.to_string()));
     }
     if trimmed.starts_with("\\\\") {
-        return Err(format!(
-            "\"{trimmed}\" is a Windows network (UNC) path; mount the share and write its Linux path"
-        ));
+        return Err(PathError::Unc(trimmed.to_string()));
     }
     let unix = trimmed.replace('\\', "/");
     let path = Path::new(&unix);
@@ -114,9 +119,11 @@ mod tests {
         let base = Path::new("/etc");
         assert!(resolve("C:\\Program Files\\x", base)
             .unwrap_err()
+            .to_string()
             .contains("drive"));
         assert!(resolve("\\\\server\\share", base)
             .unwrap_err()
+            .to_string()
             .contains("UNC"));
         assert!(resolve("  ", base).is_err());
     }

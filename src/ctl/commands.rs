@@ -4,6 +4,7 @@
 
 use std::path::Path;
 
+use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 use serde_json::{json, Value};
 
 use super::output::{cell, Output};
@@ -13,13 +14,6 @@ use crate::package_password::{self, Ask};
 use ssisd_engine::protection::PackagePassword;
 
 type Result<T = ()> = std::result::Result<T, ClientError>;
-
-fn path(text: &str) -> Result<ItemPath> {
-    ItemPath::parse(text).map_err(|m| ClientError::Api {
-        status: 400,
-        message: m,
-    })
-}
 
 pub fn status(c: &Client, out: &Output) -> Result {
     let s = c.request("GET", "status", None)?.json()?;
@@ -95,20 +89,63 @@ pub fn folders(c: &Client, out: &Output) -> Result {
     Ok(())
 }
 
-fn list_one(c: &Client, p: &ItemPath) -> Result<Value> {
-    c.request("GET", &format!("folders/{}", p.encoded()), None)?
-        .json()
+/// How much of each folder `ls` asks for.
+#[derive(Debug, Clone, Default)]
+pub struct Paging {
+    /// At most this many entries per folder (the answer then says where to go on).
+    pub limit: Option<usize>,
+    /// Where a previous `--limit` listing stopped.
+    pub cursor: Option<String>,
+    /// The package fields to ask for (`--json` output); tables ask for their columns only.
+    pub fields: Option<String>,
 }
 
-pub fn ls(c: &Client, out: &Output, target: Option<&str>, recursive: bool) -> Result {
+/// The package fields the table shows.
+const TABLE_FIELDS: &str =
+    "size,version_major,version_minor,version_build,protection_level,encrypted";
+
+fn list_one(c: &Client, p: &ItemPath, paging: &Paging, json_out: bool) -> Result<Value> {
+    let enc = |v: &str| utf8_percent_encode(v, NON_ALPHANUMERIC).to_string();
+    let mut query = Vec::new();
+    if let Some(n) = paging.limit {
+        query.push(format!("limit={n}"));
+    }
+    if let Some(cur) = &paging.cursor {
+        query.push(format!("cursor={}", enc(cur)));
+    }
+    match (&paging.fields, json_out) {
+        (Some(f), _) => query.push(format!("fields={}", enc(f))),
+        (None, false) => query.push(format!("fields={}", enc(TABLE_FIELDS))),
+        (None, true) => {}
+    }
+    let mut url = format!("folders/{}", p.encoded());
+    if !query.is_empty() {
+        url.push('?');
+        url.push_str(&query.join("&"));
+    }
+    c.request("GET", &url, None)?.json()
+}
+
+pub fn ls(
+    c: &Client,
+    out: &Output,
+    target: Option<&str>,
+    recursive: bool,
+    paging: &Paging,
+) -> Result {
     let Some(target) = target else {
         return folders(c, out);
     };
-    let root = path(target)?;
+    let root = c.item_path(target)?;
     let mut stack = vec![root];
     let mut all = Vec::new();
     while let Some(p) = stack.pop() {
-        let listing = list_one(c, &p)?;
+        // A cursor belongs to the folder it was given for; subfolders start at the top.
+        let mut here = paging.clone();
+        if !all.is_empty() {
+            here.cursor = None;
+        }
+        let listing = list_one(c, &p, &here, out.json)?;
         if recursive {
             let subs = listing["folders"].as_array().cloned().unwrap_or_default();
             for f in subs.iter().rev() {
@@ -211,6 +248,14 @@ pub fn ls(c: &Client, out: &Output, target: Option<&str>, recursive: bool) -> Re
             }
         }
         out.table(&["NAME", "TYPE", "VERSION", "PROTECTION", "SIZE"], &rows);
+        if let Some(next) = listing["next_cursor"].as_str() {
+            println!(
+                "… more entries: ssisctl ls \"{}\" --limit {} --cursor '{}'",
+                p.display(),
+                paging.limit.unwrap_or(0),
+                next.replace('\'', "'\\''")
+            );
+        }
     }
     Ok(())
 }
@@ -224,7 +269,7 @@ fn done(out: &Output, v: Value, text: String) {
 }
 
 pub fn mkdir(c: &Client, out: &Output, target: &str, parents: bool) -> Result {
-    let p = path(target)?;
+    let p = c.item_path(target)?;
     if parents {
         for n in 2..=p.0.len() {
             let part = ItemPath(p.0[..n].to_vec());
@@ -245,7 +290,7 @@ pub fn mkdir(c: &Client, out: &Output, target: &str, parents: bool) -> Result {
 }
 
 pub fn rmdir(c: &Client, out: &Output, target: &str, recursive: bool) -> Result {
-    let p = path(target)?;
+    let p = c.item_path(target)?;
     let q = if recursive { "?recursive=true" } else { "" };
     c.request("DELETE", &format!("folders/{}{q}", p.encoded()), None)?;
     done(
@@ -279,7 +324,7 @@ fn is_package(c: &Client, p: &ItemPath) -> Result<bool> {
 }
 
 pub fn rm(c: &Client, out: &Output, target: &str) -> Result {
-    let p = path(target)?;
+    let p = c.item_path(target)?;
     // A project when there is no package of that name.
     match c.request("DELETE", &format!("packages/{}", p.encoded()), None) {
         Err(ClientError::Api { status: 404, .. }) if is_stored_project(c, &p)? => {
@@ -299,7 +344,7 @@ pub fn rm(c: &Client, out: &Output, target: &str) -> Result {
 
 /// Renames within a folder; moves a package to another folder.
 pub fn mv(c: &Client, out: &Output, from: &str, to: &str, overwrite: bool) -> Result {
-    let (src, dst) = (path(from)?, path(to)?);
+    let (src, dst) = (c.item_path(from)?, c.item_path(to)?);
     let same_parent = src.parent() == dst.parent();
     if is_package(c, &src)? {
         if same_parent {
@@ -339,7 +384,7 @@ pub fn mv(c: &Client, out: &Output, from: &str, to: &str, overwrite: bool) -> Re
 }
 
 pub fn cp(c: &Client, out: &Output, from: &str, to: &str, overwrite: bool) -> Result {
-    let (src, dst) = (path(from)?, path(to)?);
+    let (src, dst) = (c.item_path(from)?, c.item_path(to)?);
     let body = json!({"from": src.slash(), "to": dst.slash(), "overwrite": overwrite}).to_string();
     let v = c.request("POST", "copy", Some(body.as_bytes()))?.json()?;
     done(out, v, format!("{} -> {}", src.display(), dst.display()));
@@ -414,7 +459,7 @@ pub fn import(
         return import_project(c, out, file, target, overwrite);
     }
     let protection = import_protection(decrypt, level)?;
-    let mut p = path(target)?;
+    let mut p = c.item_path(target)?;
     // A target naming a folder that exists receives the file under its own name.
     if !p.name().to_ascii_lowercase().ends_with(".dtsx") && is_folder(c, &p)? {
         let stem = file
@@ -468,7 +513,7 @@ fn import_project(c: &Client, out: &Output, file: &Path, target: &str, overwrite
             .to_ispac()
             .map_err(|e| ClientError::Other(e.to_string()))?,
     };
-    let mut p = path(target)?;
+    let mut p = c.item_path(target)?;
     if !p.name().to_ascii_lowercase().ends_with(".ispac") && is_folder(c, &p)? {
         let name = match project.form() {
             ssisd_engine::project::ProjectForm::Ispac => file
@@ -499,7 +544,7 @@ fn import_project(c: &Client, out: &Output, file: &Path, target: &str, overwrite
 }
 
 pub fn export(c: &Client, out: &Output, source: &str, file: Option<&Path>) -> Result {
-    let p = path(source)?;
+    let p = c.item_path(source)?;
     // A project (its .ispac) when there is no package of that name.
     let (bytes, ext) = match c.request("GET", &format!("packages/{}", p.encoded()), None) {
         Err(ClientError::Api { status: 404, .. }) if is_stored_project(c, &p)? => (
@@ -642,7 +687,7 @@ pub fn run(c: &Client, out: &Output, request: &RunRequest<'_>, wait: bool) -> Re
         "user": user,
     });
     if let Some(project) = request.project {
-        body["project"] = json!(path(project)?.slash());
+        body["project"] = json!(c.item_path(project)?.slash());
     }
     let body = body.to_string();
     let started = c

@@ -33,7 +33,7 @@ impl Output {
     pub fn state(&self, text: &str) -> String {
         let code = match text {
             "available" | "information" => "32",
-            "starting" | "restarting" | "warning" => "33",
+            "starting" | "restarting" | "read-only" | "warning" => "33",
             "unavailable" | "failed" | "error" => "31",
             _ => "0",
         };

@@ -38,8 +38,7 @@ fn service_alive(runtime: &Path) -> bool {
 fn user() -> String {
     std::env::var("USER")
         .or_else(|_| std::env::var("LOGNAME"))
-        // SAFETY: getuid has no preconditions.
-        .unwrap_or_else(|_| format!("uid {}", unsafe { libc::getuid() }))
+        .unwrap_or_else(|_| format!("uid {}", nix::unistd::getuid()))
 }
 
 /// Registers this run with the service if one is up. Call before the event stream is opened.

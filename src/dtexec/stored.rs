@@ -18,17 +18,8 @@ static PRIVATE: std::sync::OnceLock<std::io::Result<PathBuf>> = std::sync::OnceL
 pub fn private_dir() -> std::io::Result<PathBuf> {
     PRIVATE
         .get_or_init(|| {
-            use std::os::unix::ffi::OsStrExt;
             let template = std::env::temp_dir().join("ssisd-dtexec-XXXXXX");
-            let mut bytes = template.as_os_str().as_bytes().to_vec();
-            bytes.push(0);
-            // SAFETY: `bytes` is a writable NUL-terminated template that mkdtemp fills in.
-            let made = unsafe { libc::mkdtemp(bytes.as_mut_ptr().cast()) };
-            if made.is_null() {
-                return Err(std::io::Error::last_os_error());
-            }
-            bytes.pop();
-            Ok(PathBuf::from(std::ffi::OsStr::from_bytes(&bytes)))
+            nix::unistd::mkdtemp(&template).map_err(std::io::Error::from)
         })
         .as_ref()
         .map(|dir| dir.to_path_buf())

@@ -15,11 +15,9 @@ use serde_json::Value;
 use ssisd_stores::{ItemName, PackageStore, StoreError};
 
 use options::{Action, Kind, Options};
-use place::{
-    dts_path, file_destination, open_msdb, source_name, sql_folder, Failure, Place, SqlLogin,
-};
+use place::{file_destination, open_msdb, source_name, sql_folder, Failure, Place, SqlLogin};
 
-use crate::client::{Client, ItemPath};
+use crate::client::Client;
 use crate::import_protection::ImportProtection;
 use ssisd_engine::protection::{PackagePassword, Target};
 
@@ -361,7 +359,13 @@ async fn folder_op(
         }
         _ => {
             let client = Client::connect(o.source_server.as_deref())?;
-            let base = ItemPath::parse(path).map_err(|m| Failure::new(6, m))?;
+            let base = client.item_path(path).map_err(|e| match e {
+                crate::client::ClientError::Api {
+                    status: 400,
+                    message,
+                } => Failure::new(6, message),
+                other => other.into(),
+            })?;
             let with = |n: &str| {
                 let mut p = base.clone();
                 p.0.push(n.to_string());
@@ -400,7 +404,7 @@ async fn folder_op(
                 }
                 FolderOp::List(recursive) => {
                     let mut out = String::new();
-                    let mut stack = vec![dts_path(path).map(|_| base.clone())?];
+                    let mut stack = vec![base.clone()];
                     while let Some(f) = stack.pop() {
                         let v: Value = client
                             .request("GET", &format!("folders/{}", f.encoded()), None)?
@@ -430,20 +434,29 @@ async fn folder_op(
     }
 }
 
+/// Why a package's id cannot be regenerated.
+#[derive(Debug, thiserror::Error)]
+pub enum RegenerateError {
+    #[error("not an SSIS package: {0}")]
+    NotAPackage(String),
+    #[error("the package is encrypted as a whole: its ID cannot be changed without decrypting it")]
+    Encrypted,
+    #[error("the package has no DTSID")]
+    NoId,
+    #[error("only UTF-8 packages can be re-identified")]
+    NotUtf8,
+}
+
 /// Gives a package a new DTSID: every occurrence of its current id (braced, any case) is
 /// replaced, so references to the package stay consistent. Returns the new bytes and the old id.
-pub fn regenerate_id(bytes: &[u8]) -> Result<(Vec<u8>, String), String> {
+pub fn regenerate_id(bytes: &[u8]) -> Result<(Vec<u8>, String), RegenerateError> {
     let header = ssisd_engine::header::read_package_header(bytes)
-        .map_err(|e| format!("not an SSIS package: {e}"))?;
+        .map_err(|e| RegenerateError::NotAPackage(e.to_string()))?;
     if header.encrypted {
-        return Err(
-            "the package is encrypted as a whole: its ID cannot be changed without decrypting it"
-                .into(),
-        );
+        return Err(RegenerateError::Encrypted);
     }
-    let old = header.id.ok_or("the package has no DTSID")?;
-    let text = std::str::from_utf8(bytes)
-        .map_err(|_| "only UTF-8 packages can be re-identified".to_string())?;
+    let old = header.id.ok_or(RegenerateError::NoId)?;
+    let text = std::str::from_utf8(bytes).map_err(|_| RegenerateError::NotUtf8)?;
     let (bom, body) = text
         .strip_prefix('\u{feff}')
         .map_or(("", text), |b| ("\u{feff}", b));

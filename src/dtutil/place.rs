@@ -79,9 +79,16 @@ pub fn sql_folder(text: &str) -> Result<StorePath, Failure> {
     StorePath::from_segments(&names).map_err(|e| Failure::new(6, e.to_string()))
 }
 
-/// A DTS path (`File System\Sales\Load[.dtsx]`) as the API names it.
-pub fn dts_path(text: &str) -> Result<ItemPath, Failure> {
-    crate::package_source::dts_path(text).map_err(|m| Failure::new(6, m))
+/// A DTS path (`File System\Sales\Load[.dtsx]`) as the API names it; a path that names
+/// nothing is a bad command line (6).
+pub fn dts_path(client: &Client, text: &str) -> Result<ItemPath, Failure> {
+    crate::package_source::dts_path(client, text).map_err(|e| match e {
+        ClientError::Api {
+            status: 400,
+            message,
+        } => Failure::new(6, message),
+        other => other.into(),
+    })
 }
 
 /// One package somewhere.
@@ -125,10 +132,11 @@ impl Place {
                     display: text.to_string(),
                 }
             }
-            Kind::Dts => Place::Dts {
-                client: Client::connect(service)?,
-                path: dts_path(text)?,
-            },
+            Kind::Dts => {
+                let client = Client::connect(service)?;
+                let path = dts_path(&client, text)?;
+                Place::Dts { client, path }
+            }
         })
     }
 

@@ -50,7 +50,7 @@ pub fn regenerate(
     let header = ssisd_engine::header::read_package_header(bytes)
         .map_err(|e| cannot_load(from, format!("not an SSIS package: {e}")))?;
     if !header.encrypted {
-        return super::regenerate_id(bytes).map_err(|m| Failure::new(5, m));
+        return super::regenerate_id(bytes).map_err(|e| Failure::new(5, e.to_string()));
     }
     let Some(password) = password else {
         return Err(cannot_load(
@@ -60,7 +60,7 @@ pub fn regenerate(
     };
     let opened = protection::open(bytes, Some(password)).map_err(|e| cannot_load(from, e))?;
     let (fresh, old) =
-        super::regenerate_id(opened.text.as_bytes()).map_err(|m| Failure::new(5, m))?;
+        super::regenerate_id(opened.text.as_bytes()).map_err(|e| Failure::new(5, e.to_string()))?;
     let fresh = zeroize::Zeroizing::new(fresh);
     let text = std::str::from_utf8(&fresh).map_err(|e| cannot_load(from, e))?;
     let sealed = protection::protect(

@@ -2,6 +2,7 @@
 //! move it into place (refusing or replacing an existing file) and fsync the directory. A kill
 //! at any moment leaves either the old file or the new one, never a torn one. This module knows
 //! nothing of packages.
+#![allow(unsafe_code)] // renameat2(RENAME_NOREPLACE), which std does not offer.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
@@ -39,6 +40,23 @@ pub fn write_atomically(target: &Path, bytes: &[u8], replace: bool) -> io::Resul
         };
         sync_dir(dir)?;
         Ok(replaced)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// Replaces `target` with `bytes` without making it durable: for caches, which may be lost or
+/// left unreplaced by a crash but are never seen half-written.
+pub fn write_atomically_unsynced(target: &Path, bytes: &[u8]) -> io::Result<()> {
+    let dir = target.parent().unwrap_or(Path::new("."));
+    let tmp = temp_path(dir);
+    let result = (|| {
+        let mut f = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
+        f.write_all(bytes)?;
+        drop(f);
+        fs::rename(&tmp, target)
     })();
     if result.is_err() {
         let _ = fs::remove_file(&tmp);

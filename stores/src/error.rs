@@ -47,6 +47,11 @@ pub enum StoreError {
     #[error("store unavailable: {0}")]
     Unavailable(String),
 
+    /// The store can be read but not changed now (a read-only mount, an immutable directory);
+    /// it recovers by itself when the cause goes away.
+    #[error("store is read-only: {0}")]
+    ReadOnly(String),
+
     #[error("{action} {path}: {source}")]
     Io {
         action: &'static str,
@@ -57,6 +62,12 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// Whether the store as a whole cannot serve this request now (rather than the request
+    /// being wrong): the store actor then checks its health at once.
+    pub fn is_outage(&self) -> bool {
+        matches!(self, StoreError::Unavailable(_) | StoreError::ReadOnly(_))
+    }
+
     pub fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         StoreError::Io {
             action,

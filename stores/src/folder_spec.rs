@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+use crate::file_system::CreateRoot;
 use crate::msdb::SqlServerFolder;
 use crate::names::ItemName;
 
@@ -22,7 +23,12 @@ pub struct FolderSpec {
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum FolderLocation {
     /// A directory: subfolders are directories, packages are `<name>.dtsx` files.
-    FileSystem { store_path: PathBuf },
+    FileSystem {
+        store_path: PathBuf,
+        /// When the directory may be created (`create_store_path`).
+        #[serde(default)]
+        create: CreateRoot,
+    },
     /// The msdb database of a SQL Server instance (`.`, `HOST\INSTANCE`, `HOST,PORT`, …) with
     /// its connection settings. Serialised as the server name only: settings hold no secret,
     /// but printing them is the configuration's job.
@@ -69,7 +75,7 @@ impl FolderSpec {
     /// Where the folder's packages live, for people: a directory or a server name.
     pub fn location_text(&self) -> String {
         match &self.location {
-            FolderLocation::FileSystem { store_path } => store_path.display().to_string(),
+            FolderLocation::FileSystem { store_path, .. } => store_path.display().to_string(),
             FolderLocation::SqlServer(f) => {
                 if f.database
                     .eq_ignore_ascii_case(crate::msdb::settings::DEFAULT_DATABASE)
@@ -83,15 +89,59 @@ impl FolderSpec {
     }
 
     /// Checks the folder's name with the rule SSIS applies to folder names (no character that is
-    /// invalid in a file name).
+    /// invalid in a file name), except that a top-level name may hold backslashes between such
+    /// names — SSIS loads `MSDB ETL01\INST2` (an instance name used as the folder's name); it is
+    /// a label, never a file name.
     pub fn validate(&self) -> Result<(), String> {
-        ItemName::new(&self.name).map_err(|e| e.to_string())?;
+        validate_top_level_name(&self.name)?;
         match &self.location {
-            FolderLocation::FileSystem { store_path } if store_path.as_os_str().is_empty() => {
+            FolderLocation::FileSystem { store_path, .. } if store_path.as_os_str().is_empty() => {
                 Err("store_path is empty".into())
             }
             FolderLocation::SqlServer(f) => f.validate(),
             _ => Ok(()),
         }
+    }
+}
+
+/// A top-level folder's name: names as [`ItemName`] has them, joined by single backslashes.
+pub fn validate_top_level_name(name: &str) -> Result<(), String> {
+    if name.contains('\\') {
+        if name.starts_with('\\') || name.ends_with('\\') || name.contains("\\\\") {
+            return Err(format!(
+                "the top-level folder name \"{name}\" starts or ends with a backslash or has two in a row; a backslash may only separate two names (as in MSDB ETL01\\INST2)"
+            ));
+        }
+        for part in name.split('\\') {
+            ItemName::new(part)
+                .map_err(|e| format!("in the top-level folder name \"{name}\": {e}"))?;
+        }
+        return Ok(());
+    }
+    ItemName::new(name).map(|_| ()).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(name: &str) -> FolderSpec {
+        FolderSpec {
+            name: name.into(),
+            location: FolderLocation::FileSystem {
+                store_path: PathBuf::from("/srv/p"),
+                create: Default::default(),
+            },
+        }
+    }
+
+    #[test]
+    fn top_level_names_may_hold_an_instance_name() {
+        assert!(spec("MSDB ETL01\\INST2").validate().is_ok());
+        assert!(spec("A\\B\\C").validate().is_ok());
+        for bad in ["\\MSDB", "MSDB\\", "A\\\\B", "A\\.hidden", "A\\b|c", "a/b"] {
+            assert!(spec(bad).validate().is_err(), "{bad}");
+        }
+        assert!(spec("File System").validate().is_ok());
     }
 }

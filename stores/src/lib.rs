@@ -9,7 +9,6 @@
 pub mod atomic_file;
 pub mod error;
 pub mod file_system;
-mod file_system_projects;
 pub mod folder_spec;
 pub mod msdb;
 pub mod names;
@@ -18,7 +17,7 @@ pub mod package_store;
 pub mod projects;
 
 pub use error::StoreError;
-pub use file_system::FileSystemStore;
+pub use file_system::{CreateRoot, FileSystemStore, RootPolicy};
 pub use folder_spec::{FolderLocation, FolderSpec};
 pub use msdb::{MsdbStore, SqlServerFolder};
 pub use names::{strip_dtsx, ItemName, StorePath};

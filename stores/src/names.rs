@@ -12,6 +12,9 @@ use crate::error::StoreError;
 const FORBIDDEN: &[char] = &['/', '\\', '"', '<', '>', '|', ':', '*', '?'];
 /// Longest name accepted (msdb's `sysname` is 128 characters).
 pub const MAX_NAME_CHARS: usize = 128;
+/// Longest name accepted in bytes of UTF-8: a name becomes a file name (a package's with
+/// `.dtsx` after it), and Linux file systems take at most 255 bytes (`NAME_MAX`).
+pub const MAX_NAME_BYTES: usize = 250;
 
 /// A package name without one trailing `.dtsx` (any case), as SSIS paths and file names may
 /// carry it.
@@ -41,7 +44,16 @@ impl ItemName {
             return Err(bad("\".\" and \"..\" are not names"));
         }
         if name.chars().count() > MAX_NAME_CHARS {
-            return Err(bad("a name has at most 128 characters"));
+            return Err(bad(&format!(
+                "a name has at most {MAX_NAME_CHARS} characters (this one has {})",
+                name.chars().count()
+            )));
+        }
+        if name.len() > MAX_NAME_BYTES {
+            return Err(bad(&format!(
+                "a name has at most {MAX_NAME_BYTES} bytes in UTF-8 (this one has {}): it becomes a file name, and the file system allows 255 bytes with the .dtsx extension; characters outside ASCII take 2 to 4 bytes each",
+                name.len()
+            )));
         }
         if let Some(c) = name.chars().find(|c| c.is_control()) {
             return Err(bad(&format!(
@@ -171,6 +183,18 @@ mod tests {
         }
         assert!(ItemName::new(&"x".repeat(129)).is_err());
         assert!(ItemName::new(&"x".repeat(128)).is_ok());
+    }
+
+    /// 128 emoji (512 bytes) and 100 euro signs (300 bytes) are within 128 characters but not
+    /// within a file name's 255 bytes: refused naming the byte limit.
+    #[test]
+    fn refuses_names_longer_than_a_file_name_in_bytes() {
+        for n in ["\u{1F600}".repeat(128), "\u{20AC}".repeat(100)] {
+            let err = ItemName::new(&n).unwrap_err().to_string();
+            assert!(err.contains("at most 250 bytes"), "{err}");
+        }
+        assert!(ItemName::new(&"\u{20AC}".repeat(83)).is_ok());
+        assert!(ItemName::new(&"\u{20AC}".repeat(84)).is_err());
     }
 
     #[test]

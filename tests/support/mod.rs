@@ -63,6 +63,8 @@ pub struct Service {
     pub addr: String,
     /// Whether the TCP listener speaks TLS.
     pub tls: bool,
+    /// The lines ssisd printed up to and including "ready".
+    pub banner: Vec<String>,
     _temp: Option<tempfile::TempDir>,
     lines: mpsc::Receiver<String>,
 }
@@ -122,10 +124,12 @@ impl Service {
         let deadline = Instant::now() + Duration::from_secs(20);
         let mut addr = None;
         let mut tls = false;
+        let mut banner = Vec::new();
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             match rx.recv_timeout(left) {
                 Ok(line) => {
+                    banner.push(line.clone());
                     if let Some(rest) = line.split(" listening on ").nth(1) {
                         tls = rest.starts_with("https://");
                         addr = rest
@@ -154,6 +158,7 @@ impl Service {
             runtime_dir,
             addr: addr.expect("ssisd printed no listening address"),
             tls,
+            banner,
             _temp: None,
             lines: rx,
         })
@@ -177,10 +182,10 @@ impl Service {
     }
 
     pub fn signal(&self, signal: i32) {
-        // SAFETY: sending a signal to our own child process.
-        unsafe {
-            libc::kill(self.pid(), signal);
-        }
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(self.pid()),
+            nix::sys::signal::Signal::try_from(signal).ok(),
+        );
     }
 
     /// Waits for the process to end.
@@ -265,10 +270,24 @@ pub fn http(s: &Service, method: &str, path: &str, body: Option<&[u8]>) -> (u16,
     request(&s.url(path), method, body)
 }
 
+/// The media type the service reads a body of `method` to `url` as: a package upload is XML, a
+/// project upload a zip archive, anything else JSON.
+pub fn media_type_for(method: &str, url: &str) -> &'static str {
+    if method.eq_ignore_ascii_case("PUT") && url.contains("/api/v1/packages/") {
+        "application/xml"
+    } else if method.eq_ignore_ascii_case("PUT") && url.contains("/api/v1/projects/") {
+        "application/octet-stream"
+    } else {
+        "application/json"
+    }
+}
+
 pub fn request(url: &str, method: &str, body: Option<&[u8]>) -> (u16, Vec<u8>) {
     let req = ureq::request(method, url).timeout(Duration::from_secs(30));
     let result = match body {
-        Some(b) => req.send_bytes(b),
+        Some(b) => req
+            .set("Content-Type", media_type_for(method, url))
+            .send_bytes(b),
         None => req.call(),
     };
     let response = match result {
@@ -359,7 +378,10 @@ pub fn curl(
         .unwrap();
         cmd.arg("--data-binary")
             .arg(format!("@{}", body_file.display()));
-        cmd.args(["-H", "Content-Type: application/octet-stream"]);
+        cmd.arg("-H").arg(format!(
+            "Content-Type: {}",
+            media_type_for(method, &format!("/api/v1/{path}"))
+        ));
     }
     let out = cmd.output().expect("curl runs (apt-get install curl)");
     let code: u16 = String::from_utf8_lossy(&out.stdout)
@@ -373,8 +395,7 @@ pub fn curl(
 
 /// Whether the tests run as root (needed to act as other local users).
 pub fn is_root() -> bool {
-    // SAFETY: geteuid has no preconditions.
-    unsafe { libc::geteuid() == 0 }
+    nix::unistd::geteuid().is_root()
 }
 
 pub fn json(bytes: &[u8]) -> serde_json::Value {
@@ -495,10 +516,10 @@ pub fn pid_alive(pid: i32) -> bool {
 /// SIGKILL to a process group (cleaning up runners a test left behind).
 pub fn kill_group(pgid: i32) {
     if pgid > 1 {
-        // SAFETY: kill(2) has no memory-safety preconditions.
-        unsafe {
-            libc::kill(-pgid, libc::SIGKILL);
-        }
+        let _ = nix::sys::signal::killpg(
+            nix::unistd::Pid::from_raw(pgid),
+            nix::sys::signal::Signal::SIGKILL,
+        );
     }
 }
 
@@ -527,10 +548,10 @@ pub fn wait_for_file(path: &Path, timeout: Duration, what: &str) {
 /// SIGTERM to a child process we started, then waits for it; returns its exit status and
 /// whatever it wrote to its (piped) standard output.
 pub fn sigterm_and_wait(child: &mut Child) -> (ExitStatus, String) {
-    // SAFETY: signalling a child process we started.
-    unsafe {
-        libc::kill(child.id() as i32, libc::SIGTERM);
-    }
+    let _ = nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    );
     let status = child.wait().expect("wait");
     let mut out = String::new();
     if let Some(mut s) = child.stdout.take() {
@@ -541,8 +562,8 @@ pub fn sigterm_and_wait(child: &mut Child) -> (ExitStatus, String) {
 
 /// Whether a process group exists.
 pub fn group_alive(pgid: i32) -> bool {
-    // SAFETY: signal 0 only probes the process group.
-    unsafe { libc::kill(-pgid, 0) == 0 }
+    // Signal 0 only probes the process group.
+    nix::sys::signal::killpg(nix::unistd::Pid::from_raw(pgid), None).is_ok()
 }
 
 /// Whether a process group is gone within `timeout` (probed every 10 ms).

@@ -213,7 +213,18 @@ fn commit_group(
     retention: u64,
 ) -> Result<Vec<Event>, JournalError> {
     let err = db_error(path);
-    let tx = conn.transaction().map_err(&err)?;
+    // Time and id are assigned together, under the database's write lock (taken before the
+    // clock is read, so no other writer of the file can commit in between), never earlier
+    // than the newest stored time: id order is time order, whoever writes and whatever the
+    // wall clock does. Times are kept in microseconds, as stored.
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(&err)?;
+    let mut last_us: i64 = tx
+        .query_row("SELECT COALESCE(MAX(time_us), 0) FROM events", [], |r| {
+            r.get(0)
+        })
+        .map_err(&err)?;
     let mut stored = Vec::with_capacity(events.len());
     {
         let mut insert = tx
@@ -223,11 +234,12 @@ fn commit_group(
             )
             .map_err(&err)?;
         for e in events {
-            let time = Utc::now();
+            last_us = next_time_us(Utc::now().timestamp_micros(), last_us);
+            let time = micros_to_time(last_us);
             let fields = serde_json::Value::Object(e.fields.clone()).to_string();
             insert
                 .execute(params![
-                    time.timestamp_micros(),
+                    last_us,
                     e.level as i64,
                     e.source,
                     e.event_id,
@@ -323,6 +335,11 @@ fn query(conn: &Connection, path: &Path, q: &EventQuery) -> Result<Vec<Event>, J
     rows.collect::<Result<Vec<_>, _>>().map_err(&err)
 }
 
+/// The time of the next event: now, or the newest stored time when the clock is behind it.
+fn next_time_us(now_us: i64, last_us: i64) -> i64 {
+    now_us.max(last_us)
+}
+
 fn micros_to_time(us: i64) -> DateTime<Utc> {
     Utc.timestamp_micros(us).single().unwrap_or_default()
 }
@@ -347,6 +364,59 @@ fn trace_event(e: &Event) {
 mod tests {
     use super::*;
     use crate::event_log::ids::EventId;
+
+    #[test]
+    fn the_clock_going_back_does_not_reorder_events() {
+        assert_eq!(next_time_us(100, 50), 100);
+        assert_eq!(next_time_us(40, 50), 50);
+    }
+
+    /// Many producers and two writers on one file (a restarted event log while the old one
+    /// drains): ids in order are times in order, and what followers were sent is what the
+    /// database gives back.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn id_order_is_time_order_under_concurrency() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("events.db");
+        let a = Journal::open(&path, 100_000).unwrap();
+        let b = Journal::open(&path, 100_000).unwrap();
+        let mut live = a.subscribe();
+        let mut tasks = Vec::new();
+        for t in 0..16 {
+            let j = if t % 2 == 0 { a.clone() } else { b.clone() };
+            tasks.push(tokio::spawn(async move {
+                for i in 0..40 {
+                    j.append(NewEvent::new(EventId::ServiceStarting, format!("{t}/{i}")))
+                        .await
+                        .unwrap();
+                }
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap();
+        }
+        let q = EventQuery {
+            limit: 10_000,
+            oldest_first: true,
+            ..EventQuery::default()
+        };
+        let all = a.query_blocking(&q).unwrap();
+        assert_eq!(all.len(), 640);
+        for pair in all.windows(2) {
+            assert!(pair[0].id < pair[1].id);
+            assert!(
+                pair[0].time <= pair[1].time,
+                "event {} at {} before event {} at {}",
+                pair[0].id,
+                pair[0].time,
+                pair[1].id,
+                pair[1].time
+            );
+        }
+        let first_live = live.recv().await.unwrap();
+        let stored = all.iter().find(|e| e.id == first_live.id).unwrap();
+        assert_eq!(first_live.time, stored.time);
+    }
 
     #[tokio::test]
     async fn appends_are_durable_ordered_and_queryable() {

@@ -79,6 +79,8 @@ pub enum Ast {
     },
     /// `#12`.
     Lineage(i64, usize),
+    /// `#{refId}`.
+    LineageRef(String, usize),
     Unary(UnaryOp, Box<Ast>, usize),
     Binary(BinaryOp, Box<Ast>, Box<Ast>, usize),
     Cond(Box<Ast>, Box<Ast>, Box<Ast>, usize),
@@ -99,6 +101,7 @@ impl Ast {
             | Ast::Str(_, c)
             | Ast::Bool(_, c)
             | Ast::Lineage(_, c)
+            | Ast::LineageRef(_, c)
             | Ast::Unary(_, _, c)
             | Ast::Binary(_, _, _, c)
             | Ast::Cond(_, _, _, c)

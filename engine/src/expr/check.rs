@@ -11,7 +11,7 @@ use super::eval::eval;
 use super::functions::{self, ArgInfo};
 use super::ir::{ArithOp, BitOp, CmpOp, Kind, Node};
 use super::lexer::NumLit;
-use super::scope::{NoVariables, VarRef, VariableScope};
+use super::scope::{ColumnRef, NoVariables, VarRef, VariableScope};
 use crate::types::can_cast;
 use crate::types::Value;
 use crate::types::{build_type, DataType, MAX_NUMERIC_PRECISION};
@@ -288,6 +288,23 @@ impl Checker<'_> {
         Ok((r, ty))
     }
 
+    /// A column resolves like a variable: a handle read at evaluation, DT_STR read as DT_WSTR
+    /// (as variables are) so that the operators' rules stay those of control-flow expressions.
+    fn column(&mut self, column: ColumnRef<'_>, col: usize) -> Result<Node, ExprError> {
+        let (r, ty) = self
+            .scope
+            .resolve_column(column)
+            .map_err(|m| ExprError::new(col, m))?;
+        if !self.vars.contains(&r) {
+            self.vars.push(r);
+        }
+        let ty = match ty {
+            DataType::Str { len, .. } => DataType::WStr { len },
+            t => t,
+        };
+        Ok(Node::new(ty, Kind::Var(r)))
+    }
+
     fn type_of_spec(&self, spec: &TypeSpec) -> Result<DataType, ExprError> {
         build_type(&spec.name, &spec.params).map_err(|m| ExprError::new(spec.col, m))
     }
@@ -296,22 +313,23 @@ impl Checker<'_> {
         match ast {
             Ast::Num(n, col) => literal(n, *col),
             Ast::Str(s, _) => Ok(Node::new(
-                DataType::WStr { len: s.chars().count() as u32 },
+                DataType::WStr {
+                    len: s.chars().count() as u32,
+                },
                 Kind::Const(Value::WStr(s.clone())),
             )),
             Ast::Bool(b, _) => Ok(Node::constant(Value::Bool(*b))),
-            Ast::Var { namespace, name, col } => {
+            Ast::Var {
+                namespace,
+                name,
+                col,
+            } => {
                 let (r, ty) = self.resolve(namespace.as_deref(), name, *col)?;
                 Ok(Node::new(ty, Kind::Var(r)))
             }
-            Ast::Column { name, col } => Err(ExprError::new(
-                *col,
-                format!("the column reference \"[{name}]\" cannot be used here: column references need a data-flow context"),
-            )),
-            Ast::Lineage(id, col) => Err(ExprError::new(
-                *col,
-                format!("the lineage reference \"#{id}\" cannot be used here: column references need a data-flow context"),
-            )),
+            Ast::Column { name, col } => self.column(ColumnRef::Name(name), *col),
+            Ast::Lineage(id, col) => self.column(ColumnRef::Lineage(*id), *col),
+            Ast::LineageRef(r, col) => self.column(ColumnRef::RefId(r), *col),
             Ast::Unary(op, operand, col) => {
                 let x = self.expr(operand, INNER)?;
                 self.unary(*op, x, *col)
@@ -354,10 +372,19 @@ impl Checker<'_> {
                 if let Kind::Const(Value::Null(_)) = cond.kind {
                     return Ok(Node::new(ty, Kind::Const(Value::Null(ty))));
                 }
-                Ok(Node::new(ty, Kind::Cond(Box::new(cond), Box::new(x), Box::new(y))))
+                Ok(Node::new(
+                    ty,
+                    Kind::Cond(Box::new(cond), Box::new(x), Box::new(y)),
+                ))
             }
             Ast::Cast(spec, operand, col) => {
-                let x = self.expr(operand, Ctx { root: false, under_cast: true })?;
+                let x = self.expr(
+                    operand,
+                    Ctx {
+                        root: false,
+                        under_cast: true,
+                    },
+                )?;
                 let mut to = self.type_of_spec(spec)?;
                 if let DataType::Str { len, .. } = to {
                     if !ctx.root {

@@ -40,6 +40,8 @@ pub enum Tok {
     },
     /// `#123`.
     Lineage(i64),
+    /// `#{Package\Task\Component.Outputs[Out].Columns[Col]}` (2012+ stored expressions).
+    LineageRef(String),
     LParen,
     RParen,
     Comma,
@@ -145,6 +147,22 @@ impl Lexer<'_> {
                     self.pos += 1;
                     let (namespace, name) = self.variable(start)?;
                     self.push(Tok::Var { namespace, name }, start);
+                }
+                '#' if self.peek(1) == Some('{') => {
+                    self.pos += 2;
+                    let text_start = self.pos;
+                    while self.peek(0).is_some_and(|d| d != '}') {
+                        self.pos += 1;
+                    }
+                    if self.peek(0) != Some('}') {
+                        return Err(ExprError::new(
+                            start + 1,
+                            "\"#{\" starts a column reference that is never closed with \"}\"",
+                        ));
+                    }
+                    let text: String = self.chars[text_start..self.pos].iter().collect();
+                    self.pos += 1;
+                    self.push(Tok::LineageRef(text), start);
                 }
                 '#' => {
                     self.pos += 1;

@@ -18,7 +18,7 @@ mod tests;
 
 pub use crate::types::{can_cast, convert, DataType, Decimal, Value};
 pub use error::{EvalError, ExprError};
-pub use scope::{NoVariables, VarRef, VariableScope, VariableTable, VariableValues};
+pub use scope::{ColumnRef, NoVariables, VarRef, VariableScope, VariableTable, VariableValues};
 
 /// A variable name as written in an expression: optional namespace and name.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -132,6 +132,7 @@ fn collect_vars(ast: &ast::Ast, out: &mut Vec<VariableName>) {
         | Ast::Bool(..)
         | Ast::Column { .. }
         | Ast::Lineage(..)
+        | Ast::LineageRef(..)
         | Ast::NullOf(..) => {}
     }
 }

@@ -78,6 +78,7 @@ fn describe(t: &Tok) -> String {
             name,
         } => format!("\"@{name}\""),
         Tok::Lineage(n) => format!("\"#{n}\""),
+        Tok::LineageRef(r) => format!("\"#{{{r}}}\""),
         Tok::End => "the end of the expression".into(),
         Tok::Assign => "\"=\" (use \"==\" to compare)".into(),
         other => format!("\"{}\"", symbol(other)),
@@ -321,6 +322,10 @@ impl Parser<'_> {
                 self.bump();
                 Ok(Ast::Lineage(n, col))
             }
+            Tok::LineageRef(r) => {
+                self.bump();
+                Ok(Ast::LineageRef(r, col))
+            }
             Tok::LParen => {
                 self.bump();
                 let inner = self.conditional()?;
@@ -408,6 +413,7 @@ mod tests {
             ),
             Ast::Column { name, .. } => format!("[{name}]"),
             Ast::Lineage(n, _) => format!("#{n}"),
+            Ast::LineageRef(r, _) => format!("#{{{r}}}"),
             Ast::Unary(op, x, _) => format!("({op:?} {})", shape(x)),
             Ast::Binary(op, l, r, _) => format!("({} {} {})", shape(l), op.symbol(), shape(r)),
             Ast::Cond(c, a, b, _) => format!("({} ? {} : {})", shape(c), shape(a), shape(b)),

@@ -12,11 +12,41 @@ use crate::types::Value;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct VarRef(pub usize);
 
-/// Resolves variable names when an expression is compiled.
+/// A column reference as written in a data-flow expression.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnRef<'a> {
+    /// `[Col]`, `Col`, `[Source].[Col]` (the name with any qualifier joined by `.`).
+    Name(&'a str),
+    /// `#12`: a lineage number.
+    Lineage(i64),
+    /// `#{Package\Task\Source.Outputs[Out].Columns[Col]}`: a 2012+ column refId.
+    RefId(&'a str),
+}
+
+impl std::fmt::Display for ColumnRef<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ColumnRef::Name(n) => write!(f, "[{n}]"),
+            ColumnRef::Lineage(n) => write!(f, "#{n}"),
+            ColumnRef::RefId(r) => write!(f, "#{{{r}}}"),
+        }
+    }
+}
+
+/// Resolves variable names (and, inside a data flow, column references) when an expression is
+/// compiled. Columns resolve to handles like variables do, so one evaluator serves both: the
+/// data flow's `VariableValues` answers a column handle with the value of the current row.
 pub trait VariableScope {
     /// Resolve `@[ns::name]` (namespace `Some`) or `@name` / `@[name]` (`None`).
     /// `Err(message)` if unknown or ambiguous.
     fn resolve(&self, namespace: Option<&str>, name: &str) -> Result<(VarRef, DataType), String>;
+
+    /// Resolve a column reference. Outside a data flow there are no columns.
+    fn resolve_column(&self, column: ColumnRef<'_>) -> Result<(VarRef, DataType), String> {
+        Err(format!(
+            "the column reference \"{column}\" cannot be used here: column references need a data-flow context"
+        ))
+    }
 }
 
 /// Supplies variable values when an expression is evaluated.

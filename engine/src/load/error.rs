@@ -69,6 +69,13 @@ pub enum LoadError {
     #[error("{0}")]
     Protection(#[from] crate::protection::ProtectionError),
 
+    #[error("refused at line {line}, column {column}: {error}")]
+    Shape {
+        line: u32,
+        column: u32,
+        error: crate::xml_limits::ShapeError,
+    },
+
     #[error(
         "the package is nested more than {limit} containers deep at {path}; the file is \
          probably damaged"

@@ -28,7 +28,7 @@ pub use conmgr::{load_connection_manager, LoadedConnection};
 pub use dtsconfig::{load_dtsconfig, load_dtsconfig_file, ConfigEntry, ConfigHeading};
 pub use error::LoadError;
 
-use crate::model::{Package, ProtectionLevel};
+use crate::model::{DataFlow, Package, ProtectionLevel, RawXml};
 use crate::protection::{self, PackagePassword};
 use xml::{is_dts, Ctx, Props};
 
@@ -71,6 +71,21 @@ impl LoadOptions {
 }
 
 /// Loads a package from the bytes of a `.dtsx` file, with the default limits.
+/// Reads a Data Flow task's pipeline from its object data as the model keeps it (`None` when
+/// the data holds no `pipeline` element or is not XML).
+pub fn read_pipeline(object_data: &RawXml) -> Option<DataFlow> {
+    let text = object_data.document();
+    let doc = Document::parse_with_options(
+        &text,
+        ParsingOptions {
+            allow_dtd: false,
+            ..ParsingOptions::default()
+        },
+    )
+    .ok()?;
+    pipeline::read(doc.root_element())
+}
+
 pub fn load_package(bytes: &[u8]) -> Result<Package, LoadError> {
     load_package_with(bytes, &LoadOptions::default())
 }
@@ -104,8 +119,25 @@ pub fn load_package_file_with(path: &Path, opts: &LoadOptions) -> Result<Package
     load_package_with(&bytes, opts)
 }
 
-/// Parses decoded text into a DOM, mapping parser errors to positions.
+/// Parses decoded text into a DOM, mapping parser errors to positions. The shape limits
+/// (`crate::xml_limits`: depth, attributes per element) are checked first in one linear pass:
+/// the DOM parser recurses per nested element and compares attributes pairwise.
 pub(crate) fn parse_xml(text: &str) -> Result<Document<'_>, LoadError> {
+    crate::xml_limits::check_shape(text).map_err(|error| {
+        let (line, column) = crate::xml_limits::line_column(text, error.position());
+        match error {
+            crate::xml_limits::ShapeError::Xml { message, .. } => LoadError::Xml {
+                line,
+                column,
+                message,
+            },
+            error => LoadError::Shape {
+                line,
+                column,
+                error,
+            },
+        }
+    })?;
     let options = ParsingOptions {
         allow_dtd: false,
         ..ParsingOptions::default()

@@ -170,10 +170,14 @@ fn check_common(p: &Package, extra: usize) {
     assert_eq!(src.name, "Source");
     assert_eq!(src.connections.len(), 1);
     assert_eq!(src.outputs.len(), 2);
-    assert_eq!(src.outputs[0].column_count, 2);
-    assert_eq!(src.outputs[0].external_column_count, 1);
+    assert_eq!(src.outputs[0].columns.len(), 2);
+    assert_eq!(src.outputs[0].external_columns.len(), 1);
     assert!(src.outputs[1].is_error_output);
-    assert_eq!(df.components[1].inputs[0].column_count, 1);
+    assert_eq!(df.components[1].inputs[0].columns.len(), 1);
+    assert_eq!(
+        df.components[1].inputs[0].columns[0].lineage.number,
+        src.outputs[0].columns[0].lineage_id
+    );
     assert_eq!(df.paths.len(), 1);
     assert_eq!(dft.event_handlers.len(), 1);
     let h = &dft.event_handlers[0];
@@ -549,5 +553,47 @@ fn execution_value_settings_of_both_formats() {
     assert_eq!(
         (t.execution_value_type, t.exec_value_variable.as_str()),
         (3, "")
+    );
+}
+
+/// A package 200,000 elements deep overflowed the DOM parser's stack (an abort, not an
+/// error); it must be a load error naming the limit.
+#[test]
+fn implausible_depth_is_a_load_error() {
+    let n = 200_000;
+    let text = FORMAT8.replacen(
+        "</DTS:Executable>",
+        &format!("{}{}</DTS:Executable>", "<a>".repeat(n), "</a>".repeat(n)),
+        1,
+    );
+    let err = load_package(text.as_bytes()).expect_err("too deep");
+    assert!(
+        matches!(
+            &err,
+            LoadError::Shape {
+                error: crate::xml_limits::ShapeError::TooDeep { .. },
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().contains("256"), "{err}");
+}
+
+/// A million attributes on one element made loading quadratic; they are refused at the limit.
+#[test]
+fn too_many_attributes_is_a_load_error() {
+    let attrs: String = (0..1_000_000).map(|i| format!(" x{i}=\"\"")).collect();
+    let text = FORMAT8.replacen("<DTS:Executable ", &format!("<DTS:Executable{attrs} "), 1);
+    let err = load_package(text.as_bytes()).expect_err("too many attributes");
+    assert!(
+        matches!(
+            &err,
+            LoadError::Shape {
+                error: crate::xml_limits::ShapeError::TooManyAttributes { .. },
+                ..
+            }
+        ),
+        "{err}"
     );
 }

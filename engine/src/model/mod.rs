@@ -21,7 +21,11 @@ pub mod walk;
 pub use configuration::{LogProvider, PackageConfiguration};
 pub use connection::ConnectionManager;
 pub use constraint::{EvalOp, ExecResult, PrecedenceConstraint};
-pub use data_flow::{ComponentConnection, DataFlow, DataFlowComponent, DataFlowPath, DataFlowPort};
+pub use data_flow::{
+    find_property, Component, ComponentConnection, CustomProperty, DataFlow, Dispositions,
+    ExternalColumn, Input, InputColumn, ObjectId, Output, OutputColumn, Path as DataFlowPath,
+    PipelineSettings, Reference, RowDisposition, UsageType,
+};
 pub use event_handler::EventHandler;
 pub use executable::{
     ExecProperties, Executable, ExecutableKind, ForEachEnumerator, ForEachLoop,

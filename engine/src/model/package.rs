@@ -15,7 +15,7 @@ use super::project::ProjectScope;
 use super::variable::{Parameter, Variable};
 
 /// DTSProtectionLevel.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub enum ProtectionLevel {
     DontSaveSensitive,
     /// The object-model default; an absent 2012+ attribute means this.

@@ -98,8 +98,12 @@ impl fmt::Display for TaskKind {
     }
 }
 
-/// The class id written for the 2012 data flow (`SSIS.Pipeline.3`) in some files.
-const PIPELINE_CLASS_ID: &str = "{5918251B-2970-45A4-AB5F-01C3C588FE5A}";
+/// The class ids written for the data flow instead of a ProgID: 2012 (`SSIS.Pipeline.3`) and
+/// 2008 (`SSIS.Pipeline.2`).
+const PIPELINE_CLASS_IDS: &[&str] = &[
+    "{5918251B-2970-45A4-AB5F-01C3C588FE5A}",
+    "{E3CFBEA8-1F48-40D8-91E1-2DEDC1EDDD56}",
+];
 
 /// Reduces a type string to the short token that identifies it: the type name without
 /// assembly qualification, namespace, `STOCK:`/`Microsoft.` prefix or trailing version.
@@ -127,7 +131,10 @@ fn short_token(type_name: &str) -> String {
 /// Classifies an executable from its `ExecutableType` (or, failing that, `CreationName`).
 pub fn classify(type_name: &str) -> ExecutableClass {
     let trimmed = type_name.trim();
-    if trimmed.eq_ignore_ascii_case(PIPELINE_CLASS_ID) {
+    if PIPELINE_CLASS_IDS
+        .iter()
+        .any(|id| trimmed.eq_ignore_ascii_case(id))
+    {
         return ExecutableClass::Task(TaskKind::DataFlow);
     }
     let head = trimmed.split(',').next().unwrap_or("").trim();
@@ -228,6 +235,7 @@ mod tests {
             "Microsoft.Pipeline",
             "STOCK:PipelineTask",
             "{5918251b-2970-45a4-ab5f-01c3c588fe5a}",
+            "{E3CFBEA8-1F48-40D8-91E1-2DEDC1EDDD56}",
         ] {
             assert_eq!(task(p), TaskKind::DataFlow, "{p}");
         }

@@ -402,3 +402,179 @@ pub fn param_count(params: TypeParams) -> usize {
         TypeParams::LenCodePage | TypeParams::PrecisionScale => 2,
     }
 }
+
+/// The parameters a column declares beside its type: `length`, `precision`, `scale` and
+/// `codePage` attributes of pipeline columns, or `MaximumWidth`, `DataPrecision`, `DataScale` and
+/// the file's code page of flat-file columns. Zero means "not written".
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ColumnShape {
+    pub length: u32,
+    pub precision: u8,
+    pub scale: u8,
+    pub code_page: u32,
+}
+
+impl DataType {
+    /// The type of a pipeline column from its short `dataType` name (`str`, `wstr`, `i4`,
+    /// `numeric`, `dbTimeStamp`, …; any letter case) and its shape.
+    pub fn from_pipeline_name(name: &str, shape: ColumnShape) -> Option<DataType> {
+        let code = match name.to_ascii_lowercase().as_str() {
+            "empty" => 0,
+            "null" => 1,
+            "i2" => 2,
+            "i4" => 3,
+            "r4" => 4,
+            "r8" => 5,
+            "cy" => 6,
+            "date" => 7,
+            "bool" => 11,
+            "decimal" => 14,
+            "i1" => 16,
+            "ui1" => 17,
+            "ui2" => 18,
+            "ui4" => 19,
+            "i8" => 20,
+            "ui8" => 21,
+            "filetime" => 64,
+            "guid" => 72,
+            "bytes" => 128,
+            "str" => 129,
+            "wstr" => 130,
+            "numeric" => 131,
+            "dbdate" => 133,
+            "dbtime" => 134,
+            "dbtimestamp" => 135,
+            "dbtime2" => 145,
+            "dbtimestampoffset" => 146,
+            "image" => 301,
+            "text" => 302,
+            "ntext" => 303,
+            "dbtimestamp2" => 304,
+            _ => return None,
+        };
+        DataType::from_metadata_code_shaped(code, shape)
+    }
+
+    /// The type from a data-flow `DataType` enum value (flat-file and cache columns) and the
+    /// column's shape. A DT_STR or DT_TEXT without a code page gets 1252.
+    pub fn from_metadata_code_shaped(code: i32, shape: ColumnShape) -> Option<DataType> {
+        let cp = if shape.code_page == 0 {
+            1252
+        } else {
+            shape.code_page
+        };
+        Some(match DataType::from_metadata_code(code)? {
+            DataType::Str { .. } => DataType::Str {
+                len: shape.length,
+                code_page: cp,
+            },
+            DataType::Text { .. } => DataType::Text { code_page: cp },
+            DataType::WStr { .. } => DataType::WStr { len: shape.length },
+            DataType::Bytes { .. } => DataType::Bytes { len: shape.length },
+            DataType::Numeric { .. } => DataType::Numeric {
+                precision: if shape.precision == 0 {
+                    18
+                } else {
+                    shape.precision.min(MAX_NUMERIC_PRECISION)
+                },
+                scale: shape.scale,
+            },
+            DataType::Decimal { .. } => DataType::Decimal {
+                scale: shape.scale.min(MAX_DECIMAL_SCALE),
+            },
+            DataType::DbTime2 { .. } => DataType::DbTime2 {
+                scale: shape.scale.min(7),
+            },
+            DataType::DbTimestamp2 { .. } => DataType::DbTimestamp2 {
+                scale: shape.scale.min(7),
+            },
+            DataType::DbTimestampOffset { .. } => DataType::DbTimestampOffset {
+                scale: shape.scale.min(7),
+            },
+            t => t,
+        })
+    }
+
+    /// The data-flow `DataType` enum value of the type (129 for DT_STR, …).
+    pub fn metadata_code(&self) -> i32 {
+        match self {
+            DataType::Empty => 0,
+            DataType::Null => 1,
+            DataType::I2 => 2,
+            DataType::I4 => 3,
+            DataType::R4 => 4,
+            DataType::R8 => 5,
+            DataType::Cy => 6,
+            DataType::Date => 7,
+            DataType::Bool => 11,
+            DataType::Object => 13,
+            DataType::Decimal { .. } => 14,
+            DataType::I1 => 16,
+            DataType::UI1 => 17,
+            DataType::UI2 => 18,
+            DataType::UI4 => 19,
+            DataType::I8 => 20,
+            DataType::UI8 => 21,
+            DataType::FileTime => 64,
+            DataType::Guid => 72,
+            DataType::Bytes { .. } => 128,
+            DataType::Str { .. } => 129,
+            DataType::WStr { .. } => 130,
+            DataType::Numeric { .. } => 131,
+            DataType::DbDate => 133,
+            DataType::DbTime => 134,
+            DataType::DbTimestamp => 135,
+            DataType::DbTime2 { .. } => 145,
+            DataType::DbTimestampOffset { .. } => 146,
+            DataType::Image => 301,
+            DataType::Text { .. } => 302,
+            DataType::NText => 303,
+            DataType::DbTimestamp2 { .. } => 304,
+        }
+    }
+}
+
+#[cfg(test)]
+mod pipeline_name_tests {
+    use super::*;
+
+    #[test]
+    fn pipeline_names_carry_their_shape() {
+        let shape = ColumnShape {
+            length: 50,
+            precision: 12,
+            scale: 2,
+            code_page: 1251,
+        };
+        assert_eq!(
+            DataType::from_pipeline_name("str", shape),
+            Some(DataType::Str {
+                len: 50,
+                code_page: 1251
+            })
+        );
+        assert_eq!(
+            DataType::from_pipeline_name("numeric", shape),
+            Some(DataType::Numeric {
+                precision: 12,
+                scale: 2
+            })
+        );
+        assert_eq!(
+            DataType::from_pipeline_name("dbTimeStamp", shape),
+            Some(DataType::DbTimestamp)
+        );
+        assert_eq!(
+            DataType::from_pipeline_name("nText", shape),
+            Some(DataType::NText)
+        );
+        assert_eq!(DataType::from_pipeline_name("variant", shape), None);
+        for code in [
+            2, 3, 4, 5, 6, 7, 11, 14, 16, 17, 18, 19, 20, 21, 72, 128, 129, 130, 131, 133, 134,
+            135, 145, 146, 301, 302, 303, 304,
+        ] {
+            let t = DataType::from_metadata_code_shaped(code, shape).expect("known code");
+            assert_eq!(t.metadata_code(), code);
+        }
+    }
+}

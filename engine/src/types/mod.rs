@@ -12,8 +12,8 @@ mod value;
 
 pub use convert::{base_date, can_cast, convert, date_parts, truncate_chars};
 pub use data_type::{
-    build_type, param_count, type_name_params, DataType, TypeParams, CY_SCALE, DECIMAL_PRECISION,
-    MAX_NUMERIC_PRECISION,
+    build_type, param_count, type_name_params, ColumnShape, DataType, TypeParams, CY_SCALE,
+    DECIMAL_PRECISION, MAX_NUMERIC_PRECISION,
 };
 pub use decimal::{Decimal, MAX_SCALE};
 pub use error::ConversionError;

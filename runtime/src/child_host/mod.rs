@@ -19,7 +19,9 @@ mod pipe;
 
 use std::fs::File;
 use std::io::Read;
-use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
+
+use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use std::process::Command;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -120,25 +122,17 @@ fn read_frames(
     on_frame: &(dyn Fn(&[u8]) + Sync),
     ended: &Mutex<Option<Instant>>,
 ) -> Option<String> {
-    let fd = read.as_raw_fd();
     let mut file = File::from(read);
     let mut chunk = [0u8; 64 * 1024];
     let mut problem: Option<String> = None;
     let mut deliver = |f: &[u8]| on_frame(f);
     loop {
-        let mut pfd = libc::pollfd {
-            fd,
-            events: libc::POLLIN,
-            revents: 0,
+        let mut fds = [PollFd::new(file.as_fd(), PollFlags::POLLIN)];
+        let ready = match poll(&mut fds, PollTimeout::from(100u16)) {
+            Ok(n) => n,
+            Err(nix::errno::Errno::EINTR) => continue,
+            Err(_) => break,
         };
-        // SAFETY: poll reads and writes exactly the one pollfd it is given.
-        let ready = unsafe { libc::poll(&mut pfd, 1, 100) };
-        if ready < 0 {
-            if std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted {
-                continue;
-            }
-            break;
-        }
         if ready == 0 {
             let over = match ended.lock() {
                 Ok(g) => g.is_some_and(|at| at.elapsed() >= DRAIN_LIMIT),

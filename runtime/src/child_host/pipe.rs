@@ -3,6 +3,9 @@
 //! this process so that no other child inherits it, and made inheritable only in the one child
 //! that owns it (between fork and exec). It owns those descriptor rules; what travels on the
 //! pipe is the caller's.
+// Unsafe code: pipe2/fcntl descriptor plumbing and the pre_exec hook that keeps the write end
+// open across exec in one child, which have no safe interface that keeps these rules.
+#![allow(unsafe_code)]
 
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::process::CommandExt;

@@ -199,6 +199,11 @@ impl<'a> TaskContext<'a> {
             .raise(self.node, Level::Information, code, description);
     }
 
+    /// Emits an event of the run as it is (data-flow progress records).
+    pub fn emit(&self, body: EventBody) {
+        self.rt.emit(body);
+    }
+
     /// Reports progress (percent 0–100) and fires OnProgress.
     pub fn progress(&self, description: &str, percent: i32) {
         self.rt.emit(EventBody::Progress {

@@ -23,6 +23,7 @@
 
 pub mod command_line;
 mod context;
+mod data_flow;
 mod execute_package;
 mod execute_process;
 mod execute_sql;
@@ -32,6 +33,7 @@ mod script;
 mod send_mail;
 
 pub use context::{TaskContext, VisibleVariable};
+pub use data_flow::DataFlowTask;
 pub use execute_package::ExecutePackage;
 pub use execute_process::ExecuteProcess;
 pub use expression::ExpressionTask;

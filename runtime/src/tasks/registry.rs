@@ -7,9 +7,9 @@
 use ssisd_engine::model::{RawXml, TaskKind};
 
 use super::{
-    execute_package::ExecutePackage, execute_process::ExecuteProcess, execute_sql::ExecuteSqlTask,
-    expression::ExpressionTask, file_system::FileSystemTask, script::ScriptTask,
-    send_mail::SendMail, Task,
+    data_flow::DataFlowTask, execute_package::ExecutePackage, execute_process::ExecuteProcess,
+    execute_sql::ExecuteSqlTask, expression::ExpressionTask, file_system::FileSystemTask,
+    script::ScriptTask, send_mail::SendMail, Task,
 };
 use crate::properties::PropertyOverrides;
 
@@ -53,6 +53,10 @@ pub const TASKS: &[TaskEntry] = &[
         serves: |k| matches!(k, TaskKind::Script),
         create: |o, p| Ok(Box::new(ScriptTask::from_config(o, p)?)),
     },
+    TaskEntry {
+        serves: |k| matches!(k, TaskKind::DataFlow),
+        create: |o, p| Ok(Box::new(DataFlowTask::from_config(o, p)?)),
+    },
 ];
 
 /// The entry that runs `kind`, if any.
@@ -66,7 +70,6 @@ pub fn refusal(kind: &TaskKind) -> Option<String> {
         return None;
     }
     Some(match kind {
-        TaskKind::DataFlow => "Data Flow tasks cannot run yet".to_string(),
         TaskKind::MaintenancePlan(name) => {
             format!("maintenance plan tasks ({name}) are not supported")
         }
@@ -92,13 +95,10 @@ mod tests {
             TaskKind::Expression,
             TaskKind::SendMail,
             TaskKind::Script,
+            TaskKind::DataFlow,
         ] {
             assert_eq!(refusal(&k), None, "{k:?}");
         }
-        assert_eq!(
-            refusal(&TaskKind::DataFlow).as_deref(),
-            Some("Data Flow tasks cannot run yet")
-        );
         assert_eq!(
             refusal(&TaskKind::WebService).as_deref(),
             Some("Web Service tasks are not supported")

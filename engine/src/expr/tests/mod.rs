@@ -3,6 +3,7 @@
 
 mod basics;
 mod casts;
+mod columns;
 mod errors;
 mod functions_date;
 mod functions_math;

@@ -100,6 +100,15 @@ pub fn under(prefix: &str, body: &EventBody) -> Option<EventBody> {
             value: value.clone(),
             path: at(path),
         },
+        EventBody::PipelineRows { path, .. } | EventBody::PipelineComponentTime { path, .. } => {
+            let mut b = body.clone();
+            if let EventBody::PipelineRows { path: p, .. }
+            | EventBody::PipelineComponentTime { path: p, .. } = &mut b
+            {
+                *p = at(path);
+            }
+            b
+        }
     })
 }
 

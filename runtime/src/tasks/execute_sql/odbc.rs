@@ -4,6 +4,7 @@
 //! arrive, update counts summed (`SQLRowCount`), and a watchdog thread that calls `SQLCancel`
 //! when the run is cancelled or the task's TimeOut passes. Driver failures keep the driver's
 //! message and SQLSTATE.
+#![allow(unsafe_code)] // the ODBC C API (unixODBC) through odbc-api's unsafe entry points.
 
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::{Duration, Instant};
@@ -33,6 +34,8 @@ enum Slot {
 
 struct ParamSet(Vec<Slot>);
 
+// SAFETY: one parameter set (size 1), and `bind_parameters_to` binds exactly the slots this
+// value owns, which stay in place until the statement has run.
 unsafe impl ParameterCollection for ParamSet {
     fn parameter_set_size(&self) -> usize {
         1

@@ -21,8 +21,7 @@ pub fn root() -> Result<PathBuf, String> {
             .filter(|v| !v.is_empty())
             .map(PathBuf::from)
     };
-    // SAFETY: geteuid has no preconditions.
-    let uid = unsafe { libc::geteuid() };
+    let uid = nix::unistd::geteuid().as_raw();
     let dir = env("SSISD_SCRIPT_CACHE")
         .or_else(|| env("XDG_CACHE_HOME").map(|d| d.join("ssisd")))
         .or_else(|| env("HOME").map(|h| h.join(".cache").join("ssisd")))
@@ -129,8 +128,7 @@ mod tests {
     #[test]
     fn a_cache_others_can_write_is_refused() {
         let d = tempfile::tempdir().expect("temp");
-        // SAFETY: geteuid has no preconditions.
-        let uid = unsafe { libc::geteuid() };
+        let uid = nix::unistd::geteuid().as_raw();
         let open = d.path().join("open");
         fs::create_dir(&open).expect("mkdir");
         fs::set_permissions(&open, fs::Permissions::from_mode(0o777)).expect("chmod");

@@ -1,7 +1,8 @@
 //! Deployed projects in the File System store: `<name>.ispac` in the folder's directory, written
 //! through [`crate::atomic_file`] like packages (a kill at any moment leaves the old project or
 //! the new one), checked to be a project before anything is written, and described for
-//! listings. It owns those file operations; the description is `crate::projects`.
+//! listings. It owns those file operations; the description is `crate::projects`, the listing
+//! of a folder `listing.rs`.
 
 use std::fs;
 use std::io;
@@ -9,9 +10,10 @@ use std::path::PathBuf;
 
 use bytes::Bytes;
 
+use super::listing::modified_text;
+use super::{FileSystemStore, Subject};
 use crate::atomic_file;
 use crate::error::StoreError;
-use crate::file_system::{modified_text, FileSystemStore};
 use crate::names::{ItemName, StorePath};
 use crate::projects::{self, ProjectEntry, ProjectInfo, PROJECT_EXTENSION};
 
@@ -59,10 +61,11 @@ impl FileSystemStore {
                     hint: "; add ?overwrite=true to replace it",
                 }
             } else {
-                StoreError::io("cannot write project", &target, e)
+                self.failure("cannot write project", Subject::Folder(folder), e)
             }
         })?;
-        let meta = fs::metadata(&target).map_err(|e| StoreError::io("cannot stat", &target, e))?;
+        let meta = fs::metadata(&target)
+            .map_err(|e| self.failure("cannot stat project", Subject::Folder(folder), e))?;
         Ok((
             ProjectInfo {
                 name: name.to_string(),
@@ -82,7 +85,7 @@ impl FileSystemStore {
         let file = self.project_file(folder, name)?;
         fs::read(&file)
             .map(Bytes::from)
-            .map_err(|e| StoreError::io("cannot read project", file, e))
+            .map_err(|e| self.failure("cannot read project", Subject::Folder(folder), e))
     }
 
     pub(crate) fn delete_project_now(
@@ -91,9 +94,11 @@ impl FileSystemStore {
         name: &ItemName,
     ) -> Result<(), StoreError> {
         let file = self.project_file(folder, name)?;
-        fs::remove_file(&file).map_err(|e| StoreError::io("cannot delete project", &file, e))?;
+        fs::remove_file(&file)
+            .map_err(|e| self.failure("cannot delete project", Subject::Folder(folder), e))?;
         let dir = self.existing_dir(folder)?;
-        atomic_file::sync_dir(&dir).map_err(|e| StoreError::io("cannot sync", dir, e))
+        atomic_file::sync_dir(&dir)
+            .map_err(|e| self.failure("cannot sync", Subject::Folder(folder), e))
     }
 }
 
@@ -122,7 +127,7 @@ mod tests {
     #[tokio::test]
     async fn projects_are_stored_listed_read_and_deleted() {
         let d = tempfile::tempdir().unwrap();
-        let s = FileSystemStore::open(d.path(), false).unwrap();
+        let s = FileSystemStore::open_or_create(d.path()).unwrap();
         let root = StorePath::root();
         let bytes = Bytes::from(ispac());
         let (info, replaced) = s
@@ -162,12 +167,22 @@ mod tests {
     #[tokio::test]
     async fn what_is_not_a_project_is_refused_and_nothing_written() {
         let d = tempfile::tempdir().unwrap();
-        let s = FileSystemStore::open(d.path(), false).unwrap();
+        let s = FileSystemStore::open_or_create(d.path()).unwrap();
         let e = s
             .put_project(&StorePath::root(), &name("X"), Bytes::from(PKG), false)
             .await
             .unwrap_err();
         assert!(matches!(e, StoreError::NotAProject(_)), "{e}");
-        assert_eq!(fs::read_dir(d.path()).unwrap().count(), 0);
+        let visible = fs::read_dir(d.path())
+            .unwrap()
+            .filter(|e| {
+                !e.as_ref()
+                    .unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .starts_with('.')
+            })
+            .count();
+        assert_eq!(visible, 0);
     }
 }

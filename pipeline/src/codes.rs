@@ -1,0 +1,95 @@
+//! The SSIS codes the pipeline raises (HRESULT-shaped: `0xC…` errors, `0x8…` warnings, `0x4…`
+//! information), named as Microsoft names them. One table: components and the executor take
+//! their codes from here. It must not hold messages.
+
+/// DTS_E_PRIMEOUTPUTFAILED: a source (or asynchronous output) failed while producing rows.
+pub const PRIME_OUTPUT_FAILED: u32 = 0xC004_7038;
+/// DTS_E_PROCESSINPUTFAILED: a component failed while processing an input.
+pub const PROCESS_INPUT_FAILED: u32 = 0xC004_7022;
+/// DTS_E_THREADCANCELLED: the data flow stopped because the run was cancelled.
+pub const THREAD_CANCELLED: u32 = 0xC004_7039;
+/// DTS_E_VALIDATIONFAILEDONCOMPONENTS.
+pub const VALIDATION_FAILED_ON_COMPONENTS: u32 = 0xC004_700C;
+/// DTS_E_INDIVIDUALVALIDATIONFAILED: one component failed validation.
+pub const INDIVIDUAL_VALIDATION_FAILED: u32 = 0xC004_7017;
+/// DTS_E_INDUCEDTRANSFORMFAILUREONERROR: an error with the Fail Component disposition.
+pub const INDUCED_FAILURE_ON_ERROR: u32 = 0xC020_9029;
+/// DTS_E_INDUCEDTRANSFORMFAILUREONTRUNCATION: a truncation with Fail Component.
+pub const INDUCED_FAILURE_ON_TRUNCATION: u32 = 0xC020_902A;
+/// DTS_E_TXSPLITEXPRESSIONEVALUATEDTONULL: a Conditional Split condition was NULL.
+pub const SPLIT_EXPRESSION_NULL: u32 = 0xC020_902B;
+/// DTS_E_DATACONVERSIONFAILED.
+pub const DATA_CONVERSION_FAILED: u32 = 0xC020_20C5;
+/// DTS_E_ERRORWHILEREADINGDATAROWS: error while processing a flat file on a data row.
+pub const ERROR_READING_DATA_ROWS: u32 = 0xC020_2092;
+/// DTS_E_COLUMNDELIMITERNOTFOUND.
+pub const COLUMN_DELIMITER_NOT_FOUND: u32 = 0xC020_2055;
+/// DTS_E_EXPREVALCANNOTCONVERTRESULT: an expression result does not convert to the column type.
+pub const EXPRESSION_CANNOT_CONVERT: u32 = 0xC004_709D;
+/// DTS_E_EXPREVALFAILED (expression evaluation failed at run time).
+pub const EXPRESSION_FAILED: u32 = 0xC004_7098;
+/// DTS_E_CANNOTOPENDATAFILE / file cannot be opened (flat file adapters).
+pub const CANNOT_OPEN_FILE: u32 = 0xC020_200E;
+/// DTS_E_FILEWRITEERROR: writing a flat file failed.
+pub const FILE_WRITE_ERROR: u32 = 0xC020_2009;
+/// DTS_E_COMPONENTNOTFOUND-like: a component class this engine does not run (ssisd's code).
+pub const COMPONENT_NOT_SUPPORTED: u32 = 0xC004_7067;
+/// DTS_E_INVALIDOBJECTID-like: a path or column reference names nothing (ssisd uses it for
+/// dangling references).
+pub const INVALID_REFERENCE: u32 = 0xC004_7062;
+/// DTS_E_CYCLEINEXECUTIONTREE-like: the paths form a cycle.
+pub const CYCLE: u32 = 0xC004_7063;
+/// DTS_E_COLUMNNOTFOUND-like: an input column or expression names a column that does not exist.
+pub const COLUMN_NOT_FOUND: u32 = 0xC004_7064;
+/// DTS_E_VARIABLENOTFOUND-like for Row Count and expressions.
+pub const VARIABLE_INVALID: u32 = 0xC020_20EF;
+/// Column status codes placed in ErrorCode (each component family has its own block).
+pub mod status {
+    /// Flat File source: the value could not be converted.
+    pub const FLAT_FILE_CANT_CONVERT: u32 = 0xC020_9084;
+    /// Flat File source: the value was truncated.
+    pub const FLAT_FILE_TRUNCATED: u32 = 0xC020_9085;
+    /// Data Conversion: the value could not be converted.
+    pub const CONVERSION_CANT_CONVERT: u32 = 0xC020_907F;
+    /// Data Conversion: the value was truncated.
+    pub const CONVERSION_TRUNCATED: u32 = 0xC020_9080;
+    /// Data Conversion: overflow.
+    pub const CONVERSION_OVERFLOW: u32 = 0xC020_9082;
+    /// Derived Column: evaluation failed (DTS_E_EXPREVALCANNOTCONVERTRESULT family).
+    pub const EXPRESSION_FAILED: u32 = super::EXPRESSION_CANNOT_CONVERT;
+}
+
+/// DTS_I_ROWS_WRITTEN-like information: `"<component>" wrote <n> rows.`
+pub const ROWS_WRITTEN: u32 = 0x4004_300B;
+/// DTS_I_STARTPROCESSINGFILE.
+pub const START_PROCESSING_FILE: u32 = 0x4020_90DC;
+/// DTS_I_FINISHPROCESSINGFILE.
+pub const FINISH_PROCESSING_FILE: u32 = 0x4020_90DD;
+/// DTS_I_TOTALDATAROWSPROCESSEDFORFILE.
+pub const TOTAL_DATA_ROWS_FOR_FILE: u32 = 0x4020_90DE;
+/// DTS_I_EXECUTIONPHASE_VALIDATE.
+pub const PHASE_VALIDATE: u32 = 0x4004_300A;
+/// DTS_I_EXECUTIONPHASE_PREEXECUTE.
+pub const PHASE_PRE_EXECUTE: u32 = 0x4004_3007;
+/// DTS_I_EXECUTIONPHASE_EXECUTE.
+pub const PHASE_EXECUTE: u32 = 0x4004_300C;
+/// DTS_I_EXECUTIONPHASE_POSTEXECUTE.
+pub const PHASE_POST_EXECUTE: u32 = 0x4004_3008;
+/// DTS_I_EXECUTIONPHASE_CLEANUP.
+pub const PHASE_CLEANUP: u32 = 0x4004_3009;
+/// DTS_W_PARTIALROWFOUNDATENDOFFILE.
+pub const PARTIAL_ROW_AT_END_OF_FILE: u32 = 0x8020_200F;
+/// DTS_W_REDIRECTWITHNOATTACHEDERROROUTPUTS.
+pub const REDIRECT_WITHOUT_ERROR_PATH: u32 = 0x8020_8386;
+/// DTS_W_UNUSEDOUTPUTDATA-like warning for outputs nobody reads.
+pub const UNUSED_OUTPUT: u32 = 0x8004_7076;
+
+/// The code as SSIS prints it (`0xC0209029`).
+pub fn hex(code: u32) -> String {
+    format!("0x{code:08X}")
+}
+
+/// The code as the signed decimal that ErrorCode columns hold (`-1071607767`).
+pub fn signed(code: u32) -> i32 {
+    code as i32
+}

@@ -1,0 +1,4 @@
+//! Destination components (no outputs but error outputs): one directory each.
+
+pub mod flat_file;
+pub mod trash;

@@ -1,0 +1,35 @@
+//! The stock components, one directory each: `sources/`, `transforms/`, `destinations/`. Each
+//! directory holds the component and its `ENTRY` for the registry. Shared helpers for the
+//! components (custom property reading, lineage references in property values) are here.
+
+pub mod destinations;
+pub mod sources;
+pub mod transforms;
+
+use ssisd_engine::model::CustomProperty;
+
+use crate::metadata::FlowMetadata;
+
+/// The text of custom property `name` in `props`.
+pub fn prop<'a>(props: &'a [CustomProperty], name: &str) -> Option<&'a str> {
+    ssisd_engine::model::find_property(props, name).map(|p| p.value.as_str())
+}
+
+/// A Boolean custom property (`true`/`false`, `-1`/`0`).
+pub fn prop_bool(props: &[CustomProperty], name: &str) -> Option<bool> {
+    prop(props, name).map(|v| matches!(v.trim().to_ascii_lowercase().as_str(), "true" | "-1" | "1"))
+}
+
+/// An integer custom property.
+pub fn prop_int(props: &[CustomProperty], name: &str) -> Option<i64> {
+    prop(props, name).and_then(|v| v.trim().parse().ok())
+}
+
+/// A lineage reference stored in a property value: `123`, `#123` or `#{refId}`.
+pub fn lineage_ref(meta: &FlowMetadata<'_>, text: &str) -> Option<i64> {
+    let t = text.trim();
+    if let Some(r) = t.strip_prefix("#{").and_then(|r| r.strip_suffix('}')) {
+        return meta.lineage_of_ref(r);
+    }
+    t.trim_start_matches('#').parse().ok()
+}

@@ -1,0 +1,3 @@
+//! Source components (no inputs): one directory each.
+
+pub mod flat_file;

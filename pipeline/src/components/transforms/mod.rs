@@ -1,0 +1,8 @@
+//! Transform components: one directory each.
+
+pub mod conditional_split;
+pub mod data_conversion;
+pub mod derived_column;
+pub mod multicast;
+pub mod row_count;
+pub mod union_all;

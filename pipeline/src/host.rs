@@ -1,0 +1,78 @@
+//! What the pipeline needs from whoever runs it (the runtime's Data Flow task, or a test): the
+//! package's connection managers, its variables, cancellation, and a place to send events. The
+//! executor calls the host from the thread that started the data flow only, so a host need not
+//! be thread-safe; worker threads send their events to that thread. It owns this contract; it
+//! must not implement it.
+
+use ssisd_engine::model::RawXml;
+use ssisd_engine::types::Value;
+
+/// A connection manager as a component sees it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ConnectionSpec {
+    pub name: String,
+    /// `FLATFILE`, `OLEDB`, `CACHE`, …
+    pub creation_name: String,
+    /// The effective connection string (after /Conn, /Set, configurations, expressions).
+    pub connection_string: String,
+    /// For file connections: the path as this machine sees it (Windows paths mapped).
+    pub file_path: String,
+    /// The manager's inner `DTS:ObjectData` (format, columns).
+    pub object_data: Option<RawXml>,
+}
+
+/// The severity of a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Information,
+    Warning,
+    Error,
+}
+
+/// What the pipeline reports while it runs.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PipelineEvent {
+    /// An error, warning or information message (`code` an SSIS HRESULT).
+    Message {
+        level: Level,
+        code: u32,
+        /// The component it concerns (empty: the pipeline).
+        component: String,
+        text: String,
+    },
+    /// Rows that went down a path so far (OnPipelineRowsSent); sent while running and once
+    /// at the end with the totals.
+    RowsSent {
+        path_id: i64,
+        path_name: String,
+        /// The component and input at the end of the path.
+        component: String,
+        input: String,
+        rows: u64,
+        buffers: u64,
+        /// True for the final count.
+        done: bool,
+    },
+    /// Time a component spent in its work (PipelineComponentTime), at the end.
+    ComponentTime {
+        component: String,
+        component_id: i64,
+        /// `PrimeOutput` (sources, asynchronous outputs) or `ProcessInput`.
+        phase: &'static str,
+        millis: f64,
+    },
+}
+
+/// The environment of a data flow.
+pub trait Host {
+    /// The connection manager with this name, DTSID or refId.
+    fn connection(&self, key: &str) -> Result<ConnectionSpec, String>;
+    /// A variable's value (`User::X`, `X`, `System::…`).
+    fn variable(&self, name: &str) -> Result<Value, String>;
+    /// Writes a variable (converted to its type by the host).
+    fn set_variable(&self, name: &str, value: Value) -> Result<(), String>;
+    /// True once the run is being stopped.
+    fn is_cancelled(&self) -> bool;
+    /// Receives an event.
+    fn event(&self, event: PipelineEvent);
+}

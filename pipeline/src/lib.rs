@@ -1,0 +1,30 @@
+//! ssisd's Data Flow engine, between the package model (`ssisd-engine`) and the control-flow
+//! runtime (`ssisd-runtime`). A data flow is configured from the model's pipeline, validated,
+//! prepared, run on threads as execution trees over Apache Arrow buffers, and finished.
+//!
+//! Principal types: [`buffer::Buffer`] (a batch of rows with its [`buffer::Layout`]),
+//! [`component::Component`] (the trait every component implements), [`registry::COMPONENTS`]
+//! (the one list of components), [`graph::Plan`] (execution trees), [`execute::run`] and
+//! [`execute::validate`] (the entry points), [`host::Host`] (what the caller provides),
+//! [`memory::MemoryBudget`] (accounting and spill hooks). Components live one directory each
+//! under `components/{sources,transforms,destinations}/`; shared flat-file code is in
+//! `flat_file/`; `testing` has the helpers component tests use.
+
+pub mod buffer;
+pub mod codes;
+pub mod component;
+pub mod components;
+pub mod error;
+pub mod execute;
+pub mod expression;
+pub mod flat_file;
+pub mod graph;
+pub mod host;
+pub mod memory;
+pub mod metadata;
+pub mod registry;
+pub mod testing;
+
+pub use error::{PipelineError, Problems};
+pub use execute::{run, validate, Outcome, RunSettings, Summary};
+pub use host::{ConnectionSpec, Host, Level, PipelineEvent};

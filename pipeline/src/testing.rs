@@ -1,0 +1,334 @@
+//! Helpers for component tests: a [`TestHost`] with connection managers, variables and a record
+//! of events; builders for small pipeline models ([`FlowBuilder`]) so a test states components,
+//! columns and paths in a few lines; and [`buffer_of`] / [`rows_of`] to build and read buffers
+//! as rows of [`Value`]s. They are part of the crate (not `cfg(test)`) so that components in
+//! other crates can be tested the same way. They must not be used by production code.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use ssisd_engine::model::{
+    Component, ComponentConnection, CustomProperty, DataFlow, DataFlowPath, Dispositions, Input,
+    InputColumn, ObjectId, Output, OutputColumn, RawXml, Reference, RowDisposition, UsageType,
+};
+use ssisd_engine::types::{DataType, Value};
+
+use crate::buffer::values::ColumnBuilder;
+use crate::buffer::{Buffer, Layout, LayoutColumn};
+use crate::host::{ConnectionSpec, Host, PipelineEvent};
+
+/// A host for tests: connections by name, variables, recorded events, a cancel switch.
+#[derive(Default)]
+pub struct TestHost {
+    pub connections: HashMap<String, ConnectionSpec>,
+    pub variables: RefCell<HashMap<String, Value>>,
+    pub events: RefCell<Vec<PipelineEvent>>,
+    pub cancel: std::sync::atomic::AtomicBool,
+}
+
+impl TestHost {
+    /// Adds a FLATFILE connection named `name` for `path` with the manager XML `format`.
+    pub fn flat_file(&mut self, name: &str, path: &str, format: &str) {
+        self.connections.insert(
+            name.to_string(),
+            ConnectionSpec {
+                name: name.to_string(),
+                creation_name: "FLATFILE".into(),
+                connection_string: path.to_string(),
+                file_path: path.to_string(),
+                object_data: Some(RawXml(format.to_string())),
+            },
+        );
+    }
+
+    /// The information and error texts recorded.
+    pub fn messages(&self) -> Vec<String> {
+        self.events
+            .borrow()
+            .iter()
+            .filter_map(|e| match e {
+                PipelineEvent::Message { text, .. } => Some(text.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+impl Host for TestHost {
+    fn connection(&self, key: &str) -> Result<ConnectionSpec, String> {
+        let k = key
+            .strip_prefix("Package.ConnectionManagers[")
+            .and_then(|k| k.strip_suffix(']'))
+            .unwrap_or(key);
+        self.connections
+            .get(k)
+            .cloned()
+            .ok_or_else(|| format!("no connection manager \"{key}\""))
+    }
+
+    fn variable(&self, name: &str) -> Result<Value, String> {
+        let short = name.rsplit("::").next().unwrap_or(name);
+        self.variables
+            .borrow()
+            .iter()
+            .find(|(k, _)| k.as_str() == name || k.rsplit("::").next() == Some(short))
+            .map(|(_, v)| v.clone())
+            .ok_or_else(|| format!("the variable \"{name}\" was not found"))
+    }
+
+    fn set_variable(&self, name: &str, value: Value) -> Result<(), String> {
+        self.variables.borrow_mut().insert(name.to_string(), value);
+        Ok(())
+    }
+
+    fn is_cancelled(&self) -> bool {
+        self.cancel.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn event(&self, event: PipelineEvent) {
+        self.events.borrow_mut().push(event);
+    }
+}
+
+/// Builds a buffer from rows of values (each already of its column's type).
+pub fn buffer_of(columns: &[(i64, &str, DataType)], rows: &[Vec<Value>]) -> Buffer {
+    let layout = Arc::new(Layout::new(
+        columns
+            .iter()
+            .map(|(l, n, t)| LayoutColumn::new(*l, n, *t))
+            .collect(),
+    ));
+    let arrays = columns
+        .iter()
+        .enumerate()
+        .map(|(i, (_, _, t))| {
+            let mut b = ColumnBuilder::new(t, rows.len());
+            for r in rows {
+                b.append_value(&r[i]);
+            }
+            b.finish()
+        })
+        .collect();
+    Buffer::new(layout, arrays, rows.len())
+}
+
+/// Reads a buffer back as rows of values.
+pub fn rows_of(buffer: &Buffer) -> Vec<Vec<Value>> {
+    (0..buffer.rows())
+        .map(|r| {
+            (0..buffer.columns().len())
+                .map(|c| buffer.value(c, r))
+                .collect()
+        })
+        .collect()
+}
+
+/// Builds a pipeline model in the 2008 numbering (one number space), in a few lines.
+#[derive(Default)]
+pub struct FlowBuilder {
+    next: i64,
+    pub flow: DataFlow,
+}
+
+/// A custom property.
+pub fn property(name: &str, value: &str) -> CustomProperty {
+    CustomProperty {
+        name: name.to_string(),
+        value: value.to_string(),
+        ..Default::default()
+    }
+}
+
+impl FlowBuilder {
+    pub fn new() -> FlowBuilder {
+        FlowBuilder {
+            next: 1,
+            flow: DataFlow::default(),
+        }
+    }
+
+    fn id(&mut self) -> ObjectId {
+        let n = self.next;
+        self.next += 1;
+        ObjectId {
+            number: n,
+            ref_id: None,
+        }
+    }
+
+    /// Adds a component; returns its index.
+    pub fn component(
+        &mut self,
+        name: &str,
+        class_id: &str,
+        properties: Vec<CustomProperty>,
+    ) -> usize {
+        let id = self.id();
+        self.flow.components.push(Component {
+            id,
+            name: name.to_string(),
+            class_id: class_id.to_string(),
+            properties,
+            ..Default::default()
+        });
+        self.flow.components.len() - 1
+    }
+
+    /// Gives component `c` a connection to the manager `manager`.
+    pub fn connection(&mut self, c: usize, slot: &str, manager: &str) {
+        let id = self.id();
+        self.flow.components[c]
+            .connections
+            .push(ComponentConnection {
+                id,
+                name: slot.to_string(),
+                connection_manager_id: manager.to_string(),
+                ..Default::default()
+            });
+    }
+
+    /// Adds an input; returns its index in the component.
+    pub fn input(&mut self, c: usize, name: &str) -> usize {
+        let id = self.id();
+        self.flow.components[c].inputs.push(Input {
+            id,
+            name: name.to_string(),
+            ..Default::default()
+        });
+        self.flow.components[c].inputs.len() - 1
+    }
+
+    /// Adds an output; `sync` names the input it is synchronous with.
+    pub fn output(
+        &mut self,
+        c: usize,
+        name: &str,
+        sync: Option<usize>,
+        error: bool,
+        group: i32,
+    ) -> usize {
+        let id = self.id();
+        let synchronous_input = match sync {
+            Some(i) => {
+                let n = self.flow.components[c].inputs[i].id.number;
+                Reference {
+                    text: n.to_string(),
+                    number: n,
+                }
+            }
+            None => Reference::default(),
+        };
+        self.flow.components[c].outputs.push(Output {
+            id,
+            name: name.to_string(),
+            synchronous_input,
+            is_error_output: error,
+            exclusion_group: group,
+            ..Default::default()
+        });
+        self.flow.components[c].outputs.len() - 1
+    }
+
+    /// Adds an output column (one disposition for errors and truncations); returns its lineage.
+    pub fn output_column(
+        &mut self,
+        c: usize,
+        o: usize,
+        name: &str,
+        ty: DataType,
+        properties: Vec<CustomProperty>,
+        disposition: RowDisposition,
+    ) -> i64 {
+        let id = self.id();
+        let lineage = id.number;
+        self.flow.components[c].outputs[o]
+            .columns
+            .push(OutputColumn {
+                id,
+                name: name.to_string(),
+                lineage_id: lineage,
+                type_name: String::new(),
+                data_type: Some(ty),
+                dispositions: Dispositions {
+                    operation: String::new(),
+                    error: disposition,
+                    truncation: disposition,
+                },
+                properties,
+                ..Default::default()
+            });
+        lineage
+    }
+
+    /// Adds the ErrorCode and ErrorColumn columns of an error output.
+    pub fn error_columns(&mut self, c: usize, o: usize) {
+        for (name, flag) in [("ErrorCode", 1), ("ErrorColumn", 2)] {
+            let id = self.id();
+            let lineage = id.number;
+            self.flow.components[c].outputs[o]
+                .columns
+                .push(OutputColumn {
+                    id,
+                    name: name.to_string(),
+                    lineage_id: lineage,
+                    data_type: Some(DataType::I4),
+                    special_flags: flag,
+                    ..Default::default()
+                });
+        }
+    }
+
+    /// Adds an input column reading `lineage`.
+    pub fn input_column(
+        &mut self,
+        c: usize,
+        i: usize,
+        lineage: i64,
+        read_write: bool,
+        properties: Vec<CustomProperty>,
+        error: RowDisposition,
+    ) {
+        let id = self.id();
+        self.flow.components[c].inputs[i].columns.push(InputColumn {
+            id,
+            lineage: Reference {
+                text: lineage.to_string(),
+                number: lineage,
+            },
+            usage: if read_write {
+                UsageType::ReadWrite
+            } else {
+                UsageType::ReadOnly
+            },
+            dispositions: Dispositions {
+                operation: String::new(),
+                error,
+                truncation: error,
+            },
+            properties,
+            ..Default::default()
+        });
+    }
+
+    /// Adds a path from output `o` of `from` to input `i` of `to`.
+    pub fn path(&mut self, from: usize, o: usize, to: usize, i: usize) {
+        let id = self.id();
+        let start = self.flow.components[from].outputs[o].id.number;
+        let end = self.flow.components[to].inputs[i].id.number;
+        let name = self.flow.components[from].outputs[o].name.clone();
+        self.flow.paths.push(DataFlowPath {
+            id,
+            name,
+            start: Reference {
+                text: start.to_string(),
+                number: start,
+            },
+            end: Reference {
+                text: end.to_string(),
+                number: end,
+            },
+            ..Default::default()
+        });
+    }
+}

@@ -1,0 +1,254 @@
+//! The Data Flow task: a thin adapter between the control flow and `ssisd-pipeline`. It reads
+//! the task's pipeline, applies the property expressions that target components
+//! (`[Component].[Property]`) and the task's own buffer settings, validates it (the same checks
+//! /VALIDATE makes), and runs it with a host that gives the pipeline the package's connection
+//! managers and variables, turns its messages into the task's events (errors, warnings,
+//! "wrote N rows" information), passes rows per path and component times to the event stream,
+//! and relays cancellation. The memory budget per data flow is 256 MiB unless
+//! `SSISD_DATA_FLOW_MEMORY_MB` says otherwise. It must not hold pipeline logic.
+
+use ssisd_engine::model::{DataFlow, RawXml};
+use ssisd_engine::types::Value;
+use ssisd_pipeline::{
+    ConnectionSpec, Host, Level as PipelineLevel, Outcome, PipelineEvent, RunSettings,
+};
+
+use super::references::{any_kind, Reference};
+use super::{Task, TaskContext, TaskOutcome};
+use crate::events::{codes, EventBody};
+use crate::properties::PropertyOverrides;
+
+/// A Data Flow task, configured.
+#[derive(Debug, Clone)]
+pub struct DataFlowTask {
+    flow: DataFlow,
+}
+
+/// Validation messages carry the task's path as the diagnostic's source; the pipeline
+/// writes them with an empty task path.
+fn without_task(message: &str) -> &str {
+    message.strip_prefix(": ").unwrap_or(message)
+}
+
+impl DataFlowTask {
+    pub fn from_config(od: Option<&RawXml>, o: &PropertyOverrides) -> Result<Self, String> {
+        let mut flow = od
+            .and_then(ssisd_engine::load::read_pipeline)
+            .ok_or("the Data Flow task has no pipeline in its object data")?;
+        apply_overrides(&mut flow, o);
+        let problems = ssisd_pipeline::validate(&flow, "");
+        if !problems.is_empty() {
+            return Err(problems
+                .0
+                .iter()
+                .map(|p| without_task(&p.message).to_string())
+                .collect::<Vec<_>>()
+                .join("; "));
+        }
+        Ok(DataFlowTask { flow })
+    }
+}
+
+/// Property expressions of the task: `[Component].[Property]` sets a component's custom
+/// property; DefaultBufferMaxRows, DefaultBufferSize and EngineThreads set the pipeline's.
+fn apply_overrides(flow: &mut DataFlow, o: &PropertyOverrides) {
+    for (name, value) in &o.0 {
+        let text = match value.as_str() {
+            Some(s) => s.to_string(),
+            None => value.to_display_string(),
+        };
+        if let Some((component, property)) = name
+            .strip_prefix('[')
+            .and_then(|n| n.strip_suffix(']'))
+            .and_then(|n| n.split_once("].["))
+        {
+            if let Some(c) = flow.components.iter_mut().find(|c| c.name == component) {
+                match c
+                    .properties
+                    .iter_mut()
+                    .find(|p| p.name.eq_ignore_ascii_case(property))
+                {
+                    Some(p) => p.value = text,
+                    None => c.properties.push(ssisd_engine::model::CustomProperty {
+                        name: property.to_string(),
+                        value: text,
+                        ..Default::default()
+                    }),
+                }
+            }
+            continue;
+        }
+        let s = &mut flow.settings;
+        match name.to_ascii_lowercase().as_str() {
+            "defaultbuffermaxrows" => s.default_buffer_max_rows = text.trim().parse().ok(),
+            "defaultbuffersize" => s.default_buffer_size = text.trim().parse().ok(),
+            "enginethreads" => s.engine_threads = text.trim().parse().ok(),
+            "buffertempstoragepath" => s.buffer_temp_storage_path = text,
+            _ => {}
+        }
+    }
+}
+
+/// The memory budget of one data flow.
+fn memory_budget() -> usize {
+    std::env::var("SSISD_DATA_FLOW_MEMORY_MB")
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .filter(|mb| *mb > 0)
+        .map(|mb| mb * 1024 * 1024)
+        .unwrap_or(ssisd_pipeline::memory::DEFAULT_BUDGET)
+}
+
+struct TaskHost<'c, 'a> {
+    ctx: &'c TaskContext<'a>,
+}
+
+impl Host for TaskHost<'_, '_> {
+    fn connection(&self, key: &str) -> Result<ConnectionSpec, String> {
+        let info = self.ctx.connection(key)?;
+        Ok(ConnectionSpec {
+            name: info.name.clone(),
+            creation_name: info.creation_name.clone(),
+            connection_string: info.connection_string.clone(),
+            file_path: info.file_path(),
+            object_data: info.manager.object_data.clone(),
+        })
+    }
+
+    fn variable(&self, name: &str) -> Result<Value, String> {
+        self.ctx.variable(name)
+    }
+
+    fn set_variable(&self, name: &str, value: Value) -> Result<(), String> {
+        self.ctx.set_variable(name, value)
+    }
+
+    fn is_cancelled(&self) -> bool {
+        self.ctx.is_cancelled()
+    }
+
+    fn event(&self, event: PipelineEvent) {
+        match event {
+            PipelineEvent::Message {
+                level, code, text, ..
+            } => match level {
+                PipelineLevel::Information => self.ctx.information(code, &text),
+                PipelineLevel::Warning => self.ctx.warning(code, &text),
+                PipelineLevel::Error => self.ctx.error(code, &text),
+            },
+            PipelineEvent::RowsSent {
+                path_id,
+                path_name,
+                component,
+                input,
+                rows,
+                buffers,
+                done,
+            } => self.ctx.emit(EventBody::PipelineRows {
+                source: self.ctx.name().to_string(),
+                path: self.ctx.path().to_string(),
+                path_id,
+                path_name,
+                component,
+                input,
+                rows,
+                buffers,
+                done,
+            }),
+            PipelineEvent::ComponentTime {
+                component,
+                phase,
+                millis,
+                ..
+            } => self.ctx.emit(EventBody::PipelineComponentTime {
+                source: self.ctx.name().to_string(),
+                path: self.ctx.path().to_string(),
+                component,
+                phase: phase.to_string(),
+                millis,
+            }),
+        }
+    }
+}
+
+/// Flat File adapters need a Flat File connection manager.
+fn flat_file(creation_name: &str, _: &str) -> Result<(), String> {
+    if creation_name.eq_ignore_ascii_case("FLATFILE") {
+        Ok(())
+    } else {
+        Err(format!("it is a {creation_name} connection; the Flat File adapters need a Flat File connection manager"))
+    }
+}
+
+impl Task for DataFlowTask {
+    /// The connection managers of the components' connection slots and the variables Row
+    /// Count writes.
+    fn references(&self) -> Vec<Reference> {
+        let mut refs = Vec::new();
+        for c in &self.flow.components {
+            for k in &c.connections {
+                let key = k.manager_key();
+                let key = key.strip_suffix(":external").unwrap_or(key);
+                let accepts = if k.name.eq_ignore_ascii_case("FlatFileConnection") {
+                    flat_file
+                } else {
+                    any_kind
+                };
+                refs.push(Reference::connection("Connection", key, accepts));
+            }
+            if ssisd_pipeline::registry::lookup(c).is_some_and(|e| e.name == "Row Count") {
+                refs.push(Reference::variable(
+                    "VariableName",
+                    c.property_text("VariableName").unwrap_or(""),
+                ));
+            }
+        }
+        refs
+    }
+
+    fn execute(&mut self, ctx: &TaskContext<'_>) -> TaskOutcome {
+        let mut settings = RunSettings::from_flow(&self.flow);
+        settings.memory_budget = memory_budget();
+        let host = TaskHost { ctx };
+        match ssisd_pipeline::run(&self.flow, &host, ctx.path(), &settings) {
+            Outcome::Success(_) => TaskOutcome::Success,
+            Outcome::Cancelled => TaskOutcome::Canceled,
+            Outcome::Failed(problems) => {
+                for p in &problems.0 {
+                    ctx.error(p.code, &p.message);
+                }
+                if problems.is_empty() {
+                    ctx.error(codes::TASK_FAILED, "The data flow failed.");
+                }
+                TaskOutcome::Failure
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn component_property_expressions_reach_the_component() {
+        let mut flow = DataFlow::default();
+        flow.components.push(ssisd_engine::model::Component {
+            name: "Count".into(),
+            ..Default::default()
+        });
+        let o = PropertyOverrides(vec![
+            (
+                "[Count].[VariableName]".into(),
+                Value::WStr("User::N".into()),
+            ),
+            ("DefaultBufferMaxRows".into(), Value::I4(500)),
+        ]);
+        apply_overrides(&mut flow, &o);
+        assert_eq!(
+            flow.components[0].property_text("VariableName"),
+            Some("User::N")
+        );
+        assert_eq!(flow.settings.default_buffer_max_rows, Some(500));
+    }
+}

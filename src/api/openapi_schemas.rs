@@ -1,0 +1,498 @@
+//! What the handlers' annotations cannot say about the API, applied to the generated OpenAPI
+//! document: the JSON schema of every answer (written here from the structures the handlers
+//! serialise), the answers every operation can give before its handler runs (a refused `Host`
+//! or origin, authentication, its rate limit, an unreadable user database), the media types of
+//! bodies, `{path}` parameters that span several segments, and the limits of names and query
+//! parameters. It describes; it must not route or decide. A change to what a handler answers
+//! changes its schema here, and the fuzzing test (tests/api_fuzz.rs) checks every answer
+//! against it.
+
+use serde_json::{json, Map, Value};
+
+/// How a name is written: 1–128 characters without path separators, the characters Windows
+/// forbids in file names, control characters, a leading `.` or white space at either end (the
+/// 250-byte limit is in the description: JSON Schema counts characters only).
+const NAME_PATTERN: &str =
+    r#"^[^/\\"<>|:*?\x00-\x1f\x7f.\s]([^/\\"<>|:*?\x00-\x1f\x7f]*[^/\\"<>|:*?\x00-\x1f\x7f\s])?$"#;
+const NAME_RULE: &str = "1 to 128 characters and at most 250 bytes of UTF-8 (a name becomes a file name, with .dtsx for a package, and file names have at most 255 bytes); none of / \\ \" < > | : * ? or control characters; not starting with '.'; no white space at either end";
+
+fn error_body() -> Value {
+    json!({ "$ref": "#/components/schemas/ErrorBody" })
+}
+
+fn schema_ref(name: &str) -> Value {
+    json!({ "$ref": format!("#/components/schemas/{name}") })
+}
+
+fn string() -> Value {
+    json!({ "type": "string" })
+}
+
+fn time() -> Value {
+    json!({ "type": "string", "format": "date-time" })
+}
+
+fn strings() -> Value {
+    json!({ "type": "array", "items": { "type": "string" } })
+}
+
+fn object(required: &[&str], properties: Value) -> Value {
+    json!({ "type": "object", "required": required, "properties": properties })
+}
+
+/// The schemas of the answers, by name.
+fn schemas() -> Vec<(&'static str, Value)> {
+    let package_info = json!({
+        "name": string(),
+        "size": { "type": "integer", "minimum": 0 },
+        "modified": { "type": ["string", "null"], "format": "date-time" },
+        "object_name": string(),
+        "id": string(),
+        "description": string(),
+        "creator_name": string(),
+        "creator_computer": string(),
+        "creation_date": string(),
+        "version_major": { "type": "integer" },
+        "version_minor": { "type": "integer" },
+        "version_build": { "type": "integer" },
+        "version_guid": string(),
+        "version_comments": string(),
+        "protection_level": { "type": "string", "description": "DontSaveSensitive, EncryptSensitiveWithUserKey, EncryptSensitiveWithPassword, EncryptAllWithPassword, EncryptAllWithUserKey or ServerStorage" },
+        "format_version": { "type": "integer" },
+        "package_type": { "type": "integer" },
+        "encrypted": { "type": "boolean", "description": "Encrypted as a whole: nothing else is known until it is decrypted" }
+    });
+    let mut package_entry = package_info.clone();
+    package_entry["error"] =
+        json!({ "type": "string", "description": "The stored file cannot be read as a package" });
+    let run_view = json!({
+        "id": string(),
+        "package": string(),
+        "pid": { "type": ["integer", "null"] },
+        "state": string(),
+        "source": string(),
+        "user": string(),
+        "started_at": time(),
+        "executing": strings(),
+        "last_message": { "type": ["string", "null"] },
+        "run_dir": string(),
+        "events": string()
+    });
+    let run_required = [
+        "id",
+        "package",
+        "state",
+        "source",
+        "user",
+        "started_at",
+        "executing",
+    ];
+    let mut run_detail = run_view.clone();
+    run_detail["recent_messages"] = strings();
+    vec![
+        (
+            "FolderHealth",
+            object(
+                &["state"],
+                json!({
+                    "state": { "type": "string", "enum": ["starting", "available", "restarting", "unavailable", "failed"] },
+                    "detail": { "type": "string", "description": "Why it is not available" }
+                }),
+            ),
+        ),
+        (
+            "FolderStatus",
+            object(
+                &["name", "kind", "location", "health", "since"],
+                json!({
+                    "name": string(),
+                    "kind": { "type": "string", "description": "file-system or sql-server" },
+                    "location": string(),
+                    "health": schema_ref("FolderHealth"),
+                    "since": time()
+                }),
+            ),
+        ),
+        (
+            "Caller",
+            object(
+                &["identity", "role", "via", "sql_roles"],
+                json!({
+                    "identity": string(),
+                    "role": { "type": "string", "enum": ["administrator", "operator", "limited-user"] },
+                    "via": string(),
+                    "sql_roles": strings()
+                }),
+            ),
+        ),
+        (
+            "Status",
+            object(
+                &[
+                    "service",
+                    "version",
+                    "pid",
+                    "started_at",
+                    "uptime_seconds",
+                    "data_dir",
+                    "configuration",
+                    "stop_executing_packages_on_shutdown",
+                    "folders",
+                    "caller",
+                ],
+                json!({
+                    "service": string(),
+                    "version": string(),
+                    "pid": { "type": "integer" },
+                    "started_at": time(),
+                    "uptime_seconds": { "type": "number", "minimum": 0 },
+                    "listen": { "type": ["string", "null"] },
+                    "data_dir": string(),
+                    "configuration": string(),
+                    "stop_executing_packages_on_shutdown": { "type": "boolean" },
+                    "folders": { "type": "array", "items": schema_ref("FolderStatus") },
+                    "caller": schema_ref("Caller")
+                }),
+            ),
+        ),
+        (
+            "TopLevelFolders",
+            object(
+                &["folders"],
+                json!({ "folders": { "type": "array", "items": schema_ref("FolderStatus") } }),
+            ),
+        ),
+        (
+            "PackageInfo",
+            object(&["name", "size", "encrypted"], package_info),
+        ),
+        (
+            "PackageEntry",
+            object(&["name", "size", "encrypted"], package_entry),
+        ),
+        (
+            "FolderListing",
+            object(
+                &["top_level_folder", "path", "folders", "packages"],
+                json!({
+                    "top_level_folder": string(),
+                    "path": { "type": "string", "description": "SSIS spelling, e.g. \\File System\\Sales" },
+                    "folders": { "type": "array", "items": object(&["name"], json!({ "name": string() })) },
+                    "packages": { "type": "array", "items": schema_ref("PackageEntry") }
+                }),
+            ),
+        ),
+        ("PathAnswer", object(&["path"], json!({ "path": string() }))),
+        (
+            "Stored",
+            object(
+                &["path", "replaced", "package"],
+                json!({
+                    "path": string(),
+                    "replaced": { "type": "boolean" },
+                    "package": schema_ref("PackageInfo")
+                }),
+            ),
+        ),
+        (
+            "Transferred",
+            object(
+                &["from", "path", "replaced", "moved", "package"],
+                json!({
+                    "from": string(),
+                    "path": string(),
+                    "replaced": { "type": "boolean" },
+                    "moved": { "type": "boolean" },
+                    "package": schema_ref("PackageInfo")
+                }),
+            ),
+        ),
+        (
+            "RunStarted",
+            object(
+                &["id", "package", "user", "state"],
+                json!({ "id": string(), "package": string(), "user": string(), "state": string() }),
+            ),
+        ),
+        ("RunView", object(&run_required, run_view)),
+        (
+            "RunList",
+            object(
+                &["running"],
+                json!({ "running": { "type": "array", "items": schema_ref("RunView") } }),
+            ),
+        ),
+        ("RunDetail", object(&run_required, run_detail)),
+        (
+            "Stopping",
+            object(
+                &["id", "state"],
+                json!({ "id": string(), "state": string() }),
+            ),
+        ),
+        (
+            "Event",
+            object(
+                &[
+                    "id", "time", "level", "source", "event_id", "message", "fields",
+                ],
+                json!({
+                    "id": { "type": "integer" },
+                    "time": time(),
+                    "level": { "type": "string", "enum": ["information", "warning", "error"] },
+                    "source": string(),
+                    "event_id": { "type": "integer", "minimum": 0 },
+                    "message": string(),
+                    "fields": { "type": "object" }
+                }),
+            ),
+        ),
+        (
+            "Events",
+            object(
+                &["events"],
+                json!({ "events": { "type": "array", "items": schema_ref("Event") } }),
+            ),
+        ),
+        (
+            "ReloadSummary",
+            object(
+                &["added", "removed", "changed", "retried"],
+                json!({ "added": strings(), "removed": strings(), "changed": strings(), "retried": strings() }),
+            ),
+        ),
+    ]
+}
+
+/// The schema of each successful answer: (method, path, status, schema name).
+const ANSWERS: &[(&str, &str, &str, &str)] = &[
+    ("get", "/api/v1/status", "200", "Status"),
+    ("get", "/api/v1/whoami", "200", "Caller"),
+    ("post", "/api/v1/reload", "200", "ReloadSummary"),
+    ("get", "/api/v1/folders", "200", "TopLevelFolders"),
+    ("get", "/api/v1/folders/{path}", "200", "FolderListing"),
+    ("post", "/api/v1/folders/{path}", "201", "PathAnswer"),
+    ("patch", "/api/v1/folders/{path}", "200", "PathAnswer"),
+    ("put", "/api/v1/packages/{path}", "200", "Stored"),
+    ("put", "/api/v1/packages/{path}", "201", "Stored"),
+    ("patch", "/api/v1/packages/{path}", "200", "PathAnswer"),
+    ("post", "/api/v1/copy", "200", "Transferred"),
+    ("post", "/api/v1/copy", "201", "Transferred"),
+    ("post", "/api/v1/move", "200", "Transferred"),
+    ("post", "/api/v1/move", "201", "Transferred"),
+    ("post", "/api/v1/running", "201", "RunStarted"),
+    ("get", "/api/v1/running", "200", "RunList"),
+    ("get", "/api/v1/running/{id}", "200", "RunDetail"),
+    ("post", "/api/v1/running/{id}/stop", "202", "Stopping"),
+    ("get", "/api/v1/events", "200", "Events"),
+];
+
+/// Answers any operation can give before its handler runs.
+fn common_answers() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("400", "Bad name, path, query or body; or a Host that is not one of the service's names (service.host_names)"),
+        ("401", "No or refused credentials"),
+        ("403", "The caller's role does not allow it, or a change came from another web origin (the message says why)"),
+        ("429", "Too many failed authentications from this address; retry after the Retry-After seconds"),
+        ("503", "The folder's store, the event log or the user database is unavailable; retry"),
+    ]
+}
+
+fn error_answer(description: &str) -> Value {
+    json!({ "description": description, "content": { "application/json": { "schema": error_body() } } })
+}
+
+/// Applies everything above to the generated document.
+pub fn complete(doc: &mut Value) {
+    let components = doc["components"]["schemas"]
+        .as_object_mut()
+        .map(std::mem::take)
+        .unwrap_or_default();
+    let mut all: Map<String, Value> = components;
+    for (name, schema) in schemas() {
+        all.insert(name.to_string(), schema);
+    }
+    if let Some(transfer) = all.get_mut("Transfer") {
+        transfer["example"] = json!({ "from": "File System/F/P", "to": "File System/F/P2" });
+    }
+    if let Some(start) = all.get_mut("StartBody") {
+        start["example"] = json!({ "package": "File System/F/P", "reporting": "EW" });
+        start["properties"]["reporting"]["description"] = json!("dtexec's /Reporting level (N, E, W, I, C, D, P, V, optionally with event names after ';'); at most 32 KiB");
+        start["properties"]["set"]["description"] = json!("dtexec /Set values (`\\Package.Variables[User::N].Value;5`); at most 256, each at most 32 KiB, 256 KiB together");
+        start["properties"]["set"]["maxItems"] = json!(256);
+    }
+    if let Some(rename) = all.get_mut("Rename") {
+        rename["properties"]["name"] = json!({
+            "type": "string", "minLength": 1, "maxLength": 128, "pattern": NAME_PATTERN,
+            "description": NAME_RULE
+        });
+    }
+    doc["components"]["schemas"] = Value::Object(all);
+
+    let Some(paths) = doc["paths"].as_object_mut() else {
+        return;
+    };
+    for (path, ops) in paths.iter_mut() {
+        let Some(ops) = ops.as_object_mut() else {
+            continue;
+        };
+        for (method, op) in ops.iter_mut() {
+            complete_operation(path, method, op);
+        }
+    }
+}
+
+fn complete_operation(path: &str, method: &str, op: &mut Value) {
+    let responses = &mut op["responses"];
+    for (m, p, status, schema) in ANSWERS {
+        if *m == method && *p == path {
+            responses[*status]["content"] =
+                json!({ "application/json": { "schema": schema_ref(schema) } });
+        }
+    }
+    for (status, description) in common_answers() {
+        if responses.get(status).is_none() {
+            responses[status] = error_answer(description);
+        }
+    }
+    let has_body = op.get("requestBody").is_some();
+    let responses = &mut op["responses"];
+    if has_body {
+        responses["415"] =
+            error_answer("The body is not of the media type the operation reads (Content-Type)");
+        if responses.get("413").is_none() {
+            responses["413"] = error_answer("The body is larger than the operation accepts");
+        }
+    }
+    if method == "head" {
+        // HEAD answers carry no body.
+        if let Some(r) = responses.as_object_mut() {
+            for answer in r.values_mut() {
+                if let Some(a) = answer.as_object_mut() {
+                    a.remove("content");
+                }
+            }
+        }
+    }
+    if path == "/api/v1/packages/{path}" {
+        if method == "put" {
+            let binary = json!({ "schema": { "type": "string", "format": "binary" } });
+            op["requestBody"]["content"] = json!({
+                "application/xml": binary,
+                "text/xml": binary,
+                "application/octet-stream": binary,
+            });
+            op["requestBody"]["description"] = json!("The .dtsx file, stored byte for byte. Its XML nests at most 256 elements deep and carries at most 256 attributes on one element; larger than service.max_request_bytes (64 MiB by default) is 413");
+        }
+        if method == "get" {
+            op["responses"]["200"]["content"] = json!({ "application/xml": { "schema": { "type": "string", "format": "binary" } } });
+        }
+    }
+    if path.ends_with("/stream") {
+        // Server-sent events: each event's fields, its data a JSON text.
+        let data = if path == "/api/v1/events/stream" {
+            "An Event as JSON (or, in the last event `end`, why the stream ends)"
+        } else {
+            "One record of the run's event stream as JSON (or, in the last event `end`, why the stream ends)"
+        };
+        op["responses"]["200"]["content"] = json!({ "text/event-stream": { "schema": {
+            "type": "object",
+            "properties": {
+                "id": { "type": "string" },
+                "event": { "type": "string" },
+                "data": { "type": "string", "contentMediaType": "application/json", "description": data }
+            }
+        } } });
+    }
+    if let Some(params) = op.get_mut("parameters").and_then(Value::as_array_mut) {
+        for p in params.iter_mut() {
+            complete_parameter(path, p);
+        }
+    }
+}
+
+fn complete_parameter(path: &str, p: &mut Value) {
+    let name = p["name"].as_str().unwrap_or("").to_string();
+    match (p["in"].as_str().unwrap_or(""), name.as_str()) {
+        ("path", "path") => {
+            p["description"] = json!(format!(
+                "The top-level folder, then folders (then the package), separated by / — written as / or as %2F, both are separators. Each name: {NAME_RULE}. A trailing .dtsx on a package name is ignored"
+            ));
+            p["schema"] = json!({ "type": "string", "minLength": 1 });
+            p["example"] = json!(if path.starts_with("/api/v1/packages/") {
+                "File System/F/P"
+            } else {
+                "File System/F"
+            });
+        }
+        ("query", "limit") => {
+            p["schema"] =
+                json!({ "type": "integer", "minimum": 1, "maximum": 10000, "default": 100 });
+            p["description"] = json!("Most events returned, 1 to 10000 (default 100)");
+        }
+        ("query", "order") => {
+            p["schema"] = json!({ "type": "string", "enum": ["desc", "asc", "newest", "oldest"], "default": "desc" });
+            p["description"] = json!("desc (newest, the default) or asc (oldest first)");
+        }
+        ("query", "since") | ("query", "until") => {
+            p["schema"] = json!({ "type": "string", "format": "date-time" });
+            p["description"] = json!("An RFC 3339 time such as 2026-11-24T10:00:00Z");
+        }
+        ("query", "since_id") => {
+            p["description"] = json!("Only events with a greater id");
+        }
+        ("query", "level") => {
+            p["description"] = json!(
+                "Comma-separated levels: information, warning, error (or info, warn, i, w, e)"
+            );
+        }
+        ("query", "event_id") => {
+            p["description"] = json!("Comma-separated numeric event ids");
+        }
+        ("query", "source") => {
+            p["description"] = json!("Comma-separated sources, e.g. ssisd,SQLISService");
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_operation_gets_the_common_answers_and_every_reference_resolves() {
+        let mut doc =
+            serde_json::to_value(<super::super::openapi::ApiDoc as utoipa::OpenApi>::openapi())
+                .unwrap();
+        complete(&mut doc);
+        let text = doc.to_string();
+        for (_, ops) in doc["paths"].as_object().unwrap() {
+            for (method, op) in ops.as_object().unwrap() {
+                for status in ["400", "401", "403", "429", "503"] {
+                    assert!(
+                        op["responses"].get(status).is_some(),
+                        "{method} lacks {status}"
+                    );
+                }
+            }
+        }
+        let schemas = doc["components"]["schemas"].as_object().unwrap();
+        for part in text.split("#/components/schemas/").skip(1) {
+            let name: String = part.chars().take_while(|c| *c != '"').collect();
+            assert!(schemas.contains_key(&name), "{name} is not defined");
+        }
+        for (path, ops) in doc["paths"].as_object().unwrap() {
+            for (method, op) in ops.as_object().unwrap() {
+                for (status, answer) in op["responses"].as_object().unwrap() {
+                    if let Some(schema) = answer.pointer("/content/application~1json/schema") {
+                        assert!(
+                            schema.get("$ref").is_some(),
+                            "{method} {path} {status} is described as {schema}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
