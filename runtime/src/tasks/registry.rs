@@ -16,6 +16,9 @@ use crate::properties::PropertyOverrides;
 /// Builds a configured task. It only parses (no I/O): it also runs at validation.
 pub type Factory = fn(Option<&RawXml>, &PropertyOverrides) -> Result<Box<dyn Task>, String>;
 
+/// Names what in the object data cannot run, or `None`.
+pub type MissingParts = fn(Option<&RawXml>) -> Option<String>;
+
 /// One runnable task.
 pub struct TaskEntry {
     /// Whether this entry serves an executable of `kind`.
@@ -23,7 +26,7 @@ pub struct TaskEntry {
     pub create: Factory,
     /// What in the object data ssisd cannot run even when the kind itself runs (a data flow's
     /// components without an entry); said of disabled tasks too, as a warning.
-    pub missing_parts: Option<fn(Option<&RawXml>) -> Option<String>>,
+    pub missing_parts: Option<MissingParts>,
 }
 
 /// Every task the runtime runs.
