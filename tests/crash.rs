@@ -372,9 +372,12 @@ fn kill_9_during_concurrent_changes_loses_no_acknowledged_change_and_owners_foll
                     loop {
                         let op = choose(w, &model, &mut rng, &mut next_id);
                         let (method, path, body) = op.request();
-                        let req = agent.request(method, &format!("{url}{path}"));
+                        let full = format!("{url}{path}");
+                        let req = agent.request(method, &full);
                         let answer = match &body {
-                            Some(b) => req.send_bytes(b),
+                            Some(b) => req
+                                .set("Content-Type", support::media_type_for(method, &full))
+                                .send_bytes(b),
                             None => req.call(),
                         };
                         match answer {

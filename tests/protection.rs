@@ -249,7 +249,8 @@ fn dtutil_encrypt_and_decrypt_between_levels_and_never_half_writes() {
 
 /// A PUT of `body` to `packages/<path>` with extra headers.
 fn put(s: &Service, path: &str, body: &[u8], headers: &[(&str, &str)]) -> (u16, serde_json::Value) {
-    let mut req = ureq::request("PUT", &s.url(&format!("packages/{path}")));
+    let mut req = ureq::request("PUT", &s.url(&format!("packages/{path}")))
+        .set("Content-Type", "application/xml");
     for (k, v) in headers {
         req = req.set(k, v);
     }

@@ -8,7 +8,8 @@
 //! time and not checked. Then the task's own check of the machine
 //! ([`Task::check`](crate::tasks::Task::check): the Script Task's Mono and compiled script).
 //! Tasks whose DelayValidation is set are checked only when they run. A disabled task of a
-//! kind that cannot run is a warning. dtexec validates with this before it runs anything, so a
+//! kind that cannot run, or holding a part that cannot (a data flow component ssisd does not
+//! have), is a warning. dtexec validates with this before it runs anything, so a
 //! run never meets a refusal that validation did not report. It must not run anything nor
 //! print anything.
 
@@ -125,7 +126,22 @@ impl Walk<'_> {
             }
             return;
         }
-        if disabled || e.properties.delay_validation {
+        if disabled {
+            // What a disabled task holds that ssisd cannot run (a data flow component it does
+            // not have) is said, as a warning; nothing else of it is checked.
+            if let Some(reason) = registry::missing_parts(kind, e.object_data.as_ref()) {
+                self.report.warning(
+                    codes::UNSUPPORTED_WARNING,
+                    e.path.clone(),
+                    format!(
+                        "{} (disabled, so it will not run).",
+                        reason.trim_end_matches('.')
+                    ),
+                );
+            }
+            return;
+        }
+        if e.properties.delay_validation {
             return;
         }
         match tasks::create(kind, e.object_data.as_ref(), &PropertyOverrides::default()) {
@@ -173,17 +189,24 @@ impl Walk<'_> {
                     ));
                 }
                 let Some(cm) = connections::lookup(self.package, key) else {
+                    let whose = match &self.package.project {
+                        Some(p) => format!(
+                            "neither the package nor its project \"{}\" has a connection \
+                             manager with that name or ID",
+                            p.name
+                        ),
+                        None if key.starts_with('{') => "the package has no connection manager \
+                             with that name or ID (a project connection manager is not available \
+                             to a package run on its own: run it with /Proj[ect] and /Pack[age])"
+                            .to_string(),
+                        None => {
+                            "the package has no connection manager with that name or ID".to_string()
+                        }
+                    };
                     return Err((
                         codes::CONNECTION_MANAGER_NOT_FOUND,
                         format!(
-                            "The connection manager \"{key}\" ({property}) is not found: the \
-                             package has no connection manager with that name or ID{}.",
-                            if key.starts_with('{') {
-                                " (a project connection manager is not available to a \
-                                 package run on its own)"
-                            } else {
-                                ""
-                            }
+                            "The connection manager \"{key}\" ({property}) is not found: {whose}."
                         ),
                     ));
                 };

@@ -11,6 +11,7 @@
 
 pub mod odbc;
 pub mod postgres;
+pub mod smtp;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -272,11 +273,13 @@ pub fn http(s: &Service, method: &str, path: &str, body: Option<&[u8]>) -> (u16,
     request(&s.url(path), method, body)
 }
 
-/// The media type the service reads a body of `method` to `url` as: a package upload is XML,
-/// anything else JSON.
+/// The media type the service reads a body of `method` to `url` as: a package upload is XML, a
+/// project upload a zip archive, anything else JSON.
 pub fn media_type_for(method: &str, url: &str) -> &'static str {
     if method.eq_ignore_ascii_case("PUT") && url.contains("/api/v1/packages/") {
         "application/xml"
+    } else if method.eq_ignore_ascii_case("PUT") && url.contains("/api/v1/projects/") {
+        "application/octet-stream"
     } else {
         "application/json"
     }

@@ -47,6 +47,18 @@ impl DataFlowTask {
         }
         Ok(DataFlowTask { flow })
     }
+
+    /// The components of the task's pipeline that ssisd does not have, named, or `None`.
+    pub fn missing_components(od: Option<&RawXml>) -> Option<String> {
+        let flow = od.and_then(ssisd_engine::load::read_pipeline)?;
+        let missing: Vec<String> = flow
+            .components
+            .iter()
+            .filter(|c| ssisd_pipeline::registry::lookup(c).is_none())
+            .map(|c| without_task(&ssisd_pipeline::registry::refusal(c, "").message).to_string())
+            .collect();
+        (!missing.is_empty()).then(|| missing.join("; "))
+    }
 }
 
 /// Property expressions of the task: `[Component].[Property]` sets a component's custom

@@ -16,11 +16,17 @@ use crate::properties::PropertyOverrides;
 /// Builds a configured task. It only parses (no I/O): it also runs at validation.
 pub type Factory = fn(Option<&RawXml>, &PropertyOverrides) -> Result<Box<dyn Task>, String>;
 
+/// Names what in the object data cannot run, or `None`.
+pub type MissingParts = fn(Option<&RawXml>) -> Option<String>;
+
 /// One runnable task.
 pub struct TaskEntry {
     /// Whether this entry serves an executable of `kind`.
     pub serves: fn(&TaskKind) -> bool,
     pub create: Factory,
+    /// What in the object data ssisd cannot run even when the kind itself runs (a data flow's
+    /// components without an entry); said of disabled tasks too, as a warning.
+    pub missing_parts: Option<MissingParts>,
 }
 
 /// Every task the runtime runs.
@@ -28,40 +34,55 @@ pub const TASKS: &[TaskEntry] = &[
     TaskEntry {
         serves: |k| matches!(k, TaskKind::Expression),
         create: |o, p| Ok(Box::new(ExpressionTask::from_config(o, p)?)),
+        missing_parts: None,
     },
     TaskEntry {
         serves: |k| matches!(k, TaskKind::ExecuteProcess),
         create: |o, p| Ok(Box::new(ExecuteProcess::from_config(o, p)?)),
+        missing_parts: None,
     },
     TaskEntry {
         serves: |k| matches!(k, TaskKind::FileSystem),
         create: |o, p| Ok(Box::new(FileSystemTask::from_config(o, p)?)),
+        missing_parts: None,
     },
     TaskEntry {
         serves: |k| matches!(k, TaskKind::ExecutePackage),
         create: |o, p| Ok(Box::new(ExecutePackage::from_config(o, p)?)),
+        missing_parts: None,
     },
     TaskEntry {
         serves: |k| matches!(k, TaskKind::ExecuteSql),
         create: |o, p| Ok(Box::new(ExecuteSqlTask::from_config(o, p)?)),
+        missing_parts: None,
     },
     TaskEntry {
         serves: |k| matches!(k, TaskKind::SendMail),
         create: |o, p| Ok(Box::new(SendMail::from_config(o, p)?)),
+        missing_parts: None,
     },
     TaskEntry {
         serves: |k| matches!(k, TaskKind::Script),
         create: |o, p| Ok(Box::new(ScriptTask::from_config(o, p)?)),
+        missing_parts: None,
     },
     TaskEntry {
         serves: |k| matches!(k, TaskKind::DataFlow),
         create: |o, p| Ok(Box::new(DataFlowTask::from_config(o, p)?)),
+        missing_parts: Some(DataFlowTask::missing_components),
     },
 ];
 
 /// The entry that runs `kind`, if any.
 pub fn lookup(kind: &TaskKind) -> Option<&'static TaskEntry> {
     TASKS.iter().find(|e| (e.serves)(kind))
+}
+
+/// What in `od` a task of `kind` cannot run, when its kind runs.
+pub fn missing_parts(kind: &TaskKind, od: Option<&RawXml>) -> Option<String> {
+    lookup(kind)
+        .and_then(|e| e.missing_parts)
+        .and_then(|f| f(od))
 }
 
 /// Why `kind` cannot run (it has no entry), or `None` when it can.
