@@ -84,6 +84,43 @@ pub const REDIRECT_WITHOUT_ERROR_PATH: u32 = 0x8020_8386;
 /// DTS_W_UNUSEDOUTPUTDATA-like warning for outputs nobody reads.
 pub const UNUSED_OUTPUT: u32 = 0x8004_7076;
 
+/// DTS_E_OLEDBERROR: the database or its driver refused a statement (data-flow database
+/// components; the driver's message follows).
+pub const DATABASE_ERROR: u32 = 0xC020_2009;
+/// DTS_E_CANNOTACQUIRECONNECTIONFROMCONNECTIONMANAGER: a database component could not connect.
+pub const CANNOT_ACQUIRE_CONNECTION: u32 = 0xC020_801C;
+/// DTS_W_EXTERNALMETADATACOLUMNSOUTOFSYNC: the database describes a column otherwise than the
+/// package's external metadata.
+pub const EXTERNAL_METADATA_OUT_OF_SYNC: u32 = 0x8020_2066;
+/// DTS_I_OLEDBDESTZEROMAXCOMMITSIZE: fast load commits once, at the end.
+pub const ZERO_MAX_COMMIT_SIZE: u32 = 0x4020_F42C;
+
+/// Column status codes of the database sources and destinations (ErrorCode values).
+pub mod db_status {
+    /// OLE DB source: the value could not be converted to the output column's type.
+    pub const SOURCE_CANT_CONVERT: u32 = 0xC020_9072;
+    /// OLE DB source: the value is longer than the output column.
+    pub const SOURCE_TRUNCATED: u32 = 0xC020_9073;
+    /// OLE DB destination: the database could not convert the value.
+    pub const DEST_CANT_CONVERT: u32 = 0xC020_9077;
+    /// OLE DB destination: the value is longer than the target column.
+    pub const DEST_TRUNCATED: u32 = 0xC020_9078;
+    /// OLE DB destination: the value is out of the target column's range.
+    pub const DEST_OVERFLOW: u32 = 0xC020_907A;
+    /// OLE DB destination: the database gave no status for the rejected row.
+    pub const DEST_NO_STATUS: u32 = 0xC020_907B;
+    /// OLE DB destination: permission denied.
+    pub const DEST_PERMISSION: u32 = 0xC020_907C;
+    /// OLE DB destination: a constraint (key, foreign key, check, NOT NULL) was violated.
+    pub const DEST_INTEGRITY: u32 = 0xC020_907D;
+    /// OLE DB Command: the database could not convert a parameter.
+    pub const COMMAND_CANT_CONVERT: u32 = 0xC020_9069;
+    /// OLE DB Command: a constraint was violated.
+    pub const COMMAND_INTEGRITY: u32 = 0xC020_9070;
+    /// OLE DB Command: permission denied.
+    pub const COMMAND_PERMISSION: u32 = 0xC020_906F;
+}
+
 /// The code as SSIS prints it (`0xC0209029`).
 pub fn hex(code: u32) -> String {
     format!("0x{code:08X}")

@@ -8,12 +8,14 @@
 //! [`execute::validate`] (the entry points), [`host::Host`] (what the caller provides),
 //! [`memory::MemoryBudget`] (accounting and spill hooks). Components live one directory each
 //! under `components/{sources,transforms,destinations}/`; shared flat-file code is in
-//! `flat_file/`; `testing` has the helpers component tests use.
+//! `flat_file/`, shared database code (connections, names, parameters, the database source and
+//! destination) in `database/`; `testing` has the helpers component tests use.
 
 pub mod buffer;
 pub mod codes;
 pub mod component;
 pub mod components;
+pub mod database;
 pub mod error;
 pub mod execute;
 pub mod expression;

@@ -27,6 +27,9 @@ pub struct ComponentEntry {
 /// Every component the engine runs.
 pub const COMPONENTS: &[&ComponentEntry] = &[
     &sources::flat_file::ENTRY,
+    &sources::ole_db::ENTRY,
+    &sources::odbc::ENTRY,
+    &sources::ado_net::ENTRY,
     &transforms::derived_column::ENTRY,
     &transforms::data_conversion::ENTRY,
     &transforms::conditional_split::ENTRY,
@@ -34,6 +37,9 @@ pub const COMPONENTS: &[&ComponentEntry] = &[
     &transforms::union_all::ENTRY,
     &transforms::row_count::ENTRY,
     &destinations::flat_file::ENTRY,
+    &destinations::ole_db::ENTRY,
+    &destinations::odbc::ENTRY,
+    &destinations::ado_net::ENTRY,
     &destinations::trash::ENTRY,
 ];
 
@@ -50,25 +56,6 @@ const MANAGED_WRAPPERS: &[&str] = &[
 /// Components SSIS has that this engine does not run yet, by class id, so that a refusal can
 /// say what the component is even when the package's own name for it says nothing.
 const NOT_BUILT: &[(&str, &str)] = &[
-    ("{2C0A8BE5-1EDC-4353-A0EF-B778599C65A0}", "OLE DB Source"),
-    ("{BCEFE59B-6819-47F7-A125-63753B33ABB7}", "OLE DB Source"),
-    ("{165A526D-D5DE-47FF-96A6-F8274C19826B}", "OLE DB Source"),
-    ("DTSAdapter.OLEDBSource", "OLE DB Source"),
-    ("Microsoft.OLEDBSource", "OLE DB Source"),
-    (
-        "{E2568105-9550-4F71-A638-B7FE42E66922}",
-        "OLE DB Destination",
-    ),
-    (
-        "{5A0B62E8-D91D-49F5-94A5-7BE58DE508F0}",
-        "OLE DB Destination",
-    ),
-    (
-        "{4ADA7EAA-136C-4215-8098-D7A7C27FC0D1}",
-        "OLE DB Destination",
-    ),
-    ("DTSAdapter.OLEDBDestination", "OLE DB Destination"),
-    ("Microsoft.OLEDBDestination", "OLE DB Destination"),
     ("{27648839-180F-45E6-838D-AFF53DF682D2}", "Lookup"),
     ("{671046B0-AA63-4C9F-90E4-C06E0B710CE3}", "Lookup"),
     ("Microsoft.Lookup", "Lookup"),
@@ -113,23 +100,12 @@ const NOT_BUILT: &[(&str, &str)] = &[
     ("Microsoft.BDD", "Balanced Data Distributor"),
     ("Microsoft.RawSource", "Raw File Source"),
     ("Microsoft.RawDestination", "Raw File Destination"),
-    ("Microsoft.SSISODBCSrc", "ODBC Source"),
-    ("Attunity.SSISODBCSrc", "ODBC Source"),
     ("Microsoft.SSISOracleSrc", "Oracle Source"),
     ("Microsoft.ScriptComponentHost", "Script Component"),
     (
         "Microsoft.SqlServer.Dts.Pipeline.ScriptComponentHost",
         "Script Component",
     ),
-    (
-        "Microsoft.SqlServer.Dts.Pipeline.DataReaderSourceAdapter",
-        "ADO NET Source",
-    ),
-    (
-        "Microsoft.SqlServer.Dts.Pipeline.ADONETDestination",
-        "ADO NET Destination",
-    ),
-    ("Microsoft.ADONETDestination", "ADO NET Destination"),
     (
         "Microsoft.SqlServer.Dts.Pipeline.XmlSourceAdapter",
         "XML Source",
@@ -264,6 +240,29 @@ mod tests {
             ("{150E6007-7C6A-4CC3-8FF3-FC73783A972E}", "Row Count"),
             ("{E2697D8C-70DA-42B2-8208-A19CE3A9FE41}", "Row Count"),
             ("Microsoft.RowCount", "Row Count"),
+            ("{2C0A8BE5-1EDC-4353-A0EF-B778599C65A0}", "OLE DB Source"),
+            ("{BCEFE59B-6819-47F7-A125-63753B33ABB7}", "OLE DB Source"),
+            ("{165A526D-D5DE-47FF-96A6-F8274C19826B}", "OLE DB Source"),
+            ("DTSAdapter.OLEDBSource.3", "OLE DB Source"),
+            ("Microsoft.OLEDBSource", "OLE DB Source"),
+            (
+                "{E2568105-9550-4F71-A638-B7FE42E66922}",
+                "OLE DB Destination",
+            ),
+            (
+                "{5A0B62E8-D91D-49F5-94A5-7BE58DE508F0}",
+                "OLE DB Destination",
+            ),
+            (
+                "{4ADA7EAA-136C-4215-8098-D7A7C27FC0D1}",
+                "OLE DB Destination",
+            ),
+            ("DTSAdapter.OLEDBDestination.3", "OLE DB Destination"),
+            ("Microsoft.OLEDBDestination", "OLE DB Destination"),
+            ("Microsoft.SSISODBCSrc", "ODBC Source"),
+            ("Attunity.SSISODBCSrc", "ODBC Source"),
+            ("Microsoft.SSISODBCDst", "ODBC Destination"),
+            ("Attunity.SSISODBCDst", "ODBC Destination"),
         ] {
             assert_eq!(lookup(&comp(id)).map(|e| e.name), Some(name), "{id}");
         }
@@ -271,13 +270,13 @@ mod tests {
 
     #[test]
     fn components_not_built_are_refused_by_name_and_class_id() {
-        let mut c = comp("{BCEFE59B-6819-47F7-A125-63753B33ABB7}");
-        c.name = "Read orders".into();
+        let mut c = comp("{A4B1E1C8-17F3-46C8-AAD0-34F0C6FE42DE}");
+        c.name = "Read sheet".into();
         assert!(lookup(&c).is_none());
         let e = refusal(&c, "\\Package\\Load");
         assert_eq!(
             e.message,
-            "\\Package\\Load: component \"Read orders\" (OLE DB Source, class id {BCEFE59B-6819-47F7-A125-63753B33ABB7}) cannot run: ssisd's data flow does not have this component yet"
+            "\\Package\\Load: component \"Read sheet\" (Excel Source, class id {A4B1E1C8-17F3-46C8-AAD0-34F0C6FE42DE}) cannot run: ssisd's data flow does not have this component yet"
         );
         let mut s = comp("Microsoft.ManagedComponentHost");
         s.properties.push(ssisd_engine::model::CustomProperty {

@@ -1,10 +1,12 @@
 //! ODBC through odbc-api and the unixODBC driver manager built into this crate: the process's
 //! environment and what it has installed (`environment.rs`), opening connections with errors
-//! that say what to install (`connect.rs`), reading result sets in batches (`reader.rs`), and a
-//! connection on its own thread for async callers (`session.rs`).
+//! that say what to install (`connect.rs`), reading result sets in batches (`reader.rs`), input
+//! parameters from SSIS values (`parameters.rs`), and a connection on its own thread for async
+//! callers (`session.rs`).
 
 pub mod connect;
 pub mod environment;
+pub mod parameters;
 pub mod reader;
 pub mod session;
 

@@ -1,12 +1,14 @@
 //! SQL Server through tiberius (TDS over tokio): the settings a connection needs and how
 //! connection strings give them (`settings.rs`), the TLS and address part of the tiberius
 //! configuration (`config.rs`), opening a connection through the Browser for named instances
-//! (`connect.rs`), and reading result sets in batches (`reader.rs`).
+//! (`connect.rs`), reading result sets in batches (`reader.rs`), and SSIS values as TDS
+//! parameters and bulk-load values (`values.rs`).
 
 pub mod config;
 pub mod connect;
 pub mod reader;
 pub mod settings;
+pub mod values;
 
 pub use connect::{connect, resolve, TdsClient};
 pub use reader::{describe, TdsBatches};

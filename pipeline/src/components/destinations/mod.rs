@@ -1,4 +1,7 @@
 //! Destination components (no outputs but error outputs): one directory each.
 
+pub mod ado_net;
 pub mod flat_file;
+pub mod odbc;
+pub mod ole_db;
 pub mod trash;

@@ -1,3 +1,6 @@
 //! Source components (no inputs): one directory each.
 
+pub mod ado_net;
 pub mod flat_file;
+pub mod odbc;
+pub mod ole_db;
