@@ -348,9 +348,14 @@ impl Variables {
         ))
     }
 
-    /// Finds a name written as `User::X`, `[User::X]`, `@[User::X]` or `X`.
+    /// Finds a name written as `User::X`, `[User::X]`, `@[User::X]` or `X`, or a DTSID
+    /// `{…}` (data-flow parameter mappings name variables by id).
     pub fn resolve_text(&self, frame: usize, text: &str) -> Result<usize, String> {
-        let t = text.trim().trim_start_matches('@');
+        let trimmed = text.trim();
+        if trimmed.starts_with('{') && trimmed.ends_with('}') {
+            return self.resolve_id(frame, trimmed);
+        }
+        let t = trimmed.trim_start_matches('@');
         let t = t
             .strip_prefix('[')
             .and_then(|s| s.strip_suffix(']'))
@@ -519,6 +524,7 @@ mod tests {
         let inner = b.add(info(seq, "User", "X", DataType::I4), Value::I4(2));
         let mut ro = info(pkg, "User", "R", DataType::I4);
         ro.read_only = true;
+        ro.dtsid = "{60BD0000-0000-4000-8000-0000000000AA}".into();
         let r = b.add(ro, Value::I4(5));
         let mut ex = info(seq, "User", "E", DataType::I4);
         ex.expression = Some("@X * 10".into());
@@ -528,6 +534,10 @@ mod tests {
         assert_eq!(vars.resolve(seq, None, "X"), Ok(inner));
         assert_eq!(vars.resolve(pkg, Some("User"), "X"), Ok(outer));
         assert_eq!(vars.resolve_text(seq, "@[User::X]"), Ok(inner));
+        assert_eq!(
+            vars.resolve_text(seq, " {60bd0000-0000-4000-8000-0000000000aa}"),
+            Ok(r)
+        );
         assert!(matches!(
             vars.set(r, Value::I4(1)),
             Err(VariableError::ReadOnly(_))

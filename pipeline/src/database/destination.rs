@@ -273,10 +273,10 @@ impl DatabaseDestination {
 
     fn left_behind(&self) -> String {
         match self.config.commit {
-            Commit::AtEnd => "the load runs in one transaction, which is rolled back: the table is left as it was".to_string(),
-            _ if self.committed == 0 => "no rows of this load were committed".to_string(),
+            Commit::AtEnd => "The load runs in one transaction, which is rolled back: the table is left as it was".to_string(),
+            _ if self.committed == 0 => "No rows of this load were committed".to_string(),
             _ => format!(
-                "the {} rows committed before stay in the table; the rows since the last commit are rolled back",
+                "The {} rows committed before stay in the table; the rows since the last commit are rolled back",
                 self.committed
             ),
         }

@@ -98,10 +98,12 @@ impl OdbcLoader {
             Ok(Some(mut cursor)) => ssisd_sql::odbc::describe(&mut cursor, CharTypes::ODBC)
                 .map_err(|e| format!("cannot describe the table's columns: {e}"))?,
             Ok(None) => return Err("the table returns no columns".into()),
-            Err(e) => return Err(format!(
+            Err(e) => {
+                return Err(format!(
                 "the table cannot be read (does it exist, and may this login insert into it?): {}",
                 odbc_message(&e)
-            )),
+            ))
+            }
         };
         for c in columns {
             let Some(t) = described

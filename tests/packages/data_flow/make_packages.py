@@ -163,15 +163,18 @@ def pipeline(flow, fmt, task, managers):
         if "conn" in comp:
             m = managers[comp["conn"]]
             target = f'Package.ConnectionManagers[{m["name"]}]' if fmt == 8 else "{%08X-0000-4000-8000-000000000000}" % m["dtsid"]
-            cid = ids.attr_id(f"{cref}.Connections[FlatFileConnection]")
+            slot = comp.get("slot", "FlatFileConnection")
+            cid = ids.attr_id(f"{cref}.Connections[{slot}]")
             extra = f' connectionManagerRefId="{target}"' if fmt == 8 else ""
-            parts.append(f'<connections><connection {cid} name="FlatFileConnection" connectionManagerID="{target}"{extra}/></connections>')
+            parts.append(f'<connections><connection {cid} name="{slot}" connectionManagerID="{target}"{extra}/></connections>')
         if comp.get("inputs"):
             parts.append("<inputs>")
             for i in comp["inputs"]:
                 iref = f"{cref}.Inputs[{i['name']}]"
                 ident = f'refId={quoteattr(iref)}' if fmt == 8 else f'id="{ids.refs[iref]}"'
                 side = ' hasSideEffects="true"' if i.get("side_effects") else ""
+                if i.get("err"):
+                    side += f' errorRowDisposition="{i["err"]}"'
                 parts.append(f'<input {ident} name={quoteattr(i["name"])}{side}><inputColumns>')
                 ext = []
                 for k, c in enumerate(i.get("columns", [])):
@@ -261,7 +264,7 @@ def package(p, fmt):
         managers[m["name"]] = m
     task = p.get("task", "Load")
     flow_xml = pipeline(p["flow"], fmt, task, managers)
-    cms = "".join(flat_file_manager(m, fmt, m["dtsid"]) for m in managers.values())
+    cms = "".join((m.get("writer") or flat_file_manager)(m, fmt, m["dtsid"]) for m in managers.values())
     pid = "{%08X-0000-4000-8000-00000000AAAA}" % (0x55000000 + p["seed"])
     tid = "{%08X-0000-4000-8000-00000000BBBB}" % (0x55000000 + p["seed"])
     if fmt == 8:

@@ -1,0 +1,181 @@
+#!/usr/bin/env python3
+"""Writes the database data-flow test packages of this folder, each in the 2008 layout (format
+3, class GUIDs) and the 2016+ layout (format 8, `Microsoft.*` monikers), with the writer of
+../data_flow/make_packages.py. The database connection managers carry placeholder connection
+strings: the tests point them at a throwaway PostgreSQL server or a SQLite file with /Conn.
+Run it from this folder after changing a description; the tests read the .dtsx files it writes.
+"""
+
+import os
+import sys
+from xml.sax.saxutils import quoteattr, escape
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data_flow"))
+import make_packages as mk  # noqa: E402
+
+mk.CLASS.update({
+    "OLEDBSource": ("{BCEFE59B-6819-47F7-A125-63753B33ABB7}", "Microsoft.OLEDBSource"),
+    "OLEDBDestination": ("{5A0B62E8-D91D-49F5-94A5-7BE58DE508F0}", "Microsoft.OLEDBDestination"),
+    # The ODBC components exist from SSIS 2012 on; both layouts use their monikers.
+    "ODBCSource": ("Microsoft.SSISODBCSrc", "Microsoft.SSISODBCSrc"),
+    "ODBCDestination": ("Microsoft.SSISODBCDst", "Microsoft.SSISODBCDst"),
+})
+
+t, col, cm = mk.t, mk.col, mk.cm
+
+
+def db_manager(m, fmt, dtsid):
+    """An OLE DB or ODBC connection manager."""
+    ident = "{%08X-0000-4000-8000-000000000000}" % dtsid
+    if fmt == 8:
+        return (f'<DTS:ConnectionManager DTS:refId="Package.ConnectionManagers[{m["name"]}]" DTS:CreationName="{m["creation"]}" '
+                f'DTS:DTSID="{ident}" DTS:ObjectName="{m["name"]}"><DTS:ObjectData>'
+                f'<DTS:ConnectionManager DTS:ConnectionString={quoteattr(m["connection_string"])}/></DTS:ObjectData></DTS:ConnectionManager>')
+    return (f'<DTS:ConnectionManager><DTS:Property DTS:Name="DelayValidation">0</DTS:Property>'
+            f'<DTS:Property DTS:Name="ObjectName">{m["name"]}</DTS:Property><DTS:Property DTS:Name="DTSID">{ident}</DTS:Property>'
+            f'<DTS:Property DTS:Name="CreationName">{m["creation"]}</DTS:Property><DTS:ObjectData><DTS:ConnectionManager>'
+            f'<DTS:Property DTS:Name="Retain">0</DTS:Property><DTS:Property DTS:Name="ConnectionString">{escape(m["connection_string"])}</DTS:Property>'
+            f'</DTS:ConnectionManager></DTS:ObjectData></DTS:ConnectionManager>')
+
+
+def db(name, creation="OLEDB"):
+    placeholder = ("Provider=MSDASQL;Extended Properties=\"Driver={SQLite3};Database=/nonexistent/set-with-Conn.db\""
+                   if creation == "OLEDB" else "Driver={SQLite3};Database=/nonexistent/set-with-Conn.db")
+    return dict(name=name, creation=creation, connection_string=placeholder, writer=db_manager)
+
+
+I4 = t("i4")
+STR50 = t("str", 50, code_page=1252)
+WSTR50 = t("wstr", 50)
+AMOUNT = t("numeric", precision=12, scale=2)
+DATE = t("dbDate")
+ORDER_COLUMNS = [col("id", I4), col("customer", STR50), col("amount", AMOUNT), col("ordered", DATE)]
+ERROR_COLUMNS = [col("ErrorCode", I4, special=1), col("ErrorColumn", I4, special=2)]
+
+
+def orders_file(name="Orders", path="C:\\data\\orders.csv"):
+    return cm(name, path, [col("id", I4), col("customer", STR50), col("amount", AMOUNT), col("ordered", DATE)],
+              qualifier='"', names=True)
+
+
+def read_orders():
+    return mk.ff_source("Read orders", "Orders", ORDER_COLUMNS, error_output=False)
+
+
+def ole_db_destination(name, props, err="FailComponent"):
+    return dict(name=name, kind="OLEDBDestination", contact="OLE DB Destination", conn="Warehouse", slot="OleDbConnection",
+                props=props,
+                inputs=[dict(name="OLE DB Destination Input", side_effects=True, err=err, columns=[
+                    dict(**{"from": f"Read orders.Flat File Source Output.{c}", "external": c, "external_ty": ty})
+                    for c, ty in [("id", I4), ("customer", STR50), ("amount", AMOUNT), ("ordered", DATE)]])],
+                outputs=[dict(name="OLE DB Destination Error Output", sync="OLE DB Destination Input", error=True,
+                              group=1, columns=ERROR_COLUMNS)])
+
+
+def load(name, seed, props, err="FailComponent", variables=()):
+    """Flat file -> OLE DB Destination, rejected rows -> rejects.csv."""
+    return dict(
+        name=name, seed=seed, variables=list(variables),
+        managers=[orders_file(), cm("Rejects", "C:\\data\\rejects.csv", [col("id", I4), col("ErrorCode", I4), col("ErrorColumn", I4)],
+                                    names=True), db("Warehouse")],
+        flow=dict(components=[
+            read_orders(),
+            ole_db_destination("Write orders", props, err),
+            mk.ff_destination("Write rejects", "Rejects", [("Read orders.Flat File Source Output.id", "id", I4),
+                                                           ("Write orders.OLE DB Destination Error Output.ErrorCode", "ErrorCode", I4),
+                                                           ("Write orders.OLE DB Destination Error Output.ErrorColumn", "ErrorColumn", I4)]),
+        ], paths=[
+            ("Read orders", "Flat File Source Output", "Write orders", "OLE DB Destination Input"),
+            ("Write orders", "OLE DB Destination Error Output", "Write rejects", "Flat File Destination Input"),
+        ]))
+
+
+FAST = [("AccessMode", "3", "System.Int32"), ("OpenRowset", "orders"), ("FastLoadOptions", "TABLOCK,CHECK_CONSTRAINTS"),
+        ("FastLoadKeepIdentity", "false", "System.Boolean"), ("FastLoadKeepNulls", "false", "System.Boolean"),
+        ("FastLoadMaxInsertCommitSize", "2147483647", "System.Int32")]
+COMMIT0 = [p if p[0] != "FastLoadMaxInsertCommitSize" else ("FastLoadMaxInsertCommitSize", "0", "System.Int32") for p in FAST]
+ROW_BY_ROW_FROM_VARIABLE = [("AccessMode", "1", "System.Int32"), ("OpenRowsetVariable", "User::Table")]
+
+LOAD = load("LoadOrders", 11, FAST)
+LOAD_REDIRECT = load("LoadOrdersRedirect", 12, FAST, err="RedirectRow")
+LOAD_COMMIT0 = load("LoadOrdersCommitAtEnd", 13, COMMIT0)
+LOAD_VARIABLE = load("LoadOrdersFromVariable", 14, ROW_BY_ROW_FROM_VARIABLE, variables=[("Table", 8, "orders")])
+
+
+def flat_out(columns):
+    return cm("Out", "C:\\data\\out.csv", columns, qualifier='"', names=True)
+
+
+def ole_db_source(props, columns=ORDER_COLUMNS):
+    return dict(name="Read table", kind="OLEDBSource", contact="OLE DB Source", conn="Warehouse", slot="OleDbConnection",
+                props=props,
+                outputs=[dict(name="OLE DB Source Output", external=True, columns=columns),
+                         dict(name="OLE DB Source Error Output", error=True, columns=[
+                             col(c["name"], c["ty"]) for c in columns] + ERROR_COLUMNS)])
+
+
+def extract(name, seed, props, variables=()):
+    """OLE DB Source -> flat file."""
+    return dict(
+        name=name, seed=seed, variables=list(variables),
+        managers=[db("Warehouse"), flat_out(ORDER_COLUMNS)],
+        flow=dict(components=[
+            ole_db_source(props),
+            mk.ff_destination("Write file", "Out", [(f"Read table.OLE DB Source Output.{c}", c, ty)
+                                                    for c, ty in [("id", I4), ("customer", STR50), ("amount", AMOUNT), ("ordered", DATE)]]),
+        ], paths=[("Read table", "OLE DB Source Output", "Write file", "Flat File Destination Input")]))
+
+
+# The parameter is mapped to User::MinId by its DTSID (the writer numbers variables from
+# 0x66000000 + seed * 16).
+EXTRACT = extract("ExtractOrders", 21, [
+    ("AccessMode", "2", "System.Int32"),
+    ("SqlCommand", "SELECT id, customer, amount, ordered FROM orders WHERE id > ? AND customer <> '?' ORDER BY id"),
+    ("ParameterMapping", "\"Parameter0:Input\",{%08X-0000-4000-8000-000000000000};" % (0x66000000 + 21 * 16)),
+    ("CommandTimeout", "0", "System.Int32")], variables=[("MinId", 3, "1")])
+EXTRACT_VARIABLE = extract("ExtractOrdersFromVariable", 22, [
+    ("AccessMode", "1", "System.Int32"), ("OpenRowsetVariable", "User::Table")], variables=[("Table", 8, "orders")])
+
+
+def odbc_load():
+    """Flat file -> ODBC Destination (batches of 1000, TransactionSize 0)."""
+    return dict(
+        name="OdbcLoad", seed=31,
+        managers=[orders_file(), db("Target", "ODBC")],
+        flow=dict(components=[
+            read_orders(),
+            dict(name="Write orders", kind="ODBCDestination", contact="ODBC Destination", conn="Target", slot="ODBCConnection",
+                 props=[("TableName", "orders"), ("InsertMethod", "1", "System.Int32"), ("BatchSize", "1000", "System.Int32"),
+                        ("TransactionSize", "0", "System.Int32")],
+                 inputs=[dict(name="ODBC Destination Input", side_effects=True, columns=[
+                     dict(**{"from": f"Read orders.Flat File Source Output.{c}", "external": c, "external_ty": ty})
+                     for c, ty in [("id", I4), ("customer", STR50), ("amount", AMOUNT), ("ordered", DATE)]])],
+                 outputs=[dict(name="ODBC Destination Error Output", sync="ODBC Destination Input", error=True, group=1,
+                               columns=ERROR_COLUMNS)]),
+        ], paths=[("Read orders", "Flat File Source Output", "Write orders", "ODBC Destination Input")]))
+
+
+def odbc_extract():
+    """ODBC Source (table) -> flat file."""
+    return dict(
+        name="OdbcExtract", seed=32,
+        managers=[db("Source", "ODBC"), flat_out(ORDER_COLUMNS)],
+        flow=dict(components=[
+            dict(name="Read table", kind="ODBCSource", contact="ODBC Source", conn="Source", slot="ODBCConnection",
+                 props=[("AccessMode", "0", "System.Int32"), ("TableName", "orders"), ("BatchSize", "1000", "System.Int32"),
+                        ("BindCharColumnAs", "0", "System.Int32"), ("ExposeCharColumnsAsUnicode", "false", "System.Boolean")],
+                 outputs=[dict(name="ODBC Source Output", external=True, columns=ORDER_COLUMNS),
+                          dict(name="ODBC Source Error Output", error=True, columns=[
+                              col(c["name"], c["ty"]) for c in ORDER_COLUMNS] + ERROR_COLUMNS)]),
+            mk.ff_destination("Write file", "Out", [(f"Read table.ODBC Source Output.{c}", c, ty)
+                                                    for c, ty in [("id", I4), ("customer", STR50), ("amount", AMOUNT), ("ordered", DATE)]]),
+        ], paths=[("Read table", "ODBC Source Output", "Write file", "Flat File Destination Input")]))
+
+
+if __name__ == "__main__":
+    for spec, stem in [(LOAD, "load"), (LOAD_REDIRECT, "load_redirect"), (LOAD_COMMIT0, "load_commit_at_end"),
+                       (LOAD_VARIABLE, "load_from_variable"), (EXTRACT, "extract"), (EXTRACT_VARIABLE, "extract_from_variable"),
+                       (odbc_load(), "odbc_load"), (odbc_extract(), "odbc_extract")]:
+        for fmt, suffix in [(3, "2008"), (8, "2016")]:
+            with open(f"{stem}_{suffix}.dtsx", "w", encoding="utf-8") as f:
+                f.write(mk.package(spec, fmt))
