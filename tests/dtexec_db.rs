@@ -503,3 +503,55 @@ fn sql_server_fast_load() {
     assert_eq!(code, 0, "{out}");
     assert!(read(&out_file).contains("\"Bob\""), "{}", read(&out_file));
 }
+
+#[test]
+fn ole_db_command_runs_once_per_row_and_redirects_failures() {
+    let Some(pg) = start_pg() else { return };
+    let conn = pg.odbc_connection_string("ssisd");
+    for format in FORMATS {
+        let d = tempfile::tempdir().expect("temp dir");
+        pg.psql(
+            "ssisd",
+            &format!(
+                "DROP TABLE IF EXISTS orders; {PG_TABLE}; ALTER TABLE orders ADD CHECK (amount >= 0); INSERT INTO orders VALUES (1, 'a', 1, '2024-01-01'), (2, 'b', 2, '2024-01-01'), (3, 'c', 3, '2024-01-01')"
+            ),
+        );
+        // New amounts for 1 and 3; row 2's would break the CHECK constraint.
+        std::fs::write(
+            d.path().join("orders.csv"),
+            "id,customer,amount,ordered\r\n1,a,10.50,2024-01-01\r\n2,b,-1.00,2024-01-01\r\n3,c,30.25,2024-01-01\r\n",
+        )
+        .expect("input");
+        let (code, out) = dtexec(
+            &package("command", format),
+            &[
+                ("Orders", d.path().join("orders.csv").display().to_string()),
+                ("Warehouse", conn.clone()),
+                (
+                    "Rejects",
+                    d.path().join("rejects.csv").display().to_string(),
+                ),
+                ("Out", d.path().join("out.csv").display().to_string()),
+            ],
+            &["/Rep", "EWI"],
+        );
+        assert_eq!(code, 0, "{format}: {out}");
+        assert!(out.contains("ran its command for 3 rows"), "{out}");
+        assert_eq!(
+            pg.psql("ssisd", "SELECT id, amount FROM orders ORDER BY id"),
+            "1|10.50\n2|2.00\n3|30.25\n",
+            "{format}"
+        );
+        assert_eq!(
+            read(d.path().join("out.csv")),
+            "id\r\n1\r\n3\r\n",
+            "{format}"
+        );
+        // 0xC0209070: a constraint refused the row.
+        assert_eq!(
+            read(d.path().join("rejects.csv")),
+            "id,ErrorCode,ErrorColumn\r\n2,-1071607696,0\r\n",
+            "{format}"
+        );
+    }
+}

@@ -36,6 +36,7 @@ pub const COMPONENTS: &[&ComponentEntry] = &[
     &transforms::multicast::ENTRY,
     &transforms::union_all::ENTRY,
     &transforms::row_count::ENTRY,
+    &transforms::ole_db_command::ENTRY,
     &destinations::flat_file::ENTRY,
     &destinations::ole_db::ENTRY,
     &destinations::odbc::ENTRY,
@@ -68,8 +69,6 @@ const NOT_BUILT: &[(&str, &str)] = &[
     ("{9ABE8DF3-0052-42DB-8B18-2089E1D1D1B7}", "Aggregate"),
     ("{5B201335-B360-485C-BB93-75C34E09B3D3}", "Aggregate"),
     ("Microsoft.Aggregate", "Aggregate"),
-    ("{93FFEC66-CBC8-4C7F-9C6A-CB1C17A7567D}", "OLE DB Command"),
-    ("Microsoft.OLEDBCommand", "OLE DB Command"),
     ("{A4B1E1C8-17F3-46C8-AAD0-34F0C6FE42DE}", "Excel Source"),
     ("{8C084929-27D1-479F-9641-ABB7CDADF1AC}", "Excel Source"),
     ("Microsoft.ExcelSource", "Excel Source"),
@@ -263,6 +262,8 @@ mod tests {
             ("Attunity.SSISODBCSrc", "ODBC Source"),
             ("Microsoft.SSISODBCDst", "ODBC Destination"),
             ("Attunity.SSISODBCDst", "ODBC Destination"),
+            ("{93FFEC66-CBC8-4C7F-9C6A-CB1C17A7567D}", "OLE DB Command"),
+            ("Microsoft.OLEDBCommand", "OLE DB Command"),
         ] {
             assert_eq!(lookup(&comp(id)).map(|e| e.name), Some(name), "{id}");
         }

@@ -19,6 +19,8 @@ mk.CLASS.update({
     # The ODBC components exist from SSIS 2012 on; both layouts use their monikers.
     "ODBCSource": ("Microsoft.SSISODBCSrc", "Microsoft.SSISODBCSrc"),
     "ODBCDestination": ("Microsoft.SSISODBCDst", "Microsoft.SSISODBCDst"),
+    # OLE DB Command's class id as SSIS 2012 writes it (the corpus has no older one).
+    "OLEDBCommand": ("{93FFEC66-CBC8-4C7F-9C6A-CB1C17A7567D}", "Microsoft.OLEDBCommand"),
 })
 
 t, col, cm = mk.t, mk.col, mk.cm
@@ -172,10 +174,38 @@ def odbc_extract():
         ], paths=[("Read table", "ODBC Source Output", "Write file", "Flat File Destination Input")]))
 
 
+def command():
+    """Flat file -> OLE DB Command (UPDATE per row; failing rows redirected) -> flat file."""
+    return dict(
+        name="UpdateOrders", seed=41,
+        managers=[orders_file(), db("Warehouse"),
+                  cm("Rejects", "C:\\data\\rejects.csv", [col("id", I4), col("ErrorCode", I4), col("ErrorColumn", I4)], names=True),
+                  cm("Out", "C:\\data\\out.csv", [col("id", I4)], names=True)],
+        flow=dict(components=[
+            read_orders(),
+            dict(name="Update amount", kind="OLEDBCommand", contact="OLE DB Command", conn="Warehouse", slot="OleDbConnection",
+                 props=[("SqlCommand", "UPDATE orders SET amount = ? WHERE id = ?"), ("CommandTimeout", "0", "System.Int32")],
+                 inputs=[dict(name="OLE DB Command Input", err="RedirectRow", columns=[
+                     dict(**{"from": "Read orders.Flat File Source Output.amount", "external": "Param_0", "external_ty": AMOUNT}),
+                     dict(**{"from": "Read orders.Flat File Source Output.id", "external": "Param_1", "external_ty": I4})])],
+                 outputs=[dict(name="OLE DB Command Output", sync="OLE DB Command Input", group=1, columns=[]),
+                          dict(name="OLE DB Command Error Output", sync="OLE DB Command Input", group=1, error=True,
+                               columns=ERROR_COLUMNS)]),
+            mk.ff_destination("Write updated", "Out", [("Read orders.Flat File Source Output.id", "id", I4)]),
+            mk.ff_destination("Write rejects", "Rejects", [("Read orders.Flat File Source Output.id", "id", I4),
+                                                           ("Update amount.OLE DB Command Error Output.ErrorCode", "ErrorCode", I4),
+                                                           ("Update amount.OLE DB Command Error Output.ErrorColumn", "ErrorColumn", I4)]),
+        ], paths=[
+            ("Read orders", "Flat File Source Output", "Update amount", "OLE DB Command Input"),
+            ("Update amount", "OLE DB Command Output", "Write updated", "Flat File Destination Input"),
+            ("Update amount", "OLE DB Command Error Output", "Write rejects", "Flat File Destination Input"),
+        ]))
+
+
 if __name__ == "__main__":
     for spec, stem in [(LOAD, "load"), (LOAD_REDIRECT, "load_redirect"), (LOAD_COMMIT0, "load_commit_at_end"),
                        (LOAD_VARIABLE, "load_from_variable"), (EXTRACT, "extract"), (EXTRACT_VARIABLE, "extract_from_variable"),
-                       (odbc_load(), "odbc_load"), (odbc_extract(), "odbc_extract")]:
+                       (odbc_load(), "odbc_load"), (odbc_extract(), "odbc_extract"), (command(), "command")]:
         for fmt, suffix in [(3, "2008"), (8, "2016")]:
             with open(f"{stem}_{suffix}.dtsx", "w", encoding="utf-8") as f:
                 f.write(mk.package(spec, fmt))

@@ -4,5 +4,6 @@ pub mod conditional_split;
 pub mod data_conversion;
 pub mod derived_column;
 pub mod multicast;
+pub mod ole_db_command;
 pub mod row_count;
 pub mod union_all;
