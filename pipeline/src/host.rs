@@ -80,6 +80,11 @@ pub trait Host {
     fn is_cancelled(&self) -> bool;
     /// Receives an event.
     fn event(&self, event: PipelineEvent);
+    /// A file path written in the package (a component property or variable), as this machine
+    /// sees it (the runtime maps Windows paths the way it maps file connections).
+    fn file_path(&self, written: &str) -> String {
+        written.trim().to_string()
+    }
     /// The in-memory caches of the package run (Cache connection managers), shared by all its
     /// data flows; `None` when the host keeps none (then Cache Transforms and Lookups on a
     /// cache filled in memory refuse to run).
