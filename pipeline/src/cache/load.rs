@@ -72,7 +72,9 @@ pub fn load_file(spec: &CacheSpec, budget: &Arc<MemoryBudget>) -> Result<Loaded,
             .map_err(|e| e.to_string())?;
     }
     let (table, mut reserved) = builder.finish()?;
-    reserved.push(reserve(budget, index.memory_size(), table.memory_size()).map_err(|e| e.to_string())?);
+    reserved.push(
+        reserve(budget, index.memory_size(), table.memory_size()).map_err(|e| e.to_string())?,
+    );
     Ok(Loaded {
         cache: CachedReference {
             table: Arc::new(table),

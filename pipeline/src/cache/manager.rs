@@ -105,7 +105,10 @@ pub fn parse_cache_manager(conn: &ConnectionSpec) -> Result<CacheSpec, String> {
         .filter(|p| *p > 0)
         .collect();
     if positions.is_empty() {
-        return Err("none of its columns is an index column; give the key columns IndexPosition 1, 2, …".into());
+        return Err(
+            "none of its columns is an index column; give the key columns IndexPosition 1, 2, …"
+                .into(),
+        );
     }
     positions.sort_unstable();
     for (i, p) in positions.iter().enumerate() {

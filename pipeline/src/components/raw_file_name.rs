@@ -18,7 +18,10 @@ pub enum FileName {
 }
 
 /// Reads AccessMode, FileName and FileNameVariable (validation: no I/O).
-pub fn configured(spec: &ComponentSpec<'_>, props: &[CustomProperty]) -> Result<FileName, PipelineError> {
+pub fn configured(
+    spec: &ComponentSpec<'_>,
+    props: &[CustomProperty],
+) -> Result<FileName, PipelineError> {
     match prop_int(props, "AccessMode").unwrap_or(0) {
         0 => {
             let name = prop(props, "FileName").unwrap_or("").trim().to_string();
@@ -28,9 +31,14 @@ pub fn configured(spec: &ComponentSpec<'_>, props: &[CustomProperty]) -> Result<
             Ok(FileName::Property(name))
         }
         1 => {
-            let name = prop(props, "FileNameVariable").unwrap_or("").trim().to_string();
+            let name = prop(props, "FileNameVariable")
+                .unwrap_or("")
+                .trim()
+                .to_string();
             if name.is_empty() {
-                return Err(spec.error("its AccessMode is 1 (file name from variable) but FileNameVariable is empty"));
+                return Err(spec.error(
+                    "its AccessMode is 1 (file name from variable) but FileNameVariable is empty",
+                ));
             }
             Ok(FileName::Variable(name))
         }
@@ -47,7 +55,10 @@ impl FileName {
             FileName::Property(p) => p.clone(),
             FileName::Variable(v) => {
                 let value = ctx.host.variable(v).map_err(|e| {
-                    ctx.error(codes::VARIABLE_INVALID, format!("its FileNameVariable \"{v}\": {e}"))
+                    ctx.error(
+                        codes::VARIABLE_INVALID,
+                        format!("its FileNameVariable \"{v}\": {e}"),
+                    )
                 })?;
                 match value.as_str() {
                     Some(s) if !s.trim().is_empty() => s.to_string(),

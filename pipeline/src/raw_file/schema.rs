@@ -53,7 +53,10 @@ pub fn to_schema(kind: FileKind, columns: &[RawColumn]) -> Schema {
         .map(|c| {
             let s = shape_of(&c.data_type);
             let mut m = HashMap::new();
-            m.insert(KEY_TYPE.to_string(), c.data_type.metadata_code().to_string());
+            m.insert(
+                KEY_TYPE.to_string(),
+                c.data_type.metadata_code().to_string(),
+            );
             m.insert(KEY_LENGTH.to_string(), s.length.to_string());
             m.insert(KEY_PRECISION.to_string(), s.precision.to_string());
             m.insert(KEY_SCALE.to_string(), s.scale.to_string());

@@ -290,20 +290,25 @@ mod tests {
         let dir = tempfile::tempdir().expect("dir");
         let p = dir.path().join("t.raw");
         // Append to a missing file is refused; create once creates.
-        assert!(RawWriter::create(&p, FileKind::Raw, &cols(), WriteMode::Append)
-            .err()
-            .expect("refused")
-            .contains("does not exist"));
-        let mut w = RawWriter::create(&p, FileKind::Raw, &cols(), WriteMode::CreateOnce).expect("w");
+        assert!(
+            RawWriter::create(&p, FileKind::Raw, &cols(), WriteMode::Append)
+                .err()
+                .expect("refused")
+                .contains("does not exist")
+        );
+        let mut w =
+            RawWriter::create(&p, FileKind::Raw, &cols(), WriteMode::CreateOnce).expect("w");
         let b = batch(&w, &[1, 2], &["a", "b"]);
         w.write(&b).expect("writes");
         assert!(!p.exists(), "nothing under the target before finish");
         assert_eq!(w.finish().expect("finish"), 2);
         assert_eq!(read_ids(&p), vec![1, 2]);
-        assert!(RawWriter::create(&p, FileKind::Raw, &cols(), WriteMode::CreateOnce)
-            .err()
-            .expect("refused")
-            .contains("already exists"));
+        assert!(
+            RawWriter::create(&p, FileKind::Raw, &cols(), WriteMode::CreateOnce)
+                .err()
+                .expect("refused")
+                .contains("already exists")
+        );
         // Append keeps the rows, truncate-and-append drops them.
         let mut w = RawWriter::create(&p, FileKind::Raw, &cols(), WriteMode::Append).expect("w");
         let b = batch(&w, &[3], &["c"]);
@@ -321,11 +326,14 @@ mod tests {
             RawColumn::new("Id", DataType::I8),
             RawColumn::new("Name", DataType::WStr { len: 20 }),
         ];
-        assert!(RawWriter::create(&p, FileKind::Raw, &other, WriteMode::Append)
-            .err()
-            .expect("refused")
-            .contains("DT_I8"));
-        let mut w = RawWriter::create(&p, FileKind::Raw, &cols(), WriteMode::CreateAlways).expect("w");
+        assert!(
+            RawWriter::create(&p, FileKind::Raw, &other, WriteMode::Append)
+                .err()
+                .expect("refused")
+                .contains("DT_I8")
+        );
+        let mut w =
+            RawWriter::create(&p, FileKind::Raw, &cols(), WriteMode::CreateAlways).expect("w");
         let b = batch(&w, &[5], &["e"]);
         w.write(&b).expect("writes");
         w.abort();

@@ -197,7 +197,10 @@ mod tests {
         let got = ix.probe(&[pn, pi]).expect("probe");
         let got: Vec<Option<u32>> = got.iter().collect();
         // Case-sensitive, trailing spaces count, NULL matches NULL, first row wins.
-        assert_eq!(got, vec![Some(10), None, Some(13), None, Some(14), Some(11)]);
+        assert_eq!(
+            got,
+            vec![Some(10), None, Some(13), None, Some(14), Some(11)]
+        );
     }
 
     #[test]

@@ -135,9 +135,8 @@ impl TableBuilder {
             let a = match parts.len() {
                 0 => new_empty_array(&arrow_type(&col.data_type)),
                 1 => self.chunks[0][ci].clone(),
-                _ => arrow_select::concat::concat(&parts).map_err(|e| {
-                    format!("the column \"{}\" cannot be gathered: {e}", col.name)
-                })?,
+                _ => arrow_select::concat::concat(&parts)
+                    .map_err(|e| format!("the column \"{}\" cannot be gathered: {e}", col.name))?,
             };
             arrays.push(a);
         }

@@ -126,12 +126,14 @@ impl RawFileDestination {
 impl Component for RawFileDestination {
     fn pre_execute(&mut self, ctx: &mut PrepareContext<'_>) -> Result<(), PipelineError> {
         self.path = PathBuf::from(self.file_name.resolve(ctx)?);
-        let w = RawWriter::create(&self.path, FileKind::Raw, &self.columns, self.mode).map_err(|e| {
-            ctx.error(
-                codes::CANNOT_OPEN_FILE,
-                format!("cannot write the raw file \"{}\": {e}", self.path.display()),
-            )
-        })?;
+        let w = RawWriter::create(&self.path, FileKind::Raw, &self.columns, self.mode).map_err(
+            |e| {
+                ctx.error(
+                    codes::CANNOT_OPEN_FILE,
+                    format!("cannot write the raw file \"{}\": {e}", self.path.display()),
+                )
+            },
+        )?;
         self.writer = Some(w);
         Ok(())
     }

@@ -127,10 +127,7 @@ impl CacheTransform {
         PipelineError::new(
             code,
             self.name.clone(),
-            format!(
-                "{}: component \"{}\": {message}",
-                self.task_path, self.name
-            ),
+            format!("{}: component \"{}\": {message}", self.task_path, self.name),
         )
     }
 }
@@ -287,7 +284,9 @@ impl Component for CacheTransform {
             let mask = BooleanArray::from(fresh);
             arrays
                 .iter()
-                .map(|a| arrow_select::filter::filter(a.as_ref(), &mask).unwrap_or_else(|_| a.clone()))
+                .map(|a| {
+                    arrow_select::filter::filter(a.as_ref(), &mask).unwrap_or_else(|_| a.clone())
+                })
                 .collect()
         };
         let rows_so_far = f.builder.rows();
@@ -320,15 +319,22 @@ impl Component for CacheTransform {
             return Ok(());
         };
         let name = f.spec.name.clone();
-        let (table, _reserved) = f
-            .builder
-            .finish()
-            .map_err(|e| self.error(codes::PROCESS_INPUT_FAILED, format!("the cache \"{name}\": {e}")))?;
+        let (table, _reserved) = f.builder.finish().map_err(|e| {
+            self.error(
+                codes::PROCESS_INPUT_FAILED,
+                format!("the cache \"{name}\": {e}"),
+            )
+        })?;
         let rows = table.rows;
         if f.spec.use_file {
             let path = Path::new(&f.spec.file_path);
             let write = || -> Result<u64, String> {
-                let mut w = RawWriter::create(path, FileKind::Cache, &table.columns, WriteMode::CreateAlways)?;
+                let mut w = RawWriter::create(
+                    path,
+                    FileKind::Cache,
+                    &table.columns,
+                    WriteMode::CreateAlways,
+                )?;
                 if rows > 0 {
                     let batch = RecordBatch::try_new(w.schema().clone(), table.arrays.clone())
                         .map_err(|e| e.to_string())?;
@@ -339,7 +345,10 @@ impl Component for CacheTransform {
             write().map_err(|e| {
                 self.error(
                     codes::FILE_WRITE_ERROR,
-                    format!("could not write the cache file \"{}\" of the cache \"{name}\": {e}", f.spec.file_path),
+                    format!(
+                        "could not write the cache file \"{}\" of the cache \"{name}\": {e}",
+                        f.spec.file_path
+                    ),
                 )
             })?;
         }

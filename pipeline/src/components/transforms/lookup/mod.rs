@@ -136,7 +136,11 @@ fn create(spec: &ComponentSpec<'_>) -> Result<Box<dyn Component>, Problems> {
         .copied()
         .find(|&i| c.outputs[i].name.to_ascii_lowercase().contains("no match"))
         .or_else(|| regular.get(1).copied());
-    let Some(match_output) = regular.iter().copied().find(|&i| Some(i) != no_match_output) else {
+    let Some(match_output) = regular
+        .iter()
+        .copied()
+        .find(|&i| Some(i) != no_match_output)
+    else {
         return Err(spec.error("it has no match output").into());
     };
     let no_match = match behaviour {
@@ -173,7 +177,9 @@ fn create(spec: &ComponentSpec<'_>) -> Result<Box<dyn Component>, Problems> {
         };
         let lc = &in_layout.columns[idx];
         let identification = format!("{}.Inputs[{}].Columns[{}]", c.name, input.name, lc.name);
-        if let Some(r) = prop(&col.properties, "JoinToReferenceColumn").filter(|r| !r.trim().is_empty()) {
+        if let Some(r) =
+            prop(&col.properties, "JoinToReferenceColumn").filter(|r| !r.trim().is_empty())
+        {
             if !joinable(&lc.data_type) {
                 problems.push(spec.error(format!(
                     "the join column \"{}\" is {}; a Lookup cannot join on DT_R4, DT_R8, DT_TEXT, DT_NTEXT or DT_IMAGE columns",
@@ -189,7 +195,9 @@ fn create(spec: &ComponentSpec<'_>) -> Result<Box<dyn Component>, Problems> {
                 reference: r.trim().to_string(),
             });
         }
-        if let Some(r) = prop(&col.properties, "CopyFromReferenceColumn").filter(|r| !r.trim().is_empty()) {
+        if let Some(r) =
+            prop(&col.properties, "CopyFromReferenceColumn").filter(|r| !r.trim().is_empty())
+        {
             if col.usage != UsageType::ReadWrite {
                 problems.push(spec.error(format!(
                     "the input column \"{}\" copies the reference column \"{}\" but is read-only; make it read-write to replace its value",
@@ -270,7 +278,11 @@ fn copy_fits(reference: &DataType, target: &DataType) -> bool {
 
 impl Lookup {
     /// Matches the joins and copies to the reference columns of `cache`.
-    fn bind(&self, cache: &CachedReference, cache_name: &str) -> Result<(Vec<usize>, Vec<usize>), String> {
+    fn bind(
+        &self,
+        cache: &CachedReference,
+        cache_name: &str,
+    ) -> Result<(Vec<usize>, Vec<usize>), String> {
         let table = &cache.table;
         let mut join_refs = Vec::with_capacity(self.joins.len());
         for j in &self.joins {
@@ -291,7 +303,9 @@ impl Lookup {
         }
         let mut key_joins = Vec::with_capacity(cache.key_columns.len());
         for &k in &cache.key_columns {
-            let joined: Vec<usize> = (0..join_refs.len()).filter(|&j| join_refs[j] == k).collect();
+            let joined: Vec<usize> = (0..join_refs.len())
+                .filter(|&j| join_refs[j] == k)
+                .collect();
             match joined.as_slice() {
                 [j] => key_joins.push(*j),
                 [] => {
@@ -309,7 +323,8 @@ impl Lookup {
                 }
             }
         }
-        if let Some(j) = (0..join_refs.len()).find(|j| !cache.key_columns.contains(&join_refs[*j])) {
+        if let Some(j) = (0..join_refs.len()).find(|j| !cache.key_columns.contains(&join_refs[*j]))
+        {
             return Err(format!(
                 "the join column \"{}\" is joined to \"{}\", which is not an index column of the cache \"{cache_name}\"; only index columns can be joined ({})",
                 self.joins[j].name,
@@ -340,7 +355,13 @@ impl Lookup {
     fn key_text(&self, buffer: &Buffer, row: usize) -> String {
         self.joins
             .iter()
-            .map(|j| format!("{} = {}", j.name, buffer.value(j.buffer_index, row).to_display_string()))
+            .map(|j| {
+                format!(
+                    "{} = {}",
+                    j.name,
+                    buffer.value(j.buffer_index, row).to_display_string()
+                )
+            })
             .collect::<Vec<_>>()
             .join(", ")
     }
@@ -353,7 +374,11 @@ impl Component for Lookup {
             .connections
             .iter()
             .any(|c| c.name.eq_ignore_ascii_case("CacheConnection"));
-        let conn = ctx.connection(if has_cache_slot { "CacheConnection" } else { "" })?;
+        let conn = ctx.connection(if has_cache_slot {
+            "CacheConnection"
+        } else {
+            ""
+        })?;
         let spec = parse_cache_manager(&conn).map_err(|e| {
             ctx.error(
                 codes::INDIVIDUAL_VALIDATION_FAILED,
@@ -431,7 +456,10 @@ impl Component for Lookup {
         }
         ctx.information(
             codes::LOOKUP_CACHED_TOTAL,
-            format!("\"{}\" has cached a total of {} rows.", self.name, cache.table.rows),
+            format!(
+                "\"{}\" has cached a total of {} rows.",
+                self.name, cache.table.rows
+            ),
         );
         self.prepared = Some(Prepared {
             cache,
@@ -457,11 +485,10 @@ impl Component for Lookup {
             .iter()
             .map(|&j| buffer.column(self.joins[j].buffer_index).clone())
             .collect();
-        let found = p
-            .cache
-            .index
-            .probe(&keys)
-            .map_err(|e| PipelineError::new(codes::PROCESS_INPUT_FAILED, self.name.clone(), e))?;
+        let found =
+            p.cache.index.probe(&keys).map_err(|e| {
+                PipelineError::new(codes::PROCESS_INPUT_FAILED, self.name.clone(), e)
+            })?;
         let missed = found.null_count();
         let mut per_row = vec![self.match_output as u16; n];
         let mut errors = Vec::new();
@@ -472,7 +499,10 @@ impl Component for Lookup {
                 }
                 match self.no_match {
                     NoMatch::ToNoMatchOutput => {
-                        *slot = self.no_match_output.map(|o| o as u16).unwrap_or(Routing::DROP)
+                        *slot = self
+                            .no_match_output
+                            .map(|o| o as u16)
+                            .unwrap_or(Routing::DROP)
                     }
                     NoMatch::Failure(Handling::Ignore) => {}
                     NoMatch::Failure(Handling::Redirect) => errors.push(RowError {
@@ -481,8 +511,11 @@ impl Component for Lookup {
                         column: 0,
                     }),
                     NoMatch::Failure(Handling::Fail) => {
-                        let columns: Vec<&str> =
-                            self.joins.iter().map(|j| j.identification.as_str()).collect();
+                        let columns: Vec<&str> = self
+                            .joins
+                            .iter()
+                            .map(|j| j.identification.as_str())
+                            .collect();
                         return Err(failure(
                             &self.task_path,
                             &self.name,
@@ -500,16 +533,18 @@ impl Component for Lookup {
             }
         }
         let mut added = Vec::new();
-        let matched_mask = (missed > 0).then(|| {
-            BooleanArray::from((0..n).map(|r| found.is_valid(r)).collect::<Vec<bool>>())
-        });
+        let matched_mask = (missed > 0)
+            .then(|| BooleanArray::from((0..n).map(|r| found.is_valid(r)).collect::<Vec<bool>>()));
         for (c, &src) in self.copies.iter().zip(&p.copy_sources) {
             let taken = arrow_select::take::take(p.cache.table.arrays[src].as_ref(), &found, None)
                 .map_err(|e| {
                     PipelineError::new(
                         codes::PROCESS_INPUT_FAILED,
                         self.name.clone(),
-                        format!("{}: component \"{}\": copying \"{}\": {e}", self.task_path, self.name, c.name),
+                        format!(
+                            "{}: component \"{}\": copying \"{}\": {e}",
+                            self.task_path, self.name, c.name
+                        ),
                     )
                 })?;
             match c.target {
@@ -522,7 +557,10 @@ impl Component for Lookup {
                                 PipelineError::new(
                                     codes::PROCESS_INPUT_FAILED,
                                     self.name.clone(),
-                                    format!("{}: component \"{}\": replacing \"{}\": {e}", self.task_path, self.name, c.name),
+                                    format!(
+                                        "{}: component \"{}\": replacing \"{}\": {e}",
+                                        self.task_path, self.name, c.name
+                                    ),
                                 )
                             })?,
                     };
