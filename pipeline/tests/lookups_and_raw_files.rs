@@ -520,8 +520,10 @@ fn the_memory_budget_bounds_a_cache() {
     );
     let many: String = (0..2000).map(|i| format!("K{i},Name {i},{i}\n")).collect();
     let fill = fill_flow(dir.path(), &mut host, &many, false);
-    let mut settings = RunSettings::default();
-    settings.memory_budget = 16 * 1024;
+    let mut settings = RunSettings {
+        memory_budget: 16 * 1024,
+        ..Default::default()
+    };
     settings.sizing.max_rows = 100;
     let e = failure_text(run(&fill.flow, &host, "\\Package\\Fill", &settings));
     assert!(
