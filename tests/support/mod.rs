@@ -8,6 +8,8 @@
 //! tests override both through `Options::env`.
 #![allow(dead_code)]
 
+pub mod smtp;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -268,11 +270,13 @@ pub fn http(s: &Service, method: &str, path: &str, body: Option<&[u8]>) -> (u16,
     request(&s.url(path), method, body)
 }
 
-/// The media type the service reads a body of `method` to `url` as: a package upload is XML,
-/// anything else JSON.
+/// The media type the service reads a body of `method` to `url` as: a package upload is XML, a
+/// project upload a zip archive, anything else JSON.
 pub fn media_type_for(method: &str, url: &str) -> &'static str {
     if method.eq_ignore_ascii_case("PUT") && url.contains("/api/v1/packages/") {
         "application/xml"
+    } else if method.eq_ignore_ascii_case("PUT") && url.contains("/api/v1/projects/") {
+        "application/octet-stream"
     } else {
         "application/json"
     }
