@@ -27,14 +27,18 @@ pub struct ComponentEntry {
 /// Every component the engine runs.
 pub const COMPONENTS: &[&ComponentEntry] = &[
     &sources::flat_file::ENTRY,
+    &sources::raw_file::ENTRY,
     &transforms::derived_column::ENTRY,
     &transforms::data_conversion::ENTRY,
     &transforms::conditional_split::ENTRY,
     &transforms::multicast::ENTRY,
     &transforms::union_all::ENTRY,
     &transforms::row_count::ENTRY,
+    &transforms::cache_transform::ENTRY,
+    &transforms::lookup::ENTRY,
     &destinations::flat_file::ENTRY,
     &destinations::trash::ENTRY,
+    &destinations::raw_file::ENTRY,
 ];
 
 /// Class ids of the managed-component wrapper, behind which `UserComponentTypeName` names the
@@ -69,9 +73,6 @@ const NOT_BUILT: &[(&str, &str)] = &[
     ),
     ("DTSAdapter.OLEDBDestination", "OLE DB Destination"),
     ("Microsoft.OLEDBDestination", "OLE DB Destination"),
-    ("{27648839-180F-45E6-838D-AFF53DF682D2}", "Lookup"),
-    ("{671046B0-AA63-4C9F-90E4-C06E0B710CE3}", "Lookup"),
-    ("Microsoft.Lookup", "Lookup"),
     ("{F1CEE4CE-066D-4FBE-9DC4-CD97202F3450}", "Sort"),
     ("{07127A7C-164B-422A-AD1F-24BE39B4DB38}", "Sort"),
     ("Microsoft.Sort", "Sort"),
@@ -109,10 +110,7 @@ const NOT_BUILT: &[(&str, &str)] = &[
         "{25BBB0C5-369B-4303-B3DF-D0DC741DEE58}",
         "Slowly Changing Dimension",
     ),
-    ("Microsoft.Cache", "Cache Transform"),
     ("Microsoft.BDD", "Balanced Data Distributor"),
-    ("Microsoft.RawSource", "Raw File Source"),
-    ("Microsoft.RawDestination", "Raw File Destination"),
     ("Microsoft.SSISODBCSrc", "ODBC Source"),
     ("Attunity.SSISODBCSrc", "ODBC Source"),
     ("Microsoft.SSISOracleSrc", "Oracle Source"),
