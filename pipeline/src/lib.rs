@@ -9,9 +9,12 @@
 //! [`memory::MemoryBudget`] (accounting and spill hooks). Components live one directory each
 //! under `components/{sources,transforms,destinations}/`; shared flat-file code is in
 //! `flat_file/`, shared database code (connections, names, parameters, the database source and
-//! destination) in `database/`; `testing` has the helpers component tests use.
+//! destination) in `database/`, ssisd's raw file format in `raw_file/`, reference rows and their
+//! key index for lookups in `reference/`, the Cache connection manager and a run's caches in
+//! `cache/`; `testing` has the helpers component tests use.
 
 pub mod buffer;
+pub mod cache;
 pub mod codes;
 pub mod component;
 pub mod components;
@@ -24,6 +27,8 @@ pub mod graph;
 pub mod host;
 pub mod memory;
 pub mod metadata;
+pub mod raw_file;
+pub mod reference;
 pub mod registry;
 pub mod testing;
 

@@ -30,6 +30,7 @@ pub const COMPONENTS: &[&ComponentEntry] = &[
     &sources::ole_db::ENTRY,
     &sources::odbc::ENTRY,
     &sources::ado_net::ENTRY,
+    &sources::raw_file::ENTRY,
     &transforms::derived_column::ENTRY,
     &transforms::data_conversion::ENTRY,
     &transforms::conditional_split::ENTRY,
@@ -37,11 +38,14 @@ pub const COMPONENTS: &[&ComponentEntry] = &[
     &transforms::union_all::ENTRY,
     &transforms::row_count::ENTRY,
     &transforms::ole_db_command::ENTRY,
+    &transforms::cache_transform::ENTRY,
+    &transforms::lookup::ENTRY,
     &destinations::flat_file::ENTRY,
     &destinations::ole_db::ENTRY,
     &destinations::odbc::ENTRY,
     &destinations::ado_net::ENTRY,
     &destinations::trash::ENTRY,
+    &destinations::raw_file::ENTRY,
 ];
 
 /// Class ids of the managed-component wrapper, behind which `UserComponentTypeName` names the
@@ -57,9 +61,6 @@ const MANAGED_WRAPPERS: &[&str] = &[
 /// Components SSIS has that this engine does not run yet, by class id, so that a refusal can
 /// say what the component is even when the package's own name for it says nothing.
 const NOT_BUILT: &[(&str, &str)] = &[
-    ("{27648839-180F-45E6-838D-AFF53DF682D2}", "Lookup"),
-    ("{671046B0-AA63-4C9F-90E4-C06E0B710CE3}", "Lookup"),
-    ("Microsoft.Lookup", "Lookup"),
     ("{F1CEE4CE-066D-4FBE-9DC4-CD97202F3450}", "Sort"),
     ("{07127A7C-164B-422A-AD1F-24BE39B4DB38}", "Sort"),
     ("Microsoft.Sort", "Sort"),
@@ -95,10 +96,7 @@ const NOT_BUILT: &[(&str, &str)] = &[
         "{25BBB0C5-369B-4303-B3DF-D0DC741DEE58}",
         "Slowly Changing Dimension",
     ),
-    ("Microsoft.Cache", "Cache Transform"),
     ("Microsoft.BDD", "Balanced Data Distributor"),
-    ("Microsoft.RawSource", "Raw File Source"),
-    ("Microsoft.RawDestination", "Raw File Destination"),
     ("Microsoft.SSISOracleSrc", "Oracle Source"),
     ("Microsoft.ScriptComponentHost", "Script Component"),
     (

@@ -16,15 +16,18 @@ use ssisd_engine::types::{DataType, Value};
 
 use crate::buffer::values::ColumnBuilder;
 use crate::buffer::{Buffer, Layout, LayoutColumn};
+use crate::cache::CacheStore;
 use crate::host::{ConnectionSpec, Host, PipelineEvent};
 
-/// A host for tests: connections by name, variables, recorded events, a cancel switch.
+/// A host for tests: connections by name, variables, recorded events, a cancel switch, and the
+/// caches of one package run (shared by every data flow run with this host).
 #[derive(Default)]
 pub struct TestHost {
     pub connections: HashMap<String, ConnectionSpec>,
     pub variables: RefCell<HashMap<String, Value>>,
     pub events: RefCell<Vec<PipelineEvent>>,
     pub cancel: std::sync::atomic::AtomicBool,
+    pub caches: Arc<CacheStore>,
 }
 
 impl TestHost {
@@ -38,6 +41,21 @@ impl TestHost {
                 connection_string: path.to_string(),
                 file_path: path.to_string(),
                 object_data: Some(RawXml(format.to_string())),
+            },
+        );
+    }
+
+    /// Adds a CACHE connection named `name` with the manager XML `object_data` (its
+    /// `DTS:CacheColumns`) and cache file `path` (used when the XML says UseFile).
+    pub fn cache(&mut self, name: &str, path: &str, object_data: &str) {
+        self.connections.insert(
+            name.to_string(),
+            ConnectionSpec {
+                name: name.to_string(),
+                creation_name: "CACHE".into(),
+                connection_string: path.to_string(),
+                file_path: path.to_string(),
+                object_data: Some(RawXml(object_data.to_string())),
             },
         );
     }
@@ -88,6 +106,10 @@ impl Host for TestHost {
 
     fn event(&self, event: PipelineEvent) {
         self.events.borrow_mut().push(event);
+    }
+
+    fn caches(&self) -> Option<Arc<CacheStore>> {
+        Some(self.caches.clone())
     }
 }
 

@@ -306,6 +306,22 @@ mod tests {
         ssisd_engine::load_package_file(std::path::Path::new(path)).expect("fixture loads")
     }
 
+    /// The fixture with its data flow's source made a component ssisd does not have (an Excel
+    /// Source).
+    fn fixture_with_unbuilt_component() -> Package {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../engine/tests/packages/format8_control_flow.dtsx"
+        );
+        let text = std::fs::read_to_string(path)
+            .expect("fixture")
+            .replace("Microsoft.OLEDBSource", "Microsoft.ExcelSource");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let copy = dir.path().join("fixture.dtsx");
+        std::fs::write(&copy, text).expect("copy");
+        ssisd_engine::load_package_file(&copy).expect("fixture loads")
+    }
+
     fn options(extra: &[&str]) -> DtexecOptions {
         let mut args = vec!["/F".to_string(), "x.dtsx".to_string()];
         args.extend(extra.iter().map(|s| s.to_string()));
@@ -314,11 +330,11 @@ mod tests {
 
     #[test]
     fn tasks_and_components_without_an_entry_are_refused_by_name_and_warn_when_disabled() {
-        let r = validate(&mut fixture(), &options(&[]));
+        let r = validate(&mut fixture_with_unbuilt_component(), &options(&[]));
         assert!(
             r.errors.iter().any(|d| d.code == codes::TASK_CONFIGURATION_INVALID
                 && d.source == "\\Package\\Load Customers"
-                && d.description.contains("component \"Source\" (OLE DB Source, class id Microsoft.OLEDBSource) cannot run")),
+                && d.description.contains("component \"Source\" (Excel Source, class id Microsoft.ExcelSource) cannot run")),
             "{:#?}",
             r.errors
         );
@@ -336,7 +352,7 @@ mod tests {
             "/Set",
             "\\Package\\Load Customers.Properties[Disabled];True",
         ];
-        let r = validate(&mut fixture(), &options(&disable));
+        let r = validate(&mut fixture_with_unbuilt_component(), &options(&disable));
         assert!(
             r.warnings
                 .iter()
@@ -347,7 +363,7 @@ mod tests {
         );
         let warnings = r.warnings.len();
         let r = validate(
-            &mut fixture(),
+            &mut fixture_with_unbuilt_component(),
             &options(&[disable[0], disable[1], "/WarnAsError"]),
         );
         assert!(r.warnings.is_empty());

@@ -1,8 +1,10 @@
 //! The stock components, one directory each: `sources/`, `transforms/`, `destinations/`. Each
 //! directory holds the component and its `ENTRY` for the registry. Shared helpers for the
-//! components (custom property reading, lineage references in property values) are here.
+//! components (custom property reading, lineage references in property values) are here, and
+//! the file name of the Raw File adapters in `raw_file_name.rs`.
 
 pub mod destinations;
+pub mod raw_file_name;
 pub mod sources;
 pub mod transforms;
 

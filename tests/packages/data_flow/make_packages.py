@@ -21,6 +21,10 @@ CLASS = {
     "Multicast": ("{1ACA4459-ACE0-496F-814A-8611F9C27E23}", "Microsoft.Multicast"),
     "UnionAll": ("{4D9F9B7C-84D9-4335-ADB0-2542A7E35422}", "Microsoft.UnionAll"),
     "RowCount": ("{150E6007-7C6A-4CC3-8FF3-FC73783A972E}", "Microsoft.RowCount"),
+    "Lookup": ("{27648839-180F-45E6-838D-AFF53DF682D2}", "Microsoft.Lookup"),
+    "Cache": ("DTSTransform.Cache.2", "Microsoft.Cache"),
+    "RawSource": ("DTSAdapter.RawSource.3", "Microsoft.RawSource"),
+    "RawDestination": ("DTSAdapter.RawDestination.3", "Microsoft.RawDestination"),
 }
 
 # Pipeline type name -> flat-file DataType code.
@@ -120,6 +124,34 @@ def flat_file_manager(m, fmt, dtsid):
     return (f'<DTS:ConnectionManager><DTS:Property DTS:Name="ObjectName">{m["name"]}</DTS:Property>'
             f'<DTS:Property DTS:Name="DTSID">{{{dtsid:08X}-0000-4000-8000-000000000000}}</DTS:Property>'
             f'<DTS:Property DTS:Name="CreationName">FLATFILE</DTS:Property><DTS:ObjectData>{inner}</DTS:ObjectData></DTS:ConnectionManager>')
+
+
+def cache_manager(m, fmt, dtsid):
+    """A Cache connection manager: columns (name, type, index position), UseFile, file path."""
+    cols = []
+    for i, (name, ty, index) in enumerate(m["columns"]):
+        props = dict(DataType=str(CODES[ty["name"]]), Length=str(ty["length"]), Precision=str(ty["precision"]),
+                     Scale=str(ty["scale"]), CodePage=str(ty["code_page"]), IndexPosition=str(index), ObjectName=name,
+                     DTSID="{%08X-0000-4000-8000-%012X}" % (dtsid, i + 1))
+        if fmt == 8:
+            cols.append("<DTS:CacheColumn " + " ".join(f'DTS:{k}={quoteattr(v)}' for k, v in props.items()) + "/>")
+        else:
+            cols.append("<DTS:CacheColumn>" + "".join(
+                f'<DTS:Property DTS:Name="{k}">{escape(v)}</DTS:Property>' for k, v in props.items()) + "</DTS:CacheColumn>")
+    ident = "{%08X-0000-4000-8000-000000000000}" % dtsid
+    if fmt == 8:
+        use = "True" if m["use_file"] else "False"
+        return (f'<DTS:ConnectionManager DTS:refId="Package.ConnectionManagers[{m["name"]}]" DTS:CreationName="CACHE" '
+                f'DTS:DTSID="{ident}" DTS:ObjectName="{m["name"]}" DTS:ConnectionString={quoteattr(m["path"])}><DTS:ObjectData>'
+                f'<DTS:ConnectionManager DTS:UseFile="{use}"><DTS:CacheColumns>{"".join(cols)}</DTS:CacheColumns></DTS:ConnectionManager>'
+                '</DTS:ObjectData></DTS:ConnectionManager>')
+    use = "-1" if m["use_file"] else "0"
+    return (f'<DTS:ConnectionManager><DTS:Property DTS:Name="ObjectName">{m["name"]}</DTS:Property>'
+            f'<DTS:Property DTS:Name="DTSID">{ident}</DTS:Property>'
+            f'<DTS:Property DTS:Name="CreationName">CACHE</DTS:Property>'
+            f'<DTS:Property DTS:Name="ConnectionString">{escape(m["path"])}</DTS:Property><DTS:ObjectData>'
+            f'<DTS:ConnectionManager><DTS:Property DTS:Name="UseFile">{use}</DTS:Property>{"".join(cols)}</DTS:ConnectionManager>'
+            '</DTS:ObjectData></DTS:ConnectionManager>')
 
 
 def properties(props, ids):
@@ -263,10 +295,17 @@ def package(p, fmt):
         m = dict(m, dtsid=0x44000000 + p["seed"] * 256 + k)
         managers[m["name"]] = m
     task = p.get("task", "Load")
-    flow_xml = pipeline(p["flow"], fmt, task, managers)
-    cms = "".join((m.get("writer") or flat_file_manager)(m, fmt, m["dtsid"]) for m in managers.values())
+    tasks = p.get("tasks") or [(task, p["flow"])]
+    cms = "".join(m["writer"](m, fmt, m["dtsid"]) if m.get("writer")
+                  else cache_manager(m, fmt, m["dtsid"]) if m.get("kind") == "cache"
+                  else flat_file_manager(m, fmt, m["dtsid"])
+                  for m in managers.values())
     pid = "{%08X-0000-4000-8000-00000000AAAA}" % (0x55000000 + p["seed"])
-    tid = "{%08X-0000-4000-8000-00000000BBBB}" % (0x55000000 + p["seed"])
+    tids = ["{%08X-0000-4000-8000-0000%08X}" % (0x55000000 + p["seed"], 0xBBBB + k * 0x10000 if k else 0xBBBB)
+            for k in range(len(tasks))]
+    tid = tids[0]
+    flow_xmls = [pipeline(flow, fmt, name, managers) for name, flow in tasks]
+    flow_xml = flow_xmls[0]
     if fmt == 8:
         variables = "".join(
             f'<DTS:Variable DTS:CreationName="" DTS:DTSID="{{{0x66000000 + p["seed"] * 16 + i:08X}-0000-4000-8000-000000000000}}" DTS:Namespace="User" DTS:RaiseChangedEvent="True" DTS:ObjectName="{n}"><DTS:VariableValue DTS:DataType="{code}">{v}</DTS:VariableValue></DTS:Variable>'
@@ -276,8 +315,15 @@ def package(p, fmt):
                 '<DTS:Property DTS:Name="PackageFormatVersion">8</DTS:Property>\n'
                 f'<DTS:ConnectionManagers>{cms}</DTS:ConnectionManagers>\n'
                 f'<DTS:Variables>{variables}</DTS:Variables>\n'
-                f'<DTS:Executables><DTS:Executable DTS:refId="Package\\{task}" DTS:CreationName="Microsoft.Pipeline" DTS:DTSID="{tid}" DTS:ExecutableType="Microsoft.Pipeline" DTS:ObjectName="{task}"><DTS:ObjectData>\n{flow_xml}\n</DTS:ObjectData></DTS:Executable></DTS:Executables>\n'
-                '</DTS:Executable>\n')
+                '<DTS:Executables>' + "".join(
+                    f'<DTS:Executable DTS:refId="Package\\{name}" DTS:CreationName="Microsoft.Pipeline" DTS:DTSID="{tids[k]}" DTS:ExecutableType="Microsoft.Pipeline" DTS:ObjectName="{name}"><DTS:ObjectData>\n{flow_xmls[k]}\n</DTS:ObjectData></DTS:Executable>'
+                    for k, (name, _) in enumerate(tasks)) + '</DTS:Executables>\n'
+                + ('<DTS:PrecedenceConstraints>' + "".join(
+                    f'<DTS:PrecedenceConstraint DTS:refId="Package.PrecedenceConstraints[Constraint {k}]" DTS:CreationName="" '
+                    f'DTS:DTSID="{{{0x77000000 + p["seed"] * 16 + k:08X}-0000-4000-8000-000000000000}}" DTS:From="Package\\{tasks[k - 1][0]}" '
+                    f'DTS:LogicalAnd="True" DTS:ObjectName="Constraint {k}" DTS:To="Package\\{tasks[k][0]}"/>'
+                    for k in range(1, len(tasks))) + '</DTS:PrecedenceConstraints>\n' if len(tasks) > 1 else '')
+                + '</DTS:Executable>\n')
     variables = "".join(
         f'<DTS:Variable><DTS:Property DTS:Name="Namespace">User</DTS:Property><DTS:Property DTS:Name="RaiseChangedEvent">-1</DTS:Property><DTS:VariableValue DTS:DataType="{code}">{v}</DTS:VariableValue>'
         f'<DTS:Property DTS:Name="ObjectName">{n}</DTS:Property><DTS:Property DTS:Name="DTSID">{{{0x66000000 + p["seed"] * 16 + i:08X}-0000-4000-8000-000000000000}}</DTS:Property></DTS:Variable>'
@@ -285,7 +331,14 @@ def package(p, fmt):
     return ('<?xml version="1.0"?>\n<DTS:Executable xmlns:DTS="www.microsoft.com/SqlServer/Dts" DTS:ExecutableType="SSIS.Package.2">\n'
             '<DTS:Property DTS:Name="PackageFormatVersion">3</DTS:Property>\n'
             f'<DTS:Property DTS:Name="ProtectionLevel">0</DTS:Property>\n{cms}\n{variables}\n'
-            f'<DTS:Executable DTS:ExecutableType="SSIS.Pipeline.2"><DTS:Property DTS:Name="ObjectName">{task}</DTS:Property><DTS:Property DTS:Name="DTSID">{tid}</DTS:Property><DTS:ObjectData>\n{flow_xml}\n</DTS:ObjectData></DTS:Executable>\n'
+            + "".join(
+                f'<DTS:Executable DTS:ExecutableType="SSIS.Pipeline.2"><DTS:Property DTS:Name="ObjectName">{name}</DTS:Property><DTS:Property DTS:Name="DTSID">{tids[k]}</DTS:Property><DTS:ObjectData>\n{flow_xmls[k]}\n</DTS:ObjectData></DTS:Executable>\n'
+                for k, (name, _) in enumerate(tasks))
+            + "".join(
+                f'<DTS:PrecedenceConstraint><DTS:Property DTS:Name="Value">0</DTS:Property><DTS:Property DTS:Name="EvalOp">2</DTS:Property>'
+                f'<DTS:Property DTS:Name="LogicalAnd">-1</DTS:Property><DTS:Executable IDREF="{tids[k - 1]}" DTS:IsFrom="-1"/><DTS:Executable IDREF="{tids[k]}" DTS:IsFrom="0"/>'
+                f'<DTS:Property DTS:Name="ObjectName">Constraint {k}</DTS:Property><DTS:Property DTS:Name="DTSID">{{{0x77000000 + p["seed"] * 16 + k:08X}-0000-4000-8000-000000000000}}</DTS:Property></DTS:PrecedenceConstraint>\n'
+                for k in range(1, len(tasks))) +
             f'<DTS:Property DTS:Name="ObjectName">{p["name"]}</DTS:Property><DTS:Property DTS:Name="DTSID">{pid}</DTS:Property>\n</DTS:Executable>\n')
 
 
@@ -455,8 +508,89 @@ FAIL = dict(
         ff_destination("Write", "Out", [("Read.Flat File Source Output.n", "n", t("i4")), ("Read.Flat File Source Output.s", "s", S3)]),
     ], paths=[("Read", "Flat File Source Output", "Write", "Flat File Destination Input")]))
 
+W20 = t("wstr", 20)
+W30 = t("wstr", 30)
+I4 = t("i4")
+ERROR_COLUMNS = [col("ErrorCode", t("i4"), special=1), col("ErrorColumn", t("i4"), special=2)]
+
+# Data flow 1 fills a cache (kept in memory and in its cache file) from a flat file; data flow 2
+# looks orders up against it: matches get the code's name and rank, misses go to the no-match
+# output.
+LOOKUP_CACHE = dict(
+    name="LookupCache", seed=5,
+    managers=[
+        cm("Codes", "C:\\data\\codes.csv", [col("Code", W20), col("Name", W30), col("Rank", I4)], code_page=65001, row="\n"),
+        dict(kind="cache", name="Code cache", path="C:\\data\\codes.caw", use_file=True,
+             columns=[("Code", W20, 1), ("Name", W30, 0), ("Rank", I4, 0)]),
+        cm("Orders", "C:\\data\\orders.csv", [col("Id", I4), col("Code", W20)], code_page=65001, row="\n"),
+        cm("Matched", "C:\\data\\matched.csv", [col("Id", I4), col("Code", W20), col("Name", W30), col("Rank", I4)], code_page=65001, row="\n"),
+        cm("Unmatched", "C:\\data\\unmatched.csv", [col("Id", I4), col("Code", W20)], code_page=65001, row="\n"),
+    ],
+    tasks=[
+        ("Fill cache", dict(components=[
+            ff_source("Read codes", "Codes", [col("Code", W20), col("Name", W30), col("Rank", I4)], retain_nulls=True),
+            dict(name="Fill", kind="Cache", contact="Cache Transform", conn="Code cache", slot="CacheConnection",
+                 props=[("TreatDuplicateKeysAsError", "false", "System.Boolean")],
+                 inputs=[dict(name="Cache Input", side_effects=True, columns=[
+                     dict(**{"from": f"Read codes.Flat File Source Output.{c}", "props": [("CacheColumnName", c)]})
+                     for c in ("Code", "Name", "Rank")])],
+                 outputs=[dict(name="Cache Output", sync="Cache Input", columns=[])]),
+        ], paths=[("Read codes", "Flat File Source Output", "Fill", "Cache Input")])),
+        ("Look up", dict(components=[
+            ff_source("Read orders", "Orders", [col("Id", I4), col("Code", W20)], retain_nulls=True),
+            dict(name="Find code", kind="Lookup", contact="Lookup", conn="Code cache", slot="CacheConnection",
+                 props=[("ConnectionType", "1", "System.Int32"), ("CacheType", "0", "System.Int32"),
+                        ("NoMatchBehavior", "1", "System.Int32"), ("TreatDuplicateKeysAsError", "false", "System.Boolean")],
+                 inputs=[dict(name="Lookup Input", columns=[
+                     dict(**{"from": "Read orders.Flat File Source Output.Code", "props": [("JoinToReferenceColumn", "Code")]})])],
+                 outputs=[dict(name="Lookup Match Output", sync="Lookup Input", group=1, err="FailComponent", columns=[
+                     col("Name", W30, props=[("CopyFromReferenceColumn", "Name")]),
+                     col("Rank", I4, props=[("CopyFromReferenceColumn", "Rank")])]),
+                     dict(name="Lookup No Match Output", sync="Lookup Input", group=1, columns=[]),
+                     dict(name="Lookup Error Output", sync="Lookup Input", group=1, error=True, columns=ERROR_COLUMNS)]),
+            ff_destination("Write matched", "Matched", [("Read orders.Flat File Source Output.Id", "Id", I4),
+                                                         ("Read orders.Flat File Source Output.Code", "Code", W20),
+                                                         ("Find code.Lookup Match Output.Name", "Name", W30),
+                                                         ("Find code.Lookup Match Output.Rank", "Rank", I4)]),
+            ff_destination("Write unmatched", "Unmatched", [("Read orders.Flat File Source Output.Id", "Id", I4),
+                                                             ("Read orders.Flat File Source Output.Code", "Code", W20)]),
+        ], paths=[
+            ("Read orders", "Flat File Source Output", "Find code", "Lookup Input"),
+            ("Find code", "Lookup Match Output", "Write matched", "Flat File Destination Input"),
+            ("Find code", "Lookup No Match Output", "Write unmatched", "Flat File Destination Input"),
+        ])),
+    ])
+
+# Data flow 1 writes orders to a raw file named by a variable; data flow 2 reads it back into a
+# flat file.
+RAW = dict(
+    name="RawFiles", seed=6,
+    variables=[("RawFile", 8, "C:\\data\\orders.raw")],
+    managers=[
+        cm("Orders", "C:\\data\\orders.csv", [col("Id", I4), col("Code", W20)], code_page=65001, row="\n"),
+        cm("Copy", "C:\\data\\copy.csv", [col("Id", I4), col("Code", W20)], code_page=65001, row="\n"),
+    ],
+    tasks=[
+        ("Write raw", dict(components=[
+            ff_source("Read orders", "Orders", [col("Id", I4), col("Code", W20)], retain_nulls=True),
+            dict(name="Keep", kind="RawDestination", contact="Raw File Destination",
+                 props=[("AccessMode", "1", "System.Int32"), ("FileNameVariable", "User::RawFile"), ("WriteOption", "0", "System.Int32")],
+                 inputs=[dict(name="Raw File Destination Input", side_effects=True, columns=[
+                     dict(**{"from": "Read orders.Flat File Source Output.Id", "external": "OrderId", "external_ty": I4}),
+                     dict(**{"from": "Read orders.Flat File Source Output.Code", "external": "Code", "external_ty": W20})])]),
+        ], paths=[("Read orders", "Flat File Source Output", "Keep", "Raw File Destination Input")])),
+        ("Read raw", dict(components=[
+            dict(name="Load", kind="RawSource", contact="Raw File Source",
+                 props=[("AccessMode", "1", "System.Int32"), ("FileNameVariable", "User::RawFile")],
+                 outputs=[dict(name="Raw File Source Output", external=True, columns=[col("OrderId", I4), col("Code", W20)])]),
+            ff_destination("Write copy", "Copy", [("Load.Raw File Source Output.OrderId", "Id", I4),
+                                                  ("Load.Raw File Source Output.Code", "Code", W20)]),
+        ], paths=[("Load", "Raw File Source Output", "Write copy", "Flat File Destination Input")])),
+    ])
+
 if __name__ == "__main__":
-    for spec, stem in [(ORDERS, "orders"), (CONVERT, "convert_union"), (DISPOSITIONS, "dispositions"), (FAIL, "fail_component")]:
+    for spec, stem in [(ORDERS, "orders"), (CONVERT, "convert_union"), (DISPOSITIONS, "dispositions"), (FAIL, "fail_component"),
+                       (LOOKUP_CACHE, "lookup_cache"), (RAW, "raw_files")]:
         for fmt, suffix in [(3, "2008"), (8, "2016")]:
             with open(f"{stem}_{suffix}.dtsx", "w", encoding="utf-8") as f:
                 f.write(package(spec, fmt))

@@ -4,3 +4,4 @@ pub mod ado_net;
 pub mod flat_file;
 pub mod odbc;
 pub mod ole_db;
+pub mod raw_file;
