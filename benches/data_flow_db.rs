@@ -10,6 +10,7 @@
 //! dtexec's wall time and peak RSS come from `wait4`; psql's wall time includes its start.
 //! Targets (load within 2× of `\copy`, extract within 1.5×, RSS under 256 MiB) are printed
 //! beside the figures, never asserted. Without PostgreSQL or psqlodbc it prints SKIPPED.
+#![allow(unsafe_code)] // wait4(2) for a child's peak RSS: libc has no safe wrapper.
 
 mod common;
 #[path = "../tests/support/mod.rs"]

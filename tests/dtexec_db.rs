@@ -471,37 +471,96 @@ fn bad_input_names_component_manager_server_and_object() {
     assert!(!d.path().join("out.csv").exists(), "no output file is left");
 }
 
+/// Runs `sql` on the SQL Server of `conn` (an ADO.NET connection string) through ssisd-sql.
+fn mssql(conn: &str, sql: &str) -> Vec<String> {
+    let ssisd_sql::Route::Tds(settings) =
+        ssisd_sql::route("test", "ADO.NET:SQL", conn).expect("SSISD_TEST_MSSQL routes")
+    else {
+        panic!("SSISD_TEST_MSSQL is not a SQL Server connection string")
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        let mut client = ssisd_sql::tds::connect(&settings).await.expect("connects");
+        let rows = client
+            .simple_query(sql)
+            .await
+            .expect("runs")
+            .into_first_result()
+            .await
+            .expect("rows");
+        rows.iter()
+            .map(|r| {
+                (0..r.len())
+                    .map(|i| {
+                        r.try_get::<&str, _>(i)
+                            .ok()
+                            .flatten()
+                            .map(str::to_string)
+                            .or_else(|| {
+                                r.try_get::<i32, _>(i).ok().flatten().map(|n| n.to_string())
+                            })
+                            .unwrap_or_default()
+                    })
+                    .collect::<Vec<_>>()
+                    .join("|")
+            })
+            .collect()
+    })
+}
+
 #[test]
-fn sql_server_fast_load() {
+fn sql_server_fast_load_and_source() {
     let Ok(conn) = std::env::var("SSISD_TEST_MSSQL") else {
-        println!("SKIPPED: SSISD_TEST_MSSQL is not set (an ADO.NET connection string to a SQL Server whose login may create tables)");
+        println!("SKIPPED: SQL Server tests (set SSISD_TEST_MSSQL to an ADO.NET connection string of a login that may create tables)");
         return;
     };
     let d = tempfile::tempdir().expect("temp dir");
     std::fs::write(d.path().join("orders.csv"), expected_bytes(ORDERS)).expect("input");
-    let ole_db = format!("Provider=MSOLEDBSQL;{conn}");
-    // The table is made and read back through an ODBC-free route: Execute SQL is not in these
-    // packages, so the test uses the fast-load package twice and the extract packages.
-    let mut conns = load_files(d.path());
-    conns.push(("Warehouse", ole_db.clone()));
-    let (code, out) = dtexec(&package("load", "2016"), &conns, &[]);
-    // Without an `orders` table on the server this fails naming it; with one, it loads.
-    if code != 0 {
-        assert!(out.contains("orders"), "{out}");
-        println!("SKIPPED: create dbo.orders (id int PRIMARY KEY, customer varchar(50) NOT NULL, amount numeric(12,2), ordered date) on the SSISD_TEST_MSSQL server to run the fast-load check");
-        return;
+    let ole_db = format!("{conn};Provider=MSOLEDBSQL");
+    for (stem, expect_rows) in [("load", 4), ("load_commit_at_end", 4)] {
+        mssql(
+            &conn,
+            "IF OBJECT_ID('dbo.orders') IS NOT NULL DROP TABLE dbo.orders; CREATE TABLE dbo.orders (id int PRIMARY KEY, customer varchar(50) NOT NULL, amount numeric(12,2), ordered date); SELECT 1",
+        );
+        let mut conns = load_files(d.path());
+        conns.push(("Warehouse", ole_db.clone()));
+        // TDS bulk load: the fast-load options tiberius cannot pass draw warnings.
+        let (code, out) = dtexec(&package(stem, "2016"), &conns, &["/Rep", "EW"]);
+        assert_eq!(code, 0, "{stem}: {out}");
+        assert!(
+            out.contains("TABLOCK") && out.contains("CHECK_CONSTRAINTS"),
+            "{out}"
+        );
+        let rows = mssql(
+            &conn,
+            "SELECT CAST(id AS varchar(10)) + '|' + customer + '|' + CAST(amount AS varchar(20)) + '|' + CONVERT(varchar(10), ordered, 23) FROM dbo.orders ORDER BY id",
+        );
+        assert_eq!(rows.len(), expect_rows, "{rows:?}");
+        assert_eq!(rows[0], "1|Ann \"A\" Lee|10.50|2024-01-05");
+        assert_eq!(rows[3], "4|Dé|-60.25|1999-12-31");
     }
+    // OLE DB Source over TDS, parameter by DTSID, and the table from a variable.
     let out_file = d.path().join("out.csv");
-    let (code, out) = dtexec(
-        &package("extract_from_variable", "2016"),
-        &[
-            ("Warehouse", ole_db),
-            ("Out", out_file.display().to_string()),
-        ],
-        &[],
-    );
-    assert_eq!(code, 0, "{out}");
-    assert!(read(&out_file).contains("\"Bob\""), "{}", read(&out_file));
+    for stem in ["extract", "extract_from_variable"] {
+        let (code, out) = dtexec(
+            &package(stem, "2016"),
+            &[
+                ("Warehouse", ole_db.clone()),
+                ("Out", out_file.display().to_string()),
+            ],
+            &[],
+        );
+        assert_eq!(code, 0, "{stem}: {out}");
+        let text = String::from_utf8_lossy(&std::fs::read(&out_file).expect("out")).to_string();
+        assert!(
+            text.contains("\"2\",\"Bob\",\"99.99\",\"2024-02-29\""),
+            "{text}"
+        );
+    }
+    mssql(&conn, "DROP TABLE dbo.orders; SELECT 1");
 }
 
 #[test]
