@@ -298,14 +298,6 @@ mod tests {
     use super::*;
     use ssisd_engine::cli::parse_dtexec_args;
 
-    fn fixture() -> Package {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../engine/tests/packages/format8_control_flow.dtsx"
-        );
-        ssisd_engine::load_package_file(std::path::Path::new(path)).expect("fixture loads")
-    }
-
     /// The fixture with its data flow's source made a component ssisd does not have (an Excel
     /// Source).
     fn fixture_with_unbuilt_component() -> Package {
