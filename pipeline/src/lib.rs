@@ -6,12 +6,14 @@
 //! [`component::Component`] (the trait every component implements), [`registry::COMPONENTS`]
 //! (the one list of components), [`graph::Plan`] (execution trees), [`execute::run`] and
 //! [`execute::validate`] (the entry points), [`host::Host`] (what the caller provides),
-//! [`memory::MemoryBudget`] (accounting and spill hooks). Components live one directory each
+//! [`memory::MemoryBudget`] (accounting), [`spill`] (spill files of blocking components),
+//! [`collation`] (the key order Sort, Merge, Merge Join and Aggregate share). Components live one directory each
 //! under `components/{sources,transforms,destinations}/`; shared flat-file code is in
 //! `flat_file/`; `testing` has the helpers component tests use.
 
 pub mod buffer;
 pub mod codes;
+pub mod collation;
 pub mod component;
 pub mod components;
 pub mod error;
@@ -23,6 +25,7 @@ pub mod host;
 pub mod memory;
 pub mod metadata;
 pub mod registry;
+pub mod spill;
 pub mod testing;
 
 pub use error::{PipelineError, Problems};

@@ -33,6 +33,7 @@ pub const COMPONENTS: &[&ComponentEntry] = &[
     &transforms::multicast::ENTRY,
     &transforms::union_all::ENTRY,
     &transforms::row_count::ENTRY,
+    &transforms::sort::ENTRY,
     &destinations::flat_file::ENTRY,
     &destinations::trash::ENTRY,
 ];

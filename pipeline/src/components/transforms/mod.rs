@@ -5,4 +5,5 @@ pub mod data_conversion;
 pub mod derived_column;
 pub mod multicast;
 pub mod row_count;
+pub mod sort;
 pub mod union_all;
