@@ -34,6 +34,8 @@ pub const COMPONENTS: &[&ComponentEntry] = &[
     &transforms::union_all::ENTRY,
     &transforms::row_count::ENTRY,
     &transforms::sort::ENTRY,
+    &transforms::merge::ENTRY,
+    &transforms::merge_join::ENTRY,
     &destinations::flat_file::ENTRY,
     &destinations::trash::ENTRY,
 ];

@@ -1,8 +1,10 @@
 //! The stock components, one directory each: `sources/`, `transforms/`, `destinations/`. Each
 //! directory holds the component and its `ENTRY` for the registry. Shared helpers for the
-//! components (custom property reading, lineage references in property values) are here.
+//! components (custom property reading, lineage references in property values) are here;
+//! `sorted.rs` says what order upstream declares for an input.
 
 pub mod destinations;
+pub mod sorted;
 pub mod sources;
 pub mod transforms;
 
