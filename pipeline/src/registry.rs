@@ -36,6 +36,7 @@ pub const COMPONENTS: &[&ComponentEntry] = &[
     &transforms::sort::ENTRY,
     &transforms::merge::ENTRY,
     &transforms::merge_join::ENTRY,
+    &transforms::aggregate::ENTRY,
     &destinations::flat_file::ENTRY,
     &destinations::trash::ENTRY,
 ];

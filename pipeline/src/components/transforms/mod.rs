@@ -1,5 +1,6 @@
 //! Transform components: one directory each.
 
+pub mod aggregate;
 pub mod conditional_split;
 pub mod data_conversion;
 pub mod derived_column;
