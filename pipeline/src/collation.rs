@@ -249,7 +249,7 @@ mod tests {
             flags: 0,
         }])
         .expect("encoder");
-        let r = enc.rows(&[a.clone()]).expect("rows");
+        let r = enc.rows(std::slice::from_ref(&a)).expect("rows");
         assert!(r.row(1) < r.row(2) && r.row(2) < r.row(0));
         let enc = KeyEncoder::new(vec![KeyColumn {
             column: 0,

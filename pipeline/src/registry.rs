@@ -37,6 +37,11 @@ pub const COMPONENTS: &[&ComponentEntry] = &[
     &transforms::merge::ENTRY,
     &transforms::merge_join::ENTRY,
     &transforms::aggregate::ENTRY,
+    &transforms::copy_column::ENTRY,
+    &transforms::character_map::ENTRY,
+    &transforms::audit::ENTRY,
+    &transforms::row_sampling::ENTRY,
+    &transforms::percentage_sampling::ENTRY,
     &destinations::flat_file::ENTRY,
     &destinations::trash::ENTRY,
 ];

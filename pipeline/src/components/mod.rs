@@ -35,3 +35,21 @@ pub fn lineage_ref(meta: &FlowMetadata<'_>, text: &str) -> Option<i64> {
     }
     t.trim_start_matches('#').parse().ok()
 }
+
+/// The generator of a sampling component: seeded from SamplingSeed, or from the clock when the
+/// seed is 0 or absent (SSIS seeds from the tick count then). The generator is PCG-64 (MCG),
+/// not SSIS's own undocumented one, so a seed gives the same sample on every ssisd run but not
+/// the sample SSIS would draw.
+pub fn seeded_rng(props: &[CustomProperty]) -> rand_pcg::Pcg64Mcg {
+    use rand_pcg::rand_core::SeedableRng;
+    let seed = prop_int(props, "SamplingSeed").unwrap_or(0);
+    let seed = if seed == 0 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(1)
+    } else {
+        seed as u64
+    };
+    rand_pcg::Pcg64Mcg::seed_from_u64(seed)
+}

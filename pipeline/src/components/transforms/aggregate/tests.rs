@@ -18,7 +18,10 @@ const AMOUNT: DataType = DataType::Numeric {
 /// Source (region, qty, amount, day) → Aggregate with one output per entry of `outputs`, each a
 /// list of (name, AggregationType, source column index or none, output type, flags) → one
 /// destination per output ("Out0", "Out1", …).
-fn flow(text: &str, outputs: &[Vec<(&str, i64, Option<usize>, DataType, u32)>]) -> CsvFlow {
+/// An output column: (name, AggregationType, source column, output type, comparison flags).
+type Column<'a> = (&'a str, i64, Option<usize>, DataType, u32);
+
+fn flow(text: &str, outputs: &[Vec<Column<'_>>]) -> CsvFlow {
     let mut f = CsvFlow::new();
     let cols = [
         ("region", W),

@@ -202,8 +202,7 @@ fn create(spec: &ComponentSpec<'_>) -> Result<Box<dyn Component>, Problems> {
             .into());
     }
     let n = n as usize;
-    for k in 0..n {
-        let (l, r) = (&keys[0][k], &keys[1][k]);
+    for (k, (l, r)) in keys[0].iter().zip(&keys[1]).take(n).enumerate() {
         if arrow_type(&l.key.data_type) != arrow_type(&r.key.data_type)
             || l.key.descending != r.key.descending
             || l.key.flags != r.key.flags

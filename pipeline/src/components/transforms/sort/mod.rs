@@ -204,12 +204,11 @@ fn create(spec: &ComponentSpec<'_>) -> Result<Box<dyn Component>, Problems> {
     }))
 }
 
+/// The key rows of a set of buffers, and the (buffer, row) pairs in key order.
+type Ordered = (Vec<Rows>, Vec<(usize, usize)>);
+
 /// Keys and their order over a set of buffers.
-fn order(
-    encoder: &KeyEncoder,
-    buffers: &[&Buffer],
-    dedupe: bool,
-) -> Result<(Vec<Rows>, Vec<(usize, usize)>), String> {
+fn order(encoder: &KeyEncoder, buffers: &[&Buffer], dedupe: bool) -> Result<Ordered, String> {
     let rows: Vec<Rows> = buffers
         .iter()
         .map(|b| encoder.rows(b.columns()))
