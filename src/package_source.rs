@@ -5,6 +5,8 @@
 //! API (`/DTS`). Shared by `dtexec` and `dtutil`; it opens and reads, it does not interpret
 //! packages.
 
+use ssisd_sql::connection_string::{ConnectionString, Syntax};
+use ssisd_sql::tds::TdsSettings;
 use ssisd_stores::msdb::{Authentication, Encrypt, PasswordSource, Secret, SqlServerFolder};
 use ssisd_stores::{ItemName, MsdbStore, PackageStore, StoreError, StorePath};
 
@@ -70,55 +72,36 @@ pub struct ConnectionLogin {
     pub trust_server_certificate: Option<bool>,
 }
 
-fn truthy(v: &str) -> bool {
-    matches!(
-        v.trim().to_ascii_lowercase().as_str(),
-        "true" | "yes" | "sspi" | "1"
-    )
-}
-
-/// Reads `Data Source`/`Server`, `User ID`/`UID`, `Password`/`PWD` and
-/// `TrustServerCertificate` from a connection string. Windows authentication (`Integrated
-/// Security`, `Trusted_Connection`) is refused: it does not exist on Linux.
+/// Reads the server, SQL Server login and `TrustServerCertificate` of an OLE DB connection
+/// string (ssisd-sql's reading: quoted values, synonyms, named instances). Windows
+/// authentication (`Integrated Security`, `Trusted_Connection`) is refused: it does not exist
+/// on Linux.
 pub fn login_from_connection_string(text: &str) -> Result<ConnectionLogin, String> {
-    let mut found = ConnectionLogin::default();
-    // Quote-aware: `Password="a;b"` is one value.
-    let pairs = ssisd_stores::msdb::settings::split_pairs(text).map_err(|e| e.to_string())?;
-    for (k, v) in &pairs {
-        let v = v.as_str();
-        match k.as_str() {
-            "data source" | "server" | "address" | "addr" | "network address" => {
-                found.login.server = Some(v.to_string()).filter(|s| !s.is_empty())
-            }
-            "user id" | "uid" | "user" => {
-                found.login.user = Some(v.to_string()).filter(|s| !s.is_empty())
-            }
-            "password" | "pwd" => found.login.password = Some(v.to_string()),
-            "trustservercertificate" | "trust server certificate" => {
-                found.trust_server_certificate = Some(truthy(v))
-            }
-            "integrated security" | "trusted_connection" if truthy(v) => {
-                return Err(
-                    "the connection uses Windows authentication (Integrated Security), \
-                     which does not exist on Linux: give a SQL Server login (User ID and \
-                     Password) in the connection string, e.g. with /Conn"
-                        .into(),
-                )
-            }
-            _ => {}
-        }
-    }
-    if found.login.server.is_none() {
-        return Err("the connection string names no server (Data Source)".into());
-    }
-    if found.login.user.is_some() && found.login.password.is_none() {
+    let cs = ConnectionString::parse(text, Syntax::OleDb).map_err(|e| e.to_string())?;
+    let settings =
+        TdsSettings::from_connection_string(&cs, Encrypt::Off).map_err(|e| e.to_string())?;
+    let password = match &settings.password {
+        PasswordSource::Inline(p) => Some(p.expose().to_string()),
+        _ => None,
+    };
+    if settings.user.is_some() && password.is_none() {
         return Err(
             "the connection string has a User ID but no Password (packages do not keep \
              passwords): give it with /Conn or /Set on the connection's ConnectionString"
                 .into(),
         );
     }
-    Ok(found)
+    let trust = cs
+        .get(&["trustservercertificate", "trust server certificate"])
+        .map(|_| settings.trust_server_certificate);
+    Ok(ConnectionLogin {
+        login: SqlLogin {
+            server: Some(settings.server),
+            user: settings.user,
+            password,
+        },
+        trust_server_certificate: trust,
+    })
 }
 
 pub use ssisd_stores::strip_dtsx;

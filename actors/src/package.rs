@@ -1,6 +1,8 @@
 //! The Package actor: one per run, a **temporary** child of the Supervisor (never restarted; its
 //! end is the run's result). It starts the runner (`dtexec` or a configured equivalent) in its
-//! own session with its output in files of the run's directory — as the runner account when the
+//! own session with its output in files of the run's directory (a stored package as
+//! `package.dtsx`, a package of a deployed project as `project.ispac` and `/Package`, the run's
+//! parameters in `SSISD_PARAMETERS`, never on the command line) — as the runner account when the
 //! service keeps one as its saved ids, in a directory that account may traverse but not list —
 //! or adopts a runner that is
 //! already alive (after a service restart, or a `dtexec` started by hand that registered). It
@@ -20,6 +22,7 @@ use std::time::Duration;
 use actix::prelude::*;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use ssisd_engine::cli::{encode_parameters, PARAMETERS_ENV};
 
 use crate::directory::Directory;
 use crate::event_log::{EventId, EventLogClient, NewEvent};
@@ -56,7 +59,8 @@ async fn blocking<R: Send + 'static>(f: impl FnOnce() -> R + Send + 'static) -> 
 pub struct RunSettings {
     /// One directory per run below this one.
     pub dir: PathBuf,
-    /// The runner program, called as `<runner> /F <file> [/Set <a;b>]… [/Reporting <x>]`.
+    /// The runner program, called as `<runner> /F <file> [/Set <a;b>]… [/Reporting <x>]`
+    /// (a package of a project: `/Project <file.ispac> /Package <name>` instead of `/F`).
     pub runner: PathBuf,
     /// Time between SIGTERM and SIGKILL when a run is stopped.
     pub stop_grace: Duration,
@@ -120,14 +124,44 @@ pub struct RunState {
 }
 
 /// A run to start.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct RunSpec {
     pub id: String,
+    /// What the run is called in events and listings (the stored package's path).
     pub package: String,
+    /// The `.dtsx` bytes; empty for a package of a project.
     pub bytes: Vec<u8>,
+    /// A package of a deployed project instead of `bytes`.
+    pub project: Option<ProjectRun>,
     pub sets: Vec<String>,
+    /// `/Par` arguments, given to the runner through `SSISD_PARAMETERS` (its environment is
+    /// private to its account, where its command line is not): they may hold sensitive values.
+    pub parameters: Vec<String>,
     pub reporting: Option<String>,
     pub user: String,
+}
+
+impl std::fmt::Debug for RunSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunSpec")
+            .field("id", &self.id)
+            .field("package", &self.package)
+            .field("bytes", &self.bytes.len())
+            .field("project", &self.project.as_ref().map(|p| &p.package))
+            .field("sets", &self.sets)
+            .field("parameters", &self.parameters.len())
+            .field("reporting", &self.reporting)
+            .field("user", &self.user)
+            .finish()
+    }
+}
+
+/// A package of a deployed project: the project's `.ispac` bytes and the package's file name
+/// in it; the runner is started with `/Project <run dir>/project.ispac /Package <file>`.
+#[derive(Clone)]
+pub struct ProjectRun {
+    pub ispac: Vec<u8>,
+    pub package: String,
 }
 
 /// The API's view of a run.
@@ -953,15 +987,28 @@ fn spawn_runner(
         .create(&dir)
         .and_then(|()| std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(modes.dir)))
         .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    let file = dir.join("package.dtsx");
+    let (file, bytes) = match &spec.project {
+        Some(p) => (dir.join("project.ispac"), &p.ispac),
+        None => (dir.join("package.dtsx"), &spec.bytes),
+    };
     create_file(&file, modes.package)?
-        .write_all(&spec.bytes)
+        .write_all(bytes)
         .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
     // The runner opens the stream for appending; it could not create it.
     let events = dir.join("events.jsonl");
     create_file(&events, modes.output)?;
     let mut cmd = std::process::Command::new(&settings.runner);
-    cmd.arg("/F").arg(&file);
+    match &spec.project {
+        Some(p) => cmd
+            .arg("/Project")
+            .arg(&file)
+            .arg("/Package")
+            .arg(&p.package),
+        None => cmd.arg("/F").arg(&file),
+    };
+    if !spec.parameters.is_empty() {
+        cmd.env(PARAMETERS_ENV, encode_parameters(&spec.parameters));
+    }
     for s in &spec.sets {
         cmd.arg("/Set").arg(s);
     }
@@ -1071,7 +1118,9 @@ mod tests {
                 id: format!("run-{n}"),
                 package: "\\File System\\p".into(),
                 bytes: b"<package/>".to_vec(),
+                project: None,
                 sets: Vec::new(),
+                parameters: Vec::new(),
                 reporting: None,
                 user: "tester".into(),
             };

@@ -88,7 +88,7 @@ pub struct PackageHeader {
 }
 
 /// A protection level written as its number or its name.
-fn parse_protection_level(text: &str) -> Option<ProtectionLevel> {
+pub(crate) fn parse_protection_level(text: &str) -> Option<ProtectionLevel> {
     let text = text.trim();
     if let Ok(n) = text.parse::<i64>() {
         return ProtectionLevel::from_code(n);

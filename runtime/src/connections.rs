@@ -1,4 +1,5 @@
-//! Connection managers as tasks see them at run time: found by name, DTSID or 2012+ refId,
+//! Connection managers as tasks see them at run time: found by name, DTSID, 2012+ refId or a
+//! `{GUID}:external` reference to a project connection manager (`model::connection::find`),
 //! with the effective connection string (its `ConnectionString` property expression
 //! evaluated now, else the string after /Conn, /Set and configurations) and, for FILE
 //! connections, the usage type and the mapped Linux path. It owns lookup and evaluation; it
@@ -32,16 +33,6 @@ impl ConnectionInfo {
     }
 }
 
-fn matches(cm: &ConnectionManager, key: &str) -> bool {
-    let k = key.trim();
-    cm.name == k
-        || cm.dtsid.eq_ignore_ascii_case(k)
-        || cm.ref_id.as_deref() == Some(k)
-        || cm.ref_id.as_deref().is_some_and(|r| {
-            r.strip_prefix("Package.ConnectionManagers[") == Some(&format!("{k}]"))
-        })
-}
-
 fn file_usage(cm: &ConnectionManager) -> Option<i32> {
     let od = cm.object_data.as_ref()?;
     let doc = od.document();
@@ -54,9 +45,15 @@ fn file_usage(cm: &ConnectionManager) -> Option<i32> {
     found.flatten()
 }
 
-/// The connection manager `key` (name, DTSID or refId) names in `package`, as loaded.
+/// The connection manager `key` (name, DTSID, refId or `{GUID}:external`) names in `package`
+/// (its project's connection managers included), as loaded.
 pub fn lookup<'p>(package: &'p Package, key: &str) -> Option<&'p ConnectionManager> {
-    package.connections.iter().find(|c| matches(c, key))
+    package
+        .connections
+        .get(ssisd_engine::model::connection::find(
+            &package.connections,
+            key,
+        )?)
 }
 
 /// Finds `key` (name, DTSID or refId) in `package`, evaluating its connection-string

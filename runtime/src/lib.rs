@@ -37,6 +37,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use ssisd_engine::project::Project;
+
 pub use cancel::{cancel_on_signals, CancelToken};
 pub use error::RunError;
 pub use event_stream::{EventStream, Target as EventStreamTarget};
@@ -59,6 +61,12 @@ pub struct RunOptions {
     /// Fetches child packages stored in SQL Server for Execute Package tasks; without one
     /// such children are refused.
     pub package_resolver: Option<Arc<dyn PackageResolver>>,
+    /// The project the package belongs to (`dtexec /Project`, a deployed project): Execute
+    /// Package tasks with a project reference take their child from it.
+    pub project: Option<Arc<Project>>,
+    /// Folders where Execute Package looks, in order, for a child package file that is not
+    /// where its reference says (`/PackagePath`, then `SSISD_PACKAGE_PATH`).
+    pub package_path: Vec<PathBuf>,
 }
 
 impl Default for RunOptions {
@@ -69,6 +77,8 @@ impl Default for RunOptions {
             kill_grace: Duration::from_secs(5),
             cancel: CancelToken::new(),
             package_resolver: None,
+            project: None,
+            package_path: Vec::new(),
         }
     }
 }

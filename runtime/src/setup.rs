@@ -1,6 +1,6 @@
 //! Builds a run's variable table from a package: one frame per scope (package, each
 //! executable, each event handler), the system variables of each scope with their values,
-//! `$Package::` parameters and the declared variables with their typed initial values. It
+//! `$Project::` and `$Package::` parameters (read-only) and the declared variables with their typed initial values. It
 //! owns the initial state only; it must not run anything.
 #![allow(unsafe_code)] // getuid(2) for the UserName system variable; std has no call for it.
 
@@ -241,15 +241,23 @@ pub fn layout(package: &Package, id: &RunIdentity) -> Layout {
         };
         b.b.add(system_info(pkg, root, name, *ty, false), v);
     }
-    for prm in &package.parameters {
+    let project = package.project.iter().flat_map(|p| &p.parameters);
+    let params = project
+        .map(|p| ("$Project", p))
+        .chain(package.parameters.iter().map(|p| ("$Package", p)));
+    for (namespace, prm) in params {
         let ty = variable_type(prm.data_type);
         let value = Value::from_variable_text(i32::from(prm.data_type), &prm.value)
             .unwrap_or_else(|_| initial(ty));
         b.b.add(
             SlotInfo {
-                namespace: "$Package".into(),
+                namespace: namespace.into(),
                 name: prm.name.clone(),
-                path: prm.path.clone(),
+                path: if namespace == "$Project" {
+                    path::variable(root, namespace, &prm.name)
+                } else {
+                    prm.path.clone()
+                },
                 frame: pkg,
                 ty,
                 read_only: true,

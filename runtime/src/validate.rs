@@ -189,17 +189,24 @@ impl Walk<'_> {
                     ));
                 }
                 let Some(cm) = connections::lookup(self.package, key) else {
+                    let whose = match &self.package.project {
+                        Some(p) => format!(
+                            "neither the package nor its project \"{}\" has a connection \
+                             manager with that name or ID",
+                            p.name
+                        ),
+                        None if key.starts_with('{') => "the package has no connection manager \
+                             with that name or ID (a project connection manager is not available \
+                             to a package run on its own: run it with /Proj[ect] and /Pack[age])"
+                            .to_string(),
+                        None => {
+                            "the package has no connection manager with that name or ID".to_string()
+                        }
+                    };
                     return Err((
                         codes::CONNECTION_MANAGER_NOT_FOUND,
                         format!(
-                            "The connection manager \"{key}\" ({property}) is not found: the \
-                             package has no connection manager with that name or ID{}.",
-                            if key.starts_with('{') {
-                                " (a project connection manager is not available to a \
-                                 package run on its own)"
-                            } else {
-                                ""
-                            }
+                            "The connection manager \"{key}\" ({property}) is not found: {whose}."
                         ),
                     ));
                 };

@@ -1,5 +1,5 @@
 //! The run's variables: every variable of every scope (package, containers, tasks, event
-//! handlers, plus system variables and `$Package::` parameters) as a slot in one table, and
+//! handlers, plus system variables, `$Project::` and `$Package::` parameters) as a slot in one table, and
 //! the frames that say which slots each scope sees. An inner variable shadows an outer one
 //! with the same qualified name; an unqualified name found in two namespaces is ambiguous
 //! (the same rules as `validate::scope`). Variables with EvaluateAsExpression are
@@ -304,6 +304,10 @@ impl Variables {
                 if info.name != name || namespace.is_some_and(|ns| ns != info.namespace) {
                     continue;
                 }
+                // Project parameters are only ever named with their namespace.
+                if namespace.is_none() && info.namespace == "$Project" {
+                    continue;
+                }
                 match found {
                     None => found = Some(s),
                     Some(first) if t.infos[first].namespace == info.namespace => {}
@@ -467,7 +471,15 @@ pub struct FrameScope<'a> {
 
 impl VariableScope for FrameScope<'_> {
     fn resolve(&self, namespace: Option<&str>, name: &str) -> Result<(VarRef, DataType), String> {
-        if namespace.is_some_and(|ns| ns.eq_ignore_ascii_case("$Project")) {
+        let project = namespace.is_some_and(|ns| ns.eq_ignore_ascii_case("$Project"));
+        if project
+            && !self
+                .vars
+                .table()
+                .infos
+                .iter()
+                .any(|i| i.namespace == "$Project")
+        {
             return Err(format!(
                 "the project parameter \"$Project::{name}\" is not available: a package run \
                  from a file has no project"

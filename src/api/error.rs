@@ -109,11 +109,16 @@ impl ResponseError for ApiError {
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         let status = match &e {
-            StoreError::InvalidName { .. } | StoreError::NotAPackage(_) => StatusCode::BAD_REQUEST,
-            StoreError::FolderNotFound(_) | StoreError::PackageNotFound(_) => StatusCode::NOT_FOUND,
+            StoreError::InvalidName { .. }
+            | StoreError::NotAPackage(_)
+            | StoreError::NotAProject(_) => StatusCode::BAD_REQUEST,
+            StoreError::FolderNotFound(_)
+            | StoreError::PackageNotFound(_)
+            | StoreError::ProjectNotFound(_) => StatusCode::NOT_FOUND,
             StoreError::AlreadyExists { .. }
             | StoreError::FolderNotEmpty { .. }
-            | StoreError::TopLevelFolder(..) => StatusCode::CONFLICT,
+            | StoreError::TopLevelFolder(..)
+            | StoreError::ProjectsNotSupported(_) => StatusCode::CONFLICT,
             StoreError::Unavailable(_) | StoreError::ReadOnly(_) => StatusCode::SERVICE_UNAVAILABLE,
             StoreError::Io { action, source, .. } => {
                 // The answer says what failed, not where: the path goes to the log only.

@@ -9,7 +9,7 @@ use futures_util::FutureExt;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use ssisd_actors::EventId;
-use ssisd_stores::{ItemName, PackageEntry, SubfolderEntry};
+use ssisd_stores::{ItemName, PackageEntry, ProjectEntry, SubfolderEntry};
 
 use crate::access::Operation;
 
@@ -60,7 +60,7 @@ pub struct ListOptions {
 /// Largest page.
 const MAX_LIMIT: usize = 100_000;
 
-#[utoipa::path(get, path = "/api/v1/folders/{path}", tag = "folders", params(("path" = String, Path, description = "Top-level folder, then folders, separated by /"), ("limit" = Option<usize>, Query, description = "At most this many entries, folders first, then packages (1 to 100000); the answer has next_cursor when more follow"), ("cursor" = Option<String>, Query, description = "The next_cursor of the previous page"), ("fields" = Option<String>, Query, description = "Package fields to include, comma-separated: name, size, modified, object_name, id, description, creator_name, creator_computer, creation_date, version_major, version_minor, version_build, version_guid, version_comments, protection_level, format_version, package_type, encrypted, error")), responses((status = 200, description = "Subfolders and packages", body = Object), BadRequest, Unauthorized, NotFound, Unavailable))]
+#[utoipa::path(get, path = "/api/v1/folders/{path}", tag = "folders", params(("path" = String, Path, description = "Top-level folder, then folders, separated by /"), ("limit" = Option<usize>, Query, description = "At most this many entries, folders first, then packages (1 to 100000); the answer has next_cursor when more follow"), ("cursor" = Option<String>, Query, description = "The next_cursor of the previous page"), ("fields" = Option<String>, Query, description = "Package fields to include, comma-separated: name, size, modified, object_name, id, description, creator_name, creator_computer, creation_date, version_major, version_minor, version_build, version_guid, version_comments, protection_level, format_version, package_type, encrypted, error")), responses((status = 200, description = "Subfolders, packages and deployed projects (all of them on the first page)", body = Object), BadRequest, Unauthorized, NotFound, Unavailable))]
 pub async fn list(
     req: HttpRequest,
     caller: Caller,
@@ -78,6 +78,7 @@ pub async fn list(
         other => other,
     };
     let after = options.cursor.as_deref().map(Cursor::parse).transpose()?;
+    let first_page = after.is_none();
     let fields = options
         .fields
         .as_deref()
@@ -98,6 +99,9 @@ pub async fn list(
         packages: listing_fields::Packages<'a>,
         #[serde(skip_serializing_if = "Option::is_none")]
         next_cursor: Option<String>,
+        /// Deployed projects (few per folder): all of them, on the first page only.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        projects: Option<&'a [ProjectEntry]>,
     }
     Ok(HttpResponse::Ok().json(Listing {
         top_level_folder: &t.top.name,
@@ -108,6 +112,7 @@ pub async fn list(
             fields: fields.as_deref(),
         },
         next_cursor: next.map(|c| c.text()),
+        projects: first_page.then_some(listing.projects.as_slice()),
     }))
 }
 

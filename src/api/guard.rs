@@ -2,7 +2,8 @@
 //! authentication: a `Host` that is not one of the listener's names (DNS rebinding: a page of
 //! `evil.example` whose name was re-pointed at 127.0.0.1 would otherwise be "same origin"), a
 //! change (POST, PUT, PATCH, DELETE) from another web origin (`Origin`, `Sec-Fetch-Site`), and a
-//! change whose body is not of the media type the route reads (JSON, or XML for a package) —
+//! change whose body is not of the media type the route reads (JSON, XML for a package, a zip
+//! archive for a project) —
 //! the form and text posts a page may send without asking. Clients that are not browsers send
 //! no `Origin` and name the service as they reached it, so nothing changes for them. This module
 //! only refuses; who the caller is, is `auth`'s.
@@ -20,13 +21,18 @@ use super::error::ApiError;
 /// Media types a package body may be sent as (the first is what clients send).
 pub const PACKAGE_MEDIA_TYPES: &[&str] =
     &["application/xml", "text/xml", "application/octet-stream"];
+/// Media types a project body (an `.ispac`, a zip archive) may be sent as.
+pub const PROJECT_MEDIA_TYPES: &[&str] = &["application/octet-stream", "application/zip"];
 /// The media type of every other body.
 pub const JSON: &str = "application/json";
 
 /// The media type a client sends a body of `method` to `path` (below `/api/v1/`) as.
 pub fn body_media_type(method: &str, path: &str) -> &'static str {
-    if is_package_upload(method, path.trim_start_matches('/')) {
+    let path = path.trim_start_matches('/');
+    if is_package_upload(method, path) {
         PACKAGE_MEDIA_TYPES[0]
+    } else if method.eq_ignore_ascii_case("PUT") && path.starts_with("projects/") {
+        PROJECT_MEDIA_TYPES[0]
     } else {
         JSON
     }
@@ -247,6 +253,14 @@ pub async fn package_body(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     media_type(req, next, PACKAGE_MEDIA_TYPES).await
+}
+
+/// Route middleware of the project upload.
+pub async fn project_body(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    media_type(req, next, PROJECT_MEDIA_TYPES).await
 }
 
 /// Splits `host`, `host:port`, `[v6]` or `[v6]:port`.

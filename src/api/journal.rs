@@ -253,6 +253,18 @@ async fn on_owners<T: Send + 'static>(
 }
 
 impl AppState {
+    /// Changes owner records directly, without an intent: for deployed projects, whose
+    /// single-file writes need no settling (a crash between the file and its record leaves a
+    /// project without an owner, which administrators still manage).
+    pub async fn update_owners(
+        &self,
+        f: impl FnOnce(&Owners) -> Result<(), crate::access::owners::OwnersError> + Send + 'static,
+    ) {
+        if let Err(e) = on_owners(&self.owners, f).await {
+            tracing::warn!("owner records were not updated: {e}");
+        }
+    }
+
     /// Writes an intent before its change starts; a change whose intent cannot be recorded is
     /// not made (503).
     pub async fn begin(&self, intent: Intent) -> Result<Begun, ApiError> {

@@ -14,6 +14,7 @@ pub mod openapi;
 mod openapi_schemas;
 mod packages;
 mod permissions;
+mod projects;
 mod protect;
 mod running;
 mod service_info;
@@ -286,6 +287,22 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                             .wrap(from_fn(guard::json_body)),
                     )
                     .default_service(lacks("PUT, GET, HEAD, DELETE, PATCH")),
+            )
+            .service(
+                web::resource("/projects/{tail:.*}")
+                    .route(
+                        web::put()
+                            .to(projects::put)
+                            .wrap(from_fn(guard::project_body)),
+                    )
+                    .route(web::get().to(projects::get))
+                    .route(web::head().to(projects::head))
+                    .route(
+                        web::delete()
+                            .to(projects::delete)
+                            .wrap(from_fn(guard::json_body)),
+                    )
+                    .default_service(lacks("PUT, GET, HEAD, DELETE")),
             )
             .service(
                 web::resource("/copy")

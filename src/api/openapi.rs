@@ -6,13 +6,13 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{events, folders, packages, running, service_info, transfer};
+use super::{events, folders, packages, projects, running, service_info, transfer};
 
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "ssisd management API",
-        description = "Stored and running SSIS packages and the event log of an ssisd service. Local clients use the Unix socket (the caller is known from its account); TCP clients send a bearer token or a client certificate.",
+        description = "Stored and running SSIS packages, deployed projects and the event log of an ssisd service. Local clients use the Unix socket (the caller is known from its account); TCP clients send a bearer token or a client certificate.",
     ),
     paths(
         service_info::status,
@@ -28,6 +28,10 @@ use super::{events, folders, packages, running, service_info, transfer};
         packages::head,
         packages::delete,
         packages::rename,
+        projects::put,
+        projects::get,
+        projects::head,
+        projects::delete,
         transfer::copy,
         transfer::move_,
         running::start,
@@ -44,6 +48,7 @@ use super::{events, folders, packages, running, service_info, transfer};
         (name = "service", description = "Status, identity and reload"),
         (name = "folders", description = "Folders of the top-level folders"),
         (name = "packages", description = "Stored packages: import, export, rename, delete, copy, move"),
+        (name = "projects", description = "Deployed projects (.ispac): import, export, delete"),
         (name = "running", description = "Running packages"),
         (name = "events", description = "The event log"),
     )

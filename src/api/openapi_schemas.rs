@@ -178,7 +178,64 @@ fn schemas() -> Vec<(&'static str, Value)> {
                     "top_level_folder": string(),
                     "path": { "type": "string", "description": "SSIS spelling, e.g. \\File System\\Sales" },
                     "folders": { "type": "array", "items": object(&["name"], json!({ "name": string() })) },
-                    "packages": { "type": "array", "items": schema_ref("PackageEntry") }
+                    "packages": { "type": "array", "items": schema_ref("PackageEntry") },
+                    "projects": { "type": "array", "items": schema_ref("ProjectInfo"), "description": "Deployed projects (.ispac), on the first page only" }
+                }),
+            ),
+        ),
+        (
+            "ProjectInfo",
+            object(
+                &["name", "size", "project"],
+                json!({
+                    "name": string(),
+                    "size": { "type": "integer", "minimum": 0 },
+                    "modified": { "type": ["string", "null"], "format": "date-time" },
+                    "project": {
+                        "description": "What the project's manifest, parameters and connection managers say; null when the stored file cannot be read as a project",
+                        "oneOf": [{ "type": "null" }, schema_ref("ProjectSummary")]
+                    },
+                    "error": { "type": "string", "description": "The stored file cannot be read as a project" }
+                }),
+            ),
+        ),
+        (
+            "ProjectSummary",
+            object(
+                &[
+                    "name",
+                    "id",
+                    "protection_level",
+                    "version",
+                    "packages",
+                    "parameters",
+                    "connection_managers",
+                ],
+                json!({
+                    "name": string(),
+                    "id": string(),
+                    "protection_level": string(),
+                    "version": string(),
+                    "packages": { "type": "array", "items": object(&["file", "entry_point"], json!({ "file": string(), "entry_point": { "type": "boolean" } })) },
+                    "parameters": { "type": "array", "items": object(&["name", "data_type", "required", "sensitive", "value"], json!({
+                        "name": string(),
+                        "data_type": string(),
+                        "required": { "type": "boolean" },
+                        "sensitive": { "type": "boolean" },
+                        "value": { "type": ["string", "null"], "description": "null for a sensitive parameter" }
+                    })) },
+                    "connection_managers": { "type": "array", "items": object(&["name", "kind"], json!({ "name": string(), "kind": string() })) }
+                }),
+            ),
+        ),
+        (
+            "ProjectStored",
+            object(
+                &["path", "replaced", "project"],
+                json!({
+                    "path": string(),
+                    "replaced": { "type": "boolean" },
+                    "project": schema_ref("ProjectInfo")
                 }),
             ),
         ),
@@ -276,6 +333,8 @@ const ANSWERS: &[(&str, &str, &str, &str)] = &[
     ("put", "/api/v1/packages/{path}", "200", "Stored"),
     ("put", "/api/v1/packages/{path}", "201", "Stored"),
     ("patch", "/api/v1/packages/{path}", "200", "PathAnswer"),
+    ("put", "/api/v1/projects/{path}", "200", "ProjectStored"),
+    ("put", "/api/v1/projects/{path}", "201", "ProjectStored"),
     ("post", "/api/v1/copy", "200", "Transferred"),
     ("post", "/api/v1/copy", "201", "Transferred"),
     ("post", "/api/v1/move", "200", "Transferred"),

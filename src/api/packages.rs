@@ -32,7 +32,7 @@ const PREFIX: &str = "/api/v1/packages/";
 #[derive(Deserialize)]
 pub struct PutOptions {
     #[serde(default)]
-    overwrite: bool,
+    pub(super) overwrite: bool,
 }
 
 fn too_large(limit: u64) -> ApiError {
@@ -43,7 +43,7 @@ fn too_large(limit: u64) -> ApiError {
 }
 
 /// Reads the whole body, refusing it as soon as it passes `limit`.
-async fn read_limited(
+pub(super) async fn read_limited(
     req: &HttpRequest,
     mut payload: web::Payload,
     limit: u64,

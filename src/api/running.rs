@@ -1,5 +1,6 @@
-//! `/api/v1/running`: start a stored package (POST; 201 with the execution id at once, 429 past
-//! `service.max_concurrent_packages`), list the runs (GET), one run's details and recent
+//! `/api/v1/running`: start a stored package, or a package of a deployed project (POST; 201
+//! with the execution id at once, 429 past `service.max_concurrent_packages`; parameters go to
+//! the runner privately), list the runs (GET), one run's details and recent
 //! messages (GET `/{id}`), follow one run's event stream (GET `/{id}/stream`, server-sent
 //! events), and stop one (POST `/{id}/stop`; 202 at once). The package bytes come from the store
 //! actor; starting, following and stopping are the Package actor's. This file must not spawn
@@ -13,7 +14,7 @@ use actix_web::{web, HttpResponse};
 use futures_util::FutureExt;
 use serde::Deserialize;
 use serde_json::json;
-use ssisd_actors::package::{PackageActor, RunSpec, RunView, StopRun};
+use ssisd_actors::package::{PackageActor, ProjectRun, RunSpec, RunView, StopRun};
 use ssisd_actors::supervisor::RunRefused;
 
 use crate::access::{Facts, Operation, Role};
@@ -24,10 +25,21 @@ use super::openapi::answers::{BadRequest, Forbidden, NotFound, Unauthorized, Una
 use super::target::package_target;
 use super::{parse_json, store_call, AppState};
 
-/// A run to start: the stored package, `/Set` values, the `/Reporting` level.
+/// A run to start: the stored package — or, with `project`, the package of that deployed
+/// project — `/Set` values, `/Par` values, the `/Reporting` level.
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct StartBody {
+    /// The stored package's path (`File System/Sales/Load`), or with `project` the name of a
+    /// package of the project (`Load` or `Load.dtsx`).
     package: String,
+    /// A deployed project's path (`File System/ETL/Sales`): run its package `package`.
+    #[serde(default)]
+    project: Option<String>,
+    /// What `/Par` takes (`$Project::Name;value`, `$Package::Name;value`,
+    /// `$Project::CM.Conn.Password;value`). Given to the runner privately, never on its
+    /// command line, and never shown.
+    #[serde(default)]
+    parameters: Vec<String>,
     #[serde(default)]
     set: Vec<String>,
     #[serde(default)]
@@ -51,6 +63,18 @@ pub async fn start(
         // The service's configuration, not the caller's role, refuses it.
         return Err(ApiError::new(StatusCode::CONFLICT, why.clone()));
     }
+    for p in &b.parameters {
+        ssisd_engine::cli::ParameterOption::parse(p).map_err(|reason| {
+            ApiError::bad_request(format!(
+                "the parameter \"{}\" is not what /Par takes: {reason}",
+                p.split(';').next().unwrap_or_default()
+            ))
+        })?;
+    }
+    if let Some(project) = &b.project {
+        let segments = super::target::split_written(&state.directory, project);
+        return start_project(caller, state, &segments, b).await;
+    }
     let segments = super::target::split_written(&state.directory, &b.package);
     let (t, name) = package_target(&state.directory, &segments)?;
     state
@@ -61,24 +85,86 @@ pub async fn start(
         async move { s.get_package(&folder, &n).await }.boxed()
     })
     .await?;
-    let user = caller.identity().to_string();
     let package = format!("{}\\{name}", t.display());
+    let spec = RunSpec {
+        id: String::new(),
+        package: package.clone(),
+        bytes: bytes.to_vec(),
+        project: None,
+        sets: b.set,
+        parameters: b.parameters,
+        reporting: b.reporting,
+        user: caller.identity().to_string(),
+    };
+    launch(&caller, &state, spec).await
+}
+
+/// Starts the package `b.package` of the deployed project at `segments`.
+async fn start_project(
+    caller: Caller,
+    state: web::Data<AppState>,
+    segments: &[String],
+    b: StartBody,
+) -> Result<HttpResponse, ApiError> {
+    let (t, name) = super::projects::project_target(&state, segments)?;
+    super::projects::allow_project(&state, &caller, Operation::Run, &t, &name).await?;
+    let (folder, n) = (t.path.clone(), name.clone());
+    let bytes = store_call(&t.store, move |s| {
+        async move { s.get_project(&folder, &n).await }.boxed()
+    })
+    .await?;
+    let label = format!("{}\\{name}.ispac", t.display());
+    let (ispac, wanted) = (bytes.to_vec(), b.package.clone());
+    let checked = tokio::task::spawn_blocking(move || {
+        ssisd_engine::project::Project::from_ispac(
+            ispac,
+            std::path::Path::new(&label),
+            &ssisd_engine::LoadOptions::default(),
+        )
+        .and_then(|p| p.find_package(&wanted).map(|found| found.file.clone()))
+    })
+    .await
+    .map_err(|_| ApiError::unavailable("the project could not be read; retry"))?;
+    let file = checked.map_err(|e| {
+        if e.is_not_found() {
+            ApiError::not_found(e.to_string())
+        } else {
+            ApiError::bad_request(e.to_string())
+        }
+    })?;
+    let package = format!("{}\\{name}.ispac\\{file}", t.display());
+    let spec = RunSpec {
+        id: String::new(),
+        package,
+        bytes: Vec::new(),
+        project: Some(ProjectRun {
+            ispac: bytes.to_vec(),
+            package: file,
+        }),
+        sets: b.set,
+        parameters: b.parameters,
+        reporting: b.reporting,
+        user: caller.identity().to_string(),
+    };
+    launch(&caller, &state, spec).await
+}
+
+/// Records the request and hands `spec` to the supervisor.
+async fn launch(
+    caller: &Caller,
+    state: &AppState,
+    spec: RunSpec,
+) -> Result<HttpResponse, ApiError> {
+    let user = spec.user.clone();
+    let package = spec.package.clone();
     state
         .audit(
-            &caller,
+            caller,
             ssisd_actors::EventId::RunStartRequested,
             format!("A run of {package} was requested."),
             &package,
         )
         .await;
-    let spec = RunSpec {
-        id: String::new(),
-        package: package.clone(),
-        bytes: bytes.to_vec(),
-        sets: b.set,
-        reporting: b.reporting,
-        user: user.clone(),
-    };
     match state.control.start_run(spec).await {
         Ok(id) => Ok(HttpResponse::Created().json(json!({
             "id": id,

@@ -137,9 +137,11 @@ enum Command {
     /// Delete a package.
     #[command(after_help = "Example: ssisctl rm \"File System/Sales/Load\"")]
     Rm { path: String },
-    /// Import a .dtsx file (into a folder under its own name, or under the name given).
+    /// Import a .dtsx file, or deploy a project — an .ispac, or a Visual Studio project folder
+    /// (or its .dtproj), packed into an .ispac — into a folder under its own name, or under the
+    /// name given.
     #[command(
-        after_help = "Examples:\n  ssisctl import Load.dtsx \"File System/Sales\"\n  ssisctl import Load.dtsx \"File System/Sales/Nightly Load\" --overwrite\n  SSIS_PACKAGE_DECRYPT=pw ssisctl import Locked.dtsx \"File System/Sales\" --decrypt\n  ssisctl import Locked.dtsx MSDB/Sales --decrypt --protection-level ServerStorage\n\nPasswords are never given on the command line: --decrypt reads SSIS_PACKAGE_DECRYPT or asks\non the terminal, and the password of levels 2 and 3 is SSISD_NEW_PACKAGE_PASSWORD, else asked\nfor (else the package password)."
+        after_help = "Examples:\n  ssisctl import Load.dtsx \"File System/Sales\"\n  ssisctl import Load.dtsx \"File System/Sales/Nightly Load\" --overwrite\n  SSIS_PACKAGE_DECRYPT=pw ssisctl import Locked.dtsx \"File System/Sales\" --decrypt\n  ssisctl import Locked.dtsx MSDB/Sales --decrypt --protection-level ServerStorage\n  ssisctl import bin/Development/Sales.ispac \"File System/ETL\"\n  ssisctl import ./Sales \"File System/ETL\"   # the project folder as kept in git\n\nPasswords are never given on the command line: --decrypt reads SSIS_PACKAGE_DECRYPT or asks\non the terminal, and the password of levels 2 and 3 is SSISD_NEW_PACKAGE_PASSWORD, else asked\nfor (else the package password)."
     )]
     Import {
         file: PathBuf,
@@ -168,15 +170,24 @@ enum Command {
         #[arg(long)]
         overwrite: bool,
     },
-    /// Run a stored package through the service; --wait follows it and exits with dtexec's
-    /// code (0 success, 1 failure, 3 cancelled).
+    /// Run a stored package through the service — or, with --project, a package of a
+    /// deployed project; --wait follows it and exits with dtexec's code (0 success, 1 failure,
+    /// 3 cancelled).
     #[command(
-        after_help = "Examples:\n  ssisctl run \"File System/Sales/Load\" --set '\\Package.Variables[User::Day].Value;3'\n  ssisctl run \"MSDB/Nightly\" --wait"
+        after_help = "Examples:\n  ssisctl run \"File System/Sales/Load\" --set '\\Package.Variables[User::Day].Value;3'\n  ssisctl run \"MSDB/Nightly\" --wait\n  ssisctl run --project \"File System/ETL/Sales\" Master --par '$Project::ApiKey;s3cret' --wait"
     )]
     Run {
+        /// The stored package, or with --project the package's name in the project.
         path: String,
+        /// A deployed project (`File System/ETL/Sales`) whose package PATH names.
+        #[arg(long)]
+        project: Option<String>,
         #[arg(long)]
         set: Vec<String>,
+        /// A parameter value, as dtexec's /Par takes it (`$Project::Name;value`); passed to
+        /// the run privately, never shown.
+        #[arg(long = "par")]
+        parameters: Vec<String>,
         #[arg(long)]
         wait: bool,
     },
@@ -270,7 +281,21 @@ fn run(cli: Cli) -> Result<u8, ClientError> {
             to,
             overwrite,
         } => commands::cp(&c, &out, &from, &to, overwrite),
-        Command::Run { path, set, wait } => return commands::run(&c, &out, &path, &set, wait),
+        Command::Run {
+            path,
+            project,
+            set,
+            parameters,
+            wait,
+        } => {
+            let request = commands::RunRequest {
+                package: &path,
+                project: project.as_deref(),
+                sets: &set,
+                parameters: &parameters,
+            };
+            return commands::run(&c, &out, &request, wait);
+        }
         Command::Running => commands::running(&c, &out),
         Command::Stop { id } => commands::stop(&c, &out, &id),
         Command::Events {

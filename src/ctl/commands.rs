@@ -209,6 +209,44 @@ pub fn ls(
                     ]
                 }),
         );
+        for p in listing["projects"].as_array().into_iter().flatten() {
+            let d = &p["project"];
+            let packages = d["packages"].as_array().cloned().unwrap_or_default();
+            let kind = if d.is_null() {
+                "project (unreadable)".to_string()
+            } else {
+                format!("project, {} package(s)", packages.len())
+            };
+            rows.push(vec![
+                cell(&p["name"]),
+                kind,
+                if d.is_null() {
+                    "-".into()
+                } else {
+                    cell(&d["version"])
+                },
+                if d.is_null() {
+                    "-".into()
+                } else {
+                    cell(&d["protection_level"])
+                },
+                cell(&p["size"]),
+            ]);
+            for pkg in &packages {
+                let entry = if pkg["entry_point"] == true {
+                    "package in project"
+                } else {
+                    "package in project (not an entry point)"
+                };
+                rows.push(vec![
+                    format!("  {}\\{}", cell(&p["name"]), cell(&pkg["file"])),
+                    entry.into(),
+                    "-".into(),
+                    "-".into(),
+                    "-".into(),
+                ]);
+            }
+        }
         out.table(&["NAME", "TYPE", "VERSION", "PROTECTION", "SIZE"], &rows);
         if let Some(next) = listing["next_cursor"].as_str() {
             println!(
@@ -263,6 +301,17 @@ pub fn rmdir(c: &Client, out: &Output, target: &str, recursive: bool) -> Result 
     Ok(())
 }
 
+fn is_stored_project(c: &Client, p: &ItemPath) -> Result<bool> {
+    Ok(c.raw(
+        "HEAD",
+        &format!("projects/{}", p.encoded()),
+        None,
+        std::time::Duration::from_secs(30),
+    )?
+    .status
+        == 200)
+}
+
 fn is_package(c: &Client, p: &ItemPath) -> Result<bool> {
     Ok(c.raw(
         "HEAD",
@@ -276,7 +325,15 @@ fn is_package(c: &Client, p: &ItemPath) -> Result<bool> {
 
 pub fn rm(c: &Client, out: &Output, target: &str) -> Result {
     let p = c.item_path(target)?;
-    c.request("DELETE", &format!("packages/{}", p.encoded()), None)?;
+    // A project when there is no package of that name.
+    match c.request("DELETE", &format!("packages/{}", p.encoded()), None) {
+        Err(ClientError::Api { status: 404, .. }) if is_stored_project(c, &p)? => {
+            c.request("DELETE", &format!("projects/{}", p.encoded()), None)?;
+        }
+        other => {
+            other?;
+        }
+    }
     done(
         out,
         json!({"deleted": p.display()}),
@@ -334,6 +391,17 @@ pub fn cp(c: &Client, out: &Output, from: &str, to: &str, overwrite: bool) -> Re
     Ok(())
 }
 
+/// Whether `file` is a project to deploy: an `.ispac`, a Visual Studio project folder or its
+/// `.dtproj`.
+fn is_project(file: &Path) -> bool {
+    let ext = file
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    file.is_dir() || ext == "ispac" || ext == "dtproj"
+}
+
 /// The environment variable holding the password of the protection level an import asks
 /// for (levels 2 and 3).
 pub const NEW_PASSWORD_VARIABLE: &str = "SSISD_NEW_PACKAGE_PASSWORD";
@@ -387,19 +455,13 @@ pub fn import(
     decrypt: bool,
     level: Option<String>,
 ) -> Result {
+    if is_project(file) {
+        return import_project(c, out, file, target, overwrite);
+    }
     let protection = import_protection(decrypt, level)?;
     let mut p = c.item_path(target)?;
     // A target naming a folder that exists receives the file under its own name.
-    if !p.name().to_ascii_lowercase().ends_with(".dtsx")
-        && c.raw(
-            "GET",
-            &format!("folders/{}", p.encoded()),
-            None,
-            std::time::Duration::from_secs(30),
-        )?
-        .status
-            == 200
-    {
+    if !p.name().to_ascii_lowercase().ends_with(".dtsx") && is_folder(c, &p)? {
         let stem = file
             .file_stem()
             .and_then(|s| s.to_str())
@@ -428,15 +490,74 @@ pub fn import(
     Ok(())
 }
 
+fn is_folder(c: &Client, p: &ItemPath) -> Result<bool> {
+    Ok(c.raw(
+        "GET",
+        &format!("folders/{}", p.encoded()),
+        None,
+        std::time::Duration::from_secs(30),
+    )?
+    .status
+        == 200)
+}
+
+/// Deploys a project: an `.ispac` as it is, a project folder (or its `.dtproj`) packed into
+/// one first. Into an existing folder it goes under the project's name.
+fn import_project(c: &Client, out: &Output, file: &Path, target: &str, overwrite: bool) -> Result {
+    let project = ssisd_engine::project::Project::open(file, &ssisd_engine::LoadOptions::default())
+        .map_err(|e| ClientError::Other(e.to_string()))?;
+    let bytes = match project.form() {
+        ssisd_engine::project::ProjectForm::Ispac => std::fs::read(file)
+            .map_err(|e| ClientError::Other(format!("cannot read {}: {e}", file.display())))?,
+        ssisd_engine::project::ProjectForm::Folder => project
+            .to_ispac()
+            .map_err(|e| ClientError::Other(e.to_string()))?,
+    };
+    let mut p = c.item_path(target)?;
+    if !p.name().to_ascii_lowercase().ends_with(".ispac") && is_folder(c, &p)? {
+        let name = match project.form() {
+            ssisd_engine::project::ProjectForm::Ispac => file
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or("project")
+                .to_string(),
+            ssisd_engine::project::ProjectForm::Folder => project.name().to_string(),
+        };
+        p.0.push(name);
+    }
+    let q = if overwrite { "?overwrite=true" } else { "" };
+    let v = c
+        .request("PUT", &format!("projects/{}{q}", p.encoded()), Some(&bytes))?
+        .json()?;
+    let packages = project.packages().len();
+    done(
+        out,
+        v,
+        format!(
+            "imported the project {} ({packages} package{}) as {}",
+            file.display(),
+            if packages == 1 { "" } else { "s" },
+            p.display()
+        ),
+    );
+    Ok(())
+}
+
 pub fn export(c: &Client, out: &Output, source: &str, file: Option<&Path>) -> Result {
     let p = c.item_path(source)?;
-    let bytes = c
-        .request("GET", &format!("packages/{}", p.encoded()), None)?
-        .body;
+    // A project (its .ispac) when there is no package of that name.
+    let (bytes, ext) = match c.request("GET", &format!("packages/{}", p.encoded()), None) {
+        Err(ClientError::Api { status: 404, .. }) if is_stored_project(c, &p)? => (
+            c.request("GET", &format!("projects/{}", p.encoded()), None)?
+                .body,
+            "ispac",
+        ),
+        other => (other?.body, "dtsx"),
+    };
     match file {
         Some(f) if f.as_os_str() != "-" => {
             let f = if f.is_dir() {
-                f.join(format!("{}.dtsx", p.name()))
+                f.join(format!("{}.{ext}", p.name()))
             } else {
                 f.to_path_buf()
             };
@@ -548,9 +669,27 @@ pub fn reload(c: &Client, out: &Output) -> Result {
 
 /// `run`: starts a stored package; with `wait`, shows the executables running now from the
 /// run's stream and returns dtexec's exit code (0 success, 1 failure, 3 cancelled).
-pub fn run(c: &Client, out: &Output, package: &str, sets: &[String], wait: bool) -> Result<u8> {
+/// What `ssisctl run` starts: a stored package, or with `project` a package of that deployed
+/// project, with `/Set` and `/Par` values.
+pub struct RunRequest<'a> {
+    pub package: &'a str,
+    pub project: Option<&'a str>,
+    pub sets: &'a [String],
+    pub parameters: &'a [String],
+}
+
+pub fn run(c: &Client, out: &Output, request: &RunRequest<'_>, wait: bool) -> Result<u8> {
     let user = std::env::var("USER").unwrap_or_else(|_| "ssisctl".into());
-    let body = json!({ "package": package, "set": sets, "user": user }).to_string();
+    let mut body = json!({
+        "package": request.package,
+        "set": request.sets,
+        "parameters": request.parameters,
+        "user": user,
+    });
+    if let Some(project) = request.project {
+        body["project"] = json!(c.item_path(project)?.slash());
+    }
+    let body = body.to_string();
     let started = c
         .request("POST", "running", Some(body.as_bytes()))?
         .json()?;

@@ -15,11 +15,16 @@ use ssisd_engine::cli::{
     Console, DtexecOptions, ExecutionResult, ExitCode, Message, MessageKind, RunPhase,
 };
 use ssisd_engine::model::{ExecResult, Package};
+use ssisd_engine::project::Project;
+use ssisd_runtime::paths::map_path;
 use ssisd_runtime::{
     cancel_on_signals, run_package, EventBody, EventSink, Level, RunEvent, RunOptions,
 };
 
 use super::stream::RunStream;
+
+/// Folders where Execute Package looks for child packages (see [`package_path`]).
+const PACKAGE_PATH_ENV: &str = "SSISD_PACKAGE_PATH";
 
 /// Forwards events to the thread that owns the console.
 struct Forward(Mutex<Sender<RunEvent>>);
@@ -97,6 +102,20 @@ fn execution_result(r: ExecResult) -> ExecutionResult {
     }
 }
 
+/// Where Execute Package looks for children kept elsewhere: `/PackagePath` folders, then those
+/// of `SSISD_PACKAGE_PATH` (separated by `:`, as `PATH`); Windows paths mapped as package paths are.
+fn package_path(options: &DtexecOptions) -> Vec<PathBuf> {
+    let env = std::env::var(PACKAGE_PATH_ENV).unwrap_or_default();
+    options
+        .package_path
+        .iter()
+        .map(String::as_str)
+        .chain(env.split(':'))
+        .filter(|d| !d.trim().is_empty())
+        .map(|d| PathBuf::from(map_path(d)))
+        .collect()
+}
+
 /// Runs `package` and writes its events and closing lines to `console`.
 pub fn execute<W: Write>(
     console: &mut Console<W>,
@@ -104,6 +123,7 @@ pub fn execute<W: Write>(
     package: &Package,
     options: &DtexecOptions,
     file: &str,
+    project: Option<Arc<Project>>,
     started: NaiveDateTime,
 ) -> anyhow::Result<ExitCode> {
     let now = || Local::now().naive_local();
@@ -111,6 +131,8 @@ pub fn execute<W: Write>(
         max_concurrent: options.max_concurrent,
         package_file: Some(PathBuf::from(file)),
         package_resolver: Some(Arc::new(super::stored::MsdbResolver)),
+        project,
+        package_path: package_path(options),
         ..RunOptions::default()
     };
     // Without the handlers a signal would kill dtexec and orphan nothing (children die with

@@ -1,5 +1,6 @@
 //! One dtexec run from argv to exit code: a bad command line exits 6, `/?` prints help, the
-//! `/F` package is loaded (missing file 4, unloadable 5), validated with the command line's
+//! package is loaded — from a file (`/F`), a store (`/SQL`, `/DTS`) or a project (`/Project`
+//! with `/Package`, the project applied to it) — (missing 4, unloadable 5), validated with the command line's
 //! overrides, and reported. With `/Va[lidate]` a valid package exits 0 and an invalid one 1.
 //! Without it a valid package runs (`execute.rs`): exit 0 on success, 1 on failure, 3 when
 //! cancelled by SIGTERM or SIGINT. The event stream is opened before the package is loaded,
@@ -10,11 +11,13 @@ use std::path::Path;
 
 use chrono::{Local, NaiveDateTime};
 use ssisd_engine::cli::{
-    parse_dtexec_args, refuse_unimplemented, Console, DecryptPassword, ExecutionResult, ExitCode,
-    Message, MessageKind, PackageSource, Reporting, RunPhase,
+    decode_parameters, parse_dtexec_args, refuse_unimplemented, Console, DecryptPassword,
+    ExecutionResult, ExitCode, Message, MessageKind, PackageSource, Reporting, RunPhase,
+    PARAMETERS_ENV,
 };
 use ssisd_engine::load::load_package_file_with;
 use ssisd_engine::model::ExecResult;
+use ssisd_engine::project::{Project, ProjectError};
 use ssisd_engine::validate::codes;
 use ssisd_engine::{LoadError, LoadOptions};
 
@@ -36,7 +39,10 @@ fn now() -> NaiveDateTime {
 pub fn run<W: Write>(args: Vec<String>, out: W) -> anyhow::Result<ExitCode> {
     // Copies of stored packages (the /SQL or /DTS package, msdb children) go when we do.
     let _copies = super::stored::Cleanup;
-    let options = match parse_dtexec_args(args).and_then(|o| refuse_unimplemented(&o).map(|()| o)) {
+    let options = match parse_dtexec_args(args)
+        .and_then(|o| refuse_unimplemented(&o).map(|()| o))
+        .and_then(with_environment_parameters)
+    {
         Ok(o) => o,
         Err(e) => {
             let mut stream = RunStream::start();
@@ -78,7 +84,7 @@ pub fn run<W: Write>(args: Vec<String>, out: W) -> anyhow::Result<ExitCode> {
     let loaded = match (&options.source, load_options) {
         (_, Err(text)) => Err((false, LOAD_FAILED, "dtexec".to_string(), text)),
         (Some(PackageSource::File(file)), Ok(opts)) => load_package_file_with(Path::new(file), &opts)
-            .map(|p| (p, file.clone()))
+            .map(|p| (p, file.clone(), None))
             .map_err(|err| {
                 let missing = matches!(&err, LoadError::Io { source, .. }
                     if source.kind() == std::io::ErrorKind::NotFound);
@@ -99,7 +105,14 @@ pub fn run<W: Write>(args: Vec<String>, out: W) -> anyhow::Result<ExitCode> {
         (Some(PackageSource::Dts(path)), Ok(opts)) => {
             stored_package(path, "DTS", fetch_dts(options.server.as_deref(), path), &opts)
         }
-        _ => Err((false, LOAD_FAILED, "dtexec".to_string(), "Only packages from files (/F[ile]), msdb (/SQL) or the service's store (/DTS) can be loaded.".to_string())),
+        (Some(PackageSource::Project { project, package }), Ok(opts)) => {
+            project_package(project, package, &opts)
+        }
+        _ => Err((false, LOAD_FAILED, "dtexec".to_string(), "Only packages from files (/F[ile]), msdb (/SQL), the service's store (/DTS) or a project (/Proj[ect] with /Pack[age]) can be loaded.".to_string())),
+    };
+    let (project, loaded) = match loaded {
+        Ok((package, file, project)) => (project, Ok((package, file))),
+        Err(e) => (None, Err(e)),
     };
     let (mut package, file) = match loaded {
         Ok(found) => found,
@@ -144,8 +157,73 @@ pub fn run<W: Write>(args: Vec<String>, out: W) -> anyhow::Result<ExitCode> {
             now(),
         )?);
     }
-    execute(&mut console, &stream, &package, &options, file, started)
+    execute(
+        &mut console,
+        &stream,
+        &package,
+        &options,
+        file,
+        project,
+        started,
+    )
 }
+
+/// The parameters of `SSISD_PARAMETERS`, applied before the command line's own `/Par`.
+fn with_environment_parameters(
+    mut options: ssisd_engine::cli::DtexecOptions,
+) -> Result<ssisd_engine::cli::DtexecOptions, ssisd_engine::cli::OptionError> {
+    if options.help.is_some() {
+        return Ok(options);
+    }
+    if let Ok(text) = std::env::var(PARAMETERS_ENV) {
+        if !text.trim().is_empty() {
+            let mut all = decode_parameters(&text)?;
+            all.append(&mut options.parameters);
+            options.parameters = all;
+        }
+    }
+    Ok(options)
+}
+
+/// A package (with its project applied) loaded from the project at `location`, opened with
+/// `opts` (its password: the project's). A missing project or package is "not found" (exit
+/// 4), anything else "could not be loaded" (exit 5).
+fn project_package(location: &str, name: &str, opts: &LoadOptions) -> Loaded {
+    let source = format!("{location} {name}");
+    let fail = |e: ProjectError| {
+        let code = match &e {
+            ProjectError::Load { source, .. } => load_code(source),
+            _ => LOAD_FAILED,
+        };
+        let text = if e.is_not_found() {
+            format!("The package \"{name}\" was not found: {e}.")
+        } else {
+            format!("Could not load package \"{name}\" of the project \"{location}\": {e}.")
+        };
+        (e.is_not_found(), code, source.clone(), text)
+    };
+    let project = Project::open(Path::new(location), opts).map_err(fail)?;
+    let package = project.load_package(name).map_err(fail)?;
+    let file = project
+        .find_package(name)
+        .map(|p| project.package_path(&p.file))
+        .map_err(fail)?;
+    Ok((
+        package,
+        file.display().to_string(),
+        Some(std::sync::Arc::new(project)),
+    ))
+}
+
+/// A loaded package, the file that stands for it, and its project; or why not.
+type Loaded = Result<
+    (
+        ssisd_engine::model::Package,
+        String,
+        Option<std::sync::Arc<Project>>,
+    ),
+    LoadFailure,
+>;
 
 /// What a registration calls the package: its file, or where it is stored.
 fn source_name(source: &Option<PackageSource>) -> String {
@@ -153,6 +231,7 @@ fn source_name(source: &Option<PackageSource>) -> String {
         Some(PackageSource::File(f)) => f.clone(),
         Some(PackageSource::Sql(p)) => format!("SQL {p}"),
         Some(PackageSource::Dts(p)) => format!("DTS {p}"),
+        Some(PackageSource::Project { project, package }) => format!("{project} {package}"),
         _ => "dtexec".to_string(),
     }
 }
@@ -179,7 +258,7 @@ fn stored_package(
     kind: &str,
     fetched: Result<Vec<u8>, FetchError>,
     opts: &LoadOptions,
-) -> Result<(ssisd_engine::model::Package, String), LoadFailure> {
+) -> Loaded {
     let source = format!("{kind} {path}");
     let bytes = fetched.map_err(|e| {
         (
@@ -208,5 +287,5 @@ fn stored_package(
             ),
         )
     })?;
-    Ok((package, file.display().to_string()))
+    Ok((package, file.display().to_string(), None))
 }

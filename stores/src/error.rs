@@ -33,6 +33,17 @@ pub enum StoreError {
     #[error("the body is not an SSIS package: {0}")]
     NotAPackage(#[from] HeaderError),
 
+    #[error("project \"{0}\" does not exist")]
+    ProjectNotFound(String),
+
+    #[error("the body is not an SSIS project (.ispac): {0}")]
+    NotAProject(String),
+
+    #[error(
+        "the folder \"{0}\" keeps packages only: deploy projects (.ispac) to a File System folder"
+    )]
+    ProjectsNotSupported(String),
+
     #[error("store unavailable: {0}")]
     Unavailable(String),
 

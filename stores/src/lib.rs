@@ -1,7 +1,7 @@
 //! Package stores without actors: the [`PackageStore`] contract every top-level folder of the
 //! service implements, the folder definitions read from configuration, name rules, the DTSX
-//! header reader used to describe stored packages, the File System store, and the msdb store
-//! (SQL Server, through tiberius).
+//! header reader used to describe stored packages, deployed projects (`.ispac`, File System
+//! folders only), the File System store, and the msdb store (SQL Server, through tiberius).
 //!
 //! This crate must not know about actors, HTTP or the service's configuration files: the
 //! service, `dtutil` and `dtexec` all use it directly.
@@ -14,6 +14,7 @@ pub mod msdb;
 pub mod names;
 pub mod package_header;
 pub mod package_store;
+pub mod projects;
 
 pub use error::StoreError;
 pub use file_system::{CreateRoot, FileSystemStore, RootPolicy};
@@ -24,3 +25,4 @@ pub use package_header::{read_package_header, HeaderError, PackageHeader};
 pub use package_store::{
     FolderListing, PackageEntry, PackageInfo, PackageRoles, PackageStore, SubfolderEntry,
 };
+pub use projects::{ProjectEntry, ProjectInfo};

@@ -10,6 +10,7 @@ use serde::Serialize;
 use crate::error::StoreError;
 use crate::names::{ItemName, StorePath};
 use crate::package_header::PackageHeader;
+use crate::projects::{ProjectEntry, ProjectInfo};
 
 /// A package as a listing describes it.
 #[derive(Debug, Clone, Serialize)]
@@ -44,6 +45,8 @@ pub struct SubfolderEntry {
 pub struct FolderListing {
     pub folders: Vec<SubfolderEntry>,
     pub packages: Vec<PackageEntry>,
+    /// Deployed projects (`.ispac`); always empty in msdb folders.
+    pub projects: Vec<ProjectEntry>,
 }
 
 /// The database roles an msdb package names: members of the reader role may view, export and
@@ -93,6 +96,29 @@ pub trait PackageStore: Send + Sync + 'static {
         name: &ItemName,
         new_name: &ItemName,
     ) -> Result<(), StoreError>;
+
+    /// Stores a deployed project (the bytes of an `.ispac`, kept exactly as given) under
+    /// `name`. Returns its description and whether it replaced one. Stores that keep packages
+    /// only refuse it ([`StoreError::ProjectsNotSupported`]).
+    async fn put_project(
+        &self,
+        folder: &StorePath,
+        _name: &ItemName,
+        _bytes: Bytes,
+        _overwrite: bool,
+    ) -> Result<(ProjectInfo, bool), StoreError> {
+        Err(StoreError::ProjectsNotSupported(folder.to_string()))
+    }
+
+    /// The bytes of the project `name` (an `.ispac`).
+    async fn get_project(&self, folder: &StorePath, name: &ItemName) -> Result<Bytes, StoreError> {
+        Err(StoreError::ProjectNotFound(folder.join(name).to_string()))
+    }
+
+    /// Deletes the project `name`.
+    async fn delete_project(&self, folder: &StorePath, name: &ItemName) -> Result<(), StoreError> {
+        Err(StoreError::ProjectNotFound(folder.join(name).to_string()))
+    }
 
     /// The package's reader and writer roles. A store that keeps no roles (File System) answers
     /// [`PackageRoles::default`] once the package is known to exist; a missing package is

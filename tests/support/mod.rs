@@ -1,12 +1,17 @@
 //! Shared test support for end-to-end tests: start a real `ssisd` on an ephemeral loopback port
 //! with its own data and runtime directories, wait until it is ready, talk HTTP to it (over
 //! loopback TCP, or with `curl` over its Unix socket or TLS as another user or with a token),
-//! signal it, and find the shared corpus. Every test file uses this module; none copies it.
+//! signal it, and find the shared corpus; start a throwaway PostgreSQL server (`postgres.rs`)
+//! and check for ODBC drivers (`odbc.rs`). Every test file uses this module; none copies it.
 //!
 //! Services start with `service.unauthenticated_loopback` and `service.allow_root_runners`
 //! true (tests of other features talk plain loopback HTTP and may run as root); the access
 //! tests override both through `Options::env`.
 #![allow(dead_code)]
+
+pub mod odbc;
+pub mod postgres;
+pub mod smtp;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -268,11 +273,13 @@ pub fn http(s: &Service, method: &str, path: &str, body: Option<&[u8]>) -> (u16,
     request(&s.url(path), method, body)
 }
 
-/// The media type the service reads a body of `method` to `url` as: a package upload is XML,
-/// anything else JSON.
+/// The media type the service reads a body of `method` to `url` as: a package upload is XML, a
+/// project upload a zip archive, anything else JSON.
 pub fn media_type_for(method: &str, url: &str) -> &'static str {
     if method.eq_ignore_ascii_case("PUT") && url.contains("/api/v1/packages/") {
         "application/xml"
+    } else if method.eq_ignore_ascii_case("PUT") && url.contains("/api/v1/projects/") {
+        "application/octet-stream"
     } else {
         "application/json"
     }

@@ -93,6 +93,8 @@ event_ids! {
     PackageDeleted = 1024, SOURCE_SSISD, Information, "A package was deleted.";
     PackageRenamed = 1025, SOURCE_SSISD, Information, "A package was renamed.";
     ChangeSettled = 1026, SOURCE_SSISD, Warning, "A change interrupted by a crash or a failing store (import, copy, move, rename, deletion) was completed or rolled back; the owner records agree with the stores.";
+    ProjectImported = 1027, SOURCE_SSISD, Information, "A project (.ispac) was imported (created or replaced).";
+    ProjectDeleted = 1028, SOURCE_SSISD, Information, "A project (.ispac) was deleted.";
     RequestFailed = 1050, SOURCE_SSISD, Error, "A request failed with an internal server error (HTTP 500); the event carries the incident id the answer gave and the details.";
     PackageLost = 1030, SOURCE_SSISD, Error, "A running package was lost: its runner died from a signal or vanished without finishing the run.";
     RunStartRequested = 1031, SOURCE_SSISD, Information, "A caller asked the service to run a stored package.";

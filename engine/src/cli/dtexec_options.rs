@@ -28,7 +28,7 @@ pub enum PackageSource {
     Dts(String),
     /// `/IS[Server] \catalog\folder\project\package.dtsx`: the SSIS catalog on `/Ser[ver]`.
     IsServer(String),
-    /// `/Proj[ect] file.ispac /Pack[age] name`: a package inside a project file.
+    /// `/Proj[ect] <folder | .dtproj | .ispac> /Pack[age] name`: a package of a project.
     Project { project: String, package: String },
 }
 
@@ -161,6 +161,9 @@ pub struct DtexecOptions {
     pub verify_signed: bool,
     /// `/VerifyV[ersionID]`.
     pub verify_version_id: Option<Uuid>,
+    /// `/PackageP[ath]` (ssisd's own), in command-line order: folders where Execute Package
+    /// looks for a child package that is not where its reference says.
+    pub package_path: Vec<String>,
     /// `/Com[mandFile]` files, in order (not read: the option is not implemented yet).
     pub command_files: Vec<String>,
     /// `/Ca[llerInfo]` was given (ignored).
@@ -309,6 +312,15 @@ impl State {
             }
             OptionName::Project => self.project = Some(non_empty(name, a)?),
             OptionName::Package => self.package = Some(non_empty(name, a)?),
+            OptionName::PackagePath => {
+                for part in split_top_level(a) {
+                    let dir = unquote(part);
+                    if dir.trim().is_empty() {
+                        return Err(invalid(name, a, "a folder in the list is empty"));
+                    }
+                    o.package_path.push(dir);
+                }
+            }
             OptionName::Set => o
                 .sets
                 .push(SetOption::parse(a).map_err(|r| invalid(name, a, r))?),

@@ -75,6 +75,7 @@ fn every_option_in_every_spelling_and_prefix_char() {
                     OptionName::CheckPointing => vec!["off"],
                     OptionName::Restart => vec!["deny"],
                     OptionName::CommandFile => vec!["opts.txt"],
+                    OptionName::PackagePath => vec!["/srv/etl"],
                     OptionName::Logger => vec!["DTS.LogProviderTextFile;log.txt"],
                     OptionName::VLog => vec!["v.log"],
                     OptionName::ConsoleLog => vec!["NM"],
@@ -264,6 +265,26 @@ fn source_kinds() {
         })
     );
     assert_eq!(o.source.map(|s| s.option()), Some(OptionName::Project));
+}
+
+#[test]
+fn package_path_lists_folders_in_order() {
+    let o = ok(&[
+        "/F",
+        "p.dtsx",
+        "/PackageP",
+        "/srv/etl;\"/srv/my children\"",
+        "/PackagePath",
+        "/opt/shared",
+    ]);
+    assert_eq!(
+        o.package_path,
+        vec!["/srv/etl", "/srv/my children", "/opt/shared"]
+    );
+    assert!(matches!(
+        err(&["/F", "p.dtsx", "/PackagePath", "/a;;/b"]),
+        OptionError::InvalidArgument { .. }
+    ));
 }
 
 #[test]

@@ -16,6 +16,7 @@ mod dtexec_options;
 mod error;
 pub mod exit_code;
 mod option_table;
+mod parameter_env;
 mod parameter_option;
 pub mod property_path;
 mod quoting;
@@ -33,6 +34,7 @@ pub use dtexec_options::{
 pub use error::OptionError;
 pub use exit_code::{ExecutionResult, ExitCode};
 pub use option_table::{Arity, OptionName, OptionSpec, Support, OPTIONS};
+pub use parameter_env::{decode_parameters, encode_parameters, PARAMETERS_ENV};
 pub use parameter_option::{ParameterDataType, ParameterOption, ParameterScope};
 pub use property_path::{
     CollectionItem, CollectionKind, PathStep, PropertyForm, PropertyPath, SetOption, VariableRef,
@@ -124,7 +126,7 @@ mod tests {
         assert_eq!(code, ExitCode::BadCommandLine);
         assert_eq!(
             out,
-            "Option \"/ISServer\" is not supported yet: load the package with /F[ile], /SQL or /DTS.\n"
+            "Option \"/ISServer\" is not supported yet: load the package with /F[ile], /SQL, /DTS or /Proj[ect] and /Pack[age].\n"
         );
     }
 

@@ -30,6 +30,8 @@ pub enum OptionName {
     Logger,
     MaxConcurrent,
     Package,
+    /// `/PackageP[ath]`, ssisd's own: folders where Execute Package finds child packages.
+    PackagePath,
     Parameter,
     Password,
     Project,
@@ -115,7 +117,7 @@ impl OptionSpec {
     }
 }
 
-const SOURCE_HINT: &str = "load the package with /F[ile], /SQL or /DTS";
+const SOURCE_HINT: &str = "load the package with /F[ile], /SQL, /DTS or /Proj[ect] and /Pack[age]";
 const CHECKPOINT_HINT: &str = "checkpoints are not implemented yet";
 const LOG_HINT: &str = "log providers and console logging are not implemented yet";
 const DUMP_HINT: &str = "debug dumps are not written yet";
@@ -270,8 +272,16 @@ pub const OPTIONS: &[OptionSpec] = &[
         long: "Package",
         min_len: 4,
         arity: Required("a package name"),
-        support: Later(SOURCE_HINT),
-        summary: "package inside the /Project file",
+        support: Implemented,
+        summary: "package inside the /Project folder or .ispac",
+    },
+    OptionSpec {
+        name: OptionName::PackagePath,
+        long: "PackagePath",
+        min_len: 8,
+        arity: Required("folder[;folder…]"),
+        support: Implemented,
+        summary: "ssisd: folders where Execute Package looks for child packages",
     },
     OptionSpec {
         name: OptionName::Parameter,
@@ -293,9 +303,9 @@ pub const OPTIONS: &[OptionSpec] = &[
         name: OptionName::Project,
         long: "Project",
         min_len: 4,
-        arity: Required("an .ispac file"),
-        support: Later(SOURCE_HINT),
-        summary: "project file to take the package from",
+        arity: Required("a project folder, .dtproj or .ispac file"),
+        support: Implemented,
+        summary: "project to take the package from (with /Pack[age])",
     },
     OptionSpec {
         name: OptionName::Rem,
@@ -596,6 +606,8 @@ mod tests {
             ("Env", OptionName::EnvReference),
             ("Proj", OptionName::Project),
             ("Pack", OptionName::Package),
+            ("PackageP", OptionName::PackagePath),
+            ("packagepath", OptionName::PackagePath),
             ("Dump", OptionName::Dump),
             ("DumpOnErr", OptionName::DumpOnError),
             ("DumpOnError", OptionName::DumpOnError),
@@ -617,7 +629,7 @@ mod tests {
 
     #[test]
     fn too_short_prefixes_are_refused() {
-        for word in ["Pac", "Pro", "Pr", "En", "I", "X", "X8", "VL", "DumpOnE"] {
+        for word in ["Pro", "Pr", "En", "I", "X", "X8", "VL", "DumpOnE"] {
             assert!(
                 matches!(r(word), Err(OptionError::TooShort { .. })),
                 "{word}: {:?}",
@@ -633,7 +645,7 @@ mod tests {
     #[test]
     fn ambiguous_prefixes_are_refused() {
         for word in [
-            "C", "Co", "Con", "Ch", "Check", "S", "Se", "V", "Ver", "Verify", "R", "Re",
+            "C", "Co", "Con", "Ch", "Check", "S", "Se", "V", "Ver", "Verify", "R", "Re", "Pac",
         ] {
             assert!(
                 matches!(r(word), Err(OptionError::AmbiguousOption { .. })),

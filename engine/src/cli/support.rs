@@ -75,7 +75,7 @@ mod tests {
         let err = refuse_unimplemented(&o).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "Option \"/ISServer\" is not supported yet: load the package with /F[ile], /SQL or /DTS."
+            "Option \"/ISServer\" is not supported yet: load the package with /F[ile], /SQL, /DTS or /Proj[ect] and /Pack[age]."
         );
         assert_eq!(err.exit_code() as i32, 6);
     }
@@ -115,7 +115,6 @@ mod tests {
             (&["/F", "p", "/VerifyS"], "/VerifySigned"),
             (&["/F", "p", "/VerifyB", "1;2"], "/VerifyBuild"),
             (&["/F", "p", "/Com", "opts.txt"], "/CommandFile"),
-            (&["/Proj", "p.ispac", "/Pack", "p.dtsx"], "/Project"),
         ];
         for (args, option) in cases {
             let err = refuse_unimplemented(&parse(args)).unwrap_err();

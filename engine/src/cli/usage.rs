@@ -79,6 +79,6 @@ mod tests {
         );
         assert!(option_help(OptionName::X86).contains("Ignored:"));
         assert!(option_help(OptionName::IsServer)
-            .contains("Not supported yet: load the package with /F[ile], /SQL or /DTS."));
+            .contains("Not supported yet: load the package with /F[ile], /SQL, /DTS or /Proj[ect] and /Pack[age]."));
     }
 }

@@ -390,5 +390,6 @@ pub(crate) fn build_package(
         event_handlers: parts.event_handlers,
         unreadable_sensitive_values: std::mem::take(&mut ctx.unreadable),
         raw_properties: p.into_map(),
+        project: None,
     })
 }

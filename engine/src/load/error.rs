@@ -48,6 +48,16 @@ pub enum LoadError {
     },
 
     #[error(
+        "not a connection manager: the root element is <{found}> at line {line}, column \
+         {column}, expected <DTS:ConnectionManager> in namespace www.microsoft.com/SqlServer/Dts"
+    )]
+    NotAConnectionManager {
+        found: String,
+        line: u32,
+        column: u32,
+    },
+
+    #[error(
         "the package is encrypted as a whole with a Windows user key (EncryptAllWithUserKey), \
          which cannot be decrypted on Linux; re-save it with DontSaveSensitive, \
          EncryptSensitiveWithPassword or EncryptAllWithPassword on Windows"

@@ -95,41 +95,52 @@ pub(crate) fn property_expressions(node: Node, owner: &str) -> Vec<PropertyExpre
 pub(crate) fn connections(ctx: &mut Ctx, root: Node) -> Result<Vec<ConnectionManager>, LoadError> {
     let mut out = Vec::new();
     for cm in items(root, "ConnectionManagers", "ConnectionManager") {
-        let mut p = Props::of(ctx, cm);
-        let name = object_name(&p);
-        p.path = path::item(path::PACKAGE_ROOT, "Connections", &name);
-        note_blanked(ctx, &p);
-        let mut connection_string = p.string("ConnectionString");
-        let mut object_data = None;
-        if let Some(od) = dts_child(cm, "ObjectData") {
-            if let Some(inner) = od.children().find(|c| c.is_element()) {
-                if connection_string.is_empty() {
-                    let mut ip = Props::of(ctx, inner);
-                    ip.path = p.path.clone();
-                    note_blanked(ctx, &ip);
-                    connection_string = ip
-                        .get("ConnectionString")
-                        .or_else(|| inner.attribute("ConnectionString"))
-                        .unwrap_or("")
-                        .to_string();
-                }
-            }
-            object_data = Some(ctx.raw_inner(od, &p.path));
-        }
-        out.push(ConnectionManager {
-            name,
-            dtsid: p.string("DTSID"),
-            ref_id: p.get("refId").map(str::to_string),
-            creation_name: p.string("CreationName"),
-            description: p.string("Description"),
-            connection_string,
-            delay_validation: p.bool("DelayValidation", false)?,
-            object_data,
-            property_expressions: property_expressions(cm, &p.path),
-            path: p.path,
-        });
+        out.push(connection(ctx, cm, path::PACKAGE_ROOT, "Connections")?);
     }
     Ok(out)
+}
+
+/// One `DTS:ConnectionManager` element, at `owner.collection[Name]`.
+pub(crate) fn connection(
+    ctx: &mut Ctx,
+    cm: Node,
+    owner: &str,
+    collection: &str,
+) -> Result<ConnectionManager, LoadError> {
+    let mut p = Props::of(ctx, cm);
+    let name = object_name(&p);
+    p.path = path::item(owner, collection, &name);
+    note_blanked(ctx, &p);
+    let mut connection_string = p.string("ConnectionString");
+    let mut object_data = None;
+    if let Some(od) = dts_child(cm, "ObjectData") {
+        if let Some(inner) = od.children().find(|c| c.is_element()) {
+            if connection_string.is_empty() {
+                let mut ip = Props::of(ctx, inner);
+                ip.path = p.path.clone();
+                note_blanked(ctx, &ip);
+                connection_string = ip
+                    .get("ConnectionString")
+                    .or_else(|| inner.attribute("ConnectionString"))
+                    .unwrap_or("")
+                    .to_string();
+            }
+        }
+        object_data = Some(ctx.raw_inner(od, &p.path));
+    }
+    Ok(ConnectionManager {
+        name,
+        dtsid: p.string("DTSID"),
+        ref_id: p.get("refId").map(str::to_string),
+        creation_name: p.string("CreationName"),
+        description: p.string("Description"),
+        connection_string,
+        delay_validation: p.bool("DelayValidation", false)?,
+        object_data,
+        property_expressions: property_expressions(cm, &p.path),
+        project: false,
+        path: p.path,
+    })
 }
 
 /// The package configurations declared by the package.

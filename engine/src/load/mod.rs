@@ -6,6 +6,7 @@
 //! anything, nor evaluate expressions (they stay text in the model).
 
 mod builder;
+pub mod conmgr;
 pub(crate) mod decode;
 pub mod dtsconfig;
 mod error;
@@ -23,6 +24,7 @@ use std::path::Path;
 
 use roxmltree::{Document, ParsingOptions};
 
+pub use conmgr::{load_connection_manager, LoadedConnection};
 pub use dtsconfig::{load_dtsconfig, load_dtsconfig_file, ConfigEntry, ConfigHeading};
 pub use error::LoadError;
 

@@ -12,6 +12,7 @@ pub mod executable;
 pub mod expression;
 pub mod package;
 pub mod path;
+pub mod project;
 pub mod task_kind;
 pub mod validation;
 pub mod variable;
@@ -32,6 +33,7 @@ pub use executable::{
 };
 pub use expression::{ExpressionKind, ExpressionSite, PropertyExpression};
 pub use package::{Package, PackageProperties, ProtectionLevel, SensitiveValue};
+pub use project::ProjectScope;
 pub use task_kind::{ExecutableClass, TaskKind};
 pub use validation::{unsupported, Issue, Severity};
 pub use variable::{Parameter, Variable};

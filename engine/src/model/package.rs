@@ -11,6 +11,7 @@ use super::constraint::PrecedenceConstraint;
 use super::event_handler::EventHandler;
 use super::executable::{ExecProperties, Executable};
 use super::expression::PropertyExpression;
+use super::project::ProjectScope;
 use super::variable::{Parameter, Variable};
 
 /// DTSProtectionLevel.
@@ -147,6 +148,9 @@ pub struct Package {
     pub unreadable_sensitive_values: Vec<SensitiveValue>,
     /// Every simple package property as read (name → text).
     pub raw_properties: BTreeMap<String, String>,
+    /// The project the package was loaded from (`dtexec /Project`, a deployed project);
+    /// `None` for a package run from a file, which has no `$Project::` parameters.
+    pub project: Option<ProjectScope>,
 }
 
 impl Package {

@@ -118,6 +118,23 @@ pub fn unsupported(package: &Package) -> Vec<Issue> {
             },
         });
     }
+    if let Some(project) = &package.project {
+        for s in &project.unreadable_sensitive_values {
+            out.push(Issue {
+                severity: Severity::Warning,
+                path: s.owner.clone(),
+                type_name: None,
+                reason: format!(
+                    "the sensitive value {} of the project \"{}\" is encrypted ({}), which \
+                     ssisd cannot decrypt; it was left empty — give it with /Par (a project \
+                     parameter: \"$Project::Name\";value, a connection manager property: \
+                     \"$Project::CM.Name.Password\";value), or save the project with \
+                     DontSaveSensitive",
+                    s.name, project.name, project.protection_level
+                ),
+            });
+        }
+    }
     for lp in &package.log_providers {
         if lp.creation_name.to_ascii_lowercase().contains("eventlog") {
             out.push(Issue {

@@ -5,8 +5,8 @@
 use std::fmt;
 
 /// The diagnostic codes of validation. They follow the HRESULT shape SSIS uses (`0xC…` for
-/// errors, `0x8…` for warnings) in a range of ssisd's own (`0x…0190xx`), documented in
-/// `docs/dtexec.md`.
+/// errors, `0x8…` for warnings): SSIS's own code where SSIS has one for the same failure,
+/// otherwise a range of ssisd's own (`0x…0190xx`); all are documented in `docs/dtexec.md`.
 pub mod codes {
     /// The package could not be loaded (dtexec's "could not load package" code).
     pub const LOAD_FAILED: u32 = 0xC001_4062;
@@ -17,10 +17,9 @@ pub mod codes {
     /// A `/Set`, `/Par` or configuration value does not fit the target's type, or the
     /// target cannot be set.
     pub const VALUE_REJECTED: u32 = 0xC001_9002;
-    /// `/Conn` names a connection manager the package does not have.
-    pub const CONNECTION_NOT_FOUND: u32 = 0xC001_9003;
-    /// `/Par` names a parameter the package does not have.
-    pub const PARAMETER_NOT_FOUND: u32 = 0xC001_9004;
+    /// `/Par` names a parameter the package (or its project) does not have: SSIS's
+    /// DTS_E_PARAMETERNOTFOUNDINCOLL.
+    pub const PARAMETER_NOT_FOUND: u32 = 0xC001_F015;
     /// A `/ConfigFile` file cannot be read.
     pub const CONFIG_FILE_UNREADABLE: u32 = 0xC001_9005;
     /// A configuration entry names a target the package does not have.
@@ -37,6 +36,11 @@ pub mod codes {
     /// An expression reads project parameters, which a lone package does not have, so it
     /// could not be type-checked.
     pub const EXPRESSION_NOT_CHECKED: u32 = 0x8001_9012;
+    /// An expression reads a sensitive parameter but is not the expression of a sensitive
+    /// property (SSIS's DTS_E_EXPRSENSITIVEPARAMVALUENOTALLOWED).
+    pub const SENSITIVE_PARAMETER_IN_EXPRESSION: u32 = 0xC001_7010;
+    /// A required parameter has no value (a sensitive one the project could not keep).
+    pub const PARAMETER_VALUE_REQUIRED: u32 = 0xC001_9013;
     /// An element the engine cannot run.
     pub const UNSUPPORTED_ELEMENT: u32 = 0xC001_9020;
     /// A task's settings (its object data) cannot be read.
@@ -49,8 +53,8 @@ pub mod codes {
     pub const WARNING_AS_ERROR_MASK: u32 = 0x4000_0000;
     /// The dtexec command line is not valid (exit 6); reported in the event stream.
     pub const COMMAND_LINE_INVALID: u32 = 0xC001_9009;
-    /// A task or container names a connection manager the package does not have (SSIS's
-    /// DTS_E_CONNECTIONNOTFOUND).
+    /// A task or container, `/Conn` or `/Par CM.…` names a connection manager the package (or
+    /// its project) does not have (SSIS's DTS_E_CONNECTIONNOTFOUND).
     pub const CONNECTION_MANAGER_NOT_FOUND: u32 = 0xC001_000E;
     /// A task or container names a variable that is not visible where it runs (SSIS's
     /// DTS_E_VARIABLENOTFOUND).

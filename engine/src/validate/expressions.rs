@@ -45,6 +45,14 @@ pub fn check_expressions(package: &Package, report: &mut ValidationReport) {
     );
 }
 
+/// Whether `path` is a property that holds a secret (`….Properties[Password]`,
+/// `ServerPassword`, …): the only kind of property an expression may give a sensitive value.
+fn is_sensitive_property(path: &str) -> bool {
+    path.rsplit_once(".Properties[")
+        .and_then(|(_, rest)| rest.strip_suffix(']'))
+        .is_some_and(|name| name.to_ascii_lowercase().ends_with("password"))
+}
+
 impl Checker<'_> {
     fn check(&mut self, path: &str, text: &str, want: Want) {
         if text.trim().is_empty() {
@@ -78,6 +86,24 @@ impl Checker<'_> {
                 return;
             }
         };
+        let sensitive = compiled
+            .variables()
+            .iter()
+            .find_map(|v| self.scope.sensitive_parameter(*v));
+        if let Some(parameter) = sensitive.filter(|_| !is_sensitive_property(path)) {
+            self.report.error(
+                codes::SENSITIVE_PARAMETER_IN_EXPRESSION,
+                path,
+                format!(
+                    "The expression \"{text}\" on \"{path}\" will not be evaluated: it reads the \
+                     sensitive parameter \"{parameter}\", and a sensitive value may only be \
+                     given to a sensitive property (such as a connection manager's Password); \
+                     set that property from the parameter instead, or clear Sensitive on the \
+                     parameter."
+                ),
+            );
+            return;
+        }
         for w in compiled.warnings() {
             self.report.warning(
                 codes::EXPRESSION_WARNING,

@@ -1,6 +1,7 @@
 //! `/VALIDATE`: everything that can be checked about a package without running it. Given a
-//! loaded package and dtexec's options, [`validate`] applies the package's own XML
-//! configurations, `/ConfigFile`, `/Conn`, `/Set` and `/Par`, then lists the elements the
+//! loaded package (with its project, when it has one) and dtexec's options, [`validate`]
+//! applies the package's own XML configurations, `/ConfigFile`, `/Conn`, `/Set` and `/Par`
+//! (checking that required sensitive parameters got a value), then lists the elements the
 //! engine cannot run and type-checks every expression in its scope, giving a
 //! [`ValidationReport`] of SSIS-style [`Diagnostic`]s. This file owns only that order; each
 //! step is its own file. It must not run anything nor print anything.
@@ -57,6 +58,7 @@ pub fn validate_with(
     overrides::apply_connections(package, &options.connections, &mut report);
     overrides::apply_sets(package, &options.sets, &mut report);
     overrides::apply_parameters(package, &options.parameters, &mut report);
+    overrides::check_required_sensitive(package, &mut report);
     report.extend(check_package(package));
     runtime.check(package, &mut report);
     if options.warn_as_error {
@@ -70,10 +72,15 @@ pub fn validate_with(
 pub fn check_package(package: &Package) -> ValidationReport {
     let mut report = ValidationReport::default();
     for issue in package.unsupported() {
+        let project_values = package
+            .project
+            .iter()
+            .flat_map(|p| &p.unreadable_sensitive_values);
         let sensitive = issue.type_name.is_none()
             && package
                 .unreadable_sensitive_values
                 .iter()
+                .chain(project_values)
                 .any(|s| s.owner == issue.path);
         let text = match &issue.type_name {
             Some(t) if !t.is_empty() => format!("{} ({t}).", issue.reason),

@@ -1,6 +1,7 @@
 //! Applies the command line's overrides to a loaded package and reports what failed:
 //! `/Set` (unknown target = error), `/Conn` (connection by name or DTSID; unknown = error) and
-//! `/Par` (package parameters and `CM.<connection>.<property>`; unknown = error). The lookup
+//! `/Par` (`$Package::` and `$Project::` parameters and `CM.<connection>.<property>` of package
+//! or project connection managers; unknown = error). The lookup
 //! itself is `target.rs`; this file owns turning outcomes into diagnostics. It must not read
 //! files (configurations are `configurations.rs`).
 
@@ -47,7 +48,7 @@ pub fn apply_connections(
         match target::find_connection(package, &c.target) {
             Some(cm) => cm.connection_string = c.connection_string.clone(),
             None => report.error(
-                codes::CONNECTION_NOT_FOUND,
+                codes::CONNECTION_MANAGER_NOT_FOUND,
                 format!("\\Package.Connections[{}]", c.target),
                 format!(
                     "/Connection: the package has no connection manager named or with the id \
@@ -73,18 +74,46 @@ pub fn apply_parameters(
                 &source,
                 "/Parameter: server options apply to the SSIS catalog only; ignored.",
             ),
-            ParameterScope::Project => report.error(
+            ParameterScope::Project if package.project.is_none() => report.error(
                 codes::PARAMETER_NOT_FOUND,
                 &source,
                 format!(
                     "/Parameter: the project parameter \"{}\" does not exist: a package run \
-                     from a file has no project.",
+                     from a file has no project; run it with /Proj[ect] and /Pack[age].",
                     p.name
                 ),
             ),
+            ParameterScope::Project => {
+                if let Some(rest) = p.name.strip_prefix("CM.") {
+                    connection_parameter(package, rest, &p.value, &source, true, report);
+                    continue;
+                }
+                match target::set_project_parameter(package, &p.name, &p.value) {
+                    Ok(()) => {}
+                    Err(ParameterError::NotFound) => report.error(
+                        codes::PARAMETER_NOT_FOUND,
+                        &source,
+                        format!(
+                            "/Parameter: the parameter \"$Project::{}\" cannot be found: the \
+                             project \"{}\" has the parameters {}.",
+                            p.name,
+                            package.project.as_ref().map_or("", |s| s.name.as_str()),
+                            package
+                                .project
+                                .as_ref()
+                                .map_or_else(String::new, |s| s.parameter_names())
+                        ),
+                    ),
+                    Err(ParameterError::Rejected(reason)) => report.error(
+                        codes::VALUE_REJECTED,
+                        &source,
+                        format!("/Parameter: {reason}."),
+                    ),
+                }
+            }
             ParameterScope::Package => {
                 if let Some(rest) = p.name.strip_prefix("CM.") {
-                    connection_parameter(package, rest, &p.value, &source, report);
+                    connection_parameter(package, rest, &p.value, &source, false, report);
                     continue;
                 }
                 match target::set_parameter(package, &p.name, &p.value) {
@@ -109,6 +138,34 @@ pub fn apply_parameters(
     }
 }
 
+/// A package of a project: every required sensitive parameter must have a value by now. The
+/// project cannot keep one (DontSaveSensitive drops it, encryption ssisd cannot undo blanks it),
+/// so it must come from `/Par` (or the service's run request).
+pub fn check_required_sensitive(package: &Package, report: &mut ValidationReport) {
+    let Some(project) = &package.project else {
+        return;
+    };
+    let all = project
+        .parameters
+        .iter()
+        .map(|p| ("$Project", p))
+        .chain(package.parameters.iter().map(|p| ("$Package", p)));
+    for (ns, p) in all {
+        if p.required && p.sensitive && p.value.is_empty() {
+            report.error(
+                codes::PARAMETER_VALUE_REQUIRED,
+                format!("{ns}::{}", p.name),
+                format!(
+                    "The parameter \"{ns}::{}\" is required and sensitive, and has no value: \
+                     the project does not keep sensitive values in clear; give it with /Par \
+                     \"{ns}::{}\";value.",
+                    p.name, p.name
+                ),
+            );
+        }
+    }
+}
+
 fn known_parameters(package: &Package) -> String {
     if package.parameters.is_empty() {
         return " (it has none)".to_string();
@@ -117,12 +174,14 @@ fn known_parameters(package: &Package) -> String {
     format!("; it has {}", names.join(", "))
 }
 
-/// `CM.<connection>.<property>`: a connection manager property given as a parameter.
+/// `CM.<connection>.<property>`: a connection manager property given as a parameter — of a
+/// project connection manager with `$Project::`, of one of the package's own otherwise.
 fn connection_parameter(
     package: &mut Package,
     rest: &str,
     value: &str,
     source: &str,
+    project: bool,
     report: &mut ValidationReport,
 ) {
     let Some((conn, prop)) = rest.rsplit_once('.') else {
@@ -133,8 +192,14 @@ fn connection_parameter(
         );
         return;
     };
-    match target::find_connection(package, conn) {
-        Some(cm) => match target::set_connection_property(cm, prop, value) {
+    let (scope, other) = if project {
+        ("project", "$Package::")
+    } else {
+        ("package", "$Project::")
+    };
+    let found = target::find_connection(package, conn).map(|cm| (cm.project == project, cm));
+    match found {
+        Some((true, cm)) => match target::set_connection_property(cm, prop, value) {
             Ok(applied) => note_applied(report, source, applied),
             Err(reason) => report.error(
                 codes::VALUE_REJECTED,
@@ -142,10 +207,22 @@ fn connection_parameter(
                 format!("/Parameter: {reason}."),
             ),
         },
-        None => report.error(
-            codes::CONNECTION_NOT_FOUND,
+        Some((false, cm)) => report.error(
+            codes::CONNECTION_MANAGER_NOT_FOUND,
             source,
-            format!("/Parameter: the package has no connection manager named \"{conn}\"."),
+            format!(
+                "/Parameter: \"{}\" is not a {scope} connection manager; write \
+                 {other}CM.{}.{prop}.",
+                cm.name, cm.name
+            ),
+        ),
+        None => report.error(
+            codes::CONNECTION_MANAGER_NOT_FOUND,
+            source,
+            format!(
+                "/Parameter: the connection \"{conn}\" is not found: the {scope} has no \
+                 connection manager of that name."
+            ),
         ),
     }
 }

@@ -1,7 +1,8 @@
-//! The variables an expression can see at one place in a package: system variables, package
+//! The variables an expression can see at one place in a package: system variables, project
+//! parameters (`$Project::Name`, when the package was loaded from a project), package
 //! parameters (`$Package::Name`), package variables, then the variables of each container and
 //! event handler on the way down, an inner variable shadowing an outer one of the same
-//! qualified name. It implements `expr::VariableScope` for the type checker and must not
+//! qualified name. It also knows which of them are sensitive parameters. It implements `expr::VariableScope` for the type checker and must not
 //! evaluate anything or know about package paths.
 
 use std::cell::Cell;
@@ -16,6 +17,8 @@ struct Entry {
     namespace: String,
     name: String,
     ty: DataType,
+    /// A sensitive parameter.
+    sensitive: bool,
 }
 
 /// A stack of visible variables; later entries are inner scopes.
@@ -23,6 +26,10 @@ struct Entry {
 pub struct ScopeStack {
     entries: Vec<Entry>,
     project_reference: Cell<bool>,
+    /// Whether the package was loaded from a project (so `$Project::` names resolve).
+    in_project: bool,
+    /// The project's parameter names, for messages.
+    project_names: String,
 }
 
 /// The type of a variable from its `DTS:DataType` code; unknown codes read as objects.
@@ -36,6 +43,11 @@ impl ScopeStack {
         let mut s = ScopeStack::default();
         for (name, ty) in system_variables::CONTAINER {
             s.add("System", name, *ty);
+        }
+        if let Some(project) = &package.project {
+            s.in_project = true;
+            s.project_names = project.parameter_names();
+            s.add_parameters_of("$Project", &project.parameters);
         }
         s.add_parameters(&package.parameters);
         s.add_variables(&package.variables);
@@ -56,6 +68,7 @@ impl ScopeStack {
             namespace: namespace.to_string(),
             name: name.to_string(),
             ty,
+            sensitive: false,
         });
     }
 
@@ -66,9 +79,28 @@ impl ScopeStack {
     }
 
     pub fn add_parameters(&mut self, params: &[Parameter]) {
+        self.add_parameters_of("$Package", params);
+    }
+
+    fn add_parameters_of(&mut self, namespace: &str, params: &[Parameter]) {
         for p in params {
-            self.add("$Package", &p.name, variable_type(p.data_type));
+            self.entries.push(Entry {
+                namespace: namespace.to_string(),
+                name: p.name.clone(),
+                ty: variable_type(p.data_type),
+                sensitive: p.sensitive,
+            });
         }
+    }
+
+    /// The qualified name (`$Project::Password`) of `var` when it is a sensitive parameter of a
+    /// package run in its project (where SSIS guards them; a package run from a file keeps
+    /// ssisd's earlier behaviour and reads them anywhere).
+    pub fn sensitive_parameter(&self, var: VarRef) -> Option<String> {
+        self.entries
+            .get(var.0)
+            .filter(|e| e.sensitive && self.in_project)
+            .map(|e| format!("{}::{}", e.namespace, e.name))
     }
 
     /// Enters an event handler for `event` (`OnError`, …): adds its system variables.
@@ -89,7 +121,7 @@ impl ScopeStack {
 
 impl VariableScope for ScopeStack {
     fn resolve(&self, namespace: Option<&str>, name: &str) -> Result<(VarRef, DataType), String> {
-        if namespace.is_some_and(|ns| ns.eq_ignore_ascii_case("$Project")) {
+        if !self.in_project && namespace.is_some_and(|ns| ns.eq_ignore_ascii_case("$Project")) {
             self.project_reference.set(true);
             return Err(format!(
                 "the project parameter \"$Project::{name}\" is not available: a package run \
@@ -99,6 +131,10 @@ impl VariableScope for ScopeStack {
         let mut found: Option<(usize, &Entry)> = None;
         for (i, e) in self.entries.iter().enumerate().rev() {
             if e.name != name || namespace.is_some_and(|ns| ns != e.namespace) {
+                continue;
+            }
+            // Project parameters are only ever named with their namespace.
+            if namespace.is_none() && e.namespace == "$Project" {
                 continue;
             }
             match found {
@@ -117,6 +153,11 @@ impl VariableScope for ScopeStack {
         match found {
             Some((i, e)) => Ok((VarRef(i), e.ty)),
             None => Err(match namespace {
+                Some("$Project") => format!(
+                    "the project parameter \"$Project::{name}\" does not exist (the project \
+                     parameters are {})",
+                    self.project_names
+                ),
                 Some(ns) => format!("the variable \"{ns}::{name}\" was not found in this scope"),
                 None => format!("the variable \"{name}\" was not found in this scope"),
             }),

@@ -10,7 +10,7 @@ use thiserror::Error;
 use super::property_names as names;
 use crate::cli::{CollectionKind, PathStep, PropertyPath};
 use crate::model::{
-    ConnectionManager, EventHandler, ExecProperties, Executable, ExecutableKind, Package,
+    ConnectionManager, EventHandler, ExecProperties, Executable, ExecutableKind, Package, Parameter,
 };
 use crate::types::Value;
 
@@ -443,10 +443,19 @@ fn parameter_value(
     value: &str,
     path: &PropertyPath,
 ) -> Result<Applied, OverrideError> {
-    if !namespace.eq_ignore_ascii_case("$Package") {
+    let project = namespace.eq_ignore_ascii_case("$Project");
+    if !project && !namespace.eq_ignore_ascii_case("$Package") {
         return Err(not_found(
             path,
-            format!("a package run from a file has no {namespace} parameters"),
+            format!("there are no {namespace} parameters; use $Package:: or $Project::"),
+        ));
+    }
+    if project && p.project.is_none() {
+        return Err(not_found(
+            path,
+            "a package run from a file has no $Project parameters; run it with /Proj[ect] and \
+             /Pack[age]"
+                .to_string(),
         ));
     }
     if !is_value(path) {
@@ -455,7 +464,15 @@ fn parameter_value(
             "only the value of a parameter can be set".to_string(),
         ));
     }
-    set_parameter(p, name, value).map_err(|e| match e {
+    let set = if project {
+        set_project_parameter(p, name, value)
+    } else {
+        set_parameter(p, name, value)
+    };
+    set.map_err(|e| match e {
+        ParameterError::NotFound if project => {
+            not_found(path, format!("the project has no parameter \"{name}\""))
+        }
         ParameterError::NotFound => {
             not_found(path, format!("the package has no parameter \"{name}\""))
         }
@@ -483,29 +500,57 @@ pub fn set_parameter(p: &mut Package, name: &str, value: &str) -> Result<(), Par
                 .position(|x| x.name.eq_ignore_ascii_case(name))
         })
         .ok_or(ParameterError::NotFound)?;
-    let param = &mut p.parameters[idx];
-    Value::from_variable_text(i32::from(param.data_type), value)
-        .map_err(ParameterError::Rejected)?;
+    assign_parameter(&mut p.parameters[idx], value)
+}
+
+/// Gives `param` the text `value` when it reads as the parameter's type. The refusal of a
+/// sensitive parameter's value never repeats the value.
+fn assign_parameter(param: &mut Parameter, value: &str) -> Result<(), ParameterError> {
+    Value::from_variable_text(i32::from(param.data_type), value).map_err(|reason| {
+        if param.sensitive {
+            let ty = crate::validate::scope::variable_type(param.data_type);
+            ParameterError::Rejected(format!(
+                "the value given for the sensitive parameter \"{}\" is not a valid {} value",
+                param.name,
+                ty.static_name()
+            ))
+        } else {
+            ParameterError::Rejected(reason)
+        }
+    })?;
     param.value = value.to_string();
     Ok(())
 }
 
-/// Finds a connection manager by name (ignoring case) or by DTSID (with or without braces).
+/// Sets the value of the project parameter `name` of a package loaded from a project.
+pub fn set_project_parameter(
+    p: &mut Package,
+    name: &str,
+    value: &str,
+) -> Result<(), ParameterError> {
+    let scope = p.project.as_mut().ok_or(ParameterError::NotFound)?;
+    let idx = scope
+        .parameters
+        .iter()
+        .position(|x| x.name == name)
+        .or_else(|| {
+            scope
+                .parameters
+                .iter()
+                .position(|x| x.name.eq_ignore_ascii_case(name))
+        })
+        .ok_or(ParameterError::NotFound)?;
+    assign_parameter(&mut scope.parameters[idx], value)
+}
+
+/// Finds a connection manager by name, DTSID, refId or `{GUID}:external` reference
+/// (`model::connection::find`).
 pub fn find_connection<'a>(
     p: &'a mut Package,
     name_or_id: &str,
 ) -> Option<&'a mut ConnectionManager> {
-    let key = name_or_id.trim();
-    let bare = |s: &str| {
-        s.trim()
-            .trim_start_matches('{')
-            .trim_end_matches('}')
-            .to_ascii_lowercase()
-    };
-    let id = bare(key);
-    p.connections
-        .iter_mut()
-        .find(|c| c.name.eq_ignore_ascii_case(key) || (!id.is_empty() && bare(&c.dtsid) == id))
+    let i = crate::model::connection::find(&p.connections, name_or_id)?;
+    p.connections.get_mut(i)
 }
 
 /// Sets a property of a connection manager.

@@ -231,7 +231,7 @@ fn connections_by_name_and_id() {
     assert!(r
         .errors
         .iter()
-        .all(|d| d.code != codes::CONNECTION_NOT_FOUND));
+        .all(|d| d.code != codes::CONNECTION_MANAGER_NOT_FOUND));
     assert_eq!(p.connections[0].connection_string, "Data Source=a;");
     let r = run(
         &mut p,
@@ -243,10 +243,10 @@ fn connections_by_name_and_id() {
     assert!(r
         .errors
         .iter()
-        .all(|d| d.code != codes::CONNECTION_NOT_FOUND));
+        .all(|d| d.code != codes::CONNECTION_MANAGER_NOT_FOUND));
     assert_eq!(p.connections[0].connection_string, "Data Source=b;");
     let r = run(&mut p, &["/Conn", "Nope;x=1"]);
-    assert!(has(&r.errors, codes::CONNECTION_NOT_FOUND, "Nope"));
+    assert!(has(&r.errors, codes::CONNECTION_MANAGER_NOT_FOUND, "Nope"));
 }
 
 #[test]

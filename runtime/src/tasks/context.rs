@@ -169,7 +169,12 @@ impl<'a> TaskContext<'a> {
         match connections::find(self.rt.package, &self.rt.vars, key) {
             Some(r) => r,
             None => Err(format!(
-                "the package has no connection manager named or with the id \"{key}\""
+                "the connection \"{key}\" is not found: {} a connection manager of that name \
+                 or id",
+                match &self.rt.package.project {
+                    Some(p) => format!("neither the package nor its project \"{}\" has", p.name),
+                    None => "the package has no".to_string(),
+                }
             )),
         }
     }

@@ -1,5 +1,5 @@
-//! Listing one folder of a File System store: its subfolders and `.dtsx` files with their
-//! headers (from the header cache where the file is unchanged), sorted by name. Listing also
+//! Listing one folder of a File System store: its subfolders, its deployed projects (`.ispac`)
+//! and `.dtsx` files with their headers (from the header cache where the file is unchanged), sorted by name. Listing also
 //! sweeps what dead writers left behind (temporary files, half-deleted folders). It must not
 //! change packages.
 
@@ -14,6 +14,7 @@ use crate::error::StoreError;
 use crate::names::{ItemName, StorePath};
 use crate::package_header::{read_package_header, PackageHeader};
 use crate::package_store::{FolderListing, PackageEntry, PackageInfo, SubfolderEntry};
+use crate::projects::PROJECT_EXTENSION;
 
 struct Found {
     stem: String,
@@ -26,6 +27,7 @@ impl FileSystemStore {
         let dir = self.existing_dir(folder)?;
         let mut folders = Vec::new();
         let mut files = Vec::new();
+        let mut project_files = Vec::new();
         let entries = fs::read_dir(&dir)
             .map_err(|e| self.failure("cannot list", Subject::Folder(folder), e))?;
         for entry in entries {
@@ -58,7 +60,18 @@ impl FileSystemStore {
             let Some((stem, ext)) = file_name.rsplit_once('.') else {
                 continue;
             };
-            if !ext.eq_ignore_ascii_case(EXTENSION) || ItemName::new(stem).is_err() {
+            if ItemName::new(stem).is_err() {
+                continue;
+            }
+            if ext.eq_ignore_ascii_case(PROJECT_EXTENSION) {
+                if let Ok(meta) = entry.metadata() {
+                    if meta.is_file() {
+                        project_files.push((stem.to_string(), entry.path(), meta));
+                    }
+                }
+                continue;
+            }
+            if !ext.eq_ignore_ascii_case(EXTENSION) {
                 continue;
             }
             let Ok(meta) = entry.metadata() else {
@@ -119,7 +132,12 @@ impl FileSystemStore {
             .collect();
         folders.sort_unstable_by(|a, b| a.name.cmp(&b.name));
         packages.sort_unstable_by(|a, b| a.info.name.cmp(&b.info.name));
-        Ok(FolderListing { folders, packages })
+        let projects = super::projects::entries(project_files);
+        Ok(FolderListing {
+            folders,
+            packages,
+            projects,
+        })
     }
 }
 

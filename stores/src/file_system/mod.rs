@@ -1,8 +1,9 @@
-//! The File System store: a top-level folder that is a directory. Subfolders are directories and
-//! packages are `<name>.dtsx` files kept byte for byte; every write goes through
-//! [`crate::atomic_file`]. One concern per file: `root.rs` (the store root: marker, creation
-//! policy, health probes), `headers.rs` (the header cache that survives restarts),
-//! `listing.rs` (listing a folder), this file (opening the store, the changes, and how file
+//! The File System store: a top-level folder that is a directory. Subfolders are directories,
+//! packages are `<name>.dtsx` files and deployed projects `<name>.ispac` files, kept byte for
+//! byte; every write goes through [`crate::atomic_file`]. One concern per file: `root.rs` (the
+//! store root: marker, creation policy, health probes), `headers.rs` (the header cache that
+//! survives restarts), `listing.rs` (listing a folder), `projects.rs` (deployed projects), this
+//! file (opening the store, the changes, and how file
 //! errors become store errors). Blocking file work runs on tokio's blocking pool; this module
 //! must not know about actors or HTTP.
 //!
@@ -14,6 +15,7 @@
 
 mod headers;
 mod listing;
+mod projects;
 pub mod root;
 
 use std::fs;
@@ -30,6 +32,7 @@ use crate::error::StoreError;
 use crate::names::{ItemName, StorePath};
 use crate::package_header::read_package_header;
 use crate::package_store::{FolderListing, PackageInfo, PackageStore};
+use crate::projects::ProjectInfo;
 
 pub use headers::CACHE_FILE as HEADER_CACHE_FILE;
 pub use root::{CreateRoot, RootPolicy, MARKER};
@@ -476,6 +479,27 @@ impl PackageStore for FileSystemStore {
     ) -> Result<(), StoreError> {
         let (s, f, n, nn) = (self.clone(), folder.clone(), name.clone(), new_name.clone());
         blocking(move || s.rename_package_now(&f, &n, &nn)).await
+    }
+
+    async fn put_project(
+        &self,
+        folder: &StorePath,
+        name: &ItemName,
+        bytes: Bytes,
+        overwrite: bool,
+    ) -> Result<(ProjectInfo, bool), StoreError> {
+        let (s, f, n) = (self.clone(), folder.clone(), name.clone());
+        blocking(move || s.put_project_now(&f, &n, &bytes, overwrite)).await
+    }
+
+    async fn get_project(&self, folder: &StorePath, name: &ItemName) -> Result<Bytes, StoreError> {
+        let (s, f, n) = (self.clone(), folder.clone(), name.clone());
+        blocking(move || s.get_project_now(&f, &n)).await
+    }
+
+    async fn delete_project(&self, folder: &StorePath, name: &ItemName) -> Result<(), StoreError> {
+        let (s, f, n) = (self.clone(), folder.clone(), name.clone());
+        blocking(move || s.delete_project_now(&f, &n)).await
     }
 }
 

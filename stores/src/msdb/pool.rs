@@ -1,23 +1,19 @@
-//! Connections to one SQL Server database and a small pool of them. It resolves the server
-//! name (asking the SQL Server Browser for named instances), connects over TCP with the folder's
-//! TLS and login settings, and lends connections that go back to the pool when dropped — unless
-//! the borrower marked them broken. It must not know about the msdb schema.
+//! Connections to one msdb database and a small pool of them: connections are opened by
+//! ssisd-sql (server name and Browser, TLS, login) with the folder's settings, and lent out;
+//! they go back to the pool when dropped — unless the borrower marked them broken. It must not
+//! know about the msdb schema.
 
 use std::sync::{Arc, Mutex};
 
-use tiberius::{AuthMethod, Client, Config, EncryptionLevel};
-use tokio::net::TcpStream;
+use ssisd_sql::error::ConnectError;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
-use tokio_util::compat::{Compat, TokioAsyncWriteCompatExt};
 
-use super::browser;
 use super::error::unavailable;
-use super::server_name::{machine_name, parse_server_name};
-use super::settings::{Authentication, Encrypt, SqlServerFolder, INTEGRATED_REFUSED};
+use super::settings::SqlServerFolder;
 use crate::error::StoreError;
 
 /// One open connection.
-pub type Connection = Client<Compat<TcpStream>>;
+pub type Connection = ssisd_sql::tds::TdsClient;
 
 /// A bounded pool of connections to one database.
 #[derive(Clone)]
@@ -116,107 +112,15 @@ impl Drop for Pooled {
     }
 }
 
-/// The tiberius configuration of a folder, without the login.
-fn base_config(s: &SqlServerFolder, host: &str, port: u16) -> Config {
-    let mut config = Config::new();
-    config.host(host);
-    config.port(port);
-    config.database(&s.database);
-    config.application_name("ssisd");
-    config.encryption(match s.encrypt {
-        Encrypt::Required => EncryptionLevel::Required,
-        Encrypt::Optional => EncryptionLevel::On,
-        Encrypt::Off => EncryptionLevel::Off,
-    });
-    if s.trust_server_certificate {
-        config.trust_cert();
-    } else if let Some(ca) = &s.ca_file {
-        config.trust_cert_ca(ca.display().to_string());
-    }
-    config
-}
-
 /// Opens one connection with the folder's settings.
 pub async fn connect(s: &SqlServerFolder) -> Result<Connection, StoreError> {
-    let server = s.server.as_str();
-    let target = parse_server_name(server, &machine_name()).map_err(|e| unavailable(server, e))?;
-    let wait = s.connect_timeout();
-    let port = match (&target.instance, target.needs_browser()) {
-        (Some(instance), true) => browser::lookup_port(&target.host, instance, wait)
-            .await
-            .map_err(|e| unavailable(server, e))?,
-        _ => target.fixed_port(),
-    };
-    let mut host = target.host.clone();
-    let mut port = port;
-    // A server may redirect the login elsewhere once (Azure SQL gateways do).
-    for _ in 0..2 {
-        let tcp = tokio::time::timeout(wait, TcpStream::connect((host.as_str(), port)))
-            .await
-            .map_err(|_| {
-                unavailable(
-                    server,
-                    format!(
-                        "no answer from {host}:{port} within {} ms",
-                        wait.as_millis()
-                    ),
-                )
-            })?
-            .map_err(|e| unavailable(server, format!("cannot connect to {host}:{port}: {e}")))?;
-        let _ = tcp.set_nodelay(true);
-        let auth = match s.authentication {
-            Authentication::Integrated => return Err(unavailable(server, INTEGRATED_REFUSED)),
-            Authentication::SqlServer => {
-                let user = s.user.as_deref().ok_or_else(|| {
-                    unavailable(
-                        server,
-                        format!("{host}:{port} answers, but no login is configured: set `user` and `password_file` or `password_env` for this folder (integrated authentication is not available in this build)"),
-                    )
-                })?;
-                let password = s.password.read(user).map_err(|e| unavailable(server, e))?;
-                AuthMethod::sql_server(user, password.expose())
-            }
-        };
-        let mut config = base_config(s, &host, port);
-        config.authentication(auth);
-        match tokio::time::timeout(wait, Client::connect(config, tcp.compat_write())).await {
-            Err(_) => {
-                return Err(unavailable(
-                    server,
-                    format!(
-                        "login to {host}:{port} took more than {} ms",
-                        wait.as_millis()
-                    ),
-                ))
-            }
-            Ok(Ok(client)) => return Ok(client),
-            Ok(Err(tiberius::error::Error::Routing { host: h, port: p })) => {
-                host = h;
-                port = p;
-            }
-            Ok(Err(tiberius::error::Error::Server(t))) => {
-                return Err(unavailable(
-                    server,
-                    format!(
-                        "login to {host}:{port} (database {}) refused: error {}: {}",
-                        s.database,
-                        t.code(),
-                        t.message()
-                    ),
-                ))
-            }
-            Ok(Err(e)) => {
-                return Err(unavailable(
-                    server,
-                    format!("cannot log in to {host}:{port}: {e}"),
-                ))
-            }
-        }
-    }
-    Err(unavailable(
-        server,
-        "the server redirected the login more than once",
-    ))
+    ssisd_sql::tds::connect(&s.tds()).await.map_err(|e| match e {
+        ConnectError::NoLogin { server, address } => unavailable(
+            &server,
+            format!("{address} answers, but no login is configured: set `user` and `password_file` or `password_env` for this folder (integrated authentication is not available in this build)"),
+        ),
+        other => StoreError::Unavailable(other.to_string()),
+    })
 }
 
 #[cfg(test)]

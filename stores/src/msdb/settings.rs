@@ -1,14 +1,21 @@
 //! The connection settings of one msdb folder — server, database, login, encryption, pool — as
-//! configuration gives them ([`SqlServerFolder`]), and as an ADO-style connection string gives
-//! them (`dtexec /SQL`, the tests' `SSISD_TEST_MSSQL`). A configuration only ever holds *where*
-//! a password is (a file or an environment variable); a password read from an ADO string is a
-//! [`Secret`] that prints as `<redacted>`. This module must not open connections.
+//! configuration gives them ([`SqlServerFolder`]), and as an ADO.NET connection string gives
+//! them (`dtexec /SQL`, the tests' `SSISD_TEST_MSSQL`). The SQL Server parts (server names,
+//! logins, passwords, encryption, connection-string syntax) are ssisd-sql's, re-exported here
+//! for the configuration that names them; a folder adds its pool size, its schema choice and
+//! msdb as the default database, and becomes [`TdsSettings`] to connect. A configuration only
+//! ever holds *where* a password is (a file or an environment variable). This module must not
+//! open connections.
 
-use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
+use ssisd_sql::connection_string::{self, ConnectionString, Syntax};
+use ssisd_sql::tds::settings::TdsSettingsError;
+use ssisd_sql::tds::TdsSettings;
+
+pub use ssisd_sql::secret::{PasswordError, PasswordSource, Secret};
+pub use ssisd_sql::tds::settings::{Authentication, Encrypt};
 
 /// The msdb database's name, where the SSIS procedures live.
 pub const DEFAULT_DATABASE: &str = "msdb";
@@ -17,116 +24,8 @@ pub const DEFAULT_POOL_SIZE: u32 = 4;
 /// How long one connection attempt may take (TCP, TLS and login).
 pub const DEFAULT_CONNECT_TIMEOUT_SECONDS: f64 = 5.0;
 
-/// How the service logs in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Authentication {
-    /// A SQL Server login (`user` and a password from a file or the environment).
-    #[default]
-    SqlServer,
-    /// Kerberos as the service's own identity. Refused: tiberius needs the system GSSAPI
-    /// library for it, which this build does not link.
-    Integrated,
-}
-
-impl Authentication {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Authentication::SqlServer => "sql-server",
-            Authentication::Integrated => "integrated",
-        }
-    }
-}
-
 /// Why `authentication = "integrated"` is refused, for configuration errors.
 pub const INTEGRATED_REFUSED: &str = "authentication = \"integrated\" (Kerberos) is not available: the SQL Server driver needs the system GSSAPI (libgssapi_krb5) libraries for it, which this build does not link. Use authentication = \"sql-server\" with `user` and `password_file` or `password_env`";
-
-/// Whether and how the connection is encrypted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Encrypt {
-    /// Everything is encrypted; the connection fails when the server cannot.
-    #[default]
-    Required,
-    /// Encrypted when the server supports it.
-    Optional,
-    /// Only the login is encrypted (what SQL Server itself requires).
-    Off,
-}
-
-/// A password kept out of logs and printed configurations.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(text: impl Into<String>) -> Self {
-        Secret(text.into())
-    }
-
-    /// The password itself, for the login only.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("<redacted>")
-    }
-}
-
-/// Where the password comes from.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub enum PasswordSource {
-    #[default]
-    None,
-    /// A file whose content (without a trailing newline) is the password.
-    File(PathBuf),
-    /// An environment variable of the service.
-    Env(String),
-    /// Given inline in an ADO connection string (never from a configuration file).
-    Inline(Secret),
-}
-
-/// Why a password cannot be had.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum PasswordError {
-    #[error("no password is configured for login \"{0}\": set password_file or password_env")]
-    Missing(String),
-    #[error("cannot read the password file {path}: {message}")]
-    File { path: PathBuf, message: String },
-    #[error("the environment variable {0} holding the password is not set")]
-    Env(String),
-}
-
-impl PasswordSource {
-    /// Reads the password now (files and variables can change between attempts).
-    pub fn read(&self, user: &str) -> Result<Secret, PasswordError> {
-        match self {
-            PasswordSource::None => Err(PasswordError::Missing(user.into())),
-            PasswordSource::File(path) => std::fs::read_to_string(path)
-                .map(|t| Secret(t.trim_end_matches(['\r', '\n']).to_string()))
-                .map_err(|e| PasswordError::File {
-                    path: path.clone(),
-                    message: e.to_string(),
-                }),
-            PasswordSource::Env(name) => std::env::var(name)
-                .map(Secret)
-                .map_err(|_| PasswordError::Env(name.clone())),
-            PasswordSource::Inline(s) => Ok(s.clone()),
-        }
-    }
-
-    /// How the source is shown: the file or variable, never a password.
-    pub fn describe(&self) -> String {
-        match self {
-            PasswordSource::None => "none".into(),
-            PasswordSource::File(p) => format!("file {}", p.display()),
-            PasswordSource::Env(n) => format!("environment variable {n}"),
-            PasswordSource::Inline(_) => "<redacted>".into(),
-        }
-    }
-}
 
 /// One msdb folder's connection settings (`[[folder]] kind = "sql-server"`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -171,12 +70,28 @@ impl SqlServerFolder {
         Duration::from_millis(self.connect_timeout_ms)
     }
 
+    /// The SQL Server connection these settings describe.
+    pub fn tds(&self) -> TdsSettings {
+        TdsSettings {
+            server: self.server.clone(),
+            database: Some(self.database.clone()),
+            authentication: self.authentication,
+            user: self.user.clone(),
+            password: self.password.clone(),
+            encrypt: self.encrypt,
+            trust_server_certificate: self.trust_server_certificate,
+            ca_file: self.ca_file.clone(),
+            connect_timeout: self.connect_timeout(),
+            application_name: None,
+        }
+    }
+
     /// Checks values that can be checked without a server.
     pub fn validate(&self) -> Result<(), String> {
         if self.server.trim().is_empty() {
             return Err("server is empty".into());
         }
-        super::server_name::parse_server_name(&self.server, "").map_err(|e| e.to_string())?;
+        ssisd_sql::server_name::parse_server_name(&self.server, "").map_err(|e| e.to_string())?;
         if self.database.trim().is_empty() {
             return Err("database is empty".into());
         }
@@ -229,190 +144,45 @@ impl SqlServerFolder {
     }
 }
 
-/// Why an ADO connection string cannot be used.
+/// Why an ADO.NET connection string cannot give a folder's settings.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConnectionStringError {
-    #[error("connection string: \"{0}\" is not key=value")]
-    NotKeyValue(String),
-    #[error("connection string: the quoted value of {0} is not closed")]
-    Unclosed(String),
-    #[error("connection string: {key} = \"{value}\" is not {expected}")]
-    Value {
-        key: String,
-        value: String,
-        expected: &'static str,
-    },
-    #[error("connection string: no Server (or Data Source)")]
-    NoServer,
     #[error("connection string: {0}")]
-    Refused(&'static str),
+    Syntax(#[from] connection_string::ConnectionStringError),
+    #[error("connection string: {0}")]
+    Settings(#[from] TdsSettingsError),
+    #[error("connection string: Max Pool Size = \"{0}\" is not a number")]
+    PoolSize(String),
 }
 
-/// Splits an ADO string into (key, value) pairs: `;` separates, values may be quoted with `'`,
-/// `"` (a doubled quote is one quote) or braces (`}}` is one `}`).
-pub fn split_pairs(text: &str) -> Result<Vec<(String, String)>, ConnectionStringError> {
-    let mut pairs = Vec::new();
-    let mut chars = text.chars().peekable();
-    loop {
-        while matches!(chars.peek(), Some(c) if *c == ';' || c.is_whitespace()) {
-            chars.next();
-        }
-        if chars.peek().is_none() {
-            return Ok(pairs);
-        }
-        let mut key = String::new();
-        for c in chars.by_ref() {
-            if c == '=' {
-                break;
-            }
-            if c == ';' {
-                return Err(ConnectionStringError::NotKeyValue(key));
-            }
-            key.push(c);
-        }
-        let key = key.trim().to_ascii_lowercase();
-        while matches!(chars.peek(), Some(c) if c.is_whitespace()) {
-            chars.next();
-        }
-        let mut value = String::new();
-        match chars.peek().copied() {
-            Some(q @ ('\'' | '"' | '{')) => {
-                chars.next();
-                let close = if q == '{' { '}' } else { q };
-                let mut closed = false;
-                while let Some(c) = chars.next() {
-                    if c == close {
-                        if chars.peek() == Some(&close) {
-                            chars.next();
-                            value.push(c);
-                            continue;
-                        }
-                        closed = true;
-                        break;
-                    }
-                    value.push(c);
-                }
-                if !closed {
-                    return Err(ConnectionStringError::Unclosed(key));
-                }
-                for c in chars.by_ref() {
-                    if c == ';' {
-                        break;
-                    }
-                }
-            }
-            _ => {
-                for c in chars.by_ref() {
-                    if c == ';' {
-                        break;
-                    }
-                    value.push(c);
-                }
-                value = value.trim().to_string();
-            }
-        }
-        if key.is_empty() {
-            return Err(ConnectionStringError::NotKeyValue(value));
-        }
-        pairs.push((key, value));
-    }
-}
-
-fn parse_bool(key: &str, value: &str) -> Result<bool, ConnectionStringError> {
-    match value.to_ascii_lowercase().as_str() {
-        "true" | "yes" | "1" => Ok(true),
-        "false" | "no" | "0" => Ok(false),
-        _ => Err(ConnectionStringError::Value {
-            key: key.into(),
-            value: value.into(),
-            expected: "true or false",
-        }),
-    }
-}
-
-/// Reads an ADO-style connection string (`Server=tcp:host,1433;Database=msdb;User Id=sa;
-/// Password=…;Encrypt=true;TrustServerCertificate=true`). The database defaults to msdb.
+/// Reads an ADO.NET connection string (`Server=tcp:host,1433;Database=msdb;User Id=sa;
+/// Password=…;Encrypt=true;TrustServerCertificate=true`). The database defaults to msdb,
+/// encryption to required.
 pub fn parse_connection_string(text: &str) -> Result<SqlServerFolder, ConnectionStringError> {
-    let mut server = None;
-    let mut s = SqlServerFolder::new("");
-    for (key, value) in split_pairs(text)? {
-        match key.as_str() {
-            "server" | "data source" | "address" | "addr" | "network address" => {
-                server = Some(value)
-            }
-            "database" | "initial catalog" => s.database = value,
-            "user id" | "uid" | "user" | "username" => s.user = Some(value),
-            "password" | "pwd" => s.password = PasswordSource::Inline(Secret(value)),
-            "encrypt" => {
-                s.encrypt = match value.to_ascii_lowercase().as_str() {
-                    "true" | "yes" | "mandatory" | "strict" | "required" => Encrypt::Required,
-                    "optional" => Encrypt::Optional,
-                    "false" | "no" | "off" => Encrypt::Off,
-                    _ => {
-                        return Err(ConnectionStringError::Value {
-                            key,
-                            value,
-                            expected: "true, false, mandatory, optional or strict",
-                        })
-                    }
-                }
-            }
-            "trustservercertificate" | "trust server certificate" => {
-                s.trust_server_certificate = parse_bool(&key, &value)?
-            }
-            "integrated security" | "trusted_connection" => {
-                let on = matches!(value.to_ascii_lowercase().as_str(), "sspi")
-                    || parse_bool(&key, &value)?;
-                if on {
-                    s.authentication = Authentication::Integrated;
-                }
-            }
-            "connect timeout" | "connection timeout" | "timeout" => {
-                let secs: u64 = value.parse().map_err(|_| ConnectionStringError::Value {
-                    key: key.clone(),
-                    value: value.clone(),
-                    expected: "a number of seconds",
-                })?;
-                s.connect_timeout_ms = secs.max(1) * 1000;
-            }
-            "max pool size" => {
-                s.pool_size = value.parse().map_err(|_| ConnectionStringError::Value {
-                    key: key.clone(),
-                    value: value.clone(),
-                    expected: "a number",
-                })?
-            }
-            // Accepted and not needed here.
-            _ => {}
-        }
+    let cs = ConnectionString::parse(text, Syntax::AdoNet)?;
+    let t = TdsSettings::from_connection_string(&cs, Encrypt::Required)?;
+    let mut s = SqlServerFolder::new(t.server);
+    if let Some(db) = t.database {
+        s.database = db;
     }
-    s.server = server
-        .filter(|v| !v.trim().is_empty())
-        .ok_or(ConnectionStringError::NoServer)?;
-    if s.authentication == Authentication::Integrated {
-        return Err(ConnectionStringError::Refused(
-            "Integrated Security needs the system GSSAPI libraries, which this build does not link; give User Id and Password",
-        ));
+    s.authentication = t.authentication;
+    s.user = t.user;
+    s.password = t.password;
+    s.encrypt = t.encrypt;
+    s.trust_server_certificate = t.trust_server_certificate;
+    s.connect_timeout_ms = u64::try_from(t.connect_timeout.as_millis()).unwrap_or(u64::MAX);
+    if let Some(v) = cs.get(&["max pool size"]) {
+        s.pool_size = v
+            .trim()
+            .parse()
+            .map_err(|_| ConnectionStringError::PoolSize(v.to_string()))?;
     }
     Ok(s)
 }
 
 /// The connection string with every password replaced by `<redacted>`, for messages.
 pub fn redact_connection_string(text: &str) -> String {
-    match split_pairs(text) {
-        Ok(pairs) => pairs
-            .into_iter()
-            .map(|(k, v)| {
-                if k == "password" || k == "pwd" {
-                    format!("{k}=<redacted>")
-                } else {
-                    format!("{k}={v}")
-                }
-            })
-            .collect::<Vec<_>>()
-            .join(";"),
-        Err(_) => "<unreadable connection string, redacted>".into(),
-    }
+    connection_string::redact(text, Syntax::AdoNet)
 }
 
 #[cfg(test)]
@@ -438,12 +208,13 @@ mod tests {
         assert_eq!(s.connect_timeout(), Duration::from_secs(3));
 
         let s = parse_connection_string(
-            "data source=.\\SQLEXPRESS; uid=u; pwd={a}}b;c}; encrypt=optional",
+            "data source=.\\SQLEXPRESS; uid=u; pwd=\"a}b;c\"; encrypt=optional; Max Pool Size=9",
         )
         .unwrap();
         assert_eq!(s.server, ".\\SQLEXPRESS");
         assert_eq!(s.database, "msdb", "msdb by default");
         assert_eq!(s.password.read("u").unwrap().expose(), "a}b;c");
+        assert_eq!(s.pool_size, 9);
         assert_eq!(s.encrypt, Encrypt::Optional);
         assert!(!s.trust_server_certificate);
         let s = parse_connection_string("Server=h;Encrypt=no").unwrap();
@@ -454,12 +225,12 @@ mod tests {
     fn refusals_name_the_key() {
         assert_eq!(
             parse_connection_string("Database=x"),
-            Err(ConnectionStringError::NoServer)
+            Err(ConnectionStringError::Settings(TdsSettingsError::NoServer))
         );
         let e = parse_connection_string("Server=h;Encrypt=maybe").unwrap_err();
-        assert!(e.to_string().contains("encrypt"), "{e}");
+        assert!(e.to_string().contains("Encrypt = \"maybe\""), "{e}");
         let e = parse_connection_string("Server=h;Password='open").unwrap_err();
-        assert!(matches!(e, ConnectionStringError::Unclosed(_)));
+        assert!(matches!(e, ConnectionStringError::Syntax(_)), "{e}");
         let e = parse_connection_string("Server=h;Integrated Security=SSPI").unwrap_err();
         assert!(e.to_string().contains("GSSAPI"), "{e}");
         assert!(parse_connection_string("Server=h;junk;x=1").is_err());
@@ -474,35 +245,10 @@ mod tests {
         assert!(!s.password.describe().contains("Sup3r"));
         let r = redact_connection_string(text);
         assert!(
-            !r.contains("Sup3r") && r.contains("password=<redacted>"),
+            !r.contains("Sup3r") && r.contains("Password=<redacted>"),
             "{r}"
         );
         assert!(!redact_connection_string("pwd='x;y").contains("x;y"));
-    }
-
-    #[test]
-    fn password_sources_are_read_at_use() {
-        let dir = tempfile::tempdir().unwrap();
-        let f = dir.path().join("pw");
-        std::fs::write(&f, "from-file\n").unwrap();
-        assert_eq!(
-            PasswordSource::File(f.clone()).read("u").unwrap().expose(),
-            "from-file"
-        );
-        assert!(PasswordSource::File(dir.path().join("none"))
-            .read("u")
-            .unwrap_err()
-            .to_string()
-            .contains("none"));
-        let e = PasswordSource::Env("SSISD_TEST_SURELY_UNSET_VAR".into())
-            .read("u")
-            .unwrap_err();
-        assert!(e.to_string().contains("SSISD_TEST_SURELY_UNSET_VAR"));
-        assert!(PasswordSource::None
-            .read("sa")
-            .unwrap_err()
-            .to_string()
-            .contains("\"sa\""));
     }
 
     #[test]

@@ -227,7 +227,11 @@ impl MsdbStore {
             .collect();
         folders.sort_by(|a, b| a.name.cmp(&b.name));
         packages.sort_by(|a, b| a.info.name.cmp(&b.info.name));
-        Ok(FolderListing { folders, packages })
+        Ok(FolderListing {
+            folders,
+            packages,
+            projects: Vec::new(),
+        })
     }
 
     /// Deletes a folder's content and the folder, depth first (inside the caller's transaction).

@@ -1,7 +1,11 @@
-//! Finding and preparing the child package: where it is (a sibling `.dtsx` for a project
-//! reference, the file of a FILE connection, or a package in SQL Server fetched through the
-//! run's `PackageResolver` when the host gave one, refused by name otherwise), loading and validating
-//! it like dtexec does, then binding it to the parent — `ParameterAssignment`s and the
+//! Finding and preparing the child package: where it is (for a project reference, the package
+//! of that name in the run's project — or, for a package run without its project, a sibling
+//! `.dtsx` of the parent's file; the file of a FILE connection; or a package in SQL Server
+//! fetched through the run's `PackageResolver` when the host gave one, refused by name
+//! otherwise), a child file that is not where its reference says looked up by name in the
+//! run's package path (`/PackagePath`, `SSISD_PACKAGE_PATH`), loading and validating it like
+//! dtexec does (a project's package with the project as the parent sees it), then binding it to
+//! the parent — `ParameterAssignment`s and the
 //! child's "parent package variable" configurations — from the parent's current values. It
 //! also gives the same bindings as `/Par` and `/Set` arguments for an out-of-process child.
 //! It must not run the child.
@@ -53,8 +57,19 @@ pub enum ChildError {
     },
     #[error("{0}")]
     Connection(String),
-    #[error("the child package file \"{}\" was not found", .0.display())]
-    NotFound(PathBuf),
+    #[error(
+        "the child package file \"{}\" was not found{}; give the folder that holds it with \
+         dtexec's /PackagePath or the SSISD_PACKAGE_PATH environment variable",
+        path.display(),
+        searched_text(searched)
+    )]
+    NotFound {
+        path: PathBuf,
+        /// The package-path folders that were looked in too.
+        searched: Vec<PathBuf>,
+    },
+    #[error("the child package \"{package}\" of the project reference: {reason}")]
+    Project { package: String, reason: String },
     #[error("the child package \"{}\" could not be loaded: {source}", path.display())]
     Load {
         path: PathBuf,
@@ -71,10 +86,55 @@ pub enum ChildError {
     },
 }
 
-/// Where the child package file is.
-pub fn resolve(cfg: &ExecutePackageConfig, ctx: &TaskContext<'_>) -> Result<PathBuf, ChildError> {
-    let base = ctx
-        .run_options()
+fn searched_text(searched: &[PathBuf]) -> String {
+    if searched.is_empty() {
+        return String::new();
+    }
+    let list: Vec<String> = searched.iter().map(|p| p.display().to_string()).collect();
+    format!(", nor in the package path ({})", list.join(", "))
+}
+
+/// Where the child package is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChildRef {
+    /// Its file; for a package of the run's project, the path that stands for it
+    /// (`Project::package_path`), which also identifies it in the chain of children.
+    pub path: PathBuf,
+    /// For a project reference in a run that has its project: the package's file name in it.
+    pub in_project: Option<String>,
+}
+
+impl ChildRef {
+    fn file(path: PathBuf) -> ChildRef {
+        ChildRef {
+            path,
+            in_project: None,
+        }
+    }
+}
+
+/// `path` when it is a file, else the first file of its name in the run's package path.
+fn located(path: PathBuf, options: &RunOptions) -> Result<PathBuf, ChildError> {
+    if path.is_file() {
+        return Ok(path);
+    }
+    let found = path.file_name().and_then(|name| {
+        options
+            .package_path
+            .iter()
+            .map(|dir| dir.join(name))
+            .find(|candidate| candidate.is_file())
+    });
+    found.ok_or_else(|| ChildError::NotFound {
+        path,
+        searched: options.package_path.clone(),
+    })
+}
+
+/// Where the child package is.
+pub fn resolve(cfg: &ExecutePackageConfig, ctx: &TaskContext<'_>) -> Result<ChildRef, ChildError> {
+    let options = ctx.run_options();
+    let base = options
         .package_file
         .as_ref()
         .and_then(|p| p.parent().map(Path::to_path_buf))
@@ -84,7 +144,21 @@ pub fn resolve(cfg: &ExecutePackageConfig, ctx: &TaskContext<'_>) -> Result<Path
         if name.is_empty() {
             return Err(ChildError::NoReference);
         }
-        return Ok(base.join(map_path(name)));
+        if let Some(project) = &options.project {
+            let file = project
+                .find_package(name)
+                .map_err(|e| ChildError::Project {
+                    package: name.to_string(),
+                    reason: e.to_string(),
+                })?
+                .file
+                .clone();
+            return Ok(ChildRef {
+                path: project.package_path(&file),
+                in_project: Some(file),
+            });
+        }
+        return located(base.join(map_path(name)), options).map(ChildRef::file);
     }
     if cfg.connection.trim().is_empty() {
         return Err(ChildError::NoReference);
@@ -93,7 +167,7 @@ pub fn resolve(cfg: &ExecutePackageConfig, ctx: &TaskContext<'_>) -> Result<Path
         .connection(&cfg.connection)
         .map_err(ChildError::Connection)?;
     if cm.creation_name.eq_ignore_ascii_case("OLEDB") {
-        return stored(cfg, &cm, ctx.run_options());
+        return stored(cfg, &cm, options).map(ChildRef::file);
     }
     if !cm.creation_name.eq_ignore_ascii_case("FILE") {
         return Err(ChildError::NotAPackageConnection {
@@ -102,11 +176,12 @@ pub fn resolve(cfg: &ExecutePackageConfig, ctx: &TaskContext<'_>) -> Result<Path
         });
     }
     let file = PathBuf::from(cm.file_path());
-    Ok(if file.is_absolute() {
+    let file = if file.is_absolute() {
         file
     } else {
         base.join(file)
-    })
+    };
+    located(file, options).map(ChildRef::file)
 }
 
 /// A child in SQL Server: the run's resolver fetches it into a local file.
@@ -199,22 +274,45 @@ pub fn parent_variable_values(
     (values, warnings)
 }
 
-/// Loads and validates the child at `path`, then binds it to the parent.
-pub fn prepare(
-    path: &Path,
+/// Loads the child: from the run's project for a project reference (with the project as the
+/// parent sees it), else from its file (with the task's password, if it has one).
+pub fn load(
+    child: &ChildRef,
     cfg: &ExecutePackageConfig,
     ctx: &TaskContext<'_>,
-) -> Result<Prepared, ChildError> {
+) -> Result<Package, ChildError> {
+    if let (Some(file), Some(project)) = (&child.in_project, &ctx.run_options().project) {
+        return project
+            .load_sibling(file, ctx.package())
+            .map_err(|e| ChildError::Project {
+                package: file.clone(),
+                reason: e.to_string(),
+            });
+    }
+    let path = &child.path;
     let options = LoadOptions::with_password(cfg.password.clone());
-    let mut package = load_package_file_with(path, &options).map_err(|source| match &source {
+    load_package_file_with(path, &options).map_err(|source| match &source {
         LoadError::Io { source: io, .. } if io.kind() == std::io::ErrorKind::NotFound => {
-            ChildError::NotFound(path.to_path_buf())
+            ChildError::NotFound {
+                path: path.to_path_buf(),
+                searched: Vec::new(),
+            }
         }
         _ => ChildError::Load {
             path: path.to_path_buf(),
             source,
         },
-    })?;
+    })
+}
+
+/// Loads and validates the child, then binds it to the parent.
+pub fn prepare(
+    child: &ChildRef,
+    cfg: &ExecutePackageConfig,
+    ctx: &TaskContext<'_>,
+) -> Result<Prepared, ChildError> {
+    let path = &child.path;
+    let mut package = load(child, cfg, ctx)?;
     let report = validate(&mut package, &DtexecOptions::default());
     let parent_configs: Vec<String> = package
         .configurations

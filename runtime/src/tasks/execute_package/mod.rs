@@ -1,6 +1,7 @@
-//! The Execute Package task: runs a child package found by project reference (a sibling
-//! `.dtsx` of the parent's file), through a FILE connection, or in SQL Server through an OLE DB
-//! connection (fetched by the run's `PackageResolver`), bound to the parent through
+//! The Execute Package task: runs a child package found by project reference (the package of
+//! the run's project, or a sibling `.dtsx` of the parent's file), through a FILE connection, or
+//! in SQL Server through an OLE DB connection (fetched by the run's `PackageResolver`) — a
+//! child file not where its reference says is looked up in the run's package path — bound to the parent through
 //! `ParameterAssignment`s and the child's parent-variable configurations — in process by
 //! default (`run::run_package` with the parent's sink, child paths under the task's, and the
 //! same cancel token), or as its own `dtexec` with `ExecuteOutOfProcess`. The child's failure
@@ -22,8 +23,6 @@ use crate::properties::PropertyOverrides;
 use crate::{run_package, RunOptions};
 use ssisd_engine::model::{ExecResult, RawXml};
 
-pub use child::ChildError;
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExecutePackage {
     pub config: ExecutePackageConfig,
@@ -39,11 +38,12 @@ impl ExecutePackage {
     fn in_process(
         &self,
         ctx: &TaskContext<'_>,
-        file: &std::path::Path,
+        child: &child::ChildRef,
         depth: usize,
         chain: Vec<std::path::PathBuf>,
     ) -> TaskOutcome {
-        let prepared = match child::prepare(file, &self.config, ctx) {
+        let file = &child.path;
+        let prepared = match child::prepare(child, &self.config, ctx) {
             Ok(p) => p,
             Err(e) => return ctx.fail(&format!("{e}.")),
         };
@@ -56,6 +56,8 @@ impl ExecutePackage {
             kill_grace: ctx.run_options().kill_grace,
             cancel: ctx.cancel_token().clone(),
             package_resolver: ctx.run_options().package_resolver.clone(),
+            project: ctx.run_options().project.clone(),
+            package_path: ctx.run_options().package_path.clone(),
         };
         let _registered = depth::Registration::new(&options, depth, chain);
         let sink = Arc::new(sink::ChildSink::new(ctx));
@@ -75,11 +77,11 @@ impl ExecutePackage {
     fn out_of_process(
         &self,
         ctx: &TaskContext<'_>,
-        file: &std::path::Path,
+        child: &child::ChildRef,
         depth: usize,
     ) -> TaskOutcome {
         // The child is loaded here only to learn its parent-variable configurations.
-        let sets = match ssisd_engine::load::load_package_file(file) {
+        let sets = match child::load(child, &self.config, ctx) {
             Ok(p) => {
                 let (values, warnings) = child::parent_variable_values(&p, ctx);
                 for w in &warnings {
@@ -87,20 +89,29 @@ impl ExecutePackage {
                 }
                 values
             }
-            Err(e) => {
-                let err = ChildError::Load {
-                    path: file.to_path_buf(),
-                    source: e,
-                };
-                return ctx.fail(&format!("{err}."));
-            }
+            Err(e) => return ctx.fail(&format!("{e}.")),
         };
         let parameters = match child::parameter_values(&self.config, ctx) {
             Ok(p) => p,
             Err(e) => return ctx.fail(&format!("{e}.")),
         };
-        let args = out_of_process::arguments(file, &parameters, &sets);
-        out_of_process::run(ctx, args, depth, self.config.password.as_ref())
+        let source = match (&child.in_project, &ctx.run_options().project) {
+            (Some(file), Some(project)) => out_of_process::Source::Project {
+                project: project.location().to_path_buf(),
+                package: file.clone(),
+                parameters: out_of_process::project_values(ctx.package(), project),
+            },
+            _ => out_of_process::Source::File(child.path.clone()),
+        };
+        let command =
+            out_of_process::command(&source, &parameters, &sets, &ctx.run_options().package_path);
+        // A project's package opens with the project's password (dtexec's), a file with the
+        // task's.
+        let password = match (&child.in_project, &ctx.run_options().project) {
+            (Some(_), Some(project)) => project.password(),
+            _ => self.config.password.as_ref(),
+        };
+        out_of_process::run(ctx, command, depth, password)
     }
 }
 
@@ -135,23 +146,23 @@ impl Task for ExecutePackage {
     }
 
     fn execute(&mut self, ctx: &TaskContext<'_>) -> TaskOutcome {
-        let file = match child::resolve(&self.config, ctx) {
+        let child = match child::resolve(&self.config, ctx) {
             Ok(f) => f,
             Err(e) => return ctx.fail(&format!("{e}.")),
         };
         let (parent_depth, mut chain) = depth::current(ctx.run_options());
         let depth = parent_depth + 1;
-        if let Some(msg) = depth::refusal(depth, &chain, &file) {
+        if let Some(msg) = depth::refusal(depth, &chain, &child.path) {
             return ctx.fail(&msg);
         }
         if ctx.is_cancelled() {
             return TaskOutcome::Canceled;
         }
         if self.config.execute_out_of_process {
-            return self.out_of_process(ctx, &file, depth);
+            return self.out_of_process(ctx, &child, depth);
         }
-        chain.push(file.clone());
-        self.in_process(ctx, &file, depth, chain)
+        chain.push(child.path.clone());
+        self.in_process(ctx, &child, depth, chain)
     }
 }
 

@@ -1,13 +1,14 @@
 //! Running the child package as its own `dtexec` (`ExecuteOutOfProcess`): the `dtexec` next
 //! to the current executable, hosted by `crate::child_host` (own process group, the run's
-//! cancellation, bounded output), with the bindings as `/Par` and `/Set` arguments and the
-//! nesting depth in the environment. The child writes its event stream to the host's channel
+//! cancellation, bounded output), with the package as `/F` or `/Project` and `/Package`, the
+//! bindings as `/Set` arguments, parameter values in `SSISD_PARAMETERS` (never on the command
+//! line), the run's package path as `/PackagePath`, and the nesting depth in the environment. The child writes its event stream to the host's channel
 //! (`SSISD_EVENT_STREAM=fd:<n>`, one record per line); each record is parsed and handed to the
 //! [`ChildSink`], so the child's events reach the parent's console and stream under the task's
 //! path and its errors count here as they do in process. It owns the command line, the meaning
 //! of the records and the reading of dtexec's exit code.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 use super::depth::DEPTH_ENV;
@@ -16,6 +17,9 @@ use crate::child_host::{self, Framing, HostedChild};
 use crate::event_stream::{self, parse_record};
 use crate::events::EventSink;
 use crate::tasks::{TaskContext, TaskOutcome};
+use ssisd_engine::cli::{encode_parameters, PARAMETERS_ENV};
+use ssisd_engine::model::Package;
+use ssisd_engine::project::Project;
 use ssisd_engine::protection::{PackagePassword, PASSWORD_VARIABLE};
 
 /// The `dtexec` beside the running executable.
@@ -33,22 +37,94 @@ pub fn dtexec_path() -> Result<PathBuf, String> {
     }
 }
 
-/// dtexec's arguments for `file` with the parameter and property bindings.
-pub fn arguments(
-    file: &Path,
+/// Where the child dtexec takes its package from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// `/F <file>`.
+    File(PathBuf),
+    /// `/Project <location> /Package <file>`, with the project parameter values the parent
+    /// runs with that differ from the project's own.
+    Project {
+        project: PathBuf,
+        package: String,
+        parameters: Vec<(String, String)>,
+    },
+}
+
+/// The child dtexec's command line, and the `/Par` arguments it gets through
+/// [`PARAMETERS_ENV`] rather than on the command line, which every local user can read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChildCommand {
+    pub args: Vec<String>,
+    pub parameters: Vec<String>,
+}
+
+/// The `$Project::` values of `package` (a package of `project`, after its overrides) that
+/// differ from the values the project itself gives.
+pub fn project_values(package: &Package, project: &Project) -> Vec<(String, String)> {
+    let Some(scope) = &package.project else {
+        return Vec::new();
+    };
+    scope
+        .parameters
+        .iter()
+        .filter(|p| {
+            project
+                .parameters()
+                .iter()
+                .find(|o| o.name == p.name)
+                .is_none_or(|o| o.value != p.value)
+        })
+        .map(|p| (p.name.clone(), p.value.clone()))
+        .collect()
+}
+
+/// dtexec's command for the child `source` with the parameter and property bindings and the
+/// run's package path.
+pub fn command(
+    source: &Source,
     parameters: &[(String, String)],
     sets: &[(String, String)],
-) -> Vec<String> {
-    let mut args = vec!["/F".to_string(), file.display().to_string()];
+    package_path: &[PathBuf],
+) -> ChildCommand {
+    let mut args = Vec::new();
+    let mut values = Vec::new();
+    match source {
+        Source::File(file) => {
+            args.push("/F".to_string());
+            args.push(file.display().to_string());
+        }
+        Source::Project {
+            project,
+            package,
+            parameters,
+        } => {
+            args.extend([
+                "/Project".to_string(),
+                project.display().to_string(),
+                "/Package".to_string(),
+                package.clone(),
+            ]);
+            for (name, value) in parameters {
+                values.push(format!("$Project::{name};{value}"));
+            }
+        }
+    }
     for (name, value) in parameters {
-        args.push("/Par".into());
-        args.push(format!("$Package::{name};{value}"));
+        values.push(format!("$Package::{name};{value}"));
     }
     for (path, value) in sets {
         args.push("/Set".into());
         args.push(format!("{path};{value}"));
     }
-    args
+    for dir in package_path {
+        args.push("/PackagePath".into());
+        args.push(format!("\"{}\"", dir.display()));
+    }
+    ChildCommand {
+        args,
+        parameters: values,
+    }
 }
 
 /// The `Description:` lines of dtexec's console output (its errors), at most `limit`.
@@ -62,12 +138,13 @@ fn descriptions(stdout: &[u8], limit: usize) -> String {
         .join(" | ")
 }
 
-/// Runs `args` with the `dtexec` beside us, relaying its events, and judges its exit code.
-/// The child's password goes in `SSIS_PACKAGE_DECRYPT` (never on the command line, where
-/// every user could read it); a child without one does not inherit ours.
+/// Runs `child` with the `dtexec` beside us, relaying its events, and judges its exit code.
+/// The child's password goes in `SSIS_PACKAGE_DECRYPT` and its parameter values in
+/// `SSISD_PARAMETERS` (never on the command line, where every user could read them); a child
+/// without a password does not inherit ours.
 pub fn run(
     ctx: &TaskContext<'_>,
-    args: Vec<String>,
+    child: ChildCommand,
     child_depth: usize,
     password: Option<&PackagePassword>,
 ) -> TaskOutcome {
@@ -81,14 +158,15 @@ pub fn run(
     };
     let mut command = Command::new(&program);
     command
-        .args(&args)
+        .args(&child.args)
+        .env(PARAMETERS_ENV, encode_parameters(&child.parameters))
         .env(DEPTH_ENV, child_depth.to_string())
         .env("SSISD_EVENT_STREAM_VARIABLES", "1");
     match password {
         Some(p) => command.env(PASSWORD_VARIABLE, p.as_str()),
         None => command.env_remove(PASSWORD_VARIABLE),
     };
-    let child = HostedChild {
+    let hosted = HostedChild {
         command,
         channel_env: event_stream::ENV_VAR,
         channel_value: |fd| format!("fd:{fd}"),
@@ -99,7 +177,7 @@ pub fn run(
         grace: ctx.run_options().kill_grace,
     };
     let sink = ChildSink::new(ctx);
-    let started = child_host::run(child, ctx.cancel_token(), ctx.processes(), &|line| {
+    let started = child_host::run(hosted, ctx.cancel_token(), ctx.processes(), &|line| {
         if let Some(event) = std::str::from_utf8(line).ok().and_then(parse_record) {
             sink.emit(&event);
         }
@@ -153,26 +231,45 @@ mod tests {
     use super::*;
 
     #[test]
-    fn bindings_become_par_and_set() {
-        let args = arguments(
-            Path::new("/p/child.dtsx"),
+    fn bindings_become_parameters_and_set() {
+        let c = command(
+            &Source::File(PathBuf::from("/p/child.dtsx")),
             &[("Target".into(), "/tmp/a;b".into())],
             &[(
                 "\\Package.Variables[User::X].Properties[Value]".into(),
                 "7".into(),
             )],
+            &[PathBuf::from("/srv/more children")],
         );
         assert_eq!(
-            args,
+            c.args,
             vec![
                 "/F",
                 "/p/child.dtsx",
-                "/Par",
-                "$Package::Target;/tmp/a;b",
                 "/Set",
-                "\\Package.Variables[User::X].Properties[Value];7"
+                "\\Package.Variables[User::X].Properties[Value];7",
+                "/PackagePath",
+                "\"/srv/more children\""
             ]
         );
+        // Values go through the environment, not the command line.
+        assert_eq!(c.parameters, vec!["$Package::Target;/tmp/a;b"]);
+        let c = command(
+            &Source::Project {
+                project: PathBuf::from("/p/Sales.ispac"),
+                package: "Load.dtsx".into(),
+                parameters: vec![("Password".into(), "s3cret".into())],
+            },
+            &[],
+            &[],
+            &[],
+        );
+        assert_eq!(
+            c.args,
+            vec!["/Project", "/p/Sales.ispac", "/Package", "Load.dtsx"]
+        );
+        assert_eq!(c.parameters, vec!["$Project::Password;s3cret"]);
+        assert!(!c.args.iter().any(|a| a.contains("s3cret")));
     }
 
     #[test]

@@ -1,11 +1,12 @@
 //! What can go wrong in an Execute SQL task, as one error type: configuration that cannot be
-//! run, a connection manager the task cannot use, and the database's own failures with the
-//! driver's message and SQLSTATE. It owns the wording of those messages.
+//! run, a connection manager the task cannot use, a connection that cannot be opened (the
+//! manager and the server named), and the database's own failures with the driver's message
+//! and SQLSTATE or error number, the statement, and the connection it ran on. It owns the
+//! wording of those messages.
 
 use thiserror::Error;
 
 #[derive(Debug, Error, PartialEq, Eq)]
-#[cfg_attr(not(feature = "odbc"), allow(dead_code))]
 pub enum SqlError {
     /// The task data cannot be run as written.
     #[error("Execute SQL task: {0}")]
@@ -16,12 +17,17 @@ pub enum SqlError {
     /// Binding parameters or results to variables failed.
     #[error("{0}")]
     Binding(String),
-    /// Connecting failed.
-    #[error("Failed to connect: {0}")]
-    Connect(String),
+    /// Connecting failed: the connection manager and why (the reason names the server).
+    #[error("Failed to acquire connection \"{connection}\": {message}")]
+    Connect { connection: String, message: String },
     /// The database refused or failed the statement.
-    #[error("Executing the query \"{query}\" failed with the following error: \"{message}\"")]
-    Query { query: String, message: String },
+    #[error("Executing the query \"{query}\" failed with the following error: \"{message}\". Connection \"{connection}\": {target}")]
+    Query {
+        query: String,
+        message: String,
+        connection: String,
+        target: String,
+    },
     /// The statement ran longer than the task's TimeOut.
     #[error("The query timed out after {0} seconds")]
     Timeout(u32),

@@ -1,9 +1,11 @@
 //! The Execute SQL task: takes its statement from direct input, a variable or a FILE
 //! connection, splits it at `GO` lines, binds parameters (input, output, return value; by
 //! position or by name; on SQL Server outputs and return values through local variables the
-//! batch declares and selects) and runs it on the task's connection manager: ODBC connections
-//! through the ODBC driver manager, OLE DB and ADO.NET connections to SQL Server through the
-//! native TDS client; other providers are refused by name. The first result set fills the
+//! batch declares and selects) and runs it on the task's connection manager, routed by
+//! ssisd-sql: SQL Server's OLE DB providers and SqlClient through the native TDS client (named
+//! instances through the SQL Server Browser), MSDASQL, ODBC managers and System.Data.Odbc
+//! through the ODBC driver manager; other providers are refused by name with the override
+//! that works. The first result set fills the
 //! single-row bindings or, whole, an Object variable (the shape the Foreach ADO enumerator
 //! walks); the rows the statements affected are the task's execution value. This file owns
 //! the task's flow; the payload, binding, batches and the two drivers live beside it.
@@ -11,7 +13,6 @@
 mod batches;
 mod binding;
 mod error;
-#[cfg(feature = "odbc")]
 mod odbc;
 mod payload;
 mod sql_server;
@@ -21,11 +22,11 @@ use std::path::Path;
 use super::references::{file_kind, Reference};
 use super::{Task, TaskContext, TaskOutcome};
 use crate::cancel::CancelToken;
-use crate::connections::ConnectionInfo;
 use crate::object_value::{ObjectValue, ResultSet};
 use crate::properties::PropertyOverrides;
 use ssisd_engine::model::RawXml;
 use ssisd_engine::types::Value;
+use ssisd_sql::{route, Route};
 
 use binding::{bind_batch, positional_order, BoundBatch, MarkerStyle};
 use error::SqlError;
@@ -43,7 +44,11 @@ pub(crate) struct Param {
 
 /// What a driver is asked to run.
 pub(crate) struct Request<'a> {
-    pub connection_string: String,
+    /// The connection manager's name, for messages.
+    pub connection: String,
+    /// Where it leads (`ODBC driver "…", server …` / `SQL Server "…", database "…"`), for
+    /// messages; never a password.
+    pub target: String,
     pub batches: Vec<BoundBatch>,
     /// One per parameter binding, in the binding order.
     pub params: Vec<Param>,
@@ -51,6 +56,26 @@ pub(crate) struct Request<'a> {
     /// Seconds; 0 for no limit.
     pub timeout: u32,
     pub cancel: &'a CancelToken,
+}
+
+impl Request<'_> {
+    /// The statement `query` failed with `message`.
+    pub fn query_error(&self, query: &str, message: impl Into<String>) -> SqlError {
+        SqlError::Query {
+            query: query.chars().take(200).collect(),
+            message: message.into(),
+            connection: self.connection.clone(),
+            target: self.target.clone(),
+        }
+    }
+
+    /// The connection could not be opened.
+    pub fn connect_error(&self, message: impl Into<String>) -> SqlError {
+        SqlError::Connect {
+            connection: self.connection.clone(),
+            message: message.into(),
+        }
+    }
 }
 
 /// What a driver brings back.
@@ -61,69 +86,6 @@ pub(crate) struct Reply {
     pub outputs: Vec<Option<Value>>,
     /// Rows the statements affected, when the driver reports it (the execution value).
     pub rows_affected: Option<i64>,
-}
-
-/// The driver a connection manager is run through.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Driver {
-    Odbc,
-    SqlServer,
-}
-
-fn provider(connection_string: &str) -> Option<String> {
-    connection_string.split(';').find_map(|pair| {
-        let (k, v) = pair.split_once('=')?;
-        k.trim()
-            .eq_ignore_ascii_case("provider")
-            .then(|| v.trim().to_string())
-    })
-}
-
-fn is_sql_server_provider(p: &str) -> bool {
-    let p = p.to_ascii_lowercase();
-    ["sqlncli", "msoledbsql", "sqloledb"]
-        .iter()
-        .any(|s| p.starts_with(s))
-}
-
-/// Which driver runs statements on `conn`, or why none can.
-fn driver_for(conn: &ConnectionInfo) -> Result<Driver, SqlError> {
-    driver_of(&conn.creation_name, &conn.connection_string)
-}
-
-/// [`driver_for`] from a manager's type and connection string (validation has no
-/// `ConnectionInfo`).
-fn driver_of(creation_name: &str, connection_string: &str) -> Result<Driver, SqlError> {
-    let creation = creation_name.trim();
-    let upper = creation.to_ascii_uppercase();
-    if upper == "ODBC" {
-        return Ok(Driver::Odbc);
-    }
-    if upper == "OLEDB" {
-        let p = provider(connection_string).unwrap_or_default();
-        if is_sql_server_provider(&p) {
-            return Ok(Driver::SqlServer);
-        }
-        return Err(SqlError::Unsupported(format!(
-            "Execute SQL over OLE DB provider \"{p}\" is not supported"
-        )));
-    }
-    if let Some(rest) = upper.strip_prefix("ADO.NET:") {
-        let name = creation["ADO.NET:".len()..].trim();
-        if rest.starts_with("SYSTEM.DATA.SQLCLIENT")
-            || rest.starts_with("MICROSOFT.DATA.SQLCLIENT")
-            || rest == "SQL"
-        {
-            return Ok(Driver::SqlServer);
-        }
-        let short = name.split(',').next().unwrap_or(name).trim();
-        return Err(SqlError::Unsupported(format!(
-            "Execute SQL over ADO.NET provider \"{short}\" is not supported"
-        )));
-    }
-    Err(SqlError::Unsupported(format!(
-        "Execute SQL over a \"{creation}\" connection is not supported"
-    )))
 }
 
 /// The configured task.
@@ -163,12 +125,13 @@ impl ExecuteSqlTask {
         let conn = ctx
             .connection(&self.data.connection)
             .map_err(SqlError::Binding)?;
-        let driver = driver_for(&conn)?;
+        let target = route(&conn.name, &conn.creation_name, &conn.connection_string)
+            .map_err(|e| SqlError::Unsupported(e.to_string()))?;
         let text = self.statement(ctx)?;
         let bindings = &self.data.parameters;
-        let style = match driver {
-            Driver::Odbc => MarkerStyle::Question,
-            Driver::SqlServer => MarkerStyle::NumberedAt,
+        let style = match target {
+            Route::Odbc(_) => MarkerStyle::Question,
+            Route::Tds(_) => MarkerStyle::NumberedAt,
         };
         let order = positional_order(bindings);
         let mut next = 0;
@@ -192,16 +155,17 @@ impl ExecuteSqlTask {
             })
             .collect::<Result<Vec<_>, SqlError>>()?;
         let request = Request {
-            connection_string: conn.connection_string.clone(),
+            connection: conn.name.clone(),
+            target: target.describe(),
             batches,
             params,
             want_rows: self.data.result_type != ResultType::None,
             timeout: self.data.timeout,
             cancel: ctx.cancel_token(),
         };
-        let reply = match driver {
-            Driver::Odbc => run_odbc(&request)?,
-            Driver::SqlServer => sql_server::run(&request)?,
+        let reply = match &target {
+            Route::Odbc(t) => odbc::run(t, &request)?,
+            Route::Tds(settings) => sql_server::run(settings, &request)?,
         };
         if let Some(n) = reply.rows_affected {
             ctx.set_execution_value(i32::try_from(n).map(Value::I4).unwrap_or(Value::I8(n)));
@@ -273,14 +237,7 @@ impl Task for ExecuteSqlTask {
         let mut refs = vec![Reference::connection(
             "Connection",
             &d.connection,
-            |kind, text| {
-                match driver_of(kind, text) {
-                    Ok(Driver::SqlServer) => sql_server::check(text),
-                    Ok(Driver::Odbc) => Ok(()),
-                    Err(e) => Err(e),
-                }
-                .map_err(|e| e.to_string())
-            },
+            check_connection,
         )];
         match d.source_type {
             SourceType::DirectInput => {}
@@ -301,70 +258,66 @@ impl Task for ExecuteSqlTask {
     }
 }
 
-/// Runs the batches over ODBC.
-#[cfg(feature = "odbc")]
-fn run_odbc(request: &Request<'_>) -> Result<Reply, SqlError> {
-    odbc::run(request)
+/// What `/VALIDATE` checks of the task's connection manager without connecting: it is one
+/// Execute SQL can run (provider, connection string, login kind, server name) and, for ODBC,
+/// its driver or data source is installed.
+fn check_connection(kind: &str, text: &str) -> Result<(), String> {
+    match route("", kind, text) {
+        Ok(Route::Odbc(t)) => ssisd_sql::odbc::check_installed(&t).map_err(|e| e.to_string()),
+        Ok(Route::Tds(_)) => Ok(()),
+        Err(e) => Err(strip_manager(&e.to_string())),
+    }
 }
 
-/// This build has no ODBC support: say so, and how to get it.
-#[cfg(not(feature = "odbc"))]
-fn run_odbc(_: &Request<'_>) -> Result<Reply, SqlError> {
-    Err(SqlError::Unsupported(
-        "Execute SQL over ODBC is not compiled into this dtexec: install unixODBC (Debian: unixodbc-dev) and build with `cargo build --features odbc` (scripts/test does both)".into(),
-    ))
+/// A route error's text without its `connection manager "": ` lead (validation names the
+/// manager itself).
+fn strip_manager(text: &str) -> String {
+    text.strip_prefix("connection manager \"\": ")
+        .unwrap_or(text)
+        .replace("dtexec /Conn \";", "dtexec /Conn \"NAME;")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ssisd_engine::model::ConnectionManager;
-
-    fn conn(creation: &str, cs: &str) -> ConnectionInfo {
-        ConnectionInfo {
-            name: "C".into(),
-            dtsid: "{1}".into(),
-            creation_name: creation.into(),
-            connection_string: cs.into(),
-            file_usage: None,
-            manager: ConnectionManager::default(),
-        }
-    }
 
     #[test]
-    fn drivers_by_connection_kind() {
+    fn validation_names_what_cannot_run() {
         assert_eq!(
-            driver_for(&conn("ODBC", "Driver={SQLite3}")),
-            Ok(Driver::Odbc)
-        );
-        assert_eq!(
-            driver_for(&conn("OLEDB", "Data Source=.;Provider=SQLNCLI11.1;")),
-            Ok(Driver::SqlServer)
-        );
-        assert_eq!(
-            driver_for(&conn("OLEDB", "Provider=MSOLEDBSQL;Server=x")),
-            Ok(Driver::SqlServer)
-        );
-        assert_eq!(
-            driver_for(&conn(
-                "ADO.NET:System.Data.SqlClient.SqlConnection, System.Data, Version=4.0.0.0",
-                "Data Source=x"
-            )),
-            Ok(Driver::SqlServer)
-        );
-        assert_eq!(
-            driver_for(&conn(
+            check_connection(
                 "OLEDB",
-                "Provider=Microsoft.Jet.OLEDB.4.0;Data Source=a.mdb"
-            ))
-            .unwrap_err()
-            .to_string(),
-            "Execute SQL over OLE DB provider \"Microsoft.Jet.OLEDB.4.0\" is not supported"
+                "Data Source=db1\\SALES;User ID=u;Password=p;Provider=SQLNCLI11.1;"
+            ),
+            Ok(()),
+            "named instances are fine"
         );
-        assert!(driver_for(&conn("ADO.NET:Oracle.DataAccess.Client, x", ""))
-            .unwrap_err()
-            .to_string()
-            .contains("\"Oracle.DataAccess.Client\""));
-        assert!(driver_for(&conn("EXCEL", "")).is_err());
+        assert_eq!(
+            check_connection(
+                "OLEDB",
+                "Data Source=db1,1500;User ID=u;Password=\"a;b\"\"c\";Provider=SQLNCLI11.1;"
+            ),
+            Ok(()),
+            "quoted values keep their ;"
+        );
+        let e = check_connection(
+            "OLEDB",
+            "Provider=Microsoft.Jet.OLEDB.4.0;Data Source=a.mdb",
+        )
+        .unwrap_err();
+        assert!(
+            e.starts_with("the OLE DB provider \"Microsoft.Jet.OLEDB.4.0\""),
+            "{e}"
+        );
+        assert!(e.contains("dtexec /Conn \"NAME;Driver={"), "{e}");
+        let e = check_connection(
+            "OLEDB",
+            "Data Source=h;Integrated Security=SSPI;Provider=SQLNCLI11",
+        )
+        .unwrap_err();
+        assert!(e.contains("Windows authentication"), "{e}");
+        let e = check_connection("ODBC", "Driver={Surely Not Installed};Server=h").unwrap_err();
+        assert!(e.contains("is not installed"), "{e}");
+        let e = check_connection("EXCEL", "").unwrap_err();
+        assert!(e.contains("\"EXCEL\""), "{e}");
     }
 }

@@ -1,5 +1,6 @@
-//! Running batches through an ODBC driver (unixODBC and the driver named in the connection
-//! string): one connection per task execution, one statement per batch executed directly
+//! Running batches through an ODBC driver (the driver manager built into ssisd-sql and the
+//! driver the connection string names; ssisd-sql opens the connection and words its
+//! failures): one connection per task execution, one statement per batch executed directly
 //! (SSIS's BypassPrepare behaviour), every result set of a batch walked so output parameters
 //! arrive, update counts summed (`SQLRowCount`), and a watchdog thread that calls `SQLCancel`
 //! when the run is cancelled or the task's TimeOut passes. Driver failures keep the driver's
@@ -14,9 +15,10 @@ use odbc_api::handles::{AsStatementRef, Statement};
 use odbc_api::parameter::{InputParameter, VarCharBox};
 use odbc_api::sys::HStmt;
 use odbc_api::{
-    Bit, ConnectionOptions, Cursor, CursorImpl, DataType, Environment, Out, ParameterCollection,
-    ParameterTupleElement,
+    Bit, Cursor, CursorImpl, DataType, Out, ParameterCollection, ParameterTupleElement,
 };
+use ssisd_sql::error::odbc_message;
+use ssisd_sql::OdbcTarget;
 
 use super::error::SqlError;
 use super::payload::Direction;
@@ -93,20 +95,6 @@ fn slot(direction: Direction, value: &Value, size: usize) -> Slot {
             vec![0u8; size.max(1) + 1].into_boxed_slice(),
             Indicator::Null,
         )),
-    }
-}
-
-fn driver_error(query: &str, e: odbc_api::Error) -> SqlError {
-    let message = match &e {
-        odbc_api::Error::Diagnostics { record, .. } => {
-            let text = String::from_utf8_lossy(&record.message).trim().to_string();
-            format!("{text} (SQLSTATE {})", record.state.as_str())
-        }
-        other => other.to_string(),
-    };
-    SqlError::Query {
-        query: query.chars().take(200).collect(),
-        message,
     }
 }
 
@@ -194,19 +182,13 @@ fn read_rows(cursor: &mut impl Cursor) -> Result<ResultSet, odbc_api::Error> {
     Ok(ResultSet { columns, rows })
 }
 
-/// Runs every batch of `req` on one ODBC connection.
-pub fn run(req: &Request<'_>) -> Result<Reply, SqlError> {
-    let env = Environment::new().map_err(|e| SqlError::Connect(e.to_string()))?;
-    let conn = env
-        .connect_with_connection_string(&req.connection_string, ConnectionOptions::default())
-        .map_err(|e| match &e {
-            odbc_api::Error::Diagnostics { record, .. } => SqlError::Connect(format!(
-                "{} (SQLSTATE {})",
-                String::from_utf8_lossy(&record.message).trim(),
-                record.state.as_str()
-            )),
-            _ => SqlError::Connect(e.to_string()),
-        })?;
+/// How long a login may take when the driver honours `SQL_ATTR_LOGIN_TIMEOUT`.
+const LOGIN_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Runs every batch of `req` on one ODBC connection to `target`.
+pub fn run(target: &OdbcTarget, req: &Request<'_>) -> Result<Reply, SqlError> {
+    let conn = ssisd_sql::odbc::connect(target, Some(LOGIN_TIMEOUT))
+        .map_err(|e| req.connect_error(e.to_string()))?;
     let mut reply = Reply {
         rows: None,
         outputs: vec![None; req.params.len()],
@@ -234,7 +216,7 @@ pub fn run(req: &Request<'_>) -> Result<Reply, SqlError> {
         );
         let mut stmt = conn
             .preallocate()
-            .map_err(|e| driver_error(&batch.sql, e))?;
+            .map_err(|e| req.query_error(&batch.sql, odbc_message(&e)))?;
         if req.timeout > 0 {
             // Drivers that ignore it are covered by the watchdog.
             let _ = stmt.set_query_timeout_sec(req.timeout as usize);
@@ -250,7 +232,7 @@ pub fn run(req: &Request<'_>) -> Result<Reply, SqlError> {
         match (state.load(Ordering::SeqCst), outcome) {
             (WATCH_CANCELLED, _) => return Err(SqlError::Cancelled),
             (WATCH_TIMED_OUT, Err(_)) => return Err(SqlError::Timeout(req.timeout)),
-            (_, Err(e)) => return Err(driver_error(&batch.sql, e)),
+            (_, Err(e)) => return Err(req.query_error(&batch.sql, odbc_message(&e))),
             (_, Ok((rows, affected))) => {
                 if reply.rows.is_none() {
                     reply.rows = rows;

@@ -1,7 +1,8 @@
 //! Running batches on SQL Server through the native TDS client (tiberius), for OLE DB and
-//! ADO.NET connection managers whose provider is SQL Server: the connection string is read as
-//! an ADO string (OLE DB-only keys such as `Provider` dropped), the client runs on a small
-//! current-thread tokio runtime inside the task, and the connection is dropped — which stops
+//! ADO.NET connection managers whose provider is SQL Server: ssisd-sql read the connection
+//! string and opens the connection (named instances through the SQL Server Browser, TLS, the
+//! login), the client runs on a small current-thread tokio runtime inside the task, and the
+//! connection is dropped — which stops
 //! the statement on the server — when the run is cancelled or the TimeOut passes. A task
 //! without result set runs its batches with `execute`, whose row counts are the execution
 //! value. Inputs are RPC parameters (`@P1…`); output and return-value bindings are local
@@ -11,9 +12,8 @@
 
 use std::time::{Duration, Instant};
 
-use tiberius::{Client, ColumnData, Config, FromSql, ToSql};
-use tokio::net::TcpStream;
-use tokio_util::compat::TokioAsyncWriteCompatExt;
+use ssisd_sql::tds::{connect, TdsSettings};
+use tiberius::{ColumnData, FromSql, ToSql};
 
 use super::binding::output_variable;
 use super::error::SqlError;
@@ -24,55 +24,6 @@ use ssisd_engine::types::{DataType, Value};
 
 /// How often a running statement looks at the cancel token.
 const CANCEL_POLL: Duration = Duration::from_millis(50);
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
-
-/// Keys OLE DB connection strings carry that the TDS client has no use for.
-const OLEDB_ONLY: &[&str] = &[
-    "provider",
-    "auto translate",
-    "packet size",
-    "use procedure for prepare",
-    "use encryption for data",
-    "tag with column collation when possible",
-];
-
-/// The connection string as tiberius reads it, refusing what Linux cannot do.
-fn config(connection_string: &str) -> Result<Config, SqlError> {
-    let mut kept = Vec::new();
-    for pair in connection_string.split(';') {
-        let Some((k, v)) = pair.split_once('=') else {
-            continue;
-        };
-        let key = k.trim().to_ascii_lowercase();
-        if OLEDB_ONLY.contains(&key.as_str()) {
-            continue;
-        }
-        if (key == "integrated security" || key == "trusted_connection")
-            && !matches!(v.trim().to_ascii_lowercase().as_str(), "false" | "no")
-        {
-            return Err(SqlError::Unsupported(
-                "Execute SQL over SQL Server with Windows authentication (Integrated Security) is not available on Linux: give a SQL Server login (User ID, Password) in the connection string, e.g. with /Conn".into(),
-            ));
-        }
-        if (key == "data source" || key == "server") && v.contains('\\') {
-            return Err(SqlError::Unsupported(format!(
-                "the SQL Server instance \"{}\" is named; give its port instead (HOST,PORT) — named instances are resolved by the service's MSDB folders, not yet by Execute SQL",
-                v.trim()
-            )));
-        }
-        kept.push(format!("{}={}", k.trim(), v.trim()));
-    }
-    let text = kept.join(";");
-    let config = Config::from_ado_string(&text)
-        .map_err(|e| SqlError::Connect(format!("connection string: {e}")))?;
-    Ok(config)
-}
-
-/// Whether `connection_string` is one Execute SQL can connect with (validation: parsing only).
-pub(super) fn check(connection_string: &str) -> Result<(), SqlError> {
-    config(connection_string).map(|_| ())
-}
-
 /// A parameter value as SQL Server gets it.
 fn sql_param(v: &Value) -> Box<dyn ToSql> {
     match v {
@@ -207,35 +158,28 @@ enum Outcome {
 }
 
 /// Runs every batch of `req` on one SQL Server connection.
-pub fn run(req: &Request<'_>) -> Result<Reply, SqlError> {
-    let config = config(&req.connection_string)?;
+pub fn run(settings: &TdsSettings, req: &Request<'_>) -> Result<Reply, SqlError> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| SqlError::Connect(format!("cannot start the SQL Server client: {e}")))?;
-    runtime.block_on(run_batches(config, req))
+        .map_err(|e| req.connect_error(format!("cannot start the SQL Server client: {e}")))?;
+    runtime.block_on(run_batches(settings, req))
 }
 
-async fn run_batches(config: Config, req: &Request<'_>) -> Result<Reply, SqlError> {
-    if matches!(config.get_addr().len(), 0) {
-        return Err(SqlError::Connect(
-            "the connection string names no server".into(),
-        ));
-    }
-    let addr = config.get_addr();
-    let tcp = tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(addr.as_str()))
-        .await
-        .map_err(|_| {
-            SqlError::Connect(format!(
-                "{addr}: no answer within {} s",
-                CONNECT_TIMEOUT.as_secs()
-            ))
-        })?
-        .map_err(|e| SqlError::Connect(format!("{addr}: {e}")))?;
-    let _ = tcp.set_nodelay(true);
-    let mut client = Client::connect(config, tcp.compat_write())
-        .await
-        .map_err(|e| SqlError::Connect(e.to_string()))?;
+async fn run_batches(settings: &TdsSettings, req: &Request<'_>) -> Result<Reply, SqlError> {
+    // Connecting also stops at cancellation (a Browser or login that does not answer).
+    let opening = connect(settings);
+    tokio::pin!(opening);
+    let mut client = loop {
+        tokio::select! {
+            r = &mut opening => break r.map_err(|e| req.connect_error(e.to_string()))?,
+            _ = tokio::time::sleep(CANCEL_POLL) => {
+                if req.cancel.is_cancelled() {
+                    return Err(SqlError::Cancelled);
+                }
+            }
+        }
+    };
     let started = Instant::now();
     let deadline = (req.timeout > 0).then(|| started + Duration::from_secs(u64::from(req.timeout)));
     let mut rows = None;
@@ -269,7 +213,7 @@ async fn run_batches(config: Config, req: &Request<'_>) -> Result<Reply, SqlErro
         tokio::pin!(work);
         let outcome = loop {
             tokio::select! {
-                r = &mut work => break r.map_err(|e| SqlError::Query { query: batch.sql.clone(), message: e.to_string() })?,
+                r = &mut work => break r.map_err(|e| req.query_error(&batch.sql, ssisd_sql::QueryError::from(e).to_string()))?,
                 _ = tokio::time::sleep(CANCEL_POLL) => {
                     if req.cancel.is_cancelled() {
                         return Err(SqlError::Cancelled); // dropping the client ends the statement
@@ -300,10 +244,10 @@ async fn run_batches(config: Config, req: &Request<'_>) -> Result<Reply, SqlErro
                 Some(set) if is_outputs(set) => results.pop().and_then(|set| set.into_iter().next()),
                 _ => None,
             }
-            .ok_or_else(|| SqlError::Query {
-                query: batch.sql.clone(),
-                message: "the batch ended before its output parameters could be read (does it RETURN early?)".into(),
-            })?;
+            .ok_or_else(|| req.query_error(
+                &batch.sql,
+                "the batch ended before its output parameters could be read (does it RETURN early?)",
+            ))?;
             // Skip the marker column.
             for ((index, _), data) in returned.iter().zip(row.into_iter().skip(1)) {
                 outputs[*index] = Some(engine_value(&data));
@@ -337,16 +281,6 @@ async fn run_batches(config: Config, req: &Request<'_>) -> Result<Reply, SqlErro
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn oledb_strings_become_tds_settings_and_windows_logins_are_refused() {
-        let c = config("Data Source=db1,1500;Initial Catalog=Sales;User ID=etl;Password=x;Provider=SQLNCLI11.1;Auto Translate=False;").unwrap();
-        assert_eq!(c.get_addr(), "db1:1500");
-        let e = config("Data Source=db1;Integrated Security=SSPI;Provider=SQLNCLI11").unwrap_err();
-        assert!(e.to_string().contains("Windows authentication"), "{e}");
-        let e = config("Data Source=db1\\INST;User ID=a;Password=b").unwrap_err();
-        assert!(e.to_string().contains("HOST,PORT"), "{e}");
-    }
 
     #[test]
     fn output_variables_are_declared_before_the_batch_and_selected_after_it() {

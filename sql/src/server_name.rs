@@ -2,7 +2,7 @@
 //! SQL Server instance: `.`, `(local)`, `localhost` and this machine's name mean the local
 //! default instance; `HOST\INSTANCE` is found through the SQL Server Browser; `HOST,PORT` names
 //! a TCP port; a `tcp:` prefix is accepted. This module only parses and classifies the text; it
-//! must not open sockets (the pool does, asking [`super::browser`] for named instances).
+//! must not open sockets (`tds/connect.rs` does, asking [`crate::browser`] for named instances).
 #![allow(unsafe_code)] // gethostname(2), which std does not offer.
 
 use std::fmt;
