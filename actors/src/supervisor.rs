@@ -636,29 +636,34 @@ impl Handler<Shutdown> for Supervisor {
         }
         Box::pin(
             async move {
-                let _ = events
-                    .append(
-                        NewEvent::new(
-                            EventId::ServiceStopping,
-                            format!("Stopping ssisd. Stop all running packages on exit: {stop_packages}."),
-                        )
-                        .field("stop_executing_packages_on_shutdown", stop_packages),
+                let stopping = events.append(
+                    NewEvent::new(
+                        EventId::ServiceStopping,
+                        format!(
+                            "Stopping ssisd. Stop all running packages on exit: {stop_packages}."
+                        ),
                     )
-                    .await;
+                    .field("stop_executing_packages_on_shutdown", stop_packages),
+                );
                 // Package actors receive their stop broadcast here: each records 336 and answers
                 // with the runner to signal (none with the flag false), never waiting for the
-                // run to end.
-                let targets: Vec<i32> =
-                    futures_util::future::join_all(runs.iter().map(|c| c.send(ShutdownRun)))
-                        .await
-                        .into_iter()
-                        .filter_map(|r| r.ok().flatten())
-                        .collect();
+                // run to end. The "stopping" event is queued first (joined futures are first
+                // polled in order) and shares their commits instead of waiting for its own.
+                let broadcast =
+                    futures_util::future::join_all(runs.iter().map(|c| c.send(ShutdownRun)));
+                let (_, answers) = futures_util::future::join(stopping, broadcast).await;
+                let targets: Vec<i32> = answers
+                    .into_iter()
+                    .filter_map(|r| r.ok().flatten())
+                    .collect();
                 futures_util::future::join_all(others.iter().map(|c| c.send(StopChild))).await;
                 let _ = events
                     .append(NewEvent::new(
                         EventId::ServiceStopped,
-                        format!("ssisd stopped. Server version {}.", env!("CARGO_PKG_VERSION")),
+                        format!(
+                            "ssisd stopped. Server version {}.",
+                            env!("CARGO_PKG_VERSION")
+                        ),
                     ))
                     .await;
                 for log in logs {
