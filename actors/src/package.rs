@@ -221,6 +221,31 @@ pub struct PackageActor {
     pending_exit: Option<Exit>,
 }
 
+/// The directory key of run `id`'s actor.
+pub fn key(id: &str) -> String {
+    format!("run:{id}")
+}
+
+/// The actor of run `id`, while it runs.
+pub fn actor(directory: &Directory, id: &str) -> Option<Addr<PackageActor>> {
+    directory.lookup(&key(id))
+}
+
+/// Why a run was not started.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RunRefused {
+    #[error("{running} packages are running, the most allowed (service.max_concurrent_packages = {max}); wait for one to finish or raise the limit")]
+    TooMany { running: usize, max: usize },
+    #[error("the service is stopping")]
+    ShuttingDown,
+}
+
+/// Starts a run (sent to the supervisor): a Package actor that starts the runner. Answered at
+/// once with the execution id (the runner starts in the background).
+#[derive(Message)]
+#[rtype(result = "Result<String, RunRefused>")]
+pub struct StartRun(pub RunSpec);
+
 /// Stops the run (API): SIGTERM now, SIGKILL after the grace period; answered at once.
 #[derive(Message)]
 #[rtype(result = "()")]

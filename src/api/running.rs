@@ -205,7 +205,8 @@ fn allowed_run(
     id: &str,
     op: Operation,
 ) -> Result<(RunView, Addr<PackageActor>), ApiError> {
-    let (view, actor) = state.directory.run(id).ok_or_else(|| unknown(id))?;
+    let view = state.directory.run(id).ok_or_else(|| unknown(id))?;
+    let actor = ssisd_actors::package::actor(&state.directory, id).ok_or_else(|| unknown(id))?;
     state.allow(caller, op, &run_facts(&view.user))?;
     Ok((view, actor))
 }

@@ -6,6 +6,7 @@
 //! an environment variable that holds it. This module must not start anything.
 
 pub mod access;
+pub mod actor_table;
 pub mod error;
 pub mod msdtssrvr;
 pub mod paths;
@@ -16,9 +17,10 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+use ssisd_actors::child::SettingsContext;
 use ssisd_actors::package::RunSettings;
 use ssisd_actors::supervision::{Backoff, Intensity};
-use ssisd_actors::{EventLogSettings, ServicePlan, SupervisionSettings};
+use ssisd_actors::{ServicePlan, SupervisionSettings};
 use ssisd_stores::msdb::settings::{
     Authentication, Encrypt, PasswordSource, DEFAULT_CONNECT_TIMEOUT_SECONDS, DEFAULT_POOL_SIZE,
     INTEGRATED_REFUSED,
@@ -105,20 +107,6 @@ impl Default for ServiceSection {
             max_concurrent_packages: 1000,
             host_names: Vec::new(),
         }
-    }
-}
-
-/// `[event_log]`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct EventLogSection {
-    /// Most events kept ("overwrite events as needed").
-    pub retention: u64,
-}
-
-impl Default for EventLogSection {
-    fn default() -> Self {
-        EventLogSection { retention: 100_000 }
     }
 }
 
@@ -232,14 +220,17 @@ impl FolderSection {
 
 /// The file's content as written (before defaults of paths are applied).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[serde(default)]
 pub struct RawConfig {
     pub service: ServiceSection,
-    pub event_log: EventLogSection,
     pub supervision: SupervisionSection,
     pub access: access::AccessSection,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub folder: Option<Vec<FolderSection>>,
+    /// The actor types' own sections (`[event_log]`, …), checked by their settings; any other
+    /// key is refused as an unknown section.
+    #[serde(flatten)]
+    pub sections: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 /// Where the configuration came from.
@@ -288,7 +279,8 @@ pub struct ServiceConfig {
     pub max_concurrent_packages: usize,
     /// `service.host_names`, lower case.
     pub host_names: Vec<String>,
-    pub event_log_retention: u64,
+    /// Each actor type's checked section, by name (see [`actor_table`]).
+    pub sections: std::collections::BTreeMap<String, serde_json::Value>,
     pub supervision: SupervisionSection,
     pub folders: Vec<FolderSpec>,
     /// What the reader tolerated (shown by `--check-config`).
@@ -577,12 +569,15 @@ fn check(
             "must be at least 1".into(),
         ));
     }
-    if raw.event_log.retention == 0 {
-        return Err(key_error(
-            "event_log.retention",
-            "must be at least 1".into(),
-        ));
-    }
+    let sections = ServicePlan::check_sections(
+        actor_table::ACTORS,
+        raw.sections.clone(),
+        &SettingsContext {
+            data_dir: data_dir.clone(),
+            base: base.to_path_buf(),
+        },
+    )
+    .map_err(|e| key_error(&e.key, e.message))?;
     let sup = &raw.supervision;
     if !(sup.period_seconds > 0.0 && sup.period_seconds.is_finite()) {
         return Err(key_error(
@@ -642,7 +637,7 @@ fn check(
         stop_grace: Duration::from_secs_f64(s.stop_grace_seconds),
         max_concurrent_packages: s.max_concurrent_packages,
         host_names,
-        event_log_retention: raw.event_log.retention,
+        sections,
         supervision: raw.supervision.clone(),
         folders,
         warnings,
@@ -826,6 +821,9 @@ impl ServiceConfig {
     pub fn plan(&self) -> ServicePlan {
         let s = &self.supervision;
         ServicePlan {
+            data_dir: self.data_dir.clone(),
+            actor_types: actor_table::ACTORS,
+            sections: self.sections.clone(),
             folders: self.folders.clone(),
             stop_executing_packages_on_shutdown: self.stop_executing_packages_on_shutdown,
             supervision: SupervisionSettings {
@@ -840,10 +838,6 @@ impl ServiceConfig {
                 health_check_interval: Duration::from_secs_f64(s.health_check_seconds),
             },
             known_store_roots: Some(self.data_dir.join("store-roots")),
-            event_log: EventLogSettings {
-                path: self.data_dir.join("events.db"),
-                retention: self.event_log_retention,
-            },
             runs: RunSettings {
                 dir: self.data_dir.join("runs"),
                 runner: self.runner.clone(),
@@ -888,12 +882,10 @@ impl ServiceConfig {
                 max_concurrent_packages: self.max_concurrent_packages,
                 host_names: self.host_names.clone(),
             },
-            event_log: EventLogSection {
-                retention: self.event_log_retention,
-            },
             supervision: self.supervision.clone(),
             access: self.access.to_section(),
             folder: Some(self.folders.iter().map(folder_section).collect()),
+            sections: self.sections.clone(),
         };
         let mut out = format!("# effective configuration, from {}\n", self.origin);
         for w in &self.warnings {
@@ -937,9 +929,6 @@ impl ServiceConfig {
         }
         if self.log != newer.log || self.log_level != newer.log_level {
             keys.push("service.log");
-        }
-        if self.event_log_retention != newer.event_log_retention {
-            keys.push("event_log.retention");
         }
         keys
     }
@@ -1017,7 +1006,7 @@ server = "."
         ];
         let c = load_with_env(Some(&p), env).unwrap();
         assert_eq!(c.listen.port(), 9100);
-        assert_eq!(c.event_log_retention, 77);
+        assert_eq!(c.sections["event_log"]["retention"], 77);
         assert_eq!(c.data_dir, dir.path().join("data"));
         assert!(!c.stop_executing_packages_on_shutdown);
         assert_eq!(
@@ -1030,7 +1019,9 @@ server = "."
         assert_eq!(c.folders[1].kind(), "sql-server");
         let printed = c.to_toml();
         assert!(
-            printed.contains("9100") && printed.contains("[[folder]]"),
+            printed.contains("9100")
+                && printed.contains("[[folder]]")
+                && printed.contains("[event_log]\nretention = 77"),
             "{printed}"
         );
     }
@@ -1050,6 +1041,9 @@ server = "."
             ("[[folder]]\nkind = \"file-system\"\nname = \"x\"\n", "store_path"),
             ("[[folder]]\nkind = \"file-system\"\nname = \"a/b\"\nstore_path = \"p\"\n", "not allowed"),
             ("[[folder]]\nkind = \"file-system\"\nname = \"A\"\nstore_path = \"p\"\n[[folder]]\nkind = \"file-system\"\nname = \"a\"\nstore_path = \"q\"\n", "unique"),
+            ("[evnt_log]\nretention = 5\n", "key `evnt_log`: is not a section"),
+            ("[event_log]\nretention = 0\n", "key `event_log.retention`: must be at least 1"),
+            ("[event_log]\nkeep = 0\n", "unknown field `keep`"),
         ];
         for (text, needle) in cases {
             let p = write(dir.path(), "bad.toml", text);
