@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use ssisd_stores::FolderSpec;
 
-use crate::package::RunView;
+use crate::package::{RunObserver, RunView};
 
 /// The health of one top-level folder, as status shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -59,6 +59,8 @@ struct Inner {
     folders: Vec<FolderEntry>,
     /// The runs' views, by execution id (their actors are children `run:<id>`).
     runs: BTreeMap<String, Arc<Mutex<RunView>>>,
+    /// Children that hear of every run's beginning and end, by key.
+    run_observers: BTreeMap<String, RunObserver>,
 }
 
 /// Shared, cheap to clone.
@@ -87,9 +89,26 @@ impl Directory {
             .insert(key.to_string(), Arc::new(addr));
     }
 
-    /// Forgets the child `key`.
+    /// Forgets the child `key` (and its run observer).
     pub fn unregister(&self, key: &str) {
-        self.write().children.remove(key);
+        let mut inner = self.write();
+        inner.children.remove(key);
+        inner.run_observers.remove(key);
+    }
+
+    /// Records child `key` as a run observer (replacing an earlier generation's).
+    pub fn add_run_observer(&self, key: &str, observer: RunObserver) {
+        self.write().run_observers.insert(key.to_string(), observer);
+    }
+
+    /// The keys of the run observers.
+    pub fn run_observers(&self) -> Vec<String> {
+        self.read().run_observers.keys().cloned().collect()
+    }
+
+    /// The current run observer `key`.
+    pub fn run_observer(&self, key: &str) -> Option<RunObserver> {
+        self.read().run_observers.get(key).cloned()
     }
 
     /// The current address of child `key`, if it runs and is an `A`.

@@ -22,6 +22,7 @@ pub use crate::package::{RunRefused, StartRun};
 use crate::supervision::{
     ChildExited, ExitReason, ExitWatch, RestartHistory, RestartType, StopChild,
 };
+use ssisd_engine::run_protocol::{OutcomeRecord, OUTCOME_FILE, STATE_FILE};
 
 /// How often the registration directory of hand-started runners is looked at.
 const REGISTRATION_POLL: Duration = Duration::from_millis(250);
@@ -173,14 +174,23 @@ impl Supervisor {
                             let marker = state
                                 .events
                                 .parent()
-                                .map(|d| d.join("outcome.json"))
+                                .map(|d| d.join(OUTCOME_FILE))
                                 .unwrap_or_default();
                             let event = package::ended_while_down(&state);
-                            let outcome = event.fields.get("outcome").cloned();
+                            let record = OutcomeRecord {
+                                outcome: event
+                                    .fields
+                                    .get("outcome")
+                                    .and_then(|o| o.as_str())
+                                    .unwrap_or_default()
+                                    .to_string(),
+                                exit: None,
+                                exit_code: None,
+                                ended_at: None,
+                            };
                             if events.append(event).await.is_ok() {
-                                let text = serde_json::json!({ "outcome": outcome }).to_string();
                                 let _ = tokio::task::spawn_blocking(move || {
-                                    std::fs::write(marker, text)
+                                    package::write_atomic(&marker, &record.to_json())
                                 })
                                 .await;
                             }
@@ -234,13 +244,10 @@ fn scan_runs(dir: &std::path::Path) -> Vec<(RunState, bool)> {
     };
     entries
         .flatten()
-        .filter(|e| !e.path().join("outcome.json").exists())
-        .filter_map(|e| {
-            let bytes = std::fs::read(e.path().join("state.json")).ok()?;
-            serde_json::from_slice::<RunState>(&bytes).ok()
-        })
+        .filter(|e| !e.path().join(OUTCOME_FILE).exists())
+        .filter_map(|e| RunState::from_json(&std::fs::read(e.path().join(STATE_FILE)).ok()?))
         .map(|s| {
-            let alive = package::process_start_time(s.pid) == Some(s.start_time);
+            let alive = s.alive();
             (s, alive)
         })
         .collect()
@@ -259,14 +266,14 @@ fn scan_registrations(dir: &std::path::Path, known: &HashSet<String>) -> Vec<Run
         }
         let Some(state) = std::fs::read(&path)
             .ok()
-            .and_then(|b| serde_json::from_slice::<RunState>(&b).ok())
+            .and_then(|b| RunState::from_json(&b))
         else {
             continue;
         };
         if known.contains(&state.execution_id) {
             continue;
         }
-        if package::process_start_time(state.pid) != Some(state.start_time) {
+        if !state.alive() {
             let _ = std::fs::remove_file(&path);
             continue;
         }

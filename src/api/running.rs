@@ -95,6 +95,8 @@ pub async fn start(
         parameters: b.parameters,
         reporting: b.reporting,
         user: caller.identity().to_string(),
+        how: "api".into(),
+        logging_level: None,
     };
     launch(&caller, &state, spec).await
 }
@@ -145,6 +147,8 @@ async fn start_project(
         parameters: b.parameters,
         reporting: b.reporting,
         user: caller.identity().to_string(),
+        how: "api".into(),
+        logging_level: None,
     };
     launch(&caller, &state, spec).await
 }
