@@ -6,7 +6,12 @@
 
 use ssisd_actors::child::ActorEntry;
 use ssisd_actors::event_log::EventLog;
+use ssisd_actors::history::History;
 use ssisd_actors::store::StoreActor;
 
 /// Every actor type of the service.
-pub const ACTORS: &[ActorEntry] = &[ActorEntry::of::<EventLog>(), ActorEntry::of::<StoreActor>()];
+pub const ACTORS: &[ActorEntry] = &[
+    ActorEntry::of::<EventLog>(),
+    ActorEntry::of::<History>(),
+    ActorEntry::of::<StoreActor>(),
+];

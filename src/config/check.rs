@@ -215,4 +215,3 @@ pub fn default_runner() -> PathBuf {
         .and_then(|p| p.parent().map(|d| d.join("dtexec")))
         .unwrap_or_else(|| PathBuf::from("dtexec"))
 }
-

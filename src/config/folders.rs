@@ -98,7 +98,6 @@ impl FolderSection {
     }
 }
 
-
 /// A folder as the configuration writes it. For msdb folders every setting is written out
 /// (so `--check-config` shows the effective values); the password's *source* is shown, never a
 /// password.
@@ -143,7 +142,6 @@ pub(crate) fn folder_section(spec: &FolderSpec) -> FolderSection {
         },
     }
 }
-
 
 /// The real service's default top-level folders: `MSDB` on the local default instance and
 /// `File System`. The local MSDB folder trusts the local server's certificate (the connection
@@ -303,4 +301,3 @@ fn sql_server_folder(f: &FolderSection, base: &Path) -> Result<SqlServerFolder, 
     }
     Ok(s)
 }
-

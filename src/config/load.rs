@@ -128,4 +128,3 @@ enum Layer {
     Toml(String),
     Built(config::Config),
 }
-

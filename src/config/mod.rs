@@ -110,6 +110,5 @@ pub fn registration_dir(runtime_dir: &Path) -> PathBuf {
     runtime_dir.join(ssisd_engine::run_protocol::REGISTRATION_DIR)
 }
 
-
 #[cfg(test)]
 mod tests;

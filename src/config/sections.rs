@@ -98,7 +98,6 @@ impl Default for SupervisionSection {
     }
 }
 
-
 /// The file's content as written (before defaults of paths are applied).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
@@ -113,4 +112,3 @@ pub struct RawConfig {
     #[serde(flatten)]
     pub sections: std::collections::BTreeMap<String, serde_json::Value>,
 }
-

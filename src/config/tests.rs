@@ -372,7 +372,6 @@ mod runner_user {
     }
 }
 
-
 mod effective_configuration {
     use super::*;
 
