@@ -520,6 +520,7 @@ async fn serve(
         gate,
         owners,
         locks: Default::default(),
+        listings: Default::default(),
         runs_refused,
         hosts: api::guard::HostPolicy::new(opened.tcp_addr, opened.tls.is_some(), &cfg.host_names),
     });

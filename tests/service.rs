@@ -673,8 +673,11 @@ fn a_store_replaced_by_a_file_is_unavailable_and_comes_back_without_a_reload() {
     Service::eventually(Duration::from_secs(5), || {
         (s.folder_state("File System").as_deref() == Some("available")).then_some(())
     });
-    let codes = s.event_codes(200);
-    assert!(codes.contains(&1014) && codes.contains(&1015), "{codes:?}");
+    // The state changes before its event is stored: wait for the event too.
+    let codes = Service::eventually(Duration::from_secs(5), || {
+        let codes = s.event_codes(200);
+        (codes.contains(&1014) && codes.contains(&1015)).then_some(codes)
+    });
     assert!(!codes.contains(&1012), "no restarts: {codes:?}");
 }
 

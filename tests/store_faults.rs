@@ -1,8 +1,9 @@
 //! File System store faults, end to end: a store root renamed away or unmounted is unavailable
 //! (503 naming the path) and never re-created; a read-only store (immutable directory,
 //! read-only bind mount) serves reads, answers 503 to writes and recovers by itself; a folder
-//! deleted while packages are written into it answers only documented 4xx codes. Tests that
-//! need root (mounts, `chattr`) print SKIPPED otherwise.
+//! deleted while packages are written into it answers only documented 4xx codes; a listing
+//! answered again never hides a change made by hand. Tests that need root (mounts, `chattr`)
+//! print SKIPPED otherwise.
 
 mod support;
 
@@ -303,4 +304,63 @@ fn deleting_a_folder_while_packages_are_written_into_it_answers_only_documented_
         )
         .unwrap();
     assert_eq!(left, 0);
+}
+
+/// A listing answered again from the last one must never hide a change made behind the
+/// service's back: a package written, edited in place, renamed or removed by hand, a subfolder
+/// made by hand, and a folder whose parent was renamed away and made again.
+#[test]
+fn listings_follow_changes_made_by_hand_behind_the_service() {
+    let t = temp_dir();
+    let store = t.path().join("store");
+    std::fs::create_dir_all(store.join("Sales")).unwrap();
+    let s = start(t.path(), &[("File System", &store)]);
+    let names = |s: &Service| -> Vec<String> {
+        let (code, body) = http(s, "GET", "folders/File%20System/Sales", None);
+        assert_eq!(code, 200, "{}", String::from_utf8_lossy(&body));
+        let v = json(&body);
+        let mut out: Vec<String> = v["folders"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| format!("{}/", f["name"].as_str().unwrap()))
+            .collect();
+        out.extend(v["packages"].as_array().unwrap().iter().map(|p| {
+            format!(
+                "{}:{}",
+                p["name"].as_str().unwrap(),
+                p["object_name"].as_str().unwrap_or("")
+            )
+        }));
+        out
+    };
+    assert!(names(&s).is_empty());
+    assert!(names(&s).is_empty(), "answered again");
+    let file = store.join("Sales").join("Load.dtsx");
+    std::fs::write(&file, small_package("First")).unwrap();
+    assert_eq!(names(&s), ["Load:First"]);
+    assert_eq!(names(&s), ["Load:First"]);
+    // Edited in place (an editor that does not replace the file).
+    {
+        use std::io::{Seek, Write};
+        let mut h = std::fs::OpenOptions::new().write(true).open(&file).unwrap();
+        let body = small_package("Other");
+        h.seek(std::io::SeekFrom::Start(0)).unwrap();
+        h.write_all(&body).unwrap();
+        h.set_len(body.len() as u64).unwrap();
+    }
+    assert_eq!(names(&s), ["Load:Other"]);
+    std::fs::rename(&file, store.join("Sales").join("Daily.dtsx")).unwrap();
+    assert_eq!(names(&s), ["Daily:Other"]);
+    std::fs::create_dir(store.join("Sales").join("Q1")).unwrap();
+    assert_eq!(names(&s), ["Q1/", "Daily:Other"]);
+    std::fs::remove_file(store.join("Sales").join("Daily.dtsx")).unwrap();
+    assert_eq!(names(&s), ["Q1/"]);
+    // The folder is moved away by hand and another made in its place.
+    std::fs::rename(store.join("Sales"), store.join("Old")).unwrap();
+    std::fs::create_dir(store.join("Sales")).unwrap();
+    std::fs::write(store.join("Sales").join("New.dtsx"), small_package("New")).unwrap();
+    assert_eq!(names(&s), ["New:New"]);
+    std::fs::write(store.join("Old").join("Ignored.dtsx"), small_package("X")).unwrap();
+    assert_eq!(names(&s), ["New:New"]);
 }

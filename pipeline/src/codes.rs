@@ -43,6 +43,24 @@ pub const CYCLE: u32 = 0xC004_7063;
 pub const COLUMN_NOT_FOUND: u32 = 0xC004_7064;
 /// DTS_E_VARIABLENOTFOUND-like for Row Count and expressions.
 pub const VARIABLE_INVALID: u32 = 0xC020_20EF;
+/// DTS_E_TXLOOKUP_ROWLOOKUPERROR: a row yielded no match during lookup (also its ErrorCode).
+pub const LOOKUP_NO_MATCH: u32 = 0xC020_901E;
+/// E_OUTOFMEMORY: the data flow's memory budget refused what a cache needs.
+pub const OUT_OF_MEMORY: u32 = 0x8007_000E;
+/// DTS_E_CACHEBADHEADER-like: a cache or raw file is not one ssisd can read.
+pub const BAD_FILE: u32 = 0xC00F_9310;
+/// DTS_E_CACHE…: a second Cache Transform writes a cache another one already wrote.
+pub const CACHE_WRITER_CONFLICT: u32 = 0xC001_0200;
+/// DTS_E_TXLOOKUP…: the Lookup's join columns do not fit its reference columns.
+pub const LOOKUP_JOIN_INVALID: u32 = 0xC020_903F;
+/// DTS_E_INPUTMUSTBESORTED: a Merge or Merge Join input is not sorted (declared, or found
+/// out of order while rows flow).
+pub const INPUT_MUST_BE_SORTED: u32 = 0xC020_20AF;
+/// DTS_E_ARITHMETICOVERFLOW-like: an Aggregate result does not fit its output column.
+pub const ARITHMETIC_OVERFLOW: u32 = 0xC020_9011;
+/// ssisd's information code for a blocking component that spilled rows to disk (SSIS shows
+/// spooled buffers only as a performance counter).
+pub const ROWS_SPILLED: u32 = 0x4004_9F01;
 /// Column status codes placed in ErrorCode (each component family has its own block).
 pub mod status {
     /// Flat File source: the value could not be converted.
@@ -79,6 +97,12 @@ pub const PHASE_POST_EXECUTE: u32 = 0x4004_3008;
 pub const PHASE_CLEANUP: u32 = 0x4004_3009;
 /// DTS_W_PARTIALROWFOUNDATENDOFFILE.
 pub const PARTIAL_ROW_AT_END_OF_FILE: u32 = 0x8020_200F;
+/// DTS_W_TXLOOKUP_DUPLICATE_KEYS: duplicate reference keys while filling a full cache.
+pub const LOOKUP_DUPLICATE_KEYS: u32 = 0x8020_90E4;
+/// DTS_W_NOMATCHOUTPUTGETSNOROWS: the no-match output is attached but misses are errors.
+pub const NO_MATCH_OUTPUT_GETS_NO_ROWS: u32 = 0x8020_930C;
+/// DTS_I_TXLOOKUP_CACHE_FINAL: `<lookup> has cached a total of <n> rows.`
+pub const LOOKUP_CACHED_TOTAL: u32 = 0x4004_90F5;
 /// DTS_W_REDIRECTWITHNOATTACHEDERROROUTPUTS.
 pub const REDIRECT_WITHOUT_ERROR_PATH: u32 = 0x8020_8386;
 /// DTS_W_UNUSEDOUTPUTDATA-like warning for outputs nobody reads.

@@ -1,11 +1,16 @@
 //! What the pipeline needs from whoever runs it (the runtime's Data Flow task, or a test): the
-//! package's connection managers, its variables, cancellation, and a place to send events. The
+//! package's connection managers, its variables, the run's in-memory caches, cancellation, and a
+//! place to send events. The
 //! executor calls the host from the thread that started the data flow only, so a host need not
 //! be thread-safe; worker threads send their events to that thread. It owns this contract; it
 //! must not implement it.
 
+use std::sync::Arc;
+
 use ssisd_engine::model::RawXml;
 use ssisd_engine::types::Value;
+
+use crate::cache::CacheStore;
 
 /// A connection manager as a component sees it.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -75,4 +80,15 @@ pub trait Host {
     fn is_cancelled(&self) -> bool;
     /// Receives an event.
     fn event(&self, event: PipelineEvent);
+    /// A file path written in the package (a component property or variable), as this machine
+    /// sees it (the runtime maps Windows paths the way it maps file connections).
+    fn file_path(&self, written: &str) -> String {
+        written.trim().to_string()
+    }
+    /// The in-memory caches of the package run (Cache connection managers), shared by all its
+    /// data flows; `None` when the host keeps none (then Cache Transforms and Lookups on a
+    /// cache filled in memory refuse to run).
+    fn caches(&self) -> Option<Arc<CacheStore>> {
+        None
+    }
 }

@@ -6,12 +6,17 @@
 //! [`component::Component`] (the trait every component implements), [`registry::COMPONENTS`]
 //! (the one list of components), [`graph::Plan`] (execution trees), [`execute::run`] and
 //! [`execute::validate`] (the entry points), [`host::Host`] (what the caller provides),
-//! [`memory::MemoryBudget`] (accounting and spill hooks). Components live one directory each
+//! [`memory::MemoryBudget`] (accounting), [`spill`] (spill files of blocking components),
+//! [`collation`] (the key order Sort, Merge, Merge Join and Aggregate share). Components live one directory each
 //! under `components/{sources,transforms,destinations}/`; shared flat-file code is in
-//! `flat_file/`; `testing` has the helpers component tests use.
+//! `flat_file/`, ssisd's raw file format in `raw_file/`, reference rows and their key index for
+//! lookups in `reference/`, the Cache connection manager and a run's caches in `cache/`;
+//! `testing` has the helpers component tests use.
 
 pub mod buffer;
+pub mod cache;
 pub mod codes;
+pub mod collation;
 pub mod component;
 pub mod components;
 pub mod error;
@@ -22,7 +27,10 @@ pub mod graph;
 pub mod host;
 pub mod memory;
 pub mod metadata;
+pub mod raw_file;
+pub mod reference;
 pub mod registry;
+pub mod spill;
 pub mod testing;
 
 pub use error::{PipelineError, Problems};

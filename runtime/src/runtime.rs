@@ -1,5 +1,6 @@
 //! The state one run shares across its threads — the package, the variable table, the event
-//! sink, the cancel token, the concurrency limiter, the child-process registry, the counters —
+//! sink, the cancel token, the concurrency limiter, the child-process registry, the data flows'
+//! caches, the counters —
 //! and the entry point [`run_package`] that builds it, runs the package as the outermost
 //! container and ends with every child process gone. Executing one executable is `host.rs`,
 //! ordering children is `scheduler.rs`, events are `handlers.rs`; this file must not
@@ -40,6 +41,8 @@ pub struct Runtime<'p> {
     pub processes: ProcessRegistry,
     pub identity: RunIdentity,
     pub package_failed: AtomicBool,
+    /// The run's in-memory caches (Cache connection managers), shared by its data flows.
+    pub caches: Arc<ssisd_pipeline::cache::CacheStore>,
     errors: AtomicU64,
     warnings: AtomicU64,
     handler_frames: Mutex<HandlerFrames>,
@@ -212,6 +215,7 @@ pub fn run_package<'a>(
         processes: ProcessRegistry::default(),
         identity,
         package_failed: AtomicBool::new(false),
+        caches: ssisd_pipeline::cache::CacheStore::new(),
         errors: AtomicU64::new(0),
         warnings: AtomicU64::new(0),
         handler_frames: Mutex::new(HandlerFrames::default()),

@@ -84,6 +84,16 @@ pub async fn list(
         .as_deref()
         .map(listing_fields::parse)
         .transpose()?;
+    // An unchanged folder is answered as it was last time.
+    let key = format!("{}\0{}\0{}", t.top.name, t.path, req.query_string());
+    let path = t.path.clone();
+    let version = store_call(&t.store, move |s| {
+        async move { Ok(s.folder_version(&path).await) }.boxed()
+    })
+    .await?;
+    if let Some(body) = version.and_then(|v| state.listings.get(&key, v)) {
+        return Ok(json_answer(body));
+    }
     let path = t.path.clone();
     let listing = store_call(&t.store, move |s| {
         async move { s.list(&path).await }.boxed()
@@ -103,7 +113,7 @@ pub async fn list(
         #[serde(skip_serializing_if = "Option::is_none")]
         projects: Option<&'a [ProjectEntry]>,
     }
-    Ok(HttpResponse::Ok().json(Listing {
+    let body = serde_json::to_vec(&Listing {
         top_level_folder: &t.top.name,
         path: t.display(),
         folders,
@@ -113,7 +123,32 @@ pub async fn list(
         },
         next_cursor: next.map(|c| c.text()),
         projects: first_page.then_some(listing.projects.as_slice()),
-    }))
+    })
+    .map_err(|e| {
+        ApiError::new(
+            actix_web::http::StatusCode::INTERNAL_SERVER_ERROR,
+            format!("cannot encode the listing: {e}"),
+        )
+    })?;
+    let body = bytes::Bytes::from(body);
+    // Kept only when the folder did not change while it was listed.
+    if let Some(v) = version {
+        let path = t.path.clone();
+        let after = store_call(&t.store, move |s| {
+            async move { Ok(s.folder_version(&path).await) }.boxed()
+        })
+        .await?;
+        if after == Some(v) {
+            state.listings.put(key, v, body.clone());
+        }
+    }
+    Ok(json_answer(body))
+}
+
+fn json_answer(body: bytes::Bytes) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(actix_web::http::header::ContentType::json())
+        .body(body)
 }
 
 /// Where a page ends: after a folder or after a package (names sort by their bytes).

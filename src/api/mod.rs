@@ -9,6 +9,7 @@ mod executions;
 mod folders;
 pub mod guard;
 pub mod journal;
+mod listing_cache;
 mod listing_fields;
 pub mod locks;
 pub mod openapi;
@@ -75,6 +76,8 @@ pub struct AppState {
     pub runs_refused: Option<String>,
     /// The names the listeners answer to (`Host`, `Origin`).
     pub hosts: guard::HostPolicy,
+    /// Listing answers of unchanged folders.
+    pub listings: listing_cache::ListingCache,
 }
 
 impl AppState {

@@ -68,6 +68,13 @@ pub trait PackageStore: Send + Sync + 'static {
     async fn check(&self) -> Result<(), StoreError>;
 
     async fn list(&self, folder: &StorePath) -> Result<FolderListing, StoreError>;
+
+    /// A number that stays the same while nothing in the folder changes, so that a listing
+    /// made at one version may be answered again at the same version; `None` when the store
+    /// cannot tell (then every listing is made afresh).
+    async fn folder_version(&self, _folder: &StorePath) -> Option<u64> {
+        None
+    }
     async fn create_folder(&self, folder: &StorePath) -> Result<(), StoreError>;
     /// Deletes a folder; a folder with content is refused unless `recursive`.
     async fn delete_folder(&self, folder: &StorePath, recursive: bool) -> Result<(), StoreError>;

@@ -110,13 +110,13 @@ fn delimiter(raw: &str) -> String {
         .replace("{t}", "\t")
 }
 
-fn truthy(v: &str) -> bool {
+pub(crate) fn truthy(v: &str) -> bool {
     matches!(v.trim().to_ascii_lowercase().as_str(), "true" | "-1" | "1")
 }
 
 /// Properties of an element in either storage form: `DTS:X` attributes and
 /// `<DTS:Property DTS:Name="X">` children.
-fn props(node: Node) -> Vec<(String, String)> {
+pub(crate) fn props(node: Node) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = node
         .attributes()
         .map(|a| (a.name().to_string(), a.value().to_string()))
@@ -135,14 +135,14 @@ fn props(node: Node) -> Vec<(String, String)> {
     out
 }
 
-fn get<'a>(props: &'a [(String, String)], name: &str) -> Option<&'a str> {
+pub(crate) fn get<'a>(props: &'a [(String, String)], name: &str) -> Option<&'a str> {
     props
         .iter()
         .find(|(n, _)| n.eq_ignore_ascii_case(name))
         .map(|(_, v)| v.as_str())
 }
 
-fn num<T: std::str::FromStr>(props: &[(String, String)], name: &str) -> Option<T> {
+pub(crate) fn num<T: std::str::FromStr>(props: &[(String, String)], name: &str) -> Option<T> {
     get(props, name).and_then(|v| v.trim().parse().ok())
 }
 

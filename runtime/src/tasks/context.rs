@@ -81,6 +81,12 @@ impl<'a> TaskContext<'a> {
         &self.rt.processes
     }
 
+    /// The run's in-memory caches of Cache connection managers (filled by one data flow,
+    /// read by later ones).
+    pub fn data_flow_caches(&self) -> Arc<ssisd_pipeline::cache::CacheStore> {
+        self.rt.caches.clone()
+    }
+
     /// Reads a variable (`User::X`, `X`, `$Package::P`, `System::…`) in the task's scope.
     pub fn variable(&self, name: &str) -> Result<Value, String> {
         let slot = self.rt.vars.resolve_text(self.node.frame, name)?;

@@ -4,7 +4,8 @@
 //! /VALIDATE makes), and runs it with a host that gives the pipeline the package's connection
 //! managers and variables, turns its messages into the task's events (errors, warnings,
 //! "wrote N rows" information), passes rows per path and component times to the event stream,
-//! and relays cancellation. The memory budget per data flow is 256 MiB unless
+//! maps Windows paths in component properties, hands over the run's caches (Cache connection
+//! managers live as long as the package run), and relays cancellation. The memory budget per data flow is 256 MiB unless
 //! `SSISD_DATA_FLOW_MEMORY_MB` says otherwise. It must not hold pipeline logic.
 
 use ssisd_engine::model::{DataFlow, RawXml};
@@ -139,6 +140,14 @@ impl Host for TaskHost<'_, '_> {
         self.ctx.is_cancelled()
     }
 
+    fn file_path(&self, written: &str) -> String {
+        crate::paths::map_path(written)
+    }
+
+    fn caches(&self) -> Option<std::sync::Arc<ssisd_pipeline::cache::CacheStore>> {
+        Some(self.ctx.data_flow_caches())
+    }
+
     fn event(&self, event: PipelineEvent) {
         match event {
             PipelineEvent::Message {
@@ -192,9 +201,18 @@ fn flat_file(creation_name: &str, _: &str) -> Result<(), String> {
     }
 }
 
+/// Cache Transforms and Lookups on a cache need a Cache connection manager.
+fn cache(creation_name: &str, _: &str) -> Result<(), String> {
+    if creation_name.eq_ignore_ascii_case("CACHE") {
+        Ok(())
+    } else {
+        Err(format!("it is a {creation_name} connection; the CacheConnection of a Cache Transform or Lookup needs a Cache connection manager"))
+    }
+}
+
 impl Task for DataFlowTask {
-    /// The connection managers of the components' connection slots and the variables Row
-    /// Count writes.
+    /// The connection managers of the components' connection slots, the variables Row Count
+    /// writes and the file-name variables of the Raw File adapters.
     fn references(&self) -> Vec<Reference> {
         let mut refs = Vec::new();
         for c in &self.flow.components {
@@ -203,15 +221,26 @@ impl Task for DataFlowTask {
                 let key = key.strip_suffix(":external").unwrap_or(key);
                 let accepts = if k.name.eq_ignore_ascii_case("FlatFileConnection") {
                     flat_file
+                } else if k.name.eq_ignore_ascii_case("CacheConnection") {
+                    cache
                 } else {
                     any_kind
                 };
                 refs.push(Reference::connection("Connection", key, accepts));
             }
-            if ssisd_pipeline::registry::lookup(c).is_some_and(|e| e.name == "Row Count") {
+            let kind = ssisd_pipeline::registry::lookup(c).map(|e| e.name);
+            if kind == Some("Row Count") {
                 refs.push(Reference::variable(
                     "VariableName",
                     c.property_text("VariableName").unwrap_or(""),
+                ));
+            }
+            if matches!(kind, Some("Raw File Source" | "Raw File Destination"))
+                && c.property_text("AccessMode").map(str::trim) == Some("1")
+            {
+                refs.push(Reference::variable(
+                    "FileNameVariable",
+                    c.property_text("FileNameVariable").unwrap_or(""),
                 ));
             }
         }

@@ -2,10 +2,11 @@
 //! packages are `<name>.dtsx` files and deployed projects `<name>.ispac` files, kept byte for
 //! byte; every write goes through [`crate::atomic_file`]. One concern per file: `root.rs` (the
 //! store root: marker, creation policy, health probes), `headers.rs` (the header cache that
-//! survives restarts), `listing.rs` (listing a folder), `projects.rs` (deployed projects), this
-//! file (opening the store, the changes, and how file
-//! errors become store errors). Blocking file work runs on tokio's blocking pool; this module
-//! must not know about actors or HTTP.
+//! survives restarts), `listing.rs` (listing a folder), `watch.rs` (folder versions from
+//! inotify, so that an unchanged folder need not be listed again), `projects.rs` (deployed
+//! projects), this file (opening the store, the changes, and how file errors become store
+//! errors). Blocking file work runs on tokio's blocking pool; this module must not know about
+//! actors or HTTP.
 //!
 //! Every operation first confirms that the root is still the store (one `stat` of its marker),
 //! so nothing is read from or written to an empty stand-in. Errors are what a caller can act
@@ -17,6 +18,7 @@ mod headers;
 mod listing;
 mod projects;
 pub mod root;
+mod watch;
 
 use std::fs;
 use std::io;
@@ -58,6 +60,8 @@ struct Inner {
     /// not yet).
     marked: AtomicBool,
     headers: headers::HeaderCache,
+    /// Versions of listed folders (inotify).
+    versions: watch::FolderVersions,
 }
 
 /// What a failed file operation was about, to name the right missing thing.
@@ -78,6 +82,7 @@ impl FileSystemStore {
                 policy: policy.clone(),
                 marked: AtomicBool::new(marked),
                 headers: headers::HeaderCache::default(),
+                versions: watch::FolderVersions::new(),
             }),
         })
     }
@@ -206,6 +211,8 @@ impl FileSystemStore {
             return Err(StoreError::TopLevelFolder(String::new(), "deleted"));
         };
         let dir = self.existing_dir(folder)?;
+        // Its watches (and those of folders below) would speak for nothing.
+        self.inner.versions.forget_below(&dir);
         let parent_dir = self.dir_of(&parent);
         if recursive {
             // The folder disappears in one step (a rename to a hidden name); its content is
@@ -270,6 +277,8 @@ impl FileSystemStore {
             return Err(StoreError::TopLevelFolder(String::new(), "renamed"));
         };
         let dir = self.existing_dir(folder)?;
+        // Its watches (and those of folders below) would speak for nothing.
+        self.inner.versions.forget_below(&dir);
         let new_path = parent.join(new_name);
         let target = self.dir_of(&new_path);
         atomic_file::rename_no_replace(&dir, &target).map_err(|e| {
@@ -415,6 +424,17 @@ impl PackageStore for FileSystemStore {
     async fn list(&self, folder: &StorePath) -> Result<FolderListing, StoreError> {
         let (s, f) = (self.clone(), folder.clone());
         blocking(move || s.list_now(&f)).await
+    }
+
+    async fn folder_version(&self, folder: &StorePath) -> Option<u64> {
+        let (s, f) = (self.clone(), folder.clone());
+        blocking(move || {
+            s.verify()?;
+            Ok(s.inner.versions.version(&s.dir_of(&f)))
+        })
+        .await
+        .ok()
+        .flatten()
     }
 
     async fn create_folder(&self, folder: &StorePath) -> Result<(), StoreError> {

@@ -1,3 +1,4 @@
 //! Source components (no inputs): one directory each.
 
 pub mod flat_file;
+pub mod raw_file;
