@@ -206,8 +206,6 @@ pub(crate) fn check(
     })
 }
 
-/// Where hand-started runners register while the service runs.
-
 /// `dtexec` in the directory of the running program (installed beside `ssisd`).
 pub fn default_runner() -> PathBuf {
     std::env::current_exe()

@@ -12,6 +12,8 @@ use super::{msdtssrvr, text, ConfigError, ConfigOrigin, ServiceConfig};
 const ENV_PREFIX: &str = "SSISD";
 const ENV_SEPARATOR: &str = "__";
 
+/// Loads the configuration: `file` as named by `--config`/`SSISD_CONFIG`, or the embedded
+/// default when `None`; environment overrides on top.
 pub fn load(file: Option<&Path>) -> Result<ServiceConfig, ConfigError> {
     load_with_env(file, std::env::vars())
 }

@@ -102,9 +102,6 @@ pub struct ServiceConfig {
     pub warnings: Vec<String>,
 }
 
-/// Loads the configuration: `file` as named by `--config`/`SSISD_CONFIG`, or the embedded
-/// default when `None`; environment overrides on top.
-
 /// Where hand-started runners register while the service runs.
 pub fn registration_dir(runtime_dir: &Path) -> PathBuf {
     runtime_dir.join(ssisd_engine::run_protocol::REGISTRATION_DIR)

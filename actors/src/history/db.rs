@@ -531,16 +531,23 @@ fn live_of(c: &Connection, id: &str) -> rusqlite::Result<Option<Live>> {
     .optional()
 }
 
-fn message(
-    tx: &Transaction,
+/// Where a record's rows go: the execution's row, its logging level, the record's time.
+#[derive(Clone, Copy)]
+struct At {
     row: i64,
     level: LoggingLevel,
     time: i64,
+}
+
+fn message(
+    tx: &Transaction,
+    at: At,
     kind: MessageType,
     (source, path): (&str, &str),
     code: Option<String>,
     text: &str,
 ) -> rusqlite::Result<()> {
+    let At { row, level, time } = at;
     if !level.keeps(kind) {
         return Ok(());
     }
@@ -561,6 +568,7 @@ fn apply(
     run_result: &mut Option<String>,
 ) -> rusqlite::Result<()> {
     let time = micros(r.time.with_timezone(&Utc));
+    let at = At { row, level, time };
     match &r.body {
         Body::RunStart {
             package,
@@ -596,9 +604,7 @@ fn apply(
             }
             message(
                 tx,
-                row,
-                level,
-                time,
+                at,
                 MessageType::PreExecute,
                 (name, path),
                 None,
@@ -637,9 +643,7 @@ fn apply(
             }
             message(
                 tx,
-                row,
-                level,
-                time,
+                at,
                 MessageType::PostExecute,
                 (name, path),
                 None,
@@ -651,9 +655,7 @@ fn apply(
             if *result == ExecResult::Failure && kind == "Task" {
                 message(
                     tx,
-                    row,
-                    level,
-                    time,
+                    at,
                     MessageType::TaskFailed,
                     (name, path),
                     None,
@@ -669,9 +671,7 @@ fn apply(
             };
             message(
                 tx,
-                row,
-                level,
-                time,
+                at,
                 kind,
                 (&m.source, &m.path),
                 Some(format!("0x{:08X}", m.code)),
@@ -685,9 +685,7 @@ fn apply(
             percent,
         } => message(
             tx,
-            row,
-            level,
-            time,
+            at,
             MessageType::Progress,
             (source, path),
             None,
@@ -699,9 +697,7 @@ fn apply(
             path,
         } => message(
             tx,
-            row,
-            level,
-            time,
+            at,
             MessageType::VariableValueChanged,
             ("", path),
             None,
