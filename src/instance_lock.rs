@@ -109,10 +109,18 @@ impl InstanceLock {
 
     /// Publishes where the service listens (`ssisd.json`), atomically.
     pub fn publish_endpoint(&self, json: &serde_json::Value) -> std::io::Result<()> {
-        let tmp = self.dir.join(".ssisd.json.tmp");
-        fs::write(&tmp, serde_json::to_vec_pretty(json)?)?;
-        fs::set_permissions(&tmp, fs::Permissions::from_mode(0o644))?;
-        fs::rename(&tmp, self.dir.join("ssisd.json"))
+        use ssisd_stores::atomic_file::{write_atomically_with, WriteOptions};
+        let options = WriteOptions {
+            replace: true,
+            mode: Some(0o644),
+            keep_owner: false,
+        };
+        write_atomically_with(
+            &self.dir.join("ssisd.json"),
+            &serde_json::to_vec_pretty(json)?,
+            options,
+        )
+        .map(drop)
     }
 }
 

@@ -420,3 +420,146 @@ fn corpus_conditional_split_package_runs_on_generated_input() {
         "2,Bob,Ray,Male,b@x.org,2 Main,Town,2,Iowa,22222\r\n"
     );
 }
+
+const SORT_ORDERS: &str = "id,customer,region,amount,qty,ordered\r\n\
+1,Ann,north,10.50,3,2024-01-05\r\n\
+2,Bob,south,99.99,2,2024-02-29\r\n\
+3,Cy,north,5.00,1,2024-03-01\r\n\
+4,Di,west,60.00,2,2024-03-02\r\n\
+5,Ann,north,70.00,1,2024-03-03\r\n\
+6,Ed,south,1.25,4,2024-03-04\r\n";
+
+#[test]
+fn sort_merge_join_and_aggregate_write_sorted_joined_and_grouped_rows() {
+    for format in FORMATS {
+        let d = temp();
+        std::fs::write(d.path().join("orders.csv"), SORT_ORDERS).expect("input");
+        std::fs::write(
+            d.path().join("regions.csv"),
+            "region,manager\r\nnorth,Nina\r\nsouth,Sam\r\neast,Eve\r\nsouth,Sue\r\n",
+        )
+        .expect("input");
+        let mut args = conns(
+            d.path(),
+            &[
+                ("Orders", "orders.csv"),
+                ("Regions", "regions.csv"),
+                ("Joined", "joined.csv"),
+                ("Totals", "totals.csv"),
+            ],
+        );
+        args.extend(["/Rep".to_string(), "EWI".to_string()]);
+        let (code, out) = dtexec(&package("blocking", format), &args, &[]);
+        assert_eq!(code, 0, "{format}: {out}");
+        // Left outer join on region; orders sorted by region, then amount descending; the
+        // duplicate "south" region row removed by the Sort (the first one kept).
+        assert_eq!(
+            read(d.path().join("joined.csv")),
+            "id,region,amount,manager\r\n5,north,70.00,Nina\r\n1,north,10.50,Nina\r\n3,north,5.00,Nina\r\n2,south,99.99,Sam\r\n6,south,1.25,Sam\r\n4,west,60.00,\r\n",
+            "{format}"
+        );
+        // Count all, sum and count distinct per region, sorted after the Aggregate.
+        assert_eq!(
+            read(d.path().join("totals.csv")),
+            "region,orders,total,customers\r\nnorth,3,85.50,2\r\nsouth,2,101.24,2\r\nwest,1,60.00,1\r\n",
+            "{format}"
+        );
+        assert!(out.contains("\"Write joined\" wrote 6 rows."), "{out}");
+    }
+}
+
+#[test]
+fn merge_join_of_an_unsorted_input_is_refused_naming_component_and_input() {
+    let d = temp();
+    let pkg = std::fs::read_to_string(package("blocking", "2016")).expect("package");
+    // The right input's Sort is declared not sorted.
+    let broken = pkg.replacen(
+        "refId=\"Package\\Load\\Regions by name.Outputs[Sort Output]\" name=\"Sort Output\" isSorted=\"true\"",
+        "refId=\"Package\\Load\\Regions by name.Outputs[Sort Output]\" name=\"Sort Output\"",
+        1,
+    );
+    assert_ne!(broken, pkg);
+    let path = d.path().join("broken.dtsx");
+    std::fs::write(&path, broken).expect("write");
+    let (code, out) = dtexec(&path, &[], &[]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("component \"Join\": its input \"Merge Join Right Input\" must be sorted, and the output \"Sort Output\" of \"Regions by name\" that feeds it is not marked IsSorted"),
+        "{out}"
+    );
+}
+
+#[test]
+fn copy_column_character_map_audit_and_sampling_transform_every_row() {
+    let mut orders = String::from("id,customer,region,amount,qty,ordered\r\n");
+    for i in 1..=40 {
+        orders.push_str(&format!(
+            "{i},Name {i},region{},1.00,1,2024-01-01\r\n",
+            i % 3
+        ));
+    }
+    for format in FORMATS {
+        let d = temp();
+        std::fs::write(d.path().join("orders.csv"), &orders).expect("input");
+        let args = conns(
+            d.path(),
+            &[
+                ("Orders", "orders.csv"),
+                ("Sample", "sample.csv"),
+                ("Two", "two.csv"),
+            ],
+        );
+        let (code, out) = dtexec(&package("small_transforms", format), &args, &[]);
+        assert_eq!(code, 0, "{format}: {out}");
+        let sample = read(d.path().join("sample.csv"));
+        let mut lines = sample.lines();
+        assert_eq!(
+            lines.next(),
+            Some("id,customer_copy,region,lower,package,task")
+        );
+        let mut sampled = Vec::new();
+        for l in lines {
+            let f: Vec<&str> = l.split(',').collect();
+            let i: u32 = f[0].parse().expect("id");
+            sampled.push(i);
+            assert_eq!(
+                &f[1..],
+                &[
+                    format!("Name {i}").as_str(),
+                    format!("REGION{}", i % 3).as_str(),
+                    format!("name {i}").as_str(),
+                    "Small",
+                    "Load"
+                ],
+                "{format}: {l}"
+            );
+        }
+        // About half, seeded: the same rows each run.
+        assert!((10..=30).contains(&sampled.len()), "{format}: {sample}");
+        let two = read(d.path().join("two.csv"));
+        let rows: Vec<&str> = two.lines().skip(1).collect();
+        assert_eq!(rows.len(), 2, "{format}: {two}");
+        for l in rows {
+            let f: Vec<&str> = l.split(',').collect();
+            let i: u32 = f[0].parse().expect("id");
+            assert!(!sampled.contains(&i), "{format}: {i} was in both samples");
+            assert_eq!(f[1], format!("Name {i}"));
+            assert_eq!(f[2], format!("REGION{}", i % 3));
+            assert!(!f[3].is_empty(), "the user name is filled: {l}");
+        }
+        let again = temp();
+        std::fs::write(again.path().join("orders.csv"), &orders).expect("input");
+        let args = conns(
+            again.path(),
+            &[
+                ("Orders", "orders.csv"),
+                ("Sample", "sample.csv"),
+                ("Two", "two.csv"),
+            ],
+        );
+        let (code, out) = dtexec(&package("small_transforms", format), &args, &[]);
+        assert_eq!(code, 0, "{out}");
+        assert_eq!(read(again.path().join("sample.csv")), sample, "{format}");
+        assert_eq!(read(again.path().join("two.csv")), two, "{format}");
+    }
+}

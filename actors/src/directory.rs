@@ -1,19 +1,20 @@
-//! Where the service's children can be found now. The supervisor is the only writer: it records
-//! each top-level folder with its current store actor and health, and the current event-log
-//! actor; restarts change the addresses, so callers (the HTTP API, other actors) look them up
-//! here on every request instead of keeping an address. Short, non-async critical sections only.
+//! Where the service's children can be found now: one generic map from a child's key
+//! (`event-log`, `store:<folder>`, `history`, `run:<id>`) to its current address, written by
+//! the children the supervisor starts, plus the health of each top-level folder and the views
+//! of the runs. Restarts change the addresses, so callers (the HTTP API, other actors) look
+//! them up here on every request instead of keeping one. It knows no actor type. Short,
+//! non-async critical sections only.
 
-use std::collections::BTreeMap;
+use std::any::Any;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, RwLock};
 
-use actix::Addr;
+use actix::{Actor, Addr};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use ssisd_stores::FolderSpec;
 
-use crate::event_log::EventLog;
-use crate::package::{PackageActor, RunView};
-use crate::store::StoreActor;
+use crate::package::{RunObserver, RunView};
 
 /// The health of one top-level folder, as status shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -47,22 +48,19 @@ pub struct FolderStatus {
 #[derive(Clone)]
 struct FolderEntry {
     spec: FolderSpec,
-    store: Option<Addr<StoreActor>>,
     health: FolderHealth,
     since: DateTime<Utc>,
 }
 
 #[derive(Default)]
 struct Inner {
-    event_log: Option<Addr<EventLog>>,
+    /// Each running child's address (an `Addr<A>`), by key.
+    children: HashMap<String, Arc<dyn Any + Send + Sync>>,
     folders: Vec<FolderEntry>,
-    runs: BTreeMap<String, RunEntry>,
-}
-
-#[derive(Clone)]
-struct RunEntry {
-    view: Arc<Mutex<RunView>>,
-    actor: Addr<PackageActor>,
+    /// The runs' views, by execution id (their actors are children `run:<id>`).
+    runs: BTreeMap<String, Arc<Mutex<RunView>>>,
+    /// Children that hear of every run's beginning and end, by key.
+    run_observers: BTreeMap<String, RunObserver>,
 }
 
 /// Shared, cheap to clone.
@@ -84,12 +82,42 @@ impl Directory {
         self.inner.write().unwrap_or_else(|p| p.into_inner())
     }
 
-    pub fn event_log(&self) -> Option<Addr<EventLog>> {
-        self.read().event_log.clone()
+    /// Records `addr` as the child `key` (replacing an earlier generation's).
+    pub fn register<A: Actor>(&self, key: &str, addr: Addr<A>) {
+        self.write()
+            .children
+            .insert(key.to_string(), Arc::new(addr));
     }
 
-    pub fn set_event_log(&self, addr: Option<Addr<EventLog>>) {
-        self.write().event_log = addr;
+    /// Forgets the child `key` (and its run observer).
+    pub fn unregister(&self, key: &str) {
+        let mut inner = self.write();
+        inner.children.remove(key);
+        inner.run_observers.remove(key);
+    }
+
+    /// Records child `key` as a run observer (replacing an earlier generation's).
+    pub fn add_run_observer(&self, key: &str, observer: RunObserver) {
+        self.write().run_observers.insert(key.to_string(), observer);
+    }
+
+    /// The keys of the run observers.
+    pub fn run_observers(&self) -> Vec<String> {
+        self.read().run_observers.keys().cloned().collect()
+    }
+
+    /// The current run observer `key`.
+    pub fn run_observer(&self, key: &str) -> Option<RunObserver> {
+        self.read().run_observers.get(key).cloned()
+    }
+
+    /// The current address of child `key`, if it runs and is an `A`.
+    pub fn lookup<A: Actor>(&self, key: &str) -> Option<Addr<A>> {
+        self.read()
+            .children
+            .get(key)
+            .and_then(|a| a.downcast_ref::<Addr<A>>())
+            .cloned()
     }
 
     /// Replaces the folder list (configuration order), keeping the state of unchanged folders.
@@ -104,7 +132,6 @@ impl Directory {
                     .cloned()
                     .unwrap_or_else(|| FolderEntry {
                         spec: spec.clone(),
-                        store: None,
                         health: FolderHealth::Starting,
                         since: Utc::now(),
                     })
@@ -130,13 +157,9 @@ impl Directory {
         });
     }
 
-    pub fn set_store(&self, name: &str, store: Option<Addr<StoreActor>>) {
-        self.with_folder(name, |e| e.store = store);
-    }
-
     /// Finds a top-level folder by name: exact match first, then ignoring case (SSIS folder
     /// names are case-insensitive on Windows).
-    pub fn folder(&self, name: &str) -> Option<(FolderStatus, Option<Addr<StoreActor>>)> {
+    pub fn folder(&self, name: &str) -> Option<FolderStatus> {
         let inner = self.read();
         let entry = inner
             .folders
@@ -148,22 +171,22 @@ impl Directory {
                     .iter()
                     .find(|e| e.spec.name.eq_ignore_ascii_case(name))
             })?;
-        Some((status_of(entry), entry.store.clone()))
+        Some(status_of(entry))
     }
 
     pub fn folders(&self) -> Vec<FolderStatus> {
         self.read().folders.iter().map(status_of).collect()
     }
 
-    /// Records a run's actor and the view it keeps up to date.
-    pub fn add_run(&self, id: &str, view: Arc<Mutex<RunView>>, actor: Addr<PackageActor>) {
-        self.write()
-            .runs
-            .insert(id.to_string(), RunEntry { view, actor });
+    /// Records a run's view (its actor registers as child `run:<id>`).
+    pub fn add_run(&self, id: &str, view: Arc<Mutex<RunView>>) {
+        self.write().runs.insert(id.to_string(), view);
     }
 
     pub fn remove_run(&self, id: &str) {
-        self.write().runs.remove(id);
+        let mut inner = self.write();
+        inner.runs.remove(id);
+        inner.children.remove(&format!("run:{id}"));
     }
 
     pub fn run_count(&self) -> usize {
@@ -176,18 +199,18 @@ impl Directory {
             .read()
             .runs
             .values()
-            .map(|e| e.view.lock().unwrap_or_else(|p| p.into_inner()).clone())
+            .map(|v| v.lock().unwrap_or_else(|p| p.into_inner()).clone())
             .collect();
         all.sort_by(|a, b| a.started_at.cmp(&b.started_at).then(a.id.cmp(&b.id)));
         all
     }
 
-    /// One run's view and actor.
-    pub fn run(&self, id: &str) -> Option<(RunView, Addr<PackageActor>)> {
+    /// One run's view.
+    pub fn run(&self, id: &str) -> Option<RunView> {
         let inner = self.read();
-        let e = inner.runs.get(id)?;
-        let view = e.view.lock().unwrap_or_else(|p| p.into_inner()).clone();
-        Some((view, e.actor.clone()))
+        let view = inner.runs.get(id)?;
+        let view = view.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        Some(view)
     }
 }
 

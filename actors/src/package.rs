@@ -21,8 +21,13 @@ use std::time::Duration;
 
 use actix::prelude::*;
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use ssisd_engine::cli::{encode_parameters, PARAMETERS_ENV};
+use ssisd_engine::run_protocol::{
+    self as protocol, Body, OutcomeRecord, Record, EVENTS_FILE, OUTCOME_FILE, STATE_FILE,
+};
+pub use ssisd_engine::run_protocol::{process_start_time, RunState};
+use ssisd_stores::atomic_file::{write_atomically_with, WriteOptions};
 
 use crate::directory::Directory;
 use crate::event_log::{EventId, EventLogClient, NewEvent};
@@ -104,25 +109,6 @@ impl RunModes {
     }
 }
 
-/// What the state file of a run says (written when the runner starts, read on adoption).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct RunState {
-    pub execution_id: String,
-    pub pid: i32,
-    /// Field 22 of `/proc/<pid>/stat`: tells a live runner from a reused pid.
-    pub start_time: u64,
-    pub package: String,
-    pub user: String,
-    /// `service` or `dtexec` (started by hand).
-    pub source: String,
-    pub started_at: DateTime<Utc>,
-    /// The event stream the runner writes.
-    pub events: PathBuf,
-    /// Whether the runner leads its own process group (signals go to the group).
-    #[serde(default)]
-    pub group: bool,
-}
-
 /// A run to start.
 #[derive(Clone)]
 pub struct RunSpec {
@@ -139,6 +125,11 @@ pub struct RunSpec {
     pub parameters: Vec<String>,
     pub reporting: Option<String>,
     pub user: String,
+    /// How the run was started: `api`, `schedule:<name>`.
+    pub how: String,
+    /// The run's logging level for the execution history (`none`, `basic`, `performance`,
+    /// `verbose`); `None`: the history's default.
+    pub logging_level: Option<String>,
 }
 
 impl std::fmt::Debug for RunSpec {
@@ -152,6 +143,7 @@ impl std::fmt::Debug for RunSpec {
             .field("parameters", &self.parameters.len())
             .field("reporting", &self.reporting)
             .field("user", &self.user)
+            .field("how", &self.how)
             .finish()
     }
 }
@@ -219,7 +211,114 @@ pub struct PackageActor {
     polling: bool,
     finished: bool,
     pending_exit: Option<Exit>,
+    /// The run's logging level as asked.
+    logging_level: Option<String>,
+    /// The "began" notice in flight (the "ended" one waits for it).
+    began_notice: Option<tokio::task::JoinHandle<()>>,
 }
+
+/// A run began: told to every run observer (the execution history).
+#[derive(Debug, Clone)]
+pub struct RunBegan {
+    pub execution_id: String,
+    pub package: String,
+    /// `api`, `schedule:<name>`, `dtexec`.
+    pub how: String,
+    pub user: String,
+    pub pid: Option<i32>,
+    /// The runner's process start time (0 when it did not start).
+    pub process_start: u64,
+    pub started_at: DateTime<Utc>,
+    pub logging_level: Option<String>,
+    /// `/Set` options, sensitive values masked.
+    pub sets: Vec<String>,
+    pub events: PathBuf,
+}
+
+/// A run ended: told to every run observer.
+#[derive(Debug, Clone)]
+pub struct RunEnded {
+    pub execution_id: String,
+    /// `succeeded`, `failed`, `cancelled`, `lost`.
+    pub outcome: String,
+    pub exit_code: Option<i32>,
+    pub exit: String,
+    pub ended_at: DateTime<Utc>,
+}
+
+/// What Package actors tell run observers; answered once the observer has recorded it.
+#[derive(Message, Debug, Clone)]
+#[rtype(result = "Result<(), String>")]
+pub enum RunNotice {
+    Began(RunBegan),
+    Ended(RunEnded),
+}
+
+/// A child that wants to hear of runs (registered in the directory under its key).
+#[derive(Clone)]
+pub struct RunObserver(pub Recipient<RunNotice>);
+
+/// How long a notice waits for a restarting observer.
+const NOTICE_PATIENCE: Duration = Duration::from_secs(5);
+
+/// Tells every run observer, each through its current address, waiting (bounded) through a
+/// restart; resolves once each has answered or the patience ran out.
+pub async fn tell_observers(directory: &Directory, notice: RunNotice) {
+    let keys: Vec<String> = directory.run_observers();
+    futures_util::future::join_all(keys.into_iter().map(|key| {
+        let notice = notice.clone();
+        let directory = directory.clone();
+        async move {
+            let deadline = tokio::time::Instant::now() + NOTICE_PATIENCE;
+            loop {
+                if let Some(RunObserver(to)) = directory.run_observer(&key) {
+                    match to.send(notice.clone()).await {
+                        Ok(Ok(())) => return,
+                        Ok(Err(why)) => {
+                            tracing::error!(observer = key, "a run notice was not recorded: {why}");
+                            return;
+                        }
+                        Err(_) => {}
+                    }
+                }
+                if tokio::time::Instant::now() >= deadline {
+                    tracing::error!(
+                        observer = key,
+                        "a run observer is unavailable; notice not recorded: {notice:?}"
+                    );
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
+    }))
+    .await;
+}
+
+/// The directory key of run `id`'s actor.
+pub fn key(id: &str) -> String {
+    format!("run:{id}")
+}
+
+/// The actor of run `id`, while it runs.
+pub fn actor(directory: &Directory, id: &str) -> Option<Addr<PackageActor>> {
+    directory.lookup(&key(id))
+}
+
+/// Why a run was not started.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RunRefused {
+    #[error("{running} packages are running, the most allowed (service.max_concurrent_packages = {max}); wait for one to finish or raise the limit")]
+    TooMany { running: usize, max: usize },
+    #[error("the service is stopping")]
+    ShuttingDown,
+}
+
+/// Starts a run (sent to the supervisor): a Package actor that starts the runner. Answered at
+/// once with the execution id (the runner starts in the background).
+#[derive(Message)]
+#[rtype(result = "Result<String, RunRefused>")]
+pub struct StartRun(pub RunSpec);
 
 /// Stops the run (API): SIGTERM now, SIGKILL after the grace period; answered at once.
 #[derive(Message)]
@@ -228,6 +327,10 @@ pub struct StopRun;
 
 impl PackageActor {
     pub fn new(start: Start, watch: ExitWatch, env: PackageEnv) -> Self {
+        let logging_level = match &start {
+            Start::Spawn(s) => s.logging_level.clone(),
+            Start::Adopt { .. } => None,
+        };
         let (id, package, user, source, started_at, pid) = match &start {
             Start::Spawn(s) => (
                 s.id.clone(),
@@ -289,7 +392,49 @@ impl PackageActor {
             polling: false,
             finished: false,
             pending_exit: None,
+            logging_level,
+            began_notice: None,
         }
+    }
+
+    /// The "began" notice of this run, from its view (and state, once the runner started).
+    fn began_notice(&self) -> RunBegan {
+        let view = self.with_view(|v| v.clone());
+        RunBegan {
+            execution_id: view.id,
+            package: view.package,
+            how: self
+                .state
+                .as_ref()
+                .map(|s| s.how.clone())
+                .filter(|h| !h.is_empty())
+                .unwrap_or_else(|| {
+                    if view.source == "service" {
+                        "api".into()
+                    } else {
+                        view.source.clone()
+                    }
+                }),
+            user: view.user,
+            pid: view.pid,
+            process_start: self.state.as_ref().map(|s| s.start_time).unwrap_or(0),
+            started_at: view.started_at,
+            logging_level: self.logging_level.clone(),
+            sets: self
+                .state
+                .as_ref()
+                .map(|s| s.sets.iter().map(|x| protocol::mask_set(x)).collect())
+                .unwrap_or_default(),
+            events: view.events,
+        }
+    }
+
+    fn tell_began(&mut self) {
+        let notice = RunNotice::Began(self.began_notice());
+        let directory = self.env.directory.clone();
+        self.began_notice = Some(actix::spawn(async move {
+            tell_observers(&directory, notice).await
+        }));
     }
 
     /// The shared view the directory keeps for the API.
@@ -336,6 +481,7 @@ impl PackageActor {
             );
         }
         self.state = Some(state);
+        self.tell_began();
         if self.stop_requested {
             self.signal(libc::SIGTERM);
             self.arm_kill(ctx);
@@ -421,33 +567,31 @@ impl PackageActor {
         };
         let complete: Vec<u8> = self.partial.drain(..=last).collect();
         for line in complete.split(|b| *b == b'\n') {
-            if let Ok(record) = serde_json::from_slice::<serde_json::Value>(line) {
-                self.take_record(&record);
+            if let Some(record) = Record::parse(line) {
+                self.take_record(record.body);
             }
         }
     }
 
-    fn take_record(&mut self, r: &serde_json::Value) {
-        let text = |k: &str| r[k].as_str().unwrap_or("").to_string();
+    fn take_record(&mut self, body: Body) {
         let errors = &mut self.errors;
         let end = &mut self.end_result;
         let mut view = self.view.lock().unwrap_or_else(|p| p.into_inner());
-        let message = match r["event"].as_str().unwrap_or("") {
-            "executable_start" => {
+        let message = match body {
+            Body::ExecutableStart { path, .. } => {
                 if view.executing.len() < 256 {
-                    view.executing.push(text("path"));
+                    view.executing.push(path);
                 }
                 None
             }
-            "executable_end" => {
-                let path = text("path");
+            Body::ExecutableEnd { path, .. } => {
                 if let Some(i) = view.executing.iter().position(|p| *p == path) {
                     view.executing.remove(i);
                 }
                 None
             }
-            "error" => {
-                let m = format!("{}: {}", text("source"), text("description"));
+            Body::Error(m) => {
+                let m = format!("{}: {}", m.source, m.description);
                 if errors.len() == ERRORS_KEPT {
                     errors.pop_front();
                 }
@@ -458,16 +602,13 @@ impl PackageActor {
                 view.errors.push_back(m.clone());
                 Some(format!("error {m}"))
             }
-            "warning" | "information" => Some(format!(
-                "{} {}: {}",
-                text("event"),
-                text("source"),
-                text("description")
-            )),
-            "run_end" => {
-                *end = Some(text("result"));
+            Body::Warning(m) => Some(format!("warning {}: {}", m.source, m.description)),
+            Body::Information(m) => Some(format!("information {}: {}", m.source, m.description)),
+            Body::RunEnd { result, .. } => {
+                let result = protocol::stream::result_text(result);
+                *end = Some(result.to_string());
                 view.executing.clear();
-                Some(format!("run ended: {}", text("result")))
+                Some(format!("run ended: {result}"))
             }
             _ => None,
         };
@@ -532,7 +673,7 @@ impl PackageActor {
             .field("errors", errors);
         let events = self.env.events.clone();
         let own = view.source == "service";
-        let marker = own.then(|| view.run_dir.join("outcome.json"));
+        let marker = own.then(|| view.run_dir.join(OUTCOME_FILE));
         // A hand-started runner's registration and its stream file (when it is ours, in the
         // registration directory) are removed once the outcome is recorded.
         let registration = (!own).then(|| {
@@ -545,14 +686,35 @@ impl PackageActor {
         });
         self.env.directory.remove_run(&self.id);
         self.watch.normal();
+        if self.began_notice.is_none() {
+            // The runner never started: the run still gets its history.
+            self.tell_began();
+        }
+        let began = self.began_notice.take();
+        let directory = self.env.directory.clone();
+        let ended = RunNotice::Ended(RunEnded {
+            execution_id: view.id.clone(),
+            outcome: outcome.as_str().to_string(),
+            exit_code: exit.code(),
+            exit: exit.describe(),
+            ended_at: Utc::now(),
+        });
         ctx.wait(
             async move {
+                if let Some(b) = began {
+                    let _ = b.await;
+                }
+                tell_observers(&directory, ended).await;
                 let _ = events.append(event).await;
-                let text =
-                    serde_json::json!({"outcome": outcome.as_str(), "exit": exit.describe()});
+                let record = OutcomeRecord {
+                    outcome: outcome.as_str().to_string(),
+                    exit: Some(exit.describe()),
+                    exit_code: exit.code(),
+                    ended_at: Some(Utc::now()),
+                };
                 let _ = blocking(move || {
                     if let Some(m) = marker {
-                        let _ = std::fs::write(m, text.to_string());
+                        let _ = write_atomic(&m, &record.to_json());
                     }
                     if let Some((r, stream)) = registration {
                         let _ = std::fs::remove_file(r);
@@ -769,6 +931,13 @@ impl Exit {
         }
     }
 
+    fn code(&self) -> Option<i32> {
+        match self {
+            Exit::Code(c) => Some(*c),
+            _ => None,
+        }
+    }
+
     fn describe(&self) -> String {
         match self {
             Exit::Code(c) => format!("exit code {c}"),
@@ -823,16 +992,12 @@ pub fn ended_while_down(state: &RunState) -> NewEvent {
     let mut end = None;
     let mut errors = Vec::new();
     for line in bytes.split(|b| *b == b'\n') {
-        if let Ok(r) = serde_json::from_slice::<serde_json::Value>(line) {
-            match r["event"].as_str() {
-                Some("run_end") => end = r["result"].as_str().map(str::to_string),
-                Some("error") => errors.push(format!(
-                    "{}: {}",
-                    r["source"].as_str().unwrap_or(""),
-                    r["description"].as_str().unwrap_or("")
-                )),
-                _ => {}
+        match Record::parse(line).map(|r| r.body) {
+            Some(Body::RunEnd { result, .. }) => {
+                end = Some(protocol::stream::result_text(result).to_string())
             }
+            Some(Body::Error(m)) => errors.push(format!("{}: {}", m.source, m.description)),
+            _ => {}
         }
     }
     let outcome = outcome(end.as_deref(), &Exit::Vanished, false);
@@ -907,24 +1072,17 @@ fn bound_output(path: &Path) {
     }
 }
 
-/// Field 22 (start time in clock ticks since boot) of `/proc/<pid>/stat`; `None` when the
-/// process is gone or a zombie.
-pub fn process_start_time(pid: i32) -> Option<u64> {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // The command name may hold spaces and parentheses: fields start after the last ')'.
-    let rest = &text[text.rfind(')')? + 1..];
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    if fields.first() == Some(&"Z") {
-        return None;
-    }
-    fields.get(19)?.parse().ok()
-}
-
-/// Writes a file atomically (temporary then rename).
+/// Writes a run's file atomically and durably (the one atomic writer).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, bytes)?;
-    std::fs::rename(&tmp, path)
+    write_atomically_with(
+        path,
+        bytes,
+        WriteOptions {
+            replace: true,
+            ..WriteOptions::default()
+        },
+    )
+    .map(drop)
 }
 
 /// Creates a file that must not exist yet, with exactly `mode` (the umask is undone).
@@ -995,7 +1153,7 @@ fn spawn_runner(
         .write_all(bytes)
         .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
     // The runner opens the stream for appending; it could not create it.
-    let events = dir.join("events.jsonl");
+    let events = dir.join(EVENTS_FILE);
     create_file(&events, modes.output)?;
     let mut cmd = std::process::Command::new(&settings.runner);
     match &spec.project {
@@ -1016,9 +1174,9 @@ fn spawn_runner(
         cmd.arg("/Reporting").arg(r);
     }
     cmd.current_dir(&dir)
-        .env("SSISD_EVENT_STREAM", &events)
-        .env("SSISD_EXECUTION_ID", &spec.id)
-        .env("SSISD_RUN_BY_SERVICE", "1")
+        .env(protocol::STREAM_ENV, &events)
+        .env(protocol::EXECUTION_ID_ENV, &spec.id)
+        .env(protocol::RUN_BY_SERVICE_ENV, "1")
         .stdin(std::process::Stdio::null())
         .stdout(create_file(&dir.join("stdout.log"), modes.output)?)
         .stderr(create_file(&dir.join("stderr.log"), modes.output)?);
@@ -1070,9 +1228,10 @@ fn spawn_runner(
         started_at: Utc::now(),
         events,
         group: true,
+        how: spec.how.clone(),
+        sets: spec.sets.clone(),
     };
-    let text = serde_json::to_vec_pretty(&state).unwrap_or_default();
-    let _ = write_atomic(&dir.join("state.json"), &text);
+    let _ = write_atomic(&dir.join(STATE_FILE), &state.to_json());
     Ok((child, state))
 }
 
@@ -1123,6 +1282,8 @@ mod tests {
                 parameters: Vec::new(),
                 reporting: None,
                 user: "tester".into(),
+                how: "api".into(),
+                logging_level: None,
             };
             let (mut child, state) = spawn_runner(&spec, &settings).unwrap();
             assert!(child.wait().unwrap().success());
@@ -1152,11 +1313,5 @@ mod tests {
                 b"<package/>"
             );
         }
-    }
-
-    #[test]
-    fn start_time_of_this_process() {
-        assert!(process_start_time(std::process::id() as i32).is_some());
-        assert!(process_start_time(i32::MAX).is_none());
     }
 }

@@ -23,10 +23,10 @@ use ssisd_stores::{
     FileSystemStore, FolderLocation, FolderSpec, MsdbStore, PackageStore, RootPolicy, StoreError,
 };
 
-use crate::directory::FolderHealth;
+use crate::child::{register, ActorType, ChildEnv, ChildSpec, Phase, ServicePlan};
+use crate::directory::{Directory, FolderHealth};
 use crate::event_log::{EventId, NewEvent};
 use crate::supervision::{ExitWatch, RestartType, StopChild};
-use crate::supervisor::{ChildEnv, ChildSpec, ServicePlan};
 
 /// Stores must always be there: restarted whenever they end unexpectedly.
 pub const RESTART: RestartType = RestartType::Permanent;
@@ -384,24 +384,44 @@ impl Handler<Crash> for StoreActor {
     }
 }
 
-/// The stores' entry in the supervisor's child table: one per top-level folder, File System
-/// and MSDB alike.
-pub fn children(plan: &ServicePlan) -> Vec<ChildSpec> {
-    plan.folders
-        .iter()
-        .map(|spec| {
-            let spec = spec.clone();
-            ChildSpec {
-                key: format!("store:{}", spec.name),
-                restart: RESTART,
-                fingerprint: format!("{spec:?}"),
-                folder: Some(spec.name.clone()),
-                start: Box::new(move |watch: ExitWatch, env: &ChildEnv| {
-                    let addr = StoreActor::new(spec.clone(), watch, env.clone()).start();
-                    env.directory.set_store(&spec.name, Some(addr.clone()));
-                    addr.recipient()
-                }),
-            }
-        })
-        .collect()
+/// The directory key of the store of top-level folder `name`.
+pub fn key(name: &str) -> String {
+    format!("store:{name}")
+}
+
+/// The current store actor of top-level folder `name` (as the directory spells it).
+pub fn address(directory: &Directory, name: &str) -> Option<Addr<StoreActor>> {
+    directory.lookup(&key(name))
+}
+
+impl ActorType for StoreActor {
+    /// Stores follow the `[[folder]]` list, which the directory and the API share: the plan's
+    /// `folders`.
+    const SECTION: Option<&'static str> = None;
+    type Settings = ();
+
+    /// One store per top-level folder.
+    fn children(_: &(), plan: &ServicePlan) -> Vec<ChildSpec> {
+        plan.folders
+            .iter()
+            .map(|spec| {
+                let spec = spec.clone();
+                let key = key(&spec.name);
+                ChildSpec {
+                    key: key.clone(),
+                    phase: Phase::Serve,
+                    restart: RESTART,
+                    fingerprint: format!("{spec:?}"),
+                    folder: Some(spec.name.clone()),
+                    start: Box::new(move |watch: ExitWatch, env: &ChildEnv| {
+                        register(
+                            env,
+                            &key,
+                            StoreActor::new(spec.clone(), watch, env.clone()).start(),
+                        )
+                    }),
+                }
+            })
+            .collect()
+    }
 }

@@ -1,6 +1,6 @@
-//! The Supervisor: owns every child of the service — the EventLog, one Store per top-level
-//! folder, and (with the running-packages work) one Package actor per run — through the
-//! [`CHILD_TABLE`]. It applies OTP's `one_for_one` rules from [`crate::supervision`]: a child
+//! The Supervisor: owns every child of the service — those the plan's actor table asks for
+//! (the EventLog, one Store per top-level folder, the History, …), started phase by phase
+//! ([`Phase`]) and stopped in reverse, and one Package actor per run. It applies OTP's `one_for_one` rules from [`crate::supervision`]: a child
 //! that ends unexpectedly is restarted alone after a back-off, unless it exceeded its restart
 //! intensity, in which case it is marked failed with an error event while the service keeps
 //! running. It applies reloaded plans by starting, stopping or restarting only the children
@@ -8,87 +8,21 @@
 //! HTTP, configuration files or signals.
 
 use std::collections::{HashMap, HashSet};
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actix::prelude::*;
 use serde::Serialize;
-use ssisd_stores::FolderSpec;
 
+pub use crate::child::{ChildEnv, ChildSpec, Phase, ServicePlan, SupervisionSettings};
 use crate::directory::{Directory, FolderHealth};
-use crate::event_log::{self, EventId, EventLogClient, NewEvent};
-use crate::package::{
-    self, PackageActor, PackageEnv, RunSettings, RunSpec, RunState, ShutdownRun, Start,
-};
-use crate::store;
+use crate::event_log::{EventId, EventLogClient, NewEvent};
+use crate::package::{self, PackageActor, PackageEnv, RunState, ShutdownRun, Start};
+pub use crate::package::{RunRefused, StartRun};
 use crate::supervision::{
-    Backoff, ChildExited, ExitReason, ExitWatch, Intensity, RestartHistory, RestartType, StopChild,
+    ChildExited, ExitReason, ExitWatch, RestartHistory, RestartType, StopChild,
 };
-
-/// What the service runs: built from configuration by the binary, applied by the supervisor.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ServicePlan {
-    pub folders: Vec<FolderSpec>,
-    pub stop_executing_packages_on_shutdown: bool,
-    pub supervision: SupervisionSettings,
-    pub event_log: EventLogSettings,
-    pub runs: RunSettings,
-    /// The list of File System store roots the service has used (see
-    /// `ssisd_stores::file_system::root`); `None` treats every root as new.
-    pub known_store_roots: Option<PathBuf>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct SupervisionSettings {
-    pub intensity: Intensity,
-    pub backoff: Backoff,
-    /// How often stores check that they are still usable (zero: never).
-    pub health_check_interval: Duration,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct EventLogSettings {
-    pub path: PathBuf,
-    /// Most events kept; the oldest are removed first.
-    pub retention: u64,
-}
-
-/// What a child gets when it starts.
-#[derive(Clone)]
-pub struct ChildEnv {
-    pub directory: Directory,
-    pub events: EventLogClient,
-    pub plan: Arc<ServicePlan>,
-}
-
-/// Starts a child with the watch it must carry; returns how to ask it to stop.
-pub type StartChild = Box<dyn Fn(ExitWatch, &ChildEnv) -> Recipient<StopChild>>;
-
-/// One child to run: how to start it and how to recognise that its definition changed.
-pub struct ChildSpec {
-    /// Unique among the children (`event-log`, `store:<folder>`, …).
-    pub key: String,
-    pub restart: RestartType,
-    /// A reload restarts the child when this changes.
-    pub fingerprint: String,
-    /// The top-level folder whose health follows this child, if any.
-    pub folder: Option<String>,
-    /// Starts the actor (registering it where callers find it) and returns how to stop it.
-    pub start: StartChild,
-}
-
-/// Builds the children of one actor type from the plan.
-pub type ChildFactory = fn(&ServicePlan) -> Vec<ChildSpec>;
-
-/// The child table: one line per actor type, in start order (stopped in reverse). The event log
-/// comes first so that every other child can write events from its first moment.
-pub const CHILD_TABLE: &[ChildFactory] = &[
-    event_log::children,
-    store::children,
-    // Package actors are started per run (`StartRun`, adoption at start, registrations of
-    // hand-started runners), not from the plan: see `package.rs`.
-];
+use ssisd_engine::run_protocol::{OutcomeRecord, OUTCOME_FILE, STATE_FILE};
 
 /// How often the registration directory of hand-started runners is looked at.
 const REGISTRATION_POLL: Duration = Duration::from_millis(250);
@@ -127,25 +61,23 @@ impl Supervisor {
         }
     }
 
-    fn env(&self) -> ChildEnv {
+    fn env(&self, ctx: &Context<Self>) -> ChildEnv {
         ChildEnv {
             directory: self.directory.clone(),
             events: self.events.clone(),
             plan: self.plan.clone(),
+            supervisor: ctx.address().recipient(),
         }
     }
 
     fn specs(plan: &ServicePlan) -> Vec<ChildSpec> {
-        CHILD_TABLE
-            .iter()
-            .flat_map(|factory| factory(plan))
-            .collect()
+        plan.children()
     }
 
     fn start_child(&mut self, index: usize, ctx: &mut Context<Self>) {
         self.next_generation += 1;
         let generation = self.next_generation;
-        let env = self.env();
+        let env = self.env(ctx);
         let child = &mut self.children[index];
         child.generation = generation;
         let watch = ExitWatch::new(
@@ -155,7 +87,7 @@ impl Supervisor {
         );
         if let Some(folder) = &child.spec.folder {
             if !matches!(
-                self.directory.folder(folder).map(|f| f.0.health),
+                self.directory.folder(folder).map(|f| f.health),
                 Some(FolderHealth::Restarting(_))
             ) {
                 self.directory.set_health(folder, FolderHealth::Starting);
@@ -207,7 +139,8 @@ impl Supervisor {
         let actor = PackageActor::new(start, watch, env);
         let view = actor.view();
         let addr = actor.start();
-        self.directory.add_run(&id, view, addr.clone());
+        self.directory.add_run(&id, view);
+        self.directory.register(&package::key(&id), addr.clone());
         self.runs.insert(id.clone(), addr);
         id
     }
@@ -241,14 +174,23 @@ impl Supervisor {
                             let marker = state
                                 .events
                                 .parent()
-                                .map(|d| d.join("outcome.json"))
+                                .map(|d| d.join(OUTCOME_FILE))
                                 .unwrap_or_default();
                             let event = package::ended_while_down(&state);
-                            let outcome = event.fields.get("outcome").cloned();
+                            let record = OutcomeRecord {
+                                outcome: event
+                                    .fields
+                                    .get("outcome")
+                                    .and_then(|o| o.as_str())
+                                    .unwrap_or_default()
+                                    .to_string(),
+                                exit: None,
+                                exit_code: None,
+                                ended_at: None,
+                            };
                             if events.append(event).await.is_ok() {
-                                let text = serde_json::json!({ "outcome": outcome }).to_string();
                                 let _ = tokio::task::spawn_blocking(move || {
-                                    std::fs::write(marker, text)
+                                    package::write_atomic(&marker, &record.to_json())
                                 })
                                 .await;
                             }
@@ -302,13 +244,10 @@ fn scan_runs(dir: &std::path::Path) -> Vec<(RunState, bool)> {
     };
     entries
         .flatten()
-        .filter(|e| !e.path().join("outcome.json").exists())
-        .filter_map(|e| {
-            let bytes = std::fs::read(e.path().join("state.json")).ok()?;
-            serde_json::from_slice::<RunState>(&bytes).ok()
-        })
+        .filter(|e| !e.path().join(OUTCOME_FILE).exists())
+        .filter_map(|e| RunState::from_json(&std::fs::read(e.path().join(STATE_FILE)).ok()?))
         .map(|s| {
-            let alive = package::process_start_time(s.pid) == Some(s.start_time);
+            let alive = s.alive();
             (s, alive)
         })
         .collect()
@@ -327,14 +266,14 @@ fn scan_registrations(dir: &std::path::Path, known: &HashSet<String>) -> Vec<Run
         }
         let Some(state) = std::fs::read(&path)
             .ok()
-            .and_then(|b| serde_json::from_slice::<RunState>(&b).ok())
+            .and_then(|b| RunState::from_json(&b))
         else {
             continue;
         };
         if known.contains(&state.execution_id) {
             continue;
         }
-        if package::process_start_time(state.pid) != Some(state.start_time) {
+        if !state.alive() {
             let _ = std::fs::remove_file(&path);
             continue;
         }
@@ -384,11 +323,11 @@ impl Actor for Supervisor {
                 failed: false,
             })
             .collect();
-        // The event log first, then the "starting" event, then everything else.
+        // The journal phase first, then the "starting" event, then the later phases.
         let first_others = self
             .children
             .iter()
-            .position(|c| !c.spec.key.starts_with("event-log"))
+            .position(|c| c.spec.phase != Phase::Journal)
             .unwrap_or(self.children.len());
         for i in 0..first_others {
             self.start_child(i, ctx);
@@ -547,6 +486,9 @@ impl Handler<Reload> for Supervisor {
             }
         }
         self.children = kept;
+        for key in summary.removed.iter() {
+            self.directory.unregister(key);
+        }
         self.plan = Arc::new(plan);
         Box::pin(
             async move {
@@ -623,46 +565,57 @@ impl Handler<Shutdown> for Supervisor {
         let events = self.events.clone();
         let stop_packages = self.plan.stop_executing_packages_on_shutdown;
         let runs: Vec<Addr<PackageActor>> = self.runs.drain().map(|(_, r)| r).collect();
-        let mut others = Vec::new();
-        let mut logs = Vec::new();
+        // Later phases stop first; the journal phase stops after the "stopped" event.
+        let mut phases: Vec<(Phase, Vec<Recipient<StopChild>>)> = Vec::new();
         for child in self.children.iter_mut().rev() {
             if let Some(r) = child.running.take() {
-                if child.spec.key.starts_with("event-log") {
-                    logs.push(r);
-                } else {
-                    others.push(r);
+                match phases.last_mut() {
+                    Some((p, list)) if *p == child.spec.phase => list.push(r),
+                    _ => phases.push((child.spec.phase, vec![r])),
                 }
             }
         }
+        phases.sort_by_key(|(p, _)| std::cmp::Reverse(*p));
+        let (logs, others): (Vec<_>, Vec<_>) =
+            phases.into_iter().partition(|(p, _)| *p == Phase::Journal);
         Box::pin(
             async move {
-                let _ = events
-                    .append(
-                        NewEvent::new(
-                            EventId::ServiceStopping,
-                            format!("Stopping ssisd. Stop all running packages on exit: {stop_packages}."),
-                        )
-                        .field("stop_executing_packages_on_shutdown", stop_packages),
+                let stopping = events.append(
+                    NewEvent::new(
+                        EventId::ServiceStopping,
+                        format!(
+                            "Stopping ssisd. Stop all running packages on exit: {stop_packages}."
+                        ),
                     )
-                    .await;
+                    .field("stop_executing_packages_on_shutdown", stop_packages),
+                );
                 // Package actors receive their stop broadcast here: each records 336 and answers
                 // with the runner to signal (none with the flag false), never waiting for the
-                // run to end.
-                let targets: Vec<i32> =
-                    futures_util::future::join_all(runs.iter().map(|c| c.send(ShutdownRun)))
-                        .await
-                        .into_iter()
-                        .filter_map(|r| r.ok().flatten())
-                        .collect();
-                futures_util::future::join_all(others.iter().map(|c| c.send(StopChild))).await;
+                // run to end. The "stopping" event is queued first (joined futures are first
+                // polled in order) and shares their commits instead of waiting for its own.
+                let broadcast =
+                    futures_util::future::join_all(runs.iter().map(|c| c.send(ShutdownRun)));
+                let (_, answers) = futures_util::future::join(stopping, broadcast).await;
+                let targets: Vec<i32> = answers
+                    .into_iter()
+                    .filter_map(|r| r.ok().flatten())
+                    .collect();
+                for (_, phase) in others {
+                    futures_util::future::join_all(phase.iter().map(|c| c.send(StopChild))).await;
+                }
                 let _ = events
                     .append(NewEvent::new(
                         EventId::ServiceStopped,
-                        format!("ssisd stopped. Server version {}.", env!("CARGO_PKG_VERSION")),
+                        format!(
+                            "ssisd stopped. Server version {}.",
+                            env!("CARGO_PKG_VERSION")
+                        ),
                     ))
                     .await;
-                for log in logs {
-                    let _ = log.send(StopChild).await;
+                for (_, phase) in logs {
+                    for log in phase {
+                        let _ = log.send(StopChild).await;
+                    }
                 }
                 RunnersToStop(targets)
             }
@@ -670,21 +623,6 @@ impl Handler<Shutdown> for Supervisor {
         )
     }
 }
-
-/// Why a run was not started.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum RunRefused {
-    #[error("{running} packages are running, the most allowed (service.max_concurrent_packages = {max}); wait for one to finish or raise the limit")]
-    TooMany { running: usize, max: usize },
-    #[error("the service is stopping")]
-    ShuttingDown,
-}
-
-/// Starts a run: a Package actor that starts the runner. Answered at once with the execution
-/// id (the runner starts in the background).
-#[derive(Message)]
-#[rtype(result = "Result<String, RunRefused>")]
-pub struct StartRun(pub RunSpec);
 
 impl Handler<StartRun> for Supervisor {
     type Result = Result<String, RunRefused>;
@@ -723,12 +661,27 @@ impl Handler<CurrentPlan> for Supervisor {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event_log::{EventQuery, Journal};
-    use crate::store::{Crash, StoreActor};
+    use crate::child::ActorEntry;
+    use crate::event_log::{EventLog, EventQuery, Journal};
+    use crate::package::RunSettings;
+    use crate::store::{self, Crash, StoreActor};
+    use crate::supervision::{Backoff, Intensity};
     use ssisd_stores::FolderLocation;
+    use ssisd_stores::FolderSpec;
+    use std::path::PathBuf;
+
+    const TABLE: &[ActorEntry] = &[ActorEntry::of::<EventLog>(), ActorEntry::of::<StoreActor>()];
 
     fn plan(dir: &std::path::Path) -> ServicePlan {
         ServicePlan {
+            data_dir: dir.to_path_buf(),
+            actor_types: TABLE,
+            sections: [(
+                "event_log".to_string(),
+                serde_json::json!({ "retention": 1000 }),
+            )]
+            .into_iter()
+            .collect(),
             folders: vec![
                 FolderSpec {
                     name: "File System".into(),
@@ -757,10 +710,6 @@ mod tests {
                 health_check_interval: Duration::ZERO,
             },
             known_store_roots: Some(dir.join("store-roots")),
-            event_log: EventLogSettings {
-                path: dir.join("events.db"),
-                retention: 1000,
-            },
             runs: RunSettings {
                 dir: dir.join("runs"),
                 runner: PathBuf::from("/bin/false"),
@@ -778,7 +727,10 @@ mod tests {
         what: impl Fn(&FolderHealth) -> bool,
     ) -> Addr<StoreActor> {
         for _ in 0..500 {
-            if let Some((status, Some(addr))) = directory.folder("File System") {
+            if let (Some(status), Some(addr)) = (
+                directory.folder("File System"),
+                store::address(directory, "File System"),
+            ) {
                 if what(&status.health) {
                     return addr;
                 }
@@ -799,14 +751,14 @@ mod tests {
         let first = wait_for(&directory, |h| *h == FolderHealth::Available).await;
         for _ in 0..500 {
             if matches!(
-                directory.folder("MSDB").unwrap().0.health,
+                directory.folder("MSDB").unwrap().health,
                 FolderHealth::Unavailable(_)
             ) {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
-        let FolderHealth::Unavailable(why) = directory.folder("MSDB").unwrap().0.health else {
+        let FolderHealth::Unavailable(why) = directory.folder("MSDB").unwrap().health else {
             panic!("MSDB on an unreachable server is unavailable");
         };
         assert!(

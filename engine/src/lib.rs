@@ -10,6 +10,7 @@ pub mod load;
 pub mod model;
 pub mod project;
 pub mod protection;
+pub mod run_protocol;
 pub mod types;
 pub mod validate;
 pub mod xml_limits;

@@ -53,6 +53,14 @@ pub const BAD_FILE: u32 = 0xC00F_9310;
 pub const CACHE_WRITER_CONFLICT: u32 = 0xC001_0200;
 /// DTS_E_TXLOOKUP…: the Lookup's join columns do not fit its reference columns.
 pub const LOOKUP_JOIN_INVALID: u32 = 0xC020_903F;
+/// DTS_E_INPUTMUSTBESORTED: a Merge or Merge Join input is not sorted (declared, or found
+/// out of order while rows flow).
+pub const INPUT_MUST_BE_SORTED: u32 = 0xC020_20AF;
+/// DTS_E_ARITHMETICOVERFLOW-like: an Aggregate result does not fit its output column.
+pub const ARITHMETIC_OVERFLOW: u32 = 0xC020_9011;
+/// ssisd's information code for a blocking component that spilled rows to disk (SSIS shows
+/// spooled buffers only as a performance counter).
+pub const ROWS_SPILLED: u32 = 0x4004_9F01;
 /// Column status codes placed in ErrorCode (each component family has its own block).
 pub mod status {
     /// Flat File source: the value could not be converted.

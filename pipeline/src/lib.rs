@@ -6,7 +6,8 @@
 //! [`component::Component`] (the trait every component implements), [`registry::COMPONENTS`]
 //! (the one list of components), [`graph::Plan`] (execution trees), [`execute::run`] and
 //! [`execute::validate`] (the entry points), [`host::Host`] (what the caller provides),
-//! [`memory::MemoryBudget`] (accounting and spill hooks). Components live one directory each
+//! [`memory::MemoryBudget`] (accounting), [`spill`] (spill files of blocking components),
+//! [`collation`] (the key order Sort, Merge, Merge Join and Aggregate share). Components live one directory each
 //! under `components/{sources,transforms,destinations}/`; shared flat-file code is in
 //! `flat_file/`, shared database code (connections, names, parameters, the database source and
 //! destination) in `database/`, ssisd's raw file format in `raw_file/`, reference rows and their
@@ -16,6 +17,7 @@
 pub mod buffer;
 pub mod cache;
 pub mod codes;
+pub mod collation;
 pub mod component;
 pub mod components;
 pub mod database;
@@ -30,6 +32,7 @@ pub mod metadata;
 pub mod raw_file;
 pub mod reference;
 pub mod registry;
+pub mod spill;
 pub mod testing;
 
 pub use error::{PipelineError, Problems};

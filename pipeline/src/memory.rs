@@ -1,9 +1,12 @@
 //! The memory budget of one data flow (default 256 MiB): every buffer in flight between threads
 //! holds a [`Reservation`] against it, and a producer whose next buffer would pass the budget
 //! waits until downstream frees memory — back-pressure by bytes on top of the bounded channels.
-//! Blocking components (Sort, Aggregate) ask with [`MemoryBudget::try_reserve`] and spill to
-//! the [`MemoryBudget::spill_dirs`] (BufferTempStoragePath, else the system temp directory)
-//! when refused. It owns the accounting only; it must not allocate buffers or write files.
+//! Blocking components (Sort, Aggregate) ask with [`MemoryBudget::try_reserve_held`] and spill
+//! to the [`MemoryBudget::spill_dirs`] (BufferTempStoragePath, else the system temp directory)
+//! when refused (`spill.rs` writes the files). Rows a component holds may take at most
+//! [`HELD_SHARE`] of the budget, so that buffers in flight always find room: a producer
+//! waiting for memory that only a blocked consumer could free would never wake. It owns the
+//! accounting only; it must not allocate buffers or write files.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -12,6 +15,9 @@ use std::time::Duration;
 
 /// Default budget per data flow.
 pub const DEFAULT_BUDGET: usize = 256 * 1024 * 1024;
+
+/// The share of the budget (in quarters) that rows held by blocking components may take.
+pub const HELD_SHARE: usize = 3;
 
 #[derive(Debug)]
 struct State {
@@ -108,6 +114,23 @@ impl MemoryBudget {
         })
     }
 
+    /// Reserves `bytes` for rows a blocking component holds, if the held share of the budget
+    /// ([`HELD_SHARE`] quarters, counting everything reserved) allows it now; `None` means
+    /// spill. Unlike [`MemoryBudget::try_reserve`] it refuses even when nothing is reserved, so
+    /// that a component asks again after spilling what it held.
+    pub fn try_reserve_held(self: &Arc<Self>, bytes: usize) -> Option<Reservation> {
+        let mut s = self.state.lock().ok()?;
+        if s.used + bytes > self.limit / 4 * HELD_SHARE {
+            return None;
+        }
+        s.used += bytes;
+        s.peak = s.peak.max(s.used);
+        Some(Reservation {
+            budget: self.clone(),
+            bytes,
+        })
+    }
+
     /// Reserves `bytes`, waiting while the budget is exhausted — unless nothing is reserved
     /// (a single buffer larger than the budget must still flow) or `stop` is set.
     pub fn reserve(self: &Arc<Self>, bytes: usize, stop: &AtomicBool) -> Reservation {
@@ -162,6 +185,16 @@ mod tests {
         let big = b.reserve(1000, &stop);
         assert_eq!(big.bytes(), 1000);
         assert_eq!(b.spill_dirs(), &[std::env::temp_dir()]);
+    }
+
+    #[test]
+    fn held_rows_leave_a_quarter_for_buffers_in_flight() {
+        let b = MemoryBudget::new(100, "");
+        let held = b.try_reserve_held(70).expect("fits in three quarters");
+        assert!(b.try_reserve_held(10).is_none());
+        drop(held);
+        assert!(b.try_reserve_held(76).is_none());
+        assert!(b.try_reserve(25).is_some());
     }
 
     #[test]

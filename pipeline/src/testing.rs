@@ -354,3 +354,152 @@ impl FlowBuilder {
         });
     }
 }
+
+/// A delimited UTF-8 FLATFILE manager over `columns` (no qualifier, names row, LF rows).
+pub fn csv_manager(columns: &[(&str, DataType)]) -> String {
+    let mut s = String::from(
+        r#"<DTS:ConnectionManager DTS:Format="Delimited" DTS:CodePage="65001" DTS:ColumnNamesInFirstDataRow="True" DTS:TextQualifier="_x003C_none_x003E_"><DTS:FlatFileColumns>"#,
+    );
+    for (i, (n, t)) in columns.iter().enumerate() {
+        let d = if i + 1 == columns.len() {
+            "_x000A_"
+        } else {
+            "_x002C_"
+        };
+        let (p, sc) = t.as_numeric_shape().unwrap_or((0, 0));
+        let w = match t {
+            DataType::Str { len, .. } | DataType::WStr { len } => *len,
+            _ => 0,
+        };
+        s.push_str(&format!(
+            r#"<DTS:FlatFileColumn DTS:ColumnType="Delimited" DTS:ColumnDelimiter="{d}" DTS:MaximumWidth="{w}" DTS:DataType="{}" DTS:DataPrecision="{p}" DTS:DataScale="{sc}" DTS:ObjectName="{n}"/>"#,
+            t.metadata_code()
+        ));
+    }
+    s + "</DTS:FlatFileColumns></DTS:ConnectionManager>"
+}
+
+/// A small data flow over CSV text for component tests: sources read text written to a
+/// temporary directory, destinations write files read back as text; the component under test
+/// goes in between through [`CsvFlow::b`].
+pub struct CsvFlow {
+    pub b: FlowBuilder,
+    pub host: TestHost,
+    pub dir: tempfile::TempDir,
+}
+
+impl Default for CsvFlow {
+    fn default() -> Self {
+        CsvFlow::new()
+    }
+}
+
+impl CsvFlow {
+    pub fn new() -> CsvFlow {
+        CsvFlow {
+            b: FlowBuilder::new(),
+            host: TestHost::default(),
+            dir: tempfile::tempdir().unwrap_or_else(|e| panic!("a temporary directory: {e}")),
+        }
+    }
+
+    /// A Flat File source named `name` reading `text` (a names row, then rows; LF); returns
+    /// (component, output, lineage of each column).
+    pub fn source(
+        &mut self,
+        name: &str,
+        columns: &[(&str, DataType)],
+        text: &str,
+    ) -> (usize, usize, Vec<i64>) {
+        let path = self.dir.path().join(format!("{name}.csv"));
+        std::fs::write(&path, text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        self.host.flat_file(
+            name,
+            path.to_str().unwrap_or_default(),
+            &csv_manager(columns),
+        );
+        let c = self.b.component(
+            name,
+            "Microsoft.FlatFileSource",
+            vec![property("RetainNulls", "true")],
+        );
+        self.b.connection(c, "FlatFileConnection", name);
+        let o = self.b.output(c, "Flat File Source Output", None, false, 0);
+        let lineages = columns
+            .iter()
+            .map(|(n, t)| {
+                self.b
+                    .output_column(c, o, n, *t, vec![], RowDisposition::FailComponent)
+            })
+            .collect();
+        (c, o, lineages)
+    }
+
+    /// A Flat File destination named `name` fed by output `output` of `from`, writing the
+    /// output columns with lineages `columns` under their own names; returns its component.
+    pub fn destination(&mut self, name: &str, from: (usize, usize), columns: &[i64]) -> usize {
+        let path = self.dir.path().join(format!("{name}.csv"));
+        let spec: Vec<(String, DataType)> = columns
+            .iter()
+            .map(|l| {
+                self.b
+                    .flow
+                    .components
+                    .iter()
+                    .flat_map(|c| c.outputs.iter().flat_map(|o| o.columns.iter()))
+                    .find(|c| c.lineage_id == *l)
+                    .map(|c| (c.name.clone(), c.data_type.unwrap_or(DataType::Null)))
+                    .unwrap_or_else(|| panic!("no output column has the lineage {l}"))
+            })
+            .collect();
+        let spec: Vec<(&str, DataType)> = spec.iter().map(|(n, t)| (n.as_str(), *t)).collect();
+        self.host
+            .flat_file(name, path.to_str().unwrap_or_default(), &csv_manager(&spec));
+        let c = self.b.component(
+            name,
+            "Microsoft.FlatFileDestination",
+            vec![property("Overwrite", "true")],
+        );
+        self.b.connection(c, "FlatFileConnection", name);
+        let i = self.b.input(c, &format!("{name} Input"));
+        for l in columns {
+            self.b
+                .input_column(c, i, *l, false, vec![], RowDisposition::NotUsed);
+        }
+        self.b.path(from.0, from.1, c, i);
+        c
+    }
+
+    /// The text a destination wrote (`None` when it wrote nothing).
+    pub fn output(&self, name: &str) -> Option<String> {
+        std::fs::read_to_string(self.dir.path().join(format!("{name}.csv"))).ok()
+    }
+
+    /// Runs the flow with `settings`.
+    pub fn run_with(&self, settings: &crate::RunSettings) -> crate::Outcome {
+        crate::run(
+            &self.b.flow,
+            &self.host,
+            "\\Package\\Data Flow Task",
+            settings,
+        )
+    }
+
+    /// Runs the flow with the default settings.
+    pub fn run(&self) -> crate::Outcome {
+        self.run_with(&crate::RunSettings::default())
+    }
+
+    /// Runs the flow, which must succeed, and returns the text of destination `name`.
+    pub fn run_ok(&self, name: &str) -> String {
+        match self.run() {
+            crate::Outcome::Success(_) => self.output(name).unwrap_or_default(),
+            other => panic!("the data flow failed: {other:?}"),
+        }
+    }
+
+    /// Validation problems of the flow, as one text.
+    pub fn validation(&self) -> String {
+        crate::validate(&self.b.flow, "\\Package\\Data Flow Task").to_string()
+    }
+}

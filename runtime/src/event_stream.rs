@@ -4,8 +4,10 @@
 //! run's own child processes do not inherit it). Records go through a bounded queue to a
 //! dedicated writer thread: the run never blocks on the reader, a full queue drops records
 //! (counted, reported in `run_end`), and a missing or closed reader is not an error. It owns
-//! the JSON shape both ways ([`record`], and [`parse_record`] for a parent relaying a child
-//! dtexec's stream) and the writer; it must not decide what is emitted.
+//! the mapping between the runtime's events and the run protocol's typed records
+//! (`ssisd_engine::run_protocol::stream`, the shapes' one home) both ways ([`record`], and
+//! [`parse_record`] for a parent relaying a child dtexec's stream) and the writer; it must not
+//! decide what is emitted.
 // Unsafe code: a stream descriptor handed over by number by the parent is checked with fcntl
 // and taken with File::from_raw_fd, which have no safe interface.
 #![allow(unsafe_code)]
@@ -17,15 +19,13 @@ use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use serde_json::{json, Map, Value as Json};
-
 use super::events::{EventBody, EventSink, Level, RunEvent};
-use ssisd_engine::model::ExecResult;
+use ssisd_engine::run_protocol::stream::{duration_of, millis, Body, MessageRecord, Record};
 
 /// The environment variable naming the stream's target.
-pub const ENV_VAR: &str = "SSISD_EVENT_STREAM";
+pub const ENV_VAR: &str = ssisd_engine::run_protocol::STREAM_ENV;
 /// The version of the record shapes.
-pub const SCHEMA: u32 = 1;
+pub const SCHEMA: u32 = ssisd_engine::run_protocol::SCHEMA;
 /// Records that may wait for the writer before new ones are dropped.
 pub const QUEUE_CAPACITY: usize = 8192;
 
@@ -156,10 +156,10 @@ impl EventSink for EventStream {
         }
         let seq = self.seq.fetch_add(1, Ordering::Relaxed) + 1;
         let mut record = record(event, seq);
-        if let (EventBody::RunFinished { .. }, Json::Object(m)) = (&event.body, &mut record) {
-            m.insert("dropped".into(), json!(self.dropped()));
+        if let Body::RunEnd { dropped, .. } = &mut record.body {
+            *dropped = self.dropped();
         }
-        self.send(record.to_string());
+        self.send(record.to_line());
     }
 }
 
@@ -205,57 +205,59 @@ fn writer(target: Target, rx: Receiver<Msg>) {
     }
 }
 
-fn result_name(r: ExecResult) -> &'static str {
-    match r {
-        ExecResult::Success => "success",
-        ExecResult::Failure => "failure",
-        ExecResult::Completion => "completion",
-        ExecResult::Canceled => "canceled",
-    }
-}
-
-fn millis(d: Duration) -> f64 {
-    (d.as_micros() as f64) / 1000.0
-}
-
-/// The JSON record of one event.
-pub fn record(event: &RunEvent, seq: u64) -> Json {
-    let mut m = Map::new();
-    m.insert("schema".into(), json!(SCHEMA));
-    m.insert("seq".into(), json!(seq));
-    m.insert("time".into(), json!(event.time.to_rfc3339()));
-    let fields = match &event.body {
+/// The record of one event.
+pub fn record(event: &RunEvent, seq: u64) -> Record {
+    let body = match &event.body {
         EventBody::RunStarted {
             package,
             package_id,
             execution_id,
             file,
             max_concurrent,
-        } => json!({"event": "run_start", "package": package, "package_id": package_id,
-                    "execution_id": execution_id, "file": file, "pid": std::process::id(),
-                    "max_concurrent": max_concurrent}),
+        } => Body::RunStart {
+            package: package.clone(),
+            package_id: package_id.clone(),
+            execution_id: execution_id.clone(),
+            file: file.clone(),
+            pid: std::process::id(),
+            max_concurrent: *max_concurrent,
+        },
         EventBody::RunFinished {
             result,
             duration,
             errors,
             warnings,
-        } => json!({"event": "run_end", "result": result_name(*result),
-                    "duration_ms": millis(*duration), "errors": errors, "warnings": warnings}),
+        } => Body::RunEnd {
+            result: *result,
+            duration_ms: millis(*duration),
+            errors: *errors,
+            warnings: *warnings,
+            dropped: 0,
+        },
         EventBody::ExecutableStarted {
             path,
             name,
             id,
             kind,
-        } => json!({"event": "executable_start", "path": path, "name": name, "id": id,
-                    "kind": kind}),
+        } => Body::ExecutableStart {
+            path: path.clone(),
+            name: name.clone(),
+            id: id.clone(),
+            kind: kind.to_string(),
+        },
         EventBody::ExecutableFinished {
             path,
             name,
             id,
             result,
             duration,
-        } => json!({"event": "executable_end", "path": path, "name": name, "id": id,
-                    "result": result_name(*result), "duration_ms": millis(*duration)}),
+        } => Body::ExecutableEnd {
+            path: path.clone(),
+            name: name.clone(),
+            id: id.clone(),
+            result: *result,
+            duration_ms: millis(*duration),
+        },
         EventBody::Message {
             level,
             code,
@@ -264,32 +266,39 @@ pub fn record(event: &RunEvent, seq: u64) -> Json {
             description,
             propagate,
         } => {
-            let name = match level {
-                Level::Error => "error",
-                Level::Warning => "warning",
-                Level::Information => "information",
+            let m = MessageRecord {
+                code: *code,
+                source: source.clone(),
+                path: path.clone(),
+                description: description.clone(),
+                propagate: *propagate,
             };
-            let mut r = json!({"event": name, "code": format!("0x{code:08X}"), "source": source,
-                               "path": path, "description": description});
-            // Written only when a handler stopped the event: absent means true.
-            if let (false, Json::Object(m)) = (*propagate, &mut r) {
-                m.insert("propagate".into(), json!(false));
+            match level {
+                Level::Error => Body::Error(m),
+                Level::Warning => Body::Warning(m),
+                Level::Information => Body::Information(m),
             }
-            r
         }
         EventBody::Progress {
             source,
             path,
             description,
             percent,
-        } => json!({"event": "progress", "source": source, "path": path,
-                    "description": description, "percent": percent}),
+        } => Body::Progress {
+            source: source.clone(),
+            path: path.clone(),
+            description: description.clone(),
+            percent: *percent,
+        },
         EventBody::VariableChanged {
             variable,
             value,
             path,
-        } => json!({"event": "variable_changed", "variable": variable, "value": value,
-                    "path": path}),
+        } => Body::VariableChanged {
+            variable: variable.clone(),
+            value: value.clone(),
+            path: path.clone(),
+        },
         EventBody::PipelineRows {
             source,
             path,
@@ -300,32 +309,37 @@ pub fn record(event: &RunEvent, seq: u64) -> Json {
             rows,
             buffers,
             done,
-        } => json!({"event": "pipeline_rows", "source": source, "path": path,
-                    "path_id": path_id, "path_name": path_name, "component": component,
-                    "input": input, "rows": rows, "buffers": buffers, "final": done}),
+        } => Body::PipelineRows {
+            source: source.clone(),
+            path: path.clone(),
+            path_id: *path_id,
+            path_name: path_name.clone(),
+            component: component.clone(),
+            input: input.clone(),
+            rows: *rows,
+            buffers: *buffers,
+            done: *done,
+        },
         EventBody::PipelineComponentTime {
             source,
             path,
             component,
             phase,
             millis,
-        } => json!({"event": "pipeline_component_time", "source": source, "path": path,
-                    "component": component, "phase": phase, "duration_ms": millis}),
+        } => Body::PipelineComponentTime {
+            source: source.clone(),
+            path: path.clone(),
+            component: component.clone(),
+            phase: phase.clone(),
+            duration_ms: *millis,
+        },
     };
-    if let Json::Object(f) = fields {
-        m.extend(f);
+    Record {
+        schema: SCHEMA,
+        seq,
+        time: event.time.fixed_offset(),
+        body,
     }
-    Json::Object(m)
-}
-
-fn result_of(name: &str) -> Option<ExecResult> {
-    Some(match name {
-        "success" => ExecResult::Success,
-        "failure" => ExecResult::Failure,
-        "completion" => ExecResult::Completion,
-        "canceled" => ExecResult::Canceled,
-        _ => return None,
-    })
 }
 
 /// The `kind` names of `executable_start` as the static strings events carry.
@@ -344,100 +358,138 @@ fn kind_of(name: &str) -> &'static str {
 /// unknown kind, missing a field, or with a `duration_ms` no duration can hold (negative,
 /// huge, not finite); readers ignore what they do not know.
 pub fn parse_record(line: &str) -> Option<RunEvent> {
-    let v: Json = serde_json::from_str(line.trim()).ok()?;
-    if v.get("schema")?.as_u64()? != u64::from(SCHEMA) {
-        return None;
+    let r = Record::parse(line.as_bytes())?;
+    let body = match r.body {
+        Body::RunStart {
+            package,
+            package_id,
+            execution_id,
+            file,
+            max_concurrent,
+            ..
+        } => EventBody::RunStarted {
+            package,
+            package_id,
+            execution_id,
+            file,
+            max_concurrent,
+        },
+        Body::RunEnd {
+            result,
+            duration_ms,
+            errors,
+            warnings,
+            ..
+        } => EventBody::RunFinished {
+            result,
+            duration: duration_of(duration_ms)?,
+            errors,
+            warnings,
+        },
+        Body::ExecutableStart {
+            path,
+            name,
+            id,
+            kind,
+        } => EventBody::ExecutableStarted {
+            path,
+            name,
+            id,
+            kind: kind_of(&kind),
+        },
+        Body::ExecutableEnd {
+            path,
+            name,
+            id,
+            result,
+            duration_ms,
+        } => EventBody::ExecutableFinished {
+            path,
+            name,
+            id,
+            result,
+            duration: duration_of(duration_ms)?,
+        },
+        Body::Error(m) => message(Level::Error, m),
+        Body::Warning(m) => message(Level::Warning, m),
+        Body::Information(m) => message(Level::Information, m),
+        Body::Progress {
+            source,
+            path,
+            description,
+            percent,
+        } => EventBody::Progress {
+            source,
+            path,
+            description,
+            percent,
+        },
+        Body::VariableChanged {
+            variable,
+            value,
+            path,
+        } => EventBody::VariableChanged {
+            variable,
+            value,
+            path,
+        },
+        Body::PipelineRows {
+            source,
+            path,
+            path_id,
+            path_name,
+            component,
+            input,
+            rows,
+            buffers,
+            done,
+        } => EventBody::PipelineRows {
+            source,
+            path,
+            path_id,
+            path_name,
+            component,
+            input,
+            rows,
+            buffers,
+            done,
+        },
+        Body::PipelineComponentTime {
+            source,
+            path,
+            component,
+            phase,
+            duration_ms,
+        } => EventBody::PipelineComponentTime {
+            source,
+            path,
+            component,
+            phase,
+            millis: Some(duration_ms).filter(|m| m.is_finite() && *m >= 0.0)?,
+        },
+    };
+    Some(RunEvent {
+        time: r.time.with_timezone(&chrono::Local),
+        body,
+    })
+}
+
+fn message(level: Level, m: MessageRecord) -> EventBody {
+    EventBody::Message {
+        level,
+        code: m.code,
+        source: m.source,
+        path: m.path,
+        description: m.description,
+        propagate: m.propagate,
     }
-    let text = |k: &str| v.get(k).and_then(Json::as_str).map(str::to_string);
-    let number = |k: &str| v.get(k).and_then(Json::as_u64);
-    let duration = || {
-        v.get("duration_ms")
-            .and_then(Json::as_f64)
-            .and_then(|ms| Duration::try_from_secs_f64(ms / 1000.0).ok())
-    };
-    let time = chrono::DateTime::parse_from_rfc3339(&text("time")?)
-        .ok()?
-        .with_timezone(&chrono::Local);
-    let body = match v.get("event")?.as_str()? {
-        "run_start" => EventBody::RunStarted {
-            package: text("package")?,
-            package_id: text("package_id")?,
-            execution_id: text("execution_id")?,
-            file: text("file"),
-            max_concurrent: usize::try_from(number("max_concurrent")?).ok()?,
-        },
-        "run_end" => EventBody::RunFinished {
-            result: result_of(&text("result")?)?,
-            duration: duration()?,
-            errors: number("errors")?,
-            warnings: number("warnings")?,
-        },
-        "executable_start" => EventBody::ExecutableStarted {
-            path: text("path")?,
-            name: text("name")?,
-            id: text("id")?,
-            kind: kind_of(&text("kind")?),
-        },
-        "executable_end" => EventBody::ExecutableFinished {
-            path: text("path")?,
-            name: text("name")?,
-            id: text("id")?,
-            result: result_of(&text("result")?)?,
-            duration: duration()?,
-        },
-        kind @ ("error" | "warning" | "information") => EventBody::Message {
-            level: match kind {
-                "error" => Level::Error,
-                "warning" => Level::Warning,
-                _ => Level::Information,
-            },
-            code: u32::from_str_radix(text("code")?.trim_start_matches("0x"), 16).ok()?,
-            source: text("source")?,
-            path: text("path")?,
-            description: text("description")?,
-            // Optional: only `false` stops it.
-            propagate: v.get("propagate").and_then(Json::as_bool).unwrap_or(true),
-        },
-        "progress" => EventBody::Progress {
-            source: text("source")?,
-            path: text("path")?,
-            description: text("description")?,
-            percent: i32::try_from(v.get("percent")?.as_i64()?).ok()?,
-        },
-        "variable_changed" => EventBody::VariableChanged {
-            variable: text("variable")?,
-            value: text("value")?,
-            path: text("path")?,
-        },
-        "pipeline_rows" => EventBody::PipelineRows {
-            source: text("source")?,
-            path: text("path")?,
-            path_id: v.get("path_id")?.as_i64()?,
-            path_name: text("path_name")?,
-            component: text("component")?,
-            input: text("input")?,
-            rows: number("rows")?,
-            buffers: number("buffers")?,
-            done: v.get("final")?.as_bool()?,
-        },
-        "pipeline_component_time" => EventBody::PipelineComponentTime {
-            source: text("source")?,
-            path: text("path")?,
-            component: text("component")?,
-            phase: text("phase")?,
-            millis: v
-                .get("duration_ms")?
-                .as_f64()
-                .filter(|m| m.is_finite() && *m >= 0.0)?,
-        },
-        _ => return None,
-    };
-    Some(RunEvent { time, body })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use ssisd_engine::model::ExecResult;
 
     #[test]
     fn records_read_back_as_the_events_they_came_from() {
@@ -509,7 +561,7 @@ mod tests {
         ];
         for body in events {
             let event = RunEvent::now(body);
-            let line = record(&event, 7).to_string();
+            let line = record(&event, 7).to_line();
             let back = parse_record(&line).expect("parses");
             assert_eq!(back.body, event.body, "{line}");
             assert_eq!(back.time, event.time);
@@ -551,7 +603,7 @@ mod tests {
         }));
         s.close(Duration::from_secs(5));
         let text = std::fs::read_to_string(&path).expect("read");
-        let v: Json = serde_json::from_str(text.trim()).expect("json");
+        let v: serde_json::Value = serde_json::from_str(text.trim()).expect("json");
         assert_eq!(v["schema"], 1);
         assert_eq!(v["event"], "progress");
         assert_eq!(v["percent"], 50);

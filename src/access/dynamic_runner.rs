@@ -7,7 +7,6 @@
 //! a package left behind) keep the same owner. This decides only which id; taking it is the
 //! runner's (`ssisd_actors::package`), and when to use one is the service's.
 
-use std::io::Write;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
@@ -111,17 +110,8 @@ fn record(file: &Path, id: u32) -> Result<(), DynamicRunnerError> {
         path: file.to_path_buf(),
         source,
     };
-    let temp = file.with_extension("tmp");
-    let _ = std::fs::remove_file(&temp);
-    std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&temp)
-        .and_then(|mut f| {
-            writeln!(f, "{id}")?;
-            f.sync_all()
-        })
-        .and_then(|()| std::fs::rename(&temp, file))
+    ssisd_stores::atomic_file::write_atomically(file, format!("{id}\n").as_bytes(), true)
+        .map(drop)
         .map_err(fail)
 }
 

@@ -132,6 +132,13 @@ impl Owners {
             .map_err(err("switch to WAL"))?;
         conn.execute_batch("PRAGMA synchronous=FULL;")
             .map_err(err("configure"))?;
+        // Closing leaves the write-ahead log for the next open (commits are durable in it), so
+        // the service's exit does not wait for a checkpoint.
+        conn.set_db_config(
+            rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
+            true,
+        )
+        .map_err(err("configure"))?;
         let version: i64 = conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .map_err(err("read the schema version"))?;

@@ -6,10 +6,9 @@
 
 use std::collections::HashMap;
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, SecondsFormat, Timelike, Utc};
@@ -544,53 +543,23 @@ impl FileLock {
     }
 }
 
-static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
-
-/// Replaces `path` with `bytes`: a mode 0600 temporary beside it, written, fsynced, renamed
-/// over, and the directory fsynced. The file keeps its owner: root adding a token to a file
-/// the service account owns must not make it unreadable to the service.
+/// Replaces `path` with `bytes` (mode 0600 for a new file) through the one atomic writer;
+/// the file keeps its owner: root adding a token to a file the service account owns must not
+/// make it unreadable to the service, and its mode stays within 0640.
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), TokenError> {
-    let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
-    let mut name = std::ffi::OsString::from(".");
-    name.push(path.file_name().unwrap_or_default());
-    name.push(format!(".tmp-{}-{n}", std::process::id()));
-    let tmp = path.with_file_name(name);
-    let err = |source| TokenError::Io {
-        action: "write",
-        path: path.to_path_buf(),
-        source,
+    use ssisd_stores::atomic_file::{write_atomically_with, WriteOptions};
+    let options = WriteOptions {
+        replace: true,
+        mode: Some(0o600),
+        keep_owner: true,
     };
-    let result = (|| {
-        let mut f = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&tmp)?;
-        if let Ok(old) = fs::metadata(path) {
-            use std::os::unix::fs::{MetadataExt, PermissionsExt};
-            // Keep owner, group and mode (e.g. root:ssisd 0640, readable by the service);
-            // only root can give a file away, anyone else already owns what it writes.
-            let new = f.metadata()?;
-            if old.uid() != new.uid() || old.gid() != new.gid() {
-                std::os::unix::fs::fchown(&f, Some(old.uid()), Some(old.gid()))?;
-            }
-            // Never wider than 0640: no execute, no write for group or others.
-            f.set_permissions(fs::Permissions::from_mode(old.mode() & 0o640))?;
-        }
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        drop(f);
-        fs::rename(&tmp, path)?;
-        let dir = match path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d,
-            _ => Path::new("."),
-        };
-        File::open(dir)?.sync_all()
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result.map_err(err)
+    write_atomically_with(path, bytes, options)
+        .map(drop)
+        .map_err(|source| TokenError::Io {
+            action: "write",
+            path: path.to_path_buf(),
+            source,
+        })
 }
 
 #[cfg(test)]

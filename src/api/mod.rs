@@ -5,6 +5,7 @@
 pub mod auth;
 mod error;
 mod events;
+mod executions;
 mod folders;
 pub mod guard;
 pub mod journal;
@@ -352,6 +353,26 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(
                 web::resource("/running/{id}/stream")
                     .route(web::get().to(running::stream))
+                    .default_service(lacks("GET")),
+            )
+            .service(
+                web::resource("/executions")
+                    .route(web::get().to(executions::list))
+                    .default_service(lacks("GET")),
+            )
+            .service(
+                web::resource("/executions/{id}")
+                    .route(web::get().to(executions::detail))
+                    .default_service(lacks("GET")),
+            )
+            .service(
+                web::resource("/executions/{id}/messages")
+                    .route(web::get().to(executions::messages))
+                    .default_service(lacks("GET")),
+            )
+            .service(
+                web::resource("/executions/{id}/statistics")
+                    .route(web::get().to(executions::statistics))
                     .default_service(lacks("GET")),
             )
             .service(

@@ -6,13 +6,13 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{events, folders, packages, projects, running, service_info, transfer};
+use super::{events, executions, folders, packages, projects, running, service_info, transfer};
 
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "ssisd management API",
-        description = "Stored and running SSIS packages, deployed projects and the event log of an ssisd service. Local clients use the Unix socket (the caller is known from its account); TCP clients send a bearer token or a client certificate.",
+        description = "Stored and running SSIS packages, deployed projects, the execution history and the event log of an ssisd service. Local clients use the Unix socket (the caller is known from its account); TCP clients send a bearer token or a client certificate.",
     ),
     paths(
         service_info::status,
@@ -39,6 +39,10 @@ use super::{events, folders, packages, projects, running, service_info, transfer
         running::detail,
         running::stop,
         running::stream,
+        executions::list,
+        executions::detail,
+        executions::messages,
+        executions::statistics,
         events::query,
         events::stream,
     ),
@@ -50,6 +54,7 @@ use super::{events, folders, packages, projects, running, service_info, transfer
         (name = "packages", description = "Stored packages: import, export, rename, delete, copy, move"),
         (name = "projects", description = "Deployed projects (.ispac): import, export, delete"),
         (name = "running", description = "Running packages"),
+        (name = "executions", description = "The execution history"),
         (name = "events", description = "The event log"),
     )
 )]

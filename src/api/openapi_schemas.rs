@@ -312,6 +312,105 @@ fn schemas() -> Vec<(&'static str, Value)> {
             ),
         ),
         (
+            "Execution",
+            object(
+                &[
+                    "id",
+                    "package",
+                    "status",
+                    "status_code",
+                    "start_time",
+                    "end_time",
+                    "started_by",
+                    "caller",
+                    "logging_level",
+                    "sets",
+                    "errors",
+                    "warnings",
+                ],
+                json!({
+                    "id": string(),
+                    "package": string(),
+                    "package_name": { "type": ["string", "null"] },
+                    "package_id": { "type": ["string", "null"] },
+                    "status": { "type": "string", "enum": ["created", "running", "canceled", "failed", "pending", "ended unexpectedly", "succeeded", "stopping", "completed"] },
+                    "status_code": { "type": "integer", "minimum": 1, "maximum": 9 },
+                    "start_time": time(),
+                    "end_time": { "type": ["string", "null"], "format": "date-time" },
+                    "duration_ms": { "type": ["integer", "null"], "minimum": 0 },
+                    "started_by": { "type": "string", "description": "api, schedule:<name> or dtexec" },
+                    "caller": string(),
+                    "pid": { "type": ["integer", "null"] },
+                    "exit_code": { "type": ["integer", "null"] },
+                    "exit": { "type": ["string", "null"] },
+                    "logging_level": { "type": "string", "enum": ["none", "basic", "performance", "verbose"] },
+                    "sets": { "type": "array", "items": string(), "description": "/Set options, sensitive values masked" },
+                    "errors": { "type": "integer", "minimum": 0 },
+                    "warnings": { "type": "integer", "minimum": 0 }
+                }),
+            ),
+        ),
+        (
+            "Executions",
+            object(
+                &["executions"],
+                json!({ "executions": { "type": "array", "items": schema_ref("Execution") } }),
+            ),
+        ),
+        (
+            "ExecutionMessages",
+            object(
+                &["messages"],
+                json!({ "messages": { "type": "array", "items": object(
+                    &["id", "time", "message_type", "message_type_name", "source", "path", "code", "message"],
+                    json!({
+                        "id": { "type": "integer" },
+                        "time": time(),
+                        "message_type": { "type": "integer", "description": "The catalog's message type: 30 pre-execute, 40 post-execute, 60 progress, 70 information, 80 variable value changed, 110 warning, 120 error, 130 task failed" },
+                        "message_type_name": string(),
+                        "source": string(),
+                        "path": string(),
+                        "code": { "type": ["string", "null"] },
+                        "message": string()
+                    }),
+                ) } }),
+            ),
+        ),
+        (
+            "ExecutionStatistics",
+            object(
+                &["executables", "data_flow"],
+                json!({
+                    "executables": { "type": "array", "items": object(
+                        &["path", "name", "kind", "start_time", "end_time", "duration_ms", "result", "result_code"],
+                        json!({
+                            "path": string(),
+                            "name": string(),
+                            "kind": string(),
+                            "start_time": time(),
+                            "end_time": { "type": ["string", "null"], "format": "date-time" },
+                            "duration_ms": { "type": ["number", "null"] },
+                            "result": { "type": ["string", "null"], "enum": ["success", "failure", "completion", "canceled", null] },
+                            "result_code": { "type": ["integer", "null"] }
+                        }),
+                    ) },
+                    "data_flow": { "type": "array", "items": object(
+                        &["task_path", "task_name", "path_id", "path_name", "destination_component", "input", "rows_sent", "time"],
+                        json!({
+                            "task_path": string(),
+                            "task_name": string(),
+                            "path_id": { "type": "integer" },
+                            "path_name": string(),
+                            "destination_component": string(),
+                            "input": string(),
+                            "rows_sent": { "type": "integer", "minimum": 0 },
+                            "time": time()
+                        }),
+                    ) }
+                }),
+            ),
+        ),
+        (
             "ReloadSummary",
             object(
                 &["added", "removed", "changed", "retried"],
@@ -342,6 +441,20 @@ const ANSWERS: &[(&str, &str, &str, &str)] = &[
     ("post", "/api/v1/running", "201", "RunStarted"),
     ("get", "/api/v1/running", "200", "RunList"),
     ("get", "/api/v1/running/{id}", "200", "RunDetail"),
+    ("get", "/api/v1/executions", "200", "Executions"),
+    ("get", "/api/v1/executions/{id}", "200", "Execution"),
+    (
+        "get",
+        "/api/v1/executions/{id}/messages",
+        "200",
+        "ExecutionMessages",
+    ),
+    (
+        "get",
+        "/api/v1/executions/{id}/statistics",
+        "200",
+        "ExecutionStatistics",
+    ),
     ("post", "/api/v1/running/{id}/stop", "202", "Stopping"),
     ("get", "/api/v1/events", "200", "Events"),
 ];

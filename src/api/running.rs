@@ -44,6 +44,10 @@ pub struct StartBody {
     set: Vec<String>,
     #[serde(default)]
     reporting: Option<String>,
+    /// What the execution history records of this run: `none`, `basic`, `performance` or
+    /// `verbose` (default: `history.logging_level`).
+    #[serde(default)]
+    logging_level: Option<String>,
     /// Accepted for older clients and ignored: a run belongs to the caller who starts it.
     #[serde(default)]
     #[allow(dead_code)]
@@ -57,6 +61,13 @@ pub async fn start(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let b: StartBody = parse_json(&body)?;
+    if let Some(level) = &b.logging_level {
+        if ssisd_actors::history::LoggingLevel::parse(level).is_none() {
+            return Err(ApiError::bad_request(format!(
+                "logging_level \"{level}\" is not none, basic, performance or verbose"
+            )));
+        }
+    }
     ssisd_actors::run_request::check(&b.set, b.reporting.as_deref())
         .map_err(|e| ApiError::bad_request(format!("the run request is refused: {e}")))?;
     if let Some(why) = &state.runs_refused {
@@ -95,6 +106,8 @@ pub async fn start(
         parameters: b.parameters,
         reporting: b.reporting,
         user: caller.identity().to_string(),
+        how: "api".into(),
+        logging_level: b.logging_level.clone(),
     };
     launch(&caller, &state, spec).await
 }
@@ -145,6 +158,8 @@ async fn start_project(
         parameters: b.parameters,
         reporting: b.reporting,
         user: caller.identity().to_string(),
+        how: "api".into(),
+        logging_level: b.logging_level.clone(),
     };
     launch(&caller, &state, spec).await
 }
@@ -205,7 +220,8 @@ fn allowed_run(
     id: &str,
     op: Operation,
 ) -> Result<(RunView, Addr<PackageActor>), ApiError> {
-    let (view, actor) = state.directory.run(id).ok_or_else(|| unknown(id))?;
+    let view = state.directory.run(id).ok_or_else(|| unknown(id))?;
+    let actor = ssisd_actors::package::actor(&state.directory, id).ok_or_else(|| unknown(id))?;
     state.allow(caller, op, &run_facts(&view.user))?;
     Ok((view, actor))
 }

@@ -75,13 +75,14 @@ pub fn top_level(
     directory: &Directory,
     name: &str,
 ) -> Result<(FolderStatus, Addr<StoreActor>), ApiError> {
-    let Some((status, store)) = directory.folder(name) else {
+    let Some(status) = directory.folder(name) else {
         let names: Vec<String> = directory.folders().into_iter().map(|f| f.name).collect();
         return Err(ApiError::not_found(format!(
             "there is no top-level folder \"{name}\"; the top-level folders are: {}",
             names.join(", ")
         )));
     };
+    let store = ssisd_actors::store::address(directory, &status.name);
     match (&status.health, store) {
         (FolderHealth::Available, Some(store)) => Ok((status, store)),
         (FolderHealth::Starting, Some(store)) => Ok((status, store)),

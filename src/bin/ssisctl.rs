@@ -195,6 +195,21 @@ enum Command {
     Running,
     /// Stop a running package by its execution id.
     Stop { id: String },
+    /// The execution history, newest first: every run, or those of the package PATH.
+    #[command(
+        after_help = "Examples:\n  ssisctl history\n  ssisctl history 'File System/Sales/Load' --status failed --limit 10"
+    )]
+    History {
+        /// A stored package (`File System/Sales/Load`), or the end of its path.
+        path: Option<String>,
+        /// Only this status (succeeded, failed, canceled, running, ended unexpectedly, …).
+        #[arg(long)]
+        status: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
+    /// One execution of the history: its status, a per-task duration table and its messages.
+    Show { id: String },
     /// Show the event log, newest last; --follow keeps printing new events.
     #[command(
         after_help = "Examples:\n  ssisctl events --level error,warning --limit 50\n  ssisctl events --since 2026-11-24T08:00:00Z --source SQLISService\n  ssisctl events --follow"
@@ -298,6 +313,12 @@ fn run(cli: Cli) -> Result<u8, ClientError> {
         }
         Command::Running => commands::running(&c, &out),
         Command::Stop { id } => commands::stop(&c, &out, &id),
+        Command::History {
+            path,
+            status,
+            limit,
+        } => ssisd::ctl::history::history(&c, &out, path.as_deref(), status.as_deref(), limit),
+        Command::Show { id } => ssisd::ctl::history::show(&c, &out, &id),
         Command::Events {
             follow,
             level,

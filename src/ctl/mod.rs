@@ -2,4 +2,5 @@
 //! calls into here.
 
 pub mod commands;
+pub mod history;
 pub mod output;

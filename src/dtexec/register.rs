@@ -2,20 +2,19 @@
 //! and can be stopped from the API: when `<runtime_dir>/ssisd.json` names a live service, a
 //! registration file `<runtime_dir>/runs/<pid>.json` (pid, process start time, package, user,
 //! event-stream path) is written and the event stream is pointed at a file the service can
-//! follow (unless `SSISD_EVENT_STREAM` already names one). Runs the service started itself,
+//! follow (unless `SSISD_EVENT_STREAM` already names one). The record and the names are the run
+//! protocol's (`ssisd_engine::run_protocol`); the file is written by the one atomic writer.
+//! Runs the service started itself,
 //! child dtexecs of Execute Package tasks (their parent relays their events), and any failure
 //! here, change nothing: the run goes on unmonitored. It must not talk to the
 //! service over the network or decide anything about the run.
 
 use std::path::{Path, PathBuf};
 
-use ssisd_actors::package::{process_start_time, write_atomic, RunState};
-
-/// Set by the service for the runners it starts.
-const RUN_BY_SERVICE_ENV: &str = "SSISD_RUN_BY_SERVICE";
-const STREAM_ENV: &str = "SSISD_EVENT_STREAM";
-/// Set by an Execute Package task for the dtexec it starts (the child's nesting depth).
-const CHILD_ENV: &str = "SSISD_EXECUTE_PACKAGE_DEPTH";
+use ssisd_engine::run_protocol::{
+    process_start_time, registration_file, registration_stream, RunState, CHILD_DEPTH_ENV,
+    RUN_BY_SERVICE_ENV, STREAM_ENV,
+};
 
 fn runtime_dir() -> PathBuf {
     std::env::var_os("SSISD_SERVICE__RUNTIME_DIR")
@@ -41,11 +40,13 @@ fn user() -> String {
         .unwrap_or_else(|_| format!("uid {}", nix::unistd::getuid()))
 }
 
-/// Registers this run with the service if one is up. Call before the event stream is opened.
-pub fn register(package_file: &str) {
+/// Registers this run with the service if one is up, with its `/Set` options (the service
+/// masks sensitive values). Call before the event stream is opened.
+pub fn register(package_file: &str, sets: &[String]) {
     // A child dtexec of an Execute Package task is part of its parent's run, whose stream
     // carries its events.
-    if std::env::var_os(RUN_BY_SERVICE_ENV).is_some() || std::env::var_os(CHILD_ENV).is_some() {
+    if std::env::var_os(RUN_BY_SERVICE_ENV).is_some() || std::env::var_os(CHILD_DEPTH_ENV).is_some()
+    {
         return;
     }
     let runtime = runtime_dir();
@@ -63,7 +64,7 @@ pub fn register(package_file: &str) {
     let events = match std::env::var(STREAM_ENV) {
         Ok(t) if !t.starts_with("fd:") && !t.is_empty() => PathBuf::from(t),
         _ => {
-            let p = dir.join(format!("{pid}.events.jsonl"));
+            let p = dir.join(registration_stream(pid));
             // Only this thread runs now: the run and its stream have not started.
             std::env::set_var(STREAM_ENV, &p);
             p
@@ -80,8 +81,12 @@ pub fn register(package_file: &str) {
         started_at: chrono::Utc::now(),
         events,
         group: false,
+        how: "dtexec".into(),
+        sets: sets.to_vec(),
     };
-    if let Ok(text) = serde_json::to_vec(&state) {
-        let _ = write_atomic(&dir.join(format!("{pid}.json")), &text);
-    }
+    let _ = ssisd_stores::atomic_file::write_atomically(
+        &dir.join(registration_file(pid)),
+        &state.to_json(),
+        true,
+    );
 }

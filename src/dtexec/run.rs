@@ -66,7 +66,15 @@ pub fn run<W: Write>(args: Vec<String>, out: W) -> anyhow::Result<ExitCode> {
     let started = now();
     if !options.validate_only {
         // Before the stream opens: a hand-started run may be told where the service reads it.
-        super::register::register(&source_name(&options.source));
+        let sets: Vec<String> = options
+            .sets
+            .iter()
+            .map(|s| {
+                let sensitive = if s.sensitive { "$Sensitive::" } else { "" };
+                ssisd_engine::run_protocol::mask_set(&format!("{sensitive}{};{}", s.path, s.value))
+            })
+            .collect();
+        super::register::register(&source_name(&options.source), &sets);
     }
     let mut stream = RunStream::start();
     console.banner()?;

@@ -1,7 +1,8 @@
-//! Crash-safe file replacement: write to a temporary file beside the target, fsync it, then
-//! move it into place (refusing or replacing an existing file) and fsync the directory. A kill
-//! at any moment leaves either the old file or the new one, never a torn one. This module knows
-//! nothing of packages.
+//! Crash-safe file replacement, the one writer of whole files in the workspace (packages,
+//! run state files and registrations, the token file, the service's endpoint file…): write to
+//! a temporary file beside the target, fsync it, then move it into place (refusing or
+//! replacing an existing file) and fsync the directory. A kill at any moment leaves either the
+//! old file or the new one, never a torn one. This module knows nothing of what it writes.
 #![allow(unsafe_code)] // renameat2(RENAME_NOREPLACE), which std does not offer.
 
 use std::fs::{self, File, OpenOptions};
@@ -20,13 +21,64 @@ fn temp_path(dir: &Path) -> PathBuf {
     dir.join(format!("{TEMP_PREFIX}{}-{n}", std::process::id()))
 }
 
+/// How [`write_atomically_with`] writes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WriteOptions {
+    /// Replace an existing target (otherwise `AlreadyExists`).
+    pub replace: bool,
+    /// The new file's mode (the umask applies when `None`).
+    pub mode: Option<u32>,
+    /// A replaced file keeps its owner and group, and its mode within `0o640` (a file root
+    /// rewrites for the service account stays the service's).
+    pub keep_owner: bool,
+}
+
 /// Writes `bytes` to `target` atomically. With `replace` false an existing `target` is an
 /// `AlreadyExists` error and is left untouched. Returns true if a file was replaced.
 pub fn write_atomically(target: &Path, bytes: &[u8], replace: bool) -> io::Result<bool> {
-    let dir = target.parent().unwrap_or(Path::new("."));
+    write_atomically_with(
+        target,
+        bytes,
+        WriteOptions {
+            replace,
+            ..WriteOptions::default()
+        },
+    )
+}
+
+/// [`write_atomically`] with a mode and the owner rule of [`WriteOptions`].
+pub fn write_atomically_with(
+    target: &Path,
+    bytes: &[u8],
+    options: WriteOptions,
+) -> io::Result<bool> {
+    use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
+    let replace = options.replace;
+    let dir = match target.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
     let tmp = temp_path(dir);
     let result = (|| {
-        let mut f = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
+        let mut open = OpenOptions::new();
+        open.write(true).create_new(true);
+        if let Some(mode) = options.mode {
+            open.mode(mode);
+        }
+        let mut f = open.open(&tmp)?;
+        if let Some(mode) = options.mode {
+            f.set_permissions(fs::Permissions::from_mode(mode))?;
+        }
+        if options.keep_owner {
+            if let Ok(old) = fs::metadata(target) {
+                let new = f.metadata()?;
+                // Only root can give a file away; anyone else already owns what it writes.
+                if old.uid() != new.uid() || old.gid() != new.gid() {
+                    std::os::unix::fs::fchown(&f, Some(old.uid()), Some(old.gid()))?;
+                }
+                f.set_permissions(fs::Permissions::from_mode(old.mode() & 0o640))?;
+            }
+        }
         f.write_all(bytes)?;
         f.sync_all()?;
         drop(f);
@@ -138,6 +190,25 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names.len(), 1, "no temporary file is left: {names:?}");
+    }
+
+    #[test]
+    fn modes_are_exact_and_replaced_files_keep_theirs() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("state.json");
+        let with = |mode, keep_owner| WriteOptions {
+            replace: true,
+            mode: Some(mode),
+            keep_owner,
+        };
+        write_atomically_with(&target, b"1", with(0o644, false)).unwrap();
+        let mode = || fs::metadata(&target).unwrap().permissions().mode() & 0o7777;
+        assert_eq!(mode(), 0o644);
+        fs::set_permissions(&target, fs::Permissions::from_mode(0o640)).unwrap();
+        assert!(write_atomically_with(&target, b"2", with(0o600, true)).unwrap());
+        assert_eq!(mode(), 0o640);
+        assert_eq!(fs::read(&target).unwrap(), b"2");
     }
 
     #[test]

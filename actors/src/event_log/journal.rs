@@ -10,6 +10,7 @@ use std::sync::{mpsc, Arc, Mutex};
 use std::thread;
 
 use chrono::{DateTime, TimeZone, Utc};
+use rusqlite::config::DbConfig;
 use rusqlite::{params, params_from_iter, Connection, OpenFlags};
 use tokio::sync::{broadcast, oneshot};
 
@@ -59,6 +60,11 @@ fn open_connection(path: &Path) -> Result<Connection, JournalError> {
     )
     .map_err(db_error(path))?;
     conn.busy_timeout(std::time::Duration::from_secs(5))
+        .map_err(db_error(path))?;
+    // Closing does not fold the write-ahead log into the database: every commit is already
+    // durable in the log (synchronous = FULL), the next open reads it, and the service's exit
+    // does not wait for a checkpoint (SQLite's automatic checkpoints still bound the log).
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)
         .map_err(db_error(path))?;
     conn.execute_batch(
         "PRAGMA journal_mode = WAL;

@@ -16,9 +16,14 @@ pub use event::{Event, EventQuery, NewEvent};
 pub use ids::{EventId, Level};
 pub use journal::{Journal, JournalError};
 
+use serde::{Deserialize, Serialize};
+
+use crate::child::{
+    register, ActorType, ChildEnv, ChildSpec, Phase, ServicePlan, Settings, SettingsContext,
+    SettingsError,
+};
 use crate::directory::Directory;
 use crate::supervision::{ExitWatch, RestartType, StopChild};
-use crate::supervisor::{ChildEnv, ChildSpec, ServicePlan};
 
 /// The event log's restart type: it must always be there.
 pub const RESTART: RestartType = RestartType::Permanent;
@@ -133,21 +138,59 @@ impl Handler<StopChild> for EventLog {
     }
 }
 
-/// The event log's entry in the supervisor's child table.
-pub fn children(plan: &ServicePlan) -> Vec<ChildSpec> {
-    let path = plan.event_log.path.clone();
-    let retention = plan.event_log.retention;
-    vec![ChildSpec {
-        key: KEY.into(),
-        restart: RESTART,
-        fingerprint: format!("{}|{retention}", path.display()),
-        folder: None,
-        start: Box::new(move |watch: ExitWatch, env: &ChildEnv| {
-            let addr = EventLog::new(path.clone(), retention, watch).start();
-            env.directory.set_event_log(Some(addr.clone()));
-            addr.recipient()
-        }),
-    }]
+/// The database file below the data directory.
+pub const FILE: &str = "events.db";
+
+/// `[event_log]`: the event log's own settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EventLogSettings {
+    /// Most events kept ("overwrite events as needed"); the oldest are removed first.
+    pub retention: u64,
+}
+
+impl Default for EventLogSettings {
+    fn default() -> Self {
+        EventLogSettings { retention: 100_000 }
+    }
+}
+
+impl Settings for EventLogSettings {
+    fn check(&mut self, section: &str, _: &SettingsContext) -> Result<(), SettingsError> {
+        if self.retention == 0 {
+            return Err(SettingsError::new(
+                format!("{section}.retention"),
+                "must be at least 1",
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl ActorType for EventLog {
+    const SECTION: Option<&'static str> = Some("event_log");
+    type Settings = EventLogSettings;
+
+    /// One event log, in the first phase so that every other child can write events from its
+    /// first moment.
+    fn children(settings: &EventLogSettings, plan: &ServicePlan) -> Vec<ChildSpec> {
+        let path = plan.data_file(FILE);
+        let retention = settings.retention;
+        vec![ChildSpec {
+            key: KEY.into(),
+            phase: Phase::Journal,
+            restart: RESTART,
+            fingerprint: format!("{}|{retention}", path.display()),
+            folder: None,
+            start: Box::new(move |watch: ExitWatch, env: &ChildEnv| {
+                register(
+                    env,
+                    KEY,
+                    EventLog::new(path.clone(), retention, watch).start(),
+                )
+            }),
+        }]
+    }
 }
 
 /// Writes events through whichever EventLog actor is current.
@@ -168,7 +211,7 @@ impl EventLogClient {
     pub async fn append(&self, event: NewEvent) -> Result<Event, JournalError> {
         let deadline = tokio::time::Instant::now() + APPEND_PATIENCE;
         loop {
-            if let Some(addr) = self.directory.event_log() {
+            if let Some(addr) = self.directory.lookup::<EventLog>(KEY) {
                 match addr.send(Append(event.clone())).await {
                     Ok(Ok(stored)) => return Ok(stored),
                     Ok(Err(JournalError::Database { path, message })) => {
@@ -200,7 +243,7 @@ impl EventLogClient {
 
     /// The current journal (for queries and following), if the event log is up.
     pub async fn journal(&self) -> Option<Journal> {
-        let addr = self.directory.event_log()?;
+        let addr = self.directory.lookup::<EventLog>(KEY)?;
         addr.send(GetJournal).await.ok().flatten()
     }
 }

@@ -33,9 +33,6 @@ pub mod codes {
     pub const EXPRESSION_INVALID: u32 = 0xC001_9010;
     /// An expression compiles with a warning (e.g. a cast that may truncate).
     pub const EXPRESSION_WARNING: u32 = 0x8001_9011;
-    /// An expression reads project parameters, which a lone package does not have, so it
-    /// could not be type-checked.
-    pub const EXPRESSION_NOT_CHECKED: u32 = 0x8001_9012;
     /// An expression reads a sensitive parameter but is not the expression of a sensitive
     /// property (SSIS's DTS_E_EXPRSENSITIVEPARAMVALUENOTALLOWED).
     pub const SENSITIVE_PARAMETER_IN_EXPRESSION: u32 = 0xC001_7010;

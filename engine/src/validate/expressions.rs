@@ -63,13 +63,16 @@ impl Checker<'_> {
         let project = self.scope.take_project_reference();
         let compiled = match result {
             Ok(e) => e,
+            // The run would stop on it as well: say so now, and how to run it.
             Err(e) if project => {
-                self.report.warning(
-                    codes::EXPRESSION_NOT_CHECKED,
+                self.report.error(
+                    codes::EXPRESSION_INVALID,
                     path,
                     format!(
-                        "The expression \"{text}\" reads project parameters, which a package \
-                         run from a file does not have; it was not type-checked ({e})."
+                        "The expression \"{text}\" on \"{path}\" reads project parameters, which a \
+                         package run from a file does not have (column {}: {}); run it with its \
+                         project: dtexec /Project <project folder or .ispac> /Package <name>.dtsx.",
+                        e.column, e.message
                     ),
                 );
                 return;

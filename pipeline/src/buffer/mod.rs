@@ -3,9 +3,11 @@
 //! that made it through the synchronous components of its execution tree; they read columns by
 //! index, replace a column in place (Derived Column "replace") or append the columns their
 //! output adds, and the executor cuts it per output with Arrow's `filter` kernel. `types.rs`
-//! maps SSIS types to Arrow storage, `values.rs` moves single values, `sizing.rs` sizes buffers.
+//! maps SSIS types to Arrow storage, `values.rs` moves single values, `sizing.rs` sizes buffers,
+//! `gather.rs` builds buffers from rows picked out of others.
 //! It must not know components or threads.
 
+pub mod gather;
 pub mod sizing;
 pub mod types;
 pub mod values;

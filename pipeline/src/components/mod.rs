@@ -1,10 +1,12 @@
 //! The stock components, one directory each: `sources/`, `transforms/`, `destinations/`. Each
 //! directory holds the component and its `ENTRY` for the registry. Shared helpers for the
-//! components (custom property reading, lineage references in property values) are here, and
-//! the file name of the Raw File adapters in `raw_file_name.rs`.
+//! components (custom property reading, lineage references in property values) are here, the
+//! file name of the Raw File adapters in `raw_file_name.rs`, and `sorted.rs` says what order
+//! upstream declares for an input.
 
 pub mod destinations;
 pub mod raw_file_name;
+pub mod sorted;
 pub mod sources;
 pub mod transforms;
 
@@ -34,4 +36,22 @@ pub fn lineage_ref(meta: &FlowMetadata<'_>, text: &str) -> Option<i64> {
         return meta.lineage_of_ref(r);
     }
     t.trim_start_matches('#').parse().ok()
+}
+
+/// The generator of a sampling component: seeded from SamplingSeed, or from the clock when the
+/// seed is 0 or absent (SSIS seeds from the tick count then). The generator is PCG-64 (MCG),
+/// not SSIS's own undocumented one, so a seed gives the same sample on every ssisd run but not
+/// the sample SSIS would draw.
+pub fn seeded_rng(props: &[CustomProperty]) -> rand_pcg::Pcg64Mcg {
+    use rand_pcg::rand_core::SeedableRng;
+    let seed = prop_int(props, "SamplingSeed").unwrap_or(0);
+    let seed = if seed == 0 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(1)
+    } else {
+        seed as u64
+    };
+    rand_pcg::Pcg64Mcg::seed_from_u64(seed)
 }

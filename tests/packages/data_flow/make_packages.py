@@ -25,6 +25,15 @@ CLASS = {
     "Cache": ("DTSTransform.Cache.2", "Microsoft.Cache"),
     "RawSource": ("DTSAdapter.RawSource.3", "Microsoft.RawSource"),
     "RawDestination": ("DTSAdapter.RawDestination.3", "Microsoft.RawDestination"),
+    "Sort": ("{07127A7C-164B-422A-AD1F-24BE39B4DB38}", "Microsoft.Sort"),
+    "MergeJoin": ("{A18A4D58-7C7A-4448-8B98-AE2CEFE81B4C}", "Microsoft.MergeJoin"),
+    "Merge": ("DTSTransform.Merge.3", "Microsoft.Merge"),
+    "Aggregate": ("{9ABE8DF3-0052-42DB-8B18-2089E1D1D1B7}", "Microsoft.Aggregate"),
+    "CopyColumn": ("DTSTransform.CopyMap.3", "Microsoft.CopyMap"),
+    "CharacterMap": ("{DEC33219-BA68-4FEB-AC98-9C1B1E577A8D}", "Microsoft.CharacterMap"),
+    "Audit": ("{32711D35-7D9D-44E5-B57E-A17D33D5C38C}", "Microsoft.Lineage"),
+    "PctSampling": ("DTSTransform.PctSampling.3", "Microsoft.PctSampling"),
+    "RowSampling": ("{19FBD9D1-7707-49F8-8EB2-BD7C6DA183C2}", "Microsoft.RowSampling"),
 }
 
 # Pipeline type name -> flat-file DataType code.
@@ -35,8 +44,8 @@ def t(name, length=0, precision=0, scale=0, code_page=0):
     return dict(name=name, length=length, precision=precision, scale=scale, code_page=code_page)
 
 
-def col(name, ty, err="FailComponent", trunc="FailComponent", props=(), special=0):
-    return dict(name=name, ty=ty, err=err, trunc=trunc, props=list(props), special=special)
+def col(name, ty, err="FailComponent", trunc="FailComponent", props=(), special=0, sort=0):
+    return dict(name=name, ty=ty, err=err, trunc=trunc, props=list(props), special=special, sort=sort)
 
 
 def cm(name, path, columns, qualifier=None, names=False, code_page=1252, unicode=False, row="\r\n"):
@@ -75,7 +84,14 @@ class Ids:
         def sub(m):
             ref = self.column_ref(m.group(1))
             return "#{" + ref + "}" if self.fmt == 8 else f"#{self.refs[ref]}"
-        return re.sub(r"\{([^{}]+\.[^{}]+\.[^{}]+)\}", sub, text)
+        text = re.sub(r"\{(?!in:)([^{}]+\.[^{}]+\.[^{}]+)\}", sub, text)
+
+        # {in:Component.Input.Column}: an input column (Merge Join's InputColumnID).
+        def sub_input(m):
+            comp, inp, c = m.group(1).split(".")
+            ref = f"Package\\{self.task}\\{comp}.Inputs[{inp}].Columns[{c}]"
+            return "#{" + ref + "}" if self.fmt == 8 else f"#{self.refs[ref]}"
+        return re.sub(r"\{in:([^{}]+)\}", sub_input, text)
 
     def friendly(self, text):
         return re.sub(r"\{[^{}]+\.[^{}]+\.([^{}]+)\}", r"[\1]", text)
@@ -250,12 +266,16 @@ def pipeline(flow, fmt, task, managers):
                     attrs.append('isErrorOut="true"')
                 if o.get("err"):
                     attrs.append(f'errorRowDisposition="{o["err"]}"')
+                if o.get("sorted"):
+                    attrs.append('isSorted="true"')
                 parts.append("<output " + " ".join(attrs) + ">" + properties(o.get("props", []), ids) + "<outputColumns>")
                 ext = []
                 for c in o["columns"]:
                     ocref = f"{oref}.Columns[{c['name']}]"
                     ident = f'refId={quoteattr(ocref)} lineageId={quoteattr(ocref)}' if fmt == 8 else f'id="{ids.refs[ocref]}" lineageId="{ids.refs[ocref]}"'
                     a = [ident, f'name={quoteattr(c["name"])}', type_attrs(c["ty"], fmt)]
+                    if c.get("sort"):
+                        a.append(f'sortKeyPosition="{c["sort"]}"')
                     if c["special"]:
                         a.append(f'specialFlags="{c["special"]}"')
                     else:
@@ -588,8 +608,141 @@ RAW = dict(
         ], paths=[("Load", "Raw File Source Output", "Write copy", "Flat File Destination Input")])),
     ])
 
+
+
+def sort_component(name, inputs_from, keys, passed, dedupe=False):
+    """inputs_from: Component.Output; keys: {column: position}; passed: [(column, type)]."""
+    return dict(name=name, kind="Sort", contact="Sort",
+                props=[("EliminateDuplicates", "true" if dedupe else "false", "System.Boolean"), ("MaximumThreads", "-1", "System.Int32")],
+                inputs=[dict(name="Sort Input", columns=[
+                    dict(**{"from": f"{inputs_from}.{c}", "props": [("NewComparisonFlags", "0", "System.Int32"),
+                                                                    ("NewSortKeyPosition", str(keys.get(c, 0)), "System.Int32")]})
+                    for c, _ in passed])],
+                outputs=[dict(name="Sort Output", sorted=True, columns=[
+                    col(c, ty, sort=keys.get(c, 0), props=[("SortColumnId", "{" + f"{inputs_from}.{c}" + "}", "System.Int32")])
+                    for c, ty in passed])])
+
+
+ORDER_COLS = [col("id", t("i4")), col("customer", STR50), col("region", STR20), col("amount", AMOUNT), col("qty", t("i4")), col("ordered", t("dbDate"))]
+SRC = "Read orders.Flat File Source Output"
+BLOCKING = dict(
+    name="Blocking", seed=5,
+    managers=[
+        cm("Orders", "C:\\data\\orders.csv", ORDER_COLS, qualifier='"', names=True),
+        cm("Regions", "C:\\data\\regions.csv", [col("region", STR20), col("manager", STR50)], names=True),
+        cm("Joined", "C:\\data\\joined.csv", [col("id", t("i4")), col("region", STR20), col("amount", AMOUNT), col("manager", STR50)], names=True),
+        cm("Totals", "C:\\data\\totals.csv", [col("region", STR20), col("orders", t("i4")), col("total", TOTAL), col("customers", t("i4"))], names=True),
+    ],
+    flow=dict(components=[
+        ff_source("Read orders", "Orders", ORDER_COLS),
+        ff_source("Read regions", "Regions", [col("region", STR20), col("manager", STR50)]),
+        dict(name="Both ways", kind="Multicast", contact="Multicast", inputs=[dict(name="Multicast Input")],
+             outputs=[dict(name="Multicast Output 1", sync="Multicast Input", columns=[]),
+                      dict(name="Multicast Output 2", sync="Multicast Input", columns=[])]),
+        sort_component("Orders by region", SRC, {"region": 1, "amount": -2}, [("id", t("i4")), ("region", STR20), ("amount", AMOUNT)]),
+        sort_component("Regions by name", "Read regions.Flat File Source Output", {"region": 1}, [("region", STR20), ("manager", STR50)], dedupe=True),
+        dict(name="Join", kind="MergeJoin", contact="Merge Join",
+             props=[("JoinType", "1", "System.Int32"), ("NumKeyColumns", "1", "System.Int32"),
+                    ("TreatNullsAsEqual", "true", "System.Boolean"), ("MaxBuffersPerInput", "5", "System.Int32")],
+             inputs=[dict(name="Merge Join Left Input", side_effects=True, columns=[
+                         dict(**{"from": f"Orders by region.Sort Output.{c}"}) for c in ("id", "region", "amount")]),
+                     dict(name="Merge Join Right Input", side_effects=True, columns=[
+                         dict(**{"from": f"Regions by name.Sort Output.{c}"}) for c in ("region", "manager")])],
+             outputs=[dict(name="Merge Join Output", sorted=True, columns=[
+                 col("id", t("i4"), props=[("InputColumnID", "{in:Join.Merge Join Left Input.id}", "System.Int32")]),
+                 col("region", STR20, sort=1, props=[("InputColumnID", "{in:Join.Merge Join Left Input.region}", "System.Int32")]),
+                 col("amount", AMOUNT, props=[("InputColumnID", "{in:Join.Merge Join Left Input.amount}", "System.Int32")]),
+                 col("manager", STR50, props=[("InputColumnID", "{in:Join.Merge Join Right Input.manager}", "System.Int32")])])]),
+        dict(name="Per region", kind="Aggregate", contact="Aggregate",
+             inputs=[dict(name="Aggregate Input 1", columns=[dict(**{"from": f"{SRC}.{c}"}) for c in ("region", "amount", "customer")])],
+             outputs=[dict(name="Aggregate Output 1", columns=[
+                 col("region", STR20, props=[("AggregationType", "0", "System.Int32"), ("AggregationColumnId", "{" + f"{SRC}.region" + "}", "System.Int32")]),
+                 col("orders", t("ui8"), props=[("AggregationType", "2", "System.Int32")]),
+                 col("total", TOTAL, props=[("AggregationType", "4", "System.Int32"), ("AggregationColumnId", "{" + f"{SRC}.amount" + "}", "System.Int32")]),
+                 col("customers", t("ui4"), props=[("AggregationType", "3", "System.Int32"), ("AggregationColumnId", "{" + f"{SRC}.customer" + "}", "System.Int32")])])]),
+        sort_component("Totals by region", "Per region.Aggregate Output 1", {"region": 1},
+                       [("region", STR20), ("orders", t("ui8")), ("total", TOTAL), ("customers", t("ui4"))]),
+        ff_destination("Write joined", "Joined", [(f"Join.Merge Join Output.{c}", c, ty) for c, ty in
+                                                  (("id", t("i4")), ("region", STR20), ("amount", AMOUNT), ("manager", STR50))]),
+        ff_destination("Write totals", "Totals", [(f"Totals by region.Sort Output.{c}", c, ty) for c, ty in
+                                                  (("region", STR20), ("orders", t("ui8")), ("total", TOTAL), ("customers", t("ui4")))]),
+    ], paths=[
+        ("Read orders", "Flat File Source Output", "Both ways", "Multicast Input"),
+        ("Both ways", "Multicast Output 1", "Orders by region", "Sort Input"),
+        ("Both ways", "Multicast Output 2", "Per region", "Aggregate Input 1"),
+        ("Read regions", "Flat File Source Output", "Regions by name", "Sort Input"),
+        ("Orders by region", "Sort Output", "Join", "Merge Join Left Input"),
+        ("Regions by name", "Sort Output", "Join", "Merge Join Right Input"),
+        ("Join", "Merge Join Output", "Write joined", "Flat File Destination Input"),
+        ("Per region", "Aggregate Output 1", "Totals by region", "Sort Input"),
+        ("Totals by region", "Sort Output", "Write totals", "Flat File Destination Input"),
+    ]))
+
+W64 = t("wstr", 64)
+ROW_SAMPLE_COLS = ("id", "customer_copy", "region", "who")
+ROW_TYPES = {"id": t("i4"), "customer_copy": STR50, "region": STR20, "who": W64}
+SMALL = dict(
+    name="Small", seed=6,
+    managers=[
+        cm("Orders", "C:\\data\\orders.csv", ORDER_COLS, qualifier='"', names=True),
+        cm("Sample", "C:\\data\\sample.csv", [col("id", t("i4")), col("customer_copy", STR50), col("region", STR20), col("lower", STR50),
+                                               col("package", W64), col("task", W64)], names=True),
+        cm("Two", "C:\\data\\two.csv", [col("id", t("i4")), col("customer_copy", STR50), col("region", STR20), col("who", W64)], names=True),
+    ],
+    flow=dict(components=[
+        ff_source("Read orders", "Orders", ORDER_COLS),
+        dict(name="Copy", kind="CopyColumn", contact="Copy Column",
+             inputs=[dict(name="Copy Column Input", columns=[dict(**{"from": f"{SRC}.customer"})])],
+             outputs=[dict(name="Copy Column Output", sync="Copy Column Input", group=1, columns=[
+                 col("customer_copy", STR50, props=[("copyColumnId", "{" + f"{SRC}.customer" + "}", "System.Int32")])]),
+                 dict(name="Copy Column Error Output", sync="Copy Column Input", group=1, error=True,
+                      columns=[col("ErrorCode", t("i4"), special=1), col("ErrorColumn", t("i4"), special=2)])]),
+        dict(name="Map", kind="CharacterMap", contact="Character Map",
+             inputs=[dict(name="Character Map Input", columns=[
+                 dict(**{"from": f"{SRC}.region", "rw": True, "props": [("MapFlags", "512", "System.Int32")]}),
+                 dict(**{"from": f"{SRC}.customer"})])],
+             outputs=[dict(name="Character Map Output", sync="Character Map Input", group=1, columns=[
+                 col("lower", STR50, props=[("MapFlags", "256", "System.Int32"), ("InputColumnLineageId", "{" + f"{SRC}.customer" + "}", "System.Int32")])]),
+                 dict(name="Character Map Error Output", sync="Character Map Input", group=1, error=True,
+                      columns=[col("ErrorCode", t("i4"), special=1), col("ErrorColumn", t("i4"), special=2)])]),
+        dict(name="Audit", kind="Audit", contact="Audit",
+             inputs=[dict(name="Audit Input")],
+             outputs=[dict(name="Audit Output", sync="Audit Input", columns=[
+                 col("package", W64, props=[("LineageItemSelected", "2", "System.Int32")]),
+                 col("task", W64, props=[("LineageItemSelected", "7", "System.Int32")]),
+                 col("who", W64, props=[("LineageItemSelected", "6", "System.Int32")])])]),
+        dict(name="Half", kind="PctSampling", contact="Percentage Sampling",
+             props=[("SamplingValue", "50", "System.Int32"), ("SamplingSeed", "7", "System.Int32")],
+             inputs=[dict(name="Sampling Input")],
+             outputs=[dict(name="Sampling Selected Output", sync="Sampling Input", group=1, props=[("Selected", "true", "System.Boolean")], columns=[]),
+                      dict(name="Sampling Unselected Output", sync="Sampling Input", group=1, props=[("Selected", "false", "System.Boolean")], columns=[])]),
+        dict(name="Two rows", kind="RowSampling", contact="Row Sampling",
+             props=[("SamplingValue", "2", "System.Int32"), ("SamplingSeed", "3", "System.Int32")],
+             inputs=[dict(name="Sampling Input", columns=[dict(**{"from": f}) for f in
+                     (f"{SRC}.id", "Copy.Copy Column Output.customer_copy", f"{SRC}.region", "Audit.Audit Output.who")])],
+             outputs=[dict(name="Sampling Selected Output", props=[("Selected", "true", "System.Boolean")], columns=[
+                          col(c, ROW_TYPES[c], props=[("InputColumnLineageID", "{" + f + "}", "System.Int32")]) for c, f in
+                          zip(ROW_SAMPLE_COLS, (f"{SRC}.id", "Copy.Copy Column Output.customer_copy", f"{SRC}.region", "Audit.Audit Output.who"))]),
+                      dict(name="Sampling Unselected Output", props=[("Selected", "false", "System.Boolean")], columns=[
+                          col(c, ROW_TYPES[c], props=[("InputColumnLineageID", "{" + f + "}", "System.Int32")]) for c, f in
+                          zip(ROW_SAMPLE_COLS, (f"{SRC}.id", "Copy.Copy Column Output.customer_copy", f"{SRC}.region", "Audit.Audit Output.who"))])]),
+        ff_destination("Write sample", "Sample", [(f"{SRC}.id", "id", t("i4")), ("Copy.Copy Column Output.customer_copy", "customer_copy", STR50),
+                                                  (f"{SRC}.region", "region", STR20), ("Map.Character Map Output.lower", "lower", STR50),
+                                                  ("Audit.Audit Output.package", "package", W64), ("Audit.Audit Output.task", "task", W64)]),
+        ff_destination("Write two", "Two", [(f"Two rows.Sampling Selected Output.{c}", c, ROW_TYPES[c]) for c in ROW_SAMPLE_COLS]),
+    ], paths=[
+        ("Read orders", "Flat File Source Output", "Copy", "Copy Column Input"),
+        ("Copy", "Copy Column Output", "Map", "Character Map Input"),
+        ("Map", "Character Map Output", "Audit", "Audit Input"),
+        ("Audit", "Audit Output", "Half", "Sampling Input"),
+        ("Half", "Sampling Selected Output", "Write sample", "Flat File Destination Input"),
+        ("Half", "Sampling Unselected Output", "Two rows", "Sampling Input"),
+        ("Two rows", "Sampling Selected Output", "Write two", "Flat File Destination Input"),
+    ]))
+
 if __name__ == "__main__":
     for spec, stem in [(ORDERS, "orders"), (CONVERT, "convert_union"), (DISPOSITIONS, "dispositions"), (FAIL, "fail_component"),
+                       (BLOCKING, "blocking"), (SMALL, "small_transforms"),
                        (LOOKUP_CACHE, "lookup_cache"), (RAW, "raw_files")]:
         for fmt, suffix in [(3, "2008"), (8, "2016")]:
             with open(f"{stem}_{suffix}.dtsx", "w", encoding="utf-8") as f:

@@ -1,0 +1,229 @@
+//! Spill files of blocking components: buffers written to a temporary file in one of the data
+//! flow's spill directories (BufferTempStoragePath, else the system temp directory) as an Arrow
+//! IPC stream, and read back in the same order, buffer by buffer. A spill file is removed when
+//! its [`SpillFile`] (or an unfinished [`SpillWriter`]) is dropped — at the end of the run, on
+//! failure and on cancel alike — so a component that drops its state in `abort` leaves nothing
+//! behind. It must not decide when to spill (components do, asking the memory budget).
+
+use std::fs::File;
+use std::io::{BufReader, BufWriter};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use arrow_array::{RecordBatch, RecordBatchOptions};
+use arrow_ipc::reader::StreamReader;
+use arrow_ipc::writer::StreamWriter;
+use arrow_schema::{Field, Schema, SchemaRef};
+use tempfile::{NamedTempFile, TempPath};
+
+use crate::buffer::types::arrow_type;
+use crate::buffer::{Buffer, Layout};
+use crate::memory::MemoryBudget;
+
+/// Spreads spill files over the directories in turn.
+static NEXT_DIR: AtomicUsize = AtomicUsize::new(0);
+
+/// The Arrow schema of buffers of `layout` (columns named by position: names need not be
+/// unique in a layout).
+fn schema(layout: &Layout) -> SchemaRef {
+    Arc::new(Schema::new(
+        layout
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| Field::new(format!("c{i}"), arrow_type(&c.data_type), true))
+            .collect::<Vec<_>>(),
+    ))
+}
+
+/// A spill file being written.
+pub struct SpillWriter {
+    writer: StreamWriter<BufWriter<File>>,
+    path: TempPath,
+    layout: Arc<Layout>,
+    schema: SchemaRef,
+    rows: u64,
+}
+
+/// A finished spill file; removed when dropped.
+#[derive(Debug)]
+pub struct SpillFile {
+    path: TempPath,
+    layout: Arc<Layout>,
+    rows: u64,
+    bytes: u64,
+}
+
+impl SpillWriter {
+    /// Creates a spill file for buffers of `layout`. `what` names the component (part of the
+    /// file name, so a look at the directory says whose files they are).
+    pub fn create(
+        budget: &MemoryBudget,
+        layout: Arc<Layout>,
+        what: &str,
+    ) -> Result<SpillWriter, String> {
+        let dirs = budget.spill_dirs();
+        let dir = &dirs[NEXT_DIR.fetch_add(1, Ordering::Relaxed) % dirs.len().max(1)];
+        let prefix: String = what
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+            .take(32)
+            .collect();
+        let file = tempfile::Builder::new()
+            .prefix(&format!("ssisd-spill-{prefix}-"))
+            .suffix(".arrows")
+            .tempfile_in(dir)
+            .map_err(|e| {
+                format!(
+                    "cannot create a spill file in \"{}\" ({e}); set BufferTempStoragePath to a writable directory with free space",
+                    dir.display()
+                )
+            })?;
+        let (file, path): (File, TempPath) = NamedTempFile::into_parts(file);
+        let schema = schema(&layout);
+        let writer = StreamWriter::try_new(BufWriter::with_capacity(1 << 20, file), &schema)
+            .map_err(|e| format!("cannot write the spill file {}: {e}", path.display()))?;
+        Ok(SpillWriter {
+            writer,
+            path,
+            layout,
+            schema,
+            rows: 0,
+        })
+    }
+
+    /// Appends a buffer.
+    pub fn write(&mut self, buffer: &Buffer) -> Result<(), String> {
+        let batch = RecordBatch::try_new_with_options(
+            self.schema.clone(),
+            buffer.columns().to_vec(),
+            &RecordBatchOptions::new().with_row_count(Some(buffer.rows())),
+        )
+        .map_err(|e| format!("cannot spill a buffer: {e}"))?;
+        self.writer
+            .write(&batch)
+            .map_err(|e| format!("cannot write the spill file {}: {e}", self.path.display()))?;
+        self.rows += buffer.rows() as u64;
+        Ok(())
+    }
+
+    /// Finishes the file.
+    pub fn finish(mut self) -> Result<SpillFile, String> {
+        self.writer
+            .finish()
+            .map_err(|e| format!("cannot write the spill file {}: {e}", self.path.display()))?;
+        let bytes = std::fs::metadata(&self.path).map(|m| m.len()).unwrap_or(0);
+        Ok(SpillFile {
+            path: self.path,
+            layout: self.layout,
+            rows: self.rows,
+            bytes,
+        })
+    }
+}
+
+impl SpillFile {
+    pub fn rows(&self) -> u64 {
+        self.rows
+    }
+
+    pub fn bytes(&self) -> u64 {
+        self.bytes
+    }
+
+    pub fn path(&self) -> &std::path::Path {
+        &self.path
+    }
+
+    /// Reads the buffers back, in the order they were written.
+    pub fn reader(&self) -> Result<SpillReader, String> {
+        let file = File::open(&self.path)
+            .map_err(|e| format!("cannot read the spill file {}: {e}", self.path.display()))?;
+        let reader = StreamReader::try_new(BufReader::with_capacity(1 << 20, file), None)
+            .map_err(|e| format!("cannot read the spill file {}: {e}", self.path.display()))?;
+        Ok(SpillReader {
+            reader,
+            layout: self.layout.clone(),
+            name: self.path.display().to_string(),
+        })
+    }
+}
+
+/// Reads a spill file buffer by buffer.
+pub struct SpillReader {
+    reader: StreamReader<BufReader<File>>,
+    layout: Arc<Layout>,
+    name: String,
+}
+
+impl SpillReader {
+    /// The next buffer, or `None` at the end.
+    pub fn next_buffer(&mut self) -> Result<Option<Buffer>, String> {
+        match self.reader.next() {
+            None => Ok(None),
+            Some(Err(e)) => Err(format!("cannot read the spill file {}: {e}", self.name)),
+            Some(Ok(batch)) => {
+                let rows = batch.num_rows();
+                Ok(Some(Buffer::new(
+                    self.layout.clone(),
+                    batch.columns().to_vec(),
+                    rows,
+                )))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{buffer_of, rows_of};
+    use ssisd_engine::types::{DataType, Value};
+
+    #[test]
+    fn buffers_round_trip_and_the_file_goes_with_its_owner() {
+        let dir = tempfile::tempdir().expect("dir");
+        let budget = MemoryBudget::new(1 << 20, dir.path().to_str().expect("utf8"));
+        let b = buffer_of(
+            &[(1, "n", DataType::I4), (2, "s", DataType::WStr { len: 5 })],
+            &[
+                vec![Value::I4(1), Value::WStr("a".into())],
+                vec![Value::Null(DataType::I4), Value::WStr("bé".into())],
+            ],
+        );
+        let mut w = SpillWriter::create(&budget, b.layout().clone(), "Sort rows").expect("create");
+        w.write(&b).expect("write");
+        w.write(&b).expect("write");
+        let f = w.finish().expect("finish");
+        assert_eq!(f.rows(), 4);
+        assert!(f
+            .path()
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with("ssisd-spill-Sort_rows-")));
+        let mut r = f.reader().expect("reader");
+        let first = r.next_buffer().expect("read").expect("a buffer");
+        assert_eq!(rows_of(&first), rows_of(&b));
+        assert!(r.next_buffer().expect("read").is_some());
+        assert!(r.next_buffer().expect("read").is_none());
+        let path = f.path().to_path_buf();
+        drop(r);
+        drop(f);
+        assert!(!path.exists());
+        // An unfinished writer removes its file too.
+        let w = SpillWriter::create(&budget, b.layout().clone(), "x").expect("create");
+        drop(w);
+        assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 0);
+    }
+
+    #[test]
+    fn an_unwritable_directory_is_named() {
+        let budget = MemoryBudget::new(1 << 20, "/nonexistent/ssisd-spill");
+        let layout = Arc::new(Layout::default());
+        let e = SpillWriter::create(&budget, layout, "Sort")
+            .err()
+            .expect("fails");
+        assert!(e.contains("/nonexistent/ssisd-spill"), "{e}");
+        assert!(e.contains("BufferTempStoragePath"), "{e}");
+    }
+}
