@@ -87,6 +87,16 @@ fn validate_reports_every_reference_the_run_would_fail_on() {
             "Windows Login",
             "Windows authentication (Integrated Security) is not available",
         ),
+        // A data-flow component's database connection is checked as a task's is.
+        (
+            "Windows Source",
+            "\"Windows\" (Connection) cannot be used: Windows authentication",
+        ),
+        ("Windows Mail", "uses Windows Authentication"),
+        (
+            "Project Parameter",
+            "\"$Project::ServerName\" (ParameterBindings) cannot be used",
+        ),
     ] {
         let block = format!("Source: \\Package\\{source}\n   Description: ");
         let found = out
@@ -96,7 +106,11 @@ fn validate_reports_every_reference_the_run_would_fail_on() {
     }
     assert!(!out.contains("Source: \\Package\\Fine"), "{out}");
     assert!(!out.contains("Source: \\Package\\Set at run time"), "{out}");
-    assert_eq!(out.matches("End Error").count(), 8, "{out}");
+    assert!(
+        out.contains("Run it with its project: dtexec /Project"),
+        "{out}"
+    );
+    assert_eq!(out.matches("End Error").count(), 11, "{out}");
 }
 
 #[test]

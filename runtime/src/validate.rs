@@ -243,13 +243,19 @@ impl Walk<'_> {
                     };
                 }
                 let (ns, bare) = variable_name(name);
-                if ns.is_some_and(|n| n.eq_ignore_ascii_case("$Project")) {
-                    return Ok(());
-                }
+                // `$Project::` names resolve against the project the package was loaded with;
+                // without one the scope says the run would not find them either.
+                self.scope.take_project_reference();
                 self.scope.resolve(ns, bare).map(|_| ()).map_err(|why| {
+                    let how = if self.scope.take_project_reference() {
+                        " Run it with its project: dtexec /Project <project folder or .ispac> \
+                         /Package <name>.dtsx."
+                    } else {
+                        ""
+                    };
                     (
                         codes::VARIABLE_NOT_FOUND,
-                        format!("The variable \"{name}\" ({property}) cannot be used: {why}."),
+                        format!("The variable \"{name}\" ({property}) cannot be used: {why}.{how}"),
                     )
                 })
             }

@@ -14,7 +14,7 @@ use ssisd_pipeline::{
     ConnectionSpec, Host, Level as PipelineLevel, Outcome, PipelineEvent, RunSettings,
 };
 
-use super::references::{any_kind, Reference};
+use super::references::{database_if_database, Reference};
 use super::{Task, TaskContext, TaskOutcome};
 use crate::events::{codes, EventBody};
 use crate::properties::PropertyOverrides;
@@ -224,7 +224,7 @@ impl Task for DataFlowTask {
                 } else if k.name.eq_ignore_ascii_case("CacheConnection") {
                     cache
                 } else {
-                    any_kind
+                    database_if_database
                 };
                 refs.push(Reference::connection("Connection", key, accepts));
             }

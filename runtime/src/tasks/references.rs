@@ -88,3 +88,36 @@ pub fn file_kind(creation_name: &str, _: &str) -> Result<(), String> {
         ))
     }
 }
+
+/// A connection manager a database task or component can run on, checked without connecting:
+/// ssisd-sql routes it (provider, connection string, login kind, server name) and, for ODBC,
+/// its driver or data source is installed. The same decision the run makes when it connects.
+pub fn database_kind(creation_name: &str, text: &str) -> Result<(), String> {
+    match ssisd_sql::route("", creation_name, text) {
+        Ok(ssisd_sql::Route::Odbc(t)) => {
+            ssisd_sql::odbc::check_installed(&t).map_err(|e| e.to_string())
+        }
+        Ok(ssisd_sql::Route::Tds(_)) => Ok(()),
+        Err(e) => Err(strip_manager(&e.to_string())),
+    }
+}
+
+/// For a slot that takes managers of several kinds (a data-flow component's): a database
+/// manager (OLE DB, ADO, ADO.NET, ODBC) must be one that can run, as [`database_kind`] says;
+/// any other kind is the component's own to check.
+pub fn database_if_database(creation_name: &str, text: &str) -> Result<(), String> {
+    let upper = creation_name.trim().to_ascii_uppercase();
+    if matches!(upper.as_str(), "OLEDB" | "ADO" | "ODBC") || upper.starts_with("ADO.NET:") {
+        database_kind(creation_name, text)
+    } else {
+        Ok(())
+    }
+}
+
+/// A route error's text without its `connection manager "": ` lead (validation names the
+/// manager itself).
+fn strip_manager(text: &str) -> String {
+    text.strip_prefix("connection manager \"\": ")
+        .unwrap_or(text)
+        .replace("dtexec /Conn \";", "dtexec /Conn \"NAME;")
+}

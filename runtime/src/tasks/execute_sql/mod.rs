@@ -19,7 +19,7 @@ mod sql_server;
 
 use std::path::Path;
 
-use super::references::{file_kind, Reference};
+use super::references::{database_kind, file_kind, Reference};
 use super::{Task, TaskContext, TaskOutcome};
 use crate::cancel::CancelToken;
 use crate::object_value::{ObjectValue, ResultSet};
@@ -237,7 +237,7 @@ impl Task for ExecuteSqlTask {
         let mut refs = vec![Reference::connection(
             "Connection",
             &d.connection,
-            check_connection,
+            database_kind,
         )];
         match d.source_type {
             SourceType::DirectInput => {}
@@ -258,25 +258,6 @@ impl Task for ExecuteSqlTask {
     }
 }
 
-/// What `/VALIDATE` checks of the task's connection manager without connecting: it is one
-/// Execute SQL can run (provider, connection string, login kind, server name) and, for ODBC,
-/// its driver or data source is installed.
-fn check_connection(kind: &str, text: &str) -> Result<(), String> {
-    match route("", kind, text) {
-        Ok(Route::Odbc(t)) => ssisd_sql::odbc::check_installed(&t).map_err(|e| e.to_string()),
-        Ok(Route::Tds(_)) => Ok(()),
-        Err(e) => Err(strip_manager(&e.to_string())),
-    }
-}
-
-/// A route error's text without its `connection manager "": ` lead (validation names the
-/// manager itself).
-fn strip_manager(text: &str) -> String {
-    text.strip_prefix("connection manager \"\": ")
-        .unwrap_or(text)
-        .replace("dtexec /Conn \";", "dtexec /Conn \"NAME;")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -284,7 +265,7 @@ mod tests {
     #[test]
     fn validation_names_what_cannot_run() {
         assert_eq!(
-            check_connection(
+            database_kind(
                 "OLEDB",
                 "Data Source=db1\\SALES;User ID=u;Password=p;Provider=SQLNCLI11.1;"
             ),
@@ -292,14 +273,14 @@ mod tests {
             "named instances are fine"
         );
         assert_eq!(
-            check_connection(
+            database_kind(
                 "OLEDB",
                 "Data Source=db1,1500;User ID=u;Password=\"a;b\"\"c\";Provider=SQLNCLI11.1;"
             ),
             Ok(()),
             "quoted values keep their ;"
         );
-        let e = check_connection(
+        let e = database_kind(
             "OLEDB",
             "Provider=Microsoft.Jet.OLEDB.4.0;Data Source=a.mdb",
         )
@@ -309,15 +290,15 @@ mod tests {
             "{e}"
         );
         assert!(e.contains("dtexec /Conn \"NAME;Driver={"), "{e}");
-        let e = check_connection(
+        let e = database_kind(
             "OLEDB",
             "Data Source=h;Integrated Security=SSPI;Provider=SQLNCLI11",
         )
         .unwrap_err();
         assert!(e.contains("Windows authentication"), "{e}");
-        let e = check_connection("ODBC", "Driver={Surely Not Installed};Server=h").unwrap_err();
+        let e = database_kind("ODBC", "Driver={Surely Not Installed};Server=h").unwrap_err();
         assert!(e.contains("is not installed"), "{e}");
-        let e = check_connection("EXCEL", "").unwrap_err();
+        let e = database_kind("EXCEL", "").unwrap_err();
         assert!(e.contains("\"EXCEL\""), "{e}");
     }
 }

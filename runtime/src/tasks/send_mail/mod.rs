@@ -156,9 +156,13 @@ impl Task for SendMail {
         let mut refs = vec![Reference::connection(
             "SmtpConnection",
             &c.smtp_connection,
-            |kind, _| {
+            |kind, text| {
                 if kind.trim().eq_ignore_ascii_case("SMTP") {
-                    Ok(())
+                    // What the run would refuse (Windows Authentication, no server, a bad
+                    // port); credentials from the environment are the run's to read.
+                    smtp::SmtpSettings::parse(text, |_| None)
+                        .map(|_| ())
+                        .map_err(|e| e.to_string())
                 } else {
                     Err(format!(
                         "it is a \"{}\" connection manager, not an SMTP connection manager",
