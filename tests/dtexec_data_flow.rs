@@ -162,6 +162,42 @@ fn orders_flow_derives_splits_counts_and_writes_both_files() {
     }
 }
 
+/// `/Rep D` shows the rows per path (OnPipelineRowsSent) and the components' times
+/// (PipelineComponentTime) as DataFlow blocks; the default reporting does not.
+#[test]
+fn reporting_d_shows_rows_per_path_and_component_times() {
+    let d = temp();
+    std::fs::write(d.path().join("orders.csv"), ORDERS).expect("input");
+    let mut args = conns(
+        d.path(),
+        &[
+            ("Orders", "orders.csv"),
+            ("Big", "big.csv"),
+            ("Small", "small.csv"),
+        ],
+    );
+    let (code, quiet) = dtexec(&package("orders", "2016"), &args, &[]);
+    assert_eq!(code, 0, "{quiet}");
+    assert!(!quiet.contains("DataFlow:"), "{quiet}");
+    args.extend(["/Rep".to_string(), "D".to_string()]);
+    let (code, out) = dtexec(&package("orders", "2016"), &args, &[]);
+    assert_eq!(code, 0, "{out}");
+    for needle in [
+        "DataFlow: ",
+        "   Source: Load\n",
+        "Rows were provided to a data flow component as input. : path 69 \"Big orders\" : component \"Write big\" : input \"Flat File Destination Input\" : 2 rows in 1 buffers (total)",
+        ": 4 rows in 1 buffers (total)",
+        "The component \"Write big\" spent ",
+        " milliseconds in ProcessInput.",
+        "The component \"Read orders\" spent ",
+        " milliseconds in PrimeOutput.",
+        "End DataFlow",
+    ] {
+        assert!(out.contains(needle), "{needle}\n{out}");
+    }
+    assert!(!out.contains("Info:"), "{out}");
+}
+
 #[test]
 fn unicode_input_data_conversion_multicast_union_all_and_a_windows_code_page() {
     for format in FORMATS {
