@@ -198,6 +198,43 @@ fn reporting_d_shows_rows_per_path_and_component_times() {
     assert!(!out.contains("Info:"), "{out}");
 }
 
+/// A Recordset Destination fills an Object variable; a Foreach ADO loop walks its rows, mapping
+/// columns by index (in another order than the recordset's) to variables, and an Execute Process
+/// task inside appends each row to a file. Both layouts: the 2008 one with the 2008 class id and
+/// the assembly-qualified enumerator name, the 2016+ one with their monikers.
+#[test]
+fn recordset_destination_feeds_a_foreach_ado_loop() {
+    for format in FORMATS {
+        let d = temp();
+        std::fs::write(
+            d.path().join("orders.csv"),
+            "id,customer,region,amount,qty,ordered\r\n\
+             7,Ann Lee,north,10.50,3,2024-01-05\r\n\
+             8,Bob,south,99.99,2,2024-02-29\r\n\
+             9,\"Cy, Jr\",east,5.00,1,2024-03-01\r\n",
+        )
+        .expect("input");
+        let out = d.path().join("rows.txt");
+        let mut args = conns(d.path(), &[("Orders", "orders.csv")]);
+        args.extend([
+            "/Set".to_string(),
+            format!(
+                "\\Package.Variables[User::Out].Properties[Value];{}",
+                out.display()
+            ),
+            "/Rep".to_string(),
+            "EWI".to_string(),
+        ]);
+        let (code, text) = dtexec(&package("recordset", format), &args, &[]);
+        assert_eq!(code, 0, "{format}: {text}");
+        assert!(
+            text.contains("\"Keep rows\" wrote 3 rows."),
+            "{format}: {text}"
+        );
+        assert_eq!(read(&out), "7|Ann Lee|3\n8|Bob|2\n9|Cy, Jr|1\n", "{format}");
+    }
+}
+
 #[test]
 fn unicode_input_data_conversion_multicast_union_all_and_a_windows_code_page() {
     for format in FORMATS {
