@@ -3,7 +3,8 @@
 //! administrator with a bearer token. No answer may be a 5xx, a status code or body the
 //! description does not give, or a hang; then the same requests as a hostile web page would
 //! send them (a foreign Origin: no change succeeds; a foreign Host: all refused — the checks
-//! are in tests/api_fuzz_hooks.py). Bounded by `SSISD_FUZZ_SECONDS` (default 60 for the first
+//! are in tests/api_fuzz_hooks.py). A data flow runs while the fuzzer starts, its id the example
+//! of `GET /running/{id}`, so that a run's details with rows per path are checked too. Bounded by `SSISD_FUZZ_SECONDS` (default 60 for the first
 //! run, a third and a quarter of it for the others). The service must still answer and stop
 //! cleanly afterwards. Prints SKIPPED without schemathesis.
 
@@ -79,12 +80,58 @@ fn schemathesis_finds_no_server_error() {
         Some(&support::small_package("P")),
     );
 
+    // A data flow running while the fuzzer starts, so that `GET /running/{id}` answers with a
+    // run and its rows per path too: its id becomes the operation's example.
+    let input = support::temp_dir();
+    support::orders::write_orders(&input.path().join("orders.csv"), 1_500_000);
+    let orders = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/packages/data_flow/orders_2016.dtsx"),
+    )
+    .unwrap();
+    let (code, _) = curl(
+        &s,
+        &admin,
+        "PUT",
+        "packages/File%20System/F/orders",
+        Some(&orders),
+    );
+    assert!(code < 300, "{code}");
+    let run = serde_json::json!({
+        "package": "File System/F/orders",
+        "set": support::orders::sets(input.path()),
+    });
+    let (code, started) = curl(
+        &s,
+        &admin,
+        "POST",
+        "running",
+        Some(run.to_string().as_bytes()),
+    );
+    assert_eq!(code, 201, "{}", String::from_utf8_lossy(&started));
+    let run_id = support::json(&started)["id"].as_str().unwrap().to_string();
+    Service::eventually(Duration::from_secs(60), || {
+        let (_, v) = curl(&s, &admin, "GET", &format!("running/{run_id}"), None);
+        let v = support::json(&v);
+        v["rows_per_path"]
+            .as_array()
+            .is_some_and(|p| !p.is_empty())
+            .then_some(())
+    });
+
     // The description as served, read once: the hostile runs below send a foreign Host, which
     // the service would refuse for the description too.
     let spec = dir.path().join("openapi.json");
     let (code, body) = support::http(&s, "GET", "openapi.json", None);
     assert_eq!(code, 200);
-    std::fs::write(&spec, body).unwrap();
+    let mut description: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    let params = description["paths"]["/api/v1/running/{id}"]["get"]["parameters"]
+        .as_array_mut()
+        .expect("GET /running/{id} has parameters");
+    for p in params.iter_mut().filter(|p| p["name"] == "id") {
+        p["example"] = serde_json::json!(run_id);
+    }
+    std::fs::write(&spec, description.to_string()).unwrap();
     let base = format!("http://{}", s.addr);
     let seconds: u64 = std::env::var("SSISD_FUZZ_SECONDS")
         .ok()

@@ -162,6 +162,79 @@ fn orders_flow_derives_splits_counts_and_writes_both_files() {
     }
 }
 
+/// `/Rep D` shows the rows per path (OnPipelineRowsSent) and the components' times
+/// (PipelineComponentTime) as DataFlow blocks; the default reporting does not.
+#[test]
+fn reporting_d_shows_rows_per_path_and_component_times() {
+    let d = temp();
+    std::fs::write(d.path().join("orders.csv"), ORDERS).expect("input");
+    let mut args = conns(
+        d.path(),
+        &[
+            ("Orders", "orders.csv"),
+            ("Big", "big.csv"),
+            ("Small", "small.csv"),
+        ],
+    );
+    let (code, quiet) = dtexec(&package("orders", "2016"), &args, &[]);
+    assert_eq!(code, 0, "{quiet}");
+    assert!(!quiet.contains("DataFlow:"), "{quiet}");
+    args.extend(["/Rep".to_string(), "D".to_string()]);
+    let (code, out) = dtexec(&package("orders", "2016"), &args, &[]);
+    assert_eq!(code, 0, "{out}");
+    for needle in [
+        "DataFlow: ",
+        "   Source: Load\n",
+        "Rows were provided to a data flow component as input. : path 69 \"Big orders\" : component \"Write big\" : input \"Flat File Destination Input\" : 2 rows in 1 buffers (total)",
+        ": 4 rows in 1 buffers (total)",
+        "The component \"Write big\" spent ",
+        " milliseconds in ProcessInput.",
+        "The component \"Read orders\" spent ",
+        " milliseconds in PrimeOutput.",
+        "End DataFlow",
+    ] {
+        assert!(out.contains(needle), "{needle}\n{out}");
+    }
+    assert!(!out.contains("Info:"), "{out}");
+}
+
+/// A Recordset Destination fills an Object variable; a Foreach ADO loop walks its rows, mapping
+/// columns by index (in another order than the recordset's) to variables, and an Execute Process
+/// task inside appends each row to a file. Both layouts: the 2008 one with the 2008 class id and
+/// the assembly-qualified enumerator name, the 2016+ one with their monikers.
+#[test]
+fn recordset_destination_feeds_a_foreach_ado_loop() {
+    for format in FORMATS {
+        let d = temp();
+        std::fs::write(
+            d.path().join("orders.csv"),
+            "id,customer,region,amount,qty,ordered\r\n\
+             7,Ann Lee,north,10.50,3,2024-01-05\r\n\
+             8,Bob,south,99.99,2,2024-02-29\r\n\
+             9,\"Cy, Jr\",east,5.00,1,2024-03-01\r\n",
+        )
+        .expect("input");
+        let out = d.path().join("rows.txt");
+        let mut args = conns(d.path(), &[("Orders", "orders.csv")]);
+        args.extend([
+            "/Set".to_string(),
+            format!(
+                "\\Package.Variables[User::Out].Properties[Value];{}",
+                out.display()
+            ),
+            "/Rep".to_string(),
+            "EWI".to_string(),
+        ]);
+        let (code, text) = dtexec(&package("recordset", format), &args, &[]);
+        assert_eq!(code, 0, "{format}: {text}");
+        assert!(
+            text.contains("\"Keep rows\" wrote 3 rows."),
+            "{format}: {text}"
+        );
+        assert_eq!(read(&out), "7|Ann Lee|3\n8|Bob|2\n9|Cy, Jr|1\n", "{format}");
+    }
+}
+
 #[test]
 fn unicode_input_data_conversion_multicast_union_all_and_a_windows_code_page() {
     for format in FORMATS {

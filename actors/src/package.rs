@@ -42,6 +42,8 @@ const POLL: Duration = Duration::from_millis(100);
 const READ_CHUNK: u64 = 1 << 20;
 /// Most recent messages kept per run.
 const RECENT: usize = 50;
+/// Data-flow paths whose rows a run's view keeps.
+pub const PATHS_KEPT: usize = 512;
 /// Error descriptions kept for the "failed" event.
 const ERRORS_KEPT: usize = 10;
 /// The runner's stdout and stderr files are kept below this size; beyond it they are cut and
@@ -177,6 +179,28 @@ pub struct RunView {
     pub events: PathBuf,
     #[serde(skip)]
     pub recent: VecDeque<String>,
+    /// Rows per data-flow path so far, from the stream's `pipeline_rows` records, in the order
+    /// the paths first reported (at most [`PATHS_KEPT`]).
+    #[serde(skip)]
+    pub rows_per_path: Vec<PathRows>,
+}
+
+/// Rows that went down one data-flow path of a run so far (its latest `pipeline_rows` record).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PathRows {
+    /// The Data Flow task's package path and name.
+    pub task_path: String,
+    pub task_name: String,
+    pub path_id: i64,
+    pub path_name: String,
+    /// The component and input at the end of the path.
+    pub destination_component: String,
+    pub input: String,
+    pub rows: u64,
+    pub buffers: u64,
+    /// True once the data flow has ended and `rows` is its total.
+    #[serde(rename = "final")]
+    pub done: bool,
 }
 
 /// How the actor begins.
@@ -375,6 +399,7 @@ impl PackageActor {
             run_dir,
             events,
             recent: VecDeque::new(),
+            rows_per_path: Vec::new(),
         };
         PackageActor {
             id,
@@ -604,6 +629,31 @@ impl PackageActor {
             }
             Body::Warning(m) => Some(format!("warning {}: {}", m.source, m.description)),
             Body::Information(m) => Some(format!("information {}: {}", m.source, m.description)),
+            Body::PipelineRows {
+                source,
+                path,
+                path_id,
+                path_name,
+                component,
+                input,
+                rows,
+                buffers,
+                done,
+            } => {
+                let rows = PathRows {
+                    task_path: path,
+                    task_name: source,
+                    path_id,
+                    path_name,
+                    destination_component: component,
+                    input,
+                    rows,
+                    buffers,
+                    done,
+                };
+                note_rows(&mut view.rows_per_path, rows);
+                None
+            }
             Body::RunEnd { result, .. } => {
                 let result = protocol::stream::result_text(result);
                 *end = Some(result.to_string());
@@ -985,6 +1035,21 @@ fn outcome(end: Option<&str>, exit: &Exit, stop_requested: bool) -> Outcome {
     }
 }
 
+/// Puts a path's latest count in `paths`: replaces the path's earlier count (a data flow that
+/// runs again, in a loop, starts again from zero), or adds it while fewer than [`PATHS_KEPT`]
+/// are kept.
+fn note_rows(paths: &mut Vec<PathRows>, rows: PathRows) {
+    let kept = paths.len();
+    match paths
+        .iter_mut()
+        .find(|p| p.task_path == rows.task_path && p.path_id == rows.path_id)
+    {
+        Some(p) => *p = rows,
+        None if kept < PATHS_KEPT => paths.push(rows),
+        None => {}
+    }
+}
+
 /// The outcome of a run that ended while no service watched it, from its event file (for runs
 /// found dead at start). Returns the event to record.
 pub fn ended_while_down(state: &RunState) -> NewEvent {
@@ -1238,6 +1303,40 @@ fn spawn_runner(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn counted(task: &str, path_id: i64, rows: u64, done: bool) -> PathRows {
+        PathRows {
+            task_path: task.into(),
+            task_name: "Load".into(),
+            path_id,
+            path_name: format!("Path {path_id}"),
+            destination_component: "Dest".into(),
+            input: "In".into(),
+            rows,
+            buffers: 1,
+            done,
+        }
+    }
+
+    #[test]
+    fn a_path_keeps_its_latest_count_and_the_list_stays_bounded() {
+        let mut paths = Vec::new();
+        note_rows(&mut paths, counted("\\Package\\Load", 1, 10, false));
+        note_rows(&mut paths, counted("\\Package\\Load", 2, 5, false));
+        note_rows(&mut paths, counted("\\Package\\Load", 1, 30, true));
+        // The same path id in another task is another path.
+        note_rows(&mut paths, counted("\\Package\\Other", 1, 7, true));
+        let seen: Vec<(i64, u64, bool)> =
+            paths.iter().map(|p| (p.path_id, p.rows, p.done)).collect();
+        assert_eq!(seen, [(1, 30, true), (2, 5, false), (1, 7, true)]);
+        for id in 10..(PATHS_KEPT as i64 + 20) {
+            note_rows(&mut paths, counted("\\Package\\Load", id, 1, false));
+        }
+        assert_eq!(paths.len(), PATHS_KEPT);
+        let v = serde_json::to_value(&paths[0]).unwrap();
+        assert_eq!(v["final"], true);
+        assert_eq!(v["destination_component"], "Dest");
+    }
 
     #[test]
     fn the_run_end_record_decides_then_the_exit() {

@@ -41,6 +41,9 @@ pub const INVALID_REFERENCE: u32 = 0xC004_7062;
 pub const CYCLE: u32 = 0xC004_7063;
 /// DTS_E_COLUMNNOTFOUND-like: an input column or expression names a column that does not exist.
 pub const COLUMN_NOT_FOUND: u32 = 0xC004_7064;
+/// The Recordset Destination's VariableName does not name an Object variable (SSIS's code for
+/// it; also used when the recordset cannot be stored).
+pub const RECORDSET_VARIABLE_NOT_OBJECT: u32 = 0xC020_929C;
 /// DTS_E_VARIABLENOTFOUND-like for Row Count and expressions.
 pub const VARIABLE_INVALID: u32 = 0xC020_20EF;
 /// DTS_E_TXLOOKUP_ROWLOOKUPERROR: a row yielded no match during lookup (also its ErrorCode).

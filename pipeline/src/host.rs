@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use ssisd_engine::model::RawXml;
-use ssisd_engine::types::Value;
+use ssisd_engine::types::{DataType, Value};
 
 use crate::cache::CacheStore;
 
@@ -24,6 +24,21 @@ pub struct ConnectionSpec {
     pub file_path: String,
     /// The manager's inner `DTS:ObjectData` (format, columns).
     pub object_data: Option<RawXml>,
+}
+
+/// A column of a [`Recordset`]: its name and SSIS type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordsetColumn {
+    pub name: String,
+    pub data_type: DataType,
+}
+
+/// The rows a Recordset Destination hands to an Object variable: columns and rows of the same
+/// width, in arrival order.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Recordset {
+    pub columns: Vec<RecordsetColumn>,
+    pub rows: Vec<Vec<Value>>,
 }
 
 /// The severity of a message.
@@ -76,6 +91,14 @@ pub trait Host {
     fn variable(&self, name: &str) -> Result<Value, String>;
     /// Writes a variable (converted to its type by the host).
     fn set_variable(&self, name: &str, value: Value) -> Result<(), String>;
+    /// Stores a recordset in an Object variable (the Recordset Destination, once the data flow
+    /// has succeeded). A host without Object variables refuses.
+    fn set_recordset(&self, name: &str, recordset: Recordset) -> Result<(), String> {
+        let _ = recordset;
+        Err(format!(
+            "this host keeps no recordsets, so \"{name}\" cannot receive one"
+        ))
+    }
     /// True once the run is being stopped.
     fn is_cancelled(&self) -> bool;
     /// Receives an event.

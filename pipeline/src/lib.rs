@@ -37,4 +37,4 @@ pub mod testing;
 
 pub use error::{PipelineError, Problems};
 pub use execute::{run, validate, Outcome, RunSettings, Summary};
-pub use host::{ConnectionSpec, Host, Level, PipelineEvent};
+pub use host::{ConnectionSpec, Host, Level, PipelineEvent, Recordset, RecordsetColumn};

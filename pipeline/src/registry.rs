@@ -55,6 +55,7 @@ pub const COMPONENTS: &[&ComponentEntry] = &[
     &destinations::ado_net::ENTRY,
     &destinations::trash::ENTRY,
     &destinations::raw_file::ENTRY,
+    &destinations::recordset::ENTRY,
 ];
 
 /// Class ids of the managed-component wrapper, behind which `UserComponentTypeName` names the
@@ -73,15 +74,6 @@ const NOT_BUILT: &[(&str, &str)] = &[
     ("{A4B1E1C8-17F3-46C8-AAD0-34F0C6FE42DE}", "Excel Source"),
     ("{8C084929-27D1-479F-9641-ABB7CDADF1AC}", "Excel Source"),
     ("Microsoft.ExcelSource", "Excel Source"),
-    (
-        "{167AF7E9-BA81-425F-B73D-E30C2DCC0F09}",
-        "Recordset Destination",
-    ),
-    (
-        "{C457FD7E-CE98-4C4B-AEFE-F3AE0044F181}",
-        "Recordset Destination",
-    ),
-    ("Microsoft.RecordsetDestination", "Recordset Destination"),
     (
         "{E4B61516-847B-4BDF-9CC6-1968A2D43E73}",
         "SQL Server Destination",
@@ -274,6 +266,16 @@ mod tests {
             ("Microsoft.Lineage", "Audit"),
             ("{19FBD9D1-7707-49F8-8EB2-BD7C6DA183C2}", "Row Sampling"),
             ("Microsoft.PctSampling", "Percentage Sampling"),
+            (
+                "{C457FD7E-CE98-4C4B-AEFE-F3AE0044F181}",
+                "Recordset Destination",
+            ),
+            (
+                "{167AF7E9-BA81-425F-B73D-E30C2DCC0F09}",
+                "Recordset Destination",
+            ),
+            ("DTSAdapter.RecordsetDestination.2", "Recordset Destination"),
+            ("Microsoft.RecordsetDestination", "Recordset Destination"),
         ] {
             assert_eq!(lookup(&comp(id)).map(|e| e.name), Some(name), "{id}");
         }

@@ -1,5 +1,5 @@
-//! Helpers for component tests: a [`TestHost`] with connection managers, variables and a record
-//! of events; builders for small pipeline models ([`FlowBuilder`]) so a test states components,
+//! Helpers for component tests: a [`TestHost`] with connection managers, variables (recordsets
+//! in Object variables too) and a record of events; builders for small pipeline models ([`FlowBuilder`]) so a test states components,
 //! columns and paths in a few lines; and [`buffer_of`] / [`rows_of`] to build and read buffers
 //! as rows of [`Value`]s. They are part of the crate (not `cfg(test)`) so that components in
 //! other crates can be tested the same way. They must not be used by production code.
@@ -17,7 +17,7 @@ use ssisd_engine::types::{DataType, Value};
 use crate::buffer::values::ColumnBuilder;
 use crate::buffer::{Buffer, Layout, LayoutColumn};
 use crate::cache::CacheStore;
-use crate::host::{ConnectionSpec, Host, PipelineEvent};
+use crate::host::{ConnectionSpec, Host, PipelineEvent, Recordset};
 
 /// A host for tests: connections by name, variables, recorded events, a cancel switch, and the
 /// caches of one package run (shared by every data flow run with this host).
@@ -28,6 +28,8 @@ pub struct TestHost {
     pub events: RefCell<Vec<PipelineEvent>>,
     pub cancel: std::sync::atomic::AtomicBool,
     pub caches: Arc<CacheStore>,
+    /// Recordsets stored in Object variables (those in `variables` holding `Value::Object`).
+    pub recordsets: RefCell<HashMap<String, Recordset>>,
 }
 
 impl TestHost {
@@ -97,6 +99,16 @@ impl Host for TestHost {
 
     fn set_variable(&self, name: &str, value: Value) -> Result<(), String> {
         self.variables.borrow_mut().insert(name.to_string(), value);
+        Ok(())
+    }
+
+    fn set_recordset(&self, name: &str, recordset: Recordset) -> Result<(), String> {
+        if self.variable(name)? != Value::Object {
+            return Err(format!("\"{name}\" is not an Object variable"));
+        }
+        self.recordsets
+            .borrow_mut()
+            .insert(name.to_string(), recordset);
         Ok(())
     }
 

@@ -628,3 +628,103 @@ fn cancellation_stops_a_running_flow_and_removes_partial_output() {
         .collect();
     assert_eq!(names.len(), 1, "{names:?}");
 }
+
+/// A Recordset Destination keeps its selected columns — names and types — and every row, and
+/// hands them to its Object variable; a variable of another type is refused before rows flow.
+#[test]
+fn recordset_destination_fills_its_object_variable() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let input = dir.path().join("in.csv");
+    std::fs::write(&input, "1,north,3\r\n2,\"so,uth\",\r\n").expect("write");
+    let flow = |variable: &str| {
+        let mut b = FlowBuilder::new();
+        let s = source(
+            &mut b,
+            &[
+                ("id", DataType::I4, FailComponent),
+                ("region", str50(), FailComponent),
+                ("qty", DataType::I4, FailComponent),
+            ],
+            "In",
+        );
+        let r = b.component(
+            "Keep",
+            "{C457FD7E-CE98-4C4B-AEFE-F3AE0044F181}",
+            vec![property("VariableName", variable)],
+        );
+        let ri = b.input(r, "Recordset Destination Input");
+        for l in [s.lineages[2], s.lineages[0]] {
+            b.input_column(r, ri, l, false, vec![], RowDisposition::NotUsed);
+        }
+        b.path(s.c, 0, r, ri);
+        b.flow
+    };
+    let mut host = TestHost::default();
+    host.flat_file(
+        "In",
+        input.to_str().expect("utf8"),
+        &manager(
+            &[
+                ("id", 3, 0, 0, 0),
+                ("region", 129, 50, 0, 0),
+                ("qty", 3, 0, 0, 0),
+            ],
+            "_x0022_",
+            false,
+            1252,
+        ),
+    );
+    host.variables
+        .borrow_mut()
+        .insert("User::Rows".into(), Value::Object);
+    host.variables
+        .borrow_mut()
+        .insert("User::Count".into(), Value::I4(0));
+    let outcome = run(
+        &flow("User::Rows"),
+        &host,
+        "\\Package\\Flow",
+        &RunSettings::default(),
+    );
+    assert!(matches!(outcome, Outcome::Success(_)), "{outcome:?}");
+    let sets = host.recordsets.borrow();
+    let set = sets.get("User::Rows").expect("a recordset");
+    let columns: Vec<(&str, DataType)> = set
+        .columns
+        .iter()
+        .map(|c| (c.name.as_str(), c.data_type))
+        .collect();
+    assert_eq!(columns, [("qty", DataType::I4), ("id", DataType::I4)]);
+    assert_eq!(
+        set.rows,
+        vec![
+            vec![Value::I4(3), Value::I4(1)],
+            vec![Value::Null(DataType::I4), Value::I4(2)]
+        ]
+    );
+    assert!(host
+        .messages()
+        .iter()
+        .any(|m| m == "\"Keep\" wrote 2 rows."));
+    drop(sets);
+
+    let outcome = run(
+        &flow("User::Count"),
+        &host,
+        "\\Package\\Flow",
+        &RunSettings::default(),
+    );
+    let Outcome::Failed(problems) = outcome else {
+        panic!("{outcome:?}");
+    };
+    let p = &problems.0[0];
+    assert_eq!(p.code, 0xC020_929C, "{p:?}");
+    assert!(
+        p.message.contains(
+            "\"User::Count\" is DT_I4; the Recordset Destination needs an Object variable"
+        ),
+        "{}",
+        p.message
+    );
+    assert!(!host.recordsets.borrow().contains_key("User::Count"));
+}

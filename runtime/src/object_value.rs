@@ -1,14 +1,18 @@
 //! The values an Object variable can hold at run time, beside the opaque `Value::Object` that
 //! expressions see: a result set (rows × columns of `Value`, what the Execute SQL task's
-//! "Full result set" fills and the Foreach ADO enumerator walks), a list of values, or text.
+//! "Full result set" and the Recordset Destination fill and the Foreach ADO enumerator walks), a list of values, or text.
 //! It owns the shapes only; filling them is the producers' job.
 
-use ssisd_engine::types::Value;
+use ssisd_engine::types::{DataType, Value};
 
-/// A table of values: column names and rows of the same width.
+/// A table of values: column names, their types when the producer knows them, and rows of the
+/// same width.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ResultSet {
     pub columns: Vec<String>,
+    /// The SSIS type of each column (a Recordset Destination's input columns), or empty when
+    /// the producer does not say (an Execute SQL result set: its values carry their types).
+    pub types: Vec<DataType>,
     pub rows: Vec<Vec<Value>>,
 }
 

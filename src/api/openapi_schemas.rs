@@ -89,6 +89,26 @@ fn schemas() -> Vec<(&'static str, Value)> {
     ];
     let mut run_detail = run_view.clone();
     run_detail["recent_messages"] = strings();
+    run_detail["rows_per_path"] = json!({
+        "type": "array",
+        "description": "Rows per data-flow path so far, one entry per path (its Data Flow task and path id), updated about once a second while the data flow runs; `final` once the data flow has ended and `rows` is its total. At most 512 paths.",
+        "items": object(
+            &["task_path", "task_name", "path_id", "path_name", "destination_component", "input", "rows", "buffers", "final"],
+            json!({
+                "task_path": string(),
+                "task_name": string(),
+                "path_id": { "type": "integer" },
+                "path_name": string(),
+                "destination_component": string(),
+                "input": string(),
+                "rows": { "type": "integer", "minimum": 0 },
+                "buffers": { "type": "integer", "minimum": 0 },
+                "final": { "type": "boolean" }
+            }),
+        )
+    });
+    let mut run_detail_required = run_required.to_vec();
+    run_detail_required.extend(["recent_messages", "rows_per_path"]);
     vec![
         (
             "FolderHealth",
@@ -279,7 +299,7 @@ fn schemas() -> Vec<(&'static str, Value)> {
                 json!({ "running": { "type": "array", "items": schema_ref("RunView") } }),
             ),
         ),
-        ("RunDetail", object(&run_required, run_detail)),
+        ("RunDetail", object(&run_detail_required, run_detail)),
         (
             "Stopping",
             object(

@@ -1,7 +1,7 @@
 //! `/api/v1/running`: start a stored package, or a package of a deployed project (POST; 201
 //! with the execution id at once, 429 past `service.max_concurrent_packages`; parameters go to
-//! the runner privately), list the runs (GET), one run's details and recent
-//! messages (GET `/{id}`), follow one run's event stream (GET `/{id}/stream`, server-sent
+//! the runner privately), list the runs (GET), one run's details, recent messages and rows
+//! per data-flow path (GET `/{id}`), follow one run's event stream (GET `/{id}/stream`, server-sent
 //! events), and stop one (POST `/{id}/stop`; 202 at once). The package bytes come from the store
 //! actor; starting, following and stopping are the Package actor's. This file must not spawn
 //! or signal processes itself.
@@ -232,7 +232,7 @@ fn unknown(id: &str) -> ApiError {
     ))
 }
 
-#[utoipa::path(get, path = "/api/v1/running/{id}", tag = "running", params(("id" = String, Path, description = "Execution id")), responses((status = 200, description = "One run with its recent messages", body = Object), Unauthorized, Forbidden, NotFound))]
+#[utoipa::path(get, path = "/api/v1/running/{id}", tag = "running", params(("id" = String, Path, description = "Execution id")), responses((status = 200, description = "One run with its recent messages and, while data flows run, the rows that went down each data-flow path so far (`rows_per_path`)", body = Object), Unauthorized, Forbidden, NotFound))]
 pub async fn detail(
     caller: Caller,
     state: web::Data<AppState>,
@@ -241,6 +241,7 @@ pub async fn detail(
     let (view, _) = allowed_run(&state, &caller, &id, Operation::ViewRun)?;
     let mut v = serde_json::to_value(&view).unwrap_or_default();
     v["recent_messages"] = json!(view.recent);
+    v["rows_per_path"] = json!(view.rows_per_path);
     Ok(HttpResponse::Ok().json(v))
 }
 

@@ -667,8 +667,9 @@ pub fn reload(c: &Client, out: &Output) -> Result {
     Ok(())
 }
 
-/// `run`: starts a stored package; with `wait`, shows the executables running now from the
-/// run's stream and returns dtexec's exit code (0 success, 1 failure, 3 cancelled).
+/// `run`: starts a stored package; with `wait`, shows the executables running now and the rows
+/// of each data-flow path (about once a second, then the totals) from the run's stream, and
+/// returns dtexec's exit code (0 success, 1 failure, 3 cancelled).
 /// What `ssisctl run` starts: a stored package, or with `project` a package of that deployed
 /// project, with `/Set` and `/Par` values.
 pub struct RunRequest<'a> {
@@ -735,6 +736,10 @@ pub fn run(c: &Client, out: &Output, request: &RunRequest<'_>, wait: bool) -> Re
                 cell(&r["source"]),
                 cell(&r["description"])
             ),
+            "pipeline_rows" => {
+                eprintln!("{} {}", out.paint("32", "rows    "), path_rows(&r));
+                return true;
+            }
             "run_end" => {
                 result = r["result"].as_str().map(str::to_string);
                 return false;
@@ -783,6 +788,22 @@ pub fn run(c: &Client, out: &Output, request: &RunRequest<'_>, wait: bool) -> Re
             .unwrap_or("ended without a result (see ssisctl events)")
     );
     Ok(code)
+}
+
+/// One `pipeline_rows` record as `run --wait` shows it: `\Package\Load: "Big orders" →
+/// Write big.Flat File Destination Input: 1200 rows in 2 buffers`, with `(total)` on the
+/// final count.
+fn path_rows(r: &Value) -> String {
+    format!(
+        "{}: \"{}\" → {}.{}: {} rows in {} buffers{}",
+        cell(&r["path"]),
+        cell(&r["path_name"]),
+        cell(&r["component"]),
+        cell(&r["input"]),
+        r["rows"].as_u64().unwrap_or(0),
+        r["buffers"].as_u64().unwrap_or(0),
+        if r["final"] == true { " (total)" } else { "" }
+    )
 }
 
 /// How long `run --wait` looks for a run's outcome event once its stream has ended.

@@ -1,5 +1,6 @@
 //! Executing a validated package for dtexec: the run itself on its own
-//! thread (this thread turns the run's events into console blocks as they arrive), SIGTERM and
+//! thread (this thread turns the run's events into console blocks as they arrive; rows per
+//! data-flow path and component times are `DataFlow` blocks, shown with `/Reporting D`), SIGTERM and
 //! SIGINT turned into cancellation, the run's records added to the event stream (opened by
 //! `run.rs` before loading), `/W[arnAsError]` passed on, the `/Sum` summary and the closing DTSER line. The
 //! runtime is `ssisd_runtime`; this file must not decide anything about the package
@@ -71,6 +72,39 @@ fn console_message(event: &RunEvent) -> Option<Message> {
             source.clone(),
             format!("{description}: {percent}% complete"),
             "OnProgress",
+        ),
+        EventBody::PipelineRows {
+            source,
+            path_id,
+            path_name,
+            component,
+            input,
+            rows,
+            buffers,
+            done,
+            ..
+        } => (
+            MessageKind::DataFlow,
+            0,
+            source.clone(),
+            format!(
+                "Rows were provided to a data flow component as input. : path {path_id} \"{path_name}\" : component \"{component}\" : input \"{input}\" : {rows} rows in {buffers} buffers{}",
+                if *done { " (total)" } else { "" }
+            ),
+            "OnPipelineRowsSent",
+        ),
+        EventBody::PipelineComponentTime {
+            source,
+            component,
+            phase,
+            millis,
+            ..
+        } => (
+            MessageKind::DataFlow,
+            0,
+            source.clone(),
+            format!("The component \"{component}\" spent {} milliseconds in {phase}.", millis.round() as u64),
+            "PipelineComponentTime",
         ),
         EventBody::ExecutableStarted { name, .. } => (
             MessageKind::Verbose,

@@ -2,7 +2,8 @@
 //! with its own data and runtime directories, wait until it is ready, talk HTTP to it (over
 //! loopback TCP, or with `curl` over its Unix socket or TLS as another user or with a token),
 //! signal it, and find the shared corpus; start a throwaway PostgreSQL server (`postgres.rs`)
-//! and check for ODBC drivers (`odbc.rs`). Every test file uses this module; none copies it.
+//! and check for ODBC drivers (`odbc.rs`); make input for the `orders` data-flow package
+//! (`orders.rs`). Every test file uses this module; none copies it.
 //!
 //! Services start with `service.unauthenticated_loopback` and `service.allow_root_runners`
 //! true (tests of other features talk plain loopback HTTP and may run as root); the access
@@ -10,6 +11,7 @@
 #![allow(dead_code)]
 
 pub mod odbc;
+pub mod orders;
 pub mod postgres;
 pub mod smtp;
 

@@ -802,8 +802,8 @@ mod tests {
             ),
         ];
         for (id, level, messages, stats, rows) in [
-            ("B", LoggingLevel::Basic, 4, 1, 0),
-            ("P", LoggingLevel::Performance, 2, 1, 0),
+            ("B", LoggingLevel::Basic, 4, 1, 1),
+            ("P", LoggingLevel::Performance, 2, 1, 1),
             ("V", LoggingLevel::Verbose, 4, 1, 1),
             ("N", LoggingLevel::None, 0, 0, 0),
         ] {

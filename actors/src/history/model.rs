@@ -148,9 +148,11 @@ impl LoggingLevel {
         self != LoggingLevel::None
     }
 
-    /// Whether rows per data-flow path are kept.
+    /// Whether rows per data-flow path are kept: at every level but `none` (the catalog keeps
+    /// them at Verbose only; one row per path is cheap, and a run's rows are what its operator
+    /// asks about first).
     pub fn keeps_data_statistics(self) -> bool {
-        self == LoggingLevel::Verbose
+        self != LoggingLevel::None
     }
 }
 

@@ -1,7 +1,8 @@
 //! The Foreach ADO enumerator: walks the rows of the result set held in an Object variable
 //! (`FEEADO VarName=… EnumType=…`): the rows of the first table, or of every table. Each row
-//! is one item; its columns are the values the mappings pick by index. It owns the reading
-//! only; filling the variable is the Execute SQL task's job.
+//! is one item; its columns are the values the mappings pick by index (0 the first column). It
+//! owns the reading only; filling the variable is the job of the Execute SQL task (a full result
+//! set) or the Recordset Destination.
 
 use super::super::object_value::ObjectValue;
 use super::super::properties::PropertyOverrides;

@@ -232,6 +232,14 @@ mod tests {
             kind("Microsoft.SqlServer.Dts.Runtime.Enumerators.ADO.ForEachADOEnumerator, x"),
             Some(EnumeratorKind::Ado)
         );
+        for ado in [
+            "Microsoft.ForEachADOEnumerator",
+            "DTS.ForEachADOEnumerator.1",
+            "Microsoft.SqlServer.Dts.Runtime.Enumerators.ADO.ForEachADOEnumerator, Microsoft.SqlServer.ForEachADOEnumerator, Version=10.0.0.0, Culture=neutral, PublicKeyToken=89845dcd8080cc91",
+        ] {
+            assert_eq!(kind(ado), Some(EnumeratorKind::Ado), "{ado}");
+        }
+        assert_eq!(kind("Microsoft.ForEachADOSchemaRowsetEnumerator"), None);
         assert_eq!(
             kind("Microsoft.ForEachFromVarEnumerator"),
             Some(EnumeratorKind::FromVariable)

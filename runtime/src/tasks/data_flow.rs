@@ -4,6 +4,7 @@
 //! /VALIDATE makes), and runs it with a host that gives the pipeline the package's connection
 //! managers and variables, turns its messages into the task's events (errors, warnings,
 //! "wrote N rows" information), passes rows per path and component times to the event stream,
+//! stores a Recordset Destination's rows in its Object variable,
 //! maps Windows paths in component properties, hands over the run's caches (Cache connection
 //! managers live as long as the package run), and relays cancellation. The memory budget per data flow is 256 MiB unless
 //! `SSISD_DATA_FLOW_MEMORY_MB` says otherwise. It must not hold pipeline logic.
@@ -11,12 +12,13 @@
 use ssisd_engine::model::{DataFlow, RawXml};
 use ssisd_engine::types::Value;
 use ssisd_pipeline::{
-    ConnectionSpec, Host, Level as PipelineLevel, Outcome, PipelineEvent, RunSettings,
+    ConnectionSpec, Host, Level as PipelineLevel, Outcome, PipelineEvent, Recordset, RunSettings,
 };
 
 use super::references::{database_if_database, Reference};
 use super::{Task, TaskContext, TaskOutcome};
 use crate::events::{codes, EventBody};
+use crate::object_value::{ObjectValue, ResultSet};
 use crate::properties::PropertyOverrides;
 
 /// A Data Flow task, configured.
@@ -140,6 +142,22 @@ impl Host for TaskHost<'_, '_> {
         self.ctx.is_cancelled()
     }
 
+    fn set_recordset(&self, name: &str, recordset: Recordset) -> Result<(), String> {
+        let (columns, types) = recordset
+            .columns
+            .into_iter()
+            .map(|c| (c.name, c.data_type))
+            .unzip();
+        self.ctx.set_object_variable(
+            name,
+            ObjectValue::ResultSet(ResultSet {
+                columns,
+                types,
+                rows: recordset.rows,
+            }),
+        )
+    }
+
     fn file_path(&self, written: &str) -> String {
         crate::paths::map_path(written)
     }
@@ -229,7 +247,7 @@ impl Task for DataFlowTask {
                 refs.push(Reference::connection("Connection", key, accepts));
             }
             let kind = ssisd_pipeline::registry::lookup(c).map(|e| e.name);
-            if kind == Some("Row Count") {
+            if matches!(kind, Some("Row Count" | "Recordset Destination")) {
                 refs.push(Reference::variable(
                     "VariableName",
                     c.property_text("VariableName").unwrap_or(""),

@@ -34,6 +34,7 @@ CLASS = {
     "Audit": ("{32711D35-7D9D-44E5-B57E-A17D33D5C38C}", "Microsoft.Lineage"),
     "PctSampling": ("DTSTransform.PctSampling.3", "Microsoft.PctSampling"),
     "RowSampling": ("{19FBD9D1-7707-49F8-8EB2-BD7C6DA183C2}", "Microsoft.RowSampling"),
+    "Recordset": ("{167AF7E9-BA81-425F-B73D-E30C2DCC0F09}", "Microsoft.RecordsetDestination"),
 }
 
 # Pipeline type name -> flat-file DataType code.
@@ -337,12 +338,13 @@ def package(p, fmt):
                 f'<DTS:Variables>{variables}</DTS:Variables>\n'
                 '<DTS:Executables>' + "".join(
                     f'<DTS:Executable DTS:refId="Package\\{name}" DTS:CreationName="Microsoft.Pipeline" DTS:DTSID="{tids[k]}" DTS:ExecutableType="Microsoft.Pipeline" DTS:ObjectName="{name}"><DTS:ObjectData>\n{flow_xmls[k]}\n</DTS:ObjectData></DTS:Executable>'
-                    for k, (name, _) in enumerate(tasks)) + '</DTS:Executables>\n'
+                    for k, (name, _) in enumerate(tasks)) + (p["after"](p, 8, tids) if p.get("after") else "") + '</DTS:Executables>\n'
                 + ('<DTS:PrecedenceConstraints>' + "".join(
                     f'<DTS:PrecedenceConstraint DTS:refId="Package.PrecedenceConstraints[Constraint {k}]" DTS:CreationName="" '
                     f'DTS:DTSID="{{{0x77000000 + p["seed"] * 16 + k:08X}-0000-4000-8000-000000000000}}" DTS:From="Package\\{tasks[k - 1][0]}" '
-                    f'DTS:LogicalAnd="True" DTS:ObjectName="Constraint {k}" DTS:To="Package\\{tasks[k][0]}"/>'
-                    for k in range(1, len(tasks))) + '</DTS:PrecedenceConstraints>\n' if len(tasks) > 1 else '')
+                    f'DTS:LogicalAnd="True" DTS:ObjectName="Constraint {k}" DTS:To="Package\\{tasks[k][0] if k < len(tasks) else p["after_name"]}"/>'
+                    for k in range(1, len(tasks) + (1 if p.get("after") else 0))) + '</DTS:PrecedenceConstraints>\n'
+                   if len(tasks) > 1 or p.get("after") else '')
                 + '</DTS:Executable>\n')
     variables = "".join(
         f'<DTS:Variable><DTS:Property DTS:Name="Namespace">User</DTS:Property><DTS:Property DTS:Name="RaiseChangedEvent">-1</DTS:Property><DTS:VariableValue DTS:DataType="{code}">{v}</DTS:VariableValue>'
@@ -354,11 +356,12 @@ def package(p, fmt):
             + "".join(
                 f'<DTS:Executable DTS:ExecutableType="SSIS.Pipeline.2"><DTS:Property DTS:Name="ObjectName">{name}</DTS:Property><DTS:Property DTS:Name="DTSID">{tids[k]}</DTS:Property><DTS:ObjectData>\n{flow_xmls[k]}\n</DTS:ObjectData></DTS:Executable>\n'
                 for k, (name, _) in enumerate(tasks))
+            + (p["after"](p, 3, tids) if p.get("after") else "")
             + "".join(
                 f'<DTS:PrecedenceConstraint><DTS:Property DTS:Name="Value">0</DTS:Property><DTS:Property DTS:Name="EvalOp">2</DTS:Property>'
-                f'<DTS:Property DTS:Name="LogicalAnd">-1</DTS:Property><DTS:Executable IDREF="{tids[k - 1]}" DTS:IsFrom="-1"/><DTS:Executable IDREF="{tids[k]}" DTS:IsFrom="0"/>'
+                f'<DTS:Property DTS:Name="LogicalAnd">-1</DTS:Property><DTS:Executable IDREF="{tids[k - 1]}" DTS:IsFrom="-1"/><DTS:Executable IDREF="{tids[k] if k < len(tids) else p["after_id"]}" DTS:IsFrom="0"/>'
                 f'<DTS:Property DTS:Name="ObjectName">Constraint {k}</DTS:Property><DTS:Property DTS:Name="DTSID">{{{0x77000000 + p["seed"] * 16 + k:08X}-0000-4000-8000-000000000000}}</DTS:Property></DTS:PrecedenceConstraint>\n'
-                for k in range(1, len(tasks))) +
+                for k in range(1, len(tasks) + (1 if p.get("after") else 0))) +
             f'<DTS:Property DTS:Name="ObjectName">{p["name"]}</DTS:Property><DTS:Property DTS:Name="DTSID">{pid}</DTS:Property>\n</DTS:Executable>\n')
 
 
@@ -740,10 +743,74 @@ SMALL = dict(
         ("Two rows", "Sampling Selected Output", "Write two", "Flat File Destination Input"),
     ]))
 
+# Recordset Destination and a Foreach ADO loop over it: the data flow keeps id, customer and qty
+# of each order in the Object variable User::Orders; the loop maps the columns by index (in
+# another order than the recordset's) to User::Name, User::Id and User::Qty and appends one
+# line per row to the file named by User::Out.
+APPEND = ('"-c \\"printf \'%s|%s|%s\\\\n\' \'" + (DT_WSTR, 12) @[User::Id] + "\' \'" + @[User::Name] + "\' \'"'
+          ' + (DT_WSTR, 12) @[User::Qty] + "\' &gt;&gt; \'" + @[User::Out] + "\'\\""')
+LOOP_ID = "{55000009-0000-4000-8000-00000000CCCC}"
+MAPPINGS = [("User::Name", 1), ("User::Id", 0), ("User::Qty", 2)]
+
+
+def foreach_ado(p, fmt, tids):
+    if fmt == 8:
+        maps = "".join(
+            f'<DTS:ForEachVariableMapping DTS:CreationName="" DTS:DTSID="{{55000009-0000-4000-8000-0000000000{k:02X}}}" '
+            f'DTS:ObjectName="m{k}" DTS:ValueIndex="{i}" DTS:VariableName="{v}"/>' for k, (v, i) in enumerate(MAPPINGS))
+        return (f'<DTS:Executable DTS:refId="Package\\Each" DTS:CreationName="STOCK:FOREACHLOOP" DTS:DTSID="{LOOP_ID}" '
+                'DTS:ExecutableType="STOCK:FOREACHLOOP" DTS:ObjectName="Each">'
+                '<DTS:ForEachEnumerator DTS:CreationName="Microsoft.ForEachADOEnumerator" DTS:DTSID="{55000009-0000-4000-8000-00000000DDDD}" DTS:ObjectName="Rows">'
+                '<DTS:ObjectData><FEEADO EnumType="EnumerateRowsInFirstTable" VarName="User::Orders"/></DTS:ObjectData></DTS:ForEachEnumerator>'
+                '<DTS:Variables/><DTS:Executables>'
+                '<DTS:Executable DTS:refId="Package\\Each\\Append" DTS:CreationName="Microsoft.ExecuteProcess" DTS:DTSID="{55000009-0000-4000-8000-00000000EEEE}" '
+                'DTS:ExecutableType="Microsoft.ExecuteProcess" DTS:ObjectName="Append"><DTS:Variables/>'
+                f'<DTS:PropertyExpression DTS:Name="Arguments">{APPEND}</DTS:PropertyExpression>'
+                '<DTS:ObjectData><ExecuteProcessData Executable="/bin/sh" Arguments=""/></DTS:ObjectData></DTS:Executable>'
+                f'</DTS:Executables><DTS:ForEachVariableMappings>{maps}</DTS:ForEachVariableMappings></DTS:Executable>')
+    maps = "".join(
+        f'<DTS:ForEachVariableMapping><DTS:Property DTS:Name="VariableName">{v}</DTS:Property>'
+        f'<DTS:Property DTS:Name="ValueIndex" DTS:DataType="3">{i}</DTS:Property><DTS:Property DTS:Name="ObjectName">m{k}</DTS:Property>'
+        f'<DTS:Property DTS:Name="DTSID">{{55000009-0000-4000-8000-0000000000{k:02X}}}</DTS:Property></DTS:ForEachVariableMapping>'
+        for k, (v, i) in enumerate(MAPPINGS))
+    return ('<DTS:Executable DTS:ExecutableType="STOCK:FOREACHLOOP">'
+            '<DTS:ForEachEnumerator><DTS:Property DTS:Name="ObjectName">Rows</DTS:Property>'
+            '<DTS:Property DTS:Name="DTSID">{55000009-0000-4000-8000-00000000DDDD}</DTS:Property>'
+            '<DTS:Property DTS:Name="CreationName">Microsoft.SqlServer.Dts.Runtime.Enumerators.ADO.ForEachADOEnumerator, Microsoft.SqlServer.ForEachADOEnumerator, Version=10.0.0.0, Culture=neutral, PublicKeyToken=89845dcd8080cc91</DTS:Property>'
+            '<DTS:ObjectData><FEEADO EnumType="EnumerateRowsInFirstTable" VarName="User::Orders"/></DTS:ObjectData></DTS:ForEachEnumerator>'
+            '<DTS:Executable DTS:ExecutableType="Microsoft.SqlServer.Dts.Tasks.ExecuteProcess.ExecuteProcess, Microsoft.SqlServer.ExecProcTask, Version=10.0.0.0, Culture=neutral, PublicKeyToken=89845dcd8080cc91">'
+            '<DTS:Property DTS:Name="ObjectName">Append</DTS:Property><DTS:Property DTS:Name="DTSID">{55000009-0000-4000-8000-00000000EEEE}</DTS:Property>'
+            f'<DTS:PropertyExpression DTS:Name="Arguments">{APPEND}</DTS:PropertyExpression>'
+            '<DTS:ObjectData><ExecuteProcessData Executable="/bin/sh" Arguments=""/></DTS:ObjectData></DTS:Executable>'
+            f'<DTS:Property DTS:Name="ObjectName">Each</DTS:Property><DTS:Property DTS:Name="DTSID">{LOOP_ID}</DTS:Property>'
+            f'<DTS:Property DTS:Name="CreationName">STOCK:FOREACHLOOP</DTS:Property>{maps}</DTS:Executable>\n')
+
+
+RECORDSET = dict(
+    name="Recordset", seed=9,
+    variables=[("Orders", 13, ""), ("Id", 3, "0"), ("Name", 8, ""), ("Qty", 3, "0"), ("Out", 8, "/tmp/recordset.txt")],
+    managers=[
+        cm("Orders", "C:\\data\\orders.csv", [col("id", t("i4")), col("customer", STR50), col("region", STR20),
+                                               col("amount", AMOUNT), col("qty", t("i4")), col("ordered", t("dbDate"))],
+           qualifier='"', names=True),
+    ],
+    flow=dict(components=[
+        ff_source("Read orders", "Orders", [col("id", t("i4")), col("customer", STR50), col("region", STR20),
+                                            col("amount", AMOUNT), col("qty", t("i4")), col("ordered", t("dbDate"))]),
+        dict(name="Keep rows", kind="Recordset", contact="Recordset Destination",
+             props=[("VariableName", "User::Orders", "System.String")],
+             inputs=[dict(name="Recordset Destination Input", side_effects=True,
+                          columns=[{"from": "Read orders.Flat File Source Output.id"},
+                                   {"from": "Read orders.Flat File Source Output.customer"},
+                                   {"from": "Read orders.Flat File Source Output.qty"}])]),
+    ], paths=[("Read orders", "Flat File Source Output", "Keep rows", "Recordset Destination Input")]),
+    after=foreach_ado, after_name="Each", after_id=LOOP_ID,
+)
+
 if __name__ == "__main__":
     for spec, stem in [(ORDERS, "orders"), (CONVERT, "convert_union"), (DISPOSITIONS, "dispositions"), (FAIL, "fail_component"),
                        (BLOCKING, "blocking"), (SMALL, "small_transforms"),
-                       (LOOKUP_CACHE, "lookup_cache"), (RAW, "raw_files")]:
+                       (LOOKUP_CACHE, "lookup_cache"), (RAW, "raw_files"), (RECORDSET, "recordset")]:
         for fmt, suffix in [(3, "2008"), (8, "2016")]:
             with open(f"{stem}_{suffix}.dtsx", "w", encoding="utf-8") as f:
                 f.write(package(spec, fmt))

@@ -5,4 +5,5 @@ pub mod flat_file;
 pub mod odbc;
 pub mod ole_db;
 pub mod raw_file;
+pub mod recordset;
 pub mod trash;

@@ -179,7 +179,11 @@ fn read_rows(cursor: &mut impl Cursor) -> Result<ResultSet, odbc_api::Error> {
         }
         rows.push(values);
     }
-    Ok(ResultSet { columns, rows })
+    Ok(ResultSet {
+        columns,
+        types: Vec::new(),
+        rows,
+    })
 }
 
 /// How long a login may take when the driver honours `SQL_ATTR_LOGIN_TIMEOUT`.

@@ -266,6 +266,7 @@ async fn run_batches(settings: &TdsSettings, req: &Request<'_>) -> Result<Reply,
                     .collect();
                 rows = Some(ResultSet {
                     columns,
+                    types: Vec::new(),
                     rows: data,
                 });
             }
