@@ -202,10 +202,88 @@ def command():
         ]))
 
 
+# Lookups against a database table of codes: orders (Id, Code) are enriched with the code's
+# Name and Rank. The reference metadata is what the designer writes for
+# codes(code varchar(20), name varchar(30), rank integer) read as Unicode.
+W20 = t("wstr", 20)
+W30 = t("wstr", 30)
+REFERENCE_METADATA = (
+    '<referenceMetadata><referenceColumns>'
+    '<referenceColumn name="code" dataType="DT_WSTR" length="20" precision="0" scale="0" codePage="0"/>'
+    '<referenceColumn name="name" dataType="DT_WSTR" length="30" precision="0" scale="0" codePage="0"/>'
+    '<referenceColumn name="rank" dataType="DT_I4" length="0" precision="0" scale="0" codePage="0"/>'
+    '</referenceColumns></referenceMetadata>')
+LOOKUP_SQL = "SELECT code, name, rank FROM codes"
+
+
+def lookup_package(name, seed, cache_type, no_match, err, creation="OLEDB", extra=()):
+    """Flat file -> Lookup (database reference) -> matched / unmatched / rejected files."""
+    props = [("ConnectionType", "0", "System.Int32"), ("CacheType", str(cache_type), "System.Int32"),
+             ("NoMatchBehavior", str(no_match), "System.Int32"), ("SqlCommand", LOOKUP_SQL),
+             ("SqlCommandParam", f"select * from ({LOOKUP_SQL}) [refTable]\nwhere [refTable].[code] = ?"),
+             ("ParameterMap", "{Read orders.Flat File Source Output.Code};"),
+             ("ReferenceMetadataXml", REFERENCE_METADATA), ("DefaultCodePage", "1252", "System.Int32"),
+             ("MaxMemoryUsage", "25", "System.Int32"), ("MaxMemoryUsage64", "25", "System.Int64"),
+             ("NoMatchCachePercentage", "0", "System.Int32"),
+             ("TreatDuplicateKeysAsError", "false", "System.Boolean")]
+    props = [p for p in props if p[0] not in dict((e[0], 1) for e in extra)] + list(extra)
+    slot = "OleDbConnection"
+    return dict(
+        name=name, seed=seed,
+        managers=[
+            cm("Orders", "C:\\data\\orders.csv", [col("Id", I4), col("Code", W20)], code_page=65001, row="\n"),
+            db("Codes", creation),
+            cm("Matched", "C:\\data\\matched.csv", [col("Id", I4), col("Code", W20), col("Name", W30), col("Rank", I4)],
+               code_page=65001, row="\n"),
+            cm("Unmatched", "C:\\data\\unmatched.csv", [col("Id", I4), col("Code", W20)], code_page=65001, row="\n"),
+            cm("Rejects", "C:\\data\\rejects.csv", [col("Id", I4), col("ErrorCode", I4), col("ErrorColumn", I4)],
+               code_page=65001, row="\n"),
+        ],
+        flow=dict(components=[
+            mk.ff_source("Read orders", "Orders", [col("Id", I4), col("Code", W20)], retain_nulls=True, error_output=False),
+            dict(name="Find code", kind="Lookup", contact="Lookup", conn="Codes", slot=slot, props=props,
+                 inputs=[dict(name="Lookup Input", columns=[
+                     dict(**{"from": "Read orders.Flat File Source Output.Code", "props": [("JoinToReferenceColumn", "code")]})])],
+                 outputs=[dict(name="Lookup Match Output", sync="Lookup Input", group=1, err=err, columns=[
+                     col("Name", W30, props=[("CopyFromReferenceColumn", "name")]),
+                     col("Rank", I4, props=[("CopyFromReferenceColumn", "rank")])]),
+                     dict(name="Lookup No Match Output", sync="Lookup Input", group=1, columns=[]),
+                     dict(name="Lookup Error Output", sync="Lookup Input", group=1, error=True, columns=ERROR_COLUMNS)]),
+            mk.ff_destination("Write matched", "Matched", [("Read orders.Flat File Source Output.Id", "Id", I4),
+                                                         ("Read orders.Flat File Source Output.Code", "Code", W20),
+                                                         ("Find code.Lookup Match Output.Name", "Name", W30),
+                                                         ("Find code.Lookup Match Output.Rank", "Rank", I4)]),
+            mk.ff_destination("Write unmatched", "Unmatched", [("Read orders.Flat File Source Output.Id", "Id", I4),
+                                                             ("Read orders.Flat File Source Output.Code", "Code", W20)]),
+            mk.ff_destination("Write rejects", "Rejects", [("Read orders.Flat File Source Output.Id", "Id", I4),
+                                                         ("Find code.Lookup Error Output.ErrorCode", "ErrorCode", I4),
+                                                         ("Find code.Lookup Error Output.ErrorColumn", "ErrorColumn", I4)]),
+        ], paths=[
+            ("Read orders", "Flat File Source Output", "Find code", "Lookup Input"),
+            ("Find code", "Lookup Match Output", "Write matched", "Flat File Destination Input"),
+            ("Find code", "Lookup No Match Output", "Write unmatched", "Flat File Destination Input"),
+            ("Find code", "Lookup Error Output", "Write rejects", "Flat File Destination Input"),
+        ]))
+
+
+# Full cache, misses to the no-match output; partial cache (1 MB, a quarter for misses),
+# misses redirected to the error output; no cache through an ODBC connection manager, misses
+# ignored (NULL reference columns); full cache through an ADO.NET manager (System.Data.Odbc).
+LOOKUP_FULL = lookup_package("LookupCodesFull", 51, 0, 1, "FailComponent")
+LOOKUP_PARTIAL = lookup_package("LookupCodesPartial", 52, 1, 0, "RedirectRow",
+                                extra=[("MaxMemoryUsage64", "1", "System.Int64"), ("NoMatchCachePercentage", "25", "System.Int32")])
+LOOKUP_NO_CACHE = lookup_package("LookupCodesNoCache", 53, 2, 0, "IgnoreFailure", creation="ODBC")
+LOOKUP_ADO_NET = lookup_package(
+    "LookupCodesAdoNet", 54, 0, 1, "FailComponent",
+    creation="ADO.NET:System.Data.Odbc.OdbcConnection, System.Data, Version=4.0.0.0, Culture=neutral, PublicKeyToken=b77a5c561934e089")
+
+
 if __name__ == "__main__":
     for spec, stem in [(LOAD, "load"), (LOAD_REDIRECT, "load_redirect"), (LOAD_COMMIT0, "load_commit_at_end"),
                        (LOAD_VARIABLE, "load_from_variable"), (EXTRACT, "extract"), (EXTRACT_VARIABLE, "extract_from_variable"),
-                       (odbc_load(), "odbc_load"), (odbc_extract(), "odbc_extract"), (command(), "command")]:
+                       (odbc_load(), "odbc_load"), (odbc_extract(), "odbc_extract"), (command(), "command"),
+                       (LOOKUP_FULL, "lookup_full"), (LOOKUP_PARTIAL, "lookup_partial"), (LOOKUP_NO_CACHE, "lookup_no_cache"),
+                       (LOOKUP_ADO_NET, "lookup_ado_net")]:
         for fmt, suffix in [(3, "2008"), (8, "2016")]:
             with open(f"{stem}_{suffix}.dtsx", "w", encoding="utf-8") as f:
                 f.write(mk.package(spec, fmt))
