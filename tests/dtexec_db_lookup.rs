@@ -7,8 +7,8 @@
 //! (misses cached in their share), no cache through an ODBC manager with misses ignored. The
 //! files they write are checked row by row — matching is case-sensitive in every mode and a
 //! NULL key matches nothing — and so are the per-key query counts the partial cache saves.
-//! Reference types that do not fit the input columns are refused at validation naming both
-//! columns; a missing table or reference column fails naming the component, the connection
+//! Reference types that do not fit the input columns, and a ParameterMap entry that is no input
+//! column, are refused at validation naming the columns; a missing table or reference column fails naming the component, the connection
 //! manager and the object. Missing drivers or servers print `SKIPPED` and pass.
 
 mod support;
@@ -238,6 +238,31 @@ fn reference_types_that_do_not_fit_are_refused_at_validation() {
         ] {
             assert!(out.contains(part), "{format}: {part}: {out}");
         }
+    }
+}
+
+#[test]
+fn a_parameter_map_naming_no_input_column_is_refused_at_validation() {
+    let d = tempfile::tempdir().expect("temp dir");
+    std::fs::write(d.path().join("orders.csv"), ORDERS).expect("orders");
+    let pkg = edited(
+        &package("lookup_partial", "2016"),
+        d.path(),
+        "parameter_map.dtsx",
+        &[("Columns[Code]};", "Columns[Nope]};")],
+    );
+    let (code, out) = dtexec(
+        &pkg,
+        d.path(),
+        "Driver={SQLite3};Database=/nonexistent.db",
+        &[],
+    );
+    assert_ne!(code, 0, "{out}");
+    for part in [
+        "component \"Find code\"",
+        "its ParameterMap names \"#{Package\\Load\\Read orders.Outputs[Flat File Source Output].Columns[Nope]}\", which is not a column of its input",
+    ] {
+        assert!(out.contains(part), "{part}: {out}");
     }
 }
 

@@ -449,8 +449,13 @@ fn database_config(
         };
         copy_needed.push(at);
     }
-    // The per-key statement's parameters: ParameterMap, else the join columns in order.
-    let map = prop(props, "ParameterMap").unwrap_or("");
+    // The per-key statement's parameters: ParameterMap, else the join columns in order (a
+    // full cache runs no per-key statement and ignores them, as SSIS does).
+    let map = if mode == CacheMode::Full {
+        ""
+    } else {
+        prop(props, "ParameterMap").unwrap_or("")
+    };
     let mut params = Vec::new();
     for entry in map.split(';').map(str::trim).filter(|e| !e.is_empty()) {
         let column = lineage_ref(spec.flow, entry).and_then(|l| in_layout.index_of(l));
