@@ -6,7 +6,9 @@
 //! ADO.NET System.Data.Odbc manager), partial cache with misses redirected to the error output
 //! (misses cached in their share), no cache through an ODBC manager with misses ignored. The
 //! files they write are checked row by row — matching is case-sensitive in every mode and a
-//! NULL key matches nothing — and so are the per-key query counts the partial cache saves.
+//! NULL key matches nothing — and so are the per-key query counts the partial cache saves; a
+//! full-cache Lookup feeding an OLE DB Destination leaves its enriched rows in a table, checked
+//! row by row.
 //! Reference types that do not fit the input columns, and a ParameterMap entry that is no input
 //! column, are refused at validation naming the columns; a missing table or reference column fails naming the component, the connection
 //! manager and the object. Missing drivers or servers print `SKIPPED` and pass.
@@ -179,11 +181,40 @@ fn run_every_mode(conn: &str, label: &str) {
     }
 }
 
+const ENRICHED_TABLE: &str = "CREATE TABLE enriched (id integer PRIMARY KEY, code varchar(20), name varchar(30), rank integer)";
+
+/// The matched rows, as the `enriched` table holds them (NULL as nothing).
+const ENRICHED: &str =
+    "1|A1|Alpha|1\n2|B2|Beta|2\n4|A1|Alpha|1\n5|a1|lower alpha|4\n7|C3|Gamma ü|3\n9|D4||\n";
+
+/// Runs the full-cache Lookup whose matches an OLE DB Destination loads into `enriched`.
+fn to_table(conn: &str, format: &str) {
+    let d = tempfile::tempdir().expect("temp dir");
+    std::fs::write(d.path().join("orders.csv"), ORDERS).expect("orders");
+    let msdasql = format!("Provider=MSDASQL.1;Extended Properties=\"{conn}\"");
+    let (code, out) = dtexec(&package("lookup_to_table", format), d.path(), &msdasql, &[]);
+    assert_eq!(code, 0, "{format}: {out}");
+}
+
 #[test]
 fn postgresql_lookups_in_every_cache_mode() {
     let Some(pg) = start_pg() else { return };
     pg.psql("ssisd", CODES_TABLE);
-    run_every_mode(&pg.odbc_connection_string("ssisd"), "PostgreSQL");
+    let conn = pg.odbc_connection_string("ssisd");
+    run_every_mode(&conn, "PostgreSQL");
+    pg.psql("ssisd", ENRICHED_TABLE);
+    for format in FORMATS {
+        to_table(&conn, format);
+        assert_eq!(
+            pg.psql(
+                "ssisd",
+                "SELECT id, code, name, rank FROM enriched ORDER BY id"
+            ),
+            ENRICHED,
+            "{format}"
+        );
+        pg.psql("ssisd", "DELETE FROM enriched");
+    }
 }
 
 #[test]
@@ -196,10 +227,36 @@ fn sqlite_lookups_in_every_cache_mode() {
     rusqlite::Connection::open(&db)
         .and_then(|c| c.execute_batch(CODES_TABLE))
         .expect("codes table");
-    run_every_mode(
-        &format!("Driver={{SQLite3}};Database={}", db.display()),
-        "SQLite",
-    );
+    let conn = format!("Driver={{SQLite3}};Database={}", db.display());
+    run_every_mode(&conn, "SQLite");
+    let sqlite = rusqlite::Connection::open(&db).expect("open");
+    sqlite
+        .execute_batch(ENRICHED_TABLE)
+        .expect("enriched table");
+    for format in FORMATS {
+        to_table(&conn, format);
+        let rows: Vec<String> = sqlite
+            .prepare("SELECT id, code, name, rank FROM enriched ORDER BY id")
+            .expect("prepare")
+            .query_map([], |r| {
+                Ok(format!(
+                    "{}|{}|{}|{}\n",
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+                    r.get::<_, Option<String>>(2)?.unwrap_or_default(),
+                    r.get::<_, Option<i64>>(3)?
+                        .map(|n| n.to_string())
+                        .unwrap_or_default()
+                ))
+            })
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows");
+        assert_eq!(rows.concat(), ENRICHED, "{format}");
+        sqlite
+            .execute_batch("DELETE FROM enriched")
+            .expect("delete");
+    }
 }
 
 #[test]

@@ -22,6 +22,8 @@ mod database;
 mod partial_cache;
 mod reference_metadata;
 
+pub use database::fit;
+
 use std::sync::Arc;
 
 use arrow_array::{Array, ArrayRef, BooleanArray, UInt32Array};
