@@ -6,8 +6,9 @@
 //! members cover every output: unchanged, new, a fixed change (to its file), a changing update,
 //! a historical change (old row expired, new version inserted), both at once, and an inferred
 //! member completed (flagged by its indicator column, or with none by its NULL attributes). The
-//! dimension table is checked row by row; with FailOnFixedAttributeChange
-//! the run fails naming the row and the column. A missing driver or server prints `SKIPPED`.
+//! dimension table is checked row by row; with FailOnFixedAttributeChange the run fails naming
+//! the row and the column, and a SqlCommand on a missing table fails naming component,
+//! connection manager and table. A missing driver or server prints `SKIPPED`.
 
 mod support;
 
@@ -137,6 +138,25 @@ fn the_wizard_flow_maintains_the_dimension_on_postgresql() {
         ),
         EXPECTED
     );
+
+    // A SqlCommand naming a table that is not there: the error names the component, the
+    // connection manager and the table.
+    pg.psql("ssisd", DIMENSION);
+    let wrong = d.path().join("wrong_table.dtsx");
+    std::fs::write(
+        &wrong,
+        read(package("2016")).replace("FROM [dim_member]", "FROM [dim_nope]"),
+    )
+    .expect("package");
+    let (code, out) = dtexec(&wrong, d.path(), &conn);
+    assert_eq!(code, 1, "{out}");
+    for part in [
+        "component \"Slowly Changing Dimension\"",
+        "connection manager \"Warehouse\"",
+        "relation \"dim_nope\" does not exist",
+    ] {
+        assert!(out.contains(part), "{part}: {out}");
+    }
 
     // FailOnFixedAttributeChange: the run stops at the member whose country changed.
     let d = tempfile::tempdir().expect("temp dir");
