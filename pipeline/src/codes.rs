@@ -100,6 +100,10 @@ pub const PHASE_POST_EXECUTE: u32 = 0x4004_3008;
 pub const PHASE_CLEANUP: u32 = 0x4004_3009;
 /// DTS_W_PARTIALROWFOUNDATENDOFFILE.
 pub const PARTIAL_ROW_AT_END_OF_FILE: u32 = 0x8020_200F;
+/// DTS_E_SCD…: a fixed attribute of a dimension member changed (FailOnFixedAttributeChange).
+pub const SCD_FIXED_ATTRIBUTE_CHANGE: u32 = 0xC020_803C;
+/// DTS_E_SCD…: the dimension has no row for a business key (FailOnLookupFailure).
+pub const SCD_LOOKUP_FAILURE: u32 = 0xC020_803D;
 /// DTS_W_TXLOOKUP_DUPLICATE_KEYS: duplicate reference keys while filling a full cache.
 pub const LOOKUP_DUPLICATE_KEYS: u32 = 0x8020_90E4;
 /// DTS_W_NOMATCHOUTPUTGETSNOROWS: the no-match output is attached but misses are errors.

@@ -330,6 +330,13 @@ pub trait Component: Send {
 
     /// After every row flowed and the data flow succeeded: flush, rename into place, set
     /// variables, report row counts. Runs on the thread that started the data flow.
+    /// After [`Component::process`]: the rows of that buffer that also go to a second output
+    /// in another exclusion group (per row, the output's index or [`Routing::DROP`]). Only a
+    /// component whose outputs form two exclusion groups (Slowly Changing Dimension) has them.
+    fn also_routed(&mut self) -> Option<Vec<u16>> {
+        None
+    }
+
     fn post_execute(&mut self, ctx: &mut PrepareContext<'_>) -> Result<(), PipelineError> {
         let _ = ctx;
         Ok(())

@@ -49,6 +49,7 @@ pub const COMPONENTS: &[&ComponentEntry] = &[
     &transforms::audit::ENTRY,
     &transforms::row_sampling::ENTRY,
     &transforms::percentage_sampling::ENTRY,
+    &transforms::slowly_changing_dimension::ENTRY,
     &destinations::flat_file::ENTRY,
     &destinations::ole_db::ENTRY,
     &destinations::odbc::ENTRY,

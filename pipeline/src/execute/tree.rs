@@ -143,6 +143,7 @@ impl<'s> TreeRunner<'s> {
         };
         let start = Instant::now();
         let routing = self.members[pos].1.process(target.index, &mut buffer, &ctx);
+        let also = self.members[pos].1.also_routed();
         shared.component_nanos[c].fetch_add(start.elapsed().as_nanos() as u64, Ordering::Relaxed);
         let routing = routing.map_err(|e| {
             if e.component.is_empty() {
@@ -218,7 +219,8 @@ impl<'s> TreeRunner<'s> {
                     Some(v) => Some(
                         (0..n)
                             .map(|r| {
-                                v.get(r).copied() == Some(oi as u16)
+                                let to = |v: &Vec<u16>| v.get(r).copied() == Some(oi as u16);
+                                (to(v) || also.as_ref().is_some_and(to))
                                     && !is_error.get(r).copied().unwrap_or(false)
                             })
                             .collect(),

@@ -202,10 +202,196 @@ def command():
         ]))
 
 
+# Lookups against a database table of codes: orders (Id, Code) are enriched with the code's
+# Name and Rank. The reference metadata is what the designer writes for
+# codes(code varchar(20), name varchar(30), rank integer) read as Unicode.
+W20 = t("wstr", 20)
+W30 = t("wstr", 30)
+REFERENCE_METADATA = (
+    '<referenceMetadata><referenceColumns>'
+    '<referenceColumn name="code" dataType="DT_WSTR" length="20" precision="0" scale="0" codePage="0"/>'
+    '<referenceColumn name="name" dataType="DT_WSTR" length="30" precision="0" scale="0" codePage="0"/>'
+    '<referenceColumn name="rank" dataType="DT_I4" length="0" precision="0" scale="0" codePage="0"/>'
+    '</referenceColumns></referenceMetadata>')
+LOOKUP_SQL = "SELECT code, name, rank FROM codes"
+
+
+def lookup_package(name, seed, cache_type, no_match, err, creation="OLEDB", extra=()):
+    """Flat file -> Lookup (database reference) -> matched / unmatched / rejected files."""
+    props = [("ConnectionType", "0", "System.Int32"), ("CacheType", str(cache_type), "System.Int32"),
+             ("NoMatchBehavior", str(no_match), "System.Int32"), ("SqlCommand", LOOKUP_SQL),
+             ("SqlCommandParam", f"select * from ({LOOKUP_SQL}) [refTable]\nwhere [refTable].[code] = ?"),
+             ("ParameterMap", "{Read orders.Flat File Source Output.Code};"),
+             ("ReferenceMetadataXml", REFERENCE_METADATA), ("DefaultCodePage", "1252", "System.Int32"),
+             ("MaxMemoryUsage", "25", "System.Int32"), ("MaxMemoryUsage64", "25", "System.Int64"),
+             ("NoMatchCachePercentage", "0", "System.Int32"),
+             ("TreatDuplicateKeysAsError", "false", "System.Boolean")]
+    props = [p for p in props if p[0] not in dict((e[0], 1) for e in extra)] + list(extra)
+    slot = "OleDbConnection"
+    return dict(
+        name=name, seed=seed,
+        managers=[
+            cm("Orders", "C:\\data\\orders.csv", [col("Id", I4), col("Code", W20)], code_page=65001, row="\n"),
+            db("Codes", creation),
+            cm("Matched", "C:\\data\\matched.csv", [col("Id", I4), col("Code", W20), col("Name", W30), col("Rank", I4)],
+               code_page=65001, row="\n"),
+            cm("Unmatched", "C:\\data\\unmatched.csv", [col("Id", I4), col("Code", W20)], code_page=65001, row="\n"),
+            cm("Rejects", "C:\\data\\rejects.csv", [col("Id", I4), col("ErrorCode", I4), col("ErrorColumn", I4)],
+               code_page=65001, row="\n"),
+        ],
+        flow=dict(components=[
+            mk.ff_source("Read orders", "Orders", [col("Id", I4), col("Code", W20)], retain_nulls=True, error_output=False),
+            dict(name="Find code", kind="Lookup", contact="Lookup", conn="Codes", slot=slot, props=props,
+                 inputs=[dict(name="Lookup Input", columns=[
+                     dict(**{"from": "Read orders.Flat File Source Output.Code", "props": [("JoinToReferenceColumn", "code")]})])],
+                 outputs=[dict(name="Lookup Match Output", sync="Lookup Input", group=1, err=err, columns=[
+                     col("Name", W30, props=[("CopyFromReferenceColumn", "name")]),
+                     col("Rank", I4, props=[("CopyFromReferenceColumn", "rank")])]),
+                     dict(name="Lookup No Match Output", sync="Lookup Input", group=1, columns=[]),
+                     dict(name="Lookup Error Output", sync="Lookup Input", group=1, error=True, columns=ERROR_COLUMNS)]),
+            mk.ff_destination("Write matched", "Matched", [("Read orders.Flat File Source Output.Id", "Id", I4),
+                                                         ("Read orders.Flat File Source Output.Code", "Code", W20),
+                                                         ("Find code.Lookup Match Output.Name", "Name", W30),
+                                                         ("Find code.Lookup Match Output.Rank", "Rank", I4)]),
+            mk.ff_destination("Write unmatched", "Unmatched", [("Read orders.Flat File Source Output.Id", "Id", I4),
+                                                             ("Read orders.Flat File Source Output.Code", "Code", W20)]),
+            mk.ff_destination("Write rejects", "Rejects", [("Read orders.Flat File Source Output.Id", "Id", I4),
+                                                         ("Find code.Lookup Error Output.ErrorCode", "ErrorCode", I4),
+                                                         ("Find code.Lookup Error Output.ErrorColumn", "ErrorColumn", I4)]),
+        ], paths=[
+            ("Read orders", "Flat File Source Output", "Find code", "Lookup Input"),
+            ("Find code", "Lookup Match Output", "Write matched", "Flat File Destination Input"),
+            ("Find code", "Lookup No Match Output", "Write unmatched", "Flat File Destination Input"),
+            ("Find code", "Lookup Error Output", "Write rejects", "Flat File Destination Input"),
+        ]))
+
+
+# Full cache, misses to the no-match output; partial cache (1 MB, a quarter for misses),
+# misses redirected to the error output; no cache through an ODBC connection manager, misses
+# ignored (NULL reference columns); full cache through an ADO.NET manager (System.Data.Odbc).
+LOOKUP_FULL = lookup_package("LookupCodesFull", 51, 0, 1, "FailComponent")
+LOOKUP_PARTIAL = lookup_package("LookupCodesPartial", 52, 1, 0, "RedirectRow",
+                                extra=[("MaxMemoryUsage64", "1", "System.Int64"), ("NoMatchCachePercentage", "25", "System.Int32")])
+LOOKUP_NO_CACHE = lookup_package("LookupCodesNoCache", 53, 2, 0, "IgnoreFailure", creation="ODBC")
+LOOKUP_ADO_NET = lookup_package(
+    "LookupCodesAdoNet", 54, 0, 1, "FailComponent",
+    creation="ADO.NET:System.Data.Odbc.OdbcConnection, System.Data, Version=4.0.0.0, Culture=neutral, PublicKeyToken=b77a5c561934e089")
+
+
+
+def lookup_to_table():
+    """Flat file -> Lookup (full cache) -> OLE DB Destination (fast load into `enriched`)."""
+    spec = lookup_package("LookupCodesToTable", 55, 0, 1, "FailComponent")
+    comps = [c for c in spec["flow"]["components"] if c["name"] in ("Read orders", "Find code")]
+    comps.append(dict(
+        name="Write enriched", kind="OLEDBDestination", contact="OLE DB Destination", conn="Codes", slot="OleDbConnection",
+        props=[("AccessMode", "3", "System.Int32"), ("OpenRowset", "enriched"), ("FastLoadOptions", ""),
+               ("FastLoadKeepIdentity", "false", "System.Boolean"), ("FastLoadKeepNulls", "true", "System.Boolean"),
+               ("FastLoadMaxInsertCommitSize", "2147483647", "System.Int32")],
+        inputs=[dict(name="OLE DB Destination Input", side_effects=True, columns=[
+            dict(**{"from": src, "external": ext, "external_ty": ty})
+            for src, ext, ty in [("Read orders.Flat File Source Output.Id", "id", I4),
+                                 ("Read orders.Flat File Source Output.Code", "code", W20),
+                                 ("Find code.Lookup Match Output.Name", "name", W30),
+                                 ("Find code.Lookup Match Output.Rank", "rank", I4)]])],
+        outputs=[dict(name="OLE DB Destination Error Output", sync="OLE DB Destination Input", error=True, group=1,
+                      columns=ERROR_COLUMNS)]))
+    spec["flow"] = dict(components=comps, paths=[
+        ("Read orders", "Flat File Source Output", "Find code", "Lookup Input"),
+        ("Find code", "Lookup Match Output", "Write enriched", "OLE DB Destination Input")])
+    return spec
+
+
+
+mk.CLASS["SCD"] = ("{25BBB0C5-369B-4303-B3DF-D0DC741DEE58}", "{25BBB0C5-369B-4303-B3DF-D0DC741DEE58}")
+MEMBER = [("bk", I4), ("name", W30), ("city", W30), ("country", W20)]
+
+
+def scd():
+    """The Slowly Changing Dimension wizard's flow over dim_member (business key bk; name
+    changing, city historical, country fixed; inferred members flagged by `inferred`): changing
+    updates and inferred members through OLE DB Commands, historical rows expired by an OLE DB
+    Command and their new version inserted, new members inserted, fixed-attribute and unchanged
+    rows written to files."""
+    src = "Read members.Flat File Source Output"
+
+    def command(name, frm, sql, params):
+        return dict(name=name, kind="OLEDBCommand", contact="OLE DB Command", conn="Warehouse", slot="OleDbConnection",
+                    props=[("SqlCommand", sql), ("CommandTimeout", "0", "System.Int32")],
+                    inputs=[dict(name="OLE DB Command Input", columns=[
+                        dict(**{"from": f"{src}.{c}", "external": f"Param_{i}", "external_ty": dict(MEMBER)[c]})
+                        for i, c in enumerate(params)])],
+                    outputs=[dict(name="OLE DB Command Output", sync="OLE DB Command Input", group=1, columns=[]),
+                             dict(name="OLE DB Command Error Output", sync="OLE DB Command Input", group=1, error=True,
+                                  columns=ERROR_COLUMNS)])
+
+    def insert(name):
+        return dict(name=name, kind="OLEDBDestination", contact="OLE DB Destination", conn="Warehouse", slot="OleDbConnection",
+                    props=[("AccessMode", "3", "System.Int32"), ("OpenRowset", "dim_member"), ("FastLoadOptions", ""),
+                           ("FastLoadKeepIdentity", "false", "System.Boolean"), ("FastLoadKeepNulls", "false", "System.Boolean"),
+                           ("FastLoadMaxInsertCommitSize", "2147483647", "System.Int32")],
+                    inputs=[dict(name="OLE DB Destination Input", side_effects=True, columns=[
+                        dict(**{"from": f"{src}.{c}", "external": c, "external_ty": ty}) for c, ty in MEMBER])],
+                    outputs=[dict(name="OLE DB Destination Error Output", sync="OLE DB Destination Input", error=True,
+                                  group=1, columns=ERROR_COLUMNS)])
+
+    outputs = [("Unchanged Output", 1), ("New Output", 1), ("Fixed Attribute Output", 1),
+               ("Changing Attribute Updates Output", 1), ("Historical Attribute Inserts Output", 2),
+               ("Inferred Member Updates Output", 1)]
+    kinds = {"bk": "1", "name": "2", "city": "3", "country": "4"}
+    return dict(
+        name="DimMember", seed=61,
+        managers=[
+            cm("Members", "C:\\data\\members.csv", [col(c, ty) for c, ty in MEMBER], code_page=65001, row="\n"),
+            db("Warehouse"),
+            cm("Fixed", "C:\\data\\fixed.csv", [col("bk", I4), col("country", W20)], code_page=65001, row="\n"),
+            cm("Unchanged", "C:\\data\\unchanged.csv", [col("bk", I4)], code_page=65001, row="\n"),
+        ],
+        flow=dict(components=[
+            mk.ff_source("Read members", "Members", [col(c, ty) for c, ty in MEMBER], retain_nulls=True, error_output=False),
+            dict(name="Slowly Changing Dimension", kind="SCD", contact="Slowly Changing Dimension", conn="Warehouse",
+                 slot="LookupConnection",
+                 props=[("SqlCommand", "SELECT [bk], [name], [city], [country], [inferred], [start_date], [end_date] FROM [dim_member]"),
+                        ("CurrentRowWhere", "[start_date] IS NOT NULL AND [end_date] IS NULL"),
+                        ("UpdateChangingAttributeHistory", "false", "System.Boolean"),
+                        ("FailOnFixedAttributeChange", "false", "System.Boolean"),
+                        ("InferredMemberIndicator", "inferred"), ("EnableInferredMember", "true", "System.Boolean"),
+                        ("FailOnLookupFailure", "false", "System.Boolean"), ("IncomingRowChangeType", "1", "System.Int32"),
+                        ("DefaultCodePage", "1252", "System.Int32")],
+                 inputs=[dict(name="Slowly Changing Dimension Input", columns=[
+                     dict(**{"from": f"{src}.{c}", "external": c, "external_ty": ty, "props": [("ColumnType", kinds[c], "System.Int32")]})
+                     for c, ty in MEMBER])],
+                 outputs=[dict(name=o, sync="Slowly Changing Dimension Input", group=g, columns=[]) for o, g in outputs]),
+            command("Update changing attributes", "Changing Attribute Updates Output",
+                    "UPDATE dim_member SET name = ? WHERE bk = ?", ["name", "bk"]),
+            command("Expire historical rows", "Historical Attribute Inserts Output",
+                    "UPDATE dim_member SET end_date = CURRENT_DATE WHERE bk = ? AND end_date IS NULL", ["bk"]),
+            insert("Insert new versions"),
+            insert("Insert new members"),
+            command("Update inferred members", "Inferred Member Updates Output",
+                    "UPDATE dim_member SET name = ?, city = ?, country = ?, inferred = false WHERE bk = ?",
+                    ["name", "city", "country", "bk"]),
+            mk.ff_destination("Write fixed", "Fixed", [(f"{src}.bk", "bk", I4), (f"{src}.country", "country", W20)]),
+            mk.ff_destination("Write unchanged", "Unchanged", [(f"{src}.bk", "bk", I4)]),
+        ], paths=[
+            ("Read members", "Flat File Source Output", "Slowly Changing Dimension", "Slowly Changing Dimension Input"),
+            ("Slowly Changing Dimension", "Unchanged Output", "Write unchanged", "Flat File Destination Input"),
+            ("Slowly Changing Dimension", "New Output", "Insert new members", "OLE DB Destination Input"),
+            ("Slowly Changing Dimension", "Fixed Attribute Output", "Write fixed", "Flat File Destination Input"),
+            ("Slowly Changing Dimension", "Changing Attribute Updates Output", "Update changing attributes", "OLE DB Command Input"),
+            ("Slowly Changing Dimension", "Historical Attribute Inserts Output", "Expire historical rows", "OLE DB Command Input"),
+            ("Expire historical rows", "OLE DB Command Output", "Insert new versions", "OLE DB Destination Input"),
+            ("Slowly Changing Dimension", "Inferred Member Updates Output", "Update inferred members", "OLE DB Command Input"),
+        ]))
+
+
 if __name__ == "__main__":
     for spec, stem in [(LOAD, "load"), (LOAD_REDIRECT, "load_redirect"), (LOAD_COMMIT0, "load_commit_at_end"),
                        (LOAD_VARIABLE, "load_from_variable"), (EXTRACT, "extract"), (EXTRACT_VARIABLE, "extract_from_variable"),
-                       (odbc_load(), "odbc_load"), (odbc_extract(), "odbc_extract"), (command(), "command")]:
+                       (odbc_load(), "odbc_load"), (odbc_extract(), "odbc_extract"), (command(), "command"),
+                       (LOOKUP_FULL, "lookup_full"), (LOOKUP_PARTIAL, "lookup_partial"), (LOOKUP_NO_CACHE, "lookup_no_cache"),
+                       (LOOKUP_ADO_NET, "lookup_ado_net"), (lookup_to_table(), "lookup_to_table"),
+                       (scd(), "scd")]:
         for fmt, suffix in [(3, "2008"), (8, "2016")]:
             with open(f"{stem}_{suffix}.dtsx", "w", encoding="utf-8") as f:
                 f.write(mk.package(spec, fmt))

@@ -16,5 +16,6 @@ pub mod ole_db_command;
 pub mod percentage_sampling;
 pub mod row_count;
 pub mod row_sampling;
+pub mod slowly_changing_dimension;
 pub mod sort;
 pub mod union_all;

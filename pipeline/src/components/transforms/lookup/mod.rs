@@ -1,22 +1,32 @@
-//! Lookup in full-cache mode: joins each input row to the reference rows on the join columns
-//! (input columns with JoinToReferenceColumn) and copies reference columns into new columns of
-//! the match output (output columns with CopyFromReferenceColumn) or over input columns
-//! (read-write input columns with CopyFromReferenceColumn). The reference rows come from a Cache
-//! connection manager (ConnectionType 1): filled by a Cache Transform earlier in the run, or
-//! read from its cache file; they are matched through `reference/`'s hash index, so a reference
-//! table from any other source plugs into the same matching. Comparison is SSIS's full-cache
-//! comparison: exact, case-sensitive, NULL equal to NULL; the first reference row of a key wins.
-//! A row without a match goes to the no-match output (NoMatchBehavior 1) or is a lookup failure
-//! (0xC020901E) handled by the match output's error disposition: Ignore Failure sends it on with
-//! NULL reference columns, Redirect Row to the error output (ErrorColumn 0), Fail Component
-//! stops the data flow naming the row and key. The reference rows' memory is reserved against
-//! the data flow's budget while it runs. A Lookup that reads through an OLE DB connection
-//! (ConnectionType 0) needs the database components and is refused by name until they exist.
-//! It must not fill caches.
+//! The Lookup: joins each input row to reference rows on the join columns (input columns with
+//! JoinToReferenceColumn) and copies reference columns into new columns of the match output
+//! (output columns with CopyFromReferenceColumn) or over input columns (read-write input
+//! columns with CopyFromReferenceColumn). The reference rows come from a Cache connection
+//! manager (ConnectionType 1, full cache only: filled by a Cache Transform earlier in the run,
+//! or read from its cache file), or from a database through the connection manager in its slot
+//! (ConnectionType 0, `database.rs`): full cache reads the reference query once into the same
+//! indexed table, partial and no cache ask the database per key. Full-cache matching goes
+//! through `reference/`'s hash index: exact, case-sensitive, NULL equal to NULL, the first
+//! reference row of a key wins; without a full cache the database compares. The reference
+//! columns' types (`ReferenceMetadataXml`, `reference_metadata.rs`) must fit the input
+//! columns: a join needs the same type on both sides (string lengths may differ), a copy the
+//! same type with room for the value; mismatches are refused at validation naming both
+//! columns. A row without a match goes to the no-match output (NoMatchBehavior 1) or is a
+//! lookup failure (0xC020901E) handled by the match output's error disposition: Ignore Failure
+//! sends it on with NULL reference columns, Redirect Row to the error output (ErrorColumn 0),
+//! Fail Component stops the data flow naming the row and key. Reference memory (full and
+//! partial caches) is reserved against the data flow's budget while it runs. It must not fill
+//! caches.
+
+mod database;
+mod partial_cache;
+mod reference_metadata;
+
+pub use database::fit;
 
 use std::sync::Arc;
 
-use arrow_array::{Array, ArrayRef, BooleanArray};
+use arrow_array::{Array, ArrayRef, BooleanArray, UInt32Array};
 use ssisd_engine::model::{RowDisposition, UsageType};
 use ssisd_engine::types::DataType;
 
@@ -28,12 +38,18 @@ use crate::component::{
     failure, Component, ComponentSpec, FailureKind, Handling, PrepareContext, Routing, RowError,
     RunContext,
 };
-use crate::components::{prop, prop_int};
+use crate::components::{lineage_ref, prop, prop_bool, prop_int};
+use crate::database::connection::{connect_error, open, Target as DatabaseTarget};
+use crate::database::names::Quoting;
+use crate::database::parameters::count_markers;
+use crate::database::reference::{KeyQuery, ReadSettings};
 use crate::error::{PipelineError, Problems};
 use crate::memory::Reservation;
 use crate::reference::index::{join_compatible, joinable};
 use crate::reference::table::reserve;
 use crate::registry::ComponentEntry;
+use database::{load_full, partial_cache, per_key_statement, CacheMode, Needed, PerKey};
+use reference_metadata::ReferenceColumn;
 
 pub const ENTRY: ComponentEntry = ComponentEntry {
     name: "Lookup",
@@ -78,6 +94,38 @@ enum NoMatch {
     Failure(Handling),
 }
 
+/// Where the reference rows come from.
+enum Source {
+    /// A Cache connection manager (ConnectionType 1).
+    Cache,
+    /// A database, through the connection manager in the Lookup's slot (ConnectionType 0).
+    Database(Box<DatabaseConfig>),
+}
+
+struct DatabaseConfig {
+    mode: CacheMode,
+    sql: String,
+    sql_param: String,
+    /// The input columns bound to the per-key statement's markers, in order (buffer index
+    /// and type).
+    params: Vec<(usize, DataType)>,
+    /// The reference columns read: the join columns' (in join order), then the copied ones.
+    needed: Vec<Needed>,
+    /// For each copy, its column in `needed`.
+    copy_needed: Vec<usize>,
+    /// The partial cache's bytes and the share of them for misses.
+    max_bytes: usize,
+    miss_percent: u8,
+    code_page: u32,
+    duplicates_are_errors: bool,
+}
+
+/// The reference rows while the data flow runs.
+enum Running {
+    Full(Prepared),
+    PerKey(Box<PerKey>),
+}
+
 struct Prepared {
     cache: CachedReference,
     /// For each key position of the index, the join column giving it.
@@ -98,29 +146,42 @@ struct Lookup {
     warn_no_match_unused: bool,
     /// The layout of the match output (input columns, then the added ones).
     out_layout: Arc<Layout>,
-    prepared: Option<Prepared>,
+    source: Source,
+    /// The connection manager and server, once connected (database lookups).
+    target: String,
+    prepared: Option<Running>,
 }
 
 fn create(spec: &ComponentSpec<'_>) -> Result<Box<dyn Component>, Problems> {
     let c = spec.component;
     let mut problems = Problems::default();
     let connection_type = prop_int(&c.properties, "ConnectionType").unwrap_or(0);
-    if connection_type != 1 {
-        return Err(PipelineError::new(
-            codes::COMPONENT_NOT_SUPPORTED,
-            c.name.clone(),
-            format!(
-                "{}: component \"{}\" (Lookup) cannot run: it reads its reference rows through an OLE DB connection (ConnectionType {connection_type}), which needs ssisd's database components, not built yet; only Lookups on a Cache connection manager (ConnectionType 1) run",
-                spec.task_path, c.name
-            ),
-        )
-        .into());
-    }
     let cache_type = prop_int(&c.properties, "CacheType").unwrap_or(0);
-    if cache_type != 0 {
-        problems.push(spec.error(format!(
+    let mode = match cache_type {
+        0 => CacheMode::Full,
+        1 => CacheMode::Partial,
+        2 => CacheMode::None,
+        other => {
+            return Err(spec
+                .error(format!(
+                    "its CacheType is {other}; it must be 0 (full cache), 1 (partial cache) or 2 (no cache)"
+                ))
+                .into())
+        }
+    };
+    match connection_type {
+        0 => {}
+        1 if mode != CacheMode::Full => problems.push(spec.error(format!(
             "its CacheType is {cache_type}; a Lookup on a Cache connection manager works in full cache mode (CacheType 0) only"
-        )));
+        ))),
+        1 => {}
+        other => {
+            return Err(spec
+                .error(format!(
+                    "its ConnectionType is {other}; it must be 0 (a database connection manager) or 1 (a Cache connection manager)"
+                ))
+                .into())
+        }
     }
     let behaviour = prop_int(&c.properties, "NoMatchBehavior").unwrap_or(0);
     let Some(input) = c.inputs.first() else {
@@ -248,6 +309,17 @@ fn create(spec: &ComponentSpec<'_>) -> Result<Box<dyn Component>, Problems> {
             reference,
         });
     }
+    let source = if connection_type == 0 {
+        match database_config(spec, mode, &joins, &copies, &in_layout) {
+            Ok(config) => Source::Database(Box::new(config)),
+            Err(p) => {
+                problems.0.extend(p.0);
+                Source::Cache
+            }
+        }
+    } else {
+        Source::Cache
+    };
     problems.into_result()?;
     let warn_no_match_unused = behaviour == 0
         && no_match_output.is_some_and(|o| spec.attached_outputs.get(o).copied().unwrap_or(false));
@@ -261,8 +333,186 @@ fn create(spec: &ComponentSpec<'_>) -> Result<Box<dyn Component>, Problems> {
         no_match,
         warn_no_match_unused,
         out_layout,
+        source,
+        target: String::new(),
         prepared: None,
     }))
+}
+
+/// The reference column named `name` among the declared ones (exact spelling first).
+fn declared<'a>(columns: &'a [ReferenceColumn], name: &str) -> Option<&'a ReferenceColumn> {
+    columns
+        .iter()
+        .find(|c| c.name == name)
+        .or_else(|| columns.iter().find(|c| c.name.eq_ignore_ascii_case(name)))
+}
+
+/// Reads and checks a database Lookup's properties: its queries, parameters, cache sizes and
+/// the reference columns' types against the columns they are joined to or copied into.
+fn database_config(
+    spec: &ComponentSpec<'_>,
+    mode: CacheMode,
+    joins: &[JoinColumn],
+    copies: &[CopyColumn],
+    in_layout: &Layout,
+) -> Result<DatabaseConfig, Problems> {
+    let c = spec.component;
+    let mut problems = Problems::default();
+    let props = &c.properties;
+    let sql = prop(props, "SqlCommand").unwrap_or("").to_string();
+    if sql.trim().is_empty() {
+        problems.push(
+            spec.error("its SqlCommand is empty; give the query (or table) whose rows it looks up"),
+        );
+    }
+    if c.connections.is_empty() {
+        problems.push(
+            spec.error("it has no connection manager; assign one to its OleDbConnection slot"),
+        );
+    }
+    let metadata =
+        match reference_metadata::parse(prop(props, "ReferenceMetadataXml").unwrap_or("")) {
+            Ok(m) => m,
+            Err(e) => {
+                problems.push(spec.error(e));
+                Vec::new()
+            }
+        };
+    // The reference columns read, each typed as declared (else as the column it feeds).
+    let mut needed: Vec<Needed> = Vec::new();
+    for j in joins {
+        let ty = match declared(&metadata, &j.reference) {
+            Some(d) => {
+                if !join_compatible(&j.ty, &d.data_type) {
+                    problems.push(spec.error(format!(
+                        "the join column \"{}\" is {} but the reference column \"{}\" is {}; a join needs the same data type on both sides (convert one with a Data Conversion or a CAST in the query) ({})",
+                        j.name, j.ty, d.name, d.data_type, codes::hex(codes::LOOKUP_JOIN_INVALID)
+                    )));
+                }
+                if !joinable(&d.data_type) {
+                    problems.push(spec.error(format!(
+                        "the reference column \"{}\" is {}; a Lookup cannot join on DT_R4, DT_R8, DT_TEXT, DT_NTEXT or DT_IMAGE columns",
+                        d.name, d.data_type
+                    )));
+                }
+                d.data_type
+            }
+            None if !metadata.is_empty() => {
+                problems.push(spec.error(format!(
+                    "the join column \"{}\" is joined to \"{}\", which is not among its reference columns ({}); refresh the Lookup's columns",
+                    j.name,
+                    j.reference,
+                    metadata.iter().map(|m| m.name.as_str()).collect::<Vec<_>>().join(", ")
+                )));
+                j.ty
+            }
+            None => j.ty,
+        };
+        needed.push(Needed {
+            name: j.reference.clone(),
+            data_type: ty,
+        });
+    }
+    let mut copy_needed = Vec::with_capacity(copies.len());
+    for cp in copies {
+        let ty = match declared(&metadata, &cp.reference) {
+            Some(d) => {
+                if !copy_fits(&d.data_type, &cp.ty) {
+                    problems.push(spec.error(format!(
+                        "\"{}\" is {} but the reference column \"{}\" it copies is {}; make the types match ({})",
+                        cp.name, cp.ty, d.name, d.data_type, codes::hex(codes::LOOKUP_JOIN_INVALID)
+                    )));
+                }
+                d.data_type
+            }
+            None if !metadata.is_empty() => {
+                problems.push(spec.error(format!(
+                    "\"{}\" copies the reference column \"{}\", which is not among its reference columns ({}); refresh the Lookup's columns",
+                    cp.name,
+                    cp.reference,
+                    metadata.iter().map(|m| m.name.as_str()).collect::<Vec<_>>().join(", ")
+                )));
+                cp.ty
+            }
+            None => cp.ty,
+        };
+        let at = match needed
+            .iter()
+            .position(|n| n.name == cp.reference && n.data_type == ty)
+        {
+            Some(i) => i,
+            None => {
+                needed.push(Needed {
+                    name: cp.reference.clone(),
+                    data_type: ty,
+                });
+                needed.len() - 1
+            }
+        };
+        copy_needed.push(at);
+    }
+    // The per-key statement's parameters: ParameterMap, else the join columns in order (a
+    // full cache runs no per-key statement and ignores them, as SSIS does).
+    let map = if mode == CacheMode::Full {
+        ""
+    } else {
+        prop(props, "ParameterMap").unwrap_or("")
+    };
+    let mut params = Vec::new();
+    for entry in map.split(';').map(str::trim).filter(|e| !e.is_empty()) {
+        let column = lineage_ref(spec.flow, entry).and_then(|l| in_layout.index_of(l));
+        match column {
+            Some(i) => params.push((i, in_layout.columns[i].data_type)),
+            None => problems.push(spec.error(format!(
+                "its ParameterMap names \"{entry}\", which is not a column of its input; map each ? of SqlCommandParam to an input column"
+            ))),
+        }
+    }
+    if map.trim().is_empty() {
+        params = joins.iter().map(|j| (j.buffer_index, j.ty)).collect();
+    }
+    let sql_param = prop(props, "SqlCommandParam").unwrap_or("").to_string();
+    if mode != CacheMode::Full {
+        let references: Vec<String> = joins.iter().map(|j| j.reference.clone()).collect();
+        let statement = per_key_statement(&sql_param, &sql, &references, Quoting::Ansi);
+        let markers = count_markers(&statement);
+        if markers != params.len() {
+            problems.push(spec.error(format!(
+                "its SqlCommandParam has {markers} parameter markers (?) but {} input columns are mapped to them (ParameterMap); map one input column to each marker (0xC0208234)",
+                params.len()
+            )));
+        }
+    }
+    let mb = prop_int(props, "MaxMemoryUsage64")
+        .or_else(|| prop_int(props, "MaxMemoryUsage"))
+        .unwrap_or(25);
+    if mode == CacheMode::Partial && !(1..=1_048_576).contains(&mb) {
+        problems.push(spec.error(format!(
+            "its MaxMemoryUsage64 is {mb}; the partial cache's size must be between 1 and 1048576 MB (0xC02090C9)"
+        )));
+    }
+    let miss_percent = prop_int(props, "NoMatchCachePercentage").unwrap_or(0);
+    if !(0..=100).contains(&miss_percent) {
+        problems.push(spec.error(format!(
+            "its NoMatchCachePercentage is {miss_percent}; it must be between 0 and 100"
+        )));
+    }
+    problems.into_result()?;
+    Ok(DatabaseConfig {
+        mode,
+        sql,
+        sql_param,
+        params,
+        needed,
+        copy_needed,
+        max_bytes: (mb.max(1) as usize) << 20,
+        miss_percent: miss_percent as u8,
+        code_page: prop_int(props, "DefaultCodePage")
+            .and_then(|v| u32::try_from(v).ok())
+            .filter(|v| *v > 0)
+            .unwrap_or(1252),
+        duplicates_are_errors: prop_bool(props, "TreatDuplicateKeysAsError").unwrap_or(false),
+    })
 }
 
 /// Whether a reference column of type `reference` may be copied into a column of type
@@ -367,8 +617,132 @@ impl Lookup {
     }
 }
 
-impl Component for Lookup {
-    fn pre_execute(&mut self, ctx: &mut PrepareContext<'_>) -> Result<(), PipelineError> {
+impl Lookup {
+    /// Connects and loads (full cache) or prepares the per-key statement.
+    fn prepare_database(
+        &mut self,
+        ctx: &mut PrepareContext<'_>,
+        config: &DatabaseConfig,
+    ) -> Result<Running, PipelineError> {
+        let target = DatabaseTarget::resolve(ctx, "OleDbConnection")?;
+        let mut session = open(&target).map_err(|e| connect_error(ctx, &target, &e))?;
+        self.target = target.describe();
+        let chars = ssisd_sql::type_map::CharTypes {
+            code_page: config.code_page,
+            unicode: false,
+        };
+        let settings = ReadSettings {
+            batch_rows: ctx.sizing.max_rows.max(1),
+            chars,
+        };
+        let failed = |ctx: &PrepareContext<'_>, what: &str, e: String| {
+            let code = if e.contains("memory budget") {
+                codes::OUT_OF_MEMORY
+            } else {
+                codes::DATABASE_ERROR
+            };
+            ctx.error(
+                code,
+                format!(
+                    "cannot {what} through {}: {e} ({})",
+                    target.describe(),
+                    codes::hex(code)
+                ),
+            )
+        };
+        match config.mode {
+            CacheMode::Full => {
+                let loaded = load_full(
+                    &mut session,
+                    &config.sql,
+                    &settings,
+                    &config.needed,
+                    self.joins.len(),
+                    &ctx.budget,
+                )
+                .map_err(|e| failed(ctx, "read its reference rows (SqlCommand)", e))?;
+                for w in &loaded.warnings {
+                    ctx.warning(
+                        codes::EXTERNAL_METADATA_OUT_OF_SYNC,
+                        format!("\"{}\": {w}.", self.name),
+                    );
+                }
+                if loaded.duplicates > 0 {
+                    let text = format!(
+                        "\"{}\": the reference query returned {} rows whose key an earlier row already had",
+                        self.name, loaded.duplicates
+                    );
+                    if config.duplicates_are_errors {
+                        return Err(ctx.error(
+                            codes::INDUCED_FAILURE_ON_ERROR,
+                            format!(
+                                "{text}, and TreatDuplicateKeysAsError is true; remove the duplicates from the query or set it to false to use the first row of each key ({})",
+                                codes::hex(codes::LOOKUP_DUPLICATE_KEYS)
+                            ),
+                        ));
+                    }
+                    ctx.warning(
+                        codes::LOOKUP_DUPLICATE_KEYS,
+                        format!("{text}; the first row of each key is used."),
+                    );
+                }
+                ctx.information(
+                    codes::LOOKUP_CACHED_TOTAL,
+                    format!(
+                        "\"{}\" has cached a total of {} rows.",
+                        self.name, loaded.cache.table.rows
+                    ),
+                );
+                Ok(Running::Full(Prepared {
+                    cache: loaded.cache,
+                    key_joins: (0..self.joins.len()).collect(),
+                    copy_sources: config.copy_needed.clone(),
+                    _reserved: loaded.reserved,
+                }))
+            }
+            CacheMode::Partial | CacheMode::None => {
+                let quoting = if target.is_tds() {
+                    Quoting::Brackets
+                } else {
+                    Quoting::Ansi
+                };
+                let references: Vec<String> =
+                    self.joins.iter().map(|j| j.reference.clone()).collect();
+                let statement =
+                    per_key_statement(&config.sql_param, &config.sql, &references, quoting);
+                let query = KeyQuery::prepare(session, &statement, settings).map_err(|e| {
+                    failed(
+                        ctx,
+                        &format!("prepare its per-key query \"{statement}\""),
+                        e,
+                    )
+                })?;
+                let cache = partial_cache(
+                    config.mode,
+                    config.max_bytes,
+                    config.miss_percent,
+                    &ctx.budget,
+                )
+                .map_err(|e| {
+                    ctx.error(
+                        codes::OUT_OF_MEMORY,
+                        format!("cannot hold its partial cache: {e}"),
+                    )
+                })?;
+                let copies = config
+                    .copy_needed
+                    .iter()
+                    .map(|&i| config.needed[i].clone())
+                    .collect();
+                let per_key = PerKey::new(query, cache, config.params.clone(), copies)
+                    .map_err(|e| ctx.error(codes::LOOKUP_JOIN_INVALID, e))?;
+                Ok(Running::PerKey(Box::new(per_key)))
+            }
+        }
+    }
+
+    /// Loads the rows of the Cache connection manager.
+    fn prepare_cache(&mut self, ctx: &mut PrepareContext<'_>) -> Result<Running, PipelineError> {
         let has_cache_slot = ctx
             .component
             .connections
@@ -445,6 +819,31 @@ impl Component for Lookup {
                 ),
             );
         }
+        ctx.information(
+            codes::LOOKUP_CACHED_TOTAL,
+            format!(
+                "\"{}\" has cached a total of {} rows.",
+                self.name, cache.table.rows
+            ),
+        );
+        Ok(Running::Full(Prepared {
+            cache,
+            key_joins,
+            copy_sources,
+            _reserved: reserved,
+        }))
+    }
+}
+
+impl Component for Lookup {
+    fn pre_execute(&mut self, ctx: &mut PrepareContext<'_>) -> Result<(), PipelineError> {
+        let source = std::mem::replace(&mut self.source, Source::Cache);
+        let running = match &source {
+            Source::Cache => self.prepare_cache(ctx),
+            Source::Database(config) => self.prepare_database(ctx, config),
+        };
+        self.source = source;
+        let running = running?;
         if self.warn_no_match_unused {
             ctx.warning(
                 codes::NO_MATCH_OUTPUT_GETS_NO_ROWS,
@@ -454,19 +853,7 @@ impl Component for Lookup {
                 ),
             );
         }
-        ctx.information(
-            codes::LOOKUP_CACHED_TOTAL,
-            format!(
-                "\"{}\" has cached a total of {} rows.",
-                self.name, cache.table.rows
-            ),
-        );
-        self.prepared = Some(Prepared {
-            cache,
-            key_joins,
-            copy_sources,
-            _reserved: reserved,
-        });
+        self.prepared = Some(running);
         Ok(())
     }
 
@@ -476,19 +863,51 @@ impl Component for Lookup {
         buffer: &mut Buffer,
         ctx: &RunContext<'_>,
     ) -> Result<Routing, PipelineError> {
-        let Some(p) = self.prepared.as_ref() else {
-            return Ok(Routing::all());
-        };
         let n = buffer.rows();
-        let keys: Vec<ArrayRef> = p
-            .key_joins
-            .iter()
-            .map(|&j| buffer.column(self.joins[j].buffer_index).clone())
-            .collect();
-        let found =
-            p.cache.index.probe(&keys).map_err(|e| {
-                PipelineError::new(codes::PROCESS_INPUT_FAILED, self.name.clone(), e)
-            })?;
+        let (found, sources): (UInt32Array, Vec<ArrayRef>) = match self.prepared.as_mut() {
+            None => return Ok(Routing::all()),
+            Some(Running::Full(p)) => {
+                let keys: Vec<ArrayRef> = p
+                    .key_joins
+                    .iter()
+                    .map(|&j| buffer.column(self.joins[j].buffer_index).clone())
+                    .collect();
+                let found = p.cache.index.probe(&keys).map_err(|e| {
+                    PipelineError::new(codes::PROCESS_INPUT_FAILED, self.name.clone(), e)
+                })?;
+                let sources = p
+                    .copy_sources
+                    .iter()
+                    .map(|&s| p.cache.table.arrays[s].clone())
+                    .collect();
+                (found, sources)
+            }
+            Some(Running::PerKey(k)) => {
+                let resolved = k.resolve(buffer).map_err(|e| {
+                    PipelineError::new(
+                        codes::DATABASE_ERROR,
+                        self.name.clone(),
+                        format!(
+                            "{}: component \"{}\" failed looking up rows {} to {} through {}: {e} ({})",
+                            self.task_path,
+                            self.name,
+                            ctx.rows_before + 1,
+                            ctx.rows_before + n as u64,
+                            self.target,
+                            codes::hex(codes::DATABASE_ERROR)
+                        ),
+                    )
+                })?;
+                for w in std::mem::take(&mut k.warnings) {
+                    ctx.message(
+                        crate::host::Level::Warning,
+                        codes::EXTERNAL_METADATA_OUT_OF_SYNC,
+                        format!("\"{}\": {w}.", self.name),
+                    );
+                }
+                resolved
+            }
+        };
         let missed = found.null_count();
         let mut per_row = vec![self.match_output as u16; n];
         let mut errors = Vec::new();
@@ -535,18 +954,17 @@ impl Component for Lookup {
         let mut added = Vec::new();
         let matched_mask = (missed > 0)
             .then(|| BooleanArray::from((0..n).map(|r| found.is_valid(r)).collect::<Vec<bool>>()));
-        for (c, &src) in self.copies.iter().zip(&p.copy_sources) {
-            let taken = arrow_select::take::take(p.cache.table.arrays[src].as_ref(), &found, None)
-                .map_err(|e| {
-                    PipelineError::new(
-                        codes::PROCESS_INPUT_FAILED,
-                        self.name.clone(),
-                        format!(
-                            "{}: component \"{}\": copying \"{}\": {e}",
-                            self.task_path, self.name, c.name
-                        ),
-                    )
-                })?;
+        for (c, src) in self.copies.iter().zip(&sources) {
+            let taken = arrow_select::take::take(src.as_ref(), &found, None).map_err(|e| {
+                PipelineError::new(
+                    codes::PROCESS_INPUT_FAILED,
+                    self.name.clone(),
+                    format!(
+                        "{}: component \"{}\": copying \"{}\": {e}",
+                        self.task_path, self.name, c.name
+                    ),
+                )
+            })?;
             match c.target {
                 Target::Add => added.push(taken),
                 Target::Replace(idx) => {
@@ -577,7 +995,24 @@ impl Component for Lookup {
         })
     }
 
-    fn post_execute(&mut self, _ctx: &mut PrepareContext<'_>) -> Result<(), PipelineError> {
+    fn post_execute(&mut self, ctx: &mut PrepareContext<'_>) -> Result<(), PipelineError> {
+        if let Some(Running::PerKey(k)) = &self.prepared {
+            let cache = match k.usage() {
+                Some(u) => format!(
+                    "; the partial cache answered {} keys and ends holding {} rows and {} keys without a match in {} bytes ({} evicted)",
+                    k.cache_hits, u.rows, u.misses, u.bytes, u.evicted
+                ),
+                None => String::new(),
+            };
+            ctx.information(
+                codes::LOOKUP_CACHED_TOTAL,
+                format!(
+                    "\"{}\" ran its per-key query {} times{cache}.",
+                    self.name,
+                    k.queries()
+                ),
+            );
+        }
         self.prepared = None;
         Ok(())
     }

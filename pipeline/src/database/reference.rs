@@ -1,0 +1,201 @@
+//! Reference rows read from a database for a Lookup: the whole result of a query, batch by
+//! batch (full cache), and the rows of a parameterised query run once per key (partial and no
+//! cache), through the connection manager's driver — ODBC with the per-key statement prepared
+//! once and executed with each key's values, SQL Server over TDS with `?` turned into
+//! `@P1…`. Values arrive as the driver types them ([`RowBatch`], described by
+//! [`ColumnInfo`]); fitting them to the Lookup's reference columns is the caller's. Blocking:
+//! call it from the component's own threads. It must not read component properties or match
+//! keys.
+
+use odbc_api::handles::StatementConnection;
+use odbc_api::Prepared;
+use ssisd_engine::types::Value;
+use ssisd_sql::odbc::{OdbcBatches, OdbcConnection, ReadOptions};
+use ssisd_sql::type_map::CharTypes;
+use ssisd_sql::{ColumnInfo, QueryError, RowBatch};
+
+use super::connection::{Session, TdsSession};
+use super::parameters::numbered_markers;
+
+/// How reference rows are read.
+#[derive(Debug, Clone, Copy)]
+pub struct ReadSettings {
+    /// Rows per batch of a full read.
+    pub batch_rows: usize,
+    /// How character columns are typed.
+    pub chars: CharTypes,
+}
+
+fn odbc_error(e: odbc_api::Error) -> String {
+    ssisd_sql::error::odbc_message(&e)
+}
+
+fn tds_params(values: &[Value]) -> Vec<ssisd_sql::tds::values::Param> {
+    values
+        .iter()
+        .map(|v| ssisd_sql::tds::values::Param(ssisd_sql::tds::values::column_data(v)))
+        .collect()
+}
+
+/// Runs `sql` on `session` and hands every batch of its first result set to `each`, with the
+/// result's columns; the rows are never gathered here.
+pub fn read_all(
+    session: &mut Session,
+    sql: &str,
+    settings: &ReadSettings,
+    mut each: impl FnMut(&[ColumnInfo], RowBatch) -> Result<(), String>,
+) -> Result<(), String> {
+    match session {
+        Session::Odbc(conn) => {
+            let no_params: &[Box<dyn odbc_api::parameter::InputParameter>] = &[];
+            let cursor = conn
+                .execute(sql, no_params, None)
+                .map_err(odbc_error)?
+                .ok_or("the query returns no result set; a Lookup needs a SELECT")?;
+            let mut batches = OdbcBatches::new(
+                cursor,
+                ReadOptions {
+                    batch_rows: settings.batch_rows.max(1),
+                    chars: settings.chars,
+                    ..ReadOptions::default()
+                },
+            )
+            .map_err(|e| e.to_string())?;
+            let columns = batches.columns().clone();
+            while let Some(batch) = batches.next_batch().map_err(|e| e.to_string())? {
+                each(&columns, batch)?;
+            }
+            Ok(())
+        }
+        Session::Tds(s) => {
+            let TdsSession { runtime, client } = s.as_mut();
+            let sql = numbered_markers(sql);
+            runtime.block_on(async {
+                let stream = client
+                    .query(sql.as_str(), &[])
+                    .await
+                    .map_err(|e| QueryError::from(e).to_string())?;
+                let mut batches = ssisd_sql::tds::TdsBatches::new(
+                    stream,
+                    settings.chars,
+                    settings.batch_rows.max(1),
+                );
+                let columns = batches.columns().await.map_err(|e| e.to_string())?;
+                while let Some(batch) = batches.next_batch().await.map_err(|e| e.to_string())? {
+                    each(&columns, batch)?;
+                }
+                Ok(())
+            })
+        }
+    }
+}
+
+/// The first row of a per-key query, with the result's columns.
+pub struct KeyRow {
+    pub columns: Vec<ColumnInfo>,
+    pub row: Option<Vec<Value>>,
+}
+
+enum Keyed {
+    Odbc(Prepared<StatementConnection<OdbcConnection>>),
+    Tds(Box<TdsSession>),
+}
+
+/// A parameterised query run once per key.
+pub struct KeyQuery {
+    keyed: Keyed,
+    /// The statement as the driver gets it (`@P1…` for SQL Server).
+    sql: String,
+    settings: ReadSettings,
+    /// Statements run.
+    pub runs: u64,
+}
+
+fn first_row(batch: RowBatch) -> Option<Vec<Value>> {
+    if batch.rows() == 0 {
+        return None;
+    }
+    Some(
+        batch
+            .values
+            .into_iter()
+            .map(|mut c| c.swap_remove(0))
+            .collect(),
+    )
+}
+
+impl KeyQuery {
+    /// Prepares `sql` (with `?` markers) on `session`.
+    pub fn prepare(
+        session: Session,
+        sql: &str,
+        settings: ReadSettings,
+    ) -> Result<KeyQuery, String> {
+        let (keyed, sql) = match session {
+            Session::Odbc(conn) => {
+                let prepared = conn.into_prepared(sql).map_err(odbc_error)?;
+                (Keyed::Odbc(prepared), sql.to_string())
+            }
+            Session::Tds(s) => (Keyed::Tds(s), numbered_markers(sql)),
+        };
+        Ok(KeyQuery {
+            keyed,
+            sql,
+            settings,
+            runs: 0,
+        })
+    }
+
+    /// Runs the query with `key` bound to its markers; the first row it returns, if any.
+    pub fn run(&mut self, key: &[Value]) -> Result<KeyRow, String> {
+        self.runs += 1;
+        let settings = self.settings;
+        match &mut self.keyed {
+            Keyed::Odbc(prepared) => {
+                let params: Vec<Box<dyn odbc_api::parameter::InputParameter>> =
+                    key.iter().map(ssisd_sql::odbc::parameters::input).collect();
+                let Some(cursor) = prepared.execute(params.as_slice()).map_err(odbc_error)? else {
+                    return Err("the query returns no result set; a Lookup needs a SELECT".into());
+                };
+                let mut batches = OdbcBatches::new(
+                    cursor,
+                    ReadOptions {
+                        batch_rows: 1,
+                        chars: settings.chars,
+                        ..ReadOptions::default()
+                    },
+                )
+                .map_err(|e| e.to_string())?;
+                let columns = batches.columns().to_vec();
+                let row = batches
+                    .next_batch()
+                    .map_err(|e| e.to_string())?
+                    .and_then(first_row);
+                Ok(KeyRow { columns, row })
+            }
+            Keyed::Tds(s) => {
+                let TdsSession { runtime, client } = s.as_mut();
+                let params = tds_params(key);
+                let refs: Vec<&dyn tiberius::ToSql> =
+                    params.iter().map(|p| p as &dyn tiberius::ToSql).collect();
+                let sql = self.sql.as_str();
+                runtime.block_on(async {
+                    let stream = client
+                        .query(sql, &refs)
+                        .await
+                        .map_err(|e| QueryError::from(e).to_string())?;
+                    let mut batches = ssisd_sql::tds::TdsBatches::new(stream, settings.chars, 64);
+                    let columns = batches.columns().await.map_err(|e| e.to_string())?.to_vec();
+                    let mut row = None;
+                    // The whole result is read so that the connection is free for the next key.
+                    while let Some(batch) = batches.next_batch().await.map_err(|e| e.to_string())? {
+                        if row.is_none() {
+                            row = first_row(batch);
+                        }
+                    }
+                    Ok(KeyRow { columns, row })
+                })
+            }
+        }
+    }
+}
