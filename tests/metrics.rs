@@ -12,7 +12,9 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use support::{create_token, http, import_test_package, json, request, wait_event, Service, TestPki};
+use support::{
+    create_token, http, import_test_package, json, request, wait_event, Service, TestPki,
+};
 
 const WAIT: Duration = Duration::from_secs(60);
 
@@ -106,7 +108,11 @@ fn counters_and_histograms_move_with_runs_events_and_requests() {
 
     let (text, after) = scrape(&s);
     let moved = |series: &str| value(&after, series) - value(&before, series);
-    assert_eq!(moved(r#"ssisd_runs_started_total{how="api"}"#), 2.0, "{text}");
+    assert_eq!(
+        moved(r#"ssisd_runs_started_total{how="api"}"#),
+        2.0,
+        "{text}"
+    );
     assert_eq!(
         moved(r#"ssisd_runs_finished_total{outcome="succeeded"}"#),
         1.0,
@@ -130,8 +136,14 @@ fn counters_and_histograms_move_with_runs_events_and_requests() {
     assert!(moved(r#"ssisd_run_duration_seconds_sum{outcome="succeeded"}"#) > 0.0);
     // Four rows read, each sent down the source's path and one of the split's two outputs.
     assert!(moved("ssisd_data_flow_rows_total") >= 8.0, "{text}");
-    assert!(moved(r#"ssisd_events_total{level="information"}"#) >= 2.0, "{text}");
-    assert!(moved(r#"ssisd_events_total{level="error"}"#) >= 1.0, "{text}");
+    assert!(
+        moved(r#"ssisd_events_total{level="information"}"#) >= 2.0,
+        "{text}"
+    );
+    assert!(
+        moved(r#"ssisd_events_total{level="error"}"#) >= 1.0,
+        "{text}"
+    );
     assert_eq!(value(&after, "ssisd_runs_running"), 0.0);
     assert_eq!(
         value(
@@ -149,7 +161,10 @@ fn counters_and_histograms_move_with_runs_events_and_requests() {
         ) >= 2.0,
         "{text}"
     );
-    assert!(!text.contains("orders\""), "a raw path became a label: {text}");
+    assert!(
+        !text.contains("orders\""),
+        "a raw path became a label: {text}"
+    );
     assert!(
         value(
             &after,
@@ -157,10 +172,17 @@ fn counters_and_histograms_move_with_runs_events_and_requests() {
         ) >= 1.0,
         "{text}"
     );
-    let (code, _) = request(&format!("http://{}/nowhere/File%20System", s.addr), "GET", None);
+    let (code, _) = request(
+        &format!("http://{}/nowhere/File%20System", s.addr),
+        "GET",
+        None,
+    );
     assert_eq!(code, 404);
     let (text, _) = scrape(&s);
-    assert!(text.contains(r#"route="unmatched",method="GET",code="404""#), "{text}");
+    assert!(
+        text.contains(r#"route="unmatched",method="GET",code="404""#),
+        "{text}"
+    );
     assert!(!text.contains("nowhere"), "{text}");
 
     // The Unix socket reads it too (a local caller).
@@ -193,10 +215,18 @@ fn outside_address() -> Option<String> {
 /// `GET /metrics` over TLS to `localhost:port` resolved to `ip`; the status.
 fn tls_scrape(port: &str, ip: &str, ca: &Path, token: Option<&str>) -> (u16, String) {
     let mut c = Command::new("curl");
-    c.args(["-s", "-S", "--max-time", "30", "-w", "\n%{http_code}", "--cacert"])
-        .arg(ca)
-        .args(["--resolve", &format!("localhost:{port}:{ip}")])
-        .arg(format!("https://localhost:{port}/metrics"));
+    c.args([
+        "-s",
+        "-S",
+        "--max-time",
+        "30",
+        "-w",
+        "\n%{http_code}",
+        "--cacert",
+    ])
+    .arg(ca)
+    .args(["--resolve", &format!("localhost:{port}:{ip}")])
+    .arg(format!("https://localhost:{port}/metrics"));
     if let Some(t) = token {
         c.arg("-H").arg(format!("Authorization: Bearer {t}"));
     }
@@ -230,7 +260,10 @@ fn a_caller_from_elsewhere_needs_the_administrator_role() {
         support::temp_dir(),
         support::Options {
             config: None,
-            env: env.iter().map(|(k, v)| (k.to_string(), v.clone())).collect(),
+            env: env
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect(),
         },
     );
     let port = s.addr.rsplit(':').next().unwrap().to_string();

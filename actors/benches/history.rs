@@ -13,7 +13,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{TimeZone, Utc};
-use ssisd_actors::history::{Ending, ExecutionQuery, HistoryDb, LoggingLevel, NewExecution, Status};
+use ssisd_actors::history::{
+    Ending, ExecutionQuery, HistoryDb, LoggingLevel, NewExecution, Status,
+};
 use ssisd_engine::run_protocol::stream::Record;
 fn records(seq0: u64) -> Vec<Record> {
     // 10 messages: pre-execute, 3 information, 2 progress, a warning, an error, post-execute,

@@ -23,7 +23,7 @@ pub use child::{
     ActorEntry, ActorType, ChildEnv, ChildSpec, Phase, ServicePlan, SupervisionSettings,
 };
 pub use directory::{Directory, FolderHealth, FolderStatus};
-pub use metrics::{MetricSet, Metrics};
 pub use event_log::EventLogSettings;
 pub use event_log::{Event, EventId, EventLogClient, EventQuery, Level, NewEvent};
+pub use metrics::{MetricSet, Metrics};
 pub use supervisor::{ReloadSummary, Shutdown, Supervisor};

@@ -69,10 +69,17 @@ impl Metrics {
     /// The metric set `T`, registered on first use.
     pub fn get<T: MetricSet>(&self) -> T {
         let mut sets = self.inner.sets.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(set) = sets.get(&TypeId::of::<T>()).and_then(|s| s.downcast_ref::<T>()) {
+        if let Some(set) = sets
+            .get(&TypeId::of::<T>())
+            .and_then(|s| s.downcast_ref::<T>())
+        {
             return set.clone();
         }
-        let mut registry = self.inner.registry.lock().unwrap_or_else(|p| p.into_inner());
+        let mut registry = self
+            .inner
+            .registry
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
         let set = T::register(&mut registry);
         sets.insert(TypeId::of::<T>(), Box::new(set.clone()));
         set
@@ -90,7 +97,11 @@ impl Metrics {
     /// Every metric in the OpenMetrics text format ([`CONTENT_TYPE`]).
     pub fn encode(&self) -> String {
         let mut out = String::new();
-        let registry = self.inner.registry.lock().unwrap_or_else(|p| p.into_inner());
+        let registry = self
+            .inner
+            .registry
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
         // Writing to a String cannot fail.
         let _ = prometheus_client::encoding::text::encode(&mut out, &registry);
         out

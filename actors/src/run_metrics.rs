@@ -128,7 +128,11 @@ mod tests {
         let mut t = RowTotals::default();
         assert_eq!(t.take("\\Package\\DFT", 9, 100), 100);
         assert_eq!(t.take("\\Package\\DFT", 9, 250), 150);
-        assert_eq!(t.take("\\Package\\DFT", 9, 250), 0, "a repeated total adds none");
+        assert_eq!(
+            t.take("\\Package\\DFT", 9, 250),
+            0,
+            "a repeated total adds none"
+        );
         assert_eq!(t.take("\\Package\\DFT", 10, 5), 5, "another path");
         assert_eq!(t.take("\\Package\\Loop\\DFT", 9, 7), 7, "another task");
     }
@@ -147,7 +151,13 @@ mod tests {
             "{text}"
         );
         assert!(text.contains(r#"ssisd_runs_finished_total{outcome="failed"} 1"#));
-        assert!(text.contains(r#"ssisd_run_duration_seconds_bucket{le="0.5",outcome="succeeded"} 1"#) || text.contains(r#"ssisd_run_duration_seconds_bucket{outcome="succeeded",le="0.5"} 1"#), "{text}");
+        assert!(
+            text.contains(r#"ssisd_run_duration_seconds_bucket{le="0.5",outcome="succeeded"} 1"#)
+                || text.contains(
+                    r#"ssisd_run_duration_seconds_bucket{outcome="succeeded",le="0.5"} 1"#
+                ),
+            "{text}"
+        );
         assert!(text.contains(r#"ssisd_run_duration_seconds_count{outcome="failed"} 1"#));
         assert!(text.contains("ssisd_data_flow_rows_total 10"));
     }

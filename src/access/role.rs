@@ -335,7 +335,10 @@ mod tests {
     fn metrics_are_for_local_callers_and_the_configured_role() {
         use super::{may_read_metrics, MetricsRefusal};
         // local, loopback allowed, anonymous
-        assert_eq!(may_read_metrics(true, true, Role::Administrator, None), Ok(()));
+        assert_eq!(
+            may_read_metrics(true, true, Role::Administrator, None),
+            Ok(())
+        );
         assert_eq!(
             may_read_metrics(true, false, Role::Administrator, None),
             Err(MetricsRefusal::NeedsCredentials)

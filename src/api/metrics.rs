@@ -89,9 +89,7 @@ pub async fn measure(
     let metrics = req
         .app_data::<web::Data<AppState>>()
         .map(|s| s.http_metrics.clone());
-    let route = req
-        .match_pattern()
-        .unwrap_or_else(|| UNMATCHED.to_string());
+    let route = req.match_pattern().unwrap_or_else(|| UNMATCHED.to_string());
     let method = req.method().as_str().to_string();
     let result = next.call(req).await;
     if let Some(m) = metrics {
@@ -112,7 +110,10 @@ pub async fn measure(
 }
 
 #[utoipa::path(get, path = "/metrics", tag = "service", security((), ("bearer" = [])), responses((status = 200, description = "The service's metrics in the OpenMetrics text format (Prometheus reads it): runs, durations, events, folders, HTTP requests, data-flow rows; see docs/metrics.md. Callers on this machine may read it without credentials, others need the role metrics.role (administrator by default)", content_type = "application/openmetrics-text", body = String), Unauthorized, Forbidden, (status = 404, description = "Metrics are turned off (metrics.enabled = false)", body = ErrorBody)))]
-pub async fn scrape(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+pub async fn scrape(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
     let policy = state.gate.metrics();
     if !policy.enabled {
         return Err(ApiError::not_found(
@@ -137,9 +138,7 @@ pub async fn scrape(req: HttpRequest, state: web::Data<AppState>) -> Result<Http
         }
         Err(MetricsRefusal::Role(why)) => {
             if let Some(c) = &caller {
-                state
-                    .gate
-                    .denied(c.identity(), &c.via.to_string(), &why);
+                state.gate.denied(c.identity(), &c.via.to_string(), &why);
             }
             return Err(ApiError::forbidden(why));
         }

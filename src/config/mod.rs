@@ -35,9 +35,9 @@ use ssisd_stores::FolderSpec;
 pub use access::AccessConfig;
 pub use check::default_runner;
 pub use error::ConfigError;
-pub use metrics::MetricsConfig;
 pub use folders::{default_folders, FolderSection};
 pub use load::{load, load_with_env};
+pub use metrics::MetricsConfig;
 pub use sections::{RawConfig, ServiceSection, SupervisionSection};
 
 /// The port the management API listens on by default (loopback only).

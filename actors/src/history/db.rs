@@ -835,7 +835,10 @@ mod tests {
             exit: Some("exit code 1".into()),
         };
         assert!(db.end("B", &ending).wait().unwrap());
-        assert!(!db.end("B", &ending).wait().unwrap(), "an ending is recorded once");
+        assert!(
+            !db.end("B", &ending).wait().unwrap(),
+            "an ending is recorded once"
+        );
         let e = db.execution("B").unwrap().unwrap();
         assert_eq!(
             (e.status, e.duration_ms, e.errors),
@@ -882,6 +885,10 @@ mod tests {
             .collect();
         assert_eq!(left, ["N", "V"]);
         assert!(db.messages("B", 0, 100).unwrap().is_empty());
-        assert_eq!(db.retain(Some(Utc::now()), 1000).wait().unwrap(), 2, "by age");
+        assert_eq!(
+            db.retain(Some(Utc::now()), 1000).wait().unwrap(),
+            2,
+            "by age"
+        );
     }
 }

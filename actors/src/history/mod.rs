@@ -151,7 +151,13 @@ impl History {
         let reads = self.live.values().cloned().map(|l| follow(db.clone(), l));
         let reads = join_all(reads);
         ctx.spawn(
-            async move { reads.await.into_iter().filter_map(Result::ok).collect::<Vec<_>>() }
+            async move {
+                reads
+                    .await
+                    .into_iter()
+                    .filter_map(Result::ok)
+                    .collect::<Vec<_>>()
+            }
             .into_actor(self)
             .map(|read, act, _| {
                 act.reading = false;

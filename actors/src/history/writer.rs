@@ -228,7 +228,8 @@ fn commit_group(conn: &mut Connection, group: &mut [Box<dyn Job>]) -> Result<(),
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(|e| e.to_string())?;
     for job in group.iter_mut() {
-        tx.execute_batch("SAVEPOINT job").map_err(|e| e.to_string())?;
+        tx.execute_batch("SAVEPOINT job")
+            .map_err(|e| e.to_string())?;
         let end = if job.run(&tx) {
             "RELEASE job"
         } else {
@@ -289,7 +290,9 @@ mod tests {
             c.execute("INSERT INTO t VALUES (7)", [])
         }));
         let results: Vec<_> = pending.into_iter().map(Commit::wait).collect();
-        assert!(results[..500].iter().all(|r| r.as_ref().is_ok_and(|n| *n == 1)));
+        assert!(results[..500]
+            .iter()
+            .all(|r| r.as_ref().is_ok_and(|n| *n == 1)));
         let failed = results[500].as_ref().unwrap_err();
         assert!(failed.message.contains("UNIQUE"), "{failed}");
         let rows: i64 = read
@@ -366,7 +369,10 @@ mod tests {
         let mut acked = Vec::new();
         let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
         while acked.len() < 2_000 {
-            let line = lines.next().expect("the child acknowledges writes").unwrap();
+            let line = lines
+                .next()
+                .expect("the child acknowledges writes")
+                .unwrap();
             if let Some(id) = line.strip_prefix("acked ") {
                 acked.push(id.to_string());
             }
@@ -374,9 +380,11 @@ mod tests {
         child.kill().unwrap(); // SIGKILL, mid-transaction most likely
         child.wait().unwrap();
         // Acknowledgements printed before the kill but not yet read count too.
-        acked.extend(lines.map_while(Result::ok).filter_map(|l| {
-            l.strip_prefix("acked ").map(str::to_string)
-        }));
+        acked.extend(
+            lines
+                .map_while(Result::ok)
+                .filter_map(|l| l.strip_prefix("acked ").map(str::to_string)),
+        );
         let db = HistoryDb::open(&db_path).unwrap();
         let stored: std::collections::HashSet<String> = db
             .open_executions()
