@@ -145,6 +145,13 @@ fn counters_and_histograms_move_with_runs_events_and_requests() {
         "{text}"
     );
     assert_eq!(value(&after, "ssisd_runs_running"), 0.0);
+    // Each run's beginning, records and end are history writes; transactions group them.
+    let writes = moved("ssisd_history_writes_total");
+    assert!(writes >= 4.0, "{text}");
+    assert!(
+        moved("ssisd_history_transactions_total") <= writes,
+        "{text}"
+    );
     assert_eq!(
         value(
             &after,

@@ -10,7 +10,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use super::writer::{Commit, Writer};
+use super::writer::{Commit, Counts, Writer};
 
 use chrono::{DateTime, TimeZone, Utc};
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
@@ -167,6 +167,11 @@ fn result_name(code: i64) -> Option<&'static str> {
 impl HistoryDb {
     /// Opens (creating if needed) the database at `path`. Blocking.
     pub fn open(path: &Path) -> Result<HistoryDb, HistoryError> {
+        HistoryDb::open_counted(path, Counts::default())
+    }
+
+    /// Opens the database, its writer counting what it commits in `counts`. Blocking.
+    pub fn open_counted(path: &Path, counts: Counts) -> Result<HistoryDb, HistoryError> {
         let fail = |message: String| HistoryError {
             path: path.to_path_buf(),
             message,
@@ -199,7 +204,7 @@ impl HistoryDb {
         let reader = open()?;
         Ok(HistoryDb {
             path: path.to_path_buf(),
-            writer: Writer::start(writer, path)?,
+            writer: Writer::start(writer, path, counts)?,
             reader: Arc::new(Mutex::new(reader)),
         })
     }

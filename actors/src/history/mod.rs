@@ -97,7 +97,8 @@ impl ActorType for History {
             fingerprint: format!("{}|{settings:?}", path.display()),
             folder: None,
             start: Box::new(move |watch: ExitWatch, env: &ChildEnv| {
-                let addr = History::new(path.clone(), settings.clone(), watch).start();
+                let counts = env.metrics.get::<writer::Counts>();
+                let addr = History::new(path.clone(), settings.clone(), watch, counts).start();
                 env.directory
                     .add_run_observer(KEY, RunObserver(addr.clone().recipient()));
                 register(env, KEY, addr)
@@ -113,10 +114,17 @@ pub struct History {
     live: HashMap<String, Live>,
     reading: bool,
     watch: ExitWatch,
+    /// What the writer commits (the service's metrics).
+    counts: writer::Counts,
 }
 
 impl History {
-    pub fn new(path: PathBuf, settings: HistorySettings, watch: ExitWatch) -> Self {
+    pub fn new(
+        path: PathBuf,
+        settings: HistorySettings,
+        watch: ExitWatch,
+        counts: writer::Counts,
+    ) -> Self {
         History {
             path,
             settings,
@@ -124,6 +132,7 @@ impl History {
             live: HashMap::new(),
             reading: false,
             watch,
+            counts,
         }
     }
 
@@ -315,11 +324,12 @@ impl Actor for History {
 
     fn started(&mut self, ctx: &mut Context<Self>) {
         let path = self.path.clone();
+        let counts = self.counts.clone();
         // Notices wait until the database is open and reconciled.
         ctx.wait(
             async move {
                 let opened = tokio::task::spawn_blocking(move || {
-                    let db = HistoryDb::open(&path)?;
+                    let db = HistoryDb::open_counted(&path, counts)?;
                     let open = open_executions(&db)?;
                     Ok::<_, HistoryError>((db, open))
                 })

@@ -9,15 +9,17 @@
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{mpsc, Arc};
+use std::sync::mpsc;
 use std::task::{Context, Poll};
 use std::thread;
 
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::registry::Registry;
 use rusqlite::{Connection, TransactionBehavior};
 use tokio::sync::oneshot;
 
 use super::db::HistoryError;
+use crate::metrics::MetricSet;
 
 /// Most writes in one transaction; more wait for the next.
 const MAX_GROUP: usize = 2048;
@@ -76,23 +78,40 @@ enum Command {
 pub struct Writer {
     path: PathBuf,
     commands: mpsc::Sender<Command>,
-    counts: Arc<Counts>,
+    counts: Counts,
 }
 
-/// What the writer has committed since it started.
-#[derive(Debug, Default)]
+/// What the writer has committed (`ssisd_history_writes_total`,
+/// `ssisd_history_transactions_total`: their ratio is how many writes a transaction groups).
+#[derive(Clone, Debug, Default)]
 pub struct Counts {
     /// Writes committed.
-    pub writes: AtomicU64,
+    pub writes: Counter,
     /// Transactions committed (each one fsync).
-    pub transactions: AtomicU64,
+    pub transactions: Counter,
+}
+
+impl MetricSet for Counts {
+    fn register(registry: &mut Registry) -> Self {
+        let c = Counts::default();
+        registry.register(
+            "history_writes",
+            "Writes committed to the execution history",
+            c.writes.clone(),
+        );
+        registry.register(
+            "history_transactions",
+            "Transactions (each one fsync) the execution history committed; writes waiting together share one",
+            c.transactions.clone(),
+        );
+        c
+    }
 }
 
 impl Writer {
     /// Starts the writer thread over `conn`.
-    pub fn start(conn: Connection, path: &Path) -> Result<Writer, HistoryError> {
+    pub fn start(conn: Connection, path: &Path, counts: Counts) -> Result<Writer, HistoryError> {
         let (tx, rx) = mpsc::channel();
-        let counts = Arc::new(Counts::default());
         let thread_counts = counts.clone();
         thread::Builder::new()
             .name("ssisd-history".into())
@@ -110,10 +129,7 @@ impl Writer {
 
     /// Writes and transactions committed so far.
     pub fn counts(&self) -> (u64, u64) {
-        (
-            self.counts.writes.load(Ordering::Relaxed),
-            self.counts.transactions.load(Ordering::Relaxed),
-        )
+        (self.counts.writes.get(), self.counts.transactions.get())
     }
 
     /// Queues `f`; the answer comes once the transaction that ran it is durable.
@@ -199,10 +215,8 @@ fn write_loop(mut conn: Connection, rx: mpsc::Receiver<Command>, counts: &Counts
             let committed = commit_group(&mut conn, &mut group);
             match &committed {
                 Ok(()) => {
-                    counts.transactions.fetch_add(1, Ordering::Relaxed);
-                    counts
-                        .writes
-                        .fetch_add(group.len() as u64, Ordering::Relaxed);
+                    counts.transactions.inc();
+                    counts.writes.inc_by(group.len() as u64);
                 }
                 Err(e) => {
                     tracing::error!(error = %e, count = group.len(), "execution history commit failed");
@@ -247,6 +261,8 @@ mod tests {
     use crate::history::LoggingLevel;
     use chrono::Utc;
     use std::io::BufRead;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::Arc;
 
     fn execution(i: u64) -> NewExecution {
         NewExecution {
@@ -274,7 +290,10 @@ mod tests {
             .unwrap();
             c
         };
-        (Writer::start(open(), &path).unwrap(), open())
+        (
+            Writer::start(open(), &path, Counts::default()).unwrap(),
+            open(),
+        )
     }
 
     #[test]
