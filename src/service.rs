@@ -476,7 +476,9 @@ async fn serve(
     let started_at = chrono::Utc::now();
     let directory = Directory::new();
     let events = EventLogClient::new(directory.clone());
-    let supervisor = Supervisor::new(cfg.plan(), directory.clone()).start();
+    let metrics = ssisd_actors::Metrics::new();
+    metrics.collect(ssisd_actors::metrics::DirectoryCollector(directory.clone()));
+    let supervisor = Supervisor::new(cfg.plan(), directory.clone(), metrics.clone()).start();
     // The supervisor answers only once its start-up (event log, 256, every store actor) is
     // done: the API is not announced before each folder has an actor to queue requests on.
     let _ = supervisor.send(ssisd_actors::supervisor::CurrentPlan).await;
@@ -521,6 +523,8 @@ async fn serve(
         owners,
         locks: Default::default(),
         listings: Default::default(),
+        http_metrics: metrics.get(),
+        metrics,
         runs_refused,
         hosts: api::guard::HostPolicy::new(opened.tcp_addr, opened.tls.is_some(), &cfg.host_names),
     });
@@ -549,6 +553,7 @@ async fn serve(
                 )))
                 .app_data(state.clone())
                 .app_data(query_errors.clone())
+                .wrap(actix_web::middleware::from_fn(api::metrics::measure))
                 .configure(api::configure)
         })
         .on_connect(api::auth::on_connect)

@@ -359,11 +359,24 @@ fn package_operations_and_refusals() {
     assert_eq!(p["protection_level"], "DontSaveSensitive");
     assert_eq!(p["format_version"], 8);
 
-    // Not a package, too large, bad name: refused, nothing written.
-    let before: Vec<_> = std::fs::read_dir(s.data_dir.join("Packages"))
-        .unwrap()
-        .map(|e| e.unwrap().file_name())
-        .collect();
+    // Not a package, too large, bad name: refused, nothing written. The listing is taken once
+    // the header cache is written and no temporary file is there: the service writes the cache
+    // in the background.
+    let settled = || {
+        Service::eventually(std::time::Duration::from_secs(10), || {
+            let mut names: Vec<_> = std::fs::read_dir(s.data_dir.join("Packages"))
+                .unwrap()
+                .map(|e| e.unwrap().file_name())
+                .collect();
+            names.sort();
+            let writing = names
+                .iter()
+                .any(|n| n.to_string_lossy().starts_with(".ssisd-tmp-"));
+            let cached = names.iter().any(|n| n == ".ssisd-headers");
+            (cached && !writing).then_some(names)
+        })
+    };
+    let before = settled();
     let (code, body) = http(
         &s,
         "PUT",
@@ -413,11 +426,7 @@ fn package_operations_and_refusals() {
         .0,
         404
     );
-    let after: Vec<_> = std::fs::read_dir(s.data_dir.join("Packages"))
-        .unwrap()
-        .map(|e| e.unwrap().file_name())
-        .collect();
-    assert_eq!(before, after);
+    assert_eq!(before, settled());
 
     assert_eq!(
         http(&s, "PATCH", pk, Some(br#"{"name":"Load Clients"}"#)).0,

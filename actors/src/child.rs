@@ -2,7 +2,8 @@
 //! [`ActorType`] (the configuration section it owns, how that section is checked, and which
 //! children a plan needs), the [`ChildSpec`] of one child (key, start/stop [`Phase`], restart
 //! type, fingerprint, start function), the [`ChildEnv`] every child is started with (where
-//! children are found, the event log, the plan, the supervisor's recipient to start runs), and
+//! children are found, the event log, the plan, the supervisor's recipient to start runs, the
+//! metrics registry), and
 //! [`ServicePlan`], what the service runs. It must not know which actor types exist (the
 //! binary's table lists them) nor read configuration files.
 
@@ -18,6 +19,7 @@ use ssisd_stores::FolderSpec;
 
 use crate::directory::Directory;
 use crate::event_log::EventLogClient;
+use crate::metrics::Metrics;
 use crate::package::{RunSettings, StartRun};
 use crate::supervision::{Backoff, ExitWatch, Intensity, RestartType, StopChild};
 
@@ -62,6 +64,8 @@ pub struct ChildEnv {
     pub plan: Arc<ServicePlan>,
     /// Starts a run as the API does (a scheduler's way to start packages).
     pub supervisor: Recipient<StartRun>,
+    /// The service's metrics: a child gets its own set with `env.metrics.get::<TheSet>()`.
+    pub metrics: Metrics,
 }
 
 /// Records a started child's address under its key and returns its stop recipient: what a

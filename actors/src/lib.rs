@@ -11,7 +11,9 @@ pub mod child;
 pub mod directory;
 pub mod event_log;
 pub mod history;
+pub mod metrics;
 pub mod package;
+pub mod run_metrics;
 pub mod run_request;
 pub mod store;
 pub mod supervision;
@@ -23,4 +25,5 @@ pub use child::{
 pub use directory::{Directory, FolderHealth, FolderStatus};
 pub use event_log::EventLogSettings;
 pub use event_log::{Event, EventId, EventLogClient, EventQuery, Level, NewEvent};
+pub use metrics::{MetricSet, Metrics};
 pub use supervisor::{ReloadSummary, Shutdown, Supervisor};

@@ -31,6 +31,7 @@ use ssisd_stores::atomic_file::{write_atomically_with, WriteOptions};
 
 use crate::directory::Directory;
 use crate::event_log::{EventId, EventLogClient, NewEvent};
+use crate::run_metrics::{RowTotals, RunMetrics};
 use crate::supervision::{ExitWatch, RestartType, StopChild};
 
 /// Package actors are never restarted: a run that ended is a result.
@@ -217,6 +218,7 @@ pub struct PackageEnv {
     pub events: EventLogClient,
     pub settings: Arc<RunSettings>,
     pub stop_on_shutdown: bool,
+    pub metrics: RunMetrics,
 }
 
 pub struct PackageActor {
@@ -239,6 +241,8 @@ pub struct PackageActor {
     logging_level: Option<String>,
     /// The "began" notice in flight (the "ended" one waits for it).
     began_notice: Option<tokio::task::JoinHandle<()>>,
+    /// The data flows' running row totals read so far.
+    rows: RowTotals,
 }
 
 /// A run began: told to every run observer (the execution history).
@@ -419,6 +423,7 @@ impl PackageActor {
             pending_exit: None,
             logging_level,
             began_notice: None,
+            rows: RowTotals::default(),
         }
     }
 
@@ -455,7 +460,9 @@ impl PackageActor {
     }
 
     fn tell_began(&mut self) {
-        let notice = RunNotice::Began(self.began_notice());
+        let began = self.began_notice();
+        self.env.metrics.started(&began.how);
+        let notice = RunNotice::Began(began);
         let directory = self.env.directory.clone();
         self.began_notice = Some(actix::spawn(async move {
             tell_observers(&directory, notice).await
@@ -599,6 +606,16 @@ impl PackageActor {
     }
 
     fn take_record(&mut self, body: Body) {
+        if let Body::PipelineRows {
+            path,
+            path_id,
+            rows,
+            ..
+        } = &body
+        {
+            let added = self.rows.take(path, *path_id, *rows);
+            self.env.metrics.rows.inc_by(added);
+        }
         let errors = &mut self.errors;
         let end = &mut self.end_result;
         let mut view = self.view.lock().unwrap_or_else(|p| p.into_inner());
@@ -680,6 +697,8 @@ impl PackageActor {
         self.finished = true;
         let outcome = outcome(self.end_result.as_deref(), &exit, self.stop_requested);
         let view = self.with_view(|v| v.clone());
+        let took = (Utc::now() - view.started_at).num_milliseconds() as f64 / 1000.0;
+        self.env.metrics.finished(outcome.as_str(), took);
         let errors: Vec<String> = self.errors.iter().cloned().collect();
         let (id, message) = match outcome {
             Outcome::Succeeded => (

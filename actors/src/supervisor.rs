@@ -17,6 +17,7 @@ use serde::Serialize;
 pub use crate::child::{ChildEnv, ChildSpec, Phase, ServicePlan, SupervisionSettings};
 use crate::directory::{Directory, FolderHealth};
 use crate::event_log::{EventId, EventLogClient, NewEvent};
+use crate::metrics::Metrics;
 use crate::package::{self, PackageActor, PackageEnv, RunState, ShutdownRun, Start};
 pub use crate::package::{RunRefused, StartRun};
 use crate::supervision::{
@@ -45,10 +46,11 @@ pub struct Supervisor {
     /// The Package actors (temporary children), by execution id.
     runs: HashMap<String, Addr<PackageActor>>,
     scanning: bool,
+    metrics: Metrics,
 }
 
 impl Supervisor {
-    pub fn new(plan: ServicePlan, directory: Directory) -> Self {
+    pub fn new(plan: ServicePlan, directory: Directory, metrics: Metrics) -> Self {
         Supervisor {
             plan: Arc::new(plan),
             events: EventLogClient::new(directory.clone()),
@@ -58,6 +60,7 @@ impl Supervisor {
             shutting_down: false,
             runs: HashMap::new(),
             scanning: false,
+            metrics,
         }
     }
 
@@ -67,6 +70,7 @@ impl Supervisor {
             events: self.events.clone(),
             plan: self.plan.clone(),
             supervisor: ctx.address().recipient(),
+            metrics: self.metrics.clone(),
         }
     }
 
@@ -135,6 +139,7 @@ impl Supervisor {
             events: self.events.clone(),
             settings: Arc::new(self.plan.runs.clone()),
             stop_on_shutdown: self.plan.stop_executing_packages_on_shutdown,
+            metrics: self.metrics.get(),
         };
         let actor = PackageActor::new(start, watch, env);
         let view = actor.view();
@@ -747,7 +752,7 @@ mod tests {
     async fn panicking_store_is_restarted_then_marked_failed_then_retried_on_reload() {
         let dir = tempfile::tempdir().unwrap();
         let directory = Directory::new();
-        let sup = Supervisor::new(plan(dir.path()), directory.clone()).start();
+        let sup = Supervisor::new(plan(dir.path()), directory.clone(), Metrics::new()).start();
         let first = wait_for(&directory, |h| *h == FolderHealth::Available).await;
         for _ in 0..500 {
             if matches!(

@@ -18,4 +18,6 @@ pub mod tokens;
 #[cfg(test)]
 mod test_support;
 
-pub use role::{authorize, Denied, Facts, Operation, Principal, Role};
+pub use role::{
+    authorize, may_read_metrics, Denied, Facts, MetricsRefusal, Operation, Principal, Role,
+};

@@ -191,6 +191,47 @@ pub fn authorize(who: &Principal, op: Operation, facts: &Facts) -> Result<(), De
     }
 }
 
+impl Role {
+    /// How much the role may do: administrator above operator above limited user.
+    fn rank(self) -> u8 {
+        match self {
+            Role::Administrator => 2,
+            Role::Operator => 1,
+            Role::LimitedUser => 0,
+        }
+    }
+}
+
+/// Who may read the service's metrics (`[metrics]`): a caller on this machine (`local`) when
+/// `loopback` allows it, else an authenticated caller (`role`) with at least `least`. `Err`
+/// says why not.
+pub fn may_read_metrics(
+    local: bool,
+    loopback: bool,
+    least: Role,
+    role: Option<Role>,
+) -> Result<(), MetricsRefusal> {
+    if local && loopback {
+        return Ok(());
+    }
+    match role {
+        Some(r) if r.rank() >= least.rank() => Ok(()),
+        Some(r) => Err(MetricsRefusal::Role(format!(
+            "reading the metrics needs the {least} role (metrics.role) or a connection from this machine; the caller is {r}"
+        ))),
+        None => Err(MetricsRefusal::NeedsCredentials),
+    }
+}
+
+/// Why a metrics read is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MetricsRefusal {
+    /// No credentials, from elsewhere (401).
+    NeedsCredentials,
+    /// The caller's role is too low (403).
+    Role(String),
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -288,5 +329,32 @@ mod tests {
         for r in [Role::Administrator, Role::Operator, Role::LimitedUser] {
             assert_eq!(Role::parse(r.as_str()), Some(r));
         }
+    }
+
+    #[test]
+    fn metrics_are_for_local_callers_and_the_configured_role() {
+        use super::{may_read_metrics, MetricsRefusal};
+        // local, loopback allowed, anonymous
+        assert_eq!(
+            may_read_metrics(true, true, Role::Administrator, None),
+            Ok(())
+        );
+        assert_eq!(
+            may_read_metrics(true, false, Role::Administrator, None),
+            Err(MetricsRefusal::NeedsCredentials)
+        );
+        assert_eq!(
+            may_read_metrics(false, true, Role::Administrator, Some(Role::Administrator)),
+            Ok(())
+        );
+        assert!(matches!(
+            may_read_metrics(false, true, Role::Administrator, Some(Role::Operator)),
+            Err(MetricsRefusal::Role(m)) if m.contains("administrator")
+        ));
+        assert_eq!(
+            may_read_metrics(false, true, Role::Operator, Some(Role::Operator)),
+            Ok(())
+        );
+        assert!(may_read_metrics(false, true, Role::Operator, Some(Role::LimitedUser)).is_err());
     }
 }

@@ -23,7 +23,7 @@ use crate::access::local_user::{self, LocalUser};
 use crate::access::rate_limit::FailureLimiter;
 use crate::access::tokens::{TokenStore, Verdict};
 use crate::access::{tls, Principal, Role};
-use crate::config::{AccessConfig, ServiceConfig};
+use crate::config::{AccessConfig, MetricsConfig, ServiceConfig};
 
 /// The connection a request arrived on (set by [`on_connect`]).
 #[derive(Debug, Clone)]
@@ -59,6 +59,14 @@ impl Peer {
                 },
                 ip => ip.to_string(),
             },
+        }
+    }
+
+    /// Whether the peer is on this machine: the Unix socket, or TCP from a loopback address.
+    pub fn is_local(&self) -> bool {
+        match self {
+            Peer::Unix { .. } => true,
+            Peer::Tcp { addr } | Peer::Tls { addr, .. } => addr.ip().is_loopback(),
         }
     }
 
@@ -182,6 +190,7 @@ pub struct Gate {
 
 struct Settings {
     access: AccessConfig,
+    metrics: MetricsConfig,
     unauthenticated_loopback: bool,
     tokens: Option<(PathBuf, Arc<TokenStore>)>,
 }
@@ -261,6 +270,11 @@ impl Gate {
             .read()
             .unwrap_or_else(|p| p.into_inner())
             .clone()
+    }
+
+    /// Who may read `GET /metrics` now.
+    pub fn metrics(&self) -> MetricsConfig {
+        self.settings().metrics
     }
 
     /// SQL Server roles of an identity (for msdb reader/writer roles).
@@ -584,6 +598,7 @@ impl Settings {
         });
         Settings {
             access: cfg.access.clone(),
+            metrics: cfg.metrics,
             unauthenticated_loopback: cfg.unauthenticated_loopback,
             tokens,
         }
@@ -593,6 +608,19 @@ impl Settings {
 /// Paths served without authentication (the API's own description).
 fn is_public(path: &str) -> bool {
     path == "/api/v1/openapi.json"
+}
+
+/// A metrics read from this machine without credentials, when `[metrics]` allows that: it
+/// passes unauthenticated (with credentials, they are checked as for any request).
+fn anonymous_metrics(gate: &Gate, req: &ServiceRequest) -> bool {
+    let metrics = gate.metrics();
+    req.path() == super::metrics::PATH
+        && metrics.enabled
+        && metrics.loopback
+        && !req
+            .headers()
+            .contains_key(actix_web::http::header::AUTHORIZATION)
+        && matches!(req.conn_data::<Peer>(), Some(p @ (Peer::Tcp { .. } | Peer::Tls { .. })) if p.is_local())
 }
 
 /// The middleware: authenticates the request and stores its [`Caller`] for the handlers.
@@ -615,6 +643,13 @@ pub async fn authenticate(
         ));
     };
     let gate = gate.gate.clone();
+    if anonymous_metrics(&gate, &req) {
+        // The handler decides from the peer; there is no caller.
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_boxed_body);
+    }
     match gate.authenticate(&req).await {
         Ok(caller) => {
             req.extensions_mut().insert(caller);

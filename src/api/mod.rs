@@ -12,6 +12,7 @@ pub mod journal;
 mod listing_cache;
 mod listing_fields;
 pub mod locks;
+pub mod metrics;
 pub mod openapi;
 mod openapi_schemas;
 mod packages;
@@ -78,6 +79,10 @@ pub struct AppState {
     pub hosts: guard::HostPolicy,
     /// Listing answers of unchanged folders.
     pub listings: listing_cache::ListingCache,
+    /// The service's metrics (`GET /metrics` encodes them).
+    pub metrics: ssisd_actors::Metrics,
+    /// The API's own metric set, updated by `metrics::measure` on every request.
+    pub http_metrics: metrics::HttpMetrics,
 }
 
 impl AppState {
@@ -220,6 +225,11 @@ fn lacks(allow: &'static str) -> actix_web::Route {
 
 /// Registers every route: one resource per path, each answering the methods it lacks with 405.
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource(metrics::PATH)
+            .route(web::get().to(metrics::scrape))
+            .default_service(lacks("GET")),
+    );
     cfg.service(
         web::scope("/api/v1")
             .service(

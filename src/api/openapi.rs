@@ -6,7 +6,9 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{events, executions, folders, packages, projects, running, service_info, transfer};
+use super::{
+    events, executions, folders, metrics, packages, projects, running, service_info, transfer,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -45,11 +47,12 @@ use super::{events, executions, folders, packages, projects, running, service_in
         executions::statistics,
         events::query,
         events::stream,
+        metrics::scrape,
     ),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
     tags(
-        (name = "service", description = "Status, identity and reload"),
+        (name = "service", description = "Status, identity, reload and metrics"),
         (name = "folders", description = "Folders of the top-level folders"),
         (name = "packages", description = "Stored packages: import, export, rename, delete, copy, move"),
         (name = "projects", description = "Deployed projects (.ispac): import, export, delete"),

@@ -44,6 +44,10 @@ pub(crate) fn check(
     let (access, mut warnings) =
         access::check(&raw.access, listen, s.unauthenticated_loopback, base)
             .map_err(|e| key_error(&e.key, e.message))?;
+    let metrics = raw
+        .metrics
+        .check()
+        .map_err(|(key, message)| key_error(&key, message))?;
     let dir =
         |key: &str, value: &Option<String>, default: PathBuf| -> Result<PathBuf, ConfigError> {
             match value {
@@ -192,6 +196,7 @@ pub(crate) fn check(
         run_as: None,
         allow_root_runners: s.allow_root_runners,
         access,
+        metrics,
         max_request_bytes: s.max_request_bytes,
         log: s.log,
         log_level: s.log_level.clone(),

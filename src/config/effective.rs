@@ -33,6 +33,7 @@ impl ServiceConfig {
             },
             supervision: self.supervision.clone(),
             access: self.access.to_section(),
+            metrics: self.metrics.to_section(),
             folder: Some(self.folders.iter().map(folder_section).collect()),
             sections: self.sections.clone(),
         }

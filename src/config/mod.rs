@@ -7,7 +7,7 @@
 //! the file's shape (`sections.rs`), reading and layering (`load.rs`), checking values
 //! (`check.rs`), top-level folders (`folders.rs`), what the service runs (`plan.rs`, with the
 //! actor table in `actor_table.rs`), the effective configuration printed by `--check-config`
-//! (`effective.rs`), access (`access.rs`), the classic XML file (`msdtssrvr.rs`), paths and
+//! (`effective.rs`), access (`access.rs`), who reads the metrics (`metrics.rs`), the classic XML file (`msdtssrvr.rs`), paths and
 //! text encodings. This module holds the checked configuration's type; it must not start
 //! anything.
 
@@ -18,6 +18,7 @@ mod effective;
 pub mod error;
 mod folders;
 mod load;
+pub mod metrics;
 pub mod msdtssrvr;
 pub mod paths;
 mod plan;
@@ -36,6 +37,7 @@ pub use check::default_runner;
 pub use error::ConfigError;
 pub use folders::{default_folders, FolderSection};
 pub use load::{load, load_with_env};
+pub use metrics::MetricsConfig;
 pub use sections::{RawConfig, ServiceSection, SupervisionSection};
 
 /// The port the management API listens on by default (loopback only).
@@ -85,6 +87,8 @@ pub struct ServiceConfig {
     pub run_as: Option<(u32, u32)>,
     pub allow_root_runners: bool,
     pub access: AccessConfig,
+    /// `[metrics]`: who may read `GET /metrics`.
+    pub metrics: MetricsConfig,
     pub max_request_bytes: u64,
     pub log: LogTarget,
     pub log_level: String,

@@ -1,4 +1,5 @@
 //! The configuration file's shape as written: `[service]`, `[supervision]`, `[access]`,
+//! `[metrics]`,
 //! `[[folder]]` and the actor types' own sections (kept as values for their settings to read).
 //! Defaults live here; checks do not (`check.rs`).
 
@@ -105,6 +106,7 @@ pub struct RawConfig {
     pub service: ServiceSection,
     pub supervision: SupervisionSection,
     pub access: access::AccessSection,
+    pub metrics: super::metrics::MetricsSection,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub folder: Option<Vec<FolderSection>>,
     /// The actor types' own sections (`[event_log]`, …), checked by their settings; any other

@@ -6,6 +6,7 @@
 pub mod event;
 pub mod ids;
 pub mod journal;
+pub mod metrics;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -15,6 +16,7 @@ use actix::prelude::*;
 pub use event::{Event, EventQuery, NewEvent};
 pub use ids::{EventId, Level};
 pub use journal::{Journal, JournalError};
+pub use metrics::EventMetrics;
 
 use serde::{Deserialize, Serialize};
 
@@ -34,15 +36,17 @@ pub struct EventLog {
     retention: u64,
     journal: Option<Journal>,
     watch: ExitWatch,
+    metrics: EventMetrics,
 }
 
 impl EventLog {
-    pub fn new(path: PathBuf, retention: u64, watch: ExitWatch) -> Self {
+    pub fn new(path: PathBuf, retention: u64, watch: ExitWatch, metrics: EventMetrics) -> Self {
         EventLog {
             path,
             retention,
             journal: None,
             watch,
+            metrics,
         }
     }
 }
@@ -95,6 +99,9 @@ impl Handler<Append> for EventLog {
             }
             .into_actor(self)
             .map(|result, act, ctx| {
+                if let Ok(event) = &result {
+                    act.metrics.stored(event.level);
+                }
                 if let Err(JournalError::Closed) = &result {
                     // The writer thread is gone: let the supervisor reopen the journal.
                     act.watch.failed("the event log writer stopped");
@@ -186,7 +193,7 @@ impl ActorType for EventLog {
                 register(
                     env,
                     KEY,
-                    EventLog::new(path.clone(), retention, watch).start(),
+                    EventLog::new(path.clone(), retention, watch, env.metrics.get()).start(),
                 )
             }),
         }]

@@ -10,8 +10,10 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use super::writer::{Commit, Counts, Writer};
+
 use chrono::{DateTime, TimeZone, Utc};
-use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use ssisd_engine::model::ExecResult;
 use ssisd_engine::run_protocol::stream::{result_text, Body, Record};
 
@@ -71,7 +73,7 @@ pub struct Live {
 #[derive(Clone)]
 pub struct HistoryDb {
     path: PathBuf,
-    writer: Arc<Mutex<Connection>>,
+    writer: Writer,
     reader: Arc<Mutex<Connection>>,
 }
 
@@ -165,6 +167,11 @@ fn result_name(code: i64) -> Option<&'static str> {
 impl HistoryDb {
     /// Opens (creating if needed) the database at `path`. Blocking.
     pub fn open(path: &Path) -> Result<HistoryDb, HistoryError> {
+        HistoryDb::open_counted(path, Counts::default())
+    }
+
+    /// Opens the database, its writer counting what it commits in `counts`. Blocking.
+    pub fn open_counted(path: &Path, counts: Counts) -> Result<HistoryDb, HistoryError> {
         let fail = |message: String| HistoryError {
             path: path.to_path_buf(),
             message,
@@ -197,7 +204,7 @@ impl HistoryDb {
         let reader = open()?;
         Ok(HistoryDb {
             path: path.to_path_buf(),
-            writer: Arc::new(Mutex::new(writer)),
+            writer: Writer::start(writer, path, counts)?,
             reader: Arc::new(Mutex::new(reader)),
         })
     }
@@ -213,15 +220,12 @@ impl HistoryDb {
         }
     }
 
-    fn write<R>(
+    /// Queues a write; it shares the next transaction with the writes waiting beside it.
+    fn write<R: Send + 'static>(
         &self,
-        f: impl FnOnce(&Transaction) -> rusqlite::Result<R>,
-    ) -> Result<R, HistoryError> {
-        let mut conn = self.writer.lock().unwrap_or_else(|p| p.into_inner());
-        let tx = conn.transaction().map_err(|e| self.error(e))?;
-        let r = f(&tx).map_err(|e| self.error(e))?;
-        tx.commit().map_err(|e| self.error(e))?;
-        Ok(r)
+        f: impl FnOnce(&Connection) -> rusqlite::Result<R> + Send + 'static,
+    ) -> Commit<R> {
+        self.writer.submit(f)
     }
 
     fn read<R>(
@@ -233,9 +237,9 @@ impl HistoryDb {
     }
 
     /// Records a run that began (status running); a run already recorded (adopted after a
-    /// restart) keeps its row. Returns what to read of it.
-    pub fn begin(&self, e: &NewExecution) -> Result<Live, HistoryError> {
-        self.write(|tx| {
+    /// restart) keeps its row. Answers, once durable, what to read of it.
+    pub fn begin(&self, e: NewExecution) -> Commit<Live> {
+        self.write(move |tx| {
             tx.execute(
                 "INSERT INTO executions (execution_id, package, status, start_us, started_by,
                      caller, pid, process_start, logging_level, sets, events)
@@ -256,9 +260,8 @@ impl HistoryDb {
                     e.events.display().to_string(),
                 ],
             )?;
-            live_of(tx, &e.execution_id)
-        })?
-        .ok_or_else(|| self.error("the execution just recorded is missing"))
+            live_of(tx, &e.execution_id)?.ok_or(rusqlite::Error::QueryReturnedNoRows)
+        })
     }
 
     /// The executions not yet ended (to read on, or to complete after a restart).
@@ -277,32 +280,39 @@ impl HistoryDb {
         })
     }
 
-    /// Stores the records read from `live`'s stream up to `offset` (complete lines only), in
-    /// one transaction with the new offset. Returns the updated state.
-    pub fn ingest(
-        &self,
-        live: &Live,
-        records: &[Record],
-        offset: u64,
-    ) -> Result<Live, HistoryError> {
-        let mut next = live.clone();
-        self.write(|tx| {
-            for r in records {
+    /// Stores the records read from `live`'s stream from `live.offset` up to `offset`
+    /// (complete lines only), atomically with the new offset. Answers the updated state once
+    /// durable. When the stored offset is no longer `live.offset` (another reader stored
+    /// those lines first), nothing is stored and the answer is the stored state, to read on
+    /// from: a record is stored once.
+    pub fn ingest(&self, live: &Live, records: Vec<Record>, offset: u64) -> Commit<Live> {
+        let live = live.clone();
+        self.write(move |tx| {
+            let stored: Option<i64> = tx
+                .prepare_cached("SELECT events_offset FROM executions WHERE row = ?1")?
+                .query_row([live.row], |r| r.get(0))
+                .optional()?;
+            if stored != Some(live.offset as i64) {
+                return Ok(live_of(tx, &live.execution_id)?.unwrap_or_else(|| live.clone()));
+            }
+            let mut next = live.clone();
+            for r in &records {
                 apply(tx, live.row, live.level, r, &mut next.run_result)?;
             }
-            tx.execute(
+            tx.prepare_cached(
                 "UPDATE executions SET events_offset = ?1, run_result = ?2 WHERE row = ?3",
-                params![offset as i64, next.run_result, live.row],
-            )?;
-            Ok(())
-        })?;
-        next.offset = offset;
-        Ok(next)
+            )?
+            .execute(params![offset as i64, next.run_result, live.row])?;
+            next.offset = offset;
+            Ok(next)
+        })
     }
 
     /// Completes an execution (once: an ended execution keeps its first ending).
-    pub fn end(&self, execution_id: &str, ending: &Ending) -> Result<bool, HistoryError> {
-        self.write(|tx| {
+    pub fn end(&self, execution_id: &str, ending: &Ending) -> Commit<bool> {
+        let execution_id = execution_id.to_string();
+        let ending = ending.clone();
+        self.write(move |tx| {
             let n = tx.execute(
                 "UPDATE executions SET status = ?1, end_us = MAX(?2, start_us), exit_code = ?3,
                      exit = ?4
@@ -445,12 +455,8 @@ impl HistoryDb {
 
     /// Removes ended executions (and all they hold) started before `older_than`, and beyond
     /// the newest `keep`, oldest first. Returns how many were removed.
-    pub fn retain(
-        &self,
-        older_than: Option<DateTime<Utc>>,
-        keep: u64,
-    ) -> Result<usize, HistoryError> {
-        self.write(|tx| {
+    pub fn retain(&self, older_than: Option<DateTime<Utc>>, keep: u64) -> Commit<usize> {
+        self.write(move |tx| {
             let cutoff_row: Option<i64> = tx
                 .query_row(
                     "SELECT row FROM executions ORDER BY row DESC LIMIT 1 OFFSET ?1",
@@ -477,10 +483,10 @@ impl HistoryDb {
         })
     }
 
-    /// Makes the write-ahead log part of the database file (on close).
-    pub fn checkpoint(&self) {
-        let conn = self.writer.lock().unwrap_or_else(|p| p.into_inner());
-        let _ = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);");
+    /// Makes the write-ahead log part of the database file (on close), once what is queued
+    /// is committed.
+    pub async fn checkpoint(&self) {
+        self.writer.checkpoint().await
     }
 }
 
@@ -547,7 +553,7 @@ struct At {
 }
 
 fn message(
-    tx: &Transaction,
+    tx: &Connection,
     at: At,
     kind: MessageType,
     (source, path): (&str, &str),
@@ -568,7 +574,7 @@ fn message(
 
 /// Stores what one record says at `level`.
 fn apply(
-    tx: &Transaction,
+    tx: &Connection,
     row: i64,
     level: LoggingLevel,
     r: &Record,
@@ -807,14 +813,14 @@ mod tests {
             ("V", LoggingLevel::Verbose, 4, 1, 1),
             ("N", LoggingLevel::None, 0, 0, 0),
         ] {
-            let live = db.begin(&new(id, level)).unwrap();
-            let live = db.ingest(&live, &records[..3], 100).unwrap();
-            let live = db.ingest(&live, &records[3..], 200).unwrap();
+            let live = db.begin(new(id, level)).wait().unwrap();
+            let live = db.ingest(&live, records[..3].to_vec(), 100).wait().unwrap();
+            let live = db.ingest(&live, records[3..].to_vec(), 200).wait().unwrap();
             assert_eq!(live.run_result.as_deref(), Some("failure"));
             assert_eq!(db.messages(id, 0, 100).unwrap().len(), messages, "{id}");
             let (s, d) = db.statistics(id).unwrap();
             assert_eq!((s.len(), d.len()), (stats, rows), "{id}");
-            let again = db.begin(&new(id, level)).unwrap();
+            let again = db.begin(new(id, level)).wait().unwrap();
             assert_eq!(
                 again.offset, 200,
                 "an adopted run reads on where it stopped"
@@ -833,8 +839,11 @@ mod tests {
             exit_code: Some(1),
             exit: Some("exit code 1".into()),
         };
-        assert!(db.end("B", &ending).unwrap());
-        assert!(!db.end("B", &ending).unwrap(), "an ending is recorded once");
+        assert!(db.end("B", &ending).wait().unwrap());
+        assert!(
+            !db.end("B", &ending).wait().unwrap(),
+            "an ending is recorded once"
+        );
         let e = db.execution("B").unwrap().unwrap();
         assert_eq!(
             (e.status, e.duration_ms, e.errors),
@@ -870,9 +879,9 @@ mod tests {
         );
 
         for id in ["P", "V", "N"] {
-            db.end(id, &ending).unwrap();
+            db.end(id, &ending).wait().unwrap();
         }
-        assert_eq!(db.retain(None, 2).unwrap(), 2, "the oldest two go");
+        assert_eq!(db.retain(None, 2).wait().unwrap(), 2, "the oldest two go");
         let left: Vec<String> = db
             .executions(&q(None, None))
             .unwrap()
@@ -881,6 +890,10 @@ mod tests {
             .collect();
         assert_eq!(left, ["N", "V"]);
         assert!(db.messages("B", 0, 100).unwrap().is_empty());
-        assert_eq!(db.retain(Some(Utc::now()), 1000).unwrap(), 2, "by age");
+        assert_eq!(
+            db.retain(Some(Utc::now()), 1000).wait().unwrap(),
+            2,
+            "by age"
+        );
     }
 }

@@ -11,6 +11,7 @@
 
 pub mod db;
 pub mod model;
+pub mod writer;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -18,6 +19,7 @@ use std::time::Duration;
 
 use actix::prelude::*;
 use chrono::Utc;
+use futures_util::future::join_all;
 use serde::{Deserialize, Serialize};
 use ssisd_engine::run_protocol::{process_start_time, stream::Record, OutcomeRecord, OUTCOME_FILE};
 
@@ -95,7 +97,8 @@ impl ActorType for History {
             fingerprint: format!("{}|{settings:?}", path.display()),
             folder: None,
             start: Box::new(move |watch: ExitWatch, env: &ChildEnv| {
-                let addr = History::new(path.clone(), settings.clone(), watch).start();
+                let counts = env.metrics.get::<writer::Counts>();
+                let addr = History::new(path.clone(), settings.clone(), watch, counts).start();
                 env.directory
                     .add_run_observer(KEY, RunObserver(addr.clone().recipient()));
                 register(env, KEY, addr)
@@ -111,10 +114,17 @@ pub struct History {
     live: HashMap<String, Live>,
     reading: bool,
     watch: ExitWatch,
+    /// What the writer commits (the service's metrics).
+    counts: writer::Counts,
 }
 
 impl History {
-    pub fn new(path: PathBuf, settings: HistorySettings, watch: ExitWatch) -> Self {
+    pub fn new(
+        path: PathBuf,
+        settings: HistorySettings,
+        watch: ExitWatch,
+        counts: writer::Counts,
+    ) -> Self {
         History {
             path,
             settings,
@@ -122,6 +132,7 @@ impl History {
             live: HashMap::new(),
             reading: false,
             watch,
+            counts,
         }
     }
 
@@ -129,9 +140,10 @@ impl History {
         let Some(db) = self.db.clone() else { return };
         let days = self.settings.retention_days;
         let keep = self.settings.max_executions;
-        tokio::task::spawn_blocking(move || {
-            let older = (days > 0).then(|| Utc::now() - chrono::Duration::days(i64::from(days)));
-            if let Err(e) = db.retain(older, keep) {
+        let older = (days > 0).then(|| Utc::now() - chrono::Duration::days(i64::from(days)));
+        let removing = db.retain(older, keep);
+        actix::spawn(async move {
+            if let Err(e) = removing.await {
                 tracing::error!(error = %e, "execution history retention failed");
             }
         });
@@ -144,17 +156,16 @@ impl History {
         }
         let Some(db) = self.db.clone() else { return };
         self.reading = true;
-        let lives: Vec<Live> = self.live.values().cloned().collect();
+        // Every live run's new records are queued at once, so they share a transaction.
+        let reads = self.live.values().cloned().map(|l| follow(db.clone(), l));
+        let reads = join_all(reads);
         ctx.spawn(
             async move {
-                tokio::task::spawn_blocking(move || {
-                    lives
-                        .into_iter()
-                        .filter_map(|l| read_stream(&db, &l).ok())
-                        .collect::<Vec<_>>()
-                })
-                .await
-                .unwrap_or_default()
+                reads
+                    .await
+                    .into_iter()
+                    .filter_map(Result::ok)
+                    .collect::<Vec<_>>()
             }
             .into_actor(self)
             .map(|read, act, _| {
@@ -171,21 +182,30 @@ impl History {
     }
 }
 
-/// Reads `live`'s stream from its offset to the last complete line and stores the records.
-/// Blocking.
-fn read_stream(db: &HistoryDb, live: &Live) -> Result<Live, HistoryError> {
-    let mut current = live.clone();
+/// Reads `live`'s stream on from its offset to the last complete line and stores the records;
+/// answers the state reached once it is durable.
+async fn follow(db: HistoryDb, live: Live) -> Result<Live, HistoryError> {
+    let mut current = live;
     loop {
-        let (bytes, complete) = read_complete_lines(&current.events, current.offset);
+        let path = current.events.clone();
+        let offset = current.offset;
+        let (bytes, records) = tokio::task::spawn_blocking(move || {
+            let (bytes, complete) = read_complete_lines(&path, offset);
+            let records: Vec<Record> = complete
+                .split(|b| *b == b'\n')
+                .filter_map(Record::parse)
+                .collect();
+            (bytes, records)
+        })
+        .await
+        .unwrap_or_default();
         if bytes == 0 {
             return Ok(current);
         }
-        let records: Vec<Record> = complete
-            .split(|b| *b == b'\n')
-            .filter_map(Record::parse)
-            .collect();
-        current = db.ingest(&current, &records, current.offset + bytes)?;
-        if bytes < READ_CHUNK / 2 {
+        current = db.ingest(&current, records, offset + bytes).await?;
+        // Another reader may have stored these lines first: read on from where it stopped.
+        let whole = current.offset == offset + bytes;
+        if whole && bytes < READ_CHUNK / 2 {
             return Ok(current);
         }
     }
@@ -228,41 +248,75 @@ fn status_of_stream(run_result: Option<&str>) -> Status {
     }
 }
 
+/// An execution still open when the history starts, with what its run left.
+struct Open {
+    live: Live,
+    outcome: Option<OutcomeRecord>,
+    alive: bool,
+}
+
+/// The open executions and what their runs left. Blocking.
+fn open_executions(db: &HistoryDb) -> Result<Vec<Open>, HistoryError> {
+    Ok(db
+        .open_executions()?
+        .into_iter()
+        .map(|live| {
+            let outcome = live
+                .events
+                .parent()
+                .and_then(|d| std::fs::read(d.join(OUTCOME_FILE)).ok())
+                .and_then(|b| OutcomeRecord::from_json(&b));
+            let alive = live.pid.is_some_and(|pid| {
+                live.process_start != 0
+                    && process_start_time(pid as i32) == Some(live.process_start)
+            });
+            Open {
+                live,
+                outcome,
+                alive,
+            }
+        })
+        .collect())
+}
+
 /// At start: completes the executions that ended while the history was down, from their
-/// outcome marker or their stream; returns those still running. Blocking.
-fn reconcile(db: &HistoryDb) -> Result<Vec<Live>, HistoryError> {
+/// outcome marker or their stream; returns those still running.
+async fn reconcile(db: &HistoryDb, open: Vec<Open>) -> Result<Vec<Live>, HistoryError> {
     let mut still = Vec::new();
-    for live in db.open_executions()? {
-        let outcome = live
-            .events
-            .parent()
-            .and_then(|d| std::fs::read(d.join(OUTCOME_FILE)).ok())
-            .and_then(|b| OutcomeRecord::from_json(&b));
-        let alive = live.pid.is_some_and(|pid| {
-            live.process_start != 0 && process_start_time(pid as i32) == Some(live.process_start)
-        });
-        if outcome.is_none() && alive {
-            still.push(live);
-            continue;
+    let mut ended = Vec::new();
+    for o in open {
+        if o.outcome.is_none() && o.alive {
+            still.push(o.live);
+        } else {
+            ended.push(complete(db.clone(), o));
         }
-        let read = read_stream(db, &live)?;
-        let ending = match outcome {
-            Some(o) => Ending {
-                status: Status::of_outcome(&o.outcome),
-                end_time: o.ended_at.unwrap_or_else(Utc::now),
-                exit_code: o.exit_code.map(i64::from),
-                exit: o.exit,
-            },
-            None => Ending {
-                status: status_of_stream(read.run_result.as_deref()),
-                end_time: Utc::now(),
-                exit_code: None,
-                exit: Some("ended while the service was down".into()),
-            },
-        };
-        db.end(&live.execution_id, &ending)?;
+    }
+    for done in join_all(ended).await {
+        done?;
     }
     Ok(still)
+}
+
+/// Reads the rest of an ended run's stream and records its ending.
+async fn complete(db: HistoryDb, o: Open) -> Result<(), HistoryError> {
+    let id = o.live.execution_id.clone();
+    let read = follow(db.clone(), o.live).await?;
+    let ending = match o.outcome {
+        Some(o) => Ending {
+            status: Status::of_outcome(&o.outcome),
+            end_time: o.ended_at.unwrap_or_else(Utc::now),
+            exit_code: o.exit_code.map(i64::from),
+            exit: o.exit,
+        },
+        None => Ending {
+            status: status_of_stream(read.run_result.as_deref()),
+            end_time: Utc::now(),
+            exit_code: None,
+            exit: Some("ended while the service was down".into()),
+        },
+    };
+    db.end(&id, &ending).await?;
+    Ok(())
 }
 
 impl Actor for History {
@@ -270,20 +324,24 @@ impl Actor for History {
 
     fn started(&mut self, ctx: &mut Context<Self>) {
         let path = self.path.clone();
+        let counts = self.counts.clone();
         // Notices wait until the database is open and reconciled.
         ctx.wait(
             async move {
-                tokio::task::spawn_blocking(move || {
-                    let db = HistoryDb::open(&path)?;
-                    let live = reconcile(&db)?;
-                    Ok::<_, HistoryError>((db, live))
+                let opened = tokio::task::spawn_blocking(move || {
+                    let db = HistoryDb::open_counted(&path, counts)?;
+                    let open = open_executions(&db)?;
+                    Ok::<_, HistoryError>((db, open))
                 })
                 .await
                 .map_err(|e| HistoryError {
                     path: PathBuf::new(),
                     message: e.to_string(),
                 })
-                .and_then(|r| r)
+                .and_then(|r| r);
+                let (db, open) = opened?;
+                let live = reconcile(&db, open).await?;
+                Ok::<_, HistoryError>((db, live))
             }
             .into_actor(self)
             .map(|opened, act, ctx| match opened {
@@ -321,30 +379,32 @@ impl Handler<RunNotice> for History {
         Box::pin(
             async move {
                 let db = db.ok_or_else(|| "the execution history is not open".to_string())?;
-                tokio::task::spawn_blocking(move || match notice {
+                match notice {
                     RunNotice::Began(b) => {
                         let level = b
                             .logging_level
                             .as_deref()
                             .and_then(LoggingLevel::parse)
                             .unwrap_or(default_level);
-                        db.begin(&NewExecution {
-                            execution_id: b.execution_id,
-                            package: b.package,
-                            started_by: b.how,
-                            caller: b.user,
-                            pid: b.pid.map(i64::from),
-                            process_start: b.process_start,
-                            start_time: b.started_at,
-                            logging_level: level,
-                            sets: b.sets,
-                            events: b.events,
-                        })
-                        .map(Some)
+                        let live = db
+                            .begin(NewExecution {
+                                execution_id: b.execution_id,
+                                package: b.package,
+                                started_by: b.how,
+                                caller: b.user,
+                                pid: b.pid.map(i64::from),
+                                process_start: b.process_start,
+                                start_time: b.started_at,
+                                logging_level: level,
+                                sets: b.sets,
+                                events: b.events,
+                            })
+                            .await;
+                        live.map(Some).map_err(|e| e.to_string())
                     }
                     RunNotice::Ended(e) => {
-                        if let Some(l) = &live {
-                            read_stream(&db, l)?;
+                        if let Some(l) = live {
+                            follow(db.clone(), l).await.map_err(|e| e.to_string())?;
                         }
                         db.end(
                             &e.execution_id,
@@ -354,13 +414,12 @@ impl Handler<RunNotice> for History {
                                 exit_code: e.exit_code.map(i64::from),
                                 exit: Some(e.exit),
                             },
-                        )?;
+                        )
+                        .await
+                        .map_err(|e| e.to_string())?;
                         Ok(None)
                     }
-                })
-                .await
-                .map_err(|e| e.to_string())?
-                .map_err(|e| e.to_string())
+                }
             }
             .into_actor(self)
             .map(|result, act, _| {
@@ -398,13 +457,8 @@ impl Handler<StopChild> for History {
         Box::pin(
             async move {
                 if let Some(db) = db {
-                    let _ = tokio::task::spawn_blocking(move || {
-                        for l in &lives {
-                            let _ = read_stream(&db, l);
-                        }
-                        db.checkpoint();
-                    })
-                    .await;
+                    join_all(lives.into_iter().map(|l| follow(db.clone(), l))).await;
+                    db.checkpoint().await;
                 }
             }
             .into_actor(self)
