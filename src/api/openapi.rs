@@ -6,13 +6,15 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{events, executions, folders, packages, projects, running, service_info, transfer};
+use super::{
+    events, executions, folders, packages, projects, running, schedules, service_info, transfer,
+};
 
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "ssisd management API",
-        description = "Stored and running SSIS packages, deployed projects, the execution history and the event log of an ssisd service. Local clients use the Unix socket (the caller is known from its account); TCP clients send a bearer token or a client certificate.",
+        description = "Stored and running SSIS packages, deployed projects, the execution history, schedules and the event log of an ssisd service. Local clients use the Unix socket (the caller is known from its account); TCP clients send a bearer token or a client certificate.",
     ),
     paths(
         service_info::status,
@@ -43,6 +45,12 @@ use super::{events, executions, folders, packages, projects, running, service_in
         executions::detail,
         executions::messages,
         executions::statistics,
+        schedules::list,
+        schedules::create,
+        schedules::detail,
+        schedules::change,
+        schedules::delete,
+        schedules::run,
         events::query,
         events::stream,
     ),
@@ -55,6 +63,7 @@ use super::{events, executions, folders, packages, projects, running, service_in
         (name = "projects", description = "Deployed projects (.ispac): import, export, delete"),
         (name = "running", description = "Running packages"),
         (name = "executions", description = "The execution history"),
+        (name = "schedules", description = "Schedules that run stored packages"),
         (name = "events", description = "The event log"),
     )
 )]

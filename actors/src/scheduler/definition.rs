@@ -17,7 +17,7 @@ use crate::child::{Settings, SettingsContext, SettingsError};
 pub const MAX_NAME: usize = 128;
 
 /// What runs missed while the service was down become when it returns.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum CatchUp {
     /// Missed runs are skipped (as SQL Server Agent does).
@@ -30,7 +30,7 @@ pub enum CatchUp {
 }
 
 /// Agent's calendar shapes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Frequency {
     Once,
@@ -57,7 +57,7 @@ fn is_one(n: &u32) -> bool {
 
 /// One schedule as written: a name, the stored package it runs with its `/Set` values, and
 /// when — a `cron` expression, or a `frequency` with its keys.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScheduleDef {
     pub name: String,
