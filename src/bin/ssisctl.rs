@@ -249,60 +249,7 @@ enum ScheduleCommand {
     #[command(
         after_help = "Examples:\n  ssisctl schedule add nightly 'File System/ETL/Load' --cron '0 3 * * *' --time-zone Europe/Berlin\n  ssisctl schedule add office 'File System/ETL/Load' --frequency weekly --days mon,fri --every 15m --from 08:00 --until 18:00\n  ssisctl schedule add month-end 'File System/ETL/Close' --frequency monthly --day-of-month 31 --at 23:00"
     )]
-    Add {
-        name: String,
-        path: String,
-        /// 5 fields (minute hour day month weekday), or 6 with seconds first.
-        #[arg(long)]
-        cron: Option<String>,
-        /// once, daily, weekly or monthly.
-        #[arg(long)]
-        frequency: Option<String>,
-        /// Time of day, HH:MM[:SS].
-        #[arg(long)]
-        at: Option<String>,
-        /// Repeat every period during the day (15m, 2h, 30s).
-        #[arg(long)]
-        every: Option<String>,
-        #[arg(long)]
-        from: Option<String>,
-        #[arg(long)]
-        until: Option<String>,
-        /// For --frequency once: YYYY-MM-DD.
-        #[arg(long)]
-        date: Option<String>,
-        /// For --frequency weekly: mon,tue,…
-        #[arg(long, value_delimiter = ',')]
-        days: Vec<String>,
-        #[arg(long)]
-        day_of_month: Option<u32>,
-        /// Every N days, weeks or months.
-        #[arg(long)]
-        interval: Option<u32>,
-        #[arg(long)]
-        start_date: Option<String>,
-        #[arg(long)]
-        end_date: Option<String>,
-        /// An IANA time zone (Europe/Berlin); default the service's.
-        #[arg(long)]
-        time_zone: Option<String>,
-        /// A /Set value for each run (repeatable).
-        #[arg(long)]
-        set: Vec<String>,
-        #[arg(long)]
-        max_active: Option<u32>,
-        /// none, last or all.
-        #[arg(long)]
-        catch_up: Option<String>,
-        #[arg(long)]
-        retry_attempts: Option<u32>,
-        /// Seconds between attempts.
-        #[arg(long)]
-        retry_interval: Option<u64>,
-        /// Create it disabled.
-        #[arg(long)]
-        disabled: bool,
-    },
+    Add(Box<AddSchedule>),
     /// Delete a schedule made through the API.
     Rm { name: String },
     /// Let a schedule fire again.
@@ -313,9 +260,65 @@ enum ScheduleCommand {
     Run { name: String },
 }
 
+#[derive(clap::Args)]
+struct AddSchedule {
+    name: String,
+    path: String,
+    /// 5 fields (minute hour day month weekday), or 6 with seconds first.
+    #[arg(long)]
+    cron: Option<String>,
+    /// once, daily, weekly or monthly.
+    #[arg(long)]
+    frequency: Option<String>,
+    /// Time of day, HH:MM[:SS].
+    #[arg(long)]
+    at: Option<String>,
+    /// Repeat every period during the day (15m, 2h, 30s).
+    #[arg(long)]
+    every: Option<String>,
+    #[arg(long)]
+    from: Option<String>,
+    #[arg(long)]
+    until: Option<String>,
+    /// For --frequency once: YYYY-MM-DD.
+    #[arg(long)]
+    date: Option<String>,
+    /// For --frequency weekly: mon,tue,…
+    #[arg(long, value_delimiter = ',')]
+    days: Vec<String>,
+    #[arg(long)]
+    day_of_month: Option<u32>,
+    /// Every N days, weeks or months.
+    #[arg(long)]
+    interval: Option<u32>,
+    #[arg(long)]
+    start_date: Option<String>,
+    #[arg(long)]
+    end_date: Option<String>,
+    /// An IANA time zone (Europe/Berlin); default the service's.
+    #[arg(long)]
+    time_zone: Option<String>,
+    /// A /Set value for each run (repeatable).
+    #[arg(long)]
+    set: Vec<String>,
+    #[arg(long)]
+    max_active: Option<u32>,
+    /// none, last or all.
+    #[arg(long)]
+    catch_up: Option<String>,
+    #[arg(long)]
+    retry_attempts: Option<u32>,
+    /// Seconds between attempts.
+    #[arg(long)]
+    retry_interval: Option<u64>,
+    /// Create it disabled.
+    #[arg(long)]
+    disabled: bool,
+}
+
 /// The API body of `schedule add`.
-fn schedule_body(command: ScheduleCommand) -> serde_json::Value {
-    let ScheduleCommand::Add {
+fn schedule_body(add: AddSchedule) -> serde_json::Value {
+    let AddSchedule {
         name,
         path,
         cron,
@@ -337,10 +340,7 @@ fn schedule_body(command: ScheduleCommand) -> serde_json::Value {
         retry_attempts,
         retry_interval,
         disabled,
-    } = command
-    else {
-        return serde_json::Value::Null;
-    };
+    } = add;
     let mut body = serde_json::json!({ "name": name, "package": path });
     let fields = [
         ("cron", cron.map(serde_json::Value::from)),
@@ -479,7 +479,7 @@ fn run(cli: Cli) -> Result<u8, ClientError> {
                 ssisd::ctl::schedules::set_enabled(&c, &out, &name, false)
             }
             ScheduleCommand::Run { name } => ssisd::ctl::schedules::run(&c, &out, &name),
-            add => ssisd::ctl::schedules::add(&c, &out, &schedule_body(add)),
+            ScheduleCommand::Add(add) => ssisd::ctl::schedules::add(&c, &out, &schedule_body(*add)),
         },
         Command::Events {
             follow,

@@ -323,7 +323,9 @@ impl Scheduler {
         }
         entry.retries_left = entry.schedule.def.retry_attempts;
         self.save_state(name);
-        let start = self.launch(name.to_string(), Why::Due, Some(due));
+        // How late the timer acted on the due time (the run starts after its package is read).
+        let late = (Utc::now() - due).num_milliseconds();
+        let start = self.launch(name.to_string(), Why::Due, Some((due, late)));
         ctx.spawn(start.map(|_, _, _| ()));
     }
 
@@ -396,7 +398,7 @@ impl Scheduler {
         &mut self,
         name: String,
         why: Why,
-        due: Option<DateTime<Utc>>,
+        due: Option<(DateTime<Utc>, i64)>,
     ) -> ResponseActFuture<Self, Result<String, ScheduleRefused>> {
         let Some(entry) = self.entries.get_mut(&name) else {
             return Box::pin(fut::ready(Err(ScheduleRefused::NotFound(name))));
@@ -454,8 +456,7 @@ impl Scheduler {
                         .field("package", def.package.clone())
                         .field("execution_id", id.clone())
                         .field("reason", why.as_str());
-                        if let Some(due) = due {
-                            let late = (Utc::now() - due).num_milliseconds();
+                        if let Some((due, late)) = due {
                             event = event.field("due", due.to_rfc3339()).field("late_ms", late);
                         }
                         act.env.events.emit(event);
