@@ -354,3 +354,80 @@ fn reload_rereads_schedule_sections_keeps_api_schedules_and_a_restart_keeps_them
     let listed = json(&out.stdout);
     assert_eq!(listed["schedules"].as_array().unwrap().len(), 2);
 }
+
+#[test]
+fn a_failed_run_is_retried_and_missed_runs_are_caught_up_after_a_restart() {
+    let temp = temp_dir();
+    let options = Options::default();
+    let mut s = Service::spawn(temp.path(), &options).unwrap();
+    ready(&s);
+    import_test_package(&s, "running/fails.dtsx", "File System/fails");
+    import_test_package(&s, "running/quick.dtsx", "File System/quick");
+
+    // Due once (in two seconds); its run fails and is tried once more a second later.
+    let at = (chrono::Utc::now() + chrono::Duration::seconds(2)).format("%H:%M:%S");
+    let (code, v) = post(
+        &s,
+        "schedules",
+        serde_json::json!({
+            "name": "flaky", "package": "File System/fails", "frequency": "daily",
+            "at": at.to_string(), "time_zone": "UTC", "retry_attempts": 1, "retry_interval": 1,
+        }),
+    );
+    assert_eq!(code, 201, "{v}");
+    let failed = Service::eventually(WAIT, || {
+        schedule_events(&s, 1062, "flaky")
+            .into_iter()
+            .find(|e| e["fields"]["retrying"] == true)
+    });
+    assert!(
+        failed["message"]
+            .as_str()
+            .unwrap()
+            .contains("retrying in 1 s"),
+        "{failed}"
+    );
+    Service::eventually(WAIT, || {
+        schedule_events(&s, 1060, "flaky")
+            .into_iter()
+            .find(|e| e["fields"]["reason"] == "retry")
+    });
+    // The retry fails too, and there is no third attempt.
+    Service::eventually(WAIT, || {
+        schedule_events(&s, 1062, "flaky")
+            .into_iter()
+            .find(|e| e["fields"]["retrying"] == false)
+    });
+    let (code, _) = http(&s, "DELETE", "schedules/flaky", None);
+    assert_eq!(code, 204);
+
+    // Every two seconds with catch_up = last: down for seven seconds, one run makes up.
+    let (code, v) = post(
+        &s,
+        "schedules",
+        serde_json::json!({
+            "name": "catcher", "package": "File System/quick", "cron": "*/2 * * * * *",
+            "catch_up": "last",
+        }),
+    );
+    assert_eq!(code, 201, "{v}");
+    Service::eventually(WAIT, || {
+        schedule_events(&s, 1060, "catcher").into_iter().next()
+    });
+    assert!(s.stop().success());
+    std::thread::sleep(Duration::from_secs(7));
+    let s = Service::spawn(temp.path(), &options).unwrap();
+    let missed = Service::eventually(WAIT, || {
+        schedule_events(&s, 1063, "catcher").into_iter().next()
+    });
+    assert!(
+        missed["fields"]["missed"].as_u64().unwrap() >= 2,
+        "{missed}"
+    );
+    assert_eq!(missed["fields"]["runs"], 1, "{missed}");
+    Service::eventually(WAIT, || {
+        schedule_events(&s, 1060, "catcher")
+            .into_iter()
+            .find(|e| e["fields"]["reason"] == "catch-up")
+    });
+}

@@ -331,4 +331,46 @@ mod tests {
         assert_eq!(e.key, "evnt_log");
         assert!(e.message.contains("event_log"), "{e}");
     }
+
+    /// A type's further top-level keys (`[[schedule]]` beside `[scheduler]`) reach its
+    /// settings and are written back at the top level; inside its section they are refused.
+    #[test]
+    fn a_type_owns_its_further_top_level_keys() {
+        const WITH: &[ActorEntry] = &[ActorEntry::of::<crate::scheduler::Scheduler>()];
+        let schedule = serde_json::json!([{
+            "name": "n", "package": "File System/A", "cron": "0 3 * * *"
+        }]);
+        let written = [
+            (
+                "scheduler".to_string(),
+                serde_json::json!({"time_zone": "UTC"}),
+            ),
+            ("schedule".to_string(), schedule),
+        ];
+        let checked =
+            ServicePlan::check_sections(WITH, written.into_iter().collect(), &ctx()).unwrap();
+        assert_eq!(checked["schedule"][0]["name"], "n");
+        assert!(checked["scheduler"].get("schedule").is_none());
+        let plan_sections = checked.clone();
+        let settings: crate::scheduler::SchedulerSettings = {
+            let mut v = plan_sections["scheduler"].clone();
+            v["schedule"] = plan_sections["schedule"].clone();
+            serde_json::from_value(v).unwrap()
+        };
+        assert_eq!(settings.schedule.len(), 1);
+
+        let written = [("scheduler".to_string(), serde_json::json!({"schedule": []}))];
+        let e =
+            ServicePlan::check_sections(WITH, written.into_iter().collect(), &ctx()).unwrap_err();
+        assert_eq!(e.key, "scheduler.schedule");
+        let written = [("schedule".to_string(), serde_json::json!([{"name": "x"}]))];
+        let e =
+            ServicePlan::check_sections(WITH, written.into_iter().collect(), &ctx()).unwrap_err();
+        assert_eq!(e.key, "scheduler", "{e}");
+        let written = [("evnt_log".to_string(), serde_json::json!({}))];
+        let e =
+            ServicePlan::check_sections(TABLE, written.into_iter().collect(), &ctx()).unwrap_err();
+        assert_eq!(e.key, "evnt_log");
+        assert!(e.message.contains("event_log"), "{e}");
+    }
 }

@@ -41,6 +41,8 @@ pub const FILE: &str = "schedules.db";
 /// A due time missed by less than this (a reload's swap, a busy moment) still fires, whatever
 /// `catch_up` says.
 const GRACE: chrono::Duration = chrono::Duration::seconds(5);
+/// How long a run waits for its folder's store to finish opening.
+const STORE_PATIENCE: Duration = Duration::from_secs(15);
 /// What a configured schedule's runs belong to.
 pub const CONFIG_OWNER: &str = "scheduler";
 
@@ -556,18 +558,23 @@ impl Scheduler {
             entry.state.last_due = missed.last().copied();
             entry.pending = runs;
             if older > 0 {
+                let policy = match def.catch_up {
+                    CatchUp::None => "none",
+                    CatchUp::Last => "last",
+                    CatchUp::All => "all",
+                };
                 self.env.events.emit(
                     NewEvent::new(
                         EventId::ScheduleMissed,
                         format!(
-                            "Schedule {name} missed {older}{} due time(s) while the service was down, the last at {}; catch_up = {:?} makes up {runs}.",
+                            "Schedule {name} missed {}{} due time(s) while the service was down, the last at {}; catch_up = {policy} makes up {runs}.",
+                            missed.len(),
                             if missed.len() > cap { "+" } else { "" },
-                            missed[older - 1].to_rfc3339(),
-                            def.catch_up
+                            missed[missed.len() - 1].to_rfc3339(),
                         ),
                     )
                     .field("schedule", name.clone())
-                    .field("missed", older as u64)
+                    .field("missed", missed.len() as u64)
                     .field("runs", u64::from(runs)),
                 );
             }
@@ -647,15 +654,29 @@ pub async fn read_package(
     } else {
         format!("\\{top}{folder}\\{item}")
     };
-    let (f, i) = (folder.clone(), item.clone());
-    let bytes = store
-        .send(StoreOp::new(move |s| {
-            Box::pin(async move { s.get_package(&f, &i).await })
-        }))
-        .await
-        .map_err(|_| format!("the store of \"{top}\" stopped while answering"))?
-        .map_err(|e| format!("{path}: {e}"))?;
-    Ok((label, bytes.to_vec()))
+    // A store still opening (the service just started) is waited for, briefly.
+    let deadline = tokio::time::Instant::now() + STORE_PATIENCE;
+    loop {
+        let (f, i) = (folder.clone(), item.clone());
+        let answer = store
+            .send(StoreOp::new(move |s| {
+                Box::pin(async move { s.get_package(&f, &i).await })
+            }))
+            .await
+            .map_err(|_| format!("the store of \"{top}\" stopped while answering"))?;
+        let starting = directory
+            .folder(&top)
+            .is_some_and(|f| f.health == crate::FolderHealth::Starting);
+        match answer {
+            Ok(bytes) => return Ok((label, bytes.to_vec())),
+            Err(ssisd_stores::StoreError::Unavailable(_))
+                if starting && tokio::time::Instant::now() < deadline =>
+            {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(e) => return Err(format!("{path}: {e}")),
+        }
+    }
 }
 
 /// Splits a package path into its top-level folder (the longest one it starts with, a name
