@@ -188,6 +188,11 @@ fn bad_schedules_are_refused_with_what_and_where() {
             400,
             "days",
         ),
+        (
+            serde_json::json!({ "cron": null, "calendar": "Mon..Fri 25:00" }),
+            400,
+            "calendar",
+        ),
         (serde_json::json!({ "name": "a/b" }), 400, "name"),
         (serde_json::json!({ "cronn": "x" }), 400, "cronn"),
     ];
@@ -258,6 +263,23 @@ fn bad_schedules_are_refused_with_what_and_where() {
     let (_, v) = get(&s, "schedules/office");
     assert_eq!(v["every"], "15m", "{v}");
     assert!(v["next_run"].is_string(), "{v}");
+    let out = ssisctl(
+        &s,
+        &[
+            "schedule",
+            "add",
+            "weekday-mornings",
+            "File System/quick",
+            "--calendar",
+            "Mon..Fri *-*-* 08:00",
+        ],
+    );
+    assert!(out.status.success(), "{out:?}");
+    let out = ssisctl(&s, &["schedules"]);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("calendar Mon..Fri *-*-* 08:00"),
+        "{out:?}"
+    );
 }
 
 fn write_config(path: &std::path::Path, schedules: &str) {

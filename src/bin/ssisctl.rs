@@ -244,7 +244,8 @@ enum Command {
 
 #[derive(Subcommand)]
 enum ScheduleCommand {
-    /// Create a schedule that runs the stored package PATH: a cron expression, or a
+    /// Create a schedule that runs the stored package PATH: a cron expression, a systemd
+    /// calendar event, or a
     /// frequency (once, daily, weekly, monthly) at a time or every period.
     #[command(
         after_help = "Examples:\n  ssisctl schedule add nightly 'File System/ETL/Load' --cron '0 3 * * *' --time-zone Europe/Berlin\n  ssisctl schedule add office 'File System/ETL/Load' --frequency weekly --days mon,fri --every 15m --from 08:00 --until 18:00\n  ssisctl schedule add month-end 'File System/ETL/Close' --frequency monthly --day-of-month 31 --at 23:00"
@@ -267,6 +268,9 @@ struct AddSchedule {
     /// 5 fields (minute hour day month weekday), or 6 with seconds first.
     #[arg(long)]
     cron: Option<String>,
+    /// A systemd calendar event (`Mon..Fri *-*-* 08:00`, `hourly`).
+    #[arg(long)]
+    calendar: Option<String>,
     /// once, daily, weekly or monthly.
     #[arg(long)]
     frequency: Option<String>,
@@ -322,6 +326,7 @@ fn schedule_body(add: AddSchedule) -> serde_json::Value {
         name,
         path,
         cron,
+        calendar,
         frequency,
         at,
         every,
@@ -344,6 +349,7 @@ fn schedule_body(add: AddSchedule) -> serde_json::Value {
     let mut body = serde_json::json!({ "name": name, "package": path });
     let fields = [
         ("cron", cron.map(serde_json::Value::from)),
+        ("calendar", calendar.map(serde_json::Value::from)),
         ("frequency", frequency.map(serde_json::Value::from)),
         ("at", at.map(serde_json::Value::from)),
         ("every", every.map(serde_json::Value::from)),

@@ -32,6 +32,9 @@ pub fn when(s: &Value) -> String {
     if let Some(c) = s["cron"].as_str() {
         return format!("cron {c}");
     }
+    if let Some(c) = s["calendar"].as_str() {
+        return format!("calendar {c}");
+    }
     let mut words = vec![cell(&s["frequency"])];
     let interval = s["interval"].as_u64().unwrap_or(1);
     if interval > 1 {

@@ -70,6 +70,9 @@ pub struct ScheduleDef {
     /// 5 fields (minute hour day month weekday), 6 with seconds first, or `@daily`…
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cron: Option<String>,
+    /// A systemd calendar event (`Mon..Fri *-*-* 08:00`, `hourly`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calendar: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub frequency: Option<Frequency>,
     /// The time of day (`HH:MM[:SS]`), for a frequency.
@@ -175,38 +178,58 @@ impl ScheduleDef {
         }
         let zone_name = self.time_zone.as_deref().unwrap_or(default_zone);
         let zone = parse_zone(zone_name).map_err(|m| err("time_zone", m))?;
-        let timing = match (&self.cron, self.frequency) {
-            (Some(_), Some(_)) => {
-                return Err(err(
-                    "cron",
-                    "a schedule has either cron or frequency, not both".into(),
-                ))
-            }
+        let said: Vec<&str> = [
+            ("cron", self.cron.is_some()),
+            ("calendar", self.calendar.is_some()),
+            ("frequency", self.frequency.is_some()),
+        ]
+        .iter()
+        .filter(|(_, set)| *set)
+        .map(|(k, _)| *k)
+        .collect();
+        if said.len() > 1 {
+            return Err(err(
+                said[1],
+                format!(
+                    "a schedule has one of cron, calendar or frequency, and this one has {}",
+                    said.join(" and ")
+                ),
+            ));
+        }
+        let text_timing = self
+            .cron
+            .as_ref()
+            .map(|c| ("cron", Timing::cron(c)))
+            .or_else(|| {
+                self.calendar
+                    .as_ref()
+                    .map(|c| ("calendar", Timing::calendar(c)))
+            });
+        let timing = match (text_timing, self.frequency) {
             (None, None) => {
                 return Err(err(
                     "frequency",
-                    "say when it runs: cron = \"0 3 * * *\", or frequency = once, daily, weekly or monthly with at or every".into(),
+                    "say when it runs: cron = \"0 3 * * *\", calendar = \"Mon..Fri 08:00\", or frequency = once, daily, weekly or monthly with at or every".into(),
                 ))
             }
-            (Some(c), None) => {
-                for key in [
+            (Some((key, parsed)), _) => {
+                for other in [
                     ("at", self.at.is_some()),
                     ("every", self.every.is_some()),
                     ("date", self.date.is_some()),
                     ("days", !self.days.is_empty()),
                     ("day_of_month", self.day_of_month.is_some()),
                 ] {
-                    if key.1 {
+                    if other.1 {
                         return Err(err(
-                            key.0,
-                            "belongs to a frequency; a cron expression says everything itself"
-                                .into(),
+                            other.0,
+                            format!("belongs to a frequency; a {key} expression says everything itself"),
                         ));
                     }
                 }
-                Timing::cron(c).map_err(|m| err("cron", m))?
+                parsed.map_err(|m| err(key, m))?
             }
-            (None, Some(f)) => Timing::Calendar(self.calendar(f).map_err(|(k, m)| err(k, m))?),
+            (None, Some(f)) => Timing::Calendar(self.calendar_shape(f).map_err(|(k, m)| err(k, m))?),
         };
         Ok(Schedule {
             def: self.clone(),
@@ -215,7 +238,7 @@ impl ScheduleDef {
         })
     }
 
-    fn calendar(&self, f: Frequency) -> Result<Calendar, (&'static str, String)> {
+    fn calendar_shape(&self, f: Frequency) -> Result<Calendar, (&'static str, String)> {
         let date = |key: &'static str, v: &Option<String>| {
             v.as_deref()
                 .map(parse_date)
@@ -423,6 +446,8 @@ mod tests {
             ("frequency = \"once\"\nat = \"01:00\"", "date"),
             ("cron = \"* * * * *\"\nat = \"01:00\"", "at"),
             ("cron = \"* * * * *\"\nmax_active = 0", "max_active"),
+            ("calendar = \"Mon..Fri 26:00\"", "calendar"),
+            ("calendar = \"daily\"\ncron = \"* * * * *\"", "calendar"),
         ];
         for (extra, key) in cases {
             let d = def(&format!(

@@ -1,4 +1,5 @@
-//! When a schedule is due: a cron expression (5 or 6 fields, through `croner`) or one of SQL
+//! When a schedule is due: a cron expression (5 or 6 fields, through `croner`), a systemd
+//! calendar event (turned into the same), or one of SQL
 //! Server Agent's shapes (once, daily, weekly on some days, monthly on a day; every N days,
 //! weeks or months; at one time of day or every N seconds, minutes or hours between a start
 //! and an end time), evaluated in a named time zone (`chrono-tz`). Daylight saving time: a
@@ -69,6 +70,20 @@ impl Timing {
             .map_err(|e| format!("\"{text}\" is not a cron expression of 5 or 6 fields: {e}"))
     }
 
+    /// Parses a systemd calendar event (`systemd.time(7)`): `[WEEKDAYS] [[*-]MONTH-DAY] [HOUR:MINUTE[:SECOND]]`
+    /// with lists (`,`), ranges (`..`), repetitions (`/`) and `*`, or a shorthand
+    /// (`minutely`, `hourly`, `daily`, `weekly`, `monthly`, `quarterly`, `semiannually`,
+    /// `yearly`). Weekdays and dates must both match, as in systemd.
+    pub fn calendar(text: &str) -> Result<Timing, String> {
+        let cron = calendar_to_cron(text)?;
+        croner::Cron::new(&cron)
+            .with_seconds_required()
+            .with_dom_and_dow()
+            .parse()
+            .map(|c| Timing::Cron(Box::new(c)))
+            .map_err(|e| format!("\"{text}\" is not a calendar event systemd would take: {e}"))
+    }
+
     /// The first due instant strictly after `after`, in `tz`; `None` when there is none.
     pub fn next_after(&self, after: DateTime<Utc>, tz: Tz) -> Option<DateTime<Utc>> {
         match self {
@@ -114,6 +129,79 @@ fn next_cron(cron: &croner::Cron, after: DateTime<Utc>, tz: Tz) -> Option<DateTi
         from = tz.from_local_datetime(&next.naive_local()).latest()?;
     }
     None
+}
+
+/// A systemd calendar event as a 6-field cron expression (seconds first).
+fn calendar_to_cron(text: &str) -> Result<String, String> {
+    let bad = |why: &str| format!("\"{text}\" is not a calendar event: {why}");
+    let expanded = match text.trim().to_ascii_lowercase().as_str() {
+        "minutely" => "*-*-* *:*:00".to_string(),
+        "hourly" => "*-*-* *:00:00".to_string(),
+        "daily" => "*-*-* 00:00:00".to_string(),
+        "weekly" => "Mon *-*-* 00:00:00".to_string(),
+        "monthly" => "*-*-01 00:00:00".to_string(),
+        "quarterly" => "*-01,04,07,10-01 00:00:00".to_string(),
+        "semiannually" => "*-01,07-01 00:00:00".to_string(),
+        "yearly" | "annually" => "*-01-01 00:00:00".to_string(),
+        _ => text.trim().to_string(),
+    };
+    let mut tokens: Vec<&str> = expanded.split_whitespace().collect();
+    if tokens.is_empty() {
+        return Err(bad("it is empty"));
+    }
+    let range = |t: &str| t.replace("..", "-");
+    let weekdays = if tokens[0].starts_with(|c: char| c.is_ascii_alphabetic()) {
+        let w = tokens.remove(0);
+        range(w).to_ascii_uppercase()
+    } else {
+        "*".to_string()
+    };
+    let (mut month, mut day) = ("*".to_string(), "*".to_string());
+    let (mut hour, mut minute, mut second) = ("0".to_string(), "0".to_string(), "0".to_string());
+    for t in tokens {
+        if t.contains(':') {
+            let parts: Vec<&str> = t.split(':').collect();
+            if parts.len() < 2 || parts.len() > 3 {
+                return Err(bad("a time is HOUR:MINUTE or HOUR:MINUTE:SECOND"));
+            }
+            hour = range(parts[0]);
+            minute = range(parts[1]);
+            second = parts.get(2).map(|s| range(s)).unwrap_or_else(|| "0".into());
+            if second.contains('.') {
+                return Err(bad("fractions of a second are not supported"));
+            }
+        } else if t.parse::<Tz>().is_ok() {
+            return Err(bad("a time zone goes in the schedule's time_zone"));
+        } else if t.contains('-') {
+            let parts: Vec<&str> = t.split('-').collect();
+            let (m, d) = match parts.as_slice() {
+                [y, m, d] => {
+                    if *y != "*" {
+                        return Err(bad(
+                            "years other than * are not supported; use start_date and end_date",
+                        ));
+                    }
+                    (m, d)
+                }
+                [m, d] => (m, d),
+                _ => return Err(bad("a date is YEAR-MONTH-DAY or MONTH-DAY")),
+            };
+            if d.contains('~') {
+                return Err(bad(
+                    "days counted from the month's end (~) are not supported; use cron's L",
+                ));
+            }
+            month = range(m);
+            day = range(d);
+        } else if t.contains('/') || t == "*" {
+            return Err(bad("write a date with '-' and a time with ':'"));
+        } else {
+            return Err(bad(&format!(
+                "\"{t}\" is neither weekdays, a date nor a time"
+            )));
+        }
+    }
+    Ok(format!("{second} {minute} {hour} {day} {month} {weekdays}"))
 }
 
 /// The instant of local `wall` in `tz`: a wall time in a spring gap moves to the first
@@ -523,6 +611,45 @@ mod tests {
                 utc("2026-12-10T00:00:00Z")
             ]
         );
+    }
+
+    #[test]
+    fn systemd_calendar_events() {
+        let tz: Tz = "UTC".parse().unwrap();
+        let c = Timing::calendar("Mon..Fri *-*-* 08:30").unwrap();
+        // 2026-12-05 is a Saturday.
+        assert_eq!(
+            c.next_after(utc("2026-12-05T09:00:00Z"), tz),
+            Some(utc("2026-12-07T08:30:00Z"))
+        );
+        let c = Timing::calendar("*-12-24 18:00:00").unwrap();
+        assert_eq!(
+            c.next_after(utc("2026-12-05T09:00:00Z"), tz),
+            Some(utc("2026-12-24T18:00:00Z"))
+        );
+        let c = Timing::calendar("hourly").unwrap();
+        assert_eq!(
+            c.next_after(utc("2026-12-05T09:00:00Z"), tz),
+            Some(utc("2026-12-05T10:00:00Z"))
+        );
+        let c = Timing::calendar("*:0/15").unwrap();
+        assert_eq!(
+            c.next_after(utc("2026-12-05T09:01:00Z"), tz),
+            Some(utc("2026-12-05T09:15:00Z"))
+        );
+        // Weekday and date must both match: Friday the 13th.
+        let c = Timing::calendar("Fri *-*-13 00:00").unwrap();
+        assert_eq!(
+            c.next_after(utc("2026-01-01T00:00:00Z"), tz),
+            Some(utc("2026-02-13T00:00:00Z"))
+        );
+        assert!(Timing::calendar("2027-*-* 00:00")
+            .unwrap_err()
+            .contains("years"));
+        assert!(Timing::calendar("Mon 25:00").is_err());
+        assert!(Timing::calendar("Mon 08:00 Europe/Berlin")
+            .unwrap_err()
+            .contains("time_zone"));
     }
 
     #[test]
