@@ -314,7 +314,7 @@ fn main() {
         load_time.as_secs_f64() * 1000.0
     );
     println!(
-        "| the same, a second time (database present) | {:.0} ms | |",
+        "| the same with none due, a second service (fresh database) | {:.0} ms | |",
         idle_load.as_secs_f64() * 1000.0
     );
     for (shape, each) in per_shape {

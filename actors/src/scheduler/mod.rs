@@ -531,11 +531,13 @@ impl Scheduler {
                 continue;
             };
             let def = &entry.schedule.def;
-            if !def.enabled || !self.settings.enabled {
-                continue;
-            }
-            let Some(last) = entry.state.last_due else {
-                // First seen: due times count from now on.
+            let Some(last) = entry
+                .state
+                .last_due
+                .filter(|_| def.enabled && self.settings.enabled)
+            else {
+                // First seen, or not firing: due times count from now on (a disabled spell is
+                // not a missed one).
                 entry.state.last_due = Some(now);
                 baseline.push(name.clone());
                 continue;
@@ -918,10 +920,15 @@ impl Handler<PutSchedule> for Scheduler {
             .into_actor(self)
             .map(move |stored, act, ctx| {
                 let stored = stored.map_err(ScheduleRefused::Unavailable)?;
+                // Due times count from now: what passed while it was disabled or different
+                // is not missed.
                 let state = act
                     .entries
                     .get(&name)
-                    .map(|e| e.state.clone())
+                    .map(|e| ScheduleState {
+                        last_due: baseline.last_due,
+                        ..e.state.clone()
+                    })
                     .unwrap_or(baseline);
                 let (active, runs): (HashSet<String>, u32) = act
                     .entries
