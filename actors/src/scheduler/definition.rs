@@ -372,8 +372,30 @@ pub struct SchedulerSettings {
     #[serde(default = "default_max_catch_up")]
     pub max_catch_up: u32,
     /// The `[[schedule]]` sections.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "schedule_list"
+    )]
     pub schedule: Vec<ScheduleDef>,
+}
+
+/// Reads the `[[schedule]]` list, saying which section a key is wrong in.
+fn schedule_list<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<ScheduleDef>, D::Error> {
+    let values = Vec::<serde_json::Value>::deserialize(d)?;
+    values
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let name = v
+                .get("name")
+                .and_then(|n| n.as_str())
+                .map(|n| format!(" (\"{n}\")"))
+                .unwrap_or_default();
+            serde_json::from_value(v)
+                .map_err(|e| serde::de::Error::custom(format!("schedule[{i}]{name}: {e}")))
+        })
+        .collect()
 }
 
 impl Default for SchedulerSettings {
@@ -483,5 +505,18 @@ mod tests {
         let e = s.check("scheduler", &ctx).unwrap_err();
         assert_eq!(e.key, "schedule[1].cron");
         assert!(e.message.contains("\"b\""), "{e}");
+        // A key missing or misspelt is said with the section it is in.
+        let e = serde_json::from_value::<SchedulerSettings>(serde_json::json!({
+            "schedule": [
+                {"name": "a", "package": "File System/A", "cron": "* * * * *"},
+                {"name": "b", "cron": "* * * * *"},
+            ]
+        }))
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("schedule[1] (\"b\")") && e.contains("package"),
+            "{e}"
+        );
     }
 }

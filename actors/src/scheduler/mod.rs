@@ -41,6 +41,8 @@ pub const FILE: &str = "schedules.db";
 /// A due time missed by less than this (a reload's swap, a busy moment) still fires, whatever
 /// `catch_up` says.
 const GRACE: chrono::Duration = chrono::Duration::seconds(5);
+/// How often runs that ended unheard are forgotten.
+const SWEEP_EVERY: Duration = Duration::from_secs(30);
 /// How long a run waits for its folder's store to finish opening.
 const STORE_PATIENCE: Duration = Duration::from_secs(15);
 /// What a configured schedule's runs belong to.
@@ -170,6 +172,8 @@ pub struct Scheduler {
     timer: Option<(DateTime<Utc>, SpawnHandle)>,
     /// Execution id → schedule.
     runs: HashMap<String, String>,
+    /// Runs the last sweep found gone.
+    unheard: HashSet<String>,
 }
 
 /// Why a start was asked.
@@ -209,6 +213,7 @@ impl Scheduler {
             queue: BTreeSet::new(),
             timer: None,
             runs: HashMap::new(),
+            unheard: HashSet::new(),
         }
     }
 
@@ -594,6 +599,27 @@ impl Scheduler {
         }
     }
 
+    /// Forgets runs that are no longer running but whose end was not heard (a run that ended
+    /// before its start was answered): a schedule must not stay "busy" for ever. A run is
+    /// forgotten when two sweeps in a row miss it, long after its end notice would have come.
+    fn sweep(&mut self) {
+        let gone: HashSet<String> = self
+            .runs
+            .keys()
+            .filter(|id| self.env.directory.run(id).is_none())
+            .cloned()
+            .collect();
+        let forget: Vec<String> = gone.intersection(&self.unheard).cloned().collect();
+        self.unheard = gone;
+        for id in forget {
+            if let Some(name) = self.runs.remove(&id) {
+                if let Some(e) = self.entries.get_mut(&name) {
+                    e.active.remove(&id);
+                }
+            }
+        }
+    }
+
     fn view(&self, name: &str) -> Option<ScheduleView> {
         let e = self.entries.get(name)?;
         let (created, modified) = match &e.source {
@@ -778,6 +804,7 @@ impl Actor for Scheduler {
                     }
                     act.catch_up(ctx);
                     act.arm(ctx);
+                    ctx.run_interval(SWEEP_EVERY, |act, _| act.sweep());
                 }
                 Err(e) => {
                     tracing::error!(error = %e, "cannot open the schedule database");
