@@ -121,6 +121,9 @@ impl Settings for () {
 pub trait ActorType: 'static {
     /// The configuration section it owns (`history` for `[history]`), if any.
     const SECTION: Option<&'static str>;
+    /// Further top-level keys the type owns (`schedule` for `[[schedule]]`): given to its
+    /// settings as fields of its section, and written back at the top level.
+    const ALSO: &'static [&'static str] = &[];
     type Settings: Settings;
     /// The children the plan needs, with their settings.
     fn children(settings: &Self::Settings, plan: &ServicePlan) -> Vec<ChildSpec>;
@@ -130,6 +133,7 @@ pub trait ActorType: 'static {
 #[derive(Clone, Copy)]
 pub struct ActorEntry {
     pub section: Option<&'static str>,
+    pub also: &'static [&'static str],
     /// Checks a section as written (`None` when absent) and returns its effective value.
     pub check:
         fn(Option<serde_json::Value>, &SettingsContext) -> Result<serde_json::Value, SettingsError>,
@@ -140,6 +144,7 @@ impl ActorEntry {
     pub const fn of<T: ActorType>() -> ActorEntry {
         ActorEntry {
             section: T::SECTION,
+            also: T::ALSO,
             check: check_section::<T>,
             children: children_of::<T>,
         }
@@ -199,10 +204,22 @@ pub struct ServicePlan {
 impl ServicePlan {
     /// The settings of actor type `T` (its defaults when the plan has no section for it).
     pub fn settings<T: ActorType>(&self) -> T::Settings {
-        T::SECTION
-            .and_then(|s| self.sections.get(s))
-            .and_then(|v| serde_json::from_value(v.clone()).ok())
-            .unwrap_or_default()
+        let Some(section) = T::SECTION else {
+            return T::Settings::default();
+        };
+        let mut value = self
+            .sections
+            .get(section)
+            .cloned()
+            .unwrap_or_else(|| serde_json::json!({}));
+        if let Some(object) = value.as_object_mut() {
+            for key in T::ALSO {
+                if let Some(v) = self.sections.get(*key) {
+                    object.insert((*key).to_string(), v.clone());
+                }
+            }
+        }
+        serde_json::from_value(value).unwrap_or_default()
     }
 
     /// Every child the plan needs, in start order.
@@ -225,14 +242,36 @@ impl ServicePlan {
         let mut checked = BTreeMap::new();
         for t in table {
             if let Some(section) = t.section {
-                checked.insert(
-                    section.to_string(),
-                    (t.check)(written.remove(section), ctx)?,
-                );
+                let mut value = written.remove(section);
+                for key in t.also {
+                    if value.as_ref().and_then(|v| v.get(*key)).is_some() {
+                        return Err(SettingsError::new(
+                            format!("{section}.{key}"),
+                            format!("write it as its own top-level [[{key}]] sections"),
+                        ));
+                    }
+                    if let Some(v) = written.remove(*key) {
+                        value
+                            .get_or_insert_with(|| serde_json::json!({}))
+                            .as_object_mut()
+                            .ok_or_else(|| SettingsError::new(section, "must be a table"))?
+                            .insert((*key).to_string(), v);
+                    }
+                }
+                let mut value = (t.check)(value, ctx)?;
+                for key in t.also {
+                    if let Some(v) = value.as_object_mut().and_then(|o| o.remove(*key)) {
+                        checked.insert((*key).to_string(), v);
+                    }
+                }
+                checked.insert(section.to_string(), value);
             }
         }
         if let Some(unknown) = written.keys().next() {
-            let known: Vec<&str> = table.iter().filter_map(|t| t.section).collect();
+            let known: Vec<&str> = table
+                .iter()
+                .flat_map(|t| t.section.into_iter().chain(t.also.iter().copied()))
+                .collect();
             return Err(SettingsError::new(
                 unknown.clone(),
                 format!(
@@ -290,6 +329,48 @@ mod tests {
         assert_eq!(e.key, "event_log");
         assert!(e.message.contains("retension"), "{e}");
 
+        let written = [("evnt_log".to_string(), serde_json::json!({}))];
+        let e =
+            ServicePlan::check_sections(TABLE, written.into_iter().collect(), &ctx()).unwrap_err();
+        assert_eq!(e.key, "evnt_log");
+        assert!(e.message.contains("event_log"), "{e}");
+    }
+
+    /// A type's further top-level keys (`[[schedule]]` beside `[scheduler]`) reach its
+    /// settings and are written back at the top level; inside its section they are refused.
+    #[test]
+    fn a_type_owns_its_further_top_level_keys() {
+        const WITH: &[ActorEntry] = &[ActorEntry::of::<crate::scheduler::Scheduler>()];
+        let schedule = serde_json::json!([{
+            "name": "n", "package": "File System/A", "cron": "0 3 * * *"
+        }]);
+        let written = [
+            (
+                "scheduler".to_string(),
+                serde_json::json!({"time_zone": "UTC"}),
+            ),
+            ("schedule".to_string(), schedule),
+        ];
+        let checked =
+            ServicePlan::check_sections(WITH, written.into_iter().collect(), &ctx()).unwrap();
+        assert_eq!(checked["schedule"][0]["name"], "n");
+        assert!(checked["scheduler"].get("schedule").is_none());
+        let plan_sections = checked.clone();
+        let settings: crate::scheduler::SchedulerSettings = {
+            let mut v = plan_sections["scheduler"].clone();
+            v["schedule"] = plan_sections["schedule"].clone();
+            serde_json::from_value(v).unwrap()
+        };
+        assert_eq!(settings.schedule.len(), 1);
+
+        let written = [("scheduler".to_string(), serde_json::json!({"schedule": []}))];
+        let e =
+            ServicePlan::check_sections(WITH, written.into_iter().collect(), &ctx()).unwrap_err();
+        assert_eq!(e.key, "scheduler.schedule");
+        let written = [("schedule".to_string(), serde_json::json!([{"name": "x"}]))];
+        let e =
+            ServicePlan::check_sections(WITH, written.into_iter().collect(), &ctx()).unwrap_err();
+        assert_eq!(e.key, "scheduler", "{e}");
         let written = [("evnt_log".to_string(), serde_json::json!({}))];
         let e =
             ServicePlan::check_sections(TABLE, written.into_iter().collect(), &ctx()).unwrap_err();

@@ -1,6 +1,6 @@
 //! The actors of the ssisd service on the actix runtime: the [`supervisor::Supervisor`] and its
-//! children — the [`event_log::EventLog`], the [`history::History`], one [`store::StoreActor`]
-//! per top-level folder and one [`package::PackageActor`] per run —
+//! children — the [`event_log::EventLog`], the [`history::History`], the
+//! [`scheduler::Scheduler`], one [`store::StoreActor`] per top-level folder and one [`package::PackageActor`] per run —
 //! with the OTP-style supervision rules they live by, the contract every child meets
 //! ([`child`]) and the [`directory::Directory`] where callers find them. Adding an actor type
 //! is one new file here (the actor, its messages, its settings section, its
@@ -15,6 +15,7 @@ pub mod metrics;
 pub mod package;
 pub mod run_metrics;
 pub mod run_request;
+pub mod scheduler;
 pub mod store;
 pub mod supervision;
 pub mod supervisor;

@@ -168,6 +168,8 @@ pub struct RunView {
     pub state: &'static str,
     pub source: String,
     pub user: String,
+    /// How the run was started: `api`, `schedule:<name>`, `dtexec`.
+    pub how: String,
     pub started_at: DateTime<Utc>,
     /// Package paths of the executables running now.
     pub executing: Vec<String>,
@@ -359,6 +361,11 @@ impl PackageActor {
             Start::Spawn(s) => s.logging_level.clone(),
             Start::Adopt { .. } => None,
         };
+        let how = match &start {
+            Start::Spawn(s) => s.how.clone(),
+            Start::Adopt { state, .. } if !state.how.is_empty() => state.how.clone(),
+            Start::Adopt { state, .. } => state.source.clone(),
+        };
         let (id, package, user, source, started_at, pid) = match &start {
             Start::Spawn(s) => (
                 s.id.clone(),
@@ -396,6 +403,7 @@ impl PackageActor {
             state: "starting",
             source,
             user,
+            how,
             started_at,
             executing: Vec::new(),
             last_message: None,

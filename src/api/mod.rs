@@ -20,6 +20,7 @@ mod permissions;
 mod projects;
 mod protect;
 mod running;
+mod schedules;
 mod service_info;
 mod target;
 mod transfer;
@@ -384,6 +385,32 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 web::resource("/executions/{id}/statistics")
                     .route(web::get().to(executions::statistics))
                     .default_service(lacks("GET")),
+            )
+            .service(
+                web::resource("/schedules")
+                    .route(web::get().to(schedules::list))
+                    .route(
+                        web::post()
+                            .to(schedules::create)
+                            .wrap(from_fn(guard::json_body)),
+                    )
+                    .default_service(lacks("GET, POST")),
+            )
+            .service(
+                web::resource("/schedules/{name}")
+                    .route(web::get().to(schedules::detail))
+                    .route(
+                        web::put()
+                            .to(schedules::change)
+                            .wrap(from_fn(guard::json_body)),
+                    )
+                    .route(web::delete().to(schedules::delete))
+                    .default_service(lacks("GET, PUT, DELETE")),
+            )
+            .service(
+                web::resource("/schedules/{name}/run")
+                    .route(web::post().to(schedules::run))
+                    .default_service(lacks("POST")),
             )
             .service(
                 web::resource("/events")

@@ -7,14 +7,15 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    events, executions, folders, metrics, packages, projects, running, service_info, transfer,
+    events, executions, folders, metrics, packages, projects, running, schedules, service_info,
+    transfer,
 };
 
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "ssisd management API",
-        description = "Stored and running SSIS packages, deployed projects, the execution history and the event log of an ssisd service. Local clients use the Unix socket (the caller is known from its account); TCP clients send a bearer token or a client certificate.",
+        description = "Stored and running SSIS packages, deployed projects, the execution history, schedules and the event log of an ssisd service. Local clients use the Unix socket (the caller is known from its account); TCP clients send a bearer token or a client certificate.",
     ),
     paths(
         service_info::status,
@@ -45,6 +46,12 @@ use super::{
         executions::detail,
         executions::messages,
         executions::statistics,
+        schedules::list,
+        schedules::create,
+        schedules::detail,
+        schedules::change,
+        schedules::delete,
+        schedules::run,
         events::query,
         events::stream,
         metrics::scrape,
@@ -58,6 +65,7 @@ use super::{
         (name = "projects", description = "Deployed projects (.ispac): import, export, delete"),
         (name = "running", description = "Running packages"),
         (name = "executions", description = "The execution history"),
+        (name = "schedules", description = "Schedules that run stored packages"),
         (name = "events", description = "The event log"),
     )
 )]

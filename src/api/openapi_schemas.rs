@@ -72,6 +72,7 @@ fn schemas() -> Vec<(&'static str, Value)> {
         "state": string(),
         "source": string(),
         "user": string(),
+        "how": { "type": "string", "description": "api, schedule:<name> or dtexec" },
         "started_at": time(),
         "executing": strings(),
         "last_message": { "type": ["string", "null"] },
@@ -430,6 +431,57 @@ fn schemas() -> Vec<(&'static str, Value)> {
                 }),
             ),
         ),
+        ("Schedule", {
+            let mut shown = object(
+                &[
+                    "name",
+                    "package",
+                    "source",
+                    "owner",
+                    "effective_time_zone",
+                    "active",
+                    "max_active",
+                    "catch_up",
+                    "retry_attempts",
+                    "retry_interval",
+                ],
+                json!({
+                    "name": string(),
+                    "package": string(),
+                    "source": { "type": "string", "enum": ["configuration", "api"] },
+                    "owner": string(),
+                    "effective_time_zone": string(),
+                    "next_run": { "type": ["string", "null"], "format": "date-time" },
+                    "last_run": { "type": ["string", "null"], "format": "date-time" },
+                    "last_execution": { "type": ["string", "null"] },
+                    "active": { "type": "integer", "minimum": 0, "description": "Runs of the schedule going now" },
+                    "created": time(),
+                    "modified": time(),
+                    "max_active": { "type": "integer", "minimum": 1 },
+                    "catch_up": { "type": "string", "enum": ["none", "last", "all"] },
+                    "retry_attempts": { "type": "integer", "minimum": 0 },
+                    "retry_interval": { "type": "integer", "minimum": 0 }
+                }),
+            );
+            shown["description"] = json!(
+                "A schedule: its definition (as ScheduleDef) with what the service shows of it"
+            );
+            shown
+        }),
+        (
+            "Schedules",
+            object(
+                &["schedules"],
+                json!({ "schedules": { "type": "array", "items": schema_ref("Schedule") } }),
+            ),
+        ),
+        (
+            "ScheduleRunStarted",
+            object(
+                &["id", "schedule", "package", "state"],
+                json!({ "id": string(), "schedule": string(), "package": string(), "state": string() }),
+            ),
+        ),
         (
             "ReloadSummary",
             object(
@@ -476,6 +528,16 @@ const ANSWERS: &[(&str, &str, &str, &str)] = &[
         "ExecutionStatistics",
     ),
     ("post", "/api/v1/running/{id}/stop", "202", "Stopping"),
+    ("get", "/api/v1/schedules", "200", "Schedules"),
+    ("post", "/api/v1/schedules", "201", "Schedule"),
+    ("get", "/api/v1/schedules/{name}", "200", "Schedule"),
+    ("put", "/api/v1/schedules/{name}", "200", "Schedule"),
+    (
+        "post",
+        "/api/v1/schedules/{name}/run",
+        "201",
+        "ScheduleRunStarted",
+    ),
     ("get", "/api/v1/events", "200", "Events"),
 ];
 

@@ -210,6 +210,12 @@ enum Command {
     },
     /// One execution of the history: its status, a per-task duration table and its messages.
     Show { id: String },
+    /// Every schedule: when it runs, its next and last run, its runs going now.
+    #[command(after_help = "Example: ssisctl schedules")]
+    Schedules,
+    /// Add, remove, enable, disable or run a schedule.
+    #[command(subcommand)]
+    Schedule(ScheduleCommand),
     /// Show the event log, newest last; --follow keeps printing new events.
     #[command(
         after_help = "Examples:\n  ssisctl events --level error,warning --limit 50\n  ssisctl events --since 2026-11-24T08:00:00Z --source SQLISService\n  ssisctl events --follow"
@@ -234,6 +240,156 @@ enum Command {
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     #[command(after_help = "Example: ssisctl completions bash > /etc/bash_completion.d/ssisctl")]
     Completions { shell: clap_complete::Shell },
+}
+
+#[derive(Subcommand)]
+enum ScheduleCommand {
+    /// Create a schedule that runs the stored package PATH: a cron expression, a systemd
+    /// calendar event, or a
+    /// frequency (once, daily, weekly, monthly) at a time or every period.
+    #[command(
+        after_help = "Examples:\n  ssisctl schedule add nightly 'File System/ETL/Load' --cron '0 3 * * *' --time-zone Europe/Berlin\n  ssisctl schedule add office 'File System/ETL/Load' --frequency weekly --days mon,fri --every 15m --from 08:00 --until 18:00\n  ssisctl schedule add month-end 'File System/ETL/Close' --frequency monthly --day-of-month 31 --at 23:00"
+    )]
+    Add(Box<AddSchedule>),
+    /// Delete a schedule made through the API.
+    Rm { name: String },
+    /// Let a schedule fire again.
+    Enable { name: String },
+    /// Keep a schedule from firing (it can still be run by hand).
+    Disable { name: String },
+    /// Run a schedule's package now.
+    Run { name: String },
+}
+
+#[derive(clap::Args)]
+struct AddSchedule {
+    name: String,
+    path: String,
+    /// 5 fields (minute hour day month weekday), or 6 with seconds first.
+    #[arg(long)]
+    cron: Option<String>,
+    /// A systemd calendar event (`Mon..Fri *-*-* 08:00`, `hourly`).
+    #[arg(long)]
+    calendar: Option<String>,
+    /// once, daily, weekly or monthly.
+    #[arg(long)]
+    frequency: Option<String>,
+    /// Time of day, HH:MM[:SS].
+    #[arg(long)]
+    at: Option<String>,
+    /// Repeat every period during the day (15m, 2h, 30s).
+    #[arg(long)]
+    every: Option<String>,
+    #[arg(long)]
+    from: Option<String>,
+    #[arg(long)]
+    until: Option<String>,
+    /// For --frequency once: YYYY-MM-DD.
+    #[arg(long)]
+    date: Option<String>,
+    /// For --frequency weekly: mon,tue,…
+    #[arg(long, value_delimiter = ',')]
+    days: Vec<String>,
+    #[arg(long)]
+    day_of_month: Option<u32>,
+    /// Every N days, weeks or months.
+    #[arg(long)]
+    interval: Option<u32>,
+    #[arg(long)]
+    start_date: Option<String>,
+    #[arg(long)]
+    end_date: Option<String>,
+    /// An IANA time zone (Europe/Berlin); default the service's.
+    #[arg(long)]
+    time_zone: Option<String>,
+    /// A /Set value for each run (repeatable).
+    #[arg(long)]
+    set: Vec<String>,
+    #[arg(long)]
+    max_active: Option<u32>,
+    /// none, last or all.
+    #[arg(long)]
+    catch_up: Option<String>,
+    #[arg(long)]
+    retry_attempts: Option<u32>,
+    /// Seconds between attempts.
+    #[arg(long)]
+    retry_interval: Option<u64>,
+    /// Create it disabled.
+    #[arg(long)]
+    disabled: bool,
+}
+
+/// The API body of `schedule add`.
+fn schedule_body(add: AddSchedule) -> serde_json::Value {
+    let AddSchedule {
+        name,
+        path,
+        cron,
+        calendar,
+        frequency,
+        at,
+        every,
+        from,
+        until,
+        date,
+        days,
+        day_of_month,
+        interval,
+        start_date,
+        end_date,
+        time_zone,
+        set,
+        max_active,
+        catch_up,
+        retry_attempts,
+        retry_interval,
+        disabled,
+    } = add;
+    let mut body = serde_json::json!({ "name": name, "package": path });
+    let fields = [
+        ("cron", cron.map(serde_json::Value::from)),
+        ("calendar", calendar.map(serde_json::Value::from)),
+        ("frequency", frequency.map(serde_json::Value::from)),
+        ("at", at.map(serde_json::Value::from)),
+        ("every", every.map(serde_json::Value::from)),
+        ("from", from.map(serde_json::Value::from)),
+        ("until", until.map(serde_json::Value::from)),
+        ("date", date.map(serde_json::Value::from)),
+        ("day_of_month", day_of_month.map(serde_json::Value::from)),
+        ("interval", interval.map(serde_json::Value::from)),
+        ("start_date", start_date.map(serde_json::Value::from)),
+        ("end_date", end_date.map(serde_json::Value::from)),
+        ("time_zone", time_zone.map(serde_json::Value::from)),
+        ("max_active", max_active.map(serde_json::Value::from)),
+        ("catch_up", catch_up.map(serde_json::Value::from)),
+        (
+            "retry_attempts",
+            retry_attempts.map(serde_json::Value::from),
+        ),
+        (
+            "retry_interval",
+            retry_interval.map(serde_json::Value::from),
+        ),
+        (
+            "days",
+            (!days.is_empty()).then(|| serde_json::Value::from(days)),
+        ),
+        (
+            "set",
+            (!set.is_empty()).then(|| serde_json::Value::from(set)),
+        ),
+        (
+            "enabled",
+            disabled.then_some(serde_json::Value::Bool(false)),
+        ),
+    ];
+    for (key, value) in fields {
+        if let Some(v) = value {
+            body[key] = v;
+        }
+    }
+    body
 }
 
 fn run(cli: Cli) -> Result<u8, ClientError> {
@@ -319,6 +475,18 @@ fn run(cli: Cli) -> Result<u8, ClientError> {
             limit,
         } => ssisd::ctl::history::history(&c, &out, path.as_deref(), status.as_deref(), limit),
         Command::Show { id } => ssisd::ctl::history::show(&c, &out, &id),
+        Command::Schedules => ssisd::ctl::schedules::list(&c, &out),
+        Command::Schedule(command) => match command {
+            ScheduleCommand::Rm { name } => ssisd::ctl::schedules::remove(&c, &out, &name),
+            ScheduleCommand::Enable { name } => {
+                ssisd::ctl::schedules::set_enabled(&c, &out, &name, true)
+            }
+            ScheduleCommand::Disable { name } => {
+                ssisd::ctl::schedules::set_enabled(&c, &out, &name, false)
+            }
+            ScheduleCommand::Run { name } => ssisd::ctl::schedules::run(&c, &out, &name),
+            ScheduleCommand::Add(add) => ssisd::ctl::schedules::add(&c, &out, &schedule_body(*add)),
+        },
         Command::Events {
             follow,
             level,

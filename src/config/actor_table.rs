@@ -7,6 +7,7 @@
 use ssisd_actors::child::ActorEntry;
 use ssisd_actors::event_log::EventLog;
 use ssisd_actors::history::History;
+use ssisd_actors::scheduler::Scheduler;
 use ssisd_actors::store::StoreActor;
 
 /// Every actor type of the service.
@@ -14,4 +15,5 @@ pub const ACTORS: &[ActorEntry] = &[
     ActorEntry::of::<EventLog>(),
     ActorEntry::of::<History>(),
     ActorEntry::of::<StoreActor>(),
+    ActorEntry::of::<Scheduler>(),
 ];

@@ -4,3 +4,4 @@
 pub mod commands;
 pub mod history;
 pub mod output;
+pub mod schedules;

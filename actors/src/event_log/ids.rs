@@ -104,6 +104,11 @@ event_ids! {
     AuthenticationRateLimited = 1041, SOURCE_SSISD, Warning, "A peer made too many failed authentications and is refused for a while (HTTP 429).";
     AccessDenied = 1042, SOURCE_SSISD, Warning, "An authenticated caller asked for something its role does not allow (HTTP 403).";
     UnauthenticatedAccessEnabled = 1043, SOURCE_SSISD, Warning, "Plain loopback TCP without credentials is enabled (service.unauthenticated_loopback): such requests act as administrator.";
+    ScheduleFired = 1060, SOURCE_SSISD, Information, "A schedule started a run of its package (due, retry, catch-up or run now); carries the schedule, the execution id and how late it fired.";
+    ScheduleSkipped = 1061, SOURCE_SSISD, Warning, "A schedule came due while its runs were at max_active and did nothing (as SQL Server Agent skips a job still running); the history records it as a canceled execution.";
+    ScheduleFailed = 1062, SOURCE_SSISD, Error, "A schedule's run could not start (package missing, store unavailable, too many runs) or ended failed; says whether it is retried.";
+    ScheduleMissed = 1063, SOURCE_SSISD, Warning, "Due times of a schedule passed while the service was down; says how many and what catch_up makes up.";
+    ScheduleChanged = 1064, SOURCE_SSISD, Information, "A schedule was created, changed or deleted through the API.";
     PrivilegesDropped = 1044, SOURCE_SSISD, Information, "The service, started as root, now runs as its configured unprivileged account.";
 }
 
