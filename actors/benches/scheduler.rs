@@ -16,6 +16,7 @@ use actix::prelude::*;
 use chrono::Utc;
 use ssisd_actors::child::{ActorEntry, SupervisionSettings};
 use ssisd_actors::event_log::EventLog;
+use ssisd_actors::metrics::Metrics;
 use ssisd_actors::package::RunSettings;
 use ssisd_actors::scheduler::{ListSchedules, ScheduleDef, Scheduler, SchedulerClient};
 use ssisd_actors::store::{self, StoreActor, StoreOp};
@@ -162,7 +163,7 @@ fn percentile(mut v: Vec<i64>, p: f64) -> i64 {
 async fn start(dir: &Path, schedules: &[ScheduleDef]) -> (Directory, Addr<Supervisor>, Duration) {
     let t = Instant::now();
     let directory = Directory::new();
-    let sup = Supervisor::new(plan(dir, schedules), directory.clone()).start();
+    let sup = Supervisor::new(plan(dir, schedules), directory.clone(), Metrics::new()).start();
     let client = SchedulerClient::new(directory.clone());
     loop {
         if let Some(addr) = client.address() {
