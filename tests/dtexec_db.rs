@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use support::odbc::have_driver;
-use support::postgres::{Postgres, POSTGRES_PACKAGES};
+use support::postgres::Postgres;
 use support::{exit_and_text, read_text as read};
 
 const SQLITE_PACKAGES: &str = "libsqliteodbc (scripts/test installs it)";
@@ -102,22 +102,11 @@ fn pg_rows(pg: &Postgres) -> String {
 const PG_EXPECTED: &str =
     "1|Ann \"A\" Lee|10.50|2024-01-05\n2|Bob|99.99|2024-02-29\n3|Cy, Jr|5.00|2024-03-01\n4|Dé|-60.25|1999-12-31\n";
 
-fn start_pg() -> Option<Postgres> {
-    if !have_driver("PostgreSQL Unicode", POSTGRES_PACKAGES) {
-        return None;
-    }
-    match Postgres::start() {
-        Ok(pg) => Some(pg),
-        Err(why) => {
-            println!("SKIPPED: {why}");
-            None
-        }
-    }
-}
-
 #[test]
 fn postgresql_flat_file_to_table_to_flat_file() {
-    let Some(pg) = start_pg() else { return };
+    let Some(pg) = Postgres::start_with_driver() else {
+        return;
+    };
     let conn = pg.odbc_connection_string("ssisd");
     for format in FORMATS {
         let d = tempfile::tempdir().expect("temp dir");
@@ -292,7 +281,9 @@ fn rows_with_a_duplicate() -> String {
 
 #[test]
 fn rejected_rows_and_failures_half_way_leave_what_the_settings_promise() {
-    let Some(pg) = start_pg() else { return };
+    let Some(pg) = Postgres::start_with_driver() else {
+        return;
+    };
     let conn = pg.odbc_connection_string("ssisd");
     let count = || {
         pg.psql("ssisd", "SELECT count(*) FROM orders")
@@ -366,7 +357,9 @@ fn rejected_rows_and_failures_half_way_leave_what_the_settings_promise() {
 
 #[test]
 fn bad_input_names_component_manager_server_and_object() {
-    let Some(pg) = start_pg() else { return };
+    let Some(pg) = Postgres::start_with_driver() else {
+        return;
+    };
     let conn = pg.odbc_connection_string("ssisd");
     let d = tempfile::tempdir().expect("temp dir");
     std::fs::write(d.path().join("orders.csv"), expected_bytes(ORDERS)).expect("input");
@@ -565,7 +558,9 @@ fn sql_server_fast_load_and_source() {
 
 #[test]
 fn ole_db_command_runs_once_per_row_and_redirects_failures() {
-    let Some(pg) = start_pg() else { return };
+    let Some(pg) = Postgres::start_with_driver() else {
+        return;
+    };
     let conn = pg.odbc_connection_string("ssisd");
     for format in FORMATS {
         let d = tempfile::tempdir().expect("temp dir");

@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use support::odbc::have_driver;
-use support::postgres::{Postgres, POSTGRES_PACKAGES};
+use support::postgres::Postgres;
 use support::{exit_and_text, read_text as read};
 
 const SQLITE_PACKAGES: &str = "libsqliteodbc (scripts/test installs it)";
@@ -84,19 +84,6 @@ fn dtexec(pkg: &Path, dir: &Path, conn: &str, extra: &[&str]) -> (i32, String) {
 
 fn output(dir: &Path, name: &str) -> String {
     std::fs::read_to_string(dir.join(format!("{name}.csv"))).unwrap_or_default()
-}
-
-fn start_pg() -> Option<Postgres> {
-    if !have_driver("PostgreSQL Unicode", POSTGRES_PACKAGES) {
-        return None;
-    }
-    match Postgres::start() {
-        Ok(pg) => Some(pg),
-        Err(why) => {
-            println!("SKIPPED: {why}");
-            None
-        }
-    }
 }
 
 /// A copy of the package `stem` whose data flow uses buffers of 2 rows.
@@ -198,7 +185,9 @@ fn to_table(conn: &str, format: &str) {
 
 #[test]
 fn postgresql_lookups_in_every_cache_mode() {
-    let Some(pg) = start_pg() else { return };
+    let Some(pg) = Postgres::start_with_driver() else {
+        return;
+    };
     pg.psql("ssisd", CODES_TABLE);
     let conn = pg.odbc_connection_string("ssisd");
     run_every_mode(&conn, "PostgreSQL");
@@ -325,7 +314,9 @@ fn a_parameter_map_naming_no_input_column_is_refused_at_validation() {
 
 #[test]
 fn missing_tables_and_columns_name_component_manager_and_object() {
-    let Some(pg) = start_pg() else { return };
+    let Some(pg) = Postgres::start_with_driver() else {
+        return;
+    };
     pg.psql("ssisd", CODES_TABLE);
     let conn = pg.odbc_connection_string("ssisd");
     let d = tempfile::tempdir().expect("temp dir");

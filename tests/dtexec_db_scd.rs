@@ -15,8 +15,7 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use support::odbc::have_driver;
-use support::postgres::{Postgres, POSTGRES_PACKAGES};
+use support::postgres::Postgres;
 use support::{exit_and_text, read_text as read};
 
 const DIMENSION: &str = "DROP TABLE IF EXISTS dim_member; \
@@ -66,22 +65,11 @@ fn dtexec(pkg: &Path, dir: &Path, conn: &str) -> (i32, String) {
     exit_and_text(&c.output().expect("dtexec starts"))
 }
 
-fn start_pg() -> Option<Postgres> {
-    if !have_driver("PostgreSQL Unicode", POSTGRES_PACKAGES) {
-        return None;
-    }
-    match Postgres::start() {
-        Ok(pg) => Some(pg),
-        Err(why) => {
-            println!("SKIPPED: {why}");
-            None
-        }
-    }
-}
-
 #[test]
 fn the_wizard_flow_maintains_the_dimension_on_postgresql() {
-    let Some(pg) = start_pg() else { return };
+    let Some(pg) = Postgres::start_with_driver() else {
+        return;
+    };
     let conn = pg.odbc_connection_string("ssisd");
     for format in ["2008", "2016"] {
         let d = tempfile::tempdir().expect("temp dir");

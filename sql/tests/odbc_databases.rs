@@ -9,7 +9,7 @@
 //! print SKIPPED and pass.
 
 #[path = "../../tests/support/odbc.rs"]
-mod odbc_support;
+mod odbc;
 #[path = "../../tests/support/postgres.rs"]
 mod postgres;
 
@@ -44,7 +44,7 @@ fn ts(text: &str) -> chrono::NaiveDateTime {
 
 #[test]
 fn postgresql_types_batches_and_failures() {
-    if !odbc_support::have_driver("PostgreSQL Unicode", postgres::POSTGRES_PACKAGES) {
+    if !odbc::have_driver("PostgreSQL Unicode", postgres::POSTGRES_PACKAGES) {
         return;
     }
     let pg = match postgres::Postgres::start() {
@@ -223,7 +223,7 @@ fn postgresql_types_batches_and_failures() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgresql_through_an_async_session() {
-    if !odbc_support::have_driver("PostgreSQL Unicode", postgres::POSTGRES_PACKAGES) {
+    if !odbc::have_driver("PostgreSQL Unicode", postgres::POSTGRES_PACKAGES) {
         return;
     }
     let pg = match postgres::Postgres::start() {
@@ -280,7 +280,7 @@ async fn postgresql_through_an_async_session() {
 
 #[test]
 fn sqlite_types_and_long_columns() {
-    if !odbc_support::have_driver("SQLite3", "libsqliteodbc (scripts/test installs it)") {
+    if !odbc::have_driver("SQLite3", "libsqliteodbc (scripts/test installs it)") {
         return;
     }
     let d = tempfile::tempdir().unwrap();

@@ -38,6 +38,21 @@ pub fn free_port() -> Option<u16> {
 }
 
 impl Postgres {
+    /// A server for a test that reaches it through psqlodbc: `None`, after a SKIPPED line,
+    /// when the driver or the server's binaries are missing.
+    pub fn start_with_driver() -> Option<Postgres> {
+        if !super::odbc::have_driver("PostgreSQL Unicode", POSTGRES_PACKAGES) {
+            return None;
+        }
+        match Postgres::start() {
+            Ok(pg) => Some(pg),
+            Err(why) => {
+                println!("SKIPPED: {why}");
+                None
+            }
+        }
+    }
+
     /// Starts a server with a database named `ssisd`; `Err` says why it cannot (binaries
     /// missing), for a SKIPPED line. Failures after the binaries are found panic.
     pub fn start() -> Result<Postgres, String> {
