@@ -16,6 +16,7 @@ pub mod package;
 pub mod run_metrics;
 pub mod run_request;
 pub mod scheduler;
+mod sqlite;
 pub mod store;
 pub mod supervision;
 pub mod supervisor;

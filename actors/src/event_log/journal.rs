@@ -10,8 +10,7 @@ use std::sync::{mpsc, Arc, Mutex};
 use std::thread;
 
 use chrono::{DateTime, TimeZone, Utc};
-use rusqlite::config::DbConfig;
-use rusqlite::{params, params_from_iter, Connection, OpenFlags};
+use rusqlite::{params, params_from_iter, Connection};
 use tokio::sync::{broadcast, oneshot};
 
 use super::event::{Event, EventQuery, NewEvent};
@@ -51,23 +50,8 @@ fn db_error(path: &Path) -> impl Fn(rusqlite::Error) -> JournalError + '_ {
     }
 }
 
-fn open_connection(path: &Path) -> Result<Connection, JournalError> {
-    let conn = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_WRITE
-            | OpenFlags::SQLITE_OPEN_CREATE
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )
-    .map_err(db_error(path))?;
-    conn.busy_timeout(std::time::Duration::from_secs(5))
-        .map_err(db_error(path))?;
-    // Closing does not fold the write-ahead log into the database: every commit is already
-    // durable in the log (synchronous = FULL), the next open reads it, and the service's exit
-    // does not wait for a checkpoint (SQLite's automatic checkpoints still bound the log).
-    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, true)
-        .map_err(db_error(path))?;
-    conn.execute_batch(
-        "PRAGMA journal_mode = WAL;
+/// The journal's schema: durable commits in a write-ahead log.
+const SCHEMA: &str = "PRAGMA journal_mode = WAL;
          PRAGMA synchronous = FULL;
          CREATE TABLE IF NOT EXISTS events (
              id       INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -78,10 +62,10 @@ fn open_connection(path: &Path) -> Result<Connection, JournalError> {
              message  TEXT    NOT NULL,
              fields   TEXT    NOT NULL
          );
-         CREATE INDEX IF NOT EXISTS events_time ON events(time_us);",
-    )
-    .map_err(db_error(path))?;
-    Ok(conn)
+         CREATE INDEX IF NOT EXISTS events_time ON events(time_us);";
+
+fn open_connection(path: &Path) -> Result<Connection, JournalError> {
+    crate::sqlite::open(path, SCHEMA).map_err(db_error(path))
 }
 
 impl Journal {

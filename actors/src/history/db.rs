@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use super::writer::{Commit, Counts, Writer};
 
 use chrono::{DateTime, TimeZone, Utc};
-use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
+use rusqlite::{params, Connection, OptionalExtension};
 use ssisd_engine::model::ExecResult;
 use ssisd_engine::run_protocol::stream::{result_text, Body, Record};
 
@@ -180,26 +180,7 @@ impl HistoryDb {
             std::fs::create_dir_all(dir)
                 .map_err(|e| fail(format!("cannot create {}: {e}", dir.display())))?;
         }
-        let open = || -> Result<Connection, HistoryError> {
-            let c = Connection::open_with_flags(
-                path,
-                OpenFlags::SQLITE_OPEN_READ_WRITE
-                    | OpenFlags::SQLITE_OPEN_CREATE
-                    | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-            )
-            .map_err(|e| fail(e.to_string()))?;
-            c.busy_timeout(std::time::Duration::from_secs(5))
-                .map_err(|e| fail(e.to_string()))?;
-            // As the event log: closing leaves the write-ahead log for the next open, so the
-            // service's exit does not wait for a checkpoint.
-            c.set_db_config(
-                rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
-                true,
-            )
-            .map_err(|e| fail(e.to_string()))?;
-            c.execute_batch(SCHEMA).map_err(|e| fail(e.to_string()))?;
-            Ok(c)
-        };
+        let open = || crate::sqlite::open(path, SCHEMA).map_err(|e| fail(e.to_string()));
         let writer = open()?;
         let reader = open()?;
         Ok(HistoryDb {

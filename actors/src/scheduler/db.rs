@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, OpenFlags};
+use rusqlite::{params, Connection};
 
 use super::definition::ScheduleDef;
 
@@ -78,23 +78,7 @@ impl ScheduleDb {
             std::fs::create_dir_all(dir)
                 .map_err(|e| fail(format!("cannot create {}: {e}", dir.display())))?;
         }
-        let c = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE
-                | OpenFlags::SQLITE_OPEN_CREATE
-                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(|e| fail(e.to_string()))?;
-        c.busy_timeout(std::time::Duration::from_secs(5))
-            .map_err(|e| fail(e.to_string()))?;
-        // As the event log and the history: the write-ahead log stays for the next open, so
-        // the service's exit does not wait for a checkpoint.
-        c.set_db_config(
-            rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
-            true,
-        )
-        .map_err(|e| fail(e.to_string()))?;
-        c.execute_batch(SCHEMA).map_err(|e| fail(e.to_string()))?;
+        let c = crate::sqlite::open(path, SCHEMA).map_err(|e| fail(e.to_string()))?;
         Ok(ScheduleDb {
             path: path.to_path_buf(),
             conn: Arc::new(Mutex::new(c)),
