@@ -250,7 +250,29 @@ pub struct Output {
     pub properties: Vec<CustomProperty>,
 }
 
+/// The column of `columns` that `reference` (a column's `externalMetadataColumnId`) names.
+fn external_named<'a>(
+    columns: &'a [ExternalColumn],
+    reference: &Reference,
+) -> Option<&'a ExternalColumn> {
+    columns
+        .iter()
+        .find(|e| reference.is_set() && e.id.number == reference.number)
+}
+
+impl Input {
+    /// The external metadata column `col` maps to, if it maps to one.
+    pub fn external_of(&self, col: &InputColumn) -> Option<&ExternalColumn> {
+        external_named(&self.external_columns, &col.external_metadata_column)
+    }
+}
+
 impl Output {
+    /// The external metadata column `col` maps to, if it maps to one.
+    pub fn external_of(&self, col: &OutputColumn) -> Option<&ExternalColumn> {
+        external_named(&self.external_columns, &col.external_metadata_column)
+    }
+
     pub fn is_synchronous(&self) -> bool {
         self.synchronous_input.is_set()
     }

@@ -198,10 +198,7 @@ pub fn create(
         let Some(idx) = layout.index_of(col.lineage.number) else {
             continue;
         };
-        let external = input.external_columns.iter().find(|e| {
-            col.external_metadata_column.is_set()
-                && e.id.number == col.external_metadata_column.number
-        });
+        let external = input.external_of(col);
         let Some(external) = external else {
             // SSIS leaves input columns without an external column unmapped (not loaded).
             continue;

@@ -122,10 +122,7 @@ pub fn create(
             )));
             continue;
         };
-        let external = out.external_columns.iter().find(|e| {
-            col.external_metadata_column.is_set()
-                && e.id.number == col.external_metadata_column.number
-        });
+        let external = out.external_of(col);
         columns.push(OutColumn {
             lineage: col.lineage_id,
             name: col.name.clone(),

@@ -66,12 +66,7 @@ fn create(spec: &ComponentSpec<'_>) -> Result<Box<dyn Component>, Problems> {
         };
         let lc = &layout.columns[idx];
         let name = input
-            .external_columns
-            .iter()
-            .find(|e| {
-                col.external_metadata_column.is_set()
-                    && e.id.number == col.external_metadata_column.number
-            })
+            .external_of(col)
             .map(|e| e.name.clone())
             .unwrap_or_else(|| lc.name.clone());
         if lc.data_type.is_blob() {

@@ -96,12 +96,7 @@ fn create(spec: &ComponentSpec<'_>) -> Result<Box<dyn Component>, Problems> {
             )));
         }
         let external = out
-            .external_columns
-            .iter()
-            .find(|e| {
-                e.id.number == col.external_metadata_column.number
-                    && col.external_metadata_column.is_set()
-            })
+            .external_of(col)
             .map(|e| e.name.clone())
             .unwrap_or_else(|| col.name.clone());
         columns.push(OutColumn {

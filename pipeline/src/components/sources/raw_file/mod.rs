@@ -70,12 +70,7 @@ fn create(spec: &ComponentSpec<'_>) -> Result<Box<dyn Component>, Problems> {
             continue;
         };
         let external = out
-            .external_columns
-            .iter()
-            .find(|e| {
-                col.external_metadata_column.is_set()
-                    && e.id.number == col.external_metadata_column.number
-            })
+            .external_of(col)
             .map(|e| e.name.clone())
             .unwrap_or_else(|| col.name.clone());
         columns.push(OutColumn {

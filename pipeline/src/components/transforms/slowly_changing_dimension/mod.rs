@@ -135,12 +135,7 @@ fn create(spec: &ComponentSpec<'_>) -> Result<Box<dyn Component>, Problems> {
             }
         };
         let dimension = input
-            .external_columns
-            .iter()
-            .find(|e| {
-                col.external_metadata_column.is_set()
-                    && e.id.number == col.external_metadata_column.number
-            })
+            .external_of(col)
             .map(|e| e.name.clone())
             .unwrap_or_else(|| layout.columns[idx].name.clone());
         columns.push(Compared {
