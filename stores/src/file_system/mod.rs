@@ -255,18 +255,39 @@ impl FileSystemStore {
                 content,
             });
         }
-        for p in own {
-            let _ = fs::remove_file(&p).or_else(|_| fs::remove_dir_all(&p));
-        }
-        match fs::remove_dir(&dir) {
-            Ok(()) => {}
-            Err(e) if e.raw_os_error() == Some(libc::ENOTEMPTY) => {
-                return Err(StoreError::FolderNotEmpty {
-                    path: folder.to_string(),
-                    content: "files added while it was being deleted".into(),
-                })
+        // The store's own files (a listing's header cache, saved in the background) may be
+        // written again between their removal and the directory's: those are removed again, a
+        // few times; anything else that appears makes the folder not empty.
+        let mut attempts = 0;
+        loop {
+            for p in own.drain(..) {
+                let _ = fs::remove_file(&p).or_else(|_| fs::remove_dir_all(&p));
             }
-            Err(e) => return Err(self.failure("cannot delete folder", Subject::Folder(folder), e)),
+            match fs::remove_dir(&dir) {
+                Ok(()) => break,
+                Err(e) if e.raw_os_error() == Some(libc::ENOTEMPTY) => {
+                    attempts += 1;
+                    let entries = fs::read_dir(&dir)
+                        .map_err(|e| self.failure("cannot list", Subject::Folder(folder), e))?;
+                    let mut foreign = false;
+                    for entry in entries.flatten() {
+                        if entry.file_name().to_string_lossy().starts_with(OWN_PREFIX) {
+                            own.push(entry.path());
+                        } else {
+                            foreign = true;
+                        }
+                    }
+                    if foreign || attempts > 3 {
+                        return Err(StoreError::FolderNotEmpty {
+                            path: folder.to_string(),
+                            content: "files added while it was being deleted".into(),
+                        });
+                    }
+                }
+                Err(e) => {
+                    return Err(self.failure("cannot delete folder", Subject::Folder(folder), e))
+                }
+            }
         }
         self.inner.headers.forget_tree(&dir);
         self.sync(&parent_dir, Subject::Folder(&parent))
