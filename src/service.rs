@@ -332,11 +332,12 @@ pub fn run(mut cfg: ServiceConfig, source: ConfigSource) -> anyhow::Result<i32> 
         owners,
         dropped,
     ))?;
-    // Last of all (stop_executing_packages_on_shutdown): the runners are told to cancel (from a
-    // child process, so that their reactions do not hold up this exit); the service does not
-    // wait for them. Before the runtime is dropped, which waits for work still on its blocking
-    // pool (the stop bound ends the process if that takes too long).
-    runners.signal();
+    // Last of all (stop_executing_packages_on_shutdown): the runners are told to cancel by a
+    // forked process once this one has gone, so that their reactions do not hold up this exit;
+    // the service does not wait for them. Arranged before the runtime is dropped, which waits
+    // for work still on its blocking pool (the stop bound ends the process if that takes too
+    // long): the runners are told however this process ends.
+    ssisd_actors::stop_broadcast::signal_after_exit(runners);
     drop(system);
     Ok(code)
 }

@@ -17,6 +17,7 @@ pub mod run_metrics;
 pub mod run_request;
 pub mod scheduler;
 mod sqlite;
+pub mod stop_broadcast;
 pub mod store;
 pub mod supervision;
 pub mod supervisor;
