@@ -81,10 +81,18 @@ pub fn print_table(rows: &[Row]) {
 /// Runs each named step (reporting its duration on stderr) and prints the table of their rows.
 pub fn run_steps(steps: &[(&str, Step)]) {
     let mut rows = Vec::new();
-    // SSISD_BENCH_ONLY=<step name> runs one step.
-    let only = std::env::var("SSISD_BENCH_ONLY").ok();
+    // SSISD_BENCH_ONLY=<names> runs those steps: a comma-separated list of step names or of
+    // their first words.
+    let only = std::env::var("SSISD_BENCH_ONLY").unwrap_or_default();
+    let chosen = |name: &str| {
+        only.is_empty()
+            || only
+                .split(',')
+                .map(str::trim)
+                .any(|o| o == name || name.split(' ').next() == Some(o))
+    };
     for (name, step) in steps {
-        if only.as_deref().is_some_and(|o| o != *name) {
+        if !chosen(name) {
             continue;
         }
         let t = Instant::now();
