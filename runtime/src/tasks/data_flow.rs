@@ -166,6 +166,10 @@ impl Host for TaskHost<'_, '_> {
         Some(self.ctx.data_flow_caches())
     }
 
+    fn scripts(&self) -> Result<std::sync::Arc<dyn ssisd_pipeline::script::ScriptHost>, String> {
+        super::script::component_host::for_task(self.ctx)
+    }
+
     fn event(&self, event: PipelineEvent) {
         match event {
             PipelineEvent::Message {
