@@ -208,6 +208,42 @@ DESTINATION = dict(
     ],
 )
 
+SPLIT_BODY = """    public override void Input0_ProcessInputRow(Input0Buffer Row)
+    {
+        if (Row.city_IsNull) return;
+        foreach (string part in Row.name.Split('n'))
+        {
+            Output0Buffer.AddRow();
+            Output0Buffer.part = part;
+            Output0Buffer.city = Row.city;
+        }
+    }
+
+    public override void FinishOutputs()
+    {
+        Output0Buffer.AddRow();
+        Output0Buffer.part = "end";
+        Output0Buffer.city_IsNull = true;
+        base.FinishOutputs();
+    }
+"""
+
+ASYNC = dict(
+    name="ScriptAsync", seed=46, variables=[],
+    managers=[cm("People", "C:\\data\\people.csv", PEOPLE_COLS, names=True, row="\n"),
+              cm("Out", "C:\\data\\out.csv", [col("part", t("str", 20, code_page=1252)), col("city", t("str", 20, code_page=1252))], row="\n")],
+    flow=dict(components=[
+        df.ff_source("Read people", "People", PEOPLE_COLS, retain_nulls=True, error_output=False),
+        component("Split", SPLIT_BODY, inputs=[dict(name="Input 0", columns=[
+            {"from": "Read people.Flat File Source Output.name"},
+            {"from": "Read people.Flat File Source Output.city"}])],
+            outputs=[dict(name="Output 0", columns=[col("part", NAME20), col("city", NAME20)])]),
+        df.ff_destination("Write", "Out", [("Split.Output 0.part", "part", t("str", 20, code_page=1252)),
+                                           ("Split.Output 0.city", "city", t("str", 20, code_page=1252))]),
+    ], paths=[("Read people", "Flat File Source Output", "Split", "Input 0"),
+              ("Split", "Output 0", "Write", "Flat File Destination Input")]),
+)
+
 BROKEN_BODY = """    public override void Input0_ProcessInputRow(Input0Buffer Row)
     {
         Row.city = Row.missing;
@@ -241,7 +277,7 @@ def single(name, seed, body, comp):
 
 if __name__ == "__main__":
     os.chdir(HERE)
-    for spec_, stem, formats in [(TRANSFORM, "transform", [(3, "2008"), (8, "2016")]), (SOURCE, "source", [(8, "2016")]),
+    for spec_, stem, formats in [(TRANSFORM, "transform", [(3, "2008"), (8, "2016")]), (SOURCE, "source", [(8, "2016")]), (ASYNC, "async", [(8, "2016")]),
                                  (DESTINATION, "destination", [(8, "2016")]),
                                  (single("ScriptBroken", 44, BROKEN_BODY, "Broken"), "compile_error", [(8, "2016")]),
                                  (single("ScriptThrows", 45, THROWS_BODY, "Check"), "throws", [(8, "2016")])]:
