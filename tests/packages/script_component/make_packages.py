@@ -18,6 +18,7 @@ df = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(df)
 
 df.CLASS["ScriptComponent"] = ("{2E42D45B-F83C-400F-8D77-61DDE6A7DF29}", "Microsoft.ManagedComponentHost")
+df.CLASS["Trash"] = ("SSISD.TrashDestination", "SSISD.TrashDestination")
 df.CODES.update({"dbTimestamp": 135, "i8": 20})
 t, col, cm = df.t, df.col, df.cm
 
@@ -32,9 +33,9 @@ public class ScriptMain : UserComponent
 """
 
 
-def script(name, body, read_only="", read_write=""):
+def script(name, key, body, read_only="", read_write=""):
     """The custom properties of a Script Component whose main.cs holds `body`."""
-    return [("SourceCode", "@@SOURCE:" + name + "@@"), ("BinaryCode", "@@BINARY@@"),
+    return [("SourceCode", "@@SOURCE:" + key + "@@"), ("BinaryCode", "@@BINARY@@"),
             ("VSTAProjectName", "SC_" + name), ("ScriptLanguage", "CSharp"),
             ("ReadOnlyVariables", read_only), ("ReadWriteVariables", read_write),
             ("UserComponentTypeName", "@@HOST@@")], HEAD + body + "}\n"
@@ -44,8 +45,9 @@ SOURCES = {}
 
 
 def component(name, body, read_only="", read_write="", **rest):
-    props, code = script(name, body, read_only, read_write)
-    SOURCES[name] = code
+    key = f"{len(SOURCES)}"
+    props, code = script(name, key, body, read_only, read_write)
+    SOURCES[key] = (name, code)
     return dict(name=name, kind="ScriptComponent", contact="Executes a custom script.;Microsoft Corporation; Microsoft SQL Server; (C) Microsoft Corporation; All Rights Reserved; http://www.microsoft.com/sql/support;10",
                 props=props, **rest)
 
@@ -56,7 +58,7 @@ def finish(xml, fmt):
     xml = xml.replace(">@@HOST@@<", ">" + escape(host) + "<")
     xml = xml.replace('<property name="BinaryCode" dataType="System.String">@@BINARY@@</property>',
                       '<property name="BinaryCode" dataType="System.String" isArray="true"><arrayElements arrayElementCount="0"/></property>')
-    for name, code in SOURCES.items():
+    for key, (name, code) in SOURCES.items():
         files = [("main.cs", code), ("Properties\\AssemblyInfo.cs", "[assembly: System.Reflection.AssemblyTitle(\"SC_" + name + "\")]\n"),
                  ("BufferWrapper.cs", "/* regenerated from the metadata at run time */\n")]
         if fmt == 8:
@@ -68,7 +70,7 @@ def finish(xml, fmt):
             els = "".join(f'<arrayElement dataType="System.String"><![CDATA[\\{n.lower()}]]></arrayElement>'
                           f'<arrayElement dataType="System.String"><![CDATA[{c}]]></arrayElement>' for n, c in files)
             count = 2 * len(files)
-        xml = xml.replace(f'<property name="SourceCode" dataType="System.String">@@SOURCE:{name}@@</property>',
+        xml = xml.replace(f'<property name="SourceCode" dataType="System.String">@@SOURCE:{key}@@</property>',
                           f'<property name="SourceCode" dataType="System.String" isArray="true" state="cdata"><arrayElements arrayElementCount="{count}">{els}</arrayElements></property>')
     return xml
 
@@ -244,6 +246,50 @@ ASYNC = dict(
               ("Split", "Output 0", "Write", "Flat File Destination Input")]),
 )
 
+UPPER_ONLY = """    public override void Input0_ProcessInputRow(Input0Buffer Row)
+    {
+        if (!Row.name_IsNull) Row.name = Row.name.ToUpperInvariant();
+    }
+"""
+
+ROWS_COLS = [col("id", t("i4")), col("name", t("str", 20, code_page=1252))]
+
+
+def trash(name, inp):
+    return dict(name=name, kind="Trash", contact="Trash Destination",
+                inputs=[dict(name="Trash Input", side_effects=True, columns=[])])
+
+
+# The benchmark's package: the same upper-casing by a Script Component and by a Derived Column.
+BENCH = dict(
+    name="ScriptBench", seed=47, variables=[],
+    managers=[cm("Rows", "C:\\data\\rows.csv", ROWS_COLS, names=False, row="\n")],
+    tasks=[
+        ("Script", dict(components=[
+            df.ff_source("Read", "Rows", ROWS_COLS, error_output=False),
+            component("Upper", UPPER_ONLY, inputs=[dict(name="Input 0", columns=[
+                {"from": "Read.Flat File Source Output.name", "rw": True}])],
+                outputs=[dict(name="Output 0", sync="Input 0", columns=[])]),
+            trash("Discard", "Trash Input"),
+        ], paths=[("Read", "Flat File Source Output", "Upper", "Input 0"),
+                  ("Upper", "Output 0", "Discard", "Trash Input")])),
+        ("Derived", dict(components=[
+            df.ff_source("Read", "Rows", ROWS_COLS, error_output=False),
+            dict(name="Derive", kind="DerivedColumn", contact="Derived Column",
+                 inputs=[dict(name="Derived Column Input", columns=[
+                     dict(**{"from": "Read.Flat File Source Output.name", "rw": True,
+                             "props": [("Expression", "UPPER({Read.Flat File Source Output.name})")]})])],
+                 outputs=[dict(name="Derived Column Output", sync="Derived Column Input", columns=[])]),
+            trash("Discard", "Trash Input"),
+        ], paths=[("Read", "Flat File Source Output", "Derive", "Derived Column Input"),
+                  ("Derive", "Derived Column Output", "Discard", "Trash Input")])),
+        ("Read only", dict(components=[
+            df.ff_source("Read", "Rows", ROWS_COLS, error_output=False),
+            trash("Discard", "Trash Input"),
+        ], paths=[("Read", "Flat File Source Output", "Discard", "Trash Input")])),
+    ],
+)
+
 BROKEN_BODY = """    public override void Input0_ProcessInputRow(Input0Buffer Row)
     {
         Row.city = Row.missing;
@@ -278,6 +324,7 @@ def single(name, seed, body, comp):
 if __name__ == "__main__":
     os.chdir(HERE)
     for spec_, stem, formats in [(TRANSFORM, "transform", [(3, "2008"), (8, "2016")]), (SOURCE, "source", [(8, "2016")]), (ASYNC, "async", [(8, "2016")]),
+                                 (BENCH, "bench", [(8, "2016")]),
                                  (DESTINATION, "destination", [(8, "2016")]),
                                  (single("ScriptBroken", 44, BROKEN_BODY, "Broken"), "compile_error", [(8, "2016")]),
                                  (single("ScriptThrows", 45, THROWS_BODY, "Check"), "throws", [(8, "2016")])]:
