@@ -189,3 +189,27 @@ fn an_exception_in_process_input_row_fails_the_component_with_the_dotnet_stack()
         assert!(text.contains(expected), "{expected}: {text}");
     }
 }
+
+#[test]
+fn without_mono_validation_names_the_debian_packages() {
+    // Needs no Mono: it checks the refusal when there is none.
+    let out = Command::new(env!("CARGO_BIN_EXE_dtexec"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("PATH", "/nonexistent")
+        .env_remove("SSISD_MONO")
+        .env_remove("SSISD_MCS")
+        .args([
+            "/F",
+            "tests/packages/script_component/transform_2016.dtsx",
+            "/Va",
+        ])
+        .output()
+        .expect("dtexec starts");
+    let (code, text) = exit_and_text(&out);
+    assert_eq!(code, 1, "{text}");
+    assert!(
+        text.contains("Script components run on Mono, which is not installed here")
+            && text.contains("apt-get install mono-runtime mono-mcs"),
+        "{text}"
+    );
+}

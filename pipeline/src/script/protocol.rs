@@ -62,6 +62,9 @@ pub struct ComponentRequest {
     pub slots: Vec<(String, String)>,
     pub inputs: Vec<RequestPort>,
     pub outputs: Vec<RequestPort>,
+    /// (lineage number, identification string) of every column the component's buffers carry,
+    /// for `IDTSComponentMetaData130.GetIdentificationStringByID`.
+    pub lineages: Vec<(i64, String)>,
 }
 
 impl ComponentRequest {
@@ -110,6 +113,11 @@ impl ComponentRequest {
                     w.bool(*writable);
                 }
             }
+        }
+        w.i32(self.lineages.len() as i32);
+        for (lineage, identification) in &self.lineages {
+            w.i32(*lineage as i32);
+            w.string(identification);
         }
         w.0
     }
@@ -329,6 +337,7 @@ mod tests {
                 columns: vec![(18, true)],
             }],
             outputs: vec![],
+            lineages: vec![(7, "Upper.Inputs[Input 0].Columns[city]".into())],
         };
         let b = r.encode();
         assert_eq!(b[0], REQUEST_KIND);

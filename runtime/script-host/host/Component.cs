@@ -60,6 +60,7 @@ namespace Ssisd.ScriptHost
         public readonly List<KeyValuePair<string, string>> Slots = new List<KeyValuePair<string, string>>();
         public readonly List<Port> Inputs = new List<Port>();
         public readonly List<Port> Outputs = new List<Port>();
+        public readonly Dictionary<int, string> Lineages = new Dictionary<int, string>();
 
         public static ComponentRequest Parse(BinaryReader body)
         {
@@ -109,6 +110,12 @@ namespace Ssisd.ScriptHost
                     }
                     (side == 0 ? q.Inputs : q.Outputs).Add(p);
                 }
+            }
+            int lineages = body.ReadInt32();
+            for (int i = 0; i < lineages; i++)
+            {
+                int lineage = body.ReadInt32();
+                q.Lineages[lineage] = body.ReadString();
             }
             return q;
         }
@@ -323,7 +330,7 @@ namespace Ssisd.ScriptHost
             }
             try { component = (ScriptComponent)Activator.CreateInstance(main); }
             catch (TargetInvocationException e) { Program.ReportException(frames, e.InnerException ?? e); return false; }
-            component.metaData = new ComponentMetaData(request.ComponentName, request.ComponentId);
+            component.metaData = new ComponentMetaData(request.ComponentName, request.ComponentId, request.Lineages);
             component.readOnlyVariables = new ComponentVariables(request.ReadOnly, false);
             component.readWriteVariables = new ComponentVariables(request.ReadWrite, true);
             var managers = Microsoft.SqlServer.Dts.Runtime.Connections.OfPackage();

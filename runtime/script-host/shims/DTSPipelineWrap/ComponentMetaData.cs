@@ -34,14 +34,44 @@ namespace Microsoft.SqlServer.Dts.Pipeline.Wrapper
         void FireCustomEvent(string EventName, string EventText, ref object[] ppsaArguments, string SubComponent, ref bool pbFireAgain);
     }
 
-    /// The one component this process runs.
-    public sealed class ComponentMetaData : IDTSComponentMetaData100, IDTSComponentMetaData90
+    /// SQL Server 2016's additions.
+    public interface IDTSComponentMetaData130 : IDTSComponentMetaData100
     {
+        string GetIdentificationStringByID(int lID);
+        string GetErrorDescription(int hrError);
+    }
+
+    /// The one component this process runs.
+    public sealed class ComponentMetaData : IDTSComponentMetaData130, IDTSComponentMetaData90
+    {
+        readonly System.Collections.Generic.IDictionary<int, string> identifications;
+
         public ComponentMetaData(string name, int id)
+            : this(name, id, new System.Collections.Generic.Dictionary<int, string>())
+        {
+        }
+
+        public ComponentMetaData(string name, int id, System.Collections.Generic.IDictionary<int, string> identifications)
         {
             Name = name;
             ID = id;
             Description = "";
+            this.identifications = identifications;
+        }
+
+        /// The identification string (`Component.Outputs[Output].Columns[Column]`) of the
+        /// column with lineage `lID` among the columns the component's buffers carry.
+        public string GetIdentificationStringByID(int lID)
+        {
+            string s;
+            if (identifications.TryGetValue(lID, out s)) return s;
+            throw new ArgumentException("No column with the lineage ID " + lID + " reaches component \"" + Name + "\".");
+        }
+
+        /// SSIS's message table is not part of ssisd's host.
+        public string GetErrorDescription(int hrError)
+        {
+            throw new NotSupportedException("GetErrorDescription(0x" + hrError.ToString("X8") + "): SSIS's error message table is not available in ssisd's script host.");
         }
 
         public string Name { get; set; }

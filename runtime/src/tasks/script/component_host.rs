@@ -31,9 +31,14 @@ pub struct MonoScripts {
     grace: Duration,
 }
 
+/// Mono is installed (what /VALIDATE checks for a data flow with Script Components).
+pub fn check() -> Result<(), String> {
+    mono::find_for("Script components").map(|_| ())
+}
+
 /// The script host for `ctx`'s data flow: Mono found and the host built (on first use).
 pub fn for_task(ctx: &TaskContext<'_>) -> Result<Arc<dyn ScriptHost>, String> {
-    let mono = mono::find()?;
+    let mono = mono::find_for("Script components")?;
     let host_dir = host_build::ensure(&mono, ctx.cancel_token(), ctx.processes())?;
     Ok(Arc::new(MonoScripts {
         mono,

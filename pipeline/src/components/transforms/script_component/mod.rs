@@ -88,6 +88,8 @@ struct ScriptComponent {
     outputs: Vec<OutputView>,
     /// (connection name, manager key).
     slots: Vec<(String, String)>,
+    /// (lineage, identification string) of the columns its buffers carry.
+    lineages: Vec<(i64, String)>,
     process: Option<Box<dyn ScriptProcess>>,
     primed: bool,
     written: Vec<(String, WireValue)>,
@@ -240,6 +242,13 @@ fn create(spec: &ComponentSpec<'_>) -> Result<Box<dyn Component>, Problems> {
             .iter()
             .filter(|s| !s.manager_key().is_empty())
             .map(|s| (s.name.clone(), s.manager_key().to_string()))
+            .collect(),
+        lineages: spec
+            .input_layouts
+            .iter()
+            .chain(spec.output_layouts.iter())
+            .flat_map(|l| l.columns.iter())
+            .map(|c| (c.lineage, c.identification.clone()))
             .collect(),
         process: None,
         primed: false,
@@ -679,6 +688,7 @@ impl Component for ScriptComponent {
                 .iter()
                 .map(|o| port(&o.name, o.id, false, &o.columns))
                 .collect(),
+            lineages: self.lineages.clone(),
         };
         let process = scripts
             .start(request.encode())
