@@ -172,8 +172,26 @@ namespace Microsoft.SqlServer.Dts.Pipeline
                         throw new DoesNotFitBufferException("The value " + value + " (" + value.GetType().Name + ") does not fit column " + columnIndex + " of type " + want.Name + ": " + e.Message);
                     }
                 }
-                c.Values.SetValue(v, current);
+                Store(c, v);
                 c.Nulls[current] = false;
+            }
+        }
+
+        /// Stores `v` (already of the column's type) in the current row, without reflection.
+        void Store(BatchColumn c, object v)
+        {
+            switch (c.Kind)
+            {
+                case ColumnKind.String: ((string[])c.Values)[current] = (string)v; break;
+                case ColumnKind.Int32: ((int[])c.Values)[current] = (int)v; break;
+                case ColumnKind.Int64: ((long[])c.Values)[current] = (long)v; break;
+                case ColumnKind.Int16: ((short[])c.Values)[current] = (short)v; break;
+                case ColumnKind.Boolean: ((bool[])c.Values)[current] = (bool)v; break;
+                case ColumnKind.Double: ((double[])c.Values)[current] = (double)v; break;
+                case ColumnKind.Decimal: ((decimal[])c.Values)[current] = (decimal)v; break;
+                case ColumnKind.DateTime: ((DateTime[])c.Values)[current] = (DateTime)v; break;
+                case ColumnKind.Bytes: ((byte[][])c.Values)[current] = (byte[])v; break;
+                default: c.Values.SetValue(v, current); break;
             }
         }
 
