@@ -1,6 +1,6 @@
 //! What the pipeline needs from whoever runs it (the runtime's Data Flow task, or a test): the
-//! package's connection managers, its variables, the run's in-memory caches, cancellation, and a
-//! place to send events. The
+//! package's connection managers, its variables, the run's in-memory caches, what runs scripts,
+//! cancellation, and a place to send events. The
 //! executor calls the host from the thread that started the data flow only, so a host need not
 //! be thread-safe; worker threads send their events to that thread. It owns this contract; it
 //! must not implement it.
@@ -11,6 +11,7 @@ use ssisd_engine::model::RawXml;
 use ssisd_engine::types::{DataType, Value};
 
 use crate::cache::CacheStore;
+use crate::script::ScriptHost;
 
 /// A connection manager as a component sees it.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -113,5 +114,9 @@ pub trait Host {
     /// cache filled in memory refuse to run).
     fn caches(&self) -> Option<Arc<CacheStore>> {
         None
+    }
+    /// What runs the package's scripts (Script Components), or why nothing can here (no Mono).
+    fn scripts(&self) -> Result<Arc<dyn ScriptHost>, String> {
+        Err("this host runs no scripts".to_string())
     }
 }

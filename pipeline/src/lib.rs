@@ -32,6 +32,7 @@ pub mod metadata;
 pub mod raw_file;
 pub mod reference;
 pub mod registry;
+pub mod script;
 pub mod spill;
 pub mod testing;
 

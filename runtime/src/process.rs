@@ -62,10 +62,28 @@ pub fn signal_group(pgid: i32, sig: i32) {
     }
 }
 
+/// What a child reads on its standard input.
+#[derive(Debug, Default)]
+pub enum ChildInput {
+    /// `/dev/null`.
+    #[default]
+    Null,
+    /// These bytes, then the end.
+    Bytes(Vec<u8>),
+    /// Each chunk as it comes, until every sender is gone (a conversation with the child).
+    Stream(mpsc::Receiver<Vec<u8>>),
+}
+
+impl From<Option<Vec<u8>>> for ChildInput {
+    fn from(b: Option<Vec<u8>>) -> Self {
+        b.map(ChildInput::Bytes).unwrap_or(ChildInput::Null)
+    }
+}
+
 /// What to start.
 pub struct ChildSpec {
     pub command: Command,
-    pub stdin: Option<Vec<u8>>,
+    pub stdin: ChildInput,
     pub capture_stdout: bool,
     pub capture_stderr: bool,
     /// Stop waiting after this long.
@@ -133,10 +151,10 @@ pub fn run_child(
 ) -> std::io::Result<ChildOutcome> {
     let cmd = &mut spec.command;
     cmd.process_group(0)
-        .stdin(if spec.stdin.is_some() {
-            Stdio::piped()
-        } else {
+        .stdin(if matches!(spec.stdin, ChildInput::Null) {
             Stdio::null()
+        } else {
+            Stdio::piped()
         })
         .stdout(if spec.capture_stdout {
             Stdio::piped()
@@ -162,11 +180,19 @@ pub fn run_child(
     let pgid = pid as i32;
     registry.register(pgid);
     let stdin = child.stdin.take();
-    let input = spec.stdin.take();
+    let input = std::mem::take(&mut spec.stdin);
     let writer = stdin.map(|mut s| {
-        std::thread::spawn(move || {
-            if let Some(bytes) = input {
+        std::thread::spawn(move || match input {
+            ChildInput::Null => {}
+            ChildInput::Bytes(bytes) => {
                 let _ = s.write_all(&bytes);
+            }
+            ChildInput::Stream(chunks) => {
+                for chunk in chunks {
+                    if s.write_all(&chunk).and_then(|_| s.flush()).is_err() {
+                        break;
+                    }
+                }
             }
         })
     });
@@ -224,9 +250,9 @@ pub fn run_child(
     signal_group(pgid, libc::SIGKILL);
     registry.unregister(pgid);
     let _ = waiter.join();
-    if let Some(w) = writer {
-        let _ = w.join();
-    }
+    // A streaming writer may still wait for its next chunk; it ends when its sender does
+    // (its pipe is broken now), so it is not waited for.
+    drop(writer);
     if let Some(h) = out {
         (outcome.stdout, outcome.discarded.0) = h.join().unwrap_or_default();
     }
@@ -249,7 +275,7 @@ mod tests {
         c.args(&args[1..]);
         ChildSpec {
             command: c,
-            stdin: None,
+            stdin: ChildInput::Null,
             capture_stdout: true,
             capture_stderr: true,
             timeout: None,
@@ -273,7 +299,7 @@ mod tests {
     #[test]
     fn captures_output_and_exit_code() {
         let mut s = spec(&["/bin/sh", "-c", "read x; echo out $x; echo err >&2; exit 3"]);
-        s.stdin = Some(b"in\n".to_vec());
+        s.stdin = ChildInput::Bytes(b"in\n".to_vec());
         let r = ProcessRegistry::default();
         let o = run_child(s, &CancelToken::new(), &r).expect("spawn");
         assert_eq!(o.code, Some(3));

@@ -38,7 +38,7 @@ pub struct Runtime<'p> {
     pub sink: Arc<dyn EventSink + 'p>,
     pub options: &'p RunOptions,
     pub limiter: Limiter,
-    pub processes: ProcessRegistry,
+    pub processes: std::sync::Arc<ProcessRegistry>,
     pub identity: RunIdentity,
     pub package_failed: AtomicBool,
     /// The run's in-memory caches (Cache connection managers), shared by its data flows.
@@ -212,7 +212,7 @@ pub fn run_package<'a>(
         sink,
         options,
         limiter: Limiter::new(capacity),
-        processes: ProcessRegistry::default(),
+        processes: std::sync::Arc::new(ProcessRegistry::default()),
         identity,
         package_failed: AtomicBool::new(false),
         caches: ssisd_pipeline::cache::CacheStore::new(),

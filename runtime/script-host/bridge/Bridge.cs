@@ -1,7 +1,9 @@
 // Ssisd.ScriptHost.Bridge: the one place where the stand-in SSIS assemblies meet the script
-// host. The host fills in the task's variables and connections and implements IHostChannel;
-// the stand-ins (ManagedDTS, ScriptTask, Windows Forms, Visual Basic) read that state and
-// report through the channel. It knows nothing of the wire protocol nor of the SSIS types.
+// host. The host fills in the task's (or component's) variables and connections and implements
+// IHostChannel; the stand-ins (ManagedDTS, ScriptTask, the pipeline stand-ins, Windows Forms,
+// Visual Basic) read that state and report through the channel. A data-flow batch is held as
+// BatchColumns, which the host decodes from the wire and the PipelineBuffer stand-in reads and
+// writes. It knows nothing of the wire protocol nor of the SSIS types.
 using System;
 using System.Collections.Generic;
 
@@ -92,6 +94,87 @@ namespace Ssisd.ScriptHost.Bridge
                 if (found == null) found = v;
             }
             return found;
+        }
+    }
+
+    /// The .NET types a data-flow column can hold in a batch: System.TypeCode numbers, plus
+    /// byte arrays (the same numbers the wire uses).
+    public static class ColumnKind
+    {
+        public const byte Boolean = 3;
+        public const byte SByte = 5;
+        public const byte Byte = 6;
+        public const byte Int16 = 7;
+        public const byte UInt16 = 8;
+        public const byte Int32 = 9;
+        public const byte UInt32 = 10;
+        public const byte Int64 = 11;
+        public const byte UInt64 = 12;
+        public const byte Single = 13;
+        public const byte Double = 14;
+        public const byte Decimal = 15;
+        public const byte DateTime = 16;
+        public const byte String = 18;
+        public const byte Bytes = 100;
+
+        /// The .NET element type of a column of `kind`.
+        public static Type ElementType(byte kind)
+        {
+            switch (kind)
+            {
+                case Boolean: return typeof(bool);
+                case SByte: return typeof(sbyte);
+                case Byte: return typeof(byte);
+                case Int16: return typeof(short);
+                case UInt16: return typeof(ushort);
+                case Int32: return typeof(int);
+                case UInt32: return typeof(uint);
+                case Int64: return typeof(long);
+                case UInt64: return typeof(ulong);
+                case Single: return typeof(float);
+                case Double: return typeof(double);
+                case Decimal: return typeof(decimal);
+                case DateTime: return typeof(System.DateTime);
+                case String: return typeof(string);
+                case Bytes: return typeof(byte[]);
+                default: throw new ArgumentException("unknown column kind " + kind);
+            }
+        }
+    }
+
+    /// One column of a data-flow batch: typed values and a null flag per row.
+    public sealed class BatchColumn
+    {
+        public readonly byte Kind;
+        public Array Values;
+        public bool[] Nulls;
+
+        public BatchColumn(byte kind, int capacity)
+        {
+            Kind = kind;
+            Values = Array.CreateInstance(ColumnKind.ElementType(kind), capacity);
+            Nulls = new bool[capacity];
+        }
+
+        public BatchColumn(byte kind, Array values, bool[] nulls)
+        {
+            Kind = kind;
+            Values = values;
+            Nulls = nulls;
+        }
+
+        public int Capacity { get { return Nulls.Length; } }
+
+        /// Grows to at least `capacity` rows, keeping the values.
+        public void Grow(int capacity)
+        {
+            if (capacity <= Nulls.Length) return;
+            var values = Array.CreateInstance(ColumnKind.ElementType(Kind), capacity);
+            Array.Copy(Values, values, Nulls.Length);
+            var nulls = new bool[capacity];
+            Array.Copy(Nulls, nulls, Nulls.Length);
+            Values = values;
+            Nulls = nulls;
         }
     }
 }

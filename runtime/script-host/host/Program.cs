@@ -1,4 +1,5 @@
-// ssisd's script host: runs one Script Task in this Mono process for a run of ssisd. It reads
+// ssisd's script host: runs one Script Task (or one Script Component: Component.cs) in this
+// Mono process for a run of ssisd. It reads
 // the request (the script assembly, the task's variables and connections) from standard input,
 // resolves the SSIS, Visual Basic, Windows Forms and add-in assemblies scripts reference, of
 // any version, to the stand-ins beside it, finds the entry point of the script's generation
@@ -9,6 +10,7 @@
 using System;
 using System.IO;
 using System.Reflection;
+using System.Text;
 using Ssisd.ScriptHost.Bridge;
 using TaskModel = Microsoft.SqlServer.Dts.Tasks.ScriptTask;
 
@@ -44,10 +46,26 @@ namespace Ssisd.ScriptHost
             try
             {
                 Resolver.Install();
-                Request request = Request.Read(Console.OpenStandardInput());
-                Host.TaskName = request.TaskName;
+                var input = new BinaryReader(Console.OpenStandardInput(), new UTF8Encoding(false));
+                BinaryReader body;
+                byte kind = Request.ReadFirst(input, out body);
                 Host.Channel = new Channel(frames);
-                Run(request, frames);
+                if (kind == Request.Kind)
+                {
+                    Request request = Request.Parse(body);
+                    Host.TaskName = request.TaskName;
+                    Run(request, frames);
+                }
+                else if (kind == ComponentRequest.Kind)
+                {
+                    ComponentRequest request = ComponentRequest.Parse(body);
+                    Host.TaskName = request.ComponentName;
+                    new ComponentRun(request, frames).Run(input);
+                }
+                else
+                {
+                    throw new InvalidDataException("the request is of kind " + kind + ", which this host does not know");
+                }
                 Console.Out.Flush();
                 Console.Error.Flush();
                 Exit(0);
@@ -95,7 +113,7 @@ namespace Ssisd.ScriptHost
             });
         }
 
-        static void ReportException(Frames frames, Exception e)
+        internal static void ReportException(Frames frames, Exception e)
         {
             frames.Send(Kind.Exception, w =>
             {

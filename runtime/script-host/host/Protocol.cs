@@ -2,8 +2,9 @@
 // runtime/src/tasks/script/protocol.rs: the frame kinds, field order and value tags here mirror
 // that file, and a change there is a change here. Frames are a little-endian u32 length and a
 // body; a body is a kind byte and fields written as .NET's BinaryWriter writes them (strings:
-// 7-bit-encoded length, UTF-8). The run sends one request on standard input; this process
-// answers on the channel pipe.
+// 7-bit-encoded length, UTF-8). The run sends one request on standard input (a Script Task's,
+// or a Script Component's, whose commands follow: Component.cs); this process answers on the
+// channel pipe.
 using System;
 using System.Collections.Generic;
 using System.Globalization;
@@ -47,13 +48,17 @@ namespace Ssisd.ScriptHost
         public string EntryMethod;
         public string ProjectName;
 
-        public static Request Read(Stream input)
+        /// Reads the first frame of standard input: its kind and its body after the kind.
+        public static byte ReadFirst(BinaryReader input, out BinaryReader body)
         {
-            var r = new BinaryReader(input, new UTF8Encoding(false));
-            int length = r.ReadInt32();
-            var body = new BinaryReader(new MemoryStream(r.ReadBytes(length)), new UTF8Encoding(false));
-            byte kind = body.ReadByte();
-            if (kind != Kind) throw new InvalidDataException("the request is of kind " + kind + ", not " + Kind);
+            int length = input.ReadInt32();
+            body = new BinaryReader(new MemoryStream(input.ReadBytes(length)), new UTF8Encoding(false));
+            return body.ReadByte();
+        }
+
+        /// The Script Task request (after its kind byte).
+        public static Request Parse(BinaryReader body)
+        {
             int version = body.ReadInt32();
             if (version != Version) throw new InvalidDataException("the request is of protocol version " + version + "; this host speaks " + Version);
             var q = new Request();
@@ -77,6 +82,13 @@ namespace Ssisd.ScriptHost
                 v.Value = ReadValue(body);
                 Host.Variables.Add(v);
             }
+            ReadConnections(body);
+            return q;
+        }
+
+        /// The package's connection managers, into Host.Connections.
+        internal static void ReadConnections(BinaryReader body)
+        {
             int conns = body.ReadInt32();
             for (int i = 0; i < conns; i++)
             {
@@ -89,10 +101,9 @@ namespace Ssisd.ScriptHost
                 c.Description = body.ReadString();
                 Host.Connections.Add(c);
             }
-            return q;
         }
 
-        static object ReadValue(BinaryReader r)
+        internal static object ReadValue(BinaryReader r)
         {
             byte tag = r.ReadByte();
             switch (tag)

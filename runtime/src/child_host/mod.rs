@@ -10,9 +10,9 @@
 //! the pipes and their limits; what the frames mean, and how the exit is judged, is the
 //! caller's. (Process lifetime itself is `crate::process`.)
 //!
-//! Parent-to-child traffic is one request on standard input today; a caller that needs to
-//! stream to the child while it runs (data-flow batches) adds a streaming input here, beside
-//! `stdin`, without changing the channel.
+//! Parent-to-child traffic is one request on standard input ([`run`]), or a conversation
+//! ([`converse`]: frames written to standard input while the child runs, frames read back one
+//! at a time, both bounded so neither side outruns the other — a Script Component's batches).
 
 mod frames;
 mod pipe;
@@ -30,7 +30,7 @@ pub use frames::{Decoder, Framing, Oversized};
 pub use pipe::{channel_pipe, inherit_in};
 
 use crate::cancel::CancelToken;
-use crate::process::{run_child, ChildOutcome, ChildSpec, ProcessRegistry};
+use crate::process::{run_child, ChildInput, ChildOutcome, ChildSpec, ProcessRegistry};
 
 /// How long the reader waits for the last frames once the child has ended (a grandchild
 /// that kept the channel open must not hold the task).
@@ -51,8 +51,9 @@ pub struct HostedChild {
     pub framing: Framing,
     /// The longest frame accepted.
     pub frame_limit: usize,
-    /// Written to the child's standard input, which is then closed (`None`: /dev/null).
-    pub stdin: Option<Vec<u8>>,
+    /// What the child reads on its standard input ([`converse`] replaces it with the
+    /// conversation's stream).
+    pub stdin: ChildInput,
     /// At most this many bytes of standard output and of standard error are kept.
     pub output_limit: usize,
     /// Between SIGTERM and SIGKILL when the run is cancelled.
@@ -112,6 +113,103 @@ pub fn run(
         process: started?,
         channel_error,
     })
+}
+
+/// Frames in flight each way in a [`Conversation`].
+const IN_FLIGHT: usize = 2;
+
+/// A hosted child talked to while it runs.
+pub struct Conversation {
+    input: Option<std::sync::mpsc::SyncSender<Vec<u8>>>,
+    frames: Option<std::sync::mpsc::Receiver<Vec<u8>>>,
+    /// Stops the child (tripped by the run's cancellation too).
+    stop: CancelToken,
+    ended: Option<std::thread::JoinHandle<std::io::Result<HostedOutcome>>>,
+}
+
+/// Starts `child` for a conversation: [`Conversation::send`] writes length-prefixed frames to
+/// its standard input, [`Conversation::recv`] reads its channel's frames in order. The run's
+/// `cancel` and [`Conversation::kill`] stop it (TERM, then KILL after the grace); its group is
+/// registered with `registry` for the run's last word.
+pub fn converse(
+    mut child: HostedChild,
+    cancel: &CancelToken,
+    registry: std::sync::Arc<ProcessRegistry>,
+) -> Conversation {
+    let (to_child, from_parent) = std::sync::mpsc::sync_channel::<Vec<u8>>(IN_FLIGHT);
+    let (to_parent, from_child) = std::sync::mpsc::sync_channel::<Vec<u8>>(IN_FLIGHT);
+    child.stdin = ChildInput::Stream(from_parent);
+    let stop = CancelToken::new();
+    let (run_cancel, watched) = (cancel.clone(), stop.clone());
+    std::thread::spawn(move || {
+        while !watched.is_cancelled() {
+            if run_cancel.sleep(Duration::from_millis(200)) {
+                watched.cancel();
+            }
+        }
+    });
+    let own = stop.clone();
+    let ended = std::thread::spawn(move || {
+        run(child, &own, &registry, &|f| {
+            // A parent that stopped listening has lost interest in the rest.
+            let _ = to_parent.send(f.to_vec());
+        })
+    });
+    Conversation {
+        input: Some(to_child),
+        frames: Some(from_child),
+        stop,
+        ended: Some(ended),
+    }
+}
+
+impl Conversation {
+    /// Writes one frame (its length first); `Err` once the child no longer reads.
+    pub fn send(&mut self, body: &[u8]) -> Result<(), String> {
+        let mut framed = (body.len() as u32).to_le_bytes().to_vec();
+        framed.extend_from_slice(body);
+        match &self.input {
+            Some(tx) => tx
+                .send(framed)
+                .map_err(|_| "its standard input is closed".to_string()),
+            None => Err("its standard input is closed".to_string()),
+        }
+    }
+
+    /// The next frame from the child; `None` once its channel has closed.
+    pub fn recv(&mut self) -> Option<Vec<u8>> {
+        self.frames.as_ref()?.recv().ok()
+    }
+
+    /// Closes the child's input and waits for it to end.
+    pub fn finish(&mut self) -> std::io::Result<HostedOutcome> {
+        self.input = None;
+        self.frames = None;
+        let outcome = match self.ended.take() {
+            Some(h) => h.join().unwrap_or_else(|_| {
+                Err(std::io::Error::other(
+                    "the child's waiter stopped unexpectedly",
+                ))
+            }),
+            None => Ok(HostedOutcome::default()),
+        };
+        self.stop.cancel();
+        outcome
+    }
+
+    /// Stops the child now and waits for it.
+    pub fn kill(&mut self) {
+        self.stop.cancel();
+        let _ = self.finish();
+    }
+}
+
+impl Drop for Conversation {
+    fn drop(&mut self) {
+        if self.ended.is_some() {
+            self.kill();
+        }
+    }
 }
 
 /// Reads the channel until it closes (or, once `ended` is set, for at most [`DRAIN_LIMIT`])
@@ -181,7 +279,7 @@ mod tests {
             channel_value: |fd| fd.to_string(),
             framing,
             frame_limit: 1024,
-            stdin: Some(b"request".to_vec()),
+            stdin: ChildInput::Bytes(b"request".to_vec()),
             output_limit: 100,
             grace: Duration::from_millis(200),
         }
@@ -245,5 +343,40 @@ mod tests {
         assert!(out.process.cancelled);
         assert_eq!(out.process.stdout.len(), 100);
         assert_eq!(out.process.discarded.0, 4900);
+    }
+
+    #[test]
+    fn a_conversation_answers_each_frame_and_ends_with_its_input() {
+        // The child echoes each 4-byte frame (length 4) back on its channel.
+        let mut c = child(
+            r#"f=$(mktemp); while head -c 8 > "$f" && [ -s "$f" ]; do cat "$f" >&"$TEST_CHANNEL"; done; rm -f "$f""#,
+            Framing::LengthPrefixed,
+        );
+        c.stdin = ChildInput::Null;
+        let mut conv = converse(
+            c,
+            &CancelToken::new(),
+            std::sync::Arc::new(ProcessRegistry::default()),
+        );
+        for word in [b"ping", b"pong"] {
+            conv.send(word).expect("sent");
+            assert_eq!(conv.recv().expect("answered"), word.to_vec());
+        }
+        let out = conv.finish().expect("ends");
+        assert_eq!(out.process.code, Some(0));
+        assert_eq!(out.channel_error, None);
+    }
+
+    #[test]
+    fn a_conversation_is_stopped_by_the_runs_cancellation() {
+        let token = CancelToken::new();
+        let mut conv = converse(
+            child("exec sleep 30", Framing::LengthPrefixed),
+            &token,
+            std::sync::Arc::new(ProcessRegistry::default()),
+        );
+        token.cancel();
+        assert_eq!(conv.recv(), None);
+        assert!(conv.finish().expect("ends").process.cancelled);
     }
 }

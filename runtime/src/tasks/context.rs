@@ -81,6 +81,12 @@ impl<'a> TaskContext<'a> {
         &self.rt.processes
     }
 
+    /// The run's process registry, for children that outlive a borrow of the context (a
+    /// Script Component's host lives on the data flow's threads).
+    pub fn processes_shared(&self) -> Arc<ProcessRegistry> {
+        self.rt.processes.clone()
+    }
+
     /// The run's in-memory caches of Cache connection managers (filled by one data flow,
     /// read by later ones).
     pub fn data_flow_caches(&self) -> Arc<ssisd_pipeline::cache::CacheStore> {

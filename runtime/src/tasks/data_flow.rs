@@ -166,6 +166,10 @@ impl Host for TaskHost<'_, '_> {
         Some(self.ctx.data_flow_caches())
     }
 
+    fn scripts(&self) -> Result<std::sync::Arc<dyn ssisd_pipeline::script::ScriptHost>, String> {
+        super::script::component_host::for_task(self.ctx)
+    }
+
     fn event(&self, event: PipelineEvent) {
         match event {
             PipelineEvent::Message {
@@ -230,7 +234,8 @@ fn cache(creation_name: &str, _: &str) -> Result<(), String> {
 
 impl Task for DataFlowTask {
     /// The connection managers of the components' connection slots, the variables Row Count
-    /// writes and the file-name variables of the Raw File adapters.
+    /// writes, the file-name variables of the Raw File adapters and the variables Script
+    /// Components list.
     fn references(&self) -> Vec<Reference> {
         let mut refs = Vec::new();
         for c in &self.flow.components {
@@ -253,6 +258,14 @@ impl Task for DataFlowTask {
                     c.property_text("VariableName").unwrap_or(""),
                 ));
             }
+            if kind == Some("Script Component") {
+                for list in ["ReadOnlyVariables", "ReadWriteVariables"] {
+                    let names = c.property_text(list).unwrap_or("");
+                    for n in names.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+                        refs.push(Reference::variable(list, n));
+                    }
+                }
+            }
             if matches!(kind, Some("Raw File Source" | "Raw File Destination"))
                 && c.property_text("AccessMode").map(str::trim) == Some("1")
             {
@@ -263,6 +276,17 @@ impl Task for DataFlowTask {
             }
         }
         refs
+    }
+
+    /// A data flow with Script Components needs Mono.
+    fn check(&self) -> Result<(), String> {
+        let scripts = self.flow.components.iter().any(|c| {
+            ssisd_pipeline::registry::lookup(c).map(|e| e.name) == Some("Script Component")
+        });
+        if scripts {
+            super::script::component_host::check()?;
+        }
+        Ok(())
     }
 
     fn execute(&mut self, ctx: &TaskContext<'_>) -> TaskOutcome {

@@ -117,7 +117,7 @@ impl Task for ExecuteProcess {
         };
         let spec = ChildSpec {
             command,
-            stdin,
+            stdin: stdin.into(),
             capture_stdout: !self.stdout_variable.trim().is_empty(),
             capture_stderr: !self.stderr_variable.trim().is_empty(),
             timeout: (self.timeout > 0).then(|| Duration::from_secs(self.timeout)),

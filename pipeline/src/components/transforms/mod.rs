@@ -1,4 +1,5 @@
-//! Transform components: one directory each.
+//! Transform components: one directory each (the Script Component, which is also a source
+//! and a destination, lives here).
 
 pub mod aggregate;
 pub mod audit;
@@ -16,6 +17,7 @@ pub mod ole_db_command;
 pub mod percentage_sampling;
 pub mod row_count;
 pub mod row_sampling;
+pub mod script_component;
 pub mod slowly_changing_dimension;
 pub mod sort;
 pub mod union_all;

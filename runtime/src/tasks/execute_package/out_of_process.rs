@@ -172,7 +172,7 @@ pub fn run(
         channel_value: |fd| format!("fd:{fd}"),
         framing: Framing::Lines,
         frame_limit: child_host::DEFAULT_FRAME_LIMIT,
-        stdin: None,
+        stdin: crate::process::ChildInput::Null,
         output_limit: child_host::DEFAULT_OUTPUT_LIMIT,
         grace: ctx.run_options().kill_grace,
     };

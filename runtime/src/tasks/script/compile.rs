@@ -1,4 +1,4 @@
-//! The assembly a Script Task runs: C# recompiled from the package's sources against the script
+//! The assembly a Script Task or a Script Component runs: C# recompiled from the package's sources against the script
 //! host's stand-ins with `mcs`, or, when no source compiles (and always for Visual Basic, which
 //! Debian's Mono cannot compile), the precompiled assembly the package stores. Both are cached
 //! by content hash — a compiled script under the hash of its sources and of the host it was
@@ -9,10 +9,11 @@
 
 use std::path::{Path, PathBuf};
 
+use ssisd_pipeline::script::{Language, ScriptKind, ScriptSources};
+
 use super::cache;
-use super::host_build::{self, SCRIPT_REFERENCES};
+use super::host_build::{self, COMPONENT_REFERENCES, SCRIPT_REFERENCES};
 use super::mono::Mono;
-use super::project::{Language, ScriptProject};
 use crate::cancel::CancelToken;
 use crate::process::ProcessRegistry;
 
@@ -68,13 +69,21 @@ fn diagnostics(text: &str, names: &[(String, String)]) -> String {
     }
 }
 
+/// The file name of a stored source, without its directories.
+fn file_name(name: &str) -> &str {
+    name.rsplit(['\\', '/']).next().unwrap_or(name)
+}
+
 /// Compiles the C# sources; the cached result when there is one.
-fn compile(project: &ScriptProject, tools: &Toolchain<'_>, root: &Path) -> Result<PathBuf, String> {
-    let sources = project.sources();
-    let mut parts: Vec<Vec<u8>> = vec![tools.host_dir.display().to_string().into_bytes()];
-    for s in &sources {
-        parts.push(s.name.as_bytes().to_vec());
-        parts.push(s.text.as_bytes().to_vec());
+fn compile(project: &ScriptSources, tools: &Toolchain<'_>, root: &Path) -> Result<PathBuf, String> {
+    let sources = &project.sources;
+    let mut parts: Vec<Vec<u8>> = vec![
+        tools.host_dir.display().to_string().into_bytes(),
+        format!("{:?}", project.kind).into_bytes(),
+    ];
+    for (name, text) in sources {
+        parts.push(name.as_bytes().to_vec());
+        parts.push(text.as_bytes().to_vec());
     }
     let refs: Vec<&[u8]> = parts.iter().map(|p| p.as_slice()).collect();
     let key = cache::digest(&refs);
@@ -99,17 +108,21 @@ fn compile(project: &ScriptProject, tools: &Toolchain<'_>, root: &Path) -> Resul
     for r in FRAMEWORK {
         args.push(format!("-r:{r}"));
     }
-    for r in SCRIPT_REFERENCES {
+    let references = match project.kind {
+        ScriptKind::Task => SCRIPT_REFERENCES,
+        ScriptKind::Component => COMPONENT_REFERENCES,
+    };
+    for r in references {
         args.push(format!("-r:{}", tools.host_dir.join(r).display()));
     }
-    for (i, s) in sources.iter().enumerate() {
-        let rel = format!("src/{i}/{}", s.file_name());
+    for (i, (name, text)) in sources.iter().enumerate() {
+        let rel = format!("src/{i}/{}", file_name(name));
         let path = work.path().join(&rel);
         if let Some(p) = path.parent() {
             std::fs::create_dir_all(p).map_err(|e| e.to_string())?;
         }
-        std::fs::write(&path, &s.text).map_err(|e| format!("{}: {e}", path.display()))?;
-        names.push((rel.clone(), s.name.trim_start_matches('\\').to_string()));
+        std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+        names.push((rel.clone(), name.trim_start_matches('\\').to_string()));
         args.push(rel);
     }
     match host_build::mcs(tools.mono, work.path(), &args, tools.cancel, tools.registry) {
@@ -129,7 +142,7 @@ fn compile(project: &ScriptProject, tools: &Toolchain<'_>, root: &Path) -> Resul
 }
 
 /// The package's precompiled assembly, as a cached file.
-fn binary(project: &ScriptProject, root: &Path) -> Result<Option<PathBuf>, String> {
+fn binary(project: &ScriptSources, root: &Path) -> Result<Option<PathBuf>, String> {
     let Some((_, bytes)) = project.binaries.first() else {
         return Ok(None);
     };
@@ -143,14 +156,14 @@ fn binary(project: &ScriptProject, root: &Path) -> Result<Option<PathBuf>, Strin
 }
 
 /// Chooses (building or caching as needed) the assembly `project` runs as.
-pub fn prepare(project: &ScriptProject, tools: &Toolchain<'_>) -> Result<Prepared, String> {
-    if project.is_empty() {
+pub fn prepare(project: &ScriptSources, tools: &Toolchain<'_>) -> Result<Prepared, String> {
+    if project.sources.is_empty() && project.binaries.is_empty() {
         return Err(NO_BINARY.to_string());
     }
     let root = cache::root()?;
     let mut notes = Vec::new();
     let compile_errors = match project.language {
-        Language::CSharp if !project.sources().is_empty() => match compile(project, tools, &root) {
+        Language::CSharp if !project.sources.is_empty() => match compile(project, tools, &root) {
             Ok(dll) => {
                 return Ok(Prepared {
                     assembly: dll,

@@ -1,4 +1,4 @@
-//! Building the script host on first use: its C# sources (`runtime/script-host/`, compiled into
+//! Building the script host on first use (the Script Task's and the Script Component's): its C# sources (`runtime/script-host/`, compiled into
 //! this binary) are built with `mcs` into the cache, in a directory named by the hash of those
 //! sources and of the compiler, so a changed host is rebuilt and an unchanged one is reused by
 //! every later run. The stand-ins that must carry a framework identity (Windows Forms, the
@@ -12,7 +12,7 @@ use std::time::Duration;
 use super::cache;
 use super::mono::Mono;
 use crate::cancel::CancelToken;
-use crate::process::{run_child, ChildSpec, ProcessRegistry};
+use crate::process::{run_child, ChildInput, ChildSpec, ProcessRegistry};
 
 /// The program that runs a script.
 pub const HOST_EXE: &str = "ssisd-script-host.exe";
@@ -47,6 +47,10 @@ const VSA: &str = "Microsoft.Vsa.dll";
 const FORMS: &str = "System.Windows.Forms.dll";
 const ADDIN: &str = "System.AddIn.dll";
 const VB: &str = "Microsoft.VisualBasic.dll";
+const PIPELINE_HOST: &str = "Microsoft.SqlServer.PipelineHost.dll";
+const PIPELINE_WRAP: &str = "Microsoft.SqlServer.DTSPipelineWrap.dll";
+const RUNTIME_WRAP: &str = "Microsoft.SqlServer.DTSRuntimeWrap.dll";
+const TX_SCRIPT: &str = "Microsoft.SqlServer.TxScript.dll";
 
 const UNITS: &[Unit] = &[
     Unit {
@@ -122,11 +126,51 @@ const UNITS: &[Unit] = &[
         sources: &[src!("shims/VSTAScriptTaskPrx/Proxy.cs")],
     },
     Unit {
+        out: PIPELINE_HOST,
+        exe: false,
+        ecma: false,
+        refs: &[BRIDGE],
+        sources: &[src!("shims/PipelineHost/PipelineBuffer.cs")],
+    },
+    Unit {
+        out: PIPELINE_WRAP,
+        exe: false,
+        ecma: false,
+        refs: &[BRIDGE],
+        sources: &[src!("shims/DTSPipelineWrap/ComponentMetaData.cs")],
+    },
+    Unit {
+        out: RUNTIME_WRAP,
+        exe: false,
+        ecma: false,
+        refs: &[BRIDGE, DTS],
+        sources: &[src!("shims/DTSRuntimeWrap/Wrapper.cs")],
+    },
+    Unit {
+        out: TX_SCRIPT,
+        exe: false,
+        ecma: false,
+        refs: &[BRIDGE, PIPELINE_HOST, PIPELINE_WRAP, RUNTIME_WRAP],
+        sources: &[src!("shims/TxScript/ScriptComponent.cs")],
+    },
+    Unit {
         out: HOST_EXE,
         exe: true,
         ecma: false,
-        refs: &[BRIDGE, DTS, TASK, PROXY, VSA, "System.Core.dll"],
+        refs: &[
+            BRIDGE,
+            DTS,
+            TASK,
+            PROXY,
+            VSA,
+            PIPELINE_HOST,
+            PIPELINE_WRAP,
+            RUNTIME_WRAP,
+            TX_SCRIPT,
+            "System.Core.dll",
+        ],
         sources: &[
+            src!("host/Component.cs"),
             src!("host/EntryPoint.cs"),
             src!("host/Program.cs"),
             src!("host/Protocol.cs"),
@@ -135,8 +179,19 @@ const UNITS: &[Unit] = &[
     },
 ];
 
-/// The stand-ins a recompiled script is compiled against, beside the framework's own.
+/// The stand-ins a recompiled Script Task is compiled against, beside the framework's own.
 pub const SCRIPT_REFERENCES: &[&str] = &[DTS, TASK, PROXY, VSTA, VSA, FORMS, ADDIN, VB];
+
+/// The stand-ins a recompiled Script Component is compiled against.
+pub const COMPONENT_REFERENCES: &[&str] = &[
+    PIPELINE_HOST,
+    PIPELINE_WRAP,
+    RUNTIME_WRAP,
+    TX_SCRIPT,
+    DTS,
+    FORMS,
+    VB,
+];
 
 /// The hash that names a host build: every source, the unit list and the compiler.
 pub fn fingerprint(mono: &Mono) -> String {
@@ -169,7 +224,7 @@ pub fn mcs(
     let out = run_child(
         ChildSpec {
             command,
-            stdin: None,
+            stdin: ChildInput::Null,
             capture_stdout: true,
             capture_stderr: true,
             timeout: None,

@@ -3,17 +3,18 @@
 //! script project, `mono.rs` finds Mono, `host_build.rs` builds the host, `compile.rs` chooses
 //! the assembly (C# recompiled from source, else the stored binary; both cached),
 //! `session.rs` runs it and turns its frames into the run's events and variables, over the
-//! wire format of `protocol.rs` and the value mapping of `values.rs`. This file owns the order
-//! of those steps and the validation-time check.
+//! wire format of `protocol.rs` and the value mapping of `ssisd_pipeline::script::values`. This file owns the order
+//! of those steps and the validation-time check. `component_host.rs` lends the same machinery
+//! to the data flow's Script Components.
 
 mod cache;
 mod compile;
+pub mod component_host;
 mod host_build;
 mod mono;
 mod project;
 mod protocol;
 mod session;
-mod values;
 
 use self::compile::Toolchain;
 use self::project::ScriptProject;
@@ -53,7 +54,7 @@ impl Task for ScriptTask {
             cancel: ctx.cancel_token(),
             registry: ctx.processes(),
         };
-        let prepared = match compile::prepare(&self.project, &tools) {
+        let prepared = match compile::prepare(&self.project.to_sources(), &tools) {
             Ok(p) => p,
             Err(_) if ctx.is_cancelled() => return TaskOutcome::Canceled,
             Err(e) => return ctx.fail(&e),
@@ -89,7 +90,7 @@ impl Task for ScriptTask {
         let registry = ProcessRegistry::default();
         let host_dir = host_build::ensure(&mono, &cancel, &registry)?;
         compile::prepare(
-            &self.project,
+            &self.project.to_sources(),
             &Toolchain {
                 mono: &mono,
                 host_dir: &host_dir,

@@ -36,6 +36,11 @@ fn tool(env: &str, program: &str) -> Option<PathBuf> {
 
 /// Mono and its C# compiler, or why a Script Task cannot run here.
 pub fn find() -> Result<Mono, String> {
+    find_for("Script tasks")
+}
+
+/// Mono and its C# compiler, or why `what` (`Script tasks`, `Script components`) cannot run.
+pub fn find_for(what: &str) -> Result<Mono, String> {
     let mono = tool("SSISD_MONO", "mono");
     let mcs = tool("SSISD_MCS", "mcs");
     match (mono, mcs) {
@@ -47,7 +52,7 @@ pub fn find() -> Result<Mono, String> {
                 .map(|(n, _)| *n)
                 .collect();
             Err(format!(
-                "Script tasks run on Mono, which is not installed here ({} not found on the PATH); \
+                "{what} run on Mono, which is not installed here ({} not found on the PATH); \
                  install the Debian packages {DEBIAN_PACKAGES} (apt-get install {DEBIAN_PACKAGES})",
                 missing.join(" and ")
             ))

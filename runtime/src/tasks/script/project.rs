@@ -8,22 +8,8 @@ use base64::Engine;
 
 use crate::properties::PropertyOverrides;
 use ssisd_engine::model::RawXml;
-
-/// The script's language.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Language {
-    CSharp,
-    VisualBasic,
-}
-
-impl Language {
-    pub fn name(self) -> &'static str {
-        match self {
-            Language::CSharp => "C#",
-            Language::VisualBasic => "Visual Basic .NET",
-        }
-    }
-}
+pub use ssisd_pipeline::script::Language;
+use ssisd_pipeline::script::{ScriptKind, ScriptSources};
 
 /// One source item.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -159,9 +145,19 @@ impl ScriptProject {
         v
     }
 
-    /// A project saved without ever being edited: no code and no binary.
-    pub fn is_empty(&self) -> bool {
-        self.sources().is_empty() && self.binaries.is_empty()
+    /// What the compiler or loader is given.
+    pub fn to_sources(&self) -> ScriptSources {
+        ScriptSources {
+            name: self.name.clone(),
+            language: self.language,
+            kind: ScriptKind::Task,
+            sources: self
+                .sources()
+                .into_iter()
+                .map(|s| (s.name.clone(), s.text.clone()))
+                .collect(),
+            binaries: self.binaries.clone(),
+        }
     }
 
     /// The class and the method to run: 2005 names the class, later generations the method.
@@ -226,7 +222,7 @@ End Class]]></ProjectItem>
     fn an_unedited_project_is_empty_and_bad_base64_is_refused() {
         let x = od(r#"<ScriptProject Name="ST_x" VSTAMajorVersion="15" Language="CSharp" />"#);
         let p = ScriptProject::parse(Some(&x), &PropertyOverrides::default()).expect("parses");
-        assert!(p.is_empty());
+        assert!(p.sources().is_empty() && p.binaries.is_empty());
         let x = od(
             r#"<ScriptProject Name="ST_x" Language="CSharp"><BinaryItem Name="a.dll">***</BinaryItem></ScriptProject>"#,
         );

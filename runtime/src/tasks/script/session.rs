@@ -16,10 +16,10 @@ use super::project::ScriptProject;
 use super::protocol::{
     type_code, Access, ConnectionEntry, HostFrame, Request, VariableEntry, WireValue, CHANNEL_ENV,
 };
-use super::values;
 use crate::child_host::{self, Framing, HostedChild};
 use crate::events::{codes, EventBody, Level, RunEvent};
 use crate::tasks::{TaskContext, TaskOutcome};
+use ssisd_pipeline::script::values;
 
 /// How the script ended, as the frames said.
 #[derive(Debug, Default)]
@@ -265,7 +265,7 @@ pub fn run(ctx: &TaskContext<'_>, mono: &Mono, host_dir: &Path, request: &Reques
         channel_value: |fd| fd.to_string(),
         framing: Framing::LengthPrefixed,
         frame_limit: child_host::DEFAULT_FRAME_LIMIT,
-        stdin: Some(request.encode()),
+        stdin: crate::process::ChildInput::Bytes(request.encode()),
         output_limit: child_host::DEFAULT_OUTPUT_LIMIT,
         grace: ctx.run_options().kill_grace,
     };

@@ -5,7 +5,7 @@
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 
-use super::protocol::{type_code, WireValue};
+use super::wire::{type_code, WireValue};
 use ssisd_engine::types::{DataType, Decimal, Value};
 
 /// The `System.TypeCode` a variable of `ty` has in a script.
