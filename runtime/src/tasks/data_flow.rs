@@ -15,6 +15,9 @@ use ssisd_pipeline::{
     ConnectionSpec, Host, Level as PipelineLevel, Outcome, PipelineEvent, Recordset, RunSettings,
 };
 
+use ssisd_pipeline::excel::connection::ExcelConnection;
+use ssisd_pipeline::excel::workbook::{is_xls, Workbook};
+
 use super::references::{database_if_database, Reference};
 use super::{Task, TaskContext, TaskOutcome};
 use crate::events::{codes, EventBody};
@@ -228,6 +231,50 @@ fn cache(creation_name: &str, _: &str) -> Result<(), String> {
     }
 }
 
+/// The Excel connection manager an Excel adapter's slot names, read: its provider and
+/// connection string, and the workbook's path as this machine sees it.
+fn excel_manager(
+    creation_name: &str,
+    text: &str,
+) -> Result<(ExcelConnection, std::path::PathBuf), String> {
+    if !creation_name.trim().eq_ignore_ascii_case("EXCEL") {
+        return Err(format!(
+            "it is a {creation_name} connection; the Excel adapters need an Excel connection manager"
+        ));
+    }
+    let c = ExcelConnection::parse(text).map_err(|e| e.to_string())?;
+    let path = std::path::PathBuf::from(crate::paths::map_path(&c.data_source));
+    Ok((c, path))
+}
+
+/// An Excel Source needs an Excel connection manager whose workbook exists and opens.
+fn excel_source(creation_name: &str, text: &str) -> Result<(), String> {
+    let (_, path) = excel_manager(creation_name, text)?;
+    Workbook::open(&path)
+        .map(|_| ())
+        .map_err(|e| format!("{e}; point its Data Source (ExcelFilePath) at an existing workbook, for example with /Conn"))
+}
+
+/// An Excel Destination needs an Excel connection manager naming an .xlsx workbook in an
+/// existing folder (the workbook itself is created when missing).
+fn excel_destination(creation_name: &str, text: &str) -> Result<(), String> {
+    let (_, path) = excel_manager(creation_name, text)?;
+    if is_xls(&path) {
+        return Err(format!(
+            "\"{}\" is an Excel 97-2003 (.xls) workbook; ssisd writes .xlsx workbooks only",
+            path.display()
+        ));
+    }
+    match path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        Some(dir) if !dir.is_dir() => Err(format!(
+            "the folder \"{}\" of the workbook \"{}\" does not exist",
+            dir.display(),
+            path.display()
+        )),
+        _ => Ok(()),
+    }
+}
+
 impl Task for DataFlowTask {
     /// The connection managers of the components' connection slots, the variables Row Count
     /// writes and the file-name variables of the Raw File adapters.
@@ -237,7 +284,12 @@ impl Task for DataFlowTask {
             for k in &c.connections {
                 let key = k.manager_key();
                 let key = key.strip_suffix(":external").unwrap_or(key);
-                let accepts = if k.name.eq_ignore_ascii_case("FlatFileConnection") {
+                let kind = ssisd_pipeline::registry::lookup(c).map(|e| e.name);
+                let accepts = if kind == Some("Excel Source") {
+                    excel_source
+                } else if kind == Some("Excel Destination") {
+                    excel_destination
+                } else if k.name.eq_ignore_ascii_case("FlatFileConnection") {
                     flat_file
                 } else if k.name.eq_ignore_ascii_case("CacheConnection") {
                     cache

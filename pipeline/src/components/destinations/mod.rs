@@ -1,6 +1,7 @@
 //! Destination components (no outputs but error outputs): one directory each.
 
 pub mod ado_net;
+pub mod excel;
 pub mod flat_file;
 pub mod odbc;
 pub mod ole_db;
