@@ -59,6 +59,7 @@ pub const COMPONENTS: &[&ComponentEntry] = &[
     &destinations::raw_file::ENTRY,
     &destinations::recordset::ENTRY,
     &destinations::excel::ENTRY,
+    &destinations::sql_server::ENTRY,
 ];
 
 /// Class ids of the managed-component wrapper, behind which `UserComponentTypeName` names the
@@ -74,11 +75,6 @@ const MANAGED_WRAPPERS: &[&str] = &[
 /// Components SSIS has that this engine does not run yet, by class id, so that a refusal can
 /// say what the component is even when the package's own name for it says nothing.
 const NOT_BUILT: &[(&str, &str)] = &[
-    (
-        "{E4B61516-847B-4BDF-9CC6-1968A2D43E73}",
-        "SQL Server Destination",
-    ),
-    ("Microsoft.SQLServerDestination", "SQL Server Destination"),
     (
         "{25BBB0C5-369B-4303-B3DF-D0DC741DEE58}",
         "Slowly Changing Dimension",

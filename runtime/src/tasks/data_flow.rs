@@ -275,6 +275,19 @@ fn excel_destination(creation_name: &str, text: &str) -> Result<(), String> {
     }
 }
 
+/// The SQL Server Destination bulk-loads into SQL Server: its manager must reach SQL Server
+/// over TDS (SQL Server's OLE DB providers), not through ODBC.
+fn sql_server(creation_name: &str, text: &str) -> Result<(), String> {
+    match ssisd_sql::route("", creation_name, text) {
+        Ok(ssisd_sql::Route::Tds(_)) => Ok(()),
+        Ok(ssisd_sql::Route::Odbc(t)) => Err(format!(
+            "the SQL Server Destination bulk-loads into SQL Server only, and this connection manager runs through ODBC ({}); use Provider=MSOLEDBSQL (or SQLNCLI11) with a SQL Server, or an OLE DB or ODBC Destination for other databases",
+            t.describe()
+        )),
+        Err(_) => super::references::database_kind(creation_name, text),
+    }
+}
+
 impl Task for DataFlowTask {
     /// The connection managers of the components' connection slots, the variables Row Count
     /// writes and the file-name variables of the Raw File adapters.
@@ -289,6 +302,8 @@ impl Task for DataFlowTask {
                     excel_source
                 } else if kind == Some("Excel Destination") {
                     excel_destination
+                } else if kind == Some("SQL Server Destination") {
+                    sql_server
                 } else if k.name.eq_ignore_ascii_case("FlatFileConnection") {
                     flat_file
                 } else if k.name.eq_ignore_ascii_case("CacheConnection") {

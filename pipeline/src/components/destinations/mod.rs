@@ -7,4 +7,5 @@ pub mod odbc;
 pub mod ole_db;
 pub mod raw_file;
 pub mod recordset;
+pub mod sql_server;
 pub mod trash;
