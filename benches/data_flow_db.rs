@@ -2,7 +2,8 @@
 //! paths, in the same run, on a throwaway server (tests/support's `postgres.rs`). 1 million
 //! rows (`SSISD_BENCH_ROWS` to change) of the orders file the tests use (id, customer, amount,
 //! date) go flat file → PostgreSQL through the ODBC Destination (dtexec, package
-//! `tests/packages/db/odbc_load_2016.dtsx`, array-bound INSERTs of 1000 rows) and through psql's
+//! `tests/packages/db/odbc_load_2016.dtsx`, batches of 1000 rows sent as array-bound INSERTs
+//! of 200 rows each) and through psql's
 //! `\copy … FROM`; then PostgreSQL → flat file through the ODBC Source (`odbc_extract_2016.dtsx`)
 //! and through `\copy … TO`. The ODBC Source runs twice: with psqlodbc's defaults (the driver
 //! reads the whole result into its own memory before the first fetch) and with

@@ -10,7 +10,8 @@
 //! [`collation`] (the key order Sort, Merge, Merge Join and Aggregate share). Components live one directory each
 //! under `components/{sources,transforms,destinations}/`; shared flat-file code is in
 //! `flat_file/`, shared database code (connections, names, parameters, the database source and
-//! destination) in `database/`, ssisd's raw file format in `raw_file/`, reference rows and their
+//! destination) in `database/`, Excel workbooks (the connection string, what a source may
+//! name, reading with the provider's typing rules, writing a sheet) in `excel/`, ssisd's raw file format in `raw_file/`, reference rows and their
 //! key index for lookups in `reference/`, the Cache connection manager and a run's caches in
 //! `cache/`; `testing` has the helpers component tests use.
 
@@ -22,6 +23,7 @@ pub mod component;
 pub mod components;
 pub mod database;
 pub mod error;
+pub mod excel;
 pub mod execute;
 pub mod expression;
 pub mod flat_file;

@@ -31,6 +31,7 @@ pub const COMPONENTS: &[&ComponentEntry] = &[
     &sources::odbc::ENTRY,
     &sources::ado_net::ENTRY,
     &sources::raw_file::ENTRY,
+    &sources::excel::ENTRY,
     &transforms::derived_column::ENTRY,
     &transforms::data_conversion::ENTRY,
     &transforms::conditional_split::ENTRY,
@@ -58,6 +59,8 @@ pub const COMPONENTS: &[&ComponentEntry] = &[
     &destinations::trash::ENTRY,
     &destinations::raw_file::ENTRY,
     &destinations::recordset::ENTRY,
+    &destinations::excel::ENTRY,
+    &destinations::sql_server::ENTRY,
 ];
 
 /// Class ids of the managed-component wrapper, behind which `UserComponentTypeName` names the
@@ -73,14 +76,6 @@ const MANAGED_WRAPPERS: &[&str] = &[
 /// Components SSIS has that this engine does not run yet, by class id, so that a refusal can
 /// say what the component is even when the package's own name for it says nothing.
 const NOT_BUILT: &[(&str, &str)] = &[
-    ("{A4B1E1C8-17F3-46C8-AAD0-34F0C6FE42DE}", "Excel Source"),
-    ("{8C084929-27D1-479F-9641-ABB7CDADF1AC}", "Excel Source"),
-    ("Microsoft.ExcelSource", "Excel Source"),
-    (
-        "{E4B61516-847B-4BDF-9CC6-1968A2D43E73}",
-        "SQL Server Destination",
-    ),
-    ("Microsoft.SQLServerDestination", "SQL Server Destination"),
     (
         "{25BBB0C5-369B-4303-B3DF-D0DC741DEE58}",
         "Slowly Changing Dimension",
@@ -280,13 +275,13 @@ mod tests {
 
     #[test]
     fn components_not_built_are_refused_by_name_and_class_id() {
-        let mut c = comp("{A4B1E1C8-17F3-46C8-AAD0-34F0C6FE42DE}");
-        c.name = "Read sheet".into();
+        let mut c = comp("Microsoft.SSISOracleSrc");
+        c.name = "Read orders".into();
         assert!(lookup(&c).is_none());
         let e = refusal(&c, "\\Package\\Load");
         assert_eq!(
             e.message,
-            "\\Package\\Load: component \"Read sheet\" (Excel Source, class id {A4B1E1C8-17F3-46C8-AAD0-34F0C6FE42DE}) cannot run: ssisd's data flow does not have this component yet"
+            "\\Package\\Load: component \"Read orders\" (Oracle Source, class id Microsoft.SSISOracleSrc) cannot run: ssisd's data flow does not have this component yet"
         );
         let mut s = comp("Microsoft.ManagedComponentHost");
         s.properties.push(ssisd_engine::model::CustomProperty {

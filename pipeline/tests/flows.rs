@@ -514,13 +514,14 @@ fn the_graph_refuses_cycles_orphans_missing_columns_and_unknown_components() {
     );
 
     let mut b = FlowBuilder::new();
-    b.component(
-        "Old source",
-        "{A4B1E1C8-17F3-46C8-AAD0-34F0C6FE42DE}",
-        vec![],
-    );
+    b.component("Old source", "Microsoft.SSISOracleSrc", vec![]);
     let p = validate(&b.flow, "\\Package\\F");
-    assert!(p.0[0].message.contains("component \"Old source\" (Excel Source, class id {A4B1E1C8-17F3-46C8-AAD0-34F0C6FE42DE}) cannot run"), "{p}");
+    assert!(
+        p.0[0].message.contains(
+            "component \"Old source\" (Oracle Source, class id Microsoft.SSISOracleSrc) cannot run"
+        ),
+        "{p}"
+    );
 
     let mut b = FlowBuilder::new();
     let s = source(&mut b, &[("x", DataType::I4, FailComponent)], "In");

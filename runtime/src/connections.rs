@@ -56,6 +56,20 @@ pub fn lookup<'p>(package: &'p Package, key: &str) -> Option<&'p ConnectionManag
         )?)
 }
 
+/// An Excel manager's connection string with its `Data Source` (the workbook) replaced, as
+/// an `ExcelFilePath` or `ServerName` property expression sets it.
+fn with_data_source(connection_string: &str, path: &str) -> String {
+    use ssisd_sql::{ConnectionString, Syntax};
+    match ConnectionString::parse(connection_string, Syntax::OleDb) {
+        Ok(cs) => {
+            let mut out = cs.without(&["data source"]);
+            out.push("Data Source", path);
+            out.to_text()
+        }
+        Err(_) => connection_string.to_string(),
+    }
+}
+
 /// Finds `key` (name, DTSID or refId) in `package`, evaluating its connection-string
 /// expression in the package scope (frame 0).
 pub fn find(
@@ -69,6 +83,11 @@ pub fn find(
         Ok(o) => {
             if let Some(s) = o.text(&["ConnectionString"]) {
                 connection_string = s;
+            }
+            if cm.creation_name.trim().eq_ignore_ascii_case("EXCEL") {
+                if let Some(path) = o.text(&["ExcelFilePath", "ServerName"]) {
+                    connection_string = with_data_source(&connection_string, &path);
+                }
             }
         }
         Err((_, msg)) => return Some(Err(msg)),

@@ -211,7 +211,14 @@ impl Walk<'_> {
                     ));
                 };
                 // A connection string an expression sets is known only at run time.
-                let text = if set_by_expression(&cm.property_expressions, "ConnectionString") {
+                // An Excel manager's workbook path may be set by ExcelFilePath or ServerName.
+                let excel_path_set = cm.creation_name.trim().eq_ignore_ascii_case("EXCEL")
+                    && ["ExcelFilePath", "ServerName"]
+                        .iter()
+                        .any(|p| set_by_expression(&cm.property_expressions, p));
+                let text = if excel_path_set
+                    || set_by_expression(&cm.property_expressions, "ConnectionString")
+                {
                     None
                 } else {
                     Some(cm.connection_string.as_str())
@@ -304,7 +311,7 @@ mod tests {
     use super::*;
     use ssisd_engine::cli::parse_dtexec_args;
 
-    /// The fixture with its data flow's source made a component ssisd does not have (an Excel
+    /// The fixture with its data flow's source made a component ssisd does not have (an Oracle
     /// Source).
     fn fixture_with_unbuilt_component() -> Package {
         let path = concat!(
@@ -313,7 +320,7 @@ mod tests {
         );
         let text = std::fs::read_to_string(path)
             .expect("fixture")
-            .replace("Microsoft.OLEDBSource", "Microsoft.ExcelSource");
+            .replace("Microsoft.OLEDBSource", "Microsoft.SSISOracleSrc");
         let dir = tempfile::tempdir().expect("temp dir");
         let copy = dir.path().join("fixture.dtsx");
         std::fs::write(&copy, text).expect("copy");
@@ -332,7 +339,7 @@ mod tests {
         assert!(
             r.errors.iter().any(|d| d.code == codes::TASK_CONFIGURATION_INVALID
                 && d.source == "\\Package\\Load Customers"
-                && d.description.contains("component \"Source\" (Excel Source, class id Microsoft.ExcelSource) cannot run")),
+                && d.description.contains("component \"Source\" (Oracle Source, class id Microsoft.SSISOracleSrc) cannot run")),
             "{:#?}",
             r.errors
         );

@@ -65,14 +65,18 @@ pub enum Commit {
     PerBatch,
 }
 
-/// Fast-load options (`FastLoadOptions`, `FastLoadKeepIdentity`, `FastLoadKeepNulls`).
+/// Fast-load options (`FastLoadOptions`, `FastLoadKeepIdentity`, `FastLoadKeepNulls`; the SQL
+/// Server Destination's `BulkInsert*` properties and `Timeout`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct FastLoadOptions {
     pub keep_identity: bool,
     pub keep_nulls: bool,
     pub table_lock: bool,
     pub check_constraints: bool,
+    pub fire_triggers: bool,
     pub rows_per_batch: Option<u64>,
+    /// Seconds one bulk batch may take (0: no limit).
+    pub timeout_secs: u32,
 }
 
 impl FastLoadOptions {
@@ -92,6 +96,7 @@ impl FastLoadOptions {
             match key.to_ascii_uppercase().as_str() {
                 "TABLOCK" => o.table_lock = true,
                 "CHECK_CONSTRAINTS" => o.check_constraints = true,
+                "FIRE_TRIGGERS" => o.fire_triggers = true,
                 "ROWS_PER_BATCH" => o.rows_per_batch = value.and_then(|v| v.parse().ok()),
                 _ => {}
             }
@@ -112,6 +117,8 @@ pub struct DestinationConfig {
     pub commit: Commit,
     /// Also commit at the end of every buffer (OLE DB fast load with a commit size).
     pub commit_each_buffer: bool,
+    /// Only a SQL Server connection will do (the SQL Server Destination's bulk load).
+    pub sql_server_only: bool,
     pub fast: FastLoadOptions,
 }
 
@@ -406,6 +413,16 @@ impl Component for DatabaseDestination {
                     self.name
                 ),
             );
+        }
+        if self.config.sql_server_only && !target.is_tds() {
+            return Err(ctx.error(
+                codes::INDIVIDUAL_VALIDATION_FAILED,
+                format!(
+                    "the {} bulk-loads into SQL Server only, and its {} runs through ODBC; point the connection manager at SQL Server (Provider=MSOLEDBSQL or SQLNCLI11) or load other databases with an OLE DB or ODBC Destination",
+                    self.config.kind,
+                    target.describe()
+                ),
+            ));
         }
         let session = open(&target).map_err(|e| connect_error(ctx, &target, &e))?;
         self.target = Some(target);

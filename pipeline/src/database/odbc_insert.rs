@@ -1,6 +1,10 @@
-//! Loading buffers through ODBC: one parameterised `INSERT INTO table (columns) VALUES (?, …)`
+//! Loading buffers through ODBC: a parameterised `INSERT INTO table (columns) VALUES (?, …)`
 //! executed with arrays of parameter rows (odbc-api's columnar bulk inserter, one
-//! `SQLExecute` per batch), the parameter buffers filled straight from the Arrow columns —
+//! `SQLExecute` per batch). For PostgreSQL, SQLite, MySQL/MariaDB and SQL Server (by the
+//! driver's `SQL_DBMS_NAME`) one statement carries up to 200 rows, `VALUES (?, …), (?, …), …`
+//! within 999 parameters, because their drivers run an array one parameter set — one round
+//! trip — at a time; the rest of a batch goes in one shorter statement. The parameter buffers
+//! are filled straight from the Arrow columns —
 //! integers, floats, Booleans, dates and timestamps in their C types, everything else as text
 //! typed for the driver (decimals as DECIMAL, times as TIME, GUIDs as SQL_GUID), text and
 //! binary buffers sized to the longest value of the batch. Before any row, the table is read
@@ -35,8 +39,39 @@ use crate::buffer::values::from_ticks;
 /// Loads rows into one table over one ODBC connection.
 pub struct OdbcLoader {
     conn: OdbcConnection,
-    sql: String,
+    /// `INSERT INTO table (columns) VALUES `, before the row tuples.
+    head: String,
+    /// One row's `(?, …)`.
+    tuple: String,
     columns: Vec<InColumn>,
+    /// Rows per statement: 1, or more for databases known to take a multi-row VALUES list.
+    rows_per_statement: usize,
+}
+
+/// Parameters the databases that take multi-row VALUES accept in one statement (SQLite's
+/// oldest limit, 999, bounds them all), and the rows one statement carries at most.
+const MAX_PARAMETERS_PER_STATEMENT: usize = 999;
+const MAX_ROWS_PER_STATEMENT: usize = 200;
+
+/// Rows per INSERT for a database (its ODBC `SQL_DBMS_NAME`) and a column count: several
+/// for PostgreSQL, SQLite, MySQL/MariaDB and SQL Server, whose drivers otherwise run an array
+/// of parameter sets one set (one round trip) at a time; one for anything else (Oracle before
+/// 23c, Access and others lack multi-row VALUES).
+fn rows_per_statement(dbms: &str, columns: usize) -> usize {
+    let d = dbms.to_ascii_lowercase();
+    let multi = [
+        "postgresql",
+        "sqlite",
+        "mysql",
+        "mariadb",
+        "microsoft sql server",
+    ]
+    .iter()
+    .any(|n| d.contains(n));
+    if !multi || columns == 0 {
+        return 1;
+    }
+    (MAX_PARAMETERS_PER_STATEMENT / columns).clamp(1, MAX_ROWS_PER_STATEMENT)
 }
 
 fn rejection(e: odbc_api::Error) -> Rejection {
@@ -138,13 +173,13 @@ impl OdbcLoader {
             })
             .collect();
         let marks = vec!["?"; columns.len()].join(", ");
+        let dbms = conn.database_management_system_name().unwrap_or_default();
         Ok(OdbcLoader {
             conn,
-            sql: format!(
-                "INSERT INTO {table} ({}) VALUES ({marks})",
-                names.join(", ")
-            ),
+            head: format!("INSERT INTO {table} ({}) VALUES ", names.join(", ")),
+            tuple: format!("({marks})"),
             columns: columns.to_vec(),
+            rows_per_statement: rows_per_statement(&dbms, columns.len()),
         })
     }
 }
@@ -303,28 +338,43 @@ fn text_of(ty: &DataType, array: &dyn Array, r: usize, out: &mut String) {
     }
 }
 
-impl Loader for OdbcLoader {
-    fn send(
+impl OdbcLoader {
+    /// Sends `rows` (a multiple of `per_statement` rows) as one array of parameter sets of a
+    /// statement that inserts `per_statement` rows: set `s`, tuple `j` is row
+    /// `rows.start + s * per_statement + j`.
+    fn send_grouped(
         &mut self,
         buffer: &crate::buffer::Buffer,
         rows: Range<usize>,
+        per_statement: usize,
     ) -> Result<(), Rejection> {
-        let k = rows.len();
-        if k == 0 {
-            return Ok(());
+        let sets = rows.len() / per_statement;
+        let width = self.columns.len();
+        let mut sql = self.head.clone();
+        for j in 0..per_statement {
+            if j > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&self.tuple);
         }
-        let descs: Vec<BindParamDesc> = self
-            .columns
-            .iter()
+        let descs: Vec<BindParamDesc> = (0..per_statement)
+            .flat_map(|_| self.columns.iter())
             .map(|c| describe(&c.ty, buffer.column(c.buffer_index).as_ref(), &rows))
             .collect();
-        let prepared = self.conn.prepare(&self.sql).map_err(rejection)?;
-        let mut ins = prepared.into_column_inserter(k, descs).map_err(rejection)?;
-        ins.set_num_rows(k);
+        let prepared = self.conn.prepare(&sql).map_err(rejection)?;
+        let mut ins = prepared
+            .into_column_inserter(sets, descs)
+            .map_err(rejection)?;
+        ins.set_num_rows(sets);
         let mut scratch = String::new();
-        for (ci, c) in self.columns.iter().enumerate() {
+        for p in 0..per_statement * width {
+            let (j, ci) = (p / width, p % width);
+            let c = &self.columns[ci];
+            let positions: Vec<usize> = (0..sets)
+                .map(|s| rows.start + s * per_statement + j)
+                .collect();
             let array = buffer.column(c.buffer_index).as_ref();
-            let slot = ins.column_mut(ci);
+            let slot = ins.column_mut(p);
             let missing = || Rejection {
                 message: format!(
                     "internal: the parameter buffer of \"{}\" has another type",
@@ -336,7 +386,7 @@ impl Loader for OdbcLoader {
                 ($arrow:ty, $c:ty) => {{
                     let a = array.as_primitive::<$arrow>();
                     let mut s = slot.as_nullable_slice::<$c>().ok_or_else(missing)?;
-                    for (i, r) in rows.clone().enumerate() {
+                    for (i, r) in positions.iter().copied().enumerate() {
                         s.set_cell(i, (!a.is_null(r)).then(|| <$c>::from(a.value(r))));
                     }
                 }};
@@ -345,7 +395,7 @@ impl Loader for OdbcLoader {
                 DataType::Bool => {
                     let a = array.as_boolean();
                     let mut s = slot.as_nullable_slice::<Bit>().ok_or_else(missing)?;
-                    for (i, r) in rows.clone().enumerate() {
+                    for (i, r) in positions.iter().copied().enumerate() {
                         s.set_cell(i, (!a.is_null(r)).then(|| Bit::from_bool(a.value(r))));
                     }
                 }
@@ -361,7 +411,7 @@ impl Loader for OdbcLoader {
                 DataType::DbDate => {
                     let a = array.as_primitive::<Date32Type>();
                     let mut s = slot.as_nullable_slice::<Date>().ok_or_else(missing)?;
-                    for (i, r) in rows.clone().enumerate() {
+                    for (i, r) in positions.iter().copied().enumerate() {
                         s.set_cell(i, (!a.is_null(r)).then(|| odbc_date(a.value(r))));
                     }
                 }
@@ -371,14 +421,14 @@ impl Loader for OdbcLoader {
                 | DataType::FileTime => {
                     let a = array.as_primitive::<Int64Type>();
                     let mut s = slot.as_nullable_slice::<Timestamp>().ok_or_else(missing)?;
-                    for (i, r) in rows.clone().enumerate() {
+                    for (i, r) in positions.iter().copied().enumerate() {
                         s.set_cell(i, (!a.is_null(r)).then(|| odbc_timestamp(a.value(r))));
                     }
                 }
                 DataType::Bytes { .. } | DataType::Image => {
                     let a = array.as_binary::<i32>();
                     let mut s = slot.as_binary().ok_or_else(missing)?;
-                    for (i, r) in rows.clone().enumerate() {
+                    for (i, r) in positions.iter().copied().enumerate() {
                         s.set_cell(i, (!a.is_null(r)).then(|| a.value(r)));
                     }
                 }
@@ -386,7 +436,7 @@ impl Loader for OdbcLoader {
                     let mut s = slot.as_text().ok_or_else(missing)?;
                     let direct =
                         array.as_string_opt::<i32>().is_some() && !matches!(ty, DataType::Guid);
-                    for (i, r) in rows.clone().enumerate() {
+                    for (i, r) in positions.iter().copied().enumerate() {
                         if array.is_null(r) {
                             s.set_cell(i, None);
                         } else if direct {
@@ -402,6 +452,28 @@ impl Loader for OdbcLoader {
         ins.execute().map_err(rejection)?;
         Ok(())
     }
+}
+
+impl Loader for OdbcLoader {
+    /// Full statements of `rows_per_statement` rows in one array, then the rest in one
+    /// statement of as many rows.
+    fn send(
+        &mut self,
+        buffer: &crate::buffer::Buffer,
+        rows: Range<usize>,
+    ) -> Result<(), Rejection> {
+        let k = rows.len();
+        if k == 0 {
+            return Ok(());
+        }
+        let per = self.rows_per_statement.min(k);
+        let full = k / per * per;
+        self.send_grouped(buffer, rows.start..rows.start + full, per)?;
+        if full < k {
+            self.send_grouped(buffer, rows.start + full..rows.end, k - full)?;
+        }
+        Ok(())
+    }
 
     fn commit(&mut self) -> Result<(), Rejection> {
         self.conn.commit().map_err(rejection)
@@ -415,6 +487,15 @@ impl Loader for OdbcLoader {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn multi_row_statements_only_where_the_database_takes_them() {
+        assert_eq!(rows_per_statement("PostgreSQL", 4), 200);
+        assert_eq!(rows_per_statement("SQLite", 10), 99);
+        assert_eq!(rows_per_statement("Microsoft SQL Server", 1200), 1);
+        assert_eq!(rows_per_statement("Oracle", 4), 1);
+        assert_eq!(rows_per_statement("", 4), 1);
+    }
 
     #[test]
     fn text_goes_anywhere_but_binary_and_dates_not_into_numbers() {

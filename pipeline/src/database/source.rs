@@ -196,7 +196,7 @@ pub fn create(
 }
 
 /// The text of a variable that holds a name or a command.
-fn variable_text(ctx: &PrepareContext<'_>, name: &str) -> Result<String, PipelineError> {
+pub(crate) fn variable_text(ctx: &PrepareContext<'_>, name: &str) -> Result<String, PipelineError> {
     let v = ctx.host.variable(name).map_err(|e| {
         ctx.error(
             codes::VARIABLE_INVALID,
@@ -220,7 +220,7 @@ fn variable_text(ctx: &PrepareContext<'_>, name: &str) -> Result<String, Pipelin
 
 /// A value read from the database as the output column's type: `Err` with the kind of
 /// failure, the status code, what went wrong and, for a truncation, the cut value.
-fn fit(v: Value, ty: &DataType) -> Result<Value, (FailureKind, u32, String, Value)> {
+pub(crate) fn fit(v: Value, ty: &DataType) -> Result<Value, (FailureKind, u32, String, Value)> {
     if matches!(v, Value::Null(_) | Value::Empty) {
         return Ok(Value::Null(*ty));
     }

@@ -3,13 +3,15 @@
 //! tiberius's `bulk_insert`): every row carries every insertable column of the table in the
 //! table's order and exact type (identity, computed and rowversion columns are the server's;
 //! columns no input maps get NULL, which the server replaces by their default). Other access
-//! modes send parameterised multi-row `INSERT … VALUES (@P1, …), (…)` statements. Transactions
+//! modes send parameterised multi-row `INSERT … VALUES (@P1, …), (…)` statements. A bulk batch
+//! that outlasts the options' timeout is abandoned and reported as refused. Transactions
 //! are T-SQL (`BEGIN TRANSACTION` / `COMMIT` / `ROLLBACK`); the destination decides when.
 //!
 //! What tiberius's bulk load does not let through: it writes `INSERT BULK table (columns)`
-//! without a `WITH (…)` clause, so TABLOCK, CHECK_CONSTRAINTS, KEEP_NULLS and ROWS_PER_BATCH
-//! reach the server only as their absence (no table lock, constraints not checked and left
-//! untrusted, defaults for NULLs — SSIS's KeepNulls false —, no batch-size hint), and identity
+//! without a `WITH (…)` clause, so TABLOCK, CHECK_CONSTRAINTS, KEEP_NULLS, FIRE_TRIGGERS and
+//! ROWS_PER_BATCH reach the server only as their absence (no table lock, constraints not checked
+//! and left untrusted, defaults for NULLs — SSIS's KeepNulls false —, insert triggers not fired,
+//! no batch-size hint), and identity
 //! values cannot be kept (FastLoadKeepIdentity with a mapped identity column is refused). The
 //! destination warns about each option it cannot honour. It must not decide dispositions.
 
@@ -48,6 +50,8 @@ pub struct TdsLoader {
     targets: Vec<(ColumnType, u8)>,
     insert_head: String,
     warnings: Vec<String>,
+    /// Seconds one bulk batch may take (0: no limit).
+    timeout_secs: u32,
 }
 
 fn rejection(e: impl Into<QueryError>) -> Rejection {
@@ -158,6 +162,7 @@ impl TdsLoader {
                 (options.check_constraints, "CHECK_CONSTRAINTS"),
                 (options.keep_nulls, "KEEP_NULLS (FastLoadKeepNulls)"),
                 (options.rows_per_batch.is_some(), "ROWS_PER_BATCH"),
+                (options.fire_triggers, "FIRE_TRIGGERS"),
             ] {
                 if on {
                     warnings.push(format!(
@@ -201,6 +206,7 @@ impl TdsLoader {
             bulk,
             targets,
             warnings,
+            timeout_secs: options.timeout_secs,
         })
     }
 
@@ -224,6 +230,7 @@ impl Loader for TdsLoader {
             state: Some("22018".into()),
         };
         if self.fast {
+            let rows_len = rows.len();
             let mut token_rows = Vec::with_capacity(rows.len());
             for r in rows {
                 let mut row = TokenRow::with_capacity(self.bulk.len());
@@ -241,16 +248,29 @@ impl Loader for TdsLoader {
             }
             let TdsSession { runtime, client } = &mut self.session;
             let table = self.table.clone();
-            return runtime
-                .block_on(async {
-                    let mut req = client.bulk_insert(&table).await?;
-                    for row in token_rows {
-                        req.send(row).await?;
-                    }
-                    req.finalize().await
-                })
-                .map(|_| ())
-                .map_err(rejection);
+            let load = async {
+                let mut req = client.bulk_insert(&table).await?;
+                for row in token_rows {
+                    req.send(row).await?;
+                }
+                req.finalize().await
+            };
+            let limit = self.timeout_secs;
+            return runtime.block_on(async {
+                if limit == 0 {
+                    return load.await.map(|_| ()).map_err(rejection);
+                }
+                match tokio::time::timeout(std::time::Duration::from_secs(limit.into()), load).await {
+                    Ok(done) => done.map(|_| ()).map_err(rejection),
+                    Err(_) => Err(Rejection {
+                        message: format!(
+                            "the bulk load of {} rows did not finish within the {limit} seconds of its Timeout",
+                            rows_len
+                        ),
+                        state: Some("HYT00".into()),
+                    }),
+                }
+            });
         }
         let per_row = self.columns.len().max(1);
         let rows_per_statement = (MAX_PARAMETERS / per_row).clamp(1, 1000);

@@ -15,6 +15,9 @@ use ssisd_pipeline::{
     ConnectionSpec, Host, Level as PipelineLevel, Outcome, PipelineEvent, Recordset, RunSettings,
 };
 
+use ssisd_pipeline::excel::connection::ExcelConnection;
+use ssisd_pipeline::excel::workbook::{is_xls, Workbook};
+
 use super::references::{database_if_database, Reference};
 use super::{Task, TaskContext, TaskOutcome};
 use crate::events::{codes, EventBody};
@@ -232,6 +235,63 @@ fn cache(creation_name: &str, _: &str) -> Result<(), String> {
     }
 }
 
+/// The Excel connection manager an Excel adapter's slot names, read: its provider and
+/// connection string, and the workbook's path as this machine sees it.
+fn excel_manager(
+    creation_name: &str,
+    text: &str,
+) -> Result<(ExcelConnection, std::path::PathBuf), String> {
+    if !creation_name.trim().eq_ignore_ascii_case("EXCEL") {
+        return Err(format!(
+            "it is a {creation_name} connection; the Excel adapters need an Excel connection manager"
+        ));
+    }
+    let c = ExcelConnection::parse(text).map_err(|e| e.to_string())?;
+    let path = std::path::PathBuf::from(crate::paths::map_path(&c.data_source));
+    Ok((c, path))
+}
+
+/// An Excel Source needs an Excel connection manager whose workbook exists and opens.
+fn excel_source(creation_name: &str, text: &str) -> Result<(), String> {
+    let (_, path) = excel_manager(creation_name, text)?;
+    Workbook::open(&path)
+        .map(|_| ())
+        .map_err(|e| format!("{e}; point its Data Source (ExcelFilePath) at an existing workbook, for example with /Conn"))
+}
+
+/// An Excel Destination needs an Excel connection manager naming an .xlsx workbook in an
+/// existing folder (the workbook itself is created when missing).
+fn excel_destination(creation_name: &str, text: &str) -> Result<(), String> {
+    let (_, path) = excel_manager(creation_name, text)?;
+    if is_xls(&path) {
+        return Err(format!(
+            "\"{}\" is an Excel 97-2003 (.xls) workbook; ssisd writes .xlsx workbooks only",
+            path.display()
+        ));
+    }
+    match path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        Some(dir) if !dir.is_dir() => Err(format!(
+            "the folder \"{}\" of the workbook \"{}\" does not exist",
+            dir.display(),
+            path.display()
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// The SQL Server Destination bulk-loads into SQL Server: its manager must reach SQL Server
+/// over TDS (SQL Server's OLE DB providers), not through ODBC.
+fn sql_server(creation_name: &str, text: &str) -> Result<(), String> {
+    match ssisd_sql::route("", creation_name, text) {
+        Ok(ssisd_sql::Route::Tds(_)) => Ok(()),
+        Ok(ssisd_sql::Route::Odbc(t)) => Err(format!(
+            "the SQL Server Destination bulk-loads into SQL Server only, and this connection manager runs through ODBC ({}); use Provider=MSOLEDBSQL (or SQLNCLI11) with a SQL Server, or an OLE DB or ODBC Destination for other databases",
+            t.describe()
+        )),
+        Err(_) => super::references::database_kind(creation_name, text),
+    }
+}
+
 impl Task for DataFlowTask {
     /// The connection managers of the components' connection slots, the variables Row Count
     /// writes, the file-name variables of the Raw File adapters and the variables Script
@@ -242,7 +302,14 @@ impl Task for DataFlowTask {
             for k in &c.connections {
                 let key = k.manager_key();
                 let key = key.strip_suffix(":external").unwrap_or(key);
-                let accepts = if k.name.eq_ignore_ascii_case("FlatFileConnection") {
+                let kind = ssisd_pipeline::registry::lookup(c).map(|e| e.name);
+                let accepts = if kind == Some("Excel Source") {
+                    excel_source
+                } else if kind == Some("Excel Destination") {
+                    excel_destination
+                } else if kind == Some("SQL Server Destination") {
+                    sql_server
+                } else if k.name.eq_ignore_ascii_case("FlatFileConnection") {
                     flat_file
                 } else if k.name.eq_ignore_ascii_case("CacheConnection") {
                     cache

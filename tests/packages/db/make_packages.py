@@ -21,6 +21,7 @@ mk.CLASS.update({
     "ODBCDestination": ("Microsoft.SSISODBCDst", "Microsoft.SSISODBCDst"),
     # OLE DB Command's class id as SSIS 2012 writes it (the corpus has no older one).
     "OLEDBCommand": ("{93FFEC66-CBC8-4C7F-9C6A-CB1C17A7567D}", "Microsoft.OLEDBCommand"),
+    "SQLServerDestination": ("{E4B61516-847B-4BDF-9CC6-1968A2D43E73}", "Microsoft.SQLServerDestination"),
 })
 
 t, col, cm = mk.t, mk.col, mk.cm
@@ -155,6 +156,28 @@ def odbc_load():
                  outputs=[dict(name="ODBC Destination Error Output", sync="ODBC Destination Input", error=True, group=1,
                                columns=ERROR_COLUMNS)]),
         ], paths=[("Read orders", "Flat File Source Output", "Write orders", "ODBC Destination Input")]))
+
+
+def sql_server_load():
+    """Flat file -> SQL Server Destination (bulk load, BulkInsert* options as SSIS writes them)."""
+    return dict(
+        name="SqlServerLoad", seed=33,
+        managers=[orders_file(), db("Warehouse")],
+        flow=dict(components=[
+            read_orders(),
+            dict(name="Bulk orders", kind="SQLServerDestination", contact="SQL Server Destination", conn="Warehouse",
+                 slot="OleDbConnection",
+                 props=[("BulkInsertTableName", "[dbo].[orders]"), ("BulkInsertCheckConstraints", "true", "System.Boolean"),
+                        ("BulkInsertFireTriggers", "false", "System.Boolean"), ("BulkInsertKeepIdentity", "false", "System.Boolean"),
+                        ("BulkInsertKeepNulls", "false", "System.Boolean"), ("BulkInsertTablock", "true", "System.Boolean"),
+                        ("BulkInsertFirstRow", "-1", "System.Int32"), ("BulkInsertLastRow", "-1", "System.Int32"),
+                        ("BulkInsertMaxErrors", "-1", "System.Int32"), ("BulkInsertOrder", ""),
+                        ("MaxInsertCommitSize", "0", "System.Int32"), ("Timeout", "30", "System.Int32"),
+                        ("DefaultCodePage", "1252", "System.Int32"), ("AlwaysUseDefaultCodePage", "false", "System.Boolean")],
+                 inputs=[dict(name="SQL Server Destination Input", side_effects=True, columns=[
+                     dict(**{"from": f"Read orders.Flat File Source Output.{c}", "external": c, "external_ty": ty})
+                     for c, ty in [("id", I4), ("customer", STR50), ("amount", AMOUNT), ("ordered", DATE)]])]),
+        ], paths=[("Read orders", "Flat File Source Output", "Bulk orders", "SQL Server Destination Input")]))
 
 
 def odbc_extract():
@@ -388,7 +411,7 @@ def scd():
 if __name__ == "__main__":
     for spec, stem in [(LOAD, "load"), (LOAD_REDIRECT, "load_redirect"), (LOAD_COMMIT0, "load_commit_at_end"),
                        (LOAD_VARIABLE, "load_from_variable"), (EXTRACT, "extract"), (EXTRACT_VARIABLE, "extract_from_variable"),
-                       (odbc_load(), "odbc_load"), (odbc_extract(), "odbc_extract"), (command(), "command"),
+                       (odbc_load(), "odbc_load"), (odbc_extract(), "odbc_extract"), (sql_server_load(), "sql_server_load"), (command(), "command"),
                        (LOOKUP_FULL, "lookup_full"), (LOOKUP_PARTIAL, "lookup_partial"), (LOOKUP_NO_CACHE, "lookup_no_cache"),
                        (LOOKUP_ADO_NET, "lookup_ado_net"), (lookup_to_table(), "lookup_to_table"),
                        (scd(), "scd")]:

@@ -35,6 +35,7 @@ fn create(spec: &ComponentSpec<'_>) -> Result<Box<dyn Component>, Problems> {
             batch_rows: prop_int(props, "BatchSize").unwrap_or(0).max(0) as usize,
             commit: Commit::PerBatch,
             commit_each_buffer: false,
+            sql_server_only: false,
             fast: FastLoadOptions::default(),
         },
     )

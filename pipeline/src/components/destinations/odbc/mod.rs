@@ -40,6 +40,7 @@ fn create(spec: &ComponentSpec<'_>) -> Result<Box<dyn Component>, Problems> {
                 Commit::PerBatch
             },
             commit_each_buffer: false,
+            sql_server_only: false,
             fast: FastLoadOptions::default(),
         },
     )

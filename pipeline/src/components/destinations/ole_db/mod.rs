@@ -63,6 +63,7 @@ fn create(spec: &ComponentSpec<'_>) -> Result<Box<dyn Component>, Problems> {
             batch_rows: 0,
             commit,
             commit_each_buffer: mode == Mode::FastLoad && commit_size > 0,
+            sql_server_only: false,
             fast: FastLoadOptions::parse(
                 prop(props, "FastLoadOptions").unwrap_or(""),
                 prop_bool(props, "FastLoadKeepIdentity").unwrap_or(false),
