@@ -1,12 +1,14 @@
 //! Checking the configuration as written: path defaults applied, every value checked with an
 //! error naming the key and what to do, the actor types' sections checked by their own settings
-//! (through the actor table), into the [`ServiceConfig`] the service runs.
+//! (through the actor table) and `[[executor]]` by the executor kinds (through their registry),
+//! into the [`ServiceConfig`] the service runs.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use ssisd_actors::child::SettingsContext;
+use ssisd_actors::executor::ExecutorConfig;
 use ssisd_actors::ServicePlan;
 
 use super::folders::{default_folders, folder_spec};
@@ -182,7 +184,10 @@ pub(crate) fn check(
             ));
         }
     }
+    let executors = ExecutorConfig::check_all(raw.executor.clone().unwrap_or_default())
+        .map_err(|(key, message)| key_error(&key, message))?;
     Ok(ServiceConfig {
+        executors,
         origin,
         listen,
         data_dir,

@@ -35,6 +35,12 @@ impl ServiceConfig {
             access: self.access.to_section(),
             metrics: self.metrics.to_section(),
             folder: Some(self.folders.iter().map(folder_section).collect()),
+            executor: Some(
+                self.executors
+                    .iter()
+                    .filter_map(|e| serde_json::to_value(e).ok())
+                    .collect(),
+            ),
             sections: self.sections.clone(),
         }
     }

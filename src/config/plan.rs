@@ -41,6 +41,7 @@ impl ServiceConfig {
                 max_concurrent: self.max_concurrent_packages,
                 registration_dir: registration_dir(&self.runtime_dir),
                 run_as: self.run_as,
+                executors: self.executors.clone(),
                 hidden_env: self
                     .folders
                     .iter()
