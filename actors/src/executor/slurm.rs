@@ -305,7 +305,7 @@ impl Executor for Slurm {
         if let Some(t) = &self.settings.time_limit {
             cmd.arg(format!("--time={t}"));
         }
-        if let Some((uid, gid)) = run.settings.run_as {
+        if let Some((uid, gid)) = runner_account(run.settings) {
             cmd.arg(format!("--uid={uid}")).arg(format!("--gid={gid}"));
         }
         cmd.args(&self.settings.sbatch_options).arg(&script);
@@ -440,6 +440,27 @@ impl Executor for Slurm {
             .pending_timeout_seconds
             .map(Duration::from_secs_f64)
     }
+}
+
+/// The account a job runs as when it is not the submitting one: Slurm lets only root submit
+/// for another account (`--uid`), and only for an account with a name (a dynamic runner id has
+/// none, so such a service's jobs run as the service's own account, as do those of a service
+/// that left root).
+fn runner_account(settings: &RunSettings) -> Option<(u32, u32)> {
+    let (uid, gid) = settings.run_as?;
+    // The effective uid, from /proc.
+    let root = std::fs::read_to_string("/proc/self/status")
+        .ok()?
+        .lines()
+        .find_map(|l| l.strip_prefix("Uid:"))
+        .and_then(|ids| ids.split_whitespace().nth(1).map(|e| e == "0"))
+        .unwrap_or(false);
+    let named = Command::new("getent")
+        .args(["passwd", &uid.to_string()])
+        .stdout(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    (root && named).then_some((uid, gid))
 }
 
 fn path_text(p: &Path) -> String {

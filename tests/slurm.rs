@@ -1,0 +1,241 @@
+//! End-to-end tests of the `slurm` executor on a real one-machine Slurm cluster (Debian's
+//! munged, slurmctld and slurmd, started per test by `support::slurm::Cluster` and stopped
+//! when it drops): a package run on Slurm succeeds (`ssisctl run --on … --wait`, its events,
+//! the execution history), a failing package fails with its errors, a stopped run is
+//! cancelled and its job ends, a job Slurm refuses (no such partition) fails at once with
+//! Slurm's own words, an unknown executor is refused, runs past the executor's capacity wait
+//! as queued, and a restarted service re-adopts its runs from their persisted handles without
+//! a second job. Without root or the daemons each test prints SKIPPED.
+
+mod support;
+
+use std::time::Duration;
+
+use support::slurm::Cluster;
+use support::{
+    exit_and_text, http, import_test_package, json, running, ssisctl, temp_dir, wait_event,
+    Options, Service,
+};
+
+const WAIT: Duration = Duration::from_secs(60);
+
+fn cluster() -> Option<Cluster> {
+    match Cluster::start() {
+        Ok(c) => Some(c),
+        Err(why) => {
+            println!("SKIPPED: {why}");
+            None
+        }
+    }
+}
+
+/// Writes the service's configuration (the cluster's executors) and returns its options.
+fn options(dir: &std::path::Path, executors: &str, extra_env: &[(&str, &str)]) -> Options {
+    let config = dir.join("ssisd.toml");
+    std::fs::write(&config, executors).unwrap();
+    Options {
+        config: Some(config),
+        env: extra_env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+    }
+}
+
+fn with_packages(s: &Service) {
+    Service::eventually(Duration::from_secs(20), || {
+        (s.folder_state("File System").as_deref() == Some("available")).then_some(())
+    });
+    for p in ["sleep_long", "quick", "fails"] {
+        import_test_package(s, &format!("running/{p}.dtsx"), &format!("File System/{p}"));
+    }
+}
+
+/// Starts `package` on `executor`; the answer's status and body.
+fn start_on(s: &Service, package: &str, executor: &str) -> (u16, serde_json::Value) {
+    let body = serde_json::json!({ "package": package, "executor": executor }).to_string();
+    let (code, body) = http(s, "POST", "running", Some(body.as_bytes()));
+    (code, json(&body))
+}
+
+fn started_on(s: &Service, package: &str, executor: &str) -> String {
+    let (code, answer) = start_on(s, package, executor);
+    assert_eq!(code, 201, "{answer}");
+    assert_eq!(answer["executor"], executor);
+    answer["id"].as_str().unwrap().to_string()
+}
+
+/// Waits until run `id` is listed running on Slurm with its step executing; its job id.
+fn running_job(s: &Service, id: &str) -> String {
+    let r = Service::eventually(WAIT, || {
+        running(s).into_iter().find(|r| {
+            r["id"] == id
+                && r["state"] == "running"
+                && r["executing"]
+                    .as_array()
+                    .is_some_and(|e| e.iter().any(|p| p == "\\Package\\Step"))
+        })
+    });
+    r["external_id"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn packages_run_on_slurm_succeed_fail_stop_and_refusals_are_immediate() {
+    let Some(cluster) = cluster() else { return };
+    let temp = temp_dir();
+    let config = cluster.executor_toml("cluster", "capacity = 2")
+        + &cluster.executor_toml("nowhere", "partition = \"no_such_partition\"");
+    let opts = options(temp.path(), &config, &[]);
+    let s = Service::start_in(temp, opts);
+    with_packages(&s);
+
+    // Success, followed by ssisctl run --wait, recorded in the history.
+    let out = ssisctl(
+        &s,
+        &["run", "File System/quick", "--on", "cluster", "--wait"],
+    );
+    let (code, text) = exit_and_text(&out);
+    assert_eq!(code, 0, "{text}\n{}", cluster.logs());
+    let id = text
+        .split_whitespace()
+        .skip_while(|w| *w != "as")
+        .nth(1)
+        .unwrap_or_else(|| panic!("ssisctl names the execution: {text}"))
+        .to_string();
+    let ok = wait_event(&s, 12289, &id, WAIT);
+    assert_eq!(ok["fields"]["executor"], "cluster");
+    let (code, body) = http(&s, "GET", &format!("executions/{id}"), None);
+    assert_eq!(code, 200);
+    let execution = json(&body);
+    assert!(execution.to_string().contains("succeeded"), "{execution}");
+    let jobs = cluster.jobs();
+    let label_suffix = format!("-{id}");
+    let job = jobs
+        .iter()
+        .find(|(_, name, _)| name.starts_with("ssisd-") && name.ends_with(&label_suffix))
+        .unwrap_or_else(|| panic!("a job labelled with the run: {jobs:?}"));
+    assert_eq!(job.2, "COMPLETED");
+    let run_dir = s.data_dir.join("runs").join(&id);
+    let script = std::fs::read_to_string(run_dir.join("job.sh")).unwrap();
+    assert!(
+        !script.contains("/F"),
+        "no argument in the job script: {script}"
+    );
+
+    // A failing package fails with its own errors.
+    let bad = started_on(&s, "File System/fails", "cluster");
+    let e = wait_event(&s, 12291, &bad, WAIT);
+    assert!(e["fields"]["errors"].to_string().contains("Step"), "{e}");
+
+    // A stopped run is cancelled and its job ends.
+    let long = started_on(&s, "File System/sleep_long", "cluster");
+    let job = running_job(&s, &long);
+    let (code, _) = http(&s, "POST", &format!("running/{long}/stop"), None);
+    assert_eq!(code, 202);
+    let e = wait_event(&s, 12290, &long, WAIT);
+    assert_eq!(e["fields"]["outcome"], "cancelled");
+    let state = cluster.job_state(&job);
+    assert!(
+        !["RUNNING", "PENDING"].contains(&state.as_str()),
+        "job {job} is {state}"
+    );
+
+    // Slurm refuses the job: the run fails at once with Slurm's words; nothing stays there.
+    let refused = started_on(&s, "File System/quick", "nowhere");
+    let e = wait_event(&s, 12291, &refused, Duration::from_secs(20));
+    let message = e["message"].as_str().unwrap();
+    assert!(
+        message.contains("Invalid partition name specified"),
+        "{message}"
+    );
+    assert!(cluster
+        .jobs()
+        .iter()
+        .all(|(_, name, _)| !name.ends_with(&format!("-{refused}"))));
+
+    // An executor that is not configured is refused before anything starts.
+    let (code, answer) = start_on(&s, "File System/quick", "elsewhere");
+    assert_eq!(code, 400, "{answer}");
+    assert!(
+        answer.to_string().contains("cluster"),
+        "the answer names the executors: {answer}"
+    );
+
+    // Past the capacity (2), a run waits in the service, listed as queued.
+    let a = started_on(&s, "File System/sleep_long", "cluster");
+    let b = started_on(&s, "File System/sleep_long", "cluster");
+    let c = started_on(&s, "File System/sleep_long", "cluster");
+    running_job(&s, &a);
+    running_job(&s, &b);
+    let queued = running(&s)
+        .into_iter()
+        .find(|r| r["id"] == c.as_str())
+        .unwrap();
+    assert_eq!(queued["state"], "queued", "{queued}");
+    assert!(
+        queued["queued_reason"]
+            .as_str()
+            .unwrap()
+            .contains("capacity")
+            || queued["queued_reason"]
+                .as_str()
+                .unwrap()
+                .contains("at most")
+    );
+    let (code, _) = http(&s, "POST", &format!("running/{a}/stop"), None);
+    assert_eq!(code, 202);
+    running_job(&s, &c);
+    for id in [&b, &c] {
+        http(&s, "POST", &format!("running/{id}/stop"), None);
+    }
+    for id in [&a, &b, &c] {
+        wait_event(&s, 12290, id, WAIT);
+    }
+}
+
+#[test]
+fn a_restarted_service_readopts_its_slurm_runs_without_a_second_job() {
+    let Some(cluster) = cluster() else { return };
+    let temp = temp_dir();
+    let opts = options(
+        temp.path(),
+        &cluster.executor_toml("cluster", ""),
+        &[(
+            "SSISD_SERVICE__STOP_EXECUTING_PACKAGES_ON_SHUTDOWN",
+            "false",
+        )],
+    );
+    let mut s = Service::spawn(temp.path(), &opts).unwrap();
+    with_packages(&s);
+    let id = started_on(&s, "File System/sleep_long", "cluster");
+    let job = running_job(&s, &id);
+    assert!(s.stop().success());
+    assert_eq!(cluster.job_state(&job), "RUNNING", "the job is not touched");
+
+    let s = Service::spawn(temp.path(), &opts).unwrap();
+    let adopted = Service::eventually(WAIT, || {
+        running(&s)
+            .into_iter()
+            .find(|r| r["id"] == id.as_str() && r["state"] == "running")
+    });
+    assert_eq!(adopted["external_id"], job.as_str());
+    assert_eq!(adopted["executor"], "cluster");
+    let (code, _) = http(&s, "POST", &format!("running/{id}/stop"), None);
+    assert_eq!(code, 202);
+    let e = wait_event(&s, 12290, &id, WAIT);
+    assert_eq!(e["fields"]["outcome"], "cancelled");
+    let labelled: Vec<_> = cluster
+        .jobs()
+        .into_iter()
+        .filter(|(_, name, _)| name.ends_with(&format!("-{id}")))
+        .collect();
+    assert_eq!(labelled.len(), 1, "one job, never a second: {labelled:?}");
+    // The handle is forgotten once the outcome is recorded.
+    Service::eventually(WAIT, || {
+        let db = rusqlite::Connection::open(s.data_dir.join("executors.db")).ok()?;
+        let n: i64 = db
+            .query_row("SELECT count(*) FROM handles", [], |r| r.get(0))
+            .ok()?;
+        (n == 0).then_some(())
+    });
+}
