@@ -239,3 +239,26 @@ fn a_restarted_service_readopts_its_slurm_runs_without_a_second_job() {
         (n == 0).then_some(())
     });
 }
+
+/// With `stop_executing_packages_on_shutdown` (the default), the service's stop cancels its
+/// runs on Slurm too (TERM through scancel, without waiting for them); the next start records
+/// them as cancelled.
+#[test]
+fn the_service_stop_cancels_its_slurm_runs_and_the_next_start_records_them() {
+    let Some(cluster) = cluster() else { return };
+    let temp = temp_dir();
+    let opts = options(temp.path(), &cluster.executor_toml("cluster", ""), &[]);
+    let mut s = Service::spawn(temp.path(), &opts).unwrap();
+    with_packages(&s);
+    let id = started_on(&s, "File System/sleep_long", "cluster");
+    let job = running_job(&s, &id);
+    assert!(s.stop().success());
+    Service::eventually(WAIT, || {
+        let state = cluster.job_state(&job);
+        (!["RUNNING", "PENDING", "COMPLETING"].contains(&state.as_str())).then_some(())
+    });
+    let s = Service::spawn(temp.path(), &opts).unwrap();
+    let e = wait_event(&s, 12290, &id, WAIT);
+    assert_eq!(e["fields"]["outcome"], "cancelled");
+    assert_eq!(support::events_of(&s, 336, Some(&id)).len(), 1);
+}

@@ -186,6 +186,23 @@ pub(crate) fn check(
     }
     let executors = ExecutorConfig::check_all(raw.executor.clone().unwrap_or_default())
         .map_err(|(key, message)| key_error(&key, message))?;
+    // A schedule's runs go to an executor the configuration names.
+    if let Some(schedules) = sections.get("schedule").and_then(|v| v.as_array()) {
+        for (i, schedule) in schedules.iter().enumerate() {
+            if let Some(name) = schedule.get("executor").and_then(|e| e.as_str()) {
+                if !executors.iter().any(|e| e.name == name) {
+                    let known: Vec<&str> = executors.iter().map(|e| e.name.as_str()).collect();
+                    return Err(key_error(
+                        &format!("schedule[{i}].executor"),
+                        format!(
+                            "there is no executor named \"{name}\" (configured: {}); add an [[executor]] entry or name one of them",
+                            known.join(", ")
+                        ),
+                    ));
+                }
+            }
+        }
+    }
     Ok(ServiceConfig {
         executors,
         origin,

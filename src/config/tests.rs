@@ -462,6 +462,11 @@ sbatch_options = ["--mem=2G"]
                 "executor[0].capacity",
                 "at least 1",
             ),
+            (
+                "[[schedule]]\nname = \"n\"\npackage = \"File System/A\"\ncron = \"0 3 * * *\"\nexecutor = \"cluster\"\n",
+                "schedule[0].executor",
+                "no executor named \"cluster\" (configured: local)",
+            ),
         ] {
             let e = load_text(text).unwrap_err().to_string();
             assert!(e.contains(key) && e.contains(words), "{text}: {e}");
