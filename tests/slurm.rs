@@ -84,7 +84,11 @@ fn packages_run_on_slurm_succeed_fail_stop_and_refusals_are_immediate() {
     let Some(cluster) = cluster() else { return };
     let temp = temp_dir();
     let config = cluster.executor_toml("cluster", "capacity = 2")
-        + &cluster.executor_toml("nowhere", "partition = \"no_such_partition\"");
+        + &cluster.executor_toml("nowhere", "partition = \"no_such_partition\"")
+        + &cluster.executor_toml(
+            "later",
+            "sbatch_options = [\"--begin=now+3600\"]\npending_timeout_seconds = 2",
+        );
     let opts = options(temp.path(), &config, &[]);
     let s = Service::start_in(temp, opts);
     with_packages(&s);
@@ -153,6 +157,34 @@ fn packages_run_on_slurm_succeed_fail_stop_and_refusals_are_immediate() {
         .iter()
         .all(|(_, name, _)| !name.ends_with(&format!("-{refused}"))));
 
+    // A job Slurm holds back is listed as queued with Slurm's reason; past the pending
+    // timeout it is cancelled there and the run fails as not started.
+    let held = started_on(&s, "File System/quick", "later");
+    let queued = Service::eventually(WAIT, || {
+        running(&s)
+            .into_iter()
+            .find(|r| r["id"] == held.as_str() && r["state"] == "queued")
+    });
+    assert!(
+        queued["queued_reason"]
+            .as_str()
+            .unwrap()
+            .contains("BeginTime"),
+        "{queued}"
+    );
+    let job = queued["external_id"].as_str().unwrap().to_string();
+    let e = wait_event(&s, 12291, &held, WAIT);
+    assert!(
+        e["message"]
+            .as_str()
+            .unwrap()
+            .contains("did not start it within 2 s"),
+        "{e}"
+    );
+    Service::eventually(WAIT, || {
+        (cluster.job_state(&job) == "CANCELLED").then_some(())
+    });
+
     // An executor that is not configured is refused before anything starts.
     let (code, answer) = start_on(&s, "File System/quick", "elsewhere");
     assert_eq!(code, 400, "{answer}");
@@ -220,6 +252,15 @@ fn a_restarted_service_readopts_its_slurm_runs_without_a_second_job() {
     });
     assert_eq!(adopted["external_id"], job.as_str());
     assert_eq!(adopted["executor"], "cluster");
+    // A controller that goes away for a while ends nothing: the run stays running.
+    let mut cluster = cluster;
+    cluster.stop_controller();
+    std::thread::sleep(Duration::from_secs(2));
+    assert!(running(&s)
+        .iter()
+        .any(|r| r["id"] == id.as_str() && r["state"] == "running"));
+    cluster.start_controller();
+    assert_eq!(cluster.job_state(&job), "RUNNING");
     let (code, _) = http(&s, "POST", &format!("running/{id}/stop"), None);
     assert_eq!(code, 202);
     let e = wait_event(&s, 12290, &id, WAIT);

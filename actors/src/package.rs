@@ -511,20 +511,18 @@ impl PackageActor {
         f(&mut self.view.lock().unwrap_or_else(|p| p.into_inner()))
     }
 
-    /// Asks the executor to stop the run, off the actor's thread.
-    fn cancel(&self, how: Cancel, ctx: &mut Context<Self>) {
+    /// Asks the executor to stop the run, off the actor's thread, in a task of its own (it
+    /// completes even when the actor stops meanwhile).
+    fn cancel(&self, how: Cancel) {
         let (Some(state), Some(entry)) = (self.state.clone(), self.executor.clone()) else {
             return;
         };
-        ctx.spawn(
-            async move {
-                let id = state.execution_id.clone();
-                if let Some(Err(why)) = blocking(move || entry.executor.cancel(&state, how)).await {
-                    tracing::warn!(execution_id = id, "stopping the run: {why}");
-                }
+        actix::spawn(async move {
+            let id = state.execution_id.clone();
+            if let Some(Err(why)) = blocking(move || entry.executor.cancel(&state, how)).await {
+                tracing::warn!(execution_id = id, "stopping the run: {why}");
             }
-            .into_actor(self),
-        );
+        });
     }
 
     fn began(&mut self, state: RunState, announce: bool, ctx: &mut Context<Self>) {
@@ -556,16 +554,16 @@ impl PackageActor {
         self.state = Some(state);
         self.tell_began();
         if self.stop_requested {
-            self.cancel(Cancel::Term, ctx);
+            self.cancel(Cancel::Term);
             self.arm_kill(ctx);
         }
         ctx.run_interval(POLL, |act, ctx| act.poll(ctx));
     }
 
     fn arm_kill(&mut self, ctx: &mut Context<Self>) {
-        ctx.run_later(self.env.settings.stop_grace, |act, ctx| {
+        ctx.run_later(self.env.settings.stop_grace, |act, _| {
             if !act.finished {
-                act.cancel(Cancel::Kill, ctx);
+                act.cancel(Cancel::Kill);
             }
         });
     }
@@ -612,7 +610,7 @@ impl PackageActor {
                 let more = bytes.len() as u64 >= READ_CHUNK;
                 let exit = match status {
                     Some(Status::Ended(exit)) => Some(exit),
-                    Some(Status::Queued(reason)) => act.queued_on_engine(reason, ctx),
+                    Some(Status::Queued(reason)) => act.queued_on_engine(reason),
                     Some(Status::Running) => {
                         act.queued_since = None;
                         let stopping = act.stop_requested;
@@ -639,7 +637,7 @@ impl PackageActor {
 
     /// The engine holds the run without starting it: shown as queued with the engine's reason;
     /// past the executor's pending timeout the run is cancelled and ends as not started.
-    fn queued_on_engine(&mut self, reason: String, ctx: &mut Context<Self>) -> Option<Exit> {
+    fn queued_on_engine(&mut self, reason: String) -> Option<Exit> {
         let since = *self
             .queued_since
             .get_or_insert_with(std::time::Instant::now);
@@ -652,7 +650,7 @@ impl PackageActor {
         if since.elapsed() < limit {
             return None;
         }
-        self.cancel(Cancel::Kill, ctx);
+        self.cancel(Cancel::Kill);
         let why = format!(
             "the engine did not start it within {} s ({reason}); it was cancelled there",
             limit.as_secs_f64()
@@ -1042,7 +1040,7 @@ impl Handler<StopRun> for PackageActor {
             // Never reached its executor: nothing to stop there.
             self.finish(Exit::NotStarted("stopped while queued".into()), ctx);
         } else if self.state.is_some() {
-            self.cancel(Cancel::Term, ctx);
+            self.cancel(Cancel::Term);
             self.arm_kill(ctx);
         }
     }
