@@ -303,3 +303,86 @@ fn the_service_stop_cancels_its_slurm_runs_and_the_next_start_records_them() {
     assert_eq!(e["fields"]["outcome"], "cancelled");
     assert_eq!(support::events_of(&s, 336, Some(&id)).len(), 1);
 }
+
+/// A service that stopped between recording a run's handle and Slurm's answer finds the run
+/// again by its job name, or — when Slurm holds no job for it — records it as failed without
+/// starting; either way nothing runs twice.
+#[test]
+fn handles_without_a_job_id_are_found_by_their_labels_or_recorded_as_not_started() {
+    let Some(cluster) = cluster() else { return };
+    let temp = temp_dir();
+    let opts = options(temp.path(), &cluster.executor_toml("cluster", ""), &[]);
+    let mut s = Service::spawn(temp.path(), &opts).unwrap();
+    with_packages(&s);
+    let first = started_on(&s, "File System/quick", "cluster");
+    wait_event(&s, 12289, &first, WAIT);
+    assert!(s.stop().success());
+
+    // As a stop in the middle of a submission leaves them: handles without a job id, one of
+    // whose jobs Slurm did accept.
+    let db = rusqlite::Connection::open(s.data_dir.join("executors.db")).unwrap();
+    let instance: String = db
+        .query_row(
+            "SELECT value FROM meta WHERE key = 'instance_id'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let runs = s.data_dir.join("runs");
+    for id in ["ORPHAN-1", "LABELLED-1"] {
+        std::fs::create_dir_all(runs.join(id)).unwrap();
+        std::fs::write(runs.join(id).join("events.jsonl"), "").unwrap();
+        let state = serde_json::json!({
+            "execution_id": id, "pid": 0, "start_time": 0,
+            "package": "\\File System\\sleep_long", "user": "tester", "source": "service",
+            "started_at": "2026-01-01T00:00:00Z",
+            "events": runs.join(id).join("events.jsonl"),
+            "how": "api", "executor": "cluster"
+        });
+        db.execute(
+            "INSERT INTO handles (execution_id, executor, instance_id, external_id, state, recorded_at) VALUES (?1, 'cluster', ?2, NULL, ?3, '2026-01-01T00:00:00Z')",
+            rusqlite::params![id, instance, state.to_string()],
+        )
+        .unwrap();
+    }
+    drop(db);
+    let job = cluster
+        .run(
+            "sbatch",
+            &[
+                "--parsable",
+                "--no-requeue",
+                &format!("--job-name=ssisd-{instance}-LABELLED-1"),
+                "--output=/dev/null",
+                "--wrap=exec sleep 120",
+            ],
+        )
+        .trim()
+        .to_string();
+
+    let s = Service::spawn(temp.path(), &opts).unwrap();
+    let e = wait_event(&s, 12291, "ORPHAN-1", WAIT);
+    assert!(
+        e["message"]
+            .as_str()
+            .unwrap()
+            .contains("holds no job for it"),
+        "{e}"
+    );
+    let adopted = Service::eventually(WAIT, || {
+        running(&s)
+            .into_iter()
+            .find(|r| r["id"] == "LABELLED-1" && r["state"] == "running")
+    });
+    assert_eq!(adopted["external_id"], job.as_str());
+    let (code, _) = http(&s, "POST", "running/LABELLED-1/stop", None);
+    assert_eq!(code, 202);
+    let e = wait_event(&s, 12290, "LABELLED-1", WAIT);
+    assert_eq!(e["fields"]["outcome"], "cancelled");
+    let labelled = cluster
+        .jobs()
+        .into_iter()
+        .filter(|(_, name, _)| name.ends_with("-LABELLED-1"))
+        .count();
+    assert_eq!(labelled, 1);
+}
