@@ -386,3 +386,33 @@ fn handles_without_a_job_id_are_found_by_their_labels_or_recorded_as_not_started
         .count();
     assert_eq!(labelled, 1);
 }
+
+/// A node taken down under a run ends it as lost (Slurm's `NODE_FAIL`, with the reason), and
+/// it is not run again: the job is never requeued.
+#[test]
+fn a_run_whose_node_goes_down_is_lost_and_not_run_again() {
+    let Some(cluster) = cluster() else { return };
+    let temp = temp_dir();
+    let opts = options(temp.path(), &cluster.executor_toml("cluster", ""), &[]);
+    let s = Service::spawn(temp.path(), &opts).unwrap();
+    with_packages(&s);
+    let id = started_on(&s, "File System/sleep_long", "cluster");
+    let job = running_job(&s, &id);
+    cluster.run(
+        "scontrol",
+        &["update", "NodeName=n1", "State=DOWN", "Reason=power_lost"],
+    );
+    let e = wait_event(&s, 1030, &id, WAIT);
+    assert_eq!(e["fields"]["outcome"], "lost");
+    assert!(
+        e["fields"]["exit"].as_str().unwrap().contains("NODE_FAIL"),
+        "{e}"
+    );
+    assert_eq!(cluster.job_state(&job), "NODE_FAIL");
+    let labelled = cluster
+        .jobs()
+        .into_iter()
+        .filter(|(_, name, _)| name.ends_with(&format!("-{id}")))
+        .count();
+    assert_eq!(labelled, 1, "never a second job");
+}
