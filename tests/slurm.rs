@@ -265,6 +265,16 @@ fn a_restarted_service_readopts_its_slurm_runs_without_a_second_job() {
     assert_eq!(code, 202);
     let e = wait_event(&s, 12290, &id, WAIT);
     assert_eq!(e["fields"]["outcome"], "cancelled");
+    // The history followed the run across the restart: cancelled, not "ended unexpectedly".
+    let execution = Service::eventually(WAIT, || {
+        let (code, body) = http(&s, "GET", &format!("executions/{id}"), None);
+        let v = json(&body);
+        (code == 200 && v.to_string().contains("canceled")).then_some(v)
+    });
+    assert!(
+        !execution.to_string().contains("ended unexpectedly"),
+        "{execution}"
+    );
     let labelled: Vec<_> = cluster
         .jobs()
         .into_iter()
