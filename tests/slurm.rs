@@ -85,6 +85,7 @@ fn packages_run_on_slurm_succeed_fail_stop_and_refusals_are_immediate() {
     let temp = temp_dir();
     let config = cluster.executor_toml("cluster", "capacity = 2")
         + &cluster.executor_toml("nowhere", "partition = \"no_such_partition\"")
+        + &cluster.executor_toml("broken", "runner = \"/nonexistent/dtexec\"")
         + &cluster.executor_toml(
             "later",
             "sbatch_options = [\"--begin=now+3600\"]\npending_timeout_seconds = 2",
@@ -184,6 +185,17 @@ fn packages_run_on_slurm_succeed_fail_stop_and_refusals_are_immediate() {
     Service::eventually(WAIT, || {
         (cluster.job_state(&job) == "CANCELLED").then_some(())
     });
+
+    // A runner that cannot start on the node: its words come back with the failure.
+    let broken = started_on(&s, "File System/quick", "broken");
+    let e = wait_event(&s, 12291, &broken, WAIT);
+    assert!(
+        e["message"]
+            .as_str()
+            .unwrap()
+            .contains("/nonexistent/dtexec: No such file or directory"),
+        "{e}"
+    );
 
     // An executor that is not configured is refused before anything starts.
     let (code, answer) = start_on(&s, "File System/quick", "elsewhere");

@@ -596,17 +596,29 @@ impl PackageActor {
                         bound_output(&run_dir.join("stdout.log"));
                         bound_output(&run_dir.join("stderr.log"));
                     }
+                    // A run on an engine that ended: what its runner said on standard error
+                    // (it may never have reached its event stream) comes back with it.
+                    let said = (state.external_id.is_some()
+                        && matches!(status, Some(Status::Ended(_))))
+                    .then(|| stderr_tail(&run_dir.join("stderr.log")))
+                    .flatten();
                     let read = read_from(&state.events, offset);
-                    (status, read)
+                    (status, said, read)
                 })
                 .await
-                .unwrap_or((None, (offset, Vec::new())))
+                .unwrap_or((None, None, (offset, Vec::new())))
             }
             .into_actor(self)
-            .map(move |(status, (next, bytes)), act, ctx| {
+            .map(move |(status, said, (next, bytes)), act, ctx| {
                 act.polling = false;
                 act.offset = next;
                 act.take_bytes(&bytes);
+                if let Some(said) = said {
+                    if act.end_result.is_none() {
+                        act.errors
+                            .push_back(format!("the runner's standard error ends: {said}"));
+                    }
+                }
                 let more = bytes.len() as u64 >= READ_CHUNK;
                 let exit = match status {
                     Some(Status::Ended(exit)) => Some(exit),
@@ -1321,6 +1333,16 @@ pub fn read_from(path: &Path, offset: u64) -> (u64, Vec<u8>) {
         .read_to_end(&mut bytes)
         .unwrap_or(0);
     (offset + n as u64, bytes)
+}
+
+/// The last lines (at most 1 KiB) of a runner's standard error, when it wrote any.
+fn stderr_tail(path: &Path) -> Option<String> {
+    const TAIL: u64 = 1024;
+    let len = std::fs::metadata(path).ok()?.len();
+    let (_, bytes) = read_from(path, len.saturating_sub(TAIL));
+    let text = String::from_utf8_lossy(&bytes);
+    let text = text.trim();
+    (!text.is_empty()).then(|| text.lines().collect::<Vec<_>>().join(" | "))
 }
 
 /// Keeps a runner's output file below [`OUTPUT_LIMIT`]: cut and marked when it grows past it
