@@ -5,7 +5,9 @@
 //! cancelled and its job ends, a job Slurm refuses (no such partition) fails at once with
 //! Slurm's own words, an unknown executor is refused, runs past the executor's capacity wait
 //! as queued, and a restarted service re-adopts its runs from their persisted handles without
-//! a second job. Without root or the daemons each test prints SKIPPED.
+//! a second job (also when the service stopped in the middle of a submission), a node taken
+//! down ends a run as lost, and a schedule sends its runs to its executor. Without root or
+//! the daemons each test prints SKIPPED.
 
 mod support;
 
@@ -437,4 +439,30 @@ fn a_run_whose_node_goes_down_is_lost_and_not_run_again() {
         .filter(|(_, name, _)| name.ends_with(&format!("-{id}")))
         .count();
     assert_eq!(labelled, 1, "never a second job");
+}
+
+/// A schedule's `executor` sends its runs to Slurm.
+#[test]
+fn a_schedule_runs_its_package_on_its_executor() {
+    let Some(cluster) = cluster() else { return };
+    let temp = temp_dir();
+    let config = cluster.executor_toml("cluster", "")
+        + "[[schedule]]\nname = \"on-cluster\"\npackage = \"File System/quick\"\ncron = \"* * * * * *\"\nexecutor = \"cluster\"\n";
+    let opts = options(temp.path(), &config, &[]);
+    let s = Service::spawn(temp.path(), &opts).unwrap();
+    with_packages(&s);
+    let done = Service::eventually(WAIT, || {
+        support::events_of(&s, 12289, None)
+            .into_iter()
+            .find(|e| e["fields"]["executor"] == "cluster")
+    });
+    let id = done["fields"]["execution_id"].as_str().unwrap();
+    assert!(
+        cluster
+            .jobs()
+            .iter()
+            .any(|(_, name, state)| name.ends_with(&format!("-{id}")) && state == "COMPLETED"),
+        "{:?}",
+        cluster.jobs()
+    );
 }
