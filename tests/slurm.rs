@@ -441,13 +441,16 @@ fn a_run_whose_node_goes_down_is_lost_and_not_run_again() {
     assert_eq!(labelled, 1, "never a second job");
 }
 
-/// A schedule's `executor` sends its runs to Slurm.
+/// A schedule's `executor` sends its runs to Slurm, and so does a folder's for runs of its
+/// packages that name none.
 #[test]
-fn a_schedule_runs_its_package_on_its_executor() {
+fn a_schedule_and_a_folder_send_their_runs_to_their_executor() {
     let Some(cluster) = cluster() else { return };
     let temp = temp_dir();
     let config = cluster.executor_toml("cluster", "")
-        + "[[schedule]]\nname = \"on-cluster\"\npackage = \"File System/quick\"\ncron = \"* * * * * *\"\nexecutor = \"cluster\"\n";
+        + "[[schedule]]\nname = \"on-cluster\"\npackage = \"File System/quick\"\ncron = \"* * * * * *\"\nexecutor = \"cluster\"\n"
+        + "[[folder]]\nkind = \"file-system\"\nname = \"File System\"\nstore_path = \"packages\"\n"
+        + "[[folder]]\nkind = \"file-system\"\nname = \"Nightly\"\nstore_path = \"nightly\"\nexecutor = \"cluster\"\n";
     let opts = options(temp.path(), &config, &[]);
     let s = Service::spawn(temp.path(), &opts).unwrap();
     with_packages(&s);
@@ -465,4 +468,15 @@ fn a_schedule_runs_its_package_on_its_executor() {
         "{:?}",
         cluster.jobs()
     );
+
+    Service::eventually(Duration::from_secs(20), || {
+        (s.folder_state("Nightly").as_deref() == Some("available")).then_some(())
+    });
+    import_test_package(&s, "running/quick.dtsx", "Nightly/quick");
+    let body = serde_json::json!({ "package": "Nightly/quick" }).to_string();
+    let (code, answer) = http(&s, "POST", "running", Some(body.as_bytes()));
+    assert_eq!(code, 201);
+    let id = json(&answer)["id"].as_str().unwrap().to_string();
+    let e = wait_event(&s, 12289, &id, WAIT);
+    assert_eq!(e["fields"]["executor"], "cluster");
 }

@@ -131,6 +131,7 @@ fn plan(dir: &Path, schedules: &[ScheduleDef]) -> ServicePlan {
             run_as: None,
             hidden_env: Vec::new(),
             executors: Vec::new(),
+            folder_executors: Default::default(),
         },
     }
 }

@@ -84,6 +84,25 @@ pub struct RunSettings {
     pub hidden_env: Vec<String>,
     /// The configured executors (`[[executor]]`), checked; empty: the built-in `local` one.
     pub executors: Vec<executor::ExecutorConfig>,
+    /// Each top-level folder's default executor, by folder name.
+    pub folder_executors: std::collections::BTreeMap<String, String>,
+}
+
+impl RunSettings {
+    /// The executor a run of `package` (`\Folder\…`) goes to when it names none: its
+    /// top-level folder's, else `local`.
+    pub fn default_executor(&self, package: &str) -> String {
+        let top = package
+            .trim_start_matches('\\')
+            .split('\\')
+            .next()
+            .unwrap_or_default();
+        self.folder_executors
+            .iter()
+            .find(|(folder, _)| folder.eq_ignore_ascii_case(top))
+            .map(|(_, e)| e.clone())
+            .unwrap_or_else(|| executor::DEFAULT.to_string())
+    }
 }
 
 /// A run to start.
@@ -1031,6 +1050,12 @@ impl Actor for PackageActor {
                     self.finish(Exit::Vanished, ctx);
                     return;
                 }
+                // An adopted run holds a place on its executor while one is free.
+                self.place = self
+                    .executor
+                    .as_ref()
+                    .and_then(|e| e.slots.clone())
+                    .and_then(|slots| slots.try_acquire_owned().ok());
                 self.began(state, announce, ctx)
             }
             Some(Start::Spawn(spec)) => self.spawn(spec, ctx),

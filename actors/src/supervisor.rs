@@ -798,13 +798,17 @@ impl Handler<StartRun> for Supervisor {
                 max,
             });
         }
-        let name = spec.executor.as_deref().unwrap_or(executor::DEFAULT);
-        if self.executors.get(name).is_none() {
+        let name = spec
+            .executor
+            .clone()
+            .unwrap_or_else(|| self.plan.runs.default_executor(&spec.package));
+        if self.executors.get(&name).is_none() {
             return Err(RunRefused::UnknownExecutor {
-                name: name.to_string(),
+                name,
                 known: self.executors.names().join(", "),
             });
         }
+        spec.executor = Some(name);
         if spec.id.is_empty() {
             spec.id = uuid::Uuid::new_v4().to_string().to_uppercase();
         }
@@ -886,6 +890,7 @@ mod tests {
                 run_as: None,
                 hidden_env: Vec::new(),
                 executors: Vec::new(),
+                folder_executors: Default::default(),
             },
         }
     }

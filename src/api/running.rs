@@ -178,10 +178,8 @@ async fn launch(
 ) -> Result<HttpResponse, ApiError> {
     let user = spec.user.clone();
     let package = spec.package.clone();
-    let executor = spec
-        .executor
-        .clone()
-        .unwrap_or_else(|| ssisd_actors::executor::DEFAULT.to_string());
+    // The executor asked for; without one the supervisor applies the folder's default.
+    let executor = spec.executor.clone();
     state
         .audit(
             caller,
@@ -191,13 +189,18 @@ async fn launch(
         )
         .await;
     match state.control.start_run(spec).await {
-        Ok(id) => Ok(HttpResponse::Created().json(json!({
-            "id": id,
-            "package": package,
-            "user": user,
-            "state": "starting",
-            "executor": executor,
-        }))),
+        Ok(id) => {
+            let mut answer = json!({
+                "id": id,
+                "package": package,
+                "user": user,
+                "state": "starting",
+            });
+            if let Some(e) = executor {
+                answer["executor"] = json!(e);
+            }
+            Ok(HttpResponse::Created().json(answer))
+        }
         Err(Some(e @ RunRefused::TooMany { .. })) => {
             Err(ApiError::new(StatusCode::TOO_MANY_REQUESTS, e.to_string()))
         }

@@ -186,25 +186,39 @@ pub(crate) fn check(
     }
     let executors = ExecutorConfig::check_all(raw.executor.clone().unwrap_or_default())
         .map_err(|(key, message)| key_error(&key, message))?;
+    let unknown_executor = |key: String, name: &str| {
+        let known: Vec<&str> = executors.iter().map(|e| e.name.as_str()).collect();
+        key_error(
+            &key,
+            format!(
+                "there is no executor named \"{name}\" (configured: {}); add an [[executor]] entry or name one of them",
+                known.join(", ")
+            ),
+        )
+    };
+    // A folder's runs go by default to an executor the configuration names.
+    let mut folder_executors = std::collections::BTreeMap::new();
+    for (i, f) in raw.folder.iter().flatten().enumerate() {
+        if let Some(name) = &f.executor {
+            if !executors.iter().any(|e| &e.name == name) {
+                return Err(unknown_executor(format!("folder[{i}].executor"), name));
+            }
+            folder_executors.insert(f.name.clone(), name.clone());
+        }
+    }
     // A schedule's runs go to an executor the configuration names.
     if let Some(schedules) = sections.get("schedule").and_then(|v| v.as_array()) {
         for (i, schedule) in schedules.iter().enumerate() {
             if let Some(name) = schedule.get("executor").and_then(|e| e.as_str()) {
                 if !executors.iter().any(|e| e.name == name) {
-                    let known: Vec<&str> = executors.iter().map(|e| e.name.as_str()).collect();
-                    return Err(key_error(
-                        &format!("schedule[{i}].executor"),
-                        format!(
-                            "there is no executor named \"{name}\" (configured: {}); add an [[executor]] entry or name one of them",
-                            known.join(", ")
-                        ),
-                    ));
+                    return Err(unknown_executor(format!("schedule[{i}].executor"), name));
                 }
             }
         }
     }
     Ok(ServiceConfig {
         executors,
+        folder_executors,
         origin,
         listen,
         data_dir,

@@ -473,3 +473,50 @@ sbatch_options = ["--mem=2G"]
         }
     }
 }
+
+mod folder_executors {
+    use super::*;
+
+    #[test]
+    fn a_folder_names_its_default_executor() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("ssisd.toml");
+        std::fs::write(
+            &p,
+            r#"
+[[executor]]
+name = "cluster"
+kind = "slurm"
+
+[[folder]]
+kind = "file-system"
+name = "Nightly"
+store_path = "nightly"
+executor = "cluster"
+
+[[folder]]
+kind = "file-system"
+name = "File System"
+store_path = "packages"
+"#,
+        )
+        .unwrap();
+        let c = load_with_env(Some(&p), Vec::new()).unwrap();
+        let runs = c.plan().runs;
+        assert_eq!(runs.default_executor("\\Nightly\\Load"), "cluster");
+        assert_eq!(runs.default_executor("\\nightly\\ETL\\Load"), "cluster");
+        assert_eq!(runs.default_executor("\\File System\\Load"), "local");
+        assert!(c.to_toml().contains("executor = \"cluster\""));
+
+        std::fs::write(
+            &p,
+            "[[folder]]\nkind = \"file-system\"\nname = \"A\"\nstore_path = \"a\"\nexecutor = \"nope\"\n",
+        )
+        .unwrap();
+        let e = load_with_env(Some(&p), Vec::new()).unwrap_err().to_string();
+        assert!(
+            e.contains("folder[0].executor") && e.contains("no executor named \"nope\""),
+            "{e}"
+        );
+    }
+}

@@ -240,6 +240,7 @@ mod tests {
                 run_as,
                 hidden_env: vec!["PATH".into()],
                 executors: Vec::new(),
+                folder_executors: Default::default(),
             };
             let spec = RunSpec {
                 id: format!("run-{n}"),
