@@ -90,7 +90,7 @@ fn packages_run_on_slurm_succeed_fail_stop_and_refusals_are_immediate() {
         + &cluster.executor_toml("broken", "runner = \"/nonexistent/dtexec\"")
         + &cluster.executor_toml(
             "later",
-            "sbatch_options = [\"--begin=now+3600\"]\npending_timeout_seconds = 2",
+            "sbatch_options = [\"--begin=now+3600\"]\npending_timeout_seconds = 4",
         );
     let opts = options(temp.path(), &config, &[]);
     let s = Service::start_in(temp, opts);
@@ -181,7 +181,7 @@ fn packages_run_on_slurm_succeed_fail_stop_and_refusals_are_immediate() {
         e["message"]
             .as_str()
             .unwrap()
-            .contains("did not start it within 2 s"),
+            .contains("did not start it within 4 s"),
         "{e}"
     );
     Service::eventually(WAIT, || {
