@@ -130,6 +130,8 @@ fn plan(dir: &Path, schedules: &[ScheduleDef]) -> ServicePlan {
             registration_dir: dir.join("registrations"),
             run_as: None,
             hidden_env: Vec::new(),
+            executors: Vec::new(),
+            folder_executors: Default::default(),
         },
     }
 }

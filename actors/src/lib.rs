@@ -10,6 +10,7 @@
 pub mod child;
 pub mod directory;
 pub mod event_log;
+pub mod executor;
 pub mod history;
 pub mod metrics;
 pub mod package;
@@ -19,6 +20,7 @@ pub mod scheduler;
 mod sqlite;
 pub mod stop_broadcast;
 pub mod store;
+pub mod stream_seen;
 pub mod supervision;
 pub mod supervisor;
 

@@ -1,16 +1,15 @@
 //! The Package actor: one per run, a **temporary** child of the Supervisor (never restarted; its
-//! end is the run's result). It starts the runner (`dtexec` or a configured equivalent) in its
-//! own session with its output in files of the run's directory (a stored package as
-//! `package.dtsx`, a package of a deployed project as `project.ispac` and `/Package`, the run's
-//! parameters in `SSISD_PARAMETERS`, never on the command line) — as the runner account when the
-//! service keeps one as its saved ids, in a directory that account may traverse but not list —
-//! or adopts a runner that is
-//! already alive (after a service restart, or a `dtexec` started by hand that registered). It
-//! follows the run's JSON-lines event file by polling off the actor's thread, keeps a bounded
-//! view of the run for the API, signals the runner's process group on stop and at shutdown,
-//! and records the outcome (12288–12291, 336, lost). It must not know about HTTP or
-//! configuration files, and must never block in a handler.
-// Unsafe code: the runner's pre_exec: between fork and exec only raw, async-signal-safe system calls (setsid, setgroups, setresgid, setresuid) may run; per-thread raw calls are right in the single-threaded child.
+//! end is the run's result). It never starts or signals a runner itself: it asks the run's
+//! executor ([`crate::executor`]: `local` by default, or a cluster engine) to submit the run —
+//! after waiting for a place when the executor has a capacity (shown as `queued`) and after
+//! recording the run's handle, so that a restart finds it again — to tell how the run stands,
+//! and to cancel it (TERM, then kill after the grace period), or it adopts a run that is
+//! already going (after a service restart, or a `dtexec` started by hand that registered). It
+//! follows the run's JSON-lines event file by polling off the actor's thread (records
+//! de-duplicated by sequence number), keeps a bounded view of the run for the API, and records
+//! the outcome (12288–12291, 336, lost), the executor's final word deciding. It must not know
+//! about HTTP or configuration files, and must never block in a handler.
+// Unsafe code: send_signal's kill(2), and the raw per-thread setresuid around it that signals a runner running as the runner account.
 #![allow(unsafe_code)]
 
 use std::collections::VecDeque;
@@ -22,16 +21,16 @@ use std::time::Duration;
 use actix::prelude::*;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use ssisd_engine::cli::{encode_parameters, PARAMETERS_ENV};
-use ssisd_engine::run_protocol::{
-    self as protocol, Body, OutcomeRecord, Record, EVENTS_FILE, OUTCOME_FILE, STATE_FILE,
-};
+use ssisd_engine::run_protocol::{self as protocol, Body, OutcomeRecord, Record, OUTCOME_FILE};
 pub use ssisd_engine::run_protocol::{process_start_time, RunState};
 use ssisd_stores::atomic_file::{write_atomically_with, WriteOptions};
 
 use crate::directory::Directory;
 use crate::event_log::{EventId, EventLogClient, NewEvent};
+use crate::executor::handles::Handles;
+use crate::executor::{self, Cancel, EngineOutcome, Entry, Executors, Exit, Status, Submission};
 use crate::run_metrics::{RowTotals, RunMetrics};
+use crate::stream_seen::SeenRecords;
 use crate::supervision::{ExitWatch, RestartType, StopChild};
 
 /// Package actors are never restarted: a run that ended is a result.
@@ -83,32 +82,26 @@ pub struct RunSettings {
     /// Variables of the service's environment runners must not inherit (the msdb folders'
     /// password variables).
     pub hidden_env: Vec<String>,
+    /// The configured executors (`[[executor]]`), checked; empty: the built-in `local` one.
+    pub executors: Vec<executor::ExecutorConfig>,
+    /// Each top-level folder's default executor, by folder name.
+    pub folder_executors: std::collections::BTreeMap<String, String>,
 }
 
-/// Modes of a run's directory and files: with a runner account, the directory is traversable
-/// only, the package readable and the output files appendable by it (the service owns them all
-/// and is the only reader); without one, the service's alone.
-struct RunModes {
-    dir: u32,
-    package: u32,
-    output: u32,
-}
-
-impl RunModes {
-    fn new(separate_runner: bool) -> RunModes {
-        if separate_runner {
-            RunModes {
-                dir: 0o711,
-                package: 0o644,
-                output: 0o622,
-            }
-        } else {
-            RunModes {
-                dir: 0o700,
-                package: 0o600,
-                output: 0o600,
-            }
-        }
+impl RunSettings {
+    /// The executor a run of `package` (`\Folder\…`) goes to when it names none: its
+    /// top-level folder's, else `local`.
+    pub fn default_executor(&self, package: &str) -> String {
+        let top = package
+            .trim_start_matches('\\')
+            .split('\\')
+            .next()
+            .unwrap_or_default();
+        self.folder_executors
+            .iter()
+            .find(|(folder, _)| folder.eq_ignore_ascii_case(top))
+            .map(|(_, e)| e.clone())
+            .unwrap_or_else(|| executor::DEFAULT.to_string())
     }
 }
 
@@ -133,6 +126,8 @@ pub struct RunSpec {
     /// The run's logging level for the execution history (`none`, `basic`, `performance`,
     /// `verbose`); `None`: the history's default.
     pub logging_level: Option<String>,
+    /// The executor to run it on (`[[executor]]` name); `None`: `local`.
+    pub executor: Option<String>,
 }
 
 impl std::fmt::Debug for RunSpec {
@@ -147,6 +142,7 @@ impl std::fmt::Debug for RunSpec {
             .field("reporting", &self.reporting)
             .field("user", &self.user)
             .field("how", &self.how)
+            .field("executor", &self.executor)
             .finish()
     }
 }
@@ -165,7 +161,17 @@ pub struct RunView {
     pub id: String,
     pub package: String,
     pub pid: Option<i32>,
+    /// `queued` (waiting for a place on its executor, or on the engine), `starting`,
+    /// `running`, `stopping`.
     pub state: &'static str,
+    /// Why a queued run waits (the executor's capacity, or the engine's own reason).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub queued_reason: Option<String>,
+    /// The executor the run is on (`local` unless it chose another).
+    pub executor: String,
+    /// The run's id on its executor's engine (a Slurm job id).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
     pub source: String,
     pub user: String,
     /// How the run was started: `api`, `schedule:<name>`, `dtexec`.
@@ -221,6 +227,10 @@ pub struct PackageEnv {
     pub settings: Arc<RunSettings>,
     pub stop_on_shutdown: bool,
     pub metrics: RunMetrics,
+    /// The configured executors (the run uses the one it names).
+    pub executors: Executors,
+    /// Where run handles are kept.
+    pub handles: Arc<Handles>,
 }
 
 pub struct PackageActor {
@@ -229,7 +239,16 @@ pub struct PackageActor {
     env: PackageEnv,
     start: Option<Start>,
     view: Arc<Mutex<RunView>>,
-    child: Option<std::process::Child>,
+    /// The run's executor (`None`: it names one that is not configured).
+    executor: Option<Arc<Entry>>,
+    /// The run's place on its executor, while it holds one.
+    place: Option<tokio::sync::OwnedSemaphorePermit>,
+    /// When the executor's status is next worth asking.
+    next_status: std::time::Instant,
+    /// Since when the engine has held the run without starting it.
+    queued_since: Option<std::time::Instant>,
+    /// Sequence numbers of the stream's records taken so far.
+    seen: SeenRecords,
     state: Option<RunState>,
     offset: u64,
     partial: Vec<u8>,
@@ -245,6 +264,8 @@ pub struct PackageActor {
     began_notice: Option<tokio::task::JoinHandle<()>>,
     /// The data flows' running row totals read so far.
     rows: RowTotals,
+    /// The run waits for a place on its executor.
+    waiting_for_place: bool,
 }
 
 /// A run began: told to every run observer (the execution history).
@@ -342,6 +363,8 @@ pub enum RunRefused {
     TooMany { running: usize, max: usize },
     #[error("the service is stopping")]
     ShuttingDown,
+    #[error("there is no executor named \"{name}\" (configured: {known}); name one of them, or add an [[executor]] entry")]
+    UnknownExecutor { name: String, known: String },
 }
 
 /// Starts a run (sent to the supervisor): a Package actor that starts the runner. Answered at
@@ -384,23 +407,39 @@ impl PackageActor {
                 Some(state.pid),
             ),
         };
+        let executor_name = match &start {
+            Start::Spawn(s) => s.executor.clone(),
+            Start::Adopt { state, .. } => state.executor.clone(),
+        }
+        .unwrap_or_else(|| executor::DEFAULT.to_string());
+        let entry = env.executors.get(&executor_name);
+        let external_id = match &start {
+            Start::Adopt { state, .. } => state.external_id.clone(),
+            Start::Spawn(_) => None,
+        };
         let run_dir = match &start {
-            Start::Adopt { state, .. } if state.source != "service" => state
+            Start::Adopt { state, .. } => state
                 .events
                 .parent()
                 .map(Path::to_path_buf)
                 .unwrap_or_default(),
-            _ => env.settings.dir.join(&id),
+            Start::Spawn(_) => match &entry {
+                Some(e) => e.executor.run_dir(&env.settings, &id),
+                None => env.settings.dir.join(&id),
+            },
         };
         let events = match &start {
             Start::Adopt { state, .. } => state.events.clone(),
-            Start::Spawn(_) => run_dir.join("events.jsonl"),
+            Start::Spawn(_) => run_dir.join(protocol::EVENTS_FILE),
         };
         let view = RunView {
             id: id.clone(),
             package,
             pid,
             state: "starting",
+            queued_reason: None,
+            executor: executor_name,
+            external_id,
             source,
             user,
             how,
@@ -419,7 +458,11 @@ impl PackageActor {
             env,
             start: Some(start),
             view: Arc::new(Mutex::new(view)),
-            child: None,
+            executor: entry,
+            place: None,
+            next_status: std::time::Instant::now(),
+            queued_since: None,
+            seen: SeenRecords::default(),
             state: None,
             offset: 0,
             partial: Vec::new(),
@@ -432,6 +475,7 @@ impl PackageActor {
             logging_level,
             began_notice: None,
             rows: RowTotals::default(),
+            waiting_for_place: false,
         }
     }
 
@@ -486,18 +530,24 @@ impl PackageActor {
         f(&mut self.view.lock().unwrap_or_else(|p| p.into_inner()))
     }
 
-    fn signal(&self, signal: i32) {
-        if let Some(s) = &self.state {
-            let target = if s.group { -s.pid } else { s.pid };
-            if s.pid > 1 {
-                send_signal(target, signal);
+    /// Asks the executor to stop the run, off the actor's thread, in a task of its own (it
+    /// completes even when the actor stops meanwhile).
+    fn cancel(&self, how: Cancel) {
+        let (Some(state), Some(entry)) = (self.state.clone(), self.executor.clone()) else {
+            return;
+        };
+        actix::spawn(async move {
+            let id = state.execution_id.clone();
+            if let Some(Err(why)) = blocking(move || entry.executor.cancel(&state, how)).await {
+                tracing::warn!(execution_id = id, "stopping the run: {why}");
             }
-        }
+        });
     }
 
     fn began(&mut self, state: RunState, announce: bool, ctx: &mut Context<Self>) {
         self.with_view(|v| {
-            v.pid = Some(state.pid);
+            v.pid = (state.pid > 0).then_some(state.pid);
+            v.external_id = state.external_id.clone();
             v.state = if self.stop_requested {
                 "stopping"
             } else {
@@ -523,7 +573,7 @@ impl PackageActor {
         self.state = Some(state);
         self.tell_began();
         if self.stop_requested {
-            self.signal(libc::SIGTERM);
+            self.cancel(Cancel::Term);
             self.arm_kill(ctx);
         }
         ctx.run_interval(POLL, |act, ctx| act.poll(ctx));
@@ -532,7 +582,7 @@ impl PackageActor {
     fn arm_kill(&mut self, ctx: &mut Context<Self>) {
         ctx.run_later(self.env.settings.stop_grace, |act, _| {
             if !act.finished {
-                act.signal(libc::SIGKILL);
+                act.cancel(Cancel::Kill);
             }
         });
     }
@@ -544,46 +594,66 @@ impl PackageActor {
         let Some(state) = self.state.clone() else {
             return;
         };
-        // Our own runner: waitpid without blocking. An adopted one: /proc, off this thread.
-        let exit = match &mut self.child {
-            Some(c) => match c.try_wait() {
-                Ok(Some(status)) => Some(Exit::from_status(status)),
-                Ok(None) => None,
-                Err(_) => Some(Exit::Vanished),
-            },
-            None => None,
+        let Some(entry) = self.executor.clone() else {
+            return;
         };
-        let own = self.child.is_some();
+        // The executor's word first, then the stream: what the runner wrote before it ended
+        // is read before the end is decided.
+        let now = std::time::Instant::now();
+        let ask = now >= self.next_status;
+        if ask {
+            self.next_status = now + entry.executor.status_every();
+        }
         let offset = self.offset;
         let run_dir = self.with_view(|v| v.run_dir.clone());
         self.polling = true;
         ctx.spawn(
             async move {
                 blocking(move || {
-                    let gone = if own {
-                        false
-                    } else {
-                        process_start_time(state.pid) != Some(state.start_time)
-                    };
+                    let status = ask.then(|| entry.executor.status(&state));
                     if state.source == "service" {
                         bound_output(&run_dir.join("stdout.log"));
                         bound_output(&run_dir.join("stderr.log"));
                     }
+                    // A run on an engine that ended: what its runner said on standard error
+                    // (it may never have reached its event stream) comes back with it.
+                    let said = (state.external_id.is_some()
+                        && matches!(status, Some(Status::Ended(_))))
+                    .then(|| stderr_tail(&run_dir.join("stderr.log")))
+                    .flatten();
                     let read = read_from(&state.events, offset);
-                    (gone, read)
+                    (status, said, read)
                 })
                 .await
-                .unwrap_or((false, (offset, Vec::new())))
+                .unwrap_or((None, None, (offset, Vec::new())))
             }
             .into_actor(self)
-            .map(move |(gone, (next, bytes)), act, ctx| {
+            .map(move |(status, said, (next, bytes)), act, ctx| {
                 act.polling = false;
                 act.offset = next;
                 act.take_bytes(&bytes);
+                if let Some(said) = said {
+                    if act.end_result.is_none() {
+                        act.errors
+                            .push_back(format!("the runner's standard error ends: {said}"));
+                    }
+                }
                 let more = bytes.len() as u64 >= READ_CHUNK;
-                let exit = exit
-                    .or(gone.then_some(Exit::Vanished))
-                    .or(act.pending_exit.take());
+                let exit = match status {
+                    Some(Status::Ended(exit)) => Some(exit),
+                    Some(Status::Queued(reason)) => act.queued_on_engine(reason),
+                    Some(Status::Running) => {
+                        act.queued_since = None;
+                        let stopping = act.stop_requested;
+                        act.with_view(|v| {
+                            v.queued_reason = None;
+                            v.state = if stopping { "stopping" } else { "running" };
+                        });
+                        None
+                    }
+                    None => None,
+                };
+                let exit = exit.or(act.pending_exit.take());
                 if let Some(exit) = exit {
                     if more {
                         // Read the rest of the file before deciding.
@@ -594,6 +664,30 @@ impl PackageActor {
                 }
             }),
         );
+    }
+
+    /// The engine holds the run without starting it: shown as queued with the engine's reason;
+    /// past the executor's pending timeout the run is cancelled and ends as not started.
+    fn queued_on_engine(&mut self, reason: String) -> Option<Exit> {
+        let since = *self
+            .queued_since
+            .get_or_insert_with(std::time::Instant::now);
+        let stopping = self.stop_requested;
+        self.with_view(|v| {
+            v.state = if stopping { "stopping" } else { "queued" };
+            v.queued_reason = Some(format!("the engine holds it: {reason}"));
+        });
+        let limit = self.executor.as_ref()?.executor.pending_timeout()?;
+        if since.elapsed() < limit {
+            return None;
+        }
+        self.cancel(Cancel::Kill);
+        let why = format!(
+            "the engine did not start it within {} s ({reason}); it was cancelled there",
+            limit.as_secs_f64()
+        );
+        self.errors.push_back(why.clone());
+        Some(Exit::NotStarted(why))
     }
 
     /// Takes new bytes of the event file: complete lines are records, the rest waits.
@@ -608,7 +702,9 @@ impl PackageActor {
         let complete: Vec<u8> = self.partial.drain(..=last).collect();
         for line in complete.split(|b| *b == b'\n') {
             if let Some(record) = Record::parse(line) {
-                self.take_record(record.body);
+                if self.seen.first_time(record.seq) {
+                    self.take_record(record.body);
+                }
             }
         }
     }
@@ -703,6 +799,7 @@ impl PackageActor {
             return;
         }
         self.finished = true;
+        self.place = None;
         let outcome = outcome(self.end_result.as_deref(), &exit, self.stop_requested);
         let view = self.with_view(|v| v.clone());
         let took = (Utc::now() - view.started_at).num_milliseconds() as f64 / 1000.0;
@@ -747,7 +844,10 @@ impl PackageActor {
             .field("source", view.source.clone())
             .field("outcome", outcome.as_str())
             .field("exit", exit.describe())
+            .field("executor", view.executor.clone())
             .field("errors", errors);
+        let handles = self.env.handles.clone();
+        let execution_id = view.id.clone();
         let events = self.env.events.clone();
         let own = view.source == "service";
         let marker = own.then(|| view.run_dir.join(OUTCOME_FILE));
@@ -797,6 +897,11 @@ impl PackageActor {
                         let _ = std::fs::remove_file(r);
                         let _ = std::fs::remove_file(stream);
                     }
+                    if own {
+                        if let Err(why) = handles.remove(&execution_id) {
+                            tracing::warn!(execution_id, "the run's handle stays: {why}");
+                        }
+                    }
                 })
                 .await;
             }
@@ -806,34 +911,154 @@ impl PackageActor {
     }
 }
 
+impl PackageActor {
+    /// Starts a run: waits for a place on its executor when it has a capacity, records the
+    /// run's handle, then submits.
+    fn spawn(&mut self, spec: RunSpec, ctx: &mut Context<Self>) {
+        let Some(entry) = self.executor.clone() else {
+            let name = self.with_view(|v| v.executor.clone());
+            let why = format!(
+                "there is no executor named \"{name}\" (configured: {})",
+                self.env.executors.names().join(", ")
+            );
+            self.errors.push_back(why.clone());
+            self.finish(Exit::NotStarted(why), ctx);
+            return;
+        };
+        let Some(slots) = entry.slots.clone() else {
+            self.submit(spec, ctx);
+            return;
+        };
+        match slots.clone().try_acquire_owned() {
+            Ok(place) => {
+                self.place = Some(place);
+                self.submit(spec, ctx);
+            }
+            Err(_) => {
+                self.waiting_for_place = true;
+                let reason = format!(
+                    "waiting for a place on executor \"{}\" ({} runs at most)",
+                    entry.config.name,
+                    entry.config.capacity.unwrap_or_default()
+                );
+                self.with_view(|v| {
+                    v.state = "queued";
+                    v.queued_reason = Some(reason);
+                });
+                ctx.spawn(
+                    async move { slots.acquire_owned().await.ok() }
+                        .into_actor(self)
+                        .map(move |place, act, ctx| {
+                            if act.finished {
+                                return;
+                            }
+                            act.waiting_for_place = false;
+                            act.place = place;
+                            act.with_view(|v| {
+                                v.state = "starting";
+                                v.queued_reason = None;
+                            });
+                            act.submit(spec, ctx);
+                        }),
+                );
+            }
+        }
+    }
+
+    /// Records the handle (before anything reaches the executor), then submits.
+    fn submit(&mut self, spec: RunSpec, ctx: &mut Context<Self>) {
+        let Some(entry) = self.executor.clone() else {
+            return;
+        };
+        let settings = self.env.settings.clone();
+        let handles = self.env.handles.clone();
+        let events = self.with_view(|v| v.events.clone());
+        ctx.wait(
+            async move {
+                blocking(move || -> Result<RunState, String> {
+                    let instance = handles.instance_id()?;
+                    let name = entry.config.name.clone();
+                    let before = RunState {
+                        execution_id: spec.id.clone(),
+                        pid: 0,
+                        start_time: 0,
+                        package: spec.package.clone(),
+                        user: spec.user.clone(),
+                        source: "service".into(),
+                        started_at: Utc::now(),
+                        events,
+                        group: false,
+                        how: spec.how.clone(),
+                        sets: spec.sets.clone(),
+                        executor: Some(name.clone()),
+                        external_id: None,
+                    };
+                    handles
+                        .record(&name, &instance, &before)
+                        .map_err(|e| format!("the run's handle could not be kept: {e}"))?;
+                    let submitted = entry.executor.submit(&Submission {
+                        spec: &spec,
+                        settings: &settings,
+                        instance: &instance,
+                    });
+                    match submitted {
+                        Ok(mut state) => {
+                            state.executor = Some(name.clone());
+                            if let Err(e) = handles.record(&name, &instance, &state) {
+                                tracing::error!(
+                                    execution_id = spec.id,
+                                    "the run's external id could not be kept: {e}"
+                                );
+                            }
+                            Ok(state)
+                        }
+                        Err(why) => {
+                            let _ = handles.remove(&spec.id);
+                            Err(why)
+                        }
+                    }
+                })
+                .await
+                .unwrap_or_else(|| Err("the blocking pool is gone".into()))
+            }
+            .into_actor(self)
+            .map(|submitted, act, ctx| match submitted {
+                Ok(state) => act.began(state, true, ctx),
+                Err(why) => {
+                    act.errors
+                        .push_back(format!("the runner could not start: {why}"));
+                    act.finish(Exit::NotStarted(why), ctx);
+                }
+            }),
+        );
+    }
+}
+
 impl Actor for PackageActor {
     type Context = Context<Self>;
 
     fn started(&mut self, ctx: &mut Context<Self>) {
         match self.start.take() {
-            Some(Start::Adopt { state, announce }) => self.began(state, announce, ctx),
-            Some(Start::Spawn(spec)) => {
-                let settings = self.env.settings.clone();
-                ctx.wait(
-                    async move {
-                        blocking(move || spawn_runner(&spec, &settings))
-                            .await
-                            .unwrap_or_else(|| Err("the blocking pool is gone".into()))
-                    }
-                    .into_actor(self)
-                    .map(|spawned, act, ctx| match spawned {
-                        Ok((child, state)) => {
-                            act.child = Some(child);
-                            act.began(state, true, ctx);
-                        }
-                        Err(why) => {
-                            act.errors
-                                .push_back(format!("the runner could not start: {why}"));
-                            act.finish(Exit::NotStarted(why), ctx);
-                        }
-                    }),
-                );
+            Some(Start::Adopt { state, announce }) => {
+                if self.executor.is_none() {
+                    let why = format!(
+                        "its executor \"{}\" is no longer configured",
+                        state.executor.as_deref().unwrap_or(executor::DEFAULT)
+                    );
+                    self.errors.push_back(why);
+                    self.state = Some(state);
+                    self.finish(Exit::Vanished, ctx);
+                    return;
+                }
+                // An adopted run holds a place on its executor while one is free.
+                self.place = self
+                    .executor
+                    .as_ref()
+                    .and_then(|e| e.slots.clone())
+                    .and_then(|slots| slots.try_acquire_owned().ok());
+                self.began(state, announce, ctx)
             }
+            Some(Start::Spawn(spec)) => self.spawn(spec, ctx),
             None => {}
         }
     }
@@ -848,8 +1073,11 @@ impl Handler<StopRun> for PackageActor {
         }
         self.stop_requested = true;
         self.with_view(|v| v.state = "stopping");
-        if self.state.is_some() {
-            self.signal(libc::SIGTERM);
+        if self.waiting_for_place {
+            // Never reached its executor: nothing to stop there.
+            self.finish(Exit::NotStarted("stopped while queued".into()), ctx);
+        } else if self.state.is_some() {
+            self.cancel(Cancel::Term);
             self.arm_kill(ctx);
         }
     }
@@ -871,27 +1099,40 @@ impl PackageActor {
         self.finished = true;
         self.env.directory.remove_run(&self.id);
         let view = self.with_view(|v| v.clone());
-        let target = self
+        let stopping = self
             .state
+            .clone()
+            .zip(self.executor.clone())
+            .filter(|_| self.env.stop_on_shutdown);
+        // A local runner is signalled by the supervisor as the service's last act; a run on an
+        // engine is cancelled there now (the engine acknowledges; nothing waits for the run).
+        let target = stopping
             .as_ref()
-            .filter(|s| s.pid > 1 && self.env.stop_on_shutdown)
-            .map(|s| if s.group { -s.pid } else { s.pid });
-        let event = target.map(|_| {
+            .and_then(|(s, e)| e.executor.exit_signal_target(s));
+        let on_engine = stopping.filter(|(s, _)| s.external_id.is_some() && target.is_none());
+        let event = (target.is_some() || on_engine.is_some()).then(|| {
             NewEvent::new(
                 EventId::StoppingPackage,
                 format!(
-                    "The service is stopping; stopping package \"{}\" (execution {}, pid {}).",
+                    "The service is stopping; stopping package \"{}\" (execution {}, {}).",
                     view.package,
                     view.id,
-                    view.pid.unwrap_or(0)
+                    match &view.external_id {
+                        Some(x) => format!("job {x} on executor {}", view.executor),
+                        None => format!("pid {}", view.pid.unwrap_or(0)),
+                    }
                 ),
             )
             .field("execution_id", view.id.clone())
             .field("package", view.package.clone())
             .field("pid", view.pid.unwrap_or(0))
+            .field("executor", view.executor.clone())
         });
         let events = self.env.events.clone();
         let logged = async move {
+            if let Some((state, entry)) = on_engine {
+                let _ = blocking(move || entry.executor.cancel(&state, Cancel::Term)).await;
+            }
             if let Some(e) = event {
                 let _ = events.append(e).await;
             }
@@ -988,43 +1229,6 @@ fn kill_as_saved_user(target: i32, signal: i32) {
     }
 }
 
-/// How a runner ended, as far as the service can tell.
-#[derive(Debug, Clone)]
-enum Exit {
-    Code(i32),
-    Signal(i32),
-    /// Not our child, or not waitable: it is simply gone.
-    Vanished,
-    NotStarted(String),
-}
-
-impl Exit {
-    fn from_status(status: std::process::ExitStatus) -> Exit {
-        use std::os::unix::process::ExitStatusExt;
-        match (status.code(), status.signal()) {
-            (Some(c), _) => Exit::Code(c),
-            (None, Some(s)) => Exit::Signal(s),
-            _ => Exit::Vanished,
-        }
-    }
-
-    fn code(&self) -> Option<i32> {
-        match self {
-            Exit::Code(c) => Some(*c),
-            _ => None,
-        }
-    }
-
-    fn describe(&self) -> String {
-        match self {
-            Exit::Code(c) => format!("exit code {c}"),
-            Exit::Signal(s) => format!("ended by signal {s}"),
-            Exit::Vanished => "vanished".into(),
-            Exit::NotStarted(why) => format!("not started: {why}"),
-        }
-    }
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Outcome {
     Succeeded,
@@ -1047,6 +1251,14 @@ impl Outcome {
 /// The run's result: the runner's own `run_end` first, then its exit code (dtexec's codes),
 /// then what the service did (a stopped run that died is cancelled; otherwise it is lost).
 fn outcome(end: Option<&str>, exit: &Exit, stop_requested: bool) -> Outcome {
+    // An engine that ended the run itself (time limit, node lost) has the last word.
+    if let Exit::Engine { outcome, .. } = exit {
+        return match outcome {
+            EngineOutcome::Failed => Outcome::Failed,
+            EngineOutcome::Cancelled => Outcome::Cancelled,
+            EngineOutcome::Lost => Outcome::Lost,
+        };
+    }
     match end {
         Some("success") | Some("completion") => return Outcome::Succeeded,
         Some("failure") => return Outcome::Failed,
@@ -1056,9 +1268,10 @@ fn outcome(end: Option<&str>, exit: &Exit, stop_requested: bool) -> Outcome {
     match exit {
         Exit::Code(0) => Outcome::Succeeded,
         Exit::Code(3) => Outcome::Cancelled,
+        Exit::NotStarted(_) if stop_requested => Outcome::Cancelled,
         Exit::Code(_) | Exit::NotStarted(_) => Outcome::Failed,
         Exit::Signal(_) | Exit::Vanished if stop_requested => Outcome::Cancelled,
-        Exit::Signal(_) | Exit::Vanished => Outcome::Lost,
+        Exit::Signal(_) | Exit::Vanished | Exit::Engine { .. } => Outcome::Lost,
     }
 }
 
@@ -1147,6 +1360,16 @@ pub fn read_from(path: &Path, offset: u64) -> (u64, Vec<u8>) {
     (offset + n as u64, bytes)
 }
 
+/// The last lines (at most 1 KiB) of a runner's standard error, when it wrote any.
+fn stderr_tail(path: &Path) -> Option<String> {
+    const TAIL: u64 = 1024;
+    let len = std::fs::metadata(path).ok()?.len();
+    let (_, bytes) = read_from(path, len.saturating_sub(TAIL));
+    let text = String::from_utf8_lossy(&bytes);
+    let text = text.trim();
+    (!text.is_empty()).then(|| text.lines().collect::<Vec<_>>().join(" | "))
+}
+
 /// Keeps a runner's output file below [`OUTPUT_LIMIT`]: cut and marked when it grows past it
 /// (the runner appends, so it goes on writing after the mark).
 fn bound_output(path: &Path) {
@@ -1175,156 +1398,6 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         },
     )
     .map(drop)
-}
-
-/// Creates a file that must not exist yet, with exactly `mode` (the umask is undone).
-fn create_file(path: &Path, mode: u32) -> Result<std::fs::File, String> {
-    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-    let file = std::fs::OpenOptions::new()
-        .append(true)
-        .create_new(true)
-        .mode(mode)
-        .open(path)
-        .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
-    file.set_permissions(std::fs::Permissions::from_mode(mode))
-        .map_err(|e| format!("cannot set the mode of {}: {e}", path.display()))?;
-    Ok(file)
-}
-
-/// Makes sure the directory of all runs exists with `mode` (it may predate a runner account).
-fn prepare_runs_dir(dir: &Path, mode: u32) -> Result<(), String> {
-    use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
-    let fail = |e: std::io::Error| format!("cannot prepare {}: {e}", dir.display());
-    match std::fs::symlink_metadata(dir) {
-        Ok(m) if m.is_dir() => {
-            if m.mode() & 0o7777 != mode {
-                std::fs::set_permissions(dir, std::fs::Permissions::from_mode(mode))
-                    .map_err(fail)?;
-            }
-            Ok(())
-        }
-        Ok(_) => Err(format!(
-            "{} is not a directory; remove it so that runs can be kept there",
-            dir.display()
-        )),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            std::fs::DirBuilder::new()
-                .recursive(true)
-                .mode(mode)
-                .create(dir)
-                .map_err(fail)?;
-            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(mode)).map_err(fail)
-        }
-        Err(e) => Err(fail(e)),
-    }
-}
-
-/// Creates the run's directory, writes the package, creates the event stream and output files
-/// (the service's, writable by the runner account when there is one), and starts the runner in
-/// its own session (stdin from /dev/null, output to files, cwd the run's directory), as the
-/// runner account when there is one; then writes the state file.
-fn spawn_runner(
-    spec: &RunSpec,
-    settings: &RunSettings,
-) -> Result<(std::process::Child, RunState), String> {
-    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
-    use std::os::unix::process::CommandExt;
-    let modes = RunModes::new(settings.run_as.is_some());
-    prepare_runs_dir(&settings.dir, modes.dir)?;
-    let dir = settings.dir.join(&spec.id);
-    std::fs::DirBuilder::new()
-        .mode(modes.dir)
-        .create(&dir)
-        .and_then(|()| std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(modes.dir)))
-        .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    let (file, bytes) = match &spec.project {
-        Some(p) => (dir.join("project.ispac"), &p.ispac),
-        None => (dir.join("package.dtsx"), &spec.bytes),
-    };
-    create_file(&file, modes.package)?
-        .write_all(bytes)
-        .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
-    // The runner opens the stream for appending; it could not create it.
-    let events = dir.join(EVENTS_FILE);
-    create_file(&events, modes.output)?;
-    let mut cmd = std::process::Command::new(&settings.runner);
-    match &spec.project {
-        Some(p) => cmd
-            .arg("/Project")
-            .arg(&file)
-            .arg("/Package")
-            .arg(&p.package),
-        None => cmd.arg("/F").arg(&file),
-    };
-    if !spec.parameters.is_empty() {
-        cmd.env(PARAMETERS_ENV, encode_parameters(&spec.parameters));
-    }
-    for s in &spec.sets {
-        cmd.arg("/Set").arg(s);
-    }
-    if let Some(r) = &spec.reporting {
-        cmd.arg("/Reporting").arg(r);
-    }
-    cmd.current_dir(&dir)
-        .env(protocol::STREAM_ENV, &events)
-        .env(protocol::EXECUTION_ID_ENV, &spec.id)
-        .env(protocol::RUN_BY_SERVICE_ENV, "1")
-        .stdin(std::process::Stdio::null())
-        .stdout(create_file(&dir.join("stdout.log"), modes.output)?)
-        .stderr(create_file(&dir.join("stderr.log"), modes.output)?);
-    for name in &settings.hidden_env {
-        cmd.env_remove(name);
-    }
-    let run_as = settings.run_as;
-    // SAFETY: only async-signal-safe system calls run between fork and exec: setsid, then the
-    // raw setgroups (a service still root drops its supplementary groups; one that left root has
-    // only service.groups and could not change them), setresgid and setresuid (this child has
-    // one thread, so the per-thread calls change the whole process; the service holds the
-    // runner's ids as its saved ids, or is root, so they are allowed).
-    unsafe {
-        cmd.pre_exec(move || {
-            if libc::setsid() < 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            if let Some((uid, gid)) = run_as {
-                if libc::geteuid() == 0
-                    && libc::syscall(libc::SYS_setgroups, 0, std::ptr::null::<libc::gid_t>()) != 0
-                {
-                    return Err(std::io::Error::last_os_error());
-                }
-                let (uid, gid) = (uid as libc::c_long, gid as libc::c_long);
-                if libc::syscall(libc::SYS_setresgid, gid, gid, gid) != 0
-                    || libc::syscall(libc::SYS_setresuid, uid, uid, uid) != 0
-                {
-                    return Err(std::io::Error::last_os_error());
-                }
-            }
-            Ok(())
-        });
-    }
-    let child = cmd.spawn().map_err(|e| match run_as {
-        Some((uid, gid)) => format!(
-            "cannot start {} as uid {uid}, gid {gid}: {e}",
-            settings.runner.display()
-        ),
-        None => format!("cannot start {}: {e}", settings.runner.display()),
-    })?;
-    let pid = child.id() as i32;
-    let state = RunState {
-        execution_id: spec.id.clone(),
-        pid,
-        start_time: process_start_time(pid).unwrap_or(0),
-        package: spec.package.clone(),
-        user: spec.user.clone(),
-        source: "service".into(),
-        started_at: Utc::now(),
-        events,
-        group: true,
-        how: spec.how.clone(),
-        sets: spec.sets.clone(),
-    };
-    let _ = write_atomic(&dir.join(STATE_FILE), &state.to_json());
-    Ok((child, state))
 }
 
 #[cfg(test)]
@@ -1376,68 +1449,19 @@ mod tests {
         assert_eq!(outcome(None, &Exit::Signal(9), false), Outcome::Lost);
         assert_eq!(outcome(None, &Exit::Signal(9), true), Outcome::Cancelled);
         assert_eq!(outcome(None, &Exit::Vanished, false), Outcome::Lost);
-    }
-
-    /// A runner that prints its environment and ids, started as the service or "as another
-    /// account" that is this one (switching to one's own ids is allowed without privilege).
-    #[test]
-    fn runners_get_their_directory_modes_and_not_the_hidden_variables() {
-        use std::os::unix::fs::{MetadataExt, PermissionsExt};
-        let dir = tempfile::tempdir().unwrap();
-        let runner = dir.path().join("runner.sh");
-        std::fs::write(&runner, "#!/bin/sh\n/usr/bin/env\n/usr/bin/id -u\n").unwrap();
-        std::fs::set_permissions(&runner, std::fs::Permissions::from_mode(0o755)).unwrap();
-        // SAFETY: getuid/getgid have no preconditions.
-        let me = unsafe { (libc::getuid(), libc::getgid()) };
-        for (n, run_as) in [None, Some(me)].into_iter().enumerate() {
-            let settings = RunSettings {
-                dir: dir.path().join("runs"),
-                runner: runner.clone(),
-                stop_grace: Duration::from_secs(1),
-                max_concurrent: 1,
-                registration_dir: dir.path().join("registrations"),
-                run_as,
-                hidden_env: vec!["PATH".into()],
-            };
-            let spec = RunSpec {
-                id: format!("run-{n}"),
-                package: "\\File System\\p".into(),
-                bytes: b"<package/>".to_vec(),
-                project: None,
-                sets: Vec::new(),
-                parameters: Vec::new(),
-                reporting: None,
-                user: "tester".into(),
-                how: "api".into(),
-                logging_level: None,
-            };
-            let (mut child, state) = spawn_runner(&spec, &settings).unwrap();
-            assert!(child.wait().unwrap().success());
-            let run_dir = settings.dir.join(&spec.id);
-            let mode = |name: &str| std::fs::metadata(run_dir.join(name)).unwrap().mode() & 0o7777;
-            let (d, p, o) = if run_as.is_some() {
-                (0o711, 0o644, 0o622)
-            } else {
-                (0o700, 0o600, 0o600)
-            };
-            assert_eq!(std::fs::metadata(&settings.dir).unwrap().mode() & 0o7777, d);
-            assert_eq!(mode(""), d);
-            assert_eq!(mode("package.dtsx"), p);
-            for f in ["events.jsonl", "stdout.log", "stderr.log"] {
-                assert_eq!(mode(f), o, "{f}");
-            }
-            assert_eq!(state.events, run_dir.join("events.jsonl"));
-            let out = std::fs::read_to_string(run_dir.join("stdout.log")).unwrap();
-            assert!(
-                out.contains(&format!("SSISD_EXECUTION_ID={}", spec.id)),
-                "{out}"
-            );
-            assert!(!out.lines().any(|l| l.starts_with("PATH=")), "{out}");
-            assert!(out.ends_with(&format!("{}\n", me.0)), "{out}");
-            assert_eq!(
-                std::fs::read(run_dir.join("package.dtsx")).unwrap(),
-                b"<package/>"
-            );
-        }
+        let timeout = Exit::Engine {
+            state: "TIMEOUT".into(),
+            reason: "TimeLimit".into(),
+            outcome: EngineOutcome::Failed,
+        };
+        assert_eq!(
+            outcome(Some("canceled"), &timeout, false),
+            Outcome::Failed,
+            "the engine's final state has the last word"
+        );
+        assert_eq!(
+            outcome(None, &Exit::NotStarted("stopped while queued".into()), true),
+            Outcome::Cancelled
+        );
     }
 }

@@ -17,6 +17,8 @@ use serde::Serialize;
 pub use crate::child::{ChildEnv, ChildSpec, Phase, ServicePlan, SupervisionSettings};
 use crate::directory::{Directory, FolderHealth};
 use crate::event_log::{EventId, EventLogClient, NewEvent};
+use crate::executor::handles::{Handle, Handles};
+use crate::executor::{self, Executors};
 use crate::metrics::Metrics;
 use crate::package::{self, PackageActor, PackageEnv, RunState, ShutdownRun, Start};
 pub use crate::package::{RunRefused, StartRun};
@@ -24,6 +26,9 @@ use crate::supervision::{
     ChildExited, ExitReason, ExitWatch, RestartHistory, RestartType, StopChild,
 };
 use ssisd_engine::run_protocol::{OutcomeRecord, OUTCOME_FILE, STATE_FILE};
+
+/// The run handles' database, below the data directory.
+pub const HANDLES_FILE: &str = "executors.db";
 
 /// How often the registration directory of hand-started runners is looked at.
 const REGISTRATION_POLL: Duration = Duration::from_millis(250);
@@ -47,11 +52,17 @@ pub struct Supervisor {
     runs: HashMap<String, Addr<PackageActor>>,
     scanning: bool,
     metrics: Metrics,
+    /// The configured executors (rebuilt on reload, unchanged ones kept).
+    executors: Executors,
+    /// Where run handles are kept.
+    handles: Arc<Handles>,
 }
 
 impl Supervisor {
     pub fn new(plan: ServicePlan, directory: Directory, metrics: Metrics) -> Self {
         Supervisor {
+            executors: Executors::build(&plan.runs, None),
+            handles: Arc::new(Handles::new(&plan.data_file(HANDLES_FILE))),
             plan: Arc::new(plan),
             events: EventLogClient::new(directory.clone()),
             directory,
@@ -140,6 +151,8 @@ impl Supervisor {
             settings: Arc::new(self.plan.runs.clone()),
             stop_on_shutdown: self.plan.stop_executing_packages_on_shutdown,
             metrics: self.metrics.get(),
+            executors: self.executors.clone(),
+            handles: self.handles.clone(),
         };
         let actor = PackageActor::new(start, watch, env);
         let view = actor.view();
@@ -150,9 +163,60 @@ impl Supervisor {
         id
     }
 
+    /// At start: re-adopts the runs on engines from their persisted handles — a handle without
+    /// an external id (the service stopped while submitting) is looked for by its labels —
+    /// and forgets the handles of local runs whose outcome is recorded (local runs are adopted
+    /// from their run directories).
+    fn adopt_engine_runs(&mut self, ctx: &mut Context<Self>) {
+        let handles = self.handles.clone();
+        let executors = self.executors.clone();
+        ctx.spawn(
+            async move {
+                tokio::task::spawn_blocking(move || engine_runs(&handles, &executors))
+                    .await
+                    .unwrap_or_default()
+            }
+            .into_actor(self)
+            .map(|found, act, ctx| {
+                for found in found {
+                    match found {
+                        EngineRun::Adopt(state) => {
+                            if !act.runs.contains_key(&state.execution_id) {
+                                act.start_run(
+                                    Start::Adopt {
+                                        state,
+                                        announce: false,
+                                    },
+                                    ctx,
+                                );
+                            }
+                        }
+                        EngineRun::NeverSubmitted(state) => {
+                            act.events.emit(
+                                NewEvent::new(
+                                    EventId::PackageFailed,
+                                    format!(
+                                        "Package \"{}\" failed (not started: the service stopped while submitting it to executor {}, which holds no job for it).",
+                                        state.package,
+                                        state.executor.as_deref().unwrap_or_default()
+                                    ),
+                                )
+                                .field("execution_id", state.execution_id.clone())
+                                .field("package", state.package.clone())
+                                .field("user", state.user.clone())
+                                .field("outcome", "failed"),
+                            );
+                        }
+                    }
+                }
+            }),
+        );
+    }
+
     /// At start: adopts the runs still alive and records those that ended while the service
     /// was down.
     fn adopt_runs(&mut self, ctx: &mut Context<Self>) {
+        self.adopt_engine_runs(ctx);
         let dir = self.plan.runs.dir.clone();
         ctx.spawn(
             async move {
@@ -251,11 +315,101 @@ fn scan_runs(dir: &std::path::Path) -> Vec<(RunState, bool)> {
         .flatten()
         .filter(|e| !e.path().join(OUTCOME_FILE).exists())
         .filter_map(|e| RunState::from_json(&std::fs::read(e.path().join(STATE_FILE)).ok()?))
+        // Runs on engines are found from their handles (`engine_runs`).
+        .filter(|s| s.executor.is_none())
         .map(|s| {
             let alive = s.alive();
             (s, alive)
         })
         .collect()
+}
+
+/// What a persisted handle of a run on an engine became at start.
+enum EngineRun {
+    /// Follow it again (its external id known).
+    Adopt(RunState),
+    /// The service stopped while submitting it and the engine holds no job for it: it failed
+    /// without starting (its handle is forgotten).
+    NeverSubmitted(RunState),
+}
+
+/// Reads the handles (blocking): runs on engines to adopt, those never submitted, and the
+/// handles of local runs already recorded dropped. A handle whose executor is no longer
+/// configured is kept, untouched, for a configuration that names it again.
+fn engine_runs(handles: &Handles, executors: &Executors) -> Vec<EngineRun> {
+    let all = match handles.all() {
+        Ok(all) => all,
+        Err(why) => {
+            tracing::error!(
+                "the run handles cannot be read; runs on engines are not adopted: {why}"
+            );
+            return Vec::new();
+        }
+    };
+    let mut out = Vec::new();
+    let mut listed: HashMap<String, Vec<executor::Owned>> = HashMap::new();
+    for Handle {
+        execution_id,
+        executor: name,
+        instance_id,
+        external_id,
+        mut state,
+    } in all
+    {
+        let run_dir = state.events.parent().map(std::path::Path::to_path_buf);
+        let recorded = run_dir
+            .as_ref()
+            .is_some_and(|d| d.join(OUTCOME_FILE).exists());
+        let Some(entry) = executors.get(&name) else {
+            tracing::error!(
+                execution_id,
+                "the run was handed to executor \"{name}\", which is no longer configured; add it back to follow the run"
+            );
+            continue;
+        };
+        if recorded
+            || (entry.config.kind == executor::local::KIND.name
+                && !run_dir
+                    .as_ref()
+                    .is_some_and(|d| d.join(STATE_FILE).exists()))
+        {
+            let _ = handles.remove(&execution_id);
+            continue;
+        }
+        if entry.config.kind == executor::local::KIND.name {
+            continue; // adopted from its run directory
+        }
+        if external_id.is_none() {
+            let owned = listed.entry(name.clone()).or_insert_with(|| {
+                entry.executor.list(&instance_id).unwrap_or_else(|why| {
+                    tracing::error!(executor = name, "cannot list the engine's runs: {why}");
+                    Vec::new()
+                })
+            });
+            match owned.iter().find(|o| o.execution_id == execution_id) {
+                Some(o) => {
+                    state.external_id = Some(o.external_id.clone());
+                    let _ = handles.record(&name, &instance_id, &state);
+                }
+                None => {
+                    let _ = handles.remove(&execution_id);
+                    if let Some(d) = &run_dir {
+                        let record = OutcomeRecord {
+                            outcome: "failed".into(),
+                            exit: Some("not submitted".into()),
+                            exit_code: None,
+                            ended_at: Some(chrono::Utc::now()),
+                        };
+                        let _ = package::write_atomic(&d.join(OUTCOME_FILE), &record.to_json());
+                    }
+                    out.push(EngineRun::NeverSubmitted(state));
+                    continue;
+                }
+            }
+        }
+        out.push(EngineRun::Adopt(state));
+    }
+    out
 }
 
 /// Registrations of live hand-started runners not yet followed; files of dead ones are removed.
@@ -494,6 +648,7 @@ impl Handler<Reload> for Supervisor {
         for key in summary.removed.iter() {
             self.directory.unregister(key);
         }
+        self.executors = Executors::build(&plan.runs, Some(&self.executors));
         self.plan = Arc::new(plan);
         Box::pin(
             async move {
@@ -643,6 +798,17 @@ impl Handler<StartRun> for Supervisor {
                 max,
             });
         }
+        let name = spec
+            .executor
+            .clone()
+            .unwrap_or_else(|| self.plan.runs.default_executor(&spec.package));
+        if self.executors.get(&name).is_none() {
+            return Err(RunRefused::UnknownExecutor {
+                name,
+                known: self.executors.names().join(", "),
+            });
+        }
+        spec.executor = Some(name);
         if spec.id.is_empty() {
             spec.id = uuid::Uuid::new_v4().to_string().to_uppercase();
         }
@@ -723,6 +889,8 @@ mod tests {
                 registration_dir: dir.join("registrations"),
                 run_as: None,
                 hidden_env: Vec::new(),
+                executors: Vec::new(),
+                folder_executors: Default::default(),
             },
         }
     }

@@ -48,6 +48,10 @@ pub struct StartBody {
     /// `verbose` (default: `history.logging_level`).
     #[serde(default)]
     logging_level: Option<String>,
+    /// The executor to run it on (an `[[executor]]` name, such as a Slurm cluster); default
+    /// `local`, a runner process on the service's machine.
+    #[serde(default)]
+    executor: Option<String>,
     /// Accepted for older clients and ignored: a run belongs to the caller who starts it.
     #[serde(default)]
     #[allow(dead_code)]
@@ -108,6 +112,7 @@ pub async fn start(
         user: caller.identity().to_string(),
         how: "api".into(),
         logging_level: b.logging_level.clone(),
+        executor: b.executor.clone(),
     };
     launch(&caller, &state, spec).await
 }
@@ -160,6 +165,7 @@ async fn start_project(
         user: caller.identity().to_string(),
         how: "api".into(),
         logging_level: b.logging_level.clone(),
+        executor: b.executor.clone(),
     };
     launch(&caller, &state, spec).await
 }
@@ -172,6 +178,8 @@ async fn launch(
 ) -> Result<HttpResponse, ApiError> {
     let user = spec.user.clone();
     let package = spec.package.clone();
+    // The executor asked for; without one the supervisor applies the folder's default.
+    let executor = spec.executor.clone();
     state
         .audit(
             caller,
@@ -181,14 +189,23 @@ async fn launch(
         )
         .await;
     match state.control.start_run(spec).await {
-        Ok(id) => Ok(HttpResponse::Created().json(json!({
-            "id": id,
-            "package": package,
-            "user": user,
-            "state": "starting",
-        }))),
+        Ok(id) => {
+            let mut answer = json!({
+                "id": id,
+                "package": package,
+                "user": user,
+                "state": "starting",
+            });
+            if let Some(e) = executor {
+                answer["executor"] = json!(e);
+            }
+            Ok(HttpResponse::Created().json(answer))
+        }
         Err(Some(e @ RunRefused::TooMany { .. })) => {
             Err(ApiError::new(StatusCode::TOO_MANY_REQUESTS, e.to_string()))
+        }
+        Err(Some(e @ RunRefused::UnknownExecutor { .. })) => {
+            Err(ApiError::bad_request(e.to_string()))
         }
         Err(Some(e)) => Err(ApiError::unavailable(e.to_string())),
         Err(None) => Err(ApiError::unavailable("the supervisor did not answer")),

@@ -174,7 +174,7 @@ enum Command {
     /// deployed project; --wait follows it and exits with dtexec's code (0 success, 1 failure,
     /// 3 cancelled).
     #[command(
-        after_help = "Examples:\n  ssisctl run \"File System/Sales/Load\" --set '\\Package.Variables[User::Day].Value;3'\n  ssisctl run \"MSDB/Nightly\" --wait\n  ssisctl run --project \"File System/ETL/Sales\" Master --par '$Project::ApiKey;s3cret' --wait"
+        after_help = "Examples:\n  ssisctl run \"File System/Sales/Load\" --set '\\Package.Variables[User::Day].Value;3'\n  ssisctl run \"MSDB/Nightly\" --wait\n  ssisctl run --project \"File System/ETL/Sales\" Master --par '$Project::ApiKey;s3cret' --wait\n  ssisctl run \"File System/Sales/Load\" --on cluster --wait"
     )]
     Run {
         /// The stored package, or with --project the package's name in the project.
@@ -188,6 +188,10 @@ enum Command {
         /// the run privately, never shown.
         #[arg(long = "par")]
         parameters: Vec<String>,
+        /// The executor to run it on, as the service's [[executor]] entries name them (such as
+        /// a Slurm cluster); default: local.
+        #[arg(long = "on", value_name = "NAME")]
+        executor: Option<String>,
         #[arg(long)]
         wait: bool,
     },
@@ -457,6 +461,7 @@ fn run(cli: Cli) -> Result<u8, ClientError> {
             project,
             set,
             parameters,
+            executor,
             wait,
         } => {
             let request = commands::RunRequest {
@@ -464,6 +469,7 @@ fn run(cli: Cli) -> Result<u8, ClientError> {
                 project: project.as_deref(),
                 sets: &set,
                 parameters: &parameters,
+                executor: executor.as_deref(),
             };
             return commands::run(&c, &out, &request, wait);
         }

@@ -1,12 +1,14 @@
 //! Checking the configuration as written: path defaults applied, every value checked with an
 //! error naming the key and what to do, the actor types' sections checked by their own settings
-//! (through the actor table), into the [`ServiceConfig`] the service runs.
+//! (through the actor table) and `[[executor]]` by the executor kinds (through their registry),
+//! into the [`ServiceConfig`] the service runs.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use ssisd_actors::child::SettingsContext;
+use ssisd_actors::executor::ExecutorConfig;
 use ssisd_actors::ServicePlan;
 
 use super::folders::{default_folders, folder_spec};
@@ -182,7 +184,41 @@ pub(crate) fn check(
             ));
         }
     }
+    let executors = ExecutorConfig::check_all(raw.executor.clone().unwrap_or_default())
+        .map_err(|(key, message)| key_error(&key, message))?;
+    let unknown_executor = |key: String, name: &str| {
+        let known: Vec<&str> = executors.iter().map(|e| e.name.as_str()).collect();
+        key_error(
+            &key,
+            format!(
+                "there is no executor named \"{name}\" (configured: {}); add an [[executor]] entry or name one of them",
+                known.join(", ")
+            ),
+        )
+    };
+    // A folder's runs go by default to an executor the configuration names.
+    let mut folder_executors = std::collections::BTreeMap::new();
+    for (i, f) in raw.folder.iter().flatten().enumerate() {
+        if let Some(name) = &f.executor {
+            if !executors.iter().any(|e| &e.name == name) {
+                return Err(unknown_executor(format!("folder[{i}].executor"), name));
+            }
+            folder_executors.insert(f.name.clone(), name.clone());
+        }
+    }
+    // A schedule's runs go to an executor the configuration names.
+    if let Some(schedules) = sections.get("schedule").and_then(|v| v.as_array()) {
+        for (i, schedule) in schedules.iter().enumerate() {
+            if let Some(name) = schedule.get("executor").and_then(|e| e.as_str()) {
+                if !executors.iter().any(|e| e.name == name) {
+                    return Err(unknown_executor(format!("schedule[{i}].executor"), name));
+                }
+            }
+        }
+    }
     Ok(ServiceConfig {
+        executors,
+        folder_executors,
         origin,
         listen,
         data_dir,

@@ -34,7 +34,22 @@ impl ServiceConfig {
             supervision: self.supervision.clone(),
             access: self.access.to_section(),
             metrics: self.metrics.to_section(),
-            folder: Some(self.folders.iter().map(folder_section).collect()),
+            folder: Some(
+                self.folders
+                    .iter()
+                    .map(|f| {
+                        let mut section = folder_section(f);
+                        section.executor = self.folder_executors.get(&f.name).cloned();
+                        section
+                    })
+                    .collect(),
+            ),
+            executor: Some(
+                self.executors
+                    .iter()
+                    .filter_map(|e| serde_json::to_value(e).ok())
+                    .collect(),
+            ),
             sections: self.sections.clone(),
         }
     }

@@ -52,6 +52,10 @@ pub struct FolderSection {
     pub pool_size: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub connect_timeout_seconds: Option<f64>,
+    /// The executor runs of this folder's packages go to when they name none (an
+    /// `[[executor]]` name; default `local`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub executor: Option<String>,
 }
 
 /// The msdb keys, for "belongs to sql-server" errors.

@@ -102,6 +102,10 @@ pub struct ServiceConfig {
     pub sections: std::collections::BTreeMap<String, serde_json::Value>,
     pub supervision: SupervisionSection,
     pub folders: Vec<FolderSpec>,
+    /// `[[executor]]`, checked (the built-in `local` one first when not named).
+    pub executors: Vec<ssisd_actors::executor::ExecutorConfig>,
+    /// Each folder's default executor (`[[folder]] executor`), by folder name.
+    pub folder_executors: std::collections::BTreeMap<String, String>,
     /// What the reader tolerated (shown by `--check-config`).
     pub warnings: Vec<String>,
 }

@@ -41,6 +41,8 @@ impl ServiceConfig {
                 max_concurrent: self.max_concurrent_packages,
                 registration_dir: registration_dir(&self.runtime_dir),
                 run_as: self.run_as,
+                executors: self.executors.clone(),
+                folder_executors: self.folder_executors.clone(),
                 hidden_env: self
                     .folders
                     .iter()

@@ -1,6 +1,7 @@
 //! The configuration file's shape as written: `[service]`, `[supervision]`, `[access]`,
 //! `[metrics]`,
-//! `[[folder]]` and the actor types' own sections (kept as values for their settings to read).
+//! `[[folder]]`, `[[executor]]` (kept as values for the executor kinds' settings to read) and
+//! the actor types' own sections (kept as values for their settings to read).
 //! Defaults live here; checks do not (`check.rs`).
 
 use serde::{Deserialize, Serialize};
@@ -109,6 +110,9 @@ pub struct RawConfig {
     pub metrics: super::metrics::MetricsSection,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub folder: Option<Vec<FolderSection>>,
+    /// `[[executor]]`: where runs run (name, kind, capacity and the kind's own settings).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub executor: Option<Vec<serde_json::Value>>,
     /// The actor types' own sections (`[event_log]`, …), checked by their settings; any other
     /// key is refused as an unknown section.
     #[serde(flatten)]

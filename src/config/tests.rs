@@ -401,3 +401,122 @@ mod effective_configuration {
         );
     }
 }
+
+mod executors {
+    use super::*;
+
+    fn load_text(text: &str) -> Result<ServiceConfig, ConfigError> {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("ssisd.toml");
+        std::fs::write(&p, text).unwrap();
+        load_with_env(Some(&p), Vec::new())
+    }
+
+    #[test]
+    fn executors_are_checked_named_and_printed_back() {
+        let c = load_text(
+            r#"
+[[executor]]
+name = "cluster"
+kind = "slurm"
+capacity = 20
+partition = "etl"
+sbatch_options = ["--mem=2G"]
+"#,
+        )
+        .unwrap();
+        let names: Vec<&str> = c.executors.iter().map(|e| e.name.as_str()).collect();
+        assert_eq!(names, ["local", "cluster"]);
+        assert_eq!(c.executors[1].capacity, Some(20));
+        assert_eq!(c.plan().runs.executors, c.executors);
+        let printed = c.to_toml();
+        assert!(printed.contains("[[executor]]"), "{printed}");
+        assert!(printed.contains("partition = \"etl\""), "{printed}");
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("again.toml");
+        std::fs::write(&p, printed.as_bytes()).unwrap();
+        let again = load_with_env(Some(&p), Vec::new()).unwrap();
+        assert_eq!(again.executors, c.executors);
+    }
+
+    #[test]
+    fn bad_executors_are_refused_with_the_key_and_what_to_do() {
+        for (text, key, words) in [
+            (
+                "[[executor]]\nname = \"k\"\nkind = \"kubernetes-ish\"\n",
+                "executor[0].kind",
+                "known kinds: local, slurm",
+            ),
+            (
+                "[[executor]]\nkind = \"slurm\"\n",
+                "executor[0].name",
+                "is missing",
+            ),
+            (
+                "[[executor]]\nname = \"c\"\nkind = \"slurm\"\npartion = \"x\"\n",
+                "executor[0] (c)",
+                "unknown field `partion`",
+            ),
+            (
+                "[[executor]]\nname = \"c\"\nkind = \"slurm\"\ncapacity = 0\n",
+                "executor[0].capacity",
+                "at least 1",
+            ),
+            (
+                "[[schedule]]\nname = \"n\"\npackage = \"File System/A\"\ncron = \"0 3 * * *\"\nexecutor = \"cluster\"\n",
+                "schedule[0].executor",
+                "no executor named \"cluster\" (configured: local)",
+            ),
+        ] {
+            let e = load_text(text).unwrap_err().to_string();
+            assert!(e.contains(key) && e.contains(words), "{text}: {e}");
+        }
+    }
+}
+
+mod folder_executors {
+    use super::*;
+
+    #[test]
+    fn a_folder_names_its_default_executor() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("ssisd.toml");
+        std::fs::write(
+            &p,
+            r#"
+[[executor]]
+name = "cluster"
+kind = "slurm"
+
+[[folder]]
+kind = "file-system"
+name = "Nightly"
+store_path = "nightly"
+executor = "cluster"
+
+[[folder]]
+kind = "file-system"
+name = "File System"
+store_path = "packages"
+"#,
+        )
+        .unwrap();
+        let c = load_with_env(Some(&p), Vec::new()).unwrap();
+        let runs = c.plan().runs;
+        assert_eq!(runs.default_executor("\\Nightly\\Load"), "cluster");
+        assert_eq!(runs.default_executor("\\nightly\\ETL\\Load"), "cluster");
+        assert_eq!(runs.default_executor("\\File System\\Load"), "local");
+        assert!(c.to_toml().contains("executor = \"cluster\""));
+
+        std::fs::write(
+            &p,
+            "[[folder]]\nkind = \"file-system\"\nname = \"A\"\nstore_path = \"a\"\nexecutor = \"nope\"\n",
+        )
+        .unwrap();
+        let e = load_with_env(Some(&p), Vec::new()).unwrap_err().to_string();
+        assert!(
+            e.contains("folder[0].executor") && e.contains("no executor named \"nope\""),
+            "{e}"
+        );
+    }
+}

@@ -677,6 +677,8 @@ pub struct RunRequest<'a> {
     pub project: Option<&'a str>,
     pub sets: &'a [String],
     pub parameters: &'a [String],
+    /// The executor to run it on (`--on`); `None`: the service's default.
+    pub executor: Option<&'a str>,
 }
 
 pub fn run(c: &Client, out: &Output, request: &RunRequest<'_>, wait: bool) -> Result<u8> {
@@ -689,6 +691,9 @@ pub fn run(c: &Client, out: &Output, request: &RunRequest<'_>, wait: bool) -> Re
     });
     if let Some(project) = request.project {
         body["project"] = json!(c.item_path(project)?.slash());
+    }
+    if let Some(executor) = request.executor {
+        body["executor"] = json!(executor);
     }
     let body = body.to_string();
     let started = c
@@ -860,6 +865,10 @@ pub fn running(c: &Client, out: &Output) -> Result {
                 format!("{} ({})", cell(&r["user"]), cell(&r["source"])),
                 cell(&r["started_at"]),
                 executing.join(", "),
+                match r["external_id"].as_str() {
+                    Some(job) => format!("{} (job {job})", cell(&r["executor"])),
+                    None => cell(&r["executor"]),
+                },
             ]
         })
         .collect();
@@ -872,6 +881,7 @@ pub fn running(c: &Client, out: &Output) -> Result {
             "BY",
             "STARTED",
             "EXECUTING",
+            "ON",
         ],
         &rows,
     );

@@ -83,6 +83,8 @@ pub fn register(package_file: &str, sets: &[String]) {
         group: false,
         how: "dtexec".into(),
         sets: sets.to_vec(),
+        executor: None,
+        external_id: None,
     };
     let _ = ssisd_stores::atomic_file::write_atomically(
         &dir.join(registration_file(pid)),

@@ -13,6 +13,7 @@
 pub mod odbc;
 pub mod orders;
 pub mod postgres;
+pub mod slurm;
 pub mod smtp;
 
 use std::io::{BufRead, BufReader};

@@ -21,7 +21,9 @@ use actix::prelude::*;
 use chrono::Utc;
 use futures_util::future::join_all;
 use serde::{Deserialize, Serialize};
-use ssisd_engine::run_protocol::{process_start_time, stream::Record, OutcomeRecord, OUTCOME_FILE};
+use ssisd_engine::run_protocol::{
+    process_start_time, stream::Record, OutcomeRecord, RunState, OUTCOME_FILE, STATE_FILE,
+};
 
 pub use db::{Ending, HistoryDb, HistoryError, Live, NewExecution};
 pub use model::{ExecutionQuery, LoggingLevel, Status};
@@ -266,10 +268,19 @@ fn open_executions(db: &HistoryDb) -> Result<Vec<Open>, HistoryError> {
                 .parent()
                 .and_then(|d| std::fs::read(d.join(OUTCOME_FILE)).ok())
                 .and_then(|b| OutcomeRecord::from_json(&b));
-            let alive = live.pid.is_some_and(|pid| {
-                live.process_start != 0
-                    && process_start_time(pid as i32) == Some(live.process_start)
-            });
+            // A run on a cluster engine has no process here: the Supervisor re-adopts it from
+            // its handle and its Package actor reports its end.
+            let on_engine = live
+                .events
+                .parent()
+                .and_then(|d| std::fs::read(d.join(STATE_FILE)).ok())
+                .and_then(|b| RunState::from_json(&b))
+                .is_some_and(|s| s.external_id.is_some());
+            let alive = on_engine
+                || live.pid.is_some_and(|pid| {
+                    live.process_start != 0
+                        && process_start_time(pid as i32) == Some(live.process_start)
+                });
             Open {
                 live,
                 outcome,

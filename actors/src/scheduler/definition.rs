@@ -118,6 +118,9 @@ pub struct ScheduleDef {
     /// The execution history's level for its runs (`none`, `basic`, `performance`, `verbose`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logging_level: Option<String>,
+    /// The executor its runs go to (an `[[executor]]` name); default `local`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub executor: Option<String>,
 }
 
 /// A checked schedule, ready to compute due times.

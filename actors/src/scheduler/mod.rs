@@ -439,6 +439,7 @@ impl Scheduler {
                     user,
                     how: started_by(&def.name),
                     logging_level: def.logging_level.clone(),
+                    executor: def.executor.clone(),
                 };
                 supervisor
                     .send(StartRun(spec))

@@ -33,6 +33,12 @@ pub struct RunState {
     /// or records them).
     #[serde(default)]
     pub sets: Vec<String>,
+    /// The executor the service handed the run to (`local` when absent: a process here).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub executor: Option<String>,
+    /// The run's id on its executor's engine (a Slurm job id); absent for a local process.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
 }
 
 impl RunState {
@@ -77,6 +83,7 @@ mod tests {
             "source":"service","started_at":"2026-01-01T00:00:00Z","events":"/r/events.jsonl"}"#;
         let s = RunState::from_json(old).unwrap();
         assert!(!s.group && s.how.is_empty() && s.sets.is_empty());
+        assert!(s.executor.is_none() && s.external_id.is_none());
         assert_eq!(RunState::from_json(&s.to_json()), Some(s));
         assert!(RunState::from_json(b"{}").is_none());
     }
