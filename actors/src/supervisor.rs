@@ -697,9 +697,9 @@ impl Handler<Reload> for Supervisor {
 
 /// The shutdown sequence: "stopping" event, stop broadcast to running packages (without waiting
 /// for them to end), stores stopped, "stopped" event, event log drained and closed last.
-/// Answers with the runners the caller must signal ([`RunnersToStop::signal`]) as its very last
-/// act before exiting: hundreds of runners cancelling at once would otherwise compete with the
-/// service's last writes for the processors.
+/// Answers with the runners the caller must signal once it has exited
+/// ([`crate::stop_broadcast::signal_after_exit`]): hundreds of runners cancelling at once would
+/// otherwise compete with the service's last writes and its exit for the processors.
 #[derive(Message)]
 #[rtype(result = "RunnersToStop")]
 pub struct Shutdown;
