@@ -84,6 +84,8 @@ pub struct AppState {
     pub metrics: ssisd_actors::Metrics,
     /// The API's own metric set, updated by `metrics::measure` on every request.
     pub http_metrics: metrics::HttpMetrics,
+    /// The web console's sign-in sessions (`crate::console::session`).
+    pub console_sessions: Arc<crate::console::session::Sessions>,
 }
 
 impl AppState {
