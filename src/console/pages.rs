@@ -67,6 +67,7 @@ fn head(title: &str, csrf: &str) -> Markup {
             meta name="color-scheme" content="light dark";
             meta name="csrf-token" content=(csrf);
             title { (title) " · ssisd" }
+            link rel="icon" href="data:,";
             link rel="stylesheet" href=(STYLE_PATH);
             script src=(SCRIPT_PATH) defer {}
         }
@@ -167,7 +168,7 @@ pub async fn login(caller: Option<Caller>) -> HttpResponse {
                     }
                     form #login-form {
                         label for="token" { "Bearer token" }
-                        input #token name="token" type="password" autocomplete="off" required
+                        input #token type="password" autocomplete="off" required
                             placeholder="ssisd_…" aria-describedby="token-help";
                         p #token-help.hint {
                             "Made on the service's machine with " code { "ssisd token create" }
@@ -200,7 +201,7 @@ pub async fn packages(req: HttpRequest, caller: Option<Caller>) -> HttpResponse 
             }
             dialog #package-dialog aria-labelledby="package-title" {
                 h2 #package-title {}
-                dl #package-details {}
+                dl #package-details.facts {}
                 div #package-actions.actions {}
                 form #run-form hidden {
                     label for="run-set" { "Property overrides (" code { "/Set" } ", one per line: " code { "\\Package.Variables[User::Name].Value;value" } ")" }

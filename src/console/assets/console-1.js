@@ -32,7 +32,7 @@
       else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
       else e.setAttribute(k, v === true ? '' : String(v));
     }
-    for (const c of children.flat()) {
+    for (const c of children.flat(Infinity)) {
       if (c === undefined || c === null || c === false) continue;
       e.append(c instanceof Node ? c : document.createTextNode(String(c)));
     }
@@ -40,6 +40,12 @@
   }
 
   const $ = (sel) => document.querySelector(sel);
+
+  /** Replaces a node's children (arrays flattened, strings as text). */
+  function fill(node, ...children) {
+    node.replaceChildren(...children.flat(Infinity).filter((c) => c !== undefined && c !== null && c !== false)
+      .map((c) => (c instanceof Node ? c : document.createTextNode(String(c)))));
+  }
   const enc = encodeURIComponent;
   const pathOf = (segments) => segments.map(enc).join('/');
 
@@ -119,7 +125,8 @@
   /** Runs an action, showing what went wrong (the API's own message) in the notice. */
   async function attempt(what, f) {
     try {
-      notice('');
+      const n = $('#notice');
+      if (n && n.classList.contains('error')) notice('');
       return await f();
     } catch (e) {
       if (e.message !== 'signed out') notice(what + ': ' + e.message, 'error');
@@ -190,17 +197,17 @@
     const tops = await attempt('Listing the folders', () => api('GET', 'folders'));
     if (!tops) return;
     const tree = $('#tree');
-    tree.replaceChildren(el('ul', {}, tops.folders.map((f) => el('li', {},
+    fill(tree, el('ul', {}, tops.folders.map((f) => el('li', {},
       el('a', { href: '/packages/' + enc(f.name), 'aria-current': segments[0] === f.name ? 'page' : null }, f.name),
       ' ', badge(f.health.state)))));
     const crumbs = $('#crumbs');
-    crumbs.replaceChildren(el('a', { href: '/packages' }, 'Stored Packages'),
+    fill(crumbs, el('a', { href: '/packages' }, 'Stored Packages'),
       segments.map((s, i) => [' / ', el('a', { href: '/packages/' + pathOf(segments.slice(0, i + 1)) }, s)]));
     if (segments.length === 0) {
-      $('#listing').replaceChildren(table(['Folder', 'Kind', 'Health', 'Location'], tops.folders.map((f) => el('tr', {},
+      fill($('#listing'), table(['Folder', 'Kind', 'Health', 'Location'], tops.folders.map((f) => el('tr', {},
         el('td', {}, el('a', { href: '/packages/' + enc(f.name) }, f.name)),
         el('td', {}, f.kind), el('td', {}, badge(f.health.state), ' ', f.health.detail || ''),
-        el('td', {}, f.location || '')))), 'Top-level folders'));
+        el('td', {}, f.location || ''))), 'Top-level folders'));
       return;
     }
     folderActions(segments);
@@ -213,7 +220,7 @@
     if (!data) return;
     const listing = $('#listing');
     if (fresh) {
-      listing.replaceChildren();
+      fill(listing, );
       if ((data.folders || []).length === 0 && (data.packages || []).length === 0 && (data.projects || []).length === 0) {
         listing.append(el('p', { class: 'hint' }, 'This folder is empty.'));
       }
@@ -253,7 +260,7 @@
 
   function folderActions(segments) {
     const box = $('#folder-actions');
-    box.replaceChildren();
+    fill(box, );
     if (can('import')) {
       const file = el('input', { type: 'file', id: 'import-file', accept: '.dtsx,application/xml,text/xml' });
       const name = el('input', { type: 'text', id: 'import-name', placeholder: 'name (default: the file\'s)' });
@@ -302,14 +309,14 @@
     const full = [...segments, p.name];
     $('#package-title').textContent = p.name;
     const version = p.version_major !== undefined ? [p.version_major, p.version_minor, p.version_build].join('.') : undefined;
-    $('#package-details').replaceWith(el('dl', { id: 'package-details', class: 'facts' }, dl([
+    fill($('#package-details'), ...dl([
       ['Folder', segments.join(' / ')], ['Object name', p.object_name], ['Id', p.id], ['Version', version],
       ['Description', p.description], ['Protection level', p.protection_level], ['Size', size(p.size)],
       ['Created', [when(p.creation_date), p.creator_name, p.creator_computer].filter(Boolean).join(' · ')],
       ['Modified', when(p.modified)], ['Format', p.format_version], ['Error', p.error],
-    ]).childNodes));
+    ]).childNodes);
     const actions = $('#package-actions');
-    actions.replaceChildren();
+    fill(actions, );
     const runForm = $('#run-form');
     runForm.hidden = true;
     if (can('export')) {
@@ -352,7 +359,7 @@
       const data = await attempt('Listing the runs', () => api('GET', 'running'));
       if (!data) return;
       const runs = data.running || [];
-      $('#runs').replaceChildren(runs.length === 0 ? el('p', { class: 'hint' }, 'No package is running.')
+      fill($('#runs'), runs.length === 0 ? el('p', { class: 'hint' }, 'No package is running.')
         : table(['Run', 'Package', 'State', 'Started', 'By', 'Executing', 'Last message', ''], runs.map((r) => el('tr', {},
           el('td', {}, el('a', { href: '/running/' + enc(r.id) }, r.id.slice(0, 8))),
           el('td', {}, r.package), el('td', {}, badge(r.state)), el('td', {}, when(r.started_at)),
@@ -383,11 +390,11 @@
       if (ended) return;
       ended = true;
       const ex = await api('GET', 'executions/' + enc(id)).catch(() => null);
-      $('#run-actions').replaceChildren();
-      $('#run-head').replaceChildren(el('p', { class: 'ended', id: 'run-ended' }, 'The run has ended',
+      fill($('#run-actions'), );
+      fill($('#run-head'), el('p', { class: 'ended', id: 'run-ended' }, 'The run has ended',
         ex ? [': ', badge(ex.status), ' after ', duration(ex.duration_ms)] : '', '. ',
         el('a', { href: '/history/' + enc(id) }, 'Its messages and timeline are in the History.')));
-      $('#executing').replaceChildren();
+      fill($('#executing'), );
     };
     const detail = async () => {
       let r;
@@ -399,46 +406,47 @@
         return;
       }
       $('#title').textContent = r.package;
-      $('#run-head').replaceChildren(dl([['Run', r.id], ['State', badge(r.state)], ['Started', when(r.started_at)],
+      fill($('#run-head'), dl([['Run', r.id], ['State', badge(r.state)], ['Started', when(r.started_at)],
         ['By', r.user + ' (' + r.how + ')'], ['Process', r.pid]]));
       const actions = $('#run-actions');
       if (!actions.firstChild && can('stop', r.user)) actions.append(button('Stop', () => stopRun(id), 'danger'));
-      $('#executing').replaceChildren(...(r.executing || []).map((p) => el('li', {}, p)));
+      fill($('#executing'), ...(r.executing || []).map((p) => el('li', {}, p)));
       const paths = r.rows_per_path || [];
-      $('#paths').replaceChildren(paths.length === 0 ? el('p', { class: 'hint' }, 'No data flow has sent rows yet.')
+      fill($('#paths'), paths.length === 0 ? el('p', { class: 'hint' }, 'No data flow has sent rows yet.')
         : table(['Task', 'Path', 'Destination', 'Rows', 'Buffers', ''], paths.map((p) => el('tr', {},
-          el('td', {}, p.task || p.task_path || ''), el('td', {}, p.path_name || p.path || ''),
-          el('td', {}, [p.destination, p.input].filter(Boolean).join(' · ')), el('td', { class: 'num' }, p.rows),
-          el('td', { class: 'num' }, p.buffers), el('td', {}, p.final ? 'done' : '')))), 'Rows per path'));
-      if (messages.childElementCount === 0) {
-        for (const m of r.recent_messages || []) {
-          messages.append(messageLine(m.time, m.kind || m.level || 'information', m.path, m.description || m.message || ''));
-        }
-      }
+          el('td', { title: p.task_path }, p.task_name), el('td', {}, p.path_name),
+          el('td', {}, [p.destination_component, p.input].filter(Boolean).join(' · ')), el('td', { class: 'num' }, p.rows),
+          el('td', { class: 'num' }, p.buffers), el('td', {}, p.final ? 'done' : ''))), 'Rows per path'));
     };
     await detail();
     if (ended) return;
+    // The stream replays the run's records from its start, then follows them as they come.
     let pending = null;
-    const stream = new EventSource('/api/v1/running/' + enc(id) + '/stream');
-    stream.onmessage = (ev) => {
-      let rec;
-      try { rec = JSON.parse(ev.data); } catch (_) { return; }
-      const kind = rec.event;
-      if (kind === 'error' || kind === 'warning' || kind === 'information') {
-        messages.append(messageLine(rec.time, kind, rec.path, rec.description));
-      } else if (kind === 'executable_start' || kind === 'executable_end') {
-        messages.append(messageLine(rec.time, kind === 'executable_start' ? 'pre-execute' : 'post-execute', rec.path,
-          kind === 'executable_end' ? (rec.result || '') + ' ' + duration(rec.duration_ms) : ''));
-      } else if (kind === 'run_end') {
-        messages.append(messageLine(rec.time, 'run-end', '', 'Run ended: ' + rec.result + ' (' + rec.errors + ' errors, ' + rec.warnings + ' warnings)'));
-      }
-      if (!pending) pending = setTimeout(() => { pending = null; detail(); }, 500);
+    const follow = () => {
+      fill(messages);
+      const stream = new EventSource('/api/v1/running/' + enc(id) + '/stream');
+      stream.onmessage = (ev) => {
+        let rec;
+        try { rec = JSON.parse(ev.data); } catch (_) { return; }
+        const kind = rec.event;
+        if (kind === 'error' || kind === 'warning' || kind === 'information') {
+          messages.append(messageLine(rec.time, kind, rec.path, rec.description));
+        } else if (kind === 'executable_start' || kind === 'executable_end') {
+          messages.append(messageLine(rec.time, kind === 'executable_start' ? 'pre-execute' : 'post-execute', rec.path,
+            kind === 'executable_end' ? (rec.result || '') + ' ' + duration(rec.duration_ms) : ''));
+        } else if (kind === 'run_end') {
+          messages.append(messageLine(rec.time, 'run-end', '', 'Run ended: ' + rec.result + ' (' + rec.errors + ' errors, ' + rec.warnings + ' warnings)'));
+        }
+        if (!pending) pending = setTimeout(() => { pending = null; detail(); }, 500);
+      };
+      stream.onerror = () => {
+        // The stream ends with the run (the browser would reconnect and replay): look first,
+        // and follow again only if the run goes on.
+        stream.close();
+        setTimeout(async () => { await detail(); if (!ended) setTimeout(follow, 1000); }, 300);
+      };
     };
-    stream.onerror = () => {
-      // The stream ends with the run; the browser would reconnect, so look first.
-      stream.close();
-      setTimeout(detail, 300);
-    };
+    follow();
   }
 
   // --- History -------------------------------------------------------------------------------
@@ -456,7 +464,7 @@
       const data = await attempt('Reading the history', () => api('GET', 'executions?' + q));
       if (!data) return;
       const list = data.executions || [];
-      $('#executions').replaceChildren(list.length === 0 ? el('p', { class: 'hint' }, 'No execution matches.')
+      fill($('#executions'), list.length === 0 ? el('p', { class: 'hint' }, 'No execution matches.')
         : table(['Execution', 'Package', 'Status', 'Started', 'Duration', 'By', 'Errors', 'Warnings'], list.map((x) => el('tr', {},
           el('td', {}, el('a', { href: '/history/' + enc(x.id) }, x.id.slice(0, 8))), el('td', {}, x.package),
           el('td', {}, badge(x.status)), el('td', {}, when(x.start_time)), el('td', { class: 'num' }, duration(x.duration_ms)),
@@ -472,19 +480,19 @@
     const x = await attempt('Reading the execution', () => api('GET', 'executions/' + enc(id)));
     if (!x) return;
     $('#title').textContent = x.package;
-    $('#overview').replaceChildren(dl([['Execution', x.id], ['Status', badge(x.status)], ['Started', when(x.start_time)],
+    fill($('#overview'), dl([['Execution', x.id], ['Status', badge(x.status)], ['Started', when(x.start_time)],
       ['Ended', when(x.end_time)], ['Duration', duration(x.duration_ms)], ['By', (x.caller || '') + ' (' + (x.started_by || '') + ')'],
       ['Exit', x.exit || x.exit_code], ['Errors', x.errors], ['Warnings', x.warnings], ['Overrides', (x.sets || []).join('  ')]]));
     const stats = await attempt('Reading its statistics', () => api('GET', 'executions/' + enc(id) + '/statistics'));
     const executables = (stats && stats.executables) || [];
     const timeline = $('#timeline');
     if (executables.length === 0) {
-      timeline.replaceChildren(el('p', { class: 'hint' }, 'No executable timings were recorded (the history\'s logging level may be none).'));
+      fill(timeline, el('p', { class: 'hint' }, 'No executable timings were recorded (the history\'s logging level may be none).'));
     } else {
       const start = Math.min(...executables.map((e) => Date.parse(e.start_time)));
       const end = Math.max(...executables.map((e) => Date.parse(e.end_time || e.start_time)));
       const span = Math.max(end - start, 1);
-      timeline.replaceChildren(el('div', { class: 'gantt', role: 'list' }, executables.map((e) => {
+      fill(timeline, el('div', { class: 'gantt', role: 'list' }, executables.map((e) => {
         const bar = el('span', { class: 'bar ' + String(e.result || '').toLowerCase() });
         const from = Date.parse(e.start_time) - start;
         bar.style.marginLeft = (100 * from / span).toFixed(2) + '%';
@@ -502,7 +510,7 @@
       const q = filter.elements.q.value.trim().toLowerCase();
       const shown = all.filter((m) => (!types || types.includes(m.message_type)) &&
         (!q || (m.message + ' ' + m.source + ' ' + m.path).toLowerCase().includes(q)));
-      $('#messages').replaceChildren(shown.length === 0 ? el('p', { class: 'hint' }, 'No message matches.')
+      fill($('#messages'), shown.length === 0 ? el('p', { class: 'hint' }, 'No message matches.')
         : shown.map((m) => messageLine(m.time, m.message_type_name || String(m.message_type), m.path, m.message)));
     };
     filter.addEventListener('input', show);
@@ -519,7 +527,7 @@
       const data = await attempt('Listing the schedules', () => api('GET', 'schedules'));
       if (!data) return;
       const list = data.schedules || [];
-      $('#schedules').replaceChildren(list.length === 0 ? el('p', { class: 'hint' }, 'No schedule yet.')
+      fill($('#schedules'), list.length === 0 ? el('p', { class: 'hint' }, 'No schedule yet.')
         : table(['Name', 'Package', 'When', 'Next run', 'Last run', 'State', ''], list.map((s) => {
           const enabled = s.enabled !== false;
           const mine = can('run', s.owner);
@@ -589,7 +597,7 @@
       const data = await attempt('Reading the event log', () => api('GET', 'events?' + q));
       if (!data) return;
       const list = data.events || [];
-      box.replaceChildren(table(['Id', 'Time', 'Level', 'Source', 'Event', 'Message'], list.map(row), 'Events'));
+      fill(box, table(['Id', 'Time', 'Level', 'Source', 'Event', 'Message'], list.map(row), 'Events'));
       if (form.elements.follow.checked) {
         const last = list.reduce((m, e) => Math.max(m, e.id), 0);
         q.delete('limit');
@@ -614,14 +622,14 @@
     const s = await attempt('Reading the status', () => api('GET', 'status'));
     if (!s) return;
     const up = s.uptime_seconds;
-    $('#status').replaceChildren(dl([['Version', s.service + ' ' + s.version], ['Process', s.pid],
+    fill($('#status'), dl([['Version', s.service + ' ' + s.version], ['Process', s.pid],
       ['Started', when(s.started_at)], ['Uptime', duration(up * 1000)], ['Listening on', s.listen],
       ['Configuration', s.configuration], ['Data directory', s.data_dir],
       ['Stop running packages on shutdown', s.stop_executing_packages_on_shutdown ? 'yes' : 'no'],
       ['You', s.caller.identity + ' (' + s.caller.role + ', ' + s.caller.via + ')']]));
-    $('#folders').replaceChildren(table(['Folder', 'Kind', 'Health', 'Location'], (s.folders || []).map((f) => el('tr', {},
+    fill($('#folders'), table(['Folder', 'Kind', 'Health', 'Location'], (s.folders || []).map((f) => el('tr', {},
       el('td', {}, el('a', { href: '/packages/' + enc(f.name) }, f.name)), el('td', {}, f.kind),
-      el('td', {}, badge(f.health.state), ' ', f.health.detail || ''), el('td', {}, f.location || '')))), 'Folders'));
+      el('td', {}, badge(f.health.state), ' ', f.health.detail || ''), el('td', {}, f.location || ''))), 'Folders'));
   }
 
   const pages = {
