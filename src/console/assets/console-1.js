@@ -228,7 +228,7 @@
     const rows = [];
     for (const f of data.folders || []) {
       rows.push(el('tr', { class: 'folder' },
-        el('td', {}, el('a', { href: '/packages/' + pathOf([...segments, f.name]) }, '📁 ', f.name)),
+        el('td', {}, el('a', { href: '/packages/' + pathOf([...segments, f.name]) }, f.name)),
         el('td', {}, 'folder'), el('td', {}), el('td', {}), el('td', {})));
     }
     for (const p of data.packages || []) {
@@ -247,6 +247,7 @@
       let body = listing.querySelector('tbody');
       if (!body) {
         listing.append(table(['Name', 'Kind', 'Version', 'Protection level', 'Size'], [], 'Folder contents'));
+        listing.querySelector('table').classList.add('contents');
         body = listing.querySelector('tbody');
       }
       body.append(...rows);
