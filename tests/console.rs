@@ -103,6 +103,12 @@ fn pages_sessions_and_the_socket() {
     assert!(csp.contains("default-src 'none'") && csp.contains("script-src 'self'"));
     assert!(!csp.contains("unsafe-inline"), "{csp}");
     assert_eq!(header(&login, "x-frame-options"), Some("DENY"));
+    let missing = get(&s, "/no/such/it's&more", "");
+    assert!(missing.starts_with("HTTP/1.1 404"), "{missing}");
+    assert!(header(&missing, "content-type")
+        .unwrap()
+        .starts_with("text/html"));
+    assert!(missing.contains("/no/such/it's&amp;more"), "{missing}");
     let script = get(&s, "/assets/console-1.js", "");
     assert!(script.starts_with("HTTP/1.1 200"), "{script}");
     assert!(header(&script, "content-type")

@@ -129,6 +129,9 @@ fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError
 }
 
 async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    if crate::console::is_console_path(req.path()) {
+        return Ok(crate::console::missing_page(&req));
+    }
     Err(ApiError::not_found(format!(
         "no such API endpoint: {} {}; see the API reference in the README (everything is under /api/v1/)",
         req.method(),

@@ -9,6 +9,8 @@
 
 pub mod assets;
 mod pages;
+
+pub use pages::missing as missing_page;
 pub mod session;
 mod sign_in;
 

@@ -381,3 +381,24 @@ pub async fn service(req: HttpRequest, caller: Option<Caller>) -> HttpResponse {
         },
     )
 }
+
+/// A console path that is no page: 404 with a way back.
+pub fn missing(req: &HttpRequest) -> HttpResponse {
+    let markup = html! {
+        (DOCTYPE)
+        html lang="en" {
+            (head("Not found", ""))
+            body data-page="missing" {
+                main #main.login {
+                    h1 { "No such page" }
+                    p { "There is no console page at " code { (req.path()) } "." }
+                    p { a href="/packages" { "Stored Packages" } " · " a href="/running" { "Running Packages" } " · " a href="/history" { "History" } }
+                }
+            }
+        }
+    };
+    super::secure(HttpResponse::NotFound())
+        .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(markup.into_string())
+}

@@ -503,7 +503,16 @@
           el('span', { class: 'track' }, bar));
       })));
     }
+    const flows = (stats && stats.data_flow) || [];
+    if (flows.length) {
+      timeline.append(el('h3', {}, 'Rows per data-flow path'), table(['Task', 'Path', 'Destination', 'Rows'], flows.map((d) => el('tr', {},
+        el('td', { title: d.task_path }, d.task_name), el('td', {}, d.path_name),
+        el('td', {}, [d.destination_component, d.input].filter(Boolean).join(' · ')), el('td', { class: 'num' }, d.rows_sent))), 'Rows per path'));
+    }
     const data = await attempt('Reading its messages', () => api('GET', 'executions/' + enc(id) + '/messages?limit=10000'));
+    if (data && data.messages && data.messages.length === 10000) {
+      $('#message-filter').after(el('p', { class: 'hint' }, 'The first 10,000 messages are shown.'));
+    }
     const all = (data && data.messages) || [];
     const filter = $('#message-filter');
     const show = () => {
