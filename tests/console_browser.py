@@ -316,6 +316,19 @@ def main():
         # --- a limited user: no event log, no stopping others' runs -----------------------------
         ctx, page = sign_in(browser, "limited")
         check(page.locator("header nav >> text=Events").count() == 0, "limited user: Events not offered")
+        open_folder(page)
+        import_file(page, quick, "lenas")
+        open_package(page, "quick")
+        check(page.locator("#package-actions a, #package-actions button").count() == 0,
+              "limited user: nothing offered on another's package")
+        close_dialog(page)
+        open_package(page, "lenas")
+        for action in ["Export", "Run…", "Delete"]:
+            expect(page.locator("#package-actions")).to_contain_text(action)
+        shot(page, "limited-user")
+        close_dialog(page)
+        r = api(page, "DELETE", "packages/File%20System/" + FOLDER.replace(" ", "%20") + "/quick")
+        check(r["status"] == 403, f"limited user: deleting another's package is refused anyway ({r['status']})")
         page.goto(BASE + "/events")
         expect(page.locator("#notice")).to_contain_text("may not read the event log")
         r = api(page, "POST", "reload", "{}")

@@ -214,11 +214,22 @@
     await listFolder(segments, null, true);
   }
 
+  // For a limited user: the packages of the folder it owns (the listing's `yours`).
+  const yours = new Set();
+
+  /** The owner as far as the role's decisions need it: known only for a limited user. */
+  function ownerOf(name) {
+    if (body.dataset.role !== 'limited-user') return undefined;
+    return yours.has(name) || yours.has(name.toLowerCase()) ? identity : '';
+  }
+
   async function listFolder(segments, cursor, fresh) {
     const q = '?limit=500' + (cursor ? '&cursor=' + enc(cursor) : '');
     const data = await attempt('Listing the folder', () => api('GET', 'folders/' + pathOf(segments) + q));
     if (!data) return;
     const listing = $('#listing');
+    if (fresh) yours.clear();
+    for (const n of data.yours || []) yours.add(n);
     if (fresh) {
       fill(listing, );
       if ((data.folders || []).length === 0 && (data.packages || []).length === 0 && (data.projects || []).length === 0) {
@@ -318,12 +329,13 @@
     ]).childNodes);
     const actions = $('#package-actions');
     fill(actions, );
+    const owner = ownerOf(p.name);
     const runForm = $('#run-form');
     runForm.hidden = true;
-    if (can('export')) {
+    if (can('export', owner)) {
       actions.append(el('a', { class: 'button', href: '/api/v1/packages/' + pathOf(full), download: p.name + '.dtsx' }, 'Export'));
     }
-    if (can('run')) {
+    if (can('run', owner)) {
       actions.append(button('Run…', () => { runForm.hidden = false; $('#run-set').focus(); }));
       runForm.onsubmit = async (ev) => {
         ev.preventDefault();
@@ -332,7 +344,7 @@
         if (started) location.assign('/running/' + enc(started.id));
       };
     }
-    if (can('export') && can('import')) {
+    if (can('export', owner) && can('import')) {
       const target = el('input', { type: 'text', id: 'transfer-to', placeholder: 'File System/Archive' });
       const go = (verb) => async () => {
         const to = target.value.trim().replace(/\/+$/, '');
@@ -341,9 +353,9 @@
         if (ok !== undefined) { dialog.close(); notice((verb === 'copy' ? 'Copied ' : 'Moved ') + p.name + ' to ' + to + '.', 'ok'); listFolder(segments, null, true); }
       };
       actions.append(el('span', { class: 'inline' }, el('label', { for: 'transfer-to' }, 'To folder'), target,
-        button('Copy', go('copy'), 'secondary'), can('change') ? button('Move', go('move'), 'secondary') : null));
+        button('Copy', go('copy'), 'secondary'), can('change', owner) ? button('Move', go('move'), 'secondary') : null));
     }
-    if (can('change')) {
+    if (can('change', owner)) {
       actions.append(button('Delete', async () => {
         if (!confirm('Delete the package ' + p.name + '?')) return;
         const ok = await attempt('Deleting ' + p.name, () => api('DELETE', 'packages/' + pathOf(full)));
