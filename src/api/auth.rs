@@ -2,7 +2,10 @@
 //! peer's credentials, plain TCP, TLS with an optional client certificate — recorded once per
 //! connection by [`on_connect`]), then who the caller is and with which role: the local account
 //! behind the socket, a bearer token, a mapped client certificate, or — only when
-//! `service.unauthenticated_loopback` allows it — an anonymous loopback administrator. Failed
+//! `service.unauthenticated_loopback` allows it — an anonymous loopback administrator; on TCP
+//! also a web console session (`crate::console::session`: the caller who signed in, whose
+//! changes must carry the session's CSRF token). Console pages without a caller pass on to
+//! ask for sign-in; the Unix socket does not serve them. Failed
 //! authentications are rate limited per peer and written to the event log without the secret.
 //! What a role may do is `access::role`'s; this module only establishes the [`Caller`].
 
