@@ -177,16 +177,24 @@ def main():
         check(exported == quick.read_bytes(), "export is the imported file byte for byte")
         check(dl.value.suggested_filename == "quick.dtsx", "export is offered as quick.dtsx")
 
-        # Copy to the parent folder, then delete the copy there.
+        # Copy to the parent folder, move the copy on to another folder, delete it there.
         page.fill("#transfer-to", "File System")
         page.click("#package-actions >> button:text-is('Copy')")
         expect(page.locator("#notice")).to_have_text("Copied quick to File System.")
+        check(api(page, "POST", "folders/File%20System/Archive")["status"] == 201, "folder Archive made")
         page.goto(BASE + "/packages/File%20System")
+        open_package(page, "quick")
+        page.fill("#transfer-to", "File System/Archive")
+        page.click("#package-actions >> button:text-is('Move')")
+        expect(page.locator("#notice")).to_have_text("Moved quick to File System/Archive.")
+        expect(page.get_by_role("button", name="quick", exact=True)).to_have_count(0)
+        page.goto(BASE + "/packages/File%20System/Archive")
         open_package(page, "quick")
         page.click("#package-actions >> text=Delete")
         expect(page.locator("#notice")).to_have_text("Deleted quick.")
         expect(page.get_by_role("button", name="quick", exact=True)).to_have_count(0)
-        check(api(page, "GET", "packages/File%20System/quick")["status"] == 404, "the deleted copy is gone from the store")
+        check(api(page, "GET", "packages/File%20System/Archive/quick")["status"] == 404, "the deleted copy is gone from the store")
+        check(api(page, "GET", "packages/File%20System/quick")["status"] == 404, "the moved copy left its first folder")
         check(api(page, "GET", "packages/File%20System/" + FOLDER.replace(" ", "%20") + "/quick")["status"] == 200,
               "the original stays")
 
