@@ -1,7 +1,7 @@
 """The web console in a real browser: Playwright driving Debian's Chromium, headless, against a
 running ssisd started by tests/console.rs. It signs in as an administrator, an operator and a
 limited user and checks what each is offered and refused; browses, imports, exports (byte for
-byte), copies, deletes, runs a package and watches it to its end, stops a long run, reads an
+byte), copies, moves, renames, deletes, runs a package and watches it to its end, stops a long run, reads an
 execution's messages and timeline, creates a schedule and sees it fire, follows the event log,
 and checks that hostile names are shown as text. Screenshots of each page go to SSISD_SHOTS.
 
@@ -190,10 +190,14 @@ def main():
         expect(page.get_by_role("button", name="quick", exact=True)).to_have_count(0)
         page.goto(BASE + "/packages/File%20System/Archive")
         open_package(page, "quick")
+        page.fill("#rename-to", "quick (renamed)")
+        page.click("#package-actions >> button:text-is('Rename')")
+        expect(page.locator("#notice")).to_have_text("Renamed quick to quick (renamed).")
+        open_package(page, "quick (renamed)")
         page.click("#package-actions >> text=Delete")
-        expect(page.locator("#notice")).to_have_text("Deleted quick.")
-        expect(page.get_by_role("button", name="quick", exact=True)).to_have_count(0)
-        check(api(page, "GET", "packages/File%20System/Archive/quick")["status"] == 404, "the deleted copy is gone from the store")
+        expect(page.locator("#notice")).to_have_text("Deleted quick (renamed).")
+        expect(page.get_by_role("button", name="quick (renamed)", exact=True)).to_have_count(0)
+        check(api(page, "GET", "packages/File%20System/Archive/quick%20(renamed)")["status"] == 404, "the deleted copy is gone from the store")
         check(api(page, "GET", "packages/File%20System/quick")["status"] == 404, "the moved copy left its first folder")
         check(api(page, "GET", "packages/File%20System/" + FOLDER.replace(" ", "%20") + "/quick")["status"] == 200,
               "the original stays")

@@ -356,6 +356,16 @@
         button('Copy', go('copy'), 'secondary'), can('change', owner) ? button('Move', go('move'), 'secondary') : null));
     }
     if (can('change', owner)) {
+      const newName = el('input', { type: 'text', id: 'rename-to', value: p.name, maxlength: 128 });
+      actions.append(el('span', { class: 'inline' }, el('label', { for: 'rename-to' }, 'New name'), newName,
+        button('Rename', async () => {
+          const n = newName.value.trim();
+          if (!n || n === p.name) return;
+          const ok = await attempt('Renaming ' + p.name, () => api('PATCH', 'packages/' + pathOf(full), { json: { name: n } }));
+          if (ok !== undefined) { dialog.close(); notice('Renamed ' + p.name + ' to ' + n + '.', 'ok'); listFolder(segments, null, true); }
+        }, 'secondary')));
+    }
+    if (can('change', owner)) {
       actions.append(button('Delete', async () => {
         if (!confirm('Delete the package ' + p.name + '?')) return;
         const ok = await attempt('Deleting ' + p.name, () => api('DELETE', 'packages/' + pathOf(full)));
