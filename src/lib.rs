@@ -6,6 +6,7 @@ pub mod access;
 pub mod api;
 pub mod client;
 pub mod config;
+pub mod console;
 pub mod ctl;
 pub mod dtutil;
 pub mod import_protection;

@@ -527,6 +527,7 @@ async fn serve(
         http_metrics: metrics.get(),
         metrics,
         runs_refused,
+        console_sessions: Default::default(),
         hosts: api::guard::HostPolicy::new(opened.tcp_addr, opened.tls.is_some(), &cfg.host_names),
     });
     let query_errors = web::QueryConfig::default()
@@ -555,6 +556,7 @@ async fn serve(
                 .app_data(state.clone())
                 .app_data(query_errors.clone())
                 .wrap(actix_web::middleware::from_fn(api::metrics::measure))
+                .configure(crate::console::configure)
                 .configure(api::configure)
         })
         .on_connect(api::auth::on_connect)

@@ -2,7 +2,10 @@
 //! peer's credentials, plain TCP, TLS with an optional client certificate — recorded once per
 //! connection by [`on_connect`]), then who the caller is and with which role: the local account
 //! behind the socket, a bearer token, a mapped client certificate, or — only when
-//! `service.unauthenticated_loopback` allows it — an anonymous loopback administrator. Failed
+//! `service.unauthenticated_loopback` allows it — an anonymous loopback administrator; on TCP
+//! also a web console session (`crate::console::session`: the caller who signed in, whose
+//! changes must carry the session's CSRF token). Console pages without a caller pass on to
+//! ask for sign-in; the Unix socket does not serve them. Failed
 //! authentications are rate limited per peer and written to the event log without the secret.
 //! What a role may do is `access::role`'s; this module only establishes the [`Caller`].
 
@@ -467,7 +470,7 @@ impl Gate {
     /// Checks again a caller authenticated earlier, for connections that outlive one request
     /// (event streams): `Err` with the reason when its token was revoked, its certificate rule
     /// or unauthenticated access removed, or its role changed by a reload.
-    async fn recheck(&self, caller: &Caller) -> Result<(), String> {
+    pub async fn recheck(&self, caller: &Caller) -> Result<(), String> {
         let settings = self.settings();
         let now = match &caller.via {
             Via::UnixSocket { uid, gid, .. } => {
@@ -642,7 +645,70 @@ pub async fn authenticate(
             actix_web::ResponseError::error_response(&e),
         ));
     };
+    let sessions = gate.console_sessions.clone();
     let gate = gate.gate.clone();
+    let console = crate::console::is_console_path(req.path());
+    let peer = req.conn_data::<Peer>().cloned();
+    if console && matches!(peer, Some(Peer::Unix { .. }) | None) {
+        // The console is served on the TCP listener only.
+        let (request, _) = req.into_parts();
+        return Ok(ServiceResponse::new(
+            request,
+            crate::console::not_on_socket(),
+        ));
+    }
+    let has_authorization = req
+        .headers()
+        .contains_key(actix_web::http::header::AUTHORIZATION);
+    if !has_authorization && !matches!(peer, Some(Peer::Unix { .. })) {
+        if let Some(id) = req
+            .cookie(crate::console::session::COOKIE)
+            .map(|c| c.value().to_string())
+        {
+            match session_caller(&req, &sessions, &gate, &id).await {
+                Ok((caller, csrf)) => {
+                    req.extensions_mut().insert(caller);
+                    req.extensions_mut()
+                        .insert(crate::console::session::Csrf(csrf));
+                    return next
+                        .call(req)
+                        .await
+                        .map(ServiceResponse::map_into_boxed_body);
+                }
+                Err(e) if !console || e.status != StatusCode::UNAUTHORIZED => {
+                    let (request, _) = req.into_parts();
+                    return Ok(ServiceResponse::new(
+                        request,
+                        actix_web::ResponseError::error_response(&e),
+                    ));
+                }
+                // A console page with an ended session: its sign-in page.
+                Err(_) => {}
+            }
+        }
+    }
+    if console {
+        // A console page without a session: a certificate or unauthenticated loopback may
+        // still identify the browser; else the page asks to sign in (no 401 here). A bearer
+        // token (the sign-in request) is checked as for the API.
+        match gate.authenticate(&req).await {
+            Ok(caller) => {
+                req.extensions_mut().insert(caller);
+            }
+            Err(e) if has_authorization => {
+                let (request, _) = req.into_parts();
+                return Ok(ServiceResponse::new(
+                    request,
+                    actix_web::ResponseError::error_response(&e),
+                ));
+            }
+            Err(_) => {}
+        }
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_boxed_body);
+    }
     if anonymous_metrics(&gate, &req) {
         // The handler decides from the peer; there is no caller.
         return next
@@ -663,4 +729,40 @@ pub async fn authenticate(
             Ok(ServiceResponse::new(request, response))
         }
     }
+}
+
+/// The caller of a request made with a console session cookie: 401 when the session ended,
+/// 403 when a change does not carry the session's CSRF token.
+async fn session_caller(
+    req: &ServiceRequest,
+    sessions: &crate::console::session::Sessions,
+    gate: &Gate,
+    id: &str,
+) -> Result<(Caller, String), ApiError> {
+    use crate::console::session::{csrf_matches, Ended, CSRF_HEADER};
+    let signed = sessions.find(id, gate).await.map_err(|ended| {
+        let why = match ended {
+            Ended::Unknown => {
+                "your console session ended (signed out, idle too long, or the service restarted)"
+                    .to_string()
+            }
+            Ended::Revoked(why) => format!("your console session ended: {why}"),
+        };
+        ApiError::new(StatusCode::UNAUTHORIZED, format!("{why}; sign in again"))
+    })?;
+    let safe = matches!(
+        *req.method(),
+        actix_web::http::Method::GET
+            | actix_web::http::Method::HEAD
+            | actix_web::http::Method::OPTIONS
+    );
+    if !safe {
+        let sent = req.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok());
+        if !csrf_matches(sent, &signed.csrf) {
+            return Err(ApiError::forbidden(
+                "a change made with a console session must carry the session's X-CSRF-Token header; reload the page and try again",
+            ));
+        }
+    }
+    Ok((signed.caller, signed.csrf))
 }

@@ -151,7 +151,7 @@ pub async fn json_errors(
         .headers()
         .get(actix_web::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|t| t.starts_with("application/json"));
+        .is_some_and(|t| t.starts_with("application/json") || t.starts_with("text/html"));
     if status.as_u16() < 400
         || is_json
         || response.request().method() == actix_web::http::Method::HEAD

@@ -92,7 +92,7 @@ pub async fn list(
     })
     .await?;
     if let Some(body) = version.and_then(|v| state.listings.get(&key, v)) {
-        return Ok(json_answer(body));
+        return Ok(json_answer(with_yours(&state, &caller, &t, body).await?));
     }
     let path = t.path.clone();
     let listing = store_call(&t.store, move |s| {
@@ -142,7 +142,45 @@ pub async fn list(
             state.listings.put(key, v, body.clone());
         }
     }
-    Ok(json_answer(body))
+    Ok(json_answer(with_yours(&state, &caller, &t, body).await?))
+}
+
+/// For a limited user, whose rights on a package depend on owning it, adds `yours`: the names
+/// of the folder's packages it owns (from the owner records). Added to the listing's bytes after
+/// the listing cache, which holds what every caller sees alike.
+async fn with_yours(
+    state: &AppState,
+    caller: &Caller,
+    t: &super::target::FolderTarget,
+    body: bytes::Bytes,
+) -> Result<bytes::Bytes, ApiError> {
+    if caller.role() != crate::access::Role::LimitedUser || body.last() != Some(&b'}') {
+        return Ok(body);
+    }
+    let (folder, parent) = super::permissions::owner_key(t, None);
+    let owners = state.owners.clone();
+    let found = tokio::task::spawn_blocking(move || owners.owners_in(&folder, &parent))
+        .await
+        .map_err(|_| ApiError::unavailable("the owner records could not be read; retry"))?
+        .map_err(|e| ApiError::unavailable(format!("the owner records could not be read: {e}")))?;
+    let mut yours: Vec<&str> = found
+        .iter()
+        .filter(|(_, owner)| owner.as_str() == caller.identity())
+        .map(|(path, _)| path.rsplit('/').next().unwrap_or(path))
+        .collect();
+    yours.sort_unstable();
+    let names = serde_json::to_vec(&yours).map_err(|e| {
+        ApiError::new(
+            actix_web::http::StatusCode::INTERNAL_SERVER_ERROR,
+            format!("cannot encode the listing: {e}"),
+        )
+    })?;
+    let mut out = Vec::with_capacity(body.len() + names.len() + 12);
+    out.extend_from_slice(&body[..body.len() - 1]);
+    out.extend_from_slice(b",\"yours\":");
+    out.extend_from_slice(&names);
+    out.push(b'}');
+    Ok(bytes::Bytes::from(out))
 }
 
 fn json_answer(body: bytes::Bytes) -> HttpResponse {

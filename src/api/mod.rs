@@ -84,6 +84,8 @@ pub struct AppState {
     pub metrics: ssisd_actors::Metrics,
     /// The API's own metric set, updated by `metrics::measure` on every request.
     pub http_metrics: metrics::HttpMetrics,
+    /// The web console's sign-in sessions (`crate::console::session`).
+    pub console_sessions: Arc<crate::console::session::Sessions>,
 }
 
 impl AppState {
@@ -127,6 +129,9 @@ fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError
 }
 
 async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    if crate::console::is_console_path(req.path()) {
+        return Ok(crate::console::missing_page(&req));
+    }
     Err(ApiError::not_found(format!(
         "no such API endpoint: {} {}; see the API reference in the README (everything is under /api/v1/)",
         req.method(),

@@ -204,7 +204,8 @@ fn schemas() -> Vec<(&'static str, Value)> {
                     "path": { "type": "string", "description": "SSIS spelling, e.g. \\File System\\Sales" },
                     "folders": { "type": "array", "items": object(&["name"], json!({ "name": string() })) },
                     "packages": { "type": "array", "items": schema_ref("PackageEntry") },
-                    "projects": { "type": "array", "items": schema_ref("ProjectInfo"), "description": "Deployed projects (.ispac), on the first page only" }
+                    "projects": { "type": "array", "items": schema_ref("ProjectInfo"), "description": "Deployed projects (.ispac), on the first page only" },
+                    "yours": { "type": "array", "items": string(), "description": "For a limited user: the names of this folder's packages it owns" }
                 }),
             ),
         ),
