@@ -8,6 +8,7 @@ use base64::Engine;
 
 use crate::properties::PropertyOverrides;
 use ssisd_engine::model::RawXml;
+use ssisd_pipeline::script::project::variable_list;
 pub use ssisd_pipeline::script::Language;
 use ssisd_pipeline::script::{ScriptKind, ScriptSources};
 
@@ -48,15 +49,6 @@ pub struct ScriptProject {
     pub items: Vec<SourceItem>,
     /// Precompiled assemblies (not the `.pdb`s), in document order.
     pub binaries: Vec<(String, Vec<u8>)>,
-}
-
-/// A comma-separated variable list.
-pub fn variable_list(text: &str) -> Vec<String> {
-    text.split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-        .collect()
 }
 
 impl ScriptProject {
