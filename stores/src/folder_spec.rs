@@ -62,8 +62,7 @@ pub enum FolderLocation {
 mod server_only {
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-    use crate::msdb::settings::FolderSettingsError;
-use crate::msdb::SqlServerFolder;
+    use crate::msdb::SqlServerFolder;
 
     #[derive(Serialize, Deserialize)]
     struct Shown {

@@ -20,7 +20,7 @@ pub mod tables2005;
 pub use schema::Schema;
 pub use settings::{
     parse_connection_string, redact_connection_string, Authentication, Encrypt, PasswordSource,
-    Secret, SqlServerFolder,
+    FolderSettingsError, Secret, SqlServerFolder,
 };
 pub use ssisd_sql::server_name::{parse_server_name, ServerTarget};
 pub use store::MsdbStore;
