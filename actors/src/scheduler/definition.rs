@@ -341,7 +341,7 @@ impl ScheduleDef {
 }
 
 /// Checks a schedule name: what the API path and the history's `schedule:<name>` carry.
-pub fn check_name(name: &str) -> Result<(), String> {
+fn check_name(name: &str) -> Result<(), String> {
     if name.is_empty() || name.len() > MAX_NAME {
         return Err(format!("a schedule name has 1 to {MAX_NAME} characters"));
     }
