@@ -188,8 +188,7 @@ pub struct ParameterOption {
 impl ParameterOption {
     /// Parses the argument of `/Par`. The error is the reason.
     pub fn parse(arg: &str) -> Result<ParameterOption, ParameterOptionError> {
-        let (head, value) =
-            split_first_top_level(arg).ok_or(ParameterOptionError::MissingValue)?;
+        let (head, value) = split_first_top_level(arg).ok_or(ParameterOptionError::MissingValue)?;
         let head = unquote(head);
         let (scope, rest) = [
             ParameterScope::Package,

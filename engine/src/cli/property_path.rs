@@ -218,8 +218,7 @@ impl SetOption {
             Some(rest) => (true, rest),
             None => (false, arg),
         };
-        let (path, value) = split_first_top_level(rest)
-            .ok_or(SetOptionError::MissingValue)?;
+        let (path, value) = split_first_top_level(rest).ok_or(SetOptionError::MissingValue)?;
         let path = PropertyPath::parse(&unquote(path))?;
         Ok(SetOption {
             sensitive,
@@ -348,9 +347,7 @@ impl<'a> Parser<'a> {
             steps.push(PathStep::Container(self.container_name()?));
             loop {
                 match self.rest().as_bytes().first() {
-                    None => {
-                        return Err(PropertyPathError::NoProperty)
-                    }
+                    None => return Err(PropertyPathError::NoProperty),
                     Some(b'\\') => continue 'containers,
                     _ => {}
                 }
@@ -372,11 +369,14 @@ impl<'a> Parser<'a> {
                         break 'containers Some(CollectionItem { kind, item });
                     }
                     Accessor::Properties => {
-                        return self.finish(steps, None, item.unwrap_or_default(), PropertyForm::Properties)
+                        return self.finish(
+                            steps,
+                            None,
+                            item.unwrap_or_default(),
+                            PropertyForm::Properties,
+                        )
                     }
-                    Accessor::Value => {
-                        return Err(PropertyPathError::ValueOnContainer)
-                    }
+                    Accessor::Value => return Err(PropertyPathError::ValueOnContainer),
                 }
             }
         };
@@ -414,9 +414,7 @@ impl<'a> Parser<'a> {
                     PropertyForm::ValueShorthand,
                 )
             }
-            Some((Accessor::Value, ..)) => {
-                Err(PropertyPathError::ValueOnCollectionItem)
-            }
+            Some((Accessor::Value, ..)) => Err(PropertyPathError::ValueOnCollectionItem),
             _ => Err(PropertyPathError::ExpectedProperties(
                 self.rest().to_string(),
             )),

@@ -205,8 +205,8 @@ impl Value {
     /// Reads a variable's stored text (`DTS:VariableValue`) given its `DTS:DataType` code.
     /// Booleans accept `-1`/`0`/`1`/`True`/`False`; dates `M/D/YYYY h:mm:ss AM` and ISO forms.
     pub fn from_variable_text(code: i32, text: &str) -> Result<Value, VariableTextError> {
-        let ty = DataType::from_variable_code(code)
-            .ok_or(VariableTextError::UnknownTypeCode(code))?;
+        let ty =
+            DataType::from_variable_code(code).ok_or(VariableTextError::UnknownTypeCode(code))?;
         let t = text.trim();
         let bad = || VariableTextError::InvalidValue {
             text: text.to_string(),

@@ -155,9 +155,7 @@ pub fn parse_value_type(v: &str) -> Result<i32, UnknownValueType> {
         "uint16" => 18,
         "uint32" => 19,
         "uint64" => 21,
-        _ => {
-            return Err(UnknownValueType(v.to_string()))
-        }
+        _ => return Err(UnknownValueType(v.to_string())),
     };
     Ok(code)
 }

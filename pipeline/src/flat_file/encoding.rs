@@ -27,9 +27,7 @@ pub fn encoding_for(cp: u32) -> Result<&'static Encoding, CodePageError> {
     let label = match cp {
         65001 => return Ok(UTF_8),
         1200 => return Ok(UTF_16LE),
-        1201 => {
-            return Err(CodePageError::BigEndianUnicode)
-        }
+        1201 => return Err(CodePageError::BigEndianUnicode),
         1250..=1258 => format!("windows-{cp}"),
         874 => "windows-874".into(),
         932 => "shift_jis".into(),
@@ -44,8 +42,7 @@ pub fn encoding_for(cp: u32) -> Result<&'static Encoding, CodePageError> {
         54936 => "gb18030".into(),
         _ => return Err(CodePageError::Unsupported(cp)),
     };
-    Encoding::for_label(label.as_bytes())
-        .ok_or(CodePageError::UnknownEncoding(cp))
+    Encoding::for_label(label.as_bytes()).ok_or(CodePageError::UnknownEncoding(cp))
 }
 
 /// True when every ASCII byte of the encoding stands for itself and never occurs inside a

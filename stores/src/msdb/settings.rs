@@ -284,6 +284,10 @@ mod tests {
         s.trust_server_certificate = true;
         assert!(s.validate().unwrap_err().to_string().contains("exclude"));
         let s = SqlServerFolder::new("np:x");
-        assert!(s.validate().unwrap_err().to_string().contains("named pipes"));
+        assert!(s
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("named pipes"));
     }
 }
