@@ -106,14 +106,25 @@ pub fn login_from_connection_string(text: &str) -> Result<ConnectionLogin, Strin
 
 pub use ssisd_stores::strip_dtsx;
 
+/// Why an msdb package path cannot be split into folder and package name.
+#[derive(Debug, thiserror::Error)]
+pub enum SqlPathError {
+    /// Only separators, or nothing; holds the path.
+    #[error("\"{0}\" names no package")]
+    NoPackage(String),
+    /// A folder or package name that is not valid.
+    #[error(transparent)]
+    Name(#[from] StoreError),
+}
+
 /// `Folder\Sub\Package` inside msdb → folder path and package name.
-pub fn split_sql_path(text: &str) -> Result<(StorePath, ItemName), String> {
+pub fn split_sql_path(text: &str) -> Result<(StorePath, ItemName), SqlPathError> {
     let names: Vec<&str> = text.split(['\\', '/']).filter(|s| !s.is_empty()).collect();
     let Some((last, folders)) = names.split_last() else {
-        return Err(format!("\"{text}\" names no package"));
+        return Err(SqlPathError::NoPackage(text.to_string()));
     };
-    let folder = StorePath::from_segments(folders).map_err(|e| e.to_string())?;
-    let name = ItemName::new(strip_dtsx(last)).map_err(|e| e.to_string())?;
+    let folder = StorePath::from_segments(folders)?;
+    let name = ItemName::new(strip_dtsx(last))?;
     Ok((folder, name))
 }
 
@@ -171,7 +182,7 @@ pub async fn fetch_sql_trusting(
         not_found: false,
         message,
     };
-    let (folder, name) = split_sql_path(path).map_err(plain)?;
+    let (folder, name) = split_sql_path(path).map_err(|e| plain(e.to_string()))?;
     let store = open_msdb_trusting(login, trust_server_certificate)
         .await
         .map_err(plain)?;

@@ -114,7 +114,7 @@ impl Builder<'_> {
                 Ok(val) => val,
                 Err(e) => {
                     if !v.evaluate_as_expression {
-                        self.warnings.push((v.path.clone(), e));
+                        self.warnings.push((v.path.clone(), e.to_string()));
                     }
                     initial(ty)
                 }

@@ -195,9 +195,9 @@ fn read_folder(
         }
     };
     let spec = FolderSpec { name, location };
-    spec.validate().map_err(|message| MsDtsSrvrError::Folder {
+    spec.validate().map_err(|e| MsDtsSrvrError::Folder {
         at: where_,
-        message,
+        message: e.to_string(),
     })?;
     Ok(spec)
 }

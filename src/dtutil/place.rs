@@ -70,7 +70,7 @@ pub async fn open_msdb(login: &SqlLogin) -> Result<MsdbStore, Failure> {
 
 /// `Folder\Sub\Package` (msdb, relative to its root) → folder path and name.
 pub fn split_sql_path(text: &str) -> Result<(StorePath, ItemName), Failure> {
-    crate::package_source::split_sql_path(text).map_err(|m| Failure::new(6, m))
+    crate::package_source::split_sql_path(text).map_err(|e| Failure::new(6, e.to_string()))
 }
 
 /// A folder path inside msdb (`\`, empty or `Folder\Sub`).

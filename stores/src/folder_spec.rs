@@ -7,8 +7,31 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use crate::file_system::CreateRoot;
+use crate::msdb::settings::FolderSettingsError;
 use crate::msdb::SqlServerFolder;
 use crate::names::ItemName;
+use crate::StoreError;
+
+/// Why a top-level folder's definition cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum FolderSpecError {
+    /// A name with a leading, trailing or doubled backslash; holds the name.
+    #[error(
+        "the top-level folder name \"{0}\" starts or ends with a backslash or has two in a row; a backslash may only separate two names (as in MSDB ETL01\\INST2)"
+    )]
+    StrayBackslash(String),
+    /// One of the backslash-separated names is not a valid folder name.
+    #[error("in the top-level folder name \"{name}\": {source}")]
+    BadPart { name: String, source: StoreError },
+    /// The name is not a valid folder name.
+    #[error(transparent)]
+    BadName(StoreError),
+    #[error("store_path is empty")]
+    EmptyStorePath,
+    /// The msdb connection settings are not usable.
+    #[error(transparent)]
+    SqlServer(#[from] FolderSettingsError),
+}
 
 /// One top-level folder of the service (`[[folder]]` in TOML, `TopLevelFolders/Folder` in
 /// `MsDtsSrvr.ini.xml`).
@@ -92,33 +115,35 @@ impl FolderSpec {
     /// invalid in a file name), except that a top-level name may hold backslashes between such
     /// names — SSIS loads `MSDB ETL01\INST2` (an instance name used as the folder's name); it is
     /// a label, never a file name.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), FolderSpecError> {
         validate_top_level_name(&self.name)?;
         match &self.location {
             FolderLocation::FileSystem { store_path, .. } if store_path.as_os_str().is_empty() => {
-                Err("store_path is empty".into())
+                Err(FolderSpecError::EmptyStorePath)
             }
-            FolderLocation::SqlServer(f) => f.validate(),
+            FolderLocation::SqlServer(f) => Ok(f.validate()?),
             _ => Ok(()),
         }
     }
 }
 
 /// A top-level folder's name: names as [`ItemName`] has them, joined by single backslashes.
-pub fn validate_top_level_name(name: &str) -> Result<(), String> {
+fn validate_top_level_name(name: &str) -> Result<(), FolderSpecError> {
     if name.contains('\\') {
         if name.starts_with('\\') || name.ends_with('\\') || name.contains("\\\\") {
-            return Err(format!(
-                "the top-level folder name \"{name}\" starts or ends with a backslash or has two in a row; a backslash may only separate two names (as in MSDB ETL01\\INST2)"
-            ));
+            return Err(FolderSpecError::StrayBackslash(name.to_string()));
         }
         for part in name.split('\\') {
-            ItemName::new(part)
-                .map_err(|e| format!("in the top-level folder name \"{name}\": {e}"))?;
+            ItemName::new(part).map_err(|source| FolderSpecError::BadPart {
+                name: name.to_string(),
+                source,
+            })?;
         }
         return Ok(());
     }
-    ItemName::new(name).map(|_| ()).map_err(|e| e.to_string())
+    ItemName::new(name)
+        .map(|_| ())
+        .map_err(FolderSpecError::BadName)
 }
 
 #[cfg(test)]

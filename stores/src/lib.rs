@@ -18,7 +18,7 @@ pub mod projects;
 
 pub use error::StoreError;
 pub use file_system::{CreateRoot, FileSystemStore, RootPolicy};
-pub use folder_spec::{FolderLocation, FolderSpec};
+pub use folder_spec::{FolderLocation, FolderSpec, FolderSpecError};
 pub use msdb::{MsdbStore, SqlServerFolder};
 pub use names::{strip_dtsx, ItemName, StorePath};
 pub use package_header::{read_package_header, HeaderError, PackageHeader};

@@ -180,7 +180,7 @@ impl ScheduleDef {
             return Err(err("retry_interval", "must be at least 1 second".into()));
         }
         let zone_name = self.time_zone.as_deref().unwrap_or(default_zone);
-        let zone = parse_zone(zone_name).map_err(|m| err("time_zone", m))?;
+        let zone = parse_zone(zone_name).map_err(|e| err("time_zone", e.to_string()))?;
         let said: Vec<&str> = [
             ("cron", self.cron.is_some()),
             ("calendar", self.calendar.is_some()),
@@ -230,7 +230,7 @@ impl ScheduleDef {
                         ));
                     }
                 }
-                parsed.map_err(|m| err(key, m))?
+                parsed.map_err(|e| err(key, e.to_string()))?
             }
             (None, Some(f)) => Timing::Calendar(self.calendar_shape(f).map_err(|(k, m)| err(k, m))?),
         };
@@ -246,7 +246,7 @@ impl ScheduleDef {
             v.as_deref()
                 .map(parse_date)
                 .transpose()
-                .map_err(|m| (key, m))
+                .map_err(|e| (key, e.to_string()))
         };
         let start_date = date("start_date", &self.start_date)?;
         let end_date = date("end_date", &self.end_date)?;
@@ -268,7 +268,7 @@ impl ScheduleDef {
                 if self.days.is_empty() {
                     return Err(("days", "name the days it runs (\"mon\", \"fri\")".into()));
                 }
-                Days::Weekly(parse_days(&self.days).map_err(|m| ("days", m))?)
+                Days::Weekly(parse_days(&self.days).map_err(|e| ("days", e.to_string()))?)
             }
             Frequency::Monthly => {
                 let d = self.day_of_month.ok_or((
@@ -297,7 +297,7 @@ impl ScheduleDef {
             v.as_deref()
                 .map(parse_time)
                 .transpose()
-                .map_err(|m| (key, m))
+                .map_err(|e| (key, e.to_string()))
         };
         let times =
             match (&self.at, &self.every) {
@@ -314,7 +314,7 @@ impl ScheduleDef {
                     DayTimes::At(time("at", &self.at)?.unwrap_or_default())
                 }
                 (None, Some(e)) => {
-                    let step = parse_period(e).map_err(|m| ("every", m))?;
+                    let step = parse_period(e).map_err(|e| ("every", e.to_string()))?;
                     let from = time("from", &self.from)?.unwrap_or_default();
                     let until = time("until", &self.until)?.unwrap_or_else(|| {
                         chrono::NaiveTime::from_hms_opt(23, 59, 59).unwrap_or_default()
@@ -341,7 +341,7 @@ impl ScheduleDef {
 }
 
 /// Checks a schedule name: what the API path and the history's `schedule:<name>` carry.
-pub fn check_name(name: &str) -> Result<(), String> {
+fn check_name(name: &str) -> Result<(), String> {
     if name.is_empty() || name.len() > MAX_NAME {
         return Err(format!("a schedule name has 1 to {MAX_NAME} characters"));
     }
@@ -418,7 +418,7 @@ impl Settings for SchedulerSettings {
             self.time_zone = system_zone();
         }
         parse_zone(&self.time_zone)
-            .map_err(|m| SettingsError::new(format!("{section}.time_zone"), m))?;
+            .map_err(|e| SettingsError::new(format!("{section}.time_zone"), e.to_string()))?;
         let mut seen = std::collections::HashSet::new();
         for (i, s) in self.schedule.iter().enumerate() {
             let at = format!("schedule[{i}]");

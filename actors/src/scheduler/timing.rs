@@ -52,6 +52,32 @@ pub struct Calendar {
     pub end_date: Option<NaiveDate>,
 }
 
+/// Why a schedule's timing text (cron, calendar event, time, date, period, days, zone) cannot
+/// be read; each holds the text as given.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TimingError {
+    #[error("\"{text}\" is not a cron expression of 5 or 6 fields: {reason}")]
+    Cron { text: String, reason: String },
+    /// The calendar event's words are understood, but the schedule they make is not.
+    #[error("\"{text}\" is not a calendar event systemd would take: {reason}")]
+    Calendar { text: String, reason: String },
+    /// The calendar event's syntax is wrong; the text says where.
+    #[error("{0}")]
+    CalendarSyntax(String),
+    #[error("\"{0}\" is not a time of day (HH:MM or HH:MM:SS, 24-hour)")]
+    Time(String),
+    #[error("\"{0}\" is not a date (YYYY-MM-DD)")]
+    Date(String),
+    #[error("\"{0}\" is not a period: write a positive number and s, m or h (\"15m\", \"2h\")")]
+    Period(String),
+    #[error("\"{0}\" is longer than a day; use a daily shape instead")]
+    PeriodOverADay(String),
+    #[error("\"{0}\" is not a day of the week (mon, tue, wed, thu, fri, sat, sun)")]
+    Day(String),
+    #[error("\"{0}\" is not a time zone of the IANA database (e.g. \"Europe/Berlin\", \"America/New_York\", \"UTC\")")]
+    Zone(String),
+}
+
 /// A parsed timing.
 #[derive(Debug, Clone)]
 pub enum Timing {
@@ -62,26 +88,32 @@ pub enum Timing {
 impl Timing {
     /// Parses a cron expression of 5 fields (minute hour day month weekday) or 6 (seconds
     /// first), or a nickname (`@daily`, `@hourly`…).
-    pub fn cron(text: &str) -> Result<Timing, String> {
+    pub fn cron(text: &str) -> Result<Timing, TimingError> {
         croner::Cron::new(text.trim())
             .with_seconds_optional()
             .parse()
             .map(|c| Timing::Cron(Box::new(c)))
-            .map_err(|e| format!("\"{text}\" is not a cron expression of 5 or 6 fields: {e}"))
+            .map_err(|e| TimingError::Cron {
+                text: text.to_string(),
+                reason: e.to_string(),
+            })
     }
 
     /// Parses a systemd calendar event (`systemd.time(7)`): `[WEEKDAYS] [[*-]MONTH-DAY] [HOUR:MINUTE[:SECOND]]`
     /// with lists (`,`), ranges (`..`), repetitions (`/`) and `*`, or a shorthand
     /// (`minutely`, `hourly`, `daily`, `weekly`, `monthly`, `quarterly`, `semiannually`,
     /// `yearly`). Weekdays and dates must both match, as in systemd.
-    pub fn calendar(text: &str) -> Result<Timing, String> {
-        let cron = calendar_to_cron(text)?;
+    pub fn calendar(text: &str) -> Result<Timing, TimingError> {
+        let cron = calendar_to_cron(text).map_err(TimingError::CalendarSyntax)?;
         croner::Cron::new(&cron)
             .with_seconds_required()
             .with_dom_and_dow()
             .parse()
             .map(|c| Timing::Cron(Box::new(c)))
-            .map_err(|e| format!("\"{text}\" is not a calendar event systemd would take: {e}"))
+            .map_err(|e| TimingError::Calendar {
+                text: text.to_string(),
+                reason: e.to_string(),
+            })
     }
 
     /// The first due instant strictly after `after`, in `tz`; `None` when there is none.
@@ -336,21 +368,21 @@ impl Calendar {
 }
 
 /// Parses `HH:MM` or `HH:MM:SS`.
-pub fn parse_time(text: &str) -> Result<NaiveTime, String> {
+pub fn parse_time(text: &str) -> Result<NaiveTime, TimingError> {
     let t = text.trim();
     NaiveTime::parse_from_str(t, "%H:%M:%S")
         .or_else(|_| NaiveTime::parse_from_str(t, "%H:%M"))
-        .map_err(|_| format!("\"{text}\" is not a time of day (HH:MM or HH:MM:SS, 24-hour)"))
+        .map_err(|_| TimingError::Time(text.to_string()))
 }
 
 /// Parses `YYYY-MM-DD`.
-pub fn parse_date(text: &str) -> Result<NaiveDate, String> {
+pub fn parse_date(text: &str) -> Result<NaiveDate, TimingError> {
     NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
-        .map_err(|_| format!("\"{text}\" is not a date (YYYY-MM-DD)"))
+        .map_err(|_| TimingError::Date(text.to_string()))
 }
 
 /// Parses a period (`30s`, `15m`, `15 minutes`, `2h`, `2 hours`) into seconds.
-pub fn parse_period(text: &str) -> Result<u32, String> {
+pub fn parse_period(text: &str) -> Result<u32, TimingError> {
     let t = text.trim();
     let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
     let (number, unit) = t.split_at(split);
@@ -358,24 +390,20 @@ pub fn parse_period(text: &str) -> Result<u32, String> {
         .parse()
         .ok()
         .filter(|n| *n > 0)
-        .ok_or_else(|| period_error(text))?;
+        .ok_or_else(|| TimingError::Period(text.to_string()))?;
     let factor = match unit.trim().to_ascii_lowercase().as_str() {
         "s" | "sec" | "second" | "seconds" => 1,
         "m" | "min" | "minute" | "minutes" => 60,
         "h" | "hour" | "hours" => 3600,
-        _ => return Err(period_error(text)),
+        _ => return Err(TimingError::Period(text.to_string())),
     };
     n.checked_mul(factor)
         .filter(|s| *s <= 86_400)
-        .ok_or_else(|| format!("\"{text}\" is longer than a day; use a daily shape instead"))
-}
-
-fn period_error(text: &str) -> String {
-    format!("\"{text}\" is not a period: write a positive number and s, m or h (\"15m\", \"2h\")")
+        .ok_or_else(|| TimingError::PeriodOverADay(text.to_string()))
 }
 
 /// Parses weekday names (`mon`, `Monday`, …) into a mask (bit 0 Monday).
-pub fn parse_days(days: &[String]) -> Result<u8, String> {
+pub fn parse_days(days: &[String]) -> Result<u8, TimingError> {
     let mut mask = 0u8;
     for d in days {
         let bit = match d.trim().to_ascii_lowercase().get(..3) {
@@ -386,11 +414,7 @@ pub fn parse_days(days: &[String]) -> Result<u8, String> {
             Some("fri") => 4,
             Some("sat") => 5,
             Some("sun") => 6,
-            _ => {
-                return Err(format!(
-                    "\"{d}\" is not a day of the week (mon, tue, wed, thu, fri, sat, sun)"
-                ))
-            }
+            _ => return Err(TimingError::Day(d.to_string())),
         };
         mask |= 1 << bit;
     }
@@ -398,10 +422,10 @@ pub fn parse_days(days: &[String]) -> Result<u8, String> {
 }
 
 /// Parses a time zone name from the IANA database (`Europe/Berlin`, `UTC`).
-pub fn parse_zone(name: &str) -> Result<Tz, String> {
-    name.trim().parse::<Tz>().map_err(|_| {
-        format!("\"{name}\" is not a time zone of the IANA database (e.g. \"Europe/Berlin\", \"America/New_York\", \"UTC\")")
-    })
+pub fn parse_zone(name: &str) -> Result<Tz, TimingError> {
+    name.trim()
+        .parse::<Tz>()
+        .map_err(|_| TimingError::Zone(name.to_string()))
 }
 
 /// The computer's own time zone: `TZ`, else what `/etc/localtime` links to, else
@@ -464,7 +488,7 @@ mod tests {
             s.next_after(utc("2026-03-01T04:00:01Z"), tz),
             Some(utc("2026-03-01T04:00:10Z"))
         );
-        let e = Timing::cron("61 * * * *").unwrap_err();
+        let e = Timing::cron("61 * * * *").unwrap_err().to_string();
         assert!(e.contains("61 * * * *"), "{e}");
         assert!(Timing::cron("every day").is_err());
     }
@@ -645,18 +669,23 @@ mod tests {
         );
         assert!(Timing::calendar("2027-*-* 00:00")
             .unwrap_err()
+            .to_string()
             .contains("years"));
         assert!(Timing::calendar("Mon 25:00").is_err());
         assert!(Timing::calendar("Mon 08:00 Europe/Berlin")
             .unwrap_err()
+            .to_string()
             .contains("time_zone"));
     }
 
     #[test]
     fn words_refused_with_what_to_write() {
-        assert!(parse_zone("Mars/Olympus").unwrap_err().contains("IANA"));
+        assert!(parse_zone("Mars/Olympus")
+            .unwrap_err()
+            .to_string()
+            .contains("IANA"));
         assert!(parse_period("0m").is_err());
-        assert!(parse_period("2d").unwrap_err().contains("15m"));
+        assert!(parse_period("2d").unwrap_err().to_string().contains("15m"));
         assert!(parse_days(&["funday".into()]).is_err());
         assert!(parse_time("25:00").is_err());
         assert!(parse_date("2026-13-01").is_err());

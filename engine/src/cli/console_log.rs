@@ -60,6 +60,17 @@ impl ConsoleColumns {
     }
 }
 
+/// Why a `/ConsoleLog` argument cannot be read; the text is the reason shown after the option.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConsoleLogError {
+    /// The first part is neither display letters nor a list option; holds it.
+    #[error("\"{0}\" is not a set of display options (N, C, O, S, G, X, M, T)")]
+    BadColumns(String),
+    /// A name before any `I` or `E`; holds it.
+    #[error("\"{0}\" must follow a list option, I (include) or E (exclude)")]
+    NameOutsideList(String),
+}
+
 /// One `/ConsoleLog` option.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ConsoleLogSpec {
@@ -74,7 +85,7 @@ pub struct ConsoleLogSpec {
 impl ConsoleLogSpec {
     /// Parses the argument of one `/ConsoleLog`; `None` (no argument) means every entry with
     /// every column. The error is the reason.
-    pub fn parse(arg: Option<&str>) -> Result<ConsoleLogSpec, String> {
+    pub fn parse(arg: Option<&str>) -> Result<ConsoleLogSpec, ConsoleLogError> {
         let mut spec = ConsoleLogSpec::default();
         let Some(arg) = arg else {
             return Ok(spec);
@@ -85,11 +96,10 @@ impl ConsoleLogSpec {
             let is_list_letter = first.eq_ignore_ascii_case("I") || first.eq_ignore_ascii_case("E");
             if !is_list_letter {
                 if !first.is_empty() {
-                    spec.columns = Some(ConsoleColumns::parse(first).ok_or_else(|| {
-                        format!(
-                            "\"{first}\" is not a set of display options (N, C, O, S, G, X, M, T)"
-                        )
-                    })?);
+                    spec.columns = Some(
+                        ConsoleColumns::parse(first)
+                            .ok_or_else(|| ConsoleLogError::BadColumns(first.to_string()))?,
+                    );
                 }
                 rest = tail;
             }
@@ -105,9 +115,7 @@ impl ConsoleLogSpec {
             } else if let Some(list) = list.as_deref_mut() {
                 list.push(unquote(part));
             } else {
-                return Err(format!(
-                    "\"{part}\" must follow a list option, I (include) or E (exclude)"
-                ));
+                return Err(ConsoleLogError::NameOutsideList(part.to_string()));
             }
         }
         Ok(spec)

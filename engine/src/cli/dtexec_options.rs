@@ -247,11 +247,11 @@ fn is_option(token: &str) -> bool {
     option_word(token).is_some_and(|word| resolve(word, token).is_ok())
 }
 
-fn invalid(name: OptionName, value: &str, reason: impl Into<String>) -> OptionError {
+fn invalid(name: OptionName, value: &str, reason: impl std::fmt::Display) -> OptionError {
     OptionError::InvalidArgument {
         option: name.to_string(),
         value: value.to_string(),
-        reason: reason.into(),
+        reason: reason.to_string(),
     }
 }
 

@@ -26,7 +26,7 @@ mod usage;
 
 pub use connection_option::ConnectionOption;
 pub use console::{Console, Message, MessageKind, ReportingLevel, RunPhase, RunSummary};
-pub use console_log::{ConsoleColumns, ConsoleLogFilter, ConsoleLogSpec};
+pub use console_log::{ConsoleColumns, ConsoleLogError, ConsoleLogFilter, ConsoleLogSpec};
 pub use dtexec_options::{
     parse_dtexec_args, Checkpointing, DecryptPassword, DtexecOptions, HelpRequest, LoggerSpec,
     PackageSource, RestartMode, VerifyBuild,
@@ -35,11 +35,14 @@ pub use error::OptionError;
 pub use exit_code::{ExecutionResult, ExitCode};
 pub use option_table::{Arity, OptionName, OptionSpec, Support, OPTIONS};
 pub use parameter_env::{decode_parameters, encode_parameters, PARAMETERS_ENV};
-pub use parameter_option::{ParameterDataType, ParameterOption, ParameterScope};
-pub use property_path::{
-    CollectionItem, CollectionKind, PathStep, PropertyForm, PropertyPath, SetOption, VariableRef,
+pub use parameter_option::{
+    ParameterDataType, ParameterOption, ParameterOptionError, ParameterScope,
 };
-pub use reporting::Reporting;
+pub use property_path::{
+    CollectionItem, CollectionKind, PathStep, PropertyForm, PropertyPath, PropertyPathError,
+    SetOption, SetOptionError, VariableRef,
+};
+pub use reporting::{Reporting, ReportingError};
 pub use support::{implemented_options, refuse_unimplemented};
 pub use usage::{option_help, usage};
 

@@ -109,7 +109,7 @@ impl ParameterDataType {
 
     /// Checks that `value` can be read as this type. Numbers and booleans are checked; text,
     /// dates and objects are left to the engine.
-    pub fn check_value(self, value: &str) -> Result<(), String> {
+    fn check_value(self, value: &str) -> Result<(), ParameterOptionError> {
         let v = value.trim();
         let ok = match self {
             ParameterDataType::Boolean => ["true", "false", "1", "0"]
@@ -136,7 +136,10 @@ impl ParameterDataType {
         if ok {
             Ok(())
         } else {
-            Err(format!("\"{value}\" is not a valid {}", self.name()))
+            Err(ParameterOptionError::InvalidValue {
+                value: value.to_string(),
+                data_type: self,
+            })
         }
     }
 }
@@ -145,6 +148,29 @@ impl fmt::Display for ParameterDataType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
     }
+}
+
+/// Why a `/Par` argument cannot be read; the text is the reason shown after the option.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParameterOptionError {
+    /// No `;` separates the name from the value.
+    #[error("a value is missing: write name;value")]
+    MissingValue,
+    /// A `$…::` prefix that is no known scope.
+    #[error("\"{0}\" has an unknown scope; use $Package::, $Project:: or $ServerOption::")]
+    UnknownScope(String),
+    /// The type in parentheses is no TypeCode name.
+    #[error("\"{0}\" is not a data type (use a name such as Int32, Boolean or String)")]
+    UnknownDataType(String),
+    /// Nothing before the `;` (or the type) names the parameter.
+    #[error("the parameter name is missing")]
+    MissingName,
+    /// The value does not read as the given type.
+    #[error("\"{value}\" is not a valid {data_type}")]
+    InvalidValue {
+        value: String,
+        data_type: ParameterDataType,
+    },
 }
 
 /// One `/Par` option.
@@ -161,9 +187,8 @@ pub struct ParameterOption {
 
 impl ParameterOption {
     /// Parses the argument of `/Par`. The error is the reason.
-    pub fn parse(arg: &str) -> Result<ParameterOption, String> {
-        let (head, value) = split_first_top_level(arg)
-            .ok_or_else(|| "a value is missing: write name;value".to_string())?;
+    pub fn parse(arg: &str) -> Result<ParameterOption, ParameterOptionError> {
+        let (head, value) = split_first_top_level(arg).ok_or(ParameterOptionError::MissingValue)?;
         let head = unquote(head);
         let (scope, rest) = [
             ParameterScope::Package,
@@ -174,24 +199,19 @@ impl ParameterOption {
         .find_map(|&s| strip_prefix_ci(&head, s.prefix()).map(|rest| (s, rest)))
         .unwrap_or((ParameterScope::Package, head.as_str()));
         if scope == ParameterScope::Package && rest.starts_with('$') {
-            return Err(format!(
-                "\"{rest}\" has an unknown scope; use $Package::, $Project:: or $ServerOption::"
-            ));
+            return Err(ParameterOptionError::UnknownScope(rest.to_string()));
         }
         let (name, data_type) = match rest.strip_suffix(')').and_then(|r| r.rsplit_once('(')) {
             Some((name, ty)) => {
-                let ty = ParameterDataType::from_name(ty).ok_or_else(|| {
-                    format!(
-                        "\"{ty}\" is not a data type (use a name such as Int32, Boolean or String)"
-                    )
-                })?;
+                let ty = ParameterDataType::from_name(ty)
+                    .ok_or_else(|| ParameterOptionError::UnknownDataType(ty.to_string()))?;
                 (name, Some(ty))
             }
             None => (rest, None),
         };
         let name = name.trim();
         if name.is_empty() {
-            return Err("the parameter name is missing".to_string());
+            return Err(ParameterOptionError::MissingName);
         }
         let value = unquote(value);
         if let Some(ty) = data_type {

@@ -61,6 +61,47 @@ pub enum PropertyForm {
     Implicit,
 }
 
+/// Why a `/Set` property path cannot be read; the text is the reason shown after the path.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PropertyPathError {
+    #[error("a property path starts with \\Package")]
+    NotFromPackage,
+    /// Nothing between two `\` (or after the last one); holds the rest of the path.
+    #[error("a container name is missing at \"{0}\"")]
+    MissingContainerName(String),
+    /// A `[` without its `]`; holds the rest of the path.
+    #[error("a ']' is missing in \"{0}\"")]
+    MissingCloseBracket(String),
+    #[error("an empty [] names nothing")]
+    EmptyItem,
+    #[error("the path names no property: end it with .Properties[Name]")]
+    NoProperty,
+    /// A `.` followed by no known accessor; holds the rest of the path.
+    #[error("unexpected text \"{0}\"")]
+    UnexpectedText(String),
+    /// `.Value` right after a container.
+    #[error(".Value belongs after .Variables[Name]; use .Properties[Name] for a container")]
+    ValueOnContainer,
+    /// `.Value` after an item of a collection other than `Variables`.
+    #[error(".Value belongs after .Variables[Name]; use .Properties[Name]")]
+    ValueOnCollectionItem,
+    /// Something other than `.Properties[Name]` after a collection item; holds it.
+    #[error("expected .Properties[Name] but found \"{0}\"")]
+    ExpectedProperties(String),
+    /// Text left over once the property was read; holds it.
+    #[error("unexpected text \"{0}\" after the property")]
+    TextAfterProperty(String),
+}
+
+/// Why a `/Set` argument cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SetOptionError {
+    #[error("a value is missing: write propertyPath;value")]
+    MissingValue,
+    #[error(transparent)]
+    Path(#[from] PropertyPathError),
+}
+
 /// A parsed `/Set` property path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PropertyPath {
@@ -84,7 +125,7 @@ pub struct VariableRef<'a> {
 
 impl PropertyPath {
     /// Parses a path such as `\Package\Task.Variables[User::X].Value`. The error is the reason.
-    pub fn parse(text: &str) -> Result<PropertyPath, String> {
+    pub fn parse(text: &str) -> Result<PropertyPath, PropertyPathError> {
         Parser { text, pos: 0 }.path()
     }
 
@@ -172,13 +213,12 @@ impl SetOption {
     /// Parses the argument of `/Set`. Everything after the first `;` that is outside brackets
     /// and quotes is the value; a value wrapped in double quotes loses them (`""` and `\"`
     /// inside become `"`). The error is the reason.
-    pub fn parse(arg: &str) -> Result<SetOption, String> {
+    pub fn parse(arg: &str) -> Result<SetOption, SetOptionError> {
         let (sensitive, rest) = match strip_prefix_ci(arg, "$Sensitive::") {
             Some(rest) => (true, rest),
             None => (false, arg),
         };
-        let (path, value) = split_first_top_level(rest)
-            .ok_or_else(|| "a value is missing: write propertyPath;value".to_string())?;
+        let (path, value) = split_first_top_level(rest).ok_or(SetOptionError::MissingValue)?;
         let path = PropertyPath::parse(&unquote(path))?;
         Ok(SetOption {
             sensitive,
@@ -261,7 +301,7 @@ impl<'a> Parser<'a> {
     }
 
     /// Reads a container name up to `\`, an accessor, or the end.
-    fn container_name(&mut self) -> Result<String, String> {
+    fn container_name(&mut self) -> Result<String, PropertyPathError> {
         let bytes = self.text.as_bytes();
         let start = self.pos;
         let mut i = start;
@@ -274,32 +314,31 @@ impl<'a> Parser<'a> {
         self.pos = i;
         let name = &self.text[start..i];
         if name.is_empty() {
-            return Err(format!(
-                "a container name is missing at \"{}\"",
-                &self.text[start..]
+            return Err(PropertyPathError::MissingContainerName(
+                self.text[start..].to_string(),
             ));
         }
         Ok(name.to_string())
     }
 
     /// Reads `[item]` right after a keyword.
-    fn bracketed_item(&mut self) -> Result<String, String> {
+    fn bracketed_item(&mut self) -> Result<String, PropertyPathError> {
         let rest = self.rest();
         let inner = rest.strip_prefix('[').unwrap_or(rest);
         let close = inner
             .find(']')
-            .ok_or_else(|| format!("a ']' is missing in \"{rest}\""))?;
+            .ok_or_else(|| PropertyPathError::MissingCloseBracket(rest.to_string()))?;
         let item = &inner[..close];
         if item.is_empty() {
-            return Err("an empty [] names nothing".to_string());
+            return Err(PropertyPathError::EmptyItem);
         }
         self.pos += 1 + close + 1;
         Ok(item.to_string())
     }
 
-    fn path(mut self) -> Result<PropertyPath, String> {
+    fn path(mut self) -> Result<PropertyPath, PropertyPathError> {
         if !self.text.starts_with('\\') {
-            return Err("a property path starts with \\Package".to_string());
+            return Err(PropertyPathError::NotFromPackage);
         }
         let mut steps = Vec::new();
         // Read containers and event handlers until a collection or a property comes.
@@ -308,18 +347,14 @@ impl<'a> Parser<'a> {
             steps.push(PathStep::Container(self.container_name()?));
             loop {
                 match self.rest().as_bytes().first() {
-                    None => {
-                        return Err(
-                            "the path names no property: end it with .Properties[Name]".to_string()
-                        )
-                    }
+                    None => return Err(PropertyPathError::NoProperty),
                     Some(b'\\') => continue 'containers,
                     _ => {}
                 }
                 // At a '.' that starts an accessor (container_name stopped there).
                 let (acc, kw_len, bracketed) = self
                     .accessor_at(self.pos + 1)
-                    .ok_or_else(|| format!("unexpected text \"{}\"", self.rest()))?;
+                    .ok_or_else(|| PropertyPathError::UnexpectedText(self.rest().to_string()))?;
                 self.pos += 1 + kw_len;
                 let item = if bracketed {
                     Some(self.bracketed_item()?)
@@ -334,11 +369,14 @@ impl<'a> Parser<'a> {
                         break 'containers Some(CollectionItem { kind, item });
                     }
                     Accessor::Properties => {
-                        return self.finish(steps, None, item.unwrap_or_default(), PropertyForm::Properties)
+                        return self.finish(
+                            steps,
+                            None,
+                            item.unwrap_or_default(),
+                            PropertyForm::Properties,
+                        )
                     }
-                    Accessor::Value => {
-                        return Err(".Value belongs after .Variables[Name]; use .Properties[Name] for a container".to_string())
-                    }
+                    Accessor::Value => return Err(PropertyPathError::ValueOnContainer),
                 }
             }
         };
@@ -354,7 +392,7 @@ impl<'a> Parser<'a> {
             if is_variable {
                 return self.finish(steps, collection, "Value".into(), PropertyForm::Implicit);
             }
-            return Err("the path names no property: end it with .Properties[Name]".to_string());
+            return Err(PropertyPathError::NoProperty);
         }
         let acc = if self.rest().starts_with('.') {
             self.accessor_at(self.pos + 1)
@@ -376,12 +414,9 @@ impl<'a> Parser<'a> {
                     PropertyForm::ValueShorthand,
                 )
             }
-            Some((Accessor::Value, ..)) => {
-                Err(".Value belongs after .Variables[Name]; use .Properties[Name]".to_string())
-            }
-            _ => Err(format!(
-                "expected .Properties[Name] but found \"{}\"",
-                self.rest()
+            Some((Accessor::Value, ..)) => Err(PropertyPathError::ValueOnCollectionItem),
+            _ => Err(PropertyPathError::ExpectedProperties(
+                self.rest().to_string(),
             )),
         }
     }
@@ -392,16 +427,15 @@ impl<'a> Parser<'a> {
         collection: Option<CollectionItem>,
         property: String,
         form: PropertyForm,
-    ) -> Result<PropertyPath, String> {
+    ) -> Result<PropertyPath, PropertyPathError> {
         if !self.rest().is_empty() {
-            return Err(format!(
-                "unexpected text \"{}\" after the property",
-                self.rest()
+            return Err(PropertyPathError::TextAfterProperty(
+                self.rest().to_string(),
             ));
         }
         match steps.first() {
             Some(PathStep::Container(name)) if name.eq_ignore_ascii_case("Package") => {}
-            _ => return Err("a property path starts with \\Package".to_string()),
+            _ => return Err(PropertyPathError::NotFromPackage),
         }
         Ok(PropertyPath {
             steps,
@@ -646,9 +680,16 @@ mod tests {
         assert_eq!(s.value, "secret");
         let s = SetOption::parse("$SENSITIVE::\\Package.Variables[$Package::Pwd];x").unwrap();
         assert!(s.sensitive);
-        assert!(SetOption::parse("\\Package.Variables[User::V].Value")
-            .unwrap_err()
-            .contains("value is missing"));
+        assert_eq!(
+            SetOption::parse("\\Package.Variables[User::V].Value").unwrap_err(),
+            SetOptionError::MissingValue
+        );
+        assert_eq!(
+            SetOption::parse("\\Package.Variables[User::V].Value")
+                .unwrap_err()
+                .to_string(),
+            "a value is missing: write propertyPath;value"
+        );
         assert!(SetOption::parse("Package.Variables[User::V].Value;1").is_err());
     }
 }

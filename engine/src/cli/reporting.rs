@@ -101,6 +101,16 @@ impl fmt::Display for ReportingLevel {
     }
 }
 
+/// Why a `/Reporting` argument cannot be read; the text is the reason shown after the option.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReportingError {
+    #[error("no reporting level given (use N, E, W, I, C, D, P or V)")]
+    NoLevel,
+    /// `N` or `V` combined with other levels; holds the letter.
+    #[error("level {0} must stand alone")]
+    NotAlone(char),
+}
+
 /// A parsed `/Reporting` option.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Reporting {
@@ -113,7 +123,7 @@ impl Reporting {
     /// Parses the argument of `/Reporting`. Levels may be written together (`EWP`) or
     /// separated by `;` (`E;W;P`); the first part that is not made of level letters starts the
     /// list of exempted events. The error is the reason.
-    pub fn parse(arg: &str) -> Result<Reporting, String> {
+    pub fn parse(arg: &str) -> Result<Reporting, ReportingError> {
         let mut letters = String::new();
         let mut exceptions = Vec::new();
         for part in split_top_level(arg) {
@@ -129,13 +139,13 @@ impl Reporting {
             }
         }
         if letters.is_empty() {
-            return Err("no reporting level given (use N, E, W, I, C, D, P or V)".to_string());
+            return Err(ReportingError::NoLevel);
         }
         let upper = letters.to_ascii_uppercase();
         let distinct: std::collections::BTreeSet<char> = upper.chars().collect();
         for alone in ['N', 'V'] {
             if distinct.contains(&alone) && distinct.len() > 1 {
-                return Err(format!("level {alone} must stand alone"));
+                return Err(ReportingError::NotAlone(alone));
             }
         }
         let level = upper

@@ -306,7 +306,7 @@ impl Checker<'_> {
     }
 
     fn type_of_spec(&self, spec: &TypeSpec) -> Result<DataType, ExprError> {
-        build_type(&spec.name, &spec.params).map_err(|m| ExprError::new(spec.col, m))
+        build_type(&spec.name, &spec.params).map_err(|e| ExprError::new(spec.col, e.to_string()))
     }
 
     fn expr(&mut self, ast: &Ast, ctx: Ctx) -> Result<Node, ExprError> {

@@ -67,12 +67,11 @@ impl std::fmt::Debug for Archive {
 
 impl Archive {
     /// Reads the archive's directory. `Err` says why the bytes are not a zip archive.
-    pub fn new(bytes: Vec<u8>) -> Result<Archive, String> {
-        let mut zip =
-            zip::ZipArchive::new(Cursor::new(bytes.as_slice())).map_err(|e| e.to_string())?;
+    pub fn new(bytes: Vec<u8>) -> Result<Archive, zip::result::ZipError> {
+        let mut zip = zip::ZipArchive::new(Cursor::new(bytes.as_slice()))?;
         let mut parts = BTreeMap::new();
         for i in 0..zip.len() {
-            let entry = zip.by_index_raw(i).map_err(|e| e.to_string())?;
+            let entry = zip.by_index_raw(i)?;
             if entry.is_dir() {
                 continue;
             }

@@ -143,9 +143,9 @@ impl Project {
         location: &Path,
         options: &LoadOptions,
     ) -> Result<Project, ProjectError> {
-        let archive = ispac::Archive::new(bytes).map_err(|detail| ProjectError::NotAnIspac {
+        let archive = ispac::Archive::new(bytes).map_err(|e| ProjectError::NotAnIspac {
             path: location.to_path_buf(),
-            detail,
+            detail: e.to_string(),
         })?;
         let files = Files::Ispac(archive);
         let names = files.names()?;

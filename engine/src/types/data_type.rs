@@ -5,6 +5,8 @@
 
 use std::fmt;
 
+use super::error::TypeBuildError;
+
 /// Every SSIS data type. String lengths of `0` mean "length not known" (e.g. string variables).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DataType {
@@ -327,14 +329,18 @@ pub fn type_name_params(name: &str) -> Option<TypeParams> {
 
 /// Builds the type from a `DT_` name and its already validated parameters.
 /// Returns a message when a parameter is out of range.
-pub fn build_type(name: &str, params: &[i64]) -> Result<DataType, String> {
+pub fn build_type(name: &str, params: &[i64]) -> Result<DataType, TypeBuildError> {
     let upper = name.to_ascii_uppercase();
     let p = |i: usize| params.get(i).copied().unwrap_or(0);
-    let ranged = |v: i64, lo: i64, hi: i64, what: &str| -> Result<i64, String> {
+    let ranged = |v: i64, lo: i64, hi: i64, what: &'static str| -> Result<i64, TypeBuildError> {
         if v < lo || v > hi {
-            Err(format!(
-                "the {what} {v} of \"{upper}\" is out of range (it must be between {lo} and {hi})"
-            ))
+            Err(TypeBuildError::OutOfRange {
+                what,
+                value: v,
+                type_name: upper.clone(),
+                min: lo,
+                max: hi,
+            })
         } else {
             Ok(v)
         }
@@ -390,7 +396,7 @@ pub fn build_type(name: &str, params: &[i64]) -> Result<DataType, String> {
         "DT_DBTIMESTAMPOFFSET" => DataType::DbTimestampOffset {
             scale: ranged(p(0), 0, 7, "scale")? as u8,
         },
-        _ => return Err(format!("\"{name}\" is not a data type")),
+        _ => return Err(TypeBuildError::UnknownType(name.to_string())),
     })
 }
 

@@ -16,5 +16,5 @@ pub use data_type::{
     DECIMAL_PRECISION, MAX_NUMERIC_PRECISION,
 };
 pub use decimal::{Decimal, MAX_SCALE};
-pub use error::ConversionError;
+pub use error::{ConversionError, TypeBuildError, VariableTextError};
 pub use value::{format_float, parse_datetime_text, Value};

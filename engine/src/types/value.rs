@@ -8,6 +8,7 @@ use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, NaiveTim
 
 use super::data_type::DataType;
 use super::decimal::Decimal;
+use super::error::VariableTextError;
 
 /// A value of one SSIS type. `Null` carries the type of the missing value.
 #[derive(Debug, Clone, PartialEq)]
@@ -203,11 +204,14 @@ impl Value {
 
     /// Reads a variable's stored text (`DTS:VariableValue`) given its `DTS:DataType` code.
     /// Booleans accept `-1`/`0`/`1`/`True`/`False`; dates `M/D/YYYY h:mm:ss AM` and ISO forms.
-    pub fn from_variable_text(code: i32, text: &str) -> Result<Value, String> {
-        let ty = DataType::from_variable_code(code)
-            .ok_or_else(|| format!("unknown variable data type code {code}"))?;
+    pub fn from_variable_text(code: i32, text: &str) -> Result<Value, VariableTextError> {
+        let ty =
+            DataType::from_variable_code(code).ok_or(VariableTextError::UnknownTypeCode(code))?;
         let t = text.trim();
-        let bad = || format!("\"{text}\" is not a valid {} value", ty.static_name());
+        let bad = || VariableTextError::InvalidValue {
+            text: text.to_string(),
+            type_name: ty.static_name(),
+        };
         Ok(match ty {
             DataType::WStr { .. } => Value::WStr(text.to_string()),
             DataType::Object => Value::Object,

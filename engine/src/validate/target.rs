@@ -120,7 +120,7 @@ fn container<'a>(
     Ok(cur)
 }
 
-pub(crate) fn parse_bool(v: &str) -> Result<bool, String> {
+fn parse_bool(v: &str) -> Result<bool, String> {
     match v.trim().to_ascii_lowercase().as_str() {
         "true" | "1" | "-1" => Ok(true),
         "false" | "0" => Ok(false),
@@ -128,8 +128,13 @@ pub(crate) fn parse_bool(v: &str) -> Result<bool, String> {
     }
 }
 
+/// A forced execution value's type that is neither a type code nor a type name; holds the text.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("\"{0}\" is not a data type (a type code such as 3, or a name such as Int32)")]
+pub struct UnknownValueType(pub String);
+
 /// A forced execution value's type: a variable type code (`3`) or its name (`Int32`).
-pub fn parse_value_type(v: &str) -> Result<i32, String> {
+pub fn parse_value_type(v: &str) -> Result<i32, UnknownValueType> {
     let t = v.trim();
     if let Ok(n) = t.parse::<i32>() {
         return Ok(n);
@@ -150,11 +155,7 @@ pub fn parse_value_type(v: &str) -> Result<i32, String> {
         "uint16" => 18,
         "uint32" => 19,
         "uint64" => 21,
-        _ => {
-            return Err(format!(
-                "\"{v}\" is not a data type (a type code such as 3, or a name such as Int32)"
-            ))
-        }
+        _ => return Err(UnknownValueType(v.to_string())),
     };
     Ok(code)
 }
@@ -179,7 +180,9 @@ fn set_exec_property(p: &mut ExecProperties, name: &str, v: &str) -> Option<Resu
             p.execution_value = v.to_string();
             Ok(())
         }
-        "ForcedExecutionValueType" => parse_value_type(v).map(|n| p.execution_value_type = n),
+        "ForcedExecutionValueType" => parse_value_type(v)
+            .map(|n| p.execution_value_type = n)
+            .map_err(|e| e.to_string()),
         "ExecValueVariable" => {
             p.exec_value_variable = v.trim().to_string();
             Ok(())
@@ -403,7 +406,7 @@ fn variable_property(
     match prop.as_str() {
         "value" => {
             Value::from_variable_text(i32::from(v.data_type), value)
-                .map_err(|e| rejected(path, e))?;
+                .map_err(|e| rejected(path, e.to_string()))?;
             v.value = value.to_string();
             if v.evaluate_as_expression {
                 return Ok(Applied::ReplacedByExpression(format!(
@@ -515,7 +518,7 @@ fn assign_parameter(param: &mut Parameter, value: &str) -> Result<(), ParameterE
                 ty.static_name()
             ))
         } else {
-            ParameterError::Rejected(reason)
+            ParameterError::Rejected(reason.to_string())
         }
     })?;
     param.value = value.to_string();

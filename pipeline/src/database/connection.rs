@@ -42,7 +42,7 @@ impl Target {
     }
 
     /// Routes a connection manager.
-    pub fn from_spec(spec: &ConnectionSpec) -> Result<Target, String> {
+    fn from_spec(spec: &ConnectionSpec) -> Result<Target, String> {
         let route = route(&spec.name, &spec.creation_name, &spec.connection_string)
             .map_err(|e| e.to_string())?;
         Ok(Target {
@@ -87,7 +87,7 @@ pub enum Session {
 }
 
 /// The runtime a SQL Server connection is driven by.
-pub fn tds_runtime() -> Result<tokio::runtime::Runtime, String> {
+fn tds_runtime() -> Result<tokio::runtime::Runtime, String> {
     tokio::runtime::Builder::new_current_thread()
         .enable_io()
         .enable_time()

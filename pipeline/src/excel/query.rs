@@ -120,28 +120,57 @@ fn unquote(text: &str) -> String {
     t.to_string()
 }
 
+/// A table name that names no sheet, range or named range.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TableNameError {
+    #[error("the table name is empty; name a sheet such as Sheet1$ or a named range")]
+    Empty,
+    /// Nothing before the `$`; holds the name.
+    #[error("\"{0}\" names no sheet before its $")]
+    NoSheet(String),
+    /// Text after the sheet's `$` that is not a cell range.
+    #[error("\"{range}\" after the sheet name in \"{name}\" is not a cell range such as A1:C10")]
+    BadRange { range: String, name: String },
+}
+
+/// An Excel Source's SQL command that cannot be read directly from a workbook.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SelectError {
+    /// A quote or bracket left open; `at` counts characters from 1.
+    #[error("the quote {quote} opened at character {at} is never closed")]
+    UnclosedQuote { quote: char, at: usize },
+    /// A statement outside the supported SELECT form; `why` says what it does.
+    #[error("the SQL command \"{sql}\" {why}; an Excel Source reads SELECT * or SELECT col, … FROM [Sheet1$] (optionally TOP n, a cell range such as [Sheet1$A1:C10], or a named range) — filter and sort with Conditional Split and Sort instead")]
+    Unsupported { sql: String, why: String },
+    /// `TOP` without a number after it.
+    #[error("the SQL command \"{sql}\": TOP needs a row count")]
+    TopWithoutCount { sql: String },
+    /// The table after `FROM` is not a valid table name.
+    #[error("the SQL command \"{sql}\": {source}")]
+    Table { sql: String, source: TableNameError },
+}
+
 /// Reads a table name as the package writes it.
-pub fn parse_table(text: &str) -> Result<TableRef, String> {
+pub fn parse_table(text: &str) -> Result<TableRef, TableNameError> {
     let name = unquote(text);
     // ACE writes sheets with spaces as 'My Sheet$' — possibly inside brackets.
     let name = unquote(&name);
     if name.trim().is_empty() {
-        return Err(
-            "the table name is empty; name a sheet such as Sheet1$ or a named range".into(),
-        );
+        return Err(TableNameError::Empty);
     }
     match name.rfind('$') {
         Some(i) => {
             let sheet = unquote(&name[..i]);
             let rest = name[i + 1..].trim();
             if sheet.is_empty() {
-                return Err(format!("\"{name}\" names no sheet before its $"));
+                return Err(TableNameError::NoSheet(name));
             }
             if rest.is_empty() {
                 return Ok(TableRef::Sheet(sheet));
             }
-            let (start, end) = parse_range(rest).ok_or_else(|| {
-                format!("\"{rest}\" after the sheet name in \"{name}\" is not a cell range such as A1:C10")
+            let (start, end) = parse_range(rest).ok_or_else(|| TableNameError::BadRange {
+                range: rest.to_string(),
+                name: name.clone(),
             })?;
             Ok(TableRef::Range { sheet, start, end })
         }
@@ -150,7 +179,7 @@ pub fn parse_table(text: &str) -> Result<TableRef, String> {
 }
 
 /// Splits SQL text into words, quoted names and punctuation (`,`, `*`, `;`).
-fn tokens(text: &str) -> Result<Vec<String>, String> {
+fn tokens(text: &str) -> Result<Vec<String>, SelectError> {
     let mut out = Vec::new();
     let chars: Vec<char> = text.chars().collect();
     let mut i = 0;
@@ -172,10 +201,10 @@ fn tokens(text: &str) -> Result<Vec<String>, String> {
             i += 1;
             loop {
                 if i >= chars.len() {
-                    return Err(format!(
-                        "the quote {c} opened at character {} is never closed",
-                        start + 1
-                    ));
+                    return Err(SelectError::UnclosedQuote {
+                        quote: c,
+                        at: start + 1,
+                    });
                 }
                 if chars[i] == close {
                     if i + 1 < chars.len() && chars[i + 1] == close {
@@ -214,12 +243,12 @@ fn is_word(token: &str, word: &str) -> bool {
 }
 
 /// Reads the SQL command of an Excel Source.
-pub fn parse_select(sql: &str) -> Result<Query, String> {
+pub fn parse_select(sql: &str) -> Result<Query, SelectError> {
     let refuse = |why: &str| {
-        Err(format!(
-            "the SQL command \"{}\" {why}; an Excel Source reads SELECT * or SELECT col, … FROM [Sheet1$] (optionally TOP n, a cell range such as [Sheet1$A1:C10], or a named range) — filter and sort with Conditional Split and Sort instead",
-            sql.trim()
-        ))
+        Err(SelectError::Unsupported {
+            sql: sql.trim().to_string(),
+            why: why.to_string(),
+        })
     };
     let mut t = tokens(sql)?;
     while t.last().is_some_and(|x| x == ";") {
@@ -240,7 +269,9 @@ pub fn parse_select(sql: &str) -> Result<Query, String> {
         let n = t
             .get(i + 1)
             .and_then(|n| n.parse::<u64>().ok())
-            .ok_or_else(|| format!("the SQL command \"{}\": TOP needs a row count", sql.trim()))?;
+            .ok_or_else(|| SelectError::TopWithoutCount {
+                sql: sql.trim().to_string(),
+            })?;
         top = Some(n);
         i += 2;
     }
@@ -284,8 +315,10 @@ pub fn parse_select(sql: &str) -> Result<Query, String> {
     let Some(table) = t.get(i) else {
         return refuse("names no table after FROM");
     };
-    let table =
-        parse_table(table).map_err(|e| format!("the SQL command \"{}\": {e}", sql.trim()))?;
+    let table = parse_table(table).map_err(|source| SelectError::Table {
+        sql: sql.trim().to_string(),
+        source,
+    })?;
     i += 1;
     if let Some(rest) = t.get(i) {
         let word = rest.to_ascii_uppercase();
@@ -354,7 +387,7 @@ mod tests {
             "SELECT DISTINCT a FROM [Sheet1$]",
             "SELECT a",
         ] {
-            let e = parse_select(sql).unwrap_err();
+            let e = parse_select(sql).unwrap_err().to_string();
             assert!(e.contains("SELECT * or SELECT col"), "{sql}: {e}");
         }
         assert!(parse_select("SELECT * FROM [Sheet1$").is_err());

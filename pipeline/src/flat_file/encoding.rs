@@ -8,14 +8,26 @@ use std::borrow::Cow;
 
 use encoding_rs::{Encoding, UTF_16LE, UTF_8};
 
+/// A code page the Flat File adapters cannot read or write.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CodePageError {
+    /// Code page 1201, UTF-16 big-endian.
+    #[error("UTF-16 big-endian files (code page 1201) are not supported by the Flat File adapters; save the file as UTF-16 little-endian (Unicode)")]
+    BigEndianUnicode,
+    /// A code page outside the supported list.
+    #[error("the code page {0} is not supported; use 65001 (UTF-8), 1200 (Unicode) or a Windows code page such as 1252")]
+    Unsupported(u32),
+    /// A listed code page whose encoding `encoding_rs` does not know.
+    #[error("the code page {0} is not supported")]
+    UnknownEncoding(u32),
+}
+
 /// The encoding of code page `cp`, or why it is not supported.
-pub fn encoding_for(cp: u32) -> Result<&'static Encoding, String> {
+pub fn encoding_for(cp: u32) -> Result<&'static Encoding, CodePageError> {
     let label = match cp {
         65001 => return Ok(UTF_8),
         1200 => return Ok(UTF_16LE),
-        1201 => {
-            return Err("UTF-16 big-endian files (code page 1201) are not supported by the Flat File adapters; save the file as UTF-16 little-endian (Unicode)".into())
-        }
+        1201 => return Err(CodePageError::BigEndianUnicode),
         1250..=1258 => format!("windows-{cp}"),
         874 => "windows-874".into(),
         932 => "shift_jis".into(),
@@ -28,10 +40,9 @@ pub fn encoding_for(cp: u32) -> Result<&'static Encoding, String> {
         28592..=28606 => format!("iso-8859-{}", cp - 28590),
         866 => "ibm866".into(),
         54936 => "gb18030".into(),
-        _ => return Err(format!("the code page {cp} is not supported; use 65001 (UTF-8), 1200 (Unicode) or a Windows code page such as 1252")),
+        _ => return Err(CodePageError::Unsupported(cp)),
     };
-    Encoding::for_label(label.as_bytes())
-        .ok_or_else(|| format!("the code page {cp} is not supported"))
+    Encoding::for_label(label.as_bytes()).ok_or(CodePageError::UnknownEncoding(cp))
 }
 
 /// True when every ASCII byte of the encoding stands for itself and never occurs inside a

@@ -112,7 +112,8 @@ impl<R: Read> Reader<R> {
         let encoding = if format.unicode {
             UTF_16LE
         } else {
-            super::encoding::encoding_for(format.code_page).map_err(ReadError::Io)?
+            super::encoding::encoding_for(format.code_page)
+                .map_err(|e| ReadError::Io(e.to_string()))?
         };
         let transparent = ascii_transparent(encoding);
         let n = format.columns.len();

@@ -10,7 +10,7 @@ use std::io::Write;
 
 use encoding_rs::Encoding;
 
-use super::encoding::encode_into;
+use super::encoding::{encode_into, CodePageError};
 use super::format::{ColumnKind, FlatFileFormat};
 
 /// Turns fields into encoded bytes.
@@ -27,7 +27,11 @@ pub struct RowWriter {
 }
 
 impl RowWriter {
-    pub fn new(format: &FlatFileFormat, escape_qualifier: bool) -> Result<RowWriter, String> {
+    /// A writer for the format's columns; `Err` when its code page cannot be written.
+    pub fn new(
+        format: &FlatFileFormat,
+        escape_qualifier: bool,
+    ) -> Result<RowWriter, CodePageError> {
         let encoding = if format.unicode {
             encoding_rs::UTF_16LE
         } else {

@@ -72,11 +72,6 @@ impl Reference {
 /// Whether a connection manager (its `CreationName` and effective connection string) fits.
 pub type Accepts = fn(&str, &str) -> Result<(), String>;
 
-/// Any connection manager.
-pub fn any_kind(_: &str, _: &str) -> Result<(), String> {
-    Ok(())
-}
-
 /// A File connection manager (a file or folder path).
 pub fn file_kind(creation_name: &str, _: &str) -> Result<(), String> {
     if creation_name.trim().eq_ignore_ascii_case("FILE") {

@@ -19,8 +19,8 @@ pub mod tables2005;
 
 pub use schema::Schema;
 pub use settings::{
-    parse_connection_string, redact_connection_string, Authentication, Encrypt, PasswordSource,
-    Secret, SqlServerFolder,
+    parse_connection_string, redact_connection_string, Authentication, Encrypt,
+    FolderSettingsError, PasswordSource, Secret, SqlServerFolder,
 };
 pub use ssisd_sql::server_name::{parse_server_name, ServerTarget};
 pub use store::MsdbStore;

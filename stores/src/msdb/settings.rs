@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use ssisd_sql::connection_string::{self, ConnectionString, Syntax};
+use ssisd_sql::server_name::ServerNameError;
 use ssisd_sql::tds::settings::TdsSettingsError;
 use ssisd_sql::tds::TdsSettings;
 
@@ -26,6 +27,30 @@ pub const DEFAULT_CONNECT_TIMEOUT_SECONDS: f64 = 5.0;
 
 /// Why `authentication = "integrated"` is refused, for configuration errors.
 pub const INTEGRATED_REFUSED: &str = "authentication = \"integrated\" (Kerberos) is not available: the SQL Server driver needs the system GSSAPI (libgssapi_krb5) libraries for it, which this build does not link. Use authentication = \"sql-server\" with `user` and `password_file` or `password_env`";
+
+/// Why an msdb folder's settings cannot be used, found without a server.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FolderSettingsError {
+    #[error("server is empty")]
+    EmptyServer,
+    #[error(transparent)]
+    ServerName(#[from] ServerNameError),
+    #[error("database is empty")]
+    EmptyDatabase,
+    #[error("{INTEGRATED_REFUSED}")]
+    IntegratedRefused,
+    #[error("pool_size must be at least 1")]
+    ZeroPoolSize,
+    #[error("connect_timeout_seconds must be greater than 0")]
+    ZeroConnectTimeout,
+    /// A CA file whose extension is not `.pem`, `.crt` or `.der`.
+    #[error("ca_file {} must be a .pem, .crt or .der file holding one certificate", .0.display())]
+    CaFileKind(PathBuf),
+    #[error(
+        "ca_file and trust_server_certificate = true exclude each other: a CA file validates the server, trusting skips validation"
+    )]
+    CaFileWithTrust,
+}
 
 /// One msdb folder's connection settings (`[[folder]] kind = "sql-server"`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,37 +112,32 @@ impl SqlServerFolder {
     }
 
     /// Checks values that can be checked without a server.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), FolderSettingsError> {
         if self.server.trim().is_empty() {
-            return Err("server is empty".into());
+            return Err(FolderSettingsError::EmptyServer);
         }
-        ssisd_sql::server_name::parse_server_name(&self.server, "").map_err(|e| e.to_string())?;
+        ssisd_sql::server_name::parse_server_name(&self.server, "")?;
         if self.database.trim().is_empty() {
-            return Err("database is empty".into());
+            return Err(FolderSettingsError::EmptyDatabase);
         }
         if self.authentication == Authentication::Integrated {
-            return Err(INTEGRATED_REFUSED.into());
+            return Err(FolderSettingsError::IntegratedRefused);
         }
         if self.pool_size == 0 {
-            return Err("pool_size must be at least 1".into());
+            return Err(FolderSettingsError::ZeroPoolSize);
         }
         if self.connect_timeout_ms == 0 {
-            return Err("connect_timeout_seconds must be greater than 0".into());
+            return Err(FolderSettingsError::ZeroConnectTimeout);
         }
         if let Some(ca) = &self.ca_file {
             let ext = ca
                 .extension()
                 .map(|e| e.to_string_lossy().to_ascii_lowercase());
             if !matches!(ext.as_deref(), Some("pem" | "crt" | "der")) {
-                return Err(format!(
-                    "ca_file {} must be a .pem, .crt or .der file holding one certificate",
-                    ca.display()
-                ));
+                return Err(FolderSettingsError::CaFileKind(ca.clone()));
             }
             if self.trust_server_certificate {
-                return Err(
-                    "ca_file and trust_server_certificate = true exclude each other: a CA file validates the server, trusting skips validation".into(),
-                );
+                return Err(FolderSettingsError::CaFileWithTrust);
             }
         }
         Ok(())
@@ -256,14 +276,18 @@ mod tests {
         let mut s = SqlServerFolder::new(".");
         assert!(s.validate().is_ok());
         s.authentication = Authentication::Integrated;
-        assert!(s.validate().unwrap_err().contains("GSSAPI"));
+        assert!(s.validate().unwrap_err().to_string().contains("GSSAPI"));
         s.authentication = Authentication::SqlServer;
         s.ca_file = Some("/etc/ca.txt".into());
-        assert!(s.validate().unwrap_err().contains(".pem"));
+        assert!(s.validate().unwrap_err().to_string().contains(".pem"));
         s.ca_file = Some("/etc/ca.pem".into());
         s.trust_server_certificate = true;
-        assert!(s.validate().unwrap_err().contains("exclude"));
+        assert!(s.validate().unwrap_err().to_string().contains("exclude"));
         let s = SqlServerFolder::new("np:x");
-        assert!(s.validate().unwrap_err().contains("named pipes"));
+        assert!(s
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("named pipes"));
     }
 }

@@ -23,7 +23,7 @@ use ssisd_engine::project::Project;
 use ssisd_engine::protection::{PackagePassword, PASSWORD_VARIABLE};
 
 /// The `dtexec` beside the running executable.
-pub fn dtexec_path() -> Result<PathBuf, String> {
+fn dtexec_path() -> Result<PathBuf, String> {
     let exe = std::env::current_exe()
         .map_err(|e| format!("the running executable cannot be located: {e}"))?;
     let dir = exe

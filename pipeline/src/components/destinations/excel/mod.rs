@@ -147,7 +147,7 @@ fn create(spec: &ComponentSpec<'_>) -> Result<Box<dyn Component>, Problems> {
 
 /// The sheet a destination's table name writes to.
 fn sheet_of(table: &str) -> Result<String, String> {
-    match parse_table(table)? {
+    match parse_table(table).map_err(|e| e.to_string())? {
         TableRef::Sheet(s) | TableRef::Named(s) => Ok(s),
         TableRef::Range { .. } => Err(format!(
             "\"{table}\" names a cell range; an Excel Destination writes a whole sheet, such as Sheet1$"

@@ -182,7 +182,7 @@ impl Component for FlatFileDestination {
             }
         }
         let mut writer = RowWriter::new(&format, self.escape)
-            .map_err(|e| ctx.error(codes::INDIVIDUAL_VALIDATION_FAILED, e))?;
+            .map_err(|e| ctx.error(codes::INDIVIDUAL_VALIDATION_FAILED, e.to_string()))?;
         self.target = PathBuf::from(&conn.file_path);
         let open = if self.overwrite {
             let temp = temp_name(&self.target);

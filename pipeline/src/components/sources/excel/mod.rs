@@ -107,7 +107,7 @@ fn create(spec: &ComponentSpec<'_>) -> Result<Box<dyn Component>, Problems> {
         )),
         Access::Sql(s) => {
             if let Err(e) = parse_select(s) {
-                problems.push(spec.error(e));
+                problems.push(spec.error(e.to_string()));
             }
         }
         Access::TableVariable(v) | Access::SqlVariable(v) if v.is_empty() => {
@@ -330,7 +330,7 @@ impl Component for ExcelSource {
                     top: None,
                 }
             }
-            Access::Sql(s) => parse_select(s).map_err(invalid)?,
+            Access::Sql(s) => parse_select(s).map_err(|e| invalid(e.to_string()))?,
             Access::SqlVariable(v) => {
                 let s = variable_text(ctx, v)?;
                 parse_select(&s).map_err(|e| invalid(format!("the variable \"{v}\": {e}")))?
