@@ -79,6 +79,26 @@ impl ComponentSpec<'_> {
             .iter()
             .position(|o| o.is_error_output)
     }
+
+    /// The error output's columns (special flags, type, name); none without an error output.
+    pub fn error_output_columns(&self) -> Vec<crate::buffer::redirected::ErrorColumn> {
+        self.error_output()
+            .map(|e| {
+                self.component.outputs[e]
+                    .columns
+                    .iter()
+                    .map(|col| {
+                        (
+                            col.special_flags,
+                            col.data_type
+                                .unwrap_or(ssisd_engine::types::DataType::NText),
+                            col.name.clone(),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
 }
 
 /// Builds a component from its spec (no I/O: it also runs at /VALIDATE).

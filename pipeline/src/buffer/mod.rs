@@ -4,10 +4,12 @@
 //! index, replace a column in place (Derived Column "replace") or append the columns their
 //! output adds, and the executor cuts it per output with Arrow's `filter` kernel. `types.rs`
 //! maps SSIS types to Arrow storage, `values.rs` moves single values, `sizing.rs` sizes buffers,
-//! `gather.rs` builds buffers from rows picked out of others.
+//! `gather.rs` builds buffers from rows picked out of others, `redirected.rs` the error-output
+//! columns of rows a source redirects.
 //! It must not know components or threads.
 
 pub mod gather;
+pub mod redirected;
 pub mod sizing;
 pub mod types;
 pub mod values;

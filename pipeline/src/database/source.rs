@@ -12,9 +12,7 @@
 //! buffers; the result is never held whole. The components' directories read their own
 //! properties into a [`SourceConfig`]; this file must not know property names.
 
-use std::sync::Arc;
-
-use arrow_array::{ArrayRef, BooleanArray, Int32Array};
+use arrow_array::{ArrayRef, BooleanArray};
 use ssisd_engine::model::Dispositions;
 use ssisd_engine::types::{convert, DataType, Value};
 use ssisd_sql::odbc::{OdbcBatches, OdbcConnection, ReadOptions};
@@ -24,6 +22,7 @@ use ssisd_sql::{ColumnInfo, QueryError, RowBatch};
 use super::connection::{connect_error, open, Session, Target, TdsSession};
 use super::names::{ObjectName, Quoting};
 use super::parameters::{count_markers, numbered_markers, Parameter};
+use crate::buffer::redirected::{redirected_arrays, ErrorColumn};
 use crate::buffer::values::ColumnBuilder;
 use crate::buffer::Buffer;
 use crate::codes;
@@ -87,7 +86,7 @@ struct DatabaseSource {
     task_path: String,
     main: usize,
     error: Option<usize>,
-    error_columns: Vec<(u32, DataType, String)>,
+    error_columns: Vec<ErrorColumn>,
     columns: Vec<OutColumn>,
     target: Option<Target>,
     object: String,
@@ -163,21 +162,7 @@ pub fn create(
     }
     problems.into_result()?;
     let error = spec.error_output();
-    let error_columns = error
-        .map(|e| {
-            c.outputs[e]
-                .columns
-                .iter()
-                .map(|col| {
-                    (
-                        col.special_flags,
-                        col.data_type.unwrap_or(DataType::NText),
-                        col.name.clone(),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    let error_columns = spec.error_output_columns();
     Ok(Box::new(DatabaseSource {
         config,
         name: c.name.clone(),
@@ -385,38 +370,11 @@ impl DatabaseSource {
             out.send(self.main, buffer)?;
         }
         if let (Some(e), true, false) = (self.error, error_attached, redirected.is_empty()) {
+            let arrays = redirected_arrays(&self.error_columns, &redirected, |name, r| {
+                let ci = self.columns.iter().position(|c| c.name == name)?;
+                Some(fitted[ci][r].clone())
+            });
             let k = redirected.len();
-            let arrays: Vec<ArrayRef> = self
-                .error_columns
-                .iter()
-                .map(|(flag, ty, name)| -> ArrayRef {
-                    match flag {
-                        1 => Arc::new(Int32Array::from_iter_values(
-                            redirected.iter().map(|x| codes::signed(x.1)),
-                        )),
-                        2 => Arc::new(Int32Array::from_iter_values(
-                            redirected.iter().map(|x| x.2 as i32),
-                        )),
-                        _ => {
-                            let mut b = ColumnBuilder::new(ty, k);
-                            let from = self.columns.iter().position(|c| c.name == *name);
-                            for (r, _, _) in &redirected {
-                                match from {
-                                    Some(ci) => {
-                                        let v = &fitted[ci][*r];
-                                        match convert(v, ty) {
-                                            Ok(v) => b.append_value(&v),
-                                            Err(_) => b.append_null(),
-                                        }
-                                    }
-                                    None => b.append_null(),
-                                }
-                            }
-                            b.finish()
-                        }
-                    }
-                })
-                .collect();
             out.send(e, Buffer::new(out.layout(e), arrays, k))?;
         }
         Ok(())

@@ -8,12 +8,12 @@
 //! carries the row's values). It must not know where its rows go.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
-use arrow_array::{ArrayRef, BooleanArray, Int32Array};
+use arrow_array::{ArrayRef, BooleanArray};
 use ssisd_engine::model::Dispositions;
-use ssisd_engine::types::{convert, DataType, Value};
+use ssisd_engine::types::{DataType, Value};
 
+use crate::buffer::redirected::{redirected_arrays, ErrorColumn};
 use crate::buffer::values::ColumnBuilder;
 use crate::buffer::Buffer;
 use crate::codes;
@@ -68,7 +68,7 @@ struct ExcelSource {
     main: usize,
     error: Option<usize>,
     /// Special flags, type and name of each error-output column.
-    error_columns: Vec<(u32, DataType, String)>,
+    error_columns: Vec<ErrorColumn>,
     columns: Vec<OutColumn>,
     path: PathBuf,
     /// What is read, for messages (`sheet "Sheet1" of "/data/book.xlsx"`).
@@ -155,21 +155,7 @@ fn create(spec: &ComponentSpec<'_>) -> Result<Box<dyn Component>, Problems> {
     }
     problems.into_result()?;
     let error = spec.error_output();
-    let error_columns = error
-        .map(|e| {
-            c.outputs[e]
-                .columns
-                .iter()
-                .map(|col| {
-                    (
-                        col.special_flags,
-                        col.data_type.unwrap_or(DataType::NText),
-                        col.name.clone(),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    let error_columns = spec.error_output_columns();
     Ok(Box::new(ExcelSource {
         name: c.name.clone(),
         task_path: spec.task_path.to_string(),
@@ -278,35 +264,12 @@ impl ExcelSource {
         if redirected.is_empty() || !out.attached(e) {
             return Ok(());
         }
+        // The raw cell, converted to the error column's type.
+        let arrays = redirected_arrays(&self.error_columns, &redirected, |name, r| {
+            let ci = self.columns.iter().position(|c| c.name == name)?;
+            Some(table.value(from + r, self.columns[ci].source))
+        });
         let k = redirected.len();
-        let arrays: Vec<ArrayRef> = self
-            .error_columns
-            .iter()
-            .map(|(flag, ty, name)| -> ArrayRef {
-                match flag {
-                    1 => Arc::new(Int32Array::from_iter_values(
-                        redirected.iter().map(|x| codes::signed(x.1)),
-                    )),
-                    2 => Arc::new(Int32Array::from_iter_values(
-                        redirected.iter().map(|x| x.2 as i32),
-                    )),
-                    _ => {
-                        let mut b = ColumnBuilder::new(ty, k);
-                        let from_column = self.columns.iter().position(|c| c.name == *name);
-                        for (r, _, _) in &redirected {
-                            // The raw cell, converted to the error column's type.
-                            let raw = from_column
-                                .map(|ci| table.value(from + r, self.columns[ci].source));
-                            match raw.map(|v| convert(&v, ty)) {
-                                Some(Ok(v)) => b.append_value(&v),
-                                _ => b.append_null(),
-                            }
-                        }
-                        b.finish()
-                    }
-                }
-            })
-            .collect();
         out.send(e, Buffer::new(out.layout(e), arrays, k))
     }
 }
