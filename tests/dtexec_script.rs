@@ -16,26 +16,13 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use support::{
-    exit_and_text, group_gone, read_text as read, sigterm_and_wait, temp_dir as temp, wait_for_file,
+    exit_and_text, group_gone, have_mono, read_text as read, sigterm_and_wait, temp_dir as temp,
+    wait_for_file,
 };
 
 /// The script cache the tests share (the host is built once for all of them).
 fn cache() -> PathBuf {
     Path::new(env!("CARGO_TARGET_TMPDIR")).join("script-cache")
-}
-
-fn have_mono() -> bool {
-    let ok = |p: &str| {
-        Command::new(p)
-            .arg("--version")
-            .output()
-            .is_ok_and(|o| o.status.success())
-    };
-    let have = ok("mono") && ok("mcs");
-    if !have {
-        println!("SKIPPED: Mono is not installed (apt-get install mono-runtime mono-mcs libmono-system-data4.0-cil libmono-i18n4.0-all; scripts/test installs them)");
-    }
-    have
 }
 
 fn command(package: &Path, dir: &Path, extra: &[&str]) -> Command {

@@ -15,25 +15,11 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use support::{exit_and_text, read_text as read, temp_dir as temp};
+use support::{exit_and_text, have_mono, read_text as read, temp_dir as temp};
 
 /// The script cache these tests share (the host is built once for all of them).
 fn cache() -> PathBuf {
     Path::new(env!("CARGO_TARGET_TMPDIR")).join("script-component-cache")
-}
-
-fn have_mono() -> bool {
-    let ok = |p: &str| {
-        Command::new(p)
-            .arg("--version")
-            .output()
-            .is_ok_and(|o| o.status.success())
-    };
-    let have = ok("mono") && ok("mcs");
-    if !have {
-        println!("SKIPPED: Mono is not installed (apt-get install mono-runtime mono-mcs libmono-system-data4.0-cil libmono-i18n4.0-all; scripts/test installs them)");
-    }
-    have
 }
 
 const PEOPLE: &str = "name,city\nann,paris\nbob,\ncy,rome\n";

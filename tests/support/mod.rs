@@ -677,3 +677,19 @@ pub fn create_token(tokens: &Path, identity: &str, role: &str) -> String {
     assert!(token.starts_with("ssisd_"), "{token}");
     token
 }
+
+/// Whether Mono's runtime and C# compiler are installed (the Script Task and Script Component
+/// tests need both); prints SKIPPED with the Debian packages when not.
+pub fn have_mono() -> bool {
+    let ok = |p: &str| {
+        std::process::Command::new(p)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    let have = ok("mono") && ok("mcs");
+    if !have {
+        println!("SKIPPED: Mono is not installed (apt-get install mono-runtime mono-mcs libmono-system-data4.0-cil libmono-i18n4.0-all; scripts/test installs them)");
+    }
+    have
+}
