@@ -18,6 +18,16 @@ pub struct ConnectionOption {
     pub connection_string: String,
 }
 
+/// Why a `/Conn` argument cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConnectionOptionError {
+    #[error("a connection name or id is missing")]
+    MissingTarget,
+    /// The target (as written) has no connection string after it.
+    #[error("the connection string for \"{0}\" is missing: write name;connection_string")]
+    MissingConnectionString(String),
+}
+
 impl ConnectionOption {
     /// The target as a GUID, when it is one (with or without braces).
     pub fn id(&self) -> Option<uuid::Uuid> {
@@ -26,7 +36,7 @@ impl ConnectionOption {
 
     /// Parses the argument of one `/Conn` option into one or more overrides. The error is the
     /// reason.
-    pub fn parse_list(arg: &str) -> Result<Vec<ConnectionOption>, String> {
+    pub fn parse_list(arg: &str) -> Result<Vec<ConnectionOption>, ConnectionOptionError> {
         let parts = split_top_level(arg);
         let mut out = Vec::new();
         let mut i = 0;
@@ -36,12 +46,10 @@ impl ConnectionOption {
                 if i + 1 == parts.len() && !out.is_empty() {
                     break; // a trailing ';'
                 }
-                return Err("a connection name or id is missing".to_string());
+                return Err(ConnectionOptionError::MissingTarget);
             }
             let Some(first) = parts.get(i + 1) else {
-                return Err(format!(
-                    "the connection string for \"{target}\" is missing: write name;connection_string"
-                ));
+                return Err(ConnectionOptionError::MissingConnectionString(target));
             };
             let mut end = i + 2;
             let connection_string = if is_quoted(first) {

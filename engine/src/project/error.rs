@@ -107,7 +107,7 @@ pub enum ProjectError {
     },
 
     #[error("cannot write the .ispac: {0}")]
-    Write(String),
+    Write(#[source] super::ispac::IspacWriteError),
 }
 
 impl ProjectError {

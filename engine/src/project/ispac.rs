@@ -141,8 +141,17 @@ fn content_types(files: &[(String, Vec<u8>)]) -> Vec<u8> {
     out.into_bytes()
 }
 
+/// Why an archive could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum IspacWriteError {
+    #[error(transparent)]
+    Zip(#[from] zip::result::ZipError),
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
 /// Writes an archive of `files` (file name, bytes), deflated, with the content-types part.
-pub fn write(files: &[(String, Vec<u8>)]) -> Result<Vec<u8>, String> {
+pub fn write(files: &[(String, Vec<u8>)]) -> Result<Vec<u8>, IspacWriteError> {
     let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
     let options = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated);
@@ -155,10 +164,10 @@ pub fn write(files: &[(String, Vec<u8>)]) -> Result<Vec<u8>, String> {
             types.as_slice(),
         )))
     {
-        zip.start_file(name, options).map_err(|e| e.to_string())?;
-        zip.write_all(bytes).map_err(|e| e.to_string())?;
+        zip.start_file(name, options)?;
+        zip.write_all(bytes)?;
     }
-    let cursor = zip.finish().map_err(|e| e.to_string())?;
+    let cursor = zip.finish()?;
     Ok(cursor.into_inner())
 }
 

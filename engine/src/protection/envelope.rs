@@ -13,6 +13,15 @@ use zeroize::Zeroizing;
 use super::cipher::{Algorithm, CipherError};
 use super::password::PackagePassword;
 
+/// Why a value could not be sealed in an `EncryptedData` element.
+#[derive(Debug, thiserror::Error)]
+pub enum SealError {
+    #[error("no random bytes for the salt and IV: {0}")]
+    Random(getrandom::Error),
+    #[error("cannot encrypt: {0:?}")]
+    Encrypt(CipherError),
+}
+
 /// The XML Encryption namespace.
 pub const XMLENC_NS: &str = "http://www.w3.org/2001/04/xmlenc#";
 /// `EncryptedData/@Type` for an encrypted element.
@@ -104,16 +113,16 @@ impl Envelope {
         algorithm: Algorithm,
         password: &PackagePassword,
         plain: &[u8],
-    ) -> Result<String, String> {
+    ) -> Result<String, SealError> {
         let mut salt = vec![0u8; algorithm.salt_len()];
         let mut iv = vec![0u8; algorithm.block_len()];
         getrandom::getrandom(&mut salt)
             .and_then(|()| getrandom::getrandom(&mut iv))
-            .map_err(|e| format!("no random bytes for the salt and IV: {e}"))?;
+            .map_err(SealError::Random)?;
         let key = algorithm.key(password, &salt);
         let cipher_text = algorithm
             .encrypt(&key, &iv, plain)
-            .map_err(|e| format!("cannot encrypt: {e:?}"))?;
+            .map_err(SealError::Encrypt)?;
         let mut value = iv.clone();
         value.extend_from_slice(&cipher_text);
         Ok(format!(

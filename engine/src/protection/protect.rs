@@ -321,10 +321,10 @@ pub fn protect(
             Target::EncryptSensitiveWithPassword(password) => {
                 let plain = Zeroizing::new(standalone(text, node));
                 let envelope =
-                    Envelope::seal(algorithm, password, plain.as_bytes()).map_err(|reason| {
+                    Envelope::seal(algorithm, password, plain.as_bytes()).map_err(|e| {
                         ProtectionError::Level {
                             level: target.name().into(),
-                            reason,
+                            reason: e.to_string(),
                         }
                     })?;
                 let replacement = if is_parameter_value(node) {
@@ -351,13 +351,12 @@ pub fn protect(
     out.push_str(&text[at..]);
     if let Target::EncryptAllWithPassword(password) = target {
         let range = parse(&out)?.root_element().range();
-        let envelope =
-            Envelope::seal(algorithm, password, out[range].as_bytes()).map_err(|reason| {
-                ProtectionError::Level {
-                    level: target.name().into(),
-                    reason,
-                }
-            })?;
+        let envelope = Envelope::seal(algorithm, password, out[range].as_bytes()).map_err(|e| {
+            ProtectionError::Level {
+                level: target.name().into(),
+                reason: e.to_string(),
+            }
+        })?;
         out = Zeroizing::new(format!("\u{feff}<?xml version=\"1.0\"?>{envelope}"));
     }
     Ok(Protected { text: out, dropped })

@@ -556,23 +556,38 @@ pub fn find_connection<'a>(
     p.connections.get_mut(i)
 }
 
+/// Why a connection manager's property cannot take a value.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum ConnectionPropertyError {
+    /// The value does not read as the property's type; the text says why.
+    #[error("{0}")]
+    Value(String),
+    #[error("the property {property} of the connection manager {manager} is read-only")]
+    ReadOnly {
+        property: &'static str,
+        manager: String,
+    },
+}
+
 /// Sets a property of a connection manager.
 pub fn set_connection_property(
     cm: &mut ConnectionManager,
     property: &str,
     value: &str,
-) -> Result<Applied, String> {
+) -> Result<Applied, ConnectionPropertyError> {
     let known = names::find(&[names::CONNECTION_MANAGER], property);
     match known.map(|p| (p.name, p.effect)) {
         Some(("ConnectionString", _)) => cm.connection_string = value.to_string(),
         Some(("Description", _)) => cm.description = value.to_string(),
-        Some(("DelayValidation", _)) => cm.delay_validation = parse_bool(value)?,
+        Some(("DelayValidation", _)) => {
+            cm.delay_validation = parse_bool(value).map_err(ConnectionPropertyError::Value)?
+        }
         Some(("Name", _)) => cm.name = value.to_string(),
         Some((name, names::Effect::ReadOnly)) => {
-            return Err(format!(
-                "the property {name} of the connection manager {} is read-only",
-                cm.name
-            ))
+            return Err(ConnectionPropertyError::ReadOnly {
+                property: name,
+                manager: cm.name.clone(),
+            })
         }
         _ => {
             return Ok(Applied::NotModelled(format!(
@@ -608,7 +623,8 @@ pub fn apply(p: &mut Package, path: &PropertyPath, value: &str) -> Result<Applie
                     format!("the package has no connection manager named \"{item}\""),
                 ));
             };
-            set_connection_property(cm, &path.property, value).map_err(|e| rejected(path, e))
+            set_connection_property(cm, &path.property, value)
+                .map_err(|e| rejected(path, e.to_string()))
         }
         Some((CollectionKind::LogProviders, item)) => {
             let item = item.unwrap_or_default();
