@@ -12,7 +12,7 @@ use tiberius::numeric::Numeric;
 use tiberius::time::{Date, DateTime, DateTime2, DateTimeOffset, SmallDateTime, Time};
 use tiberius::{ColumnData, ColumnType, ToSql};
 
-use ssisd_engine::types::{convert, DataType, Value};
+use ssisd_engine::types::{convert, ConversionError, DataType, Value};
 
 /// A value bound as a statement parameter.
 pub struct Param(pub ColumnData<'static>);
@@ -151,17 +151,41 @@ fn ssis_type(ct: ColumnType) -> Option<DataType> {
     })
 }
 
+/// Why a value cannot go into a bulk-loaded column.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ColumnValueError {
+    /// The value does not convert to the column's type.
+    #[error(transparent)]
+    Convert(#[from] ConversionError),
+    /// A decimal (as text) that does not fit the column's scale.
+    #[error("{value} does not fit scale {scale}")]
+    Scale { value: String, scale: u8 },
+    /// A timestamp (as text) before or after `datetime`'s range.
+    #[error("{0} is outside datetime's range")]
+    DatetimeRange(String),
+    /// A timestamp (as text) before or after `smalldatetime`'s range.
+    #[error("{0} is outside smalldatetime's range")]
+    SmallDatetimeRange(String),
+    /// A TDS column type (as debug text) that a bulk load cannot fill.
+    #[error("the column type {0} cannot be bulk loaded")]
+    NotBulkLoadable(String),
+}
+
 /// `v` encoded for a bulk-loaded column of TDS type `ct` whose scale (decimals, times,
 /// datetime2, datetimeoffset) is `scale`. `Err` says why the value cannot go into such a
 /// column.
-pub fn for_column(v: &Value, ct: ColumnType, scale: u8) -> Result<ColumnData<'static>, String> {
+pub fn for_column(
+    v: &Value,
+    ct: ColumnType,
+    scale: u8,
+) -> Result<ColumnData<'static>, ColumnValueError> {
     use ColumnType as C;
     let null = matches!(v, Value::Null(_) | Value::Empty);
-    let to = |ty: DataType| -> Result<Value, String> {
+    let to = |ty: DataType| -> Result<Value, ColumnValueError> {
         if null {
             Ok(Value::Null(ty))
         } else {
-            convert(v, &ty).map_err(|e| e.to_string())
+            Ok(convert(v, &ty)?)
         }
     };
     let data = match ct {
@@ -176,9 +200,10 @@ pub fn for_column(v: &Value, ct: ColumnType, scale: u8) -> Result<ColumnData<'st
                 scale,
             })? {
                 Value::Numeric(d) => {
-                    let d = d
-                        .rescale(scale)
-                        .ok_or_else(|| format!("{d} does not fit scale {scale}"))?;
+                    let d = d.rescale(scale).ok_or_else(|| ColumnValueError::Scale {
+                        value: d.to_string(),
+                        scale,
+                    })?;
                     ColumnData::Numeric(Some(numeric(&d)))
                 }
                 _ => ColumnData::Numeric(None),
@@ -186,14 +211,14 @@ pub fn for_column(v: &Value, ct: ColumnType, scale: u8) -> Result<ColumnData<'st
         }
         C::Datetime | C::Datetimen => match to(DataType::DbTimestamp2 { scale: 7 })? {
             Value::DbTimestamp2(t) => ColumnData::DateTime(Some(
-                tds_datetime(&t).ok_or_else(|| format!("{t} is outside datetime's range"))?,
+                tds_datetime(&t).ok_or_else(|| ColumnValueError::DatetimeRange(t.to_string()))?,
             )),
             _ => ColumnData::DateTime(None),
         },
         C::Datetime4 => match to(DataType::DbTimestamp2 { scale: 7 })? {
             Value::DbTimestamp2(t) => ColumnData::SmallDateTime(Some(
                 tds_smalldatetime(&t)
-                    .ok_or_else(|| format!("{t} is outside smalldatetime's range"))?,
+                    .ok_or_else(|| ColumnValueError::SmallDatetimeRange(t.to_string()))?,
             )),
             _ => ColumnData::SmallDateTime(None),
         },
@@ -220,7 +245,7 @@ pub fn for_column(v: &Value, ct: ColumnType, scale: u8) -> Result<ColumnData<'st
                 Value::Null(_) => null_of(&ty),
                 value => column_data(&value),
             },
-            None => return Err(format!("the column type {other:?} cannot be bulk loaded")),
+            None => return Err(ColumnValueError::NotBulkLoadable(format!("{other:?}"))),
         },
     };
     Ok(data)
