@@ -7,12 +7,13 @@ use super::handlers::EventArgs;
 use super::node::Node;
 use super::object_value::ObjectValue;
 use super::runtime::Runtime;
+use super::variables::VariableError;
 use ssisd_engine::types::Value;
 
 impl Runtime<'_> {
-    /// Writes `value` to `slot` for `node`; the error message is ready for an OnError.
-    pub fn assign(&self, node: &Node<'_>, slot: usize, value: Value) -> Result<(), String> {
-        let changed = self.vars.set(slot, value).map_err(|e| e.to_string())?;
+    /// Writes `value` to `slot` for `node`; the error's message is ready for an OnError.
+    pub fn assign(&self, node: &Node<'_>, slot: usize, value: Value) -> Result<(), VariableError> {
+        let changed = self.vars.set(slot, value)?;
         self.after_write(node, slot, changed);
         Ok(())
     }
@@ -23,10 +24,8 @@ impl Runtime<'_> {
         node: &Node<'_>,
         slot: usize,
         object: ObjectValue,
-    ) -> Result<(), String> {
-        self.vars
-            .set_object(slot, object)
-            .map_err(|e| e.to_string())?;
+    ) -> Result<(), VariableError> {
+        self.vars.set_object(slot, object)?;
         self.after_write(node, slot, true);
         Ok(())
     }

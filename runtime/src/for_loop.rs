@@ -33,7 +33,7 @@ impl Runtime<'_> {
         };
         if let Some((target, _)) = compiled.assignment_target() {
             if let Err(e) = self.assign(node, target.0, value.clone()) {
-                return fail(e);
+                return fail(e.to_string());
             }
         }
         Some(value)

@@ -39,7 +39,7 @@ impl Runtime<'_> {
                 } else {
                     codes::TASK_NOT_SUPPORTED
                 };
-                self.raise(node, Level::Error, code, &e);
+                self.raise(node, Level::Error, code, &e.to_string());
                 return ExecResult::Failure;
             }
         };

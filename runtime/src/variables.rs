@@ -160,6 +160,28 @@ pub enum VariableError {
     ReadOnly(String),
     #[error("the value cannot be assigned to the variable \"{name}\": {reason}")]
     Rejected { name: String, reason: String },
+    /// A name without namespace matches variables of two namespaces.
+    #[error("the variable name \"{name}\" is ambiguous: it exists in the namespaces \"{namespace}\" and \"{other}\"; write @[Namespace::{name}]")]
+    Ambiguous {
+        name: String,
+        namespace: String,
+        other: String,
+    },
+    /// No variable of that name (as written, `ns::name` or `name`) is visible.
+    #[error("the variable \"{0}\" was not found in this scope")]
+    NotInScope(String),
+    /// No variable with that DTSID is visible.
+    #[error("no variable with the id \"{0}\" is visible in this scope")]
+    NoSuchId(String),
+}
+
+/// An expression that does not compile, with its text; the message is [`describe`]'s.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{}", describe(.text, .source))]
+pub struct InvalidExpression {
+    pub text: String,
+    #[source]
+    pub source: ExprError,
 }
 
 impl Variables {
@@ -294,7 +316,7 @@ impl Variables {
         frame: usize,
         namespace: Option<&str>,
         name: &str,
-    ) -> Result<usize, String> {
+    ) -> Result<usize, VariableError> {
         let t = self.table();
         let mut found: Option<usize> = None;
         let mut at = Some(frame);
@@ -312,24 +334,26 @@ impl Variables {
                     None => found = Some(s),
                     Some(first) if t.infos[first].namespace == info.namespace => {}
                     Some(first) => {
-                        return Err(format!(
-                            "the variable name \"{name}\" is ambiguous: it exists in the \
-                             namespaces \"{}\" and \"{}\"; write @[Namespace::{name}]",
-                            info.namespace, t.infos[first].namespace
-                        ))
+                        return Err(VariableError::Ambiguous {
+                            name: name.to_string(),
+                            namespace: info.namespace.clone(),
+                            other: t.infos[first].namespace.clone(),
+                        })
                     }
                 }
             }
             at = f.parent;
         }
-        found.ok_or_else(|| match namespace {
-            Some(ns) => format!("the variable \"{ns}::{name}\" was not found in this scope"),
-            None => format!("the variable \"{name}\" was not found in this scope"),
+        found.ok_or_else(|| {
+            VariableError::NotInScope(match namespace {
+                Some(ns) => format!("{ns}::{name}"),
+                None => name.to_string(),
+            })
         })
     }
 
     /// Finds a variable by its DTSID (`{…}`, any case) among those visible from `frame`.
-    pub fn resolve_id(&self, frame: usize, dtsid: &str) -> Result<usize, String> {
+    pub fn resolve_id(&self, frame: usize, dtsid: &str) -> Result<usize, VariableError> {
         let id = dtsid.trim();
         let t = self.table();
         let mut at = Some(frame);
@@ -343,14 +367,12 @@ impl Variables {
             }
             at = f.parent;
         }
-        Err(format!(
-            "no variable with the id \"{id}\" is visible in this scope"
-        ))
+        Err(VariableError::NoSuchId(id.to_string()))
     }
 
     /// Finds a name written as `User::X`, `[User::X]`, `@[User::X]` or `X`, or a DTSID
     /// `{…}` (data-flow parameter mappings name variables by id).
-    pub fn resolve_text(&self, frame: usize, text: &str) -> Result<usize, String> {
+    pub fn resolve_text(&self, frame: usize, text: &str) -> Result<usize, VariableError> {
         let trimmed = text.trim();
         if trimmed.starts_with('{') && trimmed.ends_with('}') {
             return self.resolve_id(frame, trimmed);
@@ -490,7 +512,10 @@ impl VariableScope for FrameScope<'_> {
                  from a file has no project"
             ));
         }
-        let slot = self.vars.resolve(self.frame, namespace, name)?;
+        let slot = self
+            .vars
+            .resolve(self.frame, namespace, name)
+            .map_err(|e| e.to_string())?;
         let ty = self.vars.table().infos[slot].ty;
         Ok((VarRef(slot), ty))
     }

@@ -163,16 +163,19 @@ pub fn converse(
     }
 }
 
+/// The child no longer reads its input (it ended or closed it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("its standard input is closed")]
+pub struct InputClosed;
+
 impl Conversation {
     /// Writes one frame (its length first); `Err` once the child no longer reads.
-    pub fn send(&mut self, body: &[u8]) -> Result<(), String> {
+    pub fn send(&mut self, body: &[u8]) -> Result<(), InputClosed> {
         let mut framed = (body.len() as u32).to_le_bytes().to_vec();
         framed.extend_from_slice(body);
         match &self.input {
-            Some(tx) => tx
-                .send(framed)
-                .map_err(|_| "its standard input is closed".to_string()),
-            None => Err("its standard input is closed".to_string()),
+            Some(tx) => tx.send(framed).map_err(|_| InputClosed),
+            None => Err(InputClosed),
         }
     }
 

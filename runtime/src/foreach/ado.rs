@@ -7,7 +7,7 @@
 use super::super::object_value::ObjectValue;
 use super::super::properties::PropertyOverrides;
 use super::super::variables::Variables;
-use super::attribute;
+use super::{attribute, EnumeratorError};
 use ssisd_engine::model::RawXml;
 use ssisd_engine::types::Value;
 
@@ -32,16 +32,13 @@ impl AdoEnumerator {
         }
     }
 
-    pub fn rows(&self, vars: &Variables, frame: usize) -> Result<Vec<Vec<Value>>, String> {
+    pub fn rows(&self, vars: &Variables, frame: usize) -> Result<Vec<Vec<Value>>, EnumeratorError> {
         if self.variable.trim().is_empty() {
-            return Err("the ADO enumerator names no variable".into());
+            return Err(EnumeratorError::AdoUnnamed);
         }
         let slot = vars.resolve_text(frame, &self.variable)?;
         let Some(obj) = vars.object(slot) else {
-            return Err(format!(
-                "the variable \"{}\" holds no result set",
-                self.variable
-            ));
+            return Err(EnumeratorError::NoResultSet(self.variable.clone()));
         };
         let first_only = self.mode.eq_ignore_ascii_case("EnumerateRowsInFirstTable");
         Ok(match (&*obj, first_only) {

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use super::super::paths::map_path;
 use super::super::properties::PropertyOverrides;
-use super::attribute;
+use super::{attribute, EnumeratorError};
 use ssisd_engine::model::RawXml;
 use ssisd_engine::types::Value;
 
@@ -67,7 +67,7 @@ impl FileEnumerator {
     }
 
     /// The matching files, one value each.
-    pub fn list(&self) -> Result<Vec<Vec<Value>>, String> {
+    pub fn list(&self) -> Result<Vec<Vec<Value>>, EnumeratorError> {
         let mut found = Vec::new();
         collect(
             Path::new(&self.folder),
@@ -75,7 +75,10 @@ impl FileEnumerator {
             self.recurse,
             &mut found,
         )
-        .map_err(|e| format!("cannot list the folder \"{}\": {e}", self.folder))?;
+        .map_err(|source| EnumeratorError::ListFolder {
+            folder: self.folder.clone(),
+            source,
+        })?;
         found.sort();
         Ok(found
             .into_iter()

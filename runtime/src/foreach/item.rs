@@ -4,13 +4,15 @@
 use ssisd_engine::model::RawXml;
 use ssisd_engine::types::Value;
 
+use super::EnumeratorError;
+
 /// The rows of the enumerator.
-pub fn items(cfg: Option<&RawXml>) -> Result<Vec<Vec<Value>>, String> {
+pub fn items(cfg: Option<&RawXml>) -> Result<Vec<Vec<Value>>, EnumeratorError> {
     let Some(cfg) = cfg else {
         return Ok(Vec::new());
     };
     let doc = cfg.document();
-    let parsed = roxmltree::Document::parse(&doc).map_err(|e| format!("bad item list: {e}"))?;
+    let parsed = roxmltree::Document::parse(&doc).map_err(EnumeratorError::ItemList)?;
     let mut rows = Vec::new();
     for item in parsed
         .descendants()

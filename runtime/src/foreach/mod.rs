@@ -18,15 +18,47 @@ use ssisd_engine::model::{ExecResult, Executable, ForEachEnumerator, ForEachLoop
 use ssisd_engine::types::Value;
 
 use super::tasks::Reference;
+use super::variables::VariableError;
 
 pub use ado::AdoEnumerator;
 pub use file::{FileEnumerator, NameFormat};
 pub use item::items;
 
+/// Why a Foreach Loop's enumerator cannot enumerate.
+#[derive(Debug, thiserror::Error)]
+pub enum EnumeratorError {
+    /// Validation: the loop's enumerator (its creation name) is not one ssisd has.
+    #[error("the Foreach Loop enumerator {0} is not supported")]
+    LoopNotSupported(String),
+    /// Run: the enumerator (its creation name) is not one ssisd has.
+    #[error("the enumerator {0} is not supported")]
+    NotSupported(String),
+    /// The Foreach Item enumerator's items do not parse.
+    #[error("bad item list: {0}")]
+    ItemList(#[source] roxmltree::Error),
+    #[error("the Foreach From Variable enumerator names no variable")]
+    FromVariableUnnamed,
+    #[error("the ADO enumerator names no variable")]
+    AdoUnnamed,
+    /// The ADO enumerator's variable (as named) holds no result set.
+    #[error("the variable \"{0}\" holds no result set")]
+    NoResultSet(String),
+    /// The enumerator's variable is not in scope.
+    #[error(transparent)]
+    Variable(#[from] VariableError),
+    /// The File enumerator's folder cannot be listed.
+    #[error("cannot list the folder \"{folder}\": {source}")]
+    ListFolder {
+        folder: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
 /// What a Foreach Loop refers to outside itself, for validation: the enumerator's kind (an
 /// `Err` naming it when the loop cannot enumerate it), the From Variable and ADO enumerators'
 /// variables, and every variable mapping's variable.
-pub fn references(l: &ForEachLoop) -> Result<Vec<Reference>, String> {
+pub fn references(l: &ForEachLoop) -> Result<Vec<Reference>, EnumeratorError> {
     let mut refs = Vec::new();
     if let Some(en) = &l.enumerator {
         let cfg = en.config.as_ref();
@@ -52,12 +84,7 @@ pub fn references(l: &ForEachLoop) -> Result<Vec<Reference>, String> {
                     refs.push(Reference::variable("DataObjectVariable", &ado.variable));
                 }
             }
-            None => {
-                return Err(format!(
-                    "the Foreach Loop enumerator {} is not supported",
-                    en.creation_name
-                ))
-            }
+            None => return Err(EnumeratorError::LoopNotSupported(en.creation_name.clone())),
         }
     }
     for m in &l.mappings {
@@ -108,7 +135,7 @@ impl Runtime<'_> {
         en: &ForEachEnumerator,
         node: &Node<'_>,
         o: &PropertyOverrides,
-    ) -> Result<Vec<Vec<Value>>, String> {
+    ) -> Result<Vec<Vec<Value>>, EnumeratorError> {
         let cfg = en.config.as_ref();
         match kind(&en.creation_name) {
             Some(EnumeratorKind::File) => FileEnumerator::from_config(cfg, o).list(),
@@ -118,16 +145,13 @@ impl Runtime<'_> {
                     .text(&["VariableName"])
                     .or_else(|| attribute(cfg, "VariableName"))
                     .or_else(|| attribute(cfg, "VarName"))
-                    .ok_or("the Foreach From Variable enumerator names no variable")?;
-                variable::rows(&self.vars, node.frame, &name)
+                    .ok_or(EnumeratorError::FromVariableUnnamed)?;
+                Ok(variable::rows(&self.vars, node.frame, &name)?)
             }
             Some(EnumeratorKind::Ado) => {
                 AdoEnumerator::from_config(cfg, o).rows(&self.vars, node.frame)
             }
-            None => Err(format!(
-                "the enumerator {} is not supported",
-                en.creation_name
-            )),
+            None => Err(EnumeratorError::NotSupported(en.creation_name.clone())),
         }
     }
 
@@ -198,7 +222,7 @@ impl Runtime<'_> {
                     return ExecResult::Failure;
                 };
                 if let Err(e) = self.assign(node, *slot, v.clone()) {
-                    self.raise(node, Level::Error, codes::VARIABLE_FAILED, &e);
+                    self.raise(node, Level::Error, codes::VARIABLE_FAILED, &e.to_string());
                     return ExecResult::Failure;
                 }
             }

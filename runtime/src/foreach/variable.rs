@@ -1,10 +1,11 @@
 //! The Foreach From Variable enumerator: walks the object held by a variable — a list, the
 //! rows of a result set, or a plain value (one item). It owns the reading only.
 
-use super::super::variables::Variables;
+use super::super::variables::{VariableError, Variables};
 use ssisd_engine::types::Value;
 
-pub fn rows(vars: &Variables, frame: usize, name: &str) -> Result<Vec<Vec<Value>>, String> {
+/// The rows of the variable `name`, as seen from `frame`.
+pub fn rows(vars: &Variables, frame: usize, name: &str) -> Result<Vec<Vec<Value>>, VariableError> {
     let slot = vars.resolve_text(frame, name)?;
     if let Some(obj) = vars.object(slot) {
         return Ok(obj.rows());

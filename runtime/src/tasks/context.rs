@@ -13,11 +13,36 @@ use super::super::node::Node;
 use super::super::object_value::ObjectValue;
 use super::super::process::ProcessRegistry;
 use super::super::runtime::Runtime;
-use super::super::variables::SlotInfo;
+use super::super::variables::{InvalidExpression, SlotInfo, VariableError};
 use super::super::RunOptions;
-use ssisd_engine::expr::Expression;
+use ssisd_engine::expr::{EvalError, Expression};
 use ssisd_engine::model::{Executable, Package};
 use ssisd_engine::types::Value;
+
+/// Why [`TaskContext::connection`] has no connection manager to give.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConnectionError {
+    /// No manager of that name or id; `project` is the package's project, if any.
+    #[error(
+        "the connection \"{key}\" is not found: {} a connection manager of that name or id",
+        holders(.project)
+    )]
+    NotFound {
+        key: String,
+        project: Option<String>,
+    },
+    /// Its property expressions (the connection string's) do not evaluate.
+    #[error("{0}")]
+    Expression(String),
+}
+
+/// Who was searched for a missing connection manager: the package, and its project if any.
+fn holders(project: &Option<String>) -> String {
+    match project {
+        Some(p) => format!("neither the package nor its project \"{p}\" has"),
+        None => "the package has no".to_string(),
+    }
+}
 
 /// A variable as [`TaskContext::visible_variables`] lists it.
 #[derive(Debug, Clone)]
@@ -94,14 +119,14 @@ impl<'a> TaskContext<'a> {
     }
 
     /// Reads a variable (`User::X`, `X`, `$Package::P`, `System::…`) in the task's scope.
-    pub fn variable(&self, name: &str) -> Result<Value, String> {
+    pub fn variable(&self, name: &str) -> Result<Value, VariableError> {
         let slot = self.rt.vars.resolve_text(self.node.frame, name)?;
         Ok(self.rt.vars.get(slot))
     }
 
     /// Finds a variable (`User::X`, `X`, `$Package::P`) in the task's scope: its handle for
     /// [`TaskContext::visible_variables`].
-    pub fn variable_slot(&self, name: &str) -> Result<usize, String> {
+    pub fn variable_slot(&self, name: &str) -> Result<usize, VariableError> {
         self.rt.vars.resolve_text(self.node.frame, name)
     }
 
@@ -132,19 +157,23 @@ impl<'a> TaskContext<'a> {
     }
 
     /// Writes a variable (converted to its type; read-only variables refuse).
-    pub fn set_variable(&self, name: &str, value: Value) -> Result<(), String> {
+    pub fn set_variable(&self, name: &str, value: Value) -> Result<(), VariableError> {
         let slot = self.rt.vars.resolve_text(self.node.frame, name)?;
         self.rt.assign(self.node, slot, value)
     }
 
     /// The object (result set, list) held by an Object variable.
-    pub fn object_variable(&self, name: &str) -> Result<Option<Arc<ObjectValue>>, String> {
+    pub fn object_variable(&self, name: &str) -> Result<Option<Arc<ObjectValue>>, VariableError> {
         let slot = self.rt.vars.resolve_text(self.node.frame, name)?;
         Ok(self.rt.vars.object(slot))
     }
 
     /// Stores a result set or list in an Object variable.
-    pub fn set_object_variable(&self, name: &str, object: ObjectValue) -> Result<(), String> {
+    pub fn set_object_variable(
+        &self,
+        name: &str,
+        object: ObjectValue,
+    ) -> Result<(), VariableError> {
         let slot = self.rt.vars.resolve_text(self.node.frame, name)?;
         self.rt.assign_object(self.node, slot, object)
     }
@@ -156,20 +185,23 @@ impl<'a> TaskContext<'a> {
     }
 
     /// Compiles an expression in the task's scope.
-    pub fn compile(&self, text: &str) -> Result<Expression, String> {
+    pub fn compile(&self, text: &str) -> Result<Expression, InvalidExpression> {
         self.rt
             .vars
             .compile(self.node.frame, text)
-            .map_err(|e| super::super::variables::describe(text, &e))
+            .map_err(|source| InvalidExpression {
+                text: text.to_string(),
+                source,
+            })
     }
 
     /// Evaluates a compiled expression with the current values.
-    pub fn evaluate(&self, e: &Expression) -> Result<Value, String> {
-        e.evaluate(&self.rt.vars).map_err(|e| e.to_string())
+    pub fn evaluate(&self, e: &Expression) -> Result<Value, EvalError> {
+        e.evaluate(&self.rt.vars)
     }
 
     /// Writes the variable an `@[X] = …` expression assigns (by handle).
-    pub fn assign_target(&self, e: &Expression, value: Value) -> Result<(), String> {
+    pub fn assign_target(&self, e: &Expression, value: Value) -> Result<(), VariableError> {
         match e.assignment_target() {
             Some((target, _)) => self.rt.assign(self.node, target.0, value),
             None => Ok(()),
@@ -177,17 +209,13 @@ impl<'a> TaskContext<'a> {
     }
 
     /// A connection manager by name, DTSID or refId, with its effective connection string.
-    pub fn connection(&self, key: &str) -> Result<ConnectionInfo, String> {
+    pub fn connection(&self, key: &str) -> Result<ConnectionInfo, ConnectionError> {
         match connections::find(self.rt.package, &self.rt.vars, key) {
-            Some(r) => r,
-            None => Err(format!(
-                "the connection \"{key}\" is not found: {} a connection manager of that name \
-                 or id",
-                match &self.rt.package.project {
-                    Some(p) => format!("neither the package nor its project \"{}\" has", p.name),
-                    None => "the package has no".to_string(),
-                }
-            )),
+            Some(r) => r.map_err(ConnectionError::Expression),
+            None => Err(ConnectionError::NotFound {
+                key: key.to_string(),
+                project: self.rt.package.project.as_ref().map(|p| p.name.clone()),
+            }),
         }
     }
 

@@ -18,8 +18,8 @@ use ssisd_pipeline::{
 use ssisd_pipeline::excel::connection::ExcelConnection;
 use ssisd_pipeline::excel::workbook::{is_xls, Workbook};
 
-use super::references::{database_if_database, Reference};
-use super::{Task, TaskContext, TaskOutcome};
+use super::references::{database_if_database, Reference, UnusableManager};
+use super::{Task, TaskConfigError, TaskContext, TaskOutcome};
 use crate::events::{codes, EventBody};
 use crate::object_value::{ObjectValue, ResultSet};
 use crate::properties::PropertyOverrides;
@@ -37,19 +37,23 @@ fn without_task(message: &str) -> &str {
 }
 
 impl DataFlowTask {
-    pub fn from_config(od: Option<&RawXml>, o: &PropertyOverrides) -> Result<Self, String> {
+    pub fn from_config(
+        od: Option<&RawXml>,
+        o: &PropertyOverrides,
+    ) -> Result<Self, TaskConfigError> {
         let mut flow = od
             .and_then(ssisd_engine::load::read_pipeline)
-            .ok_or("the Data Flow task has no pipeline in its object data")?;
+            .ok_or(TaskConfigError::NoPipeline)?;
         apply_overrides(&mut flow, o);
         let problems = ssisd_pipeline::validate(&flow, "");
         if !problems.is_empty() {
-            return Err(problems
-                .0
-                .iter()
-                .map(|p| without_task(&p.message).to_string())
-                .collect::<Vec<_>>()
-                .join("; "));
+            return Err(TaskConfigError::InvalidPipeline(
+                problems
+                    .0
+                    .iter()
+                    .map(|p| without_task(&p.message).to_string())
+                    .collect(),
+            ));
         }
         Ok(DataFlowTask { flow })
     }
@@ -123,7 +127,7 @@ struct TaskHost<'c, 'a> {
 
 impl Host for TaskHost<'_, '_> {
     fn connection(&self, key: &str) -> Result<ConnectionSpec, String> {
-        let info = self.ctx.connection(key)?;
+        let info = self.ctx.connection(key).map_err(|e| e.to_string())?;
         Ok(ConnectionSpec {
             name: info.name.clone(),
             creation_name: info.creation_name.clone(),
@@ -134,11 +138,13 @@ impl Host for TaskHost<'_, '_> {
     }
 
     fn variable(&self, name: &str) -> Result<Value, String> {
-        self.ctx.variable(name)
+        self.ctx.variable(name).map_err(|e| e.to_string())
     }
 
     fn set_variable(&self, name: &str, value: Value) -> Result<(), String> {
-        self.ctx.set_variable(name, value)
+        self.ctx
+            .set_variable(name, value)
+            .map_err(|e| e.to_string())
     }
 
     fn is_cancelled(&self) -> bool {
@@ -151,14 +157,16 @@ impl Host for TaskHost<'_, '_> {
             .into_iter()
             .map(|c| (c.name, c.data_type))
             .unzip();
-        self.ctx.set_object_variable(
-            name,
-            ObjectValue::ResultSet(ResultSet {
-                columns,
-                types,
-                rows: recordset.rows,
-            }),
-        )
+        self.ctx
+            .set_object_variable(
+                name,
+                ObjectValue::ResultSet(ResultSet {
+                    columns,
+                    types,
+                    rows: recordset.rows,
+                }),
+            )
+            .map_err(|e| e.to_string())
     }
 
     fn file_path(&self, written: &str) -> String {
@@ -170,7 +178,7 @@ impl Host for TaskHost<'_, '_> {
     }
 
     fn scripts(&self) -> Result<std::sync::Arc<dyn ssisd_pipeline::script::ScriptHost>, String> {
-        super::script::component_host::for_task(self.ctx)
+        super::script::component_host::for_task(self.ctx).map_err(|e| e.to_string())
     }
 
     fn event(&self, event: PipelineEvent) {
@@ -218,20 +226,26 @@ impl Host for TaskHost<'_, '_> {
 }
 
 /// Flat File adapters need a Flat File connection manager.
-fn flat_file(creation_name: &str, _: &str) -> Result<(), String> {
+fn flat_file(creation_name: &str, _: &str) -> Result<(), UnusableManager> {
     if creation_name.eq_ignore_ascii_case("FLATFILE") {
         Ok(())
     } else {
-        Err(format!("it is a {creation_name} connection; the Flat File adapters need a Flat File connection manager"))
+        Err(UnusableManager::WrongKind {
+            creation_name: creation_name.to_string(),
+            needs: "the Flat File adapters need a Flat File connection manager",
+        })
     }
 }
 
 /// Cache Transforms and Lookups on a cache need a Cache connection manager.
-fn cache(creation_name: &str, _: &str) -> Result<(), String> {
+fn cache(creation_name: &str, _: &str) -> Result<(), UnusableManager> {
     if creation_name.eq_ignore_ascii_case("CACHE") {
         Ok(())
     } else {
-        Err(format!("it is a {creation_name} connection; the CacheConnection of a Cache Transform or Lookup needs a Cache connection manager"))
+        Err(UnusableManager::WrongKind {
+            creation_name: creation_name.to_string(),
+            needs: "the CacheConnection of a Cache Transform or Lookup needs a Cache connection manager",
+        })
     }
 }
 
@@ -240,54 +254,49 @@ fn cache(creation_name: &str, _: &str) -> Result<(), String> {
 fn excel_manager(
     creation_name: &str,
     text: &str,
-) -> Result<(ExcelConnection, std::path::PathBuf), String> {
+) -> Result<(ExcelConnection, std::path::PathBuf), UnusableManager> {
     if !creation_name.trim().eq_ignore_ascii_case("EXCEL") {
-        return Err(format!(
-            "it is a {creation_name} connection; the Excel adapters need an Excel connection manager"
-        ));
+        return Err(UnusableManager::WrongKind {
+            creation_name: creation_name.to_string(),
+            needs: "the Excel adapters need an Excel connection manager",
+        });
     }
-    let c = ExcelConnection::parse(text).map_err(|e| e.to_string())?;
+    let c = ExcelConnection::parse(text)
+        .map_err(|e| UnusableManager::ExcelConnection(e.to_string()))?;
     let path = std::path::PathBuf::from(crate::paths::map_path(&c.data_source));
     Ok((c, path))
 }
 
 /// An Excel Source needs an Excel connection manager whose workbook exists and opens.
-fn excel_source(creation_name: &str, text: &str) -> Result<(), String> {
+fn excel_source(creation_name: &str, text: &str) -> Result<(), UnusableManager> {
     let (_, path) = excel_manager(creation_name, text)?;
     Workbook::open(&path)
         .map(|_| ())
-        .map_err(|e| format!("{e}; point its Data Source (ExcelFilePath) at an existing workbook, for example with /Conn"))
+        .map_err(|e| UnusableManager::WorkbookUnreadable(e.to_string()))
 }
 
 /// An Excel Destination needs an Excel connection manager naming an .xlsx workbook in an
 /// existing folder (the workbook itself is created when missing).
-fn excel_destination(creation_name: &str, text: &str) -> Result<(), String> {
+fn excel_destination(creation_name: &str, text: &str) -> Result<(), UnusableManager> {
     let (_, path) = excel_manager(creation_name, text)?;
     if is_xls(&path) {
-        return Err(format!(
-            "\"{}\" is an Excel 97-2003 (.xls) workbook; ssisd writes .xlsx workbooks only",
-            path.display()
-        ));
+        return Err(UnusableManager::Xls(path));
     }
     match path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        Some(dir) if !dir.is_dir() => Err(format!(
-            "the folder \"{}\" of the workbook \"{}\" does not exist",
-            dir.display(),
-            path.display()
-        )),
+        Some(dir) if !dir.is_dir() => Err(UnusableManager::NoFolder {
+            folder: dir.to_path_buf(),
+            workbook: path.clone(),
+        }),
         _ => Ok(()),
     }
 }
 
 /// The SQL Server Destination bulk-loads into SQL Server: its manager must reach SQL Server
 /// over TDS (SQL Server's OLE DB providers), not through ODBC.
-fn sql_server(creation_name: &str, text: &str) -> Result<(), String> {
+fn sql_server(creation_name: &str, text: &str) -> Result<(), UnusableManager> {
     match ssisd_sql::route("", creation_name, text) {
         Ok(ssisd_sql::Route::Tds(_)) => Ok(()),
-        Ok(ssisd_sql::Route::Odbc(t)) => Err(format!(
-            "the SQL Server Destination bulk-loads into SQL Server only, and this connection manager runs through ODBC ({}); use Provider=MSOLEDBSQL (or SQLNCLI11) with a SQL Server, or an OLE DB or ODBC Destination for other databases",
-            t.describe()
-        )),
+        Ok(ssisd_sql::Route::Odbc(t)) => Err(UnusableManager::SqlServerOverOdbc(t.describe())),
         Err(_) => super::references::database_kind(creation_name, text),
     }
 }
@@ -351,7 +360,7 @@ impl Task for DataFlowTask {
             ssisd_pipeline::registry::lookup(c).map(|e| e.name) == Some("Script Component")
         });
         if scripts {
-            super::script::component_host::check()?;
+            super::script::component_host::check().map_err(|e| e.to_string())?;
         }
         Ok(())
     }

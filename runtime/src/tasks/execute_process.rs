@@ -11,7 +11,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use super::command_line::split_arguments;
-use super::{attr, attributes, flag, Reference, Task, TaskContext, TaskOutcome};
+use super::{attr, attributes, flag, Reference, Task, TaskConfigError, TaskContext, TaskOutcome};
 use crate::events::codes;
 use crate::paths::map_path;
 use crate::process::{run_child, ChildSpec};
@@ -35,21 +35,25 @@ pub struct ExecuteProcess {
 }
 
 impl ExecuteProcess {
-    pub fn from_config(od: Option<&RawXml>, o: &PropertyOverrides) -> Result<Self, String> {
+    pub fn from_config(
+        od: Option<&RawXml>,
+        o: &PropertyOverrides,
+    ) -> Result<Self, TaskConfigError> {
         let a = attributes(od, "ExecuteProcessData")?;
         let text = |prop: &[&str], name: &str| {
             o.text(prop)
                 .or_else(|| attr(&a, name).map(str::to_string))
                 .unwrap_or_default()
         };
-        let number = |prop: &[&str], name: &str, default: i64| -> Result<i64, String> {
+        let number = |prop: &[&str], name: &str, default: i64| -> Result<i64, TaskConfigError> {
             if let Some(n) = o.int(prop) {
                 return Ok(n);
             }
             match attr(&a, name).map(str::trim).filter(|s| !s.is_empty()) {
-                Some(s) => s
-                    .parse()
-                    .map_err(|_| format!("{name} \"{s}\" is not a number")),
+                Some(s) => s.parse().map_err(|_| TaskConfigError::NotANumber {
+                    property: name.to_string(),
+                    text: s.to_string(),
+                }),
                 None => Ok(default),
             }
         };

@@ -1,7 +1,7 @@
 //! The Expression task: evaluates its expression (usually `@[User::X] = …`) in the task's
 //! scope and assigns the result. It owns that only.
 
-use super::{attr, attributes, Reference, Task, TaskContext, TaskOutcome};
+use super::{attr, attributes, Reference, Task, TaskConfigError, TaskContext, TaskOutcome};
 use crate::properties::PropertyOverrides;
 use ssisd_engine::model::RawXml;
 
@@ -11,7 +11,10 @@ pub struct ExpressionTask {
 }
 
 impl ExpressionTask {
-    pub fn from_config(od: Option<&RawXml>, o: &PropertyOverrides) -> Result<Self, String> {
+    pub fn from_config(
+        od: Option<&RawXml>,
+        o: &PropertyOverrides,
+    ) -> Result<Self, TaskConfigError> {
         let attrs = attributes(od, "ExpressionTask")?;
         let expression = o
             .text(&["Expression"])
@@ -35,7 +38,7 @@ impl Task for ExpressionTask {
         }
         let compiled = match ctx.compile(&self.expression) {
             Ok(c) => c,
-            Err(e) => return ctx.fail(&e),
+            Err(e) => return ctx.fail(&e.to_string()),
         };
         let value = match ctx.evaluate(&compiled) {
             Ok(v) => v,
@@ -48,7 +51,7 @@ impl Task for ExpressionTask {
         };
         match ctx.assign_target(&compiled, value) {
             Ok(()) => TaskOutcome::Success,
-            Err(e) => ctx.fail(&e),
+            Err(e) => ctx.fail(&e.to_string()),
         }
     }
 }

@@ -11,7 +11,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use super::references::{file_kind, Reference};
-use super::{attr, attributes, flag, Task, TaskContext, TaskOutcome};
+use super::{attr, attributes, flag, Task, TaskConfigError, TaskContext, TaskOutcome};
 use crate::paths::map_path;
 use crate::properties::PropertyOverrides;
 use ssisd_engine::model::RawXml;
@@ -88,7 +88,10 @@ pub struct FileSystemTask {
 }
 
 impl FileSystemTask {
-    pub fn from_config(od: Option<&RawXml>, o: &PropertyOverrides) -> Result<Self, String> {
+    pub fn from_config(
+        od: Option<&RawXml>,
+        o: &PropertyOverrides,
+    ) -> Result<Self, TaskConfigError> {
         let a = attributes(od, "FileSystemData")?;
         let text = |prop: &[&str], name: &str| {
             o.text(prop)
@@ -105,7 +108,7 @@ impl FileSystemTask {
             FileSystemOperation::CopyFile
         } else {
             FileSystemOperation::parse(&op_text)
-                .ok_or_else(|| format!("unknown File System operation \"{op_text}\""))?
+                .ok_or_else(|| TaskConfigError::UnknownFileOperation(op_text.clone()))?
         };
         Ok(FileSystemTask {
             operation,

@@ -5,7 +5,7 @@
 //!
 //! Adding a task:
 //! 1. a file `tasks/<name>.rs` with a struct holding the parsed configuration, a
-//!    `from_config(object_data, overrides) -> Result<Self, String>` that only parses (no I/O:
+//!    `from_config(object_data, overrides) -> Result<Self, TaskConfigError>` that only parses (no I/O:
 //!    it also runs when the package is validated), and `impl Task` — `execute`, and
 //!    `references`, the connection managers, variables and expressions the configuration
 //!    names, which `/VALIDATE` checks against the package before anything runs;
@@ -22,6 +22,7 @@
 //! [`ObjectValue::ResultSet`]: super::object_value::ObjectValue::ResultSet
 
 pub mod command_line;
+mod config_error;
 mod context;
 mod data_flow;
 mod execute_package;
@@ -32,10 +33,12 @@ mod file_system;
 mod script;
 mod send_mail;
 
-pub use context::{TaskContext, VisibleVariable};
+pub use config_error::TaskConfigError;
+pub use context::{ConnectionError, TaskContext, VisibleVariable};
 pub use data_flow::DataFlowTask;
 pub use execute_package::ExecutePackage;
 pub use execute_process::ExecuteProcess;
+pub use execute_sql::SqlError;
 pub use expression::ExpressionTask;
 pub use file_system::{FileSystemOperation, FileSystemTask};
 pub use script::ScriptTask;
@@ -82,10 +85,12 @@ pub fn create(
     kind: &TaskKind,
     object_data: Option<&RawXml>,
     overrides: &PropertyOverrides,
-) -> Result<Box<dyn Task>, String> {
+) -> Result<Box<dyn Task>, TaskConfigError> {
     match registry::lookup(kind) {
         Some(entry) => (entry.create)(object_data, overrides),
-        None => Err(registry::refusal(kind).unwrap_or_default()),
+        None => Err(TaskConfigError::NotRunnable(
+            registry::refusal(kind).unwrap_or_default(),
+        )),
     }
 }
 
@@ -94,13 +99,12 @@ pub fn create(
 pub(crate) fn attributes(
     object_data: Option<&RawXml>,
     element: &str,
-) -> Result<Vec<(String, String)>, String> {
+) -> Result<Vec<(String, String)>, TaskConfigError> {
     let Some(od) = object_data else {
         return Ok(Vec::new());
     };
     let doc = od.document();
-    let parsed = roxmltree::Document::parse(&doc)
-        .map_err(|e| format!("the task data is not valid XML: {e}"))?;
+    let parsed = roxmltree::Document::parse(&doc).map_err(TaskConfigError::InvalidXml)?;
     let found = parsed
         .descendants()
         .find(|n| n.tag_name().name() == element)

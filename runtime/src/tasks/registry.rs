@@ -9,12 +9,13 @@ use ssisd_engine::model::{RawXml, TaskKind};
 use super::{
     data_flow::DataFlowTask, execute_package::ExecutePackage, execute_process::ExecuteProcess,
     execute_sql::ExecuteSqlTask, expression::ExpressionTask, file_system::FileSystemTask,
-    script::ScriptTask, send_mail::SendMail, Task,
+    script::ScriptTask, send_mail::SendMail, Task, TaskConfigError,
 };
 use crate::properties::PropertyOverrides;
 
 /// Builds a configured task. It only parses (no I/O): it also runs at validation.
-pub type Factory = fn(Option<&RawXml>, &PropertyOverrides) -> Result<Box<dyn Task>, String>;
+pub type Factory =
+    fn(Option<&RawXml>, &PropertyOverrides) -> Result<Box<dyn Task>, TaskConfigError>;
 
 /// Names what in the object data cannot run, or `None`.
 pub type MissingParts = fn(Option<&RawXml>) -> Option<String>;

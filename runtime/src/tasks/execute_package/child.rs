@@ -17,7 +17,7 @@ use thiserror::Error;
 use super::config::ExecutePackageConfig;
 use crate::connections::ConnectionInfo;
 use crate::paths::map_path;
-use crate::tasks::TaskContext;
+use crate::tasks::{ConnectionError, TaskContext};
 use crate::validate::validate;
 use crate::{RunOptions, StoredPackageRequest};
 use ssisd_engine::cli::{DtexecOptions, PropertyPath};
@@ -55,8 +55,8 @@ pub enum ChildError {
         connection: String,
         reason: String,
     },
-    #[error("{0}")]
-    Connection(String),
+    #[error(transparent)]
+    Connection(#[from] ConnectionError),
     #[error(
         "the child package file \"{}\" was not found{}; give the folder that holds it with \
          dtexec's /PackagePath or the SSISD_PACKAGE_PATH environment variable",
@@ -224,7 +224,9 @@ fn is_parent_variable(configuration_type: i32) -> bool {
 
 /// The value text of the parent's variable or parameter `name`.
 fn parent_value(ctx: &TaskContext<'_>, name: &str) -> Result<String, String> {
-    ctx.variable(name.trim()).map(|v| v.to_display_string())
+    ctx.variable(name.trim())
+        .map(|v| v.to_display_string())
+        .map_err(|e| e.to_string())
 }
 
 /// The (parameter, value) pairs of the task's bindings, read now.

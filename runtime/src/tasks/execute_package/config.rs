@@ -5,7 +5,7 @@
 //! must not resolve, load or run anything.
 
 use crate::properties::PropertyOverrides;
-use crate::tasks::flag;
+use crate::tasks::{flag, TaskConfigError};
 use ssisd_engine::model::RawXml;
 use ssisd_engine::protection::PackagePassword;
 
@@ -55,12 +55,11 @@ fn child_text(node: roxmltree::Node<'_, '_>, name: &str) -> Option<String> {
 impl ExecutePackageConfig {
     /// Parses the payload, then applies the property expressions (`PackageName`,
     /// `Connection`, `ExecuteOutOfProcess`, `UseProjectReference`).
-    pub fn parse(od: Option<&RawXml>, o: &PropertyOverrides) -> Result<Self, String> {
+    pub fn parse(od: Option<&RawXml>, o: &PropertyOverrides) -> Result<Self, TaskConfigError> {
         let mut c = ExecutePackageConfig::default();
         if let Some(od) = od {
             let doc = od.document();
-            let parsed = roxmltree::Document::parse(&doc)
-                .map_err(|e| format!("the task data is not valid XML: {e}"))?;
+            let parsed = roxmltree::Document::parse(&doc).map_err(TaskConfigError::InvalidXml)?;
             if let Some(task) = parsed
                 .descendants()
                 .find(|n| n.tag_name().name() == "ExecutePackageTask")
@@ -90,13 +89,10 @@ impl ExecutePackageConfig {
                     let parameter = child_text(a, "ParameterName").unwrap_or_default();
                     let source = child_text(a, "BindedVariableOrParameterName").unwrap_or_default();
                     if parameter.is_empty() {
-                        return Err("a ParameterAssignment has no ParameterName".into());
+                        return Err(TaskConfigError::UnnamedParameter);
                     }
                     if source.is_empty() {
-                        return Err(format!(
-                            "the parameter assignment of \"{parameter}\" names no variable or \
-                             parameter"
-                        ));
+                        return Err(TaskConfigError::UnboundParameter(parameter));
                     }
                     c.bindings.push(ParameterBinding { parameter, source });
                 }
@@ -123,7 +119,7 @@ mod tests {
     use super::*;
     use ssisd_engine::types::Value;
 
-    fn parse(xml: &str) -> Result<ExecutePackageConfig, String> {
+    fn parse(xml: &str) -> Result<ExecutePackageConfig, TaskConfigError> {
         ExecutePackageConfig::parse(Some(&RawXml(xml.into())), &PropertyOverrides::default())
     }
 

@@ -18,7 +18,8 @@ mod sink;
 use std::sync::Arc;
 
 use self::config::ExecutePackageConfig;
-use super::{Reference, Task, TaskContext, TaskOutcome};
+use super::references::UnusableManager;
+use super::{Reference, Task, TaskConfigError, TaskContext, TaskOutcome};
 use crate::properties::PropertyOverrides;
 use crate::{run_package, RunOptions};
 use ssisd_engine::model::{ExecResult, RawXml};
@@ -29,7 +30,10 @@ pub struct ExecutePackage {
 }
 
 impl ExecutePackage {
-    pub fn from_config(od: Option<&RawXml>, o: &PropertyOverrides) -> Result<Self, String> {
+    pub fn from_config(
+        od: Option<&RawXml>,
+        o: &PropertyOverrides,
+    ) -> Result<Self, TaskConfigError> {
         Ok(ExecutePackage {
             config: ExecutePackageConfig::parse(od, o)?,
         })
@@ -128,10 +132,7 @@ impl Task for ExecutePackage {
                     if k.eq_ignore_ascii_case("FILE") || k.eq_ignore_ascii_case("OLEDB") {
                         Ok(())
                     } else {
-                        Err(format!(
-                            "it is a \"{k}\" connection manager; a child package is named by a \
-                         File connection manager (a .dtsx file) or an OLE DB one (msdb)"
-                        ))
+                        Err(UnusableManager::NotPackageSource(k.to_string()))
                     }
                 },
             ));

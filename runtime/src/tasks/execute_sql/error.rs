@@ -17,6 +17,12 @@ pub enum SqlError {
     /// Binding parameters or results to variables failed.
     #[error("{0}")]
     Binding(String),
+    /// A variable the task reads or writes is missing or refuses the value.
+    #[error(transparent)]
+    Variable(#[from] crate::variables::VariableError),
+    /// A connection manager the task names is missing or its expressions fail.
+    #[error(transparent)]
+    Connection(#[from] crate::tasks::ConnectionError),
     /// Connecting failed: the connection manager and why (the reason names the server).
     #[error("Failed to acquire connection \"{connection}\": {message}")]
     Connect { connection: String, message: String },

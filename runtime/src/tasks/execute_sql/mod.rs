@@ -20,7 +20,7 @@ mod sql_server;
 use std::path::Path;
 
 use super::references::{database_kind, file_kind, Reference};
-use super::{Task, TaskContext, TaskOutcome};
+use super::{Task, TaskConfigError, TaskContext, TaskOutcome};
 use crate::cancel::CancelToken;
 use crate::object_value::{ObjectValue, ResultSet};
 use crate::properties::PropertyOverrides;
@@ -29,7 +29,7 @@ use ssisd_engine::types::Value;
 use ssisd_sql::{route, Route};
 
 use binding::{bind_batch, positional_order, BoundBatch, MarkerStyle};
-use error::SqlError;
+pub use error::SqlError;
 use payload::{Direction, ResultType, SourceType, SqlTaskData};
 
 /// A parameter as the drivers get it.
@@ -96,8 +96,11 @@ pub struct ExecuteSqlTask {
 
 impl ExecuteSqlTask {
     /// Parses the task data (no I/O).
-    pub fn from_config(od: Option<&RawXml>, o: &PropertyOverrides) -> Result<Self, String> {
-        let data = SqlTaskData::parse(od, o).map_err(|e| e.to_string())?;
+    pub fn from_config(
+        od: Option<&RawXml>,
+        o: &PropertyOverrides,
+    ) -> Result<Self, TaskConfigError> {
+        let data = SqlTaskData::parse(od, o)?;
         Ok(ExecuteSqlTask { data })
     }
 
@@ -106,13 +109,13 @@ impl ExecuteSqlTask {
         match self.data.source_type {
             SourceType::DirectInput => Ok(source.clone()),
             SourceType::Variable => {
-                let v = ctx.variable(source.trim()).map_err(SqlError::Binding)?;
+                let v = ctx.variable(source.trim())?;
                 Ok(v.as_str()
                     .map(str::to_string)
                     .unwrap_or_else(|| v.to_display_string()))
             }
             SourceType::FileConnection => {
-                let conn = ctx.connection(source.trim()).map_err(SqlError::Binding)?;
+                let conn = ctx.connection(source.trim())?;
                 let path = conn.file_path();
                 std::fs::read_to_string(Path::new(&path)).map_err(|e| {
                     SqlError::Binding(format!("cannot read the statement file {path}: {e}"))
@@ -122,9 +125,7 @@ impl ExecuteSqlTask {
     }
 
     fn run(&self, ctx: &TaskContext<'_>) -> Result<(), SqlError> {
-        let conn = ctx
-            .connection(&self.data.connection)
-            .map_err(SqlError::Binding)?;
+        let conn = ctx.connection(&self.data.connection)?;
         let target = route(&conn.name, &conn.creation_name, &conn.connection_string)
             .map_err(|e| SqlError::Unsupported(e.to_string()))?;
         let text = self.statement(ctx)?;
@@ -186,8 +187,7 @@ impl ExecuteSqlTask {
             ResultType::Rowset => {
                 let set = rows.unwrap_or_default();
                 for r in &self.data.results {
-                    ctx.set_object_variable(&r.variable, ObjectValue::ResultSet(set.clone()))
-                        .map_err(SqlError::Binding)?;
+                    ctx.set_object_variable(&r.variable, ObjectValue::ResultSet(set.clone()))?;
                 }
                 Ok(())
             }
@@ -284,7 +284,8 @@ mod tests {
             "OLEDB",
             "Provider=Microsoft.Jet.OLEDB.4.0;Data Source=a.mdb",
         )
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
         assert!(
             e.starts_with("the OLE DB provider \"Microsoft.Jet.OLEDB.4.0\""),
             "{e}"
@@ -294,11 +295,14 @@ mod tests {
             "OLEDB",
             "Data Source=h;Integrated Security=SSPI;Provider=SQLNCLI11",
         )
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("Windows authentication"), "{e}");
-        let e = database_kind("ODBC", "Driver={Surely Not Installed};Server=h").unwrap_err();
+        let e = database_kind("ODBC", "Driver={Surely Not Installed};Server=h")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("is not installed"), "{e}");
-        let e = database_kind("EXCEL", "").unwrap_err();
+        let e = database_kind("EXCEL", "").unwrap_err().to_string();
         assert!(e.contains("\"EXCEL\""), "{e}");
     }
 }

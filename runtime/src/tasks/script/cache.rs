@@ -14,8 +14,45 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
+/// Why the script cache cannot be used or written.
+#[derive(Debug, thiserror::Error)]
+pub enum ScriptCacheError {
+    #[error("the script cache {} cannot be created: {source}", .dir.display())]
+    Create {
+        dir: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the script cache {} cannot be read: {source}", .dir.display())]
+    Read {
+        dir: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The root is not a directory of ours closed to others: nothing in it may be run.
+    #[error(
+        "the script cache {} must be a directory owned by this account (uid {uid}) that \
+         others cannot write to; remove it or set SSISD_SCRIPT_CACHE to another directory",
+        .dir.display()
+    )]
+    NotPrivate { dir: PathBuf, uid: u32 },
+    #[error("no work directory in the script cache {}: {source}", .root.display())]
+    WorkDir {
+        root: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// Writing or renaming a file or directory of the cache, named.
+    #[error("{}: {source}", .path.display())]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
 /// The cache root, created private when missing.
-pub fn root() -> Result<PathBuf, String> {
+pub fn root() -> Result<PathBuf, ScriptCacheError> {
     let env = |k: &str| {
         std::env::var_os(k)
             .filter(|v| !v.is_empty())
@@ -32,22 +69,26 @@ pub fn root() -> Result<PathBuf, String> {
 }
 
 /// Creates `dir` (0700) when missing, and checks that it is ours and closed to others.
-fn private_dir(dir: &Path, uid: u32) -> Result<(), String> {
+fn private_dir(dir: &Path, uid: u32) -> Result<(), ScriptCacheError> {
     if !dir.exists() {
         fs::DirBuilder::new()
             .recursive(true)
             .mode(0o700)
             .create(dir)
-            .map_err(|e| format!("the script cache {} cannot be created: {e}", dir.display()))?;
+            .map_err(|source| ScriptCacheError::Create {
+                dir: dir.to_path_buf(),
+                source,
+            })?;
     }
-    let m = fs::symlink_metadata(dir)
-        .map_err(|e| format!("the script cache {} cannot be read: {e}", dir.display()))?;
+    let m = fs::symlink_metadata(dir).map_err(|source| ScriptCacheError::Read {
+        dir: dir.to_path_buf(),
+        source,
+    })?;
     if !m.is_dir() || m.uid() != uid || m.mode() & 0o022 != 0 {
-        return Err(format!(
-            "the script cache {} must be a directory owned by this account (uid {uid}) that \
-             others cannot write to; remove it or set SSISD_SCRIPT_CACHE to another directory",
-            dir.display()
-        ));
+        return Err(ScriptCacheError::NotPrivate {
+            dir: dir.to_path_buf(),
+            uid,
+        });
     }
     Ok(())
 }
@@ -67,40 +108,45 @@ pub fn digest(parts: &[&[u8]]) -> String {
 }
 
 /// A fresh private work directory inside `root` (removed when dropped).
-pub fn work_dir(root: &Path) -> Result<tempfile::TempDir, String> {
+pub fn work_dir(root: &Path) -> Result<tempfile::TempDir, ScriptCacheError> {
     tempfile::Builder::new()
         .prefix(".build-")
         .tempdir_in(root)
-        .map_err(|e| {
-            format!(
-                "no work directory in the script cache {}: {e}",
-                root.display()
-            )
+        .map_err(|source| ScriptCacheError::WorkDir {
+            root: root.to_path_buf(),
+            source,
         })
 }
 
+/// A [`ScriptCacheError::Write`] naming `path`.
+fn write_error(path: &Path) -> impl FnOnce(std::io::Error) -> ScriptCacheError + '_ {
+    move |source| ScriptCacheError::Write {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
 /// Writes `bytes` as `path`, atomically (a temporary file in the same directory, renamed).
-pub fn publish_file(path: &Path, bytes: &[u8]) -> Result<(), String> {
+pub fn publish_file(path: &Path, bytes: &[u8]) -> Result<(), ScriptCacheError> {
     let dir = path.parent().unwrap_or(Path::new("."));
-    fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    fs::create_dir_all(dir).map_err(write_error(dir))?;
     let mut tmp = tempfile::Builder::new()
         .prefix(".part-")
         .tempfile_in(dir)
-        .map_err(|e| format!("{}: {e}", dir.display()))?;
+        .map_err(write_error(dir))?;
     tmp.write_all(bytes)
         .and_then(|_| tmp.as_file().sync_all())
-        .map_err(|e| format!("{}: {e}", path.display()))?;
+        .map_err(write_error(path))?;
     let _ = tmp
         .as_file()
         .set_permissions(fs::Permissions::from_mode(0o600));
-    tmp.persist(path)
-        .map_err(|e| format!("{}: {}", path.display(), e.error))?;
+    tmp.persist(path).map_err(|e| write_error(path)(e.error))?;
     Ok(())
 }
 
 /// Moves the finished directory `built` to `target`; when another run published it first,
 /// theirs stays and ours goes.
-pub fn publish_dir(built: tempfile::TempDir, target: &Path) -> Result<(), String> {
+pub fn publish_dir(built: tempfile::TempDir, target: &Path) -> Result<(), ScriptCacheError> {
     let from = built.keep();
     match fs::rename(&from, target) {
         Ok(()) => Ok(()),
@@ -110,7 +156,7 @@ pub fn publish_dir(built: tempfile::TempDir, target: &Path) -> Result<(), String
         }
         Err(e) => {
             let _ = fs::remove_dir_all(&from);
-            Err(format!("{}: {e}", target.display()))
+            Err(write_error(target)(e))
         }
     }
 }
@@ -132,7 +178,7 @@ mod tests {
         let open = d.path().join("open");
         fs::create_dir(&open).expect("mkdir");
         fs::set_permissions(&open, fs::Permissions::from_mode(0o777)).expect("chmod");
-        let e = private_dir(&open, uid).unwrap_err();
+        let e = private_dir(&open, uid).unwrap_err().to_string();
         assert!(e.contains("others cannot write"), "{e}");
         let fresh = d.path().join("a/b");
         private_dir(&fresh, uid).expect("created");

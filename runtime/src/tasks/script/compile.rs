@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use ssisd_pipeline::script::{Language, ScriptKind, ScriptSources};
 
-use super::cache;
+use super::cache::{self, ScriptCacheError};
 use super::host_build::{self, COMPONENT_REFERENCES, SCRIPT_REFERENCES};
 use super::mono::Mono;
 use crate::cancel::CancelToken;
@@ -37,6 +37,28 @@ pub struct Prepared {
     pub assembly: PathBuf,
     /// Information for the run (the stored binary runs because the source did not compile).
     pub notes: Vec<String>,
+}
+
+/// Why a script has no assembly to run.
+#[derive(Debug, thiserror::Error)]
+pub enum PrepareError {
+    /// Neither sources nor a precompiled assembly.
+    #[error("{NO_BINARY}")]
+    NoBinary,
+    #[error(transparent)]
+    Cache(#[from] ScriptCacheError),
+    /// The C# does not compile (the compiler's errors) and no assembly is stored.
+    #[error(
+        "The script does not compile and the package stores no precompiled assembly to run \
+         instead:\n{0}"
+    )]
+    DoesNotCompile(String),
+    /// The language (named) cannot be compiled here and no assembly is stored.
+    #[error(
+        "{NO_BINARY} (the script is {language}, which Mono here cannot compile, and the package \
+         stores no precompiled assembly)"
+    )]
+    CannotCompile { language: &'static str },
 }
 
 /// Where the tools and the host are.
@@ -97,7 +119,7 @@ fn compile(project: &ScriptSources, tools: &Toolchain<'_>, root: &Path) -> Resul
         return Err(text);
     }
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let work = cache::work_dir(&dir)?;
+    let work = cache::work_dir(&dir).map_err(|e| e.to_string())?;
     let mut names = Vec::new();
     let mut args = vec![
         "-nologo".to_string(),
@@ -129,20 +151,20 @@ fn compile(project: &ScriptSources, tools: &Toolchain<'_>, root: &Path) -> Resul
         Ok(()) => {
             let bytes = std::fs::read(work.path().join("script.dll"))
                 .map_err(|e| format!("the compiled script cannot be read: {e}"))?;
-            cache::publish_file(&dll, &bytes)?;
+            cache::publish_file(&dll, &bytes).map_err(|e| e.to_string())?;
             Ok(dll)
         }
-        Err(e) if tools.cancel.is_cancelled() => Err(e),
+        Err(e) if tools.cancel.is_cancelled() => Err(e.to_string()),
         Err(e) => {
-            let text = diagnostics(&e, &names);
-            cache::publish_file(&failed, text.as_bytes())?;
+            let text = diagnostics(&e.to_string(), &names);
+            cache::publish_file(&failed, text.as_bytes()).map_err(|e| e.to_string())?;
             Err(text)
         }
     }
 }
 
 /// The package's precompiled assembly, as a cached file.
-fn binary(project: &ScriptSources, root: &Path) -> Result<Option<PathBuf>, String> {
+fn binary(project: &ScriptSources, root: &Path) -> Result<Option<PathBuf>, ScriptCacheError> {
     let Some((_, bytes)) = project.binaries.first() else {
         return Ok(None);
     };
@@ -156,9 +178,9 @@ fn binary(project: &ScriptSources, root: &Path) -> Result<Option<PathBuf>, Strin
 }
 
 /// Chooses (building or caching as needed) the assembly `project` runs as.
-pub fn prepare(project: &ScriptSources, tools: &Toolchain<'_>) -> Result<Prepared, String> {
+pub fn prepare(project: &ScriptSources, tools: &Toolchain<'_>) -> Result<Prepared, PrepareError> {
     if project.sources.is_empty() && project.binaries.is_empty() {
-        return Err(NO_BINARY.to_string());
+        return Err(PrepareError::NoBinary);
     }
     let root = cache::root()?;
     let mut notes = Vec::new();
@@ -194,15 +216,10 @@ pub fn prepare(project: &ScriptSources, tools: &Toolchain<'_>) -> Result<Prepare
                 notes,
             })
         }
-        (None, Some(errors)) => Err(format!(
-            "The script does not compile and the package stores no precompiled assembly to run \
-             instead:\n{errors}"
-        )),
-        (None, None) => Err(format!(
-            "{NO_BINARY} (the script is {}, which Mono here cannot compile, and the package \
-             stores no precompiled assembly)",
-            project.language.name()
-        )),
+        (None, Some(errors)) => Err(PrepareError::DoesNotCompile(errors)),
+        (None, None) => Err(PrepareError::CannotCompile {
+            language: project.language.name(),
+        }),
     }
 }
 

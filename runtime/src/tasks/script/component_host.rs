@@ -14,8 +14,8 @@ use ssisd_pipeline::script::{
 };
 
 use super::compile::{self, Toolchain};
-use super::host_build;
-use super::mono::{self, Mono};
+use super::host_build::{self, HostBuildError};
+use super::mono::{self, Mono, MonoMissing};
 use super::protocol::CHANNEL_ENV;
 use crate::cancel::CancelToken;
 use crate::child_host::{self, Conversation, Framing, HostedChild};
@@ -32,12 +32,12 @@ pub struct MonoScripts {
 }
 
 /// Mono is installed (what /VALIDATE checks for a data flow with Script Components).
-pub fn check() -> Result<(), String> {
+pub fn check() -> Result<(), MonoMissing> {
     mono::find_for("Script components").map(|_| ())
 }
 
 /// The script host for `ctx`'s data flow: Mono found and the host built (on first use).
-pub fn for_task(ctx: &TaskContext<'_>) -> Result<Arc<dyn ScriptHost>, String> {
+pub fn for_task(ctx: &TaskContext<'_>) -> Result<Arc<dyn ScriptHost>, HostBuildError> {
     let mono = mono::find_for("Script components")?;
     let host_dir = host_build::ensure(&mono, ctx.cancel_token(), ctx.processes())?;
     Ok(Arc::new(MonoScripts {
@@ -59,7 +59,8 @@ impl ScriptHost for MonoScripts {
                 cancel: &self.cancel,
                 registry: &self.registry,
             },
-        )?;
+        )
+        .map_err(|e| e.to_string())?;
         Ok(PreparedScript {
             assembly: prepared.assembly.display().to_string(),
             notes: prepared.notes,
@@ -97,7 +98,7 @@ struct HostProcess {
 
 impl ScriptProcess for HostProcess {
     fn send(&mut self, body: Vec<u8>) -> Result<(), String> {
-        self.conversation.send(&body)
+        self.conversation.send(&body).map_err(|e| e.to_string())
     }
 
     fn recv(&mut self) -> Option<Vec<u8>> {

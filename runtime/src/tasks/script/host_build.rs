@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use super::cache;
-use super::mono::Mono;
+use super::cache::{self, ScriptCacheError};
+use super::mono::{Mono, MonoMissing};
 use crate::cancel::CancelToken;
 use crate::process::{run_child, ChildInput, ChildSpec, ProcessRegistry};
 
@@ -193,6 +193,36 @@ pub const COMPONENT_REFERENCES: &[&str] = &[
     VB,
 ];
 
+/// Why `mcs` did not build, or why the script host cannot be had.
+#[derive(Debug, thiserror::Error)]
+pub enum HostBuildError {
+    /// Mono or mcs is not installed.
+    #[error(transparent)]
+    Mono(#[from] MonoMissing),
+    #[error("mcs ({}) could not be started: {source}", .mcs.display())]
+    Start {
+        mcs: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the build was cancelled")]
+    Cancelled,
+    /// mcs failed; its diagnostics (stdout, then stderr), trimmed.
+    #[error("{0}")]
+    Diagnostics(String),
+    #[error(transparent)]
+    Cache(#[from] ScriptCacheError),
+    /// Writing the sources of a build.
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    /// One unit of the host (the output named) does not build.
+    #[error("the script host ({unit}) does not build: {source}")]
+    Unit {
+        unit: &'static str,
+        source: Box<HostBuildError>,
+    },
+}
+
 /// The hash that names a host build: every source, the unit list and the compiler.
 pub fn fingerprint(mono: &Mono) -> String {
     let mut parts: Vec<Vec<u8>> = vec![mono.mcs.display().to_string().into_bytes()];
@@ -218,7 +248,7 @@ pub fn mcs(
     args: &[String],
     cancel: &CancelToken,
     registry: &ProcessRegistry,
-) -> Result<(), String> {
+) -> Result<(), HostBuildError> {
     let mut command = Command::new(&mono.mcs);
     command.current_dir(dir).args(args);
     let out = run_child(
@@ -235,9 +265,12 @@ pub fn mcs(
         cancel,
         registry,
     )
-    .map_err(|e| format!("mcs ({}) could not be started: {e}", mono.mcs.display()))?;
+    .map_err(|source| HostBuildError::Start {
+        mcs: mono.mcs.clone(),
+        source,
+    })?;
     if out.cancelled {
-        return Err("the build was cancelled".into());
+        return Err(HostBuildError::Cancelled);
     }
     if out.code == Some(0) {
         return Ok(());
@@ -247,7 +280,7 @@ pub fn mcs(
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    Err(text.trim().to_string())
+    Err(HostBuildError::Diagnostics(text.trim().to_string()))
 }
 
 /// The directory of a built host (built now when missing).
@@ -255,20 +288,24 @@ pub fn ensure(
     mono: &Mono,
     cancel: &CancelToken,
     registry: &ProcessRegistry,
-) -> Result<PathBuf, String> {
+) -> Result<PathBuf, HostBuildError> {
     let root = cache::root()?;
     let target = root.join("script-host").join(fingerprint(mono));
     if target.join(HOST_EXE).is_file() {
         return Ok(target);
     }
-    std::fs::create_dir_all(root.join("script-host"))
-        .map_err(|e| format!("{}: {e}", root.display()))?;
+    std::fs::create_dir_all(root.join("script-host")).map_err(|source| {
+        ScriptCacheError::Write {
+            path: root.clone(),
+            source,
+        }
+    })?;
     let work = cache::work_dir(&root.join("script-host"))?;
     let dir = work.path();
-    std::fs::write(dir.join("ecma.pub"), ECMA_KEY).map_err(|e| e.to_string())?;
+    std::fs::write(dir.join("ecma.pub"), ECMA_KEY)?;
     for u in UNITS {
         let src = dir.join("src").join(u.out);
-        std::fs::create_dir_all(&src).map_err(|e| e.to_string())?;
+        std::fs::create_dir_all(&src)?;
         let mut args = vec![
             "-nologo".to_string(),
             "-optimize+".to_string(),
@@ -284,11 +321,13 @@ pub fn ensure(
         }
         for (i, (name, text)) in u.sources.iter().enumerate() {
             let file = src.join(format!("{i}-{}", name.rsplit('/').next().unwrap_or(name)));
-            std::fs::write(&file, text).map_err(|e| e.to_string())?;
+            std::fs::write(&file, text)?;
             args.push(file.display().to_string());
         }
-        mcs(mono, dir, &args, cancel, registry)
-            .map_err(|e| format!("the script host ({}) does not build: {e}", u.out))?;
+        mcs(mono, dir, &args, cancel, registry).map_err(|e| HostBuildError::Unit {
+            unit: u.out,
+            source: Box::new(e),
+        })?;
     }
     let _ = std::fs::remove_dir_all(dir.join("src"));
     let _ = std::fs::remove_file(dir.join("ecma.pub"));

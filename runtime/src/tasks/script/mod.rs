@@ -18,7 +18,7 @@ mod session;
 
 use self::compile::Toolchain;
 use self::project::ScriptProject;
-use super::{Reference, Task, TaskContext, TaskOutcome};
+use super::{Reference, Task, TaskConfigError, TaskContext, TaskOutcome};
 use crate::cancel::CancelToken;
 use crate::process::ProcessRegistry;
 use crate::properties::PropertyOverrides;
@@ -30,7 +30,10 @@ pub struct ScriptTask {
 }
 
 impl ScriptTask {
-    pub fn from_config(od: Option<&RawXml>, o: &PropertyOverrides) -> Result<Self, String> {
+    pub fn from_config(
+        od: Option<&RawXml>,
+        o: &PropertyOverrides,
+    ) -> Result<Self, TaskConfigError> {
         Ok(ScriptTask {
             project: ScriptProject::parse(od, o)?,
         })
@@ -57,14 +60,14 @@ impl Task for ScriptTask {
         let prepared = match compile::prepare(&self.project.to_sources(), &tools) {
             Ok(p) => p,
             Err(_) if ctx.is_cancelled() => return TaskOutcome::Canceled,
-            Err(e) => return ctx.fail(&e),
+            Err(e) => return ctx.fail(&e.to_string()),
         };
         for note in &prepared.notes {
             ctx.information(0, note);
         }
         let request = match session::request(ctx, &self.project, &prepared.assembly) {
             Ok(r) => r,
-            Err(e) => return ctx.fail(&e),
+            Err(e) => return ctx.fail(&e.to_string()),
         };
         session::run(ctx, &mono, &host_dir, &request)
     }
@@ -85,10 +88,10 @@ impl Task for ScriptTask {
     /// Mono is installed, the host builds, and the script compiles or the package carries a
     /// precompiled assembly (the work is cached for the run).
     fn check(&self) -> Result<(), String> {
-        let mono = mono::find()?;
+        let mono = mono::find().map_err(|e| e.to_string())?;
         let cancel = CancelToken::new();
         let registry = ProcessRegistry::default();
-        let host_dir = host_build::ensure(&mono, &cancel, &registry)?;
+        let host_dir = host_build::ensure(&mono, &cancel, &registry).map_err(|e| e.to_string())?;
         compile::prepare(
             &self.project.to_sources(),
             &Toolchain {
@@ -99,5 +102,6 @@ impl Task for ScriptTask {
             },
         )
         .map(|_| ())
+        .map_err(|e| e.to_string())
     }
 }

@@ -34,13 +34,27 @@ fn tool(env: &str, program: &str) -> Option<PathBuf> {
     }
 }
 
+/// Mono or its C# compiler is not installed: what cannot run, and which tools are missing.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{what} run on Mono, which is not installed here ({} not found on the PATH); \
+     install the Debian packages {DEBIAN_PACKAGES} (apt-get install {DEBIAN_PACKAGES})",
+    .missing.join(" and ")
+)]
+pub struct MonoMissing {
+    /// `Script tasks`, `Script components`.
+    pub what: String,
+    /// `mono`, `mcs`, or both.
+    pub missing: Vec<&'static str>,
+}
+
 /// Mono and its C# compiler, or why a Script Task cannot run here.
-pub fn find() -> Result<Mono, String> {
+pub fn find() -> Result<Mono, MonoMissing> {
     find_for("Script tasks")
 }
 
 /// Mono and its C# compiler, or why `what` (`Script tasks`, `Script components`) cannot run.
-pub fn find_for(what: &str) -> Result<Mono, String> {
+pub fn find_for(what: &str) -> Result<Mono, MonoMissing> {
     let mono = tool("SSISD_MONO", "mono");
     let mcs = tool("SSISD_MCS", "mcs");
     match (mono, mcs) {
@@ -51,11 +65,10 @@ pub fn find_for(what: &str) -> Result<Mono, String> {
                 .filter(|(_, m)| *m)
                 .map(|(n, _)| *n)
                 .collect();
-            Err(format!(
-                "{what} run on Mono, which is not installed here ({} not found on the PATH); \
-                 install the Debian packages {DEBIAN_PACKAGES} (apt-get install {DEBIAN_PACKAGES})",
-                missing.join(" and ")
-            ))
+            Err(MonoMissing {
+                what: what.to_string(),
+                missing,
+            })
         }
     }
 }

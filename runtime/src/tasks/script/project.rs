@@ -7,6 +7,7 @@
 use base64::Engine;
 
 use crate::properties::PropertyOverrides;
+use crate::tasks::TaskConfigError;
 use ssisd_engine::model::RawXml;
 use ssisd_pipeline::script::project::variable_list;
 pub use ssisd_pipeline::script::Language;
@@ -54,17 +55,19 @@ pub struct ScriptProject {
 impl ScriptProject {
     /// Parses the task's object data; `overrides` carry ReadOnlyVariables/ReadWriteVariables
     /// set by property expressions or `/Set`.
-    pub fn parse(od: Option<&RawXml>, o: &PropertyOverrides) -> Result<ScriptProject, String> {
+    pub fn parse(
+        od: Option<&RawXml>,
+        o: &PropertyOverrides,
+    ) -> Result<ScriptProject, TaskConfigError> {
         let Some(od) = od else {
-            return Err("the Script task has no script project in its data".into());
+            return Err(TaskConfigError::NoScriptProject);
         };
         let doc = od.document();
-        let parsed = roxmltree::Document::parse(&doc)
-            .map_err(|e| format!("the Script task data is not valid XML: {e}"))?;
+        let parsed = roxmltree::Document::parse(&doc).map_err(TaskConfigError::InvalidScriptXml)?;
         let sp = parsed
             .descendants()
             .find(|n| n.tag_name().name() == "ScriptProject")
-            .ok_or("the Script task data has no ScriptProject element")?;
+            .ok_or(TaskConfigError::NoScriptProjectElement)?;
         let attr = |name: &str| {
             sp.attributes()
                 .find(|a| a.name().eq_ignore_ascii_case(name))
@@ -74,7 +77,7 @@ impl ScriptProject {
             "CSharp" => Language::CSharp,
             "VisualBasic" | "Microsoft Visual Basic .NET" => Language::VisualBasic,
             "" => Language::CSharp,
-            other => return Err(format!("the script language \"{other}\" is not known")),
+            other => return Err(TaskConfigError::ScriptLanguage(other.to_string())),
         };
         let list = |prop: &str| {
             o.text(&[prop])
@@ -100,8 +103,9 @@ impl ScriptProject {
                     let compact: String = text.split_whitespace().collect();
                     let bytes = base64::engine::general_purpose::STANDARD
                         .decode(compact.as_bytes())
-                        .map_err(|e| {
-                            format!("the precompiled script \"{name}\" is not valid base64: {e}")
+                        .map_err(|source| TaskConfigError::ScriptBinary {
+                            name: name.clone(),
+                            source,
                         })?;
                     binaries.push((name, bytes));
                 }
@@ -218,7 +222,9 @@ End Class]]></ProjectItem>
         let x = od(
             r#"<ScriptProject Name="ST_x" Language="CSharp"><BinaryItem Name="a.dll">***</BinaryItem></ScriptProject>"#,
         );
-        let e = ScriptProject::parse(Some(&x), &PropertyOverrides::default()).unwrap_err();
+        let e = ScriptProject::parse(Some(&x), &PropertyOverrides::default())
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("a.dll"), "{e}");
     }
 }

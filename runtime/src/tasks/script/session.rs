@@ -19,6 +19,7 @@ use super::protocol::{
 use crate::child_host::{self, Framing, HostedChild};
 use crate::events::{codes, EventBody, Level, RunEvent};
 use crate::tasks::{TaskContext, TaskOutcome};
+use crate::variables::VariableError;
 use ssisd_pipeline::script::values;
 
 /// How the script ended, as the frames said.
@@ -29,16 +30,32 @@ struct Ending {
     host_error: bool,
 }
 
-/// SSIS's message when a listed variable does not exist.
-fn lock_failure(name: &str, write: bool, why: &str) -> String {
-    format!(
-        "Failed to lock variable \"{name}\" for {} access with error 0xC0010001 \"The variable \
-         cannot be found. This occurs when an attempt is made to retrieve a variable from the \
-         Variables collection on a container during execution of the package, and the variable \
-         is not there. The variable name may have changed or the variable is not being \
-         created.\" ({why})",
-        if write { "read/write" } else { "read" }
-    )
+/// The access a lock asks for, in SSIS's words.
+fn access(write: &bool) -> &'static str {
+    if *write {
+        "read/write"
+    } else {
+        "read"
+    }
+}
+
+/// A variable the script lists (ReadOnlyVariables, ReadWriteVariables) is not in scope;
+/// the text is SSIS's, with the lookup's reason after it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "Failed to lock variable \"{name}\" for {} access with error 0xC0010001 \"The variable \
+     cannot be found. This occurs when an attempt is made to retrieve a variable from the \
+     Variables collection on a container during execution of the package, and the variable \
+     is not there. The variable name may have changed or the variable is not being \
+     created.\" ({source})",
+    access(.write)
+)]
+pub struct VariableLockError {
+    pub name: String,
+    /// Listed in ReadWriteVariables (else ReadOnlyVariables).
+    pub write: bool,
+    #[source]
+    pub source: VariableError,
 }
 
 /// The request for `project`, or the SSIS error for a listed variable that is not in scope.
@@ -46,16 +63,18 @@ pub fn request(
     ctx: &TaskContext<'_>,
     project: &ScriptProject,
     assembly: &Path,
-) -> Result<Request, String> {
+) -> Result<Request, VariableLockError> {
     let mut access = std::collections::HashMap::new();
     for (names, a) in [
         (&project.read_only, Access::ReadOnly),
         (&project.read_write, Access::ReadWrite),
     ] {
         for n in names {
-            let slot = ctx
-                .variable_slot(n)
-                .map_err(|why| lock_failure(n, a == Access::ReadWrite, &why))?;
+            let slot = ctx.variable_slot(n).map_err(|source| VariableLockError {
+                name: n.clone(),
+                write: a == Access::ReadWrite,
+                source,
+            })?;
             access.insert(slot, a);
         }
     }

@@ -4,7 +4,7 @@
 //! expressions applied on top. It only parses; it must not read files or send anything.
 
 use crate::properties::PropertyOverrides;
-use crate::tasks::{attr, attributes};
+use crate::tasks::{attr, attributes, TaskConfigError};
 use ssisd_engine::model::RawXml;
 
 /// Where the message body comes from.
@@ -55,28 +55,26 @@ pub fn attachment_list(text: &str) -> Vec<String> {
         .collect()
 }
 
-fn source_type(text: &str) -> Result<MessageSourceType, String> {
+fn source_type(text: &str) -> Result<MessageSourceType, TaskConfigError> {
     match text.trim().to_ascii_lowercase().as_str() {
         "" | "directinput" | "0" => Ok(MessageSourceType::DirectInput),
         "fileconnection" | "1" => Ok(MessageSourceType::FileConnection),
         "variable" | "2" => Ok(MessageSourceType::Variable),
-        other => Err(format!(
-            "MessageSourceType \"{other}\" is not DirectInput, FileConnection or Variable"
-        )),
+        other => Err(TaskConfigError::MessageSourceType(other.to_string())),
     }
 }
 
-fn priority(text: &str) -> Result<Priority, String> {
+fn priority(text: &str) -> Result<Priority, TaskConfigError> {
     match text.trim().to_ascii_lowercase().as_str() {
         "" | "normal" | "2" => Ok(Priority::Normal),
         "high" | "1" => Ok(Priority::High),
         "low" | "3" => Ok(Priority::Low),
-        other => Err(format!("Priority \"{other}\" is not High, Normal or Low")),
+        other => Err(TaskConfigError::Priority(other.to_string())),
     }
 }
 
 impl SendMailConfig {
-    pub fn parse(od: Option<&RawXml>, o: &PropertyOverrides) -> Result<Self, String> {
+    pub fn parse(od: Option<&RawXml>, o: &PropertyOverrides) -> Result<Self, TaskConfigError> {
         let a = attributes(od, "SendMailTaskData")?;
         let text = |props: &[&str], name: &str| {
             o.text(props)

@@ -20,8 +20,8 @@ use lettre::{Message, Transport};
 use self::config::{MessageSourceType, Priority, SendMailConfig};
 use self::relay::Relay;
 use self::smtp::SmtpSettings;
-use super::references::file_kind;
-use super::{Reference, Task, TaskContext, TaskOutcome};
+use super::references::{file_kind, UnusableManager};
+use super::{Reference, Task, TaskConfigError, TaskContext, TaskOutcome};
 use crate::paths::map_path;
 use crate::properties::PropertyOverrides;
 use ssisd_engine::model::RawXml;
@@ -56,7 +56,10 @@ fn mailbox(field: &str, address: &str) -> Result<Mailbox, String> {
 }
 
 impl SendMail {
-    pub fn from_config(od: Option<&RawXml>, o: &PropertyOverrides) -> Result<Self, String> {
+    pub fn from_config(
+        od: Option<&RawXml>,
+        o: &PropertyOverrides,
+    ) -> Result<Self, TaskConfigError> {
         Ok(SendMail {
             config: SendMailConfig::parse(od, o)?,
         })
@@ -66,7 +69,9 @@ impl SendMail {
         if self.config.smtp_connection.trim().is_empty() {
             return Err("the Send Mail task has no SMTP connection manager".into());
         }
-        let cm = ctx.connection(&self.config.smtp_connection)?;
+        let cm = ctx
+            .connection(&self.config.smtp_connection)
+            .map_err(|e| e.to_string())?;
         let mut text = cm.connection_string.clone();
         if text.trim().is_empty() {
             // Older files keep the string only in the manager's object data.
@@ -90,7 +95,7 @@ impl SendMail {
                 .map(|v| v.to_display_string())
                 .map_err(|e| format!("MessageSource variable: {e}")),
             MessageSourceType::FileConnection => {
-                let cm = ctx.connection(source)?;
+                let cm = ctx.connection(source).map_err(|e| e.to_string())?;
                 let path = cm.file_path();
                 std::fs::read_to_string(&path)
                     .map_err(|e| format!("the message file \"{path}\" cannot be read: {e}"))
@@ -162,12 +167,9 @@ impl Task for SendMail {
                     // port); credentials from the environment are the run's to read.
                     smtp::SmtpSettings::parse(text, |_| None)
                         .map(|_| ())
-                        .map_err(|e| e.to_string())
+                        .map_err(|e| UnusableManager::SmtpSettings(e.to_string()))
                 } else {
-                    Err(format!(
-                        "it is a \"{}\" connection manager, not an SMTP connection manager",
-                        kind.trim()
-                    ))
+                    Err(UnusableManager::NotSmtp(kind.trim().to_string()))
                 }
             },
         )];
