@@ -976,7 +976,7 @@ impl PackageActor {
         ctx.wait(
             async move {
                 blocking(move || -> Result<RunState, String> {
-                    let instance = handles.instance_id()?;
+                    let instance = handles.instance_id().map_err(|e| e.to_string())?;
                     let name = entry.config.name.clone();
                     let before = RunState {
                         execution_id: spec.id.clone(),

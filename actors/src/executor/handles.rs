@@ -26,6 +26,31 @@ CREATE TABLE IF NOT EXISTS handles (
 );
 ";
 
+/// Why the handle table cannot be opened, read or written; each names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum HandleError {
+    #[error("cannot create {}: {source}", .dir.display())]
+    CreateDir {
+        dir: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot open {}: {source}", .path.display())]
+    Open {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error("no connection")]
+    NoConnection,
+    #[error("{}: {source}", .path.display())]
+    Sqlite {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
+}
+
 /// A persisted handle.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Handle {
@@ -51,24 +76,34 @@ impl Handles {
         }
     }
 
-    fn with<R>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<R>) -> Result<R, String> {
+    fn with<R>(
+        &self,
+        f: impl FnOnce(&Connection) -> rusqlite::Result<R>,
+    ) -> Result<R, HandleError> {
         let mut guard = self.conn.lock().unwrap_or_else(|p| p.into_inner());
         if guard.is_none() {
             if let Some(parent) = self.path.parent() {
-                std::fs::create_dir_all(parent)
-                    .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+                std::fs::create_dir_all(parent).map_err(|source| HandleError::CreateDir {
+                    dir: parent.to_path_buf(),
+                    source,
+                })?;
             }
-            *guard = Some(
-                crate::sqlite::open(&self.path, SCHEMA)
-                    .map_err(|e| format!("cannot open {}: {e}", self.path.display()))?,
-            );
+            *guard = Some(crate::sqlite::open(&self.path, SCHEMA).map_err(|source| {
+                HandleError::Open {
+                    path: self.path.clone(),
+                    source,
+                }
+            })?);
         }
-        let conn = guard.as_ref().ok_or("no connection")?;
-        f(conn).map_err(|e| format!("{}: {e}", self.path.display()))
+        let conn = guard.as_ref().ok_or(HandleError::NoConnection)?;
+        f(conn).map_err(|source| HandleError::Sqlite {
+            path: self.path.clone(),
+            source,
+        })
     }
 
     /// This service instance's id: twelve hex digits made at first use and kept.
-    pub fn instance_id(&self) -> Result<String, String> {
+    pub fn instance_id(&self) -> Result<String, HandleError> {
         self.with(|c| {
             if let Some(id) = c
                 .query_row(
@@ -94,7 +129,12 @@ impl Handles {
     }
 
     /// Records (or replaces) the handle of `state`'s run; durable when it returns.
-    pub fn record(&self, executor: &str, instance: &str, state: &RunState) -> Result<(), String> {
+    pub fn record(
+        &self,
+        executor: &str,
+        instance: &str,
+        state: &RunState,
+    ) -> Result<(), HandleError> {
         let json = String::from_utf8(state.to_json()).unwrap_or_default();
         self.with(|c| {
             c.execute(
@@ -114,7 +154,7 @@ impl Handles {
     }
 
     /// Forgets a run's handle (its outcome is recorded).
-    pub fn remove(&self, execution_id: &str) -> Result<(), String> {
+    pub fn remove(&self, execution_id: &str) -> Result<(), HandleError> {
         self.with(|c| {
             c.execute(
                 "DELETE FROM handles WHERE execution_id = ?1",
@@ -125,7 +165,7 @@ impl Handles {
     }
 
     /// Every handle kept.
-    pub fn all(&self) -> Result<Vec<Handle>, String> {
+    pub fn all(&self) -> Result<Vec<Handle>, HandleError> {
         self.with(|c| {
             let mut stmt = c.prepare(
                 "SELECT execution_id, executor, instance_id, external_id, state FROM handles ORDER BY recorded_at",

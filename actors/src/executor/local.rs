@@ -17,7 +17,7 @@ use chrono::Utc;
 use ssisd_engine::cli::{encode_parameters, PARAMETERS_ENV};
 use ssisd_engine::run_protocol::{self as protocol, process_start_time, RunState, STATE_FILE};
 
-use super::run_dir::{create_file, prepare, RunModes};
+use super::run_dir::{create_file, prepare, RunDirError, RunModes};
 use super::{Cancel, Executor, ExecutorConfig, Exit, Kind, Owned, Status, Submission};
 use crate::package::{send_signal, write_atomic, RunSettings, RunSpec};
 
@@ -51,7 +51,7 @@ pub struct Local {
 
 impl Executor for Local {
     fn submit(&self, run: &Submission<'_>) -> Result<RunState, String> {
-        let (child, state) = spawn_runner(run.spec, run.settings)?;
+        let (child, state) = spawn_runner(run.spec, run.settings).map_err(|e| e.to_string())?;
         self.children
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -121,13 +121,36 @@ fn exit_of(status: std::process::ExitStatus) -> Exit {
     }
 }
 
+/// Why a runner did not start.
+#[derive(Debug, thiserror::Error)]
+pub enum SpawnError {
+    /// Its directory or files.
+    #[error(transparent)]
+    RunDir(#[from] RunDirError),
+    #[error("cannot start {}: {source}", .runner.display())]
+    Start {
+        runner: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// Started as the runner account (uid, gid).
+    #[error("cannot start {} as uid {uid}, gid {gid}: {source}", .runner.display())]
+    StartAs {
+        runner: std::path::PathBuf,
+        uid: u32,
+        gid: u32,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
 /// Prepares the run's directory (see [`super::run_dir`]) and starts the runner in its own
 /// session (stdin from /dev/null, output to files, cwd the run's directory), as the runner
 /// account when there is one; then writes the state file.
 pub fn spawn_runner(
     spec: &RunSpec,
     settings: &RunSettings,
-) -> Result<(std::process::Child, RunState), String> {
+) -> Result<(std::process::Child, RunState), SpawnError> {
     use std::os::unix::process::CommandExt;
     let modes = RunModes::new(settings.run_as.is_some());
     let prepared = prepare(&settings.dir, spec, &modes)?;
@@ -187,12 +210,17 @@ pub fn spawn_runner(
             Ok(())
         });
     }
-    let child = cmd.spawn().map_err(|e| match run_as {
-        Some((uid, gid)) => format!(
-            "cannot start {} as uid {uid}, gid {gid}: {e}",
-            settings.runner.display()
-        ),
-        None => format!("cannot start {}: {e}", settings.runner.display()),
+    let child = cmd.spawn().map_err(|source| match run_as {
+        Some((uid, gid)) => SpawnError::StartAs {
+            runner: settings.runner.clone(),
+            uid,
+            gid,
+            source,
+        },
+        None => SpawnError::Start {
+            runner: settings.runner.clone(),
+            source,
+        },
     })?;
     let pid = child.id() as i32;
     let state = RunState {

@@ -38,6 +38,39 @@ impl RunModes {
     }
 }
 
+/// Why a run's directory or one of its files cannot be made; each names the path.
+#[derive(Debug, thiserror::Error)]
+pub enum RunDirError {
+    #[error("cannot create {}: {source}", .path.display())]
+    Create {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot write {}: {source}", .path.display())]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot set the mode of {}: {source}", .path.display())]
+    Mode {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The directory of all runs cannot be made or given its mode.
+    #[error("cannot prepare {}: {source}", .dir.display())]
+    Prepare {
+        dir: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The directory of all runs is something else.
+    #[error("{} is not a directory; remove it so that runs can be kept there", .0.display())]
+    NotADirectory(PathBuf),
+}
+
 /// A prepared run directory.
 pub struct Prepared {
     pub dir: PathBuf,
@@ -47,7 +80,7 @@ pub struct Prepared {
 }
 
 /// Creates `<runs>/<id>/` with the package and empty stream and output files.
-pub fn prepare(runs: &Path, spec: &RunSpec, modes: &RunModes) -> Result<Prepared, String> {
+pub fn prepare(runs: &Path, spec: &RunSpec, modes: &RunModes) -> Result<Prepared, RunDirError> {
     use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
     prepare_runs_dir(runs, modes.dir)?;
     let dir = runs.join(&spec.id);
@@ -55,37 +88,52 @@ pub fn prepare(runs: &Path, spec: &RunSpec, modes: &RunModes) -> Result<Prepared
         .mode(modes.dir)
         .create(&dir)
         .and_then(|()| std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(modes.dir)))
-        .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        .map_err(|source| RunDirError::Create {
+            path: dir.clone(),
+            source,
+        })?;
     let (file, bytes) = match &spec.project {
         Some(p) => (dir.join("project.ispac"), &p.ispac),
         None => (dir.join("package.dtsx"), &spec.bytes),
     };
     create_file(&file, modes.package)?
         .write_all(bytes)
-        .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+        .map_err(|source| RunDirError::Write {
+            path: file.clone(),
+            source,
+        })?;
     let events = dir.join(EVENTS_FILE);
     create_file(&events, modes.output)?;
     Ok(Prepared { dir, file, events })
 }
 
 /// Creates a file that must not exist yet, with exactly `mode` (the umask is undone).
-pub fn create_file(path: &Path, mode: u32) -> Result<std::fs::File, String> {
+pub fn create_file(path: &Path, mode: u32) -> Result<std::fs::File, RunDirError> {
     use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
     let file = std::fs::OpenOptions::new()
         .append(true)
         .create_new(true)
         .mode(mode)
         .open(path)
-        .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+        .map_err(|source| RunDirError::Create {
+            path: path.to_path_buf(),
+            source,
+        })?;
     file.set_permissions(std::fs::Permissions::from_mode(mode))
-        .map_err(|e| format!("cannot set the mode of {}: {e}", path.display()))?;
+        .map_err(|source| RunDirError::Mode {
+            path: path.to_path_buf(),
+            source,
+        })?;
     Ok(file)
 }
 
 /// Makes sure the directory of all runs exists with `mode` (it may predate a runner account).
-fn prepare_runs_dir(dir: &Path, mode: u32) -> Result<(), String> {
+fn prepare_runs_dir(dir: &Path, mode: u32) -> Result<(), RunDirError> {
     use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
-    let fail = |e: std::io::Error| format!("cannot prepare {}: {e}", dir.display());
+    let fail = |source: std::io::Error| RunDirError::Prepare {
+        dir: dir.to_path_buf(),
+        source,
+    };
     match std::fs::symlink_metadata(dir) {
         Ok(m) if m.is_dir() => {
             if m.mode() & 0o7777 != mode {
@@ -94,10 +142,7 @@ fn prepare_runs_dir(dir: &Path, mode: u32) -> Result<(), String> {
             }
             Ok(())
         }
-        Ok(_) => Err(format!(
-            "{} is not a directory; remove it so that runs can be kept there",
-            dir.display()
-        )),
+        Ok(_) => Err(RunDirError::NotADirectory(dir.to_path_buf())),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             std::fs::DirBuilder::new()
                 .recursive(true)

@@ -241,12 +241,12 @@ impl Executor for Slurm {
     fn submit(&self, run: &Submission<'_>) -> Result<RunState, String> {
         let spec = run.spec;
         let modes = RunModes::new(run.settings.run_as.is_some());
-        let prepared = prepare(&self.shared_dir, spec, &modes)?;
+        let prepared = prepare(&self.shared_dir, spec, &modes).map_err(|e| e.to_string())?;
         let dir = &prepared.dir;
         let stdout = dir.join("stdout.log");
         let stderr = dir.join("stderr.log");
-        create_file(&stdout, modes.output)?;
-        create_file(&stderr, modes.output)?;
+        create_file(&stdout, modes.output).map_err(|e| e.to_string())?;
+        create_file(&stderr, modes.output).map_err(|e| e.to_string())?;
         let mut words: Vec<String> = Vec::new();
         match &spec.project {
             Some(p) => {
@@ -268,14 +268,16 @@ impl Executor for Slurm {
         }
         {
             use std::io::Write;
-            create_file(&dir.join("arguments"), modes.package)?
+            create_file(&dir.join("arguments"), modes.package)
+                .map_err(|e| e.to_string())?
                 .write_all(&arguments)
                 .map_err(|e| format!("cannot write the run's arguments: {e}"))?;
         }
         let script = dir.join("job.sh");
         {
             use std::io::Write;
-            create_file(&script, modes.package)?
+            create_file(&script, modes.package)
+                .map_err(|e| e.to_string())?
                 .write_all(self.job_script(&spec.id, run.instance).as_bytes())
                 .map_err(|e| format!("cannot write the job script: {e}"))?;
         }

@@ -141,6 +141,32 @@ pub struct ScheduleView {
     pub modified: Option<DateTime<Utc>>,
 }
 
+/// Why a schedule's stored package cannot be read.
+#[derive(Debug, thiserror::Error)]
+pub enum PackagePathError {
+    /// The path (as given) starts with none of the top-level folders (listed).
+    #[error("\"{path}\" does not start with a top-level folder; they are: {}", .tops.join(", "))]
+    NoTopFolder { path: String, tops: Vec<String> },
+    /// The path (as given) ends at a folder.
+    #[error("\"{0}\" names a folder, not a package")]
+    NotAPackage(String),
+    #[error("the top-level folder \"{top}\" of {path} is not running")]
+    NotRunning { top: String, path: String },
+    /// A folder or package name the store refuses.
+    #[error(transparent)]
+    Name(ssisd_stores::StoreError),
+    /// The store of the top-level folder (named) ended before it answered.
+    #[error("the store of \"{0}\" stopped while answering")]
+    StoreStopped(String),
+    /// The store's answer, for the path as given.
+    #[error("{path}: {source}")]
+    Store {
+        path: String,
+        #[source]
+        source: ssisd_stores::StoreError,
+    },
+}
+
 /// Why a schedule request was refused.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ScheduleRefused {
@@ -427,7 +453,9 @@ impl Scheduler {
         let supervisor = self.env.supervisor.clone();
         Box::pin(
             async move {
-                let (label, bytes) = read_package(&directory, &def.package).await?;
+                let (label, bytes) = read_package(&directory, &def.package)
+                    .await
+                    .map_err(|e| e.to_string())?;
                 let spec = RunSpec {
                     id: String::new(),
                     package: label,
@@ -694,12 +722,15 @@ fn retry_note(retry: bool, def: &ScheduleDef) -> String {
 pub async fn read_package(
     directory: &crate::Directory,
     path: &str,
-) -> Result<(String, Vec<u8>), String> {
+) -> Result<(String, Vec<u8>), PackagePathError> {
     let (top, folders, name) = split_package(directory, path)?;
-    let store = crate::store::address(directory, &top)
-        .ok_or_else(|| format!("the top-level folder \"{top}\" of {path} is not running"))?;
-    let folder = StorePath::from_segments(&folders).map_err(|e| e.to_string())?;
-    let item = ItemName::new(strip_dtsx(&name)).map_err(|e| e.to_string())?;
+    let store =
+        crate::store::address(directory, &top).ok_or_else(|| PackagePathError::NotRunning {
+            top: top.clone(),
+            path: path.to_string(),
+        })?;
+    let folder = StorePath::from_segments(&folders).map_err(PackagePathError::Name)?;
+    let item = ItemName::new(strip_dtsx(&name)).map_err(PackagePathError::Name)?;
     let label = if folder.is_root() {
         format!("\\{top}\\{item}")
     } else {
@@ -714,7 +745,7 @@ pub async fn read_package(
                 Box::pin(async move { s.get_package(&f, &i).await })
             }))
             .await
-            .map_err(|_| format!("the store of \"{top}\" stopped while answering"))?;
+            .map_err(|_| PackagePathError::StoreStopped(top.clone()))?;
         let starting = directory
             .folder(&top)
             .is_some_and(|f| f.health == crate::FolderHealth::Starting);
@@ -725,7 +756,12 @@ pub async fn read_package(
             {
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
-            Err(e) => return Err(format!("{path}: {e}")),
+            Err(source) => {
+                return Err(PackagePathError::Store {
+                    path: path.to_string(),
+                    source,
+                })
+            }
         }
     }
 }
@@ -735,7 +771,7 @@ pub async fn read_package(
 pub fn split_package(
     directory: &crate::Directory,
     path: &str,
-) -> Result<(String, Vec<String>, String), String> {
+) -> Result<(String, Vec<String>, String), PackagePathError> {
     let text = path.trim().trim_start_matches(['\\', '/']);
     let mut tops: Vec<String> = directory.folders().into_iter().map(|f| f.name).collect();
     tops.sort_by_key(|t| std::cmp::Reverse(t.len()));
@@ -746,11 +782,9 @@ pub fn split_package(
                 && text[..t.len()].eq_ignore_ascii_case(t)
                 && matches!(text.as_bytes()[t.len()], b'/' | b'\\')
         })
-        .ok_or_else(|| {
-            format!(
-                "\"{path}\" does not start with a top-level folder; they are: {}",
-                tops.join(", ")
-            )
+        .ok_or_else(|| PackagePathError::NoTopFolder {
+            path: path.to_string(),
+            tops: tops.clone(),
         })?;
     let rest: Vec<String> = text[top.len()..]
         .split(['/', '\\'])
@@ -758,7 +792,7 @@ pub fn split_package(
         .map(str::to_string)
         .collect();
     let Some((name, folders)) = rest.split_last() else {
-        return Err(format!("\"{path}\" names a folder, not a package"));
+        return Err(PackagePathError::NotAPackage(path.to_string()));
     };
     Ok((top.clone(), folders.to_vec(), name.clone()))
 }
