@@ -26,6 +26,11 @@ pub struct ImportProtection {
     pub new_password: Option<PackagePassword>,
 }
 
+/// A protection header (named) whose value is not UTF-8 text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the {0} header is not UTF-8 text")]
+pub struct HeaderNotText(pub &'static str);
+
 impl ImportProtection {
     /// Whether the import asks for anything (else it is a byte-for-byte import).
     pub fn is_empty(&self) -> bool {
@@ -50,13 +55,13 @@ impl ImportProtection {
     /// Reads the headers a request carries; `get` looks a header up by name (any case).
     pub fn from_headers<'a>(
         get: impl Fn(&str) -> Option<&'a [u8]>,
-    ) -> Result<ImportProtection, String> {
-        let text = |name: &str| -> Result<Option<String>, String> {
+    ) -> Result<ImportProtection, HeaderNotText> {
+        let text = |name: &'static str| -> Result<Option<String>, HeaderNotText> {
             match get(name) {
                 None => Ok(None),
                 Some(bytes) => std::str::from_utf8(bytes)
                     .map(|s| Some(s.to_string()))
-                    .map_err(|_| format!("the {name} header is not UTF-8 text")),
+                    .map_err(|_| HeaderNotText(name)),
             }
         };
         Ok(ImportProtection {

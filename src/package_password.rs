@@ -17,8 +17,15 @@ pub enum Ask {
     Prompt,
 }
 
+/// The terminal could not be asked for the password (there is none).
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "cannot prompt for the package password ({0}): there is no terminal; set {PASSWORD_VARIABLE} instead"
+)]
+pub struct PromptError(#[source] std::io::Error);
+
 /// The password, or `None` when none was asked for and the environment has none.
-pub fn resolve(ask: &Ask) -> Result<Option<PackagePassword>, String> {
+pub fn resolve(ask: &Ask) -> Result<Option<PackagePassword>, PromptError> {
     let from_env = || {
         std::env::var(PASSWORD_VARIABLE)
             .ok()
@@ -32,12 +39,7 @@ pub fn resolve(ask: &Ask) -> Result<Option<PackagePassword>, String> {
             Some(p) => Ok(Some(p)),
             None => rpassword::prompt_password("Enter decryption password: ")
                 .map(|p| Some(PackagePassword::new(p)))
-                .map_err(|e| {
-                    format!(
-                        "cannot prompt for the package password ({e}): there is no terminal; \
-                         set {PASSWORD_VARIABLE} instead"
-                    )
-                }),
+                .map_err(PromptError),
         },
     }
 }

@@ -28,10 +28,38 @@ pub struct FetchError {
     pub message: String,
 }
 
+/// Why msdb cannot be opened with the login given.
+#[derive(Debug, thiserror::Error)]
+pub enum MsdbOpenError {
+    /// No SQL Server login for the server (named).
+    #[error("to reach msdb on \"{0}\" give a SQL Server login (user and password options): Windows authentication is not available on Linux")]
+    NoLogin(String),
+    #[error("cannot open msdb on \"{server}\": {source}")]
+    Open {
+        server: String,
+        #[source]
+        source: StoreError,
+    },
+}
+
+/// Why an OLE DB connection string gives no SQL Server login.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectionLoginError {
+    #[error(transparent)]
+    Syntax(#[from] ssisd_sql::connection_string::ConnectionStringError),
+    #[error(transparent)]
+    Settings(#[from] ssisd_sql::tds::TdsSettingsError),
+    #[error(
+        "the connection string has a User ID but no Password (packages do not keep \
+         passwords): give it with /Conn or /Set on the connection's ConnectionString"
+    )]
+    NoPassword,
+}
+
 /// Opens msdb with SQL Server authentication (Windows authentication does not exist on Linux).
 /// Local servers are trusted as the service trusts them; others validate their certificate
 /// unless `SSISD_TRUST_SERVER_CERTIFICATE=1`.
-pub async fn open_msdb(login: &SqlLogin) -> Result<MsdbStore, String> {
+pub async fn open_msdb(login: &SqlLogin) -> Result<MsdbStore, MsdbOpenError> {
     open_msdb_trusting(login, None).await
 }
 
@@ -39,12 +67,10 @@ pub async fn open_msdb(login: &SqlLogin) -> Result<MsdbStore, String> {
 pub async fn open_msdb_trusting(
     login: &SqlLogin,
     trust_server_certificate: Option<bool>,
-) -> Result<MsdbStore, String> {
+) -> Result<MsdbStore, MsdbOpenError> {
     let server = login.server.clone().unwrap_or_else(|| ".".into());
     let Some(user) = login.user.clone() else {
-        return Err(format!(
-            "to reach msdb on \"{server}\" give a SQL Server login (user and password options): Windows authentication is not available on Linux"
-        ));
+        return Err(MsdbOpenError::NoLogin(server));
     };
     let mut settings = SqlServerFolder::new(server.clone());
     settings.authentication = Authentication::SqlServer;
@@ -61,7 +87,7 @@ pub async fn open_msdb_trusting(
     });
     MsdbStore::open(settings)
         .await
-        .map_err(|e| format!("cannot open msdb on \"{server}\": {e}"))
+        .map_err(|source| MsdbOpenError::Open { server, source })
 }
 
 /// The server and SQL Server login an OLE DB (or ADO) connection string names, with its
@@ -76,20 +102,15 @@ pub struct ConnectionLogin {
 /// string (ssisd-sql's reading: quoted values, synonyms, named instances). Windows
 /// authentication (`Integrated Security`, `Trusted_Connection`) is refused: it does not exist
 /// on Linux.
-pub fn login_from_connection_string(text: &str) -> Result<ConnectionLogin, String> {
-    let cs = ConnectionString::parse(text, Syntax::OleDb).map_err(|e| e.to_string())?;
-    let settings =
-        TdsSettings::from_connection_string(&cs, Encrypt::Off).map_err(|e| e.to_string())?;
+pub fn login_from_connection_string(text: &str) -> Result<ConnectionLogin, ConnectionLoginError> {
+    let cs = ConnectionString::parse(text, Syntax::OleDb)?;
+    let settings = TdsSettings::from_connection_string(&cs, Encrypt::Off)?;
     let password = match &settings.password {
         PasswordSource::Inline(p) => Some(p.expose().to_string()),
         _ => None,
     };
     if settings.user.is_some() && password.is_none() {
-        return Err(
-            "the connection string has a User ID but no Password (packages do not keep \
-             passwords): give it with /Conn or /Set on the connection's ConnectionString"
-                .into(),
-        );
+        return Err(ConnectionLoginError::NoPassword);
     }
     let trust = cs
         .get(&["trustservercertificate", "trust server certificate"])
@@ -185,7 +206,7 @@ pub async fn fetch_sql_trusting(
     let (folder, name) = split_sql_path(path).map_err(|e| plain(e.to_string()))?;
     let store = open_msdb_trusting(login, trust_server_certificate)
         .await
-        .map_err(plain)?;
+        .map_err(|e| plain(e.to_string()))?;
     store
         .get_package(&folder, &name)
         .await
@@ -242,12 +263,17 @@ mod tests {
 
     #[test]
     fn windows_logins_missing_servers_and_missing_passwords_are_refused() {
-        let e =
-            login_from_connection_string("Data Source=db1;Integrated Security=SSPI;").unwrap_err();
+        let e = login_from_connection_string("Data Source=db1;Integrated Security=SSPI;")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("Windows authentication"), "{e}");
-        let e = login_from_connection_string("User ID=a;Password=b").unwrap_err();
+        let e = login_from_connection_string("User ID=a;Password=b")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("no server"), "{e}");
-        let e = login_from_connection_string("Data Source=db1;User ID=etl;").unwrap_err();
+        let e = login_from_connection_string("Data Source=db1;User ID=etl;")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("/Conn"), "{e}");
     }
 }

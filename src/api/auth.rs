@@ -237,6 +237,25 @@ impl StreamAccess {
 /// How long a looked-up local account is trusted before it is looked up again.
 const USER_CACHE: Duration = Duration::from_secs(30);
 
+/// Why a caller authenticated earlier has no access any more (see [`Gate::recheck`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AccessEnded {
+    /// The local account cannot be looked up again; the reason.
+    #[error("{0}")]
+    LocalUser(String),
+    #[error("bearer tokens are no longer accepted")]
+    TokensOff,
+    /// The token file cannot be read now; the reason.
+    #[error("{0}")]
+    TokenStore(String),
+    #[error("the token was revoked")]
+    Revoked,
+    #[error("the caller's role changed from {from} to {to}")]
+    RoleChanged { from: Role, to: Role },
+    #[error("the caller no longer has access")]
+    NoAccess,
+}
+
 impl Gate {
     pub fn new(cfg: &ServiceConfig, events: EventLogClient) -> Gate {
         Gate {
@@ -470,28 +489,28 @@ impl Gate {
     /// Checks again a caller authenticated earlier, for connections that outlive one request
     /// (event streams): `Err` with the reason when its token was revoked, its certificate rule
     /// or unauthenticated access removed, or its role changed by a reload.
-    pub async fn recheck(&self, caller: &Caller) -> Result<(), String> {
+    pub async fn recheck(&self, caller: &Caller) -> Result<(), AccessEnded> {
         let settings = self.settings();
         let now = match &caller.via {
             Via::UnixSocket { uid, gid, .. } => {
                 let user = self
                     .local_user(*uid, *gid)
                     .await
-                    .map_err(|e| e.message.clone())?;
+                    .map_err(|e| AccessEnded::LocalUser(e.message.clone()))?;
                 settings.local_role(&user)
             }
             Via::Token { id } => {
                 let Some((_, store)) = settings.tokens.clone() else {
-                    return Err("bearer tokens are no longer accepted".into());
+                    return Err(AccessEnded::TokensOff);
                 };
                 let id = id.clone();
                 let entry = tokio::task::spawn_blocking(move || store.still_has(&id))
                     .await
-                    .map_err(|e| e.to_string())?
-                    .map_err(|e| e.to_string())?;
+                    .map_err(|e| AccessEnded::TokenStore(e.to_string()))?
+                    .map_err(|e| AccessEnded::TokenStore(e.to_string()))?;
                 match entry {
                     Some(e) if e.identity == caller.identity() => Some(e.role),
-                    _ => return Err("the token was revoked".into()),
+                    _ => return Err(AccessEnded::Revoked),
                 }
             }
             Via::Certificate { name } => settings
@@ -506,11 +525,11 @@ impl Gate {
         let refused = settings.refuses(caller.identity());
         match now {
             Some(role) if role == caller.role() && !refused => Ok(()),
-            Some(role) if !refused => Err(format!(
-                "the caller's role changed from {} to {role}",
-                caller.role()
-            )),
-            _ => Err("the caller no longer has access".into()),
+            Some(role) if !refused => Err(AccessEnded::RoleChanged {
+                from: caller.role(),
+                to: role,
+            }),
+            _ => Err(AccessEnded::NoAccess),
         }
     }
 

@@ -380,6 +380,17 @@ async fn holds(directory: &Directory, p: &Place, sha: &str) -> Result<bool, Stri
         .is_some_and(|b| sha256_hex(&b) == sha))
 }
 
+/// Why an intent cannot be settled now (it stays pending).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SettleError {
+    /// A store cannot be asked now; the reason.
+    #[error("{0}")]
+    Store(String),
+    /// The owner records cannot be changed now; the reason.
+    #[error("{0}")]
+    Owners(String),
+}
+
 /// Looks at the stores and completes or rolls back one intent. `Err` leaves it pending (a
 /// store cannot be asked now).
 pub async fn settle_one(
@@ -387,8 +398,28 @@ pub async fn settle_one(
     owners: &std::sync::Arc<Owners>,
     id: i64,
     intent: &Intent,
-) -> Result<Settled, String> {
-    let done = match intent {
+) -> Result<Settled, SettleError> {
+    let done = is_done(directory, intent)
+        .await
+        .map_err(SettleError::Store)?;
+    if done {
+        let change = intent.owner_change();
+        on_owners(owners, move |o| o.complete_intent(id, &change))
+            .await
+            .map_err(SettleError::Owners)?;
+        Ok(Settled::Completed)
+    } else {
+        on_owners(owners, move |o| o.abandon_intent(id))
+            .await
+            .map_err(SettleError::Owners)?;
+        Ok(Settled::RolledBack)
+    }
+}
+
+/// Whether the stores hold what `intent` was to leave (a move's source with the same bytes
+/// is deleted on the way).
+async fn is_done(directory: &Directory, intent: &Intent) -> Result<bool, String> {
+    Ok(match intent {
         Intent::Import { at, sha256, .. } => holds(directory, at, sha256).await?,
         Intent::Copy { to, sha256, .. } => holds(directory, to, sha256).await?,
         Intent::Move { from, to, sha256 } => {
@@ -410,15 +441,7 @@ pub async fn settle_one(
         Intent::RenameFolder { from, to } => {
             folder_exists(directory, to).await? && !folder_exists(directory, from).await?
         }
-    };
-    if done {
-        let change = intent.owner_change();
-        on_owners(owners, move |o| o.complete_intent(id, &change)).await?;
-        Ok(Settled::Completed)
-    } else {
-        on_owners(owners, move |o| o.abandon_intent(id)).await?;
-        Ok(Settled::RolledBack)
-    }
+    })
 }
 
 /// Settles every pending intent whose stores can be asked now, holding each one's locks.

@@ -93,7 +93,7 @@ pub async fn put(
     }
     let protection =
         ImportProtection::from_headers(|name| req.headers().get(name).map(|v| v.as_bytes()))
-            .map_err(ApiError::bad_request)?;
+            .map_err(|e| ApiError::bad_request(e.to_string()))?;
     let body = read_limited(&req, payload, state.max_request_bytes).await?;
     // Opened and re-protected before anything is written: a wrong password stores nothing.
     let prepared = super::protect::prepare(body, protection, t.top.kind).await?;

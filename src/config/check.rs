@@ -170,7 +170,9 @@ pub(crate) fn check(
         Some(list) => list
             .iter()
             .enumerate()
-            .map(|(i, f)| folder_spec(f, base).map_err(|m| key_error(&format!("folder[{i}]"), m)))
+            .map(|(i, f)| {
+                folder_spec(f, base).map_err(|m| key_error(&format!("folder[{i}]"), m.to_string()))
+            })
             .collect::<Result<Vec<_>, _>>()?,
     };
     for (i, f) in folders.iter().enumerate() {

@@ -169,41 +169,82 @@ pub fn default_folders(data_dir: &Path) -> Vec<FolderSpec> {
     ]
 }
 
-pub(crate) fn folder_spec(f: &FolderSection, base: &Path) -> Result<FolderSpec, String> {
+/// Why a `[[folder]]` section does not make a folder; each names the folder.
+#[derive(Debug, thiserror::Error)]
+pub enum FolderSectionError {
+    /// A key of kind sql-server in a file-system folder.
+    #[error("folder \"{folder}\": `{key}` belongs to kind \"sql-server\"; a file-system folder has `store_path`")]
+    SqlServerKey { folder: String, key: &'static str },
+    #[error("folder \"{0}\" of kind \"file-system\" needs `store_path`")]
+    NoStorePath(String),
+    #[error("folder \"{folder}\": store_path: {source}")]
+    StorePath {
+        folder: String,
+        #[source]
+        source: paths::PathError,
+    },
+    #[error("folder \"{0}\": `create_store_path` belongs to kind \"file-system\"")]
+    CreateStorePath(String),
+    #[error("folder \"{0}\": `store_path` belongs to kind \"file-system\"; a sql-server folder has `server`")]
+    StorePathInSqlServer(String),
+    /// The msdb settings of a sql-server folder; the text names the folder and the key.
+    #[error("{0}")]
+    SqlServer(String),
+    #[error(
+        "folder \"{folder}\": kind \"{kind}\" is unknown; use \"file-system\" or \"sql-server\""
+    )]
+    UnknownKind { folder: String, kind: String },
+    /// The folder as a whole (its name, its place) is refused.
+    #[error("folder \"{folder}\": {source}")]
+    Invalid {
+        folder: String,
+        #[source]
+        source: ssisd_stores::FolderSpecError,
+    },
+}
+
+pub(crate) fn folder_spec(
+    f: &FolderSection,
+    base: &Path,
+) -> Result<FolderSpec, FolderSectionError> {
     let location = match f.kind.as_str() {
         "file-system" => {
             if let Some(key) = f.sql_server_keys_set().first() {
-                return Err(format!("folder \"{}\": `{key}` belongs to kind \"sql-server\"; a file-system folder has `store_path`", f.name));
+                return Err(FolderSectionError::SqlServerKey {
+                    folder: f.name.clone(),
+                    key,
+                });
             }
-            let written = f.store_path.as_deref().ok_or_else(|| {
-                format!(
-                    "folder \"{}\" of kind \"file-system\" needs `store_path`",
-                    f.name
-                )
-            })?;
+            let written = f
+                .store_path
+                .as_deref()
+                .ok_or_else(|| FolderSectionError::NoStorePath(f.name.clone()))?;
             FolderLocation::FileSystem {
-                store_path: paths::resolve(written, base)
-                    .map_err(|m| format!("folder \"{}\": store_path: {m}", f.name))?,
+                store_path: paths::resolve(written, base).map_err(|source| {
+                    FolderSectionError::StorePath {
+                        folder: f.name.clone(),
+                        source,
+                    }
+                })?,
                 create: f.create_store_path.unwrap_or_default(),
             }
         }
         "sql-server" => {
             if f.create_store_path.is_some() {
-                return Err(format!(
-                    "folder \"{}\": `create_store_path` belongs to kind \"file-system\"",
-                    f.name
-                ));
+                return Err(FolderSectionError::CreateStorePath(f.name.clone()));
             }
             if f.store_path.is_some() {
-                return Err(format!("folder \"{}\": `store_path` belongs to kind \"file-system\"; a sql-server folder has `server`", f.name));
+                return Err(FolderSectionError::StorePathInSqlServer(f.name.clone()));
             }
-            FolderLocation::SqlServer(sql_server_folder(f, base)?)
+            FolderLocation::SqlServer(
+                sql_server_folder(f, base).map_err(FolderSectionError::SqlServer)?,
+            )
         }
         other => {
-            return Err(format!(
-                "folder \"{}\": kind \"{other}\" is unknown; use \"file-system\" or \"sql-server\"",
-                f.name
-            ))
+            return Err(FolderSectionError::UnknownKind {
+                folder: f.name.clone(),
+                kind: other.to_string(),
+            })
         }
     };
     let spec = FolderSpec {
@@ -211,7 +252,10 @@ pub(crate) fn folder_spec(f: &FolderSection, base: &Path) -> Result<FolderSpec, 
         location,
     };
     spec.validate()
-        .map_err(|m| format!("folder \"{}\": {m}", f.name))?;
+        .map_err(|source| FolderSectionError::Invalid {
+            folder: f.name.clone(),
+            source,
+        })?;
     Ok(spec)
 }
 

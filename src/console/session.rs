@@ -61,16 +61,21 @@ pub struct Sessions {
     open: Mutex<HashMap<String, Session>>,
 }
 
+/// The system gave no random bytes for a session's id or token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("no randomness for a session: {0}")]
+pub struct NoRandomness(getrandom::Error);
+
 /// 32 random bytes as hex.
-fn random_hex() -> Result<String, String> {
+fn random_hex() -> Result<String, NoRandomness> {
     let mut bytes = [0u8; 32];
-    getrandom::getrandom(&mut bytes).map_err(|e| format!("no randomness for a session: {e}"))?;
+    getrandom::getrandom(&mut bytes).map_err(NoRandomness)?;
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
 impl Sessions {
     /// Opens a session for an authenticated caller: `(session id, csrf token)`.
-    pub fn open(&self, caller: Caller) -> Result<(String, String), String> {
+    pub fn open(&self, caller: Caller) -> Result<(String, String), NoRandomness> {
         let id = random_hex()?;
         let csrf = random_hex()?;
         let now = Instant::now();
@@ -128,7 +133,7 @@ impl Sessions {
         if due {
             if let Err(why) = gate.recheck(&signed.caller).await {
                 self.close(id);
-                return Err(Ended::Revoked(why));
+                return Err(Ended::Revoked(why.to_string()));
             }
             if let Some(s) = self
                 .open

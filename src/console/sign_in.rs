@@ -31,7 +31,7 @@ pub async fn open(
     let (id, _) = state
         .console_sessions
         .open(caller)
-        .map_err(ApiError::unavailable)?;
+        .map_err(|e| ApiError::unavailable(e.to_string()))?;
     Ok(super::secure(HttpResponse::Ok())
         .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
         .cookie(cookie(&req, id))

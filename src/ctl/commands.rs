@@ -414,7 +414,8 @@ fn import_protection(
     level: Option<String>,
 ) -> std::result::Result<ImportProtection, ClientError> {
     let password = if decrypt {
-        let p = package_password::resolve(&Ask::Prompt).map_err(ClientError::Other)?;
+        let p = package_password::resolve(&Ask::Prompt)
+            .map_err(|e| ClientError::Other(e.to_string()))?;
         Some(p.ok_or_else(|| ClientError::Other("no package password was given".into()))?)
     } else {
         None

@@ -88,7 +88,9 @@ pub fn run<W: Write>(args: Vec<String>, out: W) -> anyhow::Result<ExitCode> {
         Some(DecryptPassword::Given(p)) => Ask::Given(p.clone()),
         Some(DecryptPassword::Prompt) => Ask::Prompt,
     };
-    let load_options = package_password::resolve(&ask).map(LoadOptions::with_password);
+    let load_options = package_password::resolve(&ask)
+        .map(LoadOptions::with_password)
+        .map_err(|e| e.to_string());
     let loaded = match (&options.source, load_options) {
         (_, Err(text)) => Err((false, LOAD_FAILED, "dtexec".to_string(), text)),
         (Some(PackageSource::File(file)), Ok(opts)) => load_package_file_with(Path::new(file), &opts)

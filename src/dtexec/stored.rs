@@ -68,7 +68,8 @@ pub struct MsdbResolver;
 
 impl MsdbResolver {
     fn fetch(request: &StoredPackageRequest) -> Result<Vec<u8>, String> {
-        let found = login_from_connection_string(&request.connection_string)?;
+        let found =
+            login_from_connection_string(&request.connection_string).map_err(|e| e.to_string())?;
         // SIGTERM (or a parent's cancellation) ends a fetch from a stalled server at once.
         fetch_sql_blocking(
             &found.login,

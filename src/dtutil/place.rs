@@ -65,7 +65,7 @@ pub use crate::package_source::SqlLogin;
 pub async fn open_msdb(login: &SqlLogin) -> Result<MsdbStore, Failure> {
     crate::package_source::open_msdb(login)
         .await
-        .map_err(|m| Failure::new(1, m))
+        .map_err(|e| Failure::new(1, e.to_string()))
 }
 
 /// `Folder\Sub\Package` (msdb, relative to its root) → folder path and name.
