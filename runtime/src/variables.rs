@@ -576,6 +576,39 @@ mod tests {
     }
 
     #[test]
+    fn lookup_failures_keep_their_words() {
+        let mut b = VariablesBuilder::default();
+        let pkg = b.frame(None, "\\Package");
+        b.add(info(pkg, "User", "X", DataType::I4), Value::I4(1));
+        b.add(info(pkg, "Other", "X", DataType::I4), Value::I4(2));
+        let (vars, _) = b.finish();
+        let text = |r: Result<usize, VariableError>| r.unwrap_err().to_string();
+        assert_eq!(
+            text(vars.resolve(pkg, None, "X")),
+            "the variable name \"X\" is ambiguous: it exists in the namespaces \"User\" and \
+             \"Other\"; write @[Namespace::X]"
+        );
+        assert_eq!(
+            text(vars.resolve(pkg, Some("User"), "Y")),
+            "the variable \"User::Y\" was not found in this scope"
+        );
+        assert_eq!(
+            text(vars.resolve_text(pkg, "Y")),
+            "the variable \"Y\" was not found in this scope"
+        );
+        assert_eq!(
+            text(vars.resolve_text(pkg, " {AB} ")),
+            "no variable with the id \"{AB}\" is visible in this scope"
+        );
+        let source = ExprError::new(3, "unexpected end");
+        let invalid = InvalidExpression {
+            text: "1 +".into(),
+            source: source.clone(),
+        };
+        assert_eq!(invalid.to_string(), describe("1 +", &source));
+    }
+
+    #[test]
     fn copied_frames_keep_their_own_values() {
         let mut b = VariablesBuilder::default();
         let pkg = b.frame(None, "\\Package");

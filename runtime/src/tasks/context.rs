@@ -262,3 +262,29 @@ impl<'a> TaskContext<'a> {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_manager_names_where_it_was_looked_for() {
+        let e = |project: Option<&str>| {
+            ConnectionError::NotFound {
+                key: "CM".into(),
+                project: project.map(str::to_string),
+            }
+            .to_string()
+        };
+        assert_eq!(
+            e(None),
+            "the connection \"CM\" is not found: the package has no a connection manager of that \
+             name or id"
+        );
+        assert_eq!(
+            e(Some("Sales")),
+            "the connection \"CM\" is not found: neither the package nor its project \"Sales\" \
+             has a connection manager of that name or id"
+        );
+    }
+}

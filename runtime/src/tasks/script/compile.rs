@@ -228,6 +228,21 @@ mod tests {
     use super::*;
 
     #[test]
+    fn refusals_keep_ssis_words() {
+        assert_eq!(PrepareError::NoBinary.to_string(), NO_BINARY);
+        assert_eq!(
+            PrepareError::CannotCompile {
+                language: "Visual Basic .NET"
+            }
+            .to_string(),
+            format!(
+                "{NO_BINARY} (the script is Visual Basic .NET, which Mono here cannot compile, \
+                 and the package stores no precompiled assembly)"
+            )
+        );
+    }
+
+    #[test]
     fn diagnostics_name_the_package_items() {
         let out = "src/0/ScriptMain.cs(12,9): error CS0103: The name `x' does not exist in the current context\n\
                    src/0/ScriptMain.cs(3,1): warning CS0105: duplicate using\n\

@@ -72,3 +72,24 @@ pub fn find_for(what: &str) -> Result<Mono, MonoMissing> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_refusal_names_what_is_missing_and_the_packages() {
+        let e = MonoMissing {
+            what: "Script tasks".into(),
+            missing: vec!["mono", "mcs"],
+        };
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "Script tasks run on Mono, which is not installed here (mono and mcs not found \
+                 on the PATH); install the Debian packages {DEBIAN_PACKAGES} (apt-get install \
+                 {DEBIAN_PACKAGES})"
+            )
+        );
+    }
+}
