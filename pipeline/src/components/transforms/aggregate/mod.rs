@@ -319,11 +319,10 @@ impl State {
                             None if self.depth < MAX_DEPTH => {
                                 let mut parts = Vec::with_capacity(PARTITIONS);
                                 for _ in 0..PARTITIONS {
-                                    parts.push(SpillWriter::create(
-                                        budget,
-                                        g.projected.clone(),
-                                        what,
-                                    )?);
+                                    parts.push(
+                                        SpillWriter::create(budget, g.projected.clone(), what)
+                                            .map_err(|e| e.to_string())?,
+                                    );
                                 }
                                 self.partitions = Some(parts);
                             }
@@ -361,7 +360,9 @@ impl State {
                     .map(|c| arrow_select::take::take(c.as_ref(), &idx, None))
                     .collect::<Result<Vec<_>, _>>()
                     .map_err(|e| e.to_string())?;
-                parts[p].write(&Buffer::new(g.projected.clone(), cols, idx.len()))?;
+                parts[p]
+                    .write(&Buffer::new(g.projected.clone(), cols, idx.len()))
+                    .map_err(|e| e.to_string())?;
             }
         }
         Ok(())
@@ -424,7 +425,7 @@ impl State {
                 .into_iter()
                 .map(SpillWriter::finish)
                 .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| (String::new(), e))?,
+                .map_err(|e| (String::new(), e.to_string()))?,
         };
         Ok((out, files))
     }

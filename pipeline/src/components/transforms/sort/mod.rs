@@ -400,7 +400,7 @@ impl Cursor {
         g: &mut Gather,
     ) -> Result<Option<Cursor>, String> {
         loop {
-            match reader.next_buffer()? {
+            match reader.next_buffer().map_err(|e| e.to_string())? {
                 None => return Ok(None),
                 Some(b) if b.rows() == 0 => continue,
                 Some(b) => {
@@ -422,7 +422,7 @@ impl Cursor {
     fn advance(&mut self, encoder: &KeyEncoder, g: &mut Gather) -> Result<bool, String> {
         self.pos += 1;
         while self.pos >= self.buffer.rows() {
-            match self.reader.next_buffer()? {
+            match self.reader.next_buffer().map_err(|e| e.to_string())? {
                 None => return Ok(false),
                 Some(b) => {
                     self.rows = encoder.rows(b.columns())?;
