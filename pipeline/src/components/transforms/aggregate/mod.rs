@@ -257,7 +257,7 @@ impl State {
         let encoder = if g.keys.is_empty() {
             None
         } else {
-            Some(KeyEncoder::new(g.keys.clone())?)
+            Some(KeyEncoder::new(g.keys.clone()).map_err(|e| e.to_string())?)
         };
         let accs = g
             .columns
@@ -265,7 +265,8 @@ impl State {
             .zip(&g.sources)
             .filter(|(c, _)| c.kind != Kind::GroupBy)
             .map(|(c, d)| Acc::new(c.kind, &c.input_type, d.clone()))
-            .collect::<Result<Vec<_>, String>>()?;
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| e.to_string())?;
         Ok(State {
             depth,
             encoder,
@@ -306,7 +307,7 @@ impl State {
                 group_of.resize(n, 0);
             }
             Some(enc) => {
-                let rows = enc.rows(b.columns())?;
+                let rows = enc.rows(b.columns()).map_err(|e| e.to_string())?;
                 for r in 0..n {
                     let key = rows.row(r);
                     if let Some(&gi) = self.index.get(key.as_ref()) {
@@ -345,7 +346,9 @@ impl State {
             }
         }
         for acc in &mut self.accs {
-            self.estimated += acc.add(b, &group_of, self.groups)?;
+            self.estimated += acc
+                .add(b, &group_of, self.groups)
+                .map_err(|e| e.to_string())?;
         }
         if let Some(parts) = &mut self.partitions {
             for (p, rows) in spill_rows.into_iter().enumerate() {
