@@ -27,7 +27,7 @@ pub struct Loaded {
 /// Reads the cache file of `spec`. Errors say what is wrong without naming the file (the
 /// caller does).
 pub fn load_file(spec: &CacheSpec, budget: &Arc<MemoryBudget>) -> Result<Loaded, String> {
-    let mut r = RawReader::open(Path::new(&spec.file_path))?;
+    let mut r = RawReader::open(Path::new(&spec.file_path)).map_err(|e| e.to_string())?;
     if r.kind() != FileKind::Cache {
         return Err("it was written by a Raw File destination, and a Cache connection manager reads only cache files (written by a Cache Transform)".into());
     }
@@ -60,7 +60,7 @@ pub fn load_file(spec: &CacheSpec, budget: &Arc<MemoryBudget>) -> Result<Loaded,
     let mut builder = TableBuilder::new(spec.columns.clone());
     let mut duplicates = 0u64;
     while let Some(batch) = r.next_batch() {
-        let batch = batch?;
+        let batch = batch.map_err(|e| e.to_string())?;
         let keys: Vec<_> = key_columns
             .iter()
             .map(|&i| batch.column(i).clone())

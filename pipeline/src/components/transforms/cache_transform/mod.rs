@@ -334,13 +334,14 @@ impl Component for CacheTransform {
                     FileKind::Cache,
                     &table.columns,
                     WriteMode::CreateAlways,
-                )?;
+                )
+                .map_err(|e| e.to_string())?;
                 if rows > 0 {
                     let batch = RecordBatch::try_new(w.schema().clone(), table.arrays.clone())
                         .map_err(|e| e.to_string())?;
-                    w.write(&batch)?;
+                    w.write(&batch).map_err(|e| e.to_string())?;
                 }
-                w.finish()
+                w.finish().map_err(|e| e.to_string())
             };
             write().map_err(|e| {
                 self.error(
