@@ -131,7 +131,7 @@ pub fn load_full(
     budget: &Arc<MemoryBudget>,
 ) -> Result<LoadedFull, String> {
     let types: Vec<DataType> = needed[..keys].iter().map(|n| n.data_type).collect();
-    let mut index = KeyIndex::new(&types)?;
+    let mut index = KeyIndex::new(&types).map_err(|e| e.to_string())?;
     let mut builder = TableBuilder::new(
         needed
             .iter()
@@ -171,11 +171,13 @@ pub fn load_full(
             }
             arrays.push(b.finish());
         }
-        let fresh = index.insert(&arrays[..keys], first)?;
+        let fresh = index
+            .insert(&arrays[..keys], first)
+            .map_err(|e| e.to_string())?;
         duplicates += fresh.iter().filter(|f| !**f).count() as u64;
         builder.push(arrays, budget).map_err(|e| e.to_string())
     })?;
-    let (table, mut reserved) = builder.finish()?;
+    let (table, mut reserved) = builder.finish().map_err(|e| e.to_string())?;
     reserved.push(
         reserve(budget, index.memory_size(), table.memory_size()).map_err(|e| e.to_string())?,
     );
