@@ -394,7 +394,7 @@ impl Component for DatabaseDestination {
             }
         };
         let name = ObjectName::parse(&text)
-            .map_err(|e| ctx.error(codes::INDIVIDUAL_VALIDATION_FAILED, e))?;
+            .map_err(|e| ctx.error(codes::INDIVIDUAL_VALIDATION_FAILED, e.to_string()))?;
         let quoting = if target.is_tds() {
             Quoting::Brackets
         } else {
