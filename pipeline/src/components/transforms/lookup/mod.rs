@@ -375,7 +375,7 @@ fn database_config(
         match reference_metadata::parse(prop(props, "ReferenceMetadataXml").unwrap_or("")) {
             Ok(m) => m,
             Err(e) => {
-                problems.push(spec.error(e));
+                problems.push(spec.error(e.to_string()));
                 Vec::new()
             }
         };
@@ -661,7 +661,7 @@ impl Lookup {
                     self.joins.len(),
                     &ctx.budget,
                 )
-                .map_err(|e| failed(ctx, "read its reference rows (SqlCommand)", e))?;
+                .map_err(|e| failed(ctx, "read its reference rows (SqlCommand)", e.to_string()))?;
                 for w in &loaded.warnings {
                     ctx.warning(
                         codes::EXTERNAL_METADATA_OUT_OF_SYNC,
@@ -715,7 +715,7 @@ impl Lookup {
                     failed(
                         ctx,
                         &format!("prepare its per-key query \"{statement}\""),
-                        e,
+                        e.to_string(),
                     )
                 })?;
                 let cache = partial_cache(
@@ -736,7 +736,7 @@ impl Lookup {
                     .map(|&i| config.needed[i].clone())
                     .collect();
                 let per_key = PerKey::new(query, cache, config.params.clone(), copies)
-                    .map_err(|e| ctx.error(codes::LOOKUP_JOIN_INVALID, e))?;
+                    .map_err(|e| ctx.error(codes::LOOKUP_JOIN_INVALID, e.to_string()))?;
                 Ok(Running::PerKey(Box::new(per_key)))
             }
         }
