@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use ssisd_sql::odbc::OdbcConnection;
 use ssisd_sql::tds::TdsClient;
-use ssisd_sql::{route, ConnectError, Route};
+use ssisd_sql::{route, ConnectError, Route, RouteError};
 
 use crate::codes;
 use crate::component::PrepareContext;
@@ -38,13 +38,13 @@ impl Target {
             .iter()
             .any(|c| c.name.eq_ignore_ascii_case(slot));
         let spec = ctx.connection(if named { slot } else { "" })?;
-        Target::from_spec(&spec).map_err(|e| ctx.error(codes::INDIVIDUAL_VALIDATION_FAILED, e))
+        Target::from_spec(&spec)
+            .map_err(|e| ctx.error(codes::INDIVIDUAL_VALIDATION_FAILED, e.to_string()))
     }
 
     /// Routes a connection manager.
-    fn from_spec(spec: &ConnectionSpec) -> Result<Target, String> {
-        let route = route(&spec.name, &spec.creation_name, &spec.connection_string)
-            .map_err(|e| e.to_string())?;
+    fn from_spec(spec: &ConnectionSpec) -> Result<Target, RouteError> {
+        let route = route(&spec.name, &spec.creation_name, &spec.connection_string)?;
         Ok(Target {
             manager: spec.name.clone(),
             route,
