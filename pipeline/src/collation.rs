@@ -18,7 +18,7 @@ use std::borrow::Cow;
 
 use arrow_array::{Array, ArrayRef, StringArray};
 use arrow_row::{RowConverter, Rows, SortField};
-use arrow_schema::SortOptions;
+use arrow_schema::{ArrowError, SortOptions};
 use ssisd_engine::types::DataType;
 use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;
@@ -40,6 +40,23 @@ pub const IGNORE_WIDTH: u32 = 0x20000;
 /// Every flag this module understands.
 pub const KNOWN_FLAGS: u32 =
     IGNORE_CASE | IGNORE_NONSPACE | IGNORE_SYMBOLS | SORT_STRINGSORT | IGNORE_KANA | IGNORE_WIDTH;
+
+/// Key columns that cannot be compared, or key rows that cannot be built.
+#[derive(Debug, thiserror::Error)]
+pub enum CollationError {
+    /// Comparison flags on a column that is not a string.
+    #[error("comparison flags 0x{flags:X} apply to strings only, and the column is {ty}")]
+    FlagsOnNonString { flags: u32, ty: DataType },
+    /// Flag bits SSIS does not define (only the unknown bits).
+    #[error("the comparison flags 0x{0:X} are not ones SSIS defines (ignore case 0x1, ignore nonspacing 0x2, ignore symbols 0x4, punctuation as symbols 0x1000, ignore kana 0x10000, ignore width 0x20000)")]
+    UnknownFlags(u32),
+    /// A BLOB or other type with no order.
+    #[error("values of type {0} cannot be compared")]
+    NotComparable(DataType),
+    /// Arrow's row converter refused the columns.
+    #[error("{0}")]
+    Rows(#[from] ArrowError),
+}
 
 /// One key column.
 #[derive(Debug, Clone, PartialEq)]
@@ -66,20 +83,15 @@ pub fn comparable(ty: &DataType) -> bool {
 }
 
 /// Why `flags` cannot apply to a column of `ty`, if they cannot.
-pub fn check_flags(ty: &DataType, flags: u32) -> Result<(), String> {
+pub fn check_flags(ty: &DataType, flags: u32) -> Result<(), CollationError> {
     if flags == 0 {
         return Ok(());
     }
     if !ty.is_string() {
-        return Err(format!(
-            "comparison flags 0x{flags:X} apply to strings only, and the column is {ty}"
-        ));
+        return Err(CollationError::FlagsOnNonString { flags, ty: *ty });
     }
     if flags & !KNOWN_FLAGS != 0 {
-        return Err(format!(
-            "the comparison flags 0x{:X} are not ones SSIS defines (ignore case 0x1, ignore nonspacing 0x2, ignore symbols 0x4, punctuation as symbols 0x1000, ignore kana 0x10000, ignore width 0x20000)",
-            flags & !KNOWN_FLAGS
-        ));
+        return Err(CollationError::UnknownFlags(flags & !KNOWN_FLAGS));
     }
     Ok(())
 }
@@ -162,11 +174,11 @@ pub struct KeyEncoder {
 
 impl KeyEncoder {
     /// An encoder for `keys`; refuses types that cannot be compared and flags that do not apply.
-    pub fn new(keys: Vec<KeyColumn>) -> Result<KeyEncoder, String> {
+    pub fn new(keys: Vec<KeyColumn>) -> Result<KeyEncoder, CollationError> {
         let mut fields = Vec::with_capacity(keys.len());
         for k in &keys {
             if !comparable(&k.data_type) {
-                return Err(format!("values of type {} cannot be compared", k.data_type));
+                return Err(CollationError::NotComparable(k.data_type));
             }
             check_flags(&k.data_type, k.flags)?;
             fields.push(SortField::new_with_options(
@@ -177,7 +189,7 @@ impl KeyEncoder {
                 },
             ));
         }
-        let converter = RowConverter::new(fields).map_err(|e| e.to_string())?;
+        let converter = RowConverter::new(fields)?;
         Ok(KeyEncoder { keys, converter })
     }
 
@@ -186,7 +198,7 @@ impl KeyEncoder {
     }
 
     /// The key rows of a buffer's `columns`.
-    pub fn rows(&self, columns: &[ArrayRef]) -> Result<Rows, String> {
+    pub fn rows(&self, columns: &[ArrayRef]) -> Result<Rows, CollationError> {
         let arrays: Vec<ArrayRef> = self
             .keys
             .iter()
@@ -199,9 +211,7 @@ impl KeyEncoder {
                 }
             })
             .collect();
-        self.converter
-            .convert_columns(&arrays)
-            .map_err(|e| e.to_string())
+        Ok(self.converter.convert_columns(&arrays)?)
     }
 
     /// An empty row set of this encoder (to collect rows from several buffers).

@@ -7,18 +7,45 @@
 
 use std::fs::File;
 use std::io::{BufReader, BufWriter};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use arrow_array::{RecordBatch, RecordBatchOptions};
 use arrow_ipc::reader::StreamReader;
 use arrow_ipc::writer::StreamWriter;
-use arrow_schema::{Field, Schema, SchemaRef};
+use arrow_schema::{ArrowError, Field, Schema, SchemaRef};
 use tempfile::{NamedTempFile, TempPath};
 
 use crate::buffer::types::arrow_type;
 use crate::buffer::{Buffer, Layout};
 use crate::memory::MemoryBudget;
+
+/// A spill file that cannot be created, written or read back.
+#[derive(Debug, thiserror::Error)]
+pub enum SpillError {
+    /// No temporary file could be made in the spill directory.
+    #[error("cannot create a spill file in \"{}\" ({source}); set BufferTempStoragePath to a writable directory with free space", .dir.display())]
+    Create {
+        dir: PathBuf,
+        source: std::io::Error,
+    },
+    /// A buffer's columns do not make an Arrow batch.
+    #[error("cannot spill a buffer: {0}")]
+    Batch(#[source] ArrowError),
+    /// Writing or finishing the file failed.
+    #[error("cannot write the spill file {}: {source}", .path.display())]
+    Write { path: PathBuf, source: ArrowError },
+    /// The file cannot be opened again.
+    #[error("cannot read the spill file {}: {source}", .path.display())]
+    Open {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// The file's stream cannot be read.
+    #[error("cannot read the spill file {}: {source}", .path.display())]
+    Read { path: PathBuf, source: ArrowError },
+}
 
 /// Spreads spill files over the directories in turn.
 static NEXT_DIR: AtomicUsize = AtomicUsize::new(0);
@@ -61,7 +88,7 @@ impl SpillWriter {
         budget: &MemoryBudget,
         layout: Arc<Layout>,
         what: &str,
-    ) -> Result<SpillWriter, String> {
+    ) -> Result<SpillWriter, SpillError> {
         let dirs = budget.spill_dirs();
         let dir = &dirs[NEXT_DIR.fetch_add(1, Ordering::Relaxed) % dirs.len().max(1)];
         let prefix: String = what
@@ -73,16 +100,17 @@ impl SpillWriter {
             .prefix(&format!("ssisd-spill-{prefix}-"))
             .suffix(".arrows")
             .tempfile_in(dir)
-            .map_err(|e| {
-                format!(
-                    "cannot create a spill file in \"{}\" ({e}); set BufferTempStoragePath to a writable directory with free space",
-                    dir.display()
-                )
+            .map_err(|source| SpillError::Create {
+                dir: dir.clone(),
+                source,
             })?;
         let (file, path): (File, TempPath) = NamedTempFile::into_parts(file);
         let schema = schema(&layout);
         let writer = StreamWriter::try_new(BufWriter::with_capacity(1 << 20, file), &schema)
-            .map_err(|e| format!("cannot write the spill file {}: {e}", path.display()))?;
+            .map_err(|source| SpillError::Write {
+                path: path.to_path_buf(),
+                source,
+            })?;
         Ok(SpillWriter {
             writer,
             path,
@@ -93,25 +121,29 @@ impl SpillWriter {
     }
 
     /// Appends a buffer.
-    pub fn write(&mut self, buffer: &Buffer) -> Result<(), String> {
+    pub fn write(&mut self, buffer: &Buffer) -> Result<(), SpillError> {
         let batch = RecordBatch::try_new_with_options(
             self.schema.clone(),
             buffer.columns().to_vec(),
             &RecordBatchOptions::new().with_row_count(Some(buffer.rows())),
         )
-        .map_err(|e| format!("cannot spill a buffer: {e}"))?;
+        .map_err(SpillError::Batch)?;
         self.writer
             .write(&batch)
-            .map_err(|e| format!("cannot write the spill file {}: {e}", self.path.display()))?;
+            .map_err(|source| SpillError::Write {
+                path: self.path.to_path_buf(),
+                source,
+            })?;
         self.rows += buffer.rows() as u64;
         Ok(())
     }
 
     /// Finishes the file.
-    pub fn finish(mut self) -> Result<SpillFile, String> {
-        self.writer
-            .finish()
-            .map_err(|e| format!("cannot write the spill file {}: {e}", self.path.display()))?;
+    pub fn finish(mut self) -> Result<SpillFile, SpillError> {
+        self.writer.finish().map_err(|source| SpillError::Write {
+            path: self.path.to_path_buf(),
+            source,
+        })?;
         let bytes = std::fs::metadata(&self.path).map(|m| m.len()).unwrap_or(0);
         Ok(SpillFile {
             path: self.path,
@@ -136,15 +168,21 @@ impl SpillFile {
     }
 
     /// Reads the buffers back, in the order they were written.
-    pub fn reader(&self) -> Result<SpillReader, String> {
-        let file = File::open(&self.path)
-            .map_err(|e| format!("cannot read the spill file {}: {e}", self.path.display()))?;
-        let reader = StreamReader::try_new(BufReader::with_capacity(1 << 20, file), None)
-            .map_err(|e| format!("cannot read the spill file {}: {e}", self.path.display()))?;
+    pub fn reader(&self) -> Result<SpillReader, SpillError> {
+        let file = File::open(&self.path).map_err(|source| SpillError::Open {
+            path: self.path.to_path_buf(),
+            source,
+        })?;
+        let reader = StreamReader::try_new(BufReader::with_capacity(1 << 20, file), None).map_err(
+            |source| SpillError::Read {
+                path: self.path.to_path_buf(),
+                source,
+            },
+        )?;
         Ok(SpillReader {
             reader,
             layout: self.layout.clone(),
-            name: self.path.display().to_string(),
+            path: self.path.to_path_buf(),
         })
     }
 }
@@ -153,15 +191,18 @@ impl SpillFile {
 pub struct SpillReader {
     reader: StreamReader<BufReader<File>>,
     layout: Arc<Layout>,
-    name: String,
+    path: PathBuf,
 }
 
 impl SpillReader {
     /// The next buffer, or `None` at the end.
-    pub fn next_buffer(&mut self) -> Result<Option<Buffer>, String> {
+    pub fn next_buffer(&mut self) -> Result<Option<Buffer>, SpillError> {
         match self.reader.next() {
             None => Ok(None),
-            Some(Err(e)) => Err(format!("cannot read the spill file {}: {e}", self.name)),
+            Some(Err(source)) => Err(SpillError::Read {
+                path: self.path.clone(),
+                source,
+            }),
             Some(Ok(batch)) => {
                 let rows = batch.num_rows();
                 Ok(Some(Buffer::new(
@@ -223,6 +264,8 @@ mod tests {
         let e = SpillWriter::create(&budget, layout, "Sort")
             .err()
             .expect("fails");
+        assert!(matches!(e, SpillError::Create { .. }), "{e}");
+        let e = e.to_string();
         assert!(e.contains("/nonexistent/ssisd-spill"), "{e}");
         assert!(e.contains("BufferTempStoragePath"), "{e}");
     }

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use arrow_array::{new_null_array, Array, ArrayRef};
+use arrow_schema::ArrowError;
 
 use super::types::arrow_type;
 use super::{Buffer, Layout};
@@ -63,14 +64,13 @@ impl Gather {
 
     /// The picked rows as arrays: for each entry of `columns`, that column of the sources.
     /// Clears the picks (the sources stay).
-    pub fn take_columns(&mut self, columns: &[usize]) -> Result<Vec<ArrayRef>, String> {
+    pub fn take_columns(&mut self, columns: &[usize]) -> Result<Vec<ArrayRef>, ArrowError> {
         let out = columns
             .iter()
             .map(|&c| {
                 let arrays: Vec<&dyn Array> =
                     self.sources.iter().map(|b| b.column(c).as_ref()).collect();
                 arrow_select::interleave::interleave(&arrays, &self.picks)
-                    .map_err(|e| e.to_string())
             })
             .collect::<Result<Vec<_>, _>>();
         self.picks.clear();
@@ -78,7 +78,7 @@ impl Gather {
     }
 
     /// The picked rows as a buffer of `layout`, whose columns are `columns` of the sources.
-    pub fn build(&mut self, layout: Arc<Layout>, columns: &[usize]) -> Result<Buffer, String> {
+    pub fn build(&mut self, layout: Arc<Layout>, columns: &[usize]) -> Result<Buffer, ArrowError> {
         let n = self.picks.len();
         let arrays = self.take_columns(columns)?;
         Ok(Buffer::new(layout, arrays, n))

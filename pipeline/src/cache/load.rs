@@ -12,9 +12,31 @@ use super::manager::CacheSpec;
 use super::store::CachedReference;
 use crate::memory::{MemoryBudget, Reservation};
 use crate::raw_file::reader::RawReader;
-use crate::raw_file::FileKind;
-use crate::reference::table::reserve;
-use crate::reference::{KeyIndex, TableBuilder};
+use crate::raw_file::{FileKind, RawFileError};
+use crate::reference::table::{reserve, MemoryRefused};
+use crate::reference::{GatherError, KeyIndex, KeyIndexError, TableBuilder};
+
+/// Why a cache file cannot fill its cache. The text says what is wrong with "it"; the caller
+/// names the cache and the file.
+#[derive(Debug, thiserror::Error)]
+pub enum CacheLoadError {
+    /// The file cannot be opened or is not a readable raw file.
+    #[error(transparent)]
+    File(#[from] RawFileError),
+    /// A raw file of kind `raw`, not `cache`.
+    #[error("it was written by a Raw File destination, and a Cache connection manager reads only cache files (written by a Cache Transform)")]
+    NotCache,
+    /// The file's columns, then the manager's, each as `name type (index n), …`.
+    #[error("its columns [{found}] are not the connection manager's [{wanted}]; refill the cache or update the manager's columns")]
+    Columns { found: String, wanted: String },
+    #[error(transparent)]
+    Index(#[from] KeyIndexError),
+    /// The data flow's memory budget cannot hold the rows or their index.
+    #[error(transparent)]
+    Memory(#[from] MemoryRefused),
+    #[error(transparent)]
+    Gather(#[from] GatherError),
+}
 
 /// A cache read from its file.
 pub struct Loaded {
@@ -26,10 +48,10 @@ pub struct Loaded {
 
 /// Reads the cache file of `spec`. Errors say what is wrong without naming the file (the
 /// caller does).
-pub fn load_file(spec: &CacheSpec, budget: &Arc<MemoryBudget>) -> Result<Loaded, String> {
+pub fn load_file(spec: &CacheSpec, budget: &Arc<MemoryBudget>) -> Result<Loaded, CacheLoadError> {
     let mut r = RawReader::open(Path::new(&spec.file_path))?;
     if r.kind() != FileKind::Cache {
-        return Err("it was written by a Raw File destination, and a Cache connection manager reads only cache files (written by a Cache Transform)".into());
+        return Err(CacheLoadError::NotCache);
     }
     let found = r.columns().to_vec();
     if found.len() != spec.columns.len()
@@ -45,11 +67,10 @@ pub fn load_file(spec: &CacheSpec, budget: &Arc<MemoryBudget>) -> Result<Loaded,
                 .collect::<Vec<_>>()
                 .join(", ")
         };
-        return Err(format!(
-            "its columns [{}] are not the connection manager's [{}]; refill the cache or update the manager's columns",
-            show(&found),
-            show(&spec.columns)
-        ));
+        return Err(CacheLoadError::Columns {
+            found: show(&found),
+            wanted: show(&spec.columns),
+        });
     }
     let key_columns = spec.index_columns();
     let types: Vec<_> = key_columns
@@ -67,14 +88,10 @@ pub fn load_file(spec: &CacheSpec, budget: &Arc<MemoryBudget>) -> Result<Loaded,
             .collect();
         let fresh = index.insert(&keys, builder.rows())?;
         duplicates += fresh.iter().filter(|f| !**f).count() as u64;
-        builder
-            .push(batch.columns().to_vec(), budget)
-            .map_err(|e| e.to_string())?;
+        builder.push(batch.columns().to_vec(), budget)?;
     }
     let (table, mut reserved) = builder.finish()?;
-    reserved.push(
-        reserve(budget, index.memory_size(), table.memory_size()).map_err(|e| e.to_string())?,
-    );
+    reserved.push(reserve(budget, index.memory_size(), table.memory_size())?);
     Ok(Loaded {
         cache: CachedReference {
             table: Arc::new(table),

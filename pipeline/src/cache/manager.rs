@@ -11,6 +11,31 @@ use crate::flat_file::format::{get, num, props, truthy};
 use crate::host::ConnectionSpec;
 use crate::raw_file::RawColumn;
 
+/// Why a connection manager is not a usable Cache connection manager. The text says what is
+/// wrong with "it"; the caller names the manager.
+#[derive(Debug, thiserror::Error)]
+pub enum CacheManagerError {
+    /// Another kind of connection manager; holds its creation name.
+    #[error("it is a {0} connection manager, not a Cache connection manager")]
+    NotCache(String),
+    #[error("its definition is not valid XML: {0}")]
+    Xml(#[source] roxmltree::Error),
+    #[error("its column \"{name}\" has the unknown data type code {code}")]
+    UnknownType { name: String, code: i32 },
+    /// A DT_TEXT, DT_NTEXT or DT_IMAGE column.
+    #[error("its column \"{name}\" is {}; a cache cannot hold DT_TEXT, DT_NTEXT or DT_IMAGE columns (change the column's type in the manager)", .ty.static_name())]
+    Blob { name: String, ty: DataType },
+    #[error("it has two columns named \"{0}\"")]
+    DuplicateColumn(String),
+    #[error("it defines no columns")]
+    NoColumns,
+    #[error("none of its columns is an index column; give the key columns IndexPosition 1, 2, …")]
+    NoIndexColumn,
+    /// Index positions with a gap or a repeat; holds them sorted.
+    #[error("its index positions are {0:?}; they must run 1, 2, … without gaps or repeats")]
+    IndexPositions(Vec<u32>),
+}
+
 /// A Cache connection manager as the components use it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CacheSpec {
@@ -46,17 +71,13 @@ impl CacheSpec {
 }
 
 /// Reads and checks the Cache connection manager `conn`.
-pub fn parse_cache_manager(conn: &ConnectionSpec) -> Result<CacheSpec, String> {
+pub fn parse_cache_manager(conn: &ConnectionSpec) -> Result<CacheSpec, CacheManagerError> {
     if !conn.creation_name.eq_ignore_ascii_case("CACHE") {
-        return Err(format!(
-            "it is a {} connection manager, not a Cache connection manager",
-            conn.creation_name
-        ));
+        return Err(CacheManagerError::NotCache(conn.creation_name.clone()));
     }
     let od = conn.object_data.clone().unwrap_or_default();
     let text = od.document();
-    let doc = roxmltree::Document::parse(&text)
-        .map_err(|e| format!("its definition is not valid XML: {e}"))?;
+    let doc = roxmltree::Document::parse(&text).map_err(CacheManagerError::Xml)?;
     let cm = doc
         .root_element()
         .descendants()
@@ -78,17 +99,14 @@ pub fn parse_cache_manager(conn: &ConnectionSpec) -> Result<CacheSpec, String> {
             scale: num(&p, "Scale").unwrap_or(0),
             code_page: num(&p, "CodePage").unwrap_or(0),
         };
-        let ty = DataType::from_metadata_code_shaped(code, shape).ok_or_else(|| {
-            format!("its column \"{name}\" has the unknown data type code {code}")
-        })?;
+        let Some(ty) = DataType::from_metadata_code_shaped(code, shape) else {
+            return Err(CacheManagerError::UnknownType { name, code });
+        };
         if ty.is_blob() {
-            return Err(format!(
-                "its column \"{name}\" is {}; a cache cannot hold DT_TEXT, DT_NTEXT or DT_IMAGE columns (change the column's type in the manager)",
-                ty.static_name()
-            ));
+            return Err(CacheManagerError::Blob { name, ty });
         }
         if columns.iter().any(|c| c.name.eq_ignore_ascii_case(&name)) {
-            return Err(format!("it has two columns named \"{name}\""));
+            return Err(CacheManagerError::DuplicateColumn(name));
         }
         columns.push(RawColumn {
             name,
@@ -97,7 +115,7 @@ pub fn parse_cache_manager(conn: &ConnectionSpec) -> Result<CacheSpec, String> {
         });
     }
     if columns.is_empty() {
-        return Err("it defines no columns".into());
+        return Err(CacheManagerError::NoColumns);
     }
     let mut positions: Vec<u32> = columns
         .iter()
@@ -105,18 +123,12 @@ pub fn parse_cache_manager(conn: &ConnectionSpec) -> Result<CacheSpec, String> {
         .filter(|p| *p > 0)
         .collect();
     if positions.is_empty() {
-        return Err(
-            "none of its columns is an index column; give the key columns IndexPosition 1, 2, …"
-                .into(),
-        );
+        return Err(CacheManagerError::NoIndexColumn);
     }
     positions.sort_unstable();
     for (i, p) in positions.iter().enumerate() {
         if *p != i as u32 + 1 {
-            return Err(format!(
-                "its index positions are {:?}; they must run 1, 2, … without gaps or repeats",
-                positions
-            ));
+            return Err(CacheManagerError::IndexPositions(positions));
         }
     }
     Ok(CacheSpec {
@@ -171,21 +183,27 @@ mod tests {
         );
         assert!(parse_cache_manager(&gap)
             .unwrap_err()
+            .to_string()
             .contains("without gaps"));
         let none = spec(
             r#"<DTS:ConnectionManager xmlns:DTS="x"><DTS:CacheColumn DTS:DataType="3" DTS:ObjectName="A"/></DTS:ConnectionManager>"#,
         );
         assert!(parse_cache_manager(&none)
             .unwrap_err()
+            .to_string()
             .contains("index column"));
         let blob = spec(
             r#"<DTS:ConnectionManager xmlns:DTS="x"><DTS:CacheColumn DTS:DataType="303" DTS:IndexPosition="1" DTS:ObjectName="A"/></DTS:ConnectionManager>"#,
         );
-        assert!(parse_cache_manager(&blob).unwrap_err().contains("DT_NTEXT"));
+        assert!(parse_cache_manager(&blob)
+            .unwrap_err()
+            .to_string()
+            .contains("DT_NTEXT"));
         let mut flat = spec("<x/>");
         flat.creation_name = "FLATFILE".into();
         assert!(parse_cache_manager(&flat)
             .unwrap_err()
+            .to_string()
             .contains("not a Cache connection manager"));
     }
 }

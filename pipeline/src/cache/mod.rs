@@ -9,5 +9,6 @@ pub mod load;
 pub mod manager;
 pub mod store;
 
-pub use manager::{parse_cache_manager, CacheSpec};
-pub use store::{CacheStore, CachedReference};
+pub use load::CacheLoadError;
+pub use manager::{parse_cache_manager, CacheManagerError, CacheSpec};
+pub use store::{CacheClaimed, CacheStore, CachedReference};

@@ -12,6 +12,14 @@ use std::sync::{Arc, Mutex};
 
 use crate::reference::{KeyIndex, ReferenceTable};
 
+/// A cache another Cache Transform already writes in this run.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the cache is already written by \"{writer}\"")]
+pub struct CacheClaimed {
+    /// The path of the Cache Transform that claimed the cache first.
+    pub writer: String,
+}
+
 /// A filled cache: its rows and the index on its index columns (in index-position order).
 #[derive(Debug, Clone)]
 pub struct CachedReference {
@@ -57,11 +65,11 @@ impl CacheStore {
 
     /// Makes `writer` (a Cache Transform's path) the writer of `cache`; `Err` names the one
     /// that already is.
-    pub fn claim(&self, cache: &str, writer: &str) -> Result<(), String> {
+    pub fn claim(&self, cache: &str, writer: &str) -> Result<(), CacheClaimed> {
         let mut m = self.lock();
         let e = m.entry(cache.to_string()).or_default();
         match &e.writer {
-            Some(w) if w != writer => Err(w.clone()),
+            Some(w) if w != writer => Err(CacheClaimed { writer: w.clone() }),
             _ => {
                 e.writer = Some(writer.to_string());
                 Ok(())

@@ -10,6 +10,43 @@ use crate::collation::KeyColumn;
 use crate::component::ComponentSpec;
 use crate::metadata::PortRef;
 
+/// Why an input's rows are not known to be sorted. The text starts with "its input" (or "the
+/// sort key"); the caller names the component.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NotSortedError {
+    #[error("its input \"{input}\" is not attached, so its order is unknown")]
+    NotAttached { input: String },
+    /// The feeding output is not marked IsSorted.
+    #[error("its input \"{input}\" must be sorted, and the output \"{output}\" of \"{component}\" that feeds it is not marked IsSorted; sort the rows with a Sort transformation (or sort them at the source and set IsSorted and the columns' SortKeyPosition)")]
+    NotMarked {
+        input: String,
+        output: String,
+        component: String,
+    },
+    /// IsSorted without any SortKeyPosition.
+    #[error("its input \"{input}\" must be sorted, and the output \"{output}\" of \"{component}\" is marked IsSorted without any column with a SortKeyPosition")]
+    NoKeys {
+        input: String,
+        output: String,
+        component: String,
+    },
+    /// SortKeyPositions with a gap or repeat; names the first column out of place.
+    #[error("its input \"{input}\" is fed by \"{component}\", whose SortKeyPositions are not 1, 2, … (column \"{column}\" has {position})")]
+    Positions {
+        input: String,
+        component: String,
+        column: String,
+        position: i32,
+    },
+    /// A key column missing from the input's buffer.
+    #[error("the sort key \"{column}\" of \"{component}\" is not in the buffer of its input \"{input}\"")]
+    KeyNotInBuffer {
+        column: String,
+        component: String,
+        input: String,
+    },
+}
+
 /// One key of a sorted input.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SortedKey {
@@ -37,20 +74,24 @@ fn origin(spec: &ComponentSpec<'_>, input: usize) -> Option<PortRef> {
 }
 
 /// The sort keys of input `input`, in key order; an error says why the input is not sorted.
-pub fn sorted_keys(spec: &ComponentSpec<'_>, input: usize) -> Result<Vec<SortedKey>, String> {
+pub fn sorted_keys(
+    spec: &ComponentSpec<'_>,
+    input: usize,
+) -> Result<Vec<SortedKey>, NotSortedError> {
     let name = &spec.component.inputs[input].name;
     let Some(out) = origin(spec, input) else {
-        return Err(format!(
-            "its input \"{name}\" is not attached, so its order is unknown"
-        ));
+        return Err(NotSortedError::NotAttached {
+            input: name.clone(),
+        });
     };
     let c = &spec.flow.flow.components[out.component];
     let o = &c.outputs[out.index];
     if !o.is_sorted {
-        return Err(format!(
-            "its input \"{name}\" must be sorted, and the output \"{}\" of \"{}\" that feeds it is not marked IsSorted; sort the rows with a Sort transformation (or sort them at the source and set IsSorted and the columns' SortKeyPosition)",
-            o.name, c.name
-        ));
+        return Err(NotSortedError::NotMarked {
+            input: name.clone(),
+            output: o.name.clone(),
+            component: c.name.clone(),
+        });
     }
     let mut cols: Vec<&OutputColumn> = o
         .columns
@@ -59,25 +100,29 @@ pub fn sorted_keys(spec: &ComponentSpec<'_>, input: usize) -> Result<Vec<SortedK
         .collect();
     cols.sort_by_key(|col| col.sort_key_position.abs());
     if cols.is_empty() {
-        return Err(format!(
-            "its input \"{name}\" must be sorted, and the output \"{}\" of \"{}\" is marked IsSorted without any column with a SortKeyPosition",
-            o.name, c.name
-        ));
+        return Err(NotSortedError::NoKeys {
+            input: name.clone(),
+            output: o.name.clone(),
+            component: c.name.clone(),
+        });
     }
     let layout = &spec.input_layouts[input];
     let mut keys = Vec::new();
     for (i, col) in cols.iter().enumerate() {
         if col.sort_key_position.unsigned_abs() as usize != i + 1 {
-            return Err(format!(
-                "its input \"{name}\" is fed by \"{}\", whose SortKeyPositions are not 1, 2, … (column \"{}\" has {})",
-                c.name, col.name, col.sort_key_position
-            ));
+            return Err(NotSortedError::Positions {
+                input: name.clone(),
+                component: c.name.clone(),
+                column: col.name.clone(),
+                position: col.sort_key_position,
+            });
         }
         let Some(index) = layout.index_of(col.lineage_id) else {
-            return Err(format!(
-                "the sort key \"{}\" of \"{}\" is not in the buffer of its input \"{name}\"",
-                col.name, c.name
-            ));
+            return Err(NotSortedError::KeyNotInBuffer {
+                column: col.name.clone(),
+                component: c.name.clone(),
+                input: name.clone(),
+            });
         };
         keys.push(SortedKey {
             lineage: col.lineage_id,

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use ssisd_sql::odbc::OdbcConnection;
 use ssisd_sql::tds::TdsClient;
-use ssisd_sql::{route, Route};
+use ssisd_sql::{route, ConnectError, Route, RouteError};
 
 use crate::codes;
 use crate::component::PrepareContext;
@@ -38,13 +38,13 @@ impl Target {
             .iter()
             .any(|c| c.name.eq_ignore_ascii_case(slot));
         let spec = ctx.connection(if named { slot } else { "" })?;
-        Target::from_spec(&spec).map_err(|e| ctx.error(codes::INDIVIDUAL_VALIDATION_FAILED, e))
+        Target::from_spec(&spec)
+            .map_err(|e| ctx.error(codes::INDIVIDUAL_VALIDATION_FAILED, e.to_string()))
     }
 
     /// Routes a connection manager.
-    fn from_spec(spec: &ConnectionSpec) -> Result<Target, String> {
-        let route = route(&spec.name, &spec.creation_name, &spec.connection_string)
-            .map_err(|e| e.to_string())?;
+    fn from_spec(spec: &ConnectionSpec) -> Result<Target, RouteError> {
+        let route = route(&spec.name, &spec.creation_name, &spec.connection_string)?;
         Ok(Target {
             manager: spec.name.clone(),
             route,
@@ -86,33 +86,46 @@ pub enum Session {
     Tds(Box<TdsSession>),
 }
 
+/// A connection that cannot be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    /// The driver or server refused (ssisd-sql says why and what to do).
+    #[error(transparent)]
+    Connect(#[from] ConnectError),
+    #[error("cannot start the SQL Server client's runtime: {0}")]
+    Runtime(#[source] std::io::Error),
+}
+
 /// The runtime a SQL Server connection is driven by.
-fn tds_runtime() -> Result<tokio::runtime::Runtime, String> {
+fn tds_runtime() -> Result<tokio::runtime::Runtime, OpenError> {
     tokio::runtime::Builder::new_current_thread()
         .enable_io()
         .enable_time()
         .build()
-        .map_err(|e| format!("cannot start the SQL Server client's runtime: {e}"))
+        .map_err(OpenError::Runtime)
 }
 
 /// Opens `target` (blocking; call from a component's thread, never from an async task).
-pub fn open(target: &Target) -> Result<Session, String> {
+pub fn open(target: &Target) -> Result<Session, OpenError> {
     match &target.route {
-        Route::Odbc(t) => ssisd_sql::odbc::connect(t, Some(LOGIN_TIMEOUT))
-            .map(Session::Odbc)
-            .map_err(|e| e.to_string()),
+        Route::Odbc(t) => Ok(Session::Odbc(ssisd_sql::odbc::connect(
+            t,
+            Some(LOGIN_TIMEOUT),
+        )?)),
         Route::Tds(settings) => {
             let runtime = tds_runtime()?;
-            let client = runtime
-                .block_on(ssisd_sql::tds::connect(settings))
-                .map_err(|e| e.to_string())?;
+            let client = runtime.block_on(ssisd_sql::tds::connect(settings))?;
             Ok(Session::Tds(Box::new(TdsSession { runtime, client })))
         }
     }
 }
 
 /// The error of a connection that could not be opened.
-pub fn connect_error(ctx: &PrepareContext<'_>, target: &Target, e: &str) -> PipelineError {
+pub fn connect_error(
+    ctx: &PrepareContext<'_>,
+    target: &Target,
+    e: &dyn std::fmt::Display,
+) -> PipelineError {
     ctx.error(
         codes::CANNOT_ACQUIRE_CONNECTION,
         format!(

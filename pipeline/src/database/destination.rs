@@ -163,6 +163,49 @@ impl Rejection {
     }
 }
 
+/// A driver's failure: the ODBC diagnostics as ssisd-sql words them, or a query error.
+#[derive(Debug, thiserror::Error)]
+pub enum DriverError {
+    #[error("{}", ssisd_sql::error::odbc_message(.0))]
+    Odbc(#[from] odbc_api::Error),
+    #[error(transparent)]
+    Query(#[from] ssisd_sql::QueryError),
+}
+
+/// Why a loader cannot start on its table.
+#[derive(Debug, thiserror::Error)]
+pub enum LoaderSetupError {
+    #[error("the table cannot be read (does it exist, and may this login insert into it?): {0}")]
+    Unreadable(#[source] DriverError),
+    #[error("the table returns no columns")]
+    NoColumns,
+    #[error("cannot describe the table's columns: {0}")]
+    Describe(#[source] ssisd_sql::QueryError),
+    #[error("cannot list the table's columns: {0}")]
+    ListColumns(#[source] ssisd_sql::QueryError),
+    /// A mapped column the table lacks; `has` lists the table's columns.
+    #[error("the input column \"{input}\" is mapped to the column \"{target}\", which the table does not have (it has {has}); refresh the component's external columns")]
+    NoSuchColumn {
+        input: String,
+        target: String,
+        has: String,
+    },
+    /// An input whose values the target column's type cannot take.
+    #[error("the input column \"{input}\" ({input_type}) cannot be loaded into the column \"{target}\" ({source_type}, {target_type}); convert it first (Data Conversion)")]
+    Incompatible {
+        input: String,
+        input_type: DataType,
+        target: String,
+        source_type: String,
+        target_type: DataType,
+    },
+    /// FastLoadKeepIdentity with an identity column mapped (TDS bulk load).
+    #[error("FastLoadKeepIdentity is set and the input column \"{input}\" is mapped to the identity column \"{target}\": the TDS bulk load of this build (tiberius) leaves identity columns to the server and cannot keep their values; clear FastLoadKeepIdentity or use the table access mode with SET IDENTITY_INSERT")]
+    KeepIdentity { input: String, target: String },
+    #[error("cannot start a transaction: {0}")]
+    Transaction(#[source] DriverError),
+}
+
 /// What a loader does for the destination.
 pub trait Loader: Send {
     /// Sends rows `rows` of `buffer` in one statement (or bulk batch).
@@ -394,7 +437,7 @@ impl Component for DatabaseDestination {
             }
         };
         let name = ObjectName::parse(&text)
-            .map_err(|e| ctx.error(codes::INDIVIDUAL_VALIDATION_FAILED, e))?;
+            .map_err(|e| ctx.error(codes::INDIVIDUAL_VALIDATION_FAILED, e.to_string()))?;
         let quoting = if target.is_tds() {
             Quoting::Brackets
         } else {

@@ -42,6 +42,23 @@ impl Part {
     }
 }
 
+/// A table or view name that cannot be read; `name` is the text as written.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ObjectNameError {
+    #[error("the table or view name is empty")]
+    Empty,
+    /// A quote left open; `quote` is the name's first character.
+    #[error("the name {name} opens a quote ({quote}) that is never closed")]
+    UnclosedQuote { name: String, quote: char },
+    #[error("the name {0} has an empty part")]
+    EmptyPart(String),
+    /// Text after a quoted part other than a dot.
+    #[error("the name {name} has \"{after}\" after a quoted part; separate parts with dots")]
+    AfterQuoted { name: String, after: char },
+    #[error("the name {0} has more than four parts")]
+    TooManyParts(String),
+}
+
 /// A table or view name: `catalog.schema.table`, `schema.table` or `table`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ObjectName {
@@ -50,10 +67,10 @@ pub struct ObjectName {
 
 impl ObjectName {
     /// Reads a name as packages write it.
-    pub fn parse(text: &str) -> Result<ObjectName, String> {
+    pub fn parse(text: &str) -> Result<ObjectName, ObjectNameError> {
         let chars: Vec<char> = text.trim().chars().collect();
         if chars.is_empty() {
-            return Err("the table or view name is empty".into());
+            return Err(ObjectNameError::Empty);
         }
         let mut parts = Vec::new();
         let mut i = 0;
@@ -73,10 +90,10 @@ impl ObjectName {
                 loop {
                     match chars.get(i) {
                         None => {
-                            return Err(format!(
-                                "the name {text} opens a quote ({}) that is never closed",
-                                chars.first().copied().unwrap_or(' ')
-                            ))
+                            return Err(ObjectNameError::UnclosedQuote {
+                                name: text.to_string(),
+                                quote: chars.first().copied().unwrap_or(' '),
+                            })
                         }
                         Some(&c) if c == close => {
                             if chars.get(i + 1) == Some(&close) {
@@ -102,7 +119,7 @@ impl ObjectName {
                 let s: String = chars[start..i].iter().collect();
                 let s = s.trim();
                 if s.is_empty() {
-                    return Err(format!("the name {text} has an empty part"));
+                    return Err(ObjectNameError::EmptyPart(text.to_string()));
                 }
                 parts.push(Part::Bare(s.to_string()));
             }
@@ -112,15 +129,16 @@ impl ObjectName {
             match chars.get(i) {
                 None => break,
                 Some('.') => i += 1,
-                Some(c) => {
-                    return Err(format!(
-                        "the name {text} has \"{c}\" after a quoted part; separate parts with dots"
-                    ))
+                Some(&c) => {
+                    return Err(ObjectNameError::AfterQuoted {
+                        name: text.to_string(),
+                        after: c,
+                    })
                 }
             }
         }
         if parts.len() > 4 {
-            return Err(format!("the name {text} has more than four parts"));
+            return Err(ObjectNameError::TooManyParts(text.to_string()));
         }
         Ok(ObjectName { parts })
     }
@@ -181,9 +199,11 @@ mod tests {
         assert!(ObjectName::parse("").is_err());
         assert!(ObjectName::parse("[dbo].[x")
             .unwrap_err()
+            .to_string()
             .contains("never closed"));
         assert!(ObjectName::parse("a..b")
             .unwrap_err()
+            .to_string()
             .contains("empty part"));
         assert!(ObjectName::parse("[a]b").is_err());
     }

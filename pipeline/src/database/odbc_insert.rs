@@ -32,7 +32,7 @@ use ssisd_sql::error::{odbc_message, odbc_state};
 use ssisd_sql::odbc::OdbcConnection;
 use ssisd_sql::type_map::CharTypes;
 
-use super::destination::{InColumn, Loader, Rejection};
+use super::destination::{DriverError, InColumn, Loader, LoaderSetupError, Rejection};
 use super::names::Quoting;
 use crate::buffer::values::from_ticks;
 
@@ -127,40 +127,41 @@ impl OdbcLoader {
         conn: OdbcConnection,
         table: &str,
         columns: &[InColumn],
-    ) -> Result<OdbcLoader, String> {
+    ) -> Result<OdbcLoader, LoaderSetupError> {
         let probe = format!("SELECT * FROM {table} WHERE 1=0");
         let described = match conn.execute(&probe, (), None) {
             Ok(Some(mut cursor)) => ssisd_sql::odbc::describe(&mut cursor, CharTypes::ODBC)
-                .map_err(|e| format!("cannot describe the table's columns: {e}"))?,
-            Ok(None) => return Err("the table returns no columns".into()),
-            Err(e) => {
-                return Err(format!(
-                "the table cannot be read (does it exist, and may this login insert into it?): {}",
-                odbc_message(&e)
-            ))
-            }
+                .map_err(LoaderSetupError::Describe)?,
+            Ok(None) => return Err(LoaderSetupError::NoColumns),
+            Err(e) => return Err(LoaderSetupError::Unreadable(DriverError::Odbc(e))),
         };
         for c in columns {
             let Some(t) = described
                 .iter()
                 .find(|d| d.name.eq_ignore_ascii_case(&c.target))
             else {
-                return Err(format!(
-                    "the input column \"{}\" is mapped to the column \"{}\", which the table does not have (it has {}); refresh the component's external columns",
-                    c.name,
-                    c.target,
-                    described.iter().map(|d| d.name.as_str()).collect::<Vec<_>>().join(", ")
-                ));
+                return Err(LoaderSetupError::NoSuchColumn {
+                    input: c.name.clone(),
+                    target: c.target.clone(),
+                    has: described
+                        .iter()
+                        .map(|d| d.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                });
             };
             if !compatible(&c.ty, &t.data_type) {
-                return Err(format!(
-                    "the input column \"{}\" ({}) cannot be loaded into the column \"{}\" ({}, {}); convert it first (Data Conversion)",
-                    c.name, c.ty, c.target, t.source_type, t.data_type
-                ));
+                return Err(LoaderSetupError::Incompatible {
+                    input: c.name.clone(),
+                    input_type: c.ty,
+                    target: c.target.clone(),
+                    source_type: t.source_type.clone(),
+                    target_type: t.data_type,
+                });
             }
         }
         conn.set_autocommit(false)
-            .map_err(|e| format!("cannot start a transaction: {}", odbc_message(&e)))?;
+            .map_err(|e| LoaderSetupError::Transaction(DriverError::Odbc(e)))?;
         let names: Vec<String> = columns
             .iter()
             .map(|c| {

@@ -25,8 +25,27 @@ fn position(name: &str) -> Option<usize> {
     n.parse().ok()
 }
 
+/// A `ParameterMapping` that cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MappingError {
+    /// A quoted parameter name left open; holds the rest of the mapping from there.
+    #[error("ParameterMapping: the parameter name in {0} opens a quote that is never closed")]
+    UnclosedQuote(String),
+    /// An entry without a comma; holds the rest of the mapping from there.
+    #[error("ParameterMapping: \"{0}\" has no variable after the parameter name")]
+    NoVariable(String),
+    /// A parameter name not followed by `,`.
+    #[error("ParameterMapping: the parameter \"{0}\" is not followed by a comma and its variable")]
+    NoComma(String),
+    #[error("ParameterMapping: the parameter \"{0}\" names no variable")]
+    EmptyVariable(String),
+    /// A position beyond the entries, or one given twice.
+    #[error("ParameterMapping: the parameter \"{name}\" is numbered outside 0..{count} or twice")]
+    Position { name: String, count: usize },
+}
+
 /// Reads `ParameterMapping` into parameters in marker order.
-pub fn parse_mapping(text: &str) -> Result<Vec<Parameter>, String> {
+pub fn parse_mapping(text: &str) -> Result<Vec<Parameter>, MappingError> {
     let mut entries: Vec<(Option<usize>, Parameter)> = Vec::new();
     let mut rest = text.trim();
     while !rest.is_empty() {
@@ -35,28 +54,24 @@ pub fn parse_mapping(text: &str) -> Result<Vec<Parameter>, String> {
             break;
         }
         let (name, after) = if let Some(r) = rest_trim.strip_prefix('"') {
-            let end = r.find('"').ok_or_else(|| {
-                format!("ParameterMapping: the parameter name in {rest_trim} opens a quote that is never closed")
-            })?;
+            let end = r
+                .find('"')
+                .ok_or_else(|| MappingError::UnclosedQuote(rest_trim.to_string()))?;
             (&r[..end], &r[end + 1..])
         } else {
-            let end = rest_trim.find(',').ok_or_else(|| {
-                format!(
-                    "ParameterMapping: \"{rest_trim}\" has no variable after the parameter name"
-                )
-            })?;
+            let end = rest_trim
+                .find(',')
+                .ok_or_else(|| MappingError::NoVariable(rest_trim.to_string()))?;
             (&rest_trim[..end], &rest_trim[end..])
         };
         let after = after.trim_start();
-        let after = after.strip_prefix(',').ok_or_else(|| {
-            format!("ParameterMapping: the parameter \"{name}\" is not followed by a comma and its variable")
-        })?;
+        let after = after
+            .strip_prefix(',')
+            .ok_or_else(|| MappingError::NoComma(name.to_string()))?;
         let end = after.find(';').unwrap_or(after.len());
         let variable = after[..end].trim().to_string();
         if variable.is_empty() {
-            return Err(format!(
-                "ParameterMapping: the parameter \"{name}\" names no variable"
-            ));
+            return Err(MappingError::EmptyVariable(name.to_string()));
         }
         let bare = name.split(':').next().unwrap_or(name).trim().to_string();
         entries.push((
@@ -80,10 +95,10 @@ pub fn parse_mapping(text: &str) -> Result<Vec<Parameter>, String> {
                 match slots.get_mut(i) {
                     Some(slot @ None) => *slot = Some(param),
                     _ => {
-                        return Err(format!(
-                            "ParameterMapping: the parameter \"{}\" is numbered outside 0..{count} or twice",
-                            param.name
-                        ))
+                        return Err(MappingError::Position {
+                            name: param.name,
+                            count,
+                        })
                     }
                 }
             }

@@ -26,8 +26,21 @@ pub struct ReadSettings {
     pub chars: CharTypes,
 }
 
-fn odbc_error(e: odbc_api::Error) -> String {
-    ssisd_sql::error::odbc_message(&e)
+/// A reference query that cannot be run or read.
+#[derive(Debug, thiserror::Error)]
+pub enum ReferenceQueryError {
+    /// The ODBC driver refused the statement (its diagnostics as ssisd-sql words them).
+    #[error("{}", ssisd_sql::error::odbc_message(.0))]
+    Odbc(#[from] odbc_api::Error),
+    #[error("the query returns no result set; a Lookup needs a SELECT")]
+    NoResultSet,
+    #[error(transparent)]
+    Query(#[from] QueryError),
+}
+
+/// A query failure as the caller's error type.
+fn fail<E: From<ReferenceQueryError>>(e: impl Into<ReferenceQueryError>) -> E {
+    E::from(e.into())
 }
 
 fn tds_params(values: &[Value]) -> Vec<ssisd_sql::tds::values::Param> {
@@ -38,20 +51,21 @@ fn tds_params(values: &[Value]) -> Vec<ssisd_sql::tds::values::Param> {
 }
 
 /// Runs `sql` on `session` and hands every batch of its first result set to `each`, with the
-/// result's columns; the rows are never gathered here.
-pub fn read_all(
+/// result's columns; the rows are never gathered here. `each`'s errors pass through; the
+/// query's own become `E` by `From`.
+pub fn read_all<E: From<ReferenceQueryError>>(
     session: &mut Session,
     sql: &str,
     settings: &ReadSettings,
-    mut each: impl FnMut(&[ColumnInfo], RowBatch) -> Result<(), String>,
-) -> Result<(), String> {
+    mut each: impl FnMut(&[ColumnInfo], RowBatch) -> Result<(), E>,
+) -> Result<(), E> {
     match session {
         Session::Odbc(conn) => {
             let no_params: &[Box<dyn odbc_api::parameter::InputParameter>] = &[];
             let cursor = conn
                 .execute(sql, no_params, None)
-                .map_err(odbc_error)?
-                .ok_or("the query returns no result set; a Lookup needs a SELECT")?;
+                .map_err(fail::<E>)?
+                .ok_or_else(|| fail::<E>(ReferenceQueryError::NoResultSet))?;
             let mut batches = OdbcBatches::new(
                 cursor,
                 ReadOptions {
@@ -60,9 +74,9 @@ pub fn read_all(
                     ..ReadOptions::default()
                 },
             )
-            .map_err(|e| e.to_string())?;
+            .map_err(fail::<E>)?;
             let columns = batches.columns().clone();
-            while let Some(batch) = batches.next_batch().map_err(|e| e.to_string())? {
+            while let Some(batch) = batches.next_batch().map_err(fail::<E>)? {
                 each(&columns, batch)?;
             }
             Ok(())
@@ -74,14 +88,14 @@ pub fn read_all(
                 let stream = client
                     .query(sql.as_str(), &[])
                     .await
-                    .map_err(|e| QueryError::from(e).to_string())?;
+                    .map_err(|e| fail::<E>(QueryError::from(e)))?;
                 let mut batches = ssisd_sql::tds::TdsBatches::new(
                     stream,
                     settings.chars,
                     settings.batch_rows.max(1),
                 );
-                let columns = batches.columns().await.map_err(|e| e.to_string())?;
-                while let Some(batch) = batches.next_batch().await.map_err(|e| e.to_string())? {
+                let columns = batches.columns().await.map_err(fail::<E>)?;
+                while let Some(batch) = batches.next_batch().await.map_err(fail::<E>)? {
                     each(&columns, batch)?;
                 }
                 Ok(())
@@ -130,10 +144,10 @@ impl KeyQuery {
         session: Session,
         sql: &str,
         settings: ReadSettings,
-    ) -> Result<KeyQuery, String> {
+    ) -> Result<KeyQuery, ReferenceQueryError> {
         let (keyed, sql) = match session {
             Session::Odbc(conn) => {
-                let prepared = conn.into_prepared(sql).map_err(odbc_error)?;
+                let prepared = conn.into_prepared(sql)?;
                 (Keyed::Odbc(prepared), sql.to_string())
             }
             Session::Tds(s) => (Keyed::Tds(s), numbered_markers(sql)),
@@ -147,15 +161,15 @@ impl KeyQuery {
     }
 
     /// Runs the query with `key` bound to its markers; the first row it returns, if any.
-    pub fn run(&mut self, key: &[Value]) -> Result<KeyRow, String> {
+    pub fn run(&mut self, key: &[Value]) -> Result<KeyRow, ReferenceQueryError> {
         self.runs += 1;
         let settings = self.settings;
         match &mut self.keyed {
             Keyed::Odbc(prepared) => {
                 let params: Vec<Box<dyn odbc_api::parameter::InputParameter>> =
                     key.iter().map(ssisd_sql::odbc::parameters::input).collect();
-                let Some(cursor) = prepared.execute(params.as_slice()).map_err(odbc_error)? else {
-                    return Err("the query returns no result set; a Lookup needs a SELECT".into());
+                let Some(cursor) = prepared.execute(params.as_slice())? else {
+                    return Err(ReferenceQueryError::NoResultSet);
                 };
                 let mut batches = OdbcBatches::new(
                     cursor,
@@ -164,13 +178,9 @@ impl KeyQuery {
                         chars: settings.chars,
                         ..ReadOptions::default()
                     },
-                )
-                .map_err(|e| e.to_string())?;
+                )?;
                 let columns = batches.columns().to_vec();
-                let row = batches
-                    .next_batch()
-                    .map_err(|e| e.to_string())?
-                    .and_then(first_row);
+                let row = batches.next_batch()?.and_then(first_row);
                 Ok(KeyRow { columns, row })
             }
             Keyed::Tds(s) => {
@@ -180,15 +190,12 @@ impl KeyQuery {
                     params.iter().map(|p| p as &dyn tiberius::ToSql).collect();
                 let sql = self.sql.as_str();
                 runtime.block_on(async {
-                    let stream = client
-                        .query(sql, &refs)
-                        .await
-                        .map_err(|e| QueryError::from(e).to_string())?;
+                    let stream = client.query(sql, &refs).await.map_err(QueryError::from)?;
                     let mut batches = ssisd_sql::tds::TdsBatches::new(stream, settings.chars, 64);
-                    let columns = batches.columns().await.map_err(|e| e.to_string())?.to_vec();
+                    let columns = batches.columns().await?.to_vec();
                     let mut row = None;
                     // The whole result is read so that the connection is free for the next key.
-                    while let Some(batch) = batches.next_batch().await.map_err(|e| e.to_string())? {
+                    while let Some(batch) = batches.next_batch().await? {
                         if row.is_none() {
                             row = first_row(batch);
                         }

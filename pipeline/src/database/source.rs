@@ -467,7 +467,7 @@ impl Component for DatabaseSource {
         };
         let table = |text: &str| -> Result<String, PipelineError> {
             let name = ObjectName::parse(text)
-                .map_err(|e| ctx.error(codes::INDIVIDUAL_VALIDATION_FAILED, e))?;
+                .map_err(|e| ctx.error(codes::INDIVIDUAL_VALIDATION_FAILED, e.to_string()))?;
             Ok(name.render(quoting))
         };
         let (sql, object) = match &self.config.query {

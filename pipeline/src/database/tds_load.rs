@@ -24,7 +24,9 @@ use ssisd_sql::QueryError;
 use tiberius::{ColumnType, ToSql, TokenRow};
 
 use super::connection::TdsSession;
-use super::destination::{FastLoadOptions, InColumn, Loader, Rejection};
+use super::destination::{
+    DriverError, FastLoadOptions, InColumn, Loader, LoaderSetupError, Rejection,
+};
 use super::names::Quoting;
 
 /// Most parameters SQL Server takes in one statement.
@@ -80,7 +82,7 @@ impl TdsLoader {
         columns: &[InColumn],
         fast: bool,
         options: FastLoadOptions,
-    ) -> Result<TdsLoader, String> {
+    ) -> Result<TdsLoader, LoaderSetupError> {
         let runtime = &session.runtime;
         let client = &mut session.client;
         let probe = format!("SELECT TOP 0 * FROM {table}");
@@ -99,19 +101,14 @@ impl TdsLoader {
                 stream.into_results().await?;
                 Ok::<_, tiberius::error::Error>(cols.into_iter().unzip())
             })
-            .map_err(|e| {
-                format!(
-                    "the table cannot be read (does it exist, and may this login insert into it?): {}",
-                    QueryError::from(e)
-                )
-            })?;
+            .map_err(|e| LoaderSetupError::Unreadable(DriverError::Query(QueryError::from(e))))?;
         let described = runtime
             .block_on(ssisd_sql::tds::describe(
                 client,
                 &format!("SELECT * FROM {table}"),
                 CharTypes::OLE_DB,
             ))
-            .map_err(|e| format!("cannot describe the table's columns: {e}"))?;
+            .map_err(LoaderSetupError::Describe)?;
         let insertable: Vec<String> = runtime
             .block_on(async {
                 let rows = client
@@ -128,7 +125,7 @@ impl TdsLoader {
                         .collect(),
                 )
             })
-            .map_err(|e| format!("cannot list the table's columns: {}", QueryError::from(e)))?;
+            .map_err(|e| LoaderSetupError::ListColumns(QueryError::from(e)))?;
         let scale = |name: &str| {
             described
                 .iter()
@@ -139,19 +136,18 @@ impl TdsLoader {
         let mut targets = Vec::new();
         for c in columns {
             let Some(i) = names.iter().position(|n| n.eq_ignore_ascii_case(&c.target)) else {
-                return Err(format!(
-                    "the input column \"{}\" is mapped to the column \"{}\", which the table does not have (it has {}); refresh the component's external columns",
-                    c.name,
-                    c.target,
-                    names.join(", ")
-                ));
+                return Err(LoaderSetupError::NoSuchColumn {
+                    input: c.name.clone(),
+                    target: c.target.clone(),
+                    has: names.join(", "),
+                });
             };
             let insertable_here = insertable.iter().any(|n| n.eq_ignore_ascii_case(&c.target));
             if fast && options.keep_identity && !insertable_here {
-                return Err(format!(
-                    "FastLoadKeepIdentity is set and the input column \"{}\" is mapped to the identity column \"{}\": the TDS bulk load of this build (tiberius) leaves identity columns to the server and cannot keep their values; clear FastLoadKeepIdentity or use the table access mode with SET IDENTITY_INSERT",
-                    c.name, c.target
-                ));
+                return Err(LoaderSetupError::KeepIdentity {
+                    input: c.name.clone(),
+                    target: c.target.clone(),
+                });
             }
             targets.push((types[i], scale(&names[i])));
         }
@@ -196,7 +192,7 @@ impl TdsLoader {
                     .into_results()
                     .await
             })
-            .map_err(|e| format!("cannot start a transaction: {}", QueryError::from(e)))?;
+            .map_err(|e| LoaderSetupError::Transaction(DriverError::Query(QueryError::from(e))))?;
         Ok(TdsLoader {
             insert_head: format!("INSERT INTO {table} ({}) VALUES ", quoted.join(", ")),
             session,

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use calamine::{open_workbook_auto, Data, Reader};
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
-use rust_xlsxwriter::{Format, Workbook, Worksheet};
+use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
 
 /// Rows a sheet holds, header included.
 pub const MAX_ROWS: u32 = 1_048_576;
@@ -48,8 +48,57 @@ pub struct SheetWriter {
     pub rewrote_existing: bool,
 }
 
-fn xlsx_error(what: &str, e: impl std::fmt::Display) -> String {
-    format!("{what}: {e}")
+/// Why a workbook cannot be written. The text names the workbook's part at fault; the caller
+/// names the component and the file.
+#[derive(Debug, thiserror::Error)]
+pub enum SheetWriterError {
+    /// The workbook writer refused a step; `what` says which ("writing row 3").
+    #[error("{what}: {source}")]
+    Xlsx { what: String, source: XlsxError },
+    /// A sheet of the existing workbook cannot be read.
+    #[error("{what}: {source}")]
+    Read {
+        what: String,
+        source: calamine::Error,
+    },
+    #[error("the existing file \"{}\" cannot be read as an Excel workbook: {source}", .path.display())]
+    Unreadable {
+        path: PathBuf,
+        source: calamine::Error,
+    },
+    #[error("\"{sheet}\" cannot name a sheet: {source}")]
+    SheetName { sheet: String, source: XlsxError },
+    #[error("the sheet \"{sheet}\" has data but no header row in its first row; name its columns there or write to another sheet")]
+    NoHeader { sheet: String },
+    /// A column to write missing from the sheet's header row; `heads` lists it quoted.
+    #[error("the sheet \"{sheet}\" has no column \"{column}\" in its header row (it has {heads})")]
+    NoColumn {
+        sheet: String,
+        column: String,
+        heads: String,
+    },
+    #[error("cannot write \"{}\": {source}", .temp.display())]
+    Save { temp: PathBuf, source: XlsxError },
+    #[error("cannot rename \"{}\" to \"{}\": {source}", .temp.display(), .path.display())]
+    Rename {
+        temp: PathBuf,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+fn xlsx_error(what: &str, source: XlsxError) -> SheetWriterError {
+    SheetWriterError::Xlsx {
+        what: what.to_string(),
+        source,
+    }
+}
+
+fn read_error(what: &str, source: calamine::Error) -> SheetWriterError {
+    SheetWriterError::Read {
+        what: what.to_string(),
+        source,
+    }
 }
 
 /// Copies the cells (values and formulas) of one existing sheet.
@@ -58,10 +107,10 @@ fn copy_sheet(
     name: &str,
     to: &mut Worksheet,
     datetime: &Format,
-) -> Result<u32, String> {
+) -> Result<u32, SheetWriterError> {
     let range = reader
         .worksheet_range(name)
-        .map_err(|e| xlsx_error(&format!("the sheet \"{name}\" cannot be read"), e))?;
+        .map_err(|e| read_error(&format!("the sheet \"{name}\" cannot be read"), e))?;
     let formulas = reader.worksheet_formula(name).ok();
     let mut end_row = 0;
     if let Some((r0, c0)) = range.start() {
@@ -114,7 +163,7 @@ impl SheetWriter {
         sheet: &str,
         columns: &[String],
         header: bool,
-    ) -> Result<SheetWriter, String> {
+    ) -> Result<SheetWriter, SheetWriterError> {
         let datetime = Format::new().set_num_format("yyyy-mm-dd hh:mm:ss");
         let date = Format::new().set_num_format("yyyy-mm-dd");
         let time = Format::new().set_num_format("hh:mm:ss");
@@ -125,12 +174,11 @@ impl SheetWriter {
         let mut mapping: Option<Vec<u16>> = None;
         let rewrote_existing = path.exists();
         if rewrote_existing {
-            let mut reader = open_workbook_auto(path).map_err(|e| {
-                format!(
-                    "the existing file \"{}\" cannot be read as an Excel workbook: {e}",
-                    path.display()
-                )
-            })?;
+            let mut reader =
+                open_workbook_auto(path).map_err(|source| SheetWriterError::Unreadable {
+                    path: path.to_path_buf(),
+                    source,
+                })?;
             names = reader
                 .defined_names()
                 .iter()
@@ -157,7 +205,10 @@ impl SheetWriter {
             None => {
                 let mut ws = Worksheet::new();
                 ws.set_name(sheet)
-                    .map_err(|e| format!("\"{sheet}\" cannot name a sheet: {e}"))?;
+                    .map_err(|source| SheetWriterError::SheetName {
+                        sheet: sheet.to_string(),
+                        source,
+                    })?;
                 sheets.push(ws);
                 sheets.len() - 1
             }
@@ -194,7 +245,7 @@ impl SheetWriter {
     }
 
     /// Writes `cell` in column `column` (of the columns given at open) of the current row.
-    pub fn write(&mut self, column: usize, cell: Cell<'_>) -> Result<(), String> {
+    pub fn write(&mut self, column: usize, cell: Cell<'_>) -> Result<(), SheetWriterError> {
         let (row, col) = (self.next_row, self.columns[column]);
         let ws = &mut self.sheets[self.target];
         let done = match cell {
@@ -226,7 +277,7 @@ impl SheetWriter {
     }
 
     /// Writes the workbook beside `path` and renames it into place.
-    pub fn save(mut self, path: &Path) -> Result<(), String> {
+    pub fn save(mut self, path: &Path) -> Result<(), SheetWriterError> {
         let mut workbook = Workbook::new();
         for ws in self.sheets.drain(..) {
             workbook.push_worksheet(ws);
@@ -242,17 +293,20 @@ impl SheetWriter {
                 .map_err(|e| xlsx_error(&format!("the named range \"{name}\""), e))?;
         }
         let temp = temp_name(path);
-        workbook.save(&temp).map_err(|e| {
+        workbook.save(&temp).map_err(|source| {
             let _ = std::fs::remove_file(&temp);
-            format!("cannot write \"{}\": {e}", temp.display())
+            SheetWriterError::Save {
+                temp: temp.clone(),
+                source,
+            }
         })?;
-        std::fs::rename(&temp, path).map_err(|e| {
+        std::fs::rename(&temp, path).map_err(|source| {
             let _ = std::fs::remove_file(&temp);
-            format!(
-                "cannot rename \"{}\" to \"{}\": {e}",
-                temp.display(),
-                path.display()
-            )
+            SheetWriterError::Rename {
+                temp: temp.clone(),
+                path: path.to_path_buf(),
+                source,
+            }
         })
     }
 }
@@ -262,10 +316,10 @@ fn header_mapping(
     reader: &mut calamine::Sheets<std::io::BufReader<std::fs::File>>,
     sheet: &str,
     columns: &[String],
-) -> Result<Vec<u16>, String> {
+) -> Result<Vec<u16>, SheetWriterError> {
     let range = reader
         .worksheet_range(sheet)
-        .map_err(|e| xlsx_error(&format!("the sheet \"{sheet}\" cannot be read"), e))?;
+        .map_err(|e| read_error(&format!("the sheet \"{sheet}\" cannot be read"), e))?;
     let Some((r0, c0)) = range.start() else {
         return Ok((0..columns.len() as u16).collect());
     };
@@ -277,9 +331,9 @@ fn header_mapping(
         })
         .collect();
     if r0 != 0 || heads.is_empty() {
-        return Err(format!(
-            "the sheet \"{sheet}\" has data but no header row in its first row; name its columns there or write to another sheet"
-        ));
+        return Err(SheetWriterError::NoHeader {
+            sheet: sheet.to_string(),
+        });
     }
     columns
         .iter()
@@ -289,14 +343,15 @@ fn header_mapping(
                 .find(|(_, h)| h.trim().eq_ignore_ascii_case(name))
             {
                 Some((c, _)) => Ok(*c),
-                None => Err(format!(
-                    "the sheet \"{sheet}\" has no column \"{name}\" in its header row (it has {})",
-                    heads
+                None => Err(SheetWriterError::NoColumn {
+                    sheet: sheet.to_string(),
+                    column: name.clone(),
+                    heads: heads
                         .iter()
                         .map(|(_, h)| format!("\"{h}\""))
                         .collect::<Vec<_>>()
-                        .join(", ")
-                )),
+                        .join(", "),
+                }),
             }
         })
         .collect()

@@ -11,7 +11,7 @@
 
 use std::fs::File;
 use std::io::BufReader;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use calamine::{open_workbook_auto, Data, Range, Reader, Sheets};
 use chrono::NaiveDateTime;
@@ -71,22 +71,49 @@ pub fn is_xls(path: &Path) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case("xls"))
 }
 
+/// Why a workbook, or the table a query names in it, cannot be read.
+#[derive(Debug, thiserror::Error)]
+pub enum WorkbookError {
+    #[error("the workbook \"{}\" does not exist", .0.display())]
+    Missing(PathBuf),
+    #[error("the file \"{}\" cannot be read as an Excel workbook: {source}", .path.display())]
+    Unreadable {
+        path: PathBuf,
+        source: calamine::Error,
+    },
+    /// No sheet of that name; `sheets` lists the workbook's, quoted (or `none`).
+    #[error("the workbook has no sheet \"{name}\" (its sheets: {sheets})")]
+    NoSheet { name: String, sheets: String },
+    #[error("the sheet \"{sheet}\" cannot be read: {source}")]
+    Sheet {
+        sheet: String,
+        source: calamine::Error,
+    },
+    /// No defined name of that name; `known` lists the names and sheets, quoted.
+    #[error("the workbook has no sheet or named range \"{name}\" (a sheet is named with a trailing $, as in Sheet1$; it has: {known})")]
+    NoTable { name: String, known: String },
+    #[error("the named range \"{name}\" refers to \"{formula}\", which is not one cell range of one sheet")]
+    NamedRange { name: String, formula: String },
+    /// A selected column the table lacks; `table` as the query names it, `columns` quoted.
+    #[error("the {table} has no column \"{column}\" (its columns: {columns})")]
+    NoColumn {
+        table: String,
+        column: String,
+        columns: String,
+    },
+}
+
 impl Workbook {
     /// Opens the workbook at `path`.
-    pub fn open(path: &Path) -> Result<Workbook, String> {
+    pub fn open(path: &Path) -> Result<Workbook, WorkbookError> {
         if !path.exists() {
-            return Err(format!(
-                "the workbook \"{}\" does not exist",
-                path.display()
-            ));
+            return Err(WorkbookError::Missing(path.to_path_buf()));
         }
         open_workbook_auto(path)
             .map(|sheets| Workbook { sheets })
-            .map_err(|e| {
-                format!(
-                    "the file \"{}\" cannot be read as an Excel workbook: {e}",
-                    path.display()
-                )
+            .map_err(|source| WorkbookError::Unreadable {
+                path: path.to_path_buf(),
+                source,
             })
     }
 
@@ -96,30 +123,28 @@ impl Workbook {
     }
 
     /// The workbook's sheet whose name is `name` ignoring case (as the provider finds it).
-    fn find_sheet(&self, name: &str) -> Result<String, String> {
+    fn find_sheet(&self, name: &str) -> Result<String, WorkbookError> {
         let names = self.sheet_names();
         names
             .iter()
             .find(|s| s.eq_ignore_ascii_case(name))
             .cloned()
-            .ok_or_else(|| {
-                format!(
-                    "the workbook has no sheet \"{name}\" (its sheets: {})",
-                    quoted_list(&names)
-                )
+            .ok_or_else(|| WorkbookError::NoSheet {
+                name: name.to_string(),
+                sheets: quoted_list(&names),
             })
     }
 
     /// The cells of a sheet.
-    fn sheet_cells(&mut self, name: &str) -> Result<Range<Data>, String> {
+    fn sheet_cells(&mut self, name: &str) -> Result<Range<Data>, WorkbookError> {
         let sheet = self.find_sheet(name)?;
         self.sheets
             .worksheet_range(&sheet)
-            .map_err(|e| format!("the sheet \"{sheet}\" cannot be read: {e}"))
+            .map_err(|source| WorkbookError::Sheet { sheet, source })
     }
 
     /// Checks that what `table` names exists, without reading cells.
-    pub fn check(&self, table: &TableRef) -> Result<(), String> {
+    pub fn check(&self, table: &TableRef) -> Result<(), WorkbookError> {
         match table {
             TableRef::Sheet(s) | TableRef::Range { sheet: s, .. } => self.find_sheet(s).map(|_| ()),
             TableRef::Named(n) => self.defined_name(n).map(|_| ()),
@@ -127,28 +152,34 @@ impl Workbook {
     }
 
     /// A workbook-level defined name as the sheet and corners it refers to.
-    fn defined_name(&self, name: &str) -> Result<SheetArea, String> {
+    fn defined_name(&self, name: &str) -> Result<SheetArea, WorkbookError> {
         let names = self.sheets.defined_names();
         let Some((_, formula)) = names.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)) else {
             let mut known: Vec<String> = names.iter().map(|(n, _)| n.clone()).collect();
             known.extend(self.sheet_names().iter().map(|s| format!("{s}$")));
-            return Err(format!(
-                "the workbook has no sheet or named range \"{name}\" (a sheet is named with a trailing $, as in Sheet1$; it has: {})",
-                quoted_list(&known)
-            ));
+            return Err(WorkbookError::NoTable {
+                name: name.to_string(),
+                known: quoted_list(&known),
+            });
         };
         let formula = formula.trim_start_matches('=');
         let parsed = formula.rsplit_once('!').and_then(|(sheet, range)| {
             let sheet = sheet.trim().trim_matches('\'').replace("''", "'");
             parse_range(range).map(|(a, b)| (sheet, a, b))
         });
-        parsed.ok_or_else(|| {
-            format!("the named range \"{name}\" refers to \"{formula}\", which is not one cell range of one sheet")
+        parsed.ok_or_else(|| WorkbookError::NamedRange {
+            name: name.to_string(),
+            formula: formula.to_string(),
         })
     }
 
     /// Reads `query`'s table, typed; `header`: HDR=YES, `imex`: IMEX=1.
-    pub fn read(&mut self, query: &Query, header: bool, imex: bool) -> Result<Table, String> {
+    pub fn read(
+        &mut self,
+        query: &Query,
+        header: bool,
+        imex: bool,
+    ) -> Result<Table, WorkbookError> {
         let cells = match &query.table {
             TableRef::Sheet(s) => self.sheet_cells(s)?,
             TableRef::Range { sheet, start, end } => {
@@ -167,13 +198,10 @@ impl Workbook {
                     .columns
                     .iter()
                     .find(|c| c.name.eq_ignore_ascii_case(&s.column))
-                    .ok_or_else(|| {
-                        format!(
-                            "the {} has no column \"{}\" (its columns: {})",
-                            query.table,
-                            s.column,
-                            quoted_list(&table.column_names())
-                        )
+                    .ok_or_else(|| WorkbookError::NoColumn {
+                        table: query.table.to_string(),
+                        column: s.column.clone(),
+                        columns: quoted_list(&table.column_names()),
                     })?;
                 let mut c = found.clone();
                 c.name = s.alias.clone();

@@ -146,26 +146,35 @@ pub(crate) fn num<T: std::str::FromStr>(props: &[(String, String)], name: &str) 
     get(props, name).and_then(|v| v.trim().parse().ok())
 }
 
+/// A flat-file connection manager whose file format cannot be read. The text says what is
+/// wrong with "it"; the caller names the manager.
+#[derive(Debug, thiserror::Error)]
+pub enum FormatError {
+    #[error("its file format is not valid XML: {0}")]
+    Xml(#[source] roxmltree::Error),
+    #[error("it holds no file format (no inner DTS:ConnectionManager)")]
+    NoFormat,
+    #[error("its Format \"{0}\" is not Delimited, FixedWidth or RaggedRight")]
+    UnknownFormat(String),
+    #[error("the column \"{name}\" has the unknown data type code {code}")]
+    UnknownType { name: String, code: i32 },
+}
+
 /// Reads the format from a FLATFILE connection manager's object data.
-pub fn parse_format(object_data: &RawXml) -> Result<FlatFileFormat, String> {
+pub fn parse_format(object_data: &RawXml) -> Result<FlatFileFormat, FormatError> {
     let doc_text = object_data.document();
-    let doc = roxmltree::Document::parse(&doc_text)
-        .map_err(|e| format!("its file format is not valid XML: {e}"))?;
+    let doc = roxmltree::Document::parse(&doc_text).map_err(FormatError::Xml)?;
     let cm = doc
         .root_element()
         .descendants()
         .find(|n| n.is_element() && n.tag_name().name() == "ConnectionManager")
-        .ok_or("it holds no file format (no inner DTS:ConnectionManager)")?;
+        .ok_or(FormatError::NoFormat)?;
     let p = props(cm);
     let format = match get(&p, "Format").unwrap_or("Delimited").trim() {
         f if f.eq_ignore_ascii_case("FixedWidth") => FileFormat::FixedWidth,
         f if f.eq_ignore_ascii_case("RaggedRight") => FileFormat::RaggedRight,
         f if f.eq_ignore_ascii_case("Delimited") || f.is_empty() => FileFormat::Delimited,
-        other => {
-            return Err(format!(
-                "its Format \"{other}\" is not Delimited, FixedWidth or RaggedRight"
-            ))
-        }
+        other => return Err(FormatError::UnknownFormat(other.to_string())),
     };
     let unicode = get(&p, "Unicode").is_some_and(truthy);
     let code_page = num(&p, "CodePage").unwrap_or(1252u32);
@@ -202,9 +211,9 @@ pub fn parse_format(object_data: &RawXml) -> Result<FlatFileFormat, String> {
             scale: num(&cp, "DataScale").unwrap_or(0u8),
             code_page,
         };
-        let data_type = DataType::from_metadata_code_shaped(code, shape).ok_or_else(|| {
-            format!("the column \"{name}\" has the unknown data type code {code}")
-        })?;
+        let Some(data_type) = DataType::from_metadata_code_shaped(code, shape) else {
+            return Err(FormatError::UnknownType { name, code });
+        };
         columns.push(FileColumn {
             name,
             kind,

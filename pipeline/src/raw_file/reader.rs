@@ -11,7 +11,7 @@ use arrow_array::RecordBatch;
 use arrow_ipc::reader::FileReader;
 
 use super::schema::from_schema;
-use super::{FileKind, RawColumn};
+use super::{FileKind, RawColumn, RawFileError};
 
 /// An open raw or cache file.
 pub struct RawReader {
@@ -33,11 +33,10 @@ impl std::fmt::Debug for RawReader {
 
 impl RawReader {
     /// Opens `path` and checks that it is a file of ssisd's raw format.
-    pub fn open(path: &Path) -> Result<RawReader, String> {
-        let file = File::open(path).map_err(|e| format!("cannot open it: {e}"))?;
-        let inner = FileReader::try_new(BufReader::with_capacity(1 << 20, file), None).map_err(|e| {
-            format!("it is not a raw file ssisd can read (not an Arrow IPC file, or a damaged one: {e}); SSIS's own raw and cache files cannot be read, write the file with an ssisd Raw File destination or Cache Transform")
-        })?;
+    pub fn open(path: &Path) -> Result<RawReader, RawFileError> {
+        let file = File::open(path).map_err(RawFileError::Open)?;
+        let inner = FileReader::try_new(BufReader::with_capacity(1 << 20, file), None)
+            .map_err(RawFileError::NotArrow)?;
         let (kind, columns) = from_schema(inner.schema().as_ref())?;
         Ok(RawReader {
             path: path.to_path_buf(),
@@ -60,9 +59,7 @@ impl RawReader {
     }
 
     /// The next batch of rows, `None` at the end.
-    pub fn next_batch(&mut self) -> Option<Result<RecordBatch, String>> {
-        self.inner
-            .next()
-            .map(|r| r.map_err(|e| format!("it is damaged: {e}")))
+    pub fn next_batch(&mut self) -> Option<Result<RecordBatch, RawFileError>> {
+        self.inner.next().map(|r| r.map_err(RawFileError::Damaged))
     }
 }

@@ -10,10 +10,10 @@ use std::collections::HashMap;
 use arrow_schema::{Field, Schema};
 use ssisd_engine::types::{ColumnShape, DataType};
 
-use super::{FileKind, RawColumn, FORMAT, VERSION};
+use super::{FileKind, RawColumn, RawFileError, FORMAT, VERSION};
 use crate::buffer::types::arrow_type;
 
-const KEY_FORMAT: &str = "ssisd.format";
+pub(super) const KEY_FORMAT: &str = "ssisd.format";
 const KEY_VERSION: &str = "ssisd.version";
 const KEY_KIND: &str = "ssisd.kind";
 const KEY_TYPE: &str = "ssis.type";
@@ -82,28 +82,19 @@ fn number<T: std::str::FromStr + Default>(m: &HashMap<String, String>, key: &str
 
 /// The kind and columns of a file whose schema is `schema`, or why it is not a file of this
 /// format.
-pub fn from_schema(schema: &Schema) -> Result<(FileKind, Vec<RawColumn>), String> {
+pub fn from_schema(schema: &Schema) -> Result<(FileKind, Vec<RawColumn>), RawFileError> {
     let m = schema.metadata();
     if m.get(KEY_FORMAT).map(String::as_str) != Some(FORMAT) {
-        return Err(format!(
-            "it is an Arrow IPC file but not one ssisd wrote (its schema has no \"{KEY_FORMAT}\" = \"{FORMAT}\" mark); SSIS's own raw and cache files cannot be read, write the file with an ssisd Raw File destination or Cache Transform"
-        ));
+        return Err(RawFileError::NotSsisd);
     }
     let version: u32 = number(m, KEY_VERSION);
     if version != VERSION {
-        return Err(format!(
-            "it is version {version} of ssisd's raw file format, and this ssisd reads version {VERSION}"
-        ));
+        return Err(RawFileError::Version(version));
     }
     let kind = match m.get(KEY_KIND).map(String::as_str) {
         Some("raw") => FileKind::Raw,
         Some("cache") => FileKind::Cache,
-        other => {
-            return Err(format!(
-                "its kind \"{}\" is neither \"raw\" nor \"cache\"",
-                other.unwrap_or("")
-            ))
-        }
+        other => return Err(RawFileError::Kind(other.unwrap_or("").to_string())),
     };
     let mut columns = Vec::with_capacity(schema.fields().len());
     for f in schema.fields() {
@@ -111,7 +102,7 @@ pub fn from_schema(schema: &Schema) -> Result<(FileKind, Vec<RawColumn>), String
         let code: i32 = fm
             .get(KEY_TYPE)
             .and_then(|v| v.trim().parse().ok())
-            .ok_or_else(|| format!("its column \"{}\" has no SSIS type", f.name()))?;
+            .ok_or_else(|| RawFileError::NoType(f.name().clone()))?;
         let shape = ColumnShape {
             length: number(fm, KEY_LENGTH),
             precision: number(fm, KEY_PRECISION),
@@ -119,18 +110,17 @@ pub fn from_schema(schema: &Schema) -> Result<(FileKind, Vec<RawColumn>), String
             code_page: number(fm, KEY_CODE_PAGE),
         };
         let ty = DataType::from_metadata_code_shaped(code, shape).ok_or_else(|| {
-            format!(
-                "its column \"{}\" has the unknown SSIS type code {code}",
-                f.name()
-            )
+            RawFileError::UnknownType {
+                column: f.name().clone(),
+                code,
+            }
         })?;
         if &arrow_type(&ty) != f.data_type() {
-            return Err(format!(
-                "its column \"{}\" is declared {} but stored as Arrow {}",
-                f.name(),
-                ty,
-                f.data_type()
-            ));
+            return Err(RawFileError::StoredAs {
+                column: f.name().clone(),
+                declared: ty,
+                stored: f.data_type().clone(),
+            });
         }
         columns.push(RawColumn {
             name: f.name().clone(),
@@ -177,11 +167,15 @@ mod tests {
         let plain = Schema::new(vec![Field::new("a", arrow_schema::DataType::Int32, true)]);
         assert!(from_schema(&plain)
             .unwrap_err()
+            .to_string()
             .contains("not one ssisd wrote"));
         let mut s = to_schema(FileKind::Raw, &[RawColumn::new("a", DataType::I4)]);
         let mut m = s.metadata().clone();
         m.insert(KEY_VERSION.into(), "9".into());
         s = s.with_metadata(m);
-        assert!(from_schema(&s).unwrap_err().contains("version 9"));
+        assert!(from_schema(&s)
+            .unwrap_err()
+            .to_string()
+            .contains("version 9"));
     }
 }

@@ -17,7 +17,7 @@ use arrow_schema::SchemaRef;
 
 use super::reader::RawReader;
 use super::schema::to_schema;
-use super::{FileKind, RawColumn};
+use super::{FileKind, RawColumn, RawFileError};
 
 /// How the target file is treated (the Raw File destination's WriteOption).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -106,31 +106,26 @@ impl RawWriter {
         kind: FileKind,
         columns: &[RawColumn],
         mode: WriteMode,
-    ) -> Result<RawWriter, String> {
+    ) -> Result<RawWriter, RawFileError> {
         let exists = target.exists();
         let mut existing: Option<RawReader> = None;
         match mode {
             WriteMode::CreateAlways => {}
-            WriteMode::CreateOnce if exists => {
-                return Err("it already exists and the write option is \"Create once\"; delete it or use \"Create always\"".into())
-            }
+            WriteMode::CreateOnce if exists => return Err(RawFileError::Exists),
             WriteMode::CreateOnce => {}
             WriteMode::Append | WriteMode::TruncateAppend => {
                 if !exists {
-                    return Err("it does not exist, and the write option adds rows to an existing file; create it first with \"Create always\" or \"Create once\"".into());
+                    return Err(RawFileError::Missing);
                 }
                 let r = RawReader::open(target)?;
                 if r.kind() != kind {
-                    return Err(format!(
-                        "it is a {} file, not a {} file",
-                        r.kind().as_str(),
-                        kind.as_str()
-                    ));
+                    return Err(RawFileError::WrongKind {
+                        found: r.kind(),
+                        wanted: kind,
+                    });
                 }
                 if let Some(d) = column_difference(columns, r.columns()) {
-                    return Err(format!(
-                        "its columns do not match the rows to append: {d}"
-                    ));
+                    return Err(RawFileError::Columns(d));
                 }
                 if mode == WriteMode::Append {
                     existing = Some(r);
@@ -139,15 +134,16 @@ impl RawWriter {
         }
         let schema = std::sync::Arc::new(to_schema(kind, columns));
         let temp = temp_name(target);
-        let file = File::create(&temp).map_err(|e| {
-            format!("cannot create a file beside it ({}): {e}; check that its folder exists and is writable", temp.display())
+        let file = File::create(&temp).map_err(|source| RawFileError::CreateTemp {
+            temp: temp.clone(),
+            source,
         })?;
         let inner = FileWriter::try_new(BufWriter::with_capacity(1 << 20, file), &schema);
         let inner = match inner {
             Ok(w) => w,
             Err(e) => {
                 let _ = std::fs::remove_file(&temp);
-                return Err(format!("cannot start writing it: {e}"));
+                return Err(RawFileError::Start(e));
             }
         };
         let mut w = RawWriter {
@@ -161,13 +157,12 @@ impl RawWriter {
         if let Some(mut r) = existing {
             while let Some(batch) = r.next_batch() {
                 let copied = batch.and_then(|b| {
-                    let b = RecordBatch::try_new(w.schema.clone(), b.columns().to_vec())
-                        .map_err(|e| e.to_string())?;
+                    let b = RecordBatch::try_new(w.schema.clone(), b.columns().to_vec())?;
                     w.write(&b)
                 });
                 if let Err(e) = copied {
                     w.abort();
-                    return Err(format!("cannot copy its existing rows: {e}"));
+                    return Err(RawFileError::Copy(Box::new(e)));
                 }
             }
         }
@@ -185,17 +180,17 @@ impl RawWriter {
     }
 
     /// Writes one batch.
-    pub fn write(&mut self, batch: &RecordBatch) -> Result<(), String> {
+    pub fn write(&mut self, batch: &RecordBatch) -> Result<(), RawFileError> {
         let Some(w) = self.inner.as_mut() else {
-            return Err("the file is already closed".into());
+            return Err(RawFileError::Closed);
         };
-        w.write(batch).map_err(|e| e.to_string())?;
+        w.write(batch)?;
         self.rows += batch.num_rows() as u64;
         Ok(())
     }
 
     /// Ends the file and puts it in place of the target.
-    pub fn finish(mut self) -> Result<u64, String> {
+    pub fn finish(mut self) -> Result<u64, RawFileError> {
         let result = self.finish_inner();
         if result.is_err() {
             let _ = std::fs::remove_file(&self.temp);
@@ -203,27 +198,27 @@ impl RawWriter {
         result
     }
 
-    fn finish_inner(&mut self) -> Result<u64, String> {
+    fn finish_inner(&mut self) -> Result<u64, RawFileError> {
         let Some(mut w) = self.inner.take() else {
-            return Err("the file is already closed".into());
+            return Err(RawFileError::Closed);
         };
-        w.finish().map_err(|e| e.to_string())?;
-        let mut buffered = w.into_inner().map_err(|e| e.to_string())?;
-        buffered.flush().map_err(|e| e.to_string())?;
-        let file = buffered.into_inner().map_err(|e| e.error().to_string())?;
-        file.sync_all().map_err(|e| e.to_string())?;
+        w.finish()?;
+        let mut buffered = w.into_inner()?;
+        buffered.flush()?;
+        let file = buffered.into_inner().map_err(|e| e.into_error())?;
+        file.sync_all()?;
         drop(file);
         if self.mode == WriteMode::CreateOnce {
             std::fs::hard_link(&self.temp, &self.target).map_err(|e| {
                 if e.kind() == std::io::ErrorKind::AlreadyExists {
-                    "it appeared while the rows were written and the write option is \"Create once\"".to_string()
+                    RawFileError::AppearedMeanwhile
                 } else {
-                    e.to_string()
+                    RawFileError::Io(e)
                 }
             })?;
             let _ = std::fs::remove_file(&self.temp);
         } else {
-            std::fs::rename(&self.temp, &self.target).map_err(|e| e.to_string())?;
+            std::fs::rename(&self.temp, &self.target)?;
         }
         if let Some(dir) = self.target.parent().filter(|d| !d.as_os_str().is_empty()) {
             if let Ok(d) = File::open(dir) {
@@ -294,6 +289,7 @@ mod tests {
             RawWriter::create(&p, FileKind::Raw, &cols(), WriteMode::Append)
                 .err()
                 .expect("refused")
+                .to_string()
                 .contains("does not exist")
         );
         let mut w =
@@ -307,6 +303,7 @@ mod tests {
             RawWriter::create(&p, FileKind::Raw, &cols(), WriteMode::CreateOnce)
                 .err()
                 .expect("refused")
+                .to_string()
                 .contains("already exists")
         );
         // Append keeps the rows, truncate-and-append drops them.
@@ -330,6 +327,7 @@ mod tests {
             RawWriter::create(&p, FileKind::Raw, &other, WriteMode::Append)
                 .err()
                 .expect("refused")
+                .to_string()
                 .contains("DT_I8")
         );
         let mut w =
@@ -348,8 +346,11 @@ mod tests {
         let p = dir.path().join("x.raw");
         std::fs::write(&p, b"DTS raw file bytes").expect("write");
         let e = RawReader::open(&p).expect_err("refused");
-        assert!(e.contains("not a raw file ssisd can read"), "{e}");
+        assert!(
+            e.to_string().contains("not a raw file ssisd can read"),
+            "{e}"
+        );
         let e = RawReader::open(&dir.path().join("missing.raw")).expect_err("refused");
-        assert!(e.contains("cannot open it"), "{e}");
+        assert!(e.to_string().contains("cannot open it"), "{e}");
     }
 }

@@ -16,6 +16,19 @@ use ssisd_engine::types::DataType;
 
 use crate::buffer::types::arrow_type;
 
+/// Key columns that cannot be indexed, or keys that cannot be converted.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyIndexError {
+    #[error("a lookup needs at least one key column")]
+    NoKeys,
+    /// A type lookups cannot join on (floating point, BLOBs); holds its DT_ name.
+    #[error("a key column cannot be {0}")]
+    NotJoinable(&'static str),
+    /// Arrow's row converter refused the key columns.
+    #[error("{0}")]
+    Rows(#[from] arrow_schema::ArrowError),
+}
+
 /// A hash index over key columns.
 pub struct KeyIndex {
     types: Vec<DataType>,
@@ -64,18 +77,18 @@ pub fn join_compatible(a: &DataType, b: &DataType) -> bool {
 
 impl KeyIndex {
     /// An empty index over keys of these types (in key order).
-    pub fn new(types: &[DataType]) -> Result<KeyIndex, String> {
+    pub fn new(types: &[DataType]) -> Result<KeyIndex, KeyIndexError> {
         if types.is_empty() {
-            return Err("a lookup needs at least one key column".into());
+            return Err(KeyIndexError::NoKeys);
         }
         if let Some(t) = types.iter().find(|t| !joinable(t)) {
-            return Err(format!("a key column cannot be {}", t.static_name()));
+            return Err(KeyIndexError::NotJoinable(t.static_name()));
         }
         let fields = types
             .iter()
             .map(|t| SortField::new(arrow_type(t)))
             .collect();
-        let converter = RowConverter::new(fields).map_err(|e| e.to_string())?;
+        let converter = RowConverter::new(fields)?;
         let keys = converter.empty_rows(0, 0);
         Ok(KeyIndex {
             types: types.to_vec(),
@@ -110,11 +123,12 @@ impl KeyIndex {
 
     /// Indexes the keys of a chunk whose first row is table row `first_row`; returns, per row,
     /// whether it was new (`false`: a duplicate of an earlier key, which stays the one found).
-    pub fn insert(&mut self, keys: &[ArrayRef], first_row: usize) -> Result<Vec<bool>, String> {
-        let rows = self
-            .converter
-            .convert_columns(keys)
-            .map_err(|e| e.to_string())?;
+    pub fn insert(
+        &mut self,
+        keys: &[ArrayRef],
+        first_row: usize,
+    ) -> Result<Vec<bool>, KeyIndexError> {
+        let rows = self.converter.convert_columns(keys)?;
         let mut fresh = Vec::with_capacity(rows.num_rows());
         for i in 0..rows.num_rows() {
             let r = rows.row(i);
@@ -143,11 +157,8 @@ impl KeyIndex {
 
     /// For each row of the key columns `keys` (in key order, of the index's types), the table
     /// row with that key, or NULL.
-    pub fn probe(&self, keys: &[ArrayRef]) -> Result<UInt32Array, String> {
-        let rows = self
-            .converter
-            .convert_columns(keys)
-            .map_err(|e| e.to_string())?;
+    pub fn probe(&self, keys: &[ArrayRef]) -> Result<UInt32Array, KeyIndexError> {
+        let rows = self.converter.convert_columns(keys)?;
         let n = keys.first().map(|a| a.len()).unwrap_or(0);
         let mut out = arrow_array::builder::UInt32Builder::with_capacity(n);
         for i in 0..rows.num_rows() {
@@ -207,6 +218,7 @@ mod tests {
     fn floating_point_and_blob_keys_are_refused() {
         assert!(KeyIndex::new(&[DataType::R8])
             .unwrap_err()
+            .to_string()
             .contains("DT_R8"));
         assert!(KeyIndex::new(&[DataType::NText]).is_err());
         assert!(join_compatible(

@@ -10,5 +10,5 @@
 pub mod index;
 pub mod table;
 
-pub use index::KeyIndex;
-pub use table::{ReferenceTable, TableBuilder};
+pub use index::{KeyIndex, KeyIndexError};
+pub use table::{GatherError, ReferenceTable, TableBuilder};

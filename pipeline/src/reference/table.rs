@@ -47,6 +47,14 @@ pub struct TableBuilder {
     reserved: Vec<Reservation>,
 }
 
+/// A column whose chunks cannot be concatenated into the table.
+#[derive(Debug, thiserror::Error)]
+#[error("the column \"{column}\" cannot be gathered: {source}")]
+pub struct GatherError {
+    pub column: String,
+    pub source: arrow_schema::ArrowError,
+}
+
 /// The budget refused memory the table needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MemoryRefused {
@@ -70,6 +78,8 @@ impl std::fmt::Display for MemoryRefused {
         )
     }
 }
+
+impl std::error::Error for MemoryRefused {}
 
 /// Reserves `bytes` against `budget` for something that already holds `held`.
 pub fn reserve(
@@ -127,7 +137,7 @@ impl TableBuilder {
 
     /// Concatenates the chunks into a table; returns it with the reservations that account
     /// for it (keep them as long as the table is used in this data flow).
-    pub fn finish(self) -> Result<(ReferenceTable, Vec<Reservation>), String> {
+    pub fn finish(self) -> Result<(ReferenceTable, Vec<Reservation>), GatherError> {
         let mut arrays = Vec::with_capacity(self.columns.len());
         for (ci, col) in self.columns.iter().enumerate() {
             let parts: Vec<&dyn arrow_array::Array> =
@@ -135,8 +145,10 @@ impl TableBuilder {
             let a = match parts.len() {
                 0 => new_empty_array(&arrow_type(&col.data_type)),
                 1 => self.chunks[0][ci].clone(),
-                _ => arrow_select::concat::concat(&parts)
-                    .map_err(|e| format!("the column \"{}\" cannot be gathered: {e}", col.name))?,
+                _ => arrow_select::concat::concat(&parts).map_err(|source| GatherError {
+                    column: col.name.clone(),
+                    source,
+                })?,
             };
             arrays.push(a);
         }

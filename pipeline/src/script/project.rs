@@ -68,8 +68,22 @@ fn is_encoding(e: &str) -> bool {
     )
 }
 
+/// A Script Component's stored project that cannot be read. The text says what is wrong with
+/// "its" properties; the caller names the component.
+#[derive(Debug, thiserror::Error)]
+pub enum ComponentProjectError {
+    #[error("its ScriptLanguage \"{0}\" is not known")]
+    Language(String),
+    /// A BinaryCode element that is not base64; holds the file name.
+    #[error("its precompiled script \"{name}\" is not valid base64: {source}")]
+    Base64 {
+        name: String,
+        source: base64::DecodeError,
+    },
+}
+
 impl ComponentProject {
-    pub fn parse(properties: &[CustomProperty]) -> Result<ComponentProject, String> {
+    pub fn parse(properties: &[CustomProperty]) -> Result<ComponentProject, ComponentProjectError> {
         let text = |n: &str| {
             find_property(properties, n)
                 .map(|p| p.value.trim().to_string())
@@ -78,7 +92,7 @@ impl ComponentProject {
         let language = match text("ScriptLanguage").as_str() {
             "" | "CSharp" | "Microsoft Visual C#" | "Microsoft Visual C# 2008" => Language::CSharp,
             l if l.contains("Basic") => Language::VisualBasic,
-            other => return Err(format!("its ScriptLanguage \"{other}\" is not known")),
+            other => return Err(ComponentProjectError::Language(other.to_string())),
         };
         let source = find_property(properties, "SourceCode")
             .map(|p| p.elements.clone())
@@ -116,8 +130,9 @@ impl ComponentProject {
                 }
                 let bytes = base64::engine::general_purpose::STANDARD
                     .decode(compact.as_bytes())
-                    .map_err(|e| {
-                        format!("its precompiled script \"{name}\" is not valid base64: {e}")
+                    .map_err(|source| ComponentProjectError::Base64 {
+                        name: name.clone(),
+                        source,
                     })?;
                 binaries.push((name.clone(), bytes));
             }

@@ -98,9 +98,20 @@ pub fn to_wire(value: &Value) -> WireValue {
     }
 }
 
+/// A value a script wrote that has no engine value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WireValueError {
+    /// A decimal text that does not parse; holds it.
+    #[error("the decimal \"{0}\" cannot be read")]
+    Decimal(String),
+    /// A .NET date (in ticks) outside the engine's dates.
+    #[error("the date of {0} ticks is out of range")]
+    DateOutOfRange(i64),
+}
+
 /// What a script wrote, as an engine value; `Ok(None)` for an object that cannot leave the
 /// script process (its type name is in the error side of the caller's report).
-pub fn from_wire(w: &WireValue) -> Result<Option<Value>, String> {
+pub fn from_wire(w: &WireValue) -> Result<Option<Value>, WireValueError> {
     Ok(Some(match w {
         WireValue::Empty => Value::Empty,
         WireValue::Object | WireValue::ObjectOf(_) => return Ok(None),
@@ -121,12 +132,12 @@ pub fn from_wire(w: &WireValue) -> Result<Option<Value>, String> {
         WireValue::UI8(n) => Value::UI8(*n),
         WireValue::R4(n) => Value::R4(*n),
         WireValue::R8(n) => Value::R8(*n),
-        WireValue::Decimal(s) => Value::Decimal(
-            Decimal::parse(s).ok_or_else(|| format!("the decimal \"{s}\" cannot be read"))?,
-        ),
-        WireValue::DateTime(t) => Value::Date(
-            from_ticks(*t).ok_or_else(|| format!("the date of {t} ticks is out of range"))?,
-        ),
+        WireValue::Decimal(s) => {
+            Value::Decimal(Decimal::parse(s).ok_or_else(|| WireValueError::Decimal(s.clone()))?)
+        }
+        WireValue::DateTime(t) => {
+            Value::Date(from_ticks(*t).ok_or(WireValueError::DateOutOfRange(*t))?)
+        }
         WireValue::Str(s) => Value::WStr(s.clone()),
         WireValue::Bytes(b) => Value::Bytes(b.clone()),
     }))

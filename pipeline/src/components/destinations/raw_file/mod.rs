@@ -18,7 +18,7 @@ use crate::components::prop_int;
 use crate::components::raw_file_name::{configured, FileName};
 use crate::error::{PipelineError, Problems};
 use crate::raw_file::writer::{RawWriter, WriteMode};
-use crate::raw_file::{FileKind, RawColumn};
+use crate::raw_file::{FileKind, RawColumn, RawFileError};
 use crate::registry::ComponentEntry;
 
 pub const ENTRY: ComponentEntry = ComponentEntry {
@@ -148,7 +148,7 @@ impl Component for RawFileDestination {
             .map(|&i| buffer.column(i).clone())
             .collect();
         let written = RecordBatch::try_new(w.schema().clone(), arrays)
-            .map_err(|e| e.to_string())
+            .map_err(RawFileError::from)
             .and_then(|b| w.write(&b));
         if let Err(e) = written {
             return Err(self.write_error(e));

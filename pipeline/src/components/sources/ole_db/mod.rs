@@ -44,7 +44,7 @@ fn create(spec: &ComponentSpec<'_>) -> Result<Box<dyn Component>, Problems> {
         }
     };
     let parameters = parse_mapping(prop(props, "ParameterMapping").unwrap_or(""))
-        .map_err(|e| Problems::from(spec.error(e)))?;
+        .map_err(|e| Problems::from(spec.error(e.to_string())))?;
     let code_page = prop_int(props, "DefaultCodePage")
         .and_then(|c| u32::try_from(c).ok())
         .filter(|c| *c > 0)

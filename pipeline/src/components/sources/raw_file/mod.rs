@@ -18,6 +18,7 @@ use crate::components::raw_file_name::{configured, FileName};
 use crate::error::{PipelineError, Problems};
 use crate::metadata::identification;
 use crate::raw_file::reader::RawReader;
+use crate::raw_file::RawFileError;
 use crate::registry::ComponentEntry;
 
 pub const ENTRY: ComponentEntry = ComponentEntry {
@@ -112,8 +113,8 @@ impl RawFileSource {
 impl Component for RawFileSource {
     fn pre_execute(&mut self, ctx: &mut PrepareContext<'_>) -> Result<(), PipelineError> {
         self.path = PathBuf::from(self.file_name.resolve(ctx)?);
-        let code_for = |e: &str| {
-            if e.starts_with("cannot open") {
+        let code_for = |e: &RawFileError| {
+            if matches!(e, RawFileError::Open(_)) {
                 codes::CANNOT_OPEN_FILE
             } else {
                 codes::BAD_FILE
@@ -179,7 +180,7 @@ impl Component for RawFileSource {
             let batch: RecordBatch = match next {
                 None => break,
                 Some(Ok(b)) => b,
-                Some(Err(e)) => return Err(self.read_error(&e)),
+                Some(Err(e)) => return Err(self.read_error(&e.to_string())),
             };
             let mut offset = 0;
             while offset < batch.num_rows() {

@@ -16,7 +16,21 @@ use arrow_schema::DataType as Arrow;
 use ssisd_engine::types::{DataType, Decimal, Value};
 
 use crate::buffer::Buffer;
-use crate::collation::{KeyColumn, KeyEncoder};
+use crate::collation::{CollationError, KeyColumn, KeyEncoder};
+
+/// An accumulator that cannot be made or cannot take a buffer.
+#[derive(Debug, thiserror::Error)]
+pub enum AccumulateError {
+    /// Group-by columns are keys, not aggregates.
+    #[error("a group-by column has no accumulator")]
+    GroupBy,
+    /// An exact sum left the `i128` range.
+    #[error("a sum overflowed 128 bits")]
+    SumOverflow,
+    /// The column's values cannot be keyed (count distinct, minimum, maximum).
+    #[error(transparent)]
+    Keys(#[from] CollationError),
+}
 
 /// What an output column computes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -143,7 +157,11 @@ pub enum Acc {
 impl Acc {
     /// The accumulator of a column of kind `kind` over the input column `source` (values of
     /// `ty`; none for count all).
-    pub fn new(kind: Kind, ty: &DataType, source: Option<KeyColumn>) -> Result<Acc, String> {
+    pub fn new(
+        kind: Kind,
+        ty: &DataType,
+        source: Option<KeyColumn>,
+    ) -> Result<Acc, AccumulateError> {
         let column = source.as_ref().map(|k| k.column).unwrap_or(0);
         Ok(match kind {
             Kind::Count => Acc::Count {
@@ -175,7 +193,7 @@ impl Acc {
                 best: Vec::new(),
                 maximum: kind == Kind::Maximum,
             },
-            Kind::GroupBy => return Err("a group-by column has no accumulator".into()),
+            Kind::GroupBy => return Err(AccumulateError::GroupBy),
         })
     }
 
@@ -200,7 +218,12 @@ impl Acc {
 
     /// Adds the rows of `b` to their groups (`group_of[row]`, `u32::MAX` = not held here);
     /// returns the bytes the state grew by (estimated).
-    pub fn add(&mut self, b: &Buffer, group_of: &[u32], groups: usize) -> Result<usize, String> {
+    pub fn add(
+        &mut self,
+        b: &Buffer,
+        group_of: &[u32],
+        groups: usize,
+    ) -> Result<usize, AccumulateError> {
         self.grow(groups);
         let mut grew = 0;
         let rows = group_of
@@ -248,7 +271,7 @@ impl Acc {
                     } else {
                         ints[g] = ints[g]
                             .checked_add(int_at(a.as_ref(), r))
-                            .ok_or("a sum overflowed 128 bits")?;
+                            .ok_or(AccumulateError::SumOverflow)?;
                     }
                 }
             }

@@ -257,7 +257,7 @@ impl State {
         let encoder = if g.keys.is_empty() {
             None
         } else {
-            Some(KeyEncoder::new(g.keys.clone())?)
+            Some(KeyEncoder::new(g.keys.clone()).map_err(|e| e.to_string())?)
         };
         let accs = g
             .columns
@@ -265,7 +265,8 @@ impl State {
             .zip(&g.sources)
             .filter(|(c, _)| c.kind != Kind::GroupBy)
             .map(|(c, d)| Acc::new(c.kind, &c.input_type, d.clone()))
-            .collect::<Result<Vec<_>, String>>()?;
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| e.to_string())?;
         Ok(State {
             depth,
             encoder,
@@ -306,7 +307,7 @@ impl State {
                 group_of.resize(n, 0);
             }
             Some(enc) => {
-                let rows = enc.rows(b.columns())?;
+                let rows = enc.rows(b.columns()).map_err(|e| e.to_string())?;
                 for r in 0..n {
                     let key = rows.row(r);
                     if let Some(&gi) = self.index.get(key.as_ref()) {
@@ -319,11 +320,10 @@ impl State {
                             None if self.depth < MAX_DEPTH => {
                                 let mut parts = Vec::with_capacity(PARTITIONS);
                                 for _ in 0..PARTITIONS {
-                                    parts.push(SpillWriter::create(
-                                        budget,
-                                        g.projected.clone(),
-                                        what,
-                                    )?);
+                                    parts.push(
+                                        SpillWriter::create(budget, g.projected.clone(), what)
+                                            .map_err(|e| e.to_string())?,
+                                    );
                                 }
                                 self.partitions = Some(parts);
                             }
@@ -346,7 +346,9 @@ impl State {
             }
         }
         for acc in &mut self.accs {
-            self.estimated += acc.add(b, &group_of, self.groups)?;
+            self.estimated += acc
+                .add(b, &group_of, self.groups)
+                .map_err(|e| e.to_string())?;
         }
         if let Some(parts) = &mut self.partitions {
             for (p, rows) in spill_rows.into_iter().enumerate() {
@@ -361,7 +363,9 @@ impl State {
                     .map(|c| arrow_select::take::take(c.as_ref(), &idx, None))
                     .collect::<Result<Vec<_>, _>>()
                     .map_err(|e| e.to_string())?;
-                parts[p].write(&Buffer::new(g.projected.clone(), cols, idx.len()))?;
+                parts[p]
+                    .write(&Buffer::new(g.projected.clone(), cols, idx.len()))
+                    .map_err(|e| e.to_string())?;
             }
         }
         Ok(())
@@ -424,7 +428,7 @@ impl State {
                 .into_iter()
                 .map(SpillWriter::finish)
                 .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| (String::new(), e))?,
+                .map_err(|e| (String::new(), e.to_string()))?,
         };
         Ok((out, files))
     }

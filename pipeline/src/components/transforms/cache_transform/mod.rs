@@ -198,8 +198,8 @@ impl Component for CacheTransform {
             ctx.error(
                 codes::CACHE_WRITER_CONFLICT,
                 format!(
-                    "the cache \"{}\" was already written by \"{other}\" in this run; only one Cache Transform may write a cache",
-                    spec.name
+                    "the cache \"{}\" was already written by \"{}\" in this run; only one Cache Transform may write a cache",
+                    spec.name, other.writer
                 ),
             )
         })?;
@@ -243,10 +243,13 @@ impl Component for CacheTransform {
             .collect();
         let keys: Vec<ArrayRef> = f.key_columns.iter().map(|&k| arrays[k].clone()).collect();
         let index_before = f.index.memory_size();
-        let fresh = f
-            .index
-            .insert(&keys, f.builder.rows())
-            .map_err(|e| PipelineError::new(codes::PROCESS_INPUT_FAILED, self.name.clone(), e))?;
+        let fresh = f.index.insert(&keys, f.builder.rows()).map_err(|e| {
+            PipelineError::new(
+                codes::PROCESS_INPUT_FAILED,
+                self.name.clone(),
+                e.to_string(),
+            )
+        })?;
         let dups = fresh.iter().filter(|x| !**x).count();
         if dups > 0 && self.duplicates_are_errors {
             let row = fresh.iter().position(|x| !*x).unwrap_or(0);
@@ -334,13 +337,14 @@ impl Component for CacheTransform {
                     FileKind::Cache,
                     &table.columns,
                     WriteMode::CreateAlways,
-                )?;
+                )
+                .map_err(|e| e.to_string())?;
                 if rows > 0 {
                     let batch = RecordBatch::try_new(w.schema().clone(), table.arrays.clone())
                         .map_err(|e| e.to_string())?;
-                    w.write(&batch)?;
+                    w.write(&batch).map_err(|e| e.to_string())?;
                 }
-                w.finish()
+                w.finish().map_err(|e| e.to_string())
             };
             write().map_err(|e| {
                 self.error(

@@ -61,19 +61,40 @@ const KNOWN: u32 = LOWERCASE
     | SIMPLIFIED_CHINESE
     | TRADITIONAL_CHINESE;
 
+/// MapFlags that cannot be applied.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MapFlagsError {
+    #[error("its MapFlags are 0: choose at least one operation")]
+    None,
+    /// Bits that are no operation (only those bits).
+    #[error("the MapFlags bits 0x{0:X} are not Character Map operations")]
+    Unknown(u32),
+    #[error("simplified and traditional Chinese mapping need Windows' conversion tables, which ssisd on Linux does not have")]
+    Chinese,
+    /// Two operations that exclude each other, as "lowercase and uppercase".
+    #[error("{0} exclude each other")]
+    Exclusive(&'static str),
+    #[error("linguistic casing goes with lowercase or uppercase")]
+    LinguisticWithoutCase,
+}
+
+/// A value the mapping cannot produce.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MapError {
+    #[error("reversing the bytes of the value gives UTF-16 that is not valid text")]
+    ByteReversal,
+}
+
 /// Why `flags` cannot be applied, if they cannot.
-pub fn check(flags: u32) -> Result<(), String> {
+pub fn check(flags: u32) -> Result<(), MapFlagsError> {
     if flags == 0 {
-        return Err("its MapFlags are 0: choose at least one operation".into());
+        return Err(MapFlagsError::None);
     }
     if flags & !KNOWN != 0 {
-        return Err(format!(
-            "the MapFlags bits 0x{:X} are not Character Map operations",
-            flags & !KNOWN
-        ));
+        return Err(MapFlagsError::Unknown(flags & !KNOWN));
     }
     if flags & (SIMPLIFIED_CHINESE | TRADITIONAL_CHINESE) != 0 {
-        return Err("simplified and traditional Chinese mapping need Windows' conversion tables, which ssisd on Linux does not have".into());
+        return Err(MapFlagsError::Chinese);
     }
     for (a, b, what) in [
         (LOWERCASE, UPPERCASE, "lowercase and uppercase"),
@@ -81,11 +102,11 @@ pub fn check(flags: u32) -> Result<(), String> {
         (HALF_WIDTH, FULL_WIDTH, "half width and full width"),
     ] {
         if flags & a != 0 && flags & b != 0 {
-            return Err(format!("{what} exclude each other"));
+            return Err(MapFlagsError::Exclusive(what));
         }
     }
     if flags & LINGUISTIC_CASING != 0 && flags & (LOWERCASE | UPPERCASE) == 0 {
-        return Err("linguistic casing goes with lowercase or uppercase".into());
+        return Err(MapFlagsError::LinguisticWithoutCase);
     }
     Ok(())
 }
@@ -124,7 +145,7 @@ fn half_katakana(s: &str) -> String {
 }
 
 /// `s` mapped by `flags` (checked by [`check`]).
-pub fn map(s: &str, flags: u32) -> Result<String, String> {
+pub fn map(s: &str, flags: u32) -> Result<String, MapError> {
     let mut t: String = s.to_string();
     if flags & FULL_WIDTH != 0 {
         // Half-width katakana compose to full width first (NFKC on them only).
@@ -159,9 +180,7 @@ pub fn map(s: &str, flags: u32) -> Result<String, String> {
     }
     if flags & BYTE_REVERSAL != 0 {
         let units: Vec<u16> = t.encode_utf16().map(u16::swap_bytes).collect();
-        t = String::from_utf16(&units).map_err(|_| {
-            "reversing the bytes of the value gives UTF-16 that is not valid text".to_string()
-        })?;
+        t = String::from_utf16(&units).map_err(|_| MapError::ByteReversal)?;
     }
     Ok(t)
 }
@@ -311,7 +330,7 @@ impl Component for CharacterMap {
                     continue;
                 };
                 let result = map(s, m.flags)
-                    .map_err(|e| (FailureKind::Error, e, None))
+                    .map_err(|e| (FailureKind::Error, e.to_string(), None))
                     .and_then(|t| fit(Value::WStr(t), &m.ty));
                 match result {
                     Ok(v) => b.append_value(&v),

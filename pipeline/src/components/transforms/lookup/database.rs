@@ -16,8 +16,9 @@ use std::sync::Arc;
 use arrow_array::builder::UInt32Builder;
 use arrow_array::{ArrayRef, UInt32Array};
 use arrow_row::{RowConverter, SortField};
+use arrow_schema::ArrowError;
 use hashbrown::HashMap;
-use ssisd_engine::types::{convert, DataType, Value};
+use ssisd_engine::types::{convert, ConversionError, DataType, Value};
 use ssisd_sql::ColumnInfo;
 
 use super::partial_cache::{Cached, PartialCache, Usage};
@@ -27,11 +28,60 @@ use crate::buffer::Buffer;
 use crate::cache::CachedReference;
 use crate::database::connection::Session;
 use crate::database::names::Quoting;
-use crate::database::reference::{read_all, KeyQuery, ReadSettings};
+use crate::database::reference::{read_all, KeyQuery, ReadSettings, ReferenceQueryError};
 use crate::memory::{MemoryBudget, Reservation};
 use crate::raw_file::RawColumn;
-use crate::reference::table::reserve;
-use crate::reference::{KeyIndex, TableBuilder};
+use crate::reference::table::{reserve, MemoryRefused};
+use crate::reference::{GatherError, KeyIndex, KeyIndexError, TableBuilder};
+
+/// A database value that does not fit its reference column.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FitError {
+    #[error(transparent)]
+    Convert(#[from] ConversionError),
+    /// A string or byte value longer than the column's length (held).
+    #[error("the value is longer than the column's {0}")]
+    TooLong(usize),
+}
+
+/// Why a Lookup's reference rows cannot be read from the database or held.
+#[derive(Debug, thiserror::Error)]
+pub enum ReferenceRowsError {
+    #[error(transparent)]
+    Query(#[from] ReferenceQueryError),
+    /// A needed column the result lacks; `have` lists the result's columns (or `none`).
+    #[error("the reference column \"{column}\" is not among the columns {object} returns ({have}); fix the query or the Lookup's columns")]
+    MissingColumn {
+        column: String,
+        object: &'static str,
+        have: String,
+    },
+    /// A value of a full read that does not fit (row counted from 1).
+    #[error("the reference column \"{column}\" of row {row} cannot be {ty}: {source}")]
+    FitRow {
+        column: String,
+        row: usize,
+        ty: DataType,
+        source: FitError,
+    },
+    /// A value of a per-key answer that does not fit.
+    #[error("the reference column \"{column}\" cannot be {ty}: {source}")]
+    Fit {
+        column: String,
+        ty: DataType,
+        source: FitError,
+    },
+    #[error(transparent)]
+    Index(#[from] KeyIndexError),
+    /// The data flow's memory budget cannot hold the rows, their index or the partial cache.
+    #[error(transparent)]
+    Memory(#[from] MemoryRefused),
+    #[error(transparent)]
+    Gather(#[from] GatherError),
+    /// Arrow's row converter refused the key columns.
+    #[error(transparent)]
+    Keys(#[from] ArrowError),
+}
 
 /// CacheType.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,7 +99,7 @@ pub struct Needed {
 }
 
 /// A value from the database as a reference column's type.
-pub fn fit(v: Value, ty: &DataType) -> Result<Value, String> {
+pub fn fit(v: Value, ty: &DataType) -> Result<Value, FitError> {
     if matches!(v, Value::Null(_) | Value::Empty) {
         return Ok(Value::Null(*ty));
     }
@@ -58,7 +108,7 @@ pub fn fit(v: Value, ty: &DataType) -> Result<Value, String> {
     {
         v
     } else {
-        convert(&v, ty).map_err(|e| e.to_string())?
+        convert(&v, ty)?
     };
     let limit = ty.string_len() as usize;
     if limit > 0 {
@@ -68,28 +118,40 @@ pub fn fit(v: Value, ty: &DataType) -> Result<Value, String> {
             _ => false,
         };
         if long {
-            return Err(format!("the value is longer than the column's {limit}"));
+            return Err(FitError::TooLong(limit));
         }
     }
     Ok(v)
 }
 
 /// Where each needed column is in a result, by name (exact spelling first, then ignoring case).
-fn positions(needed: &[Needed], result: &[ColumnInfo], object: &str) -> Result<Vec<usize>, String> {
+fn positions(
+    needed: &[Needed],
+    result: &[ColumnInfo],
+    object: &'static str,
+) -> Result<Vec<usize>, ReferenceRowsError> {
     needed
         .iter()
         .map(|n| {
             result
                 .iter()
                 .position(|r| r.name == n.name)
-                .or_else(|| result.iter().position(|r| r.name.eq_ignore_ascii_case(&n.name)))
+                .or_else(|| {
+                    result
+                        .iter()
+                        .position(|r| r.name.eq_ignore_ascii_case(&n.name))
+                })
                 .ok_or_else(|| {
                     let have: Vec<&str> = result.iter().map(|r| r.name.as_str()).collect();
-                    format!(
-                        "the reference column \"{}\" is not among the columns {object} returns ({}); fix the query or the Lookup's columns",
-                        n.name,
-                        if have.is_empty() { "none".to_string() } else { have.join(", ") }
-                    )
+                    ReferenceRowsError::MissingColumn {
+                        column: n.name.clone(),
+                        object,
+                        have: if have.is_empty() {
+                            "none".to_string()
+                        } else {
+                            have.join(", ")
+                        },
+                    }
                 })
         })
         .collect()
@@ -129,7 +191,7 @@ pub fn load_full(
     needed: &[Needed],
     keys: usize,
     budget: &Arc<MemoryBudget>,
-) -> Result<LoadedFull, String> {
+) -> Result<LoadedFull, ReferenceRowsError> {
     let types: Vec<DataType> = needed[..keys].iter().map(|n| n.data_type).collect();
     let mut index = KeyIndex::new(&types)?;
     let mut builder = TableBuilder::new(
@@ -159,13 +221,11 @@ pub fn load_full(
         for (c, &i) in needed.iter().zip(&at) {
             let mut b = ColumnBuilder::new(&c.data_type, n);
             for (r, v) in std::mem::take(&mut values[i]).into_iter().enumerate() {
-                let v = fit(v, &c.data_type).map_err(|e| {
-                    format!(
-                        "the reference column \"{}\" of row {} cannot be {}: {e}",
-                        c.name,
-                        first + r + 1,
-                        c.data_type
-                    )
+                let v = fit(v, &c.data_type).map_err(|source| ReferenceRowsError::FitRow {
+                    column: c.name.clone(),
+                    row: first + r + 1,
+                    ty: c.data_type,
+                    source,
                 })?;
                 b.append_value(&v);
             }
@@ -173,12 +233,10 @@ pub fn load_full(
         }
         let fresh = index.insert(&arrays[..keys], first)?;
         duplicates += fresh.iter().filter(|f| !**f).count() as u64;
-        builder.push(arrays, budget).map_err(|e| e.to_string())
+        Ok::<(), ReferenceRowsError>(builder.push(arrays, budget)?)
     })?;
     let (table, mut reserved) = builder.finish()?;
-    reserved.push(
-        reserve(budget, index.memory_size(), table.memory_size()).map_err(|e| e.to_string())?,
-    );
+    reserved.push(reserve(budget, index.memory_size(), table.memory_size())?);
     Ok(LoadedFull {
         cache: CachedReference {
             table: Arc::new(table),
@@ -270,14 +328,13 @@ impl PerKey {
         cache: Option<(PartialCache, Reservation)>,
         params: Vec<(usize, DataType)>,
         copies: Vec<Needed>,
-    ) -> Result<PerKey, String> {
+    ) -> Result<PerKey, ReferenceRowsError> {
         let converter = RowConverter::new(
             params
                 .iter()
                 .map(|(_, t)| SortField::new(arrow_type(t)))
                 .collect(),
-        )
-        .map_err(|e| e.to_string())?;
+        )?;
         let (cache, reserved) = match cache {
             Some((c, r)) => (Some(c), Some(r)),
             None => (None, None),
@@ -305,7 +362,7 @@ impl PerKey {
     }
 
     /// Asks the database for `key`.
-    fn ask(&mut self, key: &[Value]) -> Result<Cached, String> {
+    fn ask(&mut self, key: &[Value]) -> Result<Cached, ReferenceRowsError> {
         let answer = self.query.run(key)?;
         let at = match &self.at {
             Some(a) => a.clone(),
@@ -326,29 +383,30 @@ impl PerKey {
         let mut values = Vec::with_capacity(self.copies.len());
         for (c, &i) in self.copies.iter().zip(&at) {
             let v = std::mem::replace(&mut row[i], Value::Empty);
-            values.push(fit(v, &c.data_type).map_err(|e| {
-                format!(
-                    "the reference column \"{}\" cannot be {}: {e}",
-                    c.name, c.data_type
-                )
-            })?);
+            values.push(
+                fit(v, &c.data_type).map_err(|source| ReferenceRowsError::Fit {
+                    column: c.name.clone(),
+                    ty: c.data_type,
+                    source,
+                })?,
+            );
         }
         Ok(Cached::Found(values))
     }
 
     /// For each row of `buffer`, the index of its reference row in the returned columns (one
     /// array per copied column), or NULL; each distinct key is asked at most once per buffer.
-    pub fn resolve(&mut self, buffer: &Buffer) -> Result<(UInt32Array, Vec<ArrayRef>), String> {
+    pub fn resolve(
+        &mut self,
+        buffer: &Buffer,
+    ) -> Result<(UInt32Array, Vec<ArrayRef>), ReferenceRowsError> {
         let n = buffer.rows();
         let keys: Vec<ArrayRef> = self
             .params
             .iter()
             .map(|&i| buffer.column(i).clone())
             .collect();
-        let rows = self
-            .converter
-            .convert_columns(&keys)
-            .map_err(|e| e.to_string())?;
+        let rows = self.converter.convert_columns(&keys)?;
         let mut local: HashMap<Box<[u8]>, Option<u32>> = HashMap::new();
         let mut found = UInt32Builder::with_capacity(n);
         let mut table: Vec<Vec<Value>> = Vec::new();
@@ -412,11 +470,11 @@ pub fn partial_cache(
     bytes: usize,
     miss_percent: u8,
     budget: &Arc<MemoryBudget>,
-) -> Result<Option<(PartialCache, Reservation)>, String> {
+) -> Result<Option<(PartialCache, Reservation)>, MemoryRefused> {
     if mode != CacheMode::Partial {
         return Ok(None);
     }
-    let r = reserve(budget, bytes, 0).map_err(|e| e.to_string())?;
+    let r = reserve(budget, bytes, 0)?;
     Ok(Some((PartialCache::new(bytes, miss_percent), r)))
 }
 
@@ -453,6 +511,7 @@ mod tests {
         assert!(
             fit(Value::WStr("abcdef".into()), &DataType::WStr { len: 3 })
                 .unwrap_err()
+                .to_string()
                 .contains("longer")
         );
     }

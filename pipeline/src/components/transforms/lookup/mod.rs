@@ -31,7 +31,7 @@ use ssisd_engine::model::{RowDisposition, UsageType};
 use ssisd_engine::types::DataType;
 
 use crate::buffer::{Buffer, Layout};
-use crate::cache::load::load_file;
+use crate::cache::load::{load_file, CacheLoadError};
 use crate::cache::{parse_cache_manager, CachedReference};
 use crate::codes;
 use crate::component::{
@@ -45,6 +45,7 @@ use crate::database::parameters::count_markers;
 use crate::database::reference::{KeyQuery, ReadSettings};
 use crate::error::{PipelineError, Problems};
 use crate::memory::Reservation;
+use crate::raw_file::RawFileError;
 use crate::reference::index::{join_compatible, joinable};
 use crate::reference::table::reserve;
 use crate::registry::ComponentEntry;
@@ -374,7 +375,7 @@ fn database_config(
         match reference_metadata::parse(prop(props, "ReferenceMetadataXml").unwrap_or("")) {
             Ok(m) => m,
             Err(e) => {
-                problems.push(spec.error(e));
+                problems.push(spec.error(e.to_string()));
                 Vec::new()
             }
         };
@@ -660,7 +661,7 @@ impl Lookup {
                     self.joins.len(),
                     &ctx.budget,
                 )
-                .map_err(|e| failed(ctx, "read its reference rows (SqlCommand)", e))?;
+                .map_err(|e| failed(ctx, "read its reference rows (SqlCommand)", e.to_string()))?;
                 for w in &loaded.warnings {
                     ctx.warning(
                         codes::EXTERNAL_METADATA_OUT_OF_SYNC,
@@ -714,7 +715,7 @@ impl Lookup {
                     failed(
                         ctx,
                         &format!("prepare its per-key query \"{statement}\""),
-                        e,
+                        e.to_string(),
                     )
                 })?;
                 let cache = partial_cache(
@@ -735,7 +736,7 @@ impl Lookup {
                     .map(|&i| config.needed[i].clone())
                     .collect();
                 let per_key = PerKey::new(query, cache, config.params.clone(), copies)
-                    .map_err(|e| ctx.error(codes::LOOKUP_JOIN_INVALID, e))?;
+                    .map_err(|e| ctx.error(codes::LOOKUP_JOIN_INVALID, e.to_string()))?;
                 Ok(Running::PerKey(Box::new(per_key)))
             }
         }
@@ -766,12 +767,10 @@ impl Lookup {
             Some(c) => c,
             None if spec.use_file => {
                 let loaded = load_file(&spec, &ctx.budget).map_err(|e| {
-                    let code = if e.contains("memory budget") {
-                        codes::OUT_OF_MEMORY
-                    } else if e.starts_with("cannot open") {
-                        codes::CANNOT_OPEN_FILE
-                    } else {
-                        codes::BAD_FILE
+                    let code = match &e {
+                        CacheLoadError::Memory(_) => codes::OUT_OF_MEMORY,
+                        CacheLoadError::File(RawFileError::Open(_)) => codes::CANNOT_OPEN_FILE,
+                        _ => codes::BAD_FILE,
                     };
                     ctx.error(
                         code,
@@ -873,7 +872,11 @@ impl Component for Lookup {
                     .map(|&j| buffer.column(self.joins[j].buffer_index).clone())
                     .collect();
                 let found = p.cache.index.probe(&keys).map_err(|e| {
-                    PipelineError::new(codes::PROCESS_INPUT_FAILED, self.name.clone(), e)
+                    PipelineError::new(
+                        codes::PROCESS_INPUT_FAILED,
+                        self.name.clone(),
+                        e.to_string(),
+                    )
                 })?;
                 let sources = p
                     .copy_sources

@@ -20,13 +20,21 @@ fn number(node: &roxmltree::Node<'_, '_>, name: &str) -> i64 {
         .max(0)
 }
 
+/// A ReferenceMetadataXml that cannot be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ReferenceMetadataError {
+    #[error("its ReferenceMetadataXml is not well-formed XML: {0}")]
+    Xml(#[source] roxmltree::Error),
+    #[error("its ReferenceMetadataXml gives the reference column \"{column}\" the unknown data type \"{type_name}\"")]
+    UnknownType { column: String, type_name: String },
+}
+
 /// The reference columns of `xml` (empty text: none declared).
-pub fn parse(xml: &str) -> Result<Vec<ReferenceColumn>, String> {
+pub fn parse(xml: &str) -> Result<Vec<ReferenceColumn>, ReferenceMetadataError> {
     if xml.trim().is_empty() {
         return Ok(Vec::new());
     }
-    let doc = roxmltree::Document::parse(xml)
-        .map_err(|e| format!("its ReferenceMetadataXml is not well-formed XML: {e}"))?;
+    let doc = roxmltree::Document::parse(xml).map_err(ReferenceMetadataError::Xml)?;
     let mut out = Vec::new();
     for node in doc
         .descendants()
@@ -45,9 +53,10 @@ pub fn parse(xml: &str) -> Result<Vec<ReferenceColumn>, String> {
             code_page: u32::try_from(number(&node, "codePage")).unwrap_or(0),
         };
         let Some(data_type) = DataType::from_pipeline_name(short, shape) else {
-            return Err(format!(
-                "its ReferenceMetadataXml gives the reference column \"{name}\" the unknown data type \"{type_name}\""
-            ));
+            return Err(ReferenceMetadataError::UnknownType {
+                column: name,
+                type_name: type_name.to_string(),
+            });
         };
         out.push(ReferenceColumn { name, data_type });
     }
@@ -88,6 +97,6 @@ mod tests {
         assert!(parse("").expect("empty").is_empty());
         assert!(parse(r#"<referenceMetadata><referenceColumns><referenceColumn name="x" dataType="DT_NOPE"/></referenceColumns></referenceMetadata>"#)
             .unwrap_err()
-            .contains("DT_NOPE"));
+            .to_string().contains("DT_NOPE"));
     }
 }

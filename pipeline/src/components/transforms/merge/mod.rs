@@ -149,7 +149,7 @@ fn create(spec: &ComponentSpec<'_>) -> Result<Box<dyn Component>, Problems> {
     }
     problems.into_result()?;
     let (key_columns, key_names) = keys.unwrap_or_default();
-    let encoder = KeyEncoder::new(key_columns).map_err(|e| spec.error(e))?;
+    let encoder = KeyEncoder::new(key_columns).map_err(|e| spec.error(e.to_string()))?;
     Ok(Box::new(Merge {
         name: c.name.clone(),
         task_path: spec.task_path.to_string(),

@@ -232,7 +232,7 @@ fn create(spec: &ComponentSpec<'_>) -> Result<Box<dyn Component>, Problems> {
     let mut sides = Vec::new();
     for (i, k) in keys.into_iter().enumerate() {
         let encoder = KeyEncoder::new(k[..n].iter().map(|s| s.key.clone()).collect())
-            .map_err(|e| spec.error(e))?;
+            .map_err(|e| spec.error(e.to_string()))?;
         sides.push(Side {
             input_name: c.inputs[i].name.clone(),
             encoder,
@@ -408,10 +408,13 @@ impl Component for MergeJoin {
         // hold memory that the other side's producer needs to proceed.
         let buffer = Buffer::new(buffer.layout().clone(), buffer.columns().to_vec(), n);
         let side = &mut self.sides[input];
-        let rows = side
-            .encoder
-            .rows(buffer.columns())
-            .map_err(|e| PipelineError::new(codes::PROCESS_INPUT_FAILED, self.name.clone(), e))?;
+        let rows = side.encoder.rows(buffer.columns()).map_err(|e| {
+            PipelineError::new(
+                codes::PROCESS_INPUT_FAILED,
+                self.name.clone(),
+                e.to_string(),
+            )
+        })?;
         // The rows must come in key order.
         for i in 0..n {
             let before = if i == 0 {

@@ -119,7 +119,7 @@ impl RowSampling {
         let b = self
             .gather
             .build(self.input_layout.clone(), &all)
-            .map_err(|e| self.error(e))?;
+            .map_err(|e| self.error(e.to_string()))?;
         self.gather.clear_sources();
         let src = self.gather.add_source(b);
         for (i, s) in self.slots.iter_mut().enumerate() {
@@ -169,7 +169,7 @@ impl Component for RowSampling {
             let b = self
                 .gather
                 .build(layout, &self.columns[1])
-                .map_err(|e| self.error(e))?;
+                .map_err(|e| self.error(e.to_string()))?;
             if out.attached(self.unselected) {
                 out.send(self.unselected, b)?;
             }
@@ -189,7 +189,7 @@ impl Component for RowSampling {
             let b = self
                 .gather
                 .build(layout.clone(), &self.columns[0])
-                .map_err(|e| self.error(e))?;
+                .map_err(|e| self.error(e.to_string()))?;
             out.send(self.selected, b)?;
         }
         self.gather.clear_sources();

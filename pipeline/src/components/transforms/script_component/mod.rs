@@ -106,7 +106,7 @@ fn unsupported(spec: &ComponentSpec<'_>, column: &str, ty: &DataType) -> Pipelin
 
 fn create(spec: &ComponentSpec<'_>) -> Result<Box<dyn Component>, Problems> {
     let c = spec.component;
-    let project = ComponentProject::parse(&c.properties).map_err(|e| spec.error(e))?;
+    let project = ComponentProject::parse(&c.properties).map_err(|e| spec.error(e.to_string()))?;
     if c.inputs.len() > 1 {
         return Err(spec
             .error("it has more than one input; a Script Component has one")

@@ -188,7 +188,7 @@ fn create(spec: &ComponentSpec<'_>) -> Result<Box<dyn Component>, Problems> {
         }
     }
     problems.into_result()?;
-    let encoder = KeyEncoder::new(key_columns).map_err(|e| spec.error(e))?;
+    let encoder = KeyEncoder::new(key_columns).map_err(|e| spec.error(e.to_string()))?;
     Ok(Box::new(Sort {
         name: c.name.clone(),
         task_path: spec.task_path.to_string(),
@@ -212,7 +212,8 @@ fn order(encoder: &KeyEncoder, buffers: &[&Buffer], dedupe: bool) -> Result<Orde
     let rows: Vec<Rows> = buffers
         .iter()
         .map(|b| encoder.rows(b.columns()))
-        .collect::<Result<_, _>>()?;
+        .collect::<Result<_, _>>()
+        .map_err(|e| e.to_string())?;
     let mut idx: Vec<(usize, usize)> = buffers
         .iter()
         .enumerate()
@@ -400,11 +401,11 @@ impl Cursor {
         g: &mut Gather,
     ) -> Result<Option<Cursor>, String> {
         loop {
-            match reader.next_buffer()? {
+            match reader.next_buffer().map_err(|e| e.to_string())? {
                 None => return Ok(None),
                 Some(b) if b.rows() == 0 => continue,
                 Some(b) => {
-                    let rows = encoder.rows(b.columns())?;
+                    let rows = encoder.rows(b.columns()).map_err(|e| e.to_string())?;
                     let source = g.add_source(b.clone());
                     return Ok(Some(Cursor {
                         reader,
@@ -422,10 +423,10 @@ impl Cursor {
     fn advance(&mut self, encoder: &KeyEncoder, g: &mut Gather) -> Result<bool, String> {
         self.pos += 1;
         while self.pos >= self.buffer.rows() {
-            match self.reader.next_buffer()? {
+            match self.reader.next_buffer().map_err(|e| e.to_string())? {
                 None => return Ok(false),
                 Some(b) => {
-                    self.rows = encoder.rows(b.columns())?;
+                    self.rows = encoder.rows(b.columns()).map_err(|e| e.to_string())?;
                     self.source = g.add_source(b.clone());
                     self.buffer = b;
                     self.pos = 0;
