@@ -10,7 +10,7 @@ use std::borrow::Cow;
 use std::cell::RefCell;
 
 use ssisd_engine::expr::{
-    ColumnRef, EvalError, ExprError, Expression, VarRef, VariableScope, VariableValues,
+    ColumnRef, EvalError, ExprError, Expression, ScopeError, VarRef, VariableScope, VariableValues,
 };
 use ssisd_engine::types::{DataType, Value};
 
@@ -30,8 +30,6 @@ pub enum Variables<'a> {
 }
 
 /// Marker message for [`Variables::Unknown`].
-const VARIABLES_UNKNOWN: &str = "\u{1}variables are not known at this stage";
-
 /// The scope of one input's buffer.
 pub struct ColumnScope<'a> {
     layout: &'a Layout,
@@ -49,31 +47,35 @@ impl<'a> ColumnScope<'a> {
         }
     }
 
-    fn by_lineage(&self, lineage: i64) -> Result<(VarRef, DataType), String> {
+    fn by_lineage(&self, lineage: i64) -> Result<(VarRef, DataType), ScopeError> {
         match self.layout.index_of(lineage) {
             Some(i) => Ok((VarRef(COLUMN_BASE + i), self.layout.columns[i].data_type)),
-            None => Err(format!(
-                "the column #{lineage} is not in this component's input (it names no column that reaches it)"
-            )),
+            None => Err(ScopeError::NoLineage(lineage)),
         }
     }
 }
 
 impl VariableScope for ColumnScope<'_> {
-    fn resolve(&self, namespace: Option<&str>, name: &str) -> Result<(VarRef, DataType), String> {
+    fn resolve(
+        &self,
+        namespace: Option<&str>,
+        name: &str,
+    ) -> Result<(VarRef, DataType), ScopeError> {
         let full = match namespace {
             Some(ns) => format!("{ns}::{name}"),
             None => name.to_string(),
         };
         let host = match &self.variables {
-            Variables::Unknown => return Err(VARIABLES_UNKNOWN.to_string()),
+            Variables::Unknown => return Err(ScopeError::VariablesNotKnown),
             Variables::Host(h) => *h,
         };
         let mut resolved = self.resolved.borrow_mut();
         if let Some(i) = resolved.iter().position(|(n, _)| *n == full) {
             return Ok((VarRef(i), resolved[i].1.data_type()));
         }
-        let value = host.variable(&full)?;
+        let value = host
+            .variable(&full)
+            .map_err(|e| ScopeError::Other(Box::new(e)))?;
         let ty = value.data_type();
         let ty = match ty {
             DataType::WStr { .. } => DataType::WStr { len: 0 },
@@ -83,7 +85,7 @@ impl VariableScope for ColumnScope<'_> {
         Ok((VarRef(resolved.len() - 1), ty))
     }
 
-    fn resolve_column(&self, column: ColumnRef<'_>) -> Result<(VarRef, DataType), String> {
+    fn resolve_column(&self, column: ColumnRef<'_>) -> Result<(VarRef, DataType), ScopeError> {
         match column {
             ColumnRef::Lineage(l) => self.by_lineage(l),
             ColumnRef::RefId(r) => match self
@@ -93,9 +95,7 @@ impl VariableScope for ColumnScope<'_> {
                 .find(|c| c.ref_id.as_deref() == Some(r))
             {
                 Some(c) => self.by_lineage(c.lineage),
-                None => Err(format!(
-                    "the column #{{{r}}} is not in this component's input"
-                )),
+                None => Err(ScopeError::NoRefId(r.to_string())),
             },
             ColumnRef::Name(name) => {
                 // `[Source].[Column]` names the column; the qualifier may pick among equals.
@@ -114,18 +114,17 @@ impl VariableScope for ColumnScope<'_> {
                     .collect();
                 match matches.as_slice() {
                     [i] => Ok((VarRef(COLUMN_BASE + i), self.layout.columns[*i].data_type)),
-                    [] => Err(format!(
-                        "the column [{name}] is not in this component's input (columns: {})",
-                        self.layout
+                    [] => Err(ScopeError::NoColumn {
+                        name: name.to_string(),
+                        columns: self
+                            .layout
                             .columns
                             .iter()
                             .map(|c| c.name.as_str())
                             .collect::<Vec<_>>()
-                            .join(", ")
-                    )),
-                    _ => Err(format!(
-                        "the column name [{name}] is ambiguous in this input; qualify it as [Component].[{name}] or use its lineage id"
-                    )),
+                            .join(", "),
+                    }),
+                    _ => Err(ScopeError::AmbiguousColumn(name.to_string())),
                 }
             }
         }
@@ -167,7 +166,9 @@ impl BufferExpression {
                     .collect(),
                 text: text.to_string(),
             }),
-            Err(e) if e.message == VARIABLES_UNKNOWN => Err(CompileFailure::NeedsVariables),
+            Err(e) if e.message == ScopeError::VariablesNotKnown.to_string() => {
+                Err(CompileFailure::NeedsVariables)
+            }
             Err(e) => Err(CompileFailure::Invalid(e)),
         }
     }

@@ -84,21 +84,44 @@ pub enum PipelineEvent {
     },
 }
 
+/// Why a host could not give a data flow what it asked for. A host's own error (a type of the
+/// runtime, which this crate does not know) is kept whole and shown in its own words.
+#[derive(Debug, thiserror::Error)]
+pub enum HostError {
+    #[error(transparent)]
+    Host(Box<dyn std::error::Error + Send + Sync>),
+    #[error("no connection manager \"{0}\"")]
+    NoConnection(String),
+    #[error("the variable \"{0}\" was not found")]
+    NoVariable(String),
+    #[error("\"{0}\" is not an Object variable")]
+    NotObject(String),
+    #[error("this host keeps no recordsets, so \"{0}\" cannot receive one")]
+    NoRecordsets(String),
+    #[error("this host runs no scripts")]
+    NoScripts,
+}
+
+impl HostError {
+    /// Wraps the host's own error.
+    pub fn host(e: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Self::Host(Box::new(e))
+    }
+}
+
 /// The environment of a data flow.
 pub trait Host {
     /// The connection manager with this name, DTSID or refId.
-    fn connection(&self, key: &str) -> Result<ConnectionSpec, String>;
+    fn connection(&self, key: &str) -> Result<ConnectionSpec, HostError>;
     /// A variable's value (`User::X`, `X`, `System::…`).
-    fn variable(&self, name: &str) -> Result<Value, String>;
+    fn variable(&self, name: &str) -> Result<Value, HostError>;
     /// Writes a variable (converted to its type by the host).
-    fn set_variable(&self, name: &str, value: Value) -> Result<(), String>;
+    fn set_variable(&self, name: &str, value: Value) -> Result<(), HostError>;
     /// Stores a recordset in an Object variable (the Recordset Destination, once the data flow
     /// has succeeded). A host without Object variables refuses.
-    fn set_recordset(&self, name: &str, recordset: Recordset) -> Result<(), String> {
+    fn set_recordset(&self, name: &str, recordset: Recordset) -> Result<(), HostError> {
         let _ = recordset;
-        Err(format!(
-            "this host keeps no recordsets, so \"{name}\" cannot receive one"
-        ))
+        Err(HostError::NoRecordsets(name.to_string()))
     }
     /// True once the run is being stopped.
     fn is_cancelled(&self) -> bool;
@@ -116,7 +139,7 @@ pub trait Host {
         None
     }
     /// What runs the package's scripts (Script Components), or why nothing can here (no Mono).
-    fn scripts(&self) -> Result<Arc<dyn ScriptHost>, String> {
-        Err("this host runs no scripts".to_string())
+    fn scripts(&self) -> Result<Arc<dyn ScriptHost>, HostError> {
+        Err(HostError::NoScripts)
     }
 }

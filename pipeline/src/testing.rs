@@ -17,7 +17,7 @@ use ssisd_engine::types::{DataType, Value};
 use crate::buffer::values::ColumnBuilder;
 use crate::buffer::{Buffer, Layout, LayoutColumn};
 use crate::cache::CacheStore;
-use crate::host::{ConnectionSpec, Host, PipelineEvent, Recordset};
+use crate::host::{ConnectionSpec, Host, HostError, PipelineEvent, Recordset};
 
 /// A host for tests: connections by name, variables, recorded events, a cancel switch, and the
 /// caches of one package run (shared by every data flow run with this host).
@@ -76,7 +76,7 @@ impl TestHost {
 }
 
 impl Host for TestHost {
-    fn connection(&self, key: &str) -> Result<ConnectionSpec, String> {
+    fn connection(&self, key: &str) -> Result<ConnectionSpec, HostError> {
         let k = key
             .strip_prefix("Package.ConnectionManagers[")
             .and_then(|k| k.strip_suffix(']'))
@@ -84,27 +84,27 @@ impl Host for TestHost {
         self.connections
             .get(k)
             .cloned()
-            .ok_or_else(|| format!("no connection manager \"{key}\""))
+            .ok_or_else(|| HostError::NoConnection(key.to_string()))
     }
 
-    fn variable(&self, name: &str) -> Result<Value, String> {
+    fn variable(&self, name: &str) -> Result<Value, HostError> {
         let short = name.rsplit("::").next().unwrap_or(name);
         self.variables
             .borrow()
             .iter()
             .find(|(k, _)| k.as_str() == name || k.rsplit("::").next() == Some(short))
             .map(|(_, v)| v.clone())
-            .ok_or_else(|| format!("the variable \"{name}\" was not found"))
+            .ok_or_else(|| HostError::NoVariable(name.to_string()))
     }
 
-    fn set_variable(&self, name: &str, value: Value) -> Result<(), String> {
+    fn set_variable(&self, name: &str, value: Value) -> Result<(), HostError> {
         self.variables.borrow_mut().insert(name.to_string(), value);
         Ok(())
     }
 
-    fn set_recordset(&self, name: &str, recordset: Recordset) -> Result<(), String> {
+    fn set_recordset(&self, name: &str, recordset: Recordset) -> Result<(), HostError> {
         if self.variable(name)? != Value::Object {
-            return Err(format!("\"{name}\" is not an Object variable"));
+            return Err(HostError::NotObject(name.to_string()));
         }
         self.recordsets
             .borrow_mut()

@@ -44,7 +44,7 @@ pub use error::RunError;
 pub use event_stream::{EventStream, Target as EventStreamTarget};
 pub use events::{EventBody, EventSink, Level, RunEvent};
 pub use object_value::{ObjectValue, ResultSet};
-pub use resolver::{PackageResolver, StoredPackageRequest};
+pub use resolver::{PackageResolver, ResolveError, StoredPackageRequest};
 pub use runtime::{run_package, RunOutcome};
 
 /// How to run a package.

@@ -22,12 +22,28 @@ pub struct StoredPackageRequest {
     pub cancel: CancelToken,
 }
 
+/// Why a stored package could not be fetched for a run.
+#[derive(Debug, thiserror::Error)]
+pub enum ResolveError {
+    /// The store could not be reached or read, or has no such package: its own words.
+    #[error(transparent)]
+    Store(Box<dyn std::error::Error + Send + Sync>),
+    #[error(
+        "the package was fetched but cannot be kept in a private directory under {dir}: {source}"
+    )]
+    Keep {
+        dir: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
 /// Fetches stored child packages for a run. Called from the run's threads; an implementation
 /// may block (it runs outside any async runtime) but should give up in bounded time.
 pub trait PackageResolver: Send + Sync {
     /// Fetches the package and returns a local file holding it, kept at least until the run
     /// ends. The error says what failed and what to do.
-    fn fetch_msdb(&self, request: &StoredPackageRequest) -> Result<PathBuf, String>;
+    fn fetch_msdb(&self, request: &StoredPackageRequest) -> Result<PathBuf, ResolveError>;
 }
 
 impl std::fmt::Debug for dyn PackageResolver {

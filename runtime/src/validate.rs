@@ -151,7 +151,7 @@ impl Walk<'_> {
                     self.report.error(
                         codes::TASK_CONFIGURATION_INVALID,
                         e.path.clone(),
-                        format!("{}.", reason.trim_end_matches('.')),
+                        format!("{}.", reason.to_string().trim_end_matches('.')),
                     );
                 }
             }

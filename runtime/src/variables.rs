@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use super::object_value::ObjectValue;
-use ssisd_engine::expr::{ExprError, Expression, VarRef, VariableScope};
+use ssisd_engine::expr::{ExprError, Expression, ScopeError, VarRef, VariableScope};
 use ssisd_engine::types::{convert, DataType, Value};
 
 /// Static facts about one slot.
@@ -497,7 +497,11 @@ pub struct FrameScope<'a> {
 }
 
 impl VariableScope for FrameScope<'_> {
-    fn resolve(&self, namespace: Option<&str>, name: &str) -> Result<(VarRef, DataType), String> {
+    fn resolve(
+        &self,
+        namespace: Option<&str>,
+        name: &str,
+    ) -> Result<(VarRef, DataType), ScopeError> {
         let project = namespace.is_some_and(|ns| ns.eq_ignore_ascii_case("$Project"));
         if project
             && !self
@@ -507,15 +511,14 @@ impl VariableScope for FrameScope<'_> {
                 .iter()
                 .any(|i| i.namespace == "$Project")
         {
-            return Err(format!(
-                "the project parameter \"$Project::{name}\" is not available: a package run \
-                 from a file has no project"
-            ));
+            return Err(ScopeError::NoProject {
+                name: name.to_string(),
+            });
         }
         let slot = self
             .vars
             .resolve(self.frame, namespace, name)
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| ScopeError::Other(Box::new(e)))?;
         let ty = self.vars.table().infos[slot].ty;
         Ok((VarRef(slot), ty))
     }

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use ssisd::package_source::{fetch_sql_blocking, login_from_connection_string, strip_dtsx};
-use ssisd_runtime::{PackageResolver, StoredPackageRequest};
+use ssisd_runtime::{PackageResolver, ResolveError, StoredPackageRequest};
 
 static PRIVATE: std::sync::OnceLock<std::io::Result<PathBuf>> = std::sync::OnceLock::new();
 
@@ -82,13 +82,11 @@ impl MsdbResolver {
 }
 
 impl PackageResolver for MsdbResolver {
-    fn fetch_msdb(&self, request: &StoredPackageRequest) -> Result<PathBuf, String> {
-        let bytes = Self::fetch(request)?;
-        keep_copy(&request.package_path, &bytes).map_err(|e| {
-            format!(
-                "the package was fetched but cannot be kept in a private directory under {}: {e}",
-                std::env::temp_dir().display()
-            )
+    fn fetch_msdb(&self, request: &StoredPackageRequest) -> Result<PathBuf, ResolveError> {
+        let bytes = Self::fetch(request).map_err(|e| ResolveError::Store(e.into()))?;
+        keep_copy(&request.package_path, &bytes).map_err(|source| ResolveError::Keep {
+            dir: std::env::temp_dir().display().to_string(),
+            source,
         })
     }
 }
@@ -141,7 +139,7 @@ mod tests {
             })
             .unwrap_err();
         // Ended by the cancellation, not by a timeout or an answer.
-        assert!(e.contains("cancelled"), "{e}");
+        assert!(e.to_string().contains("cancelled"), "{e}");
     }
 
     #[test]
@@ -154,6 +152,6 @@ mod tests {
                 cancel: ssisd_runtime::CancelToken::new(),
             })
             .unwrap_err();
-        assert!(e.contains("no Password"), "{e}");
+        assert!(e.to_string().contains("no Password"), "{e}");
     }
 }

@@ -277,7 +277,7 @@ impl Checker<'_> {
         let (r, ty) = self
             .scope
             .resolve(ns, name)
-            .map_err(|m| ExprError::new(col, m))?;
+            .map_err(|m| ExprError::new(col, m.to_string()))?;
         if !self.vars.contains(&r) {
             self.vars.push(r);
         }
@@ -294,7 +294,7 @@ impl Checker<'_> {
         let (r, ty) = self
             .scope
             .resolve_column(column)
-            .map_err(|m| ExprError::new(col, m))?;
+            .map_err(|m| ExprError::new(col, m.to_string()))?;
         if !self.vars.contains(&r) {
             self.vars.push(r);
         }

@@ -18,7 +18,9 @@ mod tests;
 
 pub use crate::types::{can_cast, convert, DataType, Decimal, Value};
 pub use error::{EvalError, ExprError};
-pub use scope::{ColumnRef, NoVariables, VarRef, VariableScope, VariableTable, VariableValues};
+pub use scope::{
+    ColumnRef, NoVariables, ScopeError, VarRef, VariableScope, VariableTable, VariableValues,
+};
 
 /// A variable name as written in an expression: optional namespace and name.
 #[derive(Debug, Clone, PartialEq, Eq)]

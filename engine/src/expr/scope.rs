@@ -33,19 +33,69 @@ impl std::fmt::Display for ColumnRef<'_> {
     }
 }
 
+/// Why a name in an expression resolves to nothing (or to more than one thing) in its scope.
+#[derive(Debug, thiserror::Error)]
+pub enum ScopeError {
+    #[error("the project parameter \"$Project::{name}\" is not available: a package run from a file has no project")]
+    NoProject { name: String },
+    #[error("the project parameter \"$Project::{name}\" does not exist (the project parameters are {known})")]
+    NoSuchParameter { name: String, known: String },
+    #[error("the variable name \"{name}\" is ambiguous: it exists in the namespaces \"{first}\" and \"{second}\"; write @[Namespace::{name}]")]
+    Ambiguous {
+        name: String,
+        first: String,
+        second: String,
+    },
+    /// `name` as written, qualified when it was.
+    #[error("the variable \"{0}\" was not found in this scope")]
+    NotInScope(String),
+    #[error("the variable \"{0}\" was not found")]
+    NotFound(String),
+    #[error("the column reference \"{0}\" cannot be used here: column references need a data-flow context")]
+    NoColumns(String),
+    #[error(
+        "the column #{0} is not in this component's input (it names no column that reaches it)"
+    )]
+    NoLineage(i64),
+    #[error("the column #{{{0}}} is not in this component's input")]
+    NoRefId(String),
+    #[error("the column [{name}] is not in this component's input (columns: {columns})")]
+    NoColumn { name: String, columns: String },
+    #[error("the column name [{0}] is ambiguous in this input; qualify it as [Component].[{0}] or use its lineage id")]
+    AmbiguousColumn(String),
+    /// A data flow's expression compiled before its variables are known (compiled again later).
+    #[error("\u{1}variables are not known at this stage")]
+    VariablesNotKnown,
+    /// The error of a scope kept by another crate (the runtime's variables), in its own words.
+    #[error(transparent)]
+    Other(Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl ScopeError {
+    /// `name` as the messages show it: `ns::name` when a namespace was written.
+    pub fn written(namespace: Option<&str>, name: &str) -> String {
+        match namespace {
+            Some(ns) => format!("{ns}::{name}"),
+            None => name.to_string(),
+        }
+    }
+}
+
 /// Resolves variable names (and, inside a data flow, column references) when an expression is
 /// compiled. Columns resolve to handles like variables do, so one evaluator serves both: the
 /// data flow's `VariableValues` answers a column handle with the value of the current row.
 pub trait VariableScope {
     /// Resolve `@[ns::name]` (namespace `Some`) or `@name` / `@[name]` (`None`).
-    /// `Err(message)` if unknown or ambiguous.
-    fn resolve(&self, namespace: Option<&str>, name: &str) -> Result<(VarRef, DataType), String>;
+    /// An error if unknown or ambiguous.
+    fn resolve(
+        &self,
+        namespace: Option<&str>,
+        name: &str,
+    ) -> Result<(VarRef, DataType), ScopeError>;
 
     /// Resolve a column reference. Outside a data flow there are no columns.
-    fn resolve_column(&self, column: ColumnRef<'_>) -> Result<(VarRef, DataType), String> {
-        Err(format!(
-            "the column reference \"{column}\" cannot be used here: column references need a data-flow context"
-        ))
+    fn resolve_column(&self, column: ColumnRef<'_>) -> Result<(VarRef, DataType), ScopeError> {
+        Err(ScopeError::NoColumns(column.to_string()))
     }
 }
 
@@ -80,11 +130,12 @@ impl VariableValues for NoVariables {
 }
 
 impl VariableScope for NoVariables {
-    fn resolve(&self, namespace: Option<&str>, name: &str) -> Result<(VarRef, DataType), String> {
-        Err(match namespace {
-            Some(ns) => format!("the variable \"{ns}::{name}\" was not found"),
-            None => format!("the variable \"{name}\" was not found"),
-        })
+    fn resolve(
+        &self,
+        namespace: Option<&str>,
+        name: &str,
+    ) -> Result<(VarRef, DataType), ScopeError> {
+        Err(ScopeError::NotFound(ScopeError::written(namespace, name)))
     }
 }
 
@@ -128,7 +179,11 @@ impl VariableTable {
 }
 
 impl VariableScope for VariableTable {
-    fn resolve(&self, namespace: Option<&str>, name: &str) -> Result<(VarRef, DataType), String> {
+    fn resolve(
+        &self,
+        namespace: Option<&str>,
+        name: &str,
+    ) -> Result<(VarRef, DataType), ScopeError> {
         let mut found = self
             .entries
             .iter()
@@ -138,10 +193,11 @@ impl VariableScope for VariableTable {
         let second = found.next();
         match (first, second) {
             (Some((i, e)), None) => Ok((VarRef(i), e.2)),
-            (Some((_, a)), Some((_, b))) => Err(format!(
-                "the variable name \"{name}\" is ambiguous: it exists in the namespaces \"{}\" and \"{}\"; write @[Namespace::{name}]",
-                a.0, b.0
-            )),
+            (Some((_, a)), Some((_, b))) => Err(ScopeError::Ambiguous {
+                name: name.to_string(),
+                first: a.0.clone(),
+                second: b.0.clone(),
+            }),
             (None, _) => NoVariables.resolve(namespace, name),
         }
     }

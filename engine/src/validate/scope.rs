@@ -8,7 +8,7 @@
 use std::cell::Cell;
 
 use super::system_variables;
-use crate::expr::{VarRef, VariableScope};
+use crate::expr::{ScopeError, VarRef, VariableScope};
 use crate::model::{Package, Parameter, Variable};
 use crate::types::DataType;
 
@@ -120,13 +120,16 @@ impl ScopeStack {
 }
 
 impl VariableScope for ScopeStack {
-    fn resolve(&self, namespace: Option<&str>, name: &str) -> Result<(VarRef, DataType), String> {
+    fn resolve(
+        &self,
+        namespace: Option<&str>,
+        name: &str,
+    ) -> Result<(VarRef, DataType), ScopeError> {
         if !self.in_project && namespace.is_some_and(|ns| ns.eq_ignore_ascii_case("$Project")) {
             self.project_reference.set(true);
-            return Err(format!(
-                "the project parameter \"$Project::{name}\" is not available: a package run \
-                 from a file has no project"
-            ));
+            return Err(ScopeError::NoProject {
+                name: name.to_string(),
+            });
         }
         let mut found: Option<(usize, &Entry)> = None;
         for (i, e) in self.entries.iter().enumerate().rev() {
@@ -142,24 +145,22 @@ impl VariableScope for ScopeStack {
                 // An outer variable with the same qualified name is shadowed.
                 Some((_, f)) if f.namespace == e.namespace => {}
                 Some((_, f)) => {
-                    return Err(format!(
-                        "the variable name \"{name}\" is ambiguous: it exists in the namespaces \
-                         \"{}\" and \"{}\"; write @[Namespace::{name}]",
-                        e.namespace, f.namespace
-                    ))
+                    return Err(ScopeError::Ambiguous {
+                        name: name.to_string(),
+                        first: e.namespace.clone(),
+                        second: f.namespace.clone(),
+                    })
                 }
             }
         }
         match found {
             Some((i, e)) => Ok((VarRef(i), e.ty)),
             None => Err(match namespace {
-                Some("$Project") => format!(
-                    "the project parameter \"$Project::{name}\" does not exist (the project \
-                     parameters are {})",
-                    self.project_names
-                ),
-                Some(ns) => format!("the variable \"{ns}::{name}\" was not found in this scope"),
-                None => format!("the variable \"{name}\" was not found in this scope"),
+                Some("$Project") => ScopeError::NoSuchParameter {
+                    name: name.to_string(),
+                    known: self.project_names.to_string(),
+                },
+                _ => ScopeError::NotInScope(ScopeError::written(namespace, name)),
             }),
         }
     }
@@ -219,7 +220,11 @@ mod tests {
             ..Package::default()
         };
         let mut s = ScopeStack::for_package(&p);
-        assert!(s.resolve(None, "N").unwrap_err().contains("ambiguous"));
+        assert!(s
+            .resolve(None, "N")
+            .unwrap_err()
+            .to_string()
+            .contains("ambiguous"));
         assert!(s.resolve(Some("Custom"), "N").is_ok());
         s.add_event_handler_system("OnError");
         assert_eq!(s.resolve(None, "ErrorCode").unwrap().1, DataType::I4);
@@ -230,6 +235,7 @@ mod tests {
         assert!(s
             .resolve(None, "Missing")
             .unwrap_err()
+            .to_string()
             .contains("not found"));
     }
 }

@@ -15,6 +15,8 @@ pub mod values;
 pub mod wire;
 pub mod wrappers;
 
+use crate::host::HostError;
+
 /// The language of a stored script.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Language {
@@ -72,7 +74,7 @@ pub struct ScriptExit {
 /// A running script host: frames to it on its standard input, frames from it on its channel.
 pub trait ScriptProcess: Send {
     /// Sends one frame body (the length is added).
-    fn send(&mut self, body: Vec<u8>) -> Result<(), String>;
+    fn send(&mut self, body: Vec<u8>) -> Result<(), HostError>;
     /// The next frame body from the host; `None` once its channel has closed.
     fn recv(&mut self) -> Option<Vec<u8>>;
     /// Closes its input and waits for it to end.
@@ -84,7 +86,7 @@ pub trait ScriptProcess: Send {
 /// Runs scripts: provided by the runtime through [`crate::host::Host::scripts`].
 pub trait ScriptHost: Send + Sync {
     /// Compiles (or finds in the cache) the assembly `sources` describe.
-    fn prepare(&self, sources: &ScriptSources) -> Result<PreparedScript, String>;
+    fn prepare(&self, sources: &ScriptSources) -> Result<PreparedScript, HostError>;
     /// Starts a host process with `request` as its first frame.
-    fn start(&self, request: Vec<u8>) -> Result<Box<dyn ScriptProcess>, String>;
+    fn start(&self, request: Vec<u8>) -> Result<Box<dyn ScriptProcess>, HostError>;
 }

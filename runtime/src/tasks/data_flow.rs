@@ -17,9 +17,10 @@ use ssisd_pipeline::{
 
 use ssisd_pipeline::excel::connection::ExcelConnection;
 use ssisd_pipeline::excel::workbook::{is_xls, Workbook};
+use ssisd_pipeline::host::HostError;
 
 use super::references::{database_if_database, Reference, UnusableManager};
-use super::{Task, TaskConfigError, TaskContext, TaskOutcome};
+use super::{CheckError, Task, TaskConfigError, TaskContext, TaskOutcome};
 use crate::events::{codes, EventBody};
 use crate::object_value::{ObjectValue, ResultSet};
 use crate::properties::PropertyOverrides;
@@ -126,8 +127,8 @@ struct TaskHost<'c, 'a> {
 }
 
 impl Host for TaskHost<'_, '_> {
-    fn connection(&self, key: &str) -> Result<ConnectionSpec, String> {
-        let info = self.ctx.connection(key).map_err(|e| e.to_string())?;
+    fn connection(&self, key: &str) -> Result<ConnectionSpec, HostError> {
+        let info = self.ctx.connection(key).map_err(HostError::host)?;
         Ok(ConnectionSpec {
             name: info.name.clone(),
             creation_name: info.creation_name.clone(),
@@ -137,21 +138,19 @@ impl Host for TaskHost<'_, '_> {
         })
     }
 
-    fn variable(&self, name: &str) -> Result<Value, String> {
-        self.ctx.variable(name).map_err(|e| e.to_string())
+    fn variable(&self, name: &str) -> Result<Value, HostError> {
+        self.ctx.variable(name).map_err(HostError::host)
     }
 
-    fn set_variable(&self, name: &str, value: Value) -> Result<(), String> {
-        self.ctx
-            .set_variable(name, value)
-            .map_err(|e| e.to_string())
+    fn set_variable(&self, name: &str, value: Value) -> Result<(), HostError> {
+        self.ctx.set_variable(name, value).map_err(HostError::host)
     }
 
     fn is_cancelled(&self) -> bool {
         self.ctx.is_cancelled()
     }
 
-    fn set_recordset(&self, name: &str, recordset: Recordset) -> Result<(), String> {
+    fn set_recordset(&self, name: &str, recordset: Recordset) -> Result<(), HostError> {
         let (columns, types) = recordset
             .columns
             .into_iter()
@@ -166,7 +165,7 @@ impl Host for TaskHost<'_, '_> {
                     rows: recordset.rows,
                 }),
             )
-            .map_err(|e| e.to_string())
+            .map_err(HostError::host)
     }
 
     fn file_path(&self, written: &str) -> String {
@@ -177,8 +176,8 @@ impl Host for TaskHost<'_, '_> {
         Some(self.ctx.data_flow_caches())
     }
 
-    fn scripts(&self) -> Result<std::sync::Arc<dyn ssisd_pipeline::script::ScriptHost>, String> {
-        super::script::component_host::for_task(self.ctx).map_err(|e| e.to_string())
+    fn scripts(&self) -> Result<std::sync::Arc<dyn ssisd_pipeline::script::ScriptHost>, HostError> {
+        super::script::component_host::for_task(self.ctx).map_err(HostError::host)
     }
 
     fn event(&self, event: PipelineEvent) {
@@ -355,12 +354,12 @@ impl Task for DataFlowTask {
     }
 
     /// A data flow with Script Components needs Mono.
-    fn check(&self) -> Result<(), String> {
+    fn check(&self) -> Result<(), CheckError> {
         let scripts = self.flow.components.iter().any(|c| {
             ssisd_pipeline::registry::lookup(c).map(|e| e.name) == Some("Script Component")
         });
         if scripts {
-            super::script::component_host::check().map_err(|e| e.to_string())?;
+            super::script::component_host::check().map_err(CheckError::new)?;
         }
         Ok(())
     }

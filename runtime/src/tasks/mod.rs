@@ -74,8 +74,19 @@ pub trait Task: Send {
 
     /// What only the machine can tell before the run (`/VALIDATE`): a tool the task needs is
     /// installed, code it carries builds. It may do I/O; the default has nothing to check.
-    fn check(&self) -> Result<(), String> {
+    fn check(&self) -> Result<(), CheckError> {
         Ok(())
+    }
+}
+
+/// Why a task cannot run on this machine ([`Task::check`]): the failing step's own error.
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct CheckError(Box<dyn std::error::Error + Send + Sync>);
+
+impl CheckError {
+    pub fn new(e: impl std::error::Error + Send + Sync + 'static) -> Self {
+        CheckError(Box::new(e))
     }
 }
 

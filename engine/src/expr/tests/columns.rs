@@ -4,7 +4,9 @@
 
 use std::borrow::Cow;
 
-use super::super::{ColumnRef, DataType, Expression, Value, VarRef, VariableScope, VariableValues};
+use super::super::{
+    ColumnRef, DataType, Expression, ScopeError, Value, VarRef, VariableScope, VariableValues,
+};
 
 /// Two columns (`Name` DT_STR(10) lineage 7, `Amount` DT_NUMERIC(12,2) lineage 9) after one
 /// variable `User::Rate`.
@@ -15,14 +17,18 @@ struct Row {
 const NAME: &str = "Package\\Flow\\Src.Outputs[Out].Columns[Name]";
 
 impl VariableScope for Row {
-    fn resolve(&self, namespace: Option<&str>, name: &str) -> Result<(VarRef, DataType), String> {
+    fn resolve(
+        &self,
+        namespace: Option<&str>,
+        name: &str,
+    ) -> Result<(VarRef, DataType), ScopeError> {
         match (namespace, name) {
             (Some("User") | None, "Rate") => Ok((VarRef(0), DataType::I4)),
-            _ => Err(format!("the variable \"{name}\" was not found")),
+            _ => Err(ScopeError::NotFound(name.to_string())),
         }
     }
 
-    fn resolve_column(&self, column: ColumnRef<'_>) -> Result<(VarRef, DataType), String> {
+    fn resolve_column(&self, column: ColumnRef<'_>) -> Result<(VarRef, DataType), ScopeError> {
         let name = DataType::Str {
             len: 10,
             code_page: 1252,
@@ -37,7 +43,12 @@ impl VariableScope for Row {
             }
             ColumnRef::RefId(r) if r == NAME => Ok((VarRef(1), name)),
             ColumnRef::Name("Amount") | ColumnRef::Lineage(9) => Ok((VarRef(2), amount)),
-            other => Err(format!("the column {other} was not found")),
+            ColumnRef::Name(n) => Err(ScopeError::NoColumn {
+                name: n.to_string(),
+                columns: "Name, Amount".to_string(),
+            }),
+            ColumnRef::RefId(r) => Err(ScopeError::NoRefId(r.to_string())),
+            ColumnRef::Lineage(l) => Err(ScopeError::NoLineage(l)),
         }
     }
 }
@@ -109,9 +120,17 @@ fn unknown_columns_and_unclosed_references_are_errors_with_positions() {
     let r = row(None, "0");
     let e = Expression::compile("1 + [Missing]", &r).unwrap_err();
     assert_eq!(e.column, 5);
-    assert!(e.message.contains("[Missing] was not found"), "{e}");
+    assert!(
+        e.message
+            .contains("[Missing] is not in this component's input"),
+        "{e}"
+    );
     let e = Expression::compile("#{Package\\X", &r).unwrap_err();
     assert!(e.message.contains("never closed"), "{e}");
     let e = Expression::compile("#{Package\\Other} + 1", &r).unwrap_err();
-    assert!(e.message.contains("#{Package\\Other} was not found"), "{e}");
+    assert!(
+        e.message
+            .contains("#{Package\\Other} is not in this component's input"),
+        "{e}"
+    );
 }

@@ -19,7 +19,7 @@ use crate::connections::ConnectionInfo;
 use crate::paths::map_path;
 use crate::tasks::{ConnectionError, TaskContext};
 use crate::validate::validate;
-use crate::{RunOptions, StoredPackageRequest};
+use crate::{ResolveError, RunOptions, StoredPackageRequest};
 use ssisd_engine::cli::{DtexecOptions, PropertyPath};
 use ssisd_engine::load::{load_package_file_with, LoadError, LoadOptions};
 use ssisd_engine::model::Package;
@@ -53,7 +53,7 @@ pub enum ChildError {
     Stored {
         path: String,
         connection: String,
-        reason: String,
+        reason: ResolveError,
     },
     #[error(transparent)]
     Connection(#[from] ConnectionError),

@@ -173,7 +173,7 @@ mod tests {
     use std::sync::{Arc, Mutex};
 
     use crate::events::{EventBody, Level, Recorder};
-    use crate::{run_package, PackageResolver, RunOptions, StoredPackageRequest};
+    use crate::{run_package, PackageResolver, ResolveError, RunOptions, StoredPackageRequest};
     use ssisd_engine::model::ExecResult;
 
     const CHILD: &str = r#"<?xml version="1.0"?>
@@ -202,7 +202,7 @@ mod tests {
     }
 
     impl PackageResolver for Directory {
-        fn fetch_msdb(&self, request: &StoredPackageRequest) -> Result<PathBuf, String> {
+        fn fetch_msdb(&self, request: &StoredPackageRequest) -> Result<PathBuf, ResolveError> {
             if let Ok(mut g) = self.asked.lock() {
                 g.push(request.clone());
             }
@@ -211,7 +211,9 @@ mod tests {
             if file.is_file() {
                 Ok(file)
             } else {
-                Err(format!("no package named \"{name}\" in msdb"))
+                Err(ResolveError::Store(
+                    format!("no package named \"{name}\" in msdb").into(),
+                ))
             }
         }
     }

@@ -9,6 +9,7 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
+use ssisd_pipeline::host::HostError;
 use ssisd_pipeline::script::{
     PreparedScript, ScriptExit, ScriptHost, ScriptProcess, ScriptSources,
 };
@@ -50,7 +51,7 @@ pub fn for_task(ctx: &TaskContext<'_>) -> Result<Arc<dyn ScriptHost>, HostBuildE
 }
 
 impl ScriptHost for MonoScripts {
-    fn prepare(&self, sources: &ScriptSources) -> Result<PreparedScript, String> {
+    fn prepare(&self, sources: &ScriptSources) -> Result<PreparedScript, HostError> {
         let prepared = compile::prepare(
             sources,
             &Toolchain {
@@ -60,14 +61,14 @@ impl ScriptHost for MonoScripts {
                 registry: &self.registry,
             },
         )
-        .map_err(|e| e.to_string())?;
+        .map_err(HostError::host)?;
         Ok(PreparedScript {
             assembly: prepared.assembly.display().to_string(),
             notes: prepared.notes,
         })
     }
 
-    fn start(&self, request: Vec<u8>) -> Result<Box<dyn ScriptProcess>, String> {
+    fn start(&self, request: Vec<u8>) -> Result<Box<dyn ScriptProcess>, HostError> {
         let mut command = Command::new(&self.mono.mono);
         command.arg(self.host_dir.join(host_build::HOST_EXE));
         let child = HostedChild {
@@ -97,8 +98,8 @@ struct HostProcess {
 }
 
 impl ScriptProcess for HostProcess {
-    fn send(&mut self, body: Vec<u8>) -> Result<(), String> {
-        self.conversation.send(&body).map_err(|e| e.to_string())
+    fn send(&mut self, body: Vec<u8>) -> Result<(), HostError> {
+        self.conversation.send(&body).map_err(HostError::host)
     }
 
     fn recv(&mut self) -> Option<Vec<u8>> {

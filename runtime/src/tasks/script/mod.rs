@@ -18,7 +18,7 @@ mod session;
 
 use self::compile::Toolchain;
 use self::project::ScriptProject;
-use super::{Reference, Task, TaskConfigError, TaskContext, TaskOutcome};
+use super::{CheckError, Reference, Task, TaskConfigError, TaskContext, TaskOutcome};
 use crate::cancel::CancelToken;
 use crate::process::ProcessRegistry;
 use crate::properties::PropertyOverrides;
@@ -87,11 +87,11 @@ impl Task for ScriptTask {
 
     /// Mono is installed, the host builds, and the script compiles or the package carries a
     /// precompiled assembly (the work is cached for the run).
-    fn check(&self) -> Result<(), String> {
-        let mono = mono::find().map_err(|e| e.to_string())?;
+    fn check(&self) -> Result<(), CheckError> {
+        let mono = mono::find().map_err(CheckError::new)?;
         let cancel = CancelToken::new();
         let registry = ProcessRegistry::default();
-        let host_dir = host_build::ensure(&mono, &cancel, &registry).map_err(|e| e.to_string())?;
+        let host_dir = host_build::ensure(&mono, &cancel, &registry).map_err(CheckError::new)?;
         compile::prepare(
             &self.project.to_sources(),
             &Toolchain {
@@ -102,6 +102,6 @@ impl Task for ScriptTask {
             },
         )
         .map(|_| ())
-        .map_err(|e| e.to_string())
+        .map_err(CheckError::new)
     }
 }

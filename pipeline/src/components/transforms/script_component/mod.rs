@@ -359,7 +359,7 @@ impl ScriptComponent {
 
     fn send(&mut self, body: Vec<u8>) -> Result<(), PipelineError> {
         let r = match self.process.as_mut() {
-            Some(p) => p.send(body),
+            Some(p) => p.send(body).map_err(|e| e.to_string()),
             None => Err("the script host is not running".to_string()),
         };
         r.map_err(|e| self.ended(&format!("the script host does not take more work: {e}")))
@@ -638,7 +638,7 @@ impl Component for ScriptComponent {
         let shape = self.shape(&variables);
         let prepared = scripts
             .prepare(&self.sources(&shape))
-            .map_err(|e| ctx.error(codes::INDIVIDUAL_VALIDATION_FAILED, e))?;
+            .map_err(|e| ctx.error(codes::INDIVIDUAL_VALIDATION_FAILED, e.to_string()))?;
         for note in &prepared.notes {
             ctx.information(0, note.clone());
         }
@@ -692,7 +692,7 @@ impl Component for ScriptComponent {
         };
         let process = scripts
             .start(request.encode())
-            .map_err(|e| ctx.error(codes::INDIVIDUAL_VALIDATION_FAILED, e))?;
+            .map_err(|e| ctx.error(codes::INDIVIDUAL_VALIDATION_FAILED, e.to_string()))?;
         self.process = Some(process);
         self.send(protocol::simple(command::PRE_EXECUTE))?;
         let name = self.name.clone();
