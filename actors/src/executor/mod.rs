@@ -7,6 +7,7 @@
 //! directory plus one line there) and the named, checked configuration entries; it must not
 //! know about HTTP or configuration files (the binary hands it `[[executor]]` as values).
 
+pub mod fetch;
 pub mod handles;
 pub mod kubernetes;
 pub mod local;

@@ -19,7 +19,7 @@ use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
 use k8s_openapi::ByteString;
 use ssisd_engine::cli::{encode_parameters, PARAMETERS_ENV};
-use ssisd_engine::run_protocol as protocol;
+use ssisd_engine::run_protocol::{self as protocol, fetch};
 
 use super::settings::KubernetesSettings;
 use crate::package::RunSpec;
@@ -39,6 +39,7 @@ pub const WORK_DIR: &str = "/work";
 /// The Secret's keys.
 pub const ARGUMENTS_KEY: &str = "arguments";
 pub const PARAMETERS_KEY: &str = "parameters";
+pub const TOKEN_KEY: &str = "token";
 /// The exit status of the Job's command when the arguments cannot be read (the runner never
 /// exits with it).
 pub const NO_ARGUMENTS_EXIT: i32 = 70;
@@ -72,6 +73,17 @@ pub struct RunObjects<'a> {
     pub settings: &'a KubernetesSettings,
     /// The pods' grace period between TERM and KILL when the run is stopped.
     pub stop_grace_seconds: i64,
+    /// With the fetch transport: the service's address, the run's token and the package's
+    /// hash (the package then is not in the Secret).
+    pub fetch: Option<FetchFrom<'a>>,
+}
+
+/// Where and with what the runner fetches its package.
+#[derive(Clone, Copy)]
+pub struct FetchFrom<'a> {
+    pub service_url: &'a str,
+    pub token: &'a str,
+    pub package_sha256: &'a str,
 }
 
 impl RunObjects<'_> {
@@ -128,15 +140,26 @@ impl RunObjects<'_> {
         out
     }
 
-    /// The run's Secret: package, arguments and parameters; immutable.
+    /// The run's Secret: package, arguments and parameters — or, with the fetch transport,
+    /// the run's token and parameters; immutable.
     pub fn secret(&self) -> Result<Secret, String> {
-        let package = match &self.spec.project {
-            Some(p) => p.ispac.clone(),
-            None => self.spec.bytes.clone(),
-        };
         let mut data = BTreeMap::new();
-        data.insert(self.package_key().to_string(), ByteString(package));
-        data.insert(ARGUMENTS_KEY.to_string(), ByteString(self.arguments()));
+        match &self.fetch {
+            Some(f) => {
+                data.insert(
+                    TOKEN_KEY.to_string(),
+                    ByteString(f.token.as_bytes().to_vec()),
+                );
+            }
+            None => {
+                let package = match &self.spec.project {
+                    Some(p) => p.ispac.clone(),
+                    None => self.spec.bytes.clone(),
+                };
+                data.insert(self.package_key().to_string(), ByteString(package));
+                data.insert(ARGUMENTS_KEY.to_string(), ByteString(self.arguments()));
+            }
+        }
         if !self.spec.parameters.is_empty() {
             data.insert(
                 PARAMETERS_KEY.to_string(),
@@ -146,7 +169,7 @@ impl RunObjects<'_> {
         let size: usize = data.values().map(|v| v.0.len()).sum();
         if size > SECRET_LIMIT {
             return Err(format!(
-                "the run's package and arguments are {size} bytes; a Kubernetes Secret holds at most {SECRET_LIMIT}, so this package cannot run on a Kubernetes executor (run it on local or on a Slurm executor)"
+                "the run's package and arguments are {size} bytes; a Kubernetes Secret holds at most {SECRET_LIMIT}: set transport = \"fetch\" (with service_url) in the [[executor]] entry, or run it on another executor"
             ));
         }
         Ok(Secret {
@@ -161,6 +184,14 @@ impl RunObjects<'_> {
     /// The Job's command: reads the arguments from the Secret, sends standard output to
     /// standard error keeping a copy of it as fd 3 (the event stream), then becomes the runner.
     fn command(&self) -> Vec<String> {
+        if self.fetch.is_some() {
+            // The runner fetches its package and arguments itself.
+            let script = format!(
+                "exec 3>&1 1>&2\nexec {}\n",
+                shell_quote(&self.settings.runner)
+            );
+            return vec!["/bin/bash".into(), "-c".into(), script];
+        }
         let script = format!(
             "mapfile -d '' -t args < {RUN_MOUNT}/{ARGUMENTS_KEY} || exit {NO_ARGUMENTS_EXIT}\n\
              exec 3>&1 1>&2\n\
@@ -200,6 +231,23 @@ impl RunObjects<'_> {
             env(protocol::EXECUTION_ID_ENV, &self.spec.id),
             env(protocol::RUN_BY_SERVICE_ENV, "1"),
         ];
+        let from_secret = |env: &str, key: &str| EnvVar {
+            name: env.into(),
+            value: None,
+            value_from: Some(EnvVarSource {
+                secret_key_ref: Some(SecretKeySelector {
+                    name: name.clone(),
+                    key: key.into(),
+                    optional: Some(false),
+                }),
+                ..EnvVarSource::default()
+            }),
+        };
+        if let Some(f) = &self.fetch {
+            envs.push(env(fetch::SERVICE_URL_ENV, f.service_url));
+            envs.push(env(fetch::PACKAGE_SHA256_ENV, f.package_sha256));
+            envs.push(from_secret(fetch::RUN_TOKEN_ENV, TOKEN_KEY));
+        }
         if !self.spec.parameters.is_empty() {
             envs.push(EnvVar {
                 name: PARAMETERS_ENV.into(),
@@ -350,6 +398,7 @@ mod tests {
             namespace: "etl",
             settings,
             stop_grace_seconds: 30,
+            fetch: None,
         }
     }
 
@@ -463,6 +512,43 @@ mod tests {
         big.bytes = vec![b'x'; SECRET_LIMIT + 1];
         let e = objects(&big, &settings).secret().unwrap_err();
         assert!(e.contains("at most"), "{e}");
+    }
+
+    #[test]
+    fn with_the_fetch_transport_only_the_token_is_in_the_secret() {
+        let settings = KubernetesSettings {
+            image: "i".into(),
+            ..KubernetesSettings::default()
+        };
+        let spec = spec(Vec::new());
+        let mut o = objects(&spec, &settings);
+        o.fetch = Some(FetchFrom {
+            service_url: "https://ssisd.example.com:8443",
+            token: "t0k3n",
+            package_sha256: "abc",
+        });
+        let secret = serde_json::to_value(o.secret().unwrap()).unwrap();
+        let keys: Vec<&String> = secret["data"].as_object().unwrap().keys().collect();
+        assert_eq!(keys, vec![TOKEN_KEY]);
+        let job = serde_json::to_value(o.job()).unwrap();
+        let c = &job["spec"]["template"]["spec"]["containers"][0];
+        let env = c["env"].as_array().unwrap();
+        let find = |n: &str| env.iter().find(|e| e["name"] == n).cloned().unwrap();
+        assert_eq!(
+            find("SSISD_FETCH_URL")["value"],
+            "https://ssisd.example.com:8443"
+        );
+        assert_eq!(find("SSISD_PACKAGE_SHA256")["value"], "abc");
+        assert_eq!(
+            find("SSISD_RUN_TOKEN")["valueFrom"]["secretKeyRef"]["key"],
+            TOKEN_KEY
+        );
+        assert!(!job.to_string().contains("t0k3n"));
+        assert!(!job.to_string().contains("s3cret"));
+        assert_eq!(
+            c["command"][2],
+            "exec 3>&1 1>&2\nexec '/usr/local/bin/dtexec'\n"
+        );
     }
 
     #[test]

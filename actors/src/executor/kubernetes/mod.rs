@@ -4,7 +4,8 @@
 //! the Job (`backoffLimit: 0`, `restartPolicy: Never`: never a second run by itself), both
 //! labelled with the service instance and execution ids; the Secret is then owned by the Job
 //! so that Kubernetes removes it with the Job (also by the Job's `ttlSecondsAfterFinished`
-//! when the service was down at the end). Watching reads the Job's and its pod's state
+//! when the service was down at the end). With `transport = "fetch"` the Secret holds only
+//! the run's token, and the runner fetches its package from the service's API. Watching reads the Job's and its pod's state
 //! ([`verdict`]) and follows the pod's log into the run's directory ([`follow`]), so events,
 //! `ssisctl run --wait` and history work as for a local run. Stopping deletes the Job: its
 //! pod gets TERM and, after the pod's grace period (the service's stop grace), KILL. Listing
@@ -28,6 +29,7 @@ use kube::api::{DeleteParams, ListParams, Patch, PatchParams, PostParams, Propag
 use kube::{Api, Client};
 use ssisd_engine::run_protocol::{RunState, STATE_FILE};
 
+use super::fetch::Transport;
 use super::run_dir::{create_file, prepare, RunModes};
 use super::{Cancel, Executor, ExecutorConfig, Exit, Kind, Owned, Status, Submission};
 use crate::package::{write_atomic, RunSettings};
@@ -230,6 +232,16 @@ impl Executor for Kubernetes {
     fn submit(&self, run: &Submission<'_>) -> Result<RunState, String> {
         let spec = run.spec;
         let (client, namespace) = self.connect()?;
+        // The run's directory here: a copy of the package (what the fetch transport serves),
+        // and the files the pod's log is followed into.
+        let modes = RunModes::new(false);
+        let prepared = prepare(&run.settings.dir, spec, &modes)?;
+        create_file(&prepared.dir.join("stdout.log"), modes.output)?;
+        create_file(&prepared.dir.join("stderr.log"), modes.output)?;
+        let issued = match self.settings.transport {
+            Transport::Fetch => Some(super::fetch::issue(&prepared.dir, spec)?),
+            _ => None,
+        };
         let objects = RunObjects {
             spec,
             instance: run.instance,
@@ -237,16 +249,15 @@ impl Executor for Kubernetes {
             namespace: &namespace,
             settings: &self.settings,
             stop_grace_seconds: self.stop_grace_seconds,
+            fetch: issued.as_ref().map(|i| manifest::FetchFrom {
+                service_url: self.settings.service_url.as_deref().unwrap_or_default(),
+                token: &i.token,
+                package_sha256: &i.package_sha256,
+            }),
         };
         let secret = objects.secret()?;
         let job = objects.job();
         let name = manifest::object_name(run.instance, &spec.id);
-        // The run's directory here: a copy of the package, and the files the pod's log is
-        // followed into.
-        let modes = RunModes::new(false);
-        let prepared = prepare(&run.settings.dir, spec, &modes)?;
-        create_file(&prepared.dir.join("stdout.log"), modes.output)?;
-        create_file(&prepared.dir.join("stderr.log"), modes.output)?;
         let refused = |e: String| {
             format!(
                 "Kubernetes refused the run (executor \"{}\", namespace \"{namespace}\"): {e}",

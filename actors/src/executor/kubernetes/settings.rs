@@ -8,6 +8,8 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+use super::super::fetch::{check_service_url, Transport};
+
 /// Where the runner program is in the runner image built from `deploy/kubernetes/Dockerfile`.
 pub const DEFAULT_RUNNER: &str = "/usr/local/bin/dtexec";
 
@@ -64,6 +66,13 @@ pub struct KubernetesSettings {
     pub ttl_seconds_after_finished: u32,
     /// Seconds between looks at a run's Job and pod.
     pub poll_seconds: f64,
+    /// How the package reaches the pod: `secret` (in the run's Secret, up to about 1 MiB) or
+    /// `fetch` (the runner fetches it from the service's API at `service_url` with a token
+    /// valid for that run only, which alone is in the Secret).
+    pub transport: Transport,
+    /// The service's address as the pods reach it (`transport = "fetch"`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service_url: Option<String>,
 }
 
 impl Default for KubernetesSettings {
@@ -85,6 +94,8 @@ impl Default for KubernetesSettings {
             pending_timeout_seconds: None,
             ttl_seconds_after_finished: 3600,
             poll_seconds: 2.0,
+            transport: Transport::Secret,
+            service_url: None,
         }
     }
 }
@@ -208,6 +219,23 @@ pub fn check(value: &serde_json::Value) -> Result<serde_json::Value, String> {
     if let Some(t) = s.pending_timeout_seconds {
         if !(t.is_finite() && t > 0.0) {
             return Err(format!("pending_timeout_seconds = {t} must be above 0"));
+        }
+    }
+    match s.transport {
+        Transport::Secret => {
+            if s.service_url.is_some() {
+                return Err(
+                    "service_url is used with transport = \"fetch\" only; remove it, or set transport = \"fetch\""
+                        .into(),
+                );
+            }
+        }
+        Transport::Fetch => check_service_url(s.service_url.as_deref())?,
+        Transport::Shared => {
+            return Err(
+                "transport = \"shared\": pods share no directory with the service; use \"secret\" or \"fetch\""
+                    .into(),
+            )
         }
     }
     if s.active_deadline_seconds == Some(0) {
