@@ -567,10 +567,21 @@ mod tests {
             "{e}"
         );
         assert!(e.contains("reachable"), "{e}");
-        // Listing says the same.
+        // Listing says the same, also from the blocking pool of another runtime (as the
+        // supervisor and the Package actor call it).
         assert!(executor
             .list("0a1b2c3d4e5f")
             .unwrap_err()
             .contains("reachable"));
+        let outer = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let listed = outer
+            .block_on(async move {
+                tokio::task::spawn_blocking(move || executor.list("0a1b2c3d4e5f")).await
+            })
+            .unwrap();
+        assert!(listed.unwrap_err().contains("reachable"));
     }
 }
