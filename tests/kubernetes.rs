@@ -6,7 +6,8 @@
 //! With a cluster: a package run on Kubernetes succeeds (`ssisctl run --on … --wait`, its
 //! events and history), a failing package fails with its own errors, a stopped run is
 //! cancelled, a namespace that does not exist and an image that cannot be pulled fail the run
-//! at once with Kubernetes' words.
+//! at once with Kubernetes' words. One test needs no cluster and always runs: an API server
+//! that does not answer fails the run at once, and the service keeps serving.
 
 mod support;
 
@@ -140,4 +141,64 @@ fn packages_run_on_kubernetes_succeed_fail_stop_and_refusals_are_immediate() {
         message.contains("ImagePullBackOff") || message.contains("ErrImagePull"),
         "{message}"
     );
+}
+
+/// Needs no cluster: an executor whose API server does not answer (a kubeconfig naming a
+/// loopback port nobody listens on) fails the run at once with the client's words and what to
+/// check; the service keeps serving, and other runs go on.
+#[test]
+fn an_unreachable_api_server_fails_the_run_at_once_and_the_service_keeps_serving() {
+    let temp = temp_dir();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let kubeconfig = temp.path().join("kubeconfig");
+    std::fs::write(
+        &kubeconfig,
+        format!("apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: https://127.0.0.1:{port}\n    insecure-skip-tls-verify: true\nusers:\n- name: u\n  user:\n    token: t\ncontexts:\n- name: main\n  context:\n    cluster: c\n    user: u\ncurrent-context: main\n"),
+    )
+    .unwrap();
+    let path = temp.path().join("ssisd.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "[[executor]]\nname = \"k8s\"\nkind = \"kubernetes\"\nkubeconfig = \"{}\"\nnamespace = \"etl\"\nimage = \"ssisd-runner:test\"\n",
+            kubeconfig.display()
+        ),
+    )
+    .unwrap();
+    let s = Service::start_in(
+        temp,
+        Options {
+            config: Some(path),
+            env: Vec::new(),
+        },
+    );
+    Service::eventually(Duration::from_secs(20), || {
+        (s.folder_state("File System").as_deref() == Some("available")).then_some(())
+    });
+    import_test_package(&s, "running/quick.dtsx", "File System/quick");
+    let out = ssisctl(&s, &["run", "File System/quick", "--on", "k8s", "--wait"]);
+    let (code, text) = exit_and_text(&out);
+    assert_ne!(code, 0, "{text}");
+    let failed = support::events_of(&s, 12291, None);
+    let message = failed
+        .iter()
+        .find_map(|e| e["message"].as_str())
+        .unwrap_or_else(|| panic!("a failure event: {text}"))
+        .to_string();
+    assert!(
+        message.contains(
+            "the run could not be handed to Kubernetes (executor \"k8s\", namespace \"etl\")"
+        ),
+        "{message}"
+    );
+    assert!(message.contains("reachable from here"), "{message}");
+    println!("the failure event says: {message}");
+    // The service still runs packages.
+    let out = ssisctl(&s, &["run", "File System/quick", "--wait"]);
+    let (code, text) = exit_and_text(&out);
+    assert_eq!(code, 0, "{text}");
 }

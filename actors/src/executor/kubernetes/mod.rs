@@ -260,7 +260,7 @@ impl Executor for Kubernetes {
         let name = manifest::object_name(run.instance, &spec.id);
         let refused = |e: String| {
             format!(
-                "Kubernetes refused the run (executor \"{}\", namespace \"{namespace}\"): {e}",
+                "the run could not be handed to Kubernetes (executor \"{}\", namespace \"{namespace}\"): {e}",
                 self.name
             )
         };
@@ -455,9 +455,22 @@ fn explain(e: &kube::Error, namespace: &str) -> String {
                 format!("{said}; {hint}")
             }
         }
-        other => format!(
-            "{other}; check the API server address of the kubeconfig (or in_cluster) and that it is reachable from here"
-        ),
+        other => {
+            // The client's words with their causes (the connection's own error below them).
+            let mut text = other.to_string();
+            let mut source = std::error::Error::source(other);
+            while let Some(s) = source {
+                let more = s.to_string();
+                if !text.contains(&more) {
+                    text.push_str(": ");
+                    text.push_str(&more);
+                }
+                source = s.source();
+            }
+            format!(
+                "{text}; check the API server address of the kubeconfig (or in_cluster) and that it is reachable from here"
+            )
+        }
     }
 }
 
@@ -563,7 +576,9 @@ mod tests {
             })
             .unwrap_err();
         assert!(
-            e.contains("Kubernetes refused the run (executor \"kube\", namespace \"etl\")"),
+            e.contains(
+                "the run could not be handed to Kubernetes (executor \"kube\", namespace \"etl\")"
+            ),
             "{e}"
         );
         assert!(e.contains("reachable"), "{e}");
