@@ -480,3 +480,150 @@ fn a_schedule_and_a_folder_send_their_runs_to_their_executor() {
     let e = wait_event(&s, 12289, &id, WAIT);
     assert_eq!(e["fields"]["executor"], "cluster");
 }
+
+/// A loopback port free at the moment (the service listens on it, so that the executor's
+/// `service_url` can name it before the service starts).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A variable of the environment of the runner of run `id` (read from /proc, as root).
+fn runner_env(id: &str, name: &str) -> Option<String> {
+    let marker = format!("SSISD_EXECUTION_ID={id}");
+    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+        let Ok(environ) = std::fs::read(entry.path().join("environ")) else {
+            continue;
+        };
+        let vars: Vec<String> = environ
+            .split(|b| *b == 0)
+            .map(|v| String::from_utf8_lossy(v).into_owned())
+            .collect();
+        if vars.contains(&marker) {
+            if let Some(v) = vars
+                .iter()
+                .find_map(|v| v.strip_prefix(&format!("{name}=")))
+            {
+                return Some(v.to_string());
+            }
+        }
+    }
+    None
+}
+
+/// `GET` with an optional bearer token: status, `X-Content-SHA256` and body.
+fn get_with(url: &str, token: Option<&str>) -> (u16, Option<String>, Vec<u8>) {
+    let mut req = ureq::get(url);
+    if let Some(t) = token {
+        req = req.set("Authorization", &format!("Bearer {t}"));
+    }
+    let answer = match req.call() {
+        Ok(r) => r,
+        Err(ureq::Error::Status(_, r)) => r,
+        Err(e) => panic!("{url}: {e}"),
+    };
+    let status = answer.status();
+    let sha = answer.header("X-Content-SHA256").map(str::to_string);
+    let mut body = Vec::new();
+    std::io::Read::read_to_end(&mut answer.into_reader(), &mut body).unwrap();
+    (status, sha, body)
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[test]
+fn the_fetch_transport_hands_the_package_to_its_run_only_and_checks_its_hash() {
+    let Some(cluster) = cluster() else { return };
+    let temp = temp_dir();
+    let port = free_port();
+    let url = format!("http://127.0.0.1:{port}");
+    let config = cluster.executor_toml(
+        "fetching",
+        &format!("transport = \"fetch\"\nservice_url = \"{url}\""),
+    );
+    let listen = format!("127.0.0.1:{port}");
+    let opts = options(
+        temp.path(),
+        &config,
+        &[("SSISD_SERVICE__LISTEN", listen.as_str())],
+    );
+    let s = Service::start_in(temp, opts);
+    with_packages(&s);
+
+    // The run fetches its package and arguments; none of them is left in its directory, and
+    // its grant ends with it.
+    let out = ssisctl(
+        &s,
+        &["run", "File System/quick", "--on", "fetching", "--wait"],
+    );
+    let (code, text) = exit_and_text(&out);
+    assert_eq!(code, 0, "{text}\n{}", cluster.logs());
+    let id = text
+        .split_whitespace()
+        .skip_while(|w| *w != "as")
+        .nth(1)
+        .unwrap()
+        .to_string();
+    let run_dir = s.data_dir.join("runs").join(&id);
+    assert!(!run_dir.join("arguments").exists());
+    // Revoked once the outcome is recorded (just after ssisctl heard of the end).
+    Service::eventually(Duration::from_secs(20), || {
+        (!run_dir.join("fetch.json").exists()).then_some(())
+    });
+    let script = std::fs::read_to_string(run_dir.join("job.sh")).unwrap();
+    assert!(!script.contains("./arguments"), "{script}");
+
+    // While a run is in progress its token opens its package; no other token does.
+    let long = started_on(&s, "File System/sleep_long", "fetching");
+    running_job(&s, &long);
+    let token = runner_env(&long, "SSISD_RUN_TOKEN").expect("the runner has its token");
+    let expected = runner_env(&long, "SSISD_PACKAGE_SHA256").unwrap();
+    let package_url = format!("{url}/api/v1/runs/{long}/package");
+    let (code, sha, body) = get_with(&package_url, Some(&token));
+    assert_eq!(code, 200);
+    assert_eq!(sha.as_deref(), Some(expected.as_str()));
+    assert_eq!(sha256_hex(&body), expected);
+    let (code, _, body) = get_with(&format!("{url}/api/v1/runs/{long}/arguments"), Some(&token));
+    assert_eq!(code, 200);
+    assert_eq!(json(&body)["file"], "package.dtsx");
+    let (code, _, _) = get_with(&package_url, Some(&"0".repeat(64)));
+    assert_eq!(code, 401, "a wrong token");
+    let (code, _, _) = get_with(&package_url, None);
+    assert_eq!(code, 401, "no token");
+    let (code, _, _) = get_with(&format!("{url}/api/v1/runs/{id}/package"), Some(&token));
+    assert_eq!(code, 403, "another (ended) run");
+
+    // A package whose hash is not the submitted one is not run.
+    let dtexec = support::ssisd_bin().with_file_name("dtexec");
+    let out = std::process::Command::new(&dtexec)
+        .env("SSISD_FETCH_URL", &url)
+        .env("SSISD_EXECUTION_ID", &long)
+        .env("SSISD_RUN_TOKEN", &token)
+        .env("SSISD_PACKAGE_SHA256", "0".repeat(64))
+        .env_remove("SSISD_EVENT_STREAM")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!("has SHA-256 {expected}")),
+        "{stderr}"
+    );
+    assert!(stderr.contains("the run is not started"), "{stderr}");
+
+    // An ended run's token opens nothing any more.
+    let (code, _) = http(&s, "POST", &format!("running/{long}/stop"), None);
+    assert_eq!(code, 202);
+    wait_event(&s, 12290, &long, WAIT);
+    let (code, _, _) = get_with(&package_url, Some(&token));
+    assert_eq!(code, 403, "the run ended");
+}

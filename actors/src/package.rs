@@ -851,6 +851,9 @@ impl PackageActor {
         let events = self.env.events.clone();
         let own = view.source == "service";
         let marker = own.then(|| view.run_dir.join(OUTCOME_FILE));
+        // The run's right to fetch its package ends with it (the run also leaves the
+        // directory the API finds it in, below).
+        let grant_dir = own.then(|| view.run_dir.clone());
         // A hand-started runner's registration and its stream file (when it is ours, in the
         // registration directory) are removed once the outcome is recorded.
         let registration = (!own).then(|| {
@@ -892,6 +895,9 @@ impl PackageActor {
                 let _ = blocking(move || {
                     if let Some(m) = marker {
                         let _ = write_atomic(&m, &record.to_json());
+                    }
+                    if let Some(d) = grant_dir {
+                        executor::fetch::revoke(&d);
                     }
                     if let Some((r, stream)) = registration {
                         let _ = std::fs::remove_file(r);

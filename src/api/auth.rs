@@ -627,9 +627,10 @@ impl Settings {
     }
 }
 
-/// Paths served without authentication (the API's own description).
+/// Paths served without a caller's authentication: the API's own description, and what a
+/// runner fetches with its run's token (checked by `run_fetch`).
 fn is_public(path: &str) -> bool {
-    path == "/api/v1/openapi.json"
+    path == "/api/v1/openapi.json" || super::run_fetch::is_run_fetch_path(path)
 }
 
 /// A metrics read from this machine without credentials, when `[metrics]` allows that: it

@@ -19,6 +19,7 @@ mod packages;
 mod permissions;
 mod projects;
 mod protect;
+mod run_fetch;
 mod running;
 mod schedules;
 mod service_info;
@@ -351,6 +352,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     )
                     .route(web::get().to(running::list))
                     .default_service(lacks("GET, POST")),
+            )
+            .service(
+                web::resource("/runs/{id}/package")
+                    .route(web::get().to(run_fetch::package))
+                    .default_service(lacks("GET")),
+            )
+            .service(
+                web::resource("/runs/{id}/arguments")
+                    .route(web::get().to(run_fetch::arguments))
+                    .default_service(lacks("GET")),
             )
             .service(
                 web::resource("/running/{id}")

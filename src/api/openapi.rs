@@ -7,8 +7,8 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    events, executions, folders, metrics, packages, projects, running, schedules, service_info,
-    transfer,
+    events, executions, folders, metrics, packages, projects, run_fetch, running, schedules,
+    service_info, transfer,
 };
 
 #[derive(OpenApi)]
@@ -42,6 +42,8 @@ use super::{
         running::detail,
         running::stop,
         running::stream,
+        run_fetch::package,
+        run_fetch::arguments,
         executions::list,
         executions::detail,
         executions::messages,
@@ -117,6 +119,11 @@ impl Modify for BearerAuth {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "bearer",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+        // A run's own token, for the runner fetching its package (`/runs/{id}/…`).
+        components.add_security_scheme(
+            "run_token",
             SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
         );
     }

@@ -116,6 +116,18 @@ fn schemas() -> Vec<(&'static str, Value)> {
     run_detail_required.extend(["recent_messages", "rows_per_path"]);
     vec![
         (
+            "RunArguments",
+            object(
+                &["file", "sets"],
+                json!({
+                    "file": { "type": "string", "enum": ["package.dtsx", "project.ispac"], "description": "The name to write the package's bytes under" },
+                    "project_package": { "type": "string", "description": "The package of the project to run (/Package)" },
+                    "sets": strings(),
+                    "reporting": { "type": "string", "description": "dtexec's /Reporting level" }
+                }),
+            ),
+        ),
+        (
             "FolderHealth",
             object(
                 &["state"],
@@ -518,6 +530,7 @@ const ANSWERS: &[(&str, &str, &str, &str)] = &[
     ("post", "/api/v1/running", "201", "RunStarted"),
     ("get", "/api/v1/running", "200", "RunList"),
     ("get", "/api/v1/running/{id}", "200", "RunDetail"),
+    ("get", "/api/v1/runs/{id}/arguments", "200", "RunArguments"),
     ("get", "/api/v1/executions", "200", "Executions"),
     ("get", "/api/v1/executions/{id}", "200", "Execution"),
     (

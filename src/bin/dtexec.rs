@@ -6,7 +6,19 @@
 mod dtexec;
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    // A runner of the fetch transport gets its package and arguments from the service first.
+    let fetched = match dtexec::fetch::from_env(&args) {
+        None => None,
+        Some(Ok(f)) => {
+            args = f.args.clone();
+            Some(f)
+        }
+        Some(Err(e)) => {
+            eprintln!("dtexec: {e}");
+            std::process::exit(ssisd_engine::cli::ExitCode::Failure.code());
+        }
+    };
     let stdout = std::io::stdout().lock();
     let code = match dtexec::run(args, std::io::BufWriter::new(stdout)) {
         Ok(code) => code.code(),
@@ -15,5 +27,6 @@ fn main() {
             ssisd_engine::cli::ExitCode::BadCommandLine.code()
         }
     };
+    drop(fetched);
     std::process::exit(code);
 }

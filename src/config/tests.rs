@@ -445,7 +445,7 @@ sbatch_options = ["--mem=2G"]
             (
                 "[[executor]]\nname = \"k\"\nkind = \"kubernetes-ish\"\n",
                 "executor[0].kind",
-                "known kinds: local, slurm",
+                "known kinds: local, slurm, kubernetes",
             ),
             (
                 "[[executor]]\nkind = \"slurm\"\n",

@@ -7,7 +7,9 @@
 //! directory plus one line there) and the named, checked configuration entries; it must not
 //! know about HTTP or configuration files (the binary hands it `[[executor]]` as values).
 
+pub mod fetch;
 pub mod handles;
+pub mod kubernetes;
 pub mod local;
 pub mod run_dir;
 pub mod slurm;
@@ -27,7 +29,7 @@ pub const DEFAULT: &str = "local";
 
 /// Every kind of executor, by `kind` name. Adding one: its own file or directory in
 /// `executor/` and one line here.
-pub const KINDS: &[Kind] = &[local::KIND, slurm::KIND];
+pub const KINDS: &[Kind] = &[local::KIND, slurm::KIND, kubernetes::KIND];
 
 /// Builds an executor of a kind from its checked entry.
 pub type Build = fn(&ExecutorConfig, &RunSettings) -> Result<Arc<dyn Executor>, String>;
@@ -380,7 +382,7 @@ mod tests {
         let e = ExecutorConfig::check_all(vec![serde_json::json!({"name": "x", "kind": "kube"})])
             .unwrap_err();
         assert_eq!(e.0, "executor[0].kind");
-        assert!(e.1.contains("local, slurm"), "{}", e.1);
+        assert!(e.1.contains("local, slurm, kubernetes"), "{}", e.1);
 
         let e = ExecutorConfig::check_all(vec![
             serde_json::json!({"name": "a", "kind": "local"}),

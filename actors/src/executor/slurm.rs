@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 use ssisd_engine::cli::{encode_parameters, PARAMETERS_ENV};
 use ssisd_engine::run_protocol::{self as protocol, RunState, STATE_FILE};
 
+use super::fetch::{check_service_url, Transport};
 use super::run_dir::{create_file, prepare, RunModes};
 use super::{
     run_label, Cancel, EngineOutcome, Executor, ExecutorConfig, Exit, Kind, Owned, Status,
@@ -73,6 +74,13 @@ pub struct SlurmSettings {
     /// the run fails with the engine's reason. Absent: no limit.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pending_timeout_seconds: Option<f64>,
+    /// How the package and the runner's arguments reach the node: `shared` (files in the run
+    /// directory below `shared_dir`) or `fetch` (the runner fetches them from the service's
+    /// API at `service_url` with a token valid for that run only).
+    pub transport: Transport,
+    /// The service's address as the nodes reach it (`transport = "fetch"`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service_url: Option<String>,
 }
 
 impl Default for SlurmSettings {
@@ -89,6 +97,8 @@ impl Default for SlurmSettings {
             sbatch_options: Vec::new(),
             poll_seconds: 1.0,
             pending_timeout_seconds: None,
+            transport: Transport::Shared,
+            service_url: None,
         }
     }
 }
@@ -167,6 +177,23 @@ fn check(value: &serde_json::Value) -> Result<serde_json::Value, String> {
             ));
         }
     }
+    match s.transport {
+        Transport::Shared => {
+            if s.service_url.is_some() {
+                return Err(
+                    "service_url is used with transport = \"fetch\" only; remove it, or set transport = \"fetch\""
+                        .into(),
+                );
+            }
+        }
+        Transport::Fetch => check_service_url(s.service_url.as_deref())?,
+        Transport::Secret => {
+            return Err(
+                "transport = \"secret\" is the kubernetes executor's; a slurm executor takes \"shared\" or \"fetch\""
+                    .into(),
+            )
+        }
+    }
     serde_json::to_value(&s).map_err(|e| e.to_string())
 }
 
@@ -226,6 +253,15 @@ impl Slurm {
     }
 
     fn job_script(&self, execution_id: &str, instance: &str) -> String {
+        if self.settings.transport == Transport::Fetch {
+            return format!(
+                "#!/bin/bash\n\
+                 # ssisd run {execution_id} of service instance {instance}: the runner fetches its\n\
+                 # package and arguments from the service, its token and parameters in its environment.\n\
+                 exec {}\n",
+                shell_quote(&self.runner.to_string_lossy())
+            );
+        }
         format!(
             "#!/bin/bash\n\
              # ssisd run {execution_id} of service instance {instance}: the runner's arguments are\n\
@@ -266,13 +302,16 @@ impl Executor for Slurm {
             arguments.extend_from_slice(w.as_bytes());
             arguments.push(0);
         }
-        {
+        let issued = if self.settings.transport == Transport::Fetch {
+            Some(super::fetch::issue(dir, spec)?)
+        } else {
             use std::io::Write;
             create_file(&dir.join("arguments"), modes.package)
                 .map_err(|e| e.to_string())?
                 .write_all(&arguments)
                 .map_err(|e| format!("cannot write the run's arguments: {e}"))?;
-        }
+            None
+        };
         let script = dir.join("job.sh");
         {
             use std::io::Write;
@@ -317,6 +356,24 @@ impl Executor for Slurm {
         cmd.env(protocol::STREAM_ENV, &prepared.events)
             .env(protocol::EXECUTION_ID_ENV, &spec.id)
             .env(protocol::RUN_BY_SERVICE_ENV, "1");
+        // The fetch transport's token travels in the job's environment (exported by sbatch,
+        // shown by no Slurm command), never on a command line.
+        match (&issued, &self.settings.service_url) {
+            (Some(issued), Some(url)) => {
+                cmd.env(protocol::fetch::SERVICE_URL_ENV, url)
+                    .env(protocol::fetch::RUN_TOKEN_ENV, &issued.token)
+                    .env(protocol::fetch::PACKAGE_SHA256_ENV, &issued.package_sha256);
+            }
+            _ => {
+                for name in [
+                    protocol::fetch::SERVICE_URL_ENV,
+                    protocol::fetch::RUN_TOKEN_ENV,
+                    protocol::fetch::PACKAGE_SHA256_ENV,
+                ] {
+                    cmd.env_remove(name);
+                }
+            }
+        }
         if spec.parameters.is_empty() {
             cmd.env_remove(PARAMETERS_ENV);
         } else {
@@ -620,6 +677,16 @@ mod tests {
             ),
             (serde_json::json!({"partition": "a b"}), "one word"),
             (serde_json::json!({"poll_seconds": 0}), "poll_seconds"),
+            (serde_json::json!({"transport": "fetch"}), "service_url"),
+            (
+                serde_json::json!({"transport": "fetch", "service_url": "http://ssisd.example.com"}),
+                "in clear",
+            ),
+            (serde_json::json!({"transport": "secret"}), "kubernetes"),
+            (
+                serde_json::json!({"transport": "ftp"}),
+                "unknown variant `ftp`",
+            ),
         ] {
             let e = check(&bad).unwrap_err();
             assert!(e.contains(word), "{e}");
@@ -637,5 +704,16 @@ mod tests {
         let script = s.job_script("E1", "abc");
         assert!(script.contains(r"exec '/opt/it'\''s/dtexec' "), "{script}");
         assert!(script.contains("mapfile -d '' -t args < ./arguments"));
+        let fetching = Slurm {
+            settings: SlurmSettings {
+                transport: Transport::Fetch,
+                service_url: Some("https://ssisd.example.com:8443".into()),
+                ..SlurmSettings::default()
+            },
+            ..s
+        };
+        let script = fetching.job_script("E1", "abc");
+        assert!(script.contains("exec '/opt/it'\\''s/dtexec'\n"), "{script}");
+        assert!(!script.contains("arguments <"), "{script}");
     }
 }

@@ -6,6 +6,7 @@
 //! because both the runner (through the runtime) and the service (through the actors) use it;
 //! it must not start processes, follow files or decide anything about a run.
 
+pub mod fetch;
 pub mod mask;
 pub mod outcome;
 pub mod state;
