@@ -20,6 +20,9 @@ use crate::buffer::types::arrow_type;
 use crate::buffer::{Buffer, Layout};
 use crate::memory::MemoryBudget;
 
+/// The read buffer of a spill file being read back: small, since a merge reads many at once.
+pub const READ_BUFFER: usize = 64 * 1024;
+
 /// Spreads spill files over the directories in turn.
 static NEXT_DIR: AtomicUsize = AtomicUsize::new(0);
 
@@ -81,7 +84,7 @@ impl SpillWriter {
             })?;
         let (file, path): (File, TempPath) = NamedTempFile::into_parts(file);
         let schema = schema(&layout);
-        let writer = StreamWriter::try_new(BufWriter::with_capacity(1 << 20, file), &schema)
+        let writer = StreamWriter::try_new(BufWriter::with_capacity(READ_BUFFER * 4, file), &schema)
             .map_err(|e| format!("cannot write the spill file {}: {e}", path.display()))?;
         Ok(SpillWriter {
             writer,
@@ -139,7 +142,7 @@ impl SpillFile {
     pub fn reader(&self) -> Result<SpillReader, String> {
         let file = File::open(&self.path)
             .map_err(|e| format!("cannot read the spill file {}: {e}", self.path.display()))?;
-        let reader = StreamReader::try_new(BufReader::with_capacity(1 << 20, file), None)
+        let reader = StreamReader::try_new(BufReader::with_capacity(READ_BUFFER, file), None)
             .map_err(|e| format!("cannot read the spill file {}: {e}", self.path.display()))?;
         Ok(SpillReader {
             reader,
