@@ -5,6 +5,8 @@
 //! encoder of the spill files). The output is checked to be the sorted input, merge passes and
 //! all. One test per binary, so nothing else allocates meanwhile.
 
+#![allow(unsafe_code)] // a global allocator: `GlobalAlloc` is an unsafe trait with no safe wrapper.
+
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
