@@ -36,6 +36,9 @@ fn int_in<T: TryFrom<i128>>(text: &str) -> Result<T, TextError> {
     let t = t.strip_prefix('+').unwrap_or(t);
     let v: i128 = if t.is_empty() {
         0
+    } else if let Ok(v) = t.parse::<i64>() {
+        // The common case, without 128-bit arithmetic.
+        v as i128
     } else {
         t.parse()
             .map_err(|_| TextError::CantConvert("the text is not an integer".into()))?
