@@ -84,8 +84,9 @@ impl SpillWriter {
             })?;
         let (file, path): (File, TempPath) = NamedTempFile::into_parts(file);
         let schema = schema(&layout);
-        let writer = StreamWriter::try_new(BufWriter::with_capacity(READ_BUFFER * 4, file), &schema)
-            .map_err(|e| format!("cannot write the spill file {}: {e}", path.display()))?;
+        let writer =
+            StreamWriter::try_new(BufWriter::with_capacity(READ_BUFFER * 4, file), &schema)
+                .map_err(|e| format!("cannot write the spill file {}: {e}", path.display()))?;
         Ok(SpillWriter {
             writer,
             path,

@@ -75,11 +75,7 @@ fn a_spilling_sort_keeps_its_heap_within_the_budget_and_sorts() {
     let mut text = String::from("id,name,amount\n");
     for i in 0..ROWS {
         let (name, cents) = key(i);
-        text.push_str(&format!(
-            "{i},{name},{}.{:02}\n",
-            cents / 100,
-            cents % 100
-        ));
+        text.push_str(&format!("{i},{name},{}.{:02}\n", cents / 100, cents % 100));
     }
     let mut f = CsvFlow::new();
     let amount = DataType::Numeric {
@@ -146,7 +142,10 @@ fn a_spilling_sort_keeps_its_heap_within_the_budget_and_sorts() {
         _ => None,
     });
     let spilled = spilled.expect("the Sort spilled");
-    eprintln!("{spilled}\npeak heap during the run: {:.1} MiB", peak as f64 / 1048576.0);
+    eprintln!(
+        "{spilled}\npeak heap during the run: {:.1} MiB",
+        peak as f64 / 1048576.0
+    );
     assert!(
         peak < BUDGET + ALLOWANCE,
         "the heap peaked at {peak} bytes, past the budget of {BUDGET} plus {ALLOWANCE}"

@@ -129,7 +129,10 @@ mod tests {
             t.add(&e);
         }
         let s = t.finish(0, 0);
-        assert_eq!((s.data_flow_rows, s.data_flow_paths), (25 + 20 + 3 + 2 + 7, 5));
+        assert_eq!(
+            (s.data_flow_rows, s.data_flow_paths),
+            (25 + 20 + 3 + 2 + 7, 5)
+        );
     }
 
     #[test]

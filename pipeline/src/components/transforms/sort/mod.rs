@@ -519,10 +519,7 @@ impl Component for Sort {
             .collect();
         drop(buffer);
         let b = Buffer::new(self.hold_layout.clone(), columns, n);
-        let keys = self
-            .encoder
-            .rows(b.columns())
-            .map_err(|e| self.error(e))?;
+        let keys = self.encoder.rows(b.columns()).map_err(|e| self.error(e))?;
         let bytes = b.memory_size() + keys.size() + n * ORDER_ENTRY_BYTES;
         let budget = out.context().budget.clone();
         loop {
