@@ -163,7 +163,8 @@ fn orders_flow_derives_splits_counts_and_writes_both_files() {
 }
 
 /// `/Rep D` shows the rows per path (OnPipelineRowsSent) and the components' times
-/// (PipelineComponentTime) as DataFlow blocks; the default reporting does not.
+/// (PipelineComponentTime) as DataFlow blocks, and `/Sum` the rows of all paths; the default
+/// reporting does neither.
 #[test]
 fn reporting_d_shows_rows_per_path_and_component_times() {
     let d = temp();
@@ -179,10 +180,13 @@ fn reporting_d_shows_rows_per_path_and_component_times() {
     let (code, quiet) = dtexec(&package("orders", "2016"), &args, &[]);
     assert_eq!(code, 0, "{quiet}");
     assert!(!quiet.contains("DataFlow:"), "{quiet}");
-    args.extend(["/Rep".to_string(), "D".to_string()]);
+    assert!(!quiet.contains("Data flow rows:"), "{quiet}");
+    args.extend(["/Rep".to_string(), "D".to_string(), "/Sum".to_string()]);
     let (code, out) = dtexec(&package("orders", "2016"), &args, &[]);
     assert_eq!(code, 0, "{out}");
     for needle in [
+        // /Sum counts the rows each component received, over every path of the flow.
+        "   Event handlers run: 0\n   Data flow rows: 20 (received by components over 6 paths)\n   Errors: 0\n",
         "DataFlow: ",
         "   Source: Load\n",
         "Rows were provided to a data flow component as input. : path 69 \"Big orders\" : component \"Write big\" : input \"Flat File Destination Input\" : 2 rows in 1 buffers (total)",

@@ -47,6 +47,9 @@ pub enum SpillError {
     Read { path: PathBuf, source: ArrowError },
 }
 
+/// The read buffer of a spill file being read back: small, since a merge reads many at once.
+pub const READ_BUFFER: usize = 64 * 1024;
+
 /// Spreads spill files over the directories in turn.
 static NEXT_DIR: AtomicUsize = AtomicUsize::new(0);
 
@@ -106,7 +109,7 @@ impl SpillWriter {
             })?;
         let (file, path): (File, TempPath) = NamedTempFile::into_parts(file);
         let schema = schema(&layout);
-        let writer = StreamWriter::try_new(BufWriter::with_capacity(1 << 20, file), &schema)
+        let writer = StreamWriter::try_new(BufWriter::with_capacity(READ_BUFFER * 4, file), &schema)
             .map_err(|source| SpillError::Write {
                 path: path.to_path_buf(),
                 source,
@@ -173,7 +176,7 @@ impl SpillFile {
             path: self.path.to_path_buf(),
             source,
         })?;
-        let reader = StreamReader::try_new(BufReader::with_capacity(1 << 20, file), None).map_err(
+        let reader = StreamReader::try_new(BufReader::with_capacity(READ_BUFFER, file), None).map_err(
             |source| SpillError::Read {
                 path: self.path.to_path_buf(),
                 source,

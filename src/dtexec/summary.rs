@@ -1,7 +1,10 @@
 //! The `/Sum` tally: counts, from a run's events as the console thread sees them, the
-//! containers and tasks that ran and how each ended, and the event handler runs (the package
-//! itself, a child package's own root included, is not counted). It counts only; the block is
-//! written by `Console::summary` and the error and warning totals come from the run's outcome.
+//! containers and tasks that ran and how each ended, the event handler runs (the package
+//! itself, a child package's own root included, is not counted), and the rows that went down
+//! data-flow paths (the final count of each path, per run of its Data Flow task: a task in a
+//! loop adds each run's rows; a run that ends without a final count adds its last running
+//! total). It counts only; the block is written by `Console::summary` and the error and
+//! warning totals come from the run's outcome.
 
 use std::collections::HashMap;
 
@@ -13,6 +16,8 @@ use ssisd_runtime::{EventBody, RunEvent};
 pub struct Tally {
     /// The kind of each executable that started, by path.
     kinds: HashMap<String, &'static str>,
+    /// The running row total of each data-flow path not finished yet, by (task path, path id).
+    running: HashMap<(String, i64), u64>,
     summary: RunSummary,
 }
 
@@ -38,6 +43,22 @@ impl Tally {
                     }
                 }
             }
+            EventBody::PipelineRows {
+                path,
+                path_id,
+                rows,
+                done,
+                ..
+            } => {
+                let key = (path.clone(), *path_id);
+                if *done {
+                    self.running.remove(&key);
+                    self.summary.data_flow_rows += rows;
+                    self.summary.data_flow_paths += 1;
+                } else {
+                    self.running.insert(key, *rows);
+                }
+            }
             _ => {}
         }
     }
@@ -47,6 +68,8 @@ impl Tally {
         RunSummary {
             errors,
             warnings,
+            data_flow_rows: self.summary.data_flow_rows + self.running.values().sum::<u64>(),
+            data_flow_paths: self.summary.data_flow_paths + self.running.len() as u64,
             ..self.summary
         }
     }
@@ -74,6 +97,42 @@ mod tests {
             result,
             duration: Duration::ZERO,
         })
+    }
+
+    fn rows(path_id: i64, rows: u64, done: bool) -> RunEvent {
+        RunEvent::now(EventBody::PipelineRows {
+            source: "Load".into(),
+            path: "\\Package\\Loop\\Load".into(),
+            path_id,
+            path_name: String::new(),
+            component: String::new(),
+            input: String::new(),
+            rows,
+            buffers: 1,
+            done,
+        })
+    }
+
+    #[test]
+    fn data_flow_rows_add_up_over_paths_and_task_runs() {
+        let mut t = Tally::default();
+        // Two runs of a two-path flow (a loop), then a third run stopped before its final count.
+        for e in [
+            rows(1, 10, false),
+            rows(1, 25, true),
+            rows(2, 20, true),
+            rows(1, 3, true),
+            rows(2, 1, false),
+            rows(2, 2, true),
+            rows(1, 7, false),
+        ] {
+            t.add(&e);
+        }
+        let s = t.finish(0, 0);
+        assert_eq!(
+            (s.data_flow_rows, s.data_flow_paths),
+            (25 + 20 + 3 + 2 + 7, 5)
+        );
     }
 
     #[test]

@@ -123,6 +123,11 @@ pub struct RunSummary {
     pub canceled: u64,
     /// Event handler runs.
     pub handlers: u64,
+    /// Rows that went down data-flow paths (received by the component at each path's end),
+    /// over every Data Flow task run, and the paths they went down (a path counts once per
+    /// run of its task).
+    pub data_flow_rows: u64,
+    pub data_flow_paths: u64,
     pub errors: u64,
     pub warnings: u64,
 }
@@ -216,6 +221,13 @@ impl<W: Write> Console<W> {
             s.executables, s.succeeded, s.failed, s.completed, s.canceled
         )?;
         writeln!(self.out, "   Event handlers run: {}", s.handlers)?;
+        if s.data_flow_paths > 0 {
+            writeln!(
+                self.out,
+                "   Data flow rows: {} (received by components over {} paths)",
+                s.data_flow_rows, s.data_flow_paths
+            )?;
+        }
         writeln!(self.out, "   Errors: {}", s.errors)?;
         writeln!(self.out, "   Warnings: {}", s.warnings)?;
         writeln!(self.out, "End Summary")?;

@@ -188,19 +188,35 @@ impl<R: Read> Reader<R> {
             self.pending = self.pending.saturating_sub(self.pos);
             self.pos = 0;
         }
-        let mut chunk = vec![0u8; CHUNK];
+        // Byte-transparent files are read straight into the window; others through a chunk
+        // that is decoded into it.
+        let mut chunk = match self.decoder {
+            None => Vec::new(),
+            Some(_) => vec![0u8; CHUNK],
+        };
+        let start = self.window.len();
+        if self.decoder.is_none() {
+            self.window.resize(start + CHUNK, 0);
+        }
         let n = loop {
-            match self.input.read(&mut chunk) {
+            let into = match self.decoder {
+                None => &mut self.window[start..],
+                Some(_) => &mut chunk[..],
+            };
+            match self.input.read(into) {
                 Ok(n) => break n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(ReadError::Io(e.to_string())),
+                Err(e) => {
+                    self.window.truncate(start);
+                    return Err(ReadError::Io(e.to_string()));
+                }
             }
         };
         if n == 0 {
             self.eof = true;
         }
         match &mut self.decoder {
-            None => self.window.extend_from_slice(&chunk[..n]),
+            None => self.window.truncate(start + n),
             Some(d) => {
                 let mut out = vec![0u8; d.max_utf8_buffer_length(n).unwrap_or(n * 3 + 16)];
                 let (_, _, written, _) = d.decode_to_utf8(&chunk[..n], &mut out, n == 0);

@@ -36,6 +36,9 @@ fn int_in<T: TryFrom<i128>>(text: &str) -> Result<T, TextError> {
     let t = t.strip_prefix('+').unwrap_or(t);
     let v: i128 = if t.is_empty() {
         0
+    } else if let Ok(v) = t.parse::<i64>() {
+        // The common case, without 128-bit arithmetic.
+        v as i128
     } else {
         t.parse()
             .map_err(|_| TextError::CantConvert("the text is not an integer".into()))?
@@ -70,6 +73,41 @@ fn iso_date(t: &str) -> Option<NaiveDate> {
 /// Appends the value of `text` for a column of type `ty` to `b`. On `Truncated` nothing is
 /// appended: the caller appends the cut value ([`append_truncated`]) or NULL.
 pub fn append_text(b: &mut ColumnBuilder, ty: &DataType, text: &str) -> Result<(), TextError> {
+    // Decimals, booleans and ISO dates parsed here, once; other text of those types goes
+    // through the engine's conversions below (which also word the errors).
+    match (&mut *b, ty) {
+        (
+            ColumnBuilder::Decimal(x, p, s),
+            DataType::Numeric { .. } | DataType::Decimal { .. } | DataType::Cy,
+        ) => {
+            if let Some(d) = Decimal::parse(text.trim_matches(blank)) {
+                // The engine's text-to-decimal rule (parse, then rescale), without a Value.
+                return match d.rescale(*s) {
+                    Some(d) if d.fits(*p) => {
+                        x.append_value(d.mantissa());
+                        Ok(())
+                    }
+                    _ => Err(TextError::CantConvert(
+                        "the value does not fit the precision (overflow)".into(),
+                    )),
+                };
+            }
+        }
+        (ColumnBuilder::Bool(x), DataType::Bool) => {
+            let t = text.trim_matches(blank);
+            if t.eq_ignore_ascii_case("true") || t.eq_ignore_ascii_case("false") {
+                x.append_value(t.eq_ignore_ascii_case("true"));
+                return Ok(());
+            }
+        }
+        (ColumnBuilder::Date32(x), DataType::DbDate) => {
+            if let Some(d) = iso_date(text.trim_matches(blank)) {
+                x.append_value(days_of(&d));
+                return Ok(());
+            }
+        }
+        _ => {}
+    }
     match (b, ty) {
         (ColumnBuilder::Str(s), DataType::Str { len, .. } | DataType::WStr { len }) => {
             let len = *len as usize;
@@ -127,37 +165,6 @@ pub fn append_text(b: &mut ColumnBuilder, ty: &DataType, text: &str) -> Result<(
                 ));
             }
             x.append_value(f as f32);
-            Ok(())
-        }
-        (
-            ColumnBuilder::Decimal(x, p, s),
-            DataType::Numeric { .. } | DataType::Decimal { .. } | DataType::Cy,
-        ) if Decimal::parse(text.trim_matches(blank)).is_some() => {
-            // The engine's text-to-decimal rule (parse, then rescale), without a Value.
-            let d = Decimal::parse(text.trim_matches(blank)).and_then(|d| d.rescale(*s));
-            match d {
-                Some(d) if d.fits(*p) => {
-                    x.append_value(d.mantissa());
-                    Ok(())
-                }
-                _ => Err(TextError::CantConvert(
-                    "the value does not fit the precision (overflow)".into(),
-                )),
-            }
-        }
-        (ColumnBuilder::Bool(x), DataType::Bool)
-            if text.trim_matches(blank).eq_ignore_ascii_case("true")
-                || text.trim_matches(blank).eq_ignore_ascii_case("false") =>
-        {
-            x.append_value(text.trim_matches(blank).eq_ignore_ascii_case("true"));
-            Ok(())
-        }
-        (ColumnBuilder::Date32(x), DataType::DbDate)
-            if iso_date(text.trim_matches(blank)).is_some() =>
-        {
-            if let Some(d) = iso_date(text.trim_matches(blank)) {
-                x.append_value(days_of(&d));
-            }
             Ok(())
         }
         (b, ty) => {

@@ -6,12 +6,15 @@
 //! declared IsSorted with the keys' sortKeyPosition, which Merge and Merge Join downstream read.
 //!
 //! Memory: the rows it holds are reserved against the data flow's budget
-//! ([`MemoryBudget::try_reserve_held`]); when the budget refuses, the rows held so far are
-//! sorted and written to a spill file (a *run*, `spill.rs`) and memory is released. At the end
-//! the rows still held are sorted and, if runs were written, become one more run and all runs
-//! are merged k ways (a heap of run cursors over Arrow row-format keys), run order breaking
-//! ties so the sort is stable. Spill files are removed once merged, and in `abort`. It must not
-//! change values.
+//! ([`MemoryBudget::try_reserve_held`]) together with what sorting them costs — their
+//! row-format keys, encoded once on arrival, and their place in the order; when the budget
+//! refuses, the rows held so far are sorted and written to a spill file (a *run*, `spill.rs`)
+//! in small batches, and memory is released. At the end the rows still held are sorted and,
+//! if runs were written, become one more run and all runs are merged k ways (a heap of run
+//! cursors over Arrow row-format keys), run order breaking ties so the sort is stable. A merge
+//! holds one small batch per run, so the runs merged at once (the fan-in) are as many as fit
+//! the held share of the budget; more runs are first merged group by group into longer runs.
+//! Spill files are removed once merged, and in `abort`. It must not change values.
 
 use std::sync::Arc;
 
@@ -53,10 +56,33 @@ struct Sort {
     /// Keys over the held layout.
     encoder: KeyEncoder,
     dedupe: bool,
-    held: Vec<(Buffer, Reservation)>,
+    held: Vec<Held>,
     runs: Vec<SpillFile>,
+    /// Rows per batch in the spill files (set at the first spill).
+    batch_rows: usize,
+    /// Merge passes before the final merge.
+    passes: usize,
     rows_in: u64,
 }
+
+/// Rows held in memory: a buffer of the held layout, its key rows, and the reservation that
+/// accounts for both and for their entries in the sort order.
+struct Held {
+    buffer: Buffer,
+    keys: Rows,
+    /// None for a buffer too large for the budget even alone (spilled at once).
+    _reservation: Option<Reservation>,
+}
+
+/// Bytes a spill batch aims at: small, since a merge holds one batch (and its keys) per run.
+const SPILL_BATCH_BYTES: usize = 256 * 1024;
+
+/// Bytes a merge holds per run: the batch being read, its key rows, the previous batch still
+/// referenced by the output being gathered, and the file's read buffer.
+const MERGE_BYTES_PER_RUN: usize = 3 * SPILL_BATCH_BYTES + crate::spill::READ_BUFFER;
+
+/// Bytes an entry of the sort order takes ((buffer, row) as two u32).
+const ORDER_ENTRY_BYTES: usize = 8;
 
 /// A key as configured on an input column.
 struct KeySpec {
@@ -200,30 +226,27 @@ fn create(spec: &ComponentSpec<'_>) -> Result<Box<dyn Component>, Problems> {
         dedupe: prop_bool(&c.properties, "EliminateDuplicates").unwrap_or(false),
         held: Vec::new(),
         runs: Vec::new(),
+        batch_rows: 0,
+        passes: 0,
         rows_in: 0,
     }))
 }
 
-/// The key rows of a set of buffers, and the (buffer, row) pairs in key order.
-type Ordered = (Vec<Rows>, Vec<(usize, usize)>);
-
-/// Keys and their order over a set of buffers.
-fn order(encoder: &KeyEncoder, buffers: &[&Buffer], dedupe: bool) -> Result<Ordered, String> {
-    let rows: Vec<Rows> = buffers
-        .iter()
-        .map(|b| encoder.rows(b.columns()))
-        .collect::<Result<_, _>>()
-        .map_err(|e| e.to_string())?;
-    let mut idx: Vec<(usize, usize)> = buffers
+/// The (buffer, row) pairs of rows whose keys are `keys` (one entry per buffer), in key order —
+/// equal keys in buffer and row order, so the sort is stable — without the rows that repeat
+/// an earlier row's key when `dedupe`. Sorts in place (no scratch memory beyond the order).
+fn order(keys: &[&Rows], dedupe: bool) -> Vec<(u32, u32)> {
+    let mut idx: Vec<(u32, u32)> = keys
         .iter()
         .enumerate()
-        .flat_map(|(bi, b)| (0..b.rows()).map(move |r| (bi, r)))
+        .flat_map(|(bi, k)| (0..k.num_rows() as u32).map(move |r| (bi as u32, r)))
         .collect();
-    idx.sort_by(|a, b| rows[a.0].row(a.1).cmp(&rows[b.0].row(b.1)));
+    let key = |e: &(u32, u32)| keys[e.0 as usize].row(e.1 as usize);
+    idx.sort_unstable_by(|a, b| key(a).cmp(&key(b)).then(a.cmp(b)));
     if dedupe {
-        idx.dedup_by(|cur, prev| rows[cur.0].row(cur.1) == rows[prev.0].row(prev.1));
+        idx.dedup_by(|cur, prev| key(cur) == key(prev));
     }
-    Ok((rows, idx))
+    idx
 }
 
 impl Sort {
@@ -235,34 +258,39 @@ impl Sort {
         )
     }
 
-    /// Sorts the rows held and writes them as a run; releases their memory.
-    fn spill_held(
-        &mut self,
-        budget: &MemoryBudget,
-        rows_per_buffer: usize,
-    ) -> Result<(), PipelineError> {
+    /// Sorts the rows held and writes them as a run, in batches of about
+    /// [`SPILL_BATCH_BYTES`]; releases their memory.
+    fn spill_held(&mut self, budget: &MemoryBudget) -> Result<(), PipelineError> {
         let held = std::mem::take(&mut self.held);
         if held.is_empty() {
             return Ok(());
         }
-        let buffers: Vec<&Buffer> = held.iter().map(|(b, _)| b).collect();
-        let (_, idx) = order(&self.encoder, &buffers, self.dedupe).map_err(|e| self.error(e))?;
+        if self.batch_rows == 0 {
+            let rows: usize = held.iter().map(|h| h.buffer.rows()).sum();
+            let bytes: usize = held.iter().map(|h| h.buffer.memory_size()).sum();
+            self.batch_rows = (SPILL_BATCH_BYTES * rows / bytes.max(1)).clamp(64, 16 * 1024);
+        }
+        let keys: Vec<&Rows> = held.iter().map(|h| &h.keys).collect();
+        let idx = order(&keys, self.dedupe);
         let mut writer = SpillWriter::create(budget, self.hold_layout.clone(), &self.name)
             .map_err(|e| self.error(e))?;
         let mut g = Gather::new();
-        for b in &buffers {
-            g.add_source((*b).clone());
+        for h in &held {
+            g.add_source(h.buffer.clone());
         }
         let all: Vec<usize> = (0..self.hold_layout.len()).collect();
-        for chunk in idx.chunks(rows_per_buffer.max(1)) {
+        for chunk in idx.chunks(self.batch_rows) {
             for &(s, r) in chunk {
-                g.pick(s, r);
+                g.pick(s as usize, r as usize);
             }
             let b = g
                 .build(self.hold_layout.clone(), &all)
                 .map_err(|e| self.error(e))?;
             writer.write(&b).map_err(|e| self.error(e))?;
         }
+        drop(idx);
+        drop(g);
+        drop(held);
         self.runs.push(writer.finish().map_err(|e| self.error(e))?);
         Ok(())
     }
@@ -270,17 +298,17 @@ impl Sort {
     /// Sends the rows held, sorted (no runs were written).
     fn emit_held(&mut self, out: &mut dyn Emitter) -> Result<(), PipelineError> {
         let held = std::mem::take(&mut self.held);
-        let buffers: Vec<&Buffer> = held.iter().map(|(b, _)| b).collect();
-        let (_, idx) = order(&self.encoder, &buffers, self.dedupe).map_err(|e| self.error(e))?;
+        let keys: Vec<&Rows> = held.iter().map(|h| &h.keys).collect();
+        let idx = order(&keys, self.dedupe);
         let layout = out.layout(self.output);
         let per = out.rows_per_buffer(self.output).max(1);
         let mut g = Gather::new();
-        for b in &buffers {
-            g.add_source((*b).clone());
+        for h in &held {
+            g.add_source(h.buffer.clone());
         }
         for chunk in idx.chunks(per) {
             for &(s, r) in chunk {
-                g.pick(s, r);
+                g.pick(s as usize, r as usize);
             }
             let b = g
                 .build(layout.clone(), &self.out_columns)
@@ -290,14 +318,52 @@ impl Sort {
         Ok(())
     }
 
-    /// Merges the runs into the output.
-    fn merge_runs(&mut self, out: &mut dyn Emitter) -> Result<(), PipelineError> {
-        let runs = std::mem::take(&mut self.runs);
-        let layout = out.layout(self.output);
-        let per = out.rows_per_buffer(self.output).max(1);
+    /// How many runs one merge reads at once: as many as the held share of the budget holds.
+    fn fan_in(budget: &MemoryBudget) -> usize {
+        (budget.limit() / 4 * crate::memory::HELD_SHARE / MERGE_BYTES_PER_RUN).max(2)
+    }
+
+    /// Merges runs group by group into longer runs until one merge can read them all.
+    fn merge_passes(&mut self, budget: &MemoryBudget) -> Result<(), PipelineError> {
+        let fan_in = Self::fan_in(budget);
+        let all: Vec<usize> = (0..self.hold_layout.len()).collect();
+        while self.runs.len() > fan_in {
+            self.passes += 1;
+            let mut runs = std::mem::take(&mut self.runs).into_iter().peekable();
+            while runs.peek().is_some() {
+                let group: Vec<SpillFile> = runs.by_ref().take(fan_in).collect();
+                if group.len() == 1 {
+                    self.runs.extend(group);
+                    continue;
+                }
+                let mut writer = SpillWriter::create(budget, self.hold_layout.clone(), &self.name)
+                    .map_err(|e| self.error(e))?;
+                self.merge(
+                    &group,
+                    self.batch_rows.max(1),
+                    self.hold_layout.clone(),
+                    &all,
+                    &mut |b| writer.write(&b).map_err(|e| self.error(e)),
+                )?;
+                self.runs.push(writer.finish().map_err(|e| self.error(e))?);
+            }
+        }
+        Ok(())
+    }
+
+    /// Merges `runs` (in run order: equal keys keep it) into buffers of `per` rows of `layout`
+    /// (`columns` of the held layout), handed to `emit`.
+    fn merge(
+        &self,
+        runs: &[SpillFile],
+        per: usize,
+        layout: Arc<Layout>,
+        columns: &[usize],
+        emit: &mut dyn FnMut(Buffer) -> Result<(), PipelineError>,
+    ) -> Result<(), PipelineError> {
         let mut g = Gather::new();
         let mut cursors: Vec<Cursor> = Vec::with_capacity(runs.len());
-        for run in &runs {
+        for run in runs {
             let reader = run.reader().map_err(|e| self.error(e))?;
             if let Some(c) =
                 Cursor::open(reader, &self.encoder, &mut g).map_err(|e| self.error(e))?
@@ -338,9 +404,9 @@ impl Sort {
             sift_down(&mut heap, 0, &cursors, &less);
             if g.len() >= per {
                 let b = g
-                    .build(layout.clone(), &self.out_columns)
+                    .build(layout.clone(), columns)
                     .map_err(|e| self.error(e))?;
-                out.send(self.output, b)?;
+                emit(b)?;
                 g.clear_sources();
                 for &h in &heap {
                     cursors[h].source = g.add_source(cursors[h].buffer.clone());
@@ -348,13 +414,9 @@ impl Sort {
             }
         }
         if !g.is_empty() {
-            let b = g
-                .build(layout, &self.out_columns)
-                .map_err(|e| self.error(e))?;
-            out.send(self.output, b)?;
+            let b = g.build(layout, columns).map_err(|e| self.error(e))?;
+            emit(b)?;
         }
-        drop(cursors);
-        drop(runs);
         Ok(())
     }
 }
@@ -457,34 +519,28 @@ impl Component for Sort {
             .collect();
         drop(buffer);
         let b = Buffer::new(self.hold_layout.clone(), columns, n);
-        let bytes = b.memory_size();
+        let keys = self.encoder.rows(b.columns()).map_err(|e| self.error(e))?;
+        let bytes = b.memory_size() + keys.size() + n * ORDER_ENTRY_BYTES;
         let budget = out.context().budget.clone();
-        let per = out.rows_per_buffer(self.output);
         loop {
             if let Some(r) = budget.try_reserve_held(bytes) {
-                self.held.push((b, r));
+                self.held.push(Held {
+                    buffer: b,
+                    keys,
+                    _reservation: Some(r),
+                });
                 return Ok(());
             }
             if self.held.is_empty() {
                 // Even alone it does not fit: it is a run of its own.
-                let mut w = SpillWriter::create(&budget, self.hold_layout.clone(), &self.name)
-                    .map_err(|e| self.error(e))?;
-                let (_, idx) =
-                    order(&self.encoder, &[&b], self.dedupe).map_err(|e| self.error(e))?;
-                let mut g = Gather::new();
-                g.add_source(b);
-                for (s, r) in idx {
-                    g.pick(s, r);
-                }
-                let all: Vec<usize> = (0..self.hold_layout.len()).collect();
-                let sorted = g
-                    .build(self.hold_layout.clone(), &all)
-                    .map_err(|e| self.error(e))?;
-                w.write(&sorted).map_err(|e| self.error(e))?;
-                self.runs.push(w.finish().map_err(|e| self.error(e))?);
-                return Ok(());
+                self.held.push(Held {
+                    buffer: b,
+                    keys,
+                    _reservation: None,
+                });
+                return self.spill_held(&budget);
             }
-            self.spill_held(&budget, per)?;
+            self.spill_held(&budget)?;
         }
     }
 
@@ -493,22 +549,30 @@ impl Component for Sort {
             return self.emit_held(out);
         }
         let budget = out.context().budget.clone();
-        let per = out.rows_per_buffer(self.output);
-        self.spill_held(&budget, per)?;
+        self.spill_held(&budget)?;
         let bytes: u64 = self.runs.iter().map(SpillFile::bytes).sum();
+        let written = self.runs.len();
+        self.merge_passes(&budget)?;
         out.context().message(
             Level::Information,
             codes::ROWS_SPILLED,
             format!(
-                "\"{}\" sorted {} rows in {} runs spilled to disk ({:.1} MB); the memory budget is {} MB.",
+                "\"{}\" sorted {} rows in {} runs spilled to disk ({:.1} MB; {} merge passes before the last); the memory budget is {} MB.",
                 self.name,
                 self.rows_in,
-                self.runs.len(),
+                written,
                 bytes as f64 / 1e6,
+                self.passes,
                 budget.limit() / (1024 * 1024)
             ),
         );
-        self.merge_runs(out)
+        let runs = std::mem::take(&mut self.runs);
+        let layout = out.layout(self.output);
+        let per = out.rows_per_buffer(self.output).max(1);
+        let output = self.output;
+        self.merge(&runs, per, layout, &self.out_columns, &mut |b| {
+            out.send(output, b)
+        })
     }
 
     fn abort(&mut self) {
