@@ -462,9 +462,9 @@ fn browsers_following(rows: &mut Vec<Row>) {
     let (s, _keys, token) = service_with_token();
     let cookie = sign_in(&s, &token);
     let pid = s.pid();
-    // Two records every ~250 ms, long enough for both windows and the browsers' start (about
-    // four minutes at most); stopped at the end.
-    let run = start_looper(&s, &token, "Follower", 800, "0.25");
+    // Two records every ~250 ms, far longer than both windows and the browsers' start; stopped
+    // at the end (also when a step fails: the guard stops it).
+    let run = start_looper(&s, &token, "Follower", 4000, "0.25");
     std::thread::sleep(Duration::from_secs(3));
     let rss_before = status_kb(pid, "VmRSS").unwrap_or(0);
     let cpu = cpu_time(pid);
@@ -477,12 +477,12 @@ fn browsers_following(rows: &mut Vec<Row>) {
 
     let mut child = browsers(&s, &cookie, &run.id, &["follow", &n.to_string()], WINDOW);
     let rx = lines_of(&mut child);
-    let start = wait_line(&rx, "following", Instant::now() + Duration::from_secs(240));
+    let start = wait_line(&rx, "following", Instant::now() + Duration::from_secs(330));
     let Some((opened_at, live)) = start else {
         end(child);
         rows.push(row(
             measure,
-            format!("FAILED: the {n} pages did not open within 240 s"),
+            format!("FAILED: the {n} pages did not open within 330 s"),
             "—",
         ));
         return;
@@ -494,6 +494,13 @@ fn browsers_following(rows: &mut Vec<Row>) {
         Instant::now() + WINDOW + Duration::from_secs(120),
     );
     let busy_cpu = cpu_time(pid) - cpu;
+    let (going, _) = call(
+        &s,
+        &token,
+        "GET",
+        &format!("/api/v1/running/{}", run.id),
+        b"",
+    );
     let busy_rss = status_kb(pid, "VmRSS").unwrap_or(0);
     let busy_hwm = status_kb(pid, "VmHWM").unwrap_or(0);
     let Some((closed_at, report)) = done else {
@@ -530,12 +537,17 @@ fn browsers_following(rows: &mut Vec<Row>) {
             busy_wall.as_secs_f64()
         ),
         format!(
-            "{:.2} s = {:.1} % of a core; {:.1} MiB; {:.1} MiB ({} pages' messages grew in the window)",
+            "{:.2} s = {:.1} % of a core; {:.1} MiB; {:.1} MiB ({} pages' messages grew in the window{})",
             busy_cpu.as_secs_f64(),
             pct(busy_cpu, busy_wall),
             busy_rss as f64 / 1024.0,
             busy_hwm as f64 / 1024.0,
-            report["grew"]
+            report["grew"],
+            if going == 200 {
+                ""
+            } else {
+                "; the run had ended: not comparable"
+            }
         ),
         "—",
     ));

@@ -83,6 +83,7 @@ def new_context(browser):
 
 def open_live_view(ctx, wait_until="domcontentloaded"):
     page = ctx.new_page()
+    page.on("response", lambda r: r.status >= 400 and print(f"{r.status} {r.status_text} for {r.url}", file=sys.stderr, flush=True))
     page.add_init_script(RECORD_ARRIVALS)
     page.goto(f"{BASE}/running/{RUN}", wait_until=wait_until)
     return page
@@ -144,14 +145,30 @@ def follow(browser, count):
         if (i + 1) % 10 == 0:
             print(f"{i + 1} pages opened in {time.monotonic() - started:.1f} s", file=sys.stderr, flush=True)
     count = len(pages)
-    deadline = time.monotonic() + 90
     shown = [0] * count
-    while time.monotonic() < deadline:
-        shown = [p.evaluate("document.querySelectorAll('#messages .msg').length") for _, p in pages]
-        if all(shown):
-            break
-        print(f"{sum(1 for n in shown if n)} of {count} pages show messages", file=sys.stderr, flush=True)
-        time.sleep(2)
+
+    def wait_for_messages(seconds):
+        nonlocal shown
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            shown = [p.evaluate("document.querySelectorAll('#messages .msg').length") for _, p in pages]
+            if all(shown):
+                return
+            print(f"{sum(1 for n in shown if n)} of {count} pages show messages", file=sys.stderr, flush=True)
+            time.sleep(2)
+
+    wait_for_messages(45)
+    # A page whose script never started (a request of it failed on the loaded machine) is
+    # reloaded once, as its user would.
+    for (_, page), n in zip(pages, shown):
+        if not n and page.evaluate("window.__opened === null"):
+            print("reloading a page whose live view did not start", file=sys.stderr, flush=True)
+            try:
+                page.reload(wait_until="commit")
+            except Exception as e:  # noqa: BLE001 - Playwright raises its own Error subclasses
+                print(f"the reload failed: {str(e).splitlines()[0]}", file=sys.stderr, flush=True)
+    if not all(shown):
+        wait_for_messages(45)
     live = sum(1 for n in shown if n)
     for (_, page), n in zip(pages, shown):
         if not n:
