@@ -109,7 +109,7 @@ fn pages_sessions_and_the_socket() {
         .unwrap()
         .starts_with("text/html"));
     assert!(missing.contains("/no/such/it's&amp;more"), "{missing}");
-    let script = get(&s, "/assets/console-1.js", "");
+    let script = get(&s, "/assets/console-2.js", "");
     assert!(script.starts_with("HTTP/1.1 200"), "{script}");
     assert!(header(&script, "content-type")
         .unwrap()
@@ -172,6 +172,94 @@ fn pages_sessions_and_the_socket() {
     let made = create(true);
     assert!(made.starts_with("HTTP/1.1 201"), "{made}");
 
+    // Renaming a folder (the console's "Rename folder"): also a change, also needs the token.
+    let rename = |session: &str, csrf: Option<&str>, from: &str, to: &str| {
+        let extra = csrf
+            .map(|c| format!("X-CSRF-Token: {c}\r\n"))
+            .unwrap_or_default();
+        let body = format!(r#"{{"name":"{to}"}}"#);
+        raw(
+            &s.addr,
+            &format!(
+                "PATCH /api/v1/folders/File%20System/{from} HTTP/1.1\r\nHost: {}\r\nCookie: {session}\r\n{extra}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                s.addr,
+                body.len()
+            ),
+        )
+    };
+    let refused = rename(&session, None, "Made%20In%20Console", "Renamed <&> 'x'");
+    assert!(refused.starts_with("HTTP/1.1 403"), "{refused}");
+    let renamed = rename(
+        &session,
+        Some(&csrf),
+        "Made%20In%20Console",
+        "Renamed & 'x'",
+    );
+    assert!(renamed.starts_with("HTTP/1.1 200"), "{renamed}");
+    assert!(
+        renamed.contains(r"\\File System\\Renamed & 'x'"),
+        "{renamed}"
+    );
+    let listing = get(
+        &s,
+        "/api/v1/folders/File%20System",
+        &format!("Cookie: {session}\r\n"),
+    );
+    assert!(
+        listing.contains("Renamed & 'x'") && !listing.contains("Made In Console"),
+        "{listing}"
+    );
+
+    // A schedule checked as it is typed (`?dry_run=true`): the service's own errors, or its next
+    // run times; nothing stored.
+    let package = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/packages/running/quick.dtsx"),
+    )
+    .unwrap();
+    let imported = raw(
+        &s.addr,
+        &format!(
+            "PUT /api/v1/packages/File%20System/quick HTTP/1.1\r\nHost: {}\r\nCookie: {session}\r\nX-CSRF-Token: {csrf}\r\nContent-Type: application/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{package}",
+            s.addr,
+            package.len()
+        ),
+    );
+    assert!(imported.starts_with("HTTP/1.1 201"), "{imported}");
+    let dry_run = |def: &str| {
+        raw(
+            &s.addr,
+            &format!(
+                "POST /api/v1/schedules?dry_run=true HTTP/1.1\r\nHost: {}\r\nCookie: {session}\r\nX-CSRF-Token: {csrf}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{def}",
+                s.addr,
+                def.len()
+            ),
+        )
+    };
+    let bad = dry_run(r#"{"name":"nightly","package":"File System/quick","cron":"*/2 *"}"#);
+    assert!(
+        bad.starts_with("HTTP/1.1 400") && bad.contains("cron"),
+        "{bad}"
+    );
+    let missing = dry_run(r#"{"name":"nightly","package":"File System/nope","cron":"0 3 * * *"}"#);
+    assert!(
+        missing.starts_with("HTTP/1.1 400") && missing.contains("does not exist"),
+        "{missing}"
+    );
+    let good = dry_run(
+        r#"{"name":"nightly","package":"File System/quick","cron":"0 3 * * *","time_zone":"Europe/Paris"}"#,
+    );
+    assert!(good.starts_with("HTTP/1.1 200"), "{good}");
+    let preview: serde_json::Value =
+        serde_json::from_str(good.split("\r\n\r\n").nth(1).unwrap()).unwrap();
+    assert_eq!(preview["effective_time_zone"], "Europe/Paris", "{good}");
+    assert_eq!(preview["next_runs"].as_array().unwrap().len(), 5, "{good}");
+    let stored = get(
+        &s,
+        "/api/v1/schedules/nightly",
+        &format!("Cookie: {session}\r\n"),
+    );
+    assert!(stored.starts_with("HTTP/1.1 404"), "{stored}");
+
     // A session of an operator offers no import; the role check stays the API's.
     let answer = sign_in(&operator);
     let op_session = header(&answer, "set-cookie")
@@ -188,9 +276,19 @@ fn pages_sessions_and_the_socket() {
         .unwrap();
     assert!(can.split(' ').any(|a| a == "run"), "{can}");
     assert!(
-        !can.split(' ').any(|a| a == "import" || a == "change"),
+        !can.split(' ')
+            .any(|a| a == "import" || a == "change" || a == "folders"),
         "{can}"
     );
+    // Not offered folder changes, and refused one anyway, CSRF token or not.
+    let op_csrf = page
+        .split("name=\"csrf-token\" content=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap()
+        .to_string();
+    let refused = rename(&op_session, Some(&op_csrf), "Renamed%20%26%20'x'", "Mine");
+    assert!(refused.starts_with("HTTP/1.1 403"), "{refused}");
 
     // Signing out ends the session.
     let out = raw(

@@ -1,8 +1,8 @@
 """The web console in a real browser: Playwright driving Debian's Chromium, headless, against a
 running ssisd started by tests/console.rs. It signs in as an administrator, an operator and a
 limited user and checks what each is offered and refused; browses, imports, exports (byte for
-byte), copies, moves, renames, deletes, runs a package and watches it to its end, stops a long run, reads an
-execution's messages and timeline, creates a schedule and sees it fire, follows the event log,
+byte), copies, moves, renames (packages and folders), deletes, runs a package and watches it to its end, stops a long run, reads an
+execution's messages and timeline, creates a schedule (checked as typed), sees it fire and edits it, follows the event log,
 and checks that hostile names are shown as text. Screenshots of each page go to SSISD_SHOTS.
 
 Environment: SSISD_URL (http://127.0.0.1:port), SSISD_TOKENS (JSON: admin, operator, limited),
@@ -202,6 +202,15 @@ def main():
         check(api(page, "GET", "packages/File%20System/" + FOLDER.replace(" ", "%20") + "/quick")["status"] == 200,
               "the original stays")
 
+        # Rename a folder: offered to the administrator; the page follows the new name.
+        check(api(page, "POST", "folders/File%20System/Rename%20Me")["status"] == 201, "folder Rename Me made")
+        page.goto(BASE + "/packages/File%20System/Rename%20Me")
+        page.fill("#folder-rename-to", "Renamed & 'ünï'")
+        page.click("#folder-rename-form button[type=submit]")
+        expect(page.locator("#notice")).to_have_text("Renamed the folder Rename Me to Renamed & 'ünï'.")
+        expect(page.locator("#crumbs")).to_contain_text("Renamed & 'ünï'")
+        check(api(page, "GET", "folders/File%20System/Rename%20Me")["status"] == 404, "the folder's old name is gone")
+
         # A hostile name and markup are shown as text.
         open_folder(page)
         open_package(page, HOSTILE_NAME)
@@ -244,15 +253,19 @@ def main():
         page.click("#run-actions >> text=Stop")
         expect(page.locator("#run-ended")).to_contain_text("canceled", timeout=TIMEOUT_MS)
 
-        # A schedule that fires every 2 seconds, seen firing, then disabled.
+        # A schedule that fires every 2 seconds, checked by the service as it is typed, seen
+        # firing, then edited (a calendar event instead, disabled).
         page.goto(BASE + "/schedules")
         page.click("#schedule-new summary")
         page.fill("#schedule-form input[name=name]", "every-two-seconds")
+        page.fill("#schedule-form input[name=package]", f"File System/{FOLDER}/no such package")
+        page.fill("#schedule-form input[name=when]", "*/2 *")
+        expect(page.locator("#schedule-check")).to_contain_text("cron")
+        page.fill("#schedule-form input[name=when]", "*/2 * * * * *")
+        expect(page.locator("#schedule-check")).to_contain_text("does not exist")
         page.fill("#schedule-form input[name=package]", f"File System/{FOLDER}/sleep_short")
-        page.fill("#schedule-form input[name=cron]", "*/2 *")
-        expect(page.locator("#cron-check")).to_contain_text("has 2")
-        page.fill("#schedule-form input[name=cron]", "*/2 * * * * *")
-        expect(page.locator("#cron-check")).to_have_text("")
+        expect(page.locator("#schedule-check")).to_contain_text("Next runs")
+        check(api(page, "GET", "schedules/every-two-seconds")["status"] == 404, "checking as you type stores nothing")
         page.click("#schedule-form button[type=submit]")
         expect(page.locator("#schedules")).to_contain_text("every-two-seconds")
         deadline = time.monotonic() + 45
@@ -264,8 +277,24 @@ def main():
                 time.sleep(1)
         check(fired, "the schedule fired")
         page.reload()
-        page.click("#schedules >> text=Disable")
+        page.click("#schedules >> text=Edit")
+        expect(page.locator("#schedule-summary")).to_have_text("Edit schedule every-two-seconds")
+        check(page.locator("#schedule-form input[name=name]").get_attribute("readonly") is not None,
+              "a schedule's name is not changed by an edit")
+        page.select_option("#schedule-form select[name=kind]", "calendar")
+        page.fill("#schedule-form input[name=when]", "Mon..Fri *-*-* 03:00:00")
+        expect(page.locator("#schedule-check")).to_contain_text("Next runs")
+        page.fill("#schedule-form input[name=retry_attempts]", "2")
+        page.uncheck("#schedule-form input[name=enabled]")
+        shot(page, "schedule-edit")
+        page.click("#schedule-form button[type=submit]")
+        expect(page.locator("#notice")).to_have_text("Saved the schedule every-two-seconds.")
+        expect(page.locator("#schedules")).to_contain_text("Mon..Fri *-*-* 03:00:00")
         expect(page.locator("#schedules")).to_contain_text("disabled")
+        saved = json.loads(api(page, "GET", "schedules/every-two-seconds")["text"])
+        check(saved.get("calendar") == "Mon..Fri *-*-* 03:00:00" and "cron" not in saved and saved.get("retry_attempts") == 2
+              and saved.get("enabled") is False and saved.get("package") == f"File System/{FOLDER}/sleep_short",
+              f"the edit is stored as made ({saved})")
         shot(page, "schedules")
         page.goto(BASE + "/history?package=sleep_short")
         expect(page.locator("#executions")).to_contain_text("schedule:every-two-seconds")
@@ -281,6 +310,10 @@ def main():
         page.goto(BASE + "/service")
         expect(page.locator("#status")).to_contain_text("ssisd")
         expect(page.locator("#folders")).to_contain_text("File System")
+        # Metrics at a glance: the runs this test started are counted.
+        expect(page.locator("#metrics")).to_contain_text("Runs started")
+        started_runs = page.locator("#metrics .figure", has_text="Runs started").locator("strong").inner_text()
+        check(int(started_runs.replace(",", "")) >= 3, f"the service page counts the runs started ({started_runs})")
         shot(page, "service")
 
         # 390 px wide, and dark.
@@ -311,6 +344,9 @@ def main():
         expect(page.locator("#listing")).to_contain_text("quick")
         check(page.locator("#import-form").count() == 0, "operator: import not offered")
         check(page.locator("#folder-form").count() == 0, "operator: create folder not offered")
+        check(page.locator("#folder-rename-form").count() == 0, "operator: rename folder not offered")
+        r = api(page, "PATCH", "folders/File%20System/" + FOLDER.replace(" ", "%20"), '{"name": "Mine"}')
+        check(r["status"] == 403, f"operator: a folder rename is refused anyway ({r['status']})")
         open_package(page, "quick")
         expect(page.locator("#package-actions")).to_contain_text("Export")
         check(page.locator("#package-actions >> text=Delete").count() == 0, "operator: delete not offered")

@@ -279,6 +279,17 @@ fn schemas() -> Vec<(&'static str, Value)> {
         ),
         ("PathAnswer", object(&["path"], json!({ "path": string() }))),
         (
+            "SchedulePreview",
+            object(
+                &["valid", "effective_time_zone", "next_runs"],
+                json!({
+                    "valid": { "type": "boolean" },
+                    "effective_time_zone": string(),
+                    "next_runs": { "type": "array", "items": time(), "maxItems": 5 }
+                }),
+            ),
+        ),
+        (
             "Stored",
             object(
                 &["path", "replaced", "package"],
@@ -548,6 +559,7 @@ const ANSWERS: &[(&str, &str, &str, &str)] = &[
     ("post", "/api/v1/running/{id}/stop", "202", "Stopping"),
     ("get", "/api/v1/schedules", "200", "Schedules"),
     ("post", "/api/v1/schedules", "201", "Schedule"),
+    ("post", "/api/v1/schedules", "200", "SchedulePreview"),
     ("get", "/api/v1/schedules/{name}", "200", "Schedule"),
     ("put", "/api/v1/schedules/{name}", "200", "Schedule"),
     (

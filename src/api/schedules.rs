@@ -1,5 +1,6 @@
 //! `/api/v1/schedules`: list schedules with their next and last runs (GET), create one (POST;
-//! 201), show, change and delete one (GET, PUT, DELETE `/{name}`) and run one now (POST
+//! 201; with `?dry_run=true` only checked, as the console does while a schedule is typed, and
+//! answered with its next run times), show, change and delete one (GET, PUT, DELETE `/{name}`) and run one now (POST
 //! `/{name}/run`; 201 with the execution id). Roles as for running packages: creating,
 //! changing or running a schedule needs the right to run its package; operators and
 //! administrators see and change every schedule, other callers their own. Schedules from the
@@ -13,8 +14,8 @@ use actix_web::{web, HttpResponse};
 use futures_util::FutureExt;
 use serde_json::json;
 use ssisd_actors::scheduler::{
-    GetSchedule, ListSchedules, PutSchedule, RemoveSchedule, RunScheduleNow, ScheduleDef,
-    ScheduleRefused, ScheduleView, Scheduler, SchedulerClient,
+    GetSchedule, ListSchedules, PreviewSchedule, PutSchedule, RemoveSchedule, RunScheduleNow,
+    ScheduleDef, ScheduleRefused, ScheduleView, Scheduler, SchedulerClient,
 };
 
 use super::auth::Caller;
@@ -142,10 +143,24 @@ pub async fn list(caller: Caller, state: web::Data<AppState>) -> Result<HttpResp
     Ok(HttpResponse::Ok().json(json!({ "schedules": all })))
 }
 
-#[utoipa::path(post, path = "/api/v1/schedules", tag = "schedules", request_body = ScheduleDef, responses((status = 201, description = "Created; the schedule with its next run", body = Object), BadRequest, Unauthorized, Forbidden, (status = 409, description = "A schedule of that name exists", body = ErrorBody), Unavailable))]
+/// How many next run times a dry run answers.
+const PREVIEW_RUNS: usize = 5;
+
+/// Options of a create.
+#[derive(serde::Deserialize, Default, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct CreateParams {
+    /// `true`: check the schedule (its package and the caller's right to run it too) and answer
+    /// its next run times; nothing is stored, and a schedule of that name may exist.
+    dry_run: Option<bool>,
+}
+
+#[utoipa::path(post, path = "/api/v1/schedules", tag = "schedules", params(CreateParams), request_body = ScheduleDef, responses((status = 201, description = "Created; the schedule with its next run", body = Object), (status = 200, description = "dry_run: the schedule is valid; its effective_time_zone and next_runs (at most 5)", body = Object), BadRequest, Unauthorized, Forbidden, (status = 409, description = "A schedule of that name exists", body = ErrorBody), Unavailable))]
 pub async fn create(
     caller: Caller,
     state: web::Data<AppState>,
+    params: web::Query<CreateParams>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let def = parse_def(&body, None)?;
@@ -154,6 +169,21 @@ pub async fn create(
     def.check("UTC")
         .map_err(|e| ApiError::bad_request(e.to_string()))?;
     check_package(&state, &caller, &def).await?;
+    if params.dry_run == Some(true) {
+        let preview = scheduler(&state)?
+            .send(PreviewSchedule {
+                def,
+                count: PREVIEW_RUNS,
+            })
+            .await
+            .map_err(|_| lost())?
+            .map_err(refused)?;
+        return Ok(HttpResponse::Ok().json(json!({
+            "valid": true,
+            "effective_time_zone": preview.effective_time_zone,
+            "next_runs": preview.next_runs,
+        })));
+    }
     let view = scheduler(&state)?
         .send(PutSchedule {
             def,

@@ -6,12 +6,12 @@ use actix_web::http::header;
 use actix_web::HttpResponse;
 
 /// The script's version: change it (and the file's name) whenever the script changes.
-pub const SCRIPT_PATH: &str = "/assets/console-1.js";
+pub const SCRIPT_PATH: &str = "/assets/console-2.js";
 /// The style sheet's path, versioned the same way.
-pub const STYLE_PATH: &str = "/assets/console-1.css";
+pub const STYLE_PATH: &str = "/assets/console-2.css";
 
-const SCRIPT: &str = include_str!("assets/console-1.js");
-const STYLE: &str = include_str!("assets/console-1.css");
+const SCRIPT: &str = include_str!("assets/console-2.js");
+const STYLE: &str = include_str!("assets/console-2.css");
 
 fn asset(media_type: &str, body: &'static str) -> HttpResponse {
     super::secure(HttpResponse::Ok())

@@ -324,14 +324,42 @@ pub async fn schedules(req: HttpRequest, caller: Option<Caller>) -> HttpResponse
         html! {
             div #schedules {}
             details #schedule-new {
-                summary { "New schedule" }
+                summary #schedule-summary { "New schedule" }
                 form #schedule-form.stack {
-                    label { "Name " input name="name" required maxlength="128"; }
-                    label { "Package " input name="package" required placeholder="File System/ETL/Load"; }
-                    label { "Cron (minute hour day month weekday) " input name="cron" required placeholder="0 3 * * *" spellcheck="false"; }
-                    label { "Time zone " input name="time_zone" placeholder="service's own"; }
-                    p #cron-check.hint aria-live="polite" {}
-                    div.actions { button type="submit" { "Create" } }
+                    label { "Name " input name="name" required maxlength="128" autocomplete="off"; }
+                    label { "Package " input name="package" required placeholder="File System/ETL/Load" autocomplete="off"; }
+                    fieldset {
+                        legend { "When" }
+                        label { "Timing "
+                            select name="kind" {
+                                option value="cron" { "cron expression" }
+                                option value="calendar" { "systemd calendar event" }
+                            }
+                        }
+                        label { "Expression " input name="when" required placeholder="0 3 * * *" spellcheck="false" autocomplete="off" aria-describedby="schedule-check"; }
+                        label { "Time zone " input name="time_zone" placeholder="the service's own" autocomplete="off"; }
+                    }
+                    p #schedule-check.hint aria-live="polite" {}
+                    label {
+                        span { "Property overrides (" code { "/Set" } ", one per line: " code { "\\Package.Variables[User::Name].Value;value" } ")" }
+                        textarea name="set" rows="2" spellcheck="false" {}
+                    }
+                    div.row {
+                        label { "Runs at once " input name="max_active" type="number" min="1" value="1"; }
+                        label { "Retries " input name="retry_attempts" type="number" min="0" max="100" value="0"; }
+                        label { "Seconds between retries " input name="retry_interval" type="number" min="1" value="60"; }
+                        label { "History logging "
+                            select name="logging_level" {
+                                option value="" { "the service's default" }
+                                @for l in ["none", "basic", "performance", "verbose"] { option value=(l) { (l) } }
+                            }
+                        }
+                    }
+                    label.check { input name="enabled" type="checkbox" checked; " Enabled" }
+                    div.actions {
+                        button #schedule-submit type="submit" { "Create" }
+                        button #schedule-cancel.secondary type="button" hidden { "Cancel" }
+                    }
                 }
             }
         },
@@ -374,6 +402,11 @@ pub async fn service(req: HttpRequest, caller: Option<Caller>) -> HttpResponse {
         "Service",
         html! {
             div #status {}
+            section aria-labelledby="metrics-title" {
+                h2 #metrics-title { "At a glance" }
+                p.hint { "From the service's own metrics (" a href="/metrics" { "/metrics" } ", since it started), read again every 5 seconds." }
+                div #metrics aria-live="off" {}
+            }
             section aria-labelledby="folders-title" {
                 h2 #folders-title { "Top-level folders" }
                 div #folders {}

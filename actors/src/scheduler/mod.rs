@@ -930,6 +930,48 @@ impl Handler<ListSchedules> for Scheduler {
     }
 }
 
+/// What a definition would do, without storing it: the zone its times are in and its next
+/// due times from now (at most `count`), or why the scheduler would refuse it.
+#[derive(Message)]
+#[rtype(result = "Result<SchedulePreview, ScheduleRefused>")]
+pub struct PreviewSchedule {
+    pub def: ScheduleDef,
+    pub count: usize,
+}
+
+/// The answer to [`PreviewSchedule`].
+#[derive(Debug, Clone, Serialize)]
+pub struct SchedulePreview {
+    pub effective_time_zone: String,
+    pub next_runs: Vec<DateTime<Utc>>,
+}
+
+impl Handler<PreviewSchedule> for Scheduler {
+    type Result = MessageResult<PreviewSchedule>;
+
+    fn handle(&mut self, m: PreviewSchedule, _: &mut Context<Self>) -> Self::Result {
+        let schedule = match m.def.check(&self.settings.time_zone) {
+            Ok(s) => s,
+            Err(e) => return MessageResult(Err(ScheduleRefused::Invalid(e))),
+        };
+        let mut next_runs = Vec::new();
+        let mut after = Utc::now();
+        while next_runs.len() < m.count {
+            match schedule.timing.next_after(after, schedule.zone) {
+                Some(t) => {
+                    next_runs.push(t);
+                    after = t;
+                }
+                None => break,
+            }
+        }
+        MessageResult(Ok(SchedulePreview {
+            effective_time_zone: schedule.zone.name().to_string(),
+            next_runs,
+        }))
+    }
+}
+
 /// One schedule.
 #[derive(Message)]
 #[rtype(result = "Option<ScheduleView>")]

@@ -1,4 +1,4 @@
-// ssisd web console script, version 1 (served as /assets/console-1.js; a change to this file
+// ssisd web console script, version 2 (served as /assets/console-2.js; a change to this file
 // gets a new version and path). Hand-written, no dependencies, no build step. It fills the
 // server-rendered page shells with data read from the API under /api/v1 with the browser's
 // session cookie, sends changes to the same API with the session's CSRF token, and follows runs
@@ -211,6 +211,8 @@
       return;
     }
     folderActions(segments);
+    const renamed = new URLSearchParams(location.search).get('renamed');
+    if (renamed) notice('Renamed the folder ' + renamed + ' to ' + segments[segments.length - 1] + '.', 'ok');
     await listFolder(segments, null, true);
   }
 
@@ -307,6 +309,16 @@
       } }, el('label', { for: 'new-folder', class: 'visually-hidden' }, 'New folder name'), name,
       el('button', { type: 'submit' }, 'Create folder')));
       if (segments.length > 1) {
+        const current = segments[segments.length - 1];
+        const newName = el('input', { type: 'text', id: 'folder-rename-to', value: current, required: true, maxlength: 128 });
+        box.append(el('form', { class: 'inline', id: 'folder-rename-form', onsubmit: async (ev) => {
+          ev.preventDefault();
+          const n = newName.value.trim();
+          if (!n || n === current) { notice('Type the folder\'s new name.', 'error'); return; }
+          const ok = await attempt('Renaming the folder ' + current, () => api('PATCH', 'folders/' + pathOf(segments), { json: { name: n } }));
+          if (ok !== undefined) location.assign('/packages/' + pathOf([...segments.slice(0, -1), n]) + '?renamed=' + enc(current));
+        } }, el('label', { for: 'folder-rename-to' }, 'Rename this folder to'), newName,
+        el('button', { type: 'submit', class: 'secondary' }, 'Rename folder')));
         box.append(button('Delete this folder', async () => {
           if (!confirm('Delete the folder ' + segments[segments.length - 1] + ' and everything in it?')) return;
           const ok = await attempt('Deleting the folder', () => api('DELETE', 'folders/' + pathOf(segments) + '?recursive=true'));
@@ -553,8 +565,16 @@
   // --- Schedules -----------------------------------------------------------------------------
 
   const VIEW_ONLY = ['source', 'owner', 'effective_time_zone', 'next_run', 'last_run', 'last_execution', 'active', 'created', 'modified'];
+  // The keys of a schedule's timing besides cron and calendar (a frequency and its details).
+  const FREQUENCY_KEYS = ['frequency', 'at', 'every', 'from', 'until', 'date', 'days', 'day_of_month', 'interval', 'start_date', 'end_date'];
 
   async function schedulesPage() {
+    const form = $('#schedule-form');
+    const f = form.elements;
+    const out = $('#schedule-check');
+    // The schedule being changed (its whole definition), or null for a new one.
+    let editing = null;
+
     const load = async () => {
       const data = await attempt('Listing the schedules', () => api('GET', 'schedules'));
       if (!data) return;
@@ -569,9 +589,9 @@
             if (r) location.assign('/running/' + enc(r.id));
           }, 'secondary'));
           if (mine && s.source === 'api') {
+            actions.push(button('Edit', () => edit(s), 'secondary'));
             actions.push(button(enabled ? 'Disable' : 'Enable', async () => {
-              const def = {};
-              for (const [k, v] of Object.entries(s)) if (!VIEW_ONLY.includes(k)) def[k] = v;
+              const def = definitionOf(s);
               def.enabled = !enabled;
               const ok = await attempt('Changing ' + s.name, () => api('PUT', 'schedules/' + enc(s.name), { json: def }));
               if (ok !== undefined) load();
@@ -590,22 +610,125 @@
             el('td', {}, actions));
         }), 'Schedules'));
     };
-    const form = $('#schedule-form');
-    if (!can('run')) $('#schedule-new').hidden = true;
+
+    /** A schedule's definition as the API takes it back (what it shows only, left out). */
+    function definitionOf(s) {
+      const def = {};
+      for (const [k, v] of Object.entries(s)) if (!VIEW_ONLY.includes(k)) def[k] = v;
+      return def;
+    }
+
+    /** The definition the form describes; what it does not show is kept from the one edited. */
+    function formDefinition() {
+      const def = editing ? definitionOf(editing) : {};
+      def.name = f.name.value.trim();
+      def.package = f.package.value.trim();
+      delete def.cron;
+      delete def.calendar;
+      if (f.kind.value !== 'frequency') {
+        for (const k of FREQUENCY_KEYS) delete def[k];
+        def[f.kind.value] = f.when.value.trim();
+      }
+      if (f.time_zone.value.trim()) def.time_zone = f.time_zone.value.trim(); else delete def.time_zone;
+      def.set = f.set.value.split('\n').map((x) => x.trim()).filter(Boolean);
+      def.max_active = Number(f.max_active.value || 1);
+      def.retry_attempts = Number(f.retry_attempts.value || 0);
+      def.retry_interval = Number(f.retry_interval.value || 60);
+      if (f.logging_level.value) def.logging_level = f.logging_level.value; else delete def.logging_level;
+      def.enabled = f.enabled.checked;
+      return def;
+    }
+
+    /** Shows what the service says of the definition as typed: its next runs, or what is wrong. */
+    let timer = null;
+    let asked = 0;
     const check = () => {
-      const cron = form.elements.cron.value.trim();
-      const fields = cron.split(/\s+/).filter(Boolean).length;
-      const ok = cron === '' || cron.startsWith('@') || fields === 5 || fields === 6;
-      form.elements.cron.setCustomValidity(ok ? '' : 'a cron expression has 5 fields (minute hour day month weekday) or 6 (seconds first)');
-      $('#cron-check').textContent = ok ? '' : 'A cron expression has 5 fields (minute hour day month weekday) or 6 (seconds first); this one has ' + fields + '.';
+      clearTimeout(timer);
+      timer = setTimeout(async () => {
+        const n = ++asked;
+        const def = formDefinition();
+        if (!def.name) def.name = 'new-schedule';
+        if (!def.package || (f.kind.value !== 'frequency' && !f.when.value.trim())) {
+          out.className = 'hint';
+          out.textContent = 'Name the package and say when; the service checks it as you type.';
+          return;
+        }
+        let text;
+        let ok = true;
+        try {
+          const r = await api('POST', 'schedules?dry_run=true', { json: def });
+          text = r.next_runs.length === 0 ? 'Valid, but it never runs again.'
+            : 'Next runs (' + r.effective_time_zone + '): ' + r.next_runs.map(when).join(' · ');
+        } catch (e) {
+          if (e.message === 'signed out') return;
+          ok = false;
+          text = e.message;
+        }
+        if (n !== asked) return; // a later check is on its way
+        out.className = 'hint ' + (ok ? 'ok' : 'bad');
+        out.textContent = text;
+      }, 250);
     };
-    form.elements.cron.addEventListener('input', check);
+    form.addEventListener('input', check);
+    form.addEventListener('change', check);
+
+    const reset = () => {
+      editing = null;
+      form.reset();
+      f.name.readOnly = false;
+      const frequency = f.kind.querySelector('option[value=frequency]');
+      if (frequency) frequency.remove();
+      $('#schedule-summary').textContent = 'New schedule';
+      $('#schedule-submit').textContent = 'Create';
+      $('#schedule-cancel').hidden = true;
+      out.textContent = '';
+    };
+
+    function edit(s) {
+      reset();
+      editing = s;
+      f.name.value = s.name;
+      f.name.readOnly = true; // a schedule is not renamed: create the new one, delete the old
+      f.package.value = s.package;
+      if (s.frequency) {
+        f.kind.append(el('option', { value: 'frequency' }, s.frequency + ' (kept as it is)'));
+        f.kind.value = 'frequency';
+        f.when.value = '';
+      } else {
+        f.kind.value = s.calendar ? 'calendar' : 'cron';
+        f.when.value = s.calendar || s.cron || '';
+      }
+      f.time_zone.value = s.time_zone || '';
+      f.set.value = (s.set || []).join('\n');
+      f.max_active.value = s.max_active || 1;
+      f.retry_attempts.value = s.retry_attempts || 0;
+      f.retry_interval.value = s.retry_interval || 60;
+      f.logging_level.value = s.logging_level || '';
+      f.enabled.checked = s.enabled !== false;
+      $('#schedule-summary').textContent = 'Edit schedule ' + s.name;
+      $('#schedule-submit').textContent = 'Save';
+      $('#schedule-cancel').hidden = false;
+      $('#schedule-new').open = true;
+      f.package.focus();
+      check();
+    }
+
+    const syncKind = () => { f.when.required = f.kind.value !== 'frequency'; f.when.disabled = f.kind.value === 'frequency'; };
+    f.kind.addEventListener('change', syncKind);
+    $('#schedule-cancel').addEventListener('click', () => { reset(); syncKind(); $('#schedule-new').open = false; });
+    if (!can('run')) $('#schedule-new').hidden = true;
     form.addEventListener('submit', async (ev) => {
       ev.preventDefault();
-      const def = { name: form.elements.name.value.trim(), package: form.elements.package.value.trim(), cron: form.elements.cron.value.trim() };
-      if (form.elements.time_zone.value.trim()) def.time_zone = form.elements.time_zone.value.trim();
-      const ok = await attempt('Creating the schedule', () => api('POST', 'schedules', { json: def }));
-      if (ok !== undefined) { form.reset(); notice('Created the schedule ' + def.name + '.', 'ok'); load(); }
+      const def = formDefinition();
+      const ok = editing
+        ? await attempt('Changing the schedule', () => api('PUT', 'schedules/' + enc(def.name), { json: def }))
+        : await attempt('Creating the schedule', () => api('POST', 'schedules', { json: def }));
+      if (ok !== undefined) {
+        notice((editing ? 'Saved the schedule ' : 'Created the schedule ') + def.name + '.', 'ok');
+        reset();
+        syncKind();
+        load();
+      }
     });
     await load();
     setInterval(load, 10000);
@@ -662,6 +785,58 @@
     fill($('#folders'), table(['Folder', 'Kind', 'Health', 'Location'], (s.folders || []).map((f) => el('tr', {},
       el('td', {}, el('a', { href: '/packages/' + enc(f.name) }, f.name)), el('td', {}, f.kind),
       el('td', {}, badge(f.health.state), ' ', f.health.detail || ''), el('td', {}, f.location || ''))), 'Folders'));
+    if (await metricsAtAGlance()) setInterval(metricsAtAGlance, 5000);
+  }
+
+  /** The samples of an OpenMetrics text: [{ name, labels, value }]. */
+  function parseMetrics(text) {
+    const out = [];
+    for (const line of text.split('\n')) {
+      if (!line || line.startsWith('#')) continue;
+      const m = /^([A-Za-z_:][\w:]*)(?:\{(.*)\})?\s+(\S+)/.exec(line);
+      if (!m) continue;
+      const labels = {};
+      for (const l of (m[2] || '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) labels[l[1]] = l[2];
+      out.push({ name: m[1], labels, value: Number(m[3]) });
+    }
+    return out;
+  }
+
+  /** The service's own metrics (GET /metrics), summed into a few figures. */
+  async function metricsAtAGlance() {
+    const box = $('#metrics');
+    const res = await fetch('/metrics', { credentials: 'same-origin', cache: 'no-store' });
+    if (!res.ok) {
+      let why = res.status + ' ' + res.statusText;
+      try { why = (await res.json()).message; } catch (_) { /* keep the status */ }
+      fill(box, el('p', { class: 'hint' }, 'The metrics cannot be shown: ' + why));
+      return false;
+    }
+    const samples = parseMetrics(await res.text());
+    const sum = (name, pick) => samples.filter((x) => x.name === name && (!pick || pick(x.labels)))
+      .reduce((a, x) => a + x.value, 0);
+    const by = (name, label) => {
+      const totals = {};
+      for (const x of samples.filter((y) => y.name === name)) totals[x.labels[label]] = (totals[x.labels[label]] || 0) + x.value;
+      return Object.entries(totals).filter(([, v]) => v > 0).map(([k, v]) => k + ' ' + v).join(', ') || 'none';
+    };
+    const requests = sum('ssisd_http_requests_total');
+    const failed = sum('ssisd_http_requests_total', (l) => Number(l.code) >= 500);
+    const writes = sum('ssisd_history_writes_total');
+    const transactions = sum('ssisd_history_transactions_total');
+    fill(box, el('div', { class: 'glance' }, [
+      ['Running now', sum('ssisd_runs_running')],
+      ['Runs started', sum('ssisd_runs_started_total'), by('ssisd_runs_started_total', 'how')],
+      ['Runs finished', sum('ssisd_runs_finished_total'), by('ssisd_runs_finished_total', 'outcome')],
+      ['Data-flow rows', sum('ssisd_data_flow_rows_total')],
+      ['Schedules fired', sum('ssisd_schedule_events_total', (l) => l.outcome === 'fired'), by('ssisd_schedule_events_total', 'outcome')],
+      ['Events logged', sum('ssisd_events_total'), by('ssisd_events_total', 'level')],
+      ['HTTP requests', requests, failed + ' answered with a server error'],
+      ['History writes', writes, transactions ? (writes / transactions).toFixed(1) + ' per transaction' : ''],
+    ].map(([label, value, detail]) => el('div', { class: 'figure' },
+      el('span', { class: 'label' }, label), el('strong', {}, Math.round(value).toLocaleString()),
+      detail ? el('span', { class: 'detail' }, detail) : null))));
+    return true;
   }
 
   const pages = {
