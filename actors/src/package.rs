@@ -28,7 +28,9 @@ use ssisd_stores::atomic_file::{write_atomically_with, WriteOptions};
 use crate::directory::Directory;
 use crate::event_log::{EventId, EventLogClient, NewEvent};
 use crate::executor::handles::Handles;
-use crate::executor::{self, Cancel, EngineOutcome, Entry, Executors, Exit, Status, Submission};
+use crate::executor::{
+    self, Cancel, EngineOutcome, Entry, ExecutorError, Executors, Exit, Status, Submission,
+};
 use crate::run_metrics::{RowTotals, RunMetrics};
 use crate::stream_seen::SeenRecords;
 use crate::supervision::{ExitWatch, RestartType, StopChild};
@@ -981,8 +983,8 @@ impl PackageActor {
         let events = self.with_view(|v| v.events.clone());
         ctx.wait(
             async move {
-                blocking(move || -> Result<RunState, String> {
-                    let instance = handles.instance_id().map_err(|e| e.to_string())?;
+                blocking(move || -> Result<RunState, ExecutorError> {
+                    let instance = handles.instance_id().map_err(ExecutorError::Instance)?;
                     let name = entry.config.name.clone();
                     let before = RunState {
                         execution_id: spec.id.clone(),
@@ -1001,7 +1003,7 @@ impl PackageActor {
                     };
                     handles
                         .record(&name, &instance, &before)
-                        .map_err(|e| format!("the run's handle could not be kept: {e}"))?;
+                        .map_err(ExecutorError::Handle)?;
                     let submitted = entry.executor.submit(&Submission {
                         spec: &spec,
                         settings: &settings,
@@ -1025,7 +1027,7 @@ impl PackageActor {
                     }
                 })
                 .await
-                .unwrap_or_else(|| Err("the blocking pool is gone".into()))
+                .unwrap_or_else(|| Err(ExecutorError::PoolGone))
             }
             .into_actor(self)
             .map(|submitted, act, ctx| match submitted {
@@ -1033,7 +1035,7 @@ impl PackageActor {
                 Err(why) => {
                     act.errors
                         .push_back(format!("the runner could not start: {why}"));
-                    act.finish(Exit::NotStarted(why), ctx);
+                    act.finish(Exit::NotStarted(why.to_string()), ctx);
                 }
             }),
         );

@@ -109,11 +109,12 @@ impl SpillWriter {
             })?;
         let (file, path): (File, TempPath) = NamedTempFile::into_parts(file);
         let schema = schema(&layout);
-        let writer = StreamWriter::try_new(BufWriter::with_capacity(READ_BUFFER * 4, file), &schema)
-            .map_err(|source| SpillError::Write {
-                path: path.to_path_buf(),
-                source,
-            })?;
+        let writer =
+            StreamWriter::try_new(BufWriter::with_capacity(READ_BUFFER * 4, file), &schema)
+                .map_err(|source| SpillError::Write {
+                    path: path.to_path_buf(),
+                    source,
+                })?;
         Ok(SpillWriter {
             writer,
             path,
@@ -176,12 +177,11 @@ impl SpillFile {
             path: self.path.to_path_buf(),
             source,
         })?;
-        let reader = StreamReader::try_new(BufReader::with_capacity(READ_BUFFER, file), None).map_err(
-            |source| SpillError::Read {
+        let reader = StreamReader::try_new(BufReader::with_capacity(READ_BUFFER, file), None)
+            .map_err(|source| SpillError::Read {
                 path: self.path.to_path_buf(),
                 source,
-            },
-        )?;
+            })?;
         Ok(SpillReader {
             reader,
             layout: self.layout.clone(),

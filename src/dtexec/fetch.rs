@@ -77,7 +77,7 @@ fn transport(url: &str) -> Result<Transport, String> {
 }
 
 /// Fetches run `id`'s arguments and package from the service at `url`.
-pub fn fetch(url: &str, id: &str, token: &str, sha: &str) -> Result<Fetched, String> {
+fn fetch(url: &str, id: &str, token: &str, sha: &str) -> Result<Fetched, String> {
     let transport = transport(url)?;
     let authorization = format!("Bearer {token}");
     let get = |target: &str, limit: u64| {

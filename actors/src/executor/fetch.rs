@@ -13,7 +13,8 @@ use sha2::{Digest, Sha256};
 use ssisd_engine::run_protocol::fetch::{Grant, RunArguments, GRANT_FILE};
 use subtle::ConstantTimeEq;
 
-use super::run_dir::create_file;
+use super::run_dir::{create_file, RunDirError};
+use super::SetupError;
 use crate::package::RunSpec;
 
 /// Lower-case hex SHA-256.
@@ -44,11 +45,23 @@ pub fn arguments_of(spec: &RunSpec) -> RunArguments {
     }
 }
 
+/// Why a run's fetch grant cannot be made.
+#[derive(Debug, thiserror::Error)]
+pub enum GrantError {
+    #[error("cannot make the run's fetch token: {0}")]
+    Random(getrandom::Error),
+    #[error("cannot encode the run's fetch grant: {0}")]
+    Encode(#[source] serde_json::Error),
+    #[error(transparent)]
+    File(#[from] RunDirError),
+    #[error("cannot write the run's fetch grant: {0}")]
+    Write(#[source] std::io::Error),
+}
+
 /// Issues the grant of the run in `dir` (whose package file `run_dir::prepare` wrote).
-pub fn issue(dir: &Path, spec: &RunSpec) -> Result<Issued, String> {
+pub fn issue(dir: &Path, spec: &RunSpec) -> Result<Issued, GrantError> {
     let mut random = [0u8; 32];
-    getrandom::getrandom(&mut random)
-        .map_err(|e| format!("cannot make the run's fetch token: {e}"))?;
+    getrandom::getrandom(&mut random).map_err(GrantError::Random)?;
     let token: String = random.iter().map(|b| format!("{b:02x}")).collect();
     let package = match &spec.project {
         Some(p) => &p.ispac,
@@ -59,11 +72,11 @@ pub fn issue(dir: &Path, spec: &RunSpec) -> Result<Issued, String> {
         package_sha256: sha256_hex(package),
         arguments: arguments_of(spec),
     };
-    let json = serde_json::to_vec(&grant).map_err(|e| e.to_string())?;
+    let json = serde_json::to_vec(&grant).map_err(GrantError::Encode)?;
     use std::io::Write;
     create_file(&dir.join(GRANT_FILE), 0o600)?
         .write_all(&json)
-        .map_err(|e| format!("cannot write the run's fetch grant: {e}"))?;
+        .map_err(GrantError::Write)?;
     Ok(Issued {
         token,
         package_sha256: grant.package_sha256,
@@ -112,7 +125,11 @@ pub enum Transport {
 
 /// Checks `service_url`, the service's address as runners reach it: `https://host:port`, or
 /// `http://` to this machine only (the run's token must not cross a network in clear).
-pub fn check_service_url(url: Option<&str>) -> Result<(), String> {
+pub fn check_service_url(url: Option<&str>) -> Result<(), SetupError> {
+    service_url_problem(url).map_err(SetupError)
+}
+
+fn service_url_problem(url: Option<&str>) -> Result<(), String> {
     let Some(url) = url else {
         return Err(
             "transport = \"fetch\" needs service_url: the service's address as the runners reach it (https://host:port)"
@@ -166,8 +183,11 @@ mod tests {
         assert!(check_service_url(Some("http://127.0.0.1:8080")).is_ok());
         assert!(check_service_url(Some("http://[::1]:8080")).is_ok());
         let e = check_service_url(Some("http://ssisd.example.com:8080")).unwrap_err();
-        assert!(e.contains("in clear"), "{e}");
-        assert!(check_service_url(None).unwrap_err().contains("service_url"));
+        assert!(e.0.contains("in clear"), "{e}");
+        assert!(check_service_url(None)
+            .unwrap_err()
+            .0
+            .contains("service_url"));
         assert!(check_service_url(Some("ssisd:8080")).is_err());
     }
 

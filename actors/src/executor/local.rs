@@ -18,16 +18,19 @@ use ssisd_engine::cli::{encode_parameters, PARAMETERS_ENV};
 use ssisd_engine::run_protocol::{self as protocol, process_start_time, RunState, STATE_FILE};
 
 use super::run_dir::{create_file, prepare, RunDirError, RunModes};
-use super::{Cancel, Executor, ExecutorConfig, Exit, Kind, Owned, Status, Submission};
+use super::{
+    Cancel, Executor, ExecutorConfig, ExecutorError, Exit, Kind, Owned, SetupError, Status,
+    Submission,
+};
 use crate::package::{send_signal, write_atomic, RunSettings, RunSpec};
 
 pub const KIND: Kind = Kind {
     name: "local",
-    check,
-    build,
+    check: |v| check_settings(v).map_err(SetupError),
+    build: |c, r| build(c, r).map_err(SetupError),
 };
 
-fn check(settings: &serde_json::Value) -> Result<serde_json::Value, String> {
+fn check_settings(settings: &serde_json::Value) -> Result<serde_json::Value, String> {
     match settings.as_object() {
         Some(m) if m.is_empty() => Ok(serde_json::json!({})),
         Some(m) => Err(format!(
@@ -50,8 +53,8 @@ pub struct Local {
 }
 
 impl Executor for Local {
-    fn submit(&self, run: &Submission<'_>) -> Result<RunState, String> {
-        let (child, state) = spawn_runner(run.spec, run.settings).map_err(|e| e.to_string())?;
+    fn submit(&self, run: &Submission<'_>) -> Result<RunState, ExecutorError> {
+        let (child, state) = spawn_runner(run.spec, run.settings)?;
         self.children
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -83,7 +86,7 @@ impl Executor for Local {
         }
     }
 
-    fn cancel(&self, run: &RunState, how: Cancel) -> Result<(), String> {
+    fn cancel(&self, run: &RunState, how: Cancel) -> Result<(), ExecutorError> {
         if let Some(target) = signal_target(run) {
             send_signal(
                 target,
@@ -98,7 +101,7 @@ impl Executor for Local {
 
     /// Local runs are found again from their run directories' state files (and hand-started
     /// ones from their registrations), not from an engine.
-    fn list(&self, _: &str) -> Result<Vec<Owned>, String> {
+    fn list(&self, _: &str) -> Result<Vec<Owned>, ExecutorError> {
         Ok(Vec::new())
     }
 

@@ -32,7 +32,13 @@ pub const DEFAULT: &str = "local";
 pub const KINDS: &[Kind] = &[local::KIND, slurm::KIND, kubernetes::KIND];
 
 /// Builds an executor of a kind from its checked entry.
-pub type Build = fn(&ExecutorConfig, &RunSettings) -> Result<Arc<dyn Executor>, String>;
+pub type Build = fn(&ExecutorConfig, &RunSettings) -> Result<Arc<dyn Executor>, SetupError>;
+
+/// Why an `[[executor]]` entry cannot be used: its settings are refused (what is wrong, naming
+/// the key as written, and what to write instead), or its engine's client cannot be made.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct SetupError(pub String);
 
 /// One kind of executor: how its settings are checked and how an executor is built from them.
 #[derive(Clone, Copy)]
@@ -41,7 +47,7 @@ pub struct Kind {
     /// Checks the kind's own settings as written (every key of the `[[executor]]` entry but
     /// `name`, `kind` and `capacity`); returns them with defaults filled in. Errors name the
     /// key (`slurm.partition`) as written relative to the entry.
-    pub check: fn(&serde_json::Value) -> Result<serde_json::Value, String>,
+    pub check: fn(&serde_json::Value) -> Result<serde_json::Value, SetupError>,
     /// Builds the executor from checked settings.
     pub build: Build,
 }
@@ -159,7 +165,7 @@ impl ExecutorConfig {
                 },
             };
             let settings = (kind.check)(&serde_json::Value::Object(map))
-                .map_err(|e| (format!("executor[{i}] ({name})"), e))?;
+                .map_err(|e| (format!("executor[{i}] ({name})"), e.0))?;
             let settings = match settings {
                 serde_json::Value::Object(m) => m.into_iter().collect(),
                 _ => BTreeMap::new(),
@@ -258,19 +264,53 @@ pub struct Owned {
     pub external_id: String,
 }
 
+/// Why an executor could not submit, cancel or list runs.
+#[derive(Debug, thiserror::Error)]
+pub enum ExecutorError {
+    /// The run's directory or files could not be prepared.
+    #[error(transparent)]
+    RunDir(#[from] run_dir::RunDirError),
+    /// The runner process could not be started.
+    #[error(transparent)]
+    Spawn(#[from] local::SpawnError),
+    /// The run's fetch grant could not be made.
+    #[error(transparent)]
+    Grant(#[from] fetch::GrantError),
+    /// A run file (its arguments, a job script) could not be written.
+    #[error("cannot write {what}: {source}")]
+    Write {
+        what: &'static str,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The engine refused or failed: its own words (a command's output, an API server's
+    /// message) with what to change.
+    #[error("{0}")]
+    Engine(String),
+    /// The service instance id (kept with the handles) could not be read.
+    #[error(transparent)]
+    Instance(handles::HandleError),
+    /// The run's handle could not be recorded before submission.
+    #[error("the run's handle could not be kept: {0}")]
+    Handle(#[source] handles::HandleError),
+    /// The service is stopping: its blocking pool no longer runs work.
+    #[error("the blocking pool is gone")]
+    PoolGone,
+}
+
 /// An executor: submits, watches, cancels and lists the runs it owns. Every method may block
 /// (it runs commands or system calls): callers run them off the async threads.
 pub trait Executor: Send + Sync + fmt::Debug {
     /// Prepares the run's directory and starts (or hands over) the run; returns the run's
     /// state record with `executor` and `external_id` set. Errors are the engine's own words.
-    fn submit(&self, run: &Submission<'_>) -> Result<RunState, String>;
+    fn submit(&self, run: &Submission<'_>) -> Result<RunState, ExecutorError>;
     /// How the run stands now.
     fn status(&self, run: &RunState) -> Status;
     /// Stops the run (see [`Cancel`]); errors are logged by the caller.
-    fn cancel(&self, run: &RunState, how: Cancel) -> Result<(), String>;
+    fn cancel(&self, run: &RunState, how: Cancel) -> Result<(), ExecutorError>;
     /// The runs of instance `instance` the engine holds (after a restart: those submitted
     /// whose handle lacks its external id).
-    fn list(&self, instance: &str) -> Result<Vec<Owned>, String>;
+    fn list(&self, instance: &str) -> Result<Vec<Owned>, ExecutorError>;
     /// Where the run's directory is (the runner's files and event stream).
     fn run_dir(&self, runs: &RunSettings, execution_id: &str) -> std::path::PathBuf {
         runs.dir.join(execution_id)

@@ -24,15 +24,15 @@ use ssisd_engine::run_protocol::{self as protocol, RunState, STATE_FILE};
 use super::fetch::{check_service_url, Transport};
 use super::run_dir::{create_file, prepare, RunModes};
 use super::{
-    run_label, Cancel, EngineOutcome, Executor, ExecutorConfig, Exit, Kind, Owned, Status,
-    Submission,
+    run_label, Cancel, EngineOutcome, Executor, ExecutorConfig, ExecutorError, Exit, Kind, Owned,
+    SetupError, Status, Submission,
 };
 use crate::package::{write_atomic, RunSettings};
 
 pub const KIND: Kind = Kind {
     name: "slurm",
-    check,
-    build,
+    check: |v| check_settings(v).map_err(SetupError),
+    build: |c, r| build(c, r).map_err(SetupError),
 };
 
 /// The settings of a `kind = "slurm"` executor.
@@ -123,7 +123,7 @@ const OWN_OPTIONS: &[&str] = &[
     "--wrap",
 ];
 
-fn check(value: &serde_json::Value) -> Result<serde_json::Value, String> {
+fn check_settings(value: &serde_json::Value) -> Result<serde_json::Value, String> {
     let s: SlurmSettings =
         serde_json::from_value(value.clone()).map_err(|e| format!("slurm settings: {e}"))?;
     for (key, path) in [
@@ -186,7 +186,7 @@ fn check(value: &serde_json::Value) -> Result<serde_json::Value, String> {
                 );
             }
         }
-        Transport::Fetch => check_service_url(s.service_url.as_deref())?,
+        Transport::Fetch => check_service_url(s.service_url.as_deref()).map_err(|e| e.0)?,
         Transport::Secret => {
             return Err(
                 "transport = \"secret\" is the kubernetes executor's; a slurm executor takes \"shared\" or \"fetch\""
@@ -274,15 +274,15 @@ impl Slurm {
 }
 
 impl Executor for Slurm {
-    fn submit(&self, run: &Submission<'_>) -> Result<RunState, String> {
+    fn submit(&self, run: &Submission<'_>) -> Result<RunState, ExecutorError> {
         let spec = run.spec;
         let modes = RunModes::new(run.settings.run_as.is_some());
-        let prepared = prepare(&self.shared_dir, spec, &modes).map_err(|e| e.to_string())?;
+        let prepared = prepare(&self.shared_dir, spec, &modes)?;
         let dir = &prepared.dir;
         let stdout = dir.join("stdout.log");
         let stderr = dir.join("stderr.log");
-        create_file(&stdout, modes.output).map_err(|e| e.to_string())?;
-        create_file(&stderr, modes.output).map_err(|e| e.to_string())?;
+        create_file(&stdout, modes.output)?;
+        create_file(&stderr, modes.output)?;
         let mut words: Vec<String> = Vec::new();
         match &spec.project {
             Some(p) => {
@@ -306,19 +306,23 @@ impl Executor for Slurm {
             Some(super::fetch::issue(dir, spec)?)
         } else {
             use std::io::Write;
-            create_file(&dir.join("arguments"), modes.package)
-                .map_err(|e| e.to_string())?
+            create_file(&dir.join("arguments"), modes.package)?
                 .write_all(&arguments)
-                .map_err(|e| format!("cannot write the run's arguments: {e}"))?;
+                .map_err(|source| ExecutorError::Write {
+                    what: "the run's arguments",
+                    source,
+                })?;
             None
         };
         let script = dir.join("job.sh");
         {
             use std::io::Write;
-            create_file(&script, modes.package)
-                .map_err(|e| e.to_string())?
+            create_file(&script, modes.package)?
                 .write_all(self.job_script(&spec.id, run.instance).as_bytes())
-                .map_err(|e| format!("cannot write the job script: {e}"))?;
+                .map_err(|source| ExecutorError::Write {
+                    what: "the job script",
+                    source,
+                })?;
         }
         let label = run_label(run.instance, &spec.id);
         let mut cmd = self.command("sbatch");
@@ -379,9 +383,12 @@ impl Executor for Slurm {
         } else {
             cmd.env(PARAMETERS_ENV, encode_parameters(&spec.parameters));
         }
-        let out = self
-            .run(cmd)
-            .map_err(|e| format!("Slurm refused the job (executor \"{}\"): {e}", self.name))?;
+        let out = self.run(cmd).map_err(|e| {
+            ExecutorError::Engine(format!(
+                "Slurm refused the job (executor \"{}\"): {e}",
+                self.name
+            ))
+        })?;
         let job = out
             .lines()
             .last()
@@ -392,10 +399,10 @@ impl Executor for Slurm {
             .trim()
             .to_string();
         if job.is_empty() || !job.chars().all(|c| c.is_ascii_digit()) {
-            return Err(format!(
+            return Err(ExecutorError::Engine(format!(
                 "sbatch answered \"{out}\", not a job id (executor \"{}\")",
                 self.name
-            ));
+            )));
         }
         let state = RunState {
             execution_id: spec.id.clone(),
@@ -452,7 +459,7 @@ impl Executor for Slurm {
         }
     }
 
-    fn cancel(&self, run: &RunState, how: Cancel) -> Result<(), String> {
+    fn cancel(&self, run: &RunState, how: Cancel) -> Result<(), ExecutorError> {
         let Some(job) = &run.external_id else {
             return Ok(());
         };
@@ -466,14 +473,14 @@ impl Executor for Slurm {
         }
         let mut cmd = self.command("scancel");
         cmd.arg(job);
-        self.run(cmd).map(drop)
+        self.run(cmd).map(drop).map_err(ExecutorError::Engine)
     }
 
-    fn list(&self, instance: &str) -> Result<Vec<Owned>, String> {
+    fn list(&self, instance: &str) -> Result<Vec<Owned>, ExecutorError> {
         let prefix = format!("ssisd-{instance}-");
         let mut cmd = self.command("squeue");
         cmd.args(["-h", "-a", "--states=all", "-o", "%i|%j"]);
-        let text = self.run(cmd)?;
+        let text = self.run(cmd).map_err(ExecutorError::Engine)?;
         Ok(text
             .lines()
             .filter_map(|l| {
@@ -661,8 +668,10 @@ mod tests {
 
     #[test]
     fn settings_are_checked() {
-        let ok = check(&serde_json::json!({"partition": "debug", "sbatch_options": ["--mem=1G"]}))
-            .unwrap();
+        let ok = check_settings(
+            &serde_json::json!({"partition": "debug", "sbatch_options": ["--mem=1G"]}),
+        )
+        .unwrap();
         assert_eq!(ok["poll_seconds"], 1.0);
         for (bad, word) in [
             (serde_json::json!({"partiton": "x"}), "partiton"),
@@ -688,7 +697,7 @@ mod tests {
                 "unknown variant `ftp`",
             ),
         ] {
-            let e = check(&bad).unwrap_err();
+            let e = check_settings(&bad).unwrap_err();
             assert!(e.contains(word), "{e}");
         }
     }

@@ -86,6 +86,13 @@ pub struct FetchFrom<'a> {
     pub package_sha256: &'a str,
 }
 
+/// A run too large for its Secret.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the run's package and arguments are {size} bytes; a Kubernetes Secret holds at most {SECRET_LIMIT}: set transport = \"fetch\" (with service_url) in the [[executor]] entry, or run it on another executor")]
+pub struct SecretTooLarge {
+    pub size: usize,
+}
+
 impl RunObjects<'_> {
     fn name(&self) -> String {
         object_name(self.instance, &self.spec.id)
@@ -142,7 +149,7 @@ impl RunObjects<'_> {
 
     /// The run's Secret: package, arguments and parameters — or, with the fetch transport,
     /// the run's token and parameters; immutable.
-    pub fn secret(&self) -> Result<Secret, String> {
+    pub fn secret(&self) -> Result<Secret, SecretTooLarge> {
         let mut data = BTreeMap::new();
         match &self.fetch {
             Some(f) => {
@@ -168,9 +175,7 @@ impl RunObjects<'_> {
         }
         let size: usize = data.values().map(|v| v.0.len()).sum();
         if size > SECRET_LIMIT {
-            return Err(format!(
-                "the run's package and arguments are {size} bytes; a Kubernetes Secret holds at most {SECRET_LIMIT}: set transport = \"fetch\" (with service_url) in the [[executor]] entry, or run it on another executor"
-            ));
+            return Err(SecretTooLarge { size });
         }
         Ok(Secret {
             metadata: self.meta(),
@@ -511,7 +516,7 @@ mod tests {
         let mut big = spec.clone();
         big.bytes = vec![b'x'; SECRET_LIMIT + 1];
         let e = objects(&big, &settings).secret().unwrap_err();
-        assert!(e.contains("at most"), "{e}");
+        assert!(e.to_string().contains("at most"), "{e}");
     }
 
     #[test]

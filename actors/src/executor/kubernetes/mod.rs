@@ -31,7 +31,10 @@ use ssisd_engine::run_protocol::{RunState, STATE_FILE};
 
 use super::fetch::Transport;
 use super::run_dir::{create_file, prepare, RunModes};
-use super::{Cancel, Executor, ExecutorConfig, Exit, Kind, Owned, Status, Submission};
+use super::{
+    Cancel, Executor, ExecutorConfig, ExecutorError, Exit, Kind, Owned, SetupError, Status,
+    Submission,
+};
 use crate::package::{write_atomic, RunSettings};
 use follow::Follow;
 use manifest::{RunObjects, EXECUTION_LABEL, INSTANCE_LABEL, JOB_NAME_LABEL};
@@ -40,7 +43,7 @@ use settings::KubernetesSettings;
 pub const KIND: Kind = Kind {
     name: "kubernetes",
     check: settings::check,
-    build,
+    build: |c, r| build(c, r).map_err(SetupError),
 };
 
 /// How long one API request may take before the run is told the API server does not answer.
@@ -229,9 +232,9 @@ impl Kubernetes {
 }
 
 impl Executor for Kubernetes {
-    fn submit(&self, run: &Submission<'_>) -> Result<RunState, String> {
+    fn submit(&self, run: &Submission<'_>) -> Result<RunState, ExecutorError> {
         let spec = run.spec;
-        let (client, namespace) = self.connect()?;
+        let (client, namespace) = self.connect().map_err(ExecutorError::Engine)?;
         // The run's directory here: a copy of the package (what the fetch transport serves),
         // and the files the pod's log is followed into.
         let modes = RunModes::new(false);
@@ -255,7 +258,9 @@ impl Executor for Kubernetes {
                 package_sha256: &i.package_sha256,
             }),
         };
-        let secret = objects.secret()?;
+        let secret = objects
+            .secret()
+            .map_err(|e| ExecutorError::Engine(e.to_string()))?;
         let job = objects.job();
         let name = manifest::object_name(run.instance, &spec.id);
         let refused = |e: String| {
@@ -295,7 +300,7 @@ impl Executor for Kubernetes {
             }
             Ok(())
         })
-        .map_err(refused)?;
+        .map_err(|e| ExecutorError::Engine(refused(e)))?;
         let state = RunState {
             execution_id: spec.id.clone(),
             pid: 0,
@@ -383,23 +388,24 @@ impl Executor for Kubernetes {
         Status::Ended(exit)
     }
 
-    fn cancel(&self, run: &RunState, how: Cancel) -> Result<(), String> {
+    fn cancel(&self, run: &RunState, how: Cancel) -> Result<(), ExecutorError> {
         let Some(job) = &run.external_id else {
             return Ok(());
         };
         self.track(&run.execution_id, |t| t.stop_requested = true);
-        self.delete(job, how)
+        self.delete(job, how).map_err(ExecutorError::Engine)
     }
 
-    fn list(&self, instance: &str) -> Result<Vec<Owned>, String> {
-        let (client, namespace) = self.connect()?;
+    fn list(&self, instance: &str) -> Result<Vec<Owned>, ExecutorError> {
+        let (client, namespace) = self.connect().map_err(ExecutorError::Engine)?;
         let selector = format!("{INSTANCE_LABEL}={instance}");
         let jobs = call("listing the runs' Jobs", async move {
             let jobs: Api<Job> = Api::namespaced(client, &namespace);
             jobs.list(&ListParams::default().labels(&selector))
                 .await
                 .map_err(|e| explain(&e, &namespace))
-        })?;
+        })
+        .map_err(ExecutorError::Engine)?;
         Ok(jobs
             .items
             .into_iter()
@@ -575,6 +581,7 @@ mod tests {
                 instance: "0a1b2c3d4e5f",
             })
             .unwrap_err();
+        let e = e.to_string();
         assert!(
             e.contains(
                 "the run could not be handed to Kubernetes (executor \"kube\", namespace \"etl\")"
@@ -587,6 +594,7 @@ mod tests {
         assert!(executor
             .list("0a1b2c3d4e5f")
             .unwrap_err()
+            .to_string()
             .contains("reachable"));
         let outer = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -597,6 +605,6 @@ mod tests {
                 tokio::task::spawn_blocking(move || executor.list("0a1b2c3d4e5f")).await
             })
             .unwrap();
-        assert!(listed.unwrap_err().contains("reachable"));
+        assert!(listed.unwrap_err().to_string().contains("reachable"));
     }
 }

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use super::super::fetch::{check_service_url, Transport};
+use super::super::SetupError;
 
 /// Where the runner program is in the runner image built from `deploy/kubernetes/Dockerfile`.
 pub const DEFAULT_RUNNER: &str = "/usr/local/bin/dtexec";
@@ -128,7 +129,12 @@ fn is_quantity(s: &str) -> bool {
 }
 
 /// Checks the settings as written; returns them with defaults filled in.
-pub fn check(value: &serde_json::Value) -> Result<serde_json::Value, String> {
+/// Checks the settings as written (the kind's `check`).
+pub(super) fn check(value: &serde_json::Value) -> Result<serde_json::Value, SetupError> {
+    check_settings(value).map_err(SetupError)
+}
+
+fn check_settings(value: &serde_json::Value) -> Result<serde_json::Value, String> {
     let s: KubernetesSettings =
         serde_json::from_value(value.clone()).map_err(|e| format!("kubernetes settings: {e}"))?;
     if s.image.trim().is_empty() {
@@ -230,7 +236,7 @@ pub fn check(value: &serde_json::Value) -> Result<serde_json::Value, String> {
                 );
             }
         }
-        Transport::Fetch => check_service_url(s.service_url.as_deref())?,
+        Transport::Fetch => check_service_url(s.service_url.as_deref()).map_err(|e| e.0)?,
         Transport::Shared => {
             return Err(
                 "transport = \"shared\": pods share no directory with the service; use \"secret\" or \"fetch\""
@@ -250,7 +256,7 @@ mod tests {
 
     #[test]
     fn settings_are_checked_with_the_key_in_the_error() {
-        let ok = check(&serde_json::json!({
+        let ok = check_settings(&serde_json::json!({
             "image": "registry.example.com/ssisd-runner:0.1.0",
             "namespace": "etl",
             "requests": {"cpu": "500m", "memory": "1Gi"},
@@ -293,7 +299,7 @@ mod tests {
                 "poll_seconds",
             ),
         ] {
-            let e = check(&bad).unwrap_err();
+            let e = check_settings(&bad).unwrap_err();
             assert!(e.contains(word), "{bad}: {e}");
         }
     }
@@ -308,9 +314,11 @@ mod tests {
         )
         .unwrap();
         let at = path.to_string_lossy().to_string();
-        check(&serde_json::json!({"image": "i", "kubeconfig": at, "context": "main"})).unwrap();
-        let e = check(&serde_json::json!({"image": "i", "kubeconfig": at, "context": "prod"}))
-            .unwrap_err();
+        check_settings(&serde_json::json!({"image": "i", "kubeconfig": at, "context": "main"}))
+            .unwrap();
+        let e =
+            check_settings(&serde_json::json!({"image": "i", "kubeconfig": at, "context": "prod"}))
+                .unwrap_err();
         assert!(e.contains("its contexts: main"), "{e}");
     }
 
