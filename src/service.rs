@@ -346,6 +346,9 @@ pub fn run(mut cfg: ServiceConfig, source: ConfigSource) -> anyhow::Result<i32> 
 /// handlers are still doing (reading a large body, parsing on the blocking pool).
 pub const STOP_BOUND: Duration = Duration::from_secs(5);
 
+/// How long a client may take to send a request's head on a connection it opened.
+pub const REQUEST_HEAD_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// Ends the process [`STOP_BOUND`] from now if it has not ended by itself: the runtimes wait
 /// for their blocking work when dropped, and nothing may make a stop wait forever. What was
 /// acknowledged is already on disk (the event log commits before it answers).
@@ -561,6 +564,10 @@ async fn serve(
         })
         .on_connect(api::auth::on_connect)
         .workers(2)
+        // A request's head may take this long after its connection opened: a browser on a
+        // loaded machine opens connections ahead and may use them seconds later (5 s, the
+        // default, answered such pages 408 and their live views never started).
+        .client_request_timeout(REQUEST_HEAD_TIMEOUT)
         .disable_signals()
         .shutdown_timeout(0);
         server.listen_uds(unix).and_then(|server| match tls {
