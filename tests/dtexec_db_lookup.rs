@@ -357,3 +357,62 @@ fn missing_tables_and_columns_name_component_manager_and_object() {
         }
     }
 }
+
+/// A full cache larger than the data flow's memory budget fails the Lookup with SSIS's
+/// out-of-memory code (0x8007000E), not a database error, and writes no output that looks
+/// complete.
+#[test]
+fn a_full_cache_past_the_memory_budget_is_an_out_of_memory_error() {
+    if !have_driver("SQLite3", SQLITE_PACKAGES) {
+        return;
+    }
+    let d = tempfile::tempdir().expect("temp dir");
+    let db = d.path().join("codes.db");
+    let mut sqlite = rusqlite::Connection::open(&db).expect("open");
+    sqlite
+        .execute_batch(
+            "CREATE TABLE codes (code varchar(20) PRIMARY KEY, name varchar(30), rank integer);",
+        )
+        .expect("codes table");
+    let tx = sqlite.transaction().expect("transaction");
+    {
+        let mut insert = tx
+            .prepare("INSERT INTO codes VALUES (?1, ?2, ?3)")
+            .expect("prepare");
+        for i in 0..60_000i64 {
+            insert
+                .execute(rusqlite::params![
+                    format!("K{i:08}"),
+                    format!("name of code {i:08}"),
+                    i
+                ])
+                .expect("insert");
+        }
+    }
+    tx.commit().expect("commit");
+    drop(sqlite);
+    std::fs::write(d.path().join("orders.csv"), ORDERS).expect("orders");
+    let conn = format!("Driver={{SQLite3}};Database={}", db.display());
+    let mut c = Command::new(env!("CARGO_BIN_EXE_dtexec"));
+    c.arg("/F").arg(package("lookup_full", "2016"));
+    for m in ["Orders", "Matched", "Unmatched", "Rejects"] {
+        c.arg("/Conn").arg(format!(
+            "{m};\"{}\"",
+            d.path().join(format!("{}.csv", m.to_lowercase())).display()
+        ));
+    }
+    c.arg("/Conn").arg(format!(
+        "Codes;\"Provider=MSDASQL.1;Extended Properties=\"\"{conn}\"\"\""
+    ));
+    c.env("SSISD_DATA_FLOW_MEMORY_MB", "1");
+    let (code, out) = exit_and_text(&c.output().expect("dtexec starts"));
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("0x8007000E"), "{out}");
+    assert!(out.contains("read its reference rows"), "{out}");
+    assert!(!out.contains("0xC0202009"), "not a database error: {out}");
+    assert_eq!(
+        output(d.path(), "matched"),
+        "",
+        "no output presented as complete"
+    );
+}

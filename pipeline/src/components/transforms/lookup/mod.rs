@@ -49,7 +49,9 @@ use crate::raw_file::RawFileError;
 use crate::reference::index::{join_compatible, joinable};
 use crate::reference::table::reserve;
 use crate::registry::ComponentEntry;
-use database::{load_full, partial_cache, per_key_statement, CacheMode, Needed, PerKey};
+use database::{
+    load_full, partial_cache, per_key_statement, CacheMode, Needed, PerKey, ReferenceRowsError,
+};
 use reference_metadata::ReferenceColumn;
 
 pub const ENTRY: ComponentEntry = ComponentEntry {
@@ -636,8 +638,9 @@ impl Lookup {
             batch_rows: ctx.sizing.max_rows.max(1),
             chars,
         };
-        let failed = |ctx: &PrepareContext<'_>, what: &str, e: String| {
-            let code = if e.contains("memory budget") {
+        // The budget's refusal is SSIS's out-of-memory error; everything else the database's.
+        let failed = |ctx: &PrepareContext<'_>, what: &str, e: String, out_of_memory: bool| {
+            let code = if out_of_memory {
                 codes::OUT_OF_MEMORY
             } else {
                 codes::DATABASE_ERROR
@@ -661,7 +664,15 @@ impl Lookup {
                     self.joins.len(),
                     &ctx.budget,
                 )
-                .map_err(|e| failed(ctx, "read its reference rows (SqlCommand)", e.to_string()))?;
+                .map_err(|e| {
+                    let out_of_memory = matches!(e, ReferenceRowsError::Memory(_));
+                    failed(
+                        ctx,
+                        "read its reference rows (SqlCommand)",
+                        e.to_string(),
+                        out_of_memory,
+                    )
+                })?;
                 for w in &loaded.warnings {
                     ctx.warning(
                         codes::EXTERNAL_METADATA_OUT_OF_SYNC,
@@ -716,6 +727,7 @@ impl Lookup {
                         ctx,
                         &format!("prepare its per-key query \"{statement}\""),
                         e.to_string(),
+                        false,
                     )
                 })?;
                 let cache = partial_cache(
