@@ -132,6 +132,33 @@ pub struct RunSpec {
     pub executor: Option<String>,
 }
 
+impl RunSpec {
+    /// The state record of this run held by an engine (no local process to watch): its event
+    /// stream, the executor's name, and the engine's id for it once the engine gave one.
+    pub fn engine_state(
+        &self,
+        events: PathBuf,
+        executor: &str,
+        external_id: Option<String>,
+    ) -> RunState {
+        RunState {
+            execution_id: self.id.clone(),
+            pid: 0,
+            start_time: 0,
+            package: self.package.clone(),
+            user: self.user.clone(),
+            source: "service".into(),
+            started_at: Utc::now(),
+            events,
+            group: false,
+            how: self.how.clone(),
+            sets: self.sets.clone(),
+            executor: Some(executor.to_string()),
+            external_id,
+        }
+    }
+}
+
 impl std::fmt::Debug for RunSpec {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RunSpec")
@@ -986,21 +1013,7 @@ impl PackageActor {
                 blocking(move || -> Result<RunState, ExecutorError> {
                     let instance = handles.instance_id().map_err(ExecutorError::Instance)?;
                     let name = entry.config.name.clone();
-                    let before = RunState {
-                        execution_id: spec.id.clone(),
-                        pid: 0,
-                        start_time: 0,
-                        package: spec.package.clone(),
-                        user: spec.user.clone(),
-                        source: "service".into(),
-                        started_at: Utc::now(),
-                        events,
-                        group: false,
-                        how: spec.how.clone(),
-                        sets: spec.sets.clone(),
-                        executor: Some(name.clone()),
-                        external_id: None,
-                    };
+                    let before = spec.engine_state(events, &name, None);
                     handles
                         .record(&name, &instance, &before)
                         .map_err(ExecutorError::Handle)?;

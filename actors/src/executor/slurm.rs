@@ -16,7 +16,6 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use ssisd_engine::cli::{encode_parameters, PARAMETERS_ENV};
 use ssisd_engine::run_protocol::{self as protocol, RunState, STATE_FILE};
@@ -404,21 +403,7 @@ impl Executor for Slurm {
                 self.name
             )));
         }
-        let state = RunState {
-            execution_id: spec.id.clone(),
-            pid: 0,
-            start_time: 0,
-            package: spec.package.clone(),
-            user: spec.user.clone(),
-            source: "service".into(),
-            started_at: Utc::now(),
-            events: prepared.events.clone(),
-            group: false,
-            how: spec.how.clone(),
-            sets: spec.sets.clone(),
-            executor: Some(self.name.clone()),
-            external_id: Some(job),
-        };
+        let state = spec.engine_state(prepared.events.clone(), &self.name, Some(job));
         let _ = write_atomic(&dir.join(STATE_FILE), &state.to_json());
         Ok(state)
     }

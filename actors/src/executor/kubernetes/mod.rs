@@ -22,7 +22,6 @@ use std::future::Future;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::{Pod, Secret};
 use kube::api::{DeleteParams, ListParams, Patch, PatchParams, PostParams, PropagationPolicy};
@@ -301,21 +300,7 @@ impl Executor for Kubernetes {
             Ok(())
         })
         .map_err(|e| ExecutorError::Engine(refused(e)))?;
-        let state = RunState {
-            execution_id: spec.id.clone(),
-            pid: 0,
-            start_time: 0,
-            package: spec.package.clone(),
-            user: spec.user.clone(),
-            source: "service".into(),
-            started_at: Utc::now(),
-            events: prepared.events.clone(),
-            group: false,
-            how: spec.how.clone(),
-            sets: spec.sets.clone(),
-            executor: Some(self.name.clone()),
-            external_id: Some(name.clone()),
-        };
+        let state = spec.engine_state(prepared.events.clone(), &self.name, Some(name.clone()));
         let _ = write_atomic(&prepared.dir.join(STATE_FILE), &state.to_json());
         self.ensure_follow(&client, &namespace, &state, &name);
         Ok(state)
