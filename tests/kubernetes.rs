@@ -14,8 +14,8 @@ mod support;
 use std::time::Duration;
 
 use support::{
-    exit_and_text, http, import_test_package, json, running, ssisctl, temp_dir, wait_event,
-    Options, Service,
+    execution_id_in, exit_and_text, http, import_test_package, json, running, ssisctl, temp_dir,
+    wait_event, Options, Service,
 };
 
 const WAIT: Duration = Duration::from_secs(180);
@@ -96,12 +96,7 @@ fn packages_run_on_kubernetes_succeed_fail_stop_and_refusals_are_immediate() {
     let out = ssisctl(&s, &["run", "File System/quick", "--on", "kube", "--wait"]);
     let (code, text) = exit_and_text(&out);
     assert_eq!(code, 0, "{text}");
-    let id = text
-        .split_whitespace()
-        .skip_while(|w| *w != "as")
-        .nth(1)
-        .unwrap_or_else(|| panic!("ssisctl names the execution: {text}"))
-        .to_string();
+    let id = execution_id_in(&text);
     let ok = wait_event(&s, 12289, &id, WAIT);
     assert_eq!(ok["fields"]["executor"], "kube");
     let (code, body) = http(&s, "GET", &format!("executions/{id}"), None);

@@ -15,8 +15,8 @@ use std::time::Duration;
 
 use support::slurm::Cluster;
 use support::{
-    exit_and_text, http, import_test_package, json, running, ssisctl, temp_dir, wait_event,
-    Options, Service,
+    execution_id_in, exit_and_text, http, import_test_package, json, running, ssisctl, temp_dir,
+    wait_event, Options, Service,
 };
 
 const WAIT: Duration = Duration::from_secs(60);
@@ -103,12 +103,7 @@ fn packages_run_on_slurm_succeed_fail_stop_and_refusals_are_immediate() {
     );
     let (code, text) = exit_and_text(&out);
     assert_eq!(code, 0, "{text}\n{}", cluster.logs());
-    let id = text
-        .split_whitespace()
-        .skip_while(|w| *w != "as")
-        .nth(1)
-        .unwrap_or_else(|| panic!("ssisctl names the execution: {text}"))
-        .to_string();
+    let id = execution_id_in(&text);
     let ok = wait_event(&s, 12289, &id, WAIT);
     assert_eq!(ok["fields"]["executor"], "cluster");
     let (code, body) = http(&s, "GET", &format!("executions/{id}"), None);
@@ -567,12 +562,7 @@ fn the_fetch_transport_hands_the_package_to_its_run_only_and_checks_its_hash() {
     );
     let (code, text) = exit_and_text(&out);
     assert_eq!(code, 0, "{text}\n{}", cluster.logs());
-    let id = text
-        .split_whitespace()
-        .skip_while(|w| *w != "as")
-        .nth(1)
-        .unwrap()
-        .to_string();
+    let id = execution_id_in(&text);
     let run_dir = s.data_dir.join("runs").join(&id);
     assert!(!run_dir.join("arguments").exists());
     // Revoked once the outcome is recorded (just after ssisctl heard of the end).

@@ -477,6 +477,16 @@ pub fn running(s: &Service) -> Vec<serde_json::Value> {
         .unwrap_or_default()
 }
 
+/// The execution id `ssisctl run` names in its output ("… started as <id> …").
+pub fn execution_id_in(ssisctl_output: &str) -> String {
+    ssisctl_output
+        .split_whitespace()
+        .skip_while(|w| *w != "as")
+        .nth(1)
+        .unwrap_or_else(|| panic!("ssisctl names the execution: {ssisctl_output}"))
+        .to_string()
+}
+
 /// Events with this numeric id and, if given, this execution id.
 pub fn events_of(s: &Service, code: u32, execution_id: Option<&str>) -> Vec<serde_json::Value> {
     let (_, body) = http(
