@@ -284,21 +284,6 @@ fn start_looper<'a>(
     }
 }
 
-/// Why the browser rows cannot be measured, if they cannot: Debian's Chromium and Playwright
-/// (Python) are needed, as for the console's browser test.
-fn browser_missing() -> Option<String> {
-    if !Path::new("/usr/bin/chromium").exists() {
-        return Some("/usr/bin/chromium is missing (apt-get install chromium)".into());
-    }
-    let ok = Command::new("python3")
-        .args(["-c", "import playwright.sync_api"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    (!ok).then(|| "the Python package playwright is missing (pip install playwright)".into())
-}
-
 /// Starts `benches/console_live.py` with `args` against the service, following run `id`.
 fn browsers(s: &Service, cookie: &str, id: &str, args: &[&str], window: Duration) -> Child {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/console_live.py");
@@ -374,7 +359,7 @@ fn end(mut child: Child) {
 
 fn live_view_latency(rows: &mut Vec<Row>) {
     const MEASURE: &str = "live view latency: a run's record (written by the runner) to its arrival in a Chromium page following the run";
-    if let Some(missing) = browser_missing() {
+    if let Err(missing) = support::browser_available() {
         rows.push(row(MEASURE, format!("SKIPPED: {missing}"), "p50 < 200 ms"));
         return;
     }
@@ -454,7 +439,7 @@ fn followers() -> usize {
 fn browsers_following(rows: &mut Vec<Row>) {
     let n = followers();
     let measure = format!("{n} browsers following one run's live view (two records every ~250 ms): service CPU and memory");
-    if let Some(missing) = browser_missing() {
+    if let Err(missing) = support::browser_available() {
         rows.push(row(measure, format!("SKIPPED: {missing}"), "—"));
         return;
     }

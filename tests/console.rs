@@ -12,27 +12,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use support::{create_token, Options, Service};
-
-const CHROMIUM: &str = "/usr/bin/chromium";
-
-/// Whether Playwright (Python) and Debian's Chromium are installed (`./scripts/test` installs
-/// both); `Err` says what is missing.
-fn browser_available() -> Result<(), String> {
-    if !Path::new(CHROMIUM).exists() {
-        return Err(format!("{CHROMIUM} is missing (apt-get install chromium)"));
-    }
-    let ok = Command::new("python3")
-        .args(["-c", "import playwright.sync_api"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !ok {
-        return Err("the Python package playwright is missing (pip install playwright)".into());
-    }
-    Ok(())
-}
+use support::{browser_available, create_token, Options, Service};
 
 fn console_service() -> (Service, tempfile::TempDir, [String; 3]) {
     let keys = support::temp_dir();

@@ -688,6 +688,27 @@ pub fn create_token(tokens: &Path, identity: &str, role: &str) -> String {
     token
 }
 
+/// Debian's Chromium, which the console's browser test and benchmark drive.
+pub const CHROMIUM: &str = "/usr/bin/chromium";
+
+/// Whether Playwright (Python) and Debian's Chromium are installed (`./scripts/test` installs
+/// both); `Err` says what is missing.
+pub fn browser_available() -> Result<(), String> {
+    if !std::path::Path::new(CHROMIUM).exists() {
+        return Err(format!("{CHROMIUM} is missing (apt-get install chromium)"));
+    }
+    let ok = std::process::Command::new("python3")
+        .args(["-c", "import playwright.sync_api"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        return Err("the Python package playwright is missing (pip install playwright)".into());
+    }
+    Ok(())
+}
+
 /// Whether Mono's runtime and C# compiler are installed (the Script Task and Script Component
 /// tests need both); prints SKIPPED with the Debian packages when not.
 pub fn have_mono() -> bool {
